@@ -1,0 +1,42 @@
+// What a pod asks of a node, and how a pod is summed up in one word for tables.
+
+import { parseBytes, parseCpuMillis } from './quantity.js';
+import type { Pod, PodSpec } from './types.js';
+
+export interface PodRequests {
+  /** millicores */
+  cpu: number;
+  /** bytes */
+  memory: number;
+}
+
+/**
+ * The sum of the containers' requests. A container that sets only a limit requests its limit,
+ * as Kubernetes defaults requests from limits.
+ */
+export function podRequests(spec: PodSpec): PodRequests {
+  let cpu = 0;
+  let memory = 0;
+  for (const c of spec.containers) {
+    const req = c.resources?.requests ?? {};
+    const lim = c.resources?.limits ?? {};
+    cpu += parseCpuMillis(req.cpu ?? lim.cpu);
+    memory += parseBytes(req.memory ?? lim.memory);
+  }
+  return { cpu, memory };
+}
+
+/** The STATUS column of `kubectl get pods`, computed as kubectl computes it. */
+export function podDisplayStatus(pod: Pod): string {
+  let reason = pod.status?.reason || pod.status?.phase || 'Pending';
+  let hasRunning = false;
+  for (const cs of [...(pod.status?.containerStatuses ?? [])].reverse()) {
+    if (cs.state.waiting?.reason) reason = cs.state.waiting.reason;
+    else if (cs.state.terminated?.reason) reason = cs.state.terminated.reason;
+    else if (cs.state.terminated) reason = cs.state.terminated.signal ? `Signal:${cs.state.terminated.signal}` : `ExitCode:${cs.state.terminated.exitCode}`;
+    else if (cs.state.running && cs.ready) hasRunning = true;
+  }
+  if (reason === 'Completed' && hasRunning) reason = 'Running';
+  if (pod.metadata.deletionTimestamp) reason = pod.status?.reason === 'NodeLost' ? 'Unknown' : 'Terminating';
+  return reason;
+}

@@ -1,0 +1,63 @@
+// Time goes through a Clock so that tests can drive timers by hand instead of sleeping.
+
+export type TimerHandle = { readonly id: number } | NodeJS.Timeout;
+
+export interface Clock {
+  now(): number;
+  setTimeout(fn: () => void, ms: number): TimerHandle;
+  clearTimeout(h: TimerHandle | undefined): void;
+}
+
+export const realClock: Clock = {
+  now: () => Date.now(),
+  setTimeout: (fn, ms) => {
+    const t = setTimeout(fn, ms);
+    t.unref?.();
+    return t;
+  },
+  clearTimeout: (h) => {
+    if (h) clearTimeout(h as NodeJS.Timeout);
+  },
+};
+
+/** A clock that moves only when told to; timers fire in order of due time. */
+export class FakeClock implements Clock {
+  private t: number;
+  private nextId = 1;
+  private timers = new Map<number, { due: number; fn: () => void }>();
+
+  constructor(start = Date.parse('2026-01-01T00:00:00Z')) {
+    this.t = start;
+  }
+  now(): number {
+    return this.t;
+  }
+  setTimeout(fn: () => void, ms: number): TimerHandle {
+    const id = this.nextId++;
+    this.timers.set(id, { due: this.t + Math.max(0, ms), fn });
+    return { id };
+  }
+  clearTimeout(h: TimerHandle | undefined): void {
+    if (h && 'id' in h && typeof h.id === 'number') this.timers.delete(h.id);
+  }
+  /** Advances time by ms, firing every timer that falls due, in order. */
+  advance(ms: number): void {
+    const end = this.t + ms;
+    for (;;) {
+      let next: [number, { due: number; fn: () => void }] | undefined;
+      for (const e of this.timers) if (e[1].due <= end && (!next || e[1].due < next[1].due)) next = e;
+      if (!next) break;
+      this.timers.delete(next[0]);
+      this.t = Math.max(this.t, next[1].due);
+      next[1].fn();
+    }
+    this.t = end;
+  }
+  pendingTimers(): number {
+    return this.timers.size;
+  }
+}
+
+export function isoNow(clock: Clock = realClock): string {
+  return new Date(clock.now()).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}

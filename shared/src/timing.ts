@@ -1,0 +1,55 @@
+// Timing knobs of the cluster. The control plane owns them and hands them to every agent in the
+// welcome, so one `--profile` switch sets the whole cluster's pace.
+
+export interface Timing {
+  /** How often an agent sends a heartbeat (the kubelet's lease renewal). */
+  heartbeatIntervalMs: number;
+  /** Heartbeats missing this long mark a node Ready=Unknown (node-monitor-grace-period). */
+  nodeMonitorGracePeriodMs: number;
+  /** A node whose connection closed and did not come back within this is Ready=Unknown. */
+  disconnectGraceMs: number;
+  /** How long pods stay on an unreachable node before eviction (the default 300 s toleration). */
+  podEvictionTimeoutMs: number;
+  /** CrashLoopBackOff: first delay, cap, and how long a clean run must last to reset it. */
+  crashLoopBackOffInitialMs: number;
+  crashLoopBackOffMaxMs: number;
+  crashLoopBackOffResetMs: number;
+  /** How often the agent samples resource use of its containers (pidusage). */
+  resourceSampleIntervalMs: number;
+  /** Pod status changes are batched for at most this long before being sent. */
+  statusBatchMs: number;
+}
+
+export type ProfileName = 'fast' | 'kubernetes';
+
+export const PROFILES: Record<ProfileName, Timing> = {
+  // Fast enough that a failure and its recovery can be watched in seconds.
+  fast: {
+    heartbeatIntervalMs: 1000,
+    nodeMonitorGracePeriodMs: 4000,
+    disconnectGraceMs: 1000,
+    podEvictionTimeoutMs: 0,
+    crashLoopBackOffInitialMs: 1000,
+    crashLoopBackOffMaxMs: 30_000,
+    crashLoopBackOffResetMs: 60_000,
+    resourceSampleIntervalMs: 1000,
+    statusBatchMs: 50,
+  },
+  // Kubernetes' defaults: node lease every 10 s, node-monitor-grace-period 50 s, the 300 s
+  // not-ready/unreachable tolerations, CrashLoopBackOff 10 s doubling to 300 s, reset after 10 min.
+  kubernetes: {
+    heartbeatIntervalMs: 10_000,
+    nodeMonitorGracePeriodMs: 50_000,
+    disconnectGraceMs: 50_000,
+    podEvictionTimeoutMs: 300_000,
+    crashLoopBackOffInitialMs: 10_000,
+    crashLoopBackOffMaxMs: 300_000,
+    crashLoopBackOffResetMs: 600_000,
+    resourceSampleIntervalMs: 10_000,
+    statusBatchMs: 50,
+  },
+};
+
+export function isProfileName(s: string): s is ProfileName {
+  return s === 'fast' || s === 'kubernetes';
+}

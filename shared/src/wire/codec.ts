@@ -1,0 +1,139 @@
+// The msgpack codec for wire messages. Decoding validates: a frame that is not msgpack, not a
+// known message, or lacks a field its type needs raises a ProtocolError naming what is wrong, and the
+// caller closes that one connection. Nothing in a frame can take a process down.
+
+import { Packr } from 'msgpackr';
+import { MessageType, type AgentMessage, type ControlPlaneMessage, type Message, type MessageTypeName } from './messages.js';
+
+/** Frames larger than this are refused (the WebSocket's maxPayload). */
+export const MAX_FRAME_BYTES = 64 * 1024 * 1024;
+
+export type ProtocolErrorCode = 'BadFrame' | 'UnknownMessage' | 'InvalidMessage' | 'UnexpectedMessage' | 'FrameTooLarge';
+
+export class ProtocolError extends Error {
+  constructor(
+    readonly code: ProtocolErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ProtocolError';
+  }
+}
+
+// Plain maps, no shared record structures: each frame decodes on its own, whatever came before.
+const packr = new Packr({ useRecords: false, moreTypes: false, mapsAsObjects: true });
+
+export function encode(msg: Message): Uint8Array {
+  return packr.pack(msg);
+}
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array);
+
+function need(cond: boolean, type: string, what: string): void {
+  if (!cond) throw new ProtocolError('InvalidMessage', `invalid ${type} message: ${what}`);
+}
+const str = (v: unknown) => typeof v === 'string';
+const num = (v: unknown) => typeof v === 'number' && Number.isFinite(v);
+
+function podRef(m: Obj, type: string, where = ''): void {
+  need(str(m.namespace) && str(m.name) && str(m.uid), type, `${where}namespace, name and uid must be strings`);
+}
+
+function podObject(p: unknown, type: string, where: string): void {
+  need(isObj(p) && isObj(p.metadata) && str(p.metadata.name) && str(p.metadata.uid) && isObj(p.spec), type, `${where} must be a pod with metadata.name, metadata.uid and spec`);
+}
+
+/** Checks the fields each message type needs; the shapes of nested Kubernetes objects are the API's business. */
+const validators: Record<MessageTypeName, (m: Obj) => void> = {
+  hello: (m) => {
+    need(num(m.protocol), 'hello', 'protocol must be a number');
+    need(str(m.token), 'hello', 'token must be a string');
+    need(isObj(m.node), 'hello', 'node must be an object');
+    const n = m.node as Obj;
+    need(str(n.name) && (n.name as string).length > 0, 'hello', 'node.name must be a non-empty string');
+    need(isObj(n.capacity), 'hello', 'node.capacity must be an object');
+    need(isObj(n.labels), 'hello', 'node.labels must be an object');
+    need(num(n.pid), 'hello', 'node.pid must be a number');
+    need(Array.isArray(m.pods), 'hello', 'pods must be a list');
+    (m.pods as unknown[]).forEach((p, i) => {
+      need(isObj(p), 'hello', `pods[${i}] must be an object`);
+      podRef(p as Obj, 'hello', `pods[${i}]: `);
+    });
+  },
+  welcome: (m) => {
+    need(str(m.nodeName) && str(m.podCIDR), 'welcome', 'nodeName and podCIDR must be strings');
+    need(isObj(m.timing), 'welcome', 'timing must be an object');
+  },
+  refuse: (m) => need(str(m.reason) && str(m.message), 'refuse', 'reason and message must be strings'),
+  podSync: (m) => {
+    need(Array.isArray(m.pods), 'podSync', 'pods must be a list');
+    (m.pods as unknown[]).forEach((p, i) => podObject(p, 'podSync', `pods[${i}]`));
+  },
+  podUpsert: (m) => podObject(m.pod, 'podUpsert', 'pod'),
+  podRemove: (m) => podRef(m, 'podRemove'),
+  heartbeat: (m) => {
+    need(num(m.time), 'heartbeat', 'time must be a number');
+    if (m.usage !== undefined) {
+      need(isObj(m.usage), 'heartbeat', 'usage must be an object');
+      const u = m.usage as Obj;
+      need(num(u.cpu) && num(u.memory) && Array.isArray(u.pods), 'heartbeat', 'usage needs cpu, memory and pods');
+    }
+  },
+  podStatus: (m) => {
+    need(Array.isArray(m.updates), 'podStatus', 'updates must be a list');
+    (m.updates as unknown[]).forEach((u, i) => {
+      need(isObj(u), 'podStatus', `updates[${i}] must be an object`);
+      podRef(u as Obj, 'podStatus', `updates[${i}]: `);
+      need(isObj((u as Obj).status), 'podStatus', `updates[${i}].status must be an object`);
+    });
+  },
+  podTerminated: (m) => podRef(m, 'podTerminated'),
+  events: (m) => {
+    need(Array.isArray(m.events), 'events', 'events must be a list');
+    (m.events as unknown[]).forEach((e, i) => {
+      need(isObj(e) && isObj(e.involvedObject) && str(e.reason) && str(e.message), 'events', `events[${i}] needs involvedObject, reason and message`);
+      need((e as Obj).type === 'Normal' || (e as Obj).type === 'Warning', 'events', `events[${i}].type must be Normal or Warning`);
+    });
+  },
+  logRequest: (m) => {
+    need(num(m.id), 'logRequest', 'id must be a number');
+    need(str(m.namespace) && str(m.pod) && str(m.container), 'logRequest', 'namespace, pod and container must be strings');
+  },
+  logCancel: (m) => need(num(m.id), 'logCancel', 'id must be a number'),
+  logData: (m) => need(num(m.id) && m.data instanceof Uint8Array, 'logData', 'needs a numeric id and binary data'),
+  logEnd: (m) => need(num(m.id), 'logEnd', 'id must be a number'),
+};
+
+const KNOWN = new Set<string>(Object.values(MessageType));
+
+export function decode(frame: Uint8Array): Message {
+  if (frame.byteLength > MAX_FRAME_BYTES) throw new ProtocolError('FrameTooLarge', `frame of ${frame.byteLength} bytes exceeds ${MAX_FRAME_BYTES}`);
+  let value: unknown;
+  try {
+    value = packr.unpack(frame);
+  } catch (err) {
+    throw new ProtocolError('BadFrame', `frame is not valid msgpack: ${(err as Error).message}`);
+  }
+  if (!isObj(value)) throw new ProtocolError('BadFrame', 'frame is not a message object');
+  const type = value.type;
+  if (typeof type !== 'string' || !KNOWN.has(type)) throw new ProtocolError('UnknownMessage', `unknown message type ${JSON.stringify(type)}`);
+  validators[type as MessageTypeName](value);
+  return value as unknown as Message;
+}
+
+const AGENT_TYPES = new Set<string>(['hello', 'heartbeat', 'podStatus', 'podTerminated', 'events', 'logData', 'logEnd']);
+
+/** Decodes a frame the control plane received; a control-plane-only message from an agent is an error. */
+export function decodeFromAgent(frame: Uint8Array): AgentMessage {
+  const m = decode(frame);
+  if (!AGENT_TYPES.has(m.type)) throw new ProtocolError('UnexpectedMessage', `an agent may not send ${m.type}`);
+  return m as AgentMessage;
+}
+
+/** Decodes a frame an agent received. */
+export function decodeFromControlPlane(frame: Uint8Array): ControlPlaneMessage {
+  const m = decode(frame);
+  if (AGENT_TYPES.has(m.type)) throw new ProtocolError('UnexpectedMessage', `the control plane may not send ${m.type}`);
+  return m as ControlPlaneMessage;
+}

@@ -1,0 +1,160 @@
+// Every message between an agent and the control plane: one discriminated union, versioned.
+// The agent opens one WebSocket to the control plane and speaks first (hello); the control plane
+// answers welcome or refuse. After welcome the control plane sends the full set of pods bound to
+// the node (podSync), then deltas; the agent sends heartbeats and batched pod status.
+
+import type { Event, Pod, PodStatus, ResourceList } from '../api/types.js';
+import type { Timing } from '../timing.js';
+
+/** Bumped on any incompatible change; checked at the handshake. */
+export const PROTOCOL_VERSION = 1;
+
+/** The WebSocket path agents connect to on the control plane. */
+export const AGENT_PATH = '/agent/v1/connect';
+
+export const MessageType = {
+  Hello: 'hello',
+  Welcome: 'welcome',
+  Refuse: 'refuse',
+  PodSync: 'podSync',
+  PodUpsert: 'podUpsert',
+  PodRemove: 'podRemove',
+  Heartbeat: 'heartbeat',
+  PodStatus: 'podStatus',
+  PodTerminated: 'podTerminated',
+  Events: 'events',
+  LogRequest: 'logRequest',
+  LogCancel: 'logCancel',
+  LogData: 'logData',
+  LogEnd: 'logEnd',
+} as const;
+export type MessageTypeName = (typeof MessageType)[keyof typeof MessageType];
+
+export interface PodRef {
+  namespace: string;
+  name: string;
+  uid: string;
+}
+
+// ---- agent -> control plane ------------------------------------------------------------------
+
+export interface Hello {
+  type: 'hello';
+  protocol: number;
+  token: string;
+  node: {
+    name: string;
+    capacity: ResourceList;
+    labels: Record<string, string>;
+    pid: number;
+    version: string;
+    /** host:port where this agent accepts tunnel connections from other agents, if it does. */
+    tunnelEndpoint?: string;
+  };
+  /** Pods the agent is running right now, so the control plane can reconcile after a reconnect. */
+  pods: PodRef[];
+}
+
+export interface ContainerUsage {
+  name: string;
+  /** millicores */
+  cpu: number;
+  /** bytes */
+  memory: number;
+}
+export interface PodUsage extends PodRef {
+  containers: ContainerUsage[];
+}
+
+export interface Heartbeat {
+  type: 'heartbeat';
+  /** agent's wall clock, ms since epoch */
+  time: number;
+  usage?: { cpu: number; memory: number; pods: PodUsage[] };
+}
+
+export interface PodStatusUpdate extends PodRef {
+  status: PodStatus;
+}
+export interface PodStatusBatch {
+  type: 'podStatus';
+  updates: PodStatusUpdate[];
+}
+
+/** A pod marked for deletion has stopped on this node; the control plane may now remove it. */
+export interface PodTerminated extends PodRef {
+  type: 'podTerminated';
+}
+
+export interface EventRecord {
+  involvedObject: { kind: string; namespace?: string; name: string; uid?: string; fieldPath?: string };
+  reason: string;
+  message: string;
+  type: Event['type'];
+}
+export interface Events {
+  type: 'events';
+  events: EventRecord[];
+}
+
+export interface LogData {
+  type: 'logData';
+  id: number;
+  data: Uint8Array;
+}
+export interface LogEnd {
+  type: 'logEnd';
+  id: number;
+  /** set when the request could not be served (no such pod or container, no previous instance) */
+  error?: string;
+}
+
+// ---- control plane -> agent ------------------------------------------------------------------
+
+export interface Welcome {
+  type: 'welcome';
+  nodeName: string;
+  podCIDR: string;
+  timing: Timing;
+}
+
+export type RefuseReason = 'BadToken' | 'DuplicateNode' | 'ProtocolVersion' | 'Invalid';
+export interface Refuse {
+  type: 'refuse';
+  reason: RefuseReason;
+  message: string;
+}
+
+export interface PodSync {
+  type: 'podSync';
+  /** Every pod bound to this node; anything else the agent runs must stop. */
+  pods: Pod[];
+}
+export interface PodUpsert {
+  type: 'podUpsert';
+  pod: Pod;
+}
+/** The pod is gone from the store (force deletion or eviction): stop it now. */
+export interface PodRemove extends PodRef {
+  type: 'podRemove';
+}
+
+export interface LogRequest {
+  type: 'logRequest';
+  id: number;
+  namespace: string;
+  pod: string;
+  container: string;
+  follow: boolean;
+  previous: boolean;
+  tailLines?: number;
+  limitBytes?: number;
+}
+export interface LogCancel {
+  type: 'logCancel';
+  id: number;
+}
+
+export type AgentMessage = Hello | Heartbeat | PodStatusBatch | PodTerminated | Events | LogData | LogEnd;
+export type ControlPlaneMessage = Welcome | Refuse | PodSync | PodUpsert | PodRemove | LogRequest | LogCancel;
+export type Message = AgentMessage | ControlPlaneMessage;
