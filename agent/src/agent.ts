@@ -1,0 +1,242 @@
+// The agent's link to the control plane: one WebSocket, hello -> welcome, then the pod set and its
+// deltas in, heartbeats and batched pod status out. When the control plane is away the agent keeps
+// its pods running and reconnects with backoff; on return it says which pods it runs and the
+// control plane's podSync settles the difference.
+
+import WebSocket from 'ws';
+import {
+  Backoff,
+  Channel,
+  CloseCode,
+  KIP_VERSION,
+  MAX_FRAME_BYTES,
+  PROTOCOL_VERSION,
+  decodeFromControlPlane,
+  type AgentMessage,
+  type ControlPlaneMessage,
+  type EventRecord,
+  type Logger,
+  type PodRef,
+  type PodStatusUpdate,
+  type ResourceList,
+  type Timing,
+} from '@kip/shared';
+import type { Kubelet } from './kubelet/kubelet.js';
+
+export interface AgentOptions {
+  name: string;
+  /** ws://host:port/agent/v1/connect */
+  server: string;
+  token: string;
+  capacity: ResourceList;
+  labels: Record<string, string>;
+  log: Logger;
+  /** Called when the control plane refuses this agent (bad token, duplicate name): the agent must exit. */
+  onRefused(reason: string, message: string): void;
+  /** host:port of this agent's tunnel listener, announced in the hello. */
+  tunnelEndpoint?: () => string | undefined;
+}
+
+/** Events kept while disconnected; older ones are dropped first. */
+const MAX_PENDING_EVENTS = 1000;
+
+export class Agent {
+  private channel?: Channel<ControlPlaneMessage, AgentMessage>;
+  private welcomed = false;
+  private timing?: Timing;
+  private stopped = false;
+  private readonly reconnect = new Backoff({ initialMs: 250, maxMs: 5000, jitter: 0.2 });
+  private reconnectTimer?: NodeJS.Timeout;
+  private heartbeatTimer?: NodeJS.Timeout;
+  private flushTimer?: NodeJS.Timeout;
+  private lastPongMs = 0;
+  private readonly pendingStatus = new Map<string, PodStatusUpdate>();
+  private pendingEvents: EventRecord[] = [];
+  private readonly pendingTerminated = new Map<string, PodRef>();
+  private readonly logStreams = new Map<number, () => void>();
+  private kubelet!: Kubelet;
+
+  constructor(private readonly opts: AgentOptions) {}
+
+  /** Connects (and keeps reconnecting) on behalf of this kubelet. */
+  start(kubelet: Kubelet): void {
+    this.kubelet = kubelet;
+    this.connect();
+  }
+
+  // ---- hooks the kubelet calls ----------------------------------------------------------------
+
+  status(update: PodStatusUpdate): void {
+    this.pendingStatus.set(update.uid, update);
+    this.scheduleFlush();
+  }
+
+  event(ev: EventRecord): void {
+    this.pendingEvents.push(ev);
+    if (this.pendingEvents.length > MAX_PENDING_EVENTS) this.pendingEvents.splice(0, this.pendingEvents.length - MAX_PENDING_EVENTS);
+    this.scheduleFlush();
+  }
+
+  terminated(ref: PodRef): void {
+    this.pendingStatus.delete(ref.uid);
+    this.pendingTerminated.set(ref.uid, ref);
+    this.scheduleFlush();
+  }
+
+  // ---- connection ------------------------------------------------------------------------------
+
+  private connect(): void {
+    if (this.stopped) return;
+    const { log } = this.opts;
+    const ws = new WebSocket(this.opts.server, { maxPayload: MAX_FRAME_BYTES, handshakeTimeout: 5000 });
+    const channel = new Channel<ControlPlaneMessage, AgentMessage>(
+      ws,
+      decodeFromControlPlane,
+      {
+        message: (msg) => this.handle(msg),
+        close: (code, reason) => this.disconnected(channel, code, reason),
+      },
+      (err) => log.warn('closing connection to control plane: bad frame', { error: err.message }),
+    );
+    this.channel = channel;
+    ws.on('pong', () => {
+      this.lastPongMs = Date.now();
+    });
+    ws.on('open', () => {
+      this.lastPongMs = Date.now();
+      channel.send({
+        type: 'hello',
+        protocol: PROTOCOL_VERSION,
+        token: this.opts.token,
+        node: {
+          name: this.opts.name,
+          capacity: this.opts.capacity,
+          labels: this.opts.labels,
+          pid: process.pid,
+          version: KIP_VERSION,
+          tunnelEndpoint: this.opts.tunnelEndpoint?.(),
+        },
+        pods: this.kubelet.running(),
+      });
+    });
+  }
+
+  private disconnected(channel: Channel<ControlPlaneMessage, AgentMessage>, code: number, reason: string): void {
+    if (channel !== this.channel) return;
+    const wasWelcomed = this.welcomed;
+    this.welcomed = false;
+    this.channel = undefined;
+    clearInterval(this.heartbeatTimer);
+    for (const cancel of this.logStreams.values()) cancel();
+    this.logStreams.clear();
+    if (this.stopped) return;
+    if (code === CloseCode.Refused) return; // handled with the refuse message
+    const delay = this.reconnect.next();
+    if (wasWelcomed) this.opts.log.warn('lost the control plane; pods keep running; reconnecting', { node: this.opts.name, code, reason: reason || undefined });
+    else this.opts.log.debug('control plane not reachable; retrying', { node: this.opts.name, inMs: delay });
+    this.reconnectTimer = setTimeout(() => this.connect(), delay);
+  }
+
+  private handle(msg: ControlPlaneMessage): void {
+    const { log } = this.opts;
+    switch (msg.type) {
+      case 'welcome':
+        this.welcomed = true;
+        this.reconnect.reset();
+        this.timing = msg.timing;
+        this.kubelet.setPodCIDR(msg.podCIDR);
+        this.kubelet.setTiming(msg.timing);
+        log.info('joined the cluster', { node: msg.nodeName, podCIDR: msg.podCIDR });
+        this.startHeartbeats();
+        return;
+      case 'refuse':
+        log.error(`the control plane refused this agent: ${msg.message}`, { node: this.opts.name, reason: msg.reason });
+        this.stopped = true;
+        this.opts.onRefused(msg.reason, msg.message);
+        return;
+      case 'podSync':
+        this.kubelet.sync(msg.pods);
+        // Whatever the kubelet reported while the control plane was away goes out now.
+        this.flush();
+        return;
+      case 'podUpsert':
+        this.kubelet.upsert(msg.pod);
+        return;
+      case 'podRemove':
+        this.pendingStatus.delete(msg.uid);
+        this.kubelet.remove(msg);
+        return;
+      case 'logRequest': {
+        const id = msg.id;
+        const cancel = this.kubelet.streamLogs(msg, {
+          data: (chunk) => this.channel?.send({ type: 'logData', id, data: chunk }),
+          end: (error) => {
+            this.logStreams.delete(id);
+            this.channel?.send({ type: 'logEnd', id, ...(error ? { error } : {}) });
+          },
+        });
+        this.logStreams.set(id, cancel);
+        return;
+      }
+      case 'logCancel':
+        this.logStreams.get(msg.id)?.();
+        this.logStreams.delete(msg.id);
+        return;
+      default: {
+        const never: never = msg;
+        log.warn('ignoring unknown message', { type: (never as { type: string }).type });
+      }
+    }
+  }
+
+  private startHeartbeats(): void {
+    clearInterval(this.heartbeatTimer);
+    const every = this.timing?.heartbeatIntervalMs ?? 1000;
+    const beat = () => {
+      const ch = this.channel;
+      if (!ch?.isOpen) return;
+      // A control plane that stops answering pings (stopped, or cut off by a blackhole) is
+      // abandoned so that the agent reconnects instead of talking into the void.
+      if (Date.now() - this.lastPongMs > Math.max(10_000, every * 5)) {
+        this.opts.log.warn('control plane stopped answering; reconnecting', { node: this.opts.name });
+        ch.terminate();
+        return;
+      }
+      ch.ws.ping();
+      ch.send({ type: 'heartbeat', time: Date.now(), usage: this.kubelet.usage() });
+    };
+    beat();
+    this.heartbeatTimer = setInterval(beat, every);
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushTimer || !this.welcomed) return;
+    this.flushTimer = setTimeout(() => this.flush(), this.timing?.statusBatchMs ?? 50);
+  }
+
+  private flush(): void {
+    clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    const ch = this.channel;
+    if (!ch?.isOpen || !this.welcomed) return;
+    if (this.pendingStatus.size > 0) {
+      ch.send({ type: 'podStatus', updates: [...this.pendingStatus.values()] });
+      this.pendingStatus.clear();
+    }
+    if (this.pendingEvents.length > 0) {
+      ch.send({ type: 'events', events: this.pendingEvents });
+      this.pendingEvents = [];
+    }
+    for (const ref of this.pendingTerminated.values()) ch.send({ type: 'podTerminated', ...ref });
+    this.pendingTerminated.clear();
+  }
+
+  /** Stops talking to the control plane (clean shutdown); pods are the kubelet's business. */
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.reconnectTimer);
+    clearInterval(this.heartbeatTimer);
+    this.flush();
+    this.channel?.close(CloseCode.GoingAway, 'agent shutting down');
+  }
+}

@@ -1,0 +1,86 @@
+// The http-echo image: an HTTP server that answers every request with a small JSON body naming the
+// pod that served it, so that load balancing and failover can be seen from a client. Flags follow
+// hashicorp/http-echo (-listen=:5678, -text=hello, -status-code=200).
+
+import http from 'node:http';
+import { flagsOrExit } from './flags.js';
+
+const flags = flagsOrExit('http-echo', process.argv.slice(2), {
+  listen: { kind: 'string' },
+  port: { kind: 'int', aliases: ['p'] },
+  text: { kind: 'string' },
+  'status-code': { kind: 'int' },
+});
+
+// Pods are reached through the agent on loopback, so loopback is the default, as for everything in kip.
+let host = '127.0.0.1';
+
+function listenPort(): number {
+  if (typeof flags.values.port === 'number') return flags.values.port;
+  const listen = flags.values.listen;
+  if (typeof listen === 'string') {
+    const m = /^(.*):(\d+)$/.exec(listen) ?? /^()(\d+)$/.exec(listen);
+    if (!m) {
+      process.stderr.write(`http-echo: invalid value "${listen}" for flag -listen: must be [host]:port\n`);
+      process.exit(2);
+    }
+    if (m[1]) host = m[1].replace(/^\[|\]$/g, '');
+    return Number(m[2]);
+  }
+  if (process.env.PORT) return Number(process.env.PORT);
+  return 5678;
+}
+
+const port = listenPort();
+if (!Number.isInteger(port) || port < 0 || port > 65535) {
+  process.stderr.write(`http-echo: invalid port ${port}\n`);
+  process.exit(2);
+}
+const statusCode = typeof flags.values['status-code'] === 'number' ? flags.values['status-code'] : 200;
+const identity = {
+  pod: process.env.POD_NAME ?? '',
+  namespace: process.env.POD_NAMESPACE ?? '',
+  node: process.env.NODE_NAME ?? '',
+  podIP: process.env.POD_IP ?? '',
+};
+
+const server = http.createServer((req, res) => {
+  const started = Date.now();
+  const path = req.url ?? '/';
+  let code = statusCode;
+  let body: Record<string, unknown>;
+  if (path === '/health' || path === '/healthz') {
+    code = 200;
+    body = { status: 'ok', ...identity };
+  } else {
+    body = { ...(typeof flags.values.text === 'string' ? { text: flags.values.text } : {}), ...identity, method: req.method, path, host: req.headers.host ?? '' };
+  }
+  const payload = JSON.stringify(body) + '\n';
+  res.writeHead(code, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload), 'x-kip-pod': identity.pod });
+  res.end(payload);
+  // One line per request, like hashicorp/http-echo, so `kip logs` shows the traffic.
+  process.stdout.write(`${new Date().toISOString()} ${req.socket.remoteAddress ?? '-'} "${req.method} ${path} HTTP/${req.httpVersion}" ${code} ${Date.now() - started}ms\n`);
+});
+
+server.on('error', (err) => {
+  process.stderr.write(`http-echo: ${err.message}\n`);
+  process.exit(1);
+});
+
+server.listen(port, host, () => {
+  const addr = server.address();
+  process.stdout.write(`http-echo: listening on :${typeof addr === 'object' && addr ? addr.port : port} as pod ${identity.namespace}/${identity.pod}\n`);
+});
+
+function stop(signal: string): void {
+  process.stdout.write(`http-echo: ${signal} received, shutting down\n`);
+  server.close(() => process.exit(0));
+  server.closeIdleConnections();
+  // Requests in flight get a moment to finish; then the connections are cut.
+  setTimeout(() => {
+    server.closeAllConnections();
+    process.exit(0);
+  }, 2000).unref();
+}
+process.on('SIGTERM', () => stop('SIGTERM'));
+process.on('SIGINT', () => stop('SIGINT'));

@@ -1,0 +1,373 @@
+// The kubelet: keeps the pods bound to this node running as real processes, level-triggered. The
+// agent hands it the full desired set (sync, after every (re)connect) and deltas (upsert, remove);
+// it starts what is missing, restarts what changed, stops what is no longer wanted, and reports
+// pod status, events and terminations through the hooks.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { realClock } from '@kip/shared';
+import type { Clock, EventRecord, LogRequest, Logger, Pod, PodRef, PodStatusUpdate, PodUsage, TimerHandle, Timing } from '@kip/shared';
+import { HostPortAllocator } from './host-ports.js';
+import { Ipam } from './ipam.js';
+import { streamLog, type LogSink } from './log-stream.js';
+import { gracePeriodMs, specGracePeriodMs } from './pod-context.js';
+import { sameJson } from './pod-status.js';
+import { PodWorker, type PodWorkerDeps, type StopReason } from './pod-worker.js';
+import { GroupRegistry } from './process-group.js';
+import { ResourceSampler } from './resource-sampler.js';
+
+export interface KubeletHooks {
+  /** Called whenever a pod's computed status changes (the full PodStatus). */
+  status(update: PodStatusUpdate): void;
+  /** Kubelet events, in the kubelet's words. */
+  event(ev: EventRecord): void;
+  /** A pod with metadata.deletionTimestamp has fully stopped. */
+  terminated(ref: PodRef): void;
+}
+
+export interface KubeletOptions {
+  nodeName: string;
+  /** The node's own directory; pods live in pods/<ns>_<name>_<uid>/ under it. */
+  dataDir: string;
+  /** e.g. "10.244.3.0/24": pod IPs are allocated from .2 to .254, stable per pod uid. */
+  podCIDR: string;
+  /** CrashLoopBackOff knobs, resourceSampleIntervalMs. */
+  timing: Timing;
+  log: Logger;
+  clock?: Clock;
+  hooks: KubeletHooks;
+  /** Extra env for a pod's containers (service env, HTTP_PROXY: added by the proxy). */
+  extraEnv?: (pod: Pod) => Record<string, string>;
+}
+
+interface NodeUsage {
+  cpu: number;
+  memory: number;
+  pods: PodUsage[];
+}
+
+export class Kubelet {
+  private readonly nodeName: string;
+  private readonly podsDir: string;
+  private timing: Timing;
+  private readonly log: Logger;
+  private readonly clock: Clock;
+  private readonly hooks: KubeletHooks;
+  private readonly ipam: Ipam;
+  private readonly ports = new HostPortAllocator();
+  private readonly groups = new GroupRegistry();
+  private readonly workers = new Map<string, PodWorker>();
+  /** Stop-and-cleanup in progress, per uid. */
+  private readonly stopping = new Map<string, Promise<void>>();
+  /** Pods wanted again while their old worker was still stopping: started once it is gone. */
+  private readonly startAfterStop = new Map<string, Pod>();
+  private readonly dirty = new Set<PodWorker>();
+  private flushScheduled = false;
+  private readonly deps: PodWorkerDeps;
+  private sampler: ResourceSampler;
+  private sampleTimer: TimerHandle | undefined;
+  private sampling = false;
+  private selfUsage = { cpu: 0, memory: 0 };
+  private shuttingDown = false;
+
+  constructor(opts: KubeletOptions) {
+    this.nodeName = opts.nodeName;
+    this.podsDir = path.join(opts.dataDir, 'pods');
+    this.timing = opts.timing;
+    this.log = opts.log;
+    this.clock = opts.clock ?? realClock;
+    // A hook that throws is a bug elsewhere; it must not stop this kubelet from managing its pods.
+    const guard = <A extends unknown[]>(name: string, fn: (...a: A) => void) => (...a: A) => {
+      try {
+        fn(...a);
+      } catch (err) {
+        this.log.error(`kubelet ${name} hook failed`, { error: (err as Error).message });
+      }
+    };
+    this.hooks = { status: guard('status', opts.hooks.status), event: guard('event', opts.hooks.event), terminated: guard('terminated', opts.hooks.terminated) };
+    this.ipam = new Ipam(opts.podCIDR || undefined);
+    fs.mkdirSync(this.podsDir, { recursive: true });
+    this.deps = {
+      nodeName: this.nodeName,
+      podsDir: this.podsDir,
+      clock: this.clock,
+      log: this.log,
+      groups: this.groups,
+      ipam: this.ipam,
+      ports: this.ports,
+      timing: () => this.timing,
+      extraEnv: opts.extraEnv,
+      changed: (w) => this.markDirty(w),
+      event: (ev) => this.hooks.event(ev),
+    };
+    this.sampler = new ResourceSampler(this.samplerMaxAge());
+    this.scheduleSample();
+  }
+
+  setPodCIDR(cidr: string): void {
+    this.ipam.setCidr(cidr);
+  }
+
+  setTiming(t: Timing): void {
+    const intervalChanged = t.resourceSampleIntervalMs !== this.timing.resourceSampleIntervalMs;
+    this.timing = t;
+    if (intervalChanged) {
+      this.sampler = new ResourceSampler(this.samplerMaxAge());
+      this.clock.clearTimeout(this.sampleTimer);
+      this.sampleTimer = undefined;
+      this.scheduleSample();
+    }
+  }
+
+  /** The full desired set: start what is missing, update what changed, stop anything not listed. */
+  sync(pods: Pod[]): void {
+    if (this.shuttingDown) return;
+    const wanted = new Set<string>();
+    for (const pod of pods) {
+      if (pod.metadata.uid) wanted.add(pod.metadata.uid);
+      this.upsert(pod);
+    }
+    for (const w of this.workers.values()) {
+      if (wanted.has(w.uid) || w.stopReason) continue;
+      w.silent = true;
+      this.stopWorker(w, 'unwanted', specGracePeriodMs(w.pod));
+    }
+    for (const uid of this.startAfterStop.keys()) if (!wanted.has(uid)) this.startAfterStop.delete(uid);
+    this.removeStaleDirs();
+  }
+
+  /** One pod added or changed; a deletionTimestamp means stop gracefully, then report `terminated`. */
+  upsert(pod: Pod): void {
+    if (this.shuttingDown) return;
+    const uid = pod.metadata.uid;
+    const ref = refOf(pod);
+    if (!uid) {
+      this.log.warn('pod without metadata.uid ignored', { pod: `${ref.namespace}/${ref.name}` });
+      return;
+    }
+    if (pod.spec.nodeName && pod.spec.nodeName !== this.nodeName) {
+      this.log.warn('pod bound to another node ignored', { pod: `${ref.namespace}/${ref.name}`, nodeName: pod.spec.nodeName });
+      return;
+    }
+    const deleting = !!pod.metadata.deletionTimestamp;
+    const w = this.workers.get(uid);
+    if (w) {
+      if (w.stopReason === 'unwanted' && !deleting) {
+        this.startAfterStop.set(uid, pod);
+        return;
+      }
+      if (w.stopReason && !deleting) return;
+      w.update(pod);
+      if (deleting) this.stopWorker(w, 'deleted', gracePeriodMs(pod));
+      return;
+    }
+    if (this.stopping.has(uid)) {
+      if (!deleting) this.startAfterStop.set(uid, pod);
+      return;
+    }
+    if (deleting) {
+      // Nothing of it runs here: it has already stopped.
+      fs.rmSync(path.join(this.podsDir, `${ref.namespace}_${ref.name}_${uid}`), { recursive: true, force: true });
+      queueMicrotask(() => this.hooks.terminated(ref));
+      return;
+    }
+    if (pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') {
+      // A pod that has finished never runs again, as in Kubernetes.
+      this.log.debug('terminal pod not started', { pod: `${ref.namespace}/${ref.name}`, phase: pod.status.phase });
+      return;
+    }
+    const worker = new PodWorker(this.deps, pod);
+    this.workers.set(uid, worker);
+    worker.begin();
+  }
+
+  /** The pod is gone from the store (force delete, eviction): kill it now; no `terminated` follows. */
+  remove(ref: PodRef): void {
+    this.startAfterStop.delete(ref.uid);
+    const w = this.workers.get(ref.uid);
+    if (!w) return;
+    w.silent = true;
+    this.stopWorker(w, 'removed', 0);
+  }
+
+  /** Pods this kubelet has workers for, stopping ones included. */
+  running(): PodRef[] {
+    return [...this.workers.values()].map((w) => refOf(w.pod));
+  }
+
+  /** The last resource sample: per pod and container, and node totals (pods plus the agent itself). */
+  usage(): NodeUsage {
+    const pods: PodUsage[] = [];
+    let cpu = this.selfUsage.cpu;
+    let memory = this.selfUsage.memory;
+    for (const w of this.workers.values()) {
+      const containers = w.containers.map((c) => ({ name: c.name, cpu: c.usage.cpu, memory: c.usage.memory }));
+      for (const c of containers) {
+        cpu += c.cpu;
+        memory += c.memory;
+      }
+      pods.push({ ...refOf(w.pod), containers });
+    }
+    return { cpu, memory, pods };
+  }
+
+  /** Serves `kubectl logs`; returns a function that stops a follow. */
+  streamLogs(req: LogRequest, sink: LogSink): () => void {
+    const candidates = [...this.workers.values()].filter((w) => w.pod.metadata.name === req.pod && (w.pod.metadata.namespace ?? 'default') === req.namespace);
+    const w = candidates.find((c) => !c.stopReason) ?? candidates[candidates.length - 1];
+    if (!w) {
+      sink.end(`pods "${req.pod}" not found`);
+      return () => undefined;
+    }
+    const names = w.containers.map((c) => c.name);
+    let name = req.container;
+    if (!name) {
+      if (names.length !== 1) {
+        sink.end(`a container name must be specified for pod ${req.pod}, choose one of: [${names.join(' ')}]`);
+        return () => undefined;
+      }
+      name = names[0]!;
+    }
+    const c = w.containers.find((x) => x.name === name);
+    if (!c) {
+      sink.end(`container "${name}" is not valid for pod "${req.pod}": choose one of: [${names.join(' ')}]`);
+      return () => undefined;
+    }
+    const target = c.logFileFor(req.previous, req.pod);
+    if ('error' in target) {
+      sink.end(target.error);
+      return () => undefined;
+    }
+    return streamLog(target.file, target.live, req.follow, { tailLines: req.tailLines, limitBytes: req.limitBytes }, sink);
+  }
+
+  /** Clean node shutdown: every pod stopped gracefully; resolves when all their processes are gone. */
+  async shutdown(): Promise<void> {
+    this.shuttingDown = true;
+    this.clock.clearTimeout(this.sampleTimer);
+    this.sampleTimer = undefined;
+    this.startAfterStop.clear();
+    for (const w of this.workers.values()) {
+      this.stopWorker(w, 'shutdown', w.pod.metadata.deletionTimestamp ? gracePeriodMs(w.pod) : specGracePeriodMs(w.pod));
+    }
+    await Promise.all(this.stopping.values());
+    this.log.info('all pods stopped');
+  }
+
+  /** Last resort when the agent process exits: SIGKILL every process group now, synchronously. */
+  killAllNow(): void {
+    this.shuttingDown = true;
+    this.clock.clearTimeout(this.sampleTimer);
+    this.sampleTimer = undefined;
+    this.groups.killAll();
+  }
+
+  // ---- stopping ----------------------------------------------------------------------------------
+
+  private stopWorker(w: PodWorker, reason: StopReason, graceMs: number): void {
+    const stopped = w.stop(reason, graceMs);
+    if (this.stopping.has(w.uid)) return;
+    const done = stopped.then(() => this.cleanup(w));
+    this.stopping.set(w.uid, done);
+  }
+
+  private cleanup(w: PodWorker): void {
+    if (!w.silent) this.publish(w);
+    this.dirty.delete(w);
+    this.ipam.release(w.uid);
+    this.ports.release(w.uid);
+    try {
+      fs.rmSync(w.podDir, { recursive: true, force: true });
+    } catch (err) {
+      this.log.warn('cannot remove pod directory', { pod: w.podKey, dir: w.podDir, error: (err as Error).message });
+    }
+    this.workers.delete(w.uid);
+    this.stopping.delete(w.uid);
+    this.log.info('pod stopped', { pod: w.podKey, uid: w.uid, reason: w.stopReason });
+    if (w.stopReason === 'deleted') this.hooks.terminated(refOf(w.pod));
+    const again = this.startAfterStop.get(w.uid);
+    if (again && !this.shuttingDown) {
+      this.startAfterStop.delete(w.uid);
+      this.upsert(again);
+    }
+  }
+
+  /** Pod directories left by pods that are no longer here (an earlier run of the agent). */
+  private removeStaleDirs(): void {
+    let entries: string[];
+    try {
+      entries = fs.readdirSync(this.podsDir);
+    } catch {
+      return;
+    }
+    const known = new Set([...this.workers.keys(), ...this.stopping.keys()]);
+    for (const e of entries) {
+      const uid = e.slice(e.lastIndexOf('_') + 1);
+      if (known.has(uid)) continue;
+      fs.rmSync(path.join(this.podsDir, e), { recursive: true, force: true });
+    }
+  }
+
+  // ---- status --------------------------------------------------------------------------------------
+
+  private markDirty(w: PodWorker): void {
+    if (w.silent) return;
+    this.dirty.add(w);
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    // Changes made in one turn of the event loop (three containers starting) become one update.
+    setImmediate(() => {
+      this.flushScheduled = false;
+      const batch = [...this.dirty];
+      this.dirty.clear();
+      for (const d of batch) if (!d.silent && this.workers.get(d.uid) === d) this.publish(d);
+    });
+  }
+
+  private publish(w: PodWorker): void {
+    const status = w.status();
+    if (w.lastStatus && sameJson(status, w.lastStatus)) return;
+    w.lastStatus = status;
+    this.hooks.status({ ...refOf(w.pod), status });
+  }
+
+  // ---- resources -------------------------------------------------------------------------------------
+
+  private samplerMaxAge(): number {
+    return Math.max(3 * this.timing.resourceSampleIntervalMs, 2000);
+  }
+
+  private scheduleSample(): void {
+    if (this.shuttingDown || this.sampleTimer) return;
+    this.sampleTimer = this.clock.setTimeout(() => {
+      this.sampleTimer = undefined;
+      void this.sample().finally(() => this.scheduleSample());
+    }, this.timing.resourceSampleIntervalMs);
+  }
+
+  private async sample(): Promise<void> {
+    if (this.sampling) return;
+    this.sampling = true;
+    try {
+      const byPid = new Map<number, { w: PodWorker; c: PodWorker['containers'][number] }>();
+      for (const w of this.workers.values()) for (const c of w.containers) if (c.pid !== undefined) byPid.set(c.pid, { w, c });
+      const s = await this.sampler.sample([...byPid.keys()]);
+      this.selfUsage = s.self;
+      for (const [pgid, { c }] of byPid) {
+        if (c.pid !== pgid) continue; // restarted while sampling
+        const u = s.groups.get(pgid) ?? { cpu: 0, memory: 0 };
+        c.usage = u;
+        const limit = c.memoryLimit;
+        if (limit > 0 && u.memory > limit) c.oomKill(u.memory);
+      }
+    } catch (err) {
+      this.log.warn('resource sampling failed', { error: (err as Error).message });
+    } finally {
+      this.sampling = false;
+    }
+  }
+}
+
+function refOf(pod: Pod): PodRef {
+  return { namespace: pod.metadata.namespace ?? 'default', name: pod.metadata.name, uid: pod.metadata.uid ?? '' };
+}

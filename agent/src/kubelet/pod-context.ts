@@ -1,0 +1,39 @@
+// What a container worker needs from the pod it belongs to. The pod worker implements it; the
+// container worker never reaches past it, so the two can be read (and changed) separately.
+
+import type { Clock, Container, Logger, Pod, Timing } from '@kip/shared';
+import type { GroupRegistry } from './process-group.js';
+
+export type EventType = 'Normal' | 'Warning';
+
+export interface PodContext {
+  /** The latest version of the pod object. */
+  readonly pod: Pod;
+  /** "namespace/name", for log lines. */
+  readonly podKey: string;
+  readonly podDir: string;
+  readonly podIP: string;
+  /** "container/containerPort" -> host port. */
+  readonly hostPorts: Record<string, number>;
+  readonly clock: Clock;
+  readonly log: Logger;
+  readonly groups: GroupRegistry;
+  timing(): Timing;
+  /** The full environment of a container of this pod. */
+  env(container: Container): Record<string, string>;
+  /** Records a kubelet event about the pod, or about one of its containers. */
+  event(type: EventType, reason: string, message: string, container?: string): void;
+  /** Something that shows in the pod's status changed. */
+  changed(): void;
+}
+
+/** The pod's grace period on deletion: the deletion's own, else the spec's, else 30 s. */
+export function gracePeriodMs(pod: Pod): number {
+  const s = pod.metadata.deletionGracePeriodSeconds ?? pod.spec.terminationGracePeriodSeconds ?? 30;
+  return Math.max(0, s) * 1000;
+}
+
+/** The pod's own grace period (spec.terminationGracePeriodSeconds, else 30 s), when it is not being deleted. */
+export function specGracePeriodMs(pod: Pod): number {
+  return Math.max(0, pod.spec.terminationGracePeriodSeconds ?? 30) * 1000;
+}

@@ -1,0 +1,212 @@
+// One pod on this node: its sandbox (directory, pod IP, host ports), its containers, and its stop.
+// The kubelet owns the set of pod workers; a pod worker owns everything of one pod.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { isoNow } from '@kip/shared';
+import type { Clock, Container, EventRecord, Logger, Pod, PodStatus, Timing, TimerHandle } from '@kip/shared';
+import { ContainerWorker } from './container-worker.js';
+import { buildContainerEnv } from './env.js';
+import { declaredPortKeys, type HostPortAllocator } from './host-ports.js';
+import type { Ipam } from './ipam.js';
+import type { EventType, PodContext } from './pod-context.js';
+import { computePodStatus } from './pod-status.js';
+import type { GroupRegistry } from './process-group.js';
+
+export const HOST_IP = '127.0.0.1';
+
+/** How long a pod whose sandbox could not be set up (no IP, no port) waits before trying again. */
+const SANDBOX_RETRY_MS = 5000;
+
+export interface PodWorkerDeps {
+  nodeName: string;
+  podsDir: string;
+  clock: Clock;
+  log: Logger;
+  groups: GroupRegistry;
+  ipam: Ipam;
+  ports: HostPortAllocator;
+  timing(): Timing;
+  extraEnv?: (pod: Pod) => Record<string, string>;
+  /** The pod's status may have changed. */
+  changed(worker: PodWorker): void;
+  event(ev: EventRecord): void;
+}
+
+/**
+ * Why a pod is being stopped: deleted (metadata.deletionTimestamp; the control plane waits for
+ * `terminated`), unwanted (no longer bound here), removed (gone from the store: kill now),
+ * shutdown (the node is going down).
+ */
+export type StopReason = 'deleted' | 'unwanted' | 'removed' | 'shutdown';
+
+export function podDirName(pod: Pod): string {
+  return `${pod.metadata.namespace ?? 'default'}_${pod.metadata.name}_${pod.metadata.uid ?? ''}`;
+}
+
+export class PodWorker implements PodContext {
+  pod: Pod;
+  readonly uid: string;
+  readonly podKey: string;
+  readonly podDir: string;
+  podIP = '';
+  hostPorts: Record<string, number> = {};
+  readonly startTime: string;
+  readonly containers: ContainerWorker[];
+  stopReason: StopReason | undefined;
+  /** Its status is no longer reported (the pod is not this node's any more). */
+  silent = false;
+  /** Every container has stopped for good. */
+  terminal = false;
+  /** The status last reported. */
+  lastStatus: PodStatus | undefined;
+  private setup: Promise<boolean> = Promise.resolve(false);
+  private retryTimer: TimerHandle | undefined;
+  private stopping: Promise<void> | undefined;
+
+  constructor(
+    private readonly deps: PodWorkerDeps,
+    pod: Pod,
+  ) {
+    this.pod = pod;
+    this.uid = pod.metadata.uid ?? '';
+    this.podKey = `${pod.metadata.namespace ?? 'default'}/${pod.metadata.name}`;
+    this.podDir = path.join(deps.podsDir, podDirName(pod));
+    this.startTime = isoNow(deps.clock);
+    this.containers = pod.spec.containers.map((c) => new ContainerWorker(this, c));
+  }
+
+  // ---- PodContext ------------------------------------------------------------------------------
+
+  get clock(): Clock {
+    return this.deps.clock;
+  }
+  get log(): Logger {
+    return this.deps.log;
+  }
+  get groups(): GroupRegistry {
+    return this.deps.groups;
+  }
+  timing(): Timing {
+    return this.deps.timing();
+  }
+  env(container: Container): Record<string, string> {
+    return buildContainerEnv({
+      pod: this.pod,
+      container,
+      nodeName: this.deps.nodeName,
+      podIP: this.podIP,
+      hostIP: HOST_IP,
+      podDir: this.podDir,
+      hostPorts: this.hostPorts,
+      agentEnv: process.env,
+      extraEnv: this.deps.extraEnv?.(this.pod),
+    });
+  }
+  event(type: EventType, reason: string, message: string, container?: string): void {
+    this.deps.event({
+      involvedObject: {
+        kind: 'Pod',
+        namespace: this.pod.metadata.namespace ?? 'default',
+        name: this.pod.metadata.name,
+        uid: this.uid,
+        ...(container ? { fieldPath: `spec.containers{${container}}` } : {}),
+      },
+      reason,
+      message,
+      type,
+    });
+  }
+  changed(): void {
+    this.deps.changed(this);
+  }
+
+  // ---- lifecycle -------------------------------------------------------------------------------
+
+  /** Sets up the sandbox, then starts every container. */
+  begin(): void {
+    this.deps.log.debug('pod added', { pod: this.podKey, uid: this.uid });
+    this.setup = this.prepare();
+    void this.setup.then((ok) => {
+      if (!ok || this.stopReason) return;
+      for (const c of this.containers) c.start();
+    });
+    this.changed();
+  }
+
+  private async prepare(): Promise<boolean> {
+    for (;;) {
+      try {
+        // A pod that existed here before (an agent restart) starts over with fresh logs.
+        fs.rmSync(path.join(this.podDir, 'logs'), { recursive: true, force: true });
+        fs.mkdirSync(this.podDir, { recursive: true });
+        this.podIP = this.deps.ipam.allocate(this.uid, this.pod.status?.podIP);
+        this.hostPorts = await this.deps.ports.allocate(this.uid, declaredPortKeys(this.pod));
+        if (this.stopReason) return false;
+        this.changed();
+        return true;
+      } catch (err) {
+        const message = `Failed to create pod sandbox: ${(err as Error).message}`;
+        this.event('Warning', 'FailedCreatePodSandBox', message);
+        this.deps.log.warn('pod sandbox setup failed', { pod: this.podKey, error: (err as Error).message });
+        if (this.stopReason) return false;
+        const again = await new Promise<boolean>((resolve) => {
+          this.retryTimer = this.deps.clock.setTimeout(() => resolve(!this.stopReason), SANDBOX_RETRY_MS);
+          this.retryResolve = resolve;
+        });
+        this.retryResolve = undefined;
+        if (!again) return false;
+      }
+    }
+  }
+  private retryResolve: ((again: boolean) => void) | undefined;
+
+  /** A newer version of the pod object: containers whose definition changed are restarted. */
+  update(pod: Pod): void {
+    this.pod = pod;
+    if (!this.stopReason) {
+      for (const spec of pod.spec.containers) this.containers.find((c) => c.name === spec.name)?.update(spec);
+    }
+    this.changed();
+  }
+
+  /**
+   * Stops every container (SIGTERM, SIGKILL after graceMs); resolves when all their processes are
+   * gone. Called again with a shorter grace period, it shortens the wait.
+   */
+  stop(reason: StopReason, graceMs: number): Promise<void> {
+    if (reason === 'removed' || !this.stopReason || (reason === 'deleted' && this.stopReason === 'unwanted')) this.stopReason = reason;
+    if (this.retryTimer) {
+      this.deps.clock.clearTimeout(this.retryTimer);
+      this.retryTimer = undefined;
+      this.retryResolve?.(false);
+    }
+    if (this.stopping) {
+      for (const c of this.containers) void (reason === 'removed' ? c.killNow() : c.stop(graceMs));
+      return this.stopping;
+    }
+    this.deps.log.info('stopping pod', { pod: this.podKey, reason, graceSeconds: graceMs / 1000 });
+    this.stopping = (async () => {
+      await this.setup;
+      await Promise.all(this.containers.map((c) => (this.stopReason === 'removed' ? c.killNow() : c.stop(graceMs))));
+      this.terminal = true;
+      this.changed();
+    })();
+    return this.stopping;
+  }
+
+  status(): PodStatus {
+    return computePodStatus({
+      pod: this.pod,
+      containerStatuses: this.containers.map((c) => c.status()),
+      podIP: this.podIP || undefined,
+      hostIP: HOST_IP,
+      startTime: this.startTime,
+      hostPorts: this.hostPorts,
+      terminal: this.terminal,
+      ...(this.terminal && this.stopReason === 'shutdown' ? { reason: 'Terminated', message: 'Pod was terminated in response to imminent node shutdown.' } : {}),
+      previous: this.lastStatus,
+      now: isoNow(this.deps.clock),
+    });
+  }
+}

@@ -1,0 +1,158 @@
+// What Linux's /proc says about processes: which belong to a process group, and whether a group
+// has any live member left. A container is a process group, so its usage and its death are
+// questions about every member of the group, not just the process the agent started.
+
+import fs from 'node:fs';
+
+export interface ProcStat {
+  pid: number;
+  /** One letter: R running, S sleeping, Z zombie, ... */
+  state: string;
+  ppid: number;
+  pgid: number;
+}
+
+/** Parses /proc/<pid>/stat; the command name may hold spaces and parentheses, so fields start after the last ')'. */
+export function parseProcStat(pid: number, text: string): ProcStat | undefined {
+  const close = text.lastIndexOf(')');
+  if (close < 0) return undefined;
+  const f = text.slice(close + 2).split(' ');
+  const ppid = Number(f[1]);
+  const pgid = Number(f[2]);
+  if (!f[0] || !Number.isInteger(ppid) || !Number.isInteger(pgid)) return undefined;
+  return { pid, state: f[0], ppid, pgid };
+}
+
+export function readProcStat(pid: number): ProcStat | undefined {
+  try {
+    return parseProcStat(pid, fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+/** Every process on the machine, as /proc lists it now. */
+export function listProcesses(): ProcStat[] {
+  const out: ProcStat[] = [];
+  let entries: string[];
+  try {
+    entries = fs.readdirSync('/proc');
+  } catch {
+    return out;
+  }
+  for (const e of entries) {
+    const c = e.charCodeAt(0);
+    if (c < 48 || c > 57) continue;
+    const st = readProcStat(Number(e));
+    if (st) out.push(st);
+  }
+  return out;
+}
+
+/**
+ * The live (non-zombie) members of each of the given groups. Zombies are ignored: they hold no
+ * resources, and where PID 1 does not reap orphans they stay forever.
+ */
+export function groupMembers(pgids: ReadonlySet<number>): Map<number, number[]> {
+  const members = new Map<number, number[]>();
+  if (pgids.size === 0) return members;
+  for (const p of listProcesses()) {
+    if (p.state === 'Z' || p.state === 'X' || !pgids.has(p.pgid)) continue;
+    let list = members.get(p.pgid);
+    if (!list) members.set(p.pgid, (list = []));
+    list.push(p.pid);
+  }
+  return members;
+}
+
+/** True if no live process is left in the group. */
+export function groupGone(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+  } catch {
+    return true; // ESRCH: not even a zombie is left
+  }
+  return !groupMembers(new Set([pgid])).has(pgid);
+}
+
+/** Sends a signal to every process of a group; false if the group no longer exists. */
+export function signalGroup(pgid: number, signal: NodeJS.Signals): boolean {
+  try {
+    process.kill(-pgid, signal);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+interface Waiter {
+  pgid: number;
+  resolve: () => void;
+  since: number;
+  killedAgain: boolean;
+}
+
+const POLL_MS = 20;
+/** A group still alive this long after its watcher was told to kill it gets SIGKILL from the agent itself. */
+const STRAGGLER_MS = 1000;
+
+/**
+ * Waits for process groups to empty. All waiters share one /proc scan per tick, so that a node
+ * stopping a hundred pods at once does not scan /proc a hundred times.
+ */
+class GroupReaper {
+  private waiters: Waiter[] = [];
+  private timer: NodeJS.Timeout | undefined;
+
+  waitGone(pgid: number): Promise<void> {
+    return new Promise((resolve) => {
+      this.waiters.push({ pgid, resolve, since: Date.now(), killedAgain: false });
+      this.schedule(0);
+    });
+  }
+
+  private schedule(ms: number): void {
+    if (this.timer || this.waiters.length === 0) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.scan();
+    }, ms);
+  }
+
+  private scan(): void {
+    const alive = groupMembers(new Set(this.waiters.map((w) => w.pgid)));
+    const now = Date.now();
+    const still: Waiter[] = [];
+    for (const w of this.waiters) {
+      if (!alive.has(w.pgid)) {
+        w.resolve();
+        continue;
+      }
+      if (!w.killedAgain && now - w.since > STRAGGLER_MS) {
+        w.killedAgain = true;
+        signalGroup(w.pgid, 'SIGKILL');
+      }
+      still.push(w);
+    }
+    this.waiters = still;
+    this.schedule(POLL_MS);
+  }
+}
+
+export const groupReaper = new GroupReaper();
+
+/** The pids whose current directory is dir or below it (zombies have none). */
+export function processesWithCwdUnder(dir: string): number[] {
+  const out: number[] = [];
+  const prefix = dir.endsWith('/') ? dir : `${dir}/`;
+  for (const p of listProcesses()) {
+    if (p.state === 'Z') continue;
+    try {
+      const cwd = fs.readlinkSync(`/proc/${p.pid}/cwd`);
+      if (cwd === dir || cwd.startsWith(prefix)) out.push(p.pid);
+    } catch {
+      // gone, or not ours to read
+    }
+  }
+  return out;
+}

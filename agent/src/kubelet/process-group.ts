@@ -1,0 +1,145 @@
+// One container = one process group, tied to the agent's life.
+//
+// The agent starts `/bin/sh -c WATCHER kip-container ARGV...` in a new session (its pid is the
+// group id). The shell forks a watcher that ignores SIGTERM and blocks reading fd 3, a socket
+// whose other end only the agent holds, then execs the container's program in its place, so the
+// program keeps the group leader's pid and its exit status reaches the agent directly. When the
+// agent dies, however it dies, the kernel closes the agent's end, the watcher's read returns, and
+// it SIGKILLs the whole group: a killed agent is a failed node, with no orphans left behind.
+// The agent's end is close-on-exec (libuv opens it so), so no other child inherits it and keeps a
+// group alive; the program itself gets fd 3 closed.
+
+import type { Readable, Duplex } from 'node:stream';
+import { execa } from 'execa';
+import { groupReaper, signalGroup } from './proc.js';
+
+const WATCHER = `( trap '' TERM INT HUP; read -r _ <&3; kill -KILL 0 ) </dev/null >/dev/null 2>&1 &
+exec "$@" 3<&-`;
+
+export interface SpawnGroupOptions {
+  /** argv[0] is looked up on the PATH of env, as exec does. */
+  argv: string[];
+  env: Record<string, string>;
+  cwd: string;
+}
+
+export interface GroupExit {
+  /** Exit code, or 128 + signal number when a signal ended it, as container runtimes report. */
+  exitCode: number;
+  signal: NodeJS.Signals | null;
+}
+
+const SIGNAL_NUMBERS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGABRT: 6, SIGKILL: 9, SIGSEGV: 11, SIGPIPE: 13, SIGALRM: 14, SIGTERM: 15 };
+
+export function exitCodeOf(code: number | null, signal: NodeJS.Signals | null): number {
+  if (code !== null) return code;
+  return 128 + (signal ? (SIGNAL_NUMBERS[signal] ?? 0) : 0);
+}
+
+/** Every live group a kubelet started, so that a dying agent can SIGKILL them all synchronously. */
+export class GroupRegistry {
+  private readonly live = new Set<ProcessGroup>();
+  add(g: ProcessGroup): void {
+    this.live.add(g);
+  }
+  delete(g: ProcessGroup): void {
+    this.live.delete(g);
+  }
+  killAll(): void {
+    for (const g of this.live) g.signal('SIGKILL');
+  }
+  get size(): number {
+    return this.live.size;
+  }
+}
+
+export class ProcessGroup {
+  /** The program's pid, which is also the group id. */
+  readonly pid: number;
+  readonly stdout: Readable;
+  readonly stderr: Readable;
+  /** Resolves when the program (the group leader) exits; other members may still be alive. */
+  readonly exited: Promise<GroupExit>;
+  private readonly lifeline: Duplex;
+  private gone: Promise<void> | undefined;
+
+  private constructor(pid: number, stdout: Readable, stderr: Readable, lifeline: Duplex, exited: Promise<GroupExit>, private readonly registry: GroupRegistry) {
+    this.pid = pid;
+    this.stdout = stdout;
+    this.stderr = stderr;
+    this.lifeline = lifeline;
+    this.exited = exited;
+    registry.add(this);
+  }
+
+  /** Starts the program in its own group; throws (with the system's reason) if it cannot be started. */
+  static spawn(opts: SpawnGroupOptions, registry: GroupRegistry): ProcessGroup {
+    const child = execa('/bin/sh', ['-c', WATCHER, 'kip-container', ...opts.argv], {
+      cwd: opts.cwd,
+      env: opts.env,
+      extendEnv: false,
+      detached: true,
+      buffer: false,
+      reject: false,
+      cleanup: false,
+      encoding: 'buffer',
+      stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
+      forceKillAfterDelay: false,
+    });
+    // execa resolves (never rejects, with reject: false) once every stream is done; its result
+    // is not used, the 'exit' event is.
+    void child.catch(() => undefined);
+    const pid = child.pid;
+    const lifeline = child.stdio[3] as Duplex | undefined;
+    if (pid === undefined || !child.stdout || !child.stderr || !lifeline) {
+      throw new Error(`cannot start process: /bin/sh could not be spawned in ${opts.cwd}`);
+    }
+    // Nothing is ever read or written on the lifeline; an error on it only means the watcher is gone.
+    lifeline.on('error', () => undefined);
+    child.stdout.on('error', () => undefined);
+    child.stderr.on('error', () => undefined);
+    const exited = new Promise<GroupExit>((resolve) => {
+      child.once('exit', (code, signal) => resolve({ exitCode: exitCodeOf(code, signal), signal }));
+    });
+    return new ProcessGroup(pid, child.stdout, child.stderr, lifeline, exited, registry);
+  }
+
+  /** Signals every process in the group; false if none is left. */
+  signal(sig: NodeJS.Signals): boolean {
+    return signalGroup(this.pid, sig);
+  }
+
+  /**
+   * After the leader has exited: drops the lifeline so that the watcher SIGKILLs whatever is left
+   * of the group (children the program forked and left behind), and resolves when no live member
+   * remains and the output pipes have drained.
+   */
+  release(): Promise<void> {
+    this.gone ??= (async () => {
+      await this.exited;
+      this.lifeline.destroy();
+      await groupReaper.waitGone(this.pid);
+      this.registry.delete(this);
+      // Every writer of the pipes is gone now (unless one escaped the group); give the last
+      // bytes a moment to be read, then close them regardless.
+      await Promise.all([drained(this.stdout, 500), drained(this.stderr, 500)]);
+    })();
+    return this.gone;
+  }
+}
+
+function drained(stream: Readable, ms: number): Promise<void> {
+  if (stream.destroyed || stream.readableEnded) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(t);
+      resolve();
+    };
+    const t = setTimeout(() => {
+      stream.destroy();
+      resolve();
+    }, ms);
+    stream.once('close', done);
+    stream.once('end', done);
+  });
+}

@@ -1,0 +1,179 @@
+#!/usr/bin/env node
+// kip-agent: one simulated node. A kubelet stand-in that runs pods as local processes, joined to
+// the control plane over one WebSocket.
+//
+//   node agent/dist/main.js --name node-3 [--server ws://127.0.0.1:7070] [--token-file .kip/token]
+//        [--cpu 4] [--memory 8Gi] [--pods 110] [--labels zone=a,disk=ssd] [--data-dir .kip] [--verbose]
+
+import { readFileSync, rmSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import {
+  AGENT_PATH,
+  DEFAULT_API_PORT,
+  PROFILES,
+  createLogger,
+  isDNS1123Subdomain,
+  isLabelKey,
+  isLabelValue,
+  parseBytes,
+  parseCpuMillis,
+  isQuantity,
+} from '@kip/shared';
+import { Agent } from './agent.js';
+import { Kubelet } from './kubelet/kubelet.js';
+
+const USAGE = `usage: kip-agent --name NODE [flags]
+  --name NODE         node name (required), e.g. node-3
+  --server URL        control plane (default ws://127.0.0.1:${DEFAULT_API_PORT}; http:// works too)
+  --token T           cluster join token (or KIP_TOKEN, or --token-file)
+  --token-file F      file holding the token (default <data-dir>/token)
+  --cpu N             cpu capacity in cores or millicores (default 4)
+  --memory Q          memory capacity (default 8Gi)
+  --pods N            most pods this node runs (default 110)
+  --labels K=V,...    node labels, e.g. zone=a,disk=ssd
+  --data-dir DIR      where pod directories and logs live (default .kip)
+  --exit-with-parent  stop when standard input closes (the launcher died)
+  --verbose           debug logging`;
+
+function fail(msg: string): never {
+  process.stderr.write(`kip-agent: ${msg}\n${USAGE}\n`);
+  process.exit(2);
+}
+
+/** Accepts ws://host:port, http://host:port or a full agent URL. */
+function agentUrl(server: string): string {
+  let u: URL;
+  try {
+    u = new URL(server.includes('://') ? server : `ws://${server}`);
+  } catch {
+    fail(`--server: "${server}" is not a URL such as ws://127.0.0.1:${DEFAULT_API_PORT}`);
+  }
+  if (u.protocol === 'http:') u.protocol = 'ws:';
+  if (u.protocol === 'https:') u.protocol = 'wss:';
+  if (u.protocol !== 'ws:' && u.protocol !== 'wss:') fail(`--server: "${server}" must be a ws:// or http:// URL`);
+  if (u.pathname === '/' || u.pathname === '') u.pathname = AGENT_PATH;
+  return u.toString();
+}
+
+function parseLabels(s: string | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!s) return out;
+  for (const part of s.split(',').filter(Boolean)) {
+    const i = part.indexOf('=');
+    if (i <= 0) fail(`--labels: "${part}" is not KEY=VALUE`);
+    const k = part.slice(0, i).trim();
+    const v = part.slice(i + 1).trim();
+    if (!isLabelKey(k)) fail(`--labels: "${k}" is not a valid label key`);
+    if (!isLabelValue(v)) fail(`--labels: "${v}" is not a valid label value`);
+    out[k] = v;
+  }
+  return out;
+}
+
+function main(): void {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      options: {
+        name: { type: 'string' },
+        server: { type: 'string' },
+        token: { type: 'string' },
+        'token-file': { type: 'string' },
+        cpu: { type: 'string' },
+        memory: { type: 'string' },
+        pods: { type: 'string' },
+        labels: { type: 'string' },
+        'data-dir': { type: 'string' },
+        verbose: { type: 'boolean', short: 'v' },
+        'exit-with-parent': { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+    }));
+  } catch (err) {
+    fail((err as Error).message);
+  }
+  if (values.help) {
+    process.stdout.write(USAGE + '\n');
+    return;
+  }
+  const name = values.name as string | undefined;
+  if (!name) fail('--name is required');
+  if (!isDNS1123Subdomain(name)) fail(`--name: "${name}" must be lowercase letters, digits, '-' or '.'`);
+  const cpu = String(values.cpu ?? '4');
+  const memory = String(values.memory ?? '8Gi');
+  const pods = String(values.pods ?? '110');
+  if (!isQuantity(cpu) || parseCpuMillis(cpu) <= 0) fail(`--cpu: "${cpu}" is not a cpu quantity such as 4 or 1500m`);
+  if (!isQuantity(memory) || parseBytes(memory) <= 0) fail(`--memory: "${memory}" is not a memory quantity such as 8Gi or 512Mi`);
+  if (!/^\d+$/.test(pods) || Number(pods) <= 0) fail(`--pods: "${pods}" is not a positive whole number`);
+  const dataDir = path.resolve(String(values['data-dir'] ?? '.kip'));
+  let token = (values.token as string | undefined) ?? process.env.KIP_TOKEN;
+  if (!token) {
+    const file = path.resolve(String(values['token-file'] ?? path.join(dataDir, 'token')));
+    try {
+      token = readFileSync(file, 'utf8').trim();
+    } catch (err) {
+      fail(`no join token: pass --token, set KIP_TOKEN, or point --token-file at the control plane's token (${file}: ${(err as NodeJS.ErrnoException).code})`);
+    }
+  }
+  const server = agentUrl(String(values.server ?? `ws://127.0.0.1:${DEFAULT_API_PORT}`));
+  const log = createLogger(`agent ${name}`, values.verbose ? 'debug' : 'info');
+  process.title = `kip-agent ${name}`;
+
+  // A restarted agent starts from nothing: whatever its last run left behind died with it.
+  const nodeDir = path.join(dataDir, 'nodes', name);
+  rmSync(path.join(nodeDir, 'pods'), { recursive: true, force: true });
+  mkdirSync(nodeDir, { recursive: true });
+
+  const agent = new Agent({
+    name,
+    server,
+    token,
+    capacity: { cpu, memory, pods },
+    labels: parseLabels(values.labels as string | undefined),
+    log,
+    onRefused: () => shutdown(2),
+  });
+  const kubelet = new Kubelet({
+    nodeName: name,
+    dataDir: nodeDir,
+    podCIDR: '10.244.0.0/24',
+    timing: PROFILES.fast,
+    log,
+    hooks: {
+      status: (u) => agent.status(u),
+      event: (e) => agent.event(e),
+      terminated: (r) => agent.terminated(r),
+    },
+  });
+
+  let stopping = false;
+  function shutdown(code: number): void {
+    if (stopping) return;
+    stopping = true;
+    log.info('node shutting down; stopping pods gracefully', { node: name });
+    kubelet.shutdown().finally(() => {
+      agent.stop();
+      setTimeout(() => process.exit(code), 100).unref();
+    });
+  }
+  if (values['exit-with-parent']) {
+    // The launcher holds our stdin; when it dies, however it dies, stdin closes and we follow.
+    process.stdin.on('close', () => shutdown(0));
+    process.stdin.resume();
+  }
+  process.on('SIGTERM', () => shutdown(0));
+  process.on('SIGINT', () => shutdown(0));
+  // Belt and braces: the watchers already take pods down with the agent; this is the fast path.
+  process.on('exit', () => kubelet.killAllNow());
+  process.on('uncaughtException', (err) => {
+    log.error('agent crashed', { node: name, error: err.stack ?? String(err) });
+    process.exit(1);
+  });
+
+  agent.start(kubelet);
+  log.info('agent started', { node: name, pid: process.pid, server, cpu, memory, pods });
+}
+
+main();
