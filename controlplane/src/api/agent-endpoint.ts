@@ -1,0 +1,229 @@
+// The WebSocket endpoint agents connect to. It runs the handshake (hello -> welcome | refuse),
+// registers the node, sends the node its full pod set and then deltas, and takes in heartbeats,
+// pod status, kubelet events and log streams. It is also where the rest of the control plane asks
+// whether a node is connected (node lifecycle) and reaches a node (logs, metrics).
+
+import { timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import {
+  Channel,
+  CloseCode,
+  MAX_FRAME_BYTES,
+  PROTOCOL_VERSION,
+  decodeFromAgent,
+  isDNS1123Subdomain,
+  isQuantity,
+  type AgentMessage,
+  type Clock,
+  type ControlPlaneMessage,
+  type Hello,
+  type Logger,
+  type NodeMetrics,
+  type Pod,
+  type PodMetrics,
+  type RefuseReason,
+  type Timing,
+} from '@kip/shared';
+import type { EventRecorder } from '../events.js';
+import type { Store, StoreEvent } from '../store/store.js';
+import { ApiError } from './errors.js';
+import { registerNode } from './node-registration.js';
+import type { PodCidrAllocator } from './pod-cidr.js';
+import type { Registry } from './registry.js';
+import type { LogOptions, NodeAccess } from './rest.js';
+import { NodeSession } from './node-session.js';
+
+/** An agent that has not said hello within this is cut off. */
+const HELLO_TIMEOUT_MS = 10_000;
+
+export interface NodeHealth {
+  connected: boolean;
+  /** ms since epoch of the last heartbeat (or of the hello) */
+  lastHeartbeatMs: number;
+  /** when the connection closed, if it is closed */
+  disconnectedAtMs?: number;
+}
+
+export interface AgentEndpointOptions {
+  store: Store;
+  registry: Registry;
+  recorder: EventRecorder;
+  cidrs: PodCidrAllocator;
+  log: Logger;
+  clock: Clock;
+  joinToken: string;
+  timing: Timing;
+}
+
+export class AgentEndpoint implements NodeAccess {
+  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES });
+  /** The current session of each node: open, or the last one that closed. */
+  private readonly sessions = new Map<string, NodeSession>();
+  private unwatch?: () => void;
+
+  constructor(private readonly opts: AgentEndpointOptions) {}
+
+  start(): void {
+    this.unwatch = this.opts.store.watch({ kind: 'Pod' }, (ev) => this.routePodEvent(ev));
+  }
+
+  stop(): void {
+    this.unwatch?.();
+    for (const s of this.sessions.values()) s.channel.close(CloseCode.GoingAway, 'control plane shutting down');
+    this.wss.close();
+  }
+
+  /** Called from the HTTP server's 'upgrade' event for the agent path. */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, req.socket.remoteAddress ?? '?'));
+  }
+
+  private accept(ws: WebSocket, remote: string): void {
+    const { log } = this.opts;
+    let session: NodeSession | undefined;
+    const timer = setTimeout(() => channel.close(CloseCode.ProtocolError, 'no hello within 10s'), HELLO_TIMEOUT_MS);
+    timer.unref();
+    const channel: Channel<AgentMessage, ControlPlaneMessage> = new Channel(
+      ws,
+      decodeFromAgent,
+      {
+        message: (msg) => {
+          if (!session) {
+            clearTimeout(timer);
+            if (msg.type !== 'hello') {
+              channel.close(CloseCode.ProtocolError, `expected hello, got ${msg.type}`);
+              return;
+            }
+            session = this.hello(channel, msg);
+            return;
+          }
+          try {
+            session.handle(msg);
+          } catch (err) {
+            log.error('failed to handle agent message', { node: session.nodeName, type: msg.type, error: err });
+          }
+        },
+        close: (code, reason) => {
+          clearTimeout(timer);
+          if (session) this.closed(session, code, reason);
+        },
+      },
+      (err) => log.warn('closing agent connection: bad frame', { node: session?.nodeName, remote, error: err.message }),
+    );
+  }
+
+  private refuse(channel: Channel<AgentMessage, ControlPlaneMessage>, reason: RefuseReason, message: string, node: string): undefined {
+    this.opts.log.warn('refused agent', { node, reason, message });
+    channel.send({ type: 'refuse', reason, message });
+    channel.close(CloseCode.Refused, `${reason}: ${message}`);
+    return undefined;
+  }
+
+  private hello(channel: Channel<AgentMessage, ControlPlaneMessage>, hello: Hello): NodeSession | undefined {
+    const { clock, timing, log } = this.opts;
+    const name = hello.node.name;
+    if (hello.protocol !== PROTOCOL_VERSION)
+      return this.refuse(channel, 'ProtocolVersion', `protocol version ${hello.protocol} is not supported; this control plane speaks version ${PROTOCOL_VERSION}`, name);
+    if (!tokenMatches(hello.token, this.opts.joinToken))
+      return this.refuse(channel, 'BadToken', 'the join token is wrong; agents need the token from the control plane data dir (<data-dir>/token)', name);
+    if (!isDNS1123Subdomain(name)) return this.refuse(channel, 'Invalid', `node name "${name}" must be a lowercase RFC 1123 subdomain`, name);
+    for (const [k, v] of Object.entries(hello.node.capacity))
+      if (!isQuantity(v)) return this.refuse(channel, 'Invalid', `capacity ${k}: "${String(v)}" is not a quantity`, name);
+    const existing = this.sessions.get(name);
+    if (existing?.open) {
+      const alive = clock.now() - existing.lastHeartbeatMs < timing.nodeMonitorGracePeriodMs;
+      if (alive && existing.pid !== hello.node.pid)
+        return this.refuse(channel, 'DuplicateNode', `node ${name} is already connected (agent pid ${existing.pid}); choose another --name`, name);
+      existing.superseded = true;
+      existing.channel.close(CloseCode.Replaced, 'replaced by a new connection from the same node');
+    }
+    let podCIDR: string;
+    try {
+      podCIDR = registerNode(this.opts, hello, existing === undefined);
+    } catch (err) {
+      return this.refuse(channel, 'Invalid', `could not register node: ${(err as Error).message}`, name);
+    }
+    const session = new NodeSession(channel, hello, {
+      ...this.opts,
+      now: () => clock.now(),
+    });
+    this.sessions.set(name, session);
+    log.info('node connected', { node: name, pid: hello.node.pid, podCIDR, runningPods: hello.pods.length });
+    channel.send({ type: 'welcome', nodeName: name, podCIDR, timing });
+    const pods = this.opts.store.list<Pod>('Pod', { filter: (p) => (p as Pod).spec.nodeName === name }).items;
+    channel.send({ type: 'podSync', pods });
+    return session;
+  }
+
+  private closed(session: NodeSession, code: number, reason: string): void {
+    session.onClose();
+    if (session.superseded) return;
+    this.opts.log.info('node disconnected', { node: session.nodeName, code, reason: reason || undefined });
+  }
+
+  /** Sends pod changes to the node they are bound to; status-only changes (the node's own reports) are not echoed. */
+  private routePodEvent(ev: StoreEvent): void {
+    const pod = ev.object as Pod;
+    const node = pod.spec.nodeName;
+    if (!node) return;
+    const session = this.sessions.get(node);
+    if (!session?.open) return;
+    if (ev.type === 'DELETED') {
+      session.send({ type: 'podRemove', namespace: pod.metadata.namespace!, name: pod.metadata.name, uid: pod.metadata.uid! });
+      return;
+    }
+    if (ev.type === 'MODIFIED' && !specOrMetaChanged(ev.oldObject as Pod, pod)) return;
+    session.send({ type: 'podUpsert', pod });
+  }
+
+  health(nodeName: string): NodeHealth | undefined {
+    const s = this.sessions.get(nodeName);
+    if (!s) return undefined;
+    return { connected: s.open, lastHeartbeatMs: s.lastHeartbeatMs, disconnectedAtMs: s.closedAtMs };
+  }
+
+  /** A node can stop a pod gracefully if its agent is connected and heartbeating. */
+  canTerminate(nodeName: string): boolean {
+    const s = this.sessions.get(nodeName);
+    return !!s?.open && this.opts.clock.now() - s.lastHeartbeatMs < this.opts.timing.nodeMonitorGracePeriodMs;
+  }
+
+  /** The open session of a node, for other parts of the control plane that push to agents. */
+  session(nodeName: string): NodeSession | undefined {
+    const s = this.sessions.get(nodeName);
+    return s?.open ? s : undefined;
+  }
+
+  openSessions(): NodeSession[] {
+    return [...this.sessions.values()].filter((s) => s.open);
+  }
+
+  streamLogs(nodeName: string, opts: LogOptions, sink: { data(chunk: Uint8Array): void; end(error?: string): void }): () => void {
+    const s = this.session(nodeName);
+    if (!s) throw new ApiError('ServiceUnavailable', `node ${nodeName} is not connected; the logs of pod ${opts.pod} cannot be reached`);
+    return s.streamLogs(opts, sink);
+  }
+
+  nodeMetrics(): NodeMetrics[] {
+    return this.openSessions().flatMap((s) => s.nodeMetrics() ?? []);
+  }
+
+  podMetrics(namespace?: string): PodMetrics[] {
+    return this.openSessions().flatMap((s) => s.podMetrics(namespace));
+  }
+}
+
+function tokenMatches(given: string, expected: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+function specOrMetaChanged(a: Pod | undefined, b: Pod): boolean {
+  if (!a) return true;
+  if (a.spec !== b.spec && JSON.stringify(a.spec) !== JSON.stringify(b.spec)) return true;
+  const strip = (m: Pod['metadata']) => ({ ...m, resourceVersion: undefined });
+  return JSON.stringify(strip(a.metadata)) !== JSON.stringify(strip(b.metadata));
+}

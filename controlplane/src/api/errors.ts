@@ -1,0 +1,96 @@
+// API errors and their Kubernetes `Status` form. Every failure a client can cause maps to one
+// reason with a stable HTTP code and a message that names the object, and the field when there is one.
+
+import type { FieldError, Status, StatusCause } from '@kip/shared';
+import { StoreError } from '../store/store.js';
+
+export type ApiReason =
+  | 'BadRequest'
+  | 'Invalid'
+  | 'NotFound'
+  | 'AlreadyExists'
+  | 'Conflict'
+  | 'Gone'
+  | 'Unauthorized'
+  | 'MethodNotAllowed'
+  | 'RequestEntityTooLarge'
+  | 'ServiceUnavailable'
+  | 'InternalError';
+
+const CODES: Record<ApiReason, number> = {
+  BadRequest: 400,
+  Invalid: 422,
+  NotFound: 404,
+  AlreadyExists: 409,
+  Conflict: 409,
+  Gone: 410,
+  Unauthorized: 401,
+  MethodNotAllowed: 405,
+  RequestEntityTooLarge: 413,
+  ServiceUnavailable: 503,
+  InternalError: 500,
+};
+
+export class ApiError extends Error {
+  constructor(
+    readonly reason: ApiReason,
+    message: string,
+    readonly details?: { name?: string; kind?: string; causes?: StatusCause[] },
+    /** Overrides the reason's usual code, e.g. 400 for an invalid body as the issue asks. */
+    readonly codeOverride?: number,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+  get code(): number {
+    return this.codeOverride ?? CODES[this.reason];
+  }
+  toStatus(): Status {
+    return {
+      apiVersion: 'v1',
+      kind: 'Status',
+      metadata: {},
+      status: 'Failure',
+      message: this.message,
+      reason: this.reason,
+      code: this.code,
+      ...(this.details ? { details: this.details } : {}),
+    };
+  }
+}
+
+/** An invalid object: 400, with one cause per field, named as the API server names them. */
+export function invalid(kind: string, name: string, errors: FieldError[]): ApiError {
+  const parts = errors.map((e) => (e.field ? `${e.field}: ${e.message}` : e.message));
+  return new ApiError(
+    'Invalid',
+    `${kind} "${name || '<unnamed>'}" is invalid: ${parts.join(', ')}`,
+    { name, kind: kind.toLowerCase(), causes: errors.map((e) => ({ field: e.field, message: e.message, reason: 'FieldValueInvalid' })) },
+    400,
+  );
+}
+
+export function notFound(resource: string, name: string): ApiError {
+  return new ApiError('NotFound', `${resource} "${name}" not found`, { name, kind: resource });
+}
+
+export function fromStoreError(err: StoreError, kindPlural: string, name: string): ApiError {
+  switch (err.code) {
+    case 'NotFound':
+      return notFound(kindPlural, name);
+    case 'AlreadyExists':
+      return new ApiError('AlreadyExists', `${kindPlural} "${name}" already exists`, { name, kind: kindPlural });
+    case 'Conflict':
+      return new ApiError('Conflict', err.message, { name, kind: kindPlural });
+    case 'Gone':
+      return new ApiError('Gone', err.message);
+    case 'Invalid':
+      return new ApiError('BadRequest', err.message);
+  }
+}
+
+export function toApiError(err: unknown, kindPlural = 'objects', name = ''): ApiError {
+  if (err instanceof ApiError) return err;
+  if (err instanceof StoreError) return fromStoreError(err, kindPlural, name);
+  return new ApiError('InternalError', `internal error: ${err instanceof Error ? err.message : String(err)}`);
+}

@@ -1,0 +1,162 @@
+// One agent's connection, after a successful hello: what the control plane knows of the node's
+// liveness and resource use, and the dispatcher for the messages the agent sends.
+
+import {
+  formatMi,
+  isoNow,
+  type AgentMessage,
+  type Channel,
+  type Clock,
+  type ControlPlaneMessage,
+  type Heartbeat,
+  type Hello,
+  type Logger,
+  type NodeMetrics,
+  type Pod,
+  type PodMetrics,
+  type PodStatusUpdate,
+} from '@kip/shared';
+import type { EventRecorder } from '../events.js';
+import type { Store } from '../store/store.js';
+import type { Registry } from './registry.js';
+import type { LogOptions } from './rest.js';
+
+export interface NodeSessionDeps {
+  store: Store;
+  registry: Registry;
+  recorder: EventRecorder;
+  log: Logger;
+  clock: Clock;
+  now(): number;
+}
+
+type LogSink = { data(chunk: Uint8Array): void; end(error?: string): void };
+
+export class NodeSession {
+  readonly nodeName: string;
+  readonly pid: number;
+  readonly connectedAtMs: number;
+  open = true;
+  /** Set when a newer connection of the same node took over; its close is not a disconnect. */
+  superseded = false;
+  closedAtMs?: number;
+  lastHeartbeatMs: number;
+  private usage?: Heartbeat['usage'];
+  private usageAtMs = 0;
+  private readonly logs = new Map<number, LogSink>();
+  private nextLogId = 1;
+
+  constructor(
+    readonly channel: Channel<AgentMessage, ControlPlaneMessage>,
+    hello: Hello,
+    private readonly deps: NodeSessionDeps,
+  ) {
+    this.nodeName = hello.node.name;
+    this.pid = hello.node.pid;
+    this.connectedAtMs = deps.now();
+    this.lastHeartbeatMs = this.connectedAtMs;
+  }
+
+  send(msg: ControlPlaneMessage): boolean {
+    return this.channel.send(msg);
+  }
+
+  handle(msg: AgentMessage): void {
+    switch (msg.type) {
+      case 'hello':
+        this.channel.close(1002, 'hello sent twice');
+        return;
+      case 'heartbeat':
+        this.lastHeartbeatMs = this.deps.now();
+        if (msg.usage) {
+          this.usage = msg.usage;
+          this.usageAtMs = this.lastHeartbeatMs;
+        }
+        return;
+      case 'podStatus':
+        for (const u of msg.updates) this.applyStatus(u);
+        return;
+      case 'podTerminated':
+        this.deps.registry.finalizePod(msg);
+        return;
+      case 'events':
+        for (const e of msg.events) {
+          const apiVersion = e.involvedObject.kind === 'Pod' || e.involvedObject.kind === 'Node' ? 'v1' : undefined;
+          this.deps.recorder.record({ apiVersion, ...e.involvedObject }, e.type, e.reason, e.message, { component: 'kubelet', host: this.nodeName });
+        }
+        return;
+      case 'logData':
+        this.logs.get(msg.id)?.data(msg.data);
+        return;
+      case 'logEnd': {
+        const sink = this.logs.get(msg.id);
+        this.logs.delete(msg.id);
+        sink?.end(msg.error);
+        return;
+      }
+      default: {
+        const never: never = msg;
+        throw new Error(`unhandled message ${(never as { type: string }).type}`);
+      }
+    }
+  }
+
+  /** Writes what the node reports of a pod, if the pod is still the one bound here. */
+  private applyStatus(u: PodStatusUpdate): void {
+    const pod = this.deps.store.get<Pod>('Pod', u.namespace, u.name);
+    if (!pod || pod.metadata.uid !== u.uid || pod.spec.nodeName !== this.nodeName) return;
+    const status = structuredClone(u.status);
+    // The scheduler's condition stays the scheduler's.
+    const scheduled = pod.status?.conditions?.find((c) => c.type === 'PodScheduled');
+    if (scheduled) status.conditions = [scheduled, ...(status.conditions ?? []).filter((c) => c.type !== 'PodScheduled')];
+    if (JSON.stringify(status) === JSON.stringify(pod.status)) return;
+    try {
+      this.deps.registry.updateStatus({ ...pod, status });
+    } catch (err) {
+      this.deps.log.warn('could not write pod status', { node: this.nodeName, pod: `${u.namespace}/${u.name}`, error: err });
+    }
+  }
+
+  onClose(): void {
+    this.open = false;
+    this.closedAtMs = this.deps.now();
+    for (const sink of this.logs.values()) sink.end(`node ${this.nodeName} disconnected`);
+    this.logs.clear();
+  }
+
+  streamLogs(opts: LogOptions, sink: LogSink): () => void {
+    const id = this.nextLogId++;
+    this.logs.set(id, sink);
+    this.send({ type: 'logRequest', id, ...opts });
+    return () => {
+      if (!this.logs.delete(id)) return;
+      this.send({ type: 'logCancel', id });
+    };
+  }
+
+  nodeMetrics(): NodeMetrics | undefined {
+    if (!this.usage) return undefined;
+    return {
+      apiVersion: 'metrics.k8s.io/v1beta1',
+      kind: 'NodeMetrics',
+      metadata: { name: this.nodeName, creationTimestamp: isoNow(this.deps.clock) },
+      timestamp: new Date(this.usageAtMs).toISOString(),
+      window: '1s',
+      usage: { cpu: `${Math.round(this.usage.cpu)}m`, memory: formatMi(this.usage.memory) },
+    };
+  }
+
+  podMetrics(namespace?: string): PodMetrics[] {
+    if (!this.usage) return [];
+    return this.usage.pods
+      .filter((p) => namespace === undefined || p.namespace === namespace)
+      .map((p) => ({
+        apiVersion: 'metrics.k8s.io/v1beta1',
+        kind: 'PodMetrics',
+        metadata: { name: p.name, namespace: p.namespace, creationTimestamp: isoNow(this.deps.clock) },
+        timestamp: new Date(this.usageAtMs).toISOString(),
+        window: '1s',
+        containers: p.containers.map((c) => ({ name: c.name, usage: { cpu: `${Math.round(c.cpu)}m`, memory: formatMi(c.memory) } })),
+      }));
+  }
+}

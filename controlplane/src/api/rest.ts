@@ -1,0 +1,380 @@
+// The HTTP API in Kubernetes' shape: GET (one, list, watch), POST, PUT, PATCH (merge), DELETE, the
+// status/scale/log subresources, metrics for `kip top`, and discovery. Every failure answers with a
+// Kubernetes Status object; nothing a client sends can crash the process.
+
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { parse as parseYaml } from 'yaml';
+import {
+  KIP_VERSION,
+  RESOURCES,
+  apiVersionOf,
+  matches,
+  parseSelector,
+  type Deployment,
+  type KObject,
+  type Logger,
+  type NodeMetrics,
+  type Pod,
+  type PodMetrics,
+  type ReplicaSet,
+  type Selector,
+} from '@kip/shared';
+import { StoreError, type StoreEvent } from '../store/store.js';
+import { ApiError, notFound, toApiError } from './errors.js';
+import { fieldsMatch, parseFieldSelector } from './field-selector.js';
+import type { Registry } from './registry.js';
+import { parseRoute, type OtherRoute, type ResourceRoute } from './routes.js';
+
+export const MAX_BODY_BYTES = 16 * 1024 * 1024;
+/** A watcher that falls this far behind is cut off rather than buffered without end. */
+export const MAX_WATCH_BUFFER_BYTES = 16 * 1024 * 1024;
+
+export interface LogOptions {
+  namespace: string;
+  pod: string;
+  container: string;
+  follow: boolean;
+  previous: boolean;
+  tailLines?: number;
+  limitBytes?: number;
+}
+
+/** What the REST layer needs from the connected agents: logs and live resource use. */
+export interface NodeAccess {
+  /** Streams a container's log from its node; throws ApiError if the node cannot be reached. Returns cancel. */
+  streamLogs(nodeName: string, opts: LogOptions, sink: { data(chunk: Uint8Array): void; end(error?: string): void }): () => void;
+  nodeMetrics(): NodeMetrics[];
+  podMetrics(namespace?: string): PodMetrics[];
+}
+
+export interface RestOptions {
+  registry: Registry;
+  nodes: NodeAccess;
+  log: Logger;
+  /** When set, every write needs `Authorization: Bearer <apiToken>`. */
+  apiToken?: string;
+}
+
+export class RestApi {
+  constructor(private readonly opts: RestOptions) {}
+
+  /** The http.Server request listener. */
+  handle = (req: IncomingMessage, res: ServerResponse): void => {
+    this.dispatch(req, res).catch((err) => this.fail(res, toApiError(err)));
+  };
+
+  private async dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const route = parseRoute(url.pathname);
+    if (!route) throw new ApiError('NotFound', `the server could not find the requested resource (${req.method} ${url.pathname})`);
+    const method = req.method ?? 'GET';
+    if (method !== 'GET' && method !== 'HEAD' && this.opts.apiToken) {
+      const auth = req.headers.authorization ?? '';
+      if (auth !== `Bearer ${this.opts.apiToken}`) throw new ApiError('Unauthorized', 'Unauthorized: writes need "Authorization: Bearer <token>" (kip --token or KIP_TOKEN)');
+    }
+    if (route.type !== 'resource') return this.other(route, url, res);
+    const q = url.searchParams;
+    const { registry } = this.opts;
+    const r = route.resource;
+    const kind = r.kind;
+    if (!route.name) {
+      if (method === 'GET') {
+        if (isTrue(q.get('watch'))) return this.watch(route, q, res);
+        return this.send(res, 200, registry.list(kind, { namespace: route.namespace, labelSelector: q.get('labelSelector') ?? undefined, fieldSelector: q.get('fieldSelector') ?? undefined }));
+      }
+      if (method === 'POST') {
+        if (r.namespaced && route.namespace === undefined) throw new ApiError('MethodNotAllowed', `create ${r.plural} needs a namespace in the path (/namespaces/NS/${r.plural})`);
+        const body = await readBody(req);
+        checkKind(body, kind);
+        return this.send(res, 201, registry.create(body, route.namespace));
+      }
+      throw new ApiError('MethodNotAllowed', `${method} is not supported on ${r.plural}`);
+    }
+    const ns = r.namespaced ? route.namespace : undefined;
+    if (route.subresource === 'log' && kind === 'Pod' && method === 'GET') return this.logs(ns!, route.name, q, res);
+    if (route.subresource === 'scale' && (kind === 'Deployment' || kind === 'ReplicaSet')) return this.scale(route, method, req, res);
+    if (route.subresource !== undefined && route.subresource !== 'status')
+      throw new ApiError('NotFound', `the server could not find the requested resource (${r.plural}/${route.subresource})`);
+    const status = route.subresource === 'status';
+    switch (method) {
+      case 'GET':
+        return this.send(res, 200, registry.get(kind, ns, route.name));
+      case 'PUT': {
+        const body = await readBody(req);
+        checkKind(body, kind);
+        if (status) {
+          const b = body as KObject;
+          if (b.metadata?.name !== route.name) throw new ApiError('BadRequest', `the name of the object (${b.metadata?.name}) does not match the name on the URL (${route.name})`);
+          return this.send(res, 200, registry.updateStatus({ ...b, metadata: { ...b.metadata, namespace: ns } }));
+        }
+        return this.send(res, 200, registry.update(body, { namespace: ns, name: route.name }));
+      }
+      case 'PATCH': {
+        const body = await readBody(req);
+        const patch = status ? { status: (body as { status?: unknown }).status } : body;
+        return this.send(res, 200, registry.patch(kind, ns, route.name, patch));
+      }
+      case 'DELETE': {
+        const body = (await readBody(req, true)) as { gracePeriodSeconds?: number; propagationPolicy?: string; preconditions?: { uid?: string; resourceVersion?: string } } | undefined;
+        const grace = q.get('gracePeriodSeconds') ?? body?.gracePeriodSeconds;
+        const policy = q.get('propagationPolicy') ?? body?.propagationPolicy;
+        if (policy !== undefined && policy !== null && !['Background', 'Foreground', 'Orphan'].includes(policy))
+          throw new ApiError('BadRequest', `propagationPolicy: Unsupported value: "${policy}": supported values: "Background", "Foreground", "Orphan"`);
+        const deleted = registry.delete(kind, ns, route.name, {
+          gracePeriodSeconds: grace === undefined || grace === null ? undefined : Number(grace),
+          propagationPolicy: (policy ?? undefined) as 'Background' | 'Foreground' | 'Orphan' | undefined,
+          preconditions: body?.preconditions,
+        });
+        return this.send(res, 200, deleted);
+      }
+      default:
+        throw new ApiError('MethodNotAllowed', `${method} is not supported on ${r.plural}/${route.name}`);
+    }
+  }
+
+  private async scale(route: ResourceRoute, method: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const { registry } = this.opts;
+    const kind = route.resource.kind;
+    const obj = registry.get<Deployment | ReplicaSet>(kind, route.namespace, route.name!);
+    const toScale = (o: Deployment | ReplicaSet) => ({
+      apiVersion: 'autoscaling/v1',
+      kind: 'Scale',
+      metadata: { name: o.metadata.name, namespace: o.metadata.namespace, uid: o.metadata.uid, resourceVersion: o.metadata.resourceVersion, creationTimestamp: o.metadata.creationTimestamp },
+      spec: { replicas: o.spec.replicas ?? 1 },
+      status: { replicas: o.status?.replicas ?? 0, selector: '' },
+    });
+    if (method === 'GET') return this.send(res, 200, toScale(obj));
+    if (method !== 'PUT' && method !== 'PATCH') throw new ApiError('MethodNotAllowed', `${method} is not supported on ${route.resource.plural}/scale`);
+    const body = (await readBody(req)) as { spec?: { replicas?: unknown }; metadata?: { resourceVersion?: string } };
+    const replicas = body?.spec?.replicas;
+    if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0)
+      throw new ApiError('Invalid', `Scale "${route.name}" is invalid: spec.replicas: Invalid value: ${JSON.stringify(replicas)}: must be a non-negative integer`, undefined, 400);
+    const next = structuredClone(obj);
+    next.spec.replicas = replicas;
+    if (method === 'PUT' && body.metadata?.resourceVersion) next.metadata.resourceVersion = body.metadata.resourceVersion;
+    return this.send(res, 200, toScale(registry.update(next, { namespace: route.namespace, name: route.name })));
+  }
+
+  private logs(namespace: string, name: string, q: URLSearchParams, res: ServerResponse): void {
+    const pod = this.opts.registry.get<Pod>('Pod', namespace, name);
+    const names = pod.spec.containers.map((c) => c.name);
+    let container = q.get('container') ?? '';
+    if (!container) {
+      if (names.length !== 1)
+        throw new ApiError('BadRequest', `a container name must be specified for pod ${name}, choose one of: [${names.join(' ')}]`);
+      container = names[0]!;
+    }
+    if (!names.includes(container)) throw new ApiError('BadRequest', `container ${container} is not valid for pod ${name}`);
+    const previous = isTrue(q.get('previous'));
+    const cs = pod.status?.containerStatuses?.find((c) => c.name === container);
+    if (!pod.spec.nodeName) throw new ApiError('BadRequest', `pod ${name} is not scheduled to a node yet; it has no logs`);
+    if (previous && !(cs && cs.restartCount > 0)) throw new ApiError('BadRequest', `previous terminated container "${container}" in pod "${name}" not found`);
+    if (!previous && cs?.state.waiting && cs.restartCount === 0)
+      throw new ApiError('BadRequest', `container "${container}" in pod "${name}" is waiting to start: ${cs.state.waiting.reason ?? 'ContainerCreating'}`);
+    const num = (k: string) => {
+      const v = q.get(k);
+      if (v === null) return undefined;
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 0) throw new ApiError('BadRequest', `${k}: Invalid value: "${v}": must be a non-negative integer`);
+      return n;
+    };
+    const opts: LogOptions = { namespace, pod: name, container, follow: isTrue(q.get('follow')), previous, tailLines: num('tailLines'), limitBytes: num('limitBytes') };
+    let started = false;
+    const start = () => {
+      if (started) return;
+      started = true;
+      res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-cache' });
+      res.flushHeaders();
+    };
+    const cancel = this.opts.nodes.streamLogs(pod.spec.nodeName, opts, {
+      data: (chunk) => {
+        start();
+        res.write(chunk);
+      },
+      end: (error) => {
+        if (error && !started) return this.fail(res, new ApiError('BadRequest', error));
+        start();
+        if (error) res.write(`\n${error}\n`);
+        res.end();
+      },
+    });
+    // Following logs can last long; headers go out now so that the client knows it is connected.
+    if (opts.follow) start();
+    res.on('close', cancel);
+  }
+
+  private watch(route: ResourceRoute, q: URLSearchParams, res: ServerResponse): void {
+    const kind = route.resource.kind;
+    let selector: Selector | undefined;
+    try {
+      selector = q.get('labelSelector') ? parseSelector(q.get('labelSelector')!) : undefined;
+    } catch (err) {
+      throw new ApiError('BadRequest', (err as Error).message);
+    }
+    const fields = parseFieldSelector(q.get('fieldSelector') ?? undefined);
+    const want = (o: KObject | undefined) => !!o && (!selector || matches(selector, o.metadata.labels)) && fieldsMatch(fields, o);
+    const pending: string[] = [];
+    let headersSent = false;
+    const write = (type: string, object: KObject) => {
+      const line = JSON.stringify({ type, object }) + '\n';
+      if (!headersSent) {
+        pending.push(line);
+        return;
+      }
+      res.write(line);
+      if (res.writableLength > MAX_WATCH_BUFFER_BYTES) {
+        this.opts.log.warn('watch client too slow, closing', { resource: route.resource.plural });
+        stop();
+      }
+    };
+    const onEvent = (ev: StoreEvent) => {
+      const now = want(ev.object);
+      const before = ev.type === 'MODIFIED' ? want(ev.oldObject) : now;
+      if (ev.type === 'MODIFIED' && now !== before) write(now ? 'ADDED' : 'DELETED', ev.object);
+      else if (now) write(ev.type, ev.object);
+    };
+    let unsubscribe: () => void;
+    try {
+      const rv = q.get('resourceVersion');
+      unsubscribe = this.opts.registry.store.watch({ kind, namespace: route.namespace, resourceVersion: rv && rv !== '0' ? rv : undefined }, onEvent);
+    } catch (err) {
+      if (err instanceof StoreError) throw toApiError(err);
+      throw err;
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const stop = () => {
+      unsubscribe();
+      if (timer) clearTimeout(timer);
+      res.end();
+    };
+    res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache', 'Transfer-Encoding': 'chunked' });
+    res.flushHeaders();
+    headersSent = true;
+    for (const line of pending) res.write(line);
+    const timeout = Number(q.get('timeoutSeconds') ?? 0);
+    if (timeout > 0) timer = setTimeout(stop, timeout * 1000);
+    res.on('close', () => {
+      unsubscribe();
+      if (timer) clearTimeout(timer);
+    });
+  }
+
+  private other(route: OtherRoute, url: URL, res: ServerResponse): void {
+    const { registry, nodes } = this.opts;
+    switch (route.type) {
+      case 'healthz':
+        res.writeHead(200, { 'Content-Type': 'text/plain' });
+        res.end('ok');
+        return;
+      case 'version':
+        return this.send(res, 200, { major: '1', minor: '0', gitVersion: `v${KIP_VERSION}-kip`, platform: `${process.platform}/${process.arch}`, nodeVersion: process.version });
+      case 'discovery':
+        return this.send(res, 200, discovery(url.pathname));
+      case 'namespaces': {
+        const names = new Set(['default', 'kube-system']);
+        for (const r of RESOURCES) if (r.namespaced) for (const o of registry.store.list(r.kind).items) names.add(o.metadata.namespace!);
+        const ns = (n: string) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: n }, spec: {}, status: { phase: 'Active' } });
+        if (route.name) {
+          if (!names.has(route.name)) throw notFound('namespaces', route.name);
+          return this.send(res, 200, ns(route.name));
+        }
+        return this.send(res, 200, { apiVersion: 'v1', kind: 'NamespaceList', metadata: {}, items: [...names].sort().map(ns) });
+      }
+      case 'metrics': {
+        if (route.plural === 'nodes') {
+          const items = nodes.nodeMetrics().filter((m) => !route.name || m.metadata.name === route.name);
+          if (route.name) {
+            if (!items[0]) throw notFound('nodemetrics', route.name);
+            return this.send(res, 200, items[0]);
+          }
+          return this.send(res, 200, { apiVersion: 'metrics.k8s.io/v1beta1', kind: 'NodeMetricsList', metadata: {}, items });
+        }
+        if (route.plural === 'pods') {
+          const items = nodes.podMetrics(route.namespace).filter((m) => !route.name || m.metadata.name === route.name);
+          if (route.name) {
+            if (!items[0]) throw notFound('podmetrics', route.name);
+            return this.send(res, 200, items[0]);
+          }
+          return this.send(res, 200, { apiVersion: 'metrics.k8s.io/v1beta1', kind: 'PodMetricsList', metadata: {}, items });
+        }
+        throw new ApiError('NotFound', `the server could not find the requested resource (metrics ${route.plural})`);
+      }
+    }
+  }
+
+  private send(res: ServerResponse, code: number, body: unknown): void {
+    const text = JSON.stringify(body);
+    res.writeHead(code, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
+    res.end(text);
+  }
+
+  private fail(res: ServerResponse, err: ApiError): void {
+    if (err.reason === 'InternalError') this.opts.log.error('request failed', { error: err.message });
+    if (res.headersSent) {
+      res.end();
+      return;
+    }
+    this.send(res, err.code, err.toStatus());
+  }
+}
+
+function isTrue(v: string | null): boolean {
+  return v === 'true' || v === '1';
+}
+
+function checkKind(body: unknown, kind: string): void {
+  const k = (body as { kind?: unknown } | null)?.kind;
+  if (k !== undefined && k !== kind) throw new ApiError('BadRequest', `the body is a ${String(k)}, but the request is for ${kind}`);
+}
+
+/** Reads a JSON (or YAML) body, bounded; an empty body is undefined when allowed. */
+async function readBody(req: IncomingMessage, optional = false): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) throw new ApiError('RequestEntityTooLarge', `request body larger than ${MAX_BODY_BYTES} bytes`);
+    chunks.push(chunk as Buffer);
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  if (text.trim() === '') {
+    if (optional) return undefined;
+    throw new ApiError('BadRequest', 'the request body is empty; it must be a JSON object');
+  }
+  const type = req.headers['content-type'] ?? '';
+  try {
+    return type.includes('yaml') ? parseYaml(text) : JSON.parse(text);
+  } catch (err) {
+    throw new ApiError('BadRequest', `the request body is not valid ${type.includes('yaml') ? 'YAML' : 'JSON'}: ${(err as Error).message}`);
+  }
+}
+
+function discovery(path: string): unknown {
+  const p = path.replace(/\/+$/, '');
+  if (p === '/api') return { kind: 'APIVersions', versions: ['v1'] };
+  if (p === '/apis') {
+    const groups = [...new Set(RESOURCES.filter((r) => r.group).map((r) => r.group))];
+    return {
+      kind: 'APIGroupList',
+      apiVersion: 'v1',
+      groups: groups.map((g) => {
+        const v = RESOURCES.find((r) => r.group === g)!.version;
+        return { name: g, versions: [{ groupVersion: `${g}/${v}`, version: v }], preferredVersion: { groupVersion: `${g}/${v}`, version: v } };
+      }),
+    };
+  }
+  const gv = p.replace(/^\/apis?\//, '');
+  return {
+    kind: 'APIResourceList',
+    apiVersion: 'v1',
+    groupVersion: gv,
+    resources: RESOURCES.filter((r) => apiVersionOf(r) === gv).map((r) => ({
+      name: r.plural,
+      singularName: r.singular,
+      namespaced: r.namespaced,
+      kind: r.kind,
+      shortNames: r.shortNames,
+      verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'],
+    })),
+  };
+}

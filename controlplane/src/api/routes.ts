@@ -1,0 +1,67 @@
+// Parses a request path into what it addresses, in the Kubernetes URL scheme:
+//   /api/v1/nodes/node-1/status
+//   /api/v1/namespaces/default/pods/web-1/log
+//   /apis/apps/v1/namespaces/default/deployments/web/scale
+//   /apis/apps/v1/deployments                          (all namespaces)
+
+import { RESOURCES, type ResourceType } from '@kip/shared';
+
+export interface ResourceRoute {
+  type: 'resource';
+  resource: ResourceType;
+  /** undefined: all namespaces (or a cluster-scoped resource) */
+  namespace?: string;
+  name?: string;
+  subresource?: string;
+}
+
+export interface OtherRoute {
+  type: 'healthz' | 'version' | 'discovery' | 'namespaces' | 'metrics';
+  /** metrics: "nodes" or "pods" */
+  plural?: string;
+  namespace?: string;
+  name?: string;
+  /** discovery: the path asked for */
+  path?: string;
+}
+
+export type Route = ResourceRoute | OtherRoute;
+
+export const METRICS_GROUP = 'metrics.k8s.io';
+
+export function parseRoute(pathname: string): Route | undefined {
+  const segs = pathname
+    .split('/')
+    .filter((s) => s.length > 0)
+    .map((s) => decodeURIComponent(s));
+  if (segs.length === 1 && ['healthz', 'readyz', 'livez'].includes(segs[0]!)) return { type: 'healthz' };
+  if (segs.length === 1 && segs[0] === 'version') return { type: 'version' };
+  let group: string;
+  let version: string;
+  let rest: string[];
+  if (segs[0] === 'api') {
+    if (segs.length <= 2) return { type: 'discovery', path: pathname };
+    group = '';
+    version = segs[1]!;
+    rest = segs.slice(2);
+  } else if (segs[0] === 'apis') {
+    if (segs.length <= 3) return { type: 'discovery', path: pathname };
+    group = segs[1]!;
+    version = segs[2]!;
+    rest = segs.slice(3);
+  } else return undefined;
+
+  let namespace: string | undefined;
+  if (rest[0] === 'namespaces') {
+    if (rest.length <= 2 && group === '') return { type: 'namespaces', name: rest[1] };
+    namespace = rest[1];
+    rest = rest.slice(2);
+  }
+  const [plural, name, subresource, ...extra] = rest;
+  if (!plural || extra.length > 0) return undefined;
+  if (group === METRICS_GROUP) return { type: 'metrics', plural, namespace, name };
+  const resource = RESOURCES.find((r) => r.group === group && r.version === version && r.plural === plural);
+  if (!resource) return undefined;
+  if (!resource.namespaced && namespace !== undefined) return undefined;
+  return { type: 'resource', resource, namespace, name, subresource };
+}

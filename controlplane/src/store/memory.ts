@@ -1,0 +1,186 @@
+// The in-memory Store backend: maps per kind, one global resourceVersion counter, and a bounded
+// history of changes so that watches can resume from a recent resourceVersion.
+
+import { randomUUID } from 'node:crypto';
+import { matches, isoNow, realClock, type Clock, type KObject } from '@kip/shared';
+import { deepFreeze, StoreError, type ListOptions, type ListResult, type Store, type StoreEvent, type Unsubscribe, type WatchOptions } from './store.js';
+
+interface Watcher {
+  opts: WatchOptions;
+  handler: (ev: StoreEvent) => void;
+}
+
+interface HistoryEntry {
+  rv: number;
+  ev: StoreEvent;
+}
+
+export interface MemoryStoreOptions {
+  /** How many changes are kept for watch resumption. */
+  historySize?: number;
+  clock?: Clock;
+  /** Called when a watch handler throws; such a throw is a bug in the watcher, not the writer's. */
+  onHandlerError?: (err: unknown) => void;
+}
+
+const keyFor = (namespace: string | undefined, name: string) => `${namespace ?? ''}/${name}`;
+
+export class MemoryStore implements Store {
+  private rv = 0;
+  private readonly kinds = new Map<string, Map<string, KObject>>();
+  private readonly watchers = new Set<Watcher>();
+  private readonly history: HistoryEntry[] = [];
+  private historyStart = 0;
+  private readonly historySize: number;
+  private readonly clock: Clock;
+  private readonly onHandlerError: (err: unknown) => void;
+
+  constructor(opts: MemoryStoreOptions = {}) {
+    this.historySize = opts.historySize ?? 20_000;
+    this.clock = opts.clock ?? realClock;
+    this.onHandlerError = opts.onHandlerError ?? ((err) => console.error('store watcher failed:', err));
+  }
+
+  /** Rebuilds state from objects already stored elsewhere (a durable backend's load). */
+  protected load(objects: KObject[], rv: number): void {
+    for (const o of objects) this.table(o.kind).set(keyFor(o.metadata.namespace, o.metadata.name), deepFreeze(o));
+    this.rv = rv;
+    this.historyStart = 0;
+  }
+
+  private table(kind: string): Map<string, KObject> {
+    let t = this.kinds.get(kind);
+    if (!t) {
+      t = new Map();
+      this.kinds.set(kind, t);
+    }
+    return t;
+  }
+
+  resourceVersion(): string {
+    return String(this.rv);
+  }
+
+  get<T extends KObject = KObject>(kind: string, namespace: string | undefined, name: string): T | undefined {
+    return this.kinds.get(kind)?.get(keyFor(namespace, name)) as T | undefined;
+  }
+
+  list<T extends KObject = KObject>(kind: string, opts: ListOptions = {}): ListResult<T> {
+    const items: T[] = [];
+    for (const o of this.kinds.get(kind)?.values() ?? []) {
+      if (opts.namespace !== undefined && o.metadata.namespace !== opts.namespace) continue;
+      if (opts.labelSelector && !matches(opts.labelSelector, o.metadata.labels)) continue;
+      if (opts.filter && !opts.filter(o)) continue;
+      items.push(o as T);
+    }
+    return { items, resourceVersion: String(this.rv) };
+  }
+
+  create<T extends KObject>(obj: T): T {
+    const t = this.table(obj.kind);
+    const k = keyFor(obj.metadata.namespace, obj.metadata.name);
+    if (t.has(k)) throw new StoreError('AlreadyExists', `${obj.kind.toLowerCase()}s "${obj.metadata.name}" already exists`);
+    const stored = structuredClone(obj);
+    stored.metadata.uid = obj.metadata.uid || randomUUID();
+    stored.metadata.creationTimestamp = obj.metadata.creationTimestamp || isoNow(this.clock);
+    stored.metadata.resourceVersion = String(++this.rv);
+    deepFreeze(stored);
+    t.set(k, stored);
+    this.persist('create', stored);
+    this.emit({ type: 'ADDED', object: stored });
+    return stored;
+  }
+
+  update<T extends KObject>(obj: T): T {
+    const t = this.table(obj.kind);
+    const k = keyFor(obj.metadata.namespace, obj.metadata.name);
+    const old = t.get(k);
+    if (!old) throw new StoreError('NotFound', `${obj.kind.toLowerCase()}s "${obj.metadata.name}" not found`);
+    const given = obj.metadata.resourceVersion;
+    if (given && given !== old.metadata.resourceVersion)
+      throw new StoreError(
+        'Conflict',
+        `Operation cannot be fulfilled on ${obj.kind.toLowerCase()}s "${obj.metadata.name}": the object has been modified; please apply your changes to the latest version and try again`,
+      );
+    if (obj.metadata.uid && obj.metadata.uid !== old.metadata.uid)
+      throw new StoreError('Conflict', `${obj.kind.toLowerCase()}s "${obj.metadata.name}": uid ${obj.metadata.uid} does not match the stored object (${old.metadata.uid})`);
+    const stored = structuredClone(obj);
+    stored.metadata.uid = old.metadata.uid;
+    stored.metadata.creationTimestamp = old.metadata.creationTimestamp;
+    stored.metadata.resourceVersion = String(++this.rv);
+    deepFreeze(stored);
+    t.set(k, stored);
+    this.persist('update', stored);
+    this.emit({ type: 'MODIFIED', object: stored, oldObject: old });
+    return stored as T;
+  }
+
+  delete<T extends KObject = KObject>(kind: string, namespace: string | undefined, name: string, pre: { uid?: string; resourceVersion?: string } = {}): T {
+    const t = this.table(kind);
+    const k = keyFor(namespace, name);
+    const old = t.get(k);
+    if (!old) throw new StoreError('NotFound', `${kind.toLowerCase()}s "${name}" not found`);
+    if (pre.uid && pre.uid !== old.metadata.uid) throw new StoreError('Conflict', `${kind.toLowerCase()}s "${name}": precondition failed: uid ${pre.uid} does not match ${old.metadata.uid}`);
+    if (pre.resourceVersion && pre.resourceVersion !== old.metadata.resourceVersion)
+      throw new StoreError('Conflict', `${kind.toLowerCase()}s "${name}": precondition failed: resourceVersion ${pre.resourceVersion} is stale`);
+    t.delete(k);
+    // The DELETED event carries the object at the version of its deletion, as in Kubernetes.
+    const gone = structuredClone(old);
+    gone.metadata.resourceVersion = String(++this.rv);
+    deepFreeze(gone);
+    this.persist('delete', gone);
+    this.emit({ type: 'DELETED', object: gone, oldObject: old });
+    return gone as T;
+  }
+
+  /** Durable backends override this to write through; memory keeps nothing more. */
+  protected persist(_op: 'create' | 'update' | 'delete', _obj: KObject): void {}
+
+  watch(opts: WatchOptions, handler: (ev: StoreEvent) => void): Unsubscribe {
+    const from = opts.resourceVersion ? Number(opts.resourceVersion) : 0;
+    if (opts.resourceVersion !== undefined && !Number.isInteger(from)) throw new StoreError('Invalid', `resourceVersion "${opts.resourceVersion}" is not a number`);
+    if (from > 0) {
+      const oldest = this.history.length > this.historyStart ? this.history[this.historyStart]!.rv : this.rv + 1;
+      if (from < oldest - 1) throw new StoreError('Gone', `too old resource version: ${from} (${oldest - 1})`);
+      for (let i = this.historyStart; i < this.history.length; i++) {
+        const h = this.history[i]!;
+        if (h.rv > from && this.wants(opts, h.ev)) handler(h.ev);
+      }
+    }
+    const w: Watcher = { opts, handler };
+    this.watchers.add(w);
+    return () => {
+      this.watchers.delete(w);
+    };
+  }
+
+  private wants(opts: WatchOptions, ev: StoreEvent): boolean {
+    if (opts.kind && ev.object.kind !== opts.kind) return false;
+    if (opts.namespace !== undefined && ev.object.metadata.namespace !== opts.namespace) return false;
+    return true;
+  }
+
+  private emit(ev: StoreEvent): void {
+    this.history.push({ rv: this.rv, ev });
+    if (this.history.length - this.historyStart > this.historySize) {
+      this.historyStart++;
+      // Compact now and then, so the array does not grow without end.
+      if (this.historyStart > this.historySize) {
+        this.history.splice(0, this.historyStart);
+        this.historyStart = 0;
+      }
+    }
+    for (const w of [...this.watchers]) {
+      if (!this.wants(w.opts, ev)) continue;
+      try {
+        w.handler(ev);
+      } catch (err) {
+        this.onHandlerError(err);
+      }
+    }
+  }
+
+  close(): void {
+    this.watchers.clear();
+  }
+}

@@ -1,0 +1,86 @@
+// The Store: where the control plane keeps every object. One monotonically increasing
+// resourceVersion across all kinds orders every write, and watches replay from any recent version.
+// Backends implement this interface; the API server, scheduler and controllers see nothing else.
+//
+// The interface is synchronous on purpose: both backends kip has (memory, SQLite) answer at once,
+// and synchronous reads keep reconcile loops free of interleaving.
+
+import type { KObject, WatchEventType } from '@kip/shared';
+import type { Selector } from '@kip/shared';
+
+export type StoreErrorCode = 'NotFound' | 'AlreadyExists' | 'Conflict' | 'Gone' | 'Invalid';
+
+export class StoreError extends Error {
+  constructor(
+    readonly code: StoreErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'StoreError';
+  }
+}
+
+export interface ListOptions {
+  namespace?: string;
+  labelSelector?: Selector;
+  /** Extra predicate, e.g. a field selector. */
+  filter?: (obj: KObject) => boolean;
+}
+
+export interface ListResult<T extends KObject = KObject> {
+  items: T[];
+  resourceVersion: string;
+}
+
+export interface StoreEvent<T extends KObject = KObject> {
+  type: Exclude<WatchEventType, 'BOOKMARK' | 'ERROR'>;
+  object: T;
+  /** The object before this change (MODIFIED and DELETED only), for in-process watchers. */
+  oldObject?: T;
+}
+
+export interface WatchOptions {
+  kind?: string;
+  namespace?: string;
+  /** Replay every change after this version first; "0" or undefined means only new changes. */
+  resourceVersion?: string;
+}
+
+export type Unsubscribe = () => void;
+
+export interface Store {
+  /** The resourceVersion of the latest write. */
+  resourceVersion(): string;
+  get<T extends KObject = KObject>(kind: string, namespace: string | undefined, name: string): T | undefined;
+  list<T extends KObject = KObject>(kind: string, opts?: ListOptions): ListResult<T>;
+  /** Stores a new object; assigns uid, resourceVersion, creationTimestamp. Throws AlreadyExists. */
+  create<T extends KObject>(obj: T): T;
+  /**
+   * Replaces an object. If obj.metadata.resourceVersion is set and stale, throws Conflict.
+   * Throws NotFound if it does not exist. uid and creationTimestamp cannot change.
+   */
+  update<T extends KObject>(obj: T): T;
+  /** Removes an object; with `uid`/`resourceVersion` preconditions when given. Throws NotFound. */
+  delete<T extends KObject = KObject>(kind: string, namespace: string | undefined, name: string, pre?: { uid?: string; resourceVersion?: string }): T;
+  /**
+   * Calls handler for every change, synchronously after the write. Handlers must not write to the
+   * store from within the call: they queue work instead (the controller pattern).
+   * Throws Gone if resourceVersion is older than the kept history.
+   */
+  watch(opts: WatchOptions, handler: (ev: StoreEvent) => void): Unsubscribe;
+  close(): void;
+}
+
+/** Objects handed out by a store are frozen: copy before changing (structuredClone). */
+export function deepFreeze<T>(o: T): T {
+  if (o && typeof o === 'object' && !Object.isFrozen(o)) {
+    Object.freeze(o);
+    for (const v of Object.values(o as Record<string, unknown>)) deepFreeze(v);
+  }
+  return o;
+}
+
+/** A mutable deep copy of a stored object. */
+export function mutable<T>(o: T): T {
+  return structuredClone(o);
+}
