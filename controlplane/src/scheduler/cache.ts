@@ -1,0 +1,161 @@
+// The scheduler cache: per node, the running sums of what bound pods request, updated from store
+// watch events one change at a time, never recomputed from all pods. A pod the scheduler has just
+// placed is "assumed" onto its node before the store write, so the next decision already counts it;
+// the store event that follows for the same uid replaces the assumption instead of adding twice.
+
+import { isPodTerminal, type Node, type Pod } from '@kip/shared';
+import { ClusterEvents, type ClusterEvent } from './framework.js';
+import { contributionOf, NodeInfo, nodeAllocatable, type PodContribution } from './node-info.js';
+
+interface PodRecord extends PodContribution {
+  assumed: boolean;
+}
+
+function sameJson(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+}
+
+/** Which parts of a node that filters look at changed between two versions of it. */
+export function nodeUpdateEvents(prev: Node, next: Node): ClusterEvent[] {
+  const out: ClusterEvent[] = [];
+  if (!sameJson(prev.metadata.labels, next.metadata.labels)) out.push(ClusterEvents.NodeLabelChange);
+  if (!sameJson(prev.spec.taints, next.spec.taints)) out.push(ClusterEvents.NodeTaintChange);
+  if (!!prev.spec.unschedulable !== !!next.spec.unschedulable) out.push(ClusterEvents.NodeUnschedulableChange);
+  const a = nodeAllocatable(prev);
+  const b = nodeAllocatable(next);
+  if (a.cpu !== b.cpu || a.memory !== b.memory || a.pods !== b.pods) out.push(ClusterEvents.NodeAllocatableChange);
+  const ready = (n: Node) => n.status?.conditions?.find((c) => c.type === 'Ready')?.status;
+  if (ready(prev) !== ready(next)) out.push(ClusterEvents.NodeReadyChange);
+  return out;
+}
+
+export class SchedulerCache {
+  private readonly infos = new Map<string, NodeInfo>();
+  /** Nodes with a Node object, in the order the rotating search walks them. */
+  private readonly order: NodeInfo[] = [];
+  private readonly position = new Map<string, number>();
+  private readonly records = new Map<string, PodRecord>();
+
+  // --- nodes -------------------------------------------------------------------------------
+
+  /** Adds or replaces a node; returns the cluster events the change amounts to. */
+  upsertNode(node: Node): ClusterEvent[] {
+    const name = node.metadata.name;
+    let ni = this.infos.get(name);
+    if (!ni) {
+      ni = new NodeInfo(name);
+      this.infos.set(name, ni);
+    }
+    const prev = ni.node;
+    ni.setNode(node);
+    if (!this.position.has(name)) {
+      this.position.set(name, this.order.length);
+      this.order.push(ni);
+    }
+    return prev ? nodeUpdateEvents(prev, node) : [ClusterEvents.NodeAdd];
+  }
+
+  removeNode(name: string): void {
+    const ni = this.infos.get(name);
+    if (!ni) return;
+    ni.node = undefined;
+    const i = this.position.get(name);
+    if (i !== undefined) {
+      // Swap-remove keeps deletion O(1); the search order only needs to be stable, not sorted.
+      const last = this.order.pop()!;
+      if (last !== ni) {
+        this.order[i] = last;
+        this.position.set(last.name, i);
+      }
+      this.position.delete(name);
+    }
+    // Pods still bound to a vanished node keep their sums until their own events arrive.
+    if (ni.pods.size === 0) this.infos.delete(name);
+  }
+
+  /** Nodes that exist, for the search. The array is live: do not keep it across writes. */
+  nodeList(): readonly NodeInfo[] {
+    return this.order;
+  }
+
+  numNodes(): number {
+    return this.order.length;
+  }
+
+  getNode(name: string): NodeInfo | undefined {
+    return this.infos.get(name);
+  }
+
+  // --- pods --------------------------------------------------------------------------------
+
+  /**
+   * Applies a pod as the store now has it. A pod with spec.nodeName that is not finished holds
+   * resources on that node; anything else holds none. Returns true when resources were freed
+   * (the pod finished, moved off, or shrank), which may let a parked pod fit.
+   */
+  updatePod(pod: Pod): boolean {
+    const uid = pod.metadata.uid;
+    if (!uid) return false;
+    const nodeName = pod.spec.nodeName;
+    if (!nodeName || isPodTerminal(pod)) return this.removePod(uid);
+    const next: PodRecord = { ...contributionOf(pod, nodeName), assumed: false };
+    const prev = this.records.get(uid);
+    if (prev) this.unapply(prev);
+    this.apply(next);
+    return !!prev && (prev.nodeName !== next.nodeName || next.cpu < prev.cpu || next.memory < prev.memory || (prev.owner !== undefined && next.owner === undefined));
+  }
+
+  /** Forgets a pod; returns true if it held resources. */
+  removePod(uid: string): boolean {
+    const prev = this.records.get(uid);
+    if (!prev) return false;
+    this.unapply(prev);
+    return true;
+  }
+
+  /** Counts the pod on nodeName now, ahead of the store write that binds it. */
+  assume(pod: Pod, nodeName: string): void {
+    const uid = pod.metadata.uid;
+    if (!uid) throw new Error(`pod ${pod.metadata.name} has no uid`);
+    const prev = this.records.get(uid);
+    if (prev) this.unapply(prev);
+    this.apply({ ...contributionOf(pod, nodeName), assumed: true });
+  }
+
+  /** Undoes assume() when the bind failed; a no-op once the store event confirmed the pod. */
+  forget(uid: string): void {
+    const prev = this.records.get(uid);
+    if (prev?.assumed) this.unapply(prev);
+  }
+
+  isAssumed(uid: string): boolean {
+    return this.records.get(uid)?.assumed ?? false;
+  }
+
+  /** The node a pod is counted on, if any. */
+  nodeOf(uid: string): string | undefined {
+    return this.records.get(uid)?.nodeName;
+  }
+
+  podCount(): number {
+    return this.records.size;
+  }
+
+  private apply(r: PodRecord): void {
+    let ni = this.infos.get(r.nodeName);
+    if (!ni) {
+      ni = new NodeInfo(r.nodeName);
+      this.infos.set(r.nodeName, ni);
+    }
+    ni.add(r);
+    this.records.set(r.uid, r);
+  }
+
+  private unapply(r: PodRecord): void {
+    this.records.delete(r.uid);
+    const ni = this.infos.get(r.nodeName);
+    if (!ni) return;
+    ni.remove(r);
+    if (!ni.node && ni.pods.size === 0) this.infos.delete(r.nodeName);
+  }
+}

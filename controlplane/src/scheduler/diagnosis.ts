@@ -1,0 +1,140 @@
+// Why a pod went where it went, or nowhere (STYLE #3, after Nomad's scheduler): per attempt, which
+// nodes each plugin turned away and why, how the best nodes scored, and the seed that broke ties,
+// so `kip describe pod` can show the decision and a test can replay it. Also the FailedScheduling
+// message, built exactly as kube-scheduler's FitError builds it.
+
+import type { Status } from './framework.js';
+
+/** kube-scheduler's ErrNoNodesAvailable, the whole message when the cluster has no nodes. */
+export const NO_NODES_AVAILABLE_MESSAGE = 'no nodes available to schedule pods';
+
+/** kube-scheduler truncates event notes to the API's NoteLengthLimit. */
+export const NOTE_LENGTH_LIMIT = 1024;
+
+export interface FilteredNode {
+  node: string;
+  plugin: string;
+  reasons: readonly string[];
+}
+
+export interface ScoredNode {
+  node: string;
+  /** Weighted sum over score plugins. */
+  total: number;
+  /** Plugin name -> normalized score (0..100) before weighting. */
+  scores: Record<string, number>;
+}
+
+export interface Diagnosis {
+  /** "namespace/name" */
+  pod: string;
+  uid: string;
+  /** 1 for the first attempt. */
+  attempt: number;
+  time: string;
+  result: 'Scheduled' | 'Unschedulable' | 'Error';
+  /** The node chosen (Scheduled only). */
+  node?: string;
+  /** The event message: "Successfully assigned ..." or the FailedScheduling text. */
+  message: string;
+  /** Seed of this decision's tie-break PRNG: selectHost(totals, seededRandom(seed)) replays it. */
+  seed: number;
+  numAllNodes: number;
+  /** The search stops after this many feasible nodes (percentageOfNodesToScore). */
+  numNodesToFind: number;
+  /** Index in the node list where this search started (it rotates between cycles). */
+  startIndex: number;
+  evaluatedNodes: number;
+  feasibleNodes: number;
+  /** A preFilter rejection, which rules out every node at once. */
+  preFilter?: { plugin: string; reasons: readonly string[] };
+  /** reason -> number of nodes, over every node filtered out. */
+  reasonCounts: Record<string, number>;
+  /** Plugins that rejected at least one node: the events they registered can retry the pod. */
+  unschedulablePlugins: string[];
+  /** Nodes filtered out, up to the scheduler's diagnosis limit. */
+  filtered: FilteredNode[];
+  /** Scored nodes, best first, up to the scheduler's diagnosis limit. */
+  scored: ScoredNode[];
+}
+
+/** Counts each reason over the nodes that gave it. */
+export function countReasons(statuses: Iterable<Status>): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const s of statuses) for (const r of s.reasons) counts.set(r, (counts.get(r) ?? 0) + 1);
+  return counts;
+}
+
+/**
+ * kube-scheduler's FitError.Error(): "0/N nodes are available: <prefilter msg>." or
+ * "0/5 nodes are available: 2 node(s) were unschedulable, 3 Insufficient cpu." with the
+ * "<count> <reason>" strings sorted as strings (Go's sort.Strings), not by count or reason.
+ */
+export function fitErrorMessage(numAllNodes: number, reasonCounts: ReadonlyMap<string, number>, preFilterMessage?: string): string {
+  let msg = `0/${numAllNodes} nodes are available:`;
+  if (preFilterMessage) return `${msg} ${preFilterMessage}.`;
+  const parts: string[] = [];
+  for (const [reason, n] of reasonCounts) parts.push(`${n} ${reason}`);
+  parts.sort(byteOrder);
+  if (parts.length > 0) msg += ` ${parts.join(', ')}.`;
+  return msg;
+}
+
+/** Go compares strings bytewise; for the ASCII reasons kip has, code-unit order is the same. */
+function byteOrder(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+export function truncateMessage(message: string, max = NOTE_LENGTH_LIMIT): string {
+  if (message.length <= max) return message;
+  const suffix = ' ...';
+  return message.slice(0, max - suffix.length) + suffix;
+}
+
+// --- seeded tie-breaking --------------------------------------------------------------------
+
+/** mulberry32: small, fast, and good enough to break ties evenly. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * The seed of one decision, from the scheduler's seed, the pod and the attempt: each decision can
+ * be replayed on its own, whatever was decided before it.
+ */
+export function decisionSeed(schedulerSeed: number, podUid: string, attempt: number): number {
+  // FNV-1a over the uid, mixed with the seed and attempt.
+  let h = 0x811c9dc5 ^ (schedulerSeed >>> 0);
+  for (let i = 0; i < podUid.length; i++) h = Math.imul(h ^ podUid.charCodeAt(i), 0x01000193);
+  h = Math.imul(h ^ attempt, 0x01000193);
+  return h >>> 0;
+}
+
+/**
+ * The index of the highest total; among equal totals each is chosen with equal chance
+ * (kube-scheduler's reservoir sampling in selectHost).
+ */
+export function selectHost(totals: readonly number[], random: () => number): number {
+  let best = -1;
+  let bestScore = -Infinity;
+  let ties = 0;
+  for (let i = 0; i < totals.length; i++) {
+    const s = totals[i]!;
+    if (s > bestScore) {
+      bestScore = s;
+      best = i;
+      ties = 1;
+    } else if (s === bestScore) {
+      ties++;
+      if (Math.floor(random() * ties) === 0) best = i;
+    }
+  }
+  return best;
+}

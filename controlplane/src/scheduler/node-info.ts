@@ -1,0 +1,134 @@
+// A node as the scheduler sees it: the Node object plus running sums of what the pods bound to it
+// request. The cache keeps these up to date event by event; plugins only read them.
+
+import { isNodeReady, parseBytes, parseCpuMillis, type Node, type Pod, type Taint } from '@kip/shared';
+import { controllerUid, podResources, type PodResources } from './pod-resources.js';
+
+export const ZONE_LABEL = 'topology.kubernetes.io/zone';
+export const REGION_LABEL = 'topology.kubernetes.io/region';
+const LEGACY_ZONE_LABEL = 'failure-domain.beta.kubernetes.io/zone';
+const LEGACY_REGION_LABEL = 'failure-domain.beta.kubernetes.io/region';
+
+/** kube-scheduler's GetZoneKey: region and zone together name a failure domain; "" for none. */
+export function zoneKey(node: Node): string {
+  const l = node.metadata.labels ?? {};
+  const region = l[REGION_LABEL] ?? l[LEGACY_REGION_LABEL] ?? '';
+  const zone = l[ZONE_LABEL] ?? l[LEGACY_ZONE_LABEL] ?? '';
+  if (region === '' && zone === '') return '';
+  return `${region}:\u0000:${zone}`;
+}
+
+const NO_TAINTS: readonly Taint[] = Object.freeze([]);
+const NO_LABELS: Readonly<Record<string, string>> = Object.freeze({});
+
+export interface Allocatable {
+  /** millicores */
+  cpu: number;
+  /** bytes */
+  memory: number;
+  pods: number;
+}
+
+/** status.allocatable, each resource falling back to capacity when a node reports no allocatable for it. */
+export function nodeAllocatable(node: Node): Allocatable {
+  const a = node.status?.allocatable ?? {};
+  const c = node.status?.capacity ?? {};
+  return {
+    cpu: parseCpuMillis(a.cpu ?? c.cpu),
+    memory: parseBytes(a.memory ?? c.memory),
+    pods: parseBytes(a.pods ?? c.pods),
+  };
+}
+
+/** What one pod adds to its node's sums; kept by the cache so removal subtracts exactly what was added. */
+export interface PodContribution extends PodResources {
+  uid: string;
+  nodeName: string;
+  /** The controller uid counted for spreading; unset for pods being deleted, as SelectorSpread ignores them. */
+  owner?: string;
+}
+
+export function contributionOf(pod: Pod, nodeName: string): PodContribution {
+  return {
+    uid: pod.metadata.uid ?? `${pod.metadata.namespace}/${pod.metadata.name}`,
+    nodeName,
+    ...podResources(pod.spec),
+    owner: pod.metadata.deletionTimestamp ? undefined : controllerUid(pod),
+  };
+}
+
+export class NodeInfo {
+  // Hot numbers sit directly on the object: every cycle reads them for hundreds of nodes, and one
+  // object per node keeps that to one or two cache lines instead of a pointer chase per resource.
+  /** Undefined while pods name a node the cache has not seen (or no longer has). */
+  node: Node | undefined;
+  /** status.allocatable: millicores, bytes, pod count. */
+  allocatableCpu = 0;
+  allocatableMemory = 0;
+  allocatablePods = 0;
+  /** Sums of the bound pods' requests (millicores, bytes). */
+  requestedCpu = 0;
+  requestedMemory = 0;
+  /** The same sums with kube-scheduler's defaults for pods that request nothing, for scoring. */
+  nonZeroRequestedCpu = 0;
+  nonZeroRequestedMemory = 0;
+  /** How many pods hold resources here (pods.size, kept as a number for the filter's hot path). */
+  podCount = 0;
+  /** uids of the pods bound here that still hold resources. */
+  readonly pods = new Set<string>();
+  /** controller uid -> how many of its pods are here. */
+  readonly ownerCounts = new Map<string, number>();
+  /** From the Node, refreshed on every update. */
+  zone = '';
+  ready = false;
+  unschedulable = false;
+  taints: readonly Taint[] = NO_TAINTS;
+  labels: Readonly<Record<string, string>> = NO_LABELS;
+
+  constructor(readonly name: string) {}
+
+  setNode(node: Node): void {
+    this.node = node;
+    const a = nodeAllocatable(node);
+    this.allocatableCpu = a.cpu;
+    this.allocatableMemory = a.memory;
+    this.allocatablePods = a.pods;
+    this.zone = zoneKey(node);
+    this.ready = isNodeReady(node);
+    this.unschedulable = !!node.spec.unschedulable;
+    this.taints = node.spec.taints ?? NO_TAINTS;
+    this.labels = node.metadata.labels ?? NO_LABELS;
+  }
+
+  add(c: PodContribution): void {
+    this.pods.add(c.uid);
+    this.podCount = this.pods.size;
+    this.requestedCpu += c.cpu;
+    this.requestedMemory += c.memory;
+    this.nonZeroRequestedCpu += c.nonZeroCpu;
+    this.nonZeroRequestedMemory += c.nonZeroMemory;
+    if (c.owner) this.ownerCounts.set(c.owner, (this.ownerCounts.get(c.owner) ?? 0) + 1);
+  }
+
+  remove(c: PodContribution): void {
+    this.pods.delete(c.uid);
+    this.podCount = this.pods.size;
+    this.requestedCpu -= c.cpu;
+    this.requestedMemory -= c.memory;
+    this.nonZeroRequestedCpu -= c.nonZeroCpu;
+    this.nonZeroRequestedMemory -= c.nonZeroMemory;
+    if (c.owner) {
+      const n = (this.ownerCounts.get(c.owner) ?? 0) - 1;
+      if (n > 0) this.ownerCounts.set(c.owner, n);
+      else this.ownerCounts.delete(c.owner);
+    }
+  }
+
+  /** A NodeInfo built directly from objects, for plugin tests and tools. */
+  static of(node: Node, pods: readonly Pod[] = []): NodeInfo {
+    const ni = new NodeInfo(node.metadata.name);
+    ni.setNode(node);
+    for (const p of pods) ni.add(contributionOf(p, node.metadata.name));
+    return ni;
+  }
+}

@@ -1,0 +1,162 @@
+// One scheduling decision, as a pure function of the pod, the node snapshot and the plugins: run
+// the preFilters, filter nodes from a rotating start until enough feasible ones are found
+// (kube-scheduler's percentageOfNodesToScore), score those, and pick the best with a seeded
+// tie-break. It writes nothing; the scheduler binds or reports what it returns, and the Diagnosis
+// it builds says why.
+
+import type { Pod } from '@kip/shared';
+import { countReasons, fitErrorMessage, NO_NODES_AVAILABLE_MESSAGE, seededRandom, selectHost, type Diagnosis, type ScoredNode } from './diagnosis.js';
+import { CycleState, type Framework, type PluginStatus, type ScoreResult } from './framework.js';
+import type { NodeInfo } from './node-info.js';
+import { podKey } from './pod-resources.js';
+
+/** kube-scheduler: below this many nodes every node is checked. */
+export const MIN_FEASIBLE_NODES_TO_FIND = 100;
+/** kube-scheduler: the adaptive percentage never drops below this. */
+export const MIN_FEASIBLE_NODES_PERCENTAGE_TO_FIND = 5;
+
+/**
+ * How many feasible nodes end the search (kube-scheduler's numFeasibleNodesToFind). With
+ * percentage 0 (the default) it adapts: 50% minus 1% per 125 nodes, at least 5%, and never
+ * fewer than 100 nodes.
+ */
+export function numFeasibleNodesToFind(percentageOfNodesToScore: number, numAllNodes: number): number {
+  if (numAllNodes < MIN_FEASIBLE_NODES_TO_FIND) return numAllNodes;
+  let percentage = Math.trunc(percentageOfNodesToScore);
+  if (percentage === 0) {
+    percentage = 50 - Math.trunc(numAllNodes / 125);
+    if (percentage < MIN_FEASIBLE_NODES_PERCENTAGE_TO_FIND) percentage = MIN_FEASIBLE_NODES_PERCENTAGE_TO_FIND;
+  }
+  const n = Math.trunc((numAllNodes * percentage) / 100);
+  return n < MIN_FEASIBLE_NODES_TO_FIND ? MIN_FEASIBLE_NODES_TO_FIND : n;
+}
+
+export interface PlacementInput {
+  pod: Pod;
+  uid: string;
+  attempt: number;
+  /** ISO time of the decision, for the Diagnosis. */
+  time: string;
+  /** Every node, in search order. */
+  nodes: readonly NodeInfo[];
+  framework: Framework;
+  /** This decision's tie-break seed (decisionSeed). */
+  seed: number;
+  /** Where the search starts; the caller rotates it between decisions. */
+  startIndex: number;
+  percentageOfNodesToScore: number;
+  /** How many filtered and scored nodes the Diagnosis lists. */
+  diagnosisNodeLimit: number;
+}
+
+export type Placement =
+  | { kind: 'fit'; node: NodeInfo; diag: Diagnosis; nextStartIndex: number }
+  | { kind: 'unschedulable'; diag: Diagnosis; plugins: ReadonlySet<string>; nextStartIndex: number }
+  | { kind: 'error'; diag: Diagnosis; nextStartIndex: number };
+
+export function findPlacement(input: PlacementInput): Placement {
+  const { pod, nodes, framework, seed } = input;
+  const n = nodes.length;
+  const diag: Diagnosis = {
+    pod: podKey(pod),
+    uid: input.uid,
+    attempt: input.attempt,
+    time: input.time,
+    result: 'Unschedulable',
+    message: '',
+    seed,
+    numAllNodes: n,
+    numNodesToFind: 0,
+    startIndex: 0,
+    evaluatedNodes: 0,
+    feasibleNodes: 0,
+    reasonCounts: {},
+    unschedulablePlugins: [],
+    filtered: [],
+    scored: [],
+  };
+  const error = (message: string, nextStartIndex: number): Placement => {
+    diag.result = 'Error';
+    diag.message = message;
+    return { kind: 'error', diag, nextStartIndex };
+  };
+  if (n === 0) {
+    diag.message = NO_NODES_AVAILABLE_MESSAGE;
+    return { kind: 'unschedulable', diag, plugins: new Set(), nextStartIndex: 0 };
+  }
+  const start = input.startIndex % n;
+  const state = new CycleState();
+  const pre = framework.runPreFilter(pod, state);
+  if (pre) {
+    if (pre.status.code === 'Error') return error(pre.status.reasons.join(', '), start);
+    diag.preFilter = { plugin: pre.plugin, reasons: pre.status.reasons };
+    for (const r of pre.status.reasons) diag.reasonCounts[r] = n;
+    diag.unschedulablePlugins = [pre.plugin];
+    diag.message = fitErrorMessage(n, new Map(), pre.status.reasons.join(', '));
+    return { kind: 'unschedulable', diag, plugins: new Set([pre.plugin]), nextStartIndex: start };
+  }
+
+  const toFind = numFeasibleNodesToFind(input.percentageOfNodesToScore, n);
+  const feasible: NodeInfo[] = [];
+  const rejected: { node: string; ps: PluginStatus }[] = [];
+  let i = 0;
+  for (; i < n && feasible.length < toFind; i++) {
+    const ni = nodes[(start + i) % n]!;
+    const ps = framework.runFilters(pod, ni, state);
+    if (!ps) {
+      feasible.push(ni);
+      continue;
+    }
+    if (ps.status.code === 'Error') return error(ps.status.reasons.join(', '), (start + i + 1) % n);
+    rejected.push({ node: ni.name, ps });
+  }
+  // The next search starts where this one stopped, so every node gets the same chance to be looked at.
+  const nextStartIndex = (start + i) % n;
+  diag.numNodesToFind = toFind;
+  diag.startIndex = start;
+  diag.evaluatedNodes = i;
+  diag.feasibleNodes = feasible.length;
+  const counts = countReasons(rejected.map((r) => r.ps.status));
+  diag.reasonCounts = Object.fromEntries(counts);
+  diag.unschedulablePlugins = [...new Set(rejected.map((r) => r.ps.plugin))];
+  diag.filtered = rejected.slice(0, input.diagnosisNodeLimit).map((r) => ({ node: r.node, plugin: r.ps.plugin, reasons: r.ps.status.reasons }));
+
+  if (feasible.length === 0) {
+    diag.message = fitErrorMessage(n, counts);
+    return { kind: 'unschedulable', diag, plugins: new Set(diag.unschedulablePlugins), nextStartIndex };
+  }
+  // As kube-scheduler: a single candidate needs no ranking.
+  if (feasible.length === 1) return { kind: 'fit', node: feasible[0]!, diag, nextStartIndex };
+
+  let result: ScoreResult;
+  try {
+    result = framework.runScore(pod, feasible, state);
+  } catch (err) {
+    return error(err instanceof Error ? err.message : String(err), nextStartIndex);
+  }
+  const chosen = selectHost(result.totals, seededRandom(seed));
+  diag.scored = topScored(feasible, result, chosen, input.diagnosisNodeLimit);
+  return { kind: 'fit', node: feasible[chosen]!, diag, nextStartIndex };
+}
+
+/** The chosen node first, then the best others, with per-plugin scores. */
+function topScored(nodes: readonly NodeInfo[], result: ScoreResult, chosen: number, limit: number): ScoredNode[] {
+  if (limit <= 0) return [];
+  const totals = result.totals;
+  const top: number[] = [chosen];
+  // Keep the best `limit` indices in descending order; most nodes fail the first comparison.
+  for (let i = 0; i < nodes.length; i++) {
+    if (i === chosen) continue;
+    const t = totals[i]!;
+    if (top.length >= limit && t <= totals[top[top.length - 1]!]!) continue;
+    let j = top.length;
+    while (j > 1 && totals[top[j - 1]!]! < t) j--;
+    top.splice(j, 0, i);
+    if (top.length > limit) top.pop();
+  }
+  return top.map((idx) => {
+    const scores: Record<string, number> = {};
+    for (const p of result.byPlugin) scores[p.plugin] = p.scores[idx]!;
+    return { node: nodes[idx]!.name, total: totals[idx]!, scores };
+  });
+}

@@ -1,0 +1,72 @@
+// NodeAffinity: spec.nodeSelector and required node affinity must hold on the node's labels
+// (filter); each preferred term that holds adds its weight (score, scaled to 0..100). Terms are
+// ORed, expressions inside a term ANDed; matchFields supports metadata.name, as in Kubernetes.
+
+import { nodeSelectorTermMatches, type NodeSelectorTerm, type Pod } from '@kip/shared';
+import { ClusterEvents, defaultNormalizeScore, SUCCESS, unschedulable, type CycleState, type FilterPlugin, type ScorePlugin, type Status } from '../framework.js';
+import type { NodeInfo } from '../node-info.js';
+
+export const NODE_AFFINITY = 'NodeAffinity';
+export const ERR_REASON_AFFINITY_MISMATCH = "node(s) didn't match Pod's node affinity/selector";
+
+const MISMATCH = unschedulable(ERR_REASON_AFFINITY_MISMATCH);
+
+interface RequiredAffinity {
+  selector: [string, string][];
+  /** Undefined when the pod has no required node affinity (any node matches). */
+  terms: readonly NodeSelectorTerm[] | undefined;
+}
+
+const PRE_FILTER_KEY = `PreFilter${NODE_AFFINITY}`;
+
+function requiredOf(pod: Pod): RequiredAffinity {
+  return {
+    selector: Object.entries(pod.spec.nodeSelector ?? {}),
+    terms: pod.spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms,
+  };
+}
+
+function fieldsOf(nodeInfo: NodeInfo): Record<string, string> {
+  return { 'metadata.name': nodeInfo.name };
+}
+
+/** Whether the node satisfies the pod's nodeSelector and required node affinity. */
+export function requiredAffinityMatches(req: RequiredAffinity, nodeInfo: NodeInfo): boolean {
+  const labels = nodeInfo.labels;
+  for (const [k, v] of req.selector) if (labels[k] !== v) return false;
+  if (req.terms === undefined) return true;
+  const fields = fieldsOf(nodeInfo);
+  for (const term of req.terms) if (nodeSelectorTermMatches(term, labels, fields)) return true;
+  return false;
+}
+
+export const NodeAffinity: FilterPlugin & ScorePlugin = {
+  name: NODE_AFFINITY,
+  weight: 2,
+  events: [ClusterEvents.NodeAdd, ClusterEvents.NodeLabelChange],
+
+  preFilter(pod: Pod, state: CycleState): Status {
+    state.write(PRE_FILTER_KEY, requiredOf(pod));
+    return SUCCESS;
+  },
+
+  filter(pod: Pod, nodeInfo: NodeInfo, state: CycleState): Status {
+    const req = state.read<RequiredAffinity>(PRE_FILTER_KEY) ?? requiredOf(pod);
+    return requiredAffinityMatches(req, nodeInfo) ? SUCCESS : MISMATCH;
+  },
+
+  /** The sum of the weights of the preferred terms that hold on the node. */
+  score(pod: Pod, nodeInfo: NodeInfo, _state: CycleState): number {
+    const preferred = pod.spec.affinity?.nodeAffinity?.preferredDuringSchedulingIgnoredDuringExecution;
+    if (!preferred || preferred.length === 0) return 0;
+    const labels = nodeInfo.labels;
+    const fields = fieldsOf(nodeInfo);
+    let sum = 0;
+    for (const p of preferred) if (p.weight !== 0 && nodeSelectorTermMatches(p.preference, labels, fields)) sum += p.weight;
+    return sum;
+  },
+
+  normalize(scores: number[]): void {
+    defaultNormalizeScore(scores, false);
+  },
+};

@@ -1,0 +1,21 @@
+// NodeReady: only a node whose Ready condition is True takes new pods. kube-scheduler gets the
+// same effect from the node.kubernetes.io/not-ready and /unreachable taints, which kip's
+// node-lifecycle controller also sets (so TaintToleration covers them too); this plain filter
+// keeps the rule when a node has not been tainted yet, and says it in plain words.
+
+import type { Pod } from '@kip/shared';
+import { ClusterEvents, SUCCESS, unschedulable, type CycleState, type FilterPlugin, type Status } from '../framework.js';
+import type { NodeInfo } from '../node-info.js';
+
+export const NODE_READY = 'NodeReady';
+export const ERR_REASON_NOT_READY = 'node(s) were not ready';
+
+const NOT_READY = unschedulable(ERR_REASON_NOT_READY);
+
+export const NodeReady: FilterPlugin = {
+  name: NODE_READY,
+  events: [ClusterEvents.NodeAdd, ClusterEvents.NodeReadyChange],
+  filter(_pod: Pod, nodeInfo: NodeInfo, _state: CycleState): Status {
+    return nodeInfo.ready ? SUCCESS : NOT_READY;
+  },
+};

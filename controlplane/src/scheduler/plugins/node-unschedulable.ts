@@ -1,0 +1,23 @@
+// NodeUnschedulable: a cordoned node (spec.unschedulable) takes no new pods, unless the pod
+// tolerates the node.kubernetes.io/unschedulable:NoSchedule taint, as kube-scheduler allows.
+
+import type { Pod, Taint } from '@kip/shared';
+import { ClusterEvents, SUCCESS, unschedulable, type CycleState, type FilterPlugin, type Status } from '../framework.js';
+import type { NodeInfo } from '../node-info.js';
+import { tolerationsTolerateTaint } from './taint-toleration.js';
+
+export const NODE_UNSCHEDULABLE = 'NodeUnschedulable';
+export const ERR_REASON_UNSCHEDULABLE = 'node(s) were unschedulable';
+export const TAINT_NODE_UNSCHEDULABLE = 'node.kubernetes.io/unschedulable';
+
+const UNSCHEDULABLE_TAINT: Taint = { key: TAINT_NODE_UNSCHEDULABLE, effect: 'NoSchedule' };
+const CORDONED = unschedulable(ERR_REASON_UNSCHEDULABLE);
+
+export const NodeUnschedulable: FilterPlugin = {
+  name: NODE_UNSCHEDULABLE,
+  events: [ClusterEvents.NodeAdd, ClusterEvents.NodeUnschedulableChange],
+  filter(pod: Pod, nodeInfo: NodeInfo, _state: CycleState): Status {
+    if (!nodeInfo.unschedulable) return SUCCESS;
+    return tolerationsTolerateTaint(pod.spec.tolerations, UNSCHEDULABLE_TAINT) ? SUCCESS : CORDONED;
+  },
+};

@@ -1,0 +1,82 @@
+// TaintToleration: a node's NoSchedule and NoExecute taints keep off every pod that does not
+// tolerate them (filter); PreferNoSchedule taints only make a node less attractive (score: fewer
+// untolerated PreferNoSchedule taints is better). Matching follows Kubernetes' ToleratesTaint.
+
+import type { Pod, Taint, Toleration } from '@kip/shared';
+import { ClusterEvents, defaultNormalizeScore, SUCCESS, unschedulable, type CycleState, type FilterPlugin, type ScorePlugin, type Status } from '../framework.js';
+import type { NodeInfo } from '../node-info.js';
+
+export const TAINT_TOLERATION = 'TaintToleration';
+/** The reason starts with this and names the first untolerated taint: `{key: value}`. */
+export const ERR_REASON_UNTOLERATED_TAINT_PREFIX = 'node(s) had untolerated taint';
+
+/** kube-scheduler's wording, value printed even when empty: `node(s) had untolerated taint {key: }`. */
+export function untoleratedTaintReason(taint: Taint): string {
+  return `${ERR_REASON_UNTOLERATED_TAINT_PREFIX} {${taint.key}: ${taint.value ?? ''}}`;
+}
+
+/** Kubernetes' Toleration.ToleratesTaint. */
+export function toleratesTaint(t: Toleration, taint: Taint): boolean {
+  if (t.effect && t.effect !== taint.effect) return false;
+  if (t.key && t.key !== taint.key) return false;
+  switch (t.operator ?? 'Equal') {
+    case 'Equal':
+      return (t.value ?? '') === (taint.value ?? '');
+    case 'Exists':
+      return true;
+    default:
+      return false;
+  }
+}
+
+export function tolerationsTolerateTaint(tolerations: readonly Toleration[] | undefined, taint: Taint): boolean {
+  if (!tolerations) return false;
+  for (const t of tolerations) if (toleratesTaint(t, taint)) return true;
+  return false;
+}
+
+/** The first NoSchedule/NoExecute taint the tolerations do not cover. */
+export function findUntoleratedTaint(taints: readonly Taint[] | undefined, tolerations: readonly Toleration[] | undefined): Taint | undefined {
+  if (!taints) return undefined;
+  for (const taint of taints) {
+    if (taint.effect !== 'NoSchedule' && taint.effect !== 'NoExecute') continue;
+    if (!tolerationsTolerateTaint(tolerations, taint)) return taint;
+  }
+  return undefined;
+}
+
+const PRE_SCORE_KEY = `PreScore${TAINT_TOLERATION}`;
+
+/** Tolerations that can cover a PreferNoSchedule taint: that effect, or no effect (all effects). */
+function preferNoScheduleTolerations(pod: Pod): Toleration[] {
+  return (pod.spec.tolerations ?? []).filter((t) => !t.effect || t.effect === 'PreferNoSchedule');
+}
+
+export const TaintToleration: FilterPlugin & ScorePlugin = {
+  name: TAINT_TOLERATION,
+  weight: 3,
+  events: [ClusterEvents.NodeAdd, ClusterEvents.NodeTaintChange],
+
+  filter(pod: Pod, nodeInfo: NodeInfo, _state: CycleState): Status {
+    const taint = findUntoleratedTaint(nodeInfo.taints, pod.spec.tolerations);
+    return taint ? unschedulable(untoleratedTaintReason(taint)) : SUCCESS;
+  },
+
+  preScore(pod: Pod, _nodes: readonly NodeInfo[], state: CycleState): void {
+    state.write(PRE_SCORE_KEY, preferNoScheduleTolerations(pod));
+  },
+
+  /** The number of PreferNoSchedule taints the pod does not tolerate; reversed by normalize. */
+  score(pod: Pod, nodeInfo: NodeInfo, state: CycleState): number {
+    const taints = nodeInfo.taints;
+    if (taints.length === 0) return 0;
+    const tolerations = state.read<Toleration[]>(PRE_SCORE_KEY) ?? preferNoScheduleTolerations(pod);
+    let n = 0;
+    for (const taint of taints) if (taint.effect === 'PreferNoSchedule' && !tolerationsTolerateTaint(tolerations, taint)) n++;
+    return n;
+  },
+
+  normalize(scores: number[]): void {
+    defaultNormalizeScore(scores, true);
+  },
+};

@@ -1,0 +1,346 @@
+// The scheduler (kube-scheduler's stand-in): watches Pods and Nodes, keeps the incremental cache and
+// the scheduling queue, and places one pod per cycle: the decision itself is placement.ts's pure
+// findPlacement; this file is the shell around it that assumes and binds, or records
+// kube-scheduler's FailedScheduling message and parks the pod until a cluster change could help.
+// Watch handlers only update the cache and queue; every store write happens in the loop, which runs
+// from setImmediate in short batches so the API server stays responsive.
+
+import { isoNow, podCondition, realClock, setCondition, type Clock, type Logger, type Node, type Pod, type PodCondition } from '@kip/shared';
+import type { EventRecorder } from '../events.js';
+import { StoreError, type Store, type StoreEvent, type Unsubscribe } from '../store/store.js';
+import { SchedulerCache } from './cache.js';
+import { defaultPlugins } from './default-plugins.js';
+import { decisionSeed, truncateMessage, type Diagnosis } from './diagnosis.js';
+import { ClusterEvents, Framework, type Plugin } from './framework.js';
+import type { NodeInfo } from './node-info.js';
+import { findPlacement } from './placement.js';
+import { needsScheduling, podKey } from './pod-resources.js';
+import { SchedulingQueue, type QueuedPod } from './queue.js';
+
+export const DEFAULT_SCHEDULER_NAME = 'default-scheduler';
+const EVENT_SOURCE = { component: DEFAULT_SCHEDULER_NAME };
+
+export interface SchedulerOptions {
+  store: Store;
+  recorder: EventRecorder;
+  log: Logger;
+  clock?: Clock;
+  /** 0..100; 0 or unset adapts to cluster size, as kube-scheduler does. */
+  percentageOfNodesToScore?: number;
+  /** Seeds tie-breaking so a decision can be replayed; random when unset. */
+  seed?: number;
+  /** The plugins to run, filters in order; the default profile when unset. */
+  plugins?: readonly Plugin[];
+  /** Backoff after a failed attempt: 1 s doubling to 10 s unless set. */
+  podInitialBackoffMs?: number;
+  podMaxBackoffMs?: number;
+  /** Parked pods are checked this often (30 s) and retried after podMaxInUnschedulableMs (5 min). */
+  unschedulableFlushIntervalMs?: number;
+  podMaxInUnschedulableMs?: number;
+  /** The loop yields to the event loop after running this long (default 5 ms). */
+  batchMs?: number;
+  /** How many filtered and scored nodes one Diagnosis lists (default 10 each); counts are always complete. */
+  diagnosisNodeLimit?: number;
+  /** Diagnoses kept, one per pod, oldest dropped first (default 10 000). */
+  maxDiagnoses?: number;
+}
+
+function optionError(field: string, why: string, got: unknown): Error {
+  return new Error(`scheduler: ${field} ${why}, got ${JSON.stringify(got)}`);
+}
+
+export class Scheduler {
+  /** The seed in use; pass it back as `seed` to replay decisions. */
+  readonly seed: number;
+  private readonly store: Store;
+  private readonly recorder: EventRecorder;
+  private readonly log: Logger;
+  private readonly clock: Clock;
+  private readonly framework: Framework;
+  private readonly percentage: number;
+  private readonly batchMs: number;
+  private readonly diagnosisNodeLimit: number;
+  private readonly maxDiagnoses: number;
+  private cache!: SchedulerCache;
+  private queue!: SchedulingQueue;
+  private nextStartNodeIndex = 0;
+  private readonly diagnoses = new Map<string, Diagnosis>();
+  private unsubscribes: Unsubscribe[] = [];
+  private connected = false;
+  private running = false;
+  private immediate: NodeJS.Immediate | undefined;
+
+  constructor(private readonly opts: SchedulerOptions) {
+    this.store = opts.store;
+    this.recorder = opts.recorder;
+    this.log = opts.log;
+    this.clock = opts.clock ?? realClock;
+    const pct = opts.percentageOfNodesToScore ?? 0;
+    if (typeof pct !== 'number' || !(pct >= 0 && pct <= 100)) throw optionError('percentageOfNodesToScore', 'must be a number from 0 to 100', pct);
+    this.percentage = pct;
+    if (opts.seed !== undefined && !Number.isInteger(opts.seed)) throw optionError('seed', 'must be an integer', opts.seed);
+    this.seed = (opts.seed ?? Math.floor(Math.random() * 2 ** 32)) >>> 0;
+    this.batchMs = opts.batchMs ?? 5;
+    this.diagnosisNodeLimit = opts.diagnosisNodeLimit ?? 10;
+    this.maxDiagnoses = opts.maxDiagnoses ?? 10_000;
+    this.framework = new Framework(opts.plugins ?? defaultPlugins());
+    this.reset();
+  }
+
+  private reset(): void {
+    this.cache = new SchedulerCache();
+    this.queue = new SchedulingQueue({
+      pluginEvents: this.framework.pluginEvents(),
+      clock: this.clock,
+      initialBackoffMs: this.opts.podInitialBackoffMs,
+      maxBackoffMs: this.opts.podMaxBackoffMs,
+      flushIntervalMs: this.opts.unschedulableFlushIntervalMs,
+      maxUnschedulableMs: this.opts.podMaxInUnschedulableMs,
+      onReady: () => this.wake(),
+    });
+    this.nextStartNodeIndex = 0;
+  }
+
+  /**
+   * Lists Nodes and Pods into the cache and queue and watches both from that version on, without
+   * starting the loop; scheduleOne() calls it on first use, so tests can drive cycles by hand.
+   */
+  connect(): void {
+    if (this.connected) return;
+    this.connected = true;
+    const nodes = this.store.list<Node>('Node');
+    for (const n of nodes.items) this.cache.upsertNode(n);
+    const pods = this.store.list<Pod>('Pod');
+    for (const p of pods.items) {
+      if (p.spec.nodeName) this.cache.updatePod(p);
+      else if (needsScheduling(p)) this.queue.add(p);
+    }
+    this.unsubscribes.push(this.store.watch({ kind: 'Node', resourceVersion: nodes.resourceVersion }, this.onNodeEvent));
+    this.unsubscribes.push(this.store.watch({ kind: 'Pod', resourceVersion: pods.resourceVersion }, this.onPodEvent));
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.connect();
+    this.running = true;
+    this.queue.run();
+    this.log.info('scheduler started', { nodes: this.cache.numNodes(), pending: this.queue.stats().active, seed: this.seed });
+    this.wake();
+  }
+
+  /** Stops the loop and the watches; a later start() lists everything afresh. */
+  stop(): void {
+    this.running = false;
+    if (this.immediate) clearImmediate(this.immediate);
+    this.immediate = undefined;
+    for (const u of this.unsubscribes) u();
+    this.unsubscribes = [];
+    this.connected = false;
+    this.queue.close();
+    this.reset();
+  }
+
+  /** Runs one scheduling cycle synchronously if a pod is ready; returns false if the queue is empty (for tests/bench). */
+  scheduleOne(): boolean {
+    this.connect();
+    const qp = this.queue.pop();
+    if (!qp) return false;
+    try {
+      this.runCycle(qp);
+    } catch (err) {
+      // A bug in the scheduler itself: keep the loop alive and retry the pod later.
+      this.log.error('scheduling cycle failed', { pod: podKey(qp.pod), err: err instanceof Error ? err.stack ?? err.message : String(err) });
+      this.cache.forget(qp.uid);
+      this.queue.addBackoff(qp);
+    }
+    return true;
+  }
+
+  /** The last decision's explanation per pod (STYLE #3): per node why filtered / how scored. */
+  lastDiagnosis(podUid: string): Diagnosis | undefined {
+    return this.diagnoses.get(podUid);
+  }
+
+  /** How many pods wait in each part of the queue. */
+  pending(): { active: number; backoff: number; unschedulable: number; inflight: number } {
+    return this.queue.stats();
+  }
+
+  /** The cache's view of a node, for tests and tools; do not modify. */
+  nodeInfo(name: string): NodeInfo | undefined {
+    return this.cache.getNode(name);
+  }
+
+  // --- watch handlers: cache and queue only, never a store write ------------------------------
+
+  private readonly onNodeEvent = (ev: StoreEvent): void => {
+    const node = ev.object as Node;
+    if (ev.type === 'DELETED') {
+      this.cache.removeNode(node.metadata.name);
+      return;
+    }
+    for (const e of this.cache.upsertNode(node)) this.queue.moveOnEvent(e);
+  };
+
+  private readonly onPodEvent = (ev: StoreEvent): void => {
+    const pod = ev.object as Pod;
+    const uid = pod.metadata.uid;
+    if (!uid) return;
+    if (ev.type === 'DELETED') {
+      this.queue.delete(uid);
+      this.diagnoses.delete(uid);
+      if (this.cache.removePod(uid)) this.queue.moveOnEvent(ClusterEvents.PodDelete);
+      return;
+    }
+    if (pod.spec.nodeName) {
+      // Bound, by this scheduler (confirming an assumed pod) or by anyone else.
+      this.queue.delete(uid);
+      if (this.cache.updatePod(pod)) this.queue.moveOnEvent(ClusterEvents.PodDelete);
+      return;
+    }
+    if (this.cache.removePod(uid)) this.queue.moveOnEvent(ClusterEvents.PodDelete);
+    if (needsScheduling(pod)) this.queue.update(pod);
+    else this.queue.delete(uid);
+  };
+
+  // --- the loop -------------------------------------------------------------------------------
+
+  private wake(): void {
+    if (!this.running || this.immediate) return;
+    this.immediate = setImmediate(this.pump);
+  }
+
+  private readonly pump = (): void => {
+    this.immediate = undefined;
+    if (!this.running) return;
+    const deadline = performance.now() + this.batchMs;
+    while (this.running) {
+      if (!this.scheduleOne()) return; // idle until the queue calls onReady
+      if (performance.now() >= deadline) break;
+    }
+    this.wake();
+  };
+
+  // --- one cycle ------------------------------------------------------------------------------
+
+  private runCycle(qp: QueuedPod): void {
+    if (!needsScheduling(qp.pod)) {
+      this.queue.delete(qp.uid);
+      return;
+    }
+    const placement = findPlacement({
+      pod: qp.pod,
+      uid: qp.uid,
+      attempt: qp.attempts,
+      time: isoNow(this.clock),
+      nodes: this.cache.nodeList(),
+      framework: this.framework,
+      seed: decisionSeed(this.seed, qp.uid, qp.attempts),
+      startIndex: this.nextStartNodeIndex,
+      percentageOfNodesToScore: this.percentage,
+      diagnosisNodeLimit: this.diagnosisNodeLimit,
+    });
+    this.nextStartNodeIndex = placement.nextStartIndex;
+    switch (placement.kind) {
+      case 'fit':
+        this.bind(qp, placement.node, placement.diag);
+        return;
+      case 'unschedulable':
+        this.queue.addUnschedulable(qp, placement.plugins);
+        this.fail(qp, placement.diag, 'Unschedulable');
+        return;
+      case 'error':
+        this.queue.addBackoff(qp);
+        this.fail(qp, placement.diag, 'SchedulerError');
+        return;
+    }
+  }
+
+  private bind(qp: QueuedPod, ni: NodeInfo, diag: Diagnosis): void {
+    const copy = structuredClone(qp.pod);
+    copy.spec.nodeName = ni.name;
+    copy.status = {
+      ...copy.status,
+      conditions: setCondition<PodCondition>(copy.status?.conditions, { type: 'PodScheduled', status: 'True', lastProbeTime: null }, diag.time),
+    };
+    // Count the pod on its node before the write, so the store event that follows (synchronously,
+    // from inside update) and the next cycle both see it exactly once.
+    this.cache.assume(copy, ni.name);
+    let bound: Pod;
+    try {
+      bound = this.store.update(copy);
+    } catch (err) {
+      this.cache.forget(qp.uid);
+      this.bindFailed(qp, diag, err);
+      return;
+    }
+    this.queue.done(qp.uid);
+    diag.result = 'Scheduled';
+    diag.node = ni.name;
+    diag.message = `Successfully assigned ${podKey(bound)} to ${ni.name}`;
+    this.remember(diag);
+    this.log.debug('bound pod', { pod: diag.pod, node: ni.name, evaluated: diag.evaluatedNodes, feasible: diag.feasibleNodes });
+    this.recorder.record(bound, 'Normal', 'Scheduled', diag.message, EVENT_SOURCE);
+  }
+
+  private bindFailed(qp: QueuedPod, diag: Diagnosis, err: unknown): void {
+    if (err instanceof StoreError && (err.code === 'Conflict' || err.code === 'NotFound')) {
+      // The pod changed or went away since we read it: look again rather than report a failure.
+      const cur = this.store.get<Pod>('Pod', qp.pod.metadata.namespace, qp.pod.metadata.name);
+      if (!cur || cur.metadata.uid !== qp.uid || !needsScheduling(cur)) {
+        this.queue.delete(qp.uid);
+        return;
+      }
+      this.log.debug('pod changed while binding; retrying', { pod: diag.pod, reason: err.message });
+      this.queue.update(cur);
+      this.queue.addBackoff(qp);
+      return;
+    }
+    this.queue.addBackoff(qp);
+    diag.result = 'Error';
+    diag.message = `binding rejected: ${err instanceof Error ? err.message : String(err)}`;
+    this.fail(qp, diag, 'SchedulerError');
+  }
+
+  /** Records the FailedScheduling event and the PodScheduled=False condition (the pod is already requeued). */
+  private fail(qp: QueuedPod, diag: Diagnosis, reason: 'Unschedulable' | 'SchedulerError'): void {
+    this.remember(diag);
+    if (reason === 'SchedulerError') this.log.error('error scheduling pod; retrying', { pod: diag.pod, err: diag.message });
+    else this.log.debug('unable to schedule pod; waiting', { pod: diag.pod, message: diag.message });
+    this.recorder.record(qp.pod, 'Warning', 'FailedScheduling', truncateMessage(diag.message), EVENT_SOURCE);
+    this.setUnscheduledCondition(qp, reason, diag.message, diag.time);
+  }
+
+  private setUnscheduledCondition(qp: QueuedPod, reason: string, message: string, now: string): void {
+    const { namespace, name } = qp.pod.metadata;
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const cur = this.store.get<Pod>('Pod', namespace, name);
+      if (!cur || cur.metadata.uid !== qp.uid || !needsScheduling(cur)) return;
+      const prev = podCondition(cur, 'PodScheduled');
+      // Unchanged: skip the write, so a pod retried on every event does not churn the store.
+      if (prev && prev.status === 'False' && prev.reason === reason && prev.message === message) return;
+      const copy = structuredClone(cur);
+      copy.status = {
+        ...copy.status,
+        conditions: setCondition<PodCondition>(copy.status?.conditions, { type: 'PodScheduled', status: 'False', reason, message, lastProbeTime: null }, now),
+      };
+      try {
+        this.store.update(copy);
+        return;
+      } catch (err) {
+        if (err instanceof StoreError && err.code === 'Conflict') continue;
+        if (err instanceof StoreError && err.code === 'NotFound') return;
+        throw err;
+      }
+    }
+  }
+
+  private remember(diag: Diagnosis): void {
+    this.diagnoses.delete(diag.uid);
+    this.diagnoses.set(diag.uid, diag);
+    if (this.diagnoses.size > this.maxDiagnoses) {
+      const oldest = this.diagnoses.keys().next().value;
+      if (oldest !== undefined) this.diagnoses.delete(oldest);
+    }
+  }
+}

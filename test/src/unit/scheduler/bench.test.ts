@@ -1,0 +1,20 @@
+import assert from 'node:assert/strict';
+import { benchScheduler } from '@kip/scripts/bench/scheduler';
+
+describe('scheduler benchmark (benchScheduler)', () => {
+  it('binds every pod with the real scheduler and reports throughput and latency', async () => {
+    const r = await benchScheduler({ nodes: 20, pods: 300 });
+    assert.equal(r.nodes, 20);
+    assert.equal(r.pods, 300);
+    assert.ok(r.seconds > 0, `seconds ${r.seconds}`);
+    assert.ok(r.podsPerSecond > 0, `podsPerSecond ${r.podsPerSecond}`);
+    assert.ok(r.p50Ms > 0 && r.p50Ms <= r.p99Ms, `p50 ${r.p50Ms} p99 ${r.p99Ms}`);
+    assert.ok(r.p99Ms <= r.seconds * 1000 + 1, 'no pod waited longer than the whole run');
+  });
+
+  it('refuses sizes that cannot work, naming the field', async () => {
+    await assert.rejects(benchScheduler({ nodes: 0, pods: 10 }), /benchScheduler: nodes must be a positive integer, got 0/);
+    await assert.rejects(benchScheduler({ nodes: 1, pods: 1.5 }), /benchScheduler: pods must be a positive integer, got 1.5/);
+    await assert.rejects(benchScheduler({ nodes: 1, pods: 41 }), /do not fit on 1 nodes/);
+  });
+});

@@ -1,0 +1,296 @@
+import assert from 'node:assert/strict';
+import { FakeClock, podCondition, silentLogger, type Event, type KObject, type Node, type Pod } from '@kip/shared';
+import { StoreEventRecorder } from '@kip/controlplane/events';
+import { MemoryStore } from '@kip/controlplane/store/memory';
+import { StoreError } from '@kip/controlplane/store/store';
+import { Scheduler, type SchedulerOptions } from '@kip/controlplane/scheduler/scheduler';
+import { eventually } from '../../helpers/wait.js';
+import { makeNode, makePod } from './fixtures.js';
+
+function setup(opts: Partial<SchedulerOptions> = {}, store?: MemoryStore) {
+  const clock = new FakeClock();
+  const s = store ?? new MemoryStore({ clock });
+  const recorder = new StoreEventRecorder(s, { component: 'default-scheduler', clock });
+  const scheduler = new Scheduler({ store: s, recorder, log: silentLogger, clock, seed: 1, ...opts });
+  const drain = () => {
+    let n = 0;
+    while (scheduler.scheduleOne()) n++;
+    return n;
+  };
+  const pod = (name: string) => s.get<Pod>('Pod', 'default', name)!;
+  const nodeOf = (name: string) => pod(name).spec.nodeName;
+  const events = (reason: string, podName?: string) =>
+    s.list<Event>('Event').items.filter((e) => e.reason === reason && (podName === undefined || e.involvedObject.name === podName));
+  return { clock, store: s, scheduler, drain, pod, nodeOf, events };
+}
+
+function placements(store: MemoryStore): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const p of store.list<Pod>('Pod').items) if (p.spec.nodeName) out[p.spec.nodeName] = (out[p.spec.nodeName] ?? 0) + 1;
+  return out;
+}
+
+describe('scheduler end to end (MemoryStore)', () => {
+  it('spreads a 6-replica owner 2/2/2 over 3 equal nodes', () => {
+    const t = setup();
+    for (const n of ['node-1', 'node-2', 'node-3']) t.store.create(makeNode(n));
+    for (let i = 0; i < 6; i++) t.store.create(makePod(`web-${i}`, { owner: 'rs-web', cpu: '100m', memory: '128Mi' }));
+    assert.equal(t.drain(), 6);
+    assert.deepEqual(placements(t.store), { 'node-1': 2, 'node-2': 2, 'node-3': 2 });
+  });
+
+  it('binds with spec.nodeName, PodScheduled=True and a Scheduled event', () => {
+    const t = setup();
+    t.store.create(makeNode('node-2'));
+    t.store.create(makePod('web-abc', { cpu: '100m' }));
+    t.drain();
+    const p = t.pod('web-abc');
+    assert.equal(p.spec.nodeName, 'node-2');
+    assert.equal(podCondition(p, 'PodScheduled')?.status, 'True');
+    const [ev] = t.events('Scheduled', 'web-abc');
+    assert.ok(ev, 'a Scheduled event');
+    assert.equal(ev.type, 'Normal');
+    assert.equal(ev.message, 'Successfully assigned default/web-abc to node-2');
+    assert.equal(ev.source?.component, 'default-scheduler');
+  });
+
+  it('puts nothing on a cordoned node', () => {
+    const t = setup();
+    t.store.create(makeNode('open'));
+    t.store.create(makeNode('cordoned', { unschedulable: true }));
+    for (let i = 0; i < 8; i++) t.store.create(makePod(`p${i}`, { owner: 'rs', cpu: '100m' }));
+    t.drain();
+    assert.deepEqual(placements(t.store), { open: 8 });
+  });
+
+  it('counts the pods it just placed, so a burst does not overfill a node', () => {
+    const t = setup();
+    t.store.create(makeNode('small', { cpu: '1' }));
+    for (let i = 0; i < 3; i++) t.store.create(makePod(`p${i}`, { cpu: '500m' }));
+    t.drain();
+    assert.deepEqual(placements(t.store), { small: 2 });
+    assert.equal(t.scheduler.pending().unschedulable, 1);
+    assert.equal(t.scheduler.nodeInfo('small')?.requestedCpu, 1000);
+  });
+
+  it('reports a pod that fits nowhere in kube-scheduler words, then places it once a node is added', () => {
+    const t = setup();
+    for (let i = 1; i <= 3; i++) t.store.create(makeNode(`small-${i}`, { cpu: '1' }));
+    for (let i = 1; i <= 2; i++) t.store.create(makeNode(`cordoned-${i}`, { unschedulable: true }));
+    t.store.create(makePod('big', { cpu: '2' }));
+    t.drain();
+
+    const want = '0/5 nodes are available: 2 node(s) were unschedulable, 3 Insufficient cpu.';
+    const failed = t.events('FailedScheduling', 'big');
+    assert.equal(failed.length, 1);
+    assert.equal(failed[0]!.type, 'Warning');
+    assert.equal(failed[0]!.message, want);
+    assert.equal(failed[0]!.source?.component, 'default-scheduler');
+    const cond = podCondition(t.pod('big'), 'PodScheduled');
+    assert.deepEqual({ status: cond?.status, reason: cond?.reason, message: cond?.message }, { status: 'False', reason: 'Unschedulable', message: want });
+    assert.equal(t.nodeOf('big'), undefined);
+    assert.deepEqual(t.scheduler.pending(), { active: 0, backoff: 0, unschedulable: 1, inflight: 0 });
+
+    // A node that could take it arrives: the pod leaves the parked set, waits out its 1 s backoff, and lands.
+    t.store.create(makeNode('large', { cpu: '8' }));
+    assert.equal(t.scheduler.pending().backoff, 1);
+    assert.equal(t.scheduler.scheduleOne(), false);
+    t.clock.advance(1000);
+    t.drain();
+    assert.equal(t.nodeOf('big'), 'large');
+    assert.equal(podCondition(t.pod('big'), 'PodScheduled')?.status, 'True');
+    assert.equal(t.events('Scheduled', 'big')[0]?.message, 'Successfully assigned default/big to large');
+  });
+
+  it('says there are no nodes, and places the pod when the first node joins', () => {
+    const t = setup();
+    t.store.create(makePod('lonely'));
+    t.drain();
+    assert.equal(t.events('FailedScheduling', 'lonely')[0]?.message, 'no nodes available to schedule pods');
+    t.store.create(makeNode('first'));
+    t.clock.advance(1000);
+    t.drain();
+    assert.equal(t.nodeOf('lonely'), 'first');
+  });
+
+  it('retries a parked pod when an assigned pod is deleted and frees room', () => {
+    const t = setup();
+    t.store.create(makeNode('only', { cpu: '1' }));
+    t.store.create(makePod('holder', { cpu: '1', nodeName: 'only' }));
+    t.store.create(makePod('waiter', { cpu: '1' }));
+    t.drain();
+    assert.equal(t.events('FailedScheduling', 'waiter')[0]?.message, '0/1 nodes are available: 1 Insufficient cpu.');
+    t.store.delete('Pod', 'default', 'holder');
+    t.clock.advance(1000);
+    t.drain();
+    assert.equal(t.nodeOf('waiter'), 'only');
+  });
+
+  it('leaves a parked pod parked on changes that cannot help it', () => {
+    const t = setup();
+    t.store.create(makeNode('only', { cpu: '1' }));
+    t.store.create(makePod('waiter', { cpu: '2' }));
+    t.drain();
+    const node = structuredClone(t.store.get<Node>('Node', undefined, 'only')!);
+    node.metadata.labels = { ...node.metadata.labels, disk: 'ssd' };
+    t.store.update(node);
+    t.clock.advance(60_000);
+    assert.equal(t.drain(), 0);
+    assert.equal(t.scheduler.pending().unschedulable, 1);
+  });
+
+  it('honours nodeSelector', () => {
+    const t = setup();
+    t.store.create(makeNode('plain-1'));
+    t.store.create(makeNode('ssd-1', { labels: { disk: 'ssd' } }));
+    t.store.create(makeNode('plain-2'));
+    for (let i = 0; i < 4; i++) t.store.create(makePod(`db-${i}`, { owner: 'rs-db', nodeSelector: { disk: 'ssd' } }));
+    t.store.create(makePod('gpu', { nodeSelector: { gpu: 'true' } }));
+    t.drain();
+    assert.deepEqual(placements(t.store), { 'ssd-1': 4 });
+    assert.equal(t.events('FailedScheduling', 'gpu')[0]?.message, "0/3 nodes are available: 3 node(s) didn't match Pod's node affinity/selector.");
+  });
+
+  it('keeps pods off tainted nodes unless they tolerate the taint', () => {
+    const t = setup();
+    t.store.create(makeNode('gpu', { taints: [{ key: 'dedicated', value: 'gpu', effect: 'NoSchedule' }] }));
+    t.store.create(makePod('plain'));
+    t.store.create(makePod('trainer', { tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'gpu', effect: 'NoSchedule' }] }));
+    t.drain();
+    assert.equal(t.nodeOf('trainer'), 'gpu');
+    assert.equal(t.nodeOf('plain'), undefined);
+    assert.equal(t.events('FailedScheduling', 'plain')[0]?.message, '0/1 nodes are available: 1 node(s) had untolerated taint {dedicated: gpu}.');
+
+    // Removing the taint is an event TaintToleration registered for: the plain pod lands.
+    const node = structuredClone(t.store.get<Node>('Node', undefined, 'gpu')!);
+    node.spec.taints = [];
+    t.store.update(node);
+    t.clock.advance(1000);
+    t.drain();
+    assert.equal(t.nodeOf('plain'), 'gpu');
+  });
+
+  it('prefers a node without PreferNoSchedule taints', () => {
+    const t = setup();
+    t.store.create(makeNode('spot', { taints: [{ key: 'spot', value: 'true', effect: 'PreferNoSchedule' }] }));
+    t.store.create(makeNode('regular'));
+    t.store.create(makePod('p'));
+    t.drain();
+    assert.equal(t.nodeOf('p'), 'regular');
+  });
+
+  it('skips NotReady nodes', () => {
+    const t = setup();
+    t.store.create(makeNode('down', { ready: 'Unknown' }));
+    t.store.create(makeNode('up'));
+    for (let i = 0; i < 3; i++) t.store.create(makePod(`p${i}`, { owner: 'rs' }));
+    t.drain();
+    assert.deepEqual(placements(t.store), { up: 3 });
+  });
+
+  it('leaves alone pods for other schedulers, bound pods, finished pods and pods being deleted', () => {
+    const t = setup();
+    t.store.create(makeNode('n1', { cpu: '2' }));
+    t.store.create(makePod('other', { schedulerName: 'my-scheduler' }));
+    t.store.create(makePod('prebound', { nodeName: 'n1', cpu: '1' }));
+    t.store.create(makePod('finished', { phase: 'Succeeded' }));
+    t.store.create(makePod('going', { deletionTimestamp: '2026-01-01T00:00:00Z' }));
+    assert.equal(t.drain(), 0);
+    for (const name of ['other', 'finished', 'going']) assert.equal(t.nodeOf(name), undefined);
+    assert.equal(t.scheduler.nodeInfo('n1')?.requestedCpu, 1000, 'a pre-bound pod still uses its node');
+  });
+
+  it('explains each decision: why nodes were filtered and how the rest scored', () => {
+    const t = setup();
+    t.store.create(makeNode('a'));
+    t.store.create(makeNode('b'));
+    t.store.create(makeNode('c', { unschedulable: true }));
+    const p = t.store.create(makePod('p', { cpu: '1' }));
+    const big = t.store.create(makePod('big', { cpu: '64' }));
+    t.drain();
+
+    const ok = t.scheduler.lastDiagnosis(p.metadata.uid!)!;
+    assert.equal(ok.result, 'Scheduled');
+    assert.equal(ok.node, t.nodeOf('p'));
+    assert.equal(ok.numAllNodes, 3);
+    assert.equal(ok.feasibleNodes, 2);
+    assert.deepEqual(ok.filtered, [{ node: 'c', plugin: 'NodeUnschedulable', reasons: ['node(s) were unschedulable'] }]);
+    assert.equal(ok.scored[0]!.node, ok.node);
+    assert.deepEqual(Object.keys(ok.scored[0]!.scores).sort(), ['NodeAffinity', 'NodeResourcesBalancedAllocation', 'NodeResourcesFit', 'OwnerSpread', 'TaintToleration']);
+
+    const bad = t.scheduler.lastDiagnosis(big.metadata.uid!)!;
+    assert.equal(bad.result, 'Unschedulable');
+    assert.deepEqual(bad.reasonCounts, { 'Insufficient cpu': 2, 'node(s) were unschedulable': 1 });
+    assert.deepEqual(bad.unschedulablePlugins.sort(), ['NodeResourcesFit', 'NodeUnschedulable']);
+    assert.equal(bad.message, '0/3 nodes are available: 1 node(s) were unschedulable, 2 Insufficient cpu.');
+
+    t.store.delete('Pod', 'default', 'big');
+    assert.equal(t.scheduler.lastDiagnosis(big.metadata.uid!), undefined, 'a deleted pod\'s diagnosis is dropped');
+  });
+
+  it('makes the same placements from the same seed', () => {
+    const run = (seed: number) => {
+      const t = setup({ seed });
+      for (let i = 0; i < 10; i++) t.store.create(makeNode(`n${i}`));
+      for (let i = 0; i < 10; i++) t.store.create(makePod(`p${i}`));
+      t.drain();
+      return Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`p${i}`, t.nodeOf(`p${i}`)]));
+    };
+    assert.deepEqual(run(99), run(99));
+  });
+
+  it('stops after enough feasible nodes and starts the next search where the last one stopped', () => {
+    const t = setup({ percentageOfNodesToScore: 50 });
+    for (let i = 0; i < 250; i++) t.store.create(makeNode(`n${i}`));
+    const a = t.store.create(makePod('a'));
+    const b = t.store.create(makePod('b'));
+    t.drain();
+    const da = t.scheduler.lastDiagnosis(a.metadata.uid!)!;
+    const db = t.scheduler.lastDiagnosis(b.metadata.uid!)!;
+    assert.deepEqual([da.numNodesToFind, da.evaluatedNodes, da.startIndex], [125, 125, 0]);
+    assert.deepEqual([db.evaluatedNodes, db.startIndex], [125, 125]);
+  });
+
+  it('retries after a conflicting write instead of reporting a failure', () => {
+    class ConflictOnce extends MemoryStore {
+      conflicts = 1;
+      override update<T extends KObject>(obj: T): T {
+        if (obj.kind === 'Pod' && (obj as unknown as Pod).spec.nodeName && this.conflicts-- > 0) throw new StoreError('Conflict', 'the object has been modified');
+        return super.update(obj);
+      }
+    }
+    const clock = new FakeClock();
+    const t = setup({}, new ConflictOnce({ clock }));
+    t.store.create(makeNode('n1'));
+    t.store.create(makePod('p'));
+    t.drain();
+    assert.equal(t.nodeOf('p'), undefined);
+    assert.equal(t.events('FailedScheduling').length, 0);
+    assert.equal(t.scheduler.nodeInfo('n1')?.podCount, 0, 'the assumed pod was forgotten');
+    t.clock.advance(1000);
+    t.drain();
+    assert.equal(t.nodeOf('p'), 'n1');
+  });
+
+  it('rejects a bad percentageOfNodesToScore with a clear message', () => {
+    assert.throws(() => setup({ percentageOfNodesToScore: 150 }), /percentageOfNodesToScore must be a number from 0 to 100, got 150/);
+  });
+
+  it('runs by itself after start() and stops cleanly', async () => {
+    const store = new MemoryStore();
+    const recorder = new StoreEventRecorder(store, { component: 'default-scheduler' });
+    const scheduler = new Scheduler({ store, recorder, log: silentLogger, seed: 3 });
+    try {
+      scheduler.start();
+      for (let i = 0; i < 3; i++) store.create(makeNode(`n${i}`));
+      for (let i = 0; i < 30; i++) store.create(makePod(`p${i}`, { owner: 'rs', cpu: '100m' }));
+      await eventually('all 30 pods bound', () => store.list<Pod>('Pod').items.every((p) => p.spec.nodeName), { timeoutMs: 10_000, intervalMs: 10 });
+      assert.deepEqual(placements(store), { n0: 10, n1: 10, n2: 10 });
+    } finally {
+      scheduler.stop();
+    }
+    store.create(makePod('after-stop'));
+    for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+    assert.equal(store.get<Pod>('Pod', 'default', 'after-stop')?.spec.nodeName, undefined);
+  });
+});
