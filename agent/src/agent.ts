@@ -19,6 +19,7 @@ import {
   type PodRef,
   type PodStatusUpdate,
   type ResourceList,
+  type Routes,
   type Timing,
 } from '@kip/shared';
 import type { Kubelet } from './kubelet/kubelet.js';
@@ -33,6 +34,8 @@ export interface AgentOptions {
   log: Logger;
   /** Called when the control plane refuses this agent (bad token, duplicate name): the agent must exit. */
   onRefused(reason: string, message: string): void;
+  /** The control plane's routing table (services, endpoints, pod and node addresses) for the proxy. */
+  onRoutes?: (routes: Routes) => void;
   /** host:port of this agent's tunnel listener, announced in the hello. */
   tunnelEndpoint?: () => string | undefined;
 }
@@ -181,6 +184,9 @@ export class Agent {
       case 'logCancel':
         this.logStreams.get(msg.id)?.();
         this.logStreams.delete(msg.id);
+        return;
+      case 'routes':
+        this.opts.onRoutes?.(msg);
         return;
       default: {
         const never: never = msg;

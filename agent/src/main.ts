@@ -155,7 +155,9 @@ function main(): void {
     log.info('node shutting down; stopping pods gracefully', { node: name });
     kubelet.shutdown().finally(() => {
       agent.stop();
-      setTimeout(() => process.exit(code), 100).unref();
+      // A moment for the close frame to leave, then go, whatever is still pending.
+      process.exitCode = code;
+      setTimeout(() => process.exit(code), 100);
     });
   }
   if (values['exit-with-parent']) {

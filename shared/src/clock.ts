@@ -58,6 +58,11 @@ export class FakeClock implements Clock {
   }
 }
 
+/** RFC 3339 with second precision, as Kubernetes writes timestamps. */
+export function isoTime(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
 export function isoNow(clock: Clock = realClock): string {
-  return new Date(clock.now()).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return isoTime(clock.now());
 }

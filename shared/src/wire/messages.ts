@@ -27,6 +27,7 @@ export const MessageType = {
   LogCancel: 'logCancel',
   LogData: 'logData',
   LogEnd: 'logEnd',
+  Routes: 'routes',
 } as const;
 export type MessageTypeName = (typeof MessageType)[keyof typeof MessageType];
 
@@ -155,6 +156,62 @@ export interface LogCancel {
   id: number;
 }
 
+// ---- the routing table (control plane -> agent) -----------------------------------------------
+
+/** One backend of a service port: a pod address, its resolved target port, and where it runs. */
+export interface EndpointRoute {
+  ip: string;
+  /** the container port the service's targetPort resolved to on this pod */
+  port: number;
+  node: string;
+  pod: string;
+  ready: boolean;
+}
+
+/** A service with its endpoints, as the agents' proxies need it. */
+export interface ServiceRoute {
+  namespace: string;
+  name: string;
+  clusterIP: string;
+  sessionAffinity: 'None' | 'ClientIP';
+  ports: { name: string; port: number; protocol: 'TCP'; endpoints: EndpointRoute[] }[];
+}
+
+/** Where a pod IP lives, and the ports it declares. */
+export interface PodRoute {
+  ip: string;
+  node: string;
+  namespace: string;
+  name: string;
+  ports: { name?: string; containerPort: number }[];
+  ready: boolean;
+  terminating: boolean;
+}
+
+/** How to reach a node's agent from another agent. */
+export interface NodeRoute {
+  name: string;
+  /** host:port of its tunnel listener */
+  tunnel?: string;
+  podCIDR?: string;
+}
+
+/**
+ * The routing table: a full snapshot right after podSync (full: true, everything else is gone),
+ * then deltas: entries to add or replace, and keys to remove ("ns/name" for services, IPs for
+ * pods, names for nodes).
+ */
+export interface Routes {
+  type: 'routes';
+  full: boolean;
+  services?: ServiceRoute[];
+  removeServices?: string[];
+  pods?: PodRoute[];
+  removePods?: string[];
+  nodes?: NodeRoute[];
+  removeNodes?: string[];
+}
+
 export type AgentMessage = Hello | Heartbeat | PodStatusBatch | PodTerminated | Events | LogData | LogEnd;
-export type ControlPlaneMessage = Welcome | Refuse | PodSync | PodUpsert | PodRemove | LogRequest | LogCancel;
+export type ControlPlaneMessage = Welcome | Refuse | PodSync | PodUpsert | PodRemove | LogRequest | LogCancel | Routes;
 export type Message = AgentMessage | ControlPlaneMessage;

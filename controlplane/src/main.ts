@@ -1,0 +1,124 @@
+#!/usr/bin/env node
+// kip-controlplane: API server, store, scheduler and controllers in one process.
+//
+//   node controlplane/dist/main.js [--port 7070] [--host 127.0.0.1] [--data-dir .kip]
+//        [--profile fast|kubernetes] [--api-token T] [--verbose]
+//        [--node-monitor-grace-period 4s] [--pod-eviction-timeout 0s] [--heartbeat-interval 1s]
+
+import { writeFileSync, mkdirSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { AGENT_PATH, DEFAULT_API_PORT, createLogger, isProfileName, parseDuration, type Timing } from '@kip/shared';
+import { ControlPlane } from './server.js';
+import { loadOrCreateToken, tokenPath } from './token.js';
+
+const USAGE = `usage: kip-controlplane [flags]
+  --port N                       API port (default ${DEFAULT_API_PORT}; 0 picks a free one)
+  --host ADDR                    address to listen on (default 127.0.0.1)
+  --data-dir DIR                 where the join token and state live (default .kip)
+  --profile fast|kubernetes      timing profile (default fast)
+  --api-token T                  require "Authorization: Bearer T" for writes
+  --heartbeat-interval D         agent heartbeat period (e.g. 1s)
+  --node-monitor-grace-period D  missing heartbeats before a node is Unknown (e.g. 4s)
+  --disconnect-grace D           a closed connection not back within D marks the node Unknown
+  --pod-eviction-timeout D       how long pods stay on an unreachable node (e.g. 0s, 300s)
+  --exit-with-parent  stop when standard input closes (the launcher died)
+  --verbose                      debug logging`;
+
+function fail(msg: string): never {
+  process.stderr.write(`kip-controlplane: ${msg}\n${USAGE}\n`);
+  process.exit(2);
+}
+
+function main(): void {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      options: {
+        port: { type: 'string' },
+        host: { type: 'string' },
+        'data-dir': { type: 'string' },
+        profile: { type: 'string' },
+        'api-token': { type: 'string' },
+        'heartbeat-interval': { type: 'string' },
+        'node-monitor-grace-period': { type: 'string' },
+        'disconnect-grace': { type: 'string' },
+        'pod-eviction-timeout': { type: 'string' },
+        verbose: { type: 'boolean', short: 'v' },
+        'exit-with-parent': { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+    }));
+  } catch (err) {
+    fail((err as Error).message);
+  }
+  if (values.help) {
+    process.stdout.write(USAGE + '\n');
+    return;
+  }
+  const port = Number(values.port ?? DEFAULT_API_PORT);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`--port: "${String(values.port)}" is not a port number`);
+  const profile = String(values.profile ?? 'fast');
+  if (!isProfileName(profile)) fail(`--profile: "${profile}" is not a profile; use fast or kubernetes`);
+  const timing: Partial<Timing> = {};
+  const durations: [string, keyof Timing][] = [
+    ['heartbeat-interval', 'heartbeatIntervalMs'],
+    ['node-monitor-grace-period', 'nodeMonitorGracePeriodMs'],
+    ['disconnect-grace', 'disconnectGraceMs'],
+    ['pod-eviction-timeout', 'podEvictionTimeoutMs'],
+  ];
+  for (const [flag, key] of durations) {
+    const v = values[flag];
+    if (v === undefined) continue;
+    const ms = parseDuration(String(v));
+    if (ms === undefined) fail(`--${flag}: "${String(v)}" is not a duration such as 500ms, 4s or 5m`);
+    timing[key] = ms;
+  }
+  const dataDir = path.resolve(String(values['data-dir'] ?? '.kip'));
+  const host = String(values.host ?? '127.0.0.1');
+  const log = createLogger('controlplane', values.verbose ? 'debug' : 'info');
+  process.title = 'kip-controlplane';
+
+  let joinToken: string;
+  try {
+    joinToken = loadOrCreateToken(dataDir);
+  } catch (err) {
+    fail(`cannot read or create the join token in ${dataDir}: ${(err as Error).message}`);
+  }
+  const cp = new ControlPlane({ host, port, profile, timing, joinToken, apiToken: values['api-token'] as string | undefined, log });
+  const infoFile = path.join(dataDir, 'controlplane.json');
+  cp.start().then(
+    ({ url, port: bound }) => {
+      const agentUrl = `${url.replace(/^http/, 'ws')}${AGENT_PATH}`;
+      mkdirSync(dataDir, { recursive: true });
+      writeFileSync(infoFile, JSON.stringify({ url, agentUrl, port: bound, pid: process.pid, tokenFile: tokenPath(dataDir), profile }, null, 2) + '\n');
+      process.stdout.write(`kip-controlplane listening on ${url} (agents: ${agentUrl}, profile ${profile}, pid ${process.pid})\n`);
+    },
+    (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EADDRINUSE') fail(`port ${port} on ${host} is already in use; is another kip cluster running? (choose one with --port)`);
+      fail(`cannot start: ${err.message}`);
+    },
+  );
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info('shutting down', { signal });
+    const force = setTimeout(() => process.exit(0), 5000);
+    force.unref();
+    cp.stop().finally(() => {
+      rmSync(infoFile, { force: true });
+      process.exit(0);
+    });
+  };
+  if (values['exit-with-parent']) {
+    // The launcher holds our stdin; when it dies, however it dies, stdin closes and we follow.
+    process.stdin.on('close', () => stop('parent exited'));
+    process.stdin.resume();
+  }
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+main();

@@ -1,0 +1,121 @@
+// The control plane: one process holding the store, the API server (HTTP for clients, WebSocket
+// for agents), the scheduler and the controllers. Built here so that tests and benchmarks can run
+// it in-process as well as through main.ts.
+
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { AGENT_PATH, PROFILES, realClock, type Clock, type Logger, type ProfileName, type Timing } from '@kip/shared';
+import { AgentEndpoint } from './api/agent-endpoint.js';
+import { PodCidrAllocator } from './api/pod-cidr.js';
+import { Registry } from './api/registry.js';
+import { RestApi } from './api/rest.js';
+import { ControllerManager, defaultControllers } from './controllers/manager.js';
+import { NodeLifecycleController } from './controllers/node-lifecycle.js';
+import { StoreEventRecorder } from './events.js';
+import { Scheduler } from './scheduler/scheduler.js';
+import { MemoryStore } from './store/memory.js';
+import type { Store } from './store/store.js';
+
+export interface ControlPlaneOptions {
+  host?: string;
+  /** 0 picks a free port. */
+  port?: number;
+  profile?: ProfileName;
+  /** Overrides of single timing knobs on top of the profile. */
+  timing?: Partial<Timing>;
+  joinToken: string;
+  apiToken?: string;
+  log: Logger;
+  clock?: Clock;
+  store?: Store;
+}
+
+export class ControlPlane {
+  readonly store: Store;
+  readonly registry: Registry;
+  readonly recorder: StoreEventRecorder;
+  readonly agents: AgentEndpoint;
+  readonly scheduler: Scheduler;
+  readonly controllers: ControllerManager;
+  readonly nodeLifecycle: NodeLifecycleController;
+  readonly timing: Timing;
+  private readonly server: http.Server;
+  private readonly clock: Clock;
+
+  constructor(private readonly opts: ControlPlaneOptions) {
+    const log = opts.log;
+    this.clock = opts.clock ?? realClock;
+    this.timing = { ...PROFILES[opts.profile ?? 'fast'], ...opts.timing };
+    this.store = opts.store ?? new MemoryStore({ clock: this.clock, onHandlerError: (err) => log.error('store watcher failed', { error: err }) });
+    this.recorder = new StoreEventRecorder(this.store, { component: 'controlplane', clock: this.clock });
+    this.registry = new Registry({
+      store: this.store,
+      log: log.child('registry'),
+      clock: this.clock,
+      nodeCanTerminate: (node) => this.agents.canTerminate(node),
+    });
+    this.agents = new AgentEndpoint({
+      store: this.store,
+      registry: this.registry,
+      recorder: this.recorder,
+      cidrs: new PodCidrAllocator(this.store),
+      log: log.child('agents'),
+      clock: this.clock,
+      joinToken: opts.joinToken,
+      timing: this.timing,
+    });
+    this.scheduler = new Scheduler({ store: this.store, recorder: this.recorder, log: log.child('scheduler'), clock: this.clock });
+    const ctx = { store: this.store, registry: this.registry, recorder: this.recorder, log: log.child('controllers'), clock: this.clock };
+    this.controllers = new ControllerManager(ctx);
+    for (const c of defaultControllers(ctx)) this.controllers.add(c);
+    this.nodeLifecycle = new NodeLifecycleController({
+      store: this.store,
+      recorder: this.recorder,
+      log: log.child('node-lifecycle'),
+      clock: this.clock,
+      timing: this.timing,
+      health: (name) => this.agents.health(name),
+    });
+    const rest = new RestApi({ registry: this.registry, nodes: this.agents, log: log.child('api'), apiToken: opts.apiToken });
+    this.server = http.createServer(rest.handle);
+    this.server.keepAliveTimeout = 30_000;
+    this.server.on('upgrade', (req, socket, head) => {
+      const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+      if (path === AGENT_PATH) return this.agents.handleUpgrade(req, socket, head);
+      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
+    });
+    this.server.on('clientError', (_err, socket) => {
+      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+      else socket.destroy();
+    });
+  }
+
+  /** Starts serving; resolves with the API URL once the port is bound. */
+  async start(): Promise<{ url: string; port: number }> {
+    this.agents.start();
+    this.scheduler.start();
+    this.controllers.start();
+    this.nodeLifecycle.start();
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(this.opts.port ?? 0, this.opts.host ?? '127.0.0.1', () => {
+        this.server.off('error', reject);
+        resolve();
+      });
+    });
+    const port = (this.server.address() as AddressInfo).port;
+    return { url: `http://${this.opts.host ?? '127.0.0.1'}:${port}`, port };
+  }
+
+  async stop(): Promise<void> {
+    this.nodeLifecycle.stop();
+    this.controllers.stop();
+    this.scheduler.stop();
+    this.agents.stop();
+    await new Promise<void>((resolve) => {
+      this.server.close(() => resolve());
+      this.server.closeAllConnections();
+    });
+    this.store.close();
+  }
+}

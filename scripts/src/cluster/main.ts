@@ -1,0 +1,198 @@
+#!/usr/bin/env node
+// The cluster launcher: `npm run cluster -- --nodes 5` starts the control plane and five agents,
+// each its own OS process, waits until every node is Ready, and stays in the foreground reporting
+// what happens to them. Ctrl-C or SIGTERM stops everything and leaves no process behind.
+
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { DEFAULT_API_PORT, isProfileName, isQuantity, parseDuration } from '@kip/shared';
+import { AGENT_MAIN, CONTROLPLANE_MAIN, LocalCluster, isRunning, type Member } from './local-cluster.js';
+
+const USAGE = `usage: npm run cluster -- [flags]
+  --nodes N              how many nodes (agent processes) to start (default 3)
+  --port N               API port (default ${DEFAULT_API_PORT})
+  --data-dir DIR         token, pod directories and logs (default .kip)
+  --node-cpu Q           cpu capacity of each node (default 4)
+  --node-memory Q        memory capacity of each node (default 8Gi)
+  --profile P            timing profile: fast (default) or kubernetes
+  --restart-nodes        bring a node whose agent dies back under the same name
+  --restart-delay D      how long to wait before that (default 3s)
+  --verbose              debug logs from every process`;
+
+function fail(msg: string): never {
+  process.stderr.write(`cluster: ${msg}\n\n${USAGE}\n`);
+  process.exit(2);
+}
+
+function parse() {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      options: {
+        nodes: { type: 'string', short: 'n' },
+        port: { type: 'string' },
+        'data-dir': { type: 'string' },
+        'node-cpu': { type: 'string' },
+        'node-memory': { type: 'string' },
+        profile: { type: 'string' },
+        'restart-nodes': { type: 'boolean' },
+        'restart-delay': { type: 'string' },
+        verbose: { type: 'boolean', short: 'v' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+    }));
+  } catch (err) {
+    fail((err as Error).message);
+  }
+  if (values.help) {
+    process.stdout.write(USAGE + '\n');
+    process.exit(0);
+  }
+  const nodes = Number(values.nodes ?? 3);
+  if (!Number.isInteger(nodes) || nodes < 0 || nodes > 256) fail(`--nodes: "${String(values.nodes)}" must be a whole number from 0 to 256`);
+  const port = Number(values.port ?? DEFAULT_API_PORT);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`--port: "${String(values.port)}" is not a port number`);
+  const cpu = String(values['node-cpu'] ?? '4');
+  const memory = String(values['node-memory'] ?? '8Gi');
+  if (!isQuantity(cpu)) fail(`--node-cpu: "${cpu}" is not a quantity such as 4 or 500m`);
+  if (!isQuantity(memory)) fail(`--node-memory: "${memory}" is not a quantity such as 8Gi or 512Mi`);
+  const profile = String(values.profile ?? 'fast');
+  if (!isProfileName(profile)) fail(`--profile: "${profile}" is not a profile; use fast or kubernetes`);
+  const restartDelayMs = parseDuration(String(values['restart-delay'] ?? '3s'));
+  if (restartDelayMs === undefined) fail(`--restart-delay: "${String(values['restart-delay'])}" is not a duration such as 3s`);
+  return {
+    nodes,
+    port,
+    dataDir: path.resolve(String(values['data-dir'] ?? '.kip')),
+    cpu,
+    memory,
+    profile,
+    restartNodes: !!values['restart-nodes'],
+    restartDelayMs,
+    verbose: !!values.verbose,
+  };
+}
+
+async function main(): Promise<void> {
+  const o = parse();
+  for (const f of [CONTROLPLANE_MAIN, AGENT_MAIN]) if (!existsSync(f)) fail(`${path.relative(process.cwd(), f)} is missing; run npm install (or npm run build) first`);
+  const infoFile = path.join(o.dataDir, 'controlplane.json');
+  if (existsSync(infoFile)) {
+    try {
+      const info = JSON.parse(readFileSync(infoFile, 'utf8')) as { pid: number; url: string };
+      process.kill(info.pid, 0);
+      fail(`a cluster is already running from ${o.dataDir} (control plane pid ${info.pid}, ${info.url}); stop it first or use another --data-dir`);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ESRCH' && !(err instanceof SyntaxError)) throw err;
+    }
+  }
+  process.title = 'kip-cluster';
+  const started = Date.now();
+  let stopping = false;
+  const restartTimers = new Map<string, NodeJS.Timeout>();
+  const cluster = new LocalCluster({
+    dataDir: o.dataDir,
+    port: o.port,
+    profile: o.profile,
+    nodeCpu: o.cpu,
+    nodeMemory: o.memory,
+    verbose: o.verbose,
+    onLine: (name, line) => process.stderr.write(`${name} | ${line}\n`),
+  });
+
+  const stopAll = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    process.stderr.write('\nstopping the cluster...\n');
+    for (const t of restartTimers.values()) clearTimeout(t);
+    const running = [...cluster.agents.values()].filter(isRunning).length;
+    await cluster.stop();
+    process.stderr.write(`stopped ${running} node(s) and the control plane\n`);
+    process.exit(code);
+  };
+  process.on('SIGINT', () => {
+    if (stopping) {
+      // A second Ctrl-C: no more patience.
+      cluster.killAll();
+      process.exit(130);
+    }
+    void stopAll(0);
+  });
+  process.on('SIGTERM', () => void stopAll(0));
+  process.on('SIGHUP', () => void stopAll(0));
+
+  let url: string;
+  try {
+    url = await cluster.startControlPlane();
+  } catch (err) {
+    process.stderr.write(`cluster: ${(err as Error).message}\n`);
+    process.exit(1);
+  }
+  void cluster.controlPlane!.exited.then(({ code, signal }) => {
+    if (stopping) return;
+    process.stderr.write(`cluster: the control plane exited unexpectedly (${signal ?? `code ${code}`}); stopping the nodes\n`);
+    void stopAll(1);
+  });
+
+  const watchNode = (m: Member) => {
+    void m.exited.then(({ code, signal }) => {
+      if (stopping || cluster.agents.get(m.name) !== m) return;
+      const how = signal ? `killed by ${signal}` : `exited with code ${code}`;
+      process.stderr.write(`cluster: node ${m.name} (agent pid ${m.child.pid}) ${how}\n`);
+      if (!o.restartNodes) return;
+      process.stderr.write(`cluster: restarting ${m.name} in ${o.restartDelayMs / 1000}s\n`);
+      restartTimers.set(
+        m.name,
+        setTimeout(() => {
+          if (stopping) return;
+          const next = cluster.startAgent(m.name);
+          watchNode(next);
+          process.stderr.write(`cluster: ${m.name} restarted (agent pid ${next.child.pid})\n`);
+        }, o.restartDelayMs),
+      );
+    });
+  };
+  for (let i = 1; i <= o.nodes; i++) watchNode(cluster.startAgent(`node-${i}`));
+
+  const tty = process.stderr.isTTY;
+  try {
+    await cluster.waitReady(o.nodes, 120_000, (ready) => {
+      const line = `waiting for nodes: ${ready}/${o.nodes} Ready`;
+      process.stderr.write(tty ? `\r${line}` : `${line}\n`);
+    });
+  } catch (err) {
+    if (stopping) return;
+    process.stderr.write(`\ncluster: ${(err as Error).message}\n`);
+    return stopAll(1);
+  }
+  if (stopping) return;
+  if (tty) process.stderr.write('\n');
+  const secs = ((Date.now() - started) / 1000).toFixed(1);
+  const agentUrl = cluster.agentUrl;
+  const tokenFile = cluster.tokenFile;
+  const serverFlag = o.port === DEFAULT_API_PORT ? '' : ` --server ${url}`;
+  process.stdout.write(
+    [
+      ``,
+      `kip cluster is up: ${o.nodes} node(s) Ready in ${secs}s (profile ${o.profile})`,
+      `  API:           ${url}`,
+      `  data dir:      ${o.dataDir}`,
+      ``,
+      `Try:`,
+      ...(serverFlag ? [`  export KIP_SERVER=${url}`] : []),
+      `  npm run kip -- get nodes -o wide`,
+      `  npm run kip -- apply -f examples/deployment.yaml`,
+      `  npm run kip -- get pods -o wide -w`,
+      ``,
+      `Join one more node by hand:`,
+      `  node agent/dist/main.js --name node-${o.nodes + 1} --server ${agentUrl} --token-file ${path.relative(process.cwd(), tokenFile) || tokenFile} --data-dir ${path.relative(process.cwd(), o.dataDir) || '.'}`,
+      ``,
+      `Ctrl-C stops the cluster and every process it started.`,
+      ``,
+    ].join('\n'),
+  );
+}
+
+void main();

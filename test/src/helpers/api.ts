@@ -1,0 +1,68 @@
+// A minimal client of the kip API for tests: requests in, status code and parsed body out. Tests
+// use it to act as a user would through the API, and to read the cluster's state.
+
+import { collectionPath, objectPath, resolveResource, type KObject, type List } from '@kip/shared';
+
+export interface ApiResponse<T = unknown> {
+  status: number;
+  body: T;
+}
+
+export class TestApi {
+  constructor(readonly url: string) {}
+
+  async request<T = unknown>(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<ApiResponse<T>> {
+    const res = await fetch(this.url + path, {
+      method,
+      headers: body === undefined ? {} : { 'Content-Type': contentType },
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      // plain text (logs)
+    }
+    return { status: res.status, body: parsed as T };
+  }
+
+  private path(type: string, namespace?: string, name?: string): string {
+    const r = resolveResource(type);
+    if (!r) throw new Error(`unknown resource type ${type}`);
+    return name === undefined ? collectionPath(r, namespace) : objectPath(r, namespace, name);
+  }
+
+  async list<T extends KObject>(type: string, opts: { namespace?: string; labelSelector?: string; fieldSelector?: string } = {}): Promise<T[]> {
+    const q = new URLSearchParams();
+    if (opts.labelSelector) q.set('labelSelector', opts.labelSelector);
+    if (opts.fieldSelector) q.set('fieldSelector', opts.fieldSelector);
+    const res = await this.request<List<T>>('GET', `${this.path(type, opts.namespace)}${q.size ? `?${q}` : ''}`);
+    if (res.status !== 200) throw new Error(`list ${type}: ${res.status} ${JSON.stringify(res.body)}`);
+    return res.body.items;
+  }
+
+  async get<T extends KObject>(type: string, name: string, namespace = 'default'): Promise<T | undefined> {
+    const res = await this.request<T>('GET', this.path(type, namespace, name));
+    if (res.status === 404) return undefined;
+    if (res.status !== 200) throw new Error(`get ${type}/${name}: ${res.status} ${JSON.stringify(res.body)}`);
+    return res.body;
+  }
+
+  async create<T extends KObject>(obj: KObject, namespace = 'default'): Promise<T> {
+    const res = await this.request<T>('POST', this.path(obj.kind, namespace), obj);
+    if (res.status !== 201) throw new Error(`create ${obj.kind}/${obj.metadata.name}: ${res.status} ${JSON.stringify(res.body)}`);
+    return res.body;
+  }
+
+  async patch<T extends KObject>(type: string, name: string, patch: unknown, namespace = 'default'): Promise<T> {
+    const res = await this.request<T>('PATCH', this.path(type, namespace, name), patch, 'application/merge-patch+json');
+    if (res.status !== 200) throw new Error(`patch ${type}/${name}: ${res.status} ${JSON.stringify(res.body)}`);
+    return res.body;
+  }
+
+  async delete(type: string, name: string, namespace = 'default', gracePeriodSeconds?: number): Promise<ApiResponse> {
+    const q = gracePeriodSeconds === undefined ? '' : `?gracePeriodSeconds=${gracePeriodSeconds}`;
+    return this.request('DELETE', this.path(type, namespace, name) + q);
+  }
+}

@@ -1,0 +1,85 @@
+// The launcher as a user runs it: `npm run cluster -- --nodes 2` comes up, reports every node
+// Ready, reports a node that dies, and Ctrl-C (SIGINT) or SIGTERM leaves no process behind.
+
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { isNodeReady, type List, type Node, type Pod } from '@kip/shared';
+import { ROOT } from '../helpers/cluster.js';
+import { processesUnder } from '../helpers/processes.js';
+import { eventually, isAlive } from '../helpers/wait.js';
+
+describe('the cluster launcher', function () {
+  let dir: string;
+  let launcher: ChildProcess | undefined;
+  let output = '';
+
+  beforeEach(function () {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'kip-launcher-'));
+    output = '';
+  });
+
+  afterEach(async function () {
+    if (launcher && launcher.exitCode === null && launcher.signalCode === null) {
+      launcher.kill('SIGKILL');
+      await new Promise((r) => launcher!.once('exit', r));
+    }
+    const left = processesUnder(dir);
+    for (const p of left) process.kill(p.pid, 'SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+    assert.deepEqual(left, [], 'no process of the cluster is left');
+  });
+
+  function start(args: string[]): ChildProcess {
+    launcher = spawn(process.execPath, [path.join(ROOT, 'scripts/dist/cluster/main.js'), '--port', '0', '--data-dir', dir, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    launcher.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+    launcher.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+    return launcher;
+  }
+
+  async function apiUrl(): Promise<string> {
+    return eventually('the launcher to report the cluster up', () => /kip cluster is up[\s\S]*API:\s+(http:\/\/[\d.:]+)/.exec(output)?.[1], { timeoutMs: 30_000 });
+  }
+
+  it('brings up 2 nodes, runs a pod, and stops everything on SIGINT', async function () {
+    const child = start(['--nodes', '2']);
+    const url = await apiUrl();
+    assert.match(output, /2 node\(s\) Ready/);
+    const nodes = (await (await fetch(`${url}/api/v1/nodes`)).json()) as List<Node>;
+    assert.equal(nodes.items.filter(isNodeReady).length, 2);
+    const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { containers: [{ name: 'c', image: 'pause' }] } };
+    const res = await fetch(`${url}/api/v1/namespaces/default/pods`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(pod) });
+    assert.equal(res.status, 201);
+    await eventually('the pod to run', async () => ((await (await fetch(`${url}/api/v1/namespaces/default/pods/p`)).json()) as Pod).status?.phase === 'Running');
+    assert.ok(processesUnder(dir).length >= 4, 'control plane, 2 agents and a pod are running');
+    child.kill('SIGINT');
+    const code = await new Promise((r) => child.once('exit', (c) => r(c)));
+    assert.equal(code, 0);
+    await eventually('every process to be gone', () => processesUnder(dir).length === 0, { timeoutMs: 5000 });
+  });
+
+  it('reports a node whose agent dies and, with --restart-nodes, brings it back', async function () {
+    start(['--nodes', '1', '--restart-nodes', '--restart-delay', '200ms']);
+    const url = await apiUrl();
+    const node = ((await (await fetch(`${url}/api/v1/nodes/node-1`)).json()) as Node);
+    const pid = node.status!.nodeInfo!.agentPid;
+    process.kill(pid, 'SIGKILL');
+    await eventually('the launcher to report the death', () => /node node-1 \(agent pid \d+\) killed by SIGKILL/.test(output));
+    await eventually('node-1 back with a new agent', async () => {
+      const n = (await (await fetch(`${url}/api/v1/nodes/node-1`)).json()) as Node;
+      return isNodeReady(n) && n.status!.nodeInfo!.agentPid !== pid && isAlive(n.status!.nodeInfo!.agentPid);
+    });
+    launcher!.kill('SIGTERM');
+    await new Promise((r) => launcher!.once('exit', r));
+    await eventually('every process to be gone', () => processesUnder(dir).length === 0, { timeoutMs: 5000 });
+  });
+
+  it('takes its processes down with it even when it is SIGKILLed', async function () {
+    const child = start(['--nodes', '1']);
+    await apiUrl();
+    child.kill('SIGKILL');
+    await eventually('the control plane and agent to follow it', () => processesUnder(dir).length === 0, { timeoutMs: 15_000 });
+  });
+});
