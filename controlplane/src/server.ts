@@ -10,7 +10,10 @@ import { PodCidrAllocator } from './api/pod-cidr.js';
 import { Registry } from './api/registry.js';
 import { RestApi } from './api/rest.js';
 import { ControllerManager, defaultControllers } from './controllers/manager.js';
+import { EndpointsController } from './controllers/endpoints.js';
 import { NodeLifecycleController } from './controllers/node-lifecycle.js';
+import { ClusterIPAllocator } from './network/cluster-ip.js';
+import { RoutePublisher } from './network/route-publisher.js';
 import { StoreEventRecorder } from './events.js';
 import { Scheduler } from './scheduler/scheduler.js';
 import { MemoryStore } from './store/memory.js';
@@ -38,6 +41,7 @@ export class ControlPlane {
   readonly scheduler: Scheduler;
   readonly controllers: ControllerManager;
   readonly nodeLifecycle: NodeLifecycleController;
+  readonly routes: RoutePublisher;
   readonly timing: Timing;
   private readonly server: http.Server;
   private readonly clock: Clock;
@@ -63,11 +67,15 @@ export class ControlPlane {
       clock: this.clock,
       joinToken: opts.joinToken,
       timing: this.timing,
+      routeSnapshot: () => this.routes.snapshot(),
     });
+    this.routes = new RoutePublisher(this.store, this.agents, log.child('routes'));
+    this.registry.addAdmission(new ClusterIPAllocator(this.store).admit);
     this.scheduler = new Scheduler({ store: this.store, recorder: this.recorder, log: log.child('scheduler'), clock: this.clock });
     const ctx = { store: this.store, registry: this.registry, recorder: this.recorder, log: log.child('controllers'), clock: this.clock };
     this.controllers = new ControllerManager(ctx);
     for (const c of defaultControllers(ctx)) this.controllers.add(c);
+    this.controllers.add(new EndpointsController(ctx));
     this.nodeLifecycle = new NodeLifecycleController({
       store: this.store,
       recorder: this.recorder,
@@ -92,6 +100,8 @@ export class ControlPlane {
 
   /** Starts serving; resolves with the API URL once the port is bound. */
   async start(): Promise<{ url: string; port: number }> {
+    // The route publisher watches pods before the agent endpoint does: see route-publisher.ts.
+    this.routes.start();
     this.agents.start();
     this.scheduler.start();
     this.controllers.start();
@@ -112,6 +122,7 @@ export class ControlPlane {
     this.controllers.stop();
     this.scheduler.stop();
     this.agents.stop();
+    this.routes.stop();
     await new Promise<void>((resolve) => {
       this.server.close(() => resolve());
       this.server.closeAllConnections();

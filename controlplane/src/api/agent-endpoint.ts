@@ -24,6 +24,7 @@ import {
   type Pod,
   type PodMetrics,
   type RefuseReason,
+  type Routes,
   type Timing,
 } from '@kip/shared';
 import type { EventRecorder } from '../events.js';
@@ -55,6 +56,8 @@ export interface AgentEndpointOptions {
   clock: Clock;
   joinToken: string;
   timing: Timing;
+  /** The routing table for a node that just connected, sent before its pods so they start with service env. */
+  routeSnapshot?: () => Routes;
 }
 
 export class AgentEndpoint implements NodeAccess {
@@ -152,6 +155,7 @@ export class AgentEndpoint implements NodeAccess {
     this.sessions.set(name, session);
     log.info('node connected', { node: name, pid: hello.node.pid, podCIDR, runningPods: hello.pods.length });
     channel.send({ type: 'welcome', nodeName: name, podCIDR, timing });
+    if (this.opts.routeSnapshot) channel.send(this.opts.routeSnapshot());
     const pods = this.opts.store.list<Pod>('Pod', { filter: (p) => (p as Pod).spec.nodeName === name }).items;
     channel.send({ type: 'podSync', pods });
     return session;
@@ -194,6 +198,11 @@ export class AgentEndpoint implements NodeAccess {
   session(nodeName: string): NodeSession | undefined {
     const s = this.sessions.get(nodeName);
     return s?.open ? s : undefined;
+  }
+
+  /** Sends a message to every connected agent. */
+  broadcast(msg: ControlPlaneMessage): void {
+    for (const s of this.sessions.values()) if (s.open) s.send(msg);
   }
 
   openSessions(): NodeSession[] {
