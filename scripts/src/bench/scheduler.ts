@@ -74,7 +74,7 @@ function checkCount(field: string, v: unknown): number {
   return v;
 }
 
-export async function benchScheduler(opts: { nodes: number; pods: number }): Promise<SchedulerBenchResult> {
+export async function benchScheduler(opts: { nodes: number; pods: number; percentageOfNodesToScore?: number }): Promise<SchedulerBenchResult> {
   const nodes = checkCount('nodes', opts.nodes);
   const pods = checkCount('pods', opts.pods);
   // Each node takes 40 bench pods (4 cpu / 100m); more pods than that can never all be bound.
@@ -83,7 +83,7 @@ export async function benchScheduler(opts: { nodes: number; pods: number }): Pro
   const store = new MemoryStore({ historySize: 1000 });
   for (let i = 0; i < nodes; i++) store.create(benchNode(i));
   const recorder = new StoreEventRecorder(store, { component: 'default-scheduler', maxEvents: pods + 100 });
-  const scheduler = new Scheduler({ store, recorder, log: silentLogger, seed: 1 });
+  const scheduler = new Scheduler({ store, recorder, log: silentLogger, seed: 1, percentageOfNodesToScore: opts.percentageOfNodesToScore });
 
   const createdAt = new Map<string, number>();
   const latencies: number[] = [];

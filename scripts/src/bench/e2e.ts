@@ -1,0 +1,213 @@
+// End-to-end benchmarks on real processes: how long a cluster takes to come up and what an agent
+// costs in memory, how fast a 100-replica Deployment starts (and each pod's start latency), and how
+// long a node failure takes to heal. Each figure comes with a baseline measured in the same run.
+
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { isNodeReady, resolveResource, type Deployment, type Pod } from '@kip/shared';
+import { LocalCluster } from '../cluster/local-cluster.js';
+import { ApiClient } from '../kip/client.js';
+
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[i]!;
+}
+
+function rssBytes(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) * 1024 : NaN;
+}
+
+async function withCluster<T>(nodes: number, fn: (c: LocalCluster, api: ApiClient) => Promise<T>): Promise<T> {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'kip-bench-'));
+  const cluster = new LocalCluster({ dataDir, port: 0 });
+  try {
+    await cluster.startControlPlane();
+    for (let i = 1; i <= nodes; i++) cluster.startAgent(`node-${i}`);
+    await cluster.waitReady(nodes, 180_000);
+    return await fn(cluster, new ApiClient({ server: cluster.url }));
+  } finally {
+    await cluster.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+// ---- cluster start ----------------------------------------------------------------------------
+
+export interface ClusterStartResult {
+  nodes: number;
+  secondsToReady: number;
+  agentRssMiB: number;
+  controlPlaneRssMiB: number;
+  /** a bare Node.js process that only waits, started and measured the same way */
+  baselineNodeStartMs: number;
+  baselineNodeRssMiB: number;
+}
+
+async function bareNodeProcess(): Promise<{ startMs: number; rss: number }> {
+  const t0 = performance.now();
+  const child = spawn(process.execPath, ['-e', 'process.stdout.write("up\\n"); setInterval(() => {}, 1e9)'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  await new Promise((r) => child.stdout.once('data', r));
+  const startMs = performance.now() - t0;
+  await new Promise((r) => setTimeout(r, 1000));
+  const rss = rssBytes(child.pid!);
+  child.kill('SIGKILL');
+  await new Promise((r) => child.once('exit', r));
+  return { startMs, rss };
+}
+
+export async function benchClusterStart(nodes: number): Promise<ClusterStartResult> {
+  const base = await bareNodeProcess();
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'kip-bench-'));
+  const cluster = new LocalCluster({ dataDir, port: 0 });
+  try {
+    const t0 = performance.now();
+    await cluster.startControlPlane();
+    for (let i = 1; i <= nodes; i++) cluster.startAgent(`node-${i}`);
+    await cluster.waitReady(nodes, 300_000);
+    const secondsToReady = (performance.now() - t0) / 1000;
+    // Idle a moment so that start-up garbage is collected before reading memory.
+    await new Promise((r) => setTimeout(r, 2000));
+    const rss = [...cluster.agents.values()].map((m) => rssBytes(m.child.pid!));
+    return {
+      nodes,
+      secondsToReady,
+      agentRssMiB: rss.reduce((a, b) => a + b, 0) / rss.length / 2 ** 20,
+      controlPlaneRssMiB: rssBytes(cluster.controlPlane!.child.pid!) / 2 ** 20,
+      baselineNodeStartMs: base.startMs,
+      baselineNodeRssMiB: base.rss / 2 ** 20,
+    };
+  } finally {
+    await cluster.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+// ---- a 100-replica Deployment -----------------------------------------------------------------
+
+export interface DeployResult {
+  replicas: number;
+  nodes: number;
+  secondsToAllRunning: number;
+  podStartP50Ms: number;
+  podStartP99Ms: number;
+  /** spawning the same number of bare `sleep` processes directly: the floor under a pod start */
+  baselineSpawnP50Ms: number;
+  baselineSpawnP99Ms: number;
+}
+
+function deployment(name: string, replicas: number): Deployment {
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name, namespace: 'default' },
+    spec: {
+      replicas,
+      selector: { matchLabels: { app: name } },
+      template: { metadata: { labels: { app: name } }, spec: { terminationGracePeriodSeconds: 1, containers: [{ name: 'pause', image: 'pause', resources: { requests: { cpu: '10m', memory: '16Mi' } } }] } },
+    },
+  };
+}
+
+/** Watches pods of an app, recording when each was first seen and first seen Running. */
+function trackPods(api: ApiClient, app: string) {
+  const seen = new Map<string, { added: number; running?: number; node?: string }>();
+  const abort = new AbortController();
+  const done = api
+    .watch<Pod>(resolveResource('pods')!, 'default', { labelSelector: `app=${app}`, signal: abort.signal }, (ev) => {
+      const now = performance.now();
+      const uid = ev.object.metadata.uid!;
+      let s = seen.get(uid);
+      if (!s) seen.set(uid, (s = { added: now }));
+      s.node = ev.object.spec.nodeName;
+      if (ev.object.status?.phase === 'Running' && s.running === undefined) s.running = now;
+    })
+    .catch(() => {});
+  return { seen, stop: () => abort.abort(), done };
+}
+
+async function spawnBaseline(count: number): Promise<number[]> {
+  const times: number[] = [];
+  const children = [];
+  for (let i = 0; i < count; i++) {
+    const t0 = performance.now();
+    const child = spawn('sleep', ['infinity'], { stdio: 'ignore', detached: true });
+    await new Promise((r) => child.once('spawn', r));
+    times.push(performance.now() - t0);
+    children.push(child);
+  }
+  for (const c of children) c.kill('SIGKILL');
+  return times.sort((a, b) => a - b);
+}
+
+async function waitUntil(what: string, probe: () => Promise<boolean> | boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await probe())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+export async function benchDeploy(nodes = 5, replicas = 100): Promise<DeployResult> {
+  const base = await spawnBaseline(replicas);
+  return withCluster(nodes, async (_c, api) => {
+    const track = trackPods(api, 'bench');
+    await new Promise((r) => setTimeout(r, 200)); // the watch is connected before the Deployment exists
+    const t0 = performance.now();
+    await api.create(resolveResource('deployments')!, 'default', deployment('bench', replicas));
+    await waitUntil(`${replicas} running pods`, () => [...track.seen.values()].filter((s) => s.running !== undefined).length >= replicas, 180_000);
+    const secondsToAllRunning = (performance.now() - t0) / 1000;
+    track.stop();
+    const lat = [...track.seen.values()].filter((s) => s.running !== undefined).map((s) => s.running! - s.added).sort((a, b) => a - b);
+    return {
+      replicas,
+      nodes,
+      secondsToAllRunning,
+      podStartP50Ms: percentile(lat, 50),
+      podStartP99Ms: percentile(lat, 99),
+      baselineSpawnP50Ms: percentile(base, 50),
+      baselineSpawnP99Ms: percentile(base, 99),
+    };
+  });
+}
+
+// ---- failover ---------------------------------------------------------------------------------
+
+export interface FailoverResult {
+  nodes: number;
+  replicas: number;
+  trialsSeconds: number[];
+  p50Seconds: number;
+}
+
+export async function benchFailover(nodes = 5, replicas = 20, trials = 5): Promise<FailoverResult> {
+  return withCluster(nodes, async (cluster, api) => {
+    const pods = resolveResource('pods')!;
+    await api.create(resolveResource('deployments')!, 'default', deployment('failover', replicas));
+    const running = async () => (await api.list<Pod>(pods, 'default', { labelSelector: 'app=failover' })).items.filter((p) => p.status?.phase === 'Running' && !p.metadata.deletionTimestamp);
+    await waitUntil('the deployment to run', async () => (await running()).length === replicas, 120_000);
+    const results: number[] = [];
+    for (let t = 0; t < trials; t++) {
+      const live = await running();
+      const count = new Map<string, number>();
+      for (const p of live) count.set(p.spec.nodeName!, (count.get(p.spec.nodeName!) ?? 0) + 1);
+      const victim = [...count.entries()].sort((a, b) => b[1] - a[1])[0]![0];
+      const member = cluster.agents.get(victim)!;
+      const t0 = performance.now();
+      member.child.kill('SIGKILL');
+      await waitUntil('replacements to run elsewhere', async () => {
+        const now = await running();
+        return now.length === replicas && now.every((p) => p.spec.nodeName !== victim);
+      }, 120_000);
+      results.push((performance.now() - t0) / 1000);
+      await member.exited;
+      cluster.startAgent(victim);
+      await waitUntil(`${victim} back`, async () => (await cluster.readyNodes()).some((n) => n.metadata.name === victim && isNodeReady(n)), 60_000);
+    }
+    const sorted = [...results].sort((a, b) => a - b);
+    return { nodes, replicas, trialsSeconds: results, p50Seconds: percentile(sorted, 50) };
+  });
+}

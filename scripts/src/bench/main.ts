@@ -1,0 +1,95 @@
+#!/usr/bin/env node
+// npm run bench: every figure kip promises, measured on this machine in one run, each beside a
+// baseline measured in the same run and the published anchor it should be compared with.
+//
+//   npm run bench                       everything
+//   npm run bench -- --only scheduler,start,deploy,failover
+//   npm run bench -- --json out.json    also write the figures as JSON
+
+import { writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { benchClusterStart, benchDeploy, benchFailover } from './e2e.js';
+import { benchScheduler, KUBE_SCHEDULER_ANCHOR } from './scheduler.js';
+import { printTable } from './table.js';
+
+const SECTIONS = ['scheduler', 'start', 'deploy', 'failover'] as const;
+type Section = (typeof SECTIONS)[number];
+
+async function main(): Promise<void> {
+  let values: { only?: string; json?: string; help?: boolean };
+  try {
+    ({ values } = parseArgs({ options: { only: { type: 'string' }, json: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, strict: true }));
+  } catch (err) {
+    process.stderr.write(`bench: ${(err as Error).message}\nusage: npm run bench -- [--only ${SECTIONS.join(',')}] [--json FILE]\n`);
+    process.exit(2);
+  }
+  if (values.help) {
+    process.stdout.write(`usage: npm run bench -- [--only ${SECTIONS.join(',')}] [--json FILE]\n`);
+    return;
+  }
+  const only = values.only ? values.only.split(',').map((s) => s.trim()) : [...SECTIONS];
+  for (const s of only) if (!SECTIONS.includes(s as Section)) throw new Error(`--only: unknown section "${s}"; choose from ${SECTIONS.join(', ')}`);
+  const want = (s: Section) => only.includes(s);
+  const results: Record<string, unknown> = { machine: { cpus: (await import('node:os')).cpus().length, node: process.version }, at: new Date().toISOString() };
+
+  if (want('scheduler')) {
+    process.stdout.write('\n== Scheduler alone, in process (store writes included): 10 000 pods of 100m/128Mi\n');
+    const rows = [];
+    for (const nodes of [1000, 5000]) {
+      rows.push({ ...(await benchScheduler({ nodes, pods: 10_000 })), how: 'kip (adaptive sampling, as kube-scheduler)' });
+      rows.push({ ...(await benchScheduler({ nodes, pods: 10_000, percentageOfNodesToScore: 100 })), how: 'baseline: every node filtered and scored' });
+    }
+    printTable(
+      ['nodes', 'pods', 'pods/s', 'p50 ms', 'p99 ms', ''],
+      [
+        ...rows.map((r) => [r.nodes, r.pods, r.podsPerSecond, r.p50Ms, r.p99Ms, r.how]),
+        [KUBE_SCHEDULER_ANCHOR.nodes, KUBE_SCHEDULER_ANCHOR.pods, KUBE_SCHEDULER_ANCHOR.podsPerSecond, '', '', 'anchor: kube-scheduler scheduler_perf floor'],
+      ],
+    );
+    results.scheduler = rows;
+  }
+
+  if (want('start')) {
+    process.stdout.write('\n== Cluster start: control plane + N agents to all nodes Ready\n');
+    const rows = [await benchClusterStart(5), await benchClusterStart(50)];
+    printTable(
+      ['nodes', 'seconds to Ready', 'RSS per agent MiB', 'control plane MiB', 'bare node start ms', 'bare node RSS MiB'],
+      rows.map((r) => [r.nodes, r.secondsToReady.toFixed(2), r.agentRssMiB.toFixed(1), r.controlPlaneRssMiB.toFixed(1), r.baselineNodeStartMs.toFixed(0), r.baselineNodeRssMiB.toFixed(1)]),
+    );
+    results.start = rows;
+  }
+
+  if (want('deploy')) {
+    process.stdout.write('\n== End to end: a 100-replica Deployment of pause on 5 agents\n');
+    const r = await benchDeploy(5, 100);
+    printTable(
+      ['', 'all Running s', 'pod start p50 ms', 'pod start p99 ms'],
+      [
+        ['kip', r.secondsToAllRunning.toFixed(2), r.podStartP50Ms.toFixed(0), r.podStartP99Ms.toFixed(0)],
+        ['baseline: spawn 100 bare processes', '', r.baselineSpawnP50Ms.toFixed(1), r.baselineSpawnP99Ms.toFixed(1)],
+        ['anchor: Kubernetes pod startup SLO', '', '', '5000'],
+      ],
+    );
+    results.deploy = r;
+  }
+
+  if (want('failover')) {
+    process.stdout.write('\n== Failover: SIGKILL of an agent to its pods\' replacements Running elsewhere (20 replicas, 5 nodes, fast profile)\n');
+    const r = await benchFailover(5, 20, 5);
+    printTable(
+      ['', 'p50 s', 'trials s'],
+      [
+        ['kip (fast profile)', r.p50Seconds.toFixed(2), r.trialsSeconds.map((t) => t.toFixed(2)).join(' ')],
+        ['anchor: Kubernetes defaults (40-50 s grace + 300 s toleration)', '~350', ''],
+      ],
+    );
+    results.failover = r;
+  }
+
+  if (values.json) writeFileSync(values.json, JSON.stringify(results, null, 2) + '\n');
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});
