@@ -77,7 +77,7 @@ export class Registry {
   get<T extends KObject = KObject>(kind: string, namespace: string | undefined, name: string): T {
     const r = this.resource(kind);
     const obj = this.store.get<T>(kind, r.namespaced ? namespace : undefined, name);
-    if (!obj) throw notFound(r.plural, name);
+    if (!obj) throw notFound(qualified(r), name);
     return obj;
   }
 
@@ -96,6 +96,8 @@ export class Registry {
       labelSelector: selector,
       filter: fields.length ? (o) => fieldsMatch(fields, o) : undefined,
     });
+    // Sorted by namespace and name, as the Kubernetes API lists them.
+    res.items.sort((a, b) => (a.metadata.namespace ?? '').localeCompare(b.metadata.namespace ?? '') || a.metadata.name.localeCompare(b.metadata.name));
     return { apiVersion: r.group ? `${r.group}/${r.version}` : r.version, kind: `${kind}List`, metadata: { resourceVersion: res.resourceVersion }, items: res.items };
   }
 
@@ -124,7 +126,7 @@ export class Registry {
         return this.store.create(obj) as T;
       } catch (err) {
         if (generate && err instanceof StoreError && err.code === 'AlreadyExists' && attempt < 8) continue;
-        throw toApiError(err, r.plural, obj.metadata.name);
+        throw toApiError(err, qualified(r), obj.metadata.name);
       }
     }
   }
@@ -157,7 +159,7 @@ export class Registry {
     try {
       return this.store.update(obj) as T;
     } catch (err) {
-      throw toApiError(err, r.plural, obj.metadata.name);
+      throw toApiError(err, qualified(r), obj.metadata.name);
     }
   }
 
@@ -172,7 +174,7 @@ export class Registry {
     try {
       return this.store.update(next);
     } catch (err) {
-      throw toApiError(err, r.plural, obj.metadata.name);
+      throw toApiError(err, qualified(r), obj.metadata.name);
     }
   }
 
@@ -210,7 +212,7 @@ export class Registry {
     try {
       return this.store.delete<T>(kind, ns, name, { uid: obj.metadata.uid });
     } catch (err) {
-      throw toApiError(err, r.plural, name);
+      throw toApiError(err, qualified(r), name);
     }
   }
 
@@ -266,6 +268,11 @@ export class Registry {
     }
     return structuredClone(body) as KObject;
   }
+}
+
+/** The resource as messages name it: "pods", "deployments.apps". */
+function qualified(r: ResourceType): string {
+  return r.group ? `${r.plural}.${r.group}` : r.plural;
 }
 
 /** Pod specs are immutable apart from container images and added tolerations, as in Kubernetes. */
