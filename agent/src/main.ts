@@ -125,6 +125,8 @@ function main(): void {
   const nodeDir = path.join(dataDir, 'nodes', name);
   rmSync(path.join(nodeDir, 'pods'), { recursive: true, force: true });
   mkdirSync(nodeDir, { recursive: true });
+  // Work from the node's own directory, as a daemon does from its state dir (paths are absolute by now).
+  process.chdir(nodeDir);
 
   const agent = new Agent({
     name,

@@ -86,6 +86,8 @@ function main(): void {
   } catch (err) {
     fail(`cannot read or create the join token in ${dataDir}: ${(err as Error).message}`);
   }
+  // Work from the data dir, as a daemon does from its state dir (paths are absolute by now).
+  process.chdir(dataDir);
   const cp = new ControlPlane({ host, port, profile, timing, joinToken, apiToken: values['api-token'] as string | undefined, log });
   const infoFile = path.join(dataDir, 'controlplane.json');
   cp.start().then(

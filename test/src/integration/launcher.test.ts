@@ -26,6 +26,8 @@ describe('the cluster launcher', function () {
       launcher.kill('SIGKILL');
       await new Promise((r) => launcher!.once('exit', r));
     }
+    // A killed launcher's processes stop gracefully; give them the time that takes.
+    await eventually('the cluster processes to exit', () => processesUnder(dir).length === 0, { timeoutMs: 20_000 }).catch(() => {});
     const left = processesUnder(dir);
     for (const p of left) process.kill(p.pid, 'SIGKILL');
     rmSync(dir, { recursive: true, force: true });
