@@ -74,7 +74,8 @@ function isEntryPoint(): boolean {
   }
 }
 
-if (isEntryPoint()) {
+/** Runs kip as a process: argv in, exit code out. Used by the bin shim and `node .../main.js`. */
+export function runFromProcess(): void {
   // `kip get pods | head` closes the pipe early; that is not an error worth a stack.
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
     if (err.code === 'EPIPE') process.exit(0);
@@ -87,3 +88,5 @@ if (isEntryPoint()) {
     },
   );
 }
+
+if (isEntryPoint()) runFromProcess();
