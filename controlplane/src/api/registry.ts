@@ -26,7 +26,9 @@ import { fieldsMatch, parseFieldSelector } from './field-selector.js';
 import { applyMergePatch } from './merge-patch.js';
 
 /** Kinds whose status is written only through the status subresource. */
-const STATUS_SUBRESOURCE = new Set(['Pod', 'Node', 'Deployment', 'ReplicaSet', 'Service']);
+const STATUS_SUBRESOURCE = new Set(['Pod', 'Node', 'Deployment', 'ReplicaSet', 'Service', 'NodeChaos', 'NetworkChaos']);
+/** Kinds whose status only their controller writes: a client's status on create is dropped. */
+const CONTROLLER_STATUS = new Set(['Deployment', 'ReplicaSet', 'NodeChaos', 'NetworkChaos']);
 /** Kinds whose metadata.generation counts spec changes. */
 const GENERATION = new Set(['Deployment', 'ReplicaSet']);
 
@@ -117,7 +119,7 @@ export class Registry {
     delete obj.metadata.uid;
     if (GENERATION.has(obj.kind)) obj.metadata.generation = 1;
     if (obj.kind === 'Pod') (obj as Pod).status = { phase: 'Pending', conditions: [] };
-    else if (obj.kind === 'Deployment' || obj.kind === 'ReplicaSet') delete (obj as { status?: unknown }).status;
+    else if (CONTROLLER_STATUS.has(obj.kind)) delete (obj as { status?: unknown }).status;
     for (const hook of this.admission) hook('create', obj, undefined);
     const generate = !obj.metadata.name && obj.metadata.generateName;
     for (let attempt = 0; ; attempt++) {

@@ -21,6 +21,8 @@ export const RESOURCES: readonly ResourceType[] = [
   { kind: 'Endpoints', plural: 'endpoints', singular: 'endpoints', shortNames: ['ep'], group: '', version: 'v1', namespaced: true },
   { kind: 'Deployment', plural: 'deployments', singular: 'deployment', shortNames: ['deploy'], group: 'apps', version: 'v1', namespaced: true },
   { kind: 'ReplicaSet', plural: 'replicasets', singular: 'replicaset', shortNames: ['rs'], group: 'apps', version: 'v1', namespaced: true },
+  { kind: 'NodeChaos', plural: 'nodechaos', singular: 'nodechaos', shortNames: [], group: 'chaos.kip.dev', version: 'v1alpha1', namespaced: true },
+  { kind: 'NetworkChaos', plural: 'networkchaos', singular: 'networkchaos', shortNames: [], group: 'chaos.kip.dev', version: 'v1alpha1', namespaced: true },
 ];
 
 export function apiVersionOf(r: ResourceType): string {
