@@ -67,7 +67,7 @@ export class ControlPlane {
       clock: this.clock,
       joinToken: opts.joinToken,
       timing: this.timing,
-      routeSnapshot: () => this.routes.snapshot(),
+      initialMessages: [() => [this.routes.snapshot()]],
     });
     this.routes = new RoutePublisher(this.store, this.agents, log.child('routes'));
     this.registry.addAdmission(new ClusterIPAllocator(this.store).admit);

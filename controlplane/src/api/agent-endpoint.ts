@@ -24,7 +24,6 @@ import {
   type Pod,
   type PodMetrics,
   type RefuseReason,
-  type Routes,
   type Timing,
 } from '@kip/shared';
 import type { EventRecorder } from '../events.js';
@@ -56,8 +55,11 @@ export interface AgentEndpointOptions {
   clock: Clock;
   joinToken: string;
   timing: Timing;
-  /** The routing table for a node that just connected, sent before its pods so they start with service env. */
-  routeSnapshot?: () => Routes;
+  /**
+   * Messages a node gets right after its welcome and before its pods (the routing table, so pods
+   * start with their services' env; the faults it must enforce): one provider per concern.
+   */
+  initialMessages?: ((nodeName: string) => ControlPlaneMessage[])[];
 }
 
 export class AgentEndpoint implements NodeAccess {
@@ -155,7 +157,7 @@ export class AgentEndpoint implements NodeAccess {
     this.sessions.set(name, session);
     log.info('node connected', { node: name, pid: hello.node.pid, podCIDR, runningPods: hello.pods.length });
     channel.send({ type: 'welcome', nodeName: name, podCIDR, timing });
-    if (this.opts.routeSnapshot) channel.send(this.opts.routeSnapshot());
+    for (const provide of this.opts.initialMessages ?? []) for (const m of provide(name)) channel.send(m);
     const pods = this.opts.store.list<Pod>('Pod', { filter: (p) => (p as Pod).spec.nodeName === name }).items;
     channel.send({ type: 'podSync', pods });
     return session;
