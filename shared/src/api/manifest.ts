@@ -1,6 +1,11 @@
 // Manifests as people write them: YAML or JSON, several documents per file, `kind: List` flattened.
 
-import { parseAllDocuments } from 'yaml';
+import { createRequire } from 'node:module';
+
+// yaml is loaded on first use: only the CLI parses manifests, and every agent process would
+// otherwise pay for loading it at start.
+const require = createRequire(import.meta.url);
+const yaml = (): typeof import('yaml') => require('yaml') as typeof import('yaml');
 
 export class ManifestError extends Error {
   readonly code = 'InvalidManifest';
@@ -13,7 +18,7 @@ export interface ManifestDocument {
 }
 
 export function parseManifests(text: string, source = 'input'): ManifestDocument[] {
-  const docs = parseAllDocuments(text, { prettyErrors: true });
+  const docs = yaml().parseAllDocuments(text, { prettyErrors: true });
   const out: ManifestDocument[] = [];
   const list = Array.isArray(docs) ? docs : [docs];
   list.forEach((doc, i) => {
