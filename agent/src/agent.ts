@@ -3,6 +3,8 @@
 // its pods running and reconnects with backoff; on return it says which pods it runs and the
 // control plane's podSync settles the difference.
 
+import type net from 'node:net';
+import type { Duplex } from 'node:stream';
 import WebSocket from 'ws';
 import {
   Backoff,
@@ -15,7 +17,10 @@ import {
   type AgentMessage,
   type ControlPlaneMessage,
   type EventRecord,
+  type Faults,
   type Logger,
+  type NodeAction,
+  type Pod,
   type PodRef,
   type PodStatusUpdate,
   type ResourceList,
@@ -35,10 +40,27 @@ export interface AgentOptions {
   /** Called when the control plane refuses this agent (bad token, duplicate name): the agent must exit. */
   onRefused(reason: string, message: string): void;
   /** The control plane's routing table (services, endpoints, pod and node addresses) for the proxy. */
-  onRoutes?: (routes: Routes) => void;
+  onRoutes?: (routes: Routes) => void | Promise<void>;
   /** host:port of this agent's tunnel listener, announced in the hello. */
   tunnelEndpoint?: () => string | undefined;
+  /**
+   * With onRoutes set, pods are started only once the first routing snapshot has been applied
+   * (the promise onRoutes returns has settled), as the kubelet waits for services to sync, so that
+   * they get their service variables; if no snapshot comes within this long they start anyway.
+   */
+  routesWaitMs?: number;
+  /** A pod on this node has been marked for deletion: it must take no new connections. */
+  onPodDeleting?: (pod: Pod) => void;
+  /** Chaos from the control plane (issue 4): the network faults this node enforces, and node actions. */
+  onChaos?: (msg: Faults | NodeAction) => void;
+  /** Opens the WebSocket's connection (chaos puts its fault stages on it); default: plain TCP. */
+  createConnection?: (target: { host: string; port: number }) => Duplex;
 }
+
+/** How long pods wait for the first routing snapshot before they start without it. */
+const DEFAULT_ROUTES_WAIT_MS = 3000;
+
+type PodMessage = Extract<ControlPlaneMessage, { type: 'podSync' | 'podUpsert' | 'podRemove' }>;
 
 /** Events kept while disconnected; older ones are dropped first. */
 const MAX_PENDING_EVENTS = 1000;
@@ -58,12 +80,16 @@ export class Agent {
   private readonly pendingTerminated = new Map<string, PodRef>();
   private readonly logStreams = new Map<number, () => void>();
   private kubelet!: Kubelet;
+  /** Pod messages held until the first routing snapshot is in place (see routesWaitMs). */
+  private heldPodMessages: PodMessage[] | undefined;
+  private routesWaitTimer?: NodeJS.Timeout;
 
   constructor(private readonly opts: AgentOptions) {}
 
   /** Connects (and keeps reconnecting) on behalf of this kubelet. */
   start(kubelet: Kubelet): void {
     this.kubelet = kubelet;
+    if (this.opts.onRoutes) this.heldPodMessages = [];
     this.connect();
   }
 
@@ -91,7 +117,13 @@ export class Agent {
   private connect(): void {
     if (this.stopped) return;
     const { log } = this.opts;
-    const ws = new WebSocket(this.opts.server, { maxPayload: MAX_FRAME_BYTES, handshakeTimeout: 5000 });
+    // Only plain ws:// goes through createConnection; a wss:// connection keeps ws's own TLS dialling.
+    const dial = this.opts.server.startsWith('ws:') ? this.opts.createConnection : undefined;
+    const ws = new WebSocket(this.opts.server, {
+      maxPayload: MAX_FRAME_BYTES,
+      handshakeTimeout: 5000,
+      ...(dial ? { createConnection: (o: { host?: string | null; hostname?: string | null; port?: number | string | null }) => dial({ host: o.hostname ?? o.host ?? '127.0.0.1', port: Number(o.port) }) as net.Socket } : {}),
+    });
     const channel = new Channel<ControlPlaneMessage, AgentMessage>(
       ws,
       decodeFromControlPlane,
@@ -158,16 +190,10 @@ export class Agent {
         this.opts.onRefused(msg.reason, msg.message);
         return;
       case 'podSync':
-        this.kubelet.sync(msg.pods);
-        // Whatever the kubelet reported while the control plane was away goes out now.
-        this.flush();
-        return;
       case 'podUpsert':
-        this.kubelet.upsert(msg.pod);
-        return;
       case 'podRemove':
-        this.pendingStatus.delete(msg.uid);
-        this.kubelet.remove(msg);
+        if (this.heldPodMessages) this.hold(msg);
+        else this.handlePods(msg);
         return;
       case 'logRequest': {
         const id = msg.id;
@@ -185,14 +211,61 @@ export class Agent {
         this.logStreams.get(msg.id)?.();
         this.logStreams.delete(msg.id);
         return;
-      case 'routes':
-        this.opts.onRoutes?.(msg);
+      case 'routes': {
+        const applied = this.opts.onRoutes?.(msg);
+        if (msg.full && this.heldPodMessages) {
+          void Promise.resolve(applied)
+            .catch((err: unknown) => log.warn('routing snapshot not fully applied', { error: (err as Error).message }))
+            .finally(() => this.releasePods());
+        }
+        return;
+      }
+      case 'faults':
+      case 'nodeAction':
+        this.opts.onChaos?.(msg);
         return;
       default: {
         const never: never = msg;
         log.warn('ignoring unknown message', { type: (never as { type: string }).type });
       }
     }
+  }
+
+  private handlePods(msg: PodMessage): void {
+    switch (msg.type) {
+      case 'podSync':
+        this.kubelet.sync(msg.pods);
+        // Whatever the kubelet reported while the control plane was away goes out now.
+        this.flush();
+        return;
+      case 'podUpsert':
+        if (msg.pod.metadata.deletionTimestamp) this.opts.onPodDeleting?.(msg.pod);
+        this.kubelet.upsert(msg.pod);
+        return;
+      case 'podRemove':
+        this.pendingStatus.delete(msg.uid);
+        this.kubelet.remove(msg);
+        return;
+    }
+  }
+
+  private hold(msg: PodMessage): void {
+    this.heldPodMessages!.push(msg);
+    if (this.routesWaitTimer) return;
+    const waitMs = this.opts.routesWaitMs ?? DEFAULT_ROUTES_WAIT_MS;
+    this.routesWaitTimer = setTimeout(() => {
+      this.opts.log.warn('no routing table from the control plane yet; starting pods without service variables', { node: this.opts.name, waitedMs: waitMs });
+      this.releasePods();
+    }, waitMs);
+  }
+
+  /** The first routing snapshot is in place (or will not come): pods go ahead, in the order they came. */
+  private releasePods(): void {
+    clearTimeout(this.routesWaitTimer);
+    const held = this.heldPodMessages;
+    this.heldPodMessages = undefined;
+    if (this.stopped) return;
+    for (const m of held ?? []) this.handlePods(m);
   }
 
   private startHeartbeats(): void {
@@ -241,6 +314,7 @@ export class Agent {
   stop(): void {
     this.stopped = true;
     clearTimeout(this.reconnectTimer);
+    clearTimeout(this.routesWaitTimer);
     clearInterval(this.heartbeatTimer);
     this.flush();
     this.channel?.close(CloseCode.GoingAway, 'agent shutting down');

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// kip-agent: one simulated node. A kubelet stand-in that runs pods as local processes, joined to
-// the control plane over one WebSocket.
+// kip-agent: one simulated node. A kubelet stand-in that runs pods as local processes and a
+// kube-proxy stand-in that carries their traffic, joined to the control plane over one WebSocket.
 //
 //   node agent/dist/main.js --name node-3 [--server ws://127.0.0.1:7070] [--token-file .kip/token]
 //        [--cpu 4] [--memory 8Gi] [--pods 110] [--labels zone=a,disk=ssd] [--data-dir .kip] [--verbose]
@@ -22,6 +22,8 @@ import {
 } from '@kip/shared';
 import { Agent } from './agent.js';
 import { Kubelet } from './kubelet/kubelet.js';
+import { NodeProxy } from './proxy/node-proxy.js';
+import { AgentChaos } from './chaos/agent-chaos.js';
 
 const USAGE = `usage: kip-agent --name NODE [flags]
   --name NODE         node name (required), e.g. node-3
@@ -71,7 +73,7 @@ function parseLabels(s: string | undefined): Record<string, string> {
   return out;
 }
 
-function main(): void {
+async function main(): Promise<void> {
   let values: Record<string, string | boolean | undefined>;
   try {
     ({ values } = parseArgs({
@@ -128,6 +130,16 @@ function main(): void {
   // Work from the node's own directory, as a daemon does from its state dir (paths are absolute by now).
   process.chdir(nodeDir);
 
+  // The proxy listens before the agent says hello: its tunnel address is part of the hello.
+  const proxy = new NodeProxy({ nodeName: name, token, log, localPort: (ip, port) => kubelet.hostPort(ip, port) });
+  try {
+    await proxy.start();
+  } catch (err) {
+    log.error('cannot start the network proxy', { node: name, error: (err as Error).message });
+    process.exit(1);
+  }
+  // Network faults go on the proxy's links and on the connection to the control plane; node faults act on this process.
+  const chaos = new AgentChaos({ nodeName: name, nodeDir, log, link: (peer) => proxy.link(peer), event: (e) => agent.event(e) });
   const agent = new Agent({
     name,
     server,
@@ -136,6 +148,14 @@ function main(): void {
     labels: parseLabels(values.labels as string | undefined),
     log,
     onRefused: () => shutdown(2),
+    tunnelEndpoint: () => proxy.tunnelEndpoint(),
+    onRoutes: (routes) => {
+      proxy.applyRoutes(routes);
+      return proxy.settled();
+    },
+    onPodDeleting: (pod) => proxy.podDeleting(pod),
+    onChaos: (msg) => chaos.handle(msg),
+    createConnection: (target) => chaos.connectControlPlane(target),
   });
   const kubelet = new Kubelet({
     nodeName: name,
@@ -148,6 +168,7 @@ function main(): void {
       event: (e) => agent.event(e),
       terminated: (r) => agent.terminated(r),
     },
+    extraEnv: (pod) => proxy.podEnv(pod),
   });
 
   let stopping = false;
@@ -155,12 +176,16 @@ function main(): void {
     if (stopping) return;
     stopping = true;
     log.info('node shutting down; stopping pods gracefully', { node: name });
-    kubelet.shutdown().finally(() => {
-      agent.stop();
-      // A moment for the close frame to leave, then go, whatever is still pending.
-      process.exitCode = code;
-      setTimeout(() => process.exit(code), 100);
-    });
+    // Pods stop first: a pod that drains on SIGTERM may still need the network.
+    kubelet
+      .shutdown()
+      .then(() => proxy.stop())
+      .finally(() => {
+        agent.stop();
+        // A moment for the close frame to leave, then go, whatever is still pending.
+        process.exitCode = code;
+        setTimeout(() => process.exit(code), 100);
+      });
   }
   if (values['exit-with-parent']) {
     // The launcher holds our stdin; when it dies, however it dies, stdin closes and we follow.
@@ -180,4 +205,4 @@ function main(): void {
   log.info('agent started', { node: name, pid: process.pid, server, cpu, memory, pods });
 }
 
-main();
+void main();

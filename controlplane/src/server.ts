@@ -7,6 +7,8 @@ import type { AddressInfo } from 'node:net';
 import { AGENT_PATH, PROFILES, realClock, type Clock, type Logger, type ProfileName, type Timing } from '@kip/shared';
 import { AgentEndpoint } from './api/agent-endpoint.js';
 import { PodCidrAllocator } from './api/pod-cidr.js';
+import { PortForwarder } from './api/port-forward.js';
+import { parseRoute } from './api/routes.js';
 import { Registry } from './api/registry.js';
 import { RestApi } from './api/rest.js';
 import { ControllerManager, defaultControllers } from './controllers/manager.js';
@@ -15,6 +17,7 @@ import { NodeLifecycleController } from './controllers/node-lifecycle.js';
 import { ClusterIPAllocator } from './network/cluster-ip.js';
 import { RoutePublisher } from './network/route-publisher.js';
 import { StoreEventRecorder } from './events.js';
+import { Chaos } from './chaos/index.js';
 import { Scheduler } from './scheduler/scheduler.js';
 import { MemoryStore } from './store/memory.js';
 import type { Store } from './store/store.js';
@@ -42,6 +45,7 @@ export class ControlPlane {
   readonly controllers: ControllerManager;
   readonly nodeLifecycle: NodeLifecycleController;
   readonly routes: RoutePublisher;
+  readonly chaos: Chaos;
   readonly timing: Timing;
   private readonly server: http.Server;
   private readonly clock: Clock;
@@ -67,7 +71,7 @@ export class ControlPlane {
       clock: this.clock,
       joinToken: opts.joinToken,
       timing: this.timing,
-      initialMessages: [() => [this.routes.snapshot()]],
+      initialMessages: [() => [this.routes.snapshot()], (node) => this.chaos.initialMessages(node)],
     });
     this.routes = new RoutePublisher(this.store, this.agents, log.child('routes'));
     this.registry.addAdmission(new ClusterIPAllocator(this.store).admit);
@@ -76,6 +80,8 @@ export class ControlPlane {
     this.controllers = new ControllerManager(ctx);
     for (const c of defaultControllers(ctx)) this.controllers.add(c);
     this.controllers.add(new EndpointsController(ctx));
+    this.chaos = new Chaos({ ...ctx, log, agents: this.agents });
+    for (const c of this.chaos.controllers) this.controllers.add(c);
     this.nodeLifecycle = new NodeLifecycleController({
       store: this.store,
       recorder: this.recorder,
@@ -87,9 +93,18 @@ export class ControlPlane {
     const rest = new RestApi({ registry: this.registry, nodes: this.agents, log: log.child('api'), apiToken: opts.apiToken });
     this.server = http.createServer(rest.handle);
     this.server.keepAliveTimeout = 30_000;
+    const portForward = new PortForwarder({ store: this.store, joinToken: opts.joinToken, log: log.child('port-forward') });
     this.server.on('upgrade', (req, socket, head) => {
       const path = new URL(req.url ?? '/', 'http://localhost').pathname;
       if (path === AGENT_PATH) return this.agents.handleUpgrade(req, socket, head);
+      const route = parseRoute(path);
+      if (route?.type === 'resource' && route.subresource === 'portforward' && route.name && (route.resource.kind === 'Pod' || route.resource.kind === 'Service')) {
+        if (opts.apiToken && req.headers.authorization !== `Bearer ${opts.apiToken}`) {
+          socket.end('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\n\r\n');
+          return;
+        }
+        return portForward.handleUpgrade(req, socket, head, route);
+      }
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
     });
     this.server.on('clientError', (_err, socket) => {

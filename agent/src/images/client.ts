@@ -1,6 +1,8 @@
-// The client image: calls a URL at a steady rate and logs one line per request with its status
-// and latency, so that failover, latency faults and partitions show up in `kip logs`. It goes
-// through HTTP_PROXY when one is set, which is how pods reach services and other pods in kip.
+// The client image: calls a URL at a steady rate and logs one line per request with its status,
+// latency and the pod that answered (from http-echo's JSON), so that load balancing, failover,
+// latency faults and partitions show up in `kip logs -f`. It goes through HTTP_PROXY when one is
+// set, which is how pods reach services and other pods in kip; a failure logs a line too
+// (refused, timeout, or the proxy's status with its reason).
 
 import http from 'node:http';
 import { flagsOrExit, formatMs } from './flags.js';
@@ -13,6 +15,7 @@ const flags = flagsOrExit('client', process.argv.slice(2), {
   timeout: { kind: 'duration' },
   method: { kind: 'string' },
   quiet: { kind: 'bool', aliases: ['q'] },
+  'keep-alive': { kind: 'bool' },
 });
 
 function fail(msg: string): never {
@@ -35,6 +38,9 @@ const intervalMs = rate > 0 ? 1000 / rate : typeof flags.values.interval === 'nu
 const count = typeof flags.values.count === 'number' ? flags.values.count : 0;
 const timeoutMs = typeof flags.values.timeout === 'number' ? flags.values.timeout : 2000;
 const method = typeof flags.values.method === 'string' ? flags.values.method.toUpperCase() : 'GET';
+// Like curl in a loop, each request opens its own connection, so a service's balancing and
+// failover show request by request; --keep-alive reuses connections instead.
+const agent = flags.values['keep-alive'] === true ? new http.Agent({ keepAlive: true }) : false;
 
 /** The proxy to use for this host, honouring NO_PROXY as curl does. */
 function proxyFor(url: URL): URL | undefined {
@@ -51,6 +57,20 @@ function proxyFor(url: URL): URL | undefined {
 }
 
 const proxy = proxyFor(target);
+// Credentials in the proxy URL go out as Proxy-Authorization, as curl sends them: kip's proxy
+// learns from them which pod is asking.
+const proxyAuth = proxy && proxy.username ? `Basic ${Buffer.from(`${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`).toString('base64')}` : undefined;
+
+/** Who answered: http-echo's JSON names its pod and node; other servers may set x-kip-pod. */
+function responder(body: string, header: string | string[] | undefined): string {
+  try {
+    const j = JSON.parse(body) as { pod?: unknown; node?: unknown };
+    if (typeof j.pod === 'string' && j.pod) return ` pod=${j.pod}${typeof j.node === 'string' && j.node ? ` node=${j.node}` : ''}`;
+  } catch {
+    // not JSON
+  }
+  return header ? ` pod=${String(header)}` : '';
+}
 let sent = 0;
 let ok = 0;
 let errors = 0;
@@ -67,8 +87,8 @@ function once(): Promise<void> {
     // Through a proxy the request line carries the absolute URI (RFC 7230 absolute-form).
     const req = http.request(
       proxy
-        ? { host: proxy.hostname, port: Number(proxy.port || 80), method, path: target.href, headers: { host: target.host } }
-        : { host: target.hostname, port: Number(target.port || 80), method, path: `${target.pathname}${target.search}` },
+        ? { agent, host: proxy.hostname, port: Number(proxy.port || 80), method, path: target.href, headers: { host: target.host, ...(proxyAuth ? { 'proxy-authorization': proxyAuth } : {}) } }
+        : { agent, host: target.hostname, port: Number(target.port || 80), method, path: `${target.pathname}${target.search}` },
     );
     req.setTimeout(timeoutMs, () => req.destroy(new Error(`timeout after ${formatMs(timeoutMs)}`)));
     req.on('response', (res) => {
@@ -76,14 +96,16 @@ function once(): Promise<void> {
       let body = '';
       res.on('data', (d: Buffer) => {
         bytes += d.length;
-        if (body.length < 200) body += d.toString('utf8');
+        if (body.length < 1024) body += d.toString('utf8');
       });
       res.on('end', () => {
         const code = res.statusCode ?? 0;
-        if (code >= 200 && code < 400) ok++;
+        const good = code >= 200 && code < 400;
+        if (good) ok++;
         else errors++;
-        const pod = res.headers['x-kip-pod'];
-        log(`#${n} ${method} ${target.href} status=${code} latency=${ms()}ms bytes=${bytes}${pod ? ` pod=${String(pod)}` : ''}`);
+        // A refusal from the proxy says why in its body: show it on the line.
+        const reason = good ? '' : ` reason=${JSON.stringify(body.trim().split('\n')[0]!.slice(0, 300))}`;
+        log(`#${n} ${method} ${target.href} status=${code} latency=${ms()}ms bytes=${bytes}${responder(body, res.headers['x-kip-pod'])}${reason}`);
         resolve();
       });
       res.on('error', () => resolve());

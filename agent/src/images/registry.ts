@@ -72,7 +72,8 @@ const BUILTINS: readonly BuiltinImage[] = [
   { name: 'http-echo', description: 'HTTP server on $PORT answering with its pod name', entrypoint: program('http-echo'), cmd: [] },
   { name: 'crasher', description: 'exits with a given code after a given delay (--after 2s --code 1)', entrypoint: program('crasher'), cmd: [] },
   { name: 'stress', description: 'burns cpu and holds memory (--cpu 1 --memory 200Mi)', entrypoint: program('stress'), cmd: [] },
-  { name: 'client', description: 'calls a URL at a given rate and logs each answer (--url http://web --interval 1s)', entrypoint: program('client'), cmd: [] },
+  { name: 'client', description: 'calls a URL at a given rate and logs each answer (--url http://web --rate 5)', entrypoint: program('client'), cmd: [] },
+  { name: 'tcp-echo', description: 'raw TCP echo on $PORT, and a byte-counting sink on --sink (for network tests)', entrypoint: program('tcp-echo'), cmd: [] },
   // Shell images, so that the many manifests that run `sh -c ...` in busybox or alpine work as they are.
   { name: 'busybox', description: 'a shell: runs `command` with the host tools', entrypoint: [], cmd: ['sh'] },
   { name: 'alpine', description: 'a shell: runs `command` with the host tools', entrypoint: [], cmd: ['sh'] },

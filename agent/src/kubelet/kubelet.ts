@@ -190,6 +190,23 @@ export class Kubelet {
     this.stopWorker(w, 'removed', 0);
   }
 
+  /**
+   * The host port backing a container port of the pod with this IP, for the node's proxy; undefined
+   * when no pod here has the IP or it declares no such port. A stopping pod still answers: its
+   * connections are drained, not cut.
+   */
+  hostPort(podIP: string, containerPort: number): number | undefined {
+    for (const w of this.workers.values()) {
+      if (w.podIP !== podIP) continue;
+      for (const c of w.pod.spec.containers) {
+        if (!(c.ports ?? []).some((p) => p.containerPort === containerPort)) continue;
+        const port = w.hostPorts[`${c.name}/${containerPort}`];
+        if (port !== undefined) return port;
+      }
+    }
+    return undefined;
+  }
+
   /** Pods this kubelet has workers for, stopping ones included. */
   running(): PodRef[] {
     return [...this.workers.values()].map((w) => refOf(w.pod));

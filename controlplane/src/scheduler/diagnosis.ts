@@ -93,17 +93,6 @@ export function truncateMessage(message: string, max = NOTE_LENGTH_LIMIT): strin
 
 // --- seeded tie-breaking --------------------------------------------------------------------
 
-/** mulberry32: small, fast, and good enough to break ties evenly. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * The seed of one decision, from the scheduler's seed, the pod and the attempt: each decision can

@@ -4,8 +4,8 @@
 // tie-break. It writes nothing; the scheduler binds or reports what it returns, and the Diagnosis
 // it builds says why.
 
-import type { Pod } from '@kip/shared';
-import { countReasons, fitErrorMessage, NO_NODES_AVAILABLE_MESSAGE, seededRandom, selectHost, type Diagnosis, type ScoredNode } from './diagnosis.js';
+import { seededRandom, type Pod } from '@kip/shared';
+import { countReasons, fitErrorMessage, NO_NODES_AVAILABLE_MESSAGE, selectHost, type Diagnosis, type ScoredNode } from './diagnosis.js';
 import { CycleState, type Framework, type PluginStatus, type ScoreResult } from './framework.js';
 import type { NodeInfo } from './node-info.js';
 import { podKey } from './pod-resources.js';

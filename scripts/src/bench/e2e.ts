@@ -6,15 +6,10 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { isNodeReady, resolveResource, type Deployment, type Pod } from '@kip/shared';
+import { isNodeReady, resolveResource, type Deployment, type Pod, percentile } from '@kip/shared';
 import { LocalCluster } from '../cluster/local-cluster.js';
 import { ApiClient } from '../kip/client.js';
 
-export function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[i]!;
-}
 
 function rssBytes(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -166,10 +161,10 @@ export async function benchDeploy(nodes = 5, replicas = 100): Promise<DeployResu
       replicas,
       nodes,
       secondsToAllRunning,
-      podStartP50Ms: percentile(lat, 50),
-      podStartP99Ms: percentile(lat, 99),
-      baselineSpawnP50Ms: percentile(base, 50),
-      baselineSpawnP99Ms: percentile(base, 99),
+      podStartP50Ms: percentile(lat, 50) ?? NaN,
+      podStartP99Ms: percentile(lat, 99) ?? NaN,
+      baselineSpawnP50Ms: percentile(base, 50) ?? NaN,
+      baselineSpawnP99Ms: percentile(base, 99) ?? NaN,
     };
   });
 }
@@ -208,6 +203,6 @@ export async function benchFailover(nodes = 5, replicas = 20, trials = 5): Promi
       await waitUntil(`${victim} back`, async () => (await cluster.readyNodes()).some((n) => n.metadata.name === victim && isNodeReady(n)), 60_000);
     }
     const sorted = [...results].sort((a, b) => a - b);
-    return { nodes, replicas, trialsSeconds: results, p50Seconds: percentile(sorted, 50) };
+    return { nodes, replicas, trialsSeconds: results, p50Seconds: percentile(sorted, 50) ?? NaN };
   });
 }

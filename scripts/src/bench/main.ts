@@ -3,16 +3,17 @@
 // baseline measured in the same run and the published anchor it should be compared with.
 //
 //   npm run bench                       everything
-//   npm run bench -- --only scheduler,start,deploy,failover
+//   npm run bench -- --only scheduler,start,deploy,failover,network
 //   npm run bench -- --json out.json    also write the figures as JSON
 
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { benchClusterStart, benchDeploy, benchFailover } from './e2e.js';
+import { benchNetwork, printNetworkRows } from './network.js';
 import { benchScheduler, KUBE_SCHEDULER_ANCHOR } from './scheduler.js';
 import { printTable } from './table.js';
 
-const SECTIONS = ['scheduler', 'start', 'deploy', 'failover'] as const;
+const SECTIONS = ['scheduler', 'start', 'deploy', 'failover', 'network'] as const;
 type Section = (typeof SECTIONS)[number];
 
 async function main(): Promise<void> {
@@ -84,6 +85,14 @@ async function main(): Promise<void> {
       ],
     );
     results.failover = r;
+  }
+
+  if (want('network')) {
+    const bytes = 2 ** 30;
+    process.stdout.write('\n== Network data plane: 1 GiB streams and 64-byte ping-pong, real agent processes\n');
+    const rows = await benchNetwork({ bytes });
+    printNetworkRows(rows, bytes);
+    results.network = rows;
   }
 
   if (values.json) writeFileSync(values.json, JSON.stringify(results, null, 2) + '\n');

@@ -7,7 +7,7 @@
 // Run alone: node scripts/dist/bench/scheduler.js
 
 import { pathToFileURL } from 'node:url';
-import { silentLogger, type Node, type Pod } from '@kip/shared';
+import { silentLogger, type Node, type Pod, percentile } from '@kip/shared';
 import { StoreEventRecorder } from '@kip/controlplane/events';
 import { MemoryStore } from '@kip/controlplane/store/memory';
 import { Scheduler } from '@kip/controlplane/scheduler/scheduler';
@@ -63,11 +63,6 @@ function benchPod(i: number): Pod {
   };
 }
 
-function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return 0;
-  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[i]!;
-}
 
 function checkCount(field: string, v: unknown): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new Error(`benchScheduler: ${field} must be a positive integer, got ${JSON.stringify(v)}`);
@@ -133,8 +128,8 @@ export async function benchScheduler(opts: { nodes: number; pods: number; percen
     pods,
     seconds: round(seconds, 3),
     podsPerSecond: round(pods / seconds, 0),
-    p50Ms: round(percentile(latencies, 50), 1),
-    p99Ms: round(percentile(latencies, 99), 1),
+    p50Ms: round(percentile(latencies, 50) ?? NaN, 1),
+    p99Ms: round(percentile(latencies, 99) ?? NaN, 1),
   };
 }
 

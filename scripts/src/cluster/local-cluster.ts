@@ -3,9 +3,10 @@
 // through this one class, so they start them the same way.
 
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { isNodeReady, type List, type Node } from '@kip/shared';
+import { DEFAULT_RESTART_DELAY_MS, RESTART_REQUEST_FILE, SUPERVISOR_ENV, isNodeReady, parseRestartRequest, type List, type Node, type RestartRequest } from '@kip/shared';
 
 export const ROOT = path.resolve(fileURLToPath(import.meta.url), '../../../..');
 export const CONTROLPLANE_MAIN = path.join(ROOT, 'controlplane/dist/main.js');
@@ -30,7 +31,16 @@ export interface LocalClusterOptions {
   controlPlaneArgs?: string[];
   /** Every line a process writes, with its name; lines are also kept in Member.output. */
   onLine?: (name: string, line: string) => void;
+  /** Bring back a node whose agent dies, whatever killed it (the launcher's --restart-nodes). */
+  restartNodes?: boolean;
+  /** How long a node stays down before it is brought back (default 3 s). */
+  restartDelayMs?: number;
+  /** An agent exited (not during stop()); `restartInMs` is set when it will be started again. */
+  onNodeExit?: (m: Member, how: string, restartInMs: number | undefined, reason: string | undefined) => void;
+  /** An agent was started again under the same name. */
+  onNodeRestart?: (m: Member) => void;
 }
+
 
 const KEEP_LINES = 300;
 
@@ -39,6 +49,9 @@ export class LocalCluster {
   controlPlane?: Member;
   url = '';
   agentUrl = '';
+  private stopping = false;
+  private readonly restartTimers = new Map<string, NodeJS.Timeout>();
+  private readonly agentArgs = new Map<string, string[]>();
 
   constructor(readonly opts: LocalClusterOptions) {}
 
@@ -46,10 +59,10 @@ export class LocalCluster {
     return path.join(this.opts.dataDir, 'token');
   }
 
-  private spawnMember(name: string, args: string[]): Member {
+  private spawnMember(name: string, args: string[], env?: Record<string, string>): Member {
     // stdin is a pipe the child watches (--exit-with-parent): if this process dies, however it
     // dies, the pipe closes and the child stops too.
-    const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'], ...(env ? { env: { ...process.env, ...env } } : {}) });
     const output: string[] = [];
     for (const stream of [child.stdout!, child.stderr!]) {
       let rest = '';
@@ -97,9 +110,49 @@ export class LocalCluster {
     const args = [AGENT_MAIN, '--name', name, '--server', this.agentUrl, '--token-file', this.tokenFile, '--data-dir', o.dataDir, '--exit-with-parent'];
     args.push('--cpu', o.nodeCpu ?? '4', '--memory', o.nodeMemory ?? '8Gi');
     if (o.verbose) args.push('--verbose');
-    const m = this.spawnMember(name, [...args, ...extra]);
+    const m = this.spawnMember(name, [...args, ...extra], { [SUPERVISOR_ENV]: 'kip local cluster' });
     this.agents.set(name, m);
+    this.agentArgs.set(name, extra);
+    void m.exited.then(({ code, signal }) => this.agentExited(m, signal ? `killed by ${signal}` : `exited with code ${code}`));
     return m;
+  }
+
+  /** The restart an agent asked for before it went (chaos restart), read and consumed. */
+  private restartRequest(name: string): RestartRequest | undefined {
+    const file = path.join(this.opts.dataDir, 'nodes', name, RESTART_REQUEST_FILE);
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch {
+      return undefined;
+    }
+    rmSync(file, { force: true });
+    return parseRestartRequest(text);
+  }
+
+  /** An agent that died with a restart request (or any, with restartNodes) comes back after its delay. */
+  private agentExited(m: Member, how: string): void {
+    if (this.stopping || this.agents.get(m.name) !== m) return;
+    const request = this.restartRequest(m.name);
+    const delayMs = request?.delayMs ?? (this.opts.restartNodes ? (this.opts.restartDelayMs ?? DEFAULT_RESTART_DELAY_MS) : undefined);
+    const reason = request ? `restart requested${request.chaos ? ` by chaos ${request.chaos}` : ''}` : delayMs !== undefined ? 'restart-nodes is on' : undefined;
+    this.opts.onNodeExit?.(m, how, delayMs, reason);
+    if (delayMs === undefined) return;
+    clearTimeout(this.restartTimers.get(m.name));
+    this.restartTimers.set(
+      m.name,
+      setTimeout(() => {
+        this.restartTimers.delete(m.name);
+        if (this.stopping || this.agents.get(m.name) !== m) return;
+        const next = this.startAgent(m.name, this.agentArgs.get(m.name) ?? []);
+        this.opts.onNodeRestart?.(next);
+      }, delayMs),
+    );
+  }
+
+  /** Nodes waiting to be started again, by name. */
+  get pendingRestarts(): string[] {
+    return [...this.restartTimers.keys()];
   }
 
   async readyNodes(): Promise<Node[]> {
@@ -132,12 +185,20 @@ export class LocalCluster {
 
   /** Stops agents (gracefully, SIGKILL after graceMs), then the control plane. */
   async stop(graceMs = 15_000): Promise<void> {
+    this.cancelRestarts();
     await Promise.all([...this.agents.values()].map((m) => stopMember(m, 'SIGTERM', graceMs)));
     if (this.controlPlane) await stopMember(this.controlPlane, 'SIGTERM', 10_000);
   }
 
+  private cancelRestarts(): void {
+    this.stopping = true;
+    for (const t of this.restartTimers.values()) clearTimeout(t);
+    this.restartTimers.clear();
+  }
+
   /** Kills everything at once, for a second Ctrl-C. */
   killAll(): void {
+    this.cancelRestarts();
     for (const m of [...this.agents.values(), ...(this.controlPlane ? [this.controlPlane] : [])]) if (isRunning(m)) m.child.kill('SIGKILL');
   }
 }

@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_API_PORT, isProfileName, isQuantity, parseDuration } from '@kip/shared';
-import { AGENT_MAIN, CONTROLPLANE_MAIN, LocalCluster, isRunning, type Member } from './local-cluster.js';
+import { AGENT_MAIN, CONTROLPLANE_MAIN, LocalCluster, isRunning } from './local-cluster.js';
 
 const USAGE = `usage: npm run cluster -- [flags]
   --nodes N              how many nodes (agent processes) to start (default 3)
@@ -17,6 +17,7 @@ const USAGE = `usage: npm run cluster -- [flags]
   --node-memory Q        memory capacity of each node (default 8Gi)
   --profile P            timing profile: fast (default) or kubernetes
   --restart-nodes        bring a node whose agent dies back under the same name
+                         (a node restarted by chaos comes back even without it)
   --restart-delay D      how long to wait before that (default 3s)
   --verbose              debug logs from every process`;
 
@@ -91,7 +92,6 @@ async function main(): Promise<void> {
   process.title = 'kip-cluster';
   const started = Date.now();
   let stopping = false;
-  const restartTimers = new Map<string, NodeJS.Timeout>();
   const cluster = new LocalCluster({
     dataDir: o.dataDir,
     port: o.port,
@@ -100,13 +100,21 @@ async function main(): Promise<void> {
     nodeMemory: o.memory,
     verbose: o.verbose,
     onLine: (name, line) => process.stderr.write(`${name} | ${line}\n`),
+    // A node whose agent asks to be restarted (chaos restart) always comes back; with
+    // --restart-nodes, every node that dies does.
+    restartNodes: o.restartNodes,
+    restartDelayMs: o.restartDelayMs,
+    onNodeExit: (m, how, restartInMs, reason) => {
+      process.stderr.write(`cluster: node ${m.name} (agent pid ${m.child.pid}) ${how}\n`);
+      if (restartInMs !== undefined) process.stderr.write(`cluster: restarting ${m.name} in ${restartInMs / 1000}s (${reason})\n`);
+    },
+    onNodeRestart: (m) => process.stderr.write(`cluster: ${m.name} restarted (agent pid ${m.child.pid})\n`),
   });
 
   const stopAll = async (code: number) => {
     if (stopping) return;
     stopping = true;
     process.stderr.write('\nstopping the cluster...\n');
-    for (const t of restartTimers.values()) clearTimeout(t);
     const running = [...cluster.agents.values()].filter(isRunning).length;
     await cluster.stop();
     process.stderr.write(`stopped ${running} node(s) and the control plane\n`);
@@ -136,25 +144,7 @@ async function main(): Promise<void> {
     void stopAll(1);
   });
 
-  const watchNode = (m: Member) => {
-    void m.exited.then(({ code, signal }) => {
-      if (stopping || cluster.agents.get(m.name) !== m) return;
-      const how = signal ? `killed by ${signal}` : `exited with code ${code}`;
-      process.stderr.write(`cluster: node ${m.name} (agent pid ${m.child.pid}) ${how}\n`);
-      if (!o.restartNodes) return;
-      process.stderr.write(`cluster: restarting ${m.name} in ${o.restartDelayMs / 1000}s\n`);
-      restartTimers.set(
-        m.name,
-        setTimeout(() => {
-          if (stopping) return;
-          const next = cluster.startAgent(m.name);
-          watchNode(next);
-          process.stderr.write(`cluster: ${m.name} restarted (agent pid ${next.child.pid})\n`);
-        }, o.restartDelayMs),
-      );
-    });
-  };
-  for (let i = 1; i <= o.nodes; i++) watchNode(cluster.startAgent(`node-${i}`));
+  for (let i = 1; i <= o.nodes; i++) cluster.startAgent(`node-${i}`);
 
   const tty = process.stderr.isTTY;
   try {

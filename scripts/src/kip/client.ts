@@ -90,6 +90,13 @@ export class ApiClient {
     return `${this.url.hostname}:${port}`;
   }
 
+  /** The ws:// URL of an API path, and the headers to open it with (port-forward). */
+  webSocket(path: string, query?: Query): { url: string; headers: Record<string, string> } {
+    const u = this.target(path, query);
+    u.protocol = u.protocol === 'https:' ? 'wss:' : 'ws:';
+    return { url: u.toString(), headers: { 'User-Agent': this.userAgent, ...(this.token ? { Authorization: `Bearer ${this.token}` } : {}) } };
+  }
+
   private target(path: string, query?: Query): URL {
     const base = this.url.pathname.replace(/\/+$/, '');
     const u = new URL(base + path, this.url);

@@ -87,6 +87,16 @@ export interface ChaosStatus {
   /** nodes under the fault right now */
   affected?: string[];
   records?: ChaosRecord[];
+  /** for network faults: the nodes on the other side of the affected links right now */
+  targets?: string[];
+  /** when the current injection began */
+  injectedTime?: string;
+  /** when the current injection heals by itself (its start plus spec.duration) */
+  healTime?: string;
+  /** runs that were skipped (minReady, no node to act on) or failed; they count toward schedule.count */
+  skippedRuns?: number;
+  /** the seed in use: spec.seed, or one derived from the object's uid when none was given */
+  seed?: number;
 }
 
 export interface NodeChaos extends KObject {

@@ -4,6 +4,7 @@
 import { isQuantity, parseQuantity } from './quantity.js';
 import { resourceByKind, apiVersionOf } from './resources.js';
 import { fromLabelSelector, isLabelKey, isLabelValue, matches } from './selector.js';
+import { validateChaosSpec } from '../chaos/validate.js';
 
 export interface FieldError {
   field: string;
@@ -152,6 +153,10 @@ export function validateObject(o: unknown): FieldError[] {
       c.str(o.reason, 'reason');
       c.str(o.message, 'message');
       c.oneOf(o.type, 'type', ['Normal', 'Warning']);
+      break;
+    case 'NodeChaos':
+    case 'NetworkChaos':
+      c.errors.push(...validateChaosSpec(kind, o.spec));
       break;
     default:
       break;

@@ -113,6 +113,26 @@ const validators: Record<MessageTypeName, (m: Obj) => void> = {
     ((m.pods as unknown[] | undefined) ?? []).forEach((p, i) => need(isObj(p) && str(p.ip) && str(p.node) && str(p.name), 'routes', `pods[${i}] needs ip, node and name`));
     ((m.nodes as unknown[] | undefined) ?? []).forEach((n, i) => need(isObj(n) && str(n.name), 'routes', `nodes[${i}] needs a name`));
   },
+  faults: (m) => {
+    need(Array.isArray(m.faults), 'faults', 'faults must be a list');
+    (m.faults as unknown[]).forEach((f, i) => {
+      need(isObj(f), 'faults', `faults[${i}] must be an object`);
+      const x = f as Obj;
+      need(str(x.chaos), 'faults', `faults[${i}].chaos must be a string`);
+      need(str(x.peer) !== (x.controlPlane === true), 'faults', `faults[${i}] needs a peer node or controlPlane: true, not both`);
+      need(['toPeer', 'fromPeer', 'both'].includes(x.direction as string), 'faults', `faults[${i}].direction must be toPeer, fromPeer or both`);
+      need(['delay', 'bandwidth', 'reset', 'timeout', 'partition'].includes(x.action as string), 'faults', `faults[${i}].action is not a network action`);
+      need(num(x.seed), 'faults', `faults[${i}].seed must be a number`);
+      for (const k of ['latencyMs', 'jitterMs', 'correlation', 'bytesPerSecond', 'probability'])
+        need(x[k] === undefined || (num(x[k]) && (x[k] as number) >= 0), 'faults', `faults[${i}].${k} must be a number of at least 0`);
+    });
+  },
+  nodeAction: (m) => {
+    need(['kill', 'pause', 'restart'].includes(m.action as string), 'nodeAction', 'action must be kill, pause or restart');
+    need(str(m.chaos), 'nodeAction', 'chaos must be a string');
+    for (const k of ['durationMs', 'restartDelayMs']) need(m[k] === undefined || (num(m[k]) && (m[k] as number) >= 0), 'nodeAction', `${k} must be a number of at least 0`);
+    need(m.action !== 'pause' || num(m.durationMs), 'nodeAction', 'pause needs durationMs');
+  },
 };
 
 const KNOWN = new Set<string>(Object.values(MessageType));

@@ -3,6 +3,7 @@
 // answers welcome or refuse. After welcome the control plane sends the full set of pods bound to
 // the node (podSync), then deltas; the agent sends heartbeats and batched pod status.
 
+import type { NetworkChaosAction, NodeChaosAction } from '../api/chaos.js';
 import type { Event, Pod, PodStatus, ResourceList } from '../api/types.js';
 import type { Timing } from '../timing.js';
 
@@ -28,6 +29,8 @@ export const MessageType = {
   LogData: 'logData',
   LogEnd: 'logEnd',
   Routes: 'routes',
+  Faults: 'faults',
+  NodeAction: 'nodeAction',
 } as const;
 export type MessageTypeName = (typeof MessageType)[keyof typeof MessageType];
 
@@ -212,6 +215,53 @@ export interface Routes {
   removeNodes?: string[];
 }
 
+// ---- chaos (control plane -> agent) ----------------------------------------------------------
+
+/** Which way a fault acts on a link, seen from the node that enforces it. */
+export type FaultDirection = 'toPeer' | 'fromPeer' | 'both';
+
+/**
+ * One network fault a node enforces on one of its links: to another node, or to the control
+ * plane. Parameters are parsed already (milliseconds, bytes per second, fractions).
+ */
+export interface NetworkFault {
+  /** the NetworkChaos that asks for it: "namespace/name" */
+  chaos: string;
+  /** the node at the other end of the link; absent for the link to the control plane */
+  peer?: string;
+  /** true for the agent's own link to the control plane */
+  controlPlane?: boolean;
+  direction: FaultDirection;
+  action: NetworkChaosAction;
+  latencyMs?: number;
+  jitterMs?: number;
+  /** 0 to 1: how much each delay follows the one before (netem's correlation) */
+  correlation?: number;
+  bytesPerSecond?: number;
+  /** reset: the chance a new connection is refused, and that a live one is reset each second */
+  probability?: number;
+  /** seeds the fault's randomness (jitter, resets), so a run can be replayed */
+  seed: number;
+}
+
+/** Every network fault this node must enforce now; anything not listed is healed. */
+export interface Faults {
+  type: 'faults';
+  faults: NetworkFault[];
+}
+
+/** A node fault: the agent kills, pauses or restarts itself. */
+export interface NodeAction {
+  type: 'nodeAction';
+  action: NodeChaosAction;
+  /** the NodeChaos that asks for it: "namespace/name" */
+  chaos: string;
+  /** pause: how long the agent and its pods stay stopped */
+  durationMs?: number;
+  /** restart: how long the node stays down before whoever started the agent starts it again */
+  restartDelayMs?: number;
+}
+
 export type AgentMessage = Hello | Heartbeat | PodStatusBatch | PodTerminated | Events | LogData | LogEnd;
-export type ControlPlaneMessage = Welcome | Refuse | PodSync | PodUpsert | PodRemove | LogRequest | LogCancel | Routes;
+export type ControlPlaneMessage = Welcome | Refuse | PodSync | PodUpsert | PodRemove | LogRequest | LogCancel | Routes | Faults | NodeAction;
 export type Message = AgentMessage | ControlPlaneMessage;

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+
 // Waiting on conditions with deadlines, never on fixed sleeps.
 
 export interface WaitOptions {
@@ -29,11 +31,19 @@ export async function eventually<T>(what: string, probe: () => Promise<T | undef
   }
 }
 
+/**
+ * Whether a process is still running. A zombie (dead, not yet reaped by its parent or by PID 1,
+ * which may take its time in a container) counts as gone: it runs nothing and holds nothing.
+ */
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  try {
+    return !/^\d+ \(.*\) Z /s.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
   }
 }

@@ -10,13 +10,16 @@ import {
   type Event,
   type KObject,
   type List,
+  type NetworkChaos,
   type Node,
+  type NodeChaos,
   type Pod,
   type ReplicaSet,
   type ResourceType,
   type Service,
 } from '@kip/shared';
 import type { Command, Context } from '../command.js';
+import { describeChaos } from '../describe/chaos.js';
 import { describeGeneric } from '../describe/generic.js';
 import { describeNode } from '../describe/node.js';
 import { describePod } from '../describe/pod.js';
@@ -78,6 +81,9 @@ async function describeOne(ctx: Context, r: ResourceType, obj: KObject, env: Des
     }
     case 'Endpoints':
       return describeEndpoints(obj as Endpoints, events, env);
+    case 'NodeChaos':
+    case 'NetworkChaos':
+      return describeChaos(withTypeMeta(obj, r) as NodeChaos | NetworkChaos, events, env);
     default:
       return describeGeneric(withTypeMeta(obj, r), events, env, obj.kind !== 'Event');
   }

@@ -13,6 +13,8 @@ import { getCommand } from './get.js';
 import { makeHelpCommand } from './help.js';
 import { logsCommand } from './logs.js';
 import { scaleCommand } from './scale.js';
+import { exposeCommand } from './expose.js';
+import { portForwardCommand } from './port-forward.js';
 import { topCommand } from './top.js';
 import { uncordonCommand } from './uncordon.js';
 import { versionCommand } from './version.js';
@@ -22,6 +24,8 @@ export const COMMANDS: Command[] = [
   getCommand,
   deleteCommand,
   scaleCommand,
+  exposeCommand,
+  portForwardCommand,
   clusterInfoCommand,
   topCommand,
   cordonCommand,

@@ -8,6 +8,8 @@ import {
   type Deployment,
   type Endpoints,
   type Event,
+  type NetworkChaos,
+  type NodeChaos,
   type KObject,
   type Node,
   type Pod,
@@ -15,7 +17,7 @@ import {
   type ReplicaSet,
   type Service,
 } from '@kip/shared';
-import { ageSince } from './age.js';
+import { ageSince, humanDuration } from './age.js';
 
 export const NONE = '<none>';
 
@@ -221,6 +223,42 @@ const eventColumns: ColumnSet<Event> = {
 };
 
 // ---------------------------------------------------------------------------------------------
+// Chaos (NodeChaos, NetworkChaos)
+
+/** MODE as `one`, `fixed 2`, `fixed-percent 50%`; `all` when none is set. */
+export function chaosMode(spec: { mode?: string; value?: string | number }): string {
+  const mode = spec.mode ?? 'all';
+  if (spec.value === undefined) return mode;
+  return mode.endsWith('percent') ? `${mode} ${String(spec.value).replace(/%$/, '')}%` : `${mode} ${spec.value}`;
+}
+
+/** SCHEDULE as `every 10s x5`, `cron 0 * * * *`, or <none>. */
+export function chaosSchedule(spec: { schedule?: { interval?: string; cron?: string; count?: number } }): string {
+  const s = spec.schedule;
+  if (!s) return NONE;
+  const base = s.interval ? `every ${s.interval}` : s.cron ? `cron ${s.cron}` : NONE;
+  return s.count !== undefined ? `${base} x${s.count}` : base;
+}
+
+function chaosCells(c: NodeChaos | NetworkChaos, now: number): string[] {
+  return [c.spec?.action ?? '', chaosMode(c.spec ?? {}), c.spec?.duration ?? NONE, c.status?.phase ?? 'Pending', String(c.status?.runs ?? 0), ageSince(c.metadata.creationTimestamp, now)];
+}
+
+function chaosWideCells(c: NodeChaos | NetworkChaos, now: number): string[] {
+  const next = c.status?.nextRunTime;
+  const nextRun = next ? (Date.parse(next) > now ? `in ${humanDuration(Date.parse(next) - now)}` : 'now') : NONE;
+  return [(c.status?.affected ?? []).join(',') || NONE, (c.status?.targets ?? []).join(',') || NONE, chaosSchedule(c.spec ?? {}), nextRun];
+}
+
+const chaosColumns: ColumnSet<NodeChaos | NetworkChaos> = {
+  nameColumn: true,
+  headers: ['ACTION', 'MODE', 'DURATION', 'PHASE', 'RUNS', 'AGE'],
+  wideHeaders: ['AFFECTED', 'TARGETS', 'SCHEDULE', 'NEXT RUN'],
+  cells: chaosCells,
+  wideCells: chaosWideCells,
+};
+
+// ---------------------------------------------------------------------------------------------
 
 const genericColumns: ColumnSet = {
   nameColumn: true,
@@ -238,6 +276,8 @@ const BY_KIND: Record<string, ColumnSet<never>> = {
   Service: serviceColumns,
   Endpoints: endpointsColumns,
   Event: eventColumns,
+  NodeChaos: chaosColumns,
+  NetworkChaos: chaosColumns,
 };
 
 export function columnsFor(kind: string): ColumnSet {

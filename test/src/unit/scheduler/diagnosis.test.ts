@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { decisionSeed, fitErrorMessage, NO_NODES_AVAILABLE_MESSAGE, seededRandom, selectHost, truncateMessage } from '@kip/controlplane/scheduler/diagnosis';
+import { seededRandom } from '@kip/shared';
+import { decisionSeed, fitErrorMessage, NO_NODES_AVAILABLE_MESSAGE, selectHost, truncateMessage } from '@kip/controlplane/scheduler/diagnosis';
 import { numFeasibleNodesToFind } from '@kip/controlplane/scheduler/placement';
 
 describe('scheduler FailedScheduling message', () => {

@@ -1,0 +1,35 @@
+// Chaos in the control plane: the NodeChaos and NetworkChaos controllers, and the publisher that
+// keeps every agent's set of network faults current. The server adds the controllers to its
+// controller manager and asks `initialMessages` for what a connecting node must enforce.
+
+import type { ControlPlaneMessage } from '@kip/shared';
+import type { ChaosControllerDeps } from './chaos-controller.js';
+import { FaultPublisher } from './fault-publisher.js';
+import { NetworkChaosController } from './network-chaos.js';
+import { NodeChaosController } from './node-chaos.js';
+
+export { CHAOS_COMPONENT, type ChaosAgents, type ChaosControllerDeps } from './chaos-controller.js';
+export { FaultPublisher } from './fault-publisher.js';
+export { NetworkChaosController, describeNetworkFault } from './network-chaos.js';
+export { NodeChaosController } from './node-chaos.js';
+
+export class Chaos {
+  readonly publisher: FaultPublisher;
+  readonly nodeChaos: NodeChaosController;
+  readonly networkChaos: NetworkChaosController;
+
+  constructor(deps: ChaosControllerDeps) {
+    this.publisher = new FaultPublisher(deps.store, deps.agents, deps.log.child('chaos'));
+    this.nodeChaos = new NodeChaosController(deps);
+    this.networkChaos = new NetworkChaosController(deps, this.publisher);
+  }
+
+  get controllers(): [NodeChaosController, NetworkChaosController] {
+    return [this.nodeChaos, this.networkChaos];
+  }
+
+  /** The faults a connecting node must enforce, sent right after its welcome. */
+  initialMessages(node: string): ControlPlaneMessage[] {
+    return this.publisher.initialMessages(node);
+  }
+}

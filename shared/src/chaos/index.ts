@@ -1,0 +1,9 @@
+// The pure parts of chaos, shared by the control plane, the agents and the CLI.
+
+export * from './select.js';
+export * from './choose.js';
+export * from './schedule.js';
+export * from './params.js';
+export * from './plan.js';
+export * from './validate.js';
+export * from './restart.js';

@@ -1,0 +1,35 @@
+// The restart handshake between an agent and whoever started it: before a chaos restart kills it,
+// the agent leaves a request in its node directory; the process that started it (kip's
+// LocalCluster: the launcher and the test clusters) finds the request when the agent exits and
+// starts it again under the same name after the delay. Whoever does so says so in the agent's
+// environment, so that an agent started by hand knows nobody will.
+
+/** The request file, in <data-dir>/nodes/<node>/. */
+export const RESTART_REQUEST_FILE = 'restart-after';
+
+/** Set in an agent's environment by whoever restarts it on request; names that someone. */
+export const SUPERVISOR_ENV = 'KIP_AGENT_SUPERVISOR';
+
+export const DEFAULT_RESTART_DELAY_MS = 3000;
+
+export interface RestartRequest {
+  delayMs: number;
+  /** the NodeChaos that asked, "namespace/name" */
+  chaos?: string;
+  /** ms since epoch */
+  requestedAt?: number;
+}
+
+/** Reads a request file's text; a damaged one still means "restart", after the default delay. */
+export function parseRestartRequest(text: string): RestartRequest {
+  try {
+    const r = JSON.parse(text) as { delayMs?: unknown; chaos?: unknown; requestedAt?: unknown };
+    return {
+      delayMs: typeof r.delayMs === 'number' && Number.isFinite(r.delayMs) && r.delayMs >= 0 ? r.delayMs : DEFAULT_RESTART_DELAY_MS,
+      ...(typeof r.chaos === 'string' ? { chaos: r.chaos } : {}),
+      ...(typeof r.requestedAt === 'number' ? { requestedAt: r.requestedAt } : {}),
+    };
+  } catch {
+    return { delayMs: DEFAULT_RESTART_DELAY_MS };
+  }
+}

@@ -1,0 +1,212 @@
+// Validation of NodeChaos and NetworkChaos specs, wired into validateObject. Every error names
+// the field and says why, so `kip apply` of a bad fault reads like any other refused manifest.
+// What the API cannot know (whether the named nodes exist) the controller and the CLI check.
+
+import type { FieldError } from '../api/validation.js';
+import { isDNS1123Subdomain } from '../api/validation.js';
+import { isLabelKey, isLabelValue } from '../api/selector.js';
+import { parseDuration } from '../api/quantity.js';
+import { parseCorrelation, parseProbability, parseRate } from './params.js';
+import { CHAOS_MODES, modeValueError } from './select.js';
+import { runSchedule, ScheduleError } from './schedule.js';
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+export const NODE_CHAOS_ACTIONS = ['kill', 'pause', 'restart'] as const;
+export const NETWORK_CHAOS_ACTIONS = ['delay', 'bandwidth', 'reset', 'timeout', 'partition'] as const;
+export const CHAOS_DIRECTIONS = ['to', 'from', 'both'] as const;
+
+function show(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'a list';
+  if (typeof v === 'object') return 'an object';
+  return `${typeof v} ${JSON.stringify(v)}`;
+}
+
+class Errors {
+  readonly list: FieldError[] = [];
+  add(field: string, message: string): void {
+    this.list.push({ field, message });
+  }
+  object(v: unknown, field: string, required = false): Obj | undefined {
+    if (v === undefined || v === null) {
+      if (required) this.add(field, 'Required value');
+      return undefined;
+    }
+    if (!isObj(v)) {
+      this.add(field, `must be an object, not ${show(v)}`);
+      return undefined;
+    }
+    return v;
+  }
+  string(v: unknown, field: string, required = false): string | undefined {
+    if (v === undefined || v === null) {
+      if (required) this.add(field, 'Required value');
+      return undefined;
+    }
+    if (typeof v !== 'string') {
+      this.add(field, `must be a string, not ${show(v)}`);
+      return undefined;
+    }
+    return v;
+  }
+  oneOf(v: unknown, field: string, allowed: readonly string[], required = false): string | undefined {
+    if (v === undefined || v === null) {
+      if (required) this.add(field, `Required value: one of ${allowed.map((a) => `"${a}"`).join(', ')}`);
+      return undefined;
+    }
+    if (typeof v !== 'string' || !allowed.includes(v)) {
+      this.add(field, `Unsupported value: ${JSON.stringify(v)}: supported values: ${allowed.map((a) => `"${a}"`).join(', ')}`);
+      return undefined;
+    }
+    return v;
+  }
+  /** A duration that must be positive; answers ms. */
+  duration(v: unknown, field: string, opts: { required?: boolean; allowZero?: boolean } = {}): number | undefined {
+    const s = this.string(v, field, opts.required);
+    if (s === undefined) return undefined;
+    const trimmed = s.trim();
+    if (trimmed.startsWith('-')) {
+      this.add(field, `Invalid value: "${s}": must not be negative`);
+      return undefined;
+    }
+    const ms = parseDuration(trimmed);
+    if (ms === undefined) {
+      this.add(field, `Invalid value: "${s}": must be a duration such as 500ms, 30s, 5m or 1h`);
+      return undefined;
+    }
+    if (ms === 0 && !opts.allowZero) {
+      this.add(field, `Invalid value: "${s}": must be longer than 0s`);
+      return undefined;
+    }
+    return ms;
+  }
+  int(v: unknown, field: string, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined {
+    if (v === undefined || v === null) return undefined;
+    if (typeof v !== 'number' || !Number.isInteger(v)) {
+      this.add(field, `must be an integer, not ${show(v)}`);
+      return undefined;
+    }
+    if (v < min) this.add(field, `Invalid value: ${v}: must be greater than or equal to ${min}`);
+    else if (v > max) this.add(field, `Invalid value: ${v}: must be less than or equal to ${max}`);
+    return v;
+  }
+  forbidden(v: unknown, field: string, why: string): void {
+    if (v !== undefined && v !== null) this.add(field, `Forbidden: ${why}`);
+  }
+}
+
+/** selector + mode + value, for the chosen nodes (at spec) or the target (at spec.target). */
+function validateTarget(e: Errors, o: Obj, at: string, requireSelection: boolean): void {
+  const prefix = `${at}.`;
+  const selector = e.object(o.selector, `${prefix}selector`);
+  if (selector) {
+    if (selector.nodes !== undefined) {
+      if (!Array.isArray(selector.nodes)) e.add(`${prefix}selector.nodes`, `must be a list of node names, not ${show(selector.nodes)}`);
+      else if (selector.nodes.length === 0) e.add(`${prefix}selector.nodes`, 'Required value: name at least one node, or leave nodes out to match every node');
+      else
+        selector.nodes.forEach((n, i) => {
+          if (typeof n !== 'string') e.add(`${prefix}selector.nodes[${i}]`, `must be a string, not ${show(n)}`);
+          else if (!isDNS1123Subdomain(n)) e.add(`${prefix}selector.nodes[${i}]`, `Invalid value: "${n}": must be a node name (lowercase letters, digits, '-' and '.')`);
+        });
+    }
+    const labels = e.object(selector.labelSelectors, `${prefix}selector.labelSelectors`);
+    for (const [k, v] of Object.entries(labels ?? {})) {
+      if (!isLabelKey(k)) e.add(`${prefix}selector.labelSelectors`, `Invalid value: "${k}": must be a valid label key`);
+      if (typeof v !== 'string') e.add(`${prefix}selector.labelSelectors.${k}`, `must be a string, not ${show(v)}`);
+      else if (!isLabelValue(v)) e.add(`${prefix}selector.labelSelectors.${k}`, `Invalid value: "${v}": must be a valid label value`);
+    }
+  }
+  const mode = e.oneOf(o.mode, `${prefix}mode`, CHAOS_MODES);
+  if (o.mode === undefined || mode !== undefined) {
+    const value = o.value;
+    if (value !== undefined && typeof value !== 'string' && typeof value !== 'number') e.add(`${prefix}value`, `must be a string such as "2" or "50", not ${show(value)}`);
+    else {
+      const why = modeValueError(mode as never, value as string | number | undefined);
+      if (why) e.add(`${prefix}value`, o.mode === undefined && value !== undefined ? `${why} (no mode is set, which means all)` : why);
+    }
+  }
+  if (requireSelection && !selector && o.mode === undefined)
+    e.add(`${prefix}selector`, 'Required value: name nodes (selector.nodes) or labels (selector.labelSelectors), or set a mode to pick among all nodes');
+}
+
+function validateCommon(e: Errors, spec: Obj): { durationMs?: number; intervalMs?: number } {
+  validateTarget(e, spec, 'spec', true);
+  const durationMs = e.duration(spec.duration, 'spec.duration');
+  let intervalMs: number | undefined;
+  const schedule = e.object(spec.schedule, 'spec.schedule');
+  if (schedule) {
+    const interval = e.string(schedule.interval, 'spec.schedule.interval');
+    const cron = e.string(schedule.cron, 'spec.schedule.cron');
+    try {
+      runSchedule({ interval, cron });
+      if (interval !== undefined) intervalMs = parseDuration(interval);
+    } catch (err) {
+      const field = cron !== undefined && interval === undefined ? 'spec.schedule.cron' : interval !== undefined && cron === undefined ? 'spec.schedule.interval' : 'spec.schedule';
+      if (err instanceof ScheduleError) e.add(field, `Invalid value: ${err.message}`);
+      else throw err;
+    }
+    e.int(schedule.count, 'spec.schedule.count', 1);
+  }
+  e.int(spec.seed, 'spec.seed', 0, 2 ** 32 - 1);
+  return { durationMs, intervalMs };
+}
+
+function validateNodeChaos(e: Errors, spec: Obj): void {
+  const action = e.oneOf(spec.action, 'spec.action', NODE_CHAOS_ACTIONS, true);
+  const { durationMs, intervalMs } = validateCommon(e, spec);
+  e.int(spec.minReady, 'spec.minReady', 0);
+  if (action === 'restart') e.duration(spec.restartDelay, 'spec.restartDelay', { allowZero: true });
+  else e.forbidden(spec.restartDelay, 'spec.restartDelay', 'only action restart takes a restartDelay');
+  if (action === 'pause' && spec.duration === undefined) e.add('spec.duration', 'Required value: a pause needs a duration, e.g. "20s": a stopped agent cannot be told to resume');
+  if ((action === 'kill' || action === 'restart') && spec.duration !== undefined)
+    e.add('spec.duration', `Forbidden: ${action} happens at once and takes no duration${action === 'kill' ? '; use action restart with restartDelay to bring the node back' : '; restartDelay says how long the node stays down'}`);
+  if (action === 'pause' && durationMs !== undefined && intervalMs !== undefined && intervalMs <= durationMs)
+    e.add('spec.schedule.interval', `Invalid value: "${String((spec.schedule as Obj).interval)}": must be longer than spec.duration, or runs would overlap`);
+  for (const k of ['direction', 'target', 'delay', 'bandwidth', 'reset']) e.forbidden(spec[k], `spec.${k}`, 'a NodeChaos takes no network fields; use a NetworkChaos');
+}
+
+function validateNetworkChaos(e: Errors, spec: Obj): void {
+  const action = e.oneOf(spec.action, 'spec.action', NETWORK_CHAOS_ACTIONS, true);
+  const { durationMs, intervalMs } = validateCommon(e, spec);
+  e.oneOf(spec.direction, 'spec.direction', CHAOS_DIRECTIONS);
+  const target = e.object(spec.target, 'spec.target');
+  if (target) {
+    validateTarget(e, target, 'spec.target', false);
+    if (target.controlPlane !== undefined && typeof target.controlPlane !== 'boolean') e.add('spec.target.controlPlane', `must be true or false, not ${show(target.controlPlane)}`);
+  }
+  const delay = e.object(spec.delay, 'spec.delay', action === 'delay');
+  if (delay) {
+    e.duration(delay.latency, 'spec.delay.latency', { required: true, allowZero: true });
+    e.duration(delay.jitter, 'spec.delay.jitter', { allowZero: true });
+    const corr = delay.correlation;
+    if (corr !== undefined && parseCorrelation(corr as string) === undefined) e.add('spec.delay.correlation', `Invalid value: ${JSON.stringify(corr)}: must be a percentage from 0 to 100, e.g. "25"`);
+  }
+  const bandwidth = e.object(spec.bandwidth, 'spec.bandwidth', action === 'bandwidth');
+  if (bandwidth) {
+    const rate = e.string(bandwidth.rate, 'spec.bandwidth.rate', true);
+    if (rate !== undefined && parseRate(rate) === undefined) e.add('spec.bandwidth.rate', `Invalid value: "${rate}": must be a rate such as "1mbps" (megabits), "500kbps" or "10MB/s" (megabytes)`);
+  }
+  const reset = e.object(spec.reset, 'spec.reset', action === 'reset');
+  if (reset) {
+    const p = reset.probability;
+    if (p === undefined) e.add('spec.reset.probability', 'Required value: a probability from 0 to 1, e.g. "0.5"');
+    else if (parseProbability(p as string) === undefined) e.add('spec.reset.probability', `Invalid value: ${JSON.stringify(p)}: must be a probability from 0 to 1, e.g. "0.5"`);
+  }
+  for (const k of ['delay', 'bandwidth', 'reset'] as const) if (action !== undefined && action !== k) e.forbidden(spec[k], `spec.${k}`, `only action ${k} takes it (this fault is ${action})`);
+  if (spec.schedule !== undefined && spec.duration === undefined) e.add('spec.duration', 'Required value: a repeating network fault needs a duration, to heal between runs');
+  if (durationMs !== undefined && intervalMs !== undefined && intervalMs <= durationMs)
+    e.add('spec.schedule.interval', `Invalid value: "${String((spec.schedule as Obj).interval)}": must be longer than spec.duration, or runs would overlap`);
+  for (const k of ['minReady', 'restartDelay']) e.forbidden(spec[k], `spec.${k}`, 'only a NodeChaos takes it');
+}
+
+/** The errors of a NodeChaos or NetworkChaos spec (empty when it is valid). */
+export function validateChaosSpec(kind: 'NodeChaos' | 'NetworkChaos', spec: unknown): FieldError[] {
+  const e = new Errors();
+  const s = e.object(spec, 'spec', true);
+  if (!s) return e.list;
+  if (kind === 'NodeChaos') validateNodeChaos(e, s);
+  else validateNetworkChaos(e, s);
+  return e.list;
+}

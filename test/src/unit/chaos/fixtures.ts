@@ -1,0 +1,80 @@
+// The chaos controllers under test: a MemoryStore, a Registry and a FakeClock, Ready nodes, and
+// fake agent sessions that keep what the controllers send them.
+
+import { CHAOS_API_VERSION, FakeClock, isoTime, silentLogger, type ControlPlaneMessage, type Event, type NetworkChaos, type NetworkChaosSpec, type Node, type NodeChaos, type NodeChaosSpec } from '@kip/shared';
+import { Registry } from '@kip/controlplane/api/registry';
+import { StoreEventRecorder } from '@kip/controlplane/events';
+import { MemoryStore } from '@kip/controlplane/store/memory';
+import { Chaos, type ChaosAgents } from '@kip/controlplane/chaos/index';
+
+export class FakeSession {
+  readonly sent: ControlPlaneMessage[] = [];
+  constructor(public connectedAtMs: number) {}
+  send(msg: ControlPlaneMessage): boolean {
+    this.sent.push(msg);
+    return true;
+  }
+}
+
+export class FakeAgents implements ChaosAgents {
+  readonly sessions = new Map<string, FakeSession>();
+  session(node: string): FakeSession | undefined {
+    return this.sessions.get(node);
+  }
+}
+
+export interface ChaosEnv {
+  clock: FakeClock;
+  store: MemoryStore;
+  registry: Registry;
+  agents: FakeAgents;
+  chaos: Chaos;
+}
+
+export function makeChaosEnv(nodes = ['node-1', 'node-2', 'node-3']): ChaosEnv {
+  const clock = new FakeClock();
+  const store = new MemoryStore({ clock });
+  const registry = new Registry({ store, log: silentLogger, clock });
+  const recorder = new StoreEventRecorder(store, { component: 'test', clock });
+  const agents = new FakeAgents();
+  const chaos = new Chaos({ store, registry, recorder, log: silentLogger, clock, agents });
+  const env = { clock, store, registry, agents, chaos };
+  for (const n of nodes) addNode(env, n);
+  return env;
+}
+
+export function addNode(env: ChaosEnv, name: string, ready = true, labels: Record<string, string> = {}): void {
+  const node: Node = {
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: { name, labels },
+    spec: {},
+    status: { conditions: [{ type: 'Ready', status: ready ? 'True' : 'Unknown', lastTransitionTime: isoTime(env.clock.now()) }] },
+  };
+  env.store.create(node);
+  if (ready) env.agents.sessions.set(name, new FakeSession(env.clock.now()));
+}
+
+export function nodeChaos(name: string, spec: NodeChaosSpec): NodeChaos {
+  return { apiVersion: CHAOS_API_VERSION, kind: 'NodeChaos', metadata: { name, namespace: 'default' }, spec };
+}
+
+export function networkChaos(name: string, spec: NetworkChaosSpec): NetworkChaos {
+  return { apiVersion: CHAOS_API_VERSION, kind: 'NetworkChaos', metadata: { name, namespace: 'default' }, spec };
+}
+
+export function get<T extends NodeChaos | NetworkChaos>(env: ChaosEnv, kind: T['kind'], name: string): T {
+  return env.store.get<T>(kind, 'default', name)!;
+}
+
+export function events(env: ChaosEnv, reason?: string): Event[] {
+  return env.store
+    .list<Event>('Event')
+    .items.filter((e) => !reason || e.reason === reason)
+    .sort((a, b) => Number(a.metadata.resourceVersion) - Number(b.metadata.resourceVersion));
+}
+
+/** Messages of one type a node was sent. */
+export function sentTo<T extends ControlPlaneMessage['type']>(env: ChaosEnv, node: string, type: T): Extract<ControlPlaneMessage, { type: T }>[] {
+  return (env.agents.sessions.get(node)?.sent ?? []).filter((m): m is Extract<ControlPlaneMessage, { type: T }> => m.type === type);
+}

@@ -1,0 +1,92 @@
+// Node actions as the agent carries them out on itself, tried on a stand-in "agent" process with
+// a pod group of its own: pause stops both and a detached resumer continues them after the
+// duration, then ends; restart leaves its request for the supervisor; kill is one SIGKILL.
+
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createLogger, parseRestartRequest, RESTART_REQUEST_FILE, type EventRecord } from '@kip/shared';
+import { performNodeAction, podGroups, resumerScript } from '@kip/agent/chaos/node-actions';
+import { readProcStat } from '@kip/agent/kubelet/proc';
+import { eventually, isAlive } from '../../helpers/wait.js';
+
+const log = createLogger('test', 'error');
+const state = (pid: number) => readProcStat(pid)?.state;
+
+describe('chaos: node actions', function () {
+  this.timeout(20_000);
+  let dir: string;
+  let agent: ChildProcess | undefined;
+
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'kip-chaos-'));
+  });
+
+  afterEach(async () => {
+    if (agent?.pid && isAlive(agent.pid)) {
+      for (const g of podGroups(agent.pid)) {
+        try {
+          process.kill(-g, 'SIGKILL');
+        } catch {
+          // gone
+        }
+      }
+      agent.kill('SIGKILL');
+      await eventually('the stand-in agent to exit', () => agent!.exitCode !== null || agent!.signalCode !== null);
+    }
+    agent = undefined;
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('writes a resumer that continues each process on its own, then ends', () => {
+    assert.equal(resumerScript(2500, [11, 12, 99]), 'sleep 2.500; for p in 11 12 99; do kill -s CONT "$p" 2>/dev/null; done; exit 0');
+  });
+
+  it('pause stops the agent and its pod groups and a resumer continues them after the duration', async () => {
+    // A stand-in agent: a shell with one "pod", a child leading its own process group (as the kubelet starts them).
+    agent = spawn('/bin/sh', ['-c', 'setsid sleep 60 & wait'], { stdio: 'ignore' });
+    const pid = agent.pid!;
+    const pods = await eventually('the pod group to start', () => {
+      const g = podGroups(pid);
+      return g.length === 1 ? g : undefined;
+    });
+    const events: EventRecord[] = [];
+    await performNodeAction({ type: 'nodeAction', action: 'pause', chaos: 'default/p', durationMs: 2500 }, { nodeName: 'node-1', nodeDir: dir, log, event: (e) => events.push(e), pid });
+    // SIGSTOP is delivered asynchronously: a running process shows 'T' a moment later.
+    await eventually('the agent and its pod to be stopped', () => state(pid) === 'T' && state(pods[0]!) === 'T', { timeoutMs: 2000, intervalMs: 10 });
+    await eventually('both to continue after the duration', () => state(pid) !== 'T' && state(pods[0]!) !== 'T', { timeoutMs: 5000, intervalMs: 50 });
+    assert.ok(isAlive(pid) && isAlive(pods[0]!), 'nothing was killed');
+  });
+
+  it('restart leaves a request for whoever started the agent, then kills it', async () => {
+    const signals: [number, string][] = [];
+    await performNodeAction(
+      { type: 'nodeAction', action: 'restart', chaos: 'default/r', restartDelayMs: 1500 },
+      { nodeName: 'node-1', nodeDir: dir, log, event: () => undefined, pid: 4242, supervisor: 'a test', signal: (p, s) => signals.push([p, s]) },
+    );
+    const req = parseRestartRequest(readFileSync(path.join(dir, RESTART_REQUEST_FILE), 'utf8'));
+    assert.equal(req.delayMs, 1500);
+    assert.equal(req.chaos, 'default/r');
+    assert.deepEqual(signals, [[4242, 'SIGKILL']]);
+  });
+
+  it('restart of an agent started by hand says nobody will start it again', async () => {
+    const events: EventRecord[] = [];
+    const signals: string[] = [];
+    await performNodeAction(
+      { type: 'nodeAction', action: 'restart', chaos: 'default/r' },
+      { nodeName: 'node-1', nodeDir: dir, log, event: (e) => events.push(e), pid: 4242, supervisor: '', signal: (_p, s) => signals.push(s) },
+    );
+    assert.equal(events[0]?.reason, 'ChaosRestartUnsupervised');
+    assert.match(events[0]!.message, /started by hand: nothing will start it again/);
+    assert.deepEqual(signals, ['SIGKILL']);
+  });
+
+  it('kill is a SIGKILL to the agent itself', async () => {
+    const signals: [number, string][] = [];
+    await performNodeAction({ type: 'nodeAction', action: 'kill', chaos: 'default/k' }, { nodeName: 'node-1', nodeDir: dir, log, event: () => undefined, pid: 77, signal: (p, s) => signals.push([p, s]) });
+    assert.deepEqual(signals, [[77, 'SIGKILL']]);
+  });
+});

@@ -1,0 +1,68 @@
+// Host names and addresses as cluster DNS would answer them, and a clear refusal for the rest.
+
+import assert from 'node:assert/strict';
+import { resolveHost } from '@kip/agent/proxy/resolve';
+import { RoutingTable } from '@kip/agent/proxy/routing-table';
+import { endpoint, podRoute, serviceRoute, snapshot } from './fixtures.js';
+
+function table(): RoutingTable {
+  const t = new RoutingTable();
+  t.apply(
+    snapshot(
+      [
+        serviceRoute('web', [endpoint('web-1', '10.244.1.2', 'node-1')], { clusterIP: '10.96.0.10', port: 80 }),
+        serviceRoute('web', [], { namespace: 'shop', clusterIP: '10.96.0.20', port: 8080, portName: 'http' }),
+      ],
+      [podRoute('web-1', '10.244.1.2', 'node-1', { ports: [8080] }), podRoute('cart-1', '10.244.2.9', 'node-2', { namespace: 'shop', ports: [9000] })],
+    ),
+  );
+  return t;
+}
+
+/** "service ns/name:port", "pod ns/name:port", or "502: message" / "403: message". */
+function answer(host: string, port: number, ns?: string): string {
+  const r = resolveHost(table(), host, port, ns);
+  switch (r.kind) {
+    case 'service':
+      return `service ${r.service.namespace}/${r.service.name}:${r.port.port}`;
+    case 'pod':
+      return `pod ${r.pod.namespace}/${r.pod.name}:${r.port}`;
+    case 'unknown':
+      return `502: ${r.message}`;
+    case 'outside':
+      return `403: ${r.message}`;
+  }
+}
+
+describe('proxy: resolving hosts', () => {
+  const cases: [string, string, number, string | undefined, string | RegExp][] = [
+    ['a bare name, in the client namespace', 'web', 80, undefined, 'service default/web:80'],
+    ['a bare name from another namespace', 'web', 8080, 'shop', 'service shop/web:8080'],
+    ['name.namespace', 'web.shop', 8080, undefined, 'service shop/web:8080'],
+    ['name.namespace.svc', 'web.default.svc', 80, 'shop', 'service default/web:80'],
+    ['the full cluster name', 'web.default.svc.cluster.local', 80, undefined, 'service default/web:80'],
+    ['the full name with a trailing dot, in capitals', 'WEB.Default.svc.cluster.local.', 80, undefined, 'service default/web:80'],
+    ['a cluster IP', '10.96.0.20', 8080, undefined, 'service shop/web:8080'],
+    ['a pod IP and container port', '10.244.2.9', 9000, undefined, 'pod shop/cart-1:9000'],
+    ['a pod DNS name', '10-244-1-2.default.pod.cluster.local', 8080, undefined, 'pod default/web-1:8080'],
+    ['a service port it does not have', 'web', 8080, undefined, /^502: service default\/web \(web\) has no port 8080; its ports: 80$/],
+    ['a pod port it does not declare', '10.244.1.2', 80, undefined, /^502: pod default\/web-1 \(10\.244\.1\.2\) declares no container port 80; its ports: 8080$/],
+    ['an unknown service', 'nope', 80, undefined, /^502: no service "nope" in namespace "default"/],
+    ['an unknown service by full name', 'nope.shop.svc.cluster.local', 80, undefined, /^502: no service "nope" in namespace "shop"/],
+    ['an outside two-label name', 'example.com', 80, undefined, /^502: no service "example" in namespace "com" .*does not reach outside hosts/],
+    ['an unknown pod IP', '10.244.9.9', 80, undefined, /^502: no pod has IP 10\.244\.9\.9$/],
+    ['an unknown cluster IP', '10.96.9.9', 80, undefined, /^502: no service has cluster IP 10\.96\.9\.9$/],
+    ['a pod DNS name in the wrong namespace', '10-244-1-2.shop.pod', 8080, undefined, /^502: no pod has IP 10\.244\.1\.2 in namespace shop$/],
+    ['an outside name', 'www.example.com', 80, undefined, /^403: www\.example\.com is not a cluster name/],
+    ['an outside address', '8.8.8.8', 53, undefined, /^403: 8\.8\.8\.8 is not a pod or service address/],
+    ['localhost', 'localhost', 80, undefined, /^403: localhost is not a cluster address/],
+    ['IPv6', '[::1]', 80, undefined, /^403: ::1 is not a cluster address/],
+  ];
+  for (const [name, host, port, ns, want] of cases) {
+    it(`${name}: ${host}:${port}`, () => {
+      const got = answer(host, port, ns);
+      if (typeof want === 'string') assert.equal(got, want);
+      else assert.match(got, want);
+    });
+  }
+});
