@@ -7,7 +7,9 @@ export function applyMergePatch(target: unknown, patch: unknown): unknown {
     typeof target === 'object' && target !== null && !Array.isArray(target) ? { ...(target as Record<string, unknown>) } : {};
   for (const [k, v] of Object.entries(patch as Record<string, unknown>)) {
     if (v === null) delete out[k];
-    else out[k] = applyMergePatch(out[k], v);
+    // A "__proto__" key from JSON is data: assigning it would set the prototype, and validation
+    // would then see fields through it that the stored copy does not have.
+    else Object.defineProperty(out, k, { value: applyMergePatch(Object.hasOwn(out, k) ? out[k] : undefined, v), enumerable: true, writable: true, configurable: true });
   }
   return out;
 }

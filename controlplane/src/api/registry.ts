@@ -117,6 +117,7 @@ export class Registry {
     delete obj.metadata.deletionGracePeriodSeconds;
     delete obj.metadata.resourceVersion;
     delete obj.metadata.uid;
+    delete obj.metadata.creationTimestamp;
     if (GENERATION.has(obj.kind)) obj.metadata.generation = 1;
     if (obj.kind === 'Pod') (obj as Pod).status = { phase: 'Pending', conditions: [] };
     else if (CONTROLLER_STATUS.has(obj.kind)) delete (obj as { status?: unknown }).status;
@@ -146,7 +147,11 @@ export class Registry {
     }
     applyDefaults(obj, r.namespaced);
     const old = this.get(obj.kind, obj.metadata.namespace, obj.metadata.name);
-    if (obj.kind === 'Pod') checkPodUpdate(obj as Pod, old as Pod);
+    if (obj.kind === 'Pod') {
+      // A replace that leaves out the node keeps it: otherwise the stored pod would come unbound.
+      if (!(obj as Pod).spec.nodeName && (old as Pod).spec.nodeName) (obj as Pod).spec.nodeName = (old as Pod).spec.nodeName;
+      checkPodUpdate(obj as Pod, old as Pod);
+    }
     // Fields the server owns.
     obj.metadata.deletionTimestamp = old.metadata.deletionTimestamp;
     obj.metadata.deletionGracePeriodSeconds = old.metadata.deletionGracePeriodSeconds;
@@ -279,6 +284,8 @@ function qualified(r: ResourceType): string {
 
 /** Pod specs are immutable apart from container images and added tolerations, as in Kubernetes. */
 function checkPodUpdate(next: Pod, old: Pod): void {
+  if (old.spec.nodeName && next.spec.nodeName && old.spec.nodeName !== next.spec.nodeName)
+    throw invalid('Pod', next.metadata.name, [{ field: 'spec.nodeName', message: 'Forbidden: a pod bound to a node cannot move' }]);
   const strip = (p: Pod) => ({
     ...p.spec,
     nodeName: p.spec.nodeName || old.spec.nodeName,
@@ -289,7 +296,5 @@ function checkPodUpdate(next: Pod, old: Pod): void {
     throw invalid('Pod', next.metadata.name, [
       { field: 'spec', message: 'Forbidden: pod updates may not change fields other than `spec.containers[*].image` or `spec.tolerations` (only additions to existing tolerations)' },
     ]);
-  if (old.spec.nodeName && next.spec.nodeName && old.spec.nodeName !== next.spec.nodeName)
-    throw invalid('Pod', next.metadata.name, [{ field: 'spec.nodeName', message: 'Forbidden: a pod bound to a node cannot move' }]);
 }
 

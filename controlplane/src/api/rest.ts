@@ -8,8 +8,10 @@ import {
   KIP_VERSION,
   RESOURCES,
   apiVersionOf,
+  fromLabelSelector,
   matches,
   parseSelector,
+  selectorToString,
   type Deployment,
   type KObject,
   type Logger,
@@ -111,7 +113,7 @@ export class RestApi {
       }
       case 'PATCH': {
         const body = await readBody(req);
-        const patch = status ? { status: (body as { status?: unknown }).status } : body;
+        const patch = status ? statusPatch(body) : body;
         return this.send(res, 200, registry.patch(kind, ns, route.name, patch));
       }
       case 'DELETE': {
@@ -141,7 +143,7 @@ export class RestApi {
       kind: 'Scale',
       metadata: { name: o.metadata.name, namespace: o.metadata.namespace, uid: o.metadata.uid, resourceVersion: o.metadata.resourceVersion, creationTimestamp: o.metadata.creationTimestamp },
       spec: { replicas: o.spec.replicas ?? 1 },
-      status: { replicas: o.status?.replicas ?? 0, selector: '' },
+      status: { replicas: o.status?.replicas ?? 0, selector: selectorToString(fromLabelSelector(o.spec.selector)) },
     });
     if (method === 'GET') return this.send(res, 200, toScale(obj));
     if (method !== 'PUT' && method !== 'PATCH') throw new ApiError('MethodNotAllowed', `${method} is not supported on ${route.resource.plural}/scale`);
@@ -316,6 +318,13 @@ export class RestApi {
     }
     this.send(res, err.code, err.toStatus());
   }
+}
+
+/** A PATCH of /status changes only the status; one that names no status changes nothing. */
+function statusPatch(body: unknown): unknown {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return body;
+  const status = (body as { status?: unknown }).status;
+  return status === undefined ? {} : { status };
 }
 
 function isTrue(v: string | null): boolean {

@@ -30,10 +30,17 @@ export type Route = ResourceRoute | OtherRoute;
 export const METRICS_GROUP = 'metrics.k8s.io';
 
 export function parseRoute(pathname: string): Route | undefined {
-  const segs = pathname
-    .split('/')
-    .filter((s) => s.length > 0)
-    .map((s) => decodeURIComponent(s));
+  let segs: string[];
+  try {
+    segs = pathname
+      .split('/')
+      .filter((s) => s.length > 0)
+      .map((s) => decodeURIComponent(s));
+  } catch {
+    // Malformed percent-encoding ("%E0%A4%A") names nothing; a throw here would be a 500, or
+    // an uncaught exception in the server's upgrade handler.
+    return undefined;
+  }
   if (segs.length === 1 && ['healthz', 'readyz', 'livez'].includes(segs[0]!)) return { type: 'healthz' };
   if (segs.length === 1 && segs[0] === 'version') return { type: 'version' };
   let group: string;

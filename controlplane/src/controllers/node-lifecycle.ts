@@ -7,6 +7,7 @@ import {
   TAINT_NOT_READY,
   TAINT_UNREACHABLE,
   isoNow,
+  isoTime,
   nodeCondition,
   setCondition,
   type Clock,
@@ -89,15 +90,20 @@ export class NodeLifecycleController {
   private markReady(node: Node): void {
     const ready = nodeCondition(node, 'Ready');
     const now = isoNow(this.opts.clock);
+    // The heartbeat is the agent's own: a node healthy only by grace (its connection just closed)
+    // has sent none since, and its status must not say it has.
+    const h = this.opts.health(node.metadata.name);
+    const heartbeat = h ? isoTime(h.lastHeartbeatMs) : ready?.lastHeartbeatTime;
     const tainted = (node.spec.taints ?? []).some(isLifecycleTaint);
-    const stale = !ready?.lastHeartbeatTime || this.opts.clock.now() - Date.parse(ready.lastHeartbeatTime) > STATUS_REFRESH_MS;
+    const stale =
+      heartbeat !== ready?.lastHeartbeatTime && (!ready?.lastHeartbeatTime || this.opts.clock.now() - Date.parse(ready.lastHeartbeatTime) > STATUS_REFRESH_MS);
     if (ready?.status === 'True' && !tainted && !stale) return;
     const next = structuredClone(node);
     next.spec.taints = (node.spec.taints ?? []).filter((t) => !isLifecycleTaint(t));
     if (next.spec.taints.length === 0) delete next.spec.taints;
     next.status = {
       ...next.status,
-      conditions: setCondition(next.status?.conditions, { type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'kip agent is posting ready status', lastHeartbeatTime: now }, now),
+      conditions: setCondition(next.status?.conditions, { type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'kip agent is posting ready status', lastHeartbeatTime: heartbeat ?? now }, now),
     };
     if (!this.write(next)) return;
     if (ready?.status !== 'True') {
@@ -186,14 +192,18 @@ function isLifecycleTaint(t: Taint): boolean {
 }
 
 /**
- * How long a pod stays bound to an unreachable node: its own toleration of the taint if it has
- * one (no tolerationSeconds means forever), else the profile's default (Kubernetes adds 300 s).
+ * How long a pod stays bound to an unreachable node: the shortest of its own tolerations of the
+ * taint if it has any (no tolerationSeconds means forever), as Kubernetes' taint manager takes
+ * the minimum; else the profile's default (Kubernetes adds 300 s).
  */
 export function tolerationMs(pod: Pod, taint: Taint, defaultMs: number): number {
+  let shortest: number | undefined;
   for (const t of pod.spec.tolerations ?? []) {
     const keyOk = t.operator === 'Exists' ? !t.key || t.key === taint.key : t.key === taint.key && (t.value ?? '') === (taint.value ?? '');
     const effectOk = !t.effect || t.effect === taint.effect;
-    if (keyOk && effectOk) return t.tolerationSeconds === undefined ? Infinity : Math.max(0, t.tolerationSeconds) * 1000;
+    if (!keyOk || !effectOk) continue;
+    const ms = t.tolerationSeconds === undefined ? Infinity : Math.max(0, t.tolerationSeconds) * 1000;
+    shortest = Math.min(shortest ?? Infinity, ms);
   }
-  return defaultMs;
+  return shortest ?? defaultMs;
 }

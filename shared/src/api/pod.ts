@@ -36,7 +36,9 @@ export function podDisplayStatus(pod: Pod): string {
     else if (cs.state.terminated) reason = cs.state.terminated.signal ? `Signal:${cs.state.terminated.signal}` : `ExitCode:${cs.state.terminated.exitCode}`;
     else if (cs.state.running && cs.ready) hasRunning = true;
   }
-  if (reason === 'Completed' && hasRunning) reason = 'Running';
-  if (pod.metadata.deletionTimestamp) reason = pod.status?.reason === 'NodeLost' ? 'Unknown' : 'Terminating';
+  if (reason === 'Completed' && hasRunning) reason = pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ? 'Running' : 'NotReady';
+  const terminal = pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
+  if (pod.metadata.deletionTimestamp && pod.status?.reason === 'NodeLost') reason = 'Unknown';
+  else if (pod.metadata.deletionTimestamp && !terminal) reason = 'Terminating';
   return reason;
 }

@@ -20,6 +20,7 @@ export class SelectorError extends Error {
 
 const KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
 const VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
+const INTEGER = /^[-+]?\d+$/;
 
 export function isLabelKey(k: string): boolean {
   return k.length > 0 && k.length <= 316 && KEY.test(k) && (k.split('/').pop()?.length ?? 0) <= 63;
@@ -86,6 +87,8 @@ export function parseSelector(text: string): Selector {
     if (i < s.length) {
       if (s[i] !== ',') fail(`expected "," at position ${i}`);
       i++;
+      skipWs();
+      if (i >= s.length) fail(`expected a label key after "," at position ${i}`);
     }
   }
   return out;
@@ -118,10 +121,10 @@ function holds(r: Requirement, labels: Record<string, string>): boolean {
       return !has;
     case 'Gt':
     case 'Lt': {
-      if (!has || r.values.length !== 1) return false;
-      const a = Number.parseInt(v!, 10);
-      const b = Number.parseInt(r.values[0]!, 10);
-      if (Number.isNaN(a) || Number.isNaN(b)) return false;
+      // Whole integers only, as Kubernetes' ParseInt: "8x" or "1.5" is no number and never matches.
+      if (!has || r.values.length !== 1 || !INTEGER.test(v!) || !INTEGER.test(r.values[0]!)) return false;
+      const a = Number(v);
+      const b = Number(r.values[0]);
       return r.operator === 'Gt' ? a > b : a < b;
     }
   }

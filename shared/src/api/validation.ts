@@ -452,7 +452,8 @@ function validateService(c: Checker, v: unknown, f: string): void {
   c.oneOf(spec.type, `${f}.type`, ['ClusterIP']);
   c.oneOf(spec.sessionAffinity, `${f}.sessionAffinity`, ['None', 'ClientIP']);
   const ip = c.str(spec.clusterIP, `${f}.clusterIP`);
-  if (ip && ip !== 'None' && !/^10\.96\.\d{1,3}\.\d{1,3}$/.test(ip)) c.err(`${f}.clusterIP`, `Invalid value: "${ip}": must be an address in 10.96.0.0/16`);
+  const octets = /^10\.96\.(\d{1,3})\.(\d{1,3})$/.exec(ip ?? '');
+  if (ip && ip !== 'None' && (!octets || Number(octets[1]) > 255 || Number(octets[2]) > 255)) c.err(`${f}.clusterIP`, `Invalid value: "${ip}": must be an address in 10.96.0.0/16`);
   const ports = c.arr(spec.ports, `${f}.ports`, true);
   if (ports && ports.length === 0) c.err(`${f}.ports`, 'Required value: a service needs at least one port');
   const names = new Set<string>();

@@ -28,7 +28,8 @@ export function encode(msg: Message): Uint8Array {
 }
 
 type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array);
+// Only plain maps: msgpackr decodes extensions (timestamps) and the unused byte 0xc1 to class instances.
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === Object.prototype;
 
 function need(cond: boolean, type: string, what: string): void {
   if (!cond) throw new ProtocolError('InvalidMessage', `invalid ${type} message: ${what}`);

@@ -1,0 +1,121 @@
+import assert from 'node:assert/strict';
+import { FakeClock, isoNow, isoTime, realClock } from '@kip/shared';
+
+describe('shared/clock', () => {
+  describe('FakeClock', () => {
+    it('starts at 2026-01-01 unless told otherwise, and moves only when advanced', () => {
+      assert.equal(new FakeClock().now(), Date.parse('2026-01-01T00:00:00Z'));
+      const c = new FakeClock(1000);
+      assert.equal(c.now(), 1000);
+      c.advance(250);
+      assert.equal(c.now(), 1250);
+    });
+
+    it('fires timers in order of due time, whatever order they were set in', () => {
+      const c = new FakeClock(0);
+      const fired: string[] = [];
+      c.setTimeout(() => fired.push(`c@${c.now()}`), 300);
+      c.setTimeout(() => fired.push(`a@${c.now()}`), 100);
+      c.setTimeout(() => fired.push(`b@${c.now()}`), 200);
+      c.advance(1000);
+      assert.deepEqual(fired, ['a@100', 'b@200', 'c@300']);
+      assert.equal(c.now(), 1000);
+    });
+
+    it('fires timers due at the same time in the order they were set', () => {
+      const c = new FakeClock(0);
+      const fired: number[] = [];
+      for (let i = 0; i < 5; i++) c.setTimeout(() => fired.push(i), 50);
+      c.advance(50);
+      assert.deepEqual(fired, [0, 1, 2, 3, 4]);
+    });
+
+    it('fires only what falls due, and the rest later', () => {
+      const c = new FakeClock(0);
+      const fired: number[] = [];
+      c.setTimeout(() => fired.push(1), 100);
+      c.setTimeout(() => fired.push(2), 200);
+      c.advance(99);
+      assert.deepEqual(fired, []);
+      c.advance(1);
+      assert.deepEqual(fired, [1]);
+      assert.equal(c.pendingTimers(), 1);
+      c.advance(100);
+      assert.deepEqual(fired, [1, 2]);
+      assert.equal(c.pendingTimers(), 0);
+    });
+
+    it('fires timers set by a timer when they fall within the same advance, at their own time', () => {
+      const c = new FakeClock(0);
+      const fired: string[] = [];
+      const tick = () => {
+        fired.push(`tick@${c.now()}`);
+        c.setTimeout(tick, 100);
+      };
+      c.setTimeout(tick, 100);
+      c.setTimeout(() => fired.push(`other@${c.now()}`), 250);
+      c.advance(350);
+      assert.deepEqual(fired, ['tick@100', 'tick@200', 'other@250', 'tick@300']);
+      assert.equal(c.pendingTimers(), 1);
+    });
+
+    it('a zero or negative delay fires at the next advance, even of 0', () => {
+      const c = new FakeClock(0);
+      let n = 0;
+      c.setTimeout(() => n++, 0);
+      c.setTimeout(() => n++, -5);
+      assert.equal(n, 0, 'never synchronously');
+      c.advance(0);
+      assert.equal(n, 2);
+    });
+
+    it('clearTimeout cancels, and ignores unknown or missing handles', () => {
+      const c = new FakeClock(0);
+      let n = 0;
+      const h = c.setTimeout(() => n++, 10);
+      c.setTimeout(() => n++, 20);
+      c.clearTimeout(h);
+      c.clearTimeout(undefined);
+      c.clearTimeout({ id: 999 });
+      c.advance(100);
+      assert.equal(n, 1);
+    });
+
+    it('a timer may cancel a later one', () => {
+      const c = new FakeClock(0);
+      const fired: string[] = [];
+      const later = c.setTimeout(() => fired.push('later'), 200);
+      c.setTimeout(() => {
+        fired.push('first');
+        c.clearTimeout(later);
+      }, 100);
+      c.advance(300);
+      assert.deepEqual(fired, ['first']);
+    });
+  });
+
+  describe('timestamps', () => {
+    it('isoTime writes RFC 3339 with second precision, as Kubernetes does', () => {
+      assert.equal(isoTime(Date.parse('2026-01-01T12:34:56.789Z')), '2026-01-01T12:34:56Z');
+      assert.equal(isoTime(0), '1970-01-01T00:00:00Z');
+    });
+
+    it('isoNow reads the given clock', () => {
+      assert.equal(isoNow(new FakeClock(Date.parse('2026-03-04T05:06:07Z'))), '2026-03-04T05:06:07Z');
+    });
+  });
+
+  describe('realClock', () => {
+    it('runs a timer and can cancel one', async () => {
+      const before = realClock.now();
+      assert.ok(Math.abs(before - Date.now()) < 1000);
+      let cancelled = false;
+      const h = realClock.setTimeout(() => (cancelled = true), 1);
+      realClock.clearTimeout(h);
+      await new Promise<void>((resolve) => realClock.setTimeout(resolve, 1));
+      // The cancelled timer was due before the one that resolved; had it not been cleared it would have run.
+      assert.equal(cancelled, false);
+      realClock.clearTimeout(undefined);
+    });
+  });
+});
