@@ -75,6 +75,9 @@ export class Agent {
   private heartbeatTimer?: NodeJS.Timeout;
   private flushTimer?: NodeJS.Timeout;
   private lastPongMs = 0;
+  /** Whether the user was told the control plane cannot be reached, since the last welcome. */
+  private unreachableWarned = false;
+  private lastDialError?: string;
   private readonly pendingStatus = new Map<string, PodStatusUpdate>();
   private pendingEvents: EventRecord[] = [];
   private readonly pendingTerminated = new Map<string, PodRef>();
@@ -134,6 +137,9 @@ export class Agent {
       (err) => log.warn('closing connection to control plane: bad frame', { error: err.message }),
     );
     this.channel = channel;
+    ws.on('error', (err) => {
+      this.lastDialError = err.message;
+    });
     ws.on('pong', () => {
       this.lastPongMs = Date.now();
     });
@@ -167,8 +173,15 @@ export class Agent {
     if (this.stopped) return;
     if (code === CloseCode.Refused) return; // handled with the refuse message
     const delay = this.reconnect.next();
-    if (wasWelcomed) this.opts.log.warn('lost the control plane; pods keep running; reconnecting', { node: this.opts.name, code, reason: reason || undefined });
-    else this.opts.log.debug('control plane not reachable; retrying', { node: this.opts.name, inMs: delay });
+    if (wasWelcomed) {
+      this.opts.log.warn('lost the control plane; pods keep running; reconnecting', { node: this.opts.name, code, reason: reason || undefined });
+      this.unreachableWarned = true;
+    } else if (!this.unreachableWarned) {
+      // Said once, so that an agent pointed at the wrong --server does not wait in silence.
+      this.opts.log.warn('cannot reach the control plane; retrying until it answers', { node: this.opts.name, server: this.opts.server, error: this.lastDialError ?? (reason || `closed with code ${code}`) });
+      this.unreachableWarned = true;
+    } else this.opts.log.debug('control plane not reachable; retrying', { node: this.opts.name, inMs: delay, error: this.lastDialError });
+    this.lastDialError = undefined;
     this.reconnectTimer = setTimeout(() => this.connect(), delay);
   }
 
@@ -177,6 +190,7 @@ export class Agent {
     switch (msg.type) {
       case 'welcome':
         this.welcomed = true;
+        this.unreachableWarned = false;
         this.reconnect.reset();
         this.timing = msg.timing;
         this.kubelet.setPodCIDR(msg.podCIDR);

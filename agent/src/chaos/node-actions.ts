@@ -92,6 +92,19 @@ export async function performNodeAction(msg: NodeAction, deps: NodeActionDeps): 
         resumer.once('error', reject);
       });
       resumer.unref();
+      // An agent continued early and ending on its own (its launcher stopping the cluster) takes
+      // its pods down itself, so nothing is left to resume: the resumer goes with it instead of
+      // sleeping on. An agent that is SIGKILLed runs no exit hook, and the resumer stays to
+      // continue the frozen pods, whose watchers then end them.
+      const stopResumer = () => {
+        try {
+          process.kill(-resumer.pid!, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      };
+      process.once('exit', stopResumer);
+      resumer.once('exit', () => process.off('exit', stopResumer));
       log.warn(`paused by chaos ${msg.chaos} for ${durationMs} ms: stopping ${groups.length} pod group(s) and the agent`, { node: deps.nodeName, resumer: resumer.pid });
       for (const g of groups) {
         try {

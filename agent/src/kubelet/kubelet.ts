@@ -212,18 +212,22 @@ export class Kubelet {
     return [...this.workers.values()].map((w) => refOf(w.pod));
   }
 
-  /** The last resource sample: per pod and container, and node totals (pods plus the agent itself). */
+  /**
+   * The last resource sample: per pod and container, and node totals (pods plus the agent itself).
+   * As metrics-server reports them, only containers that run now have metrics, and a pod with none
+   * running (completed, failed, waiting on its image or in back-off) has none.
+   */
   usage(): NodeUsage {
     const pods: PodUsage[] = [];
     let cpu = this.selfUsage.cpu;
     let memory = this.selfUsage.memory;
     for (const w of this.workers.values()) {
-      const containers = w.containers.map((c) => ({ name: c.name, cpu: c.usage.cpu, memory: c.usage.memory }));
+      const containers = w.containers.filter((c) => c.pid !== undefined).map((c) => ({ name: c.name, cpu: c.usage.cpu, memory: c.usage.memory }));
       for (const c of containers) {
         cpu += c.cpu;
         memory += c.memory;
       }
-      pods.push({ ...refOf(w.pod), containers });
+      if (containers.length > 0) pods.push({ ...refOf(w.pod), containers });
     }
     return { cpu, memory, pods };
   }

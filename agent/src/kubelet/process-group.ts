@@ -104,9 +104,15 @@ export class ProcessGroup {
     return new ProcessGroup(pid, child.stdout, child.stderr, lifeline, exited, registry);
   }
 
-  /** Signals every process in the group; false if none is left. */
+  /**
+   * Signals every process in the group; false if none is left. A catchable signal is followed by
+   * SIGCONT, as systemd does, so that a group stopped by a chaos pause handles its SIGTERM now
+   * instead of when the pause ends.
+   */
   signal(sig: NodeJS.Signals): boolean {
-    return signalGroup(this.pid, sig);
+    const sent = signalGroup(this.pid, sig);
+    if (sent && sig !== 'SIGKILL' && sig !== 'SIGSTOP' && sig !== 'SIGCONT') signalGroup(this.pid, 'SIGCONT');
+    return sent;
   }
 
   /**

@@ -211,6 +211,9 @@ export async function stopMember(m: Member, signal: NodeJS.Signals, graceMs: num
   if (!isRunning(m)) return;
   const t = setTimeout(() => m.child.kill('SIGKILL'), graceMs);
   m.child.kill(signal);
+  // A node paused by chaos is SIGSTOPped: continue it, or the signal waits for the pause to end
+  // and a SIGKILL after the grace would leave its frozen pods behind.
+  m.child.kill('SIGCONT');
   await m.exited;
   clearTimeout(t);
 }

@@ -8,8 +8,9 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ApiClient } from '../kip/client.js';
 import { ApiStatusError, CliError, ConnectionError } from '../kip/errors.js';
+import { invocationDir } from '../kip/io.js';
 import { parseCommandLine, USAGE, UsageError, type CommandLine } from './command-line.js';
-import { defaultOutDir, writeReport } from './output.js';
+import { defaultOutDir, ensureWritableDir, writeReport } from './output.js';
 import { PrivateCluster } from './private-cluster.js';
 import { computeReport } from './report.js';
 import { renderText } from './report-text.js';
@@ -38,6 +39,12 @@ async function run(cmd: CommandLine, signal: AbortSignal, onCluster: (c: Private
   }
   const spec = parseExperiment(text, cmd.file);
   const workload = await loadWorkload(spec, path.dirname(file), cmd.file);
+  const outParent = cmd.out ? path.resolve(cmd.out) : path.join(process.cwd(), 'experiment-results');
+  try {
+    await ensureWritableDir(outParent);
+  } catch (err) {
+    throw new UsageError(`${cmd.out ? '--out' : 'the default --out'}: cannot write the report to "${outParent}": ${(err as Error).message}`);
+  }
   const log = cmd.quiet ? () => {} : say;
 
   let cluster: PrivateCluster | undefined;
@@ -52,15 +59,18 @@ async function run(cmd: CommandLine, signal: AbortSignal, onCluster: (c: Private
     const result = await runExperiment({ api, spec, workload, keep: cmd.keep, signal, log, readyTimeoutMs: cmd.readyTimeoutMs, ...(c ? { clusterGone: () => c.isDown() } : {}) });
     const report = computeReport(result.input);
     const dir = path.resolve(cmd.out ?? defaultOutDir(spec.name, new Date(result.input.startTime), process.cwd()));
+    // The figures are shown before the files are written: a failed write must not lose the run.
+    process.stdout.write('\n' + renderText(report));
+    for (const w of result.warnings) process.stdout.write(`warning: ${w}\n`);
     const files = await writeReport(dir, report, result.samples, {
       experimentFile: cmd.file,
       probe: result.probe,
       cluster: { server: api.url.origin, private: cluster !== undefined, ...(cmd.nodes !== undefined ? { nodes: cmd.nodes } : {}) },
       faultStatus: result.faultStatus,
       warnings: result.warnings,
+    }).catch((err: unknown) => {
+      throw new CliError(`could not write the report to ${dir}: ${(err as Error).message}`);
     });
-    process.stdout.write('\n' + renderText(report));
-    for (const w of result.warnings) process.stdout.write(`warning: ${w}\n`);
     process.stdout.write(`\nreport:  ${shown(files.json)}\n         ${shown(files.html)}\nsamples: ${shown(files.samples)}\n`);
     return report.interrupted ? 130 : 0;
   } finally {
@@ -72,6 +82,13 @@ async function run(cmd: CommandLine, signal: AbortSignal, onCluster: (c: Private
 }
 
 function main(): void {
+  // The experiment file, --out and the default results directory are the user's paths, from where
+  // `npm run experiment` was typed, not from the package root npm runs it in.
+  try {
+    process.chdir(invocationDir(process.env, process.cwd(), 'experiment'));
+  } catch {
+    // that directory is gone; paths stay relative to where npm runs the script
+  }
   let cmd: CommandLine;
   try {
     cmd = parseCommandLine(process.argv.slice(2), process.env);

@@ -2,7 +2,7 @@
 // (every probe request, one JSON object a line, for anyone who wants to recount), and
 // DIR/report.html (the page with the charts).
 
-import { mkdir, writeFile } from 'node:fs/promises';
+import { access, constants, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ChaosStatus } from '@kip/shared';
 import type { ExperimentReport } from './report.js';
@@ -16,6 +16,15 @@ export function defaultOutDir(name: string, when: Date, cwd: string): string {
   const p = (n: number) => String(n).padStart(2, '0');
   const stamp = `${when.getFullYear()}${p(when.getMonth() + 1)}${p(when.getDate())}-${p(when.getHours())}${p(when.getMinutes())}${p(when.getSeconds())}`;
   return path.join(cwd, 'experiment-results', `${name}-${stamp}`);
+}
+
+/**
+ * Makes sure the report can be written under `dir` before the run starts, so that a wrong --out
+ * is said at once instead of after the whole timeline. Resolves, or rejects with the reason.
+ */
+export async function ensureWritableDir(dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  await access(dir, constants.W_OK);
 }
 
 export interface ReportContext {

@@ -21,6 +21,15 @@ export interface CliIO {
   signal?: AbortSignal;
 }
 
+/**
+ * Where the user typed the command. `npm run <script>` runs the script in the package root, so a
+ * user in a subdirectory (`cd examples && npm run kip -- apply -f deployment.yaml`) means paths
+ * from INIT_CWD, the directory npm was started in.
+ */
+export function invocationDir(env: Record<string, string | undefined>, cwd: string, script: string): string {
+  return env.npm_lifecycle_event === script && env.INIT_CWD ? env.INIT_CWD : cwd;
+}
+
 /** The real process: what the `kip` binary runs with. */
 export function processIO(): CliIO {
   return {
@@ -28,7 +37,7 @@ export function processIO(): CliIO {
     stderr: process.stderr,
     readStdin: () => readAll(process.stdin),
     env: process.env,
-    cwd: process.cwd(),
+    cwd: invocationDir(process.env, process.cwd(), 'kip'),
     now: () => Date.now(),
   };
 }

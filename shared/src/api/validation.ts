@@ -72,7 +72,8 @@ class Checker {
   strings(v: unknown, field: string): string[] | undefined {
     const a = this.arr(v, field);
     if (!a) return undefined;
-    a.forEach((s, i) => this.str(s, `${field}[${i}]`));
+    // A list item cannot be left out: null is not a string (where str alone would let it pass).
+    a.forEach((s, i) => (s === null || s === undefined ? this.err(`${field}[${i}]`, `must be a string, not ${describe(null)}`) : this.str(s, `${field}[${i}]`)));
     return a as string[];
   }
   int(v: unknown, field: string, min?: number, max?: number): number | undefined {
@@ -180,7 +181,7 @@ function validateMeta(c: Checker, m: unknown, namespaced: boolean): void {
   const owners = c.arr(meta.ownerReferences, 'metadata.ownerReferences');
   owners?.forEach((or, i) => {
     const f = `metadata.ownerReferences[${i}]`;
-    const o = c.obj(or, f);
+    const o = c.obj(or, f, true);
     if (!o) return;
     c.str(o.kind, `${f}.kind`, true);
     c.str(o.name, `${f}.name`, true);
@@ -260,7 +261,7 @@ function validatePodSpec(c: Checker, v: unknown, f: string): void {
   const names = new Set<string>();
   containers?.forEach((cv, i) => {
     const cf = `${f}.containers[${i}]`;
-    const ct = c.obj(cv, cf);
+    const ct = c.obj(cv, cf, true);
     if (!ct) return;
     const name = c.str(ct.name, `${cf}.name`, true);
     if (name) {
@@ -276,7 +277,7 @@ function validatePodSpec(c: Checker, v: unknown, f: string): void {
     const env = c.arr(ct.env, `${cf}.env`);
     env?.forEach((ev, j) => {
       const ef = `${cf}.env[${j}]`;
-      const e = c.obj(ev, ef);
+      const e = c.obj(ev, ef, true);
       if (!e) return;
       const n = c.str(e.name, `${ef}.name`, true);
       if (n && !ENV_NAME.test(n)) c.err(`${ef}.name`, `Invalid value: "${n}": an environment variable name must consist of alphabetic characters, digits, '_', '-' or '.', and must not start with a digit`);
@@ -291,7 +292,7 @@ function validatePodSpec(c: Checker, v: unknown, f: string): void {
     const portNames = new Set<string>();
     ports?.forEach((pv, j) => {
       const pf = `${cf}.ports[${j}]`;
-      const p = c.obj(pv, pf);
+      const p = c.obj(pv, pf, true);
       if (!p) return;
       if (p.containerPort === undefined) c.err(`${pf}.containerPort`, 'Required value');
       c.int(p.containerPort, `${pf}.containerPort`, 1, 65535);
@@ -315,7 +316,7 @@ function validatePodSpec(c: Checker, v: unknown, f: string): void {
   const tolerations = c.arr(spec.tolerations, `${f}.tolerations`);
   tolerations?.forEach((tv, i) => {
     const tf = `${f}.tolerations[${i}]`;
-    const t = c.obj(tv, tf);
+    const t = c.obj(tv, tf, true);
     if (!t) return;
     c.str(t.key, `${tf}.key`);
     c.oneOf(t.operator, `${tf}.operator`, ['Exists', 'Equal']);
@@ -335,7 +336,7 @@ function validatePodSpec(c: Checker, v: unknown, f: string): void {
     const pref = c.arr(na.preferredDuringSchedulingIgnoredDuringExecution, `${af}.preferredDuringSchedulingIgnoredDuringExecution`);
     pref?.forEach((pv, i) => {
       const pf = `${af}.preferredDuringSchedulingIgnoredDuringExecution[${i}]`;
-      const p = c.obj(pv, pf);
+      const p = c.obj(pv, pf, true);
       if (!p) return;
       if (p.weight === undefined) c.err(`${pf}.weight`, 'Required value');
       c.int(p.weight, `${pf}.weight`, 1, 100);
@@ -351,7 +352,7 @@ function validateNodeSelectorTerm(c: Checker, v: unknown, f: string): void {
     const exprs = c.arr(t[part], `${f}.${part}`);
     exprs?.forEach((ev, i) => {
       const ef = `${f}.${part}[${i}]`;
-      const e = c.obj(ev, ef);
+      const e = c.obj(ev, ef, true);
       if (!e) return;
       c.str(e.key, `${ef}.key`, true);
       if (e.operator === undefined) c.err(`${ef}.operator`, 'Required value');
@@ -371,7 +372,7 @@ function validateLabelSelector(c: Checker, v: unknown, f: string): void {
   const exprs = c.arr(s.matchExpressions, `${f}.matchExpressions`);
   exprs?.forEach((ev, i) => {
     const ef = `${f}.matchExpressions[${i}]`;
-    const e = c.obj(ev, ef);
+    const e = c.obj(ev, ef, true);
     if (!e) return;
     c.str(e.key, `${ef}.key`, true);
     if (e.operator === undefined) c.err(`${ef}.operator`, 'Required value');
@@ -435,7 +436,7 @@ function validateNode(c: Checker, o: Obj): void {
   const taints = c.arr(spec.taints, 'spec.taints');
   taints?.forEach((tv, i) => {
     const tf = `spec.taints[${i}]`;
-    const t = c.obj(tv, tf);
+    const t = c.obj(tv, tf, true);
     if (!t) return;
     const key = c.str(t.key, `${tf}.key`, true);
     if (key && !isLabelKey(key)) c.err(`${tf}.key`, `Invalid value: "${key}": must be a valid label key`);
@@ -459,7 +460,7 @@ function validateService(c: Checker, v: unknown, f: string): void {
   const names = new Set<string>();
   ports?.forEach((pv, i) => {
     const pf = `${f}.ports[${i}]`;
-    const p = c.obj(pv, pf);
+    const p = c.obj(pv, pf, true);
     if (!p) return;
     if (p.port === undefined) c.err(`${pf}.port`, 'Required value');
     c.int(p.port, `${pf}.port`, 1, 65535);

@@ -25,6 +25,11 @@ export function planDrain(pods: readonly Pod[], opts: { force: boolean; ignoreDa
   const unmanaged: Pod[] = [];
   const daemons: Pod[] = [];
   for (const p of pods) {
+    // As kubectl's filters: a finished pod can always be removed; nothing would run it again anyway.
+    if (p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed') {
+      evict.push(p);
+      continue;
+    }
     const owner = controllerOf(p);
     if (owner?.kind === 'DaemonSet') daemons.push(p);
     else if (!owner) {

@@ -4,7 +4,7 @@
 
 import net from 'node:net';
 import WebSocket, { createWebSocketStream } from 'ws';
-import { objectPath, resolveResource, type Deployment, type KObject, type Pod, type ReplicaSet, type ResourceType } from '@kip/shared';
+import { objectPath, resolveResource, type Deployment, type Pod, type ReplicaSet, type ResourceType, type Service } from '@kip/shared';
 import type { Command, Context } from '../command.js';
 import { CliError, UsageError } from '../errors.js';
 import { resolveType } from '../targets.js';
@@ -25,15 +25,34 @@ export function parsePortSpec(spec: string): PortSpec {
   return { local, remote };
 }
 
+/**
+ * Refuses, before listening, a remote port the target cannot serve, as kubectl does: a service
+ * port by number or name, or a pod's container port by name. A pod's port must also be declared,
+ * because kip reaches a container only through the host ports its agent allocated for them.
+ */
+export function checkRemotePort(target: Pod | Service, remote: string): void {
+  const numeric = /^\d+$/.test(remote);
+  if (target.kind === 'Service') {
+    const ports = target.spec.ports ?? [];
+    if (numeric ? ports.some((p) => p.port === Number(remote)) : ports.some((p) => p.name === remote)) return;
+    throw new CliError(numeric ? `Service ${target.metadata.name} does not have a service port ${remote}` : `Service '${target.metadata.name}' does not have a named port '${remote}'`);
+  }
+  const ports = target.spec.containers.flatMap((c) => c.ports ?? []);
+  if (numeric ? ports.some((p) => p.containerPort === Number(remote)) : ports.some((p) => p.name === remote)) return;
+  if (!numeric) throw new CliError(`Pod '${target.metadata.name}' does not have a named port '${remote}'`);
+  const declared = ports.map((p) => p.containerPort).join(', ');
+  throw new CliError(`Pod '${target.metadata.name}' declares no container port ${remote} (${declared ? `declared: ${declared}` : 'it declares none'}); kip forwards only to declared container ports`);
+}
+
 /** Where the forwarded connections go: a pod, or a service (each connection to one of its endpoints). */
-async function resolveTarget(ctx: Context, text: string): Promise<{ resource: ResourceType; name: string }> {
+async function resolveTarget(ctx: Context, text: string): Promise<{ resource: ResourceType; name: string; object: Pod | Service }> {
   const slash = text.indexOf('/');
   const r = slash < 0 ? resolveResource('pods')! : resolveType(text.slice(0, slash));
   const name = slash < 0 ? text : text.slice(slash + 1);
   if (!name) throw new UsageError(`invalid target "${text}": use pod/NAME, svc/NAME or deployment/NAME`);
   if (r.kind === 'Pod' || r.kind === 'Service') {
-    await ctx.api.call<KObject>('GET', objectPath(r, ctx.namespace, name));
-    return { resource: r, name };
+    const object = await ctx.api.call<Pod | Service>('GET', objectPath(r, ctx.namespace, name));
+    return { resource: r, name, object };
   }
   if (r.kind === 'Deployment' || r.kind === 'ReplicaSet') {
     // As kubectl: a workload means one of its running pods, chosen once.
@@ -42,7 +61,7 @@ async function resolveTarget(ctx: Context, text: string): Promise<{ resource: Re
     const pods = await ctx.api.list<Pod>(resolveResource('pods')!, ctx.namespace, { labelSelector: sel });
     const pod = pods.items.find((p) => p.status?.phase === 'Running' && !p.metadata.deletionTimestamp);
     if (!pod) throw new CliError(`no running pod of ${r.singular}/${name} to forward to`);
-    return { resource: resolveResource('pods')!, name: pod.metadata.name };
+    return { resource: resolveResource('pods')!, name: pod.metadata.name, object: pod };
   }
   throw new CliError(`cannot port-forward to a ${r.kind}: use a pod, service, deployment or replica set`);
 }
@@ -85,6 +104,7 @@ async function run(ctx: Context, args: string[]): Promise<number> {
   const ports = specs.map(parsePortSpec);
   const address = ctx.flags.str('address') || '127.0.0.1';
   const target = await resolveTarget(ctx, targetText);
+  for (const p of ports) checkRemotePort(target.object, p.remote);
   const servers: net.Server[] = [];
   for (const p of ports) {
     const path = `${objectPath(target.resource, ctx.namespace, target.name)}/portforward`;

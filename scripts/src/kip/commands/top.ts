@@ -46,7 +46,8 @@ function podUsage(m: PodMetrics): { cpu: number; memory: number } {
 }
 
 export function podTopTable(items: PodMetrics[], opts: { allNamespaces: boolean; containers: boolean; noHeaders: boolean; sortBy?: string }): string {
-  const sorted = [...items];
+  // By namespace and name unless asked otherwise, as kubectl sorts them: the metrics come node by node.
+  const sorted = [...items].sort((a, b) => (a.metadata.namespace ?? '').localeCompare(b.metadata.namespace ?? '') || a.metadata.name.localeCompare(b.metadata.name));
   if (opts.sortBy === 'cpu') sorted.sort((a, b) => podUsage(b).cpu - podUsage(a).cpu);
   if (opts.sortBy === 'memory') sorted.sort((a, b) => podUsage(b).memory - podUsage(a).memory);
   const lines: string[][] = [];

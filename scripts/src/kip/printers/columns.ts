@@ -198,9 +198,14 @@ export function eventTime(e: Event): string | undefined {
   return e.lastTimestamp || e.firstTimestamp || (e as { eventTime?: string }).eventTime || e.metadata.creationTimestamp;
 }
 
-/** Oldest first, as `kubectl events` and a reader of a timeline expect. */
+/**
+ * Oldest first, as `kubectl events` and a reader of a timeline expect. Event times have whole
+ * seconds only, so events of one second (Scheduled, Pulled, Created, Started) are put in the order
+ * the store wrote them, by resourceVersion, instead of the random order of their names.
+ */
 export function sortEvents(events: Event[]): Event[] {
-  return [...events].sort((a, b) => (Date.parse(eventTime(a) ?? '') || 0) - (Date.parse(eventTime(b) ?? '') || 0));
+  const rv = (e: Event) => Number(e.metadata.resourceVersion) || 0;
+  return [...events].sort((a, b) => (Date.parse(eventTime(a) ?? '') || 0) - (Date.parse(eventTime(b) ?? '') || 0) || rv(a) - rv(b));
 }
 
 function eventObject(e: Event): string {

@@ -99,6 +99,20 @@ describe('cli get columns', () => {
     assert.deepEqual(cols.cells(early, NOW), ['50s', 'Normal', 'Scheduled', 'pod/web-1', 'Scheduled happened']);
   });
 
+  it('events of the same second keep the order the store wrote them, whatever their names', () => {
+    // Names carry a random suffix, so a list sorted by name mixes one second's events up.
+    const [scheduled, pulled, created, started] = ['Scheduled', 'Pulled', 'Created', 'Started'].map((reason, i) => {
+      const e = event(reason, { kind: 'Pod', name: 'web-1' }, 3_000);
+      e.metadata.resourceVersion = String(100 + i);
+      return e;
+    });
+    const sorted = sortEvents([started!, created!, scheduled!, pulled!]);
+    assert.deepEqual(sorted.map((e) => e.reason), ['Scheduled', 'Pulled', 'Created', 'Started']);
+    const older = event('Killing', { kind: 'Pod', name: 'web-1' }, 60_000);
+    older.metadata.resourceVersion = '500';
+    assert.equal(sortEvents([scheduled!, older])[0], older, 'time still comes first');
+  });
+
   it('kinds without columns of their own show NAME and AGE', () => {
     const cols = columnsFor('Widget');
     assert.deepEqual(cols.headers, ['AGE']);

@@ -23,6 +23,17 @@ describe('cli drain plan', () => {
     assert.deepEqual(forced.warnings, ['deleting Pods that declare no controller: default/bare']);
   });
 
+  it('removes finished pods without --force, controller or not, as kubectl does', () => {
+    const done = pod('job-once', { node: 'node-1', phase: 'Succeeded' });
+    const failed = pod('oom', { node: 'node-1', phase: 'Failed' });
+    const finishedDaemon = pod('agent-old', { node: 'node-1', phase: 'Failed' });
+    finishedDaemon.metadata.ownerReferences = daemon.metadata.ownerReferences;
+    const plan = planDrain([managed, done, failed, finishedDaemon], { force: false, ignoreDaemonSets: false });
+    assert.deepEqual(plan.errors, []);
+    assert.deepEqual(plan.warnings, []);
+    assert.deepEqual(plan.evict.map((p) => p.metadata.name), ['web-1', 'job-once', 'oom', 'agent-old']);
+  });
+
   it('leaves DaemonSet pods alone only with --ignore-daemonsets', () => {
     assert.equal(planDrain([daemon], { force: false, ignoreDaemonSets: false }).errors.length, 1);
     const plan = planDrain([daemon], { force: false, ignoreDaemonSets: true });

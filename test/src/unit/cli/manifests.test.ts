@@ -75,6 +75,31 @@ describe('cli manifests', () => {
       assert.doesNotThrow(() => prepareManifest(bad, { ...opts, validate: false }));
     });
 
+    it('refuses an empty list item (a stray "-" in YAML) by its field, instead of storing a null the server and agents trip on', async () => {
+      const yaml = [
+        'apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  tolerations:\n  -\n  containers:\n  - name: c\n    image: pause\n    command: ["sh", null]\n    env:\n    -\n    ports:\n    -\n  -\n',
+        'apiVersion: v1\nkind: Service\nmetadata:\n  name: s\nspec:\n  selector: {app: web}\n  ports:\n  -\n',
+        'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: d\nspec:\n  selector:\n    matchLabels: {app: web}\n    matchExpressions:\n    -\n  template:\n    metadata:\n      labels: {app: web}\n    spec:\n      containers:\n      - name: c\n        image: pause\n',
+      ].join('---\n');
+      const file = path.join(dir, 'stray.yaml.txt');
+      await writeFile(file, yaml);
+      const docs = await loadManifests([file], bufferIO({ cwd: '/' }));
+      const errorOf = (i: number) => {
+        try {
+          prepareManifest(docs[i]!, opts);
+        } catch (e) {
+          assert.ok(e instanceof CliError);
+          return e.message;
+        }
+        assert.fail(`document ${i + 1} was accepted`);
+      };
+      const pod = errorOf(0);
+      for (const field of ['spec.tolerations[0]: Required value', 'spec.containers[0].command[1]: must be a string, not null', 'spec.containers[0].env[0]: Required value', 'spec.containers[0].ports[0]: Required value', 'spec.containers[1]: Required value'])
+        assert.ok(pod.includes(field), `${field} in: ${pod}`);
+      assert.match(errorOf(1), /spec\.ports\[0\]: Required value/);
+      assert.match(errorOf(2), /spec\.selector\.matchExpressions\[0\]: Required value/);
+    });
+
     it('names a kind kip does not serve', () => {
       assert.throws(() => prepareManifest(doc({ apiVersion: 'batch/v1', kind: 'CronJob', metadata: { name: 'c' } }), opts), /no matches for kind "CronJob" in version "batch\/v1"/);
     });

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { defaultOutDir, writeReport } from '@kip/scripts/experiment/output';
+import { ROOT } from '@kip/scripts/cluster/local-cluster';
+import { defaultOutDir, ensureWritableDir, writeReport } from '@kip/scripts/experiment/output';
 import { computeReport } from '@kip/scripts/experiment/report';
 import { escapeHtml, niceCeil, renderHtml, successBuckets } from '@kip/scripts/experiment/report-html';
 import { renderText } from '@kip/scripts/experiment/report-text';
@@ -117,6 +119,34 @@ describe('experiment report: text and files', () => {
       const measured = lines.filter((s) => s.t >= 0 && s.t < 6000);
       assert.equal(measured.filter((s) => s.ok).length / measured.length, json.availability);
       assert.match(await readFile(files.html, 'utf8'), /id="latency-chart"/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('checks the output directory before a run: creates it, and refuses a path it cannot write', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'kip-exp-out-'));
+    try {
+      await ensureWritableDir(path.join(dir, 'a', 'b'));
+      assert.ok((await stat(path.join(dir, 'a', 'b'))).isDirectory());
+      await writeFile(path.join(dir, 'file'), 'x');
+      await assert.rejects(ensureWritableDir(path.join(dir, 'file', 'out')), /ENOTDIR/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('npm run experiment with an --out it cannot write stops at once, before touching any cluster', async function () {
+    this.timeout(20_000);
+    const dir = await mkdtemp(path.join(tmpdir(), 'kip-exp-out-'));
+    try {
+      await writeFile(path.join(dir, 'file'), 'x');
+      const out = path.join(dir, 'file', 'results');
+      // Nothing listens on port 1: reaching for the server would fail another way, later.
+      const r = spawnSync(process.execPath, [path.join(ROOT, 'scripts/dist/experiment/main.js'), path.join(ROOT, 'examples/experiments/latency.yaml'), '--out', out, '--server', 'http://127.0.0.1:1'], { encoding: 'utf8', timeout: 15_000 });
+      assert.equal(r.status, 2, r.stderr);
+      assert.match(r.stderr, /--out: cannot write the report to ".*file\/results": ENOTDIR/);
+      assert.doesNotMatch(r.stderr, /connection|refused/i);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

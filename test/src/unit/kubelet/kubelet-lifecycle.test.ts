@@ -197,6 +197,20 @@ describe('kubelet: pod lifecycle with real processes', function () {
     assert.deepEqual(u.pods.map((p) => p.name).sort(), ['ip-a', 'ip-b']);
   });
 
+  it('reports usage only for pods with a running container, as metrics-server does', async () => {
+    const up = makePod('usage-up', [{ name: 'c', image: 'pause' }]);
+    const done = makePod('usage-done', [{ name: 'c', image: 'crasher', args: ['--after', '0s', '--code', '0'] }], { restartPolicy: 'Never' });
+    const noImage = makePod('usage-noimage', [{ name: 'c', image: 'no-such-image' }]);
+    h.kubelet.sync([up, done, noImage]);
+    await h.waitStatus(done, 'completed', (s) => s.phase === 'Succeeded');
+    await h.waitStatus(noImage, 'ErrImagePull', (s) => s.containerStatuses?.[0]?.state.waiting?.reason === 'ErrImagePull');
+    const u = await waitFor('a usage sample of the running pod', () => {
+      const x = h.kubelet.usage();
+      return x.pods.some((p) => p.name === 'usage-up' && p.containers[0]!.memory > 0) ? x : undefined;
+    });
+    assert.deepEqual(u.pods.map((p) => p.name), ['usage-up'], 'the completed pod and the one without its image have no metrics');
+  });
+
   it('a node shutdown stops every pod gracefully and reports the reason Terminated', async () => {
     const pod = makePod('shut', [{ name: 'c', image: 'pause' }]);
     h.kubelet.sync([pod]);

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { groupGone, groupMembers, parseProcStat, readProcStat } from '@kip/agent/kubelet/proc';
 import { sumByGroup } from '@kip/agent/kubelet/resource-sampler';
-import { exitCodeOf } from '@kip/agent/kubelet/process-group';
+import os from 'node:os';
+import { GroupRegistry, ProcessGroup, exitCodeOf } from '@kip/agent/kubelet/process-group';
 import { waitFor } from './harness.js';
 
 describe('kubelet /proc and resource sums', () => {
@@ -38,6 +39,31 @@ describe('kubelet /proc and resource sums', () => {
     const sums = sumByGroup(members, { 10: { cpu: 12.5, memory: 1000 }, 11: { cpu: 50, memory: 500 }, 20: undefined });
     assert.deepEqual(sums.get(10), { cpu: 625, memory: 1500 });
     assert.deepEqual(sums.get(20), { cpu: 0, memory: 0 });
+  });
+
+  it('a SIGTERM reaches a group that a chaos pause stopped, at once rather than after the pause', async () => {
+    const registry = new GroupRegistry();
+    // A server that handles SIGTERM, as http-echo does: a stopped process keeps such a signal
+    // pending (only a signal whose default action kills is fatal to a stopped process at once).
+    // It forks nothing, so its own state shows the stop (a shell in vfork would show D).
+    const server = "process.on('SIGTERM', () => process.exit(7)); console.log('up'); setInterval(() => {}, 1000);";
+    const g = ProcessGroup.spawn({ argv: [process.execPath, '-e', server], env: { PATH: process.env.PATH ?? '/usr/bin:/bin' }, cwd: os.tmpdir() }, registry);
+    try {
+      await new Promise((r) => g.stdout.once('data', r));
+      process.kill(-g.pid, 'SIGSTOP');
+      await waitFor('the group to be stopped', () => readProcStat(g.pid)?.state === 'T');
+      assert.equal(g.signal('SIGTERM'), true);
+      let timer: NodeJS.Timeout | undefined;
+      const exit = await Promise.race([
+        g.exited,
+        new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('the stopped group never handled its SIGTERM')), 5000))),
+      ]).finally(() => clearTimeout(timer));
+      assert.equal(exit.exitCode, 7, 'its SIGTERM handler ran');
+    } finally {
+      g.signal('SIGKILL');
+      await g.release();
+    }
+    assert.equal(registry.size, 0);
   });
 
   it('reports a signal as 128 + its number', () => {
