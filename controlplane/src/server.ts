@@ -13,6 +13,8 @@ import { Registry } from './api/registry.js';
 import { RestApi } from './api/rest.js';
 import { ControllerManager, defaultControllers } from './controllers/manager.js';
 import { EndpointsController } from './controllers/endpoints.js';
+import { NamespaceController } from './controllers/namespace.js';
+import { namespaceLifecycle } from './api/namespace-lifecycle.js';
 import { NodeLifecycleController } from './controllers/node-lifecycle.js';
 import { ClusterIPAllocator } from './network/cluster-ip.js';
 import { RoutePublisher } from './network/route-publisher.js';
@@ -74,12 +76,16 @@ export class ControlPlane {
       initialMessages: [() => [this.routes.snapshot()], (node) => this.chaos.initialMessages(node)],
     });
     this.routes = new RoutePublisher(this.store, this.agents, log.child('routes'));
+    this.registry.addAdmission(namespaceLifecycle(this.store));
     this.registry.addAdmission(new ClusterIPAllocator(this.store).admit);
     this.scheduler = new Scheduler({ store: this.store, recorder: this.recorder, log: log.child('scheduler'), clock: this.clock });
     const ctx = { store: this.store, registry: this.registry, recorder: this.recorder, log: log.child('controllers'), clock: this.clock };
     this.controllers = new ControllerManager(ctx);
     for (const c of defaultControllers(ctx)) this.controllers.add(c);
     this.controllers.add(new EndpointsController(ctx));
+    const namespaces = new NamespaceController(ctx);
+    namespaces.ensurePermanent();
+    this.controllers.add(namespaces);
     this.chaos = new Chaos({ ...ctx, log, agents: this.agents });
     for (const c of this.chaos.controllers) this.controllers.add(c);
     this.nodeLifecycle = new NodeLifecycleController({

@@ -12,6 +12,7 @@ export type ApiReason =
   | 'Conflict'
   | 'Gone'
   | 'Unauthorized'
+  | 'Forbidden'
   | 'MethodNotAllowed'
   | 'RequestEntityTooLarge'
   | 'ServiceUnavailable'
@@ -25,6 +26,7 @@ const CODES: Record<ApiReason, number> = {
   Conflict: 409,
   Gone: 410,
   Unauthorized: 401,
+  Forbidden: 403,
   MethodNotAllowed: 405,
   RequestEntityTooLarge: 413,
   ServiceUnavailable: 503,

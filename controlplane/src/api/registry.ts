@@ -29,6 +29,8 @@ import { applyMergePatch } from './merge-patch.js';
 const STATUS_SUBRESOURCE = new Set(['Pod', 'Node', 'Deployment', 'ReplicaSet', 'Service', 'NodeChaos', 'NetworkChaos']);
 /** Kinds whose status only their controller writes: a client's status on create is dropped. */
 const CONTROLLER_STATUS = new Set(['Deployment', 'ReplicaSet', 'NodeChaos', 'NetworkChaos']);
+/** Namespaces that always exist and cannot be deleted. */
+export const PERMANENT_NAMESPACES = ['default', 'kube-system'];
 /** Kinds whose metadata.generation counts spec changes. */
 const GENERATION = new Set(['Deployment', 'ReplicaSet']);
 
@@ -120,6 +122,7 @@ export class Registry {
     delete obj.metadata.creationTimestamp;
     if (GENERATION.has(obj.kind)) obj.metadata.generation = 1;
     if (obj.kind === 'Pod') (obj as Pod).status = { phase: 'Pending', conditions: [] };
+    else if (obj.kind === 'Namespace') (obj as { status?: unknown }).status = { phase: 'Active' };
     else if (CONTROLLER_STATUS.has(obj.kind)) delete (obj as { status?: unknown }).status;
     for (const hook of this.admission) hook('create', obj, undefined);
     const generate = !obj.metadata.name && obj.metadata.generateName;
@@ -215,6 +218,7 @@ export class Registry {
       const graceful = this.gracefulPodDeletion(obj as unknown as Pod, opts.gracePeriodSeconds);
       if (graceful) return graceful as unknown as T;
     }
+    if (kind === 'Namespace') return this.terminateNamespace(obj) as T;
     if (opts.propagationPolicy === 'Orphan') this.orphanDependents(obj);
     try {
       return this.store.delete<T>(kind, ns, name, { uid: obj.metadata.uid });
@@ -235,6 +239,19 @@ export class Registry {
     const next = structuredClone(pod);
     next.metadata.deletionTimestamp = isoTime(deadline);
     next.metadata.deletionGracePeriodSeconds = grace;
+    return this.store.update(next);
+  }
+
+  /**
+   * A namespace is not removed at once: it turns Terminating, the namespace controller deletes
+   * everything in it, and then the namespace itself goes, as in Kubernetes.
+   */
+  private terminateNamespace(ns: KObject): KObject {
+    if (PERMANENT_NAMESPACES.includes(ns.metadata.name)) throw new ApiError('Forbidden', `namespaces "${ns.metadata.name}" is forbidden: this namespace may not be deleted`);
+    if (ns.metadata.deletionTimestamp) return ns;
+    const next = structuredClone(ns) as KObject & { status?: { phase?: string } };
+    next.metadata.deletionTimestamp = isoTime(this.clock.now());
+    next.status = { ...next.status, phase: 'Terminating' };
     return this.store.update(next);
   }
 

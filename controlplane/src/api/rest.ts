@@ -272,16 +272,6 @@ export class RestApi {
         return this.send(res, 200, { major: '1', minor: '0', gitVersion: `v${KIP_VERSION}-kip`, platform: `${process.platform}/${process.arch}`, nodeVersion: process.version });
       case 'discovery':
         return this.send(res, 200, discovery(url.pathname));
-      case 'namespaces': {
-        const names = new Set(['default', 'kube-system']);
-        for (const r of RESOURCES) if (r.namespaced) for (const o of registry.store.list(r.kind).items) names.add(o.metadata.namespace!);
-        const ns = (n: string) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: n }, spec: {}, status: { phase: 'Active' } });
-        if (route.name) {
-          if (!names.has(route.name)) throw notFound('namespaces', route.name);
-          return this.send(res, 200, ns(route.name));
-        }
-        return this.send(res, 200, { apiVersion: 'v1', kind: 'NamespaceList', metadata: {}, items: [...names].sort().map(ns) });
-      }
       case 'metrics': {
         if (route.plural === 'nodes') {
           const items = nodes.nodeMetrics().filter((m) => !route.name || m.metadata.name === route.name);

@@ -16,7 +16,7 @@ export interface ResourceRoute {
 }
 
 export interface OtherRoute {
-  type: 'healthz' | 'version' | 'discovery' | 'namespaces' | 'metrics';
+  type: 'healthz' | 'version' | 'discovery' | 'metrics';
   /** metrics: "nodes" or "pods" */
   plural?: string;
   namespace?: string;
@@ -59,8 +59,9 @@ export function parseRoute(pathname: string): Route | undefined {
   } else return undefined;
 
   let namespace: string | undefined;
-  if (rest[0] === 'namespaces') {
-    if (rest.length <= 2 && group === '') return { type: 'namespaces', name: rest[1] };
+  // /api/v1/namespaces[/NAME[/status]] is the Namespace kind itself; deeper paths are inside one.
+  const namespaceItself = group === '' && rest[0] === 'namespaces' && (rest.length <= 2 || (rest.length === 3 && rest[2] === 'status'));
+  if (rest[0] === 'namespaces' && !namespaceItself) {
     namespace = rest[1];
     rest = rest.slice(2);
   }

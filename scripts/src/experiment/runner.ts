@@ -4,7 +4,7 @@
 // whatever happened, Ctrl-C included. What it returns is the raw material of the report.
 
 import { isNodeReady, parseDuration, randomSuffix, resourceByKind, type ChaosStatus, type Node } from '@kip/shared';
-import { CliError } from '../kip/errors.js';
+import { ApiStatusError, CliError } from '../kip/errors.js';
 import type { ApiClient } from '../kip/client.js';
 import type { ManifestObject } from '../kip/manifests.js';
 import { ClusterWatcher, type ClusterObservation } from './cluster-watch.js';
@@ -75,6 +75,18 @@ function at(ms: number): string {
   return `[${ms < 0 ? '-' : '+'}${(Math.abs(ms) / 1000).toFixed(1)}s]`;
 }
 
+/** The experiment's namespace is created when it does not exist yet (and left afterwards). */
+async function ensureNamespace(api: ApiClient, ns: string, log: (line: string) => void): Promise<void> {
+  const r = resourceByKind('Namespace')!;
+  try {
+    await api.get(r, undefined, ns);
+  } catch (err) {
+    if (!(err instanceof ApiStatusError && err.isNotFound)) throw err;
+    await api.create(r, undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+    log(`namespace ${ns} created`);
+  }
+}
+
 export async function runExperiment(o: RunOptions): Promise<RunResult> {
   const { api, spec, signal, log } = o;
   const ns = spec.namespace;
@@ -102,6 +114,7 @@ export async function runExperiment(o: RunOptions): Promise<RunResult> {
     log(`[setup] cluster ${api.url.origin}: ${ready} of ${nodes.length} node(s) Ready`);
     const probeNode = chooseProbeNode(spec, nodes);
     await faults.preflight(spec.timeline);
+    await ensureNamespace(api, ns, (line) => log(`[setup] ${line}`));
     await watcher.start();
     await workload.apply();
     await workload.waitReady(o.readyTimeoutMs, signal);

@@ -231,6 +231,16 @@ export interface PodTemplateSpec {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Namespace
+
+export interface Namespace extends KObject {
+  apiVersion: 'v1';
+  kind: 'Namespace';
+  spec?: Record<string, unknown>;
+  status?: { phase?: 'Active' | 'Terminating' };
+}
+
+// ---------------------------------------------------------------------------------------------
 // Node
 
 export interface NodeCondition {

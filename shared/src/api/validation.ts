@@ -146,6 +146,12 @@ export function validateObject(o: unknown): FieldError[] {
     case 'Node':
       validateNode(c, o);
       break;
+    case 'Namespace': {
+      const name = (o.metadata as Obj | undefined)?.name;
+      if (typeof name === 'string' && name && !isDNS1123Label(name))
+        c.err('metadata.name', `Invalid value: "${name}": a namespace name must be a lowercase RFC 1123 label (at most 63 characters)`);
+      break;
+    }
     case 'Service':
       validateService(c, o.spec, 'spec');
       break;

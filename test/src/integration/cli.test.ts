@@ -157,6 +157,7 @@ describe('kip CLI against a control plane', function () {
   it('applies a directory of manifests, in the namespace given with -n', async () => {
     await writeFile(path.join(dir, 'manifests', 'a.yaml'), `${POD('dir-a')}---\n${POD('dir-b')}`);
     await writeFile(path.join(dir, 'manifests', 'b.json'), JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [parseYaml(POD('dir-c'))] }));
+    assert.equal(await ok(['create', 'namespace', 'team-a']), 'namespace/team-a created\n');
     const out = await ok(['apply', '-f', 'manifests', '-n', 'team-a']);
     assert.equal(out, 'pod/dir-a created\npod/dir-b created\npod/dir-c created\n');
     const names = await ok(['get', 'pods', '-n', 'team-a', '-o', 'name']);

@@ -258,4 +258,20 @@ describe('a 3-node cluster of real processes', function () {
     });
     await eventually('their processes to exit', () => pods.every((p) => !isAlive(containerPid(p))));
   });
+
+  it('runs pods in a namespace of their own, refuses a namespace that does not exist, and empties one that is deleted', async function () {
+    const missing = await cluster.api.request<Status>('POST', '/api/v1/namespaces/nowhere/pods', pod('lost', { containers: [{ name: 'main', image: 'pause' }] }));
+    assert.equal(missing.status, 404);
+    assert.match(missing.body.message, /namespaces "nowhere" not found/);
+    await cluster.api.request('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'team-a' } });
+    await cluster.api.create(pod('inside', { containers: [{ name: 'main', image: 'pause' }] }), 'team-a');
+    const running = await eventually('the pod in team-a to run', async () => {
+      const p = await cluster.api.get<Pod>('pods', 'inside', 'team-a');
+      return p && isRunning(p) ? p : undefined;
+    });
+    const del = await cluster.api.request<{ status: { phase: string } }>('DELETE', '/api/v1/namespaces/team-a');
+    assert.equal(del.body.status.phase, 'Terminating');
+    await eventually('the namespace and its pod to be gone', async () => (await cluster.api.request('GET', '/api/v1/namespaces/team-a')).status === 404 && (await cluster.api.get<Pod>('pods', 'inside', 'team-a')) === undefined);
+    await eventually('its process to exit', () => !isAlive(containerPid(running)));
+  });
 });

@@ -66,12 +66,25 @@ async function createDeployment(ctx: Context, args: string[], dryRun: boolean): 
   return 0;
 }
 
+async function createNamespace(ctx: Context, args: string[], dryRun: boolean): Promise<number> {
+  if (args.length !== 1) throw new UsageError('exactly one NAME is required, e.g. kip create namespace team-a');
+  const ns = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: args[0]! } };
+  const errors = validateObject(ns);
+  if (errors.length > 0) throw new CliError(formatFieldErrors('Namespace', args[0]!, errors));
+  const created = dryRun ? ns : await ctx.api.create<KObject>(resourceByKind('Namespace')!, undefined, ns);
+  const format = parseOutputFormat(ctx.flags.str('output'), ['table', 'json', 'yaml', 'name']);
+  if (format === 'table') ctx.out(`namespace/${args[0]} created${dryRun ? ' (dry run)' : ''}\n`);
+  else ctx.out(printStructured(format, [created as KObject], true));
+  return 0;
+}
+
 async function run(ctx: Context, args: string[]): Promise<number> {
   const dryRun = parseDryRun(ctx.flags.str('dry-run'));
   if (args.length > 0) {
     const sub = args[0]!.toLowerCase();
     if (sub === 'deployment' || sub === 'deploy') return createDeployment(ctx, args.slice(1), dryRun);
-    throw new UsageError(`unknown subcommand "${args[0]}": kip create takes -f FILE, or "deployment NAME --image=IMAGE"`);
+    if (sub === 'namespace' || sub === 'ns') return createNamespace(ctx, args.slice(1), dryRun);
+    throw new UsageError(`unknown subcommand "${args[0]}": kip create takes -f FILE, "deployment NAME --image=IMAGE" or "namespace NAME"`);
   }
   const files = ctx.flags.list('filename');
   if (files.length === 0) throw new UsageError('must specify one of -f, or a subcommand such as "deployment"');
@@ -107,7 +120,7 @@ export const createCommand: Command = {
   name: 'create',
   group: 'basic',
   summary: 'Create a resource from a file or from stdin',
-  usage: ['create -f FILENAME [flags]', 'create deployment NAME --image=IMAGE [--replicas=N] [--port=PORT] [flags]'],
+  usage: ['create -f FILENAME [flags]', 'create deployment NAME --image=IMAGE [--replicas=N] [--port=PORT] [flags]', 'create namespace NAME [flags]'],
   description: 'Create objects from manifests (JSON or YAML, several per file); an object that already exists is an error. Use kip apply to create or update.',
   examples: [
     '  # Create the objects in web.yaml',

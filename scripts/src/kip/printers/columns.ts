@@ -16,6 +16,7 @@ import {
   type PodTemplateSpec,
   type ReplicaSet,
   type Service,
+  type Namespace,
 } from '@kip/shared';
 import { ageSince, humanDuration } from './age.js';
 

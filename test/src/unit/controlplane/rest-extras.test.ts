@@ -52,21 +52,21 @@ describe('controlplane/api/rest: subresources, discovery and auth', function () 
       assert.equal(res.body.status.selector, 'app=web-abc');
     });
 
-    it('lists the namespaces in use, with default and kube-system', async () => {
-      await api.call('POST', '/api/v1/namespaces/team-b/pods', pod('a'));
-      const d = deployment('d');
-      delete d.metadata.namespace;
-      assert.equal((await api.call('POST', '/apis/apps/v1/namespaces/team-a/deployments', d)).status, 201);
+    it('serves Namespaces as objects: create, list, get, and deletion that turns them Terminating', async () => {
+      for (const name of ['default', 'team-a']) assert.equal((await api.call('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name } })).status, 201);
       const list = await api.call('GET', '/api/v1/namespaces');
       assert.equal(list.status, 200);
       assert.equal(list.body.kind, 'NamespaceList');
-      assert.deepEqual(
-        list.body.items.map((n: { metadata: { name: string } }) => n.metadata.name),
-        ['default', 'kube-system', 'team-a', 'team-b'],
-      );
+      assert.deepEqual(list.body.items.map((n: { metadata: { name: string } }) => n.metadata.name), ['default', 'team-a']);
       const one = await api.call('GET', '/api/v1/namespaces/team-a');
-      assert.deepEqual(one.body, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'team-a' }, spec: {}, status: { phase: 'Active' } });
+      assert.deepEqual(one.body.status, { phase: 'Active' });
       isStatus(await api.call('GET', '/api/v1/namespaces/nobody'), 404, 'NotFound', /^namespaces "nobody" not found$/);
+      isStatus(await api.call('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'Bad_Name' } }), 400, 'Invalid', /metadata\.name/);
+      const gone = await api.call('DELETE', '/api/v1/namespaces/team-a');
+      assert.equal(gone.status, 200);
+      assert.equal(gone.body.status.phase, 'Terminating');
+      assert.ok(gone.body.metadata.deletionTimestamp);
+      isStatus(await api.call('DELETE', '/api/v1/namespaces/default'), 403, 'Forbidden', /may not be deleted/);
     });
 
     it('serves discovery as kubectl reads it', async () => {
