@@ -208,7 +208,8 @@ async function setUp(cluster: LocalCluster): Promise<Targets> {
   // The tcp-echo pods must be listening before anything is timed.
   const far2 = far.status!.podIP!;
   await until('the pods to answer', async () => {
-    for (const d of [direct(near.status!.kipHostPorts!['main/7000']!), viaProxy(proxyPort, `${far2}:7000`)]) (await d()).destroy();
+    const ports = near.status!.kipHostPorts!;
+    for (const d of [direct(ports['main/7000']!), direct(ports['main/7001']!), viaProxy(proxyPort, `${far2}:7000`), viaProxy(proxyPort, `${far2}:7001`)]) (await d()).destroy();
     return true;
   });
   return {
