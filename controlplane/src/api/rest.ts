@@ -262,7 +262,7 @@ export class RestApi {
   }
 
   private other(route: OtherRoute, url: URL, res: ServerResponse): void {
-    const { registry, nodes } = this.opts;
+    const { nodes } = this.opts;
     switch (route.type) {
       case 'healthz':
         res.writeHead(200, { 'Content-Type': 'text/plain' });

@@ -5,10 +5,10 @@
 import type { KObject } from '@kip/shared';
 import { planApply, withLastApplied } from '../apply-merge.js';
 import type { Command, Context } from '../command.js';
-import { ApiStatusError, CliError, reportError, UsageError } from '../errors.js';
-import { loadManifests, prepareManifest, type ManifestObject } from '../manifests.js';
+import { ApiStatusError, CliError, UsageError } from '../errors.js';
+import { eachManifest, ManifestStepError } from './each-manifest.js';
+import type { ManifestObject } from '../manifests.js';
 import { objectName } from '../printers/name.js';
-import { parseOutputFormat, printStructured } from '../printers/output.js';
 import { FILENAME_FLAG, RECURSIVE_FLAG } from './common-flags.js';
 
 /** How many times an update is retried on a stale resourceVersion before giving up. */
@@ -17,15 +17,6 @@ const CONFLICT_RETRIES = 5;
 export type ApplyResult = 'created' | 'configured' | 'unchanged';
 
 /** A server refusal, with what apply was doing, for kubectl's `error when creating "web.yaml": ...`. */
-export class ApplyStepError extends Error {
-  constructor(
-    readonly step: 'creating' | 'updating',
-    readonly error: ApiStatusError,
-  ) {
-    super(error.message);
-  }
-}
-
 /** Applies one object. Returns what happened and the object as the server now has it. */
 export async function applyOne(ctx: Context, m: ManifestObject, dryRun: boolean): Promise<{ result: ApplyResult; object: KObject }> {
   const { resource: r, namespace } = m;
@@ -58,43 +49,18 @@ export async function applyOne(ctx: Context, m: ManifestObject, dryRun: boolean)
       // Someone wrote between our read and our write (Conflict), or created it first (AlreadyExists): read again.
       if (!(err instanceof ApiStatusError)) throw err;
       const retry = (err.isConflict || err.isAlreadyExists) && attempt < CONFLICT_RETRIES;
-      if (!retry) throw new ApplyStepError(step, err);
+      if (!retry) throw new ManifestStepError(step, err);
     }
   }
 }
 
 async function run(ctx: Context, args: string[]): Promise<number> {
   if (args.length > 0) throw new UsageError(`unexpected arguments: ${args.join(' ')}; apply takes its objects from -f`);
-  const files = ctx.flags.list('filename');
-  if (files.length === 0) throw new UsageError('must specify one of -f');
-  const format = parseOutputFormat(ctx.flags.str('output'), ['table', 'json', 'yaml', 'name']);
   const dryRun = parseDryRun(ctx.flags.str('dry-run'));
-  const docs = await loadManifests(files, ctx.io, ctx.flags.bool('recursive'));
-  if (docs.length === 0) throw new CliError('no objects passed to apply');
-  let failed = false;
-  const applied: KObject[] = [];
-  for (const doc of docs) {
-    let m: ManifestObject;
-    try {
-      m = prepareManifest(doc, { namespace: ctx.namespace, namespaceGiven: ctx.namespaceGiven, validate: ctx.flags.bool('validate') });
-    } catch (err) {
-      failed = true;
-      reportError(err, ctx.io.stderr, ctx.io.env);
-      continue;
-    }
-    try {
-      const { result, object } = await applyOne(ctx, m, dryRun);
-      applied.push(object);
-      if (format === 'table') ctx.out(`${objectName(m.object)} ${result}${dryRun ? ' (dry run)' : ''}\n`);
-    } catch (err) {
-      failed = true;
-      if (err instanceof ApplyStepError) reportError(err.error, ctx.io.stderr, ctx.io.env, `error when ${err.step} "${m.source}"`);
-      else if (err instanceof ApiStatusError || err instanceof CliError) reportError(err, ctx.io.stderr, ctx.io.env);
-      else throw err;
-    }
-  }
-  if (format !== 'table' && applied.length > 0) ctx.out(printStructured(format, applied, applied.length === 1));
-  return failed ? 1 : 0;
+  return eachManifest(ctx, 'apply', async (m) => {
+    const { result, object } = await applyOne(ctx, m, dryRun);
+    return { object, line: `${objectName(m.object)} ${result}${dryRun ? ' (dry run)' : ''}\n` };
+  });
 }
 
 export function parseDryRun(value: string | undefined): boolean {

@@ -3,8 +3,9 @@
 
 import { formatFieldErrors, resourceByKind, validateObject, type Deployment, type KObject } from '@kip/shared';
 import type { Command, Context } from '../command.js';
-import { ApiStatusError, CliError, reportError, UsageError } from '../errors.js';
-import { loadManifests, prepareManifest, type ManifestObject } from '../manifests.js';
+import { CliError, UsageError } from '../errors.js';
+import type { ManifestObject } from '../manifests.js';
+import { eachManifest } from './each-manifest.js';
 import { objectName } from '../printers/name.js';
 import { parseOutputFormat, printStructured } from '../printers/output.js';
 import { withLastApplied } from '../apply-merge.js';
@@ -86,34 +87,11 @@ async function run(ctx: Context, args: string[]): Promise<number> {
     if (sub === 'namespace' || sub === 'ns') return createNamespace(ctx, args.slice(1), dryRun);
     throw new UsageError(`unknown subcommand "${args[0]}": kip create takes -f FILE, "deployment NAME --image=IMAGE" or "namespace NAME"`);
   }
-  const files = ctx.flags.list('filename');
-  if (files.length === 0) throw new UsageError('must specify one of -f, or a subcommand such as "deployment"');
-  const format = parseOutputFormat(ctx.flags.str('output'), ['table', 'json', 'yaml', 'name']);
-  const docs = await loadManifests(files, ctx.io, ctx.flags.bool('recursive'));
-  if (docs.length === 0) throw new CliError('no objects passed to create');
-  let failed = false;
-  const created: KObject[] = [];
-  for (const doc of docs) {
-    let m: ManifestObject;
-    try {
-      m = prepareManifest(doc, { namespace: ctx.namespace, namespaceGiven: ctx.namespaceGiven, validate: ctx.flags.bool('validate') });
-    } catch (err) {
-      failed = true;
-      reportError(err, ctx.io.stderr, ctx.io.env);
-      continue;
-    }
-    try {
-      const obj = await createOne(ctx, m, dryRun, ctx.flags.bool('save-config'));
-      created.push(obj);
-      if (format === 'table') ctx.out(`${objectName(obj)} created${dryRun ? ' (dry run)' : ''}\n`);
-    } catch (err) {
-      if (!(err instanceof ApiStatusError)) throw err;
-      failed = true;
-      reportError(err, ctx.io.stderr, ctx.io.env, `error when creating "${m.source}"`);
-    }
-  }
-  if (format !== 'table' && created.length > 0) ctx.out(printStructured(format, created, created.length === 1));
-  return failed ? 1 : 0;
+  const saveConfig = ctx.flags.bool('save-config');
+  return eachManifest(ctx, 'create', async (m) => {
+    const object = await createOne(ctx, m, dryRun, saveConfig);
+    return { object, line: `${objectName(object)} created${dryRun ? ' (dry run)' : ''}\n` };
+  });
 }
 
 export const createCommand: Command = {

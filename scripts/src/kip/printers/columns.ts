@@ -15,8 +15,8 @@ import {
   type Pod,
   type PodTemplateSpec,
   type ReplicaSet,
-  type Service,
   type Namespace,
+  type Service,
 } from '@kip/shared';
 import { ageSince, humanDuration } from './age.js';
 
@@ -266,6 +266,14 @@ const chaosColumns: ColumnSet<NodeChaos | NetworkChaos> = {
 
 // ---------------------------------------------------------------------------------------------
 
+const namespaceColumns: ColumnSet<Namespace> = {
+  nameColumn: true,
+  headers: ['STATUS', 'AGE'],
+  wideHeaders: [],
+  cells: (n, now) => [n.status?.phase ?? 'Active', ageSince(n.metadata.creationTimestamp, now)],
+  wideCells: () => [],
+};
+
 const genericColumns: ColumnSet = {
   nameColumn: true,
   headers: ['AGE'],
@@ -275,6 +283,7 @@ const genericColumns: ColumnSet = {
 };
 
 const BY_KIND: Record<string, ColumnSet<never>> = {
+  Namespace: namespaceColumns,
   Pod: podColumns,
   Node: nodeColumns,
   Deployment: deploymentColumns,

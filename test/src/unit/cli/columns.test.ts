@@ -118,3 +118,12 @@ describe('cli get columns', () => {
     assert.deepEqual(cols.headers, ['AGE']);
   });
 });
+
+describe('namespace columns', function () {
+  it('shows STATUS and AGE, as kubectl get ns does', function () {
+    const ns = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'team-a', creationTimestamp: '2026-01-01T00:00:00Z' }, status: { phase: 'Terminating' } };
+    const cols = columnsFor('Namespace');
+    assert.deepEqual(cols.headers, ['STATUS', 'AGE']);
+    assert.deepEqual(cols.cells(ns as never, Date.parse('2026-01-01T00:00:05Z')), ['Terminating', '5s']);
+  });
+});
