@@ -7,7 +7,6 @@
 
 import { readFileSync, rmSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import {
   AGENT_PATH,
   DEFAULT_API_PORT,
@@ -19,6 +18,9 @@ import {
   parseBytes,
   parseCpuMillis,
   isQuantity,
+  failWithUsage,
+  parseDaemonFlags,
+  stopOnSignals,
 } from '@kip/shared';
 import { Agent } from './agent.js';
 import { Kubelet } from './kubelet/kubelet.js';
@@ -39,8 +41,7 @@ const USAGE = `usage: kip-agent --name NODE [flags]
   --verbose           debug logging`;
 
 function fail(msg: string): never {
-  process.stderr.write(`kip-agent: ${msg}\n${USAGE}\n`);
-  process.exit(2);
+  return failWithUsage('kip-agent', USAGE, msg);
 }
 
 /** Accepts ws://host:port, http://host:port or a full agent URL. */
@@ -74,32 +75,17 @@ function parseLabels(s: string | undefined): Record<string, string> {
 }
 
 async function main(): Promise<void> {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({
-      options: {
-        name: { type: 'string' },
-        server: { type: 'string' },
-        token: { type: 'string' },
-        'token-file': { type: 'string' },
-        cpu: { type: 'string' },
-        memory: { type: 'string' },
-        pods: { type: 'string' },
-        labels: { type: 'string' },
-        'data-dir': { type: 'string' },
-        verbose: { type: 'boolean', short: 'v' },
-        'exit-with-parent': { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-    }));
-  } catch (err) {
-    fail((err as Error).message);
-  }
-  if (values.help) {
-    process.stdout.write(USAGE + '\n');
-    return;
-  }
+  const values = parseDaemonFlags('kip-agent', USAGE, {
+    name: { type: 'string' },
+    server: { type: 'string' },
+    token: { type: 'string' },
+    'token-file': { type: 'string' },
+    cpu: { type: 'string' },
+    memory: { type: 'string' },
+    pods: { type: 'string' },
+    labels: { type: 'string' },
+    'data-dir': { type: 'string' },
+  });
   const name = values.name as string | undefined;
   if (!name) fail('--name is required');
   if (!isDNS1123Subdomain(name)) fail(`--name: "${name}" must be lowercase letters, digits, '-' or '.'`);
@@ -187,13 +173,7 @@ async function main(): Promise<void> {
         setTimeout(() => process.exit(code), 100);
       });
   }
-  if (values['exit-with-parent']) {
-    // The launcher holds our stdin; when it dies, however it dies, stdin closes and we follow.
-    process.stdin.on('close', () => shutdown(0));
-    process.stdin.resume();
-  }
-  process.on('SIGTERM', () => shutdown(0));
-  process.on('SIGINT', () => shutdown(0));
+  stopOnSignals(values, () => shutdown(0));
   // Belt and braces: the watchers already take pods down with the agent; this is the fast path.
   process.on('exit', () => kubelet.killAllNow());
   process.on('uncaughtException', (err) => {

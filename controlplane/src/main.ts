@@ -7,8 +7,7 @@
 
 import { writeFileSync, mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
-import { AGENT_PATH, DEFAULT_API_PORT, createLogger, isProfileName, parseDuration, type Timing } from '@kip/shared';
+import { AGENT_PATH, DEFAULT_API_PORT, createLogger, isProfileName, parseDuration, type Timing, failWithUsage, parseDaemonFlags, stopOnSignals } from '@kip/shared';
 import { ControlPlane } from './server.js';
 import { loadOrCreateToken, tokenPath } from './token.js';
 
@@ -22,41 +21,25 @@ const USAGE = `usage: kip-controlplane [flags]
   --node-monitor-grace-period D  missing heartbeats before a node is Unknown (e.g. 4s)
   --disconnect-grace D           a closed connection not back within D marks the node Unknown
   --pod-eviction-timeout D       how long pods stay on an unreachable node (e.g. 0s, 300s)
-  --exit-with-parent  stop when standard input closes (the launcher died)
+  --exit-with-parent             stop when standard input closes (the launcher died)
   --verbose                      debug logging`;
 
 function fail(msg: string): never {
-  process.stderr.write(`kip-controlplane: ${msg}\n${USAGE}\n`);
-  process.exit(2);
+  return failWithUsage('kip-controlplane', USAGE, msg);
 }
 
 function main(): void {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({
-      options: {
-        port: { type: 'string' },
-        host: { type: 'string' },
-        'data-dir': { type: 'string' },
-        profile: { type: 'string' },
-        'api-token': { type: 'string' },
-        'heartbeat-interval': { type: 'string' },
-        'node-monitor-grace-period': { type: 'string' },
-        'disconnect-grace': { type: 'string' },
-        'pod-eviction-timeout': { type: 'string' },
-        verbose: { type: 'boolean', short: 'v' },
-        'exit-with-parent': { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-    }));
-  } catch (err) {
-    fail((err as Error).message);
-  }
-  if (values.help) {
-    process.stdout.write(USAGE + '\n');
-    return;
-  }
+  const values = parseDaemonFlags('kip-controlplane', USAGE, {
+    port: { type: 'string' },
+    host: { type: 'string' },
+    'data-dir': { type: 'string' },
+    profile: { type: 'string' },
+    'api-token': { type: 'string' },
+    'heartbeat-interval': { type: 'string' },
+    'node-monitor-grace-period': { type: 'string' },
+    'disconnect-grace': { type: 'string' },
+    'pod-eviction-timeout': { type: 'string' },
+  });
   const port = Number(values.port ?? DEFAULT_API_PORT);
   if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`--port: "${String(values.port)}" is not a port number`);
   const profile = String(values.profile ?? 'fast');
@@ -114,13 +97,7 @@ function main(): void {
       process.exit(0);
     });
   };
-  if (values['exit-with-parent']) {
-    // The launcher holds our stdin; when it dies, however it dies, stdin closes and we follow.
-    process.stdin.on('close', () => stop('parent exited'));
-    process.stdin.resume();
-  }
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
+  stopOnSignals(values, stop);
 }
 
 main();
