@@ -4,8 +4,9 @@
 //           machine that lost power.
 //  pause    a gray failure: the agent and every pod group are stopped (SIGSTOP) for the duration.
 //           A stopped agent cannot resume itself, so first it starts a small detached resumer
-//           (`sh -c 'sleep D; kill -s CONT ...'`) that continues the pods and the agent after D
-//           and then ends, whatever happened meanwhile; nothing is closed, heartbeats just stop.
+//           (a few lines of sh) that continues the pods and the agent after D, or as soon as the
+//           agent dies if it is killed meanwhile, and then ends; nothing is closed, heartbeats
+//           just stop.
 //  restart  the agent leaves a restart request (<node dir>/restart-after) and SIGKILLs itself;
 //           whoever started it (kip's launcher, a test cluster) starts it again under the same
 //           name after the delay. An agent started by hand has nobody to do that: it says so
@@ -40,14 +41,25 @@ export function podGroups(agentPid: number): number[] {
     .sort((a, b) => a - b);
 }
 
+/** How often the resumer looks whether the agent is still there. */
+const RESUMER_TICK_SECONDS = 0.2;
+
 /**
- * The resumer's script: sleep, then continue every process it was given, one kill each (a pid
- * that is gone by then must not stop the others), then end. Processes are named one by one, not
- * by group: dash's kill builtin takes no negative pids, and nothing new joins a stopped group.
+ * The resumer's script: wait out the duration, or less if the agent dies meanwhile (SIGKILLed
+ * while paused: its pods must not stay frozen for the rest of the pause, they continue at once
+ * and their lifelines end them), then continue every process it was given, one kill each (a pid
+ * that is gone by then must not stop the others), and end. Time comes from /proc/uptime in
+ * centiseconds and the agent's state from /proc/PID/stat, both read with the shell's own `read`,
+ * so the wait does not drift by a fork per tick. Processes are named one by one, not by group:
+ * dash's kill builtin takes no negative pids, and nothing new joins a stopped group.
  */
-export function resumerScript(durationMs: number, pids: readonly number[]): string {
-  const secs = (Math.max(0, durationMs) / 1000).toFixed(3);
-  return `sleep ${secs}; for p in ${pids.join(' ')}; do kill -s CONT "$p" 2>/dev/null; done; exit 0`;
+export function resumerScript(durationMs: number, agentPid: number, pids: readonly number[]): string {
+  const centis = Math.ceil(Math.max(0, durationMs) / 10);
+  return [
+    `read -r u _ </proc/uptime; end=$((\${u%.*}\${u#*.} + ${centis}))`,
+    `while read -r u _ </proc/uptime && [ "\${u%.*}\${u#*.}" -lt "$end" ]; do s=; read -r s 2>/dev/null </proc/${agentPid}/stat; case "\${s##*) }" in ''|Z*|X*) break;; esac; sleep ${RESUMER_TICK_SECONDS}; done`,
+    `for p in ${pids.join(' ')}; do kill -s CONT "$p" 2>/dev/null; done; exit 0`,
+  ].join('; ');
 }
 
 function nodeEvent(deps: NodeActionDeps, reason: string, message: string, type: EventRecord['type'] = 'Normal'): void {
@@ -86,7 +98,7 @@ export async function performNodeAction(msg: NodeAction, deps: NodeActionDeps): 
       // The pods are listed before the resumer exists: it is a child of the agent with a group of its own.
       const groups = podGroups(pid);
       const members = [...groupMembers(new Set(groups)).values()].flat();
-      const resumer = spawn('/bin/sh', ['-c', resumerScript(durationMs, [...members, pid]), 'kip-chaos-resumer'], { detached: true, stdio: 'ignore', cwd: '/' });
+      const resumer = spawn('/bin/sh', ['-c', resumerScript(durationMs, pid, [...members, pid]), 'kip-chaos-resumer'], { detached: true, stdio: 'ignore', cwd: '/' });
       await new Promise<void>((resolve, reject) => {
         resumer.once('spawn', () => resolve());
         resumer.once('error', reject);
@@ -94,8 +106,8 @@ export async function performNodeAction(msg: NodeAction, deps: NodeActionDeps): 
       resumer.unref();
       // An agent continued early and ending on its own (its launcher stopping the cluster) takes
       // its pods down itself, so nothing is left to resume: the resumer goes with it instead of
-      // sleeping on. An agent that is SIGKILLed runs no exit hook, and the resumer stays to
-      // continue the frozen pods, whose watchers then end them.
+      // sleeping on. An agent that is SIGKILLed runs no exit hook: the resumer sees it gone within
+      // a tick and continues the frozen pods at once, whose watchers then end them.
       const stopResumer = () => {
         try {
           process.kill(-resumer.pid!, 'SIGKILL');

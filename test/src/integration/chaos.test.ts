@@ -235,6 +235,19 @@ describe('chaos on a real cluster', function () {
     assert.equal(cluster.agentPid('node-2'), node.status!.nodeInfo!.agentPid);
   });
 
+  it('a paused node that is SIGKILLed does not leave its pods frozen until the pause would end', async () => {
+    const frozen: Pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'frozen' }, spec: { nodeName: 'node-1', containers: [{ name: 'c', image: 'pause' }] } };
+    await cluster.api.create(frozen);
+    await eventually('the pod to run', async () => (await cluster.api.get<Pod>('pods', 'frozen'))?.status?.phase === 'Running');
+    const podDir = path.join(cluster.dataDir, 'nodes', 'node-1', 'pods');
+    const pid = cluster.agentPid('node-1');
+    await cluster.api.create(nodeChaos('long-nap', { action: 'pause', selector: { nodes: ['node-1'] }, duration: '5m' }));
+    await eventually('the agent to be stopped', () => readProcStat(pid)?.state === 'T', { intervalMs: 50 });
+    await cluster.killAgent('node-1', 'SIGKILL');
+    await eventually('its pod processes to be gone long before the pause ends', () => processesUnder(podDir).length === 0, { timeoutMs: 10_000 });
+    assert.equal((await cluster.api.delete('nodechaos', 'long-nap')).status, 200);
+  });
+
   it('kill takes a node and its pods down, and the pods come back elsewhere', async () => {
     const webPods = async () => (await cluster.api.list<Pod>('pods', { namespace: 'default', labelSelector: 'app=web' })).filter((p) => !p.metadata.deletionTimestamp);
     const victim = await eventually('a running web pod on node-4', async () => (await webPods()).find((p) => p.spec.nodeName === 'node-4' && p.status?.phase === 'Running'), { timeoutMs: 30_000 });

@@ -40,8 +40,23 @@ describe('chaos: node actions', function () {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('writes a resumer that continues each process on its own, then ends', () => {
-    assert.equal(resumerScript(2500, [11, 12, 99]), 'sleep 2.500; for p in 11 12 99; do kill -s CONT "$p" 2>/dev/null; done; exit 0');
+  it('writes a resumer that waits out the duration or the agent, continues each process on its own, then ends', () => {
+    const script = resumerScript(2500, 42, [11, 12, 99]);
+    assert.match(script, /\+ 250\)\)/, 'the duration in centiseconds of uptime');
+    assert.match(script, /\/proc\/42\/stat/, 'it watches the agent');
+    assert.match(script, /for p in 11 12 99; do kill -s CONT "\$p" 2>\/dev\/null; done; exit 0$/);
+  });
+
+  it('the resumer ends after the duration, and at once when the agent is already gone', async () => {
+    const run = async (durationMs: number, agentPid: number): Promise<number> => {
+      const started = performance.now();
+      const sh = spawn('/bin/sh', ['-c', resumerScript(durationMs, agentPid, [])], { stdio: 'ignore' });
+      const code = await new Promise<number | null>((resolve) => sh.once('exit', resolve));
+      assert.equal(code, 0);
+      return performance.now() - started;
+    };
+    assert.ok((await run(600, process.pid)) >= 600, 'waits out the duration while the agent lives');
+    assert.ok((await run(60_000, 2 ** 22 + 1)) < 10_000, 'does not wait for an agent that is gone');
   });
 
   it('pause stops the agent and its pod groups and a resumer continues them after the duration', async () => {
@@ -58,6 +73,30 @@ describe('chaos: node actions', function () {
     await eventually('the agent and its pod to be stopped', () => state(pid) === 'T' && state(pods[0]!) === 'T', { timeoutMs: 2000, intervalMs: 10 });
     await eventually('both to continue after the duration', () => state(pid) !== 'T' && state(pods[0]!) !== 'T', { timeoutMs: 5000, intervalMs: 50 });
     assert.ok(isAlive(pid) && isAlive(pods[0]!), 'nothing was killed');
+  });
+
+  it('a paused agent that is SIGKILLed does not leave its pods frozen: the resumer continues them at once', async () => {
+    agent = spawn('/bin/sh', ['-c', 'setsid sleep 60 & wait'], { stdio: 'ignore' });
+    const pid = agent.pid!;
+    const pods = await eventually('the pod group to start', () => {
+      const g = podGroups(pid);
+      return g.length === 1 ? g : undefined;
+    });
+    const pod = pods[0]!;
+    try {
+      await performNodeAction({ type: 'nodeAction', action: 'pause', chaos: 'default/p', durationMs: 300_000 }, { nodeName: 'node-1', nodeDir: dir, log, event: () => undefined, pid });
+      await eventually('the agent and its pod to be stopped', () => state(pid) === 'T' && state(pod) === 'T', { timeoutMs: 2000, intervalMs: 10 });
+      agent.kill('SIGKILL');
+      await eventually('the agent to be gone', () => agent!.signalCode !== null);
+      // Well inside the five-minute pause: the pod runs again and can be ended by its lifeline.
+      await eventually('the pod to continue', () => state(pod) !== 'T', { timeoutMs: 5000, intervalMs: 50 });
+    } finally {
+      try {
+        process.kill(-pod, 'SIGKILL');
+      } catch {
+        // gone
+      }
+    }
   });
 
   it('restart leaves a request for whoever started the agent, then kills it', async () => {
