@@ -19,24 +19,27 @@ describe('chaos: node actions', function () {
   this.timeout(20_000);
   let dir: string;
   let agent: ChildProcess | undefined;
+  /** the stand-in agent's pod group, if a test started one */
+  let pod: number | undefined;
 
   beforeEach(() => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'kip-chaos-'));
   });
 
   afterEach(async () => {
-    if (agent?.pid && isAlive(agent.pid)) {
-      for (const g of podGroups(agent.pid)) {
-        try {
-          process.kill(-g, 'SIGKILL');
-        } catch {
-          // gone
-        }
+    if (pod !== undefined) {
+      try {
+        process.kill(-pod, 'SIGKILL');
+      } catch {
+        // gone
       }
+    }
+    if (agent?.pid && isAlive(agent.pid)) {
       agent.kill('SIGKILL');
       await eventually('the stand-in agent to exit', () => agent!.exitCode !== null || agent!.signalCode !== null);
     }
     agent = undefined;
+    pod = undefined;
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -59,44 +62,37 @@ describe('chaos: node actions', function () {
     assert.ok((await run(60_000, 2 ** 22 + 1)) < 10_000, 'does not wait for an agent that is gone');
   });
 
-  it('pause stops the agent and its pod groups and a resumer continues them after the duration', async () => {
-    // A stand-in agent: a shell with one "pod", a child leading its own process group (as the kubelet starts them).
+  /** A stand-in agent: a shell with one "pod", a child leading its own process group (as the kubelet starts them). */
+  async function startStandIn(): Promise<{ pid: number; pod: number }> {
     agent = spawn('/bin/sh', ['-c', 'setsid sleep 60 & wait'], { stdio: 'ignore' });
     const pid = agent.pid!;
-    const pods = await eventually('the pod group to start', () => {
+    pod = (await eventually('the pod group to start', () => {
       const g = podGroups(pid);
       return g.length === 1 ? g : undefined;
-    });
-    const events: EventRecord[] = [];
-    await performNodeAction({ type: 'nodeAction', action: 'pause', chaos: 'default/p', durationMs: 2500 }, { nodeName: 'node-1', nodeDir: dir, log, event: (e) => events.push(e), pid });
-    // SIGSTOP is delivered asynchronously: a running process shows 'T' a moment later.
-    await eventually('the agent and its pod to be stopped', () => state(pid) === 'T' && state(pods[0]!) === 'T', { timeoutMs: 2000, intervalMs: 10 });
-    await eventually('both to continue after the duration', () => state(pid) !== 'T' && state(pods[0]!) !== 'T', { timeoutMs: 5000, intervalMs: 50 });
-    assert.ok(isAlive(pid) && isAlive(pods[0]!), 'nothing was killed');
+    }))[0]!;
+    return { pid, pod };
+  }
+
+  /** Pauses the stand-in and waits until it and its pod are stopped (SIGSTOP lands a moment later). */
+  async function pause(pid: number, podPid: number, durationMs: number): Promise<void> {
+    await performNodeAction({ type: 'nodeAction', action: 'pause', chaos: 'default/p', durationMs }, { nodeName: 'node-1', nodeDir: dir, log, event: () => undefined, pid });
+    await eventually('the agent and its pod to be stopped', () => state(pid) === 'T' && state(podPid) === 'T', { timeoutMs: 2000, intervalMs: 10 });
+  }
+
+  it('pause stops the agent and its pod groups and a resumer continues them after the duration', async () => {
+    const { pid, pod } = await startStandIn();
+    await pause(pid, pod, 2500);
+    await eventually('both to continue after the duration', () => state(pid) !== 'T' && state(pod) !== 'T', { timeoutMs: 5000, intervalMs: 50 });
+    assert.ok(isAlive(pid) && isAlive(pod), 'nothing was killed');
   });
 
   it('a paused agent that is SIGKILLed does not leave its pods frozen: the resumer continues them at once', async () => {
-    agent = spawn('/bin/sh', ['-c', 'setsid sleep 60 & wait'], { stdio: 'ignore' });
-    const pid = agent.pid!;
-    const pods = await eventually('the pod group to start', () => {
-      const g = podGroups(pid);
-      return g.length === 1 ? g : undefined;
-    });
-    const pod = pods[0]!;
-    try {
-      await performNodeAction({ type: 'nodeAction', action: 'pause', chaos: 'default/p', durationMs: 300_000 }, { nodeName: 'node-1', nodeDir: dir, log, event: () => undefined, pid });
-      await eventually('the agent and its pod to be stopped', () => state(pid) === 'T' && state(pod) === 'T', { timeoutMs: 2000, intervalMs: 10 });
-      agent.kill('SIGKILL');
-      await eventually('the agent to be gone', () => agent!.signalCode !== null);
-      // Well inside the five-minute pause: the pod runs again and can be ended by its lifeline.
-      await eventually('the pod to continue', () => state(pod) !== 'T', { timeoutMs: 5000, intervalMs: 50 });
-    } finally {
-      try {
-        process.kill(-pod, 'SIGKILL');
-      } catch {
-        // gone
-      }
-    }
+    const { pid, pod } = await startStandIn();
+    await pause(pid, pod, 300_000);
+    agent!.kill('SIGKILL');
+    await eventually('the agent to be gone', () => agent!.signalCode !== null);
+    // Well inside the five-minute pause: the pod runs again and can be ended by its lifeline.
+    await eventually('the pod to continue', () => state(pod) !== 'T', { timeoutMs: 5000, intervalMs: 50 });
   });
 
   it('restart leaves a request for whoever started the agent, then kills it', async () => {
