@@ -4,9 +4,9 @@
 //           machine that lost power.
 //  pause    a gray failure: the agent and every pod group are stopped (SIGSTOP) for the duration.
 //           A stopped agent cannot resume itself, so first it starts a small detached resumer
-//           (a few lines of sh) that continues the pods and the agent after D, or as soon as the
-//           agent dies if it is killed meanwhile, and then ends; nothing is closed, heartbeats
-//           just stop.
+//           (shared/src/chaos/resumer.ts) that continues the pods and the agent after D, as soon
+//           as the agent dies if it is killed meanwhile, or when the control plane ends the pause
+//           early, and then ends; nothing is closed, heartbeats just stop.
 //  restart  the agent leaves a restart request (<node dir>/restart-after) and SIGKILLs itself;
 //           whoever started it (kip's launcher, a test cluster) starts it again under the same
 //           name after the delay. An agent started by hand has nobody to do that: it says so
@@ -15,7 +15,7 @@
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { DEFAULT_RESTART_DELAY_MS, RESTART_REQUEST_FILE, SUPERVISOR_ENV, type EventRecord, type Logger, type NodeAction, type RestartRequest } from '@kip/shared';
+import { DEFAULT_RESTART_DELAY_MS, RESTART_REQUEST_FILE, resumerArgs, SUPERVISOR_ENV, type EventRecord, type Logger, type NodeAction, type RestartRequest } from '@kip/shared';
 import { groupMembers, listProcesses } from '../kubelet/proc.js';
 
 export interface NodeActionDeps {
@@ -39,27 +39,6 @@ export function podGroups(agentPid: number): number[] {
     .filter((p) => p.ppid === agentPid && p.pgid === p.pid && p.state !== 'Z')
     .map((p) => p.pid)
     .sort((a, b) => a - b);
-}
-
-/** How often the resumer looks whether the agent is still there. */
-const RESUMER_TICK_SECONDS = 0.2;
-
-/**
- * The resumer's script: wait out the duration, or less if the agent dies meanwhile (SIGKILLed
- * while paused: its pods must not stay frozen for the rest of the pause, they continue at once
- * and their lifelines end them), then continue every process it was given, one kill each (a pid
- * that is gone by then must not stop the others), and end. Time comes from /proc/uptime in
- * centiseconds and the agent's state from /proc/PID/stat, both read with the shell's own `read`,
- * so the wait does not drift by a fork per tick. Processes are named one by one, not by group:
- * dash's kill builtin takes no negative pids, and nothing new joins a stopped group.
- */
-export function resumerScript(durationMs: number, agentPid: number, pids: readonly number[]): string {
-  const centis = Math.ceil(Math.max(0, durationMs) / 10);
-  return [
-    `read -r u _ </proc/uptime; end=$((\${u%.*}\${u#*.} + ${centis}))`,
-    `while read -r u _ </proc/uptime && [ "\${u%.*}\${u#*.}" -lt "$end" ]; do s=; read -r s 2>/dev/null </proc/${agentPid}/stat; case "\${s##*) }" in ''|Z*|X*) break;; esac; sleep ${RESUMER_TICK_SECONDS}; done`,
-    `for p in ${pids.join(' ')}; do kill -s CONT "$p" 2>/dev/null; done; exit 0`,
-  ].join('; ');
 }
 
 function nodeEvent(deps: NodeActionDeps, reason: string, message: string, type: EventRecord['type'] = 'Normal'): void {
@@ -98,7 +77,7 @@ export async function performNodeAction(msg: NodeAction, deps: NodeActionDeps): 
       // The pods are listed before the resumer exists: it is a child of the agent with a group of its own.
       const groups = podGroups(pid);
       const members = [...groupMembers(new Set(groups)).values()].flat();
-      const resumer = spawn('/bin/sh', ['-c', resumerScript(durationMs, pid, [...members, pid]), 'kip-chaos-resumer'], { detached: true, stdio: 'ignore', cwd: '/' });
+      const resumer = spawn('/bin/sh', resumerArgs(durationMs, pid, [...members, pid]), { detached: true, stdio: 'ignore', cwd: '/' });
       await new Promise<void>((resolve, reject) => {
         resumer.once('spawn', () => resolve());
         resumer.once('error', reject);

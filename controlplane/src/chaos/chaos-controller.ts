@@ -20,11 +20,13 @@ export const CHAOS_COMPONENT = 'chaos-controller';
 /** What the chaos controllers need of the agent endpoint. */
 export interface ChaosAgents {
   /** The open session of a node, if its agent is connected. */
-  session(node: string): { send(msg: ControlPlaneMessage): boolean; readonly connectedAtMs: number } | undefined;
+  session(node: string): { send(msg: ControlPlaneMessage): boolean; readonly connectedAtMs: number; readonly pid: number } | undefined;
 }
 
 export interface ChaosControllerDeps extends ControllerDeps {
   agents: ChaosAgents;
+  /** ends the pause of the agent with this pid early; how many resumers it told (default: resume-early.ts) */
+  resumeNow?: (agentPid: number) => number;
 }
 
 /** What one run did. */

@@ -2,10 +2,12 @@
 // (a nodeAction message; the agent carries it out on itself). It picks among connected, Ready
 // nodes, skips a run that would leave fewer Ready nodes than minReady, and watches a lasting
 // fault until it is over: a pause until its duration ends (the agent resumes by itself), a
-// restart until the node's agent has connected again.
+// restart until the node's agent has connected again. Deleting a pause ends it at once: the
+// stopped agent cannot hear that, so its resumer process is told instead (resume-early.ts).
 
 import { chooseForNodeChaos, formatDurationMs, isNodeReady, parseDuration, type ChaosStatus, type Node, type NodeAction, type NodeChaos } from '@kip/shared';
-import { ChaosController, type ActiveFault, type HealCheck, type RunOutcome } from './chaos-controller.js';
+import { ChaosController, type ActiveFault, type ChaosControllerDeps, type HealCheck, type RunOutcome } from './chaos-controller.js';
+import { resumeNow } from './resume-early.js';
 import { msOf } from './runs.js';
 
 /** A restarted node that is not back this long after its restart delay is reported as not coming back. */
@@ -17,6 +19,12 @@ const RESTART_POLL_MS = 500;
 export class NodeChaosController extends ChaosController<NodeChaos> {
   readonly name = 'nodechaos';
   readonly kind = 'NodeChaos' as const;
+  private readonly resumeNow: (agentPid: number) => number;
+
+  constructor(deps: ChaosControllerDeps) {
+    super(deps);
+    this.resumeNow = deps.resumeNow ?? resumeNow;
+  }
 
   protected run(obj: NodeChaos, status: ChaosStatus, now: number, attempt: number): RunOutcome {
     const spec = obj.spec;
@@ -89,10 +97,18 @@ export class NodeChaosController extends ChaosController<NodeChaos> {
   }
 
   protected healDeleted(fault: ActiveFault): string {
-    if (fault.action === 'pause')
-      return fault.healAt !== undefined && fault.healAt > this.clock.now()
-        ? `deleted while the pause holds; the nodes continue at ${this.at(fault.healAt)} (a stopped agent cannot be resumed early)`
-        : 'deleted; the pause is over';
-    return 'deleted; a node that is restarting still comes back';
+    if (fault.action !== 'pause') return 'deleted; a node that is restarting still comes back';
+    if (fault.healAt === undefined || fault.healAt <= this.clock.now()) return 'deleted; the pause is over';
+    const continued: string[] = [];
+    const unreachable: string[] = [];
+    for (const n of fault.affected) {
+      const pid = this.agents.session(n)?.pid ?? this.store.get<Node>('Node', undefined, n)?.status?.nodeInfo?.agentPid;
+      if (pid !== undefined && this.resumeNow(pid) > 0) continued.push(n);
+      else unreachable.push(n);
+    }
+    const parts: string[] = [];
+    if (continued.length) parts.push(`${continued.join(', ')} continued now`);
+    if (unreachable.length) parts.push(`no pause found to end for ${unreachable.join(', ')} (its agent is gone, or it continues at ${this.at(fault.healAt)})`);
+    return `deleted while the pause held: ${parts.join('; ')}`;
   }
 }

@@ -96,7 +96,7 @@ function undoLine(kind: string, name: string, hasSchedule: boolean): string {
   const heal = `npm run chaos -- heal ${name}`;
   if (kind === 'kill') return `undo: a killed node stays down until its agent is started again (npm run cluster -- --restart-nodes brings dead nodes back)${hasSchedule ? `; stop the schedule: ${heal}` : `; ${heal} removes the object`}`;
   if (kind === 'restart') return `undo: nothing to undo: the node comes back by itself${hasSchedule ? `; stop the schedule: ${heal}` : ''}`;
-  if (kind === 'pause') return `undo: ${heal} (a paused node continues when its duration ends; it cannot be resumed early)`;
+  if (kind === 'pause') return `undo: ${heal} (continues the paused node at once; it also continues by itself when the duration ends)`;
   return `undo: ${heal}`;
 }
 

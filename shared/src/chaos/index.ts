@@ -7,3 +7,4 @@ export * from './params.js';
 export * from './plan.js';
 export * from './validate.js';
 export * from './restart.js';
+export * from './resumer.js';

@@ -191,6 +191,20 @@ describe('chaos on a real cluster', function () {
     assert.equal((await status<NodeChaos>('nodechaos', 'nap')).phase, 'Recovered');
   });
 
+  it('deleting a pause ends it at once: the agent and its pods continue, and the node is Ready again', async () => {
+    const pid = cluster.agentPid('node-4');
+    await cluster.api.create(nodeChaos('long-pause', { action: 'pause', selector: { nodes: ['node-4'] }, duration: '5m' }));
+    await eventually('the agent to be stopped', () => readProcStat(pid)?.state === 'T', { intervalMs: 50 });
+    const line = await eventually('the pause to be logged', () => cluster.agents.get('node-4')!.output.find((l) => l.includes('paused by chaos default/long-pause')));
+    const resumer = Number(/resumer=(\d+)/.exec(line)?.[1]);
+    assert.equal((await cluster.api.delete('nodechaos', 'long-pause')).status, 200);
+    await eventually('the agent to run again', () => readProcStat(pid)?.state !== 'T', { timeoutMs: 10_000, intervalMs: 50 });
+    await eventually('the resumer to be gone', () => !isAlive(resumer), { timeoutMs: 5000 });
+    await eventually('node-4 to be Ready', () => nodeReady('node-4'), { timeoutMs: 15_000 });
+    const events = await cluster.api.list<Event>('events', { namespace: 'default', fieldSelector: 'involvedObject.name=long-pause' });
+    assert.ok(events.some((e) => e.reason === 'ChaosRecovered' && /node-4 continued now/.test(e.message)), JSON.stringify(events.map((e) => e.message)));
+  });
+
   it('split brain: a node cut off the control plane keeps its pods, they are replaced elsewhere, and on heal it stops them', async () => {
     const web: Deployment = {
       apiVersion: 'apps/v1',

@@ -9,7 +9,10 @@ import { Chaos, type ChaosAgents } from '@kip/controlplane/chaos/index';
 
 export class FakeSession {
   readonly sent: ControlPlaneMessage[] = [];
-  constructor(public connectedAtMs: number) {}
+  constructor(
+    public connectedAtMs: number,
+    readonly pid = 0,
+  ) {}
   send(msg: ControlPlaneMessage): boolean {
     this.sent.push(msg);
     return true;
@@ -29,6 +32,8 @@ export interface ChaosEnv {
   registry: Registry;
   agents: FakeAgents;
   chaos: Chaos;
+  /** the agent pids whose pause the controller ended early */
+  resumed: number[];
 }
 
 export function makeChaosEnv(nodes = ['node-1', 'node-2', 'node-3']): ChaosEnv {
@@ -37,8 +42,10 @@ export function makeChaosEnv(nodes = ['node-1', 'node-2', 'node-3']): ChaosEnv {
   const registry = new Registry({ store, log: silentLogger, clock });
   const recorder = new StoreEventRecorder(store, { component: 'test', clock });
   const agents = new FakeAgents();
-  const chaos = new Chaos({ store, registry, recorder, log: silentLogger, clock, agents });
-  const env = { clock, store, registry, agents, chaos };
+  const resumed: number[] = [];
+  const resumeNow = (pid: number) => (resumed.push(pid), 1);
+  const chaos = new Chaos({ store, registry, recorder, log: silentLogger, clock, agents, resumeNow });
+  const env = { clock, store, registry, agents, chaos, resumed };
   for (const n of nodes) addNode(env, n);
   return env;
 }
@@ -52,7 +59,7 @@ export function addNode(env: ChaosEnv, name: string, ready = true, labels: Recor
     status: { conditions: [{ type: 'Ready', status: ready ? 'True' : 'Unknown', lastTransitionTime: isoTime(env.clock.now()) }] },
   };
   env.store.create(node);
-  if (ready) env.agents.sessions.set(name, new FakeSession(env.clock.now()));
+  if (ready) env.agents.sessions.set(name, new FakeSession(env.clock.now(), 1000 + env.agents.sessions.size));
 }
 
 export function nodeChaos(name: string, spec: NodeChaosSpec): NodeChaos {

@@ -7,8 +7,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createLogger, parseRestartRequest, RESTART_REQUEST_FILE, type EventRecord } from '@kip/shared';
-import { performNodeAction, podGroups, resumerScript } from '@kip/agent/chaos/node-actions';
+import { createLogger, parseRestartRequest, RESTART_REQUEST_FILE, resumerArgs, resumerScript, type EventRecord } from '@kip/shared';
+import { performNodeAction, podGroups } from '@kip/agent/chaos/node-actions';
+import { resumeNow, resumersOf } from '@kip/controlplane/chaos/resume-early';
 import { readProcStat } from '@kip/agent/kubelet/proc';
 import { eventually, isAlive } from '../../helpers/wait.js';
 
@@ -53,7 +54,7 @@ describe('chaos: node actions', function () {
   it('the resumer ends after the duration, and at once when the agent is already gone', async () => {
     const run = async (durationMs: number, agentPid: number): Promise<number> => {
       const started = performance.now();
-      const sh = spawn('/bin/sh', ['-c', resumerScript(durationMs, agentPid, [])], { stdio: 'ignore' });
+      const sh = spawn('/bin/sh', resumerArgs(durationMs, agentPid, []), { stdio: 'ignore' });
       const code = await new Promise<number | null>((resolve) => sh.once('exit', resolve));
       assert.equal(code, 0);
       return performance.now() - started;
@@ -93,6 +94,20 @@ describe('chaos: node actions', function () {
     await eventually('the agent to be gone', () => agent!.signalCode !== null);
     // Well inside the five-minute pause: the pod runs again and can be ended by its lifeline.
     await eventually('the pod to continue', () => state(pod) !== 'T', { timeoutMs: 5000, intervalMs: 50 });
+  });
+
+  it('deleting the pause ends it early: the control plane finds the resumer by the agent pid and it continues both at once', async () => {
+    const { pid, pod } = await startStandIn();
+    await pause(pid, pod, 300_000);
+    const resumers = await eventually('the resumer to be found by its agent pid', () => {
+      const r = resumersOf(pid);
+      return r.length === 1 ? r : undefined;
+    });
+    assert.deepEqual(resumersOf(process.pid), [], 'no resumer serves another agent');
+    assert.equal(resumeNow(pid), 1);
+    await eventually('both to continue long before the pause would end', () => state(pid) !== 'T' && state(pod) !== 'T', { timeoutMs: 5000, intervalMs: 50 });
+    await eventually('the resumer to end', () => !isAlive(resumers[0]!), { timeoutMs: 5000 });
+    assert.ok(isAlive(pid) && isAlive(pod), 'nothing was killed');
   });
 
   it('restart leaves a request for whoever started the agent, then kills it', async () => {

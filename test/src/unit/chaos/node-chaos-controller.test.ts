@@ -146,14 +146,36 @@ describe('chaos: the NodeChaos controller', () => {
     assert.match(st.records!.at(-1)!.message!, /node-2 did not come back within 33s: only agents started by kip's launcher/);
   });
 
-  it('records a heal when an object under a lasting fault is deleted', () => {
+  it('ends a pause early when its object is deleted, and records the heal', () => {
     const env = makeChaosEnv();
     env.registry.create(nodeChaos('p', { action: 'pause', selector: { nodes: ['node-2'] }, duration: '1m' }));
     reconcile(env, 'p');
     env.registry.delete('NodeChaos', 'default', 'p');
     reconcile(env, 'p');
+    assert.deepEqual(env.resumed, [env.agents.session('node-2')!.pid], "node-2's resumer was told");
     const healed = events(env, 'ChaosRecovered');
     assert.deepEqual(healed.map((e) => e.involvedObject.name), ['p', 'node-2']);
-    assert.match(healed[0]!.message, /cannot be resumed early/);
+    assert.match(healed[0]!.message, /deleted while the pause held: node-2 continued now/);
+  });
+
+  it('says so when a deleted pause has nobody left to continue', () => {
+    const env = makeChaosEnv();
+    env.registry.create(nodeChaos('p', { action: 'pause', selector: { nodes: ['node-2'] }, duration: '1m' }));
+    reconcile(env, 'p');
+    env.agents.sessions.delete('node-2');
+    env.registry.delete('NodeChaos', 'default', 'p');
+    reconcile(env, 'p');
+    assert.deepEqual(env.resumed, []);
+    assert.match(events(env, 'ChaosRecovered')[0]!.message, /no pause found to end for node-2 \(its agent is gone, or it continues at /);
+  });
+
+  it('does not touch a pause that is already over when its object is deleted', () => {
+    const env = makeChaosEnv();
+    env.registry.create(nodeChaos('p', { action: 'pause', selector: { nodes: ['node-2'] }, duration: '10s' }));
+    reconcile(env, 'p');
+    env.clock.advance(11_000);
+    env.registry.delete('NodeChaos', 'default', 'p');
+    reconcile(env, 'p');
+    assert.deepEqual(env.resumed, []);
   });
 });
