@@ -51,6 +51,6 @@ export async function writeReport(dir: string, report: ExperimentReport, samples
   const ordered = [...samples].sort((a, b) => a.t - b.t || (a.seq ?? 0) - (b.seq ?? 0));
   await writeFile(files.samples, samplesJsonl(ordered));
   await writeFile(files.json, JSON.stringify(reportJson(report, ctx), null, 2) + '\n');
-  await writeFile(files.html, renderHtml(report, ordered));
+  await writeFile(files.html, renderHtml(report, ordered, ctx.warnings));
   return files;
 }

@@ -182,9 +182,9 @@ h1{font-size:20px;margin:0 0 4px}h2{font-size:16px;margin:24px 0 8px}.sub{color:
 .fault{fill:#f4a261;opacity:.22}.step{stroke:#e76f51;stroke-width:1.5;stroke-dasharray:4 3}
 .ev{stroke:#888;stroke-width:1.5}.ev.warn{stroke:#d33}.ev.chaos{stroke:#e76f51}.evl{font-size:10px;fill:#555}
 table{border-collapse:collapse;font-size:13px}th,td{border-bottom:1px solid #eee;padding:3px 10px 3px 0;text-align:left;vertical-align:top}
-.legend span{margin-right:16px;font-size:12px;color:#555}.sw{display:inline-block;width:10px;height:10px;margin-right:4px;vertical-align:-1px}`;
+.legend span{margin-right:16px;font-size:12px;color:#555}.warning{margin:8px 0;padding:8px 12px;background:#fff4e5;border-left:4px solid #f4a261}.sw{display:inline-block;width:10px;height:10px;margin-right:4px;vertical-align:-1px}`;
 
-export function renderHtml(r: ExperimentReport, samples: readonly MeasuredSample[]): string {
+export function renderHtml(r: ExperimentReport, samples: readonly MeasuredSample[], warnings: readonly string[] = []): string {
   const a = timeAxis(r.durationSeconds);
   const timeline = [
     ...r.steps.map((s) => ({ at: s.atSeconds, who: 'timeline', what: `${s.description}${s.error ? ` FAILED: ${s.error}` : ''}` })),
@@ -198,6 +198,7 @@ export function renderHtml(r: ExperimentReport, samples: readonly MeasuredSample
 <title>${escapeHtml(`kip experiment ${r.name}`)}</title><style>${STYLE}</style></head><body>
 <h1>Experiment ${escapeHtml(r.name)}${r.interrupted ? ' (interrupted)' : ''}</h1>
 <div class="sub">${escapeHtml(r.description ?? '')} started ${escapeHtml(r.startTime)}, ${r.durationSeconds}s measured</div>
+${warnings.map((w) => `<div class="warning">warning: ${escapeHtml(w)}</div>`).join('\n')}
 <div class="figs">
 <div class="fig">availability<b id="availability">${pct(r.requests.total > 0 ? r.availability : null)}</b>${r.requests.ok} of ${r.requests.total} ok</div>
 <div class="fig">longest outage<b id="longest-outage">${r.longestOutageSeconds.toFixed(3)}s</b>${r.outages.length} outage(s)</div>

@@ -9,7 +9,8 @@ import type { ApiClient } from '../kip/client.js';
 import type { ManifestObject } from '../kip/manifests.js';
 import { ClusterWatcher, type ClusterObservation } from './cluster-watch.js';
 import { FaultInjector } from './faults.js';
-import { phasesOf, type ExecutedStep } from './phases.js';
+import { missedFaultWarning } from './fault-reach.js';
+import { faultWindows, phasesOf, type ExecutedStep } from './phases.js';
 import { Probe } from './probe.js';
 import type { ReportInput } from './report.js';
 import { ms as fmtMs } from './report-text.js';
@@ -180,6 +181,13 @@ export async function runExperiment(o: RunOptions): Promise<RunResult> {
   if (inRun.length === 0) warnings.push('the probe logged no request sent during the timeline (was its pod or its node lost?)');
   else if (durationMs - lastSent > 2000 / spec.probe.rate + spec.probe.timeoutMs + 1000)
     warnings.push(`the probe's log stops at ${at(lastSent)} of ${durationMs / 1000}s (was its pod or its node lost?); requests after that are not in the figures`);
+  for (const w of faultWindows(executed)) {
+    const step = spec.timeline.find((f) => f.type === 'fault' && f.name === w.name);
+    if (step?.type !== 'fault' || step.kind !== 'NetworkChaos' || (step.spec.target as { controlPlane?: unknown } | undefined)?.controlPlane === true) continue;
+    const until = Math.min(w.healedAtMs ?? durationMs, durationMs);
+    const missed = missedFaultWarning(w.name, faultStatus?.[w.name], probe!.node, inRun.filter((s) => s.t >= w.injectedAtMs && s.t < until));
+    if (missed) warnings.push(missed);
+  }
   // Request numbers are consecutive: a gap is a request the client never logged an outcome for.
   const seqs = inRun.map((s) => s.seq);
   const unlogged = seqs.length > 0 ? seqs.reduce((m, n) => Math.max(m, n)) - seqs.reduce((m, n) => Math.min(m, n)) + 1 - seqs.length : 0;

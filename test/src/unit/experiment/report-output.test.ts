@@ -49,6 +49,12 @@ describe('experiment report: the HTML page', () => {
     assert.match(html, /<polyline class="rate"/);
   });
 
+  it('shows the run\'s warnings, escaped, above the figures', () => {
+    const warned = renderHtml(report, samples, ['fault <cut> missed the probe']);
+    assert.match(warned, /<div class="warning">warning: fault &lt;cut&gt; missed the probe<\/div>\n<div class="figs">/);
+    assert.doesNotMatch(html, /class="warning"/, 'no box without warnings');
+  });
+
   it('shows the figures and escapes text', () => {
     assert.match(html, /<b id="availability">95\.00%<\/b>/);
     assert.match(html, /<b id="longest-outage">0\.300s<\/b>/);
