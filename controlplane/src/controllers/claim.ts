@@ -4,9 +4,30 @@
 // reference), so relabelling a pod takes it out of its ReplicaSet, and a ReplicaSet left behind
 // by a deleted-with-orphan Deployment is taken back by a new Deployment with the same selector.
 
-import { controllerOf, matches, ownerReferenceTo, type KObject, type Selector } from '@kip/shared';
+import { controllerOf, fromLabelSelector, keyOf, matches, ownerReferenceTo, type KObject, type LabelSelector, type Selector } from '@kip/shared';
 import { ApiError } from '../api/errors.js';
 import type { Registry } from '../api/registry.js';
+import type { Store, StoreEvent } from '../store/store.js';
+import type { Enqueue } from './controller.js';
+
+/**
+ * Which owners a change of a dependent concerns (controller-runtime's EnqueueRequestForOwner, plus
+ * adoption): its controller of `ownerKind` before and after the change, or, for a live orphan
+ * that `adoptable` accepts, every owner whose selector matches it, since one of them may claim it.
+ */
+export function enqueueOwners(store: Store, ev: StoreEvent<KObject>, ownerKind: 'Deployment' | 'ReplicaSet', enqueue: Enqueue, adoptable: (o: KObject) => boolean = () => true): void {
+  const obj = ev.object;
+  const ns = obj.metadata.namespace;
+  const ref = controllerOf(obj);
+  const oldRef = ev.oldObject ? controllerOf(ev.oldObject) : undefined;
+  if (ref?.kind === ownerKind) enqueue(`${ns}/${ref.name}`);
+  if (oldRef?.kind === ownerKind && oldRef.uid !== ref?.uid) enqueue(`${ns}/${oldRef.name}`);
+  if (ref || ev.type === 'DELETED' || !adoptable(obj)) return;
+  for (const owner of store.list<KObject & { spec: { selector: LabelSelector } }>(ownerKind, { namespace: ns }).items) {
+    const sel = fromLabelSelector(owner.spec.selector);
+    if (sel.length > 0 && matches(sel, obj.metadata.labels)) enqueue(keyOf(owner));
+  }
+}
 
 export interface ClaimOutcome<T extends KObject> {
   /** The objects the owner controls after claiming, as stored now. */

@@ -9,7 +9,6 @@ import {
   controllerOf,
   fromLabelSelector,
   keyOf,
-  matches,
   ownerReferenceTo,
   realClock,
   splitKey,
@@ -23,7 +22,7 @@ import { ApiError } from '../api/errors.js';
 import type { Registry } from '../api/registry.js';
 import type { EventRecorder } from '../events.js';
 import type { Store, StoreEvent, Unsubscribe } from '../store/store.js';
-import { claimObjects } from './claim.js';
+import { claimObjects, enqueueOwners } from './claim.js';
 import type { Controller, ControllerDeps, Enqueue, ReconcileResult } from './controller.js';
 import { findNewReplicaSet, historyToClean, labelsWithHash, maxRevision, replicasAnnotationsFor, revisionOf, setReplicasAnnotations, syncNewReplicaSetAnnotations } from './deployment-revisions.js';
 import { calculateStatus, deploymentComplete, deploymentStatusEqual, pausedConditionChange, rolloutStatus, setCondition } from './deployment-status.js';
@@ -76,24 +75,9 @@ export class DeploymentController implements Controller {
   register(enqueue: Enqueue): Unsubscribe[] {
     return [
       this.store.watch({ kind: 'Deployment' }, (ev) => enqueue(keyOf(ev.object))),
-      this.store.watch({ kind: 'ReplicaSet' }, (ev) => this.onReplicaSet(ev as StoreEvent<ReplicaSet>, enqueue)),
+      this.store.watch({ kind: 'ReplicaSet' }, (ev) => enqueueOwners(this.store, ev, 'Deployment', enqueue)),
       this.store.watch({ kind: 'Pod' }, (ev) => this.onPod(ev as StoreEvent<Pod>, enqueue)),
     ];
-  }
-
-  private onReplicaSet(ev: StoreEvent<ReplicaSet>, enqueue: Enqueue): void {
-    const rs = ev.object;
-    const ns = rs.metadata.namespace;
-    const ref = controllerOf(rs);
-    const oldRef = ev.oldObject ? controllerOf(ev.oldObject) : undefined;
-    if (ref?.kind === 'Deployment') enqueue(`${ns}/${ref.name}`);
-    if (oldRef?.kind === 'Deployment' && oldRef.uid !== ref?.uid) enqueue(`${ns}/${oldRef.name}`);
-    if (!ref && ev.type !== 'DELETED') {
-      for (const d of this.store.list<Deployment>('Deployment', { namespace: ns }).items) {
-        const sel = fromLabelSelector(d.spec.selector);
-        if (sel.length > 0 && matches(sel, rs.metadata.labels)) enqueue(keyOf(d));
-      }
-    }
   }
 
   /** Recreate waits for old pods to be gone, so their disappearance concerns the Deployment. */

@@ -8,7 +8,6 @@ import {
   fromLabelSelector,
   isPodActive,
   keyOf,
-  matches,
   ownerReferenceTo,
   realClock,
   splitKey,
@@ -20,8 +19,8 @@ import {
 import { ApiError } from '../api/errors.js';
 import type { Registry } from '../api/registry.js';
 import type { EventRecorder } from '../events.js';
-import type { Store, StoreEvent, Unsubscribe } from '../store/store.js';
-import { claimObjects } from './claim.js';
+import type { Store, Unsubscribe } from '../store/store.js';
+import { claimObjects, enqueueOwners } from './claim.js';
 import type { Controller, ControllerDeps, Enqueue, ReconcileResult } from './controller.js';
 import { podsToDelete } from './pod-deletion-rank.js';
 import { calculateReplicaSetStatus, replicaSetStatusEqual } from './replicaset-status.js';
@@ -49,23 +48,7 @@ export class ReplicaSetController implements Controller {
   }
 
   register(enqueue: Enqueue): Unsubscribe[] {
-    return [this.store.watch({ kind: 'ReplicaSet' }, (ev) => enqueue(keyOf(ev.object))), this.store.watch({ kind: 'Pod' }, (ev) => this.onPod(ev as StoreEvent<Pod>, enqueue))];
-  }
-
-  /** A pod change concerns its controlling ReplicaSet (before and after), or, for an orphan, any that could adopt it. */
-  private onPod(ev: StoreEvent<Pod>, enqueue: Enqueue): void {
-    const pod = ev.object;
-    const ns = pod.metadata.namespace;
-    const ref = controllerOf(pod);
-    const oldRef = ev.oldObject ? controllerOf(ev.oldObject) : undefined;
-    if (ref?.kind === 'ReplicaSet') enqueue(`${ns}/${ref.name}`);
-    if (oldRef?.kind === 'ReplicaSet' && oldRef.uid !== ref?.uid) enqueue(`${ns}/${oldRef.name}`);
-    if (!ref && ev.type !== 'DELETED' && isPodActive(pod)) {
-      for (const rs of this.store.list<ReplicaSet>('ReplicaSet', { namespace: ns }).items) {
-        const sel = fromLabelSelector(rs.spec.selector);
-        if (sel.length > 0 && matches(sel, pod.metadata.labels)) enqueue(keyOf(rs));
-      }
-    }
+    return [this.store.watch({ kind: 'ReplicaSet' }, (ev) => enqueue(keyOf(ev.object))), this.store.watch({ kind: 'Pod' }, (ev) => enqueueOwners(this.store, ev, 'ReplicaSet', enqueue, (o) => isPodActive(o as Pod)))];
   }
 
   resyncKeys(): string[] {

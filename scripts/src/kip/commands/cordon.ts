@@ -32,7 +32,7 @@ export async function setUnschedulable(ctx: Context, name: string, unschedulable
 }
 
 /** Node names from the arguments, or every node matching -l. */
-export async function nodeNames(ctx: Context, args: string[]): Promise<string[]> {
+async function nodeNames(ctx: Context, args: string[]): Promise<string[]> {
   const selector = ctx.flags.str('selector');
   const names = args.map((a) => (a.startsWith('node/') ? a.slice('node/'.length) : a.startsWith('nodes/') ? a.slice('nodes/'.length) : a));
   if (names.length > 0 && selector) throw new UsageError('node names cannot be given together with a selector');
@@ -42,17 +42,23 @@ export async function nodeNames(ctx: Context, args: string[]): Promise<string[]>
   return (list.items ?? []).map((n) => n.metadata.name);
 }
 
+/**
+ * Does `act` to each node the arguments name (or -l selects), one after another, going on past a
+ * node that fails; exit code 1 if any did. No node selected is not an error, as in kubectl.
+ */
+export async function forEachNode(ctx: Context, args: string[], act: (name: string) => Promise<boolean>): Promise<number> {
+  const names = await nodeNames(ctx, args);
+  if (names.length === 0) {
+    ctx.err('No resources found\n');
+    return 0;
+  }
+  let ok = true;
+  for (const n of names) ok = (await act(n)) && ok;
+  return ok ? 0 : 1;
+}
+
 export function schedulableCommand(unschedulable: boolean): Command['run'] {
-  return async (ctx, args) => {
-    const names = await nodeNames(ctx, args);
-    if (names.length === 0) {
-      ctx.err('No resources found\n');
-      return 0;
-    }
-    let ok = true;
-    for (const n of names) ok = (await setUnschedulable(ctx, n, unschedulable)) && ok;
-    return ok ? 0 : 1;
-  };
+  return (ctx, args) => forEachNode(ctx, args, (n) => setUnschedulable(ctx, n, unschedulable));
 }
 
 export const cordonCommand: Command = {

@@ -6,7 +6,7 @@ import type { Command, Context } from '../command.js';
 import { ApiStatusError, CliError, reportError } from '../errors.js';
 import { waitUntilGone, type Deleted } from '../wait.js';
 import { GRACE_PERIOD_FLAG, LABEL_SELECTOR_FLAG } from './common-flags.js';
-import { nodeNames, setUnschedulable } from './cordon.js';
+import { forEachNode, setUnschedulable } from './cordon.js';
 
 const POD = () => resourceByKind('Pod')!;
 const key = (p: Pod) => `${p.metadata.namespace ?? 'default'}/${p.metadata.name}`;
@@ -98,16 +98,9 @@ async function drainNode(ctx: Context, node: string, grace: number | undefined):
 }
 
 async function run(ctx: Context, args: string[]): Promise<number> {
-  const names = await nodeNames(ctx, args);
-  if (names.length === 0) {
-    ctx.err('No resources found\n');
-    return 0;
-  }
   const gp = ctx.flags.int('grace-period') ?? -1;
   const grace = gp >= 0 ? gp : undefined;
-  let ok = true;
-  for (const n of names) ok = (await drainNode(ctx, n, grace)) && ok;
-  return ok ? 0 : 1;
+  return forEachNode(ctx, args, (n) => drainNode(ctx, n, grace));
 }
 
 export const drainCommand: Command = {
