@@ -6,18 +6,11 @@
 import { nodeCondition, resourceByKind, type Event, type KObject, type Node, type WatchEvent } from '@kip/shared';
 import { ApiStatusError } from '../kip/errors.js';
 import type { ApiClient } from '../kip/client.js';
+import type { ObservedEvent } from './report.js';
 import { sleep } from './sleep.js';
 
-/** An observation, in wall-clock ms since the epoch. */
-export interface ClusterObservation {
-  at: number;
-  object: string;
-  reason: string;
-  message: string;
-  type: 'Normal' | 'Warning';
-  source: 'event' | 'node';
-  count?: number;
-}
+/** An observation as the report has it, but stamped in wall-clock ms since the epoch. */
+export type ClusterObservation = Omit<ObservedEvent, 'atMs'> & { at: number };
 
 /** The observation an Event makes, or undefined for an event of another namespace or a repeat already seen. */
 export function observeEvent(ev: Event, namespace: string, seenCounts: Map<string, number>, at: number): ClusterObservation | undefined {

@@ -1,17 +1,10 @@
 // The arithmetic of a report, on samples placed by their send time in milliseconds from the
 // start of the timeline: percentiles by nearest rank, and outages as runs of failed requests.
 
-/** A probe request as the report sees it: times in ms from the start of the timeline. */
-export interface MeasuredSample {
-  seq?: number;
-  /** when it was sent, in ms from the start */
-  t: number;
-  latencyMs: number;
-  ok: boolean;
-  status?: number;
-  error?: string;
-  pod?: string;
-}
+import type { Sample } from './client-log.js';
+
+/** A probe request as the figures use it: `t`, when it was sent, in ms from the start of the timeline. */
+export type MeasuredSample = Pick<Sample, 't' | 'latencyMs' | 'ok' | 'status' | 'error' | 'pod'> & { seq?: number };
 
 export { percentile } from '@kip/shared';
 
