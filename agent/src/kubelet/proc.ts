@@ -50,29 +50,84 @@ export function listProcesses(): ProcStat[] {
 }
 
 /**
- * The live (non-zombie) members of each of the given groups. Zombies are ignored: they hold no
- * resources, and where PID 1 does not reap orphans they stay forever.
+ * A cached view of /proc: the process group of every pid. A whole scan reads one stat file per
+ * process on the machine; a hundred agents each doing that every second is most of two cores. So
+ * each refresh lists /proc (one readdir) and reads the stat of new pids only, and only the members
+ * of the groups asked about are read again (to see zombies, and a process that left its group).
  */
-export function groupMembers(pgids: ReadonlySet<number>): Map<number, number[]> {
-  const members = new Map<number, number[]>();
-  if (pgids.size === 0) return members;
-  for (const p of listProcesses()) {
-    if (p.state === 'Z' || p.state === 'X' || !pgids.has(p.pgid)) continue;
-    let list = members.get(p.pgid);
-    if (!list) members.set(p.pgid, (list = []));
-    list.push(p.pid);
+export class ProcessTable {
+  private readonly pgidOf = new Map<number, { pgid: number; seen: number }>();
+  private generation = 0;
+
+  /**
+   * The live (non-zombie) members of each of the given groups. Zombies are ignored: they hold no
+   * resources, and where PID 1 does not reap orphans they stay forever.
+   */
+  members(pgids: ReadonlySet<number>): Map<number, number[]> {
+    const members = new Map<number, number[]>();
+    if (pgids.size === 0) return members;
+    this.refresh();
+    for (const [pid, entry] of this.pgidOf) {
+      if (!pgids.has(entry.pgid)) continue;
+      const st = readProcStat(pid);
+      if (!st) {
+        this.pgidOf.delete(pid);
+        continue;
+      }
+      entry.pgid = st.pgid;
+      if (st.state === 'Z' || st.state === 'X' || !pgids.has(st.pgid)) continue;
+      let list = members.get(st.pgid);
+      if (!list) members.set(st.pgid, (list = []));
+      list.push(pid);
+    }
+    return members;
   }
-  return members;
+
+  private refresh(): void {
+    let entries: string[];
+    try {
+      entries = fs.readdirSync('/proc');
+    } catch {
+      return;
+    }
+    const gen = ++this.generation;
+    for (const e of entries) {
+      const c = e.charCodeAt(0);
+      if (c < 48 || c > 57) continue;
+      const pid = Number(e);
+      const known = this.pgidOf.get(pid);
+      if (known) {
+        known.seen = gen;
+        continue;
+      }
+      const st = readProcStat(pid);
+      if (st) this.pgidOf.set(pid, { pgid: st.pgid, seen: gen });
+    }
+    for (const [pid, entry] of this.pgidOf) if (entry.seen !== gen) this.pgidOf.delete(pid);
+  }
+}
+
+/** One table per process: the kubelet's sampler and reaper share what it has read. */
+export const processTable = new ProcessTable();
+
+/** The live (non-zombie) members of each of the given groups. */
+export function groupMembers(pgids: ReadonlySet<number>): Map<number, number[]> {
+  return processTable.members(pgids);
+}
+
+/** True if no process of the group exists at all, not even a zombie: no /proc read needed. */
+function groupVanished(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return false;
+  } catch {
+    return true; // ESRCH
+  }
 }
 
 /** True if no live process is left in the group. */
 export function groupGone(pgid: number): boolean {
-  try {
-    process.kill(-pgid, 0);
-  } catch {
-    return true; // ESRCH: not even a zombie is left
-  }
-  return !groupMembers(new Set([pgid])).has(pgid);
+  return groupVanished(pgid) || !groupMembers(new Set([pgid])).has(pgid);
 }
 
 /** Sends a signal to every process of a group; false if the group no longer exists. */
@@ -92,7 +147,9 @@ interface Waiter {
   killedAgain: boolean;
 }
 
+/** The reaper looks again after this, doubling while groups linger, up to POLL_MAX_MS. */
 const POLL_MS = 20;
+const POLL_MAX_MS = 200;
 /** A group still alive this long after its watcher was told to kill it gets SIGKILL from the agent itself. */
 const STRAGGLER_MS = 1000;
 
@@ -103,10 +160,12 @@ const STRAGGLER_MS = 1000;
 class GroupReaper {
   private waiters: Waiter[] = [];
   private timer: NodeJS.Timeout | undefined;
+  private pollMs = POLL_MS;
 
   waitGone(pgid: number): Promise<void> {
     return new Promise((resolve) => {
       this.waiters.push({ pgid, resolve, since: Date.now(), killedAgain: false });
+      this.pollMs = POLL_MS;
       this.schedule(0);
     });
   }
@@ -120,7 +179,9 @@ class GroupReaper {
   }
 
   private scan(): void {
-    const alive = groupMembers(new Set(this.waiters.map((w) => w.pgid)));
+    // Most groups are gone without a trace by now; /proc is read only for those that are not.
+    const lingering = new Set(this.waiters.filter((w) => !groupVanished(w.pgid)).map((w) => w.pgid));
+    const alive = groupMembers(lingering);
     const now = Date.now();
     const still: Waiter[] = [];
     for (const w of this.waiters) {
@@ -135,7 +196,8 @@ class GroupReaper {
       still.push(w);
     }
     this.waiters = still;
-    this.schedule(POLL_MS);
+    this.pollMs = Math.min(POLL_MAX_MS, this.pollMs * 2);
+    this.schedule(this.pollMs);
   }
 }
 
