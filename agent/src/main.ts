@@ -117,7 +117,7 @@ async function main(): Promise<void> {
   process.chdir(nodeDir);
 
   // The proxy listens before the agent says hello: its tunnel address is part of the hello.
-  const proxy = new NodeProxy({ nodeName: name, token, log, localPort: (ip, port) => kubelet.hostPort(ip, port) });
+  const proxy = new NodeProxy({ nodeName: name, token, log, localPort: (ip, port) => kubelet.localPort(ip, port) });
   try {
     await proxy.start();
   } catch (err) {
@@ -155,6 +155,7 @@ async function main(): Promise<void> {
       terminated: (r) => agent.terminated(r),
     },
     extraEnv: (pod) => proxy.podEnv(pod),
+    addressReleased: (ip) => proxy.podGone(ip),
   });
 
   let stopping = false;

@@ -75,7 +75,7 @@ export class ControlPlane {
       timing: this.timing,
       initialMessages: [() => [this.routes.snapshot()], (node) => this.chaos.initialMessages(node)],
     });
-    this.routes = new RoutePublisher(this.store, this.agents, log.child('routes'));
+    this.routes = new RoutePublisher(this.store, this.agents, log.child('routes'), { clock: this.clock });
     this.registry.addAdmission(namespaceLifecycle(this.store));
     this.registry.addAdmission(new ClusterIPAllocator(this.store).admit);
     this.scheduler = new Scheduler({ store: this.store, recorder: this.recorder, log: log.child('scheduler'), clock: this.clock });

@@ -15,6 +15,7 @@ export * from './wire/channel.js';
 export * from './timing.js';
 export * from './clock.js';
 export * from './backoff.js';
+export * from './ipv4.js';
 export * from './random.js';
 export * from './stats.js';
 export * from './log.js';

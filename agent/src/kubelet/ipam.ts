@@ -2,37 +2,18 @@
 // network address + 2 (the first is the node's own gateway address) to the last before broadcast.
 // A pod keeps its address for as long as it exists here, and asks for its previous one back.
 
+import { ipToNumber, ipToString, parseCidr, type Cidr } from '@kip/shared';
+
 export class IpamError extends Error {
   readonly code = 'IpamError';
 }
 
-export interface Cidr {
-  /** network address as an unsigned 32-bit number */
-  base: number;
-  prefix: number;
-}
-
-export function parseCidr(cidr: string): Cidr {
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(cidr.trim());
-  if (!m) throw new IpamError(`invalid pod CIDR "${cidr}": must look like 10.244.3.0/24`);
-  const octets = m.slice(1, 5).map(Number);
-  const prefix = Number(m[5]);
-  if (octets.some((o) => o > 255) || prefix > 30 || prefix < 8) throw new IpamError(`invalid pod CIDR "${cidr}": octets must be 0..255 and the prefix 8..30`);
-  const addr = ((octets[0]! << 24) | (octets[1]! << 16) | (octets[2]! << 8) | octets[3]!) >>> 0;
-  const mask = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
-  return { base: (addr & mask) >>> 0, prefix };
-}
-
-export function ipToString(n: number): string {
-  return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
-}
-
-export function ipToNumber(ip: string): number | undefined {
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(ip);
-  if (!m) return undefined;
-  const o = m.slice(1, 5).map(Number);
-  if (o.some((x) => x > 255)) return undefined;
-  return ((o[0]! << 24) | (o[1]! << 16) | (o[2]! << 8) | o[3]!) >>> 0;
+/** A pod CIDR as IPAM accepts it: a valid range with room for pods (prefix 8..30). */
+export function parsePodCidr(cidr: string): Cidr {
+  const c = parseCidr(cidr);
+  if (!c) throw new IpamError(`invalid pod CIDR "${cidr}": must look like 10.244.3.0/24`);
+  if (c.prefix > 30 || c.prefix < 8) throw new IpamError(`invalid pod CIDR "${cidr}": the prefix must be 8..30`);
+  return c;
 }
 
 export class Ipam {
@@ -50,7 +31,7 @@ export class Ipam {
   /** A new CIDR applies to new pods; pods keep the address they have. */
   setCidr(cidr: string): void {
     if (cidr === this.cidrText) return;
-    this.cidr = parseCidr(cidr);
+    this.cidr = parsePodCidr(cidr);
     this.cidrText = cidr;
     this.cursor = 0;
   }

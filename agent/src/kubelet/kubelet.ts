@@ -38,6 +38,8 @@ export interface KubeletOptions {
   hooks: KubeletHooks;
   /** Extra env for a pod's containers (service env, HTTP_PROXY: added by the proxy). */
   extraEnv?: (pod: Pod) => Record<string, string>;
+  /** A stopped pod has given up its IP (the proxy forgets what it knew of that address). */
+  addressReleased?: (ip: string) => void;
 }
 
 interface NodeUsage {
@@ -53,6 +55,7 @@ export class Kubelet {
   private readonly log: Logger;
   private readonly clock: Clock;
   private readonly hooks: KubeletHooks;
+  private readonly addressReleased?: (ip: string) => void;
   private readonly ipam: Ipam;
   private readonly ports = new HostPortAllocator();
   private readonly groups = new GroupRegistry();
@@ -86,6 +89,7 @@ export class Kubelet {
     };
     this.hooks = { status: guard('status', opts.hooks.status), event: guard('event', opts.hooks.event), terminated: guard('terminated', opts.hooks.terminated) };
     this.ipam = new Ipam(opts.podCIDR || undefined);
+    this.addressReleased = opts.addressReleased;
     fs.mkdirSync(this.podsDir, { recursive: true });
     this.deps = {
       nodeName: this.nodeName,
@@ -191,20 +195,22 @@ export class Kubelet {
   }
 
   /**
-   * The host port backing a container port of the pod with this IP, for the node's proxy; undefined
-   * when no pod here has the IP or it declares no such port. A stopping pod still answers: its
-   * connections are drained, not cut.
+   * The pod with this IP here and the host port backing its container port, for the node's proxy;
+   * neither when no pod here has the IP. A stopping pod still answers: its connections are
+   * drained, not cut.
    */
-  hostPort(podIP: string, containerPort: number): number | undefined {
+  localPort(podIP: string, containerPort: number): { pod?: { namespace: string; name: string }; hostPort?: number } {
     for (const w of this.workers.values()) {
       if (w.podIP !== podIP) continue;
+      const pod = { namespace: w.pod.metadata.namespace ?? 'default', name: w.pod.metadata.name };
       for (const c of w.pod.spec.containers) {
         if (!(c.ports ?? []).some((p) => p.containerPort === containerPort)) continue;
         const port = w.hostPorts[`${c.name}/${containerPort}`];
-        if (port !== undefined) return port;
+        if (port !== undefined) return { pod, hostPort: port };
       }
+      return { pod };
     }
-    return undefined;
+    return {};
   }
 
   /** Pods this kubelet has workers for, stopping ones included. */
@@ -296,6 +302,7 @@ export class Kubelet {
     if (!w.silent) this.publish(w);
     this.dirty.delete(w);
     this.ipam.release(w.uid);
+    if (w.podIP) this.addressReleased?.(w.podIP);
     this.ports.release(w.uid);
     try {
       fs.rmSync(w.podDir, { recursive: true, force: true });

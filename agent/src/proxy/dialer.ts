@@ -9,8 +9,16 @@ import type { RoutingTable } from './routing-table.js';
 
 export const DEFAULT_DIAL_TIMEOUT_MS = 5000;
 
-/** The host port backing a local pod's container port, or undefined when there is none. */
-export type LocalPortLookup = (podIP: string, containerPort: number) => number | undefined;
+/** What the kubelet says of a pod address on this node. */
+export interface LocalPodPort {
+  /** the pod that has the address here, if any */
+  pod?: { namespace: string; name: string };
+  /** the host port backing the container port, if that pod declares it */
+  hostPort?: number;
+}
+
+/** The kubelet's answer for a local pod address and container port. */
+export type LocalPortLookup = (podIP: string, containerPort: number) => LocalPodPort;
 
 export interface DialTarget {
   /** the node the pod runs on */
@@ -35,11 +43,10 @@ export interface DialerOptions {
 }
 
 /** Why a local pod address cannot be dialled, in words a user can act on; undefined if it can. */
-export function localRefusal(table: RoutingTable, nodeName: string, ip: string, port: number, hostPort: number | undefined): string | undefined {
-  if (hostPort !== undefined) return undefined;
-  const pod = table.pod(ip);
-  if (!pod || pod.node !== nodeName) return `no such pod on this node: no pod has IP ${ip} on ${nodeName}`;
-  return `pod ${pod.namespace}/${pod.name} (${ip}) declares no container port ${port}`;
+export function localRefusal(nodeName: string, ip: string, port: number, found: LocalPodPort): string | undefined {
+  if (found.hostPort !== undefined) return undefined;
+  if (!found.pod) return `no such pod on this node: no pod has IP ${ip} on ${nodeName}`;
+  return `pod ${found.pod.namespace}/${found.pod.name} (${ip}) declares no container port ${port}`;
 }
 
 /** Connects to 127.0.0.1:port with Nagle off and half-close allowed; rejects with a TunnelError. */
@@ -81,10 +88,10 @@ export class Dialer {
     link.admit({ peer: target.node, inbound: false, target: where });
     try {
       if (target.node === nodeName) {
-        const hostPort = this.opts.localPort(target.ip, target.port);
-        const refusal = localRefusal(table, nodeName, target.ip, target.port, hostPort);
+        const found = this.opts.localPort(target.ip, target.port);
+        const refusal = localRefusal(nodeName, target.ip, target.port, found);
         if (refusal) throw new TunnelError('Refused', refusal);
-        return { socket: await connectLocal(this.opts.host, hostPort!, this.timeoutMs, `pod ${where}`), link };
+        return { socket: await connectLocal(this.opts.host, found.hostPort!, this.timeoutMs, `pod ${where}`), link };
       }
       const tunnel = table.node(target.node)?.tunnel;
       if (!tunnel) throw new TunnelError('Unreachable', `node ${target.node} has no tunnel address (its agent is not connected)`);

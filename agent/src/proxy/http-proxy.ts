@@ -119,7 +119,7 @@ export class HttpProxy {
         case 'service':
           return await this.opts.router.connect(r.service, r.port, client);
         case 'pod':
-          return await this.opts.dialer.dial({ node: r.pod.node, ip: r.pod.ip, port: r.port });
+          return await this.opts.dialer.dial({ node: r.node, ip: r.ip, port: r.port });
         default: {
           const never: never = r;
           throw new Error(`unhandled resolution ${JSON.stringify(never)}`);

@@ -113,6 +113,11 @@ export class NodeProxy {
     if (ip) this.table.markDeleting(ip, pod.metadata.name);
   }
 
+  /** A local pod has stopped and given up its address. */
+  podGone(ip: string): void {
+    this.table.podGone(ip);
+  }
+
   /** The network part of a pod's environment: its HTTP proxy and its namespace's services. */
   podEnv(pod: Pod): Record<string, string> {
     const namespace = pod.metadata.namespace ?? 'default';

@@ -1,32 +1,28 @@
 // What a host name or address means inside the cluster, as cluster DNS and the service VIPs would
 // make it mean: a service (by name, in any of the forms Kubernetes' DNS answers, or by cluster IP)
-// or a pod (by pod IP, or its a-b-c-d.ns.pod name). Pure: a function of the routing table, so the
-// HTTP proxy can answer anything else with a clear refusal at once instead of hanging.
+// or a pod (by pod IP, or its a-b-c-d.ns.pod name), routed to the node whose pod range holds the
+// address; that node's agent knows whether such a pod and port exist. Pure: a function of the
+// routing table, so the HTTP proxy can answer anything else with a clear refusal at once.
 
-import type { PodRoute, ServiceRoute } from '@kip/shared';
+import { isIPv4, type ServiceRoute } from '@kip/shared';
 import type { RoutingTable } from './routing-table.js';
 
 export const CLUSTER_DOMAIN = 'cluster.local';
 /** kip's address plan: pods in 10.244.0.0/16, services in 10.96.0.0/16. */
 const POD_NETWORK = /^10\.244\.\d{1,3}\.\d{1,3}$/;
 const SERVICE_NETWORK = /^10\.96\.\d{1,3}\.\d{1,3}$/;
-const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
 const NAME_FORMS = 'SERVICE, SERVICE.NAMESPACE, SERVICE.NAMESPACE.svc or SERVICE.NAMESPACE.svc.cluster.local';
 
 export type ServicePortRoute = ServiceRoute['ports'][number];
 
 export type Resolution =
   | { kind: 'service'; service: ServiceRoute; port: ServicePortRoute }
-  | { kind: 'pod'; pod: PodRoute; port: number }
+  /** a pod address, and the node whose pod range holds it */
+  | { kind: 'pod'; ip: string; node: string; port: number }
   /** 502: a cluster name or address that names nothing (no such service, pod or port) */
   | { kind: 'unknown'; message: string }
   /** 403: not a cluster address at all; the pod network does not reach outside hosts */
   | { kind: 'outside'; message: string };
-
-function isIPv4(s: string): boolean {
-  const m = IPV4.exec(s);
-  return !!m && m.slice(1).every((o) => Number(o) <= 255);
-}
 
 function portList(s: ServiceRoute): string {
   return s.ports.map((p) => (p.name ? `${p.port}/${p.name}` : String(p.port))).join(', ');
@@ -38,12 +34,10 @@ function servicePort(service: ServiceRoute, port: number, shown: string): Resolu
   return { kind: 'service', service, port: p };
 }
 
-function podPort(pod: PodRoute, port: number): Resolution {
-  if (!pod.ports.some((p) => p.containerPort === port)) {
-    const declared = pod.ports.map((p) => p.containerPort).join(', ');
-    return { kind: 'unknown', message: `pod ${pod.namespace}/${pod.name} (${pod.ip}) declares no container port ${port}; its ports: ${declared || 'none'}` };
-  }
-  return { kind: 'pod', pod, port };
+function podAddress(table: RoutingTable, ip: string, port: number): Resolution {
+  const node = table.nodeForPodIP(ip);
+  if (!node) return { kind: 'unknown', message: `no pod has IP ${ip}: no node's pod range holds it` };
+  return { kind: 'pod', ip, node, port };
 }
 
 /**
@@ -56,9 +50,7 @@ export function resolveHost(table: RoutingTable, rawHost: string, port: number, 
   if (isIPv4(host)) {
     const svc = table.serviceByClusterIP(host);
     if (svc) return servicePort(svc, port, host);
-    const pod = table.pod(host);
-    if (pod) return podPort(pod, port);
-    if (POD_NETWORK.test(host)) return { kind: 'unknown', message: `no pod has IP ${host}` };
+    if (table.nodeForPodIP(host) || POD_NETWORK.test(host)) return podAddress(table, host, port);
     if (SERVICE_NETWORK.test(host)) return { kind: 'unknown', message: `no service has cluster IP ${host}` };
     return { kind: 'outside', message: `${host} is not a pod or service address; the pod network reaches pod IPs (10.244.0.0/16) and cluster IPs (10.96.0.0/16) only` };
   }
@@ -66,13 +58,12 @@ export function resolveHost(table: RoutingTable, rawHost: string, port: number, 
     return { kind: 'outside', message: `${host} is not a cluster address; reach the pod's own ports directly (NO_PROXY covers localhost)` };
   }
   const labels = host.split('.');
-  // a-b-c-d.NAMESPACE.pod[.cluster.local], as Kubernetes' DNS answers for pods.
+  // a-b-c-d.NAMESPACE.pod[.cluster.local]: as Kubernetes' DNS answers for pods, the name is the address.
   const podForm = (labels.length === 3 || (labels.length === 5 && labels.slice(3).join('.') === CLUSTER_DOMAIN)) && labels[2] === 'pod';
   if (podForm) {
     const ip = labels[0]!.replace(/-/g, '.');
-    const pod = isIPv4(ip) ? table.pod(ip) : undefined;
-    if (!pod || pod.namespace !== labels[1]) return { kind: 'unknown', message: `no pod has IP ${ip} in namespace ${labels[1]}` };
-    return podPort(pod, port);
+    if (!isIPv4(ip)) return { kind: 'unknown', message: `${host} is not a pod name: ${labels[0]} is not an address written with dashes` };
+    return podAddress(table, ip, port);
   }
   let name: string;
   let namespace: string;

@@ -1,9 +1,9 @@
-// The agent's copy of the cluster's routing table: services with their endpoints, where each pod IP
-// lives, and how to reach each node's agent. The control plane sends a full snapshot after every
-// (re)connect and deltas after; this table applies them and answers the lookups the proxy makes on
-// every new connection, so those are map reads, never scans.
+// The agent's copy of the cluster's routing table: services with their endpoints, and each node's
+// pod range and tunnel, so that a pod IP is routed to the node whose range holds it, as a CNI
+// routes it. The control plane sends a full snapshot after every (re)connect and deltas after;
+// this table applies them and answers the lookups the proxy makes on every new connection.
 
-import type { EndpointRoute, NodeRoute, PodRoute, Routes, ServiceRoute } from '@kip/shared';
+import { cidrContains, ipToNumber, parseCidr, type Cidr, type EndpointRoute, type NodeRoute, type Routes, type ServiceRoute } from '@kip/shared';
 
 export function serviceKey(namespace: string, name: string): string {
   return `${namespace}/${name}`;
@@ -20,8 +20,9 @@ export interface RoutingChange {
 export class RoutingTable {
   private readonly services = new Map<string, ServiceRoute>();
   private readonly byClusterIP = new Map<string, ServiceRoute>();
-  private readonly pods = new Map<string, PodRoute>();
   private readonly nodes = new Map<string, NodeRoute>();
+  /** each node's pod range as numbers, for routing a pod IP */
+  private readonly ranges = new Map<string, Cidr>();
   /** pod IP -> name of the local pod at that IP this agent has seen marked for deletion, ahead of the control plane's delta */
   private readonly deleting = new Map<string, string>();
   private synced = false;
@@ -33,8 +34,8 @@ export class RoutingTable {
     if (r.full) {
       const keep = new Set((r.services ?? []).map((s) => serviceKey(s.namespace, s.name)));
       for (const key of this.services.keys()) if (!keep.has(key)) this.removeService(key, removed);
-      this.pods.clear();
       this.nodes.clear();
+      this.ranges.clear();
       this.deleting.clear();
     }
     for (const key of r.removeServices ?? []) this.removeService(key, removed);
@@ -47,16 +48,16 @@ export class RoutingTable {
       removed.delete(key);
       changed.add(key);
     }
-    for (const ip of r.removePods ?? []) {
-      this.pods.delete(ip);
-      this.deleting.delete(ip);
+    for (const name of r.removeNodes ?? []) {
+      this.nodes.delete(name);
+      this.ranges.delete(name);
     }
-    for (const p of r.pods ?? []) {
-      this.pods.set(p.ip, p);
-      if (p.terminating) this.deleting.delete(p.ip);
+    for (const n of r.nodes ?? []) {
+      this.nodes.set(n.name, n);
+      const range = n.podCIDR ? parseCidr(n.podCIDR) : undefined;
+      if (range) this.ranges.set(n.name, range);
+      else this.ranges.delete(n.name);
     }
-    for (const name of r.removeNodes ?? []) this.nodes.delete(name);
-    for (const n of r.nodes ?? []) this.nodes.set(n.name, n);
     if (r.full) this.synced = true;
     return { servicesChanged: [...changed], servicesRemoved: [...removed] };
   }
@@ -75,6 +76,11 @@ export class RoutingTable {
    */
   markDeleting(ip: string, podName: string): void {
     if (ip) this.deleting.set(ip, podName);
+  }
+
+  /** A local pod has stopped and given up its address: its mark goes with it. */
+  podGone(ip: string): void {
+    this.deleting.delete(ip);
   }
 
   /** True once a full snapshot has been applied. */
@@ -103,27 +109,23 @@ export class RoutingTable {
     return [...this.services.values()];
   }
 
-  pod(ip: string): PodRoute | undefined {
-    return this.pods.get(ip);
-  }
-
-  podByName(namespace: string, name: string): PodRoute | undefined {
-    for (const p of this.pods.values()) if (p.namespace === namespace && p.name === name) return p;
-    return undefined;
-  }
-
   node(name: string): NodeRoute | undefined {
     return this.nodes.get(name);
   }
 
+  /** The node whose pod range holds this address: where a pod with that IP would run. */
+  nodeForPodIP(ip: string): string | undefined {
+    const addr = ipToNumber(ip);
+    if (addr === undefined) return undefined;
+    for (const [name, r] of this.ranges) if (cidrContains(r, addr)) return name;
+    return undefined;
+  }
+
   /**
-   * Whether an endpoint may take a new connection: the control plane says it is ready, and as far
-   * as this agent knows its pod is not being deleted and not unready.
+   * Whether an endpoint may take a new connection: the control plane says it is ready (its pod
+   * is ready and not being deleted), and as far as this agent knows its pod is not being deleted.
    */
   usable(e: EndpointRoute): boolean {
-    if (!e.ready || this.deleting.get(e.ip) === e.pod) return false;
-    const p = this.pods.get(e.ip);
-    // A pod route for another pod (the address was reused) says nothing about this endpoint.
-    return !p || (e.pod !== '' && p.name !== e.pod) || (p.ready && !p.terminating);
+    return e.ready && this.deleting.get(e.ip) !== e.pod;
   }
 }

@@ -7,14 +7,12 @@ import net from 'node:net';
 import { TunnelAcceptor, TunnelError, encodeStatus, type Logger } from '@kip/shared';
 import { connectLocal, localRefusal, type LocalPortLookup } from './dialer.js';
 import { SOCKET_HIGH_WATER_MARK, type Links } from './link.js';
-import type { RoutingTable } from './routing-table.js';
 
 export interface TunnelServerOptions {
   nodeName: string;
   token: string;
   host: string;
   links: Links;
-  table: RoutingTable;
   localPort: LocalPortLookup;
   log: Logger;
   dialTimeoutMs?: number;
@@ -80,8 +78,8 @@ export class TunnelServer {
         this.acceptor.refuse(tunnel, 'Refused', (err as Error).message);
         return;
       }
-      const hostPort = this.opts.localPort(target.podIP, target.port);
-      const refusal = localRefusal(this.opts.table, nodeName, target.podIP, target.port, hostPort);
+      const found = this.opts.localPort(target.podIP, target.port);
+      const refusal = localRefusal(nodeName, target.podIP, target.port, found);
       if (refusal) {
         link.failed();
         this.acceptor.refuse(tunnel, 'Refused', refusal);
@@ -89,7 +87,7 @@ export class TunnelServer {
       }
       let pod: net.Socket;
       try {
-        pod = await connectLocal(this.opts.host, hostPort!, this.opts.dialTimeoutMs ?? 5000, `pod ${where}`);
+        pod = await connectLocal(this.opts.host, found.hostPort!, this.opts.dialTimeoutMs ?? 5000, `pod ${where}`);
       } catch (err) {
         link.failed();
         const e = err as TunnelError;

@@ -13,6 +13,7 @@ import {
   MAX_FRAME_BYTES,
   PROTOCOL_VERSION,
   decodeFromAgent,
+  encode,
   isDNS1123Subdomain,
   isQuantity,
   type AgentMessage,
@@ -202,9 +203,10 @@ export class AgentEndpoint implements NodeAccess {
     return s?.open ? s : undefined;
   }
 
-  /** Sends a message to every connected agent. */
+  /** Sends a message to every connected agent, encoded once. */
   broadcast(msg: ControlPlaneMessage): void {
-    for (const s of this.sessions.values()) if (s.open) s.send(msg);
+    let frame: Uint8Array | undefined;
+    for (const s of this.sessions.values()) if (s.open) s.channel.sendFrame((frame ??= encode(msg)));
   }
 
   openSessions(): NodeSession[] {

@@ -1,12 +1,19 @@
 // The route publisher: turns Services, Endpoints, Pods and Nodes into the routing table every
-// agent's proxy needs, and keeps the agents current: a full snapshot when one connects, then a
-// delta for each change.
+// agent's proxy needs (services with their endpoints, each node's pod range and tunnel), and keeps
+// the agents current: a full snapshot when one connects, then deltas.
 //
-// It watches pods itself, ahead of everything that talks to agents, so that a pod marked for
-// deletion leaves every proxy's endpoints in the same instant, before its node is told to stop
-// it: over each connection the routing delta goes out before the pod's deletion.
+// What it sends is what kube-proxy and a CNI give a node, and no more: pods are not in the table
+// (a pod IP is routed by the range of the node that holds it), so the start or end of a pod costs
+// no message to every agent. Changes are coalesced by key and sent at most once per batch
+// window, so a thousand endpoints turning ready make a few deltas, not a thousand.
+//
+// One kind of change does not wait: an endpoint that stops being usable (its pod is being deleted,
+// is gone, or turned unready). The publisher watches pods itself, ahead of everything that talks
+// to agents, and sends such a delta at once, so that over each connection the routing delta goes
+// out before the pod's deletion and the pod leaves every proxy before its node stops it.
 
-import { isPodReady, isPodTerminal, keyOf, type Endpoints, type EndpointRoute, type Logger, type Node, type NodeRoute, type Pod, type PodRoute, type Routes, type Service, type ServiceRoute } from '@kip/shared';
+import { isPodReady, isPodTerminal, keyOf, realClock, type Clock, type Endpoints, type EndpointRoute, type Logger, type Node, type NodeRoute, type Pod, type Routes, type Service, type ServiceRoute } from '@kip/shared';
+import { isDeepStrictEqual } from 'node:util';
 import type { Store, StoreEvent, Unsubscribe } from '../store/store.js';
 
 export interface RouteSink {
@@ -14,85 +21,127 @@ export interface RouteSink {
   broadcast(routes: Routes): void;
 }
 
+/** How long changes are gathered before a delta goes out (kube-proxy's minSyncPeriod, scaled down). */
+export const DEFAULT_ROUTE_BATCH_MS = 100;
+
+/** What the publisher keeps of a pod that endpoints may point at. */
+interface PodState {
+  namespace: string;
+  name: string;
+  node: string;
+  ready: boolean;
+  terminating: boolean;
+}
+
+export interface RoutePublisherOptions {
+  clock?: Clock;
+  batchMs?: number;
+}
+
 export class RoutePublisher {
   private readonly services = new Map<string, ServiceRoute>();
-  private readonly pods = new Map<string, PodRoute>();
+  private readonly pods = new Map<string, PodState>();
   private readonly nodes = new Map<string, NodeRoute>();
   /** pod IP -> keys of the services that route to it, to refresh them when the pod changes */
   private readonly servicesByIp = new Map<string, Set<string>>();
+  /** keys changed since the last delta: services ("ns/name") and nodes (names) */
+  private readonly dirtyServices = new Set<string>();
+  private readonly dirtyNodes = new Set<string>();
+  private flushTimer: ReturnType<Clock['setTimeout']> | undefined;
   private unsubscribe: Unsubscribe[] = [];
+  private readonly clock: Clock;
+  private readonly batchMs: number;
 
   constructor(
     private readonly store: Store,
     private readonly sink: RouteSink,
     private readonly log: Logger,
-  ) {}
+    opts: RoutePublisherOptions = {},
+  ) {
+    this.clock = opts.clock ?? realClock;
+    this.batchMs = opts.batchMs ?? DEFAULT_ROUTE_BATCH_MS;
+  }
 
   start(): void {
-    for (const n of this.store.list<Node>('Node').items) this.nodeChanged(n, false);
-    for (const p of this.store.list<Pod>('Pod').items) this.podChanged(p, undefined, false);
-    for (const s of this.store.list<Service>('Service').items) this.serviceChanged(keyOf(s), false);
+    for (const n of this.store.list<Node>('Node').items) this.nodeChanged(n);
+    for (const p of this.store.list<Pod>('Pod').items) this.podChanged(p, undefined);
+    for (const s of this.store.list<Service>('Service').items) this.serviceChanged(keyOf(s));
+    this.dirtyServices.clear();
+    this.dirtyNodes.clear();
     this.unsubscribe = [
-      this.store.watch({ kind: 'Pod' }, (ev) => this.podChanged(ev.type === 'DELETED' ? undefined : (ev.object as Pod), (ev.oldObject ?? (ev.type === 'DELETED' ? ev.object : undefined)) as Pod | undefined, true)),
-      this.store.watch({ kind: 'Service' }, (ev) => this.serviceChanged(keyOf(ev.object), true)),
-      this.store.watch({ kind: 'Endpoints' }, (ev) => this.serviceChanged(keyOf(ev.object), true)),
-      this.store.watch({ kind: 'Node' }, (ev: StoreEvent) => (ev.type === 'DELETED' ? this.nodeRemoved(ev.object.metadata.name) : this.nodeChanged(ev.object as Node, true))),
+      this.store.watch({ kind: 'Pod' }, (ev) => this.podChanged(ev.type === 'DELETED' ? undefined : (ev.object as Pod), (ev.oldObject ?? (ev.type === 'DELETED' ? ev.object : undefined)) as Pod | undefined)),
+      this.store.watch({ kind: 'Service' }, (ev) => this.serviceChanged(keyOf(ev.object))),
+      this.store.watch({ kind: 'Endpoints' }, (ev) => this.serviceChanged(keyOf(ev.object))),
+      this.store.watch({ kind: 'Node' }, (ev: StoreEvent) => (ev.type === 'DELETED' ? this.nodeRemoved(ev.object.metadata.name) : this.nodeChanged(ev.object as Node))),
     ];
   }
 
   stop(): void {
     for (const u of this.unsubscribe) u();
     this.unsubscribe = [];
+    this.clock.clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
   }
 
   /** The whole table, for an agent that just connected. */
   snapshot(): Routes {
-    return { type: 'routes', full: true, services: [...this.services.values()], pods: [...this.pods.values()], nodes: [...this.nodes.values()] };
+    return { type: 'routes', full: true, services: [...this.services.values()], nodes: [...this.nodes.values()] };
   }
 
-  private send(delta: Omit<Routes, 'type' | 'full'>): void {
-    this.sink.broadcast({ type: 'routes', full: false, ...delta });
+  /** Sends what changed since the last delta, now. */
+  flush(): void {
+    this.clock.clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    if (this.dirtyServices.size === 0 && this.dirtyNodes.size === 0) return;
+    const delta: Routes = { type: 'routes', full: false };
+    for (const key of this.dirtyServices) {
+      const s = this.services.get(key);
+      if (s) (delta.services ??= []).push(s);
+      else (delta.removeServices ??= []).push(key);
+    }
+    for (const name of this.dirtyNodes) {
+      const n = this.nodes.get(name);
+      if (n) (delta.nodes ??= []).push(n);
+      else (delta.removeNodes ??= []).push(name);
+    }
+    this.dirtyServices.clear();
+    this.dirtyNodes.clear();
+    this.sink.broadcast(delta);
+  }
+
+  private changed(urgent: boolean): void {
+    if (urgent) this.flush();
+    else this.flushTimer ??= this.clock.setTimeout(() => this.flush(), this.batchMs);
   }
 
   // ---- pods ----------------------------------------------------------------------------------
 
-  private podRoute(pod: Pod): PodRoute | undefined {
-    const ip = pod.status?.podIP;
-    if (!ip || !pod.spec.nodeName || isPodTerminal(pod)) return undefined;
+  private podState(pod: Pod): PodState | undefined {
+    if (!pod.status?.podIP || !pod.spec.nodeName || isPodTerminal(pod)) return undefined;
     const terminating = !!pod.metadata.deletionTimestamp;
-    return {
-      ip,
-      node: pod.spec.nodeName,
-      namespace: pod.metadata.namespace!,
-      name: pod.metadata.name,
-      ports: pod.spec.containers.flatMap((c) => (c.ports ?? []).map((p) => ({ ...(p.name ? { name: p.name } : {}), containerPort: p.containerPort }))),
-      ready: isPodReady(pod) && !terminating,
-      terminating,
-    };
+    return { namespace: pod.metadata.namespace!, name: pod.metadata.name, node: pod.spec.nodeName, ready: isPodReady(pod) && !terminating, terminating };
   }
 
-  private podChanged(pod: Pod | undefined, old: Pod | undefined, publish: boolean): void {
-    const next = pod ? this.podRoute(pod) : undefined;
+  private podChanged(pod: Pod | undefined, old: Pod | undefined): void {
+    const next = pod ? this.podState(pod) : undefined;
+    const ip = pod?.status?.podIP;
     const oldIp = old?.status?.podIP;
-    // An address given up (pod gone, finished, or its IP changed) leaves the table, unless another pod has it now.
-    if (oldIp && oldIp !== next?.ip) {
+    // An address given up (pod gone, finished, or its IP changed) is forgotten, unless another pod has it now.
+    if (oldIp && (oldIp !== ip || !next)) {
       const cur = this.pods.get(oldIp);
       if (cur && cur.namespace === old!.metadata.namespace && cur.name === old!.metadata.name) {
         this.pods.delete(oldIp);
-        if (publish) this.send({ removePods: [oldIp] });
-        this.refreshServicesOf(oldIp, publish);
+        this.refreshServicesOf(oldIp);
       }
     }
-    if (!next) return;
-    const prev = this.pods.get(next.ip);
-    if (prev && JSON.stringify(prev) === JSON.stringify(next)) return;
-    this.pods.set(next.ip, next);
-    if (publish) this.send({ pods: [next] });
-    if (prev?.ready !== next.ready || prev?.terminating !== next.terminating) this.refreshServicesOf(next.ip, publish);
+    if (!next || !ip) return;
+    const prev = this.pods.get(ip);
+    this.pods.set(ip, next);
+    if (prev?.ready !== next.ready || prev?.terminating !== next.terminating || prev?.name !== next.name) this.refreshServicesOf(ip);
   }
 
-  private refreshServicesOf(ip: string, publish: boolean): void {
-    for (const key of [...(this.servicesByIp.get(ip) ?? [])]) this.serviceChanged(key, publish);
+  private refreshServicesOf(ip: string): void {
+    for (const key of [...(this.servicesByIp.get(ip) ?? [])]) this.serviceChanged(key);
   }
 
   // ---- services ------------------------------------------------------------------------------
@@ -109,7 +158,7 @@ export class RoutePublisher {
         if (!port) continue;
         for (const [list, ready] of [[subset.addresses ?? [], true], [subset.notReadyAddresses ?? [], false]] as const) {
           for (const a of list) {
-            // A pod being deleted takes no new connections, whatever the Endpoints object says yet.
+            // A pod being deleted or gone takes no new connections, whatever the Endpoints object says yet.
             const pod = this.pods.get(a.ip);
             const live = ready && !!pod && !pod.terminating;
             port.endpoints.push({ ip: a.ip, port: p.port, node: a.nodeName ?? pod?.node ?? '', pod: a.targetRef?.name ?? pod?.name ?? '', ready: live });
@@ -120,7 +169,7 @@ export class RoutePublisher {
     return { namespace, name, clusterIP: svc.spec.clusterIP, sessionAffinity: svc.spec.sessionAffinity ?? 'None', ports };
   }
 
-  private serviceChanged(key: string, publish: boolean): void {
+  private serviceChanged(key: string): void {
     const prev = this.services.get(key);
     const next = this.serviceRoute(key);
     for (const ip of ipsOf(prev)) this.servicesByIp.get(ip)?.delete(key);
@@ -132,31 +181,44 @@ export class RoutePublisher {
     if (!next) {
       if (!prev) return;
       this.services.delete(key);
-      if (publish) this.send({ removeServices: [key] });
       this.log.debug('service route removed', { service: key });
+      this.dirtyServices.add(key);
+      this.changed(true);
       return;
     }
-    if (prev && JSON.stringify(prev) === JSON.stringify(next)) return;
+    if (prev && isDeepStrictEqual(prev, next)) return;
     this.services.set(key, next);
-    if (publish) this.send({ services: [next] });
+    this.dirtyServices.add(key);
+    this.changed(lostUsableEndpoint(prev, next));
   }
 
   // ---- nodes ---------------------------------------------------------------------------------
 
-  private nodeChanged(node: Node, publish: boolean): void {
+  private nodeChanged(node: Node): void {
     const next: NodeRoute = { name: node.metadata.name, ...(node.status?.nodeInfo?.tunnelEndpoint ? { tunnel: node.status.nodeInfo.tunnelEndpoint } : {}), ...(node.spec.podCIDR ? { podCIDR: node.spec.podCIDR } : {}) };
     const prev = this.nodes.get(next.name);
-    if (prev && JSON.stringify(prev) === JSON.stringify(next)) return;
+    if (prev && isDeepStrictEqual(prev, next)) return;
     this.nodes.set(next.name, next);
-    if (publish) this.send({ nodes: [next] });
+    this.dirtyNodes.add(next.name);
+    this.changed(false);
   }
 
   private nodeRemoved(name: string): void {
     if (!this.nodes.delete(name)) return;
-    this.send({ removeNodes: [name] });
+    this.dirtyNodes.add(name);
+    this.changed(false);
   }
 }
 
 function ipsOf(r: ServiceRoute | undefined): string[] {
   return r ? r.ports.flatMap((p) => p.endpoints.map((e) => e.ip)) : [];
+}
+
+/** True when an endpoint that took connections in `prev` no longer does in `next`. */
+export function lostUsableEndpoint(prev: ServiceRoute | undefined, next: ServiceRoute): boolean {
+  if (!prev) return false;
+  const usable = new Set<string>();
+  for (const p of next.ports) for (const e of p.endpoints) if (e.ready) usable.add(`${p.name}/${p.port}/${e.ip}/${e.port}`);
+  for (const p of prev.ports) for (const e of p.endpoints) if (e.ready && !usable.has(`${p.name}/${p.port}/${e.ip}/${e.port}`)) return true;
+  return false;
 }

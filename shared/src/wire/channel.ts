@@ -77,6 +77,13 @@ export class Channel<In extends Message, Out extends Message> {
     return true;
   }
 
+  /** Sends a frame encoded once for many channels (a broadcast); the caller vouches it encodes an Out. */
+  sendFrame(frame: Uint8Array): boolean {
+    if (!this.isOpen) return false;
+    this.ws.send(frame, { binary: true });
+    return true;
+  }
+
   close(code: number = CloseCode.Normal, reason = ''): void {
     if (this.closed) return;
     this.closed = true;

@@ -106,12 +106,11 @@ const validators: Record<MessageTypeName, (m: Obj) => void> = {
   logEnd: (m) => need(num(m.id), 'logEnd', 'id must be a number'),
   routes: (m) => {
     need(typeof m.full === 'boolean', 'routes', 'full must be true or false');
-    for (const k of ['services', 'pods', 'nodes', 'removeServices', 'removePods', 'removeNodes'])
+    for (const k of ['services', 'nodes', 'removeServices', 'removeNodes'])
       need(m[k] === undefined || Array.isArray(m[k]), 'routes', `${k} must be a list`);
     ((m.services as unknown[] | undefined) ?? []).forEach((sv, i) =>
       need(isObj(sv) && str(sv.namespace) && str(sv.name) && str(sv.clusterIP) && Array.isArray(sv.ports), 'routes', `services[${i}] needs namespace, name, clusterIP and ports`),
     );
-    ((m.pods as unknown[] | undefined) ?? []).forEach((p, i) => need(isObj(p) && str(p.ip) && str(p.node) && str(p.name), 'routes', `pods[${i}] needs ip, node and name`));
     ((m.nodes as unknown[] | undefined) ?? []).forEach((n, i) => need(isObj(n) && str(n.name), 'routes', `nodes[${i}] needs a name`));
   },
   faults: (m) => {

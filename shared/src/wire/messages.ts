@@ -8,7 +8,7 @@ import type { Event, Pod, PodStatus, ResourceList } from '../api/types.js';
 import type { Timing } from '../timing.js';
 
 /** Bumped on any incompatible change; checked at the handshake. */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 /** The WebSocket path agents connect to on the control plane. */
 export const AGENT_PATH = '/agent/v1/connect';
@@ -180,37 +180,28 @@ export interface ServiceRoute {
   ports: { name: string; port: number; protocol: 'TCP'; endpoints: EndpointRoute[] }[];
 }
 
-/** Where a pod IP lives, and the ports it declares. */
-export interface PodRoute {
-  ip: string;
-  node: string;
-  namespace: string;
-  name: string;
-  ports: { name?: string; containerPort: number }[];
-  ready: boolean;
-  terminating: boolean;
-}
-
-/** How to reach a node's agent from another agent. */
+/** How to reach a node's agent from another agent, and which pod addresses live there. */
 export interface NodeRoute {
   name: string;
   /** host:port of its tunnel listener */
   tunnel?: string;
+  /** the node's pod range: a pod IP is routed to the node whose range holds it, as a CNI routes it */
   podCIDR?: string;
 }
 
 /**
- * The routing table: a full snapshot right after podSync (full: true, everything else is gone),
- * then deltas: entries to add or replace, and keys to remove ("ns/name" for services, IPs for
- * pods, names for nodes).
+ * The routing table, what kube-proxy and a CNI give a node: services with their endpoints, and
+ * each node's pod range and tunnel. Pods themselves are not in it: a pod IP is reached through the
+ * node whose range holds it, and that node's agent knows its own pods, so a pod's start or end
+ * costs no message to every agent. A full snapshot comes right after welcome (full: true,
+ * everything else is gone), then deltas: entries to add or replace, and keys to remove ("ns/name"
+ * for services, names for nodes).
  */
 export interface Routes {
   type: 'routes';
   full: boolean;
   services?: ServiceRoute[];
   removeServices?: string[];
-  pods?: PodRoute[];
-  removePods?: string[];
   nodes?: NodeRoute[];
   removeNodes?: string[];
 }

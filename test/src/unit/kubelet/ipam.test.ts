@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { Ipam, IpamError, parseCidr } from '@kip/agent/kubelet/ipam';
+import { Ipam, IpamError, parsePodCidr } from '@kip/agent/kubelet/ipam';
 
 describe('kubelet IPAM', () => {
   it('hands out .2 to .254 of a /24, stable per uid', () => {
@@ -33,9 +33,10 @@ describe('kubelet IPAM', () => {
     ipam.setCidr('10.244.7.0/24');
     assert.equal(ipam.allocate('a'), '10.244.1.2');
     assert.equal(ipam.allocate('b'), '10.244.7.2');
-    assert.throws(() => parseCidr('10.244.1.0'), /invalid pod CIDR "10.244.1.0"/);
-    assert.throws(() => parseCidr('10.244.300.0/24'), /octets/);
+    assert.throws(() => parsePodCidr('10.244.1.0'), /invalid pod CIDR "10.244.1.0"/);
+    assert.throws(() => parsePodCidr('10.244.300.0/24'), /invalid pod CIDR "10.244.300.0\/24": must look like/);
+    assert.throws(() => parsePodCidr('10.244.0.0/31'), /the prefix must be 8..30/);
     assert.throws(() => new Ipam().allocate('x'), /no pod CIDR/);
-    assert.deepEqual(parseCidr('10.244.1.77/24'), { base: parseCidr('10.244.1.0/24').base, prefix: 24 });
+    assert.deepEqual(parsePodCidr('10.244.1.77/24'), parsePodCidr('10.244.1.0/24'));
   });
 });

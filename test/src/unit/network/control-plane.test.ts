@@ -108,12 +108,12 @@ describe('the route publisher', function () {
   function setup() {
     const e = env();
     const sent: Routes[] = [];
-    const pub = new RoutePublisher(e.store, { broadcast: (r) => sent.push(r) }, silentLogger);
+    const pub = new RoutePublisher(e.store, { broadcast: (r) => sent.push(r) }, silentLogger, { clock: e.clock, batchMs: 100 });
     pub.start();
     return { ...e, sent, pub };
   }
 
-  it('publishes services with their endpoints, pods by IP and nodes with their tunnels', function () {
+  it('publishes services with their endpoints and nodes with their pod ranges and tunnels, and no pods', function () {
     const { store, registry, endpoints, pub } = setup();
     const node: Node = { apiVersion: 'v1', kind: 'Node', metadata: { name: 'node-1' }, spec: { podCIDR: '10.244.1.0/24' }, status: { nodeInfo: { agentPid: 1, operatingSystem: 'linux', architecture: 'x64', kubeletVersion: 'v', tunnelEndpoint: '127.0.0.1:4000' } } };
     store.create(node);
@@ -123,7 +123,7 @@ describe('the route publisher', function () {
     const snap = pub.snapshot();
     assert.equal(snap.full, true);
     assert.deepEqual(snap.nodes, [{ name: 'node-1', tunnel: '127.0.0.1:4000', podCIDR: '10.244.1.0/24' }]);
-    assert.deepEqual(snap.pods, [{ ip: '10.244.1.2', node: 'node-1', namespace: 'default', name: 'w1', ports: [{ name: 'http', containerPort: 8080 }], ready: true, terminating: false }]);
+    assert.equal('pods' in snap, false, 'a pod IP is routed by the range of its node');
     const svc = snap.services![0]!;
     assert.equal(svc.name, 'web');
     assert.deepEqual(svc.ports[0]!.endpoints, [{ ip: '10.244.1.2', port: 8080, node: 'node-1', pod: 'w1', ready: true }]);
@@ -145,15 +145,32 @@ describe('the route publisher', function () {
     assert.ok(routedFirst, 'the routing delta went out before later pod watchers ran');
   });
 
-  it('sends removals when a service and a pod go away', function () {
+  it('takes a deleted pod out of its services at once, and sends the removal of a service', function () {
     const { store, registry, endpoints, sent } = setup();
     registry.create(service('web'));
     store.create(pod('w1', 'web', { ip: '10.244.1.2' }));
     endpoints.reconcile('default/web');
     sent.length = 0;
     store.delete('Pod', 'default', 'w1');
+    assert.deepEqual(sent.flatMap((r) => r.services ?? []).flatMap((s) => s.ports[0]!.endpoints), [{ ip: '10.244.1.2', port: 8080, node: 'node-1', pod: 'w1', ready: false }]);
     registry.delete('Service', 'default', 'web');
-    assert.ok(sent.some((r) => r.removePods?.includes('10.244.1.2')));
     assert.ok(sent.some((r) => r.removeServices?.includes('default/web')));
+  });
+
+  it('gathers endpoints that turn ready into one delta per batch window, and sends nothing for a pod alone', function () {
+    const { store, registry, endpoints, sent, clock } = setup();
+    registry.create(service('web'));
+    endpoints.reconcile('default/web');
+    clock.advance(100);
+    sent.length = 0;
+    for (let i = 2; i < 52; i++) store.create(pod(`w${i}`, 'web', { ip: `10.244.1.${i}` }));
+    assert.equal(sent.length, 0, 'pods that start cost no message to the agents');
+    endpoints.reconcile('default/web');
+    assert.equal(sent.length, 0, 'new endpoints wait for the batch window');
+    clock.advance(100);
+    assert.equal(sent.length, 1);
+    assert.equal(sent[0]!.services?.[0]?.ports[0]?.endpoints.filter((e) => e.ready).length, 50);
+    clock.advance(1000);
+    assert.equal(sent.length, 1, 'nothing more to send');
   });
 });

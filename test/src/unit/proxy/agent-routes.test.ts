@@ -95,7 +95,7 @@ describe('proxy: the agent waits for the routing table before starting pods', fu
     await eventually('the agent to say hello', () => connection !== undefined);
     send({ type: 'podSync', pods: [pod('web-1')] });
     send({ type: 'podUpsert', pod: pod('web-1', true) });
-    send({ type: 'routes', full: true, services: [], pods: [], nodes: [] });
+    send({ type: 'routes', full: true, services: [], nodes: [] });
     await eventually('the snapshot to arrive', () => calls.includes('routes full=true'));
     assert.deepEqual(calls, ['routes full=true'], 'no pod was touched before the routing table is in place');
     applied();

@@ -1,6 +1,6 @@
 // Hand-made routing tables for the proxy's tests.
 
-import type { EndpointRoute, NodeRoute, PodRoute, Routes, ServiceRoute } from '@kip/shared';
+import type { EndpointRoute, NodeRoute, Routes, ServiceRoute } from '@kip/shared';
 
 export function endpoint(pod: string, ip: string, node: string, opts: { port?: number; ready?: boolean } = {}): EndpointRoute {
   return { ip, port: opts.port ?? 8080, node, pod, ready: opts.ready ?? true };
@@ -20,20 +20,8 @@ export function serviceRoute(
   };
 }
 
-export function podRoute(name: string, ip: string, node: string, opts: { namespace?: string; ports?: number[]; ready?: boolean; terminating?: boolean } = {}): PodRoute {
-  return {
-    ip,
-    node,
-    namespace: opts.namespace ?? 'default',
-    name,
-    ports: (opts.ports ?? [8080]).map((containerPort) => ({ containerPort })),
-    ready: opts.ready ?? true,
-    terminating: opts.terminating ?? false,
-  };
-}
-
-export function snapshot(services: ServiceRoute[], pods: PodRoute[] = [], nodes: NodeRoute[] = []): Routes {
-  return { type: 'routes', full: true, services, pods, nodes };
+export function snapshot(services: ServiceRoute[], nodes: NodeRoute[] = []): Routes {
+  return { type: 'routes', full: true, services, nodes };
 }
 
 export function delta(d: Omit<Routes, 'type' | 'full'>): Routes {

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import net from 'node:net';
-import { createLogger, type NodeRoute, type PodRoute, type Routes, type ServiceRoute } from '@kip/shared';
+import { createLogger, type NodeRoute, type Routes, type ServiceRoute } from '@kip/shared';
 import { NodeProxy } from '@kip/agent/proxy/node-proxy';
 import { eventually } from '../../helpers/wait.js';
 
@@ -57,7 +57,10 @@ export class ProxyCluster {
         nodeName: node,
         token: tokens[node] ?? TOKEN,
         log: log.child(node),
-        localPort: (ip, port) => this.pods.find((p) => p.node === node && p.ip === ip && p.containerPort === port)?.hostPort,
+        localPort: (ip, port) => {
+          const pod = this.pods.find((p) => p.node === node && p.ip === ip);
+          return pod ? { pod, hostPort: pod.containerPort === port ? pod.hostPort : undefined } : {};
+        },
       });
       this.proxies.set(node, proxy);
     }
@@ -126,12 +129,9 @@ export class ProxyCluster {
     return pod;
   }
 
-  podRoutes(overrides: Partial<Record<string, Partial<PodRoute>>> = {}): PodRoute[] {
-    return this.pods.map((p) => ({ ip: p.ip, node: p.node, namespace: p.namespace, name: p.name, ports: [{ containerPort: p.containerPort }], ready: true, terminating: false, ...overrides[p.name] }));
-  }
-
+  /** Every node with its tunnel, and the pod range addPod() gives its pods (10.244.<index>.0/24). */
   nodeRoutes(): NodeRoute[] {
-    return [...this.proxies.entries()].map(([name, p]) => ({ name, tunnel: p.tunnelEndpoint() }));
+    return [...this.proxies.entries()].map(([name, p], i) => ({ name, tunnel: p.tunnelEndpoint(), podCIDR: `10.244.${i + 1}.0/24` }));
   }
 
   /** A service over the named pods (all ready unless `unready` lists them). */
@@ -150,10 +150,10 @@ export class ProxyCluster {
     };
   }
 
-  /** Sends every proxy a full snapshot with these services, all pods and all nodes. */
-  async publish(services: ServiceRoute[], podOverrides: Partial<Record<string, Partial<PodRoute>>> = {}): Promise<void> {
+  /** Sends every proxy a full snapshot with these services and all nodes. */
+  async publish(services: ServiceRoute[]): Promise<void> {
     this.services = services;
-    await this.applyAll({ type: 'routes', full: true, services, pods: this.podRoutes(podOverrides), nodes: this.nodeRoutes() });
+    await this.applyAll({ type: 'routes', full: true, services, nodes: this.nodeRoutes() });
   }
 
   async applyAll(r: Routes): Promise<void> {

@@ -134,7 +134,8 @@ describe('proxy: NodeProxy over real sockets', function () {
     await c.addPod('web-1', 'node-a', 'identity');
     await c.addPod('web-2', 'node-b', 'identity');
     await c.addPod('web-3', 'node-a', 'identity');
-    await c.publish([c.service('web', ['web-1', 'web-2', 'web-3'])], { 'web-2': { terminating: true, ready: false } });
+    // The control plane marks the endpoint of a terminating pod not ready.
+    await c.publish([c.service('web', ['web-1', 'web-2', 'web-3'], { unready: ['web-2'] })]);
     assert.deepEqual(tally(await askMany(c.listener('node-a', 'web'), 4)), { 'web-1': 2, 'web-3': 2 });
     const web3 = c.pods.find((p) => p.name === 'web-3')!;
     const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web-3', namespace: 'default', deletionTimestamp: new Date().toISOString() }, spec: { containers: [] }, status: { podIP: web3.ip } } as Pod;

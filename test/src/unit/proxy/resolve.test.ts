@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { resolveHost } from '@kip/agent/proxy/resolve';
 import { RoutingTable } from '@kip/agent/proxy/routing-table';
-import { endpoint, podRoute, serviceRoute, snapshot } from './fixtures.js';
+import { endpoint, serviceRoute, snapshot } from './fixtures.js';
 
 function table(): RoutingTable {
   const t = new RoutingTable();
@@ -13,20 +13,23 @@ function table(): RoutingTable {
         serviceRoute('web', [endpoint('web-1', '10.244.1.2', 'node-1')], { clusterIP: '10.96.0.10', port: 80 }),
         serviceRoute('web', [], { namespace: 'shop', clusterIP: '10.96.0.20', port: 8080, portName: 'http' }),
       ],
-      [podRoute('web-1', '10.244.1.2', 'node-1', { ports: [8080] }), podRoute('cart-1', '10.244.2.9', 'node-2', { namespace: 'shop', ports: [9000] })],
+      [
+        { name: 'node-1', podCIDR: '10.244.1.0/24' },
+        { name: 'node-2', podCIDR: '10.244.2.0/24' },
+      ],
     ),
   );
   return t;
 }
 
-/** "service ns/name:port", "pod ns/name:port", or "502: message" / "403: message". */
+/** "service ns/name:port", "pod IP:port on NODE", or "502: message" / "403: message". */
 function answer(host: string, port: number, ns?: string): string {
   const r = resolveHost(table(), host, port, ns);
   switch (r.kind) {
     case 'service':
       return `service ${r.service.namespace}/${r.service.name}:${r.port.port}`;
     case 'pod':
-      return `pod ${r.pod.namespace}/${r.pod.name}:${r.port}`;
+      return `pod ${r.ip}:${r.port} on ${r.node}`;
     case 'unknown':
       return `502: ${r.message}`;
     case 'outside':
@@ -43,16 +46,16 @@ describe('proxy: resolving hosts', () => {
     ['the full cluster name', 'web.default.svc.cluster.local', 80, undefined, 'service default/web:80'],
     ['the full name with a trailing dot, in capitals', 'WEB.Default.svc.cluster.local.', 80, undefined, 'service default/web:80'],
     ['a cluster IP', '10.96.0.20', 8080, undefined, 'service shop/web:8080'],
-    ['a pod IP and container port', '10.244.2.9', 9000, undefined, 'pod shop/cart-1:9000'],
-    ['a pod DNS name', '10-244-1-2.default.pod.cluster.local', 8080, undefined, 'pod default/web-1:8080'],
+    ['a pod IP, routed to the node whose range holds it', '10.244.2.9', 9000, undefined, 'pod 10.244.2.9:9000 on node-2'],
+    ['a pod DNS name', '10-244-1-2.default.pod.cluster.local', 8080, undefined, 'pod 10.244.1.2:8080 on node-1'],
+    ['a pod DNS name, whatever its namespace (the name is the address, as in Kubernetes DNS)', '10-244-1-2.shop.pod', 8080, undefined, 'pod 10.244.1.2:8080 on node-1'],
     ['a service port it does not have', 'web', 8080, undefined, /^502: service default\/web \(web\) has no port 8080; its ports: 80$/],
-    ['a pod port it does not declare', '10.244.1.2', 80, undefined, /^502: pod default\/web-1 \(10\.244\.1\.2\) declares no container port 80; its ports: 8080$/],
     ['an unknown service', 'nope', 80, undefined, /^502: no service "nope" in namespace "default"/],
     ['an unknown service by full name', 'nope.shop.svc.cluster.local', 80, undefined, /^502: no service "nope" in namespace "shop"/],
     ['an outside two-label name', 'example.com', 80, undefined, /^502: no service "example" in namespace "com" .*does not reach outside hosts/],
-    ['an unknown pod IP', '10.244.9.9', 80, undefined, /^502: no pod has IP 10\.244\.9\.9$/],
+    ['a pod IP no node range holds', '10.244.9.9', 80, undefined, /^502: no pod has IP 10\.244\.9\.9: no node's pod range holds it$/],
+    ['a pod DNS name that is not an address', 'web-1.default.pod', 80, undefined, /^502: web-1\.default\.pod is not a pod name/],
     ['an unknown cluster IP', '10.96.9.9', 80, undefined, /^502: no service has cluster IP 10\.96\.9\.9$/],
-    ['a pod DNS name in the wrong namespace', '10-244-1-2.shop.pod', 8080, undefined, /^502: no pod has IP 10\.244\.1\.2 in namespace shop$/],
     ['an outside name', 'www.example.com', 80, undefined, /^403: www\.example\.com is not a cluster name/],
     ['an outside address', '8.8.8.8', 53, undefined, /^403: 8\.8\.8\.8 is not a pod or service address/],
     ['localhost', 'localhost', 80, undefined, /^403: localhost is not a cluster address/],

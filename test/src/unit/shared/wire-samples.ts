@@ -40,10 +40,8 @@ export function samples(): Record<MessageTypeName, Message> {
       type: 'routes',
       full: true,
       services: [{ namespace: 'default', name: 'web', clusterIP: '10.96.0.10', sessionAffinity: 'None', ports: [{ name: 'http', port: 80, protocol: 'TCP', endpoints: [{ ip: '10.244.1.5', port: 8080, node: 'node-1', pod: 'web-1', ready: true }] }] }],
-      pods: [{ ip: '10.244.1.5', node: 'node-1', namespace: 'default', name: 'web-1', ports: [{ name: 'http', containerPort: 8080 }], ready: true, terminating: false }],
       nodes: [{ name: 'node-1', tunnel: '127.0.0.1:4000', podCIDR: '10.244.1.0/24' }],
       removeServices: ['default/old'],
-      removePods: ['10.244.1.9'],
       removeNodes: ['node-9'],
     },
     faults: {
