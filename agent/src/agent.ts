@@ -7,6 +7,7 @@ import type net from 'node:net';
 import type { Duplex } from 'node:stream';
 import WebSocket from 'ws';
 import {
+  Attention,
   Backoff,
   Channel,
   CloseCode,
@@ -14,7 +15,10 @@ import {
   MAX_FRAME_BYTES,
   PROTOCOL_VERSION,
   decodeFromControlPlane,
+  everyWithAttention,
+  realClock,
   type AgentMessage,
+  type Clock,
   type ControlPlaneMessage,
   type EventRecord,
   type Faults,
@@ -55,6 +59,7 @@ export interface AgentOptions {
   onChaos?: (msg: Faults | NodeAction) => void;
   /** Opens the WebSocket's connection (chaos puts its fault stages on it); default: plain TCP. */
   createConnection?: (target: { host: string; port: number }) => Duplex;
+  clock?: Clock;
 }
 
 /** How long pods wait for the first routing snapshot before they start without it. */
@@ -65,16 +70,29 @@ type PodMessage = Extract<ControlPlaneMessage, { type: 'podSync' | 'podUpsert' |
 /** Events kept while disconnected; older ones are dropped first. */
 const MAX_PENDING_EVENTS = 1000;
 
+/**
+ * A control plane that sends nothing at all (no frame, no pong) for this long, in time this agent
+ * was running, is abandoned and dialled again: it is stopped, or cut off by a black hole. A slow
+ * answer is not silence: a busy control plane is still there.
+ */
+function silenceLimitMs(t: Timing | undefined): number {
+  const every = t?.heartbeatIntervalMs ?? 1000;
+  return Math.max(10_000, every * 5);
+}
+
 export class Agent {
   private channel?: Channel<ControlPlaneMessage, AgentMessage>;
   private welcomed = false;
   private timing?: Timing;
   private stopped = false;
-  private readonly reconnect = new Backoff({ initialMs: 250, maxMs: 5000, jitter: 0.2 });
+  /** Exponential, with jitter, so that agents cut off together do not come back in step. */
+  private readonly reconnect = new Backoff({ initialMs: 250, maxMs: 5000, jitter: 0.5 });
   private reconnectTimer?: NodeJS.Timeout;
-  private heartbeatTimer?: NodeJS.Timeout;
+  private stopHeartbeats?: () => void;
   private flushTimer?: NodeJS.Timeout;
-  private lastPongMs = 0;
+  /** when anything last arrived from the control plane */
+  private lastHeardMs = 0;
+  private readonly clock: Clock;
   /** Whether the user was told the control plane cannot be reached, since the last welcome. */
   private unreachableWarned = false;
   private lastDialError?: string;
@@ -87,7 +105,9 @@ export class Agent {
   private heldPodMessages: PodMessage[] | undefined;
   private routesWaitTimer?: NodeJS.Timeout;
 
-  constructor(private readonly opts: AgentOptions) {}
+  constructor(private readonly opts: AgentOptions) {
+    this.clock = opts.clock ?? realClock;
+  }
 
   /** Connects (and keeps reconnecting) on behalf of this kubelet. */
   start(kubelet: Kubelet): void {
@@ -140,11 +160,12 @@ export class Agent {
     ws.on('error', (err) => {
       this.lastDialError = err.message;
     });
-    ws.on('pong', () => {
-      this.lastPongMs = Date.now();
-    });
+    // Any frame counts as hearing from the control plane (the channel's messages, pings, pongs).
+    ws.on('message', () => this.heard());
+    ws.on('ping', () => this.heard());
+    ws.on('pong', () => this.heard());
     ws.on('open', () => {
-      this.lastPongMs = Date.now();
+      this.heard();
       channel.send({
         type: 'hello',
         protocol: PROTOCOL_VERSION,
@@ -167,7 +188,7 @@ export class Agent {
     const wasWelcomed = this.welcomed;
     this.welcomed = false;
     this.channel = undefined;
-    clearInterval(this.heartbeatTimer);
+    this.stopHeartbeats?.();
     for (const cancel of this.logStreams.values()) cancel();
     this.logStreams.clear();
     if (this.stopped) return;
@@ -282,16 +303,25 @@ export class Agent {
     for (const m of held ?? []) this.handlePods(m);
   }
 
+  private heard(): void {
+    this.lastHeardMs = this.clock.now();
+  }
+
+  /**
+   * The heartbeat renews this node's lease with the control plane. It also pings, so that a
+   * control plane with nothing to say still sends something back; one silent for the limit, in
+   * time this agent was running (a starved or stopped agent does not blame the control plane for
+   * its own absence), is abandoned and dialled again.
+   */
   private startHeartbeats(): void {
-    clearInterval(this.heartbeatTimer);
+    this.stopHeartbeats?.();
     const every = this.timing?.heartbeatIntervalMs ?? 1000;
+    const attention = new Attention(Math.max(every, 1000));
     const beat = () => {
       const ch = this.channel;
       if (!ch?.isOpen) return;
-      // A control plane that stops answering pings (stopped, or cut off by a blackhole) is
-      // abandoned so that the agent reconnects instead of talking into the void.
-      if (Date.now() - this.lastPongMs > Math.max(10_000, every * 5)) {
-        this.opts.log.warn('control plane stopped answering; reconnecting', { node: this.opts.name });
+      if (attention.silence(this.lastHeardMs, this.clock.now()) > silenceLimitMs(this.timing)) {
+        this.opts.log.warn('control plane sent nothing for too long; reconnecting', { node: this.opts.name, silentMs: this.clock.now() - this.lastHeardMs });
         ch.terminate();
         return;
       }
@@ -299,7 +329,7 @@ export class Agent {
       ch.send({ type: 'heartbeat', time: Date.now(), usage: this.kubelet.usage() });
     };
     beat();
-    this.heartbeatTimer = setInterval(beat, every);
+    this.stopHeartbeats = everyWithAttention(this.clock, every, attention, beat);
   }
 
   private scheduleFlush(): void {
@@ -329,7 +359,7 @@ export class Agent {
     this.stopped = true;
     clearTimeout(this.reconnectTimer);
     clearTimeout(this.routesWaitTimer);
-    clearInterval(this.heartbeatTimer);
+    this.stopHeartbeats?.();
     this.flush();
     this.channel?.close(CloseCode.GoingAway, 'agent shutting down');
   }

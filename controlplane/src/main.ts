@@ -19,8 +19,9 @@ const USAGE = `usage: kip-controlplane [flags]
   --api-token T                  require "Authorization: Bearer T" for writes
   --heartbeat-interval D         agent heartbeat period (e.g. 1s)
   --node-monitor-grace-period D  missing heartbeats before a node is Unknown (e.g. 4s)
-  --disconnect-grace D           a closed connection not back within D marks the node Unknown
   --pod-eviction-timeout D       how long pods stay on an unreachable node (e.g. 0s, 300s)
+  --node-eviction-rate R         nodes per second tainted for eviction per zone (e.g. 0.1)
+  --secondary-node-eviction-rate R  the same while most of a large zone is unhealthy (e.g. 0.01)
   --exit-with-parent             stop when standard input closes (the launcher died)
   --verbose                      debug logging`;
 
@@ -37,8 +38,9 @@ function main(): void {
     'api-token': { type: 'string' },
     'heartbeat-interval': { type: 'string' },
     'node-monitor-grace-period': { type: 'string' },
-    'disconnect-grace': { type: 'string' },
     'pod-eviction-timeout': { type: 'string' },
+    'node-eviction-rate': { type: 'string' },
+    'secondary-node-eviction-rate': { type: 'string' },
   });
   const port = Number(values.port ?? DEFAULT_API_PORT);
   if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`--port: "${String(values.port)}" is not a port number`);
@@ -48,7 +50,6 @@ function main(): void {
   const durations: [string, keyof Timing][] = [
     ['heartbeat-interval', 'heartbeatIntervalMs'],
     ['node-monitor-grace-period', 'nodeMonitorGracePeriodMs'],
-    ['disconnect-grace', 'disconnectGraceMs'],
     ['pod-eviction-timeout', 'podEvictionTimeoutMs'],
   ];
   for (const [flag, key] of durations) {
@@ -57,6 +58,17 @@ function main(): void {
     const ms = parseDuration(String(v));
     if (ms === undefined) fail(`--${flag}: "${String(v)}" is not a duration such as 500ms, 4s or 5m`);
     timing[key] = ms;
+  }
+  const rates: [string, 'nodeEvictionRate' | 'secondaryNodeEvictionRate'][] = [
+    ['node-eviction-rate', 'nodeEvictionRate'],
+    ['secondary-node-eviction-rate', 'secondaryNodeEvictionRate'],
+  ];
+  for (const [flag, key] of rates) {
+    const v = values[flag];
+    if (v === undefined) continue;
+    const rate = Number(v);
+    if (!/^\d+(\.\d+)?$/.test(String(v)) || !Number.isFinite(rate)) fail(`--${flag}: "${String(v)}" is not a rate such as 0.1 (nodes per second)`);
+    timing[key] = rate;
   }
   const dataDir = path.resolve(String(values['data-dir'] ?? '.kip'));
   const host = String(values.host ?? '127.0.0.1');

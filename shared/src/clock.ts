@@ -6,6 +6,8 @@ export interface Clock {
   now(): number;
   setTimeout(fn: () => void, ms: number): TimerHandle;
   clearTimeout(h: TimerHandle | undefined): void;
+  /** Runs fn once the I/O already waiting has been handled (setImmediate); a fake clock runs it at once. */
+  afterIO(fn: () => void): void;
 }
 
 export const realClock: Clock = {
@@ -17,6 +19,9 @@ export const realClock: Clock = {
   },
   clearTimeout: (h) => {
     if (h) clearTimeout(h as NodeJS.Timeout);
+  },
+  afterIO: (fn) => {
+    setImmediate(fn);
   },
 };
 
@@ -39,6 +44,13 @@ export class FakeClock implements Clock {
   }
   clearTimeout(h: TimerHandle | undefined): void {
     if (h && 'id' in h && typeof h.id === 'number') this.timers.delete(h.id);
+  }
+  afterIO(fn: () => void): void {
+    fn();
+  }
+  /** Time passes while the process is stopped: no timer fires; the next advance() fires them late. */
+  stall(ms: number): void {
+    this.t += ms;
   }
   /** Advances time by ms, firing every timer that falls due, in order. */
   advance(ms: number): void {

@@ -14,6 +14,7 @@ export * from './wire/codec.js';
 export * from './wire/channel.js';
 export * from './timing.js';
 export * from './clock.js';
+export * from './attention.js';
 export * from './backoff.js';
 export * from './ipv4.js';
 export * from './random.js';

@@ -4,12 +4,18 @@
 export interface Timing {
   /** How often an agent sends a heartbeat (the kubelet's lease renewal). */
   heartbeatIntervalMs: number;
-  /** Heartbeats missing this long mark a node Ready=Unknown (node-monitor-grace-period). */
+  /**
+   * Heartbeats (the agent's lease renewals) missing this long, in time the control plane was
+   * watching, mark a node Ready=Unknown (node-monitor-grace-period). A node whose agent process is
+   * known to have exited is Unknown at once.
+   */
   nodeMonitorGracePeriodMs: number;
-  /** A node whose connection closed and did not come back within this is Ready=Unknown. */
-  disconnectGraceMs: number;
   /** How long pods stay on an unreachable node before eviction (the default 300 s toleration). */
   podEvictionTimeoutMs: number;
+  /** Nodes per second that may be tainted for eviction, per zone, while it is healthy (--node-eviction-rate). */
+  nodeEvictionRate: number;
+  /** The same while most of a large zone looks unhealthy (--secondary-node-eviction-rate). */
+  secondaryNodeEvictionRate: number;
   /** CrashLoopBackOff: first delay, cap, and how long a clean run must last to reset it. */
   crashLoopBackOffInitialMs: number;
   crashLoopBackOffMaxMs: number;
@@ -23,12 +29,14 @@ export interface Timing {
 export type ProfileName = 'fast' | 'kubernetes';
 
 export const PROFILES: Record<ProfileName, Timing> = {
-  // Fast enough that a failure and its recovery can be watched in seconds.
+  // Fast enough that a failure and its recovery can be watched in seconds: Kubernetes' numbers
+  // scaled down about ten times.
   fast: {
     heartbeatIntervalMs: 1000,
     nodeMonitorGracePeriodMs: 4000,
-    disconnectGraceMs: 1000,
     podEvictionTimeoutMs: 0,
+    nodeEvictionRate: 1,
+    secondaryNodeEvictionRate: 0.1,
     crashLoopBackOffInitialMs: 1000,
     crashLoopBackOffMaxMs: 30_000,
     crashLoopBackOffResetMs: 60_000,
@@ -36,12 +44,14 @@ export const PROFILES: Record<ProfileName, Timing> = {
     statusBatchMs: 50,
   },
   // Kubernetes' defaults: node lease every 10 s, node-monitor-grace-period 50 s, the 300 s
-  // not-ready/unreachable tolerations, CrashLoopBackOff 10 s doubling to 300 s, reset after 10 min.
+  // not-ready/unreachable tolerations, eviction of 0.1 node/s (0.01 in a disrupted large zone),
+  // CrashLoopBackOff 10 s doubling to 300 s, reset after 10 min.
   kubernetes: {
     heartbeatIntervalMs: 10_000,
     nodeMonitorGracePeriodMs: 50_000,
-    disconnectGraceMs: 50_000,
     podEvictionTimeoutMs: 300_000,
+    nodeEvictionRate: 0.1,
+    secondaryNodeEvictionRate: 0.01,
     crashLoopBackOffInitialMs: 10_000,
     crashLoopBackOffMaxMs: 300_000,
     crashLoopBackOffResetMs: 600_000,

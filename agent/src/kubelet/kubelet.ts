@@ -15,6 +15,7 @@ import { sameJson } from './pod-status.js';
 import { PodWorker, type PodWorkerDeps, type StopReason } from './pod-worker.js';
 import { GroupRegistry } from './process-group.js';
 import { ResourceSampler } from './resource-sampler.js';
+import { StartQueue } from './start-queue.js';
 
 export interface KubeletHooks {
   /** Called whenever a pod's computed status changes (the full PodStatus). */
@@ -65,6 +66,7 @@ export class Kubelet {
   /** Pods wanted again while their old worker was still stopping: started once it is gone. */
   private readonly startAfterStop = new Map<string, Pod>();
   private readonly dirty = new Set<PodWorker>();
+  private readonly starts = new StartQueue((err) => this.log.error('container start failed', { error: (err as Error).message }));
   private flushScheduled = false;
   private readonly deps: PodWorkerDeps;
   private sampler: ResourceSampler;
@@ -103,6 +105,7 @@ export class Kubelet {
       extraEnv: opts.extraEnv,
       changed: (w) => this.markDirty(w),
       event: (ev) => this.hooks.event(ev),
+      pace: (start) => this.starts.push(start),
     };
     this.sampler = new ResourceSampler(this.samplerMaxAge());
     this.scheduleSample();

@@ -31,6 +31,8 @@ export interface PodWorkerDeps {
   /** The pod's status may have changed. */
   changed(worker: PodWorker): void;
   event(ev: EventRecord): void;
+  /** Runs a container start in its turn: one per turn of the event loop (see start-queue.ts). */
+  pace(start: () => void): void;
 }
 
 /**
@@ -129,7 +131,10 @@ export class PodWorker implements PodContext {
     this.setup = this.prepare();
     void this.setup.then((ok) => {
       if (!ok || this.stopReason) return;
-      for (const c of this.containers) c.start();
+      for (const c of this.containers)
+        this.deps.pace(() => {
+          if (!this.stopReason) c.start();
+        });
     });
     this.changed();
   }

@@ -41,10 +41,12 @@ const HELLO_TIMEOUT_MS = 10_000;
 
 export interface NodeHealth {
   connected: boolean;
-  /** ms since epoch of the last heartbeat (or of the hello) */
+  /** ms since epoch of the last heartbeat (or of the hello), as this control plane received it */
   lastHeartbeatMs: number;
   /** when the connection closed, if it is closed */
   disconnectedAtMs?: number;
+  /** the agent ran on this host and its process has exited */
+  agentGone: boolean;
 }
 
 export interface AgentEndpointOptions {
@@ -102,7 +104,7 @@ export class AgentEndpoint implements NodeAccess {
               channel.close(CloseCode.ProtocolError, `expected hello, got ${msg.type}`);
               return;
             }
-            session = this.hello(channel, msg);
+            session = this.hello(channel, msg, remote);
             return;
           }
           try {
@@ -127,7 +129,7 @@ export class AgentEndpoint implements NodeAccess {
     return undefined;
   }
 
-  private hello(channel: Channel<AgentMessage, ControlPlaneMessage>, hello: Hello): NodeSession | undefined {
+  private hello(channel: Channel<AgentMessage, ControlPlaneMessage>, hello: Hello, remote: string): NodeSession | undefined {
     const { clock, timing, log } = this.opts;
     const name = hello.node.name;
     if (hello.protocol !== PROTOCOL_VERSION)
@@ -151,10 +153,15 @@ export class AgentEndpoint implements NodeAccess {
     } catch (err) {
       return this.refuse(channel, 'Invalid', `could not register node: ${(err as Error).message}`, name);
     }
-    const session = new NodeSession(channel, hello, {
-      ...this.opts,
-      now: () => clock.now(),
-    });
+    const session = new NodeSession(
+      channel,
+      hello,
+      {
+        ...this.opts,
+        now: () => clock.now(),
+      },
+      remote,
+    );
     this.sessions.set(name, session);
     log.info('node connected', { node: name, pid: hello.node.pid, podCIDR, runningPods: hello.pods.length });
     channel.send({ type: 'welcome', nodeName: name, podCIDR, timing });
@@ -188,7 +195,7 @@ export class AgentEndpoint implements NodeAccess {
   health(nodeName: string): NodeHealth | undefined {
     const s = this.sessions.get(nodeName);
     if (!s) return undefined;
-    return { connected: s.open, lastHeartbeatMs: s.lastHeartbeatMs, disconnectedAtMs: s.closedAtMs };
+    return { connected: s.open, lastHeartbeatMs: s.lastHeartbeatMs, disconnectedAtMs: s.closedAtMs, agentGone: s.agentGone() };
   }
 
   /** A node can stop a pod gracefully if its agent is connected and heartbeating. */

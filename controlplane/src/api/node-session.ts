@@ -18,6 +18,7 @@ import {
 } from '@kip/shared';
 import type { EventRecorder } from '../events.js';
 import type { Store } from '../store/store.js';
+import { agentExited, isLoopback } from './agent-process.js';
 import type { Registry } from './registry.js';
 import type { LogOptions } from './rest.js';
 
@@ -36,6 +37,10 @@ export class NodeSession {
   readonly nodeName: string;
   readonly pid: number;
   readonly connectedAtMs: number;
+  /** The agent connected from this host's loopback: its process can be looked at. */
+  readonly local: boolean;
+  /** Set once its process is known to have exited (a local agent whose connection closed). */
+  exited = false;
   open = true;
   /** Set when a newer connection of the same node took over; its close is not a disconnect. */
   superseded = false;
@@ -50,9 +55,11 @@ export class NodeSession {
     readonly channel: Channel<AgentMessage, ControlPlaneMessage>,
     hello: Hello,
     private readonly deps: NodeSessionDeps,
+    remoteAddress?: string,
   ) {
     this.nodeName = hello.node.name;
     this.pid = hello.node.pid;
+    this.local = isLoopback(remoteAddress);
     this.connectedAtMs = deps.now();
     this.lastHeartbeatMs = this.connectedAtMs;
   }
@@ -115,6 +122,12 @@ export class NodeSession {
     } catch (err) {
       this.deps.log.warn('could not write pod status', { node: this.nodeName, pod: `${u.namespace}/${u.name}`, error: err });
     }
+  }
+
+  /** Whether the agent process is known to be gone: only a closed local session can tell. */
+  agentGone(): boolean {
+    if (!this.exited && !this.open && this.local) this.exited = agentExited(this.pid, this.nodeName);
+    return this.exited;
   }
 
   onClose(): void {

@@ -1,11 +1,23 @@
-// The node lifecycle controller: watches each node's liveness (its agent's connection and
-// heartbeats), marks a silent node Ready=Unknown with the unreachable taints, marks its pods not
-// ready, and evicts them once their toleration runs out so that their owners replace them elsewhere.
-// A node that speaks again is Ready and untainted.
+// The node lifecycle controller, as Kubernetes' is: it judges each node by its lease (the agent's
+// heartbeats, as the control plane observed them), marks a silent node Ready=Unknown with the
+// unreachable NoSchedule taint and its pods not ready, and queues it, per zone and rate-limited,
+// for the NoExecute taint that evicts its pods once their toleration runs out. A node that speaks
+// again is Ready and untainted, and leaves the queue.
+//
+// Three things keep load from looking like failure (a busy cluster must not evict itself):
+// - silence is counted only in time the controller was watching (Attention): a control plane that
+//   was stopped or starved does not blame the nodes for its own absence;
+// - evictions are rate-limited per zone, and slowed or stopped when much of a zone, or every
+//   zone, looks unhealthy at once (zone-disruption.ts);
+// - only a node whose agent process is known to have exited is lost at once (it ran on this host
+//   and is gone, and its pods with it): it also gets the shutdown taint, so that the pod garbage
+//   collector frees what it still holds.
 
 import {
+  Attention,
   TAINT_NOT_READY,
   TAINT_UNREACHABLE,
+  everyWithAttention,
   isoNow,
   isoTime,
   nodeCondition,
@@ -19,11 +31,21 @@ import {
 } from '@kip/shared';
 import type { EventRecorder } from '../events.js';
 import { StoreError, type Store } from '../store/store.js';
+import { EvictionQueue } from './eviction-queue.js';
+import { judgeDisruption, zoneOf, type ZoneCount, type ZoneState } from './zone-disruption.js';
+
+/** Kip puts this on a node whose agent process has exited, as a cloud provider marks a VM that is shut down. */
+export const TAINT_SHUTDOWN = 'node.cloudprovider.kubernetes.io/shutdown';
+/** An administrator puts this on a node known to be down for good (Kubernetes' non-graceful node shutdown). */
+export const TAINT_OUT_OF_SERVICE = 'node.kubernetes.io/out-of-service';
 
 export interface NodeHealthView {
   connected: boolean;
+  /** when the control plane last heard from the agent (its lease renewal) */
   lastHeartbeatMs: number;
   disconnectedAtMs?: number;
+  /** its agent ran on this host and has exited: the node is down, and every process of its pods with it */
+  agentGone?: boolean;
 }
 
 export interface NodeLifecycleOptions {
@@ -40,59 +62,122 @@ export interface NodeLifecycleOptions {
 const STATUS_REFRESH_MS = 10_000;
 
 export class NodeLifecycleController {
-  private timer?: ReturnType<Clock['setTimeout']>;
+  private stopLoop?: () => void;
   private readonly startedAt: number;
-  private readonly tickMs: number;
+  readonly tickMs: number;
+  private readonly attention: Attention;
+  private zoneStates = new Map<string, ZoneState>();
+  private readonly queues = new Map<string, EvictionQueue>();
 
   constructor(private readonly opts: NodeLifecycleOptions) {
     this.startedAt = opts.clock.now();
-    // Kubernetes' node-monitor-period is 5 s; the fast profile looks four times per disconnect grace.
-    this.tickMs = Math.min(5000, Math.max(100, Math.floor(opts.timing.disconnectGraceMs / 4)));
+    // Kubernetes' node-monitor-period is 5 s against a 40-50 s grace; the fast profile keeps the ratio.
+    this.tickMs = Math.min(5000, Math.max(100, Math.floor(opts.timing.nodeMonitorGracePeriodMs / 8)));
+    // A pass later than this missed time it cannot vouch for.
+    this.attention = new Attention(Math.max(this.tickMs, 1000));
   }
 
   start(): void {
-    const loop = () => {
+    this.stopLoop = everyWithAttention(this.opts.clock, this.tickMs, this.attention, () => {
       try {
         this.tick();
       } catch (err) {
         this.opts.log.error('node lifecycle pass failed', { error: err });
       }
-      this.timer = this.opts.clock.setTimeout(loop, this.tickMs);
-    };
-    this.timer = this.opts.clock.setTimeout(loop, this.tickMs);
+    });
   }
 
   stop(): void {
-    this.opts.clock.clearTimeout(this.timer);
+    this.stopLoop?.();
   }
 
   /** One pass over every node; exposed so tests can drive it with a FakeClock. */
   tick(): void {
-    for (const node of this.opts.store.list<Node>('Node').items) {
-      if (this.healthy(node)) this.markReady(node);
-      else this.markUnreachable(node);
+    const counts = new Map<string, ZoneCount>();
+    const nodes = this.opts.store.list<Node>('Node').items;
+    const zones = new Map<string, string>();
+    for (const node of nodes) {
+      const name = node.metadata.name;
+      const zone = zoneOf(node);
+      zones.set(name, zone);
+      const c = counts.get(zone) ?? { ready: 0, notReady: 0 };
+      counts.set(zone, c);
+      const h = this.opts.health(name);
+      const verdict = this.judge(node, h);
+      if (verdict === 'alive') this.markReady(node, h);
+      else if (verdict === 'lost') this.markUnreachable(node, !!h?.agentGone);
+      const current = this.get(name) ?? node;
+      if (nodeCondition(current, 'Ready')?.status === 'True') {
+        this.queues.get(zone)?.remove(name);
+        c.ready++;
+      } else {
+        if (!hasEvictionTaint(current)) this.queue(zone).add(name);
+        c.notReady++;
+      }
     }
+    this.handleDisruption(counts, nodes);
+    for (const [zone, q] of this.queues) {
+      if (!counts.has(zone)) this.queues.delete(zone);
+      else q.process((name) => this.taintForEviction(name));
+    }
+    for (const node of this.opts.store.list<Node>('Node').items) this.evict(node);
   }
 
-  private healthy(node: Node): boolean {
-    const { timing, clock } = this.opts;
-    const now = clock.now();
-    const h = this.opts.health(node.metadata.name);
+  private queue(zone: string): EvictionQueue {
+    let q = this.queues.get(zone);
+    if (!q) this.queues.set(zone, (q = new EvictionQueue(this.opts.timing.nodeEvictionRate, this.opts.clock)));
+    return q;
+  }
+
+  private get(name: string): Node | undefined {
+    return this.opts.store.get<Node>('Node', undefined, name);
+  }
+
+  /**
+   * alive: heard from within the grace period; lost: silent for the grace period in time this
+   * controller was watching (or its agent is gone); unsure: silent only because this controller
+   * was away, or it just started: the node keeps the condition it has.
+   */
+  private judge(node: Node, h: NodeHealthView | undefined): 'alive' | 'lost' | 'unsure' {
+    const grace = this.opts.timing.nodeMonitorGracePeriodMs;
+    const now = this.opts.clock.now();
     if (!h) {
       // Never connected to this control plane (it restarted, or the Node was created by hand):
-      // give the agent one grace period to come back before calling the node lost.
-      return now - this.startedAt < timing.nodeMonitorGracePeriodMs && nodeCondition(node, 'Ready')?.status === 'True';
+      // one grace period for the agent to come back before calling the node lost.
+      const waiting = this.attention.silence(this.startedAt, now) < grace && nodeCondition(node, 'Ready')?.status === 'True';
+      return waiting ? 'unsure' : 'lost';
     }
-    if (!h.connected) return now - (h.disconnectedAtMs ?? 0) < timing.disconnectGraceMs;
-    return now - h.lastHeartbeatMs < timing.nodeMonitorGracePeriodMs;
+    if (h.agentGone) return 'lost';
+    if (now - h.lastHeartbeatMs < grace) return 'alive';
+    return this.attention.silence(h.lastHeartbeatMs, now) < grace ? 'unsure' : 'lost';
   }
 
-  private markReady(node: Node): void {
+  /** Sets each zone's eviction rate; in master disruption, lifts the eviction taints and evicts nothing. */
+  private handleDisruption(counts: Map<string, ZoneCount>, nodes: Node[]): void {
+    const d = judgeDisruption(counts, this.zoneStates, this.opts.timing);
+    for (const [zone, state] of d.states) {
+      if (this.zoneStates.get(zone) !== state) this.opts.log.info('zone state changed', { zone: zone === ':\u0000:' ? '(none)' : zone.replace(':\u0000:', '/'), state, ...counts.get(zone) });
+    }
+    if (d.masterDisruption && !this.allFullyDisrupted()) {
+      this.opts.log.warn('every node looks unhealthy: the fault is likelier the control plane’s or the network’s; evicting nothing until some node is Ready', { nodes: nodes.length });
+      for (const node of nodes) this.liftEvictionTaint(node.metadata.name);
+    }
+    if (d.leftMasterDisruption) {
+      this.opts.log.info('some nodes are Ready again: evicting as usual, after a fresh grace period for every node');
+      this.attention.resume(this.opts.clock.now());
+    }
+    this.zoneStates = d.states;
+    for (const [zone, rate] of d.rates) this.queue(zone).setRate(rate);
+  }
+
+  private allFullyDisrupted(): boolean {
+    return this.zoneStates.size > 0 && [...this.zoneStates.values()].every((s) => s === 'FullDisruption');
+  }
+
+  private markReady(node: Node, h: NodeHealthView | undefined): void {
     const ready = nodeCondition(node, 'Ready');
     const now = isoNow(this.opts.clock);
-    // The heartbeat is the agent's own: a node healthy only by grace (its connection just closed)
-    // has sent none since, and its status must not say it has.
-    const h = this.opts.health(node.metadata.name);
+    // The heartbeat is the agent's own: a node healthy only by grace has sent none, and its status must not say it has.
     const heartbeat = h ? isoTime(h.lastHeartbeatMs) : ready?.lastHeartbeatTime;
     const tainted = (node.spec.taints ?? []).some(isLifecycleTaint);
     const stale =
@@ -112,29 +197,49 @@ export class NodeLifecycleController {
     }
   }
 
-  private markUnreachable(node: Node): void {
+  /** Ready=Unknown, the NoSchedule taint (and the shutdown taint if its agent is gone), pods not ready. */
+  private markUnreachable(node: Node, gone: boolean): void {
     const ready = nodeCondition(node, 'Ready');
     const now = isoNow(this.opts.clock);
-    let current = node;
-    if (ready?.status !== 'Unknown' || !(node.spec.taints ?? []).some((t) => t.key === TAINT_UNREACHABLE && t.effect === 'NoExecute')) {
-      const next = structuredClone(node);
-      const kept = (node.spec.taints ?? []).filter((t) => !isLifecycleTaint(t));
-      next.spec.taints = [...kept, { key: TAINT_UNREACHABLE, effect: 'NoSchedule', timeAdded: now }, { key: TAINT_UNREACHABLE, effect: 'NoExecute', timeAdded: now }];
-      next.status = {
-        ...next.status,
-        conditions: setCondition(
-          next.status?.conditions,
-          { type: 'Ready', status: 'Unknown', reason: 'NodeStatusUnknown', message: 'Kubelet stopped posting node status.', lastHeartbeatTime: ready?.lastHeartbeatTime },
-          now,
-        ),
-      };
-      if (!this.write(next)) return;
-      current = this.opts.store.get<Node>('Node', undefined, node.metadata.name) ?? next;
-      this.opts.log.info('node is not ready', { node: node.metadata.name, reason: 'agent stopped posting status' });
-      this.opts.recorder.record(next, 'Normal', 'NodeNotReady', `Node ${node.metadata.name} status is now: NodeNotReady`, { component: 'node-controller' });
-      this.markPodsNotReady(node.metadata.name);
-    }
-    this.evict(current);
+    const taints = node.spec.taints ?? [];
+    const has = (key: string, effect: Taint['effect']) => taints.some((t) => t.key === key && t.effect === effect);
+    const newlyLost = ready?.status !== 'Unknown';
+    if (!newlyLost && has(TAINT_UNREACHABLE, 'NoSchedule') && (!gone || has(TAINT_SHUTDOWN, 'NoSchedule'))) return;
+    const next = structuredClone(node);
+    next.spec.taints = [...taints];
+    if (!has(TAINT_UNREACHABLE, 'NoSchedule')) next.spec.taints.push({ key: TAINT_UNREACHABLE, effect: 'NoSchedule', timeAdded: now });
+    if (gone && !has(TAINT_SHUTDOWN, 'NoSchedule')) next.spec.taints.push({ key: TAINT_SHUTDOWN, effect: 'NoSchedule', timeAdded: now });
+    next.status = {
+      ...next.status,
+      conditions: setCondition(
+        next.status?.conditions,
+        { type: 'Ready', status: 'Unknown', reason: 'NodeStatusUnknown', message: 'Kubelet stopped posting node status.', lastHeartbeatTime: ready?.lastHeartbeatTime },
+        now,
+      ),
+    };
+    if (!this.write(next)) return;
+    if (!newlyLost) return;
+    this.opts.log.info('node is not ready', { node: node.metadata.name, reason: gone ? 'its agent process has exited' : 'agent stopped posting status' });
+    this.opts.recorder.record(next, 'Normal', 'NodeNotReady', `Node ${node.metadata.name} status is now: NodeNotReady`, { component: 'node-controller' });
+    this.markPodsNotReady(node.metadata.name);
+  }
+
+  /** Its turn in the zone's queue has come: the NoExecute taint, from which its pods' tolerations count. */
+  private taintForEviction(name: string): void {
+    const node = this.get(name);
+    if (!node || hasEvictionTaint(node) || nodeCondition(node, 'Ready')?.status === 'True') return;
+    const next = structuredClone(node);
+    next.spec.taints = [...(node.spec.taints ?? []), { key: TAINT_UNREACHABLE, effect: 'NoExecute', timeAdded: isoNow(this.opts.clock) }];
+    this.write(next);
+  }
+
+  private liftEvictionTaint(name: string): void {
+    this.queues.forEach((q) => q.remove(name));
+    const node = this.get(name);
+    if (!node || !hasEvictionTaint(node)) return;
+    const next = structuredClone(node);
+    next.spec.taints = (node.spec.taints ?? []).filter((t) => !(isLifecycleTaint(t) && t.effect === 'NoExecute'));
+    this.write(next);
   }
 
   /** Pods on a lost node stop counting as ready at once, so services stop sending them traffic. */
@@ -152,7 +257,7 @@ export class NodeLifecycleController {
     }
   }
 
-  /** Deletes the node's pods whose toleration of the unreachable taint has run out. */
+  /** Deletes the node's pods whose toleration of the NoExecute taint has run out. */
   private evict(node: Node): void {
     const taint = (node.spec.taints ?? []).find((t) => t.key === TAINT_UNREACHABLE && t.effect === 'NoExecute');
     if (!taint?.timeAdded) return;
@@ -187,8 +292,13 @@ export class NodeLifecycleController {
   }
 }
 
+/** The taints this controller owns: it adds them, and removes them when the node is Ready. */
 function isLifecycleTaint(t: Taint): boolean {
-  return t.key === TAINT_UNREACHABLE || t.key === TAINT_NOT_READY;
+  return t.key === TAINT_UNREACHABLE || t.key === TAINT_NOT_READY || t.key === TAINT_SHUTDOWN;
+}
+
+function hasEvictionTaint(node: Node): boolean {
+  return (node.spec.taints ?? []).some((t) => (t.key === TAINT_UNREACHABLE || t.key === TAINT_NOT_READY) && t.effect === 'NoExecute');
 }
 
 /**

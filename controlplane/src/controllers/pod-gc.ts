@@ -2,14 +2,18 @@
 // the store when its node confirms it stopped; if the node never does (it died, or lost the
 // pod), the pod is force-deleted once its deletion deadline is more than a slack in the past.
 // A pod bound to a node that no longer exists as a Node object is deleted at once (Kubernetes'
-// PodGC "orphaned" case), so its controller can replace it.
+// PodGC "orphaned" case), so its controller can replace it. So is a pod being deleted on a node
+// known to be down (not Ready, with the out-of-service taint as in Kubernetes, or the shutdown
+// taint kip puts on a node whose agent process has exited): nothing of it runs any more, and
+// it must stop counting against that node at once.
 
-import { realClock, splitKey, keyOf, type Clock, type Logger, type Node, type Pod } from '@kip/shared';
+import { nodeCondition, realClock, splitKey, keyOf, type Clock, type Logger, type Node, type Pod } from '@kip/shared';
 import { ApiError } from '../api/errors.js';
 import type { Registry } from '../api/registry.js';
 import type { EventRecorder } from '../events.js';
 import type { Store, StoreEvent, Unsubscribe } from '../store/store.js';
 import type { Controller, ControllerDeps, Enqueue, ReconcileResult } from './controller.js';
+import { TAINT_OUT_OF_SERVICE, TAINT_SHUTDOWN } from './node-lifecycle.js';
 
 export const POD_GC_COMPONENT = 'pod-garbage-collector';
 /** How long past its deletion deadline a pod may wait for its node before it is force-deleted. */
@@ -52,7 +56,7 @@ export class PodGarbageCollector implements Controller {
         if (newlyBound || newlyDeleting) enqueue(keyOf(pod));
       }),
       this.store.watch({ kind: 'Node' }, (ev: StoreEvent) => {
-        if (ev.type === 'DELETED') enqueue(NODE_KEY_PREFIX + ev.object.metadata.name);
+        if (ev.type === 'DELETED' || (isDown(ev.object as Node) && !isDown(ev.oldObject as Node | undefined))) enqueue(NODE_KEY_PREFIX + ev.object.metadata.name);
       }),
     ];
   }
@@ -64,6 +68,10 @@ export class PodGarbageCollector implements Controller {
       .items.map(keyOf);
   }
 
+  private nodeIsDown(name: string): boolean {
+    return isDown(this.store.get<Node>('Node', undefined, name));
+  }
+
   reconcile(key: string): ReconcileResult {
     if (key.startsWith(NODE_KEY_PREFIX)) return this.reconcileNode(key.slice(NODE_KEY_PREFIX.length));
     const { namespace, name } = splitKey(key);
@@ -73,7 +81,7 @@ export class PodGarbageCollector implements Controller {
   }
 
   private reconcileNode(nodeName: string): ReconcileResult {
-    if (this.store.get('Node', undefined, nodeName)) return;
+    if (this.store.get('Node', undefined, nodeName) && !this.nodeIsDown(nodeName)) return;
     let soonest: number | undefined;
     for (const pod of this.store.list<Pod>('Pod', { filter: (o) => (o as Pod).spec.nodeName === nodeName }).items) {
       const r = this.collect(pod);
@@ -89,6 +97,10 @@ export class PodGarbageCollector implements Controller {
       return;
     }
     if (!pod.metadata.deletionTimestamp) return;
+    if (nodeName && this.nodeIsDown(nodeName)) {
+      this.forceDelete(pod, `node "${nodeName}" is down`);
+      return;
+    }
     const deadline = Date.parse(pod.metadata.deletionTimestamp);
     if (Number.isNaN(deadline)) return;
     const due = deadline + this.slackMs;
@@ -109,4 +121,10 @@ export class PodGarbageCollector implements Controller {
     this.log.info('force-deleted pod', { pod: keyOf(pod), reason: why });
     this.recorder.record(pod, 'Warning', REASON_DELETION_BY_POD_GC, `Force-deleted by the pod garbage collector: ${why}`, { component: POD_GC_COMPONENT });
   }
+}
+
+/** Not Ready, and known to be down: out of service (an administrator says so) or shut down (its agent exited). */
+function isDown(node: Node | undefined): boolean {
+  if (!node || nodeCondition(node, 'Ready')?.status === 'True') return false;
+  return (node.spec.taints ?? []).some((t) => t.key === TAINT_OUT_OF_SERVICE || t.key === TAINT_SHUTDOWN);
 }

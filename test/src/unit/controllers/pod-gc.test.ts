@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import type { Pod } from '@kip/shared';
+import type { Node, Pod } from '@kip/shared';
+import { TAINT_OUT_OF_SERVICE, TAINT_SHUTDOWN } from '@kip/controlplane/controllers/node-lifecycle';
 import { PodGarbageCollector } from '@kip/controlplane/controllers/pod-gc';
 import { bind, create, events, get, makeEnv, newNode, newPod, NS, SyncDriver, type Env } from './fixtures.js';
 
@@ -105,6 +106,52 @@ describe('controllers/pod-gc', () => {
       driver.drain();
       assert.equal(get<Pod>(env, 'Pod', 'old'), undefined);
       assert.equal(get<Pod>(env, 'Pod', 'lost'), undefined);
+    } finally {
+      driver.close();
+    }
+  });
+
+  /** The node as the node lifecycle controller leaves it when it is lost: Ready Unknown, with these taints. */
+  function markDown(env: Env, name: string, taintKeys: string[]): void {
+    const n = structuredClone(get<Node>(env, 'Node', name)!);
+    n.status = { ...n.status, conditions: [{ type: 'Ready', status: 'Unknown', reason: 'NodeStatusUnknown' }] };
+    n.spec.taints = taintKeys.map((key) => ({ key, effect: 'NoSchedule' as const }));
+    env.store.update(n);
+  }
+
+  for (const [why, key] of [
+    ['its agent process has exited (shutdown taint)', TAINT_SHUTDOWN],
+    ['an administrator marked it out of service', TAINT_OUT_OF_SERVICE],
+  ] as const) {
+    it(`force-deletes the terminating pods of a node known to be down, at once: ${why}`, () => {
+      const { env, driver } = setup();
+      try {
+        create(env, newNode('n1'));
+        terminating(env, 'leaving', 30);
+        bind(env, create(env, newPod('staying', { app: 'x' })), 'n1');
+        driver.drain();
+        markDown(env, 'n1', [key]);
+        driver.drain();
+        assert.equal(get<Pod>(env, 'Pod', 'leaving'), undefined, 'nothing of it runs: it stops counting against n1 now, not 40 s later');
+        assert.ok(get<Pod>(env, 'Pod', 'staying'), 'a pod not being deleted is the eviction’s business, by its tolerations');
+        assert.match(events(env, 'DeletionByPodGC')[0]!.message, /node "n1" is down/);
+        terminating(env, 'later', 30);
+        driver.drain();
+        assert.equal(get<Pod>(env, 'Pod', 'later'), undefined, 'a pod deleted after the node went down goes at once too');
+      } finally {
+        driver.close();
+      }
+    });
+  }
+
+  it('waits out the deadline for a node that is only unreachable (it may still run its pods)', () => {
+    const { env, driver } = setup();
+    try {
+      create(env, newNode('n1'));
+      terminating(env, 'leaving', 30);
+      markDown(env, 'n1', ['node.kubernetes.io/unreachable']);
+      driver.drain();
+      assert.ok(get<Pod>(env, 'Pod', 'leaving'));
     } finally {
       driver.close();
     }

@@ -1,14 +1,16 @@
 // The node lifecycle controller driven by a FakeClock and a fake view of the agents' connections:
-// when a node is lost, what it writes (condition, taints, pod readiness, events), when it evicts,
-// and how a node that comes back is made Ready again.
+// when a node is lost, what it writes (condition, taints, pod readiness, events), when it evicts
+// (rate-limited per zone, slowed or stopped in a disruption), how a node that comes back is made
+// Ready again, and that a controller that was itself stopped does not blame the nodes.
 
 import assert from 'node:assert/strict';
 import { FakeClock, isoTime, PROFILES, silentLogger, TAINT_NOT_READY, TAINT_UNREACHABLE, type Event, type Node, type Pod, type Taint, type Timing, type Toleration } from '@kip/shared';
-import { NodeLifecycleController, tolerationMs, type NodeHealthView } from '@kip/controlplane/controllers/node-lifecycle';
+import { NodeLifecycleController, TAINT_SHUTDOWN, tolerationMs, type NodeHealthView } from '@kip/controlplane/controllers/node-lifecycle';
+import { LABEL_ZONE } from '@kip/controlplane/controllers/zone-disruption';
 import { StoreEventRecorder } from '@kip/controlplane/events';
 import { MemoryStore } from '@kip/controlplane/store/memory';
 
-const TIMING: Timing = { ...PROFILES.kubernetes, nodeMonitorGracePeriodMs: 40_000, disconnectGraceMs: 20_000, podEvictionTimeoutMs: 300_000 };
+const TIMING: Timing = { ...PROFILES.kubernetes, nodeMonitorGracePeriodMs: 40_000, podEvictionTimeoutMs: 300_000 };
 
 interface Env {
   clock: FakeClock;
@@ -17,21 +19,30 @@ interface Env {
   ctl: NodeLifecycleController;
 }
 
-function makeEnv(timing: Timing = TIMING): Env {
+const BYSTANDER = 'bystander';
+
+/**
+ * With `bystander`, a node that is always healthy joins, as in any cluster of more than one node:
+ * a cluster whose every node looks lost evicts nothing (master disruption).
+ */
+function makeEnv(timing: Timing = TIMING, opts: { bystander?: boolean } = {}): Env {
   const clock = new FakeClock();
   const store = new MemoryStore({ clock });
   const health = new Map<string, NodeHealthView>();
   const recorder = new StoreEventRecorder(store, { component: 'test', clock });
-  const ctl = new NodeLifecycleController({ store, recorder, log: silentLogger, clock, timing, health: (n) => health.get(n) });
-  return { clock, store, health, ctl };
+  const view = (n: string) => (n === BYSTANDER ? { connected: true, lastHeartbeatMs: clock.now() } : health.get(n));
+  const ctl = new NodeLifecycleController({ store, recorder, log: silentLogger, clock, timing, health: view });
+  const env = { clock, store, health, ctl };
+  if (opts.bystander) addNode(env, BYSTANDER);
+  return env;
 }
 
-function addNode(env: Env, name: string, taints?: Taint[]): Node {
+function addNode(env: Env, name: string, taints?: Taint[], labels?: Record<string, string>): Node {
   const now = isoTime(env.clock.now());
   return env.store.create<Node>({
     apiVersion: 'v1',
     kind: 'Node',
-    metadata: { name },
+    metadata: { name, ...(labels ? { labels } : {}) },
     spec: taints ? { taints } : {},
     status: { conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady', lastHeartbeatTime: now, lastTransitionTime: now }] },
   });
@@ -62,9 +73,37 @@ const events = (env: Env, reason: string) =>
     .list<Event>('Event')
     .items.filter((e) => e.reason === reason)
     .map((e) => `${e.involvedObject.kind}/${e.involvedObject.name}: ${e.message} (${e.source?.component})`);
+/** Nodes carrying the NoExecute unreachable taint, which starts their pods' eviction. */
+const tainted = (env: Env) =>
+  env.store
+    .list<Node>('Node')
+    .items.filter((n) => (n.spec.taints ?? []).some((t) => t.key === TAINT_UNREACHABLE && t.effect === 'NoExecute'))
+    .map((n) => n.metadata.name)
+    .sort();
 
 /** Connected, heartbeating now. */
 const alive = (env: Env): NodeHealthView => ({ connected: true, lastHeartbeatMs: env.clock.now() });
+/** Its connection closed and its agent process has exited (it ran on this host). */
+const gone = (env: Env): NodeHealthView => ({ connected: false, lastHeartbeatMs: env.clock.now(), disconnectedAtMs: env.clock.now(), agentGone: true });
+/** Silent since now: a closed connection from an agent the control plane cannot see, or a paused one. */
+const silent = (env: Env, connected = false): NodeHealthView => ({ connected, lastHeartbeatMs: env.clock.now(), ...(connected ? {} : { disconnectedAtMs: env.clock.now() }) });
+
+/** n nodes named prefix-1..n, all heartbeating. */
+function addNodes(env: Env, n: number, prefix = 'n', labels?: Record<string, string>): string[] {
+  const names = Array.from({ length: n }, (_, i) => `${prefix}-${i + 1}`);
+  for (const name of names) {
+    addNode(env, name, undefined, labels);
+    env.health.set(name, alive(env));
+  }
+  return names;
+}
+
+/** Advances the clock and renews the heartbeats of every node not in `quiet`, then runs a pass. */
+function pass(env: Env, ms: number, quiet: Set<string>): void {
+  env.clock.advance(ms);
+  for (const [name, h] of env.health) if (!quiet.has(name) && h.connected) env.health.set(name, alive(env));
+  env.ctl.tick();
+}
 
 describe('controlplane/controllers/node-lifecycle', () => {
   it('leaves a healthy node alone, refreshing its heartbeat time every 10 s', () => {
@@ -83,16 +122,10 @@ describe('controlplane/controllers/node-lifecycle', () => {
     assert.deepEqual(events(env, 'NodeReady'), [], 'no event for a node that was Ready');
   });
 
-  it(`a node whose connection closed is Ready=Unknown after disconnectGraceMs (${TIMING.disconnectGraceMs} ms), not before`, () => {
-    const env = makeEnv();
+  it('calls a node whose agent process has exited Unknown at once, shut down, and taints it for eviction', () => {
+    const env = makeEnv(TIMING, { bystander: true });
     const n = addNode(env, 'n1');
-    const closedAt = env.clock.now();
-    env.health.set('n1', { connected: false, lastHeartbeatMs: closedAt, disconnectedAtMs: closedAt });
-    env.clock.advance(TIMING.disconnectGraceMs - 1);
-    env.ctl.tick();
-    assert.equal(ready(env, 'n1').status, 'True', 'still within the grace period');
-    assert.deepEqual(taints(env, 'n1'), []);
-    env.clock.advance(1);
+    env.health.set('n1', gone(env));
     env.ctl.tick();
     const r = ready(env, 'n1');
     assert.deepEqual(
@@ -107,15 +140,30 @@ describe('controlplane/controllers/node-lifecycle', () => {
     );
     assert.deepEqual(getNode(env, 'n1').spec.taints, [
       { key: TAINT_UNREACHABLE, effect: 'NoSchedule', timeAdded: isoTime(env.clock.now()) },
+      { key: TAINT_SHUTDOWN, effect: 'NoSchedule', timeAdded: isoTime(env.clock.now()) },
       { key: TAINT_UNREACHABLE, effect: 'NoExecute', timeAdded: isoTime(env.clock.now()) },
     ]);
     assert.deepEqual(events(env, 'NodeNotReady'), ['Node/n1: Node n1 status is now: NodeNotReady (node-controller)']);
   });
 
-  it(`a connected node whose heartbeats stop is Ready=Unknown after nodeMonitorGracePeriodMs (${TIMING.nodeMonitorGracePeriodMs} ms)`, () => {
-    const env = makeEnv();
+  it(`a node whose connection closed, with an agent it cannot see, is Unknown after the grace period (${TIMING.nodeMonitorGracePeriodMs} ms), not before`, () => {
+    const env = makeEnv(TIMING, { bystander: true });
     addNode(env, 'n1');
-    env.health.set('n1', { connected: true, lastHeartbeatMs: env.clock.now() });
+    env.health.set('n1', silent(env));
+    env.clock.advance(TIMING.nodeMonitorGracePeriodMs - 1);
+    env.ctl.tick();
+    assert.equal(ready(env, 'n1').status, 'True', 'still within the grace period');
+    assert.deepEqual(taints(env, 'n1'), []);
+    env.clock.advance(1);
+    env.ctl.tick();
+    assert.equal(ready(env, 'n1').status, 'Unknown');
+    assert.deepEqual(taints(env, 'n1'), [`${TAINT_UNREACHABLE}:NoSchedule`, `${TAINT_UNREACHABLE}:NoExecute`], 'no shutdown taint: its agent may still run elsewhere');
+  });
+
+  it(`a connected node whose heartbeats stop is Ready=Unknown after the grace period (${TIMING.nodeMonitorGracePeriodMs} ms)`, () => {
+    const env = makeEnv(TIMING, { bystander: true });
+    addNode(env, 'n1');
+    env.health.set('n1', silent(env, true));
     env.clock.advance(TIMING.nodeMonitorGracePeriodMs - 1);
     env.ctl.tick();
     assert.equal(ready(env, 'n1').status, 'True');
@@ -128,8 +176,8 @@ describe('controlplane/controllers/node-lifecycle', () => {
   it('does not invent heartbeats for a node whose connection closed, while it waits out the grace period', () => {
     const env = makeEnv();
     const n = addNode(env, 'n1');
-    env.health.set('n1', { connected: false, lastHeartbeatMs: env.clock.now(), disconnectedAtMs: env.clock.now() });
-    for (let t = 0; t < TIMING.disconnectGraceMs - 1000; t += 1000) {
+    env.health.set('n1', silent(env));
+    for (let t = 0; t < TIMING.nodeMonitorGracePeriodMs - 1000; t += 1000) {
       env.clock.advance(1000);
       env.ctl.tick();
     }
@@ -140,8 +188,7 @@ describe('controlplane/controllers/node-lifecycle', () => {
   it('writes a lost node once, however many passes follow, and records one event', () => {
     const env = makeEnv();
     addNode(env, 'n1');
-    env.health.set('n1', { connected: false, lastHeartbeatMs: 0, disconnectedAtMs: env.clock.now() });
-    env.clock.advance(TIMING.disconnectGraceMs);
+    env.health.set('n1', gone(env));
     env.ctl.tick();
     const rv = env.store.resourceVersion();
     for (let i = 0; i < 5; i++) {
@@ -158,9 +205,7 @@ describe('controlplane/controllers/node-lifecycle', () => {
     addNode(env, 'n2');
     addPod(env, 'on-n1', 'n1');
     const other = addPod(env, 'on-n2', 'n2');
-    env.health.set('n1', { connected: false, lastHeartbeatMs: 0, disconnectedAtMs: env.clock.now() });
-    env.health.set('n2', alive(env));
-    env.clock.advance(TIMING.disconnectGraceMs);
+    env.health.set('n1', gone(env));
     env.health.set('n2', alive(env));
     env.ctl.tick();
     const p = env.store.get<Pod>('Pod', 'default', 'on-n1')!;
@@ -176,12 +221,11 @@ describe('controlplane/controllers/node-lifecycle', () => {
   });
 
   it(`evicts the pods of a lost node after podEvictionTimeoutMs (${TIMING.podEvictionTimeoutMs} ms), not before`, () => {
-    const env = makeEnv();
+    const env = makeEnv(TIMING, { bystander: true });
     addNode(env, 'n1');
     addPod(env, 'a', 'n1');
     addPod(env, 'b', 'n1');
-    env.health.set('n1', { connected: false, lastHeartbeatMs: 0, disconnectedAtMs: env.clock.now() });
-    env.clock.advance(TIMING.disconnectGraceMs);
+    env.health.set('n1', gone(env));
     env.ctl.tick();
     env.clock.advance(TIMING.podEvictionTimeoutMs - 1000);
     env.ctl.tick();
@@ -196,15 +240,14 @@ describe('controlplane/controllers/node-lifecycle', () => {
   });
 
   it("honours a pod's own toleration of the unreachable taint", () => {
-    const env = makeEnv();
+    const env = makeEnv(TIMING, { bystander: true });
     addNode(env, 'n1');
     addPod(env, 'default-toleration', 'n1');
     addPod(env, 'one-minute', 'n1', [{ key: TAINT_UNREACHABLE, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 60 }]);
     addPod(env, 'forever', 'n1', [{ key: TAINT_UNREACHABLE, operator: 'Exists', effect: 'NoExecute' }]);
     addPod(env, 'at-once', 'n1', [{ operator: 'Exists', tolerationSeconds: 0 }]);
     addPod(env, 'other-taint', 'n1', [{ key: 'dedicated', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 1 }]);
-    env.health.set('n1', { connected: false, lastHeartbeatMs: 0, disconnectedAtMs: env.clock.now() });
-    env.clock.advance(TIMING.disconnectGraceMs);
+    env.health.set('n1', gone(env));
     env.ctl.tick();
     assert.deepEqual(podNames(env), ['default-toleration', 'forever', 'one-minute', 'other-taint']);
     env.clock.advance(59_000);
@@ -222,23 +265,21 @@ describe('controlplane/controllers/node-lifecycle', () => {
   });
 
   it('evicts at once under the fast profile, whose eviction timeout is 0', () => {
-    const env = makeEnv(PROFILES.fast);
+    const env = makeEnv(PROFILES.fast, { bystander: true });
     addNode(env, 'n1');
     addPod(env, 'a', 'n1');
-    env.health.set('n1', { connected: false, lastHeartbeatMs: 0, disconnectedAtMs: env.clock.now() });
-    env.clock.advance(PROFILES.fast.disconnectGraceMs);
+    env.health.set('n1', gone(env));
     env.ctl.tick();
     assert.equal(ready(env, 'n1').status, 'Unknown');
     assert.deepEqual(podNames(env), []);
   });
 
   it('makes a node that comes back Ready and untainted, keeping taints it did not add', () => {
-    const env = makeEnv();
+    const env = makeEnv(TIMING, { bystander: true });
     addNode(env, 'n1', [{ key: 'dedicated', value: 'web', effect: 'NoSchedule' }]);
-    env.health.set('n1', { connected: false, lastHeartbeatMs: 0, disconnectedAtMs: env.clock.now() });
-    env.clock.advance(TIMING.disconnectGraceMs);
+    env.health.set('n1', gone(env));
     env.ctl.tick();
-    assert.deepEqual(taints(env, 'n1'), ['dedicated:NoSchedule', `${TAINT_UNREACHABLE}:NoSchedule`, `${TAINT_UNREACHABLE}:NoExecute`]);
+    assert.deepEqual(taints(env, 'n1'), ['dedicated:NoSchedule', `${TAINT_UNREACHABLE}:NoSchedule`, `${TAINT_SHUTDOWN}:NoSchedule`, `${TAINT_UNREACHABLE}:NoExecute`]);
     env.clock.advance(5000);
     env.health.set('n1', alive(env));
     env.ctl.tick();
@@ -267,6 +308,16 @@ describe('controlplane/controllers/node-lifecycle', () => {
     assert.equal(ready(env, 'n1').status, 'Unknown');
   });
 
+  it('evicts nothing in a cluster of one node that is lost: every node looks unhealthy', () => {
+    const env = makeEnv(PROFILES.fast);
+    addNode(env, 'n1');
+    addPod(env, 'a', 'n1');
+    env.health.set('n1', gone(env));
+    env.ctl.tick();
+    assert.equal(ready(env, 'n1').status, 'Unknown');
+    assert.deepEqual(podNames(env), ['a']);
+  });
+
   it('calls a never-connected node that was not Ready lost at once', () => {
     const env = makeEnv();
     env.store.create<Node>({ apiVersion: 'v1', kind: 'Node', metadata: { name: 'n1' }, spec: {} });
@@ -277,10 +328,11 @@ describe('controlplane/controllers/node-lifecycle', () => {
   it('runs on its clock once started, and stops', () => {
     const env = makeEnv();
     addNode(env, 'n1');
-    env.health.set('n1', { connected: false, lastHeartbeatMs: 0, disconnectedAtMs: env.clock.now() });
+    env.health.set('n1', silent(env));
     env.ctl.start();
-    // The pass period is a quarter of the disconnect grace, at most 5 s: here 5 s.
-    env.clock.advance(TIMING.disconnectGraceMs - 1);
+    // The pass period is an eighth of the grace period, at most 5 s: here 5 s.
+    assert.equal(env.ctl.tickMs, 5000);
+    env.clock.advance(TIMING.nodeMonitorGracePeriodMs - 1);
     assert.equal(ready(env, 'n1').status, 'True');
     env.clock.advance(5000);
     assert.equal(ready(env, 'n1').status, 'Unknown');
@@ -289,6 +341,118 @@ describe('controlplane/controllers/node-lifecycle', () => {
     env.health.set('n1', alive(env));
     env.clock.advance(60_000);
     assert.equal(ready(env, 'n1').status, 'Unknown', 'no passes after stop');
+  });
+
+  describe('survives its own stalls and mass failures', () => {
+    it('a controller that was stopped longer than the grace period calls no node lost for it, and judges again after a grace period of watching', () => {
+      const env = makeEnv(PROFILES.fast);
+      const names = addNodes(env, 3);
+      addPod(env, 'a', 'n-1');
+      env.ctl.start();
+      env.clock.advance(2000);
+      // SIGSTOP: no timer fires, no heartbeat is read, for three grace periods.
+      env.clock.stall(3 * PROFILES.fast.nodeMonitorGracePeriodMs);
+      env.clock.advance(env.ctl.tickMs);
+      for (const n of names) assert.equal(ready(env, n).status, 'True', `${n} stays Ready: the controller was away, not the node`);
+      assert.deepEqual(podNames(env), ['a'], 'nothing evicted');
+      // Heartbeats come in again for two nodes; n-3 stays silent, in time the controller watches.
+      const quiet = new Set(['n-3']);
+      for (let t = 0; t < PROFILES.fast.nodeMonitorGracePeriodMs; t += env.ctl.tickMs) pass(env, env.ctl.tickMs, quiet);
+      assert.deepEqual(['n-1', 'n-2', 'n-3'].map((n) => ready(env, n).status), ['True', 'True', 'Unknown']);
+      env.ctl.stop();
+    });
+
+    it('taints the nodes of a healthy zone for eviction one at a time, at --node-eviction-rate', () => {
+      const env = makeEnv({ ...TIMING, nodeEvictionRate: 0.1 });
+      const names = addNodes(env, 10);
+      const lost = new Set(names.slice(0, 4));
+      for (const n of lost) env.health.set(n, gone(env));
+      env.ctl.tick();
+      assert.deepEqual(names.slice(0, 4).map((n) => ready(env, n).status), ['Unknown', 'Unknown', 'Unknown', 'Unknown']);
+      assert.deepEqual(tainted(env), ['n-1'], 'one token: one node now');
+      pass(env, 9_999, lost);
+      assert.deepEqual(tainted(env), ['n-1']);
+      pass(env, 1, lost);
+      assert.deepEqual(tainted(env), ['n-1', 'n-2'], 'the next after 1/rate = 10 s');
+      pass(env, 20_000, lost);
+      assert.deepEqual(tainted(env), ['n-1', 'n-2', 'n-3'], 'a token does not pile up: burst 1');
+    });
+
+    it('drops a node that recovers from the eviction queue', () => {
+      const env = makeEnv({ ...TIMING, nodeEvictionRate: 0.1 });
+      const names = addNodes(env, 10);
+      for (const n of names.slice(0, 2)) env.health.set(n, silent(env, true));
+      pass(env, TIMING.nodeMonitorGracePeriodMs, new Set(names.slice(0, 2)));
+      assert.deepEqual(tainted(env), ['n-1']);
+      pass(env, 5000, new Set(['n-1']));
+      assert.equal(ready(env, 'n-2').status, 'True', 'n-2 speaks again');
+      pass(env, 30_000, new Set(['n-1']));
+      assert.deepEqual(tainted(env), ['n-1'], 'n-2 was never tainted');
+    });
+
+    it('in a small zone mostly unhealthy (partial disruption), marks nodes NotReady but evicts nothing', () => {
+      const env = makeEnv(PROFILES.fast);
+      const names = addNodes(env, 10);
+      for (const n of names) addPod(env, `p-${n}`, n);
+      for (const n of names.slice(0, 6)) env.health.set(n, gone(env));
+      env.ctl.tick();
+      assert.equal(names.filter((n) => ready(env, n).status === 'Unknown').length, 6);
+      assert.deepEqual(tainted(env), [], '6 of 10 >= 55%, and 10 nodes is a small cluster: no evictions');
+      assert.equal(podNames(env).length, 10);
+      pass(env, 60_000, new Set(names.slice(0, 6)));
+      assert.deepEqual(tainted(env), []);
+    });
+
+    it('in a large zone mostly unhealthy, evicts at --secondary-node-eviction-rate', () => {
+      const env = makeEnv({ ...TIMING, nodeEvictionRate: 0.1, secondaryNodeEvictionRate: 0.01 });
+      const names = addNodes(env, 60);
+      const lost = new Set(names.slice(0, 40));
+      for (const n of lost) env.health.set(n, gone(env));
+      env.ctl.tick();
+      const first = tainted(env).length;
+      assert.ok(first <= 1, `at most the one token there was (${first})`);
+      pass(env, 10_000, lost);
+      assert.equal(tainted(env).length, first, 'not at the normal rate');
+      pass(env, 90_000, lost);
+      assert.equal(tainted(env).length, first + 1, 'one node per 100 s');
+    });
+
+    it('when every node looks unhealthy, evicts nothing and lifts eviction taints (master disruption), and resumes when one is back', () => {
+      const env = makeEnv(PROFILES.fast);
+      const names = addNodes(env, 3);
+      for (const n of names) addPod(env, `p-${n}`, n);
+      env.health.set('n-1', gone(env));
+      env.ctl.tick();
+      assert.deepEqual(tainted(env), ['n-1'], 'one node lost: normal eviction');
+      assert.deepEqual(podNames(env), ['p-n-2', 'p-n-3']);
+      for (const n of names) env.health.set(n, silent(env, true));
+      pass(env, PROFILES.fast.nodeMonitorGracePeriodMs, new Set(names));
+      assert.deepEqual(names.map((n) => ready(env, n).status), ['Unknown', 'Unknown', 'Unknown']);
+      assert.deepEqual(tainted(env), [], 'the taint already placed is lifted');
+      pass(env, 60_000, new Set(names));
+      assert.deepEqual(podNames(env), ['p-n-2', 'p-n-3'], 'nothing more evicted');
+      env.health.set('n-3', alive(env));
+      pass(env, 500, new Set(['n-1', 'n-2']));
+      assert.equal(ready(env, 'n-3').status, 'True');
+      assert.deepEqual(tainted(env), [], 'a fresh grace period first');
+      pass(env, PROFILES.fast.nodeMonitorGracePeriodMs, new Set(['n-1', 'n-2']));
+      assert.deepEqual(tainted(env), ['n-1'], 'then eviction as usual, one node per second');
+      pass(env, 1000, new Set(['n-1', 'n-2']));
+      assert.deepEqual(tainted(env), ['n-1', 'n-2']);
+      assert.deepEqual(podNames(env), ['p-n-3']);
+    });
+
+    it('a fully disrupted zone evicts at the normal rate while another zone is healthy', () => {
+      const env = makeEnv(PROFILES.fast);
+      const a = addNodes(env, 3, 'a', { [LABEL_ZONE]: 'a' });
+      addNodes(env, 3, 'b', { [LABEL_ZONE]: 'b' });
+      for (const n of a) env.health.set(n, gone(env));
+      env.ctl.tick();
+      assert.deepEqual(tainted(env), ['a-1']);
+      pass(env, 1000, new Set(a));
+      pass(env, 1000, new Set(a));
+      assert.deepEqual(tainted(env), ['a-1', 'a-2', 'a-3']);
+    });
   });
 
   describe('tolerationMs', () => {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { FakeClock, isoNow, isoTime, realClock } from '@kip/shared';
+import { Attention, FakeClock, everyWithAttention, isoNow, isoTime, realClock } from '@kip/shared';
 
 describe('shared/clock', () => {
   describe('FakeClock', () => {
@@ -117,5 +117,33 @@ describe('shared/clock', () => {
       assert.equal(cancelled, false);
       realClock.clearTimeout(undefined);
     });
+  });
+});
+
+describe('shared/attention', () => {
+  it('counts silence only from when the observer came back from an absence', () => {
+    const a = new Attention(1000);
+    assert.equal(a.tick(0, 900), false, 'a little late is not an absence');
+    assert.equal(a.silence(0, 5000), 5000);
+    assert.equal(a.tick(1000, 9000), true, '8 s late: the observer was away');
+    assert.equal(a.silence(0, 9500), 500, 'only the time since it came back counts');
+    assert.equal(a.silence(9200, 9500), 300, 'a peer heard after the return is measured as usual');
+  });
+
+  it('runs a periodic look after pending I/O and notes a stall of the process', () => {
+    const clock = new FakeClock(0);
+    const a = new Attention(1000);
+    let looks = 0;
+    const stop = everyWithAttention(clock, 500, a, () => looks++);
+    clock.advance(1500);
+    assert.equal(looks, 3);
+    clock.stall(10_000);
+    clock.advance(0);
+    assert.equal(looks, 4, 'the overdue look runs once when the process runs again');
+    assert.equal(a.resumed, 11_500);
+    stop();
+    clock.advance(5000);
+    assert.equal(looks, 4);
+    assert.equal(clock.pendingTimers(), 0);
   });
 });
