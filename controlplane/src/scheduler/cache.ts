@@ -4,8 +4,9 @@
 // the store event that follows for the same uid replaces the assumption instead of adding twice.
 
 import { isPodTerminal, type Node, type Pod } from '@kip/shared';
-import { ClusterEvents, type ClusterEvent } from './framework.js';
+import { ClusterEvents, type ClusterEvent, type ClusterSnapshot } from './framework.js';
 import { contributionOf, NodeInfo, nodeAllocatable, type PodContribution } from './node-info.js';
+import { OwnerIndex } from './owner-index.js';
 
 interface PodRecord extends PodContribution {
   assumed: boolean;
@@ -29,8 +30,10 @@ export function nodeUpdateEvents(prev: Node, next: Node): ClusterEvent[] {
   return out;
 }
 
-export class SchedulerCache {
+export class SchedulerCache implements ClusterSnapshot {
   private readonly infos = new Map<string, NodeInfo>();
+  /** The nodes' ownerCounts seen from the owner's side, for spreading (see owner-index.ts). */
+  readonly owners = new OwnerIndex();
   /** Nodes with a Node object, in the order the rotating search walks them. */
   private readonly order: NodeInfo[] = [];
   private readonly position = new Map<string, number>();
@@ -84,6 +87,10 @@ export class SchedulerCache {
 
   getNode(name: string): NodeInfo | undefined {
     return this.infos.get(name);
+  }
+
+  nodesOfOwner(owner: string): ReadonlyMap<NodeInfo, number> {
+    return this.owners.nodesOf(owner);
   }
 
   // --- pods --------------------------------------------------------------------------------
@@ -148,6 +155,7 @@ export class SchedulerCache {
       this.infos.set(r.nodeName, ni);
     }
     ni.add(r);
+    if (r.owner) this.owners.add(r.owner, ni);
     this.records.set(r.uid, r);
   }
 
@@ -156,6 +164,7 @@ export class SchedulerCache {
     const ni = this.infos.get(r.nodeName);
     if (!ni) return;
     ni.remove(r);
+    if (r.owner) this.owners.remove(r.owner, ni);
     if (!ni.node && ni.pods.size === 0) this.infos.delete(r.nodeName);
   }
 }

@@ -3,7 +3,7 @@
 // so `kip describe pod` can show the decision and a test can replay it. Also the FailedScheduling
 // message, built exactly as kube-scheduler's FitError builds it.
 
-import type { Status } from './framework.js';
+import type { PluginStatus, Status } from './framework.js';
 
 /** kube-scheduler's ErrNoNodesAvailable, the whole message when the cluster has no nodes. */
 export const NO_NODES_AVAILABLE_MESSAGE = 'no nodes available to schedule pods';
@@ -58,6 +58,26 @@ export interface Diagnosis {
   scored: ScoredNode[];
 }
 
+/**
+ * Tallies filter rejections as the search meets them: every reason counted (for the message), every
+ * rejecting plugin named (for the queue's events), and the first `limit` nodes kept (for describe),
+ * without holding on to one record per rejected node.
+ */
+export class RejectionTally {
+  readonly counts = new Map<string, number>();
+  readonly plugins = new Set<string>();
+  readonly filtered: FilteredNode[] = [];
+
+  constructor(private readonly limit: number) {}
+
+  add(node: string, ps: PluginStatus): void {
+    const reasons = ps.status.reasons;
+    for (let i = 0; i < reasons.length; i++) this.counts.set(reasons[i]!, (this.counts.get(reasons[i]!) ?? 0) + 1);
+    this.plugins.add(ps.plugin);
+    if (this.filtered.length < this.limit) this.filtered.push({ node, plugin: ps.plugin, reasons });
+  }
+}
+
 /** Counts each reason over the nodes that gave it. */
 export function countReasons(statuses: Iterable<Status>): Map<string, number> {
   const counts = new Map<string, number>();
@@ -110,7 +130,7 @@ export function decisionSeed(schedulerSeed: number, podUid: string, attempt: num
  * The index of the highest total; among equal totals each is chosen with equal chance
  * (kube-scheduler's reservoir sampling in selectHost).
  */
-export function selectHost(totals: readonly number[], random: () => number): number {
+export function selectHost(totals: ArrayLike<number>, random: () => number): number {
   let best = -1;
   let bestScore = -Infinity;
   let ties = 0;

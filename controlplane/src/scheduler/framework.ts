@@ -5,16 +5,21 @@
 // order and keeps the bookkeeping (which plugin rejected, weighted totals) out of the plugins.
 
 import type { Pod } from '@kip/shared';
+import { CycleState } from './cycle-state.js';
 import type { NodeInfo } from './node-info.js';
+
+export { CycleState, stateKey, type ClusterSnapshot, type StateKey } from './cycle-state.js';
 
 /** Every score plugin's normalized output lies in 0..MAX_NODE_SCORE, as in kube-scheduler. */
 export const MAX_NODE_SCORE = 100;
 
-export type StatusCode = 'Success' | 'Unschedulable' | 'Error';
+export type StatusCode = 'Success' | 'Unschedulable' | 'Skip' | 'Error';
 
 /**
  * A plugin's verdict. `Unschedulable` is an expected rejection and carries reasons in
  * kube-scheduler's words (they are counted across nodes in the FailedScheduling message);
+ * `Skip`, from preFilter or preScore only, says the plugin has nothing to do for this pod, so the
+ * framework leaves its filter or score out of this cycle (kube-scheduler's Skip status);
  * `Error` means a bug or broken input, and aborts the cycle.
  */
 export interface Status {
@@ -23,6 +28,8 @@ export interface Status {
 }
 
 export const SUCCESS: Status = Object.freeze({ code: 'Success', reasons: Object.freeze([]) as readonly string[] });
+
+export const SKIP: Status = Object.freeze({ code: 'Skip', reasons: Object.freeze([]) as readonly string[] });
 
 export function unschedulable(...reasons: string[]): Status {
   return Object.freeze({ code: 'Unschedulable', reasons: Object.freeze(reasons) });
@@ -49,17 +56,6 @@ export const ClusterEvents = {
 } as const;
 export type ClusterEvent = (typeof ClusterEvents)[keyof typeof ClusterEvents];
 
-/** Per-cycle scratch space: plugins compute what depends only on the pod once, in preFilter/preScore. */
-export class CycleState {
-  private readonly data = new Map<string, unknown>();
-  read<T>(key: string): T | undefined {
-    return this.data.get(key) as T | undefined;
-  }
-  write(key: string, value: unknown): void {
-    this.data.set(key, value);
-  }
-}
-
 export interface Plugin {
   readonly name: string;
   /** Cluster changes that may make a pod this plugin rejected fit; empty for score-only plugins. */
@@ -67,19 +63,31 @@ export interface Plugin {
 }
 
 export interface FilterPlugin extends Plugin {
-  /** Runs once per cycle before any node; an unschedulable status here rejects every node. */
+  /**
+   * Runs once per cycle before any node: Unschedulable rejects every node; Skip says the filter has
+   * nothing to check for this pod, so it is not called for any node this cycle.
+   */
   preFilter?(pod: Pod, state: CycleState): Status;
   filter(pod: Pod, nodeInfo: NodeInfo, state: CycleState): Status;
 }
 
+/** One score per node, parallel to the nodes scored; reused from cycle to cycle, so never kept. */
+export type Scores = Float64Array;
+
+/** What defaultNormalizeScore accepts: a Scores buffer, or a plain array in tests and tools. */
+export interface MutableScores {
+  readonly length: number;
+  [i: number]: number;
+}
+
 export interface ScorePlugin extends Plugin {
   readonly weight: number;
-  /** Runs once per cycle over the feasible nodes, before any score. */
-  preScore?(pod: Pod, nodes: readonly NodeInfo[], state: CycleState): void;
+  /** Runs once per cycle over the feasible nodes, before any score; Skip leaves the plugin out of this cycle. */
+  preScore?(pod: Pod, nodes: readonly NodeInfo[], state: CycleState): Status | void;
   /** A raw score; without normalize it must already lie in 0..MAX_NODE_SCORE. */
   score(pod: Pod, nodeInfo: NodeInfo, state: CycleState): number;
   /** Rewrites scores (parallel to nodes) in place into 0..MAX_NODE_SCORE. */
-  normalize?(scores: number[], nodes: readonly NodeInfo[], state: CycleState): void;
+  normalize?(scores: Scores, nodes: readonly NodeInfo[], state: CycleState): void;
 }
 
 export function isFilterPlugin(p: Plugin): p is FilterPlugin {
@@ -98,36 +106,48 @@ export interface PluginStatus {
 
 export interface ScoreResult {
   /** Weighted sum per node, parallel to the nodes given. */
-  totals: number[];
-  /** Per plugin, the normalized (unweighted) score per node. */
-  byPlugin: { plugin: string; weight: number; scores: number[] }[];
+  totals: Scores;
+  /** Per plugin, the normalized (unweighted) score per node; undefined when its preScore said Skip (it adds 0). */
+  byPlugin: { plugin: string; weight: number; scores: Scores | undefined }[];
 }
 
 /**
  * kube-scheduler's DefaultNormalizeScore: scales to 0..max by the largest score (integer
  * arithmetic, as Go does), and reverses when fewer is better.
  */
-export function defaultNormalizeScore(scores: number[], reverse: boolean, max = MAX_NODE_SCORE): void {
+export function defaultNormalizeScore(scores: MutableScores, reverse: boolean, max = MAX_NODE_SCORE): void {
+  const n = scores.length;
   let top = 0;
-  for (const s of scores) if (s > top) top = s;
+  for (let i = 0; i < n; i++) if (scores[i]! > top) top = scores[i]!;
   if (top === 0) {
-    if (reverse) scores.fill(max);
+    if (reverse) for (let i = 0; i < n; i++) scores[i] = max;
     return;
   }
-  for (let i = 0; i < scores.length; i++) {
+  for (let i = 0; i < n; i++) {
     const s = Math.trunc((max * scores[i]!) / top);
     scores[i] = reverse ? max - s : s;
   }
+}
+
+/** A score as the framework accepts it: a plugin that returns another has a bug, and the cycle stops. */
+function checkedScore(p: ScorePlugin, s: number, ni: NodeInfo): number {
+  if (s >= 0 && s <= MAX_NODE_SCORE) return s;
+  throw new Error(`plugin "${p.name}" returned score ${s} for node "${ni.name}", outside 0..${MAX_NODE_SCORE}`);
 }
 
 function describeThrow(plugin: string, stage: string, err: unknown): Status {
   return errorStatus(`running "${plugin}" ${stage} plugin: ${err instanceof Error ? err.message : String(err)}`);
 }
 
-/** One scheduling profile: filters in the order they run, and weighted scorers. */
+/**
+ * One scheduling profile: filters in the order they run, and weighted scorers. It also owns the
+ * score buffers, so a cycle allocates no per-node arrays: one Framework serves one cycle at a time.
+ */
 export class Framework {
   readonly filters: readonly FilterPlugin[];
   readonly scorers: readonly ScorePlugin[];
+  /** [0] the totals, [k + 1] scorer k's scores; grown, never shrunk. */
+  private readonly buffers: Float64Array[] = [];
 
   constructor(plugins: readonly Plugin[]) {
     const names = new Set<string>();
@@ -148,24 +168,37 @@ export class Framework {
     return out;
   }
 
-  /** Undefined when every preFilter passed. */
+  /**
+   * Undefined when every preFilter passed; state.filters then lists the filters this cycle runs,
+   * without those whose preFilter said Skip (kube-scheduler's SkipFilterPlugins).
+   */
   runPreFilter(pod: Pod, state: CycleState): PluginStatus | undefined {
-    for (const f of this.filters) {
-      if (!f.preFilter) continue;
-      let s: Status;
-      try {
-        s = f.preFilter(pod, state);
-      } catch (err) {
-        s = describeThrow(f.name, 'preFilter', err);
+    let active: FilterPlugin[] | undefined;
+    for (let i = 0; i < this.filters.length; i++) {
+      const f = this.filters[i]!;
+      let s: Status = SUCCESS;
+      if (f.preFilter) {
+        try {
+          s = f.preFilter(pod, state);
+        } catch (err) {
+          s = describeThrow(f.name, 'preFilter', err);
+        }
+      }
+      if (s.code === 'Skip') {
+        // The list is copied only once some plugin skips: most cycles run the profile as it is.
+        active ??= this.filters.slice(0, i);
+        continue;
       }
       if (s.code !== 'Success') return { plugin: f.name, status: s };
+      active?.push(f);
     }
+    state.filters = active ?? this.filters;
     return undefined;
   }
 
   /** Stops at the first plugin that rejects, as kube-scheduler does; undefined when the node fits. */
   runFilters(pod: Pod, nodeInfo: NodeInfo, state: CycleState): PluginStatus | undefined {
-    const filters = this.filters;
+    const filters = state.filters ?? this.filters;
     for (let i = 0; i < filters.length; i++) {
       const f = filters[i]!;
       let s: Status;
@@ -174,46 +207,78 @@ export class Framework {
       } catch (err) {
         s = describeThrow(f.name, 'filter', err);
       }
-      if (s.code !== 'Success') return { plugin: f.name, status: s };
+      if (s !== SUCCESS && s.code !== 'Success') return { plugin: f.name, status: s };
     }
     return undefined;
   }
 
-  /** Throws if a plugin misbehaves (a bug): the caller turns that into an Error status. */
+  /**
+   * Scores nodes with every plugin whose preScore did not say Skip. The result's arrays are the
+   * framework's buffers: read them before the next cycle. Throws if a plugin misbehaves (a bug):
+   * the caller turns that into an Error status.
+   */
   runScore(pod: Pod, nodes: readonly NodeInfo[], state: CycleState): ScoreResult {
-    const totals = new Array<number>(nodes.length).fill(0);
+    const n = nodes.length;
+    const totals = this.buffer(0, n).fill(0);
     const byPlugin: ScoreResult['byPlugin'] = [];
-    for (const p of this.scorers) {
+    for (let k = 0; k < this.scorers.length; k++) {
+      const p = this.scorers[k]!;
       if (p.weight === 0) continue;
-      p.preScore?.(pod, nodes, state);
-      const scores = new Array<number>(nodes.length);
-      for (let i = 0; i < nodes.length; i++) scores[i] = p.score(pod, nodes[i]!, state);
-      p.normalize?.(scores, nodes, state);
-      for (let i = 0; i < nodes.length; i++) {
-        const s = scores[i]!;
-        if (!(s >= 0 && s <= MAX_NODE_SCORE))
-          throw new Error(`plugin "${p.name}" returned score ${s} for node "${nodes[i]!.name}", outside 0..${MAX_NODE_SCORE}`);
-        totals[i]! += s * p.weight;
+      const pre = p.preScore?.(pod, nodes, state);
+      if (pre && pre.code !== 'Success') {
+        if (pre.code === 'Skip') {
+          byPlugin.push({ plugin: p.name, weight: p.weight, scores: undefined });
+          continue;
+        }
+        throw new Error(`plugin "${p.name}" preScore: ${pre.reasons.join(', ')}`);
       }
-      byPlugin.push({ plugin: p.name, weight: p.weight, scores });
+      const scores = this.buffer(k + 1, n);
+      const weight = p.weight;
+      if (p.normalize) {
+        for (let i = 0; i < n; i++) scores[i] = p.score(pod, nodes[i]!, state);
+        p.normalize(scores, nodes, state);
+        for (let i = 0; i < n; i++) totals[i]! += checkedScore(p, scores[i]!, nodes[i]!) * weight;
+      } else {
+        // Nothing rewrites the scores, so they are checked and added up as they come: one pass, not two.
+        for (let i = 0; i < n; i++) {
+          const ni = nodes[i]!;
+          const s = checkedScore(p, p.score(pod, ni, state), ni);
+          scores[i] = s;
+          totals[i]! += s * weight;
+        }
+      }
+      byPlugin.push({ plugin: p.name, weight, scores });
     }
     return { totals, byPlugin };
   }
+
+  /** A view of exactly n of buffer i, which grows (doubling) when a cycle needs more. */
+  private buffer(i: number, n: number): Float64Array {
+    let b = this.buffers[i];
+    if (!b || b.length < n) {
+      b = new Float64Array(Math.max(n, 2 * (b?.length ?? 64)));
+      this.buffers[i] = b;
+    }
+    return b.subarray(0, n);
+  }
 }
 
-/** Runs a filter plugin as the framework would (preFilter first), for tests and tools. */
+/** Runs a filter plugin as the framework would (preFilter first, Skip meaning pass), for tests and tools. */
 export function runFilterPlugin(plugin: FilterPlugin, pod: Pod, nodeInfo: NodeInfo): Status {
   const state = new CycleState();
   const pre = plugin.preFilter?.(pod, state);
+  if (pre?.code === 'Skip') return SUCCESS;
   if (pre && pre.code !== 'Success') return pre;
   return plugin.filter(pod, nodeInfo, state);
 }
 
-/** Runs one score plugin over nodes as the framework would, returning normalized scores. */
+/** Runs one score plugin over nodes as the framework would, returning normalized scores (0 each when it skips). */
 export function runScorePlugin(plugin: ScorePlugin, pod: Pod, nodes: readonly NodeInfo[]): number[] {
   const state = new CycleState();
-  plugin.preScore?.(pod, nodes, state);
-  const scores = nodes.map((n) => plugin.score(pod, n, state));
+  const pre = plugin.preScore?.(pod, nodes, state);
+  if (pre?.code === 'Skip') return nodes.map(() => 0);
+  const scores = new Float64Array(nodes.length);
+  for (let i = 0; i < nodes.length; i++) scores[i] = plugin.score(pod, nodes[i]!, state);
   plugin.normalize?.(scores, nodes, state);
-  return scores;
+  return Array.from(scores);
 }

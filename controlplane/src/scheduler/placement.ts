@@ -5,10 +5,11 @@
 // it builds says why.
 
 import { seededRandom, type Pod } from '@kip/shared';
-import { countReasons, fitErrorMessage, NO_NODES_AVAILABLE_MESSAGE, selectHost, type Diagnosis, type ScoredNode } from './diagnosis.js';
-import { CycleState, type Framework, type PluginStatus, type ScoreResult } from './framework.js';
+import { fitErrorMessage, NO_NODES_AVAILABLE_MESSAGE, RejectionTally, selectHost, type Diagnosis } from './diagnosis.js';
+import { CycleState, type ClusterSnapshot, type Framework, type ScoreResult } from './framework.js';
 import type { NodeInfo } from './node-info.js';
 import { podKey } from './pod-resources.js';
+import { summarizeScores, type ScoreSummary } from './score-summary.js';
 
 /** kube-scheduler: below this many nodes every node is checked. */
 export const MIN_FEASIBLE_NODES_TO_FIND = 100;
@@ -40,6 +41,8 @@ export interface PlacementInput {
   /** Every node, in search order. */
   nodes: readonly NodeInfo[];
   framework: Framework;
+  /** The cluster beyond the nodes, for plugins that look wider (the scheduler cache). */
+  snapshot?: ClusterSnapshot;
   /** This decision's tie-break seed (decisionSeed). */
   seed: number;
   /** Where the search starts; the caller rotates it between decisions. */
@@ -49,8 +52,12 @@ export interface PlacementInput {
   diagnosisNodeLimit: number;
 }
 
+/**
+ * The decision. A fit's diag.scored is left empty: `scores` carries the same list compactly, for
+ * expandScored when someone reads the diagnosis (see score-summary.ts).
+ */
 export type Placement =
-  | { kind: 'fit'; node: NodeInfo; diag: Diagnosis; nextStartIndex: number }
+  | { kind: 'fit'; node: NodeInfo; diag: Diagnosis; scores?: ScoreSummary; nextStartIndex: number }
   | { kind: 'unschedulable'; diag: Diagnosis; plugins: ReadonlySet<string>; nextStartIndex: number }
   | { kind: 'error'; diag: Diagnosis; nextStartIndex: number };
 
@@ -85,7 +92,7 @@ export function findPlacement(input: PlacementInput): Placement {
     return { kind: 'unschedulable', diag, plugins: new Set(), nextStartIndex: 0 };
   }
   const start = input.startIndex % n;
-  const state = new CycleState();
+  const state = new CycleState(input.snapshot);
   const pre = framework.runPreFilter(pod, state);
   if (pre) {
     if (pre.status.code === 'Error') return error(pre.status.reasons.join(', '), start);
@@ -98,17 +105,20 @@ export function findPlacement(input: PlacementInput): Placement {
 
   const toFind = numFeasibleNodesToFind(input.percentageOfNodesToScore, n);
   const feasible: NodeInfo[] = [];
-  const rejected: { node: string; ps: PluginStatus }[] = [];
+  // Made on the first rejection: a cluster with room rejects nothing and tallies nothing.
+  let rejected: RejectionTally | undefined;
   let i = 0;
   for (; i < n && feasible.length < toFind; i++) {
-    const ni = nodes[(start + i) % n]!;
+    let at = start + i;
+    if (at >= n) at -= n;
+    const ni = nodes[at]!;
     const ps = framework.runFilters(pod, ni, state);
-    if (!ps) {
+    if (ps === undefined) {
       feasible.push(ni);
       continue;
     }
-    if (ps.status.code === 'Error') return error(ps.status.reasons.join(', '), (start + i + 1) % n);
-    rejected.push({ node: ni.name, ps });
+    if (ps.status.code === 'Error') return error(ps.status.reasons.join(', '), (at + 1) % n);
+    (rejected ??= new RejectionTally(input.diagnosisNodeLimit)).add(ni.name, ps);
   }
   // The next search starts where this one stopped, so every node gets the same chance to be looked at.
   const nextStartIndex = (start + i) % n;
@@ -116,10 +126,12 @@ export function findPlacement(input: PlacementInput): Placement {
   diag.startIndex = start;
   diag.evaluatedNodes = i;
   diag.feasibleNodes = feasible.length;
-  const counts = countReasons(rejected.map((r) => r.ps.status));
-  diag.reasonCounts = Object.fromEntries(counts);
-  diag.unschedulablePlugins = [...new Set(rejected.map((r) => r.ps.plugin))];
-  diag.filtered = rejected.slice(0, input.diagnosisNodeLimit).map((r) => ({ node: r.node, plugin: r.ps.plugin, reasons: r.ps.status.reasons }));
+  const counts = rejected?.counts ?? new Map<string, number>();
+  if (rejected) {
+    diag.reasonCounts = Object.fromEntries(counts);
+    diag.unschedulablePlugins = [...rejected.plugins];
+    diag.filtered = rejected.filtered;
+  }
 
   if (feasible.length === 0) {
     diag.message = fitErrorMessage(n, counts);
@@ -135,28 +147,5 @@ export function findPlacement(input: PlacementInput): Placement {
     return error(err instanceof Error ? err.message : String(err), nextStartIndex);
   }
   const chosen = selectHost(result.totals, seededRandom(seed));
-  diag.scored = topScored(feasible, result, chosen, input.diagnosisNodeLimit);
-  return { kind: 'fit', node: feasible[chosen]!, diag, nextStartIndex };
-}
-
-/** The chosen node first, then the best others, with per-plugin scores. */
-function topScored(nodes: readonly NodeInfo[], result: ScoreResult, chosen: number, limit: number): ScoredNode[] {
-  if (limit <= 0) return [];
-  const totals = result.totals;
-  const top: number[] = [chosen];
-  // Keep the best `limit` indices in descending order; most nodes fail the first comparison.
-  for (let i = 0; i < nodes.length; i++) {
-    if (i === chosen) continue;
-    const t = totals[i]!;
-    if (top.length >= limit && t <= totals[top[top.length - 1]!]!) continue;
-    let j = top.length;
-    while (j > 1 && totals[top[j - 1]!]! < t) j--;
-    top.splice(j, 0, i);
-    if (top.length > limit) top.pop();
-  }
-  return top.map((idx) => {
-    const scores: Record<string, number> = {};
-    for (const p of result.byPlugin) scores[p.plugin] = p.scores[idx]!;
-    return { node: nodes[idx]!.name, total: totals[idx]!, scores };
-  });
+  return { kind: 'fit', node: feasible[chosen]!, diag, scores: summarizeScores(feasible, result, chosen, input.diagnosisNodeLimit), nextStartIndex };
 }

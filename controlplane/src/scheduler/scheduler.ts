@@ -16,6 +16,13 @@ import type { NodeInfo } from './node-info.js';
 import { findPlacement } from './placement.js';
 import { needsScheduling, podKey } from './pod-resources.js';
 import { SchedulingQueue, type QueuedPod } from './queue.js';
+import { expandScored, type ScoreSummary } from './score-summary.js';
+
+/** A decision as kept: its scored nodes stay compact until the diagnosis is read. */
+interface Remembered {
+  diag: Diagnosis;
+  scores: ScoreSummary | undefined;
+}
 
 export const DEFAULT_SCHEDULER_NAME = 'default-scheduler';
 const EVENT_SOURCE = { component: DEFAULT_SCHEDULER_NAME };
@@ -64,7 +71,7 @@ export class Scheduler {
   private cache!: SchedulerCache;
   private queue!: SchedulingQueue;
   private nextStartNodeIndex = 0;
-  private readonly diagnoses = new Map<string, Diagnosis>();
+  private readonly diagnoses = new Map<string, Remembered>();
   private unsubscribes: Unsubscribe[] = [];
   private connected = false;
   private running = false;
@@ -158,7 +165,13 @@ export class Scheduler {
 
   /** The last decision's explanation per pod (STYLE #3): per node why filtered / how scored. */
   lastDiagnosis(podUid: string): Diagnosis | undefined {
-    return this.diagnoses.get(podUid);
+    const r = this.diagnoses.get(podUid);
+    if (!r) return undefined;
+    if (r.scores) {
+      r.diag.scored = expandScored(r.scores);
+      r.scores = undefined;
+    }
+    return r.diag;
   }
 
   /** How many pods wait in each part of the queue. */
@@ -235,6 +248,7 @@ export class Scheduler {
       time: isoNow(this.clock),
       nodes: this.cache.nodeList(),
       framework: this.framework,
+      snapshot: this.cache,
       seed: decisionSeed(this.seed, qp.uid, qp.attempts),
       startIndex: this.nextStartNodeIndex,
       percentageOfNodesToScore: this.percentage,
@@ -243,7 +257,7 @@ export class Scheduler {
     this.nextStartNodeIndex = placement.nextStartIndex;
     switch (placement.kind) {
       case 'fit':
-        this.bind(qp, placement.node, placement.diag);
+        this.bind(qp, placement.node, placement.diag, placement.scores);
         return;
       case 'unschedulable':
         this.queue.addUnschedulable(qp, placement.plugins);
@@ -256,7 +270,7 @@ export class Scheduler {
     }
   }
 
-  private bind(qp: QueuedPod, ni: NodeInfo, diag: Diagnosis): void {
+  private bind(qp: QueuedPod, ni: NodeInfo, diag: Diagnosis, scores: ScoreSummary | undefined): void {
     const copy = structuredClone(qp.pod);
     copy.spec.nodeName = ni.name;
     copy.status = {
@@ -278,7 +292,7 @@ export class Scheduler {
     diag.result = 'Scheduled';
     diag.node = ni.name;
     diag.message = `Successfully assigned ${podKey(bound)} to ${ni.name}`;
-    this.remember(diag);
+    this.remember(diag, scores);
     this.log.debug('bound pod', { pod: diag.pod, node: ni.name, evaluated: diag.evaluatedNodes, feasible: diag.feasibleNodes });
     this.recorder.record(bound, 'Normal', 'Scheduled', diag.message, EVENT_SOURCE);
   }
@@ -335,9 +349,9 @@ export class Scheduler {
     }
   }
 
-  private remember(diag: Diagnosis): void {
+  private remember(diag: Diagnosis, scores?: ScoreSummary): void {
     this.diagnoses.delete(diag.uid);
-    this.diagnoses.set(diag.uid, diag);
+    this.diagnoses.set(diag.uid, { diag, scores });
     if (this.diagnoses.size > this.maxDiagnoses) {
       const oldest = this.diagnoses.keys().next().value;
       if (oldest !== undefined) this.diagnoses.delete(oldest);

@@ -3,7 +3,7 @@
 // ORed, expressions inside a term ANDed; matchFields supports metadata.name, as in Kubernetes.
 
 import { nodeSelectorTermMatches, type NodeSelectorTerm, type Pod } from '@kip/shared';
-import { ClusterEvents, defaultNormalizeScore, SUCCESS, unschedulable, type CycleState, type FilterPlugin, type ScorePlugin, type Status } from '../framework.js';
+import { ClusterEvents, defaultNormalizeScore, SKIP, stateKey, SUCCESS, unschedulable, type CycleState, type FilterPlugin, type Scores, type ScorePlugin, type Status } from '../framework.js';
 import type { NodeInfo } from '../node-info.js';
 
 export const NODE_AFFINITY = 'NodeAffinity';
@@ -17,7 +17,7 @@ interface RequiredAffinity {
   terms: readonly NodeSelectorTerm[] | undefined;
 }
 
-const PRE_FILTER_KEY = `PreFilter${NODE_AFFINITY}`;
+const PRE_FILTER_KEY = stateKey<RequiredAffinity>(`PreFilter${NODE_AFFINITY}`);
 
 function requiredOf(pod: Pod): RequiredAffinity {
   return {
@@ -45,14 +45,23 @@ export const NodeAffinity: FilterPlugin & ScorePlugin = {
   weight: 2,
   events: [ClusterEvents.NodeAdd, ClusterEvents.NodeLabelChange],
 
+  /** As kube-scheduler: a pod with neither nodeSelector nor required affinity skips the filter. */
   preFilter(pod: Pod, state: CycleState): Status {
-    state.write(PRE_FILTER_KEY, requiredOf(pod));
+    const req = requiredOf(pod);
+    if (req.selector.length === 0 && req.terms === undefined) return SKIP;
+    state.write(PRE_FILTER_KEY, req);
     return SUCCESS;
   },
 
   filter(pod: Pod, nodeInfo: NodeInfo, state: CycleState): Status {
-    const req = state.read<RequiredAffinity>(PRE_FILTER_KEY) ?? requiredOf(pod);
+    const req = state.read(PRE_FILTER_KEY) ?? requiredOf(pod);
     return requiredAffinityMatches(req, nodeInfo) ? SUCCESS : MISMATCH;
+  },
+
+  /** As kube-scheduler: without preferred terms every node would score 0, so the plugin sits the cycle out. */
+  preScore(pod: Pod): Status {
+    const preferred = pod.spec.affinity?.nodeAffinity?.preferredDuringSchedulingIgnoredDuringExecution;
+    return preferred && preferred.length > 0 ? SUCCESS : SKIP;
   },
 
   /** The sum of the weights of the preferred terms that hold on the node. */
@@ -66,7 +75,7 @@ export const NodeAffinity: FilterPlugin & ScorePlugin = {
     return sum;
   },
 
-  normalize(scores: number[]): void {
+  normalize(scores: Scores): void {
     defaultNormalizeScore(scores, false);
   },
 };

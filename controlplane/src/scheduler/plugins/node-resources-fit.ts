@@ -4,7 +4,7 @@
 // after placing the pod, the higher, averaged over cpu and memory with equal weights.
 
 import type { Pod } from '@kip/shared';
-import { ClusterEvents, MAX_NODE_SCORE, SUCCESS, unschedulable, type CycleState, type FilterPlugin, type ScorePlugin, type Status } from '../framework.js';
+import { ClusterEvents, MAX_NODE_SCORE, stateKey, SUCCESS, unschedulable, type CycleState, type FilterPlugin, type ScorePlugin, type Status } from '../framework.js';
 import type { NodeInfo } from '../node-info.js';
 import { podResources, type PodResources } from '../pod-resources.js';
 
@@ -13,11 +13,11 @@ export const ERR_REASON_TOO_MANY_PODS = 'Too many pods';
 export const ERR_REASON_INSUFFICIENT_CPU = 'Insufficient cpu';
 export const ERR_REASON_INSUFFICIENT_MEMORY = 'Insufficient memory';
 
-const STATE_KEY = `PreFilter${NODE_RESOURCES_FIT}`;
+const STATE_KEY = stateKey<PodResources>(`PreFilter${NODE_RESOURCES_FIT}`);
 
 /** The pod's requests, computed once per cycle (shared with BalancedAllocation). */
 export function podResourcesFromState(pod: Pod, state: CycleState): PodResources {
-  let r = state.read<PodResources>(STATE_KEY);
+  let r = state.read(STATE_KEY);
   if (!r) {
     r = podResources(pod.spec);
     state.write(STATE_KEY, r);
@@ -33,6 +33,22 @@ export function insufficientResources(r: PodResources, nodeInfo: NodeInfo): stri
   if (r.cpu > 0 && r.cpu > nodeInfo.allocatableCpu - nodeInfo.requestedCpu) out.push(ERR_REASON_INSUFFICIENT_CPU);
   if (r.memory > 0 && r.memory > nodeInfo.allocatableMemory - nodeInfo.requestedMemory) out.push(ERR_REASON_INSUFFICIENT_MEMORY);
   return out;
+}
+
+/**
+ * One status per combination of reasons, made on first use: a full cluster rejects every node on
+ * every attempt, and the same few statuses serve them all without allocating.
+ */
+const statusByReasons = new Map<string, Status>();
+
+function insufficientStatus(reasons: string[]): Status {
+  const key = reasons.join('\u0000');
+  let s = statusByReasons.get(key);
+  if (!s) {
+    s = unschedulable(...reasons);
+    statusByReasons.set(key, s);
+  }
+  return s;
 }
 
 /** kube-scheduler's leastRequestedScore: the free fraction after placing, times 100, in integers. */
@@ -61,7 +77,7 @@ export const NodeResourcesFit: FilterPlugin & ScorePlugin = {
     )
       return SUCCESS;
     const reasons = insufficientResources(r, nodeInfo);
-    return reasons.length === 0 ? SUCCESS : unschedulable(...reasons);
+    return reasons.length === 0 ? SUCCESS : insufficientStatus(reasons);
   },
 
   /** LeastAllocated over cpu and memory (weight 1 each), with non-zero requests as kube-scheduler scores. */

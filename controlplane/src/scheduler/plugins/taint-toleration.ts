@@ -3,7 +3,7 @@
 // untolerated PreferNoSchedule taints is better). Matching follows Kubernetes' ToleratesTaint.
 
 import type { Pod, Taint, Toleration } from '@kip/shared';
-import { ClusterEvents, defaultNormalizeScore, SUCCESS, unschedulable, type CycleState, type FilterPlugin, type ScorePlugin, type Status } from '../framework.js';
+import { ClusterEvents, defaultNormalizeScore, stateKey, SUCCESS, unschedulable, type CycleState, type FilterPlugin, type Scores, type ScorePlugin, type Status } from '../framework.js';
 import type { NodeInfo } from '../node-info.js';
 
 export const TAINT_TOLERATION = 'TaintToleration';
@@ -45,7 +45,22 @@ export function findUntoleratedTaint(taints: readonly Taint[] | undefined, toler
   return undefined;
 }
 
-const PRE_SCORE_KEY = `PreScore${TAINT_TOLERATION}`;
+const PRE_SCORE_KEY = stateKey<Toleration[]>(`PreScore${TAINT_TOLERATION}`);
+
+/**
+ * The rejection for each taint, kept while the node object holding the taint lives: a tainted
+ * node turns pods away on every attempt, and its status need not be rebuilt each time.
+ */
+const statusByTaint = new WeakMap<Taint, Status>();
+
+function untoleratedStatus(taint: Taint): Status {
+  let s = statusByTaint.get(taint);
+  if (!s) {
+    s = unschedulable(untoleratedTaintReason(taint));
+    statusByTaint.set(taint, s);
+  }
+  return s;
+}
 
 /** Tolerations that can cover a PreferNoSchedule taint: that effect, or no effect (all effects). */
 function preferNoScheduleTolerations(pod: Pod): Toleration[] {
@@ -58,8 +73,9 @@ export const TaintToleration: FilterPlugin & ScorePlugin = {
   events: [ClusterEvents.NodeAdd, ClusterEvents.NodeTaintChange],
 
   filter(pod: Pod, nodeInfo: NodeInfo, _state: CycleState): Status {
+    if (nodeInfo.taints.length === 0) return SUCCESS;
     const taint = findUntoleratedTaint(nodeInfo.taints, pod.spec.tolerations);
-    return taint ? unschedulable(untoleratedTaintReason(taint)) : SUCCESS;
+    return taint ? untoleratedStatus(taint) : SUCCESS;
   },
 
   preScore(pod: Pod, _nodes: readonly NodeInfo[], state: CycleState): void {
@@ -70,13 +86,13 @@ export const TaintToleration: FilterPlugin & ScorePlugin = {
   score(pod: Pod, nodeInfo: NodeInfo, state: CycleState): number {
     const taints = nodeInfo.taints;
     if (taints.length === 0) return 0;
-    const tolerations = state.read<Toleration[]>(PRE_SCORE_KEY) ?? preferNoScheduleTolerations(pod);
+    const tolerations = state.read(PRE_SCORE_KEY) ?? preferNoScheduleTolerations(pod);
     let n = 0;
     for (const taint of taints) if (taint.effect === 'PreferNoSchedule' && !tolerationsTolerateTaint(tolerations, taint)) n++;
     return n;
   },
 
-  normalize(scores: number[]): void {
+  normalize(scores: Scores): void {
     defaultNormalizeScore(scores, true);
   },
 };
