@@ -105,7 +105,8 @@ export class SchedulerCache implements ClusterSnapshot {
     if (!uid) return false;
     const nodeName = pod.spec.nodeName;
     if (!nodeName || isPodTerminal(pod)) return this.removePod(uid);
-    const next: PodRecord = { ...contributionOf(pod, nodeName), assumed: false };
+    const next = contributionOf(pod, nodeName) as PodRecord;
+    next.assumed = false;
     const prev = this.records.get(uid);
     if (prev) this.unapply(prev);
     this.apply(next);
@@ -126,7 +127,9 @@ export class SchedulerCache implements ClusterSnapshot {
     if (!uid) throw new Error(`pod ${pod.metadata.name} has no uid`);
     const prev = this.records.get(uid);
     if (prev) this.unapply(prev);
-    this.apply({ ...contributionOf(pod, nodeName), assumed: true });
+    const r = contributionOf(pod, nodeName) as PodRecord;
+    r.assumed = true;
+    this.apply(r);
   }
 
   /** Undoes assume() when the bind failed; a no-op once the store event confirmed the pod. */

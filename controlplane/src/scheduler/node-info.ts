@@ -49,10 +49,14 @@ export interface PodContribution extends PodResources {
 }
 
 export function contributionOf(pod: Pod, nodeName: string): PodContribution {
+  const r = podResources(pod.spec);
   return {
     uid: pod.metadata.uid ?? `${pod.metadata.namespace}/${pod.metadata.name}`,
     nodeName,
-    ...podResources(pod.spec),
+    cpu: r.cpu,
+    memory: r.memory,
+    nonZeroCpu: r.nonZeroCpu,
+    nonZeroMemory: r.nonZeroMemory,
     owner: pod.metadata.deletionTimestamp ? undefined : controllerUid(pod),
   };
 }

@@ -3,7 +3,7 @@
 // for nothing counts as 100m cpu / 200Mi memory, so that LeastAllocated still spreads best-effort
 // pods instead of piling them all on one node.
 
-import { controllerOf, parseBytes, parseCpuMillis, podRequests, type Pod, type PodSpec } from '@kip/shared';
+import { controllerOf, parseBytes, parseCpuMillis, type Pod, type PodSpec } from '@kip/shared';
 
 /** kube-scheduler's DefaultMilliCPURequest. */
 export const DEFAULT_MILLI_CPU_REQUEST = 100;
@@ -21,8 +21,36 @@ export interface PodResources {
   nonZeroMemory: number;
 }
 
+/**
+ * Parsed quantities by their text. A cluster uses a handful of distinct values ("100m", "128Mi"),
+ * and every pod is costed several times (its cycle, its assume, its store event), so each string
+ * is parsed once rather than run through the quantity regex each time. Bounded, in case a client
+ * invents a new value for every pod.
+ */
+class QuantityMemo {
+  private readonly values = new Map<string, number>();
+  constructor(private readonly parse: (q: string | number) => number) {}
+
+  get(q: string | number | undefined): number {
+    if (typeof q !== 'string') return q === undefined ? 0 : this.parse(q);
+    let v = this.values.get(q);
+    if (v === undefined) {
+      v = this.parse(q);
+      if (this.values.size >= MEMO_LIMIT) this.values.clear();
+      this.values.set(q, v);
+    }
+    return v;
+  }
+}
+
+const MEMO_LIMIT = 1024;
+const cpuMillis = new QuantityMemo(parseCpuMillis);
+const bytes = new QuantityMemo(parseBytes);
+
+/** The pod's requests in both views, in one pass over its containers (as podRequests and GetNonzeroRequests). */
 export function podResources(spec: PodSpec): PodResources {
-  const { cpu, memory } = podRequests(spec);
+  let cpu = 0;
+  let memory = 0;
   let nonZeroCpu = 0;
   let nonZeroMemory = 0;
   for (const c of spec.containers) {
@@ -32,8 +60,12 @@ export function podResources(spec: PodSpec): PodResources {
     // gets the scoring default, as in kube-scheduler's GetNonzeroRequests.
     const cpuQ = req?.cpu ?? lim?.cpu;
     const memQ = req?.memory ?? lim?.memory;
-    nonZeroCpu += cpuQ === undefined ? DEFAULT_MILLI_CPU_REQUEST : parseCpuMillis(cpuQ);
-    nonZeroMemory += memQ === undefined ? DEFAULT_MEMORY_REQUEST : parseBytes(memQ);
+    const c1 = cpuMillis.get(cpuQ);
+    const m1 = bytes.get(memQ);
+    cpu += c1;
+    memory += m1;
+    nonZeroCpu += cpuQ === undefined ? DEFAULT_MILLI_CPU_REQUEST : c1;
+    nonZeroMemory += memQ === undefined ? DEFAULT_MEMORY_REQUEST : m1;
   }
   return { cpu, memory, nonZeroCpu, nonZeroMemory };
 }

@@ -5,7 +5,7 @@
 // Watch handlers only update the cache and queue; every store write happens in the loop, which runs
 // from setImmediate in short batches so the API server stays responsive.
 
-import { isoNow, podCondition, realClock, setCondition, type Clock, type Logger, type Node, type Pod, type PodCondition } from '@kip/shared';
+import { isoTime, podCondition, realClock, setCondition, type Clock, type Logger, type Node, type Pod, type PodCondition } from '@kip/shared';
 import type { EventRecorder } from '../events.js';
 import { StoreError, type Store, type StoreEvent, type Unsubscribe } from '../store/store.js';
 import { SchedulerCache } from './cache.js';
@@ -76,6 +76,9 @@ export class Scheduler {
   private connected = false;
   private running = false;
   private immediate: NodeJS.Immediate | undefined;
+  /** isoNow() has whole seconds: the text is made once per second, not once per decision. */
+  private timeSecond = NaN;
+  private timeText = '';
 
   constructor(private readonly opts: SchedulerOptions) {
     this.store = opts.store;
@@ -236,6 +239,16 @@ export class Scheduler {
 
   // --- one cycle ------------------------------------------------------------------------------
 
+  private isoNow(): string {
+    const ms = this.clock.now();
+    const second = Math.floor(ms / 1000);
+    if (second !== this.timeSecond) {
+      this.timeSecond = second;
+      this.timeText = isoTime(ms);
+    }
+    return this.timeText;
+  }
+
   private runCycle(qp: QueuedPod): void {
     if (!needsScheduling(qp.pod)) {
       this.queue.delete(qp.uid);
@@ -245,7 +258,7 @@ export class Scheduler {
       pod: qp.pod,
       uid: qp.uid,
       attempt: qp.attempts,
-      time: isoNow(this.clock),
+      time: this.isoNow(),
       nodes: this.cache.nodeList(),
       framework: this.framework,
       snapshot: this.cache,
@@ -271,11 +284,16 @@ export class Scheduler {
   }
 
   private bind(qp: QueuedPod, ni: NodeInfo, diag: Diagnosis, scores: ScoreSummary | undefined): void {
-    const copy = structuredClone(qp.pod);
-    copy.spec.nodeName = ni.name;
-    copy.status = {
-      ...copy.status,
-      conditions: setCondition<PodCondition>(copy.status?.conditions, { type: 'PodScheduled', status: 'True', lastProbeTime: null }, diag.time),
+    // A shallow copy is enough: the store deep-copies what it is given, and only spec.nodeName and
+    // the conditions change (structuredClone of the whole pod cost more than the rest of the bind).
+    const pod = qp.pod;
+    const copy: Pod = {
+      ...pod,
+      spec: { ...pod.spec, nodeName: ni.name },
+      status: {
+        ...pod.status,
+        conditions: setCondition<PodCondition>(pod.status?.conditions, { type: 'PodScheduled', status: 'True', lastProbeTime: null }, diag.time),
+      },
     };
     // Count the pod on its node before the write, so the store event that follows (synchronously,
     // from inside update) and the next cycle both see it exactly once.
