@@ -308,10 +308,10 @@ export class Agent {
   }
 
   /**
-   * The heartbeat renews this node's lease with the control plane. It also pings, so that a
-   * control plane with nothing to say still sends something back; one silent for the limit, in
-   * time this agent was running (a starved or stopped agent does not blame the control plane for
-   * its own absence), is abandoned and dialled again.
+   * The heartbeat renews this node's lease with the control plane. When the control plane has
+   * said nothing for two periods it also pings, so that one with nothing to say still sends
+   * something back; one silent for the limit, in time this agent was running (a starved or stopped
+   * agent does not blame the control plane for its own absence), is abandoned and dialled again.
    */
   private startHeartbeats(): void {
     this.stopHeartbeats?.();
@@ -325,7 +325,7 @@ export class Agent {
         ch.terminate();
         return;
       }
-      ch.ws.ping();
+      if (this.clock.now() - this.lastHeardMs >= 2 * every) ch.ws.ping();
       ch.send({ type: 'heartbeat', time: Date.now(), usage: this.kubelet.usage() });
     };
     beat();

@@ -49,15 +49,32 @@ export function listProcesses(): ProcStat[] {
   return out;
 }
 
+/** The pid the kernel handed out last (the last field of /proc/loadavg), or undefined. */
+export function lastPid(): number | undefined {
+  try {
+    const text = fs.readFileSync('/proc/loadavg', 'utf8');
+    const n = Number(text.slice(text.lastIndexOf(' ') + 1));
+    return Number.isInteger(n) ? n : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * A cached view of /proc: the process group of every pid. A whole scan reads one stat file per
  * process on the machine; a hundred agents each doing that every second is most of two cores. So
- * each refresh lists /proc (one readdir) and reads the stat of new pids only, and only the members
- * of the groups asked about are read again (to see zombies, and a process that left its group).
+ * /proc is listed again only when the kernel has started a process since the last look, the stat
+ * of new pids only is read, and only the members of the groups asked about are read again (to see
+ * zombies, and a process that left its group). A process that exits is seen when its members are
+ * read, or at the next listing.
  */
 export class ProcessTable {
-  private readonly pgidOf = new Map<number, { pgid: number; seen: number }>();
+  /** pid -> its group, and the listing that last saw it */
+  private readonly entries = new Map<number, { pgid: number; seen: number }>();
+  /** pgid -> pids, so that a group's members are found without going through every process */
+  private readonly byGroup = new Map<number, Set<number>>();
   private generation = 0;
+  private listedAfterPid: number | undefined;
 
   /**
    * The live (non-zombie) members of each of the given groups. Zombies are ignored: they hold no
@@ -67,43 +84,64 @@ export class ProcessTable {
     const members = new Map<number, number[]>();
     if (pgids.size === 0) return members;
     this.refresh();
-    for (const [pid, entry] of this.pgidOf) {
-      if (!pgids.has(entry.pgid)) continue;
-      const st = readProcStat(pid);
-      if (!st) {
-        this.pgidOf.delete(pid);
-        continue;
+    for (const pgid of pgids) {
+      for (const pid of [...(this.byGroup.get(pgid) ?? [])]) {
+        const st = readProcStat(pid);
+        if (!st) {
+          this.forget(pid);
+          continue;
+        }
+        if (st.pgid !== pgid) this.set(pid, st.pgid, this.entries.get(pid)!.seen);
+        if (st.state === 'Z' || st.state === 'X' || !pgids.has(st.pgid)) continue;
+        let list = members.get(st.pgid);
+        if (!list) members.set(st.pgid, (list = []));
+        if (!list.includes(pid)) list.push(pid);
       }
-      entry.pgid = st.pgid;
-      if (st.state === 'Z' || st.state === 'X' || !pgids.has(st.pgid)) continue;
-      let list = members.get(st.pgid);
-      if (!list) members.set(st.pgid, (list = []));
-      list.push(pid);
     }
     return members;
   }
 
+  private set(pid: number, pgid: number, seen: number): void {
+    this.forget(pid);
+    this.entries.set(pid, { pgid, seen });
+    let group = this.byGroup.get(pgid);
+    if (!group) this.byGroup.set(pgid, (group = new Set()));
+    group.add(pid);
+  }
+
+  private forget(pid: number): void {
+    const e = this.entries.get(pid);
+    if (!e) return;
+    this.entries.delete(pid);
+    const group = this.byGroup.get(e.pgid);
+    group?.delete(pid);
+    if (group?.size === 0) this.byGroup.delete(e.pgid);
+  }
+
   private refresh(): void {
-    let entries: string[];
+    const last = lastPid();
+    if (last !== undefined && last === this.listedAfterPid) return;
+    let listing: string[];
     try {
-      entries = fs.readdirSync('/proc');
+      listing = fs.readdirSync('/proc');
     } catch {
       return;
     }
+    this.listedAfterPid = last;
     const gen = ++this.generation;
-    for (const e of entries) {
+    for (const e of listing) {
       const c = e.charCodeAt(0);
       if (c < 48 || c > 57) continue;
       const pid = Number(e);
-      const known = this.pgidOf.get(pid);
+      const known = this.entries.get(pid);
       if (known) {
         known.seen = gen;
         continue;
       }
       const st = readProcStat(pid);
-      if (st) this.pgidOf.set(pid, { pgid: st.pgid, seen: gen });
+      if (st) this.set(pid, st.pgid, gen);
     }
-    for (const [pid, entry] of this.pgidOf) if (entry.seen !== gen) this.pgidOf.delete(pid);
+    for (const [pid, entry] of this.entries) if (entry.seen !== gen) this.forget(pid);
   }
 }
 
