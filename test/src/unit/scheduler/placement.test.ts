@@ -1,0 +1,77 @@
+import assert from 'node:assert/strict';
+import type { Pod } from '@kip/shared';
+import { SchedulerCache } from '@kip/controlplane/scheduler/cache';
+import { defaultPlugins } from '@kip/controlplane/scheduler/default-plugins';
+import { Framework } from '@kip/controlplane/scheduler/framework';
+import { findPlacement, type PlacementInput } from '@kip/controlplane/scheduler/placement';
+import { expandScored } from '@kip/controlplane/scheduler/score-summary';
+import { ZONE_LABEL } from '@kip/controlplane/scheduler/node-info';
+import { makeNode, makePod } from './fixtures.js';
+
+/** A cache with nodes in two zones and some pods of rs-1 and rs-2 already bound. */
+function cluster(): SchedulerCache {
+  const c = new SchedulerCache();
+  for (let i = 0; i < 12; i++) c.upsertNode(makeNode(`n${i}`, { labels: { [ZONE_LABEL]: i % 2 ? 'a' : 'b' }, cpu: i === 3 ? '1' : '4' }));
+  for (let i = 0; i < 20; i++) c.updatePod(makePod(`old-${i}`, { nodeName: `n${(i * 5) % 12}`, owner: i % 3 ? 'rs-1' : 'rs-2', cpu: '200m', memory: '256Mi' }));
+  return c;
+}
+
+function input(c: SchedulerCache, pod: Pod, withSnapshot: boolean, over: Partial<PlacementInput> = {}): PlacementInput {
+  return {
+    pod,
+    uid: pod.metadata.uid!,
+    attempt: 1,
+    time: '2026-01-01T00:00:00Z',
+    nodes: c.nodeList(),
+    framework: new Framework(defaultPlugins()),
+    ...(withSnapshot ? { snapshot: c } : {}),
+    seed: 7,
+    startIndex: 5,
+    percentageOfNodesToScore: 0,
+    diagnosisNodeLimit: 10,
+    ...over,
+  };
+}
+
+describe('findPlacement', () => {
+  const pods: { name: string; pod: Pod }[] = [
+    { name: 'a replica of an owner with siblings', pod: makePod('p1', { owner: 'rs-1', cpu: '500m', memory: '512Mi' }) },
+    { name: 'a replica of another owner', pod: makePod('p2', { owner: 'rs-2', cpu: '100m' }) },
+    { name: 'a pod without a controller', pod: makePod('p3', { cpu: '1' }) },
+    { name: 'a pod too big for the small node', pod: makePod('p4', { owner: 'rs-1', cpu: '3500m' }) },
+  ];
+  for (const c of pods) {
+    it(`decides ${c.name} the same with the cache's owner index as from the nodes alone`, () => {
+      const cache = cluster();
+      const fast = findPlacement(input(cache, c.pod, true));
+      const plain = findPlacement(input(cache, c.pod, false));
+      assert.equal(fast.kind, 'fit');
+      assert.equal(plain.kind, 'fit');
+      if (fast.kind !== 'fit' || plain.kind !== 'fit') return;
+      assert.equal(fast.node.name, plain.node.name);
+      assert.deepEqual(expandScored(fast.scores), expandScored(plain.scores));
+      assert.deepEqual(fast.diag, plain.diag);
+    });
+  }
+
+  it('lists the chosen node first in the scores, with every plugin named', () => {
+    const cache = cluster();
+    const p = findPlacement(input(cache, makePod('p', { owner: 'rs-1', cpu: '100m' }), true));
+    assert.equal(p.kind, 'fit');
+    if (p.kind !== 'fit') return;
+    const scored = expandScored(p.scores);
+    assert.equal(scored[0]!.node, p.node.name);
+    assert.equal(scored.length, 10, 'up to the diagnosis limit');
+    assert.deepEqual(Object.keys(scored[0]!.scores).sort(), ['NodeAffinity', 'NodeResourcesBalancedAllocation', 'NodeResourcesFit', 'OwnerSpread', 'TaintToleration']);
+    for (let i = 2; i < scored.length; i++) assert.ok(scored[i - 1]!.total >= scored[i]!.total, 'the others best first');
+  });
+
+  it('counts rejections in full but lists only up to the limit', () => {
+    const cache = cluster();
+    const p = findPlacement(input(cache, makePod('huge', { cpu: '64' }), true, { diagnosisNodeLimit: 3 }));
+    assert.equal(p.kind, 'unschedulable');
+    assert.deepEqual(p.diag.reasonCounts, { 'Insufficient cpu': 12 });
+    assert.equal(p.diag.filtered.length, 3);
+    assert.equal(p.diag.message, '0/12 nodes are available: 12 Insufficient cpu.');
+  });
+});
