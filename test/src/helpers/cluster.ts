@@ -20,6 +20,8 @@ export interface TestClusterOptions {
   controlPlaneArgs?: string[];
   /** extra agent flags per node index (1-based) */
   agentArgs?: (i: number) => string[];
+  /** how long every node may take to be Ready (default 30 s) */
+  readyTimeoutMs?: number;
 }
 
 export class TestCluster {
@@ -40,7 +42,7 @@ export class TestCluster {
       c.api = new TestApi(await c.local.startControlPlane());
       const n = opts.nodes ?? 3;
       for (let i = 1; i <= n; i++) c.startAgent(`node-${i}`, opts.agentArgs?.(i) ?? []);
-      await c.waitReady(n);
+      await c.waitReady(n, opts.readyTimeoutMs);
     } catch (err) {
       console.log(c.dump());
       await c.stop().catch(() => {});
