@@ -151,6 +151,12 @@ export class Framework {
   readonly scorers: readonly ScorePlugin[];
   /** [0] the totals, [k + 1] scorer k's scores; grown, never shrunk. */
   private readonly buffers: Float64Array[] = [];
+  /** The last view handed out of each buffer, reused while cycles keep the same length. */
+  private readonly views: Float64Array[] = [];
+  /** Skip mask -> the filters that run (see activeFilters). */
+  private readonly activeByMask = new Map<number, readonly FilterPlugin[]>();
+  /** The feasible-node list, refilled every cycle (see feasibleNodes). */
+  private readonly feasible: NodeInfo[] = [];
 
   constructor(plugins: readonly Plugin[]) {
     const names = new Set<string>();
@@ -162,6 +168,17 @@ export class Framework {
     }
     this.filters = plugins.filter(isFilterPlugin);
     this.scorers = plugins.filter(isScorePlugin);
+    // Skip masks are bit sets over the filters' positions.
+    if (this.filters.length > 30) throw new Error(`scheduler plugins: at most 30 filters, got ${this.filters.length}`);
+  }
+
+  /**
+   * The array a cycle collects its feasible nodes in: the caller fills it from index 0 and sets its
+   * length to the count. It is the same array every cycle (a fresh one of 500 nodes was most of
+   * what a decision allocated), so it is valid until the next cycle and must not be kept.
+   */
+  feasibleNodes(): NodeInfo[] {
+    return this.feasible;
   }
 
   /** Which cluster events each plugin registered, for the queue. */
@@ -176,27 +193,31 @@ export class Framework {
    * without those whose preFilter said Skip (kube-scheduler's SkipFilterPlugins).
    */
   runPreFilter(pod: Pod, state: CycleState): PluginStatus | undefined {
-    let active: FilterPlugin[] | undefined;
+    let skipped = 0;
     for (let i = 0; i < this.filters.length; i++) {
       const f = this.filters[i]!;
-      let s: Status = SUCCESS;
-      if (f.preFilter) {
-        try {
-          s = f.preFilter(pod, state);
-        } catch (err) {
-          s = describeThrow(f.name, 'preFilter', err);
-        }
+      if (!f.preFilter) continue;
+      let s: Status;
+      try {
+        s = f.preFilter(pod, state);
+      } catch (err) {
+        s = describeThrow(f.name, 'preFilter', err);
       }
-      if (s.code === 'Skip') {
-        // The list is copied only once some plugin skips: most cycles run the profile as it is.
-        active ??= this.filters.slice(0, i);
-        continue;
-      }
-      if (s.code !== 'Success') return { plugin: f.name, status: s };
-      active?.push(f);
+      if (s.code === 'Skip') skipped |= 1 << i;
+      else if (s.code !== 'Success') return { plugin: f.name, status: s };
     }
-    state.filters = active ?? this.filters;
+    state.filters = skipped === 0 ? this.filters : this.activeFilters(skipped);
     return undefined;
+  }
+
+  /** The filters left once those in the mask skip; the same few masks recur, so each list is made once. */
+  private activeFilters(skipped: number): readonly FilterPlugin[] {
+    let list = this.activeByMask.get(skipped);
+    if (!list) {
+      list = this.filters.filter((_, i) => (skipped & (1 << i)) === 0);
+      this.activeByMask.set(skipped, list);
+    }
+    return list;
   }
 
   /** Stops at the first plugin that rejects, as kube-scheduler does; undefined when the node fits. */
@@ -257,12 +278,14 @@ export class Framework {
 
   /** A view of exactly n of buffer i, which grows (doubling) when a cycle needs more. */
   private buffer(i: number, n: number): Float64Array {
+    const v = this.views[i];
+    if (v && v.length === n) return v;
     let b = this.buffers[i];
     if (!b || b.length < n) {
       b = new Float64Array(Math.max(n, 2 * (b?.length ?? 64)));
       this.buffers[i] = b;
     }
-    return b.subarray(0, n);
+    return (this.views[i] = b.subarray(0, n));
   }
 }
 

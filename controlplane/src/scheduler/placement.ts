@@ -104,37 +104,38 @@ export function findPlacement(input: PlacementInput): Placement {
   }
 
   const toFind = numFeasibleNodesToFind(input.percentageOfNodesToScore, n);
-  const feasible: NodeInfo[] = [];
+  const feasible = framework.feasibleNodes();
+  let found = 0;
   // Made on the first rejection: a cluster with room rejects nothing and tallies nothing.
   let rejected: RejectionTally | undefined;
   let i = 0;
-  for (; i < n && feasible.length < toFind; i++) {
+  for (; i < n && found < toFind; i++) {
     let at = start + i;
     if (at >= n) at -= n;
     const ni = nodes[at]!;
     const ps = framework.runFilters(pod, ni, state);
     if (ps === undefined) {
-      feasible.push(ni);
+      feasible[found++] = ni;
       continue;
     }
     if (ps.status.code === 'Error') return error(ps.status.reasons.join(', '), (at + 1) % n);
     (rejected ??= new RejectionTally(input.diagnosisNodeLimit)).add(ni.name, ps);
   }
+  feasible.length = found;
   // The next search starts where this one stopped, so every node gets the same chance to be looked at.
   const nextStartIndex = (start + i) % n;
   diag.numNodesToFind = toFind;
   diag.startIndex = start;
   diag.evaluatedNodes = i;
   diag.feasibleNodes = feasible.length;
-  const counts = rejected?.counts ?? new Map<string, number>();
   if (rejected) {
-    diag.reasonCounts = Object.fromEntries(counts);
+    diag.reasonCounts = Object.fromEntries(rejected.counts);
     diag.unschedulablePlugins = [...rejected.plugins];
     diag.filtered = rejected.filtered;
   }
 
   if (feasible.length === 0) {
-    diag.message = fitErrorMessage(n, counts);
+    diag.message = fitErrorMessage(n, rejected?.counts ?? new Map());
     return { kind: 'unschedulable', diag, plugins: new Set(diag.unschedulablePlugins), nextStartIndex };
   }
   // As kube-scheduler: a single candidate needs no ranking.

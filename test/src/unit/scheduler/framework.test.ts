@@ -74,6 +74,24 @@ describe('scheduler framework', () => {
       });
     }
 
+    it('runs the right filters when the skipping plugins change from one cycle to the next', () => {
+      let skipFirst = true;
+      const f0: FilterPlugin & { seen: string[] } = { ...recordingFilter('f0', undefined), preFilter: () => (skipFirst ? SKIP : SUCCESS) };
+      const f1 = recordingFilter('f1', undefined);
+      const f2: FilterPlugin & { seen: string[] } = { ...recordingFilter('f2', undefined), preFilter: () => (skipFirst ? SUCCESS : SKIP) };
+      const fw = new Framework([f0, f1, f2]);
+      const names = () => {
+        const state = new CycleState();
+        fw.runPreFilter(pod, state);
+        return state.filters!.map((f) => f.name);
+      };
+      assert.deepEqual(names(), ['f1', 'f2']);
+      skipFirst = false;
+      assert.deepEqual(names(), ['f0', 'f1']);
+      skipFirst = true;
+      assert.deepEqual(names(), ['f1', 'f2']);
+    });
+
     it('an Unschedulable preFilter still rejects the pod, naming the plugin', () => {
       const fw = new Framework([recordingFilter('f0', SKIP), recordingFilter('f1', unschedulable('no way'))]);
       assert.deepEqual(fw.runPreFilter(pod, new CycleState()), { plugin: 'f1', status: unschedulable('no way') });

@@ -74,4 +74,19 @@ describe('findPlacement', () => {
     assert.equal(p.diag.filtered.length, 3);
     assert.equal(p.diag.message, '0/12 nodes are available: 12 Insufficient cpu.');
   });
+
+  it('starts each decision from a clean feasible list, whatever the previous one found', () => {
+    const cache = cluster();
+    const framework = new Framework(defaultPlugins());
+    const wide = findPlacement(input(cache, makePod('small', { cpu: '100m' }), true, { framework }));
+    const narrow = findPlacement(input(cache, makePod('picky', { cpu: '100m', nodeSelector: { 'kubernetes.io/hostname': 'n7' } }), true, { framework }));
+    const wideAgain = findPlacement(input(cache, makePod('small-2', { cpu: '100m' }), true, { framework }));
+    assert.equal(wide.diag.feasibleNodes, 12);
+    assert.equal(narrow.kind, 'fit');
+    assert.equal(narrow.diag.feasibleNodes, 1);
+    if (narrow.kind === 'fit') assert.equal(narrow.node.name, 'n7');
+    assert.equal(wideAgain.diag.feasibleNodes, 12);
+    if (wideAgain.kind === 'fit') assert.equal(new Set(expandScored(wideAgain.scores).map((s) => s.node)).size, 10, 'no node listed twice');
+  });
 });
+
