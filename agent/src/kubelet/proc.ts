@@ -10,6 +10,10 @@ export interface ProcStat {
   state: string;
   ppid: number;
   pgid: number;
+  /** CPU time used, user and system, in clock ticks (USER_HZ: 100 a second) */
+  cpuTicks?: number;
+  /** resident set size, in pages */
+  rssPages?: number;
 }
 
 /** Parses /proc/<pid>/stat; the command name may hold spaces and parentheses, so fields start after the last ')'. */
@@ -20,7 +24,13 @@ export function parseProcStat(pid: number, text: string): ProcStat | undefined {
   const ppid = Number(f[1]);
   const pgid = Number(f[2]);
   if (!f[0] || !Number.isInteger(ppid) || !Number.isInteger(pgid)) return undefined;
-  return { pid, state: f[0], ppid, pgid };
+  const st: ProcStat = { pid, state: f[0], ppid, pgid };
+  // Fields 14, 15 (utime, stime) and 24 (rss) of proc(5), counted from the state's 3.
+  const ticks = Number(f[11]) + Number(f[12]);
+  const rss = Number(f[21]);
+  if (Number.isFinite(ticks)) st.cpuTicks = ticks;
+  if (Number.isFinite(rss)) st.rssPages = rss;
+  return st;
 }
 
 export function readProcStat(pid: number): ProcStat | undefined {
@@ -76,12 +86,19 @@ export class ProcessTable {
   private generation = 0;
   private listedAfterPid: number | undefined;
 
-  /**
-   * The live (non-zombie) members of each of the given groups. Zombies are ignored: they hold no
-   * resources, and where PID 1 does not reap orphans they stay forever.
-   */
+  /** The pids of the live members of each of the given groups. */
   members(pgids: ReadonlySet<number>): Map<number, number[]> {
-    const members = new Map<number, number[]>();
+    const out = new Map<number, number[]>();
+    for (const [pgid, stats] of this.memberStats(pgids)) out.set(pgid, stats.map((s) => s.pid));
+    return out;
+  }
+
+  /**
+   * The live (non-zombie) members of each of the given groups, as their stat reads now. Zombies
+   * are ignored: they hold no resources, and where PID 1 does not reap orphans they stay forever.
+   */
+  memberStats(pgids: ReadonlySet<number>): Map<number, ProcStat[]> {
+    const members = new Map<number, ProcStat[]>();
     if (pgids.size === 0) return members;
     this.refresh();
     for (const pgid of pgids) {
@@ -95,7 +112,7 @@ export class ProcessTable {
         if (st.state === 'Z' || st.state === 'X' || !pgids.has(st.pgid)) continue;
         let list = members.get(st.pgid);
         if (!list) members.set(st.pgid, (list = []));
-        if (!list.includes(pid)) list.push(pid);
+        if (!list.some((m) => m.pid === pid)) list.push(st);
       }
     }
     return members;

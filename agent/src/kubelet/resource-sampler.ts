@@ -1,9 +1,14 @@
-// Resource use of containers, sampled with pidusage: cpu in millicores and memory as resident set
-// bytes, summed over every live process of each container's process group (found by pgid in
-// /proc), because what a container costs includes everything it forked.
+// Resource use of containers: cpu in millicores and memory as resident set bytes, summed over
+// every live process of each container's process group, because what a container costs includes
+// everything it forked. The numbers come from the stat lines the process table reads anyway to
+// know a group's members (utime, stime and rss are on the same line), so a sample costs one read
+// per process; a second read per process through a library made sampling most of an idle agent's
+// work. The agent's own use comes from pidusage.
 
+import { readFileSync } from 'node:fs';
 import pidusage from 'pidusage';
-import { groupMembers } from './proc.js';
+import type { ProcStat } from './proc.js';
+import { processTable } from './proc.js';
 
 export interface Usage {
   /** millicores */
@@ -19,44 +24,68 @@ export interface Sample {
   self: Usage;
 }
 
-/** Per-pid usage -> per-group sums. Pure, so the summing is tested without processes. */
-export function sumByGroup(members: ReadonlyMap<number, readonly number[]>, perPid: Readonly<Record<string, { cpu: number; memory: number } | undefined>>): Map<number, Usage> {
-  const out = new Map<number, Usage>();
-  for (const [pgid, pids] of members) {
+/** USER_HZ: /proc counts CPU time in hundredths of a second on every Linux. */
+const TICKS_PER_SECOND = 100;
+
+/** The kernel's page size: resident pages (statm) against resident kB (status) of this process. */
+function pageSize(): number {
+  try {
+    const pages = Number(readFileSync('/proc/self/statm', 'utf8').split(' ')[1]);
+    const kb = Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1]);
+    const size = Math.round((kb * 1024) / pages / 4096) * 4096;
+    return size > 0 ? size : 4096;
+  } catch {
+    return 4096;
+  }
+}
+
+/** Per-pid CPU ticks at the last sample, to turn ticks into a rate. */
+export interface TickMemory {
+  ticks: Map<number, number>;
+  atMs: number;
+}
+
+/**
+ * Usage per group from the members' stat, given the ticks seen at the last sample. Pure, so the
+ * arithmetic is tested without processes. A pid seen for the first time counts no CPU yet.
+ */
+export function usageByGroup(members: ReadonlyMap<number, readonly ProcStat[]>, last: TickMemory | undefined, nowMs: number, pageBytes: number): { groups: Map<number, Usage>; memory: TickMemory } {
+  const groups = new Map<number, Usage>();
+  const ticks = new Map<number, number>();
+  const seconds = last ? (nowMs - last.atMs) / 1000 : 0;
+  for (const [pgid, stats] of members) {
     const u: Usage = { cpu: 0, memory: 0 };
-    for (const pid of pids) {
-      const s = perPid[pid];
-      if (!s) continue; // exited between the /proc scan and the sample
-      u.cpu += s.cpu * 10; // pidusage gives percent of one core
-      u.memory += s.memory;
+    for (const st of stats) {
+      u.memory += (st.rssPages ?? 0) * pageBytes;
+      if (st.cpuTicks === undefined) continue;
+      ticks.set(st.pid, st.cpuTicks);
+      const before = last?.ticks.get(st.pid);
+      if (before !== undefined && seconds > 0) u.cpu += (Math.max(0, st.cpuTicks - before) / TICKS_PER_SECOND / seconds) * 1000;
     }
     u.cpu = Math.round(u.cpu);
-    out.set(pgid, u);
+    groups.set(pgid, u);
   }
-  return out;
+  return { groups, memory: { ticks, atMs: nowMs } };
 }
 
 export class ResourceSampler {
-  /**
-   * pidusage keeps an open /proc/<pid>/stat per pid it has seen, for this long after the last
-   * sample of it; kept short, so that the files of dead processes are closed soon.
-   */
+  private last: TickMemory | undefined;
+  private readonly pageBytes = pageSize();
+
+  /** @param maxAgeMs how long pidusage keeps what it read of the agent between samples */
   constructor(private readonly maxAgeMs: number) {}
 
   async sample(pgids: readonly number[]): Promise<Sample> {
-    const members = groupMembers(new Set(pgids));
-    const pids = [process.pid];
-    for (const list of members.values()) pids.push(...list);
-    let perPid: Record<string, pidusage.Status | undefined> = {};
+    const members = processTable.memberStats(new Set(pgids));
+    const { groups, memory } = usageByGroup(members, this.last, Date.now(), this.pageBytes);
+    this.last = memory;
+    let self: Usage = { cpu: 0, memory: 0 };
     try {
-      perPid = await pidusage(pids, { maxage: this.maxAgeMs });
+      const s = await pidusage(process.pid, { maxage: this.maxAgeMs });
+      self = { cpu: Math.round(s.cpu * 10), memory: s.memory };
     } catch {
-      // Every pid vanished at once; an empty sample is the truth.
+      // not readable now; the next sample will say
     }
-    const self = perPid[process.pid];
-    return {
-      groups: sumByGroup(members, perPid),
-      self: { cpu: Math.round((self?.cpu ?? 0) * 10), memory: self?.memory ?? 0 },
-    };
+    return { groups, self };
   }
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { groupGone, groupMembers, parseProcStat, readProcStat } from '@kip/agent/kubelet/proc';
-import { sumByGroup } from '@kip/agent/kubelet/resource-sampler';
+import { ResourceSampler, usageByGroup } from '@kip/agent/kubelet/resource-sampler';
 import os from 'node:os';
 import { GroupRegistry, ProcessGroup, exitCodeOf } from '@kip/agent/kubelet/process-group';
 import { waitFor } from './harness.js';
@@ -13,6 +13,7 @@ describe('kubelet /proc and resource sums', () => {
     const me = readProcStat(process.pid)!;
     assert.equal(me.pid, process.pid);
     assert.equal(me.ppid, process.ppid);
+    assert.ok(me.cpuTicks! > 0 && me.rssPages! > 0, 'utime + stime and rss are read from the same line');
   });
 
   it('finds the live members of a process group and sees it gone', async () => {
@@ -31,14 +32,37 @@ describe('kubelet /proc and resource sums', () => {
     await waitFor('group gone', () => groupGone(pgid));
   });
 
-  it('sums per-pid usage per group in millicores and bytes', () => {
+  it('sums per-pid usage per group in millicores and bytes, from CPU ticks between two samples', () => {
+    const st = (pid: number, pgid: number, cpuTicks: number, rssPages: number) => ({ pid, pgid, ppid: 1, state: 'S', cpuTicks, rssPages });
+    const first = usageByGroup(new Map([[10, [st(10, 10, 100, 2)]]]), undefined, 0, 4096);
+    assert.deepEqual(first.groups.get(10), { cpu: 0, memory: 8192 }, 'no rate yet on first sight');
     const members = new Map([
-      [10, [10, 11]],
-      [20, [20]],
+      [10, [st(10, 10, 150, 2), st(11, 10, 7, 1)]],
+      [20, [st(20, 20, 0, 0)]],
     ]);
-    const sums = sumByGroup(members, { 10: { cpu: 12.5, memory: 1000 }, 11: { cpu: 50, memory: 500 }, 20: undefined });
-    assert.deepEqual(sums.get(10), { cpu: 625, memory: 1500 });
-    assert.deepEqual(sums.get(20), { cpu: 0, memory: 0 });
+    const next = usageByGroup(members, first.memory, 2000, 4096);
+    assert.deepEqual(next.groups.get(10), { cpu: 250, memory: 12288 }, '50 ticks in 2 s is a quarter of a core; pid 11 is new');
+    assert.deepEqual(next.groups.get(20), { cpu: 0, memory: 0 });
+    const third = usageByGroup(members, next.memory, 3000, 4096);
+    assert.equal(third.groups.get(10)!.cpu, 0, 'no ticks since');
+  });
+
+  it('samples a busy group as busy and an idle one as idle', async () => {
+    const busy = spawn('/bin/sh', ['-c', 'while :; do :; done'], { detached: true, stdio: 'ignore' });
+    const idle = spawn('/bin/sh', ['-c', 'sleep 30'], { detached: true, stdio: 'ignore' });
+    try {
+      const s = new ResourceSampler(2000);
+      await s.sample([busy.pid!, idle.pid!]);
+      await new Promise((r) => setTimeout(r, 500));
+      const sample = await s.sample([busy.pid!, idle.pid!]);
+      assert.ok(sample.groups.get(busy.pid!)!.cpu > 200, `busy: ${sample.groups.get(busy.pid!)!.cpu}m`);
+      assert.ok(sample.groups.get(idle.pid!)!.cpu < 50, `idle: ${sample.groups.get(idle.pid!)!.cpu}m`);
+      assert.ok(sample.groups.get(idle.pid!)!.memory > 0);
+      assert.ok(sample.self.memory > 0, 'the agent itself');
+    } finally {
+      process.kill(-busy.pid!, 'SIGKILL');
+      process.kill(-idle.pid!, 'SIGKILL');
+    }
   });
 
   it('a SIGTERM reaches a group that a chaos pause stopped, at once rather than after the pause', async () => {
