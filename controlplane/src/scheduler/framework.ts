@@ -89,6 +89,13 @@ export interface ScorePlugin extends Plugin {
   preScore?(pod: Pod, nodes: readonly NodeInfo[], state: CycleState): Status | void;
   /** A raw score; without normalize it must already lie in 0..MAX_NODE_SCORE. */
   score(pod: Pod, nodeInfo: NodeInfo, state: CycleState): number;
+  /**
+   * Optional: out[i] = score(pod, nodes[i], state) for every node, in one call. The framework
+   * prefers it. Called per node from the framework, score sits behind one call site shared by every
+   * plugin, which the engine cannot inline; called from the plugin's own loop it can, and a cycle
+   * makes one call per plugin instead of one per node per plugin. It must agree with score.
+   */
+  scoreNodes?(pod: Pod, nodes: readonly NodeInfo[], state: CycleState, out: Scores): void;
   /** Rewrites scores (parallel to nodes) in place into 0..MAX_NODE_SCORE. */
   normalize?(scores: Scores, nodes: readonly NodeInfo[], state: CycleState): void;
 }
@@ -257,20 +264,11 @@ export class Framework {
         throw new Error(`plugin "${p.name}" preScore: ${pre.reasons.join(', ')}`);
       }
       const scores = this.buffer(k + 1, n);
+      if (p.scoreNodes) p.scoreNodes(pod, nodes, state, scores);
+      else for (let i = 0; i < n; i++) scores[i] = p.score(pod, nodes[i]!, state);
+      p.normalize?.(scores, nodes, state);
       const weight = p.weight;
-      if (p.normalize) {
-        for (let i = 0; i < n; i++) scores[i] = p.score(pod, nodes[i]!, state);
-        p.normalize(scores, nodes, state);
-        for (let i = 0; i < n; i++) totals[i]! += checkedScore(p, scores[i]!, nodes[i]!) * weight;
-      } else {
-        // Nothing rewrites the scores, so they are checked and added up as they come: one pass, not two.
-        for (let i = 0; i < n; i++) {
-          const ni = nodes[i]!;
-          const s = checkedScore(p, p.score(pod, ni, state), ni);
-          scores[i] = s;
-          totals[i]! += s * weight;
-        }
-      }
+      for (let i = 0; i < n; i++) totals[i]! += checkedScore(p, scores[i]!, nodes[i]!) * weight;
       byPlugin.push({ plugin: p.name, weight, scores });
     }
     return { totals, byPlugin };
@@ -304,7 +302,8 @@ export function runScorePlugin(plugin: ScorePlugin, pod: Pod, nodes: readonly No
   const pre = plugin.preScore?.(pod, nodes, state);
   if (pre?.code === 'Skip') return nodes.map(() => 0);
   const scores = new Float64Array(nodes.length);
-  for (let i = 0; i < nodes.length; i++) scores[i] = plugin.score(pod, nodes[i]!, state);
+  if (plugin.scoreNodes) plugin.scoreNodes(pod, nodes, state, scores);
+  else for (let i = 0; i < nodes.length; i++) scores[i] = plugin.score(pod, nodes[i]!, state);
   plugin.normalize?.(scores, nodes, state);
   return Array.from(scores);
 }

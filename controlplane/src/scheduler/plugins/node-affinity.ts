@@ -40,6 +40,17 @@ export function requiredAffinityMatches(req: RequiredAffinity, nodeInfo: NodeInf
   return false;
 }
 
+/** The sum of the weights of the preferred terms that hold on the node. */
+function preferredAffinityScore(pod: Pod, nodeInfo: NodeInfo, _state: CycleState): number {
+  const preferred = pod.spec.affinity?.nodeAffinity?.preferredDuringSchedulingIgnoredDuringExecution;
+  if (!preferred || preferred.length === 0) return 0;
+  const labels = nodeInfo.labels;
+  const fields = fieldsOf(nodeInfo);
+  let sum = 0;
+  for (const p of preferred) if (p.weight !== 0 && nodeSelectorTermMatches(p.preference, labels, fields)) sum += p.weight;
+  return sum;
+}
+
 export const NodeAffinity: FilterPlugin & ScorePlugin = {
   name: NODE_AFFINITY,
   weight: 2,
@@ -64,15 +75,11 @@ export const NodeAffinity: FilterPlugin & ScorePlugin = {
     return preferred && preferred.length > 0 ? SUCCESS : SKIP;
   },
 
-  /** The sum of the weights of the preferred terms that hold on the node. */
-  score(pod: Pod, nodeInfo: NodeInfo, _state: CycleState): number {
-    const preferred = pod.spec.affinity?.nodeAffinity?.preferredDuringSchedulingIgnoredDuringExecution;
-    if (!preferred || preferred.length === 0) return 0;
-    const labels = nodeInfo.labels;
-    const fields = fieldsOf(nodeInfo);
-    let sum = 0;
-    for (const p of preferred) if (p.weight !== 0 && nodeSelectorTermMatches(p.preference, labels, fields)) sum += p.weight;
-    return sum;
+  score: preferredAffinityScore,
+
+  /** score for every node in one call, so the engine can inline it (see ScorePlugin.scoreNodes). */
+  scoreNodes(pod: Pod, nodes: readonly NodeInfo[], state: CycleState, out: Scores): void {
+    for (let i = 0; i < nodes.length; i++) out[i] = preferredAffinityScore(pod, nodes[i]!, state);
   },
 
   normalize(scores: Scores): void {

@@ -4,7 +4,7 @@
 // after placing the pod, the higher, averaged over cpu and memory with equal weights.
 
 import type { Pod } from '@kip/shared';
-import { ClusterEvents, MAX_NODE_SCORE, stateKey, SUCCESS, unschedulable, type CycleState, type FilterPlugin, type ScorePlugin, type Status } from '../framework.js';
+import { ClusterEvents, MAX_NODE_SCORE, stateKey, SUCCESS, unschedulable, type CycleState, type FilterPlugin, type Scores, type ScorePlugin, type Status } from '../framework.js';
 import type { NodeInfo } from '../node-info.js';
 import { podResources, type PodResources } from '../pod-resources.js';
 
@@ -57,6 +57,22 @@ export function leastRequestedScore(requested: number, capacity: number): number
   return Math.trunc(((capacity - requested) * MAX_NODE_SCORE) / capacity);
 }
 
+/** LeastAllocated over cpu and memory (weight 1 each), with non-zero requests as kube-scheduler scores. */
+function leastAllocatedScore(pod: Pod, nodeInfo: NodeInfo, state: CycleState): number {
+  const r = podResourcesFromState(pod, state);
+  let sum = 0;
+  let weights = 0;
+  if (nodeInfo.allocatableCpu > 0) {
+    sum += leastRequestedScore(nodeInfo.nonZeroRequestedCpu + r.nonZeroCpu, nodeInfo.allocatableCpu);
+    weights++;
+  }
+  if (nodeInfo.allocatableMemory > 0) {
+    sum += leastRequestedScore(nodeInfo.nonZeroRequestedMemory + r.nonZeroMemory, nodeInfo.allocatableMemory);
+    weights++;
+  }
+  return weights === 0 ? 0 : Math.trunc(sum / weights);
+}
+
 export const NodeResourcesFit: FilterPlugin & ScorePlugin = {
   name: NODE_RESOURCES_FIT,
   weight: 1,
@@ -80,19 +96,10 @@ export const NodeResourcesFit: FilterPlugin & ScorePlugin = {
     return reasons.length === 0 ? SUCCESS : insufficientStatus(reasons);
   },
 
-  /** LeastAllocated over cpu and memory (weight 1 each), with non-zero requests as kube-scheduler scores. */
-  score(pod: Pod, nodeInfo: NodeInfo, state: CycleState): number {
-    const r = podResourcesFromState(pod, state);
-    let sum = 0;
-    let weights = 0;
-    if (nodeInfo.allocatableCpu > 0) {
-      sum += leastRequestedScore(nodeInfo.nonZeroRequestedCpu + r.nonZeroCpu, nodeInfo.allocatableCpu);
-      weights++;
-    }
-    if (nodeInfo.allocatableMemory > 0) {
-      sum += leastRequestedScore(nodeInfo.nonZeroRequestedMemory + r.nonZeroMemory, nodeInfo.allocatableMemory);
-      weights++;
-    }
-    return weights === 0 ? 0 : Math.trunc(sum / weights);
+  score: leastAllocatedScore,
+
+  /** score for every node in one call, so the engine can inline it (see ScorePlugin.scoreNodes). */
+  scoreNodes(pod: Pod, nodes: readonly NodeInfo[], state: CycleState, out: Scores): void {
+    for (let i = 0; i < nodes.length; i++) out[i] = leastAllocatedScore(pod, nodes[i]!, state);
   },
 };

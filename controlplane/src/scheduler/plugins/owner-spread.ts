@@ -27,6 +27,16 @@ function siblingsOn(owner: string, nodes: readonly NodeInfo[]): ReadonlyMap<Node
   return out;
 }
 
+/** How many pods of the same controller the node already has; turned around by normalize. */
+function siblingCount(pod: Pod, nodeInfo: NodeInfo, state: CycleState): number {
+  const siblings = state.read(STATE_KEY);
+  if (siblings === undefined) {
+    const owner = controllerUid(pod);
+    return owner === undefined ? 0 : (nodeInfo.ownerCounts.get(owner) ?? 0);
+  }
+  return siblings.size === 0 ? 0 : (siblings.get(nodeInfo) ?? 0);
+}
+
 export const OwnerSpread: ScorePlugin = {
   name: OWNER_SPREAD,
   weight: 2,
@@ -38,14 +48,11 @@ export const OwnerSpread: ScorePlugin = {
     state.write(STATE_KEY, owner === undefined ? NO_SIBLINGS : (state.snapshot?.nodesOfOwner(owner) ?? siblingsOn(owner, nodes)));
   },
 
-  /** How many pods of the same controller the node already has; turned around by normalize. */
-  score(pod: Pod, nodeInfo: NodeInfo, state: CycleState): number {
-    const siblings = state.read(STATE_KEY);
-    if (siblings === undefined) {
-      const owner = controllerUid(pod);
-      return owner === undefined ? 0 : (nodeInfo.ownerCounts.get(owner) ?? 0);
-    }
-    return siblings.size === 0 ? 0 : (siblings.get(nodeInfo) ?? 0);
+  score: siblingCount,
+
+  /** score for every node in one call, so the engine can inline it (see ScorePlugin.scoreNodes). */
+  scoreNodes(pod: Pod, nodes: readonly NodeInfo[], state: CycleState, out: Scores): void {
+    for (let i = 0; i < nodes.length; i++) out[i] = siblingCount(pod, nodes[i]!, state);
   },
 
   normalize(scores: Scores, nodes: readonly NodeInfo[]): void {

@@ -67,6 +67,16 @@ function preferNoScheduleTolerations(pod: Pod): Toleration[] {
   return (pod.spec.tolerations ?? []).filter((t) => !t.effect || t.effect === 'PreferNoSchedule');
 }
 
+/** The number of PreferNoSchedule taints the pod does not tolerate; reversed by normalize. */
+function untoleratedPreferNoScheduleCount(pod: Pod, nodeInfo: NodeInfo, state: CycleState): number {
+  const taints = nodeInfo.taints;
+  if (taints.length === 0) return 0;
+  const tolerations = state.read(PRE_SCORE_KEY) ?? preferNoScheduleTolerations(pod);
+  let n = 0;
+  for (const taint of taints) if (taint.effect === 'PreferNoSchedule' && !tolerationsTolerateTaint(tolerations, taint)) n++;
+  return n;
+}
+
 export const TaintToleration: FilterPlugin & ScorePlugin = {
   name: TAINT_TOLERATION,
   weight: 3,
@@ -82,14 +92,11 @@ export const TaintToleration: FilterPlugin & ScorePlugin = {
     state.write(PRE_SCORE_KEY, preferNoScheduleTolerations(pod));
   },
 
-  /** The number of PreferNoSchedule taints the pod does not tolerate; reversed by normalize. */
-  score(pod: Pod, nodeInfo: NodeInfo, state: CycleState): number {
-    const taints = nodeInfo.taints;
-    if (taints.length === 0) return 0;
-    const tolerations = state.read(PRE_SCORE_KEY) ?? preferNoScheduleTolerations(pod);
-    let n = 0;
-    for (const taint of taints) if (taint.effect === 'PreferNoSchedule' && !tolerationsTolerateTaint(tolerations, taint)) n++;
-    return n;
+  score: untoleratedPreferNoScheduleCount,
+
+  /** score for every node in one call, so the engine can inline it (see ScorePlugin.scoreNodes). */
+  scoreNodes(pod: Pod, nodes: readonly NodeInfo[], state: CycleState, out: Scores): void {
+    for (let i = 0; i < nodes.length; i++) out[i] = untoleratedPreferNoScheduleCount(pod, nodes[i]!, state);
   },
 
   normalize(scores: Scores): void {
