@@ -58,7 +58,12 @@ export function parseImageReference(ref: string): ImageReference {
   return { ref, name: last.toLowerCase(), ...(tag !== undefined ? { tag } : {}), ...(digest !== undefined ? { digest } : {}) };
 }
 
-function program(file: string): string[] {
+/** The images that are Node programs of their own, started as `node <image>.js`. */
+export const PROGRAM_IMAGES = ['http-echo', 'crasher', 'stress', 'client', 'tcp-echo'] as const;
+
+// Beside this file: agent/dist/images/<image>.js when the agent runs from tsc's per-file output, and
+// agent/dist/bundle/<image>.js, the image's own bundle, when it runs from its bundle.
+function program(file: (typeof PROGRAM_IMAGES)[number]): string[] {
   return [process.execPath, fileURLToPath(new URL(`./${file}.js`, import.meta.url))];
 }
 
