@@ -16,6 +16,23 @@ function rssBytes(pid: number): number {
   return m ? Number(m[1]) * 1024 : NaN;
 }
 
+/**
+ * Proportional set size: each page counted as 1/n in each of the n processes that map it. Agents
+ * share most of their pages (the node binary, its libraries, the same bundle), so RSS counts those
+ * once per agent while PSS counts them once in all: the sum of PSS is what N agents really cost.
+ */
+function pssBytes(pid: number): number {
+  try {
+    const m = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : NaN;
+  } catch {
+    return NaN; // kernels before 4.14 have no smaps_rollup
+  }
+}
+
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+const MiB = 2 ** 20;
+
 async function withCluster<T>(nodes: number, fn: (c: LocalCluster, api: ApiClient) => Promise<T>): Promise<T> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'kip-bench-'));
   const cluster = new LocalCluster({ dataDir, port: 0 });
@@ -36,22 +53,53 @@ export interface ClusterStartResult {
   nodes: number;
   secondsToReady: number;
   agentRssMiB: number;
+  agentPssMiB: number;
   controlPlaneRssMiB: number;
+  /** how long the control plane took to answer /healthz while the agents started (p50 and worst) */
+  controlPlaneHealthzP50Ms: number;
+  controlPlaneHealthzMaxMs: number;
   /** a bare Node.js process that only waits, started and measured the same way */
   baselineNodeStartMs: number;
   baselineNodeRssMiB: number;
+  baselineNodePssMiB: number;
 }
 
-async function bareNodeProcess(): Promise<{ startMs: number; rss: number }> {
+/** Asks /healthz every 100 ms until stopped: how long the control plane keeps its callers waiting. */
+function pollHealthz(url: string): { stop: () => Promise<number[]> } {
+  const times: number[] = [];
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      const t0 = performance.now();
+      try {
+        await (await fetch(`${url}/healthz`)).text();
+        times.push(performance.now() - t0);
+      } catch {
+        // not answering: counted by the next answer's wait
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  })();
+  return {
+    stop: async () => {
+      running = false;
+      await loop;
+      return times.sort((a, b) => a - b);
+    },
+  };
+}
+
+async function bareNodeProcess(): Promise<{ startMs: number; rss: number; pss: number }> {
   const t0 = performance.now();
   const child = spawn(process.execPath, ['-e', 'process.stdout.write("up\\n"); setInterval(() => {}, 1e9)'], { stdio: ['ignore', 'pipe', 'ignore'] });
   await new Promise((r) => child.stdout.once('data', r));
   const startMs = performance.now() - t0;
   await new Promise((r) => setTimeout(r, 1000));
   const rss = rssBytes(child.pid!);
+  const pss = pssBytes(child.pid!);
   child.kill('SIGKILL');
   await new Promise((r) => child.once('exit', r));
-  return { startMs, rss };
+  return { startMs, rss, pss };
 }
 
 export async function benchClusterStart(nodes: number): Promise<ClusterStartResult> {
@@ -61,19 +109,30 @@ export async function benchClusterStart(nodes: number): Promise<ClusterStartResu
   try {
     const t0 = performance.now();
     await cluster.startControlPlane();
+    const healthz = pollHealthz(cluster.url);
     for (let i = 1; i <= nodes; i++) cluster.startAgent(`node-${i}`);
-    await cluster.waitReady(nodes, 300_000);
-    const secondsToReady = (performance.now() - t0) / 1000;
+    let secondsToReady: number;
+    let answers: number[];
+    try {
+      await cluster.waitReady(nodes, 300_000);
+      secondsToReady = (performance.now() - t0) / 1000;
+    } finally {
+      answers = await healthz.stop();
+    }
     // Idle a moment so that start-up garbage is collected before reading memory.
     await new Promise((r) => setTimeout(r, 2000));
-    const rss = [...cluster.agents.values()].map((m) => rssBytes(m.child.pid!));
+    const pids = [...cluster.agents.values()].map((m) => m.child.pid!);
     return {
       nodes,
       secondsToReady,
-      agentRssMiB: rss.reduce((a, b) => a + b, 0) / rss.length / 2 ** 20,
-      controlPlaneRssMiB: rssBytes(cluster.controlPlane!.child.pid!) / 2 ** 20,
+      agentRssMiB: mean(pids.map(rssBytes)) / MiB,
+      agentPssMiB: mean(pids.map(pssBytes)) / MiB,
+      controlPlaneRssMiB: rssBytes(cluster.controlPlane!.child.pid!) / MiB,
+      controlPlaneHealthzP50Ms: percentile(answers, 50) ?? NaN,
+      controlPlaneHealthzMaxMs: answers.at(-1) ?? NaN,
       baselineNodeStartMs: base.startMs,
-      baselineNodeRssMiB: base.rss / 2 ** 20,
+      baselineNodeRssMiB: base.rss / MiB,
+      baselineNodePssMiB: base.pss / MiB,
     };
   } finally {
     await cluster.stop();

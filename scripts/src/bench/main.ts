@@ -52,10 +52,19 @@ async function main(): Promise<void> {
 
   if (want('start')) {
     process.stdout.write('\n== Cluster start: control plane + N agents to all nodes Ready\n');
-    const rows = [await benchClusterStart(5), await benchClusterStart(50)];
+    const rows = [await benchClusterStart(5), await benchClusterStart(50), await benchClusterStart(100)];
     printTable(
-      ['nodes', 'seconds to Ready', 'RSS per agent MiB', 'control plane MiB', 'bare node start ms', 'bare node RSS MiB'],
-      rows.map((r) => [r.nodes, r.secondsToReady.toFixed(2), r.agentRssMiB.toFixed(1), r.controlPlaneRssMiB.toFixed(1), r.baselineNodeStartMs.toFixed(0), r.baselineNodeRssMiB.toFixed(1)]),
+      ['nodes', 'seconds to Ready', 'RSS per agent MiB', 'PSS per agent MiB', 'control plane MiB', 'healthz p50/max ms', 'bare node start ms', 'bare node RSS/PSS MiB'],
+      rows.map((r) => [
+        r.nodes,
+        r.secondsToReady.toFixed(2),
+        r.agentRssMiB.toFixed(1),
+        r.agentPssMiB.toFixed(1),
+        r.controlPlaneRssMiB.toFixed(1),
+        `${r.controlPlaneHealthzP50Ms.toFixed(0)}/${r.controlPlaneHealthzMaxMs.toFixed(0)}`,
+        r.baselineNodeStartMs.toFixed(0),
+        `${r.baselineNodeRssMiB.toFixed(1)}/${r.baselineNodePssMiB.toFixed(1)}`,
+      ]),
     );
     results.start = rows;
   }
