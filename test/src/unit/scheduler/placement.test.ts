@@ -88,5 +88,28 @@ describe('findPlacement', () => {
     assert.equal(wideAgain.diag.feasibleNodes, 12);
     if (wideAgain.kind === 'fit') assert.equal(new Set(expandScored(wideAgain.scores).map((s) => s.node)).size, 10, 'no node listed twice');
   });
+
+  describe('how many nodes a decision looks at', () => {
+    /** A cache of n identical empty nodes. */
+    const uniform = (n: number) => {
+      const c = new SchedulerCache();
+      for (let i = 0; i < n; i++) c.upsertNode(makeNode(`u${i}`));
+      return c;
+    };
+    const cases: { name: string; nodes: number; pct: number; evaluated: number }[] = [
+      { name: 'percentage 100 (the bench baseline) filters and scores every node', nodes: 1000, pct: 100, evaluated: 1000 },
+      { name: 'adaptive at 1 000 nodes: 50% - 8% = 42%', nodes: 1000, pct: 0, evaluated: 420 },
+      { name: 'adaptive at 5 000 nodes: 50% - 40% = 10%', nodes: 5000, pct: 0, evaluated: 500 },
+      { name: 'adaptive never looks at fewer than 100 nodes', nodes: 150, pct: 0, evaluated: 100 },
+    ];
+    for (const c of cases) {
+      it(c.name, () => {
+        const cache = uniform(c.nodes);
+        const p = findPlacement(input(cache, makePod('p', { cpu: '100m' }), true, { percentageOfNodesToScore: c.pct, startIndex: 0 }));
+        assert.equal(p.kind, 'fit');
+        assert.deepEqual([p.diag.numNodesToFind, p.diag.evaluatedNodes, p.diag.feasibleNodes], [c.evaluated, c.evaluated, c.evaluated]);
+      });
+    }
+  });
 });
 
