@@ -1,8 +1,10 @@
 // How the best nodes of one decision scored, kept as numbers. Every decision records its top
 // nodes (STYLE #3), the scheduler keeps thousands of decisions, and almost none are ever read:
 // as ScoredNode objects that was a score record per node per plugin, built and then kept alive
-// through the garbage collector's copies, for each pod. So a decision keeps one flat array, and
-// expandScored builds the ScoredNode list when `kip describe` or a test asks for it.
+// through the garbage collector's copies, for each pod. So a decision keeps one flat array of
+// numbers (a plain array: a typed array this small would still cost a buffer outside the heap that
+// the collector tracks separately), and expandScored builds the ScoredNode list when `kip describe`
+// or a test asks for it.
 
 import type { ScoredNode } from './diagnosis.js';
 import type { ScoreResult } from './framework.js';
@@ -14,7 +16,7 @@ export interface ScoreSummary {
   /** Score plugin names, in profile order. */
   readonly plugins: readonly string[];
   /** Per node, row by row: the total, then each plugin's normalized score (0 for one that skipped). */
-  readonly values: Float64Array;
+  readonly values: readonly number[];
 }
 
 /**
@@ -41,15 +43,15 @@ export function summarizeScores(nodes: readonly NodeInfo[], result: ScoreResult,
   }
   const byPlugin = result.byPlugin;
   const width = 1 + byPlugin.length;
-  const values = new Float64Array(top.length * width);
-  const names: string[] = new Array<string>(top.length);
+  const values: number[] = [];
+  const names: string[] = [];
   for (let r = 0; r < top.length; r++) {
     const idx = top[r]!;
-    names[r] = nodes[idx]!.name;
-    values[r * width] = totals[idx]!;
+    names.push(nodes[idx]!.name);
+    values.push(totals[idx]!);
     for (let k = 0; k < byPlugin.length; k++) {
       const scores = byPlugin[k]!.scores;
-      values[r * width + 1 + k] = scores ? scores[idx]! : 0;
+      values.push(scores ? scores[idx]! : 0);
     }
   }
   return { nodes: names, plugins: byPlugin.map((p) => p.plugin), values };
