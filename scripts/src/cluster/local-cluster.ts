@@ -5,12 +5,11 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_RESTART_DELAY_MS, RESTART_REQUEST_FILE, SUPERVISOR_ENV, isNodeReady, parseRestartRequest, type List, type Node, type RestartRequest } from '@kip/shared';
 
-// This file is scripts/dist/cluster/local-cluster.js, or part of scripts/dist/bundle/cluster.js:
-// four levels under the root either way.
 export const ROOT = path.resolve(fileURLToPath(import.meta.url), '../../../..');
 // An agent from its bundle joins for half the cpu time it takes as ~150 modules (about 0.34 s against
 // 0.67 s here), and loading is most of what 100 agents cost to start on a small machine.
@@ -48,6 +47,16 @@ export interface LocalClusterOptions {
 
 
 const KEEP_LINES = 300;
+
+/**
+ * How many agents may be starting (started, not yet Ready) at once in startAgents: a few per core
+ * keeps every core busy while some wait on the control plane. Starting a hundred at once on two
+ * cores makes no agent faster, and the control plane, one process among a hundred runnable ones,
+ * then took tens of seconds to answer anything.
+ */
+const START_CONCURRENCY = Math.max(4, 4 * os.availableParallelism());
+/** An agent not Ready this long after its start no longer holds back the next ones. */
+const START_SLOT_MS = 5_000;
 
 export class LocalCluster {
   readonly agents = new Map<string, Member>();
@@ -120,6 +129,29 @@ export class LocalCluster {
     this.agentArgs.set(name, extra);
     void m.exited.then(({ code, signal }) => this.agentExited(m, signal ? `killed by ${signal}` : `exited with code ${code}`));
     return m;
+  }
+
+  /**
+   * Starts the agents of many nodes, at most `concurrency` of them starting at a time: the next one
+   * starts when an earlier one is Ready, has exited, or has had START_SLOT_MS. Resolves once every
+   * agent is started (waitReady says when they are Ready); agents not yet started when stop() is
+   * called are not started.
+   */
+  async startAgents(names: readonly string[], concurrency = START_CONCURRENCY): Promise<Member[]> {
+    const started: Member[] = [];
+    const starting = new Map<Member, number>();
+    for (const name of names) {
+      while (starting.size >= concurrency && !this.stopping) {
+        await new Promise((r) => setTimeout(r, 50));
+        const ready = new Set((await this.readyNodes().catch(() => [])).map((n) => n.metadata.name));
+        for (const [m, at] of starting) if (ready.has(m.name) || !isRunning(m) || Date.now() - at > START_SLOT_MS) starting.delete(m);
+      }
+      if (this.stopping) break;
+      const m = this.startAgent(name);
+      starting.set(m, Date.now());
+      started.push(m);
+    }
+    return started;
   }
 
   /** The restart an agent asked for before it went (chaos restart), read and consumed. */

@@ -144,7 +144,8 @@ async function main(): Promise<void> {
     void stopAll(1);
   });
 
-  for (let i = 1; i <= o.nodes; i++) cluster.startAgent(`node-${i}`);
+  // A few at a time, so that the control plane keeps answering the agents that already started.
+  void cluster.startAgents(Array.from({ length: o.nodes }, (_, i) => `node-${i + 1}`));
 
   const tty = process.stderr.isTTY;
   try {
