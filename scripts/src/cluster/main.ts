@@ -19,7 +19,8 @@ const USAGE = `usage: npm run cluster -- [flags]
   --restart-nodes        bring a node whose agent dies back under the same name
                          (a node restarted by chaos comes back even without it)
   --restart-delay D      how long to wait before that (default 3s)
-  --verbose              debug logs from every process`;
+  --verbose              debug logs from every process, and stack traces at
+                         the lines of the .ts sources`;
 
 function fail(msg: string): never {
   process.stderr.write(`cluster: ${msg}\n\n${USAGE}\n`);
