@@ -3,7 +3,7 @@
 
 import { randomUUID } from 'node:crypto';
 import { matches, isoNow, realClock, type Clock, type KObject } from '@kip/shared';
-import { deepFreeze, StoreError, type ListOptions, type ListResult, type Store, type StoreEvent, type Unsubscribe, type WatchOptions } from './store.js';
+import { deepFreeze, frozenCopy, StoreError, type ListOptions, type ListResult, type Store, type StoreEvent, type Unsubscribe, type WatchOptions } from './store.js';
 
 interface Watcher {
   opts: WatchOptions;
@@ -29,6 +29,8 @@ export class MemoryStore implements Store {
   private rv = 0;
   private readonly kinds = new Map<string, Map<string, KObject>>();
   private readonly watchers = new Set<Watcher>();
+  /** The watchers as an array, rebuilt when one is added or removed, not on every event. */
+  private watcherList: Watcher[] = [];
   private readonly history: HistoryEntry[] = [];
   private historyStart = 0;
   private readonly historySize: number;
@@ -80,11 +82,10 @@ export class MemoryStore implements Store {
     const t = this.table(obj.kind);
     const k = keyFor(obj.metadata.namespace, obj.metadata.name);
     if (t.has(k)) throw new StoreError('AlreadyExists', `${obj.kind.toLowerCase()}s "${obj.metadata.name}" already exists`);
-    const stored = structuredClone(obj);
-    stored.metadata.uid = obj.metadata.uid || randomUUID();
-    stored.metadata.creationTimestamp = obj.metadata.creationTimestamp || isoNow(this.clock);
-    stored.metadata.resourceVersion = String(++this.rv);
-    deepFreeze(stored);
+    const stored = frozenCopy({
+      ...obj,
+      metadata: { ...obj.metadata, uid: obj.metadata.uid || randomUUID(), creationTimestamp: obj.metadata.creationTimestamp || isoNow(this.clock), resourceVersion: String(++this.rv) },
+    });
     t.set(k, stored);
     this.persist('create', stored);
     this.emit({ type: 'ADDED', object: stored });
@@ -104,11 +105,10 @@ export class MemoryStore implements Store {
       );
     if (obj.metadata.uid && obj.metadata.uid !== old.metadata.uid)
       throw new StoreError('Conflict', `${obj.kind.toLowerCase()}s "${obj.metadata.name}": uid ${obj.metadata.uid} does not match the stored object (${old.metadata.uid})`);
-    const stored = structuredClone(obj);
-    stored.metadata.uid = old.metadata.uid;
-    stored.metadata.creationTimestamp = old.metadata.creationTimestamp;
-    stored.metadata.resourceVersion = String(++this.rv);
-    deepFreeze(stored);
+    const stored = frozenCopy({
+      ...obj,
+      metadata: { ...obj.metadata, uid: old.metadata.uid, creationTimestamp: old.metadata.creationTimestamp, resourceVersion: String(++this.rv) },
+    });
     t.set(k, stored);
     this.persist('update', stored);
     this.emit({ type: 'MODIFIED', object: stored, oldObject: old });
@@ -125,9 +125,7 @@ export class MemoryStore implements Store {
       throw new StoreError('Conflict', `${kind.toLowerCase()}s "${name}": precondition failed: resourceVersion ${pre.resourceVersion} is stale`);
     t.delete(k);
     // The DELETED event carries the object at the version of its deletion, as in Kubernetes.
-    const gone = structuredClone(old);
-    gone.metadata.resourceVersion = String(++this.rv);
-    deepFreeze(gone);
+    const gone = Object.freeze({ ...old, metadata: Object.freeze({ ...old.metadata, resourceVersion: String(++this.rv) }) });
     this.persist('delete', gone);
     this.emit({ type: 'DELETED', object: gone, oldObject: old });
     return gone as T;
@@ -149,8 +147,10 @@ export class MemoryStore implements Store {
     }
     const w: Watcher = { opts, handler };
     this.watchers.add(w);
+    this.watcherList = [...this.watchers];
     return () => {
       this.watchers.delete(w);
+      this.watcherList = [...this.watchers];
     };
   }
 
@@ -170,8 +170,8 @@ export class MemoryStore implements Store {
         this.historyStart = 0;
       }
     }
-    for (const w of [...this.watchers]) {
-      if (!this.wants(w.opts, ev)) continue;
+    for (const w of this.watcherList) {
+      if (!this.watchers.has(w) || !this.wants(w.opts, ev)) continue;
       try {
         w.handler(ev);
       } catch (err) {
@@ -182,5 +182,6 @@ export class MemoryStore implements Store {
 
   close(): void {
     this.watchers.clear();
+    this.watcherList = [];
   }
 }
