@@ -3,11 +3,11 @@
 // each its own OS process, waits until every node is Ready, and stays in the foreground reporting
 // what happens to them. Ctrl-C or SIGTERM stops everything and leaves no process behind.
 
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_API_PORT, isProfileName, isQuantity, parseDuration } from '@kip/shared';
-import { AGENT_MAIN, CONTROLPLANE_MAIN, LocalCluster, isRunning } from './local-cluster.js';
+import { AGENT_MAIN, CONTROLPLANE_MAIN, LocalCluster, ROOT, isRunning } from './local-cluster.js';
 
 const USAGE = `usage: npm run cluster -- [flags]
   --nodes N              how many nodes (agent processes) to start (default 3)
@@ -77,9 +77,35 @@ function parse() {
   };
 }
 
+/** The newest modification time of the .js files tsc wrote under dir, bundles left out. */
+function newestCompiled(dir: string): number {
+  let newest = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (!e.isFile() || !e.name.endsWith('.js')) continue;
+    const file = path.join(e.parentPath, e.name);
+    if (!file.includes(`${path.sep}bundle${path.sep}`)) newest = Math.max(newest, statSync(file).mtimeMs);
+  }
+  return newest;
+}
+
+/**
+ * The processes run from bundles that `npm run build` makes after tsc; a `tsc -b` alone (or tsc
+ * --watch) updates only the per-file output, and the cluster would run the code of the last build.
+ */
+function warnIfBundlesStale(): void {
+  try {
+    const compiled = Math.max(...['shared', 'controlplane', 'agent'].map((p) => newestCompiled(path.join(ROOT, p, 'dist'))));
+    const bundled = Math.min(...[CONTROLPLANE_MAIN, AGENT_MAIN].map((f) => statSync(f).mtimeMs));
+    if (compiled > bundled) process.stderr.write('cluster: warning: the bundles are older than what tsc compiled since; run npm run build to start the new code\n');
+  } catch {
+    // a layout this check does not know: nothing to say
+  }
+}
+
 async function main(): Promise<void> {
   const o = parse();
   for (const f of [CONTROLPLANE_MAIN, AGENT_MAIN]) if (!existsSync(f)) fail(`${path.relative(process.cwd(), f)} is missing; run npm install (or npm run build) first`);
+  warnIfBundlesStale();
   const infoFile = path.join(o.dataDir, 'controlplane.json');
   if (existsSync(infoFile)) {
     try {
