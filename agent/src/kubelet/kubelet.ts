@@ -69,9 +69,8 @@ export class Kubelet {
   private readonly starts = new StartQueue((err) => this.log.error('container start failed', { error: (err as Error).message }));
   private flushScheduled = false;
   private readonly deps: PodWorkerDeps;
-  private sampler: ResourceSampler;
+  private readonly sampler = new ResourceSampler();
   private sampleTimer: TimerHandle | undefined;
-  private sampling = false;
   private selfUsage = { cpu: 0, memory: 0 };
   private shuttingDown = false;
 
@@ -107,7 +106,6 @@ export class Kubelet {
       event: (ev) => this.hooks.event(ev),
       pace: (start) => this.starts.push(start),
     };
-    this.sampler = new ResourceSampler(this.samplerMaxAge());
     this.scheduleSample();
   }
 
@@ -119,7 +117,6 @@ export class Kubelet {
     const intervalChanged = t.resourceSampleIntervalMs !== this.timing.resourceSampleIntervalMs;
     this.timing = t;
     if (intervalChanged) {
-      this.sampler = new ResourceSampler(this.samplerMaxAge());
       this.clock.clearTimeout(this.sampleTimer);
       this.sampleTimer = undefined;
       this.scheduleSample();
@@ -364,28 +361,22 @@ export class Kubelet {
 
   // ---- resources -------------------------------------------------------------------------------------
 
-  private samplerMaxAge(): number {
-    return Math.max(3 * this.timing.resourceSampleIntervalMs, 2000);
-  }
-
   private scheduleSample(): void {
     if (this.shuttingDown || this.sampleTimer) return;
     this.sampleTimer = this.clock.setTimeout(() => {
       this.sampleTimer = undefined;
-      void this.sample().finally(() => this.scheduleSample());
+      this.sample();
+      this.scheduleSample();
     }, this.timing.resourceSampleIntervalMs);
   }
 
-  private async sample(): Promise<void> {
-    if (this.sampling) return;
-    this.sampling = true;
+  private sample(): void {
     try {
       const byPid = new Map<number, { w: PodWorker; c: PodWorker['containers'][number] }>();
       for (const w of this.workers.values()) for (const c of w.containers) if (c.pid !== undefined) byPid.set(c.pid, { w, c });
-      const s = await this.sampler.sample([...byPid.keys()]);
+      const s = this.sampler.sample([...byPid.keys()]);
       this.selfUsage = s.self;
       for (const [pgid, { c }] of byPid) {
-        if (c.pid !== pgid) continue; // restarted while sampling
         const u = s.groups.get(pgid) ?? { cpu: 0, memory: 0 };
         c.usage = u;
         const limit = c.memoryLimit;
@@ -393,8 +384,6 @@ export class Kubelet {
       }
     } catch (err) {
       this.log.warn('resource sampling failed', { error: (err as Error).message });
-    } finally {
-      this.sampling = false;
     }
   }
 }

@@ -2,11 +2,10 @@
 // every live process of each container's process group, because what a container costs includes
 // everything it forked. The numbers come from the stat lines the process table reads anyway to
 // know a group's members (utime, stime and rss are on the same line), so a sample costs one read
-// per process; a second read per process through a library made sampling most of an idle agent's
-// work. The agent's own use comes from pidusage.
+// per process: pidusage read each process's stat again (most of an idle agent's work, measured),
+// and forked getconf twice at its first sample. The agent's own use comes from Node itself.
 
 import { readFileSync } from 'node:fs';
-import pidusage from 'pidusage';
 import type { ProcStat } from './proc.js';
 import { processTable } from './proc.js';
 
@@ -71,21 +70,19 @@ export function usageByGroup(members: ReadonlyMap<number, readonly ProcStat[]>, 
 export class ResourceSampler {
   private last: TickMemory | undefined;
   private readonly pageBytes = pageSize();
+  private selfCpu = process.cpuUsage();
+  private selfAt = Date.now();
 
-  /** @param maxAgeMs how long pidusage keeps what it read of the agent between samples */
-  constructor(private readonly maxAgeMs: number) {}
-
-  async sample(pgids: readonly number[]): Promise<Sample> {
+  sample(pgids: readonly number[]): Sample {
+    const now = Date.now();
     const members = processTable.memberStats(new Set(pgids));
-    const { groups, memory } = usageByGroup(members, this.last, Date.now(), this.pageBytes);
+    const { groups, memory } = usageByGroup(members, this.last, now, this.pageBytes);
     this.last = memory;
-    let self: Usage = { cpu: 0, memory: 0 };
-    try {
-      const s = await pidusage(process.pid, { maxage: this.maxAgeMs });
-      self = { cpu: Math.round(s.cpu * 10), memory: s.memory };
-    } catch {
-      // not readable now; the next sample will say
-    }
+    const used = process.cpuUsage(this.selfCpu);
+    const seconds = (now - this.selfAt) / 1000;
+    this.selfCpu = process.cpuUsage();
+    this.selfAt = now;
+    const self = { cpu: seconds > 0 ? Math.round((used.user + used.system) / 1000 / seconds) : 0, memory: process.memoryUsage.rss() };
     return { groups, self };
   }
 }
