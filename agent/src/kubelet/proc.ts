@@ -33,11 +33,20 @@ export function parseProcStat(pid: number, text: string): ProcStat | undefined {
   return st;
 }
 
+/** One buffer for every stat read: a stat line is a few hundred bytes, and agents read thousands. */
+const statBuffer = Buffer.alloc(4096);
+
 export function readProcStat(pid: number): ProcStat | undefined {
+  let fd: number | undefined;
   try {
-    return parseProcStat(pid, fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
+    // open, read, close: readFileSync would also fstat and allocate, for a file the kernel sizes as 0.
+    fd = fs.openSync(`/proc/${pid}/stat`, 'r');
+    const n = fs.readSync(fd, statBuffer, 0, statBuffer.length, 0);
+    return parseProcStat(pid, statBuffer.toString('latin1', 0, n));
   } catch {
     return undefined;
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
   }
 }
 
@@ -58,6 +67,9 @@ export function listProcesses(): ProcStat[] {
   }
   return out;
 }
+
+/** How many new processes one listing of /proc reads the stat of, at most. */
+const MAX_NEW_READS = 256;
 
 /** The pid the kernel handed out last (the last field of /proc/loadavg), or undefined. */
 export function lastPid(): number | undefined {
@@ -96,12 +108,21 @@ export class ProcessTable {
   /**
    * The live (non-zombie) members of each of the given groups, as their stat reads now. Zombies
    * are ignored: they hold no resources, and where PID 1 does not reap orphans they stay forever.
+   * With `discover` false, /proc is not listed: the members known already are read again (the
+   * group's leader, whose pid is the group's, is always known), and children forked since the
+   * last listing are found at the next one. Listing costs a read of every new process on the
+   * machine, so a hundred agents listing every second through a burst of pods is most of the
+   * burst's cost.
    */
-  memberStats(pgids: ReadonlySet<number>): Map<number, ProcStat[]> {
+  memberStats(pgids: ReadonlySet<number>, discover = true): Map<number, ProcStat[]> {
     const members = new Map<number, ProcStat[]>();
     if (pgids.size === 0) return members;
-    this.refresh();
+    if (discover) this.refresh();
     for (const pgid of pgids) {
+      if (!this.byGroup.has(pgid)) {
+        const leader = readProcStat(pgid);
+        if (leader?.pgid === pgid) this.set(pgid, pgid, this.generation);
+      }
       for (const pid of [...(this.byGroup.get(pgid) ?? [])]) {
         const st = readProcStat(pid);
         if (!st) {
@@ -144,8 +165,11 @@ export class ProcessTable {
     } catch {
       return;
     }
-    this.listedAfterPid = last;
     const gen = ++this.generation;
+    // A burst of pods starts thousands of processes between two looks; reading them all at once
+    // would hold a starved agent for seconds, so each look reads a bounded share and the next
+    // look goes on from there.
+    let budget = MAX_NEW_READS;
     for (const e of listing) {
       const c = e.charCodeAt(0);
       if (c < 48 || c > 57) continue;
@@ -155,9 +179,11 @@ export class ProcessTable {
         known.seen = gen;
         continue;
       }
+      if (budget-- <= 0) continue;
       const st = readProcStat(pid);
       if (st) this.set(pid, st.pgid, gen);
     }
+    if (budget >= 0) this.listedAfterPid = last;
     for (const [pid, entry] of this.entries) if (entry.seen !== gen) this.forget(pid);
   }
 }

@@ -23,6 +23,9 @@ export interface Sample {
   self: Usage;
 }
 
+/** How often a sample also lists /proc to find processes that containers forked. */
+export const DISCOVER_EVERY_MS = 10_000;
+
 /** USER_HZ: /proc counts CPU time in hundredths of a second on every Linux. */
 const TICKS_PER_SECOND = 100;
 
@@ -72,10 +75,13 @@ export class ResourceSampler {
   private readonly pageBytes = pageSize();
   private selfCpu = process.cpuUsage();
   private selfAt = Date.now();
+  private discoveredAt = -Infinity;
 
   sample(pgids: readonly number[]): Sample {
     const now = Date.now();
-    const members = processTable.memberStats(new Set(pgids));
+    const discover = now - this.discoveredAt >= DISCOVER_EVERY_MS;
+    if (discover) this.discoveredAt = now;
+    const members = processTable.memberStats(new Set(pgids), discover);
     const { groups, memory } = usageByGroup(members, this.last, now, this.pageBytes);
     this.last = memory;
     const used = process.cpuUsage(this.selfCpu);
