@@ -92,6 +92,8 @@ export class Agent {
   private flushTimer?: NodeJS.Timeout;
   /** when anything last arrived from the control plane */
   private lastHeardMs = 0;
+  /** the sample whose usage the last heartbeat carried */
+  private usageSent = -1;
   private readonly clock: Clock;
   /** Whether the user was told the control plane cannot be reached, since the last welcome. */
   private unreachableWarned = false;
@@ -309,12 +311,14 @@ export class Agent {
 
   /**
    * The heartbeat renews this node's lease with the control plane. When the control plane has
-   * said nothing for two periods it also pings, so that one with nothing to say still sends
-   * something back; one silent for the limit, in time this agent was running (a starved or stopped
+   * said nothing for half the silence limit it also pings, so that one with nothing to say still
+   * sends something back (a busy one is not made busier by a pong a second from every agent); one silent for the limit, in time this agent was running (a starved or stopped
    * agent does not blame the control plane for its own absence), is abandoned and dialled again.
    */
   private startHeartbeats(): void {
     this.stopHeartbeats?.();
+    // A new connection's first heartbeat carries the usage it has: the control plane starts blank.
+    this.usageSent = -1;
     const every = this.timing?.heartbeatIntervalMs ?? 1000;
     const attention = new Attention(Math.max(every, 1000));
     const beat = () => {
@@ -325,8 +329,11 @@ export class Agent {
         ch.terminate();
         return;
       }
-      if (this.clock.now() - this.lastHeardMs >= 2 * every) ch.ws.ping();
-      ch.send({ type: 'heartbeat', time: Date.now(), usage: this.kubelet.usage() });
+      if (this.clock.now() - this.lastHeardMs >= silenceLimitMs(this.timing) / 2) ch.ws.ping();
+      // Usage changes once a sample: a heartbeat between two samples renews the lease alone.
+      const fresh = this.kubelet.sampleCount !== this.usageSent;
+      this.usageSent = this.kubelet.sampleCount;
+      ch.send({ type: 'heartbeat', time: Date.now(), ...(fresh ? { usage: this.kubelet.usage() } : {}) });
     };
     beat();
     this.stopHeartbeats = everyWithAttention(this.clock, every, attention, beat);

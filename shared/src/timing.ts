@@ -40,7 +40,7 @@ export const PROFILES: Record<ProfileName, Timing> = {
     crashLoopBackOffInitialMs: 1000,
     crashLoopBackOffMaxMs: 30_000,
     crashLoopBackOffResetMs: 60_000,
-    resourceSampleIntervalMs: 1000,
+    resourceSampleIntervalMs: 2000,
     statusBatchMs: 50,
   },
   // Kubernetes' defaults: node lease every 10 s, node-monitor-grace-period 50 s, the 300 s

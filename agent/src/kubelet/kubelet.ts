@@ -72,6 +72,8 @@ export class Kubelet {
   private readonly sampler = new ResourceSampler();
   private sampleTimer: TimerHandle | undefined;
   private selfUsage = { cpu: 0, memory: 0 };
+  /** Counts samples, so that a heartbeat carries usage only when there is a new one. */
+  private samples = 0;
   private shuttingDown = false;
 
   constructor(opts: KubeletOptions) {
@@ -223,6 +225,11 @@ export class Kubelet {
    * As metrics-server reports them, only containers that run now have metrics, and a pod with none
    * running (completed, failed, waiting on its image or in back-off) has none.
    */
+  /** How many resource samples have been taken: a new number means usage() has news. */
+  get sampleCount(): number {
+    return this.samples;
+  }
+
   usage(): NodeUsage {
     const pods: PodUsage[] = [];
     let cpu = this.selfUsage.cpu;
@@ -375,6 +382,7 @@ export class Kubelet {
       const byPid = new Map<number, { w: PodWorker; c: PodWorker['containers'][number] }>();
       for (const w of this.workers.values()) for (const c of w.containers) if (c.pid !== undefined) byPid.set(c.pid, { w, c });
       const s = this.sampler.sample([...byPid.keys()]);
+      this.samples++;
       this.selfUsage = s.self;
       for (const [pgid, { c }] of byPid) {
         const u = s.groups.get(pgid) ?? { cpu: 0, memory: 0 };
