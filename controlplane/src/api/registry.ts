@@ -179,8 +179,8 @@ export class Registry {
     const old = this.get(obj.kind, obj.metadata.namespace, obj.metadata.name);
     if (obj.metadata.resourceVersion && obj.metadata.resourceVersion !== old.metadata.resourceVersion)
       throw new ApiError('Conflict', `Operation cannot be fulfilled on ${r.plural} "${obj.metadata.name}": the object has been modified; please apply your changes to the latest version and try again`);
-    const next = structuredClone(old) as T & { status?: unknown };
-    next.status = structuredClone((obj as { status?: unknown }).status);
+    // The store copies what changed and shares the rest: only the status is new here.
+    const next = { ...old, status: (obj as { status?: unknown }).status } as unknown as T;
     try {
       return this.store.update(next);
     } catch (err) {

@@ -36,6 +36,13 @@ export interface Controller {
   resyncKeys(): string[];
   /** Reads the state for the key and acts on the difference. Throws to be retried with backoff. */
   reconcile(key: string): ReconcileResult;
+  /**
+   * For controllers whose keys change with many dependents (a ReplicaSet with a thousand pods
+   * starting): how long after a reconcile of a key it waits before the next, changes in between
+   * coalesced. Each reconcile reads every dependent, so one per change would cost the square of
+   * the burst.
+   */
+  readonly coalesceMs?: number;
 }
 
 export interface ControllerRunnerOptions {
@@ -48,6 +55,8 @@ export interface ControllerRunnerOptions {
 }
 
 export const DEFAULT_RESYNC_MS = 30_000;
+/** The workload and endpoints controllers' coalescing window (see Controller.coalesceMs). */
+export const COALESCE_MS = 100;
 export const DEFAULT_SLICE_MS = 8;
 
 export class ControllerRunner {
@@ -73,7 +82,7 @@ export class ControllerRunner {
   }
 
   private newQueue(): WorkQueue {
-    return new WorkQueue({ clock: this.clock, onReady: () => this.schedulePump() });
+    return new WorkQueue({ clock: this.clock, onReady: () => this.schedulePump(), minIntervalMs: this.controller.coalesceMs });
   }
 
   /** The current work queue; a stopped runner starts again with a fresh one. */

@@ -23,7 +23,7 @@ import type { Registry } from '../api/registry.js';
 import type { EventRecorder } from '../events.js';
 import type { Store, StoreEvent, Unsubscribe } from '../store/store.js';
 import { claimObjects, enqueueOwners } from './claim.js';
-import type { Controller, ControllerDeps, Enqueue, ReconcileResult } from './controller.js';
+import { COALESCE_MS, type Controller, type ControllerDeps, type Enqueue, type ReconcileResult } from './controller.js';
 import { findNewReplicaSet, historyToClean, labelsWithHash, maxRevision, replicasAnnotationsFor, revisionOf, setReplicasAnnotations, syncNewReplicaSetAnnotations } from './deployment-revisions.js';
 import { calculateStatus, deploymentComplete, deploymentStatusEqual, pausedConditionChange, rolloutStatus, setCondition } from './deployment-status.js';
 import { computeTemplateHash, templatesEqualIgnoringHash } from './pod-template-hash.js';
@@ -58,6 +58,7 @@ interface Sync {
 
 export class DeploymentController implements Controller {
   readonly name = 'deployment';
+  readonly coalesceMs = COALESCE_MS;
   private readonly store: Store;
   private readonly registry: Registry;
   private readonly recorder: EventRecorder;

@@ -6,7 +6,7 @@
 import { fromLabels, isPodReady, isPodTerminal, keyOf, matches, splitKey, type EndpointAddress, type EndpointPort, type EndpointSubset, type Endpoints, type Pod, type Service, type ServicePort } from '@kip/shared';
 import type { Registry } from '../api/registry.js';
 import type { Store, StoreEvent, Unsubscribe } from '../store/store.js';
-import type { Controller, ControllerDeps, Enqueue, ReconcileResult } from './controller.js';
+import { COALESCE_MS, type Controller, type ControllerDeps, type Enqueue, type ReconcileResult } from './controller.js';
 
 /** The container port a service port reaches on this pod, or undefined if the pod has none by that name. */
 export function resolveTargetPort(sp: ServicePort, pod: Pod): number | undefined {
@@ -49,6 +49,7 @@ export function endpointSubsets(svc: Service, pods: readonly Pod[]): EndpointSub
 
 export class EndpointsController implements Controller {
   readonly name = 'endpoints';
+  readonly coalesceMs = COALESCE_MS;
   private readonly store: Store;
   private readonly registry: Registry;
 

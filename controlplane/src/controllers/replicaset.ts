@@ -21,7 +21,7 @@ import type { Registry } from '../api/registry.js';
 import type { EventRecorder } from '../events.js';
 import type { Store, Unsubscribe } from '../store/store.js';
 import { claimObjects, enqueueOwners } from './claim.js';
-import type { Controller, ControllerDeps, Enqueue, ReconcileResult } from './controller.js';
+import { COALESCE_MS, type Controller, type ControllerDeps, type Enqueue, type ReconcileResult } from './controller.js';
 import { podsToDelete } from './pod-deletion-rank.js';
 import { calculateReplicaSetStatus, replicaSetStatusEqual } from './replicaset-status.js';
 
@@ -33,6 +33,7 @@ const errorMessage = (err: unknown) => (err instanceof Error ? err.message : Str
 
 export class ReplicaSetController implements Controller {
   readonly name = 'replicaset';
+  readonly coalesceMs = COALESCE_MS;
   private readonly store: Store;
   private readonly registry: Registry;
   private readonly recorder: EventRecorder;

@@ -14,6 +14,12 @@ export interface WorkQueueOptions {
   backoff?: BackoffOptions;
   /** Called when a key becomes ready to be handed out, so a runner can wake its pump. */
   onReady?: () => void;
+  /**
+   * A key handed out less than this long ago waits until this has passed before it is handed out
+   * again, however often it is added meanwhile: a burst of changes makes one reconcile per
+   * interval, not one per change. 0 (the default) hands it out again at once.
+   */
+  minIntervalMs?: number;
 }
 
 interface Delayed {
@@ -34,17 +40,30 @@ export class WorkQueue {
   /** One pending timer per key, for the earliest requested time. */
   private readonly delayed = new Map<string, Delayed>();
   private readonly failures = new Map<string, number>();
+  private readonly minIntervalMs: number;
+  /** When each key was last handed out, while that is within minIntervalMs. */
+  private readonly handedOutAt = new Map<string, number>();
   private shutDown = false;
 
   constructor(opts: WorkQueueOptions = {}) {
     this.clock = opts.clock ?? realClock;
     this.backoff = opts.backoff ?? DEFAULT_RETRY_BACKOFF;
     this.onReady = opts.onReady ?? (() => {});
+    this.minIntervalMs = opts.minIntervalMs ?? 0;
   }
 
-  /** Marks a key as needing work now. */
+  /** Marks a key as needing work now (or, within its minimum interval, as soon as that has passed). */
   add(key: string): void {
     if (this.shutDown || this.dirty.has(key)) return;
+    const last = this.handedOutAt.get(key);
+    if (last !== undefined) {
+      const wait = last + this.minIntervalMs - this.clock.now();
+      if (wait > 0) {
+        this.addAfter(key, wait);
+        return;
+      }
+      this.handedOutAt.delete(key);
+    }
     this.dirty.add(key);
     if (this.processing.has(key)) return; // done() puts it back
     this.queue.push(key);
@@ -100,7 +119,14 @@ export class WorkQueue {
     }
     this.dirty.delete(key);
     this.processing.add(key);
+    if (this.minIntervalMs > 0) this.noteHandedOut(key);
     return key;
+  }
+
+  private noteHandedOut(key: string): void {
+    const now = this.clock.now();
+    this.handedOutAt.set(key, now);
+    if (this.handedOutAt.size > 10_000) for (const [k, at] of this.handedOutAt) if (now - at >= this.minIntervalMs) this.handedOutAt.delete(k);
   }
 
   /** Processing of the key finished; if it was added meanwhile, it is queued again. */
@@ -139,5 +165,6 @@ export class WorkQueue {
     this.head = 0;
     this.dirty.clear();
     this.failures.clear();
+    this.handedOutAt.clear();
   }
 }

@@ -113,3 +113,28 @@ describe('controllers/workqueue', () => {
     assert.ok(q.closed);
   });
 });
+
+describe('controllers/workqueue: minimum interval between hand-outs', () => {
+  it('coalesces the adds of a key handed out recently into one, when the interval has passed', () => {
+    const clock = new FakeClock(0);
+    const q = new WorkQueue({ clock, minIntervalMs: 100 });
+    q.add('rs');
+    assert.equal(q.get(), 'rs');
+    q.done('rs');
+    for (let i = 0; i < 50; i++) {
+      clock.advance(1);
+      q.add('rs');
+    }
+    assert.equal(q.get(), undefined, 'within 100 ms of the last hand-out: it waits');
+    clock.advance(49);
+    assert.equal(q.get(), undefined, 'still 1 ms to go');
+    clock.advance(1);
+    assert.equal(q.get(), 'rs', 'once, when the interval has passed');
+    q.done('rs');
+    assert.equal(q.get(), undefined);
+    clock.advance(1000);
+    q.add('other');
+    q.add('rs');
+    assert.deepEqual([q.get(), q.get()], ['other', 'rs'], 'a key quiet for longer goes at once');
+  });
+});
