@@ -3,17 +3,18 @@
 // baseline measured in the same run and the published anchor it should be compared with.
 //
 //   npm run bench                       everything
-//   npm run bench -- --only scheduler,start,deploy,failover,network
+//   npm run bench -- --only scheduler,start,deploy,failover,scale,network
 //   npm run bench -- --json out.json    also write the figures as JSON
 
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { benchClusterStart, benchDeploy, benchFailover } from './e2e.js';
 import { benchNetwork, printNetworkRows } from './network.js';
+import { benchScale } from './scale.js';
 import { benchScheduler, KUBE_SCHEDULER_ANCHOR } from './scheduler.js';
 import { printTable } from './table.js';
 
-const SECTIONS = ['scheduler', 'start', 'deploy', 'failover', 'network'] as const;
+const SECTIONS = ['scheduler', 'start', 'deploy', 'failover', 'scale', 'network'] as const;
 type Section = (typeof SECTIONS)[number];
 
 async function main(): Promise<void> {
@@ -94,6 +95,32 @@ async function main(): Promise<void> {
       ],
     );
     results.failover = r;
+  }
+
+  if (want('scale')) {
+    process.stdout.write('\n== Scale: a 1,000-replica pause Deployment (10m/16Mi) on 100 and on 10 nodes, scaled to 0 and back\n');
+    const rows = [];
+    for (const nodes of [100, 10]) rows.push(await benchScale(nodes, 1000, (line) => process.stdout.write(`   ${nodes} nodes: ${line}\n`)));
+    printTable(
+      ['nodes', 'pods', 'Ready s', 'burst s', 'start p50/p99 ms', 'to 0 s', 'back s', 'created', 'NotReady', 'evicted', 'idle % core (cp/agents)', 'agent RSS/PSS MiB', 'baseline: bare spawns s'],
+      rows.map((r) => [
+        r.nodes,
+        r.replicas,
+        r.secondsToReady.toFixed(1),
+        r.burstSeconds.toFixed(1),
+        `${r.podStartP50Ms.toFixed(0)}/${r.podStartP99Ms.toFixed(0)}`,
+        r.scaleDownSeconds.toFixed(1),
+        r.scaleUpSeconds.toFixed(1),
+        r.created,
+        r.notReadyNodes,
+        r.evictions,
+        `${r.idleCpuPercent.toFixed(0)} (${r.idleControlPlanePercent.toFixed(1)}/${r.idleAgentsPercent.toFixed(0)})`,
+        `${r.agentRssMiB.toFixed(1)}/${r.agentPssMiB.toFixed(1)}`,
+        r.baselineSpawnSeconds.toFixed(1),
+      ]),
+    );
+    process.stdout.write('   must hold: created = 2 x pods, NotReady = 0, evicted = 0; baseline: one process spawning the same pause shells\n');
+    results.scale = rows;
   }
 
   if (want('network')) {
