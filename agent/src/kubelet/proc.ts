@@ -69,7 +69,7 @@ export function listProcesses(): ProcStat[] {
 }
 
 /** How many new processes one listing of /proc reads the stat of, at most. */
-const MAX_NEW_READS = 1024;
+const MAX_NEW_READS = 256;
 
 /** The pid the kernel handed out last (the last field of /proc/loadavg), or undefined. */
 export function lastPid(): number | undefined {

@@ -124,8 +124,9 @@ export async function benchScale(nodes: number, replicas: number, progress: (lin
     progress(`burst: ${replicas} Running in ${burstSeconds.toFixed(1)} s`);
 
     // Idle: every pod running, nothing changing. What the whole cluster costs, over 10 s, once the
-    // agents have caught up with the burst (they look for their pods' new processes every 10 s).
-    await new Promise((r) => setTimeout(r, 30_000));
+    // agents have caught up with the burst (every 10 s each reads up to 256 of the processes the
+    // burst started, looking for its pods' children).
+    await new Promise((r) => setTimeout(r, 60_000));
     const members = () => [cluster.controlPlane!.child.pid!, ...[...cluster.agents.values()].map((m) => m.child.pid!)];
     const podPids = processesUnder(dataDir).filter((p) => !members().includes(p));
     const cpu0 = { cp: cpuSeconds(members()[0]!), agents: members().slice(1).reduce((a, p) => a + cpuSeconds(p), 0), pods: podPids.reduce((a, p) => a + cpuSeconds(p), 0) };
