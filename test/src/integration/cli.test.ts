@@ -229,9 +229,10 @@ describe('kip CLI against a control plane', function () {
   });
 
   it('describes a deployment with its replica sets and events', async () => {
-    const out = await eventually('scaling events', async () => {
+    // The previous test scaled to 3 and back to 2: wait until the replica set has followed.
+    const out = await eventually('scaling events, and the replica set back at 2', async () => {
       const text = await ok(['describe', 'deployment', 'web']);
-      return /ScalingReplicaSet/.test(text) ? text : undefined;
+      return /ScalingReplicaSet/.test(text) && /\(\d\/2 replicas created\)/.test(text) ? text : undefined;
     });
     assert.match(out, /^Name: +web$/m);
     assert.match(out, /^Replicas: +2 desired \| \d+ updated \| \d+ total \| \d+ available \| \d+ unavailable$/m);
