@@ -30,10 +30,6 @@ export function readLogFile(file: string): Buffer {
   return Buffer.concat(parts);
 }
 
-export function logExists(file: string): boolean {
-  return fs.existsSync(file) || fs.existsSync(`${file}.1`);
-}
-
 export function removeLog(file: string): void {
   for (const p of [file, `${file}.1`]) fs.rmSync(p, { force: true });
 }

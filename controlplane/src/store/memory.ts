@@ -3,7 +3,7 @@
 
 import { randomUUID } from 'node:crypto';
 import { matches, isoNow, realClock, type Clock, type KObject } from '@kip/shared';
-import { deepFreeze, frozenCopy, StoreError, type ListOptions, type ListResult, type Store, type StoreEvent, type Unsubscribe, type WatchOptions } from './store.js';
+import { frozenCopy, StoreError, type ListOptions, type ListResult, type Store, type StoreEvent, type Unsubscribe, type WatchOptions } from './store.js';
 
 interface Watcher {
   opts: WatchOptions;
@@ -43,13 +43,6 @@ export class MemoryStore implements Store {
     this.onHandlerError = opts.onHandlerError ?? ((err) => console.error('store watcher failed:', err));
   }
 
-  /** Rebuilds state from objects already stored elsewhere (a durable backend's load). */
-  protected load(objects: KObject[], rv: number): void {
-    for (const o of objects) this.table(o.kind).set(keyFor(o.metadata.namespace, o.metadata.name), deepFreeze(o));
-    this.rv = rv;
-    this.historyStart = 0;
-  }
-
   private table(kind: string): Map<string, KObject> {
     let t = this.kinds.get(kind);
     if (!t) {
@@ -87,7 +80,6 @@ export class MemoryStore implements Store {
       metadata: { ...obj.metadata, uid: obj.metadata.uid || randomUUID(), creationTimestamp: obj.metadata.creationTimestamp || isoNow(this.clock), resourceVersion: String(++this.rv) },
     });
     t.set(k, stored);
-    this.persist('create', stored);
     this.emit({ type: 'ADDED', object: stored });
     return stored;
   }
@@ -110,7 +102,6 @@ export class MemoryStore implements Store {
       metadata: { ...obj.metadata, uid: old.metadata.uid, creationTimestamp: old.metadata.creationTimestamp, resourceVersion: String(++this.rv) },
     });
     t.set(k, stored);
-    this.persist('update', stored);
     this.emit({ type: 'MODIFIED', object: stored, oldObject: old });
     return stored as T;
   }
@@ -126,13 +117,9 @@ export class MemoryStore implements Store {
     t.delete(k);
     // The DELETED event carries the object at the version of its deletion, as in Kubernetes.
     const gone = Object.freeze({ ...old, metadata: Object.freeze({ ...old.metadata, resourceVersion: String(++this.rv) }) });
-    this.persist('delete', gone);
     this.emit({ type: 'DELETED', object: gone, oldObject: old });
     return gone as T;
   }
-
-  /** Durable backends override this to write through; memory keeps nothing more. */
-  protected persist(_op: 'create' | 'update' | 'delete', _obj: KObject): void {}
 
   watch(opts: WatchOptions, handler: (ev: StoreEvent) => void): Unsubscribe {
     const from = opts.resourceVersion ? Number(opts.resourceVersion) : 0;

@@ -24,6 +24,3 @@ export class TunnelError extends Error {
   }
 }
 
-export function isTunnelError(err: unknown): err is TunnelError {
-  return err instanceof TunnelError;
-}

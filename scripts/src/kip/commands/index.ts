@@ -44,12 +44,6 @@ export function findCommand(name: string): Command | undefined {
 
 COMMANDS.push(makeHelpCommand(() => COMMANDS, findCommand));
 
-/** Registers a command that lives elsewhere (a later issue's expose or port-forward), once. */
-export function registerCommand(cmd: Command): void {
-  if (findCommand(cmd.name)) throw new Error(`a command named "${cmd.name}" is already registered`);
-  COMMANDS.push(cmd);
-}
-
 /** The closest command names, for "did you mean". */
 export function suggestCommands(name: string): string[] {
   const distance = (a: string, b: string) => {
