@@ -18,12 +18,6 @@ import { needsScheduling, podKey } from './pod-resources.js';
 import { SchedulingQueue, type QueuedPod } from './queue.js';
 import { expandScored, type ScoreSummary } from './score-summary.js';
 
-/** A decision as kept: its scored nodes stay compact until the diagnosis is read. */
-interface Remembered {
-  diag: Diagnosis;
-  scores: ScoreSummary | undefined;
-}
-
 export const DEFAULT_SCHEDULER_NAME = 'default-scheduler';
 const EVENT_SOURCE = { component: DEFAULT_SCHEDULER_NAME };
 
@@ -48,8 +42,6 @@ export interface SchedulerOptions {
   batchMs?: number;
   /** How many filtered and scored nodes one Diagnosis lists (default 10 each); counts are always complete. */
   diagnosisNodeLimit?: number;
-  /** Diagnoses kept, one per pod, oldest dropped first (default 10 000). */
-  maxDiagnoses?: number;
 }
 
 function optionError(field: string, why: string, got: unknown): Error {
@@ -67,11 +59,9 @@ export class Scheduler {
   private readonly percentage: number;
   private readonly batchMs: number;
   private readonly diagnosisNodeLimit: number;
-  private readonly maxDiagnoses: number;
   private cache!: SchedulerCache;
   private queue!: SchedulingQueue;
   private nextStartNodeIndex = 0;
-  private readonly diagnoses = new Map<string, Remembered>();
   private unsubscribes: Unsubscribe[] = [];
   private connected = false;
   private running = false;
@@ -92,7 +82,6 @@ export class Scheduler {
     this.seed = (opts.seed ?? Math.floor(Math.random() * 2 ** 32)) >>> 0;
     this.batchMs = opts.batchMs ?? 5;
     this.diagnosisNodeLimit = opts.diagnosisNodeLimit ?? 10;
-    this.maxDiagnoses = opts.maxDiagnoses ?? 10_000;
     this.framework = new Framework(opts.plugins ?? defaultPlugins());
     this.reset();
   }
@@ -166,17 +155,6 @@ export class Scheduler {
     return true;
   }
 
-  /** The last decision's explanation per pod (STYLE #3): per node why filtered / how scored. */
-  lastDiagnosis(podUid: string): Diagnosis | undefined {
-    const r = this.diagnoses.get(podUid);
-    if (!r) return undefined;
-    if (r.scores) {
-      r.diag.scored = expandScored(r.scores);
-      r.scores = undefined;
-    }
-    return r.diag;
-  }
-
   /** How many pods wait in each part of the queue. */
   pending(): { active: number; backoff: number; unschedulable: number; inflight: number } {
     return this.queue.stats();
@@ -204,7 +182,6 @@ export class Scheduler {
     if (!uid) return;
     if (ev.type === 'DELETED') {
       this.queue.delete(uid);
-      this.diagnoses.delete(uid);
       if (this.cache.removePod(uid)) this.queue.moveOnEvent(ClusterEvents.PodDelete);
       return;
     }
@@ -310,8 +287,11 @@ export class Scheduler {
     diag.result = 'Scheduled';
     diag.node = ni.name;
     diag.message = `Successfully assigned ${podKey(bound)} to ${ni.name}`;
-    this.remember(diag, scores);
-    this.log.debug('bound pod', { pod: diag.pod, node: ni.name, evaluated: diag.evaluatedNodes, feasible: diag.feasibleNodes });
+    // The decision's reasons, for --verbose: the best nodes with their totals, chosen node first.
+    if (this.log.level === 'debug') {
+      const best = scores ? expandScored(scores).slice(0, 3).map((s) => `${s.node}:${s.total}`).join(',') : ni.name;
+      this.log.debug('bound pod', { pod: diag.pod, node: ni.name, evaluated: diag.evaluatedNodes, feasible: diag.feasibleNodes, best, start: diag.startIndex, seed: diag.seed });
+    }
     this.recorder.record(bound, 'Normal', 'Scheduled', diag.message, EVENT_SOURCE);
   }
 
@@ -336,7 +316,6 @@ export class Scheduler {
 
   /** Records the FailedScheduling event and the PodScheduled=False condition (the pod is already requeued). */
   private fail(qp: QueuedPod, diag: Diagnosis, reason: 'Unschedulable' | 'SchedulerError'): void {
-    this.remember(diag);
     if (reason === 'SchedulerError') this.log.error('error scheduling pod; retrying', { pod: diag.pod, err: diag.message });
     else this.log.debug('unable to schedule pod; waiting', { pod: diag.pod, message: diag.message });
     this.recorder.record(qp.pod, 'Warning', 'FailedScheduling', truncateMessage(diag.message), EVENT_SOURCE);
@@ -364,15 +343,6 @@ export class Scheduler {
         if (err instanceof StoreError && err.code === 'NotFound') return;
         throw err;
       }
-    }
-  }
-
-  private remember(diag: Diagnosis, scores?: ScoreSummary): void {
-    this.diagnoses.delete(diag.uid);
-    this.diagnoses.set(diag.uid, { diag, scores });
-    if (this.diagnoses.size > this.maxDiagnoses) {
-      const oldest = this.diagnoses.keys().next().value;
-      if (oldest !== undefined) this.diagnoses.delete(oldest);
     }
   }
 }

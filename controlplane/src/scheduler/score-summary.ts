@@ -1,10 +1,7 @@
 // How the best nodes of one decision scored, kept as numbers. Every decision records its top
-// nodes (STYLE #3), the scheduler keeps thousands of decisions, and almost none are ever read:
-// as ScoredNode objects that was a score record per node per plugin, built and then kept alive
-// through the garbage collector's copies, for each pod. So a decision keeps one flat array of
-// numbers (a plain array: a typed array this small would still cost a buffer outside the heap that
-// the collector tracks separately), and expandScored builds the ScoredNode list when `kip describe`
-// or a test asks for it.
+// nodes (STYLE #3) and almost none are ever read (only --verbose logs them): as ScoredNode objects
+// that was a score record per node per plugin, built for each pod. So a decision keeps one flat
+// array of numbers, and expandScored builds the ScoredNode list when a log line or a test asks.
 
 import type { ScoredNode } from './diagnosis.js';
 import type { ScoreResult } from './framework.js';

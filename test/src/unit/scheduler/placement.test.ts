@@ -66,6 +66,21 @@ describe('findPlacement', () => {
     for (let i = 2; i < scored.length; i++) assert.ok(scored[i - 1]!.total >= scored[i]!.total, 'the others best first');
   });
 
+  it('names each node filtered out with the plugin and its reasons', () => {
+    const cache = new SchedulerCache();
+    cache.upsertNode(makeNode('a'));
+    cache.upsertNode(makeNode('b'));
+    cache.upsertNode(makeNode('c', { unschedulable: true }));
+    const p = findPlacement(input(cache, makePod('p', { cpu: '1' }), true, { startIndex: 0 }));
+    assert.equal(p.kind, 'fit');
+    assert.deepEqual([p.diag.numAllNodes, p.diag.feasibleNodes], [3, 2]);
+    assert.deepEqual(p.diag.filtered, [{ node: 'c', plugin: 'NodeUnschedulable', reasons: ['node(s) were unschedulable'] }]);
+    const big = findPlacement(input(cache, makePod('big', { cpu: '64' }), true, { startIndex: 0 }));
+    assert.equal(big.kind, 'unschedulable');
+    assert.deepEqual(big.diag.reasonCounts, { 'Insufficient cpu': 2, 'node(s) were unschedulable': 1 });
+    assert.deepEqual([...big.diag.unschedulablePlugins].sort(), ['NodeResourcesFit', 'NodeUnschedulable']);
+  });
+
   it('counts rejections in full but lists only up to the limit', () => {
     const cache = cluster();
     const p = findPlacement(input(cache, makePod('huge', { cpu: '64' }), true, { diagnosisNodeLimit: 3 }));

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { FakeClock, podCondition, silentLogger, type Event, type KObject, type Node, type Pod } from '@kip/shared';
+import { createLogger, FakeClock, podCondition, silentLogger, type Event, type KObject, type Node, type Pod } from '@kip/shared';
 import { StoreEventRecorder } from '@kip/controlplane/events';
 import { MemoryStore } from '@kip/controlplane/store/memory';
 import { StoreError } from '@kip/controlplane/store/store';
@@ -200,32 +200,17 @@ describe('scheduler end to end (MemoryStore)', () => {
     assert.equal(t.scheduler.nodeInfo('n1')?.requestedCpu, 1000, 'a pre-bound pod still uses its node');
   });
 
-  it('explains each decision: why nodes were filtered and how the rest scored', () => {
-    const t = setup();
+  it('explains each decision at --verbose: the best nodes and their totals, the seed', () => {
+    const lines: string[] = [];
+    const t = setup({ log: createLogger('scheduler', 'debug', (l) => lines.push(l)) });
     t.store.create(makeNode('a'));
     t.store.create(makeNode('b'));
     t.store.create(makeNode('c', { unschedulable: true }));
-    const p = t.store.create(makePod('p', { cpu: '1' }));
-    const big = t.store.create(makePod('big', { cpu: '64' }));
+    t.store.create(makePod('p', { cpu: '1' }));
     t.drain();
-
-    const ok = t.scheduler.lastDiagnosis(p.metadata.uid!)!;
-    assert.equal(ok.result, 'Scheduled');
-    assert.equal(ok.node, t.nodeOf('p'));
-    assert.equal(ok.numAllNodes, 3);
-    assert.equal(ok.feasibleNodes, 2);
-    assert.deepEqual(ok.filtered, [{ node: 'c', plugin: 'NodeUnschedulable', reasons: ['node(s) were unschedulable'] }]);
-    assert.equal(ok.scored[0]!.node, ok.node);
-    assert.deepEqual(Object.keys(ok.scored[0]!.scores).sort(), ['NodeAffinity', 'NodeResourcesBalancedAllocation', 'NodeResourcesFit', 'OwnerSpread', 'TaintToleration']);
-
-    const bad = t.scheduler.lastDiagnosis(big.metadata.uid!)!;
-    assert.equal(bad.result, 'Unschedulable');
-    assert.deepEqual(bad.reasonCounts, { 'Insufficient cpu': 2, 'node(s) were unschedulable': 1 });
-    assert.deepEqual(bad.unschedulablePlugins.sort(), ['NodeResourcesFit', 'NodeUnschedulable']);
-    assert.equal(bad.message, '0/3 nodes are available: 1 node(s) were unschedulable, 2 Insufficient cpu.');
-
-    t.store.delete('Pod', 'default', 'big');
-    assert.equal(t.scheduler.lastDiagnosis(big.metadata.uid!), undefined, 'a deleted pod\'s diagnosis is dropped');
+    const bound = lines.find((l) => l.includes('bound pod') && l.includes('pod=default/p'));
+    assert.ok(bound, lines.join('\n'));
+    assert.match(bound, new RegExp(`node=${t.nodeOf('p')} evaluated=3 feasible=2 best=${t.nodeOf('p')}:\\d+,[ab]:\\d+ start=\\d+ seed=\\d+`));
   });
 
   it('makes the same placements from the same seed', () => {
@@ -240,15 +225,15 @@ describe('scheduler end to end (MemoryStore)', () => {
   });
 
   it('stops after enough feasible nodes and starts the next search where the last one stopped', () => {
-    const t = setup({ percentageOfNodesToScore: 50 });
+    const lines: string[] = [];
+    const t = setup({ percentageOfNodesToScore: 50, log: createLogger('scheduler', 'debug', (l) => lines.push(l)) });
     for (let i = 0; i < 250; i++) t.store.create(makeNode(`n${i}`));
-    const a = t.store.create(makePod('a'));
-    const b = t.store.create(makePod('b'));
+    t.store.create(makePod('a'));
+    t.store.create(makePod('b'));
     t.drain();
-    const da = t.scheduler.lastDiagnosis(a.metadata.uid!)!;
-    const db = t.scheduler.lastDiagnosis(b.metadata.uid!)!;
-    assert.deepEqual([da.numNodesToFind, da.evaluatedNodes, da.startIndex], [125, 125, 0]);
-    assert.deepEqual([db.evaluatedNodes, db.startIndex], [125, 125]);
+    const bound = (name: string) => lines.find((l) => l.includes('bound pod') && l.includes(`pod=default/${name} `)) ?? '';
+    assert.match(bound('a'), / evaluated=125 .* start=0( |$)/);
+    assert.match(bound('b'), / evaluated=125 .* start=125( |$)/);
   });
 
   it('retries after a conflicting write instead of reporting a failure', () => {
