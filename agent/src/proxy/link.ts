@@ -25,7 +25,7 @@ export interface LinkConnectionInfo {
 }
 
 /**
- * A network fault on a link (issue 4 implements latency, bandwidth, resets and partitions). Both
+ * A network fault on a link: latency, bandwidth, resets, timeouts or a partition. Both
  * hooks are optional; a link without a fault, or a fault without stages, costs nothing per byte.
  */
 export interface LinkFault {

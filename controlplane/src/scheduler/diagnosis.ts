@@ -1,7 +1,7 @@
-// Why a pod went where it went, or nowhere (STYLE #3, after Nomad's scheduler): per attempt, which
+// Why a pod went where it went, or nowhere, after Nomad's placement metrics: per attempt, which
 // nodes each plugin turned away and why, how the best nodes scored, and the seed that broke ties,
-// so the scheduler's --verbose log can show the decision and a test can replay it. Also the FailedScheduling
-// message, built exactly as kube-scheduler's FitError builds it.
+// so the scheduler's --verbose log can show the decision and a test can replay it. Also the
+// FailedScheduling message, built exactly as kube-scheduler's FitError builds it.
 
 import type { PluginStatus, Status } from './framework.js';
 

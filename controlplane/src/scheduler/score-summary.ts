@@ -1,5 +1,5 @@
 // How the best nodes of one decision scored, kept as numbers. Every decision records its top
-// nodes (STYLE #3) and almost none are ever read (only --verbose logs them): as ScoredNode objects
+// nodes and almost none are ever read (only --verbose logs them): as ScoredNode objects
 // that was a score record per node per plugin, built for each pod. So a decision keeps one flat
 // array of numbers, and expandScored builds the ScoredNode list when a log line or a test asks.
 
