@@ -55,7 +55,7 @@ await Promise.all(
       banner: { js: banner },
       // Native addons stay outside, loaded from node_modules if they are there: msgpackr-extract
       // speeds up msgpackr and is optional, as are ws's bufferutil and utf-8-validate.
-      external: ['msgpackr-extract', 'bufferutil', 'utf-8-validate'],
+      external: ['msgpackr-extract', 'bufferutil', 'utf-8-validate', 'better-sqlite3'],
       sourcemap: 'linked',
       // The maps point at the .ts files in the checkout; copying their text into the maps would
       // only make them bigger to parse for a stack trace.

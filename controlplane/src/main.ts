@@ -2,13 +2,15 @@
 // kip-controlplane: API server, store, scheduler and controllers in one process.
 //
 //   node controlplane/dist/main.js [--port 7070] [--host 127.0.0.1] [--data-dir .kip]
-//        [--profile fast|kubernetes] [--api-token T] [--verbose]
+//        [--profile fast|kubernetes] [--store memory|sqlite] [--api-token T] [--verbose]
 //        [--node-monitor-grace-period 4s] [--pod-eviction-timeout 0s] [--heartbeat-interval 1s]
 
 import { writeFileSync, mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { AGENT_PATH, DEFAULT_API_PORT, createLogger, isProfileName, parseDuration, type Timing, failWithUsage, parseDaemonFlags, stopOnSignals } from '@kip/shared';
 import { ControlPlane } from './server.js';
+import { openSqliteStore } from './store/sqlite.js';
+import type { Store } from './store/store.js';
 import { loadOrCreateToken, tokenPath } from './token.js';
 
 const USAGE = `usage: kip-controlplane [flags]
@@ -16,6 +18,7 @@ const USAGE = `usage: kip-controlplane [flags]
   --host ADDR                    address to listen on (default 127.0.0.1)
   --data-dir DIR                 where the join token and state live (default .kip)
   --profile fast|kubernetes      timing profile (default fast)
+  --store memory|sqlite          keep state in memory only, or in <data-dir>/state.db (default memory)
   --api-token T                  require "Authorization: Bearer T" for writes
   --heartbeat-interval D         agent heartbeat period (e.g. 1s)
   --node-monitor-grace-period D  missing heartbeats before a node is Unknown (e.g. 4s)
@@ -35,6 +38,7 @@ function main(): void {
     host: { type: 'string' },
     'data-dir': { type: 'string' },
     profile: { type: 'string' },
+    store: { type: 'string' },
     'api-token': { type: 'string' },
     'heartbeat-interval': { type: 'string' },
     'node-monitor-grace-period': { type: 'string' },
@@ -70,6 +74,8 @@ function main(): void {
     if (!/^\d+(\.\d+)?$/.test(String(v)) || !Number.isFinite(rate)) fail(`--${flag}: "${String(v)}" is not a rate such as 0.1 (nodes per second)`);
     timing[key] = rate;
   }
+  const storeKind = String(values.store ?? 'memory');
+  if (storeKind !== 'memory' && storeKind !== 'sqlite') fail(`--store: "${storeKind}" is not a store; use memory or sqlite`);
   const dataDir = path.resolve(String(values['data-dir'] ?? '.kip'));
   const host = String(values.host ?? '127.0.0.1');
   const log = createLogger('controlplane', values.verbose ? 'debug' : 'info');
@@ -83,7 +89,16 @@ function main(): void {
   }
   // Work from the data dir, as a daemon does from its state dir (paths are absolute by now).
   process.chdir(dataDir);
-  const cp = new ControlPlane({ host, port, profile, timing, joinToken, apiToken: values['api-token'] as string | undefined, log });
+  let store: Store | undefined;
+  if (storeKind === 'sqlite') {
+    try {
+      store = openSqliteStore({ file: path.join(dataDir, 'state.db'), onHandlerError: (err) => log.error('store watcher failed', { error: err }) });
+    } catch (err) {
+      fail((err as Error).message);
+    }
+    log.info('state kept in SQLite', { file: path.join(dataDir, 'state.db'), resourceVersion: store.resourceVersion() });
+  }
+  const cp = new ControlPlane({ host, port, profile, timing, joinToken, store, apiToken: values['api-token'] as string | undefined, log });
   const infoFile = path.join(dataDir, 'controlplane.json');
   cp.start().then(
     ({ url, port: bound }) => {

@@ -1,9 +1,11 @@
 // The in-memory Store backend: maps per kind, one global resourceVersion counter, and a bounded
-// history of changes so that watches can resume from a recent resourceVersion.
+// history of changes so that watches can resume from a recent resourceVersion. Given a journal
+// (store/sqlite.ts), every change is made durable before it is applied and acknowledged.
 
 import { randomUUID } from 'node:crypto';
 import { matches, isoNow, realClock, type Clock, type KObject } from '@kip/shared';
-import { frozenCopy, StoreError, type ListOptions, type ListResult, type Store, type StoreEvent, type Unsubscribe, type WatchOptions } from './store.js';
+import type { JournalChange, JournalState, StoreJournal } from './journal.js';
+import { deepFreeze, frozenCopy, StoreError, type ListOptions, type ListResult, type Store, type StoreEvent, type Unsubscribe, type WatchOptions } from './store.js';
 
 interface Watcher {
   opts: WatchOptions;
@@ -21,6 +23,10 @@ export interface MemoryStoreOptions {
   clock?: Clock;
   /** Called when a watch handler throws; such a throw is a bug in the watcher, not the writer's. */
   onHandlerError?: (err: unknown) => void;
+  /** Where every change is made durable before it is applied (none: state lives as long as the process). */
+  journal?: StoreJournal;
+  /** The state a journal kept, to start from. */
+  restore?: JournalState;
 }
 
 const keyFor = (namespace: string | undefined, name: string) => `${namespace ?? ''}/${name}`;
@@ -36,11 +42,18 @@ export class MemoryStore implements Store {
   private readonly historySize: number;
   private readonly clock: Clock;
   private readonly onHandlerError: (err: unknown) => void;
+  private readonly journal: StoreJournal | undefined;
 
   constructor(opts: MemoryStoreOptions = {}) {
     this.historySize = opts.historySize ?? 20_000;
     this.clock = opts.clock ?? realClock;
     this.onHandlerError = opts.onHandlerError ?? ((err) => console.error('store watcher failed:', err));
+    this.journal = opts.journal;
+    if (opts.restore) {
+      for (const o of opts.restore.objects) this.table(o.kind).set(keyFor(o.metadata.namespace, o.metadata.name), deepFreeze(o));
+      for (const h of opts.restore.history.slice(-this.historySize)) this.history.push({ rv: h.rv, ev: { type: h.change.type, object: deepFreeze(h.change.object) } });
+      this.rv = opts.restore.rv;
+    }
   }
 
   private table(kind: string): Map<string, KObject> {
@@ -77,8 +90,9 @@ export class MemoryStore implements Store {
     if (t.has(k)) throw new StoreError('AlreadyExists', `${obj.kind.toLowerCase()}s "${obj.metadata.name}" already exists`);
     const stored = frozenCopy({
       ...obj,
-      metadata: { ...obj.metadata, uid: obj.metadata.uid || randomUUID(), creationTimestamp: obj.metadata.creationTimestamp || isoNow(this.clock), resourceVersion: String(++this.rv) },
+      metadata: { ...obj.metadata, uid: obj.metadata.uid || randomUUID(), creationTimestamp: obj.metadata.creationTimestamp || isoNow(this.clock), resourceVersion: String(this.rv + 1) },
     });
+    this.commit({ type: 'ADDED', object: stored });
     t.set(k, stored);
     this.emit({ type: 'ADDED', object: stored });
     return stored;
@@ -99,8 +113,9 @@ export class MemoryStore implements Store {
       throw new StoreError('Conflict', `${obj.kind.toLowerCase()}s "${obj.metadata.name}": uid ${obj.metadata.uid} does not match the stored object (${old.metadata.uid})`);
     const stored = frozenCopy({
       ...obj,
-      metadata: { ...obj.metadata, uid: old.metadata.uid, creationTimestamp: old.metadata.creationTimestamp, resourceVersion: String(++this.rv) },
+      metadata: { ...obj.metadata, uid: old.metadata.uid, creationTimestamp: old.metadata.creationTimestamp, resourceVersion: String(this.rv + 1) },
     });
+    this.commit({ type: 'MODIFIED', object: stored });
     t.set(k, stored);
     this.emit({ type: 'MODIFIED', object: stored, oldObject: old });
     return stored as T;
@@ -114,9 +129,10 @@ export class MemoryStore implements Store {
     if (pre.uid && pre.uid !== old.metadata.uid) throw new StoreError('Conflict', `${kind.toLowerCase()}s "${name}": precondition failed: uid ${pre.uid} does not match ${old.metadata.uid}`);
     if (pre.resourceVersion && pre.resourceVersion !== old.metadata.resourceVersion)
       throw new StoreError('Conflict', `${kind.toLowerCase()}s "${name}": precondition failed: resourceVersion ${pre.resourceVersion} is stale`);
-    t.delete(k);
     // The DELETED event carries the object at the version of its deletion, as in Kubernetes.
-    const gone = Object.freeze({ ...old, metadata: Object.freeze({ ...old.metadata, resourceVersion: String(++this.rv) }) });
+    const gone = Object.freeze({ ...old, metadata: Object.freeze({ ...old.metadata, resourceVersion: String(this.rv + 1) }) });
+    this.commit({ type: 'DELETED', object: gone });
+    t.delete(k);
     this.emit({ type: 'DELETED', object: gone, oldObject: old });
     return gone as T;
   }
@@ -147,6 +163,12 @@ export class MemoryStore implements Store {
     return true;
   }
 
+  /** Takes the next resourceVersion for a change, once the journal (if any) has made it durable. */
+  private commit(change: JournalChange): void {
+    this.journal?.append(change, this.rv + 1);
+    this.rv++;
+  }
+
   private emit(ev: StoreEvent): void {
     this.history.push({ rv: this.rv, ev });
     if (this.history.length - this.historyStart > this.historySize) {
@@ -170,5 +192,6 @@ export class MemoryStore implements Store {
   close(): void {
     this.watchers.clear();
     this.watcherList = [];
+    this.journal?.close();
   }
 }
