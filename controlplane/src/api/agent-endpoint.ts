@@ -149,7 +149,7 @@ export class AgentEndpoint implements NodeAccess {
     }
     let podCIDR: string;
     try {
-      podCIDR = registerNode(this.opts, hello, existing === undefined);
+      podCIDR = registerNode(this.opts, hello);
     } catch (err) {
       return this.refuse(channel, 'Invalid', `could not register node: ${(err as Error).message}`, name);
     }

@@ -27,7 +27,7 @@ export interface RegistrationDeps {
 }
 
 /** Creates or updates the Node for a hello; returns its pod CIDR. */
-export function registerNode(deps: RegistrationDeps, hello: Hello, firstSession: boolean): string {
+export function registerNode(deps: RegistrationDeps, hello: Hello): string {
   const { store, recorder, cidrs, clock } = deps;
   const name = hello.node.name;
   const now = isoNow(clock);
@@ -71,7 +71,8 @@ export function registerNode(deps: RegistrationDeps, hello: Hello, firstSession:
   };
   const saved = existing ? store.update(node) : store.create(node);
   if (!existing) recorder.record(saved, 'Normal', 'RegisteredNode', `Registered Node ${name} in Controller`, { component: 'node-controller' });
-  else if (firstSession) recorder.record(saved, 'Normal', 'Starting', `Starting kip agent ${KIP_VERSION} (pid ${hello.node.pid}).`, { component: 'kubelet', host: name });
+  // A new agent process, not the same one reconnecting (after a network fault or a control plane restart).
+  else if (existing.status?.nodeInfo?.agentPid !== hello.node.pid) recorder.record(saved, 'Normal', 'Starting', `Starting kip agent ${KIP_VERSION} (pid ${hello.node.pid}).`, { component: 'kubelet', host: name });
   if (!wasReady) recorder.record(saved, 'Normal', 'NodeReady', `Node ${name} status is now: NodeReady`, { component: 'kubelet', host: name });
   return podCIDR;
 }

@@ -106,10 +106,14 @@ export class LocalCluster {
     return this.opts.verbose ? ['--enable-source-maps'] : [];
   }
 
-  /** Starts the control plane and resolves with its URL once it listens. */
+  /**
+   * Starts the control plane and resolves with its URL once it listens. Started again (after it
+   * died), it takes the port it had, where the agents are looking for it.
+   */
   async startControlPlane(): Promise<string> {
     const o = this.opts;
-    const args = [...this.nodeFlags(), CONTROLPLANE_MAIN, '--port', String(o.port ?? 0), '--data-dir', o.dataDir, '--exit-with-parent'];
+    const port = this.url ? new URL(this.url).port : String(o.port ?? 0);
+    const args = [...this.nodeFlags(), CONTROLPLANE_MAIN, '--port', port, '--data-dir', o.dataDir, '--exit-with-parent'];
     if (o.profile) args.push('--profile', o.profile);
     if (o.verbose) args.push('--verbose');
     const m = this.spawnMember('controlplane', [...args, ...(o.controlPlaneArgs ?? [])]);

@@ -3,11 +3,17 @@
 // each its own OS process, waits until every node is Ready, and stays in the foreground reporting
 // what happens to them. Ctrl-C or SIGTERM stops everything and leaves no process behind.
 
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_API_PORT, isProfileName, isQuantity, parseDuration } from '@kip/shared';
-import { AGENT_MAIN, CONTROLPLANE_MAIN, LocalCluster, ROOT, isRunning } from './local-cluster.js';
+import { AGENT_MAIN, CONTROLPLANE_MAIN, LocalCluster, ROOT, isRunning, type Member } from './local-cluster.js';
+
+/** A control plane that dies is started again after this, doubled for each time it died at once. */
+const CONTROL_PLANE_RESTART_DELAY_MS = 1000;
+/** Dying within this long of its start counts as dying at once. */
+const CONTROL_PLANE_QUICK_EXIT_MS = 10_000;
+const CONTROL_PLANE_MAX_QUICK_EXITS = 5;
 
 const USAGE = `usage: npm run cluster -- [flags]
   --nodes N              how many nodes (agent processes) to start (default 3)
@@ -16,6 +22,11 @@ const USAGE = `usage: npm run cluster -- [flags]
   --node-cpu Q           cpu capacity of each node (default 4)
   --node-memory Q        memory capacity of each node (default 8Gi)
   --profile P            timing profile: fast (default) or kubernetes
+  --store S              where the control plane keeps the cluster: memory (the
+                         default: gone when it stops) or sqlite (<data-dir>/state.db:
+                         a control plane that dies is restarted from it, and the
+                         pods keep running meanwhile)
+  --fresh                with sqlite, start from an empty cluster, forgetting the stored one
   --restart-nodes        bring a node whose agent dies back under the same name
                          (a node restarted by chaos comes back even without it)
   --restart-delay D      how long to wait before that (default 3s)
@@ -38,6 +49,8 @@ function parse() {
         'node-cpu': { type: 'string' },
         'node-memory': { type: 'string' },
         profile: { type: 'string' },
+        store: { type: 'string' },
+        fresh: { type: 'boolean' },
         'restart-nodes': { type: 'boolean' },
         'restart-delay': { type: 'string' },
         verbose: { type: 'boolean', short: 'v' },
@@ -62,6 +75,8 @@ function parse() {
   if (!isQuantity(memory)) fail(`--node-memory: "${memory}" is not a quantity such as 8Gi or 512Mi`);
   const profile = String(values.profile ?? 'fast');
   if (!isProfileName(profile)) fail(`--profile: "${profile}" is not a profile; use fast or kubernetes`);
+  const store = String(values.store ?? 'memory');
+  if (store !== 'sqlite' && store !== 'memory') fail(`--store: "${store}" is not a store; use sqlite or memory`);
   const restartDelayMs = parseDuration(String(values['restart-delay'] ?? '3s'));
   if (restartDelayMs === undefined) fail(`--restart-delay: "${String(values['restart-delay'])}" is not a duration such as 3s`);
   return {
@@ -71,6 +86,8 @@ function parse() {
     cpu,
     memory,
     profile,
+    store,
+    fresh: !!values.fresh,
     restartNodes: !!values['restart-nodes'],
     restartDelayMs,
     verbose: !!values.verbose,
@@ -117,6 +134,7 @@ async function main(): Promise<void> {
     }
   }
   process.title = 'kip-cluster';
+  if (o.fresh) for (const suffix of ['', '-wal', '-shm']) rmSync(path.join(o.dataDir, `state.db${suffix}`), { force: true });
   const started = Date.now();
   let stopping = false;
   const cluster = new LocalCluster({
@@ -126,6 +144,7 @@ async function main(): Promise<void> {
     nodeCpu: o.cpu,
     nodeMemory: o.memory,
     verbose: o.verbose,
+    controlPlaneArgs: ['--store', o.store],
     onLine: (name, line) => process.stderr.write(`${name} | ${line}\n`),
     // A node whose agent asks to be restarted (chaos restart) always comes back; with
     // --restart-nodes, every node that dies does.
@@ -165,11 +184,38 @@ async function main(): Promise<void> {
     process.stderr.write(`cluster: ${(err as Error).message}\n`);
     process.exit(1);
   }
-  void cluster.controlPlane!.exited.then(({ code, signal }) => {
-    if (stopping) return;
-    process.stderr.write(`cluster: the control plane exited unexpectedly (${signal ?? `code ${code}`}); stopping the nodes\n`);
-    void stopAll(1);
-  });
+  // The control plane is one more process that can die: with a durable store it comes back from the
+  // data dir on its old port, and the agents, which keep their pods running meanwhile, reconnect.
+  // One that keeps dying at once is not helped by restarting it forever.
+  let quickExits = 0;
+  const watchControlPlane = (cp: Member, startedAt: number): void => {
+    void cp.exited.then(async ({ code, signal }) => {
+      if (stopping) return;
+      const how = signal ?? `code ${code}`;
+      if (o.store === 'memory') {
+        process.stderr.write(`cluster: the control plane exited unexpectedly (${how}); its state was in memory only, so stopping the nodes\n`);
+        return stopAll(1);
+      }
+      quickExits = Date.now() - startedAt < CONTROL_PLANE_QUICK_EXIT_MS ? quickExits + 1 : 0;
+      if (quickExits >= CONTROL_PLANE_MAX_QUICK_EXITS) {
+        process.stderr.write(`cluster: the control plane exited (${how}) ${quickExits} times in a row right after starting; stopping the nodes\n`);
+        return stopAll(1);
+      }
+      const delayMs = CONTROL_PLANE_RESTART_DELAY_MS * 2 ** quickExits;
+      process.stderr.write(`cluster: the control plane (pid ${cp.child.pid}) exited unexpectedly (${how}); restarting it from ${o.dataDir} in ${delayMs / 1000}s, pods keep running\n`);
+      await new Promise((r) => setTimeout(r, delayMs));
+      if (stopping) return;
+      const at = Date.now();
+      try {
+        await cluster.startControlPlane();
+        process.stderr.write(`cluster: control plane restarted (pid ${cluster.controlPlane!.child.pid}) at ${cluster.url}\n`);
+      } catch (err) {
+        process.stderr.write(`cluster: ${(err as Error).message}\n`);
+      }
+      if (!stopping) watchControlPlane(cluster.controlPlane!, at);
+    });
+  };
+  watchControlPlane(cluster.controlPlane!, started);
 
   // A few at a time, so that the control plane keeps answering the agents that already started.
   void cluster.startAgents(Array.from({ length: o.nodes }, (_, i) => `node-${i + 1}`));

@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { isNodeReady, type List, type Node, type Pod } from '@kip/shared';
@@ -84,4 +84,35 @@ describe('the cluster launcher', function () {
     child.kill('SIGKILL');
     await eventually('the control plane and agent to follow it', () => processesUnder(dir).length === 0, { timeoutMs: 15_000 });
   });
+
+  it('restarts a control plane killed with SIGKILL from its SQLite store, and the pods keep running', async function () {
+    start(['--nodes', '2', '--store', 'sqlite']);
+    const url = await apiUrl();
+    const get = async <T>(p: string): Promise<T> => (await (await fetch(`${url}${p}`)).json()) as T;
+    const rs = {
+      apiVersion: 'apps/v1',
+      kind: 'ReplicaSet',
+      metadata: { name: 'keep' },
+      spec: { replicas: 2, selector: { matchLabels: { app: 'keep' } }, template: { metadata: { labels: { app: 'keep' } }, spec: { containers: [{ name: 'c', image: 'pause' }] } } },
+    };
+    const res = await fetch(`${url}/apis/apps/v1/namespaces/default/replicasets`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(rs) });
+    assert.equal(res.status, 201);
+    const running = async () => (await get<List<Pod>>('/api/v1/namespaces/default/pods')).items.filter((p) => p.status?.phase === 'Running');
+    await eventually('both pods to run', async () => (await running()).length === 2);
+    const before = (await running()).map((p) => p.metadata.uid).sort();
+    const podProcesses = () => processesUnder(dir).filter((p) => /kip-container/.test(p.cmdline)).map((p) => p.pid).sort();
+    const pidsBefore = podProcesses();
+    assert.ok(pidsBefore.length >= 2, `the pods' processes: ${pidsBefore.join(', ')}`);
+
+    const cp = JSON.parse(readFileSync(path.join(dir, 'controlplane.json'), 'utf8')) as { pid: number };
+    process.kill(cp.pid, 'SIGKILL');
+    await eventually('the launcher to restart the control plane', () => /control plane restarted \(pid \d+\)/.test(output), { timeoutMs: 30_000 });
+    await eventually('both nodes Ready again', async () => (await get<List<Node>>('/api/v1/nodes')).items.filter(isNodeReady).length === 2, { timeoutMs: 30_000 });
+    const after = await get<List<Pod>>('/api/v1/namespaces/default/pods');
+    assert.deepEqual(after.items.map((p) => p.metadata.uid).sort(), before, 'the same pods, none replaced or added');
+    for (const p of after.items) assert.equal(p.status?.containerStatuses?.[0]?.restartCount, 0, `${p.metadata.name} was not restarted`);
+    assert.deepEqual(podProcesses(), pidsBefore, 'the same processes run the pods');
+    assert.match(output, /restarting it from .* pods keep running/);
+  });
 });
+
