@@ -10,6 +10,12 @@ export interface Timing {
    * known to have exited is Unknown at once.
    */
   nodeMonitorGracePeriodMs: number;
+  /**
+   * After the control plane starts, how long a node whose agent has not connected to it yet keeps
+   * the condition it had (node-startup-grace-period): a restarted control plane waits this long for
+   * its agents to reconnect, which a hundred at once take longer to do than one heartbeat period.
+   */
+  nodeStartupGracePeriodMs: number;
   /** How long pods stay on an unreachable node before eviction (the default 300 s toleration). */
   podEvictionTimeoutMs: number;
   /** Nodes per second that may be tainted for eviction, per zone, while it is healthy (--node-eviction-rate). */
@@ -34,6 +40,7 @@ export const PROFILES: Record<ProfileName, Timing> = {
   fast: {
     heartbeatIntervalMs: 1000,
     nodeMonitorGracePeriodMs: 4000,
+    nodeStartupGracePeriodMs: 15_000,
     podEvictionTimeoutMs: 0,
     nodeEvictionRate: 1,
     secondaryNodeEvictionRate: 0.1,
@@ -43,12 +50,14 @@ export const PROFILES: Record<ProfileName, Timing> = {
     resourceSampleIntervalMs: 2000,
     statusBatchMs: 50,
   },
-  // Kubernetes' defaults: node lease every 10 s, node-monitor-grace-period 50 s, the 300 s
+  // Kubernetes' defaults: node lease every 10 s, node-monitor-grace-period 50 s,
+  // node-startup-grace-period 60 s, the 300 s
   // not-ready/unreachable tolerations, eviction of 0.1 node/s (0.01 in a disrupted large zone),
   // CrashLoopBackOff 10 s doubling to 300 s, reset after 10 min.
   kubernetes: {
     heartbeatIntervalMs: 10_000,
     nodeMonitorGracePeriodMs: 50_000,
+    nodeStartupGracePeriodMs: 60_000,
     podEvictionTimeoutMs: 300_000,
     nodeEvictionRate: 0.1,
     secondaryNodeEvictionRate: 0.01,

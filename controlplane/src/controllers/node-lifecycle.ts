@@ -142,9 +142,10 @@ export class NodeLifecycleController {
     const grace = this.opts.timing.nodeMonitorGracePeriodMs;
     const now = this.opts.clock.now();
     if (!h) {
-      // Never connected to this control plane (it restarted, or the Node was created by hand):
-      // one grace period for the agent to come back before calling the node lost.
-      const waiting = this.attention.silence(this.startedAt, now) < grace && nodeCondition(node, 'Ready')?.status === 'True';
+      // Never connected to this control plane (it restarted, or the Node was created by hand): the
+      // startup grace for the agent to come back before calling the node lost.
+      const startupGrace = Math.max(grace, this.opts.timing.nodeStartupGracePeriodMs);
+      const waiting = this.attention.silence(this.startedAt, now) < startupGrace && nodeCondition(node, 'Ready')?.status === 'True';
       return waiting ? 'unsure' : 'lost';
     }
     if (h.agentGone) return 'lost';

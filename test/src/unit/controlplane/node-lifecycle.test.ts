@@ -297,10 +297,10 @@ describe('controlplane/controllers/node-lifecycle', () => {
     assert.ok(!('taints' in getNode(env, 'n1').spec));
   });
 
-  it('gives a node that never connected to this control plane one grace period after start', () => {
+  it('gives a node that never connected to this control plane the startup grace period after start', () => {
     const env = makeEnv();
     addNode(env, 'n1');
-    env.clock.advance(TIMING.nodeMonitorGracePeriodMs - 1000);
+    env.clock.advance(TIMING.nodeStartupGracePeriodMs - 1000);
     env.ctl.tick();
     assert.equal(ready(env, 'n1').status, 'True');
     env.clock.advance(1000);
