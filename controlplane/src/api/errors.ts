@@ -11,6 +11,7 @@ export type ApiReason =
   | 'AlreadyExists'
   | 'Conflict'
   | 'Gone'
+  | 'Expired'
   | 'Unauthorized'
   | 'Forbidden'
   | 'MethodNotAllowed'
@@ -25,6 +26,7 @@ const CODES: Record<ApiReason, number> = {
   AlreadyExists: 409,
   Conflict: 409,
   Gone: 410,
+  Expired: 410,
   Unauthorized: 401,
   Forbidden: 403,
   MethodNotAllowed: 405,
@@ -85,7 +87,9 @@ export function fromStoreError(err: StoreError, kindPlural: string, name: string
     case 'Conflict':
       return new ApiError('Conflict', err.message, { name, kind: kindPlural });
     case 'Gone':
-      return new ApiError('Gone', err.message);
+      // A resourceVersion older than the kept history: Kubernetes' ResourceExpired, which clients
+      // (client-go's reflector among them) answer by listing again.
+      return new ApiError('Expired', err.message);
     case 'Invalid':
       return new ApiError('BadRequest', err.message);
   }

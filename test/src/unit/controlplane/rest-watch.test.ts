@@ -98,12 +98,13 @@ describe('controlplane/api/rest: watch', function () {
     w.close();
   });
 
-  it('answers a resourceVersion older than the kept history with 410 Gone', async () => {
+  it('answers a resourceVersion older than the kept history with 410 Expired, as Kubernetes does', async () => {
     for (let i = 0; i < 8; i++) await create(`p${i}`);
     const res = await api.call('GET', `${PODS}?watch=true&resourceVersion=1`);
     assert.equal(res.status, 410);
     const s = res.body as Status;
-    assert.equal(s.reason, 'Gone');
+    assert.equal(s.reason, 'Expired');
+    assert.equal(s.code, 410);
     assert.match(s.message, /^too old resource version: 1 \(\d+\)$/);
     assert.equal(api.store.watching, 0);
   });
