@@ -20,6 +20,8 @@ const USAGE = `usage: kip-controlplane [flags]
   --profile fast|kubernetes      timing profile (default fast)
   --store memory|sqlite          keep state in memory only, or in <data-dir>/state.db (default memory)
   --api-token T                  require "Authorization: Bearer T" for writes
+  --api-names N1,N2              more names the API is reached by (a request's Host must name
+                                 the listening address, localhost or one of these)
   --heartbeat-interval D         agent heartbeat period (e.g. 1s)
   --node-monitor-grace-period D  missing heartbeats before a node is Unknown (e.g. 4s)
   --pod-eviction-timeout D       how long pods stay on an unreachable node (e.g. 0s, 300s)
@@ -40,6 +42,7 @@ function main(): void {
     profile: { type: 'string' },
     store: { type: 'string' },
     'api-token': { type: 'string' },
+    'api-names': { type: 'string' },
     'heartbeat-interval': { type: 'string' },
     'node-monitor-grace-period': { type: 'string' },
     'pod-eviction-timeout': { type: 'string' },
@@ -98,7 +101,7 @@ function main(): void {
     }
     log.info('state kept in SQLite', { file: path.join(dataDir, 'state.db'), resourceVersion: store.resourceVersion() });
   }
-  const cp = new ControlPlane({ host, port, profile, timing, joinToken, store, apiToken: values['api-token'] as string | undefined, log });
+  const cp = new ControlPlane({ host, port, profile, timing, joinToken, store, apiToken: values['api-token'] as string | undefined, apiNames: String(values['api-names'] ?? '').split(',').map((n) => n.trim()).filter(Boolean), log });
   const infoFile = path.join(dataDir, 'controlplane.json');
   cp.start().then(
     ({ url, port: bound }) => {

@@ -23,6 +23,9 @@ import { Chaos } from './chaos/index.js';
 import { Scheduler } from './scheduler/scheduler.js';
 import { MemoryStore } from './store/memory.js';
 import type { Store } from './store/store.js';
+import { ApiError, rejectUpgrade, sendError } from './api/errors.js';
+import { RequestGuard } from './api/request-guard.js';
+import { bearerMatches } from './token.js';
 
 export interface ControlPlaneOptions {
   host?: string;
@@ -33,6 +36,8 @@ export interface ControlPlaneOptions {
   timing?: Partial<Timing>;
   joinToken: string;
   apiToken?: string;
+  /** Names the API is reached by besides its address and localhost (a Host header must be one). */
+  apiNames?: readonly string[];
   log: Logger;
   clock?: Clock;
   store?: Store;
@@ -97,18 +102,22 @@ export class ControlPlane {
       health: (name) => this.agents.health(name),
     });
     const rest = new RestApi({ registry: this.registry, nodes: this.agents, log: log.child('api'), apiToken: opts.apiToken });
-    this.server = http.createServer(rest.handle);
+    const guard = new RequestGuard({ listenAddress: opts.host ?? '127.0.0.1', port: () => (this.server.address() as AddressInfo | null)?.port ?? 0, extraNames: opts.apiNames });
+    this.server = http.createServer((req, res) => {
+      const refused = guard.check(req);
+      if (refused) return sendError(res, refused);
+      rest.handle(req, res);
+    });
     this.server.keepAliveTimeout = 30_000;
     const portForward = new PortForwarder({ store: this.store, joinToken: opts.joinToken, log: log.child('port-forward') });
     this.server.on('upgrade', (req, socket, head) => {
+      const refused = guard.check(req, true);
+      if (refused) return rejectUpgrade(socket, refused);
       const path = new URL(req.url ?? '/', 'http://localhost').pathname;
       if (path === AGENT_PATH) return this.agents.handleUpgrade(req, socket, head);
       const route = parseRoute(path);
       if (route?.type === 'resource' && route.subresource === 'portforward' && route.name && (route.resource.kind === 'Pod' || route.resource.kind === 'Service')) {
-        if (opts.apiToken && req.headers.authorization !== `Bearer ${opts.apiToken}`) {
-          socket.end('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\n\r\n');
-          return;
-        }
+        if (opts.apiToken && !bearerMatches(req.headers.authorization, opts.apiToken)) return rejectUpgrade(socket, new ApiError('Unauthorized', 'Unauthorized'));
         return portForward.handleUpgrade(req, socket, head, route);
       }
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');

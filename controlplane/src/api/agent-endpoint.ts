@@ -3,7 +3,6 @@
 // pod status, kubelet events and log streams. It is also where the rest of the control plane asks
 // whether a node is connected (node lifecycle) and reaches a node (logs, metrics).
 
-import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -35,6 +34,7 @@ import type { PodCidrAllocator } from './pod-cidr.js';
 import type { Registry } from './registry.js';
 import type { LogOptions, NodeAccess } from './rest.js';
 import { NodeSession } from './node-session.js';
+import { tokenMatches } from '../token.js';
 
 /** An agent that has not said hello within this is cut off. */
 const HELLO_TIMEOUT_MS = 10_000;
@@ -233,12 +233,6 @@ export class AgentEndpoint implements NodeAccess {
   podMetrics(namespace?: string): PodMetrics[] {
     return this.openSessions().flatMap((s) => s.podMetrics(namespace));
   }
-}
-
-function tokenMatches(given: string, expected: string): boolean {
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 function specOrMetaChanged(a: Pod | undefined, b: Pod): boolean {

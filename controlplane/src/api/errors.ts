@@ -2,6 +2,9 @@
 // reason with a stable HTTP code and a message that names the object, and the field when there is one.
 
 import type { FieldError, Status, StatusCause } from '@kip/shared';
+import type { ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { StoreError } from '../store/store.js';
 
 export type ApiReason =
@@ -15,6 +18,7 @@ export type ApiReason =
   | 'Unauthorized'
   | 'Forbidden'
   | 'MethodNotAllowed'
+  | 'UnsupportedMediaType'
   | 'RequestEntityTooLarge'
   | 'ServiceUnavailable'
   | 'InternalError';
@@ -30,6 +34,7 @@ const CODES: Record<ApiReason, number> = {
   Unauthorized: 401,
   Forbidden: 403,
   MethodNotAllowed: 405,
+  UnsupportedMediaType: 415,
   RequestEntityTooLarge: 413,
   ServiceUnavailable: 503,
   InternalError: 500,
@@ -99,4 +104,17 @@ export function toApiError(err: unknown, kindPlural = 'objects', name = ''): Api
   if (err instanceof ApiError) return err;
   if (err instanceof StoreError) return fromStoreError(err, kindPlural, name);
   return new ApiError('InternalError', `internal error: ${err instanceof Error ? err.message : String(err)}`);
+}
+
+/** Answers a request with an error's Status. */
+export function sendError(res: ServerResponse, err: ApiError): void {
+  const body = JSON.stringify(err.toStatus());
+  res.writeHead(err.code, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
+  res.end(body);
+}
+
+/** Answers a failed upgrade with a Status, as a plain HTTP response on the raw socket. */
+export function rejectUpgrade(socket: Duplex, err: ApiError): void {
+  const body = JSON.stringify(err.toStatus());
+  (socket as Socket).end(`HTTP/1.1 ${err.code} ${err.reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
 }

@@ -10,7 +10,7 @@ import { WebSocketServer, createWebSocketStream } from 'ws';
 import { dialTunnel, TunnelError } from '@kip/shared/tunnel/index';
 import type { Endpoints, Logger, Node, Pod, Service } from '@kip/shared';
 import type { Store } from '../store/store.js';
-import { ApiError, notFound } from './errors.js';
+import { ApiError, notFound, rejectUpgrade } from './errors.js';
 import type { ResourceRoute } from './routes.js';
 
 export interface PortForwardOptions {
@@ -41,7 +41,7 @@ export class PortForwarder {
       if (ports.length !== 1) throw new ApiError('BadRequest', 'portforward needs exactly one port: ?ports=PORT');
       candidates = route.resource.kind === 'Service' ? this.serviceTargets(route, ports[0]!) : [this.podTarget(route, ports[0]!)];
     } catch (err) {
-      return reject(socket, err instanceof ApiError ? err : new ApiError('InternalError', String(err)));
+      return rejectUpgrade(socket, err instanceof ApiError ? err : new ApiError('InternalError', String(err)));
     }
     this.dialFirst(candidates).then(
       ({ upstream, target }) => {
@@ -61,7 +61,7 @@ export class PortForwarder {
           upstream.resume();
         });
       },
-      (err: unknown) => reject(socket, err instanceof ApiError ? err : new ApiError('ServiceUnavailable', String(err))),
+      (err: unknown) => rejectUpgrade(socket, err instanceof ApiError ? err : new ApiError('ServiceUnavailable', String(err))),
     );
   }
 
@@ -112,10 +112,4 @@ export class PortForwarder {
     this.next.set(key, start + 1);
     return [...ready.slice(start), ...ready.slice(0, start)].map(({ a, port }) => ({ podIP: a.ip, port, node: a.nodeName ?? '', pod: a.targetRef?.name ?? a.ip }));
   }
-}
-
-/** Answers a failed upgrade with a Status, as a plain HTTP response on the raw socket. */
-function reject(socket: Duplex, err: ApiError): void {
-  const body = JSON.stringify(err.toStatus());
-  (socket as Socket).end(`HTTP/1.1 ${err.code} ${err.reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
 }

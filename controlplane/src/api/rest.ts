@@ -26,6 +26,7 @@ import { ApiError, notFound, toApiError } from './errors.js';
 import { fieldsMatch, parseFieldSelector } from './field-selector.js';
 import type { Registry } from './registry.js';
 import { parseRoute, type OtherRoute, type ResourceRoute } from './routes.js';
+import { bearerMatches } from '../token.js';
 
 export const MAX_BODY_BYTES = 16 * 1024 * 1024;
 /** A watcher that falls this far behind is cut off rather than buffered without end. */
@@ -71,8 +72,7 @@ export class RestApi {
     if (!route) throw new ApiError('NotFound', `the server could not find the requested resource (${req.method} ${url.pathname})`);
     const method = req.method ?? 'GET';
     if (method !== 'GET' && method !== 'HEAD' && this.opts.apiToken) {
-      const auth = req.headers.authorization ?? '';
-      if (auth !== `Bearer ${this.opts.apiToken}`) throw new ApiError('Unauthorized', 'Unauthorized: writes need "Authorization: Bearer <token>" (kip --token or KIP_TOKEN)');
+      if (!bearerMatches(req.headers.authorization, this.opts.apiToken)) throw new ApiError('Unauthorized', 'Unauthorized: writes need "Authorization: Bearer <token>" (kip --token or KIP_TOKEN)');
     }
     if (route.type !== 'resource') return this.other(route, url, res);
     const q = url.searchParams;

@@ -181,7 +181,7 @@ describe('controlplane/api/errors', () => {
     ['NotFound', 'NotFound', 404, /^pods "web" not found$/],
     ['AlreadyExists', 'AlreadyExists', 409, /^pods "web" already exists$/],
     ['Conflict', 'Conflict', 409, /^what the store said$/],
-    ['Gone', 'Gone', 410, /^what the store said$/],
+    ['Gone', 'Expired', 410, /^what the store said$/],
     ['Invalid', 'BadRequest', 400, /^what the store said$/],
   ];
   for (const [code, reason, http, message] of fromStore) {
