@@ -2,7 +2,8 @@
 // of every agent's hello and every agent-to-agent tunnel.
 
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { readSecretFile } from '@kip/shared';
 import path from 'node:path';
 
 export function tokenPath(dataDir: string): string {
@@ -12,7 +13,7 @@ export function tokenPath(dataDir: string): string {
 export function loadOrCreateToken(dataDir: string): string {
   const file = tokenPath(dataDir);
   try {
-    const t = readFileSync(file, 'utf8').trim();
+    const t = readSecretFile(file);
     if (t) return t;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;

@@ -84,7 +84,8 @@ export class NodeSession {
         for (const u of msg.updates) this.applyStatus(u);
         return;
       case 'podTerminated':
-        this.deps.registry.finalizePod(msg);
+        // A node finishes the deletion of its own pods only (Kubernetes' NodeRestriction).
+        if (this.deps.store.get<Pod>('Pod', msg.namespace, msg.name)?.spec.nodeName === this.nodeName) this.deps.registry.finalizePod(msg);
         return;
       case 'events':
         for (const e of msg.events) {
