@@ -235,11 +235,16 @@ export class LocalCluster {
     }
   }
 
-  /** Stops agents (gracefully, SIGKILL after graceMs), then the control plane. */
+  /**
+   * Stops the control plane, then the agents (gracefully, SIGKILL after graceMs). In that order a
+   * stored cluster keeps its pods as they were, as a whole cluster powered off does: the agents
+   * stop their pods without the control plane hearing of it, so a cluster started again from the
+   * same store runs the same pods again rather than replacing pods it was told had ended.
+   */
   async stop(graceMs = 15_000): Promise<void> {
     this.cancelRestarts();
-    await Promise.all([...this.agents.values()].map((m) => stopMember(m, 'SIGTERM', graceMs)));
     if (this.controlPlane) await stopMember(this.controlPlane, 'SIGTERM', 10_000);
+    await Promise.all([...this.agents.values()].map((m) => stopMember(m, 'SIGTERM', graceMs)));
   }
 
   private cancelRestarts(): void {

@@ -22,11 +22,12 @@ const USAGE = `usage: npm run cluster -- [flags]
   --node-cpu Q           cpu capacity of each node (default 4)
   --node-memory Q        memory capacity of each node (default 8Gi)
   --profile P            timing profile: fast (default) or kubernetes
-  --store S              where the control plane keeps the cluster: memory (the
-                         default: gone when it stops) or sqlite (<data-dir>/state.db:
-                         a control plane that dies is restarted from it, and the
-                         pods keep running meanwhile)
-  --fresh                with sqlite, start from an empty cluster, forgetting the stored one
+  --store S              where the control plane keeps the cluster: sqlite (the
+                         default: <data-dir>/state.db; the cluster comes back when
+                         started again, and a control plane that dies is restarted
+                         from it while the pods keep running) or memory (gone when
+                         the control plane stops)
+  --fresh                start from an empty cluster, forgetting the stored one
   --restart-nodes        bring a node whose agent dies back under the same name
                          (a node restarted by chaos comes back even without it)
   --restart-delay D      how long to wait before that (default 3s)
@@ -75,7 +76,7 @@ function parse() {
   if (!isQuantity(memory)) fail(`--node-memory: "${memory}" is not a quantity such as 8Gi or 512Mi`);
   const profile = String(values.profile ?? 'fast');
   if (!isProfileName(profile)) fail(`--profile: "${profile}" is not a profile; use fast or kubernetes`);
-  const store = String(values.store ?? 'memory');
+  const store = String(values.store ?? 'sqlite');
   if (store !== 'sqlite' && store !== 'memory') fail(`--store: "${store}" is not a store; use sqlite or memory`);
   const restartDelayMs = parseDuration(String(values['restart-delay'] ?? '3s'));
   if (restartDelayMs === undefined) fail(`--restart-delay: "${String(values['restart-delay'])}" is not a duration such as 3s`);
@@ -134,7 +135,10 @@ async function main(): Promise<void> {
     }
   }
   process.title = 'kip-cluster';
-  if (o.fresh) for (const suffix of ['', '-wal', '-shm']) rmSync(path.join(o.dataDir, `state.db${suffix}`), { force: true });
+  const stateFile = path.join(o.dataDir, 'state.db');
+  if (o.fresh) for (const suffix of ['', '-wal', '-shm']) rmSync(`${stateFile}${suffix}`, { force: true });
+  else if (o.store === 'sqlite' && existsSync(stateFile))
+    process.stderr.write(`cluster: bringing back the cluster stored in ${path.relative(process.cwd(), stateFile) || stateFile} (--fresh starts an empty one)\n`);
   const started = Date.now();
   let stopping = false;
   const cluster = new LocalCluster({

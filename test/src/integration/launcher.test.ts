@@ -114,5 +114,43 @@ describe('the cluster launcher', function () {
     assert.deepEqual(podProcesses(), pidsBefore, 'the same processes run the pods');
     assert.match(output, /restarting it from .* pods keep running/);
   });
+
+  it('brings the same cluster back when started again on its data dir, and an empty one with --fresh', async function () {
+    const ask = async <T>(url: string, p: string): Promise<T> => (await (await fetch(`${url}${p}`)).json()) as T;
+    const stopLauncher = async () => {
+      launcher!.kill('SIGINT');
+      await new Promise((r) => launcher!.once('exit', r));
+      await eventually('every process to be gone', () => processesUnder(dir).length === 0, { timeoutMs: 20_000 });
+    };
+    start(['--nodes', '2']);
+    let url = await apiUrl();
+    const rs = {
+      apiVersion: 'apps/v1',
+      kind: 'ReplicaSet',
+      metadata: { name: 'back' },
+      spec: { replicas: 2, selector: { matchLabels: { app: 'back' } }, template: { metadata: { labels: { app: 'back' } }, spec: { containers: [{ name: 'c', image: 'pause' }] } } },
+    };
+    assert.equal((await fetch(`${url}/apis/apps/v1/namespaces/default/replicasets`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(rs) })).status, 201);
+    const running = async (u: string) => (await ask<List<Pod>>(u, '/api/v1/namespaces/default/pods')).items.filter((p) => p.status?.phase === 'Running');
+    await eventually('both pods to run', async () => (await running(url)).length === 2);
+    const before = (await running(url)).map((p) => `${p.metadata.uid} ${p.status?.podIP} ${p.spec.nodeName}`).sort();
+    await stopLauncher();
+
+    output = '';
+    start(['--nodes', '2']);
+    url = await apiUrl();
+    assert.match(output, /bringing back the cluster stored in/);
+    await eventually('the same pods running again', async () => (await running(url)).map((p) => `${p.metadata.uid} ${p.status?.podIP} ${p.spec.nodeName}`).sort().join() === before.join(), {
+      timeoutMs: 30_000,
+    });
+    assert.equal((await ask<List<Pod>>(url, '/api/v1/namespaces/default/pods')).items.length, 2, 'no pod replaced or added');
+    await stopLauncher();
+
+    output = '';
+    start(['--nodes', '1', '--fresh']);
+    url = await apiUrl();
+    assert.deepEqual((await ask<List<Pod>>(url, '/api/v1/namespaces/default/pods')).items, []);
+    assert.deepEqual((await ask<List<Node>>(url, '/api/v1/nodes')).items.map((n) => n.metadata.name), ['node-1']);
+  });
 });
 
