@@ -1,21 +1,28 @@
 #!/usr/bin/env node
 // kip-controlplane: API server, store, scheduler and controllers in one process.
 //
-//   node controlplane/dist/main.js [--port 7070] [--host 127.0.0.1] [--data-dir .kip]
+//   node controlplane/dist/main.js [--port 7070] [--listen 127.0.0.1 [--tls]] [--data-dir .kip]
 //        [--profile fast|kubernetes] [--store memory|sqlite] [--api-token T] [--verbose]
 //        [--node-monitor-grace-period 4s] [--pod-eviction-timeout 0s] [--heartbeat-interval 1s]
 
 import { writeFileSync, mkdirSync, rmSync } from 'node:fs';
+import { isIP } from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { AGENT_PATH, DEFAULT_API_PORT, createLogger, isProfileName, parseDuration, type Timing, failWithUsage, parseDaemonFlags, stopOnSignals } from '@kip/shared';
 import { ControlPlane } from './server.js';
 import { openSqliteStore } from './store/sqlite.js';
 import type { Store } from './store/store.js';
+import { loadOrCreateTls, type ServingTls } from './tls.js';
 import { loadOrCreateToken, tokenPath } from './token.js';
 
 const USAGE = `usage: kip-controlplane [flags]
   --port N                       API port (default ${DEFAULT_API_PORT}; 0 picks a free one)
-  --host ADDR                    address to listen on (default 127.0.0.1)
+  --listen ADDR                  address to listen on (default 127.0.0.1; --host is the same);
+                                 any other than loopback needs --tls
+  --tls                          serve HTTPS/WSS with a certificate from the cluster's own CA
+                                 (<data-dir>/pki, made at first start); agents pin the CA by the
+                                 hash printed at start
   --data-dir DIR                 where the join token and state live (default .kip)
   --profile fast|kubernetes      timing profile (default fast)
   --store memory|sqlite          keep state in memory only, or in <data-dir>/state.db (default memory)
@@ -30,6 +37,22 @@ const USAGE = `usage: kip-controlplane [flags]
   --exit-with-parent             stop when standard input closes (the launcher died)
   --verbose                      debug logging`;
 
+function isLoopbackAddress(a: string): boolean {
+  return a === '::1' || a.startsWith('127.');
+}
+
+function isWildcard(a: string): boolean {
+  return a === '0.0.0.0' || a === '::';
+}
+
+/** The machine's own IP addresses, loopback left out. */
+function machineAddresses(): string[] {
+  return Object.values(os.networkInterfaces())
+    .flat()
+    .filter((i) => i && !i.internal)
+    .map((i) => i!.address);
+}
+
 function fail(msg: string): never {
   return failWithUsage('kip-controlplane', USAGE, msg);
 }
@@ -38,6 +61,8 @@ function main(): void {
   const values = parseDaemonFlags('kip-controlplane', USAGE, {
     port: { type: 'string' },
     host: { type: 'string' },
+    listen: { type: 'string' },
+    tls: { type: 'boolean' },
     'data-dir': { type: 'string' },
     profile: { type: 'string' },
     store: { type: 'string' },
@@ -80,7 +105,11 @@ function main(): void {
   const storeKind = String(values.store ?? 'memory');
   if (storeKind !== 'memory' && storeKind !== 'sqlite') fail(`--store: "${storeKind}" is not a store; use memory or sqlite`);
   const dataDir = path.resolve(String(values['data-dir'] ?? '.kip'));
-  const host = String(values.host ?? '127.0.0.1');
+  const host = String(values.listen ?? values.host ?? '127.0.0.1');
+  if (isIP(host) === 0) fail(`--listen: "${host}" is not an IP address`);
+  if (!isLoopbackAddress(host) && !values.tls)
+    fail(`--listen ${host}: serving beyond this machine needs --tls (anyone who can reach the port would talk to the API in clear text)`);
+  const apiNames = String(values['api-names'] ?? '').split(',').map((n) => n.trim()).filter(Boolean);
   const log = createLogger('controlplane', values.verbose ? 'debug' : 'info');
   process.title = 'kip-controlplane';
 
@@ -101,14 +130,26 @@ function main(): void {
     }
     log.info('state kept in SQLite', { file: path.join(dataDir, 'state.db'), resourceVersion: store.resourceVersion() });
   }
-  const cp = new ControlPlane({ host, port, profile, timing, joinToken, store, apiToken: values['api-token'] as string | undefined, apiNames: String(values['api-names'] ?? '').split(',').map((n) => n.trim()).filter(Boolean), log });
+  // A wildcard address is reached by the machine's own addresses: those are its names too.
+  const names = [...new Set(['localhost', '127.0.0.1', ...(isWildcard(host) ? machineAddresses() : [host]), ...apiNames])];
+  let tls: ServingTls | undefined;
+  if (values.tls) {
+    try {
+      tls = loadOrCreateTls(dataDir, names);
+    } catch (err) {
+      fail(`cannot make or read the TLS certificates in ${path.join(dataDir, 'pki')}: ${(err as Error).message}`);
+    }
+  }
+  const cp = new ControlPlane({ host, port, profile, timing, joinToken, store, tls, apiToken: values['api-token'] as string | undefined, apiNames: names, log });
   const infoFile = path.join(dataDir, 'controlplane.json');
   cp.start().then(
     ({ url, port: bound }) => {
       const agentUrl = `${url.replace(/^http/, 'ws')}${AGENT_PATH}`;
       mkdirSync(dataDir, { recursive: true });
-      writeFileSync(infoFile, JSON.stringify({ url, agentUrl, port: bound, pid: process.pid, tokenFile: tokenPath(dataDir), profile }, null, 2) + '\n');
+      const ca = tls ? { caFile: tls.caFile, caCertHash: tls.caCertHash } : {};
+      writeFileSync(infoFile, JSON.stringify({ url, agentUrl, port: bound, pid: process.pid, tokenFile: tokenPath(dataDir), profile, ...ca }, null, 2) + '\n');
       process.stdout.write(`kip-controlplane listening on ${url} (agents: ${agentUrl}, profile ${profile}, pid ${process.pid})\n`);
+      if (tls) process.stdout.write(`kip-controlplane CA ${tls.caFile}, pin it with --discovery-token-ca-cert-hash ${tls.caCertHash}\n`);
     },
     (err: NodeJS.ErrnoException) => {
       if (err.code === 'EADDRINUSE') fail(`port ${port} on ${host} is already in use; is another kip cluster running? (choose one with --port)`);

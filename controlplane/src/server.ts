@@ -3,6 +3,7 @@
 // it in-process as well as through main.ts.
 
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { AGENT_PATH, PROFILES, realClock, type Clock, type Logger, type ProfileName, type Timing } from '@kip/shared';
 import { AgentEndpoint } from './api/agent-endpoint.js';
@@ -36,6 +37,8 @@ export interface ControlPlaneOptions {
   timing?: Partial<Timing>;
   joinToken: string;
   apiToken?: string;
+  /** Serve HTTPS (and WSS) with this certificate (tls.ts) instead of plain HTTP. */
+  tls?: { certPem: string; keyPem: string };
   /** Names the API is reached by besides its address and localhost (a Host header must be one). */
   apiNames?: readonly string[];
   log: Logger;
@@ -54,7 +57,7 @@ export class ControlPlane {
   readonly routes: RoutePublisher;
   readonly chaos: Chaos;
   readonly timing: Timing;
-  private readonly server: http.Server;
+  private readonly server: http.Server | https.Server;
   private readonly clock: Clock;
 
   constructor(private readonly opts: ControlPlaneOptions) {
@@ -103,11 +106,12 @@ export class ControlPlane {
     });
     const rest = new RestApi({ registry: this.registry, nodes: this.agents, log: log.child('api'), apiToken: opts.apiToken });
     const guard = new RequestGuard({ listenAddress: opts.host ?? '127.0.0.1', port: () => (this.server.address() as AddressInfo | null)?.port ?? 0, extraNames: opts.apiNames });
-    this.server = http.createServer((req, res) => {
+    const serve = (req: http.IncomingMessage, res: http.ServerResponse): void => {
       const refused = guard.check(req);
       if (refused) return sendError(res, refused);
       rest.handle(req, res);
-    });
+    };
+    this.server = opts.tls ? https.createServer({ cert: opts.tls.certPem, key: opts.tls.keyPem }, serve) : http.createServer(serve);
     this.server.keepAliveTimeout = 30_000;
     const portForward = new PortForwarder({ store: this.store, joinToken: opts.joinToken, log: log.child('port-forward') });
     this.server.on('upgrade', (req, socket, head) => {
@@ -144,7 +148,8 @@ export class ControlPlane {
       });
     });
     const port = (this.server.address() as AddressInfo).port;
-    return { url: `http://${this.opts.host ?? '127.0.0.1'}:${port}`, port };
+    const host = this.opts.host ?? '127.0.0.1';
+    return { url: `${this.opts.tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`, port };
   }
 
   async stop(): Promise<void> {

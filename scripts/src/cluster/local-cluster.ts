@@ -121,7 +121,7 @@ export class LocalCluster {
     this.url = await new Promise<string>((resolve, reject) => {
       const onData = () =>
         setImmediate(() => {
-          const url = m.output.map((l) => /listening on (http:\/\/[\d.:]+)/.exec(l)?.[1]).find(Boolean);
+          const url = m.output.map((l) => /listening on (https?:\/\/[^\s]+)/.exec(l)?.[1]).find(Boolean);
           if (!url) return;
           m.child.stdout!.off('data', onData);
           resolve(url);
