@@ -94,6 +94,18 @@ export class TestCluster {
     await m.exited;
   }
 
+  /** Kills the control plane process (SIGKILL by default); resolves once it has exited. */
+  async killControlPlane(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    const m = this.controlPlane;
+    m.child.kill(signal);
+    await m.exited;
+  }
+
+  /** Starts the control plane again from the data dir, on the port it had, where the agents look for it. */
+  async restartControlPlane(): Promise<void> {
+    await this.local.startControlPlane();
+  }
+
   /** What this cluster's processes wrote lately, for a failing test's message. */
   dump(): string {
     const parts = [`--- controlplane\n${this.local.controlPlane?.output.slice(-60).join('\n') ?? ''}`];
