@@ -3,9 +3,11 @@
 // change is committed to SQLite before the store applies it, so an acknowledged write survives a
 // kill -9 at any moment and an unacknowledged one is all there or not at all (one transaction).
 //
-// Two tables: `objects` holds every object at its latest version, `changes` the recent history by
-// resourceVersion, so that a watch can resume after a restart (`?resourceVersion=N` gets the
-// changes since N, or 410 Gone once N has been compacted away). WAL with synchronous=NORMAL: a
+// Two tables: `changes` holds every change by resourceVersion, the object as JSON, so that a watch
+// can resume after a restart (`?resourceVersion=N` gets the changes since N, or 410 Gone once N
+// has been compacted away); `objects` names the change that holds each live object's latest
+// version, so an object is written once per change, not twice. Compaction drops old changes that
+// no live object points at. WAL with synchronous=NORMAL: a
 // commit is in the log file before it returns, which a crashed process cannot undo (only a crash
 // of the machine itself could lose the last commits). The database is opened in exclusive locking
 // mode, so a second control plane on the same data dir is refused instead of corrupting the first.
@@ -41,17 +43,15 @@ class SqliteJournal implements StoreJournal {
     private readonly db: Database.Database,
     private readonly historySize: number,
   ) {
-    this.upsert = db.prepare(
-      'INSERT INTO objects (kind, namespace, name, rv, object) VALUES (?, ?, ?, ?, ?) ON CONFLICT (kind, namespace, name) DO UPDATE SET rv = excluded.rv, object = excluded.object',
-    );
+    this.upsert = db.prepare('INSERT INTO objects (kind, namespace, name, rv) VALUES (?, ?, ?, ?) ON CONFLICT (kind, namespace, name) DO UPDATE SET rv = excluded.rv');
     this.remove = db.prepare('DELETE FROM objects WHERE kind = ? AND namespace = ? AND name = ?');
     this.record = db.prepare('INSERT INTO changes (rv, type, object) VALUES (?, ?, ?)');
-    this.compact = db.prepare('DELETE FROM changes WHERE rv <= ?');
+    this.compact = db.prepare('DELETE FROM changes WHERE rv <= ? AND rv NOT IN (SELECT rv FROM objects)');
     this.write = db.transaction((change: JournalChange, rv: number, text: string) => {
       const m = change.object.metadata;
-      if (change.type === 'DELETED') this.remove.run(change.object.kind, m.namespace ?? '', m.name);
-      else this.upsert.run(change.object.kind, m.namespace ?? '', m.name, rv, text);
       this.record.run(rv, change.type, text);
+      if (change.type === 'DELETED') this.remove.run(change.object.kind, m.namespace ?? '', m.name);
+      else this.upsert.run(change.object.kind, m.namespace ?? '', m.name, rv);
     });
   }
 
@@ -86,7 +86,8 @@ function openDatabase(file: string): Database.Database {
     const version = db.pragma('user_version', { simple: true }) as number;
     if (version !== 0 && version !== SCHEMA_VERSION) throw new Error(`it has layout version ${version}; this kip reads version ${SCHEMA_VERSION}`);
     db.exec(`BEGIN EXCLUSIVE;
-      CREATE TABLE IF NOT EXISTS objects (kind TEXT NOT NULL, namespace TEXT NOT NULL, name TEXT NOT NULL, rv INTEGER NOT NULL, object TEXT NOT NULL, PRIMARY KEY (kind, namespace, name)) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS objects (kind TEXT NOT NULL, namespace TEXT NOT NULL, name TEXT NOT NULL, rv INTEGER NOT NULL, PRIMARY KEY (kind, namespace, name)) WITHOUT ROWID;
+      CREATE INDEX IF NOT EXISTS objects_rv ON objects (rv);
       CREATE TABLE IF NOT EXISTS changes (rv INTEGER PRIMARY KEY, type TEXT NOT NULL, object TEXT NOT NULL);
       PRAGMA user_version = ${SCHEMA_VERSION};
       COMMIT;`);
@@ -99,12 +100,13 @@ function openDatabase(file: string): Database.Database {
 }
 
 function readState(db: Database.Database, historySize: number): JournalState {
-  const objects = (db.prepare('SELECT object FROM objects').all() as { object: string }[]).map((r) => JSON.parse(r.object) as KObject);
-  const rows = db.prepare('SELECT rv, type, object FROM changes ORDER BY rv DESC LIMIT ?').all(historySize) as { rv: number; type: JournalChange['type']; object: string }[];
-  rows.reverse();
+  const objects = (db.prepare('SELECT c.object FROM objects o JOIN changes c ON c.rv = o.rv').all() as { object: string }[]).map((r) => JSON.parse(r.object) as KObject);
+  const rv = (db.prepare('SELECT max(rv) AS rv FROM changes').get() as { rv: number | null }).rv ?? 0;
+  // Only the last historySize versions are whole: before them, compaction kept just the changes
+  // that live objects point at, and a watch cannot resume across the gaps.
+  const rows = db.prepare('SELECT rv, type, object FROM changes WHERE rv > ? ORDER BY rv').all(rv - historySize) as { rv: number; type: JournalChange['type']; object: string }[];
   const history = rows.map((r) => ({ rv: r.rv, change: { type: r.type, object: JSON.parse(r.object) as KObject } }));
-  const last = db.prepare('SELECT max(rv) AS rv FROM (SELECT max(rv) AS rv FROM changes UNION ALL SELECT max(rv) AS rv FROM objects)').get() as { rv: number | null };
-  return { objects, history, rv: last.rv ?? 0 };
+  return { objects, history, rv };
 }
 
 /** A store whose state lives in a SQLite database and comes back when it is opened again. */

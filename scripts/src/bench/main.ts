@@ -3,7 +3,7 @@
 // baseline measured in the same run and the published anchor it should be compared with.
 //
 //   npm run bench                       everything
-//   npm run bench -- --only scheduler,start,deploy,failover,scale,network
+//   npm run bench -- --only scheduler,store,start,deploy,failover,scale,network
 //   npm run bench -- --json out.json    also write the figures as JSON
 
 import { writeFileSync } from 'node:fs';
@@ -12,9 +12,10 @@ import { benchClusterStart, benchDeploy, benchFailover } from './e2e.js';
 import { benchNetwork, printNetworkRows } from './network.js';
 import { benchScale } from './scale.js';
 import { benchScheduler, KUBE_SCHEDULER_ANCHOR } from './scheduler.js';
+import { benchControlPlaneRestart, benchStoreDurability, benchStoreWrites } from './store.js';
 import { printTable } from './table.js';
 
-const SECTIONS = ['scheduler', 'start', 'deploy', 'failover', 'scale', 'network'] as const;
+const SECTIONS = ['scheduler', 'store', 'start', 'deploy', 'failover', 'scale', 'network'] as const;
 type Section = (typeof SECTIONS)[number];
 
 async function main(): Promise<void> {
@@ -49,6 +50,26 @@ async function main(): Promise<void> {
       ],
     );
     results.scheduler = rows;
+  }
+
+  if (want('store')) {
+    process.stdout.write('\n== Store: 10 000 pods created then bound (20 000 writes), in process\n');
+    const rows = [benchStoreWrites('sqlite'), benchStoreWrites('memory')];
+    printTable(
+      ['store', 'writes', 'writes/s', 'p50 us', 'p99 us', ''],
+      rows.map((r) => [r.store, r.writes, r.writesPerSecond, r.p50Us.toFixed(1), r.p99Us.toFixed(1), r.store === 'sqlite' ? 'kip --store sqlite: committed (WAL) before acknowledged' : 'baseline: memory only']),
+    );
+    const durability = await benchStoreDurability(20);
+    const restart = await benchControlPlaneRestart(5);
+    printTable(
+      ['', 'figure'],
+      [
+        [`kill -9 of a writer mid-stream, ${durability.trials} trials`, `${durability.lost} of ${durability.acknowledged} acknowledged writes lost`],
+        [`control plane kill -9 and restart, ${restart.nodes} nodes: listening`, `${restart.listeningSeconds.toFixed(2)} s`],
+        ['... every agent reconnected', `${restart.allNodesBackSeconds.toFixed(2)} s`],
+      ],
+    );
+    results.store = { writes: rows, durability, restart };
   }
 
   if (want('start')) {

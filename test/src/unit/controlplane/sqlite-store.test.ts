@@ -63,6 +63,31 @@ describe('controlplane/store/sqlite', () => {
     b.close();
   });
 
+  it('after compaction keeps the objects that live on, and resumes no watch across what it dropped', () => {
+    const a = openSqliteStore({ file, historySize: 5 });
+    const old = a.create(withNs(pod('old')));
+    // Enough changes for a compaction pass: old's change must survive it, the others' must not matter.
+    for (let i = 0; i < 1100; i++) {
+      a.create(withNs(pod(`tmp${i}`)));
+      a.delete('Pod', 'default', `tmp${i}`);
+    }
+    a.close();
+    const b = openSqliteStore({ file, historySize: 5 });
+    assert.equal(b.get<Pod>('Pod', 'default', 'old')?.metadata.uid, old.metadata.uid);
+    assert.equal(b.list('Pod').items.length, 1);
+    assert.throws(
+      () => b.watch({ resourceVersion: old.metadata.resourceVersion }, () => {}),
+      (err: unknown) => err instanceof StoreError && err.code === 'Gone',
+    );
+    const seen: StoreEvent[] = [];
+    b.watch({ resourceVersion: String(Number(b.resourceVersion()) - 2) }, (ev) => seen.push(ev));
+    assert.deepEqual(
+      seen.map((e) => `${e.type} ${e.object.metadata.name}`),
+      ['ADDED tmp1099', 'DELETED tmp1099'],
+    );
+    b.close();
+  });
+
   it('refuses a second control plane on the same database, and names the file', () => {
     const a = openSqliteStore({ file });
     assert.throws(() => openSqliteStore({ file }), new RegExp(`${file.replace(/[.]/g, '\\.')} is in use by another control plane`));
