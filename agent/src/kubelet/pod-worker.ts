@@ -4,14 +4,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { isoNow } from '@kip/shared';
-import type { Clock, Container, EventRecord, Logger, Pod, PodStatus, Timing, TimerHandle } from '@kip/shared';
+import type { Clock, Container, EventRecord, Logger, Pod, PodStatus, Probe, Timing, TimerHandle } from '@kip/shared';
 import { ContainerWorker } from './container-worker.js';
 import { buildContainerEnv } from './env.js';
 import { declaredPortKeys, type HostPortAllocator } from './host-ports.js';
 import type { Ipam } from './ipam.js';
 import type { EventType, PodContext } from './pod-context.js';
 import { computePodStatus } from './pod-status.js';
-import type { GroupRegistry } from './process-group.js';
+import { runProbe, type ProbeResult, type ProbeTarget } from './probe-handlers.js';
+import { ProcessGroup, type ContainerProcess, type GroupRegistry, type SpawnGroupOptions } from './process-group.js';
 
 export const HOST_IP = '127.0.0.1';
 
@@ -121,6 +122,12 @@ export class PodWorker implements PodContext {
   }
   changed(): void {
     this.deps.changed(this);
+  }
+  spawn(opts: SpawnGroupOptions): ContainerProcess {
+    return ProcessGroup.spawn(opts, this.deps.groups);
+  }
+  probe(probe: Probe, target: ProbeTarget): Promise<ProbeResult> {
+    return runProbe(probe, target, this.podIP);
   }
 
   // ---- lifecycle -------------------------------------------------------------------------------
