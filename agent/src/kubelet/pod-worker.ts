@@ -7,8 +7,8 @@ import { isoNow } from '@kip/shared';
 import type { Clock, Container, EventRecord, Logger, Pod, PodStatus, Probe, Timing, TimerHandle } from '@kip/shared';
 import { ContainerWorker } from './container-worker.js';
 import { buildContainerEnv } from './env.js';
-import { declaredPortKeys, type HostPortAllocator } from './host-ports.js';
-import type { Ipam } from './ipam.js';
+import { declaredPortKeys } from './host-ports.js';
+import type { PodAddresses } from './pod-addresses.js';
 import type { EventType, PodContext } from './pod-context.js';
 import { computePodStatus } from './pod-status.js';
 import { runProbe, type ProbeResult, type ProbeTarget } from './probe-handlers.js';
@@ -25,8 +25,7 @@ export interface PodWorkerDeps {
   clock: Clock;
   log: Logger;
   groups: GroupRegistry;
-  ipam: Ipam;
-  ports: HostPortAllocator;
+  addresses: PodAddresses;
   timing(): Timing;
   extraEnv?: (pod: Pod) => Record<string, string>;
   /** The pod's status may have changed. */
@@ -152,8 +151,9 @@ export class PodWorker implements PodContext {
         // A pod that existed here before (an agent restart) starts over with fresh logs.
         fs.rmSync(path.join(this.podDir, 'logs'), { recursive: true, force: true });
         fs.mkdirSync(this.podDir, { recursive: true });
-        this.podIP = this.deps.ipam.allocate(this.uid, this.pod.status?.podIP);
-        this.hostPorts = await this.deps.ports.allocate(this.uid, declaredPortKeys(this.pod));
+        const name = { namespace: this.pod.metadata.namespace ?? 'default', name: this.pod.metadata.name };
+        this.podIP = this.deps.addresses.allocateIP(this.uid, name, this.pod.status?.podIP);
+        this.hostPorts = await this.deps.addresses.allocatePorts(this.uid, declaredPortKeys(this.pod));
         if (this.stopReason) return false;
         this.changed();
         return true;
