@@ -12,7 +12,7 @@ import { PodAddresses } from './pod-addresses.js';
 import { gracePeriodMs, specGracePeriodMs } from './pod-context.js';
 import { sameJson } from './pod-status.js';
 import { PodWorker, type PodWorkerDeps, type StopReason } from './pod-worker.js';
-import { GroupRegistry } from './process-group.js';
+import { GroupRegistry, ProcessGroup, type ContainerProcess, type SpawnGroupOptions } from './process-group.js';
 import { ResourceSampler } from './resource-sampler.js';
 import { StartQueue } from './start-queue.js';
 
@@ -39,6 +39,8 @@ export interface KubeletOptions {
   addresses?: PodAddresses;
   /** Every process group started here, so that a dying agent can kill them all (default: the kubelet's own). */
   groups?: GroupRegistry;
+  /** Starts a container's program (default: a process group in `groups`; tests put stand-ins here). */
+  spawn?: (opts: SpawnGroupOptions) => ContainerProcess;
   hooks: KubeletHooks;
   /** Extra env for a pod's containers (service env, HTTP_PROXY: added by the proxy). */
   extraEnv?: (pod: Pod) => Record<string, string>;
@@ -105,6 +107,7 @@ export class Kubelet {
       clock: this.clock,
       log: this.log,
       groups: this.groups,
+      spawn: opts.spawn ?? ((o) => ProcessGroup.spawn(o, this.groups)),
       addresses: this.addresses,
       timing: () => this.timing,
       extraEnv: opts.extraEnv,

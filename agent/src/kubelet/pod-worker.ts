@@ -12,7 +12,7 @@ import type { PodAddresses } from './pod-addresses.js';
 import type { EventType, PodContext } from './pod-context.js';
 import { computePodStatus } from './pod-status.js';
 import { runProbe, type ProbeResult, type ProbeTarget } from './probe-handlers.js';
-import { ProcessGroup, type ContainerProcess, type GroupRegistry, type SpawnGroupOptions } from './process-group.js';
+import type { ContainerProcess, GroupRegistry, SpawnGroupOptions } from './process-group.js';
 
 export const HOST_IP = '127.0.0.1';
 
@@ -25,6 +25,7 @@ export interface PodWorkerDeps {
   clock: Clock;
   log: Logger;
   groups: GroupRegistry;
+  spawn(opts: SpawnGroupOptions): ContainerProcess;
   addresses: PodAddresses;
   timing(): Timing;
   extraEnv?: (pod: Pod) => Record<string, string>;
@@ -123,7 +124,7 @@ export class PodWorker implements PodContext {
     this.deps.changed(this);
   }
   spawn(opts: SpawnGroupOptions): ContainerProcess {
-    return ProcessGroup.spawn(opts, this.deps.groups);
+    return this.deps.spawn(opts);
   }
   probe(probe: Probe, target: ProbeTarget): Promise<ProbeResult> {
     return runProbe(probe, target, this.podIP);

@@ -6,47 +6,16 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import { FakeClock, PROFILES, silentLogger } from '@kip/shared';
 import type { Container, Pod, Timing } from '@kip/shared';
 import { ContainerWorker } from '@kip/agent/kubelet/container-worker';
 import type { PodContext } from '@kip/agent/kubelet/pod-context';
 import type { ProbeResult } from '@kip/agent/kubelet/probe-handlers';
-import { GroupRegistry, type ContainerProcess, type GroupExit } from '@kip/agent/kubelet/process-group';
+import { GroupRegistry } from '@kip/agent/kubelet/process-group';
+import { FakeProcess, settle } from './fake-process.js';
 
 const TIMING: Timing = { ...PROFILES.fast, crashLoopBackOffInitialMs: 1000, crashLoopBackOffMaxMs: 4000, crashLoopBackOffResetMs: 60_000 };
 
-/** A program that records its signals; SIGTERM ends it unless it ignores it, SIGKILL always does. */
-class FakeProcess implements ContainerProcess {
-  readonly stdout = new PassThrough();
-  readonly stderr = new PassThrough();
-  readonly exited: Promise<GroupExit>;
-  readonly signals: string[] = [];
-  released = false;
-  private end!: (e: GroupExit) => void;
-
-  constructor(
-    readonly pid: number,
-    public ignoresTerm = false,
-  ) {
-    this.exited = new Promise((resolve) => (this.end = resolve));
-  }
-  exit(exitCode: number): void {
-    this.end({ exitCode, signal: null });
-  }
-  signal(sig: NodeJS.Signals): boolean {
-    this.signals.push(sig);
-    if (sig === 'SIGKILL' || (sig === 'SIGTERM' && !this.ignoresTerm)) this.exit(sig === 'SIGKILL' ? 137 : 143);
-    return true;
-  }
-  release(): Promise<void> {
-    this.released = true;
-    return Promise.resolve();
-  }
-}
-
-/** Lets promise callbacks and pending I/O run. */
-const settle = () => new Promise((r) => setImmediate(r));
 
 class Rig {
   readonly clock = new FakeClock();
