@@ -182,8 +182,11 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     log.info('node shutting down; stopping pods gracefully', { node: name });
+    const kubelet = agent.kubelet;
+    // Not yet welcomed: nothing runs, and hanging up now keeps a late welcome from starting anything.
+    if (!kubelet) agent.stop();
     // Pods stop first: a pod that drains on SIGTERM may still need the network.
-    Promise.resolve(agent.kubelet?.shutdown())
+    Promise.resolve(kubelet?.shutdown())
       .then(() => proxy.stop())
       .finally(() => {
         agent.stop();

@@ -3,14 +3,19 @@
 // the status). It does no I/O and reads no clock, so every transition is a plain function call in a
 // test; the container worker performs the actions and feeds back what comes of them.
 //
-//   Waiting ──start──▶ Starting ──spawned──▶ Running ──probe failed / over memory / new spec──▶ Killing
-//      │ ErrImagePull     ▲  │ spawn failed     │ exited                                        │ exited
-//      ▼                  │  ▼                  ▼                                               ▼
-//   Waiting ◀─new spec─   │  finish: restartPolicy and CrashLoopBackOff decide ───────────────────
-//                         │     ├─ restart now ──────────────────▶ Starting (once the old run's processes are gone)
-//                         │     ├─ restart later ────────────────▶ BackOff ──back-off over──▶ Starting
-//                         │     └─ never ────────────────────────▶ Terminated
-//   stop: Running / Killing ──▶ Stopping ──exited──▶ Terminated;   Waiting / Starting / BackOff ──▶ Terminated
+//   Waiting    start -> Starting; an image that cannot be pulled stays Waiting (ErrImagePull)
+//              until the definition changes
+//   Starting   spawned -> Running; spawnFailed ends the run at once (StartError)
+//   Running    a failed liveness or startup probe, a new definition -> Killing (SIGTERM, SIGKILL
+//              when the grace period is over); over its memory limit -> Killing (SIGKILL)
+//   Running, Killing   exited -> the restart policy decides
+//   BackOff    backOffOver -> Starting
+//   Stopping   exited -> Terminated
+//   any        stop -> Stopping while a run is live, else Terminated
+//
+// The restart policy decides: now -> Starting, later -> BackOff (CrashLoopBackOff's delay), never
+// -> Terminated. A run ended for a new definition starts again at once, whatever the policy.
+// Starting spawns only once the last run's processes are gone: they may still hold its host ports.
 //
 // The state also holds what `kubectl get pod -o yaml` shows of the container (state, lastState,
 // restartCount, ready, started), kept as the kubelet keeps them, so that the status is a read.
