@@ -65,7 +65,7 @@ export interface AgentOptions {
   routesWaitMs?: number;
   /** A pod on this node has been marked for deletion: it must take no new connections. */
   onPodDeleting?: (pod: Pod) => void;
-  /** Chaos from the control plane (issue 4): the network faults this node enforces, and node actions. */
+  /** Chaos from the control plane: the network faults this node enforces, and node actions. */
   onChaos?: (msg: Faults | NodeAction) => void;
   /** Opens the WebSocket's connection (chaos puts its fault stages on it); default: plain TCP. */
   createConnection?: (target: { host: string; port: number }) => Duplex;
@@ -105,7 +105,8 @@ export class Agent {
   private unreachableWarned = false;
   private lastDialError?: string;
   private readonly logStreams = new Map<number, () => void>();
-  private node: Kubelet | undefined;
+  /** Created at the first welcome, which brings what it needs. */
+  private welcomedKubelet: Kubelet | undefined;
   /** Pod messages held until the first routing snapshot is in place (see routesWaitMs). */
   private heldPodMessages: PodMessage[] | undefined;
   private routesWaitTimer?: TimerHandle;
@@ -116,7 +117,7 @@ export class Agent {
 
   /** The kubelet, once the control plane has welcomed this node. */
   get kubelet(): Kubelet | undefined {
-    return this.node;
+    return this.welcomedKubelet;
   }
 
   /** Connects, and keeps reconnecting. */
@@ -169,7 +170,7 @@ export class Agent {
           tunnelEndpoint: this.opts.tunnelEndpoint?.(),
         },
         // Before the first welcome there is no kubelet, and nothing runs.
-        pods: this.node?.running() ?? [],
+        pods: this.welcomedKubelet?.running() ?? [],
       });
     });
   }
@@ -206,10 +207,10 @@ export class Agent {
         this.unreachableWarned = false;
         this.reconnect.reset();
         this.timing = msg.timing;
-        if (this.node) {
-          this.node.setPodCIDR(msg.podCIDR);
-          this.node.setTiming(msg.timing);
-        } else this.node = this.opts.kubelet({ podCIDR: msg.podCIDR, timing: msg.timing });
+        if (this.welcomedKubelet) {
+          this.welcomedKubelet.setPodCIDR(msg.podCIDR);
+          this.welcomedKubelet.setTiming(msg.timing);
+        } else this.welcomedKubelet = this.opts.kubelet({ podCIDR: msg.podCIDR, timing: msg.timing });
         if (this.channel) this.opts.reports.connected(this.channel, msg.timing.statusBatchMs);
         log.info('joined the cluster', { node: msg.nodeName, podCIDR: msg.podCIDR });
         this.startHeartbeats();
@@ -227,11 +228,11 @@ export class Agent {
         return;
       case 'logRequest': {
         const id = msg.id;
-        if (!this.node) {
+        if (!this.welcomedKubelet) {
           this.channel?.send({ type: 'logEnd', id, error: 'the node has not joined the cluster yet' });
           return;
         }
-        const cancel = this.node.streamLogs(msg, {
+        const cancel = this.welcomedKubelet.streamLogs(msg, {
           data: (chunk) => this.channel?.send({ type: 'logData', id, data: chunk }),
           end: (error) => {
             this.logStreams.delete(id);
@@ -266,7 +267,7 @@ export class Agent {
   }
 
   private handlePods(msg: PodMessage): void {
-    const kubelet = this.node;
+    const kubelet = this.welcomedKubelet;
     if (!kubelet) {
       // The control plane sends the welcome first; a pod message before it is a broken peer.
       this.opts.log.warn('ignoring a pod message that came before the welcome', { type: msg.type });
@@ -334,7 +335,7 @@ export class Agent {
       }
       if (this.clock.now() - this.lastHeardMs >= silenceLimitMs(this.timing) / 2) ch.ws.ping();
       // Usage changes once a sample: a heartbeat between two samples renews the lease alone.
-      const kubelet = this.node;
+      const kubelet = this.welcomedKubelet;
       const fresh = !!kubelet && kubelet.sampleCount !== this.usageSent;
       if (kubelet) this.usageSent = kubelet.sampleCount;
       ch.send({ type: 'heartbeat', time: this.clock.now(), ...(fresh ? { usage: kubelet.usage() } : {}) });
