@@ -38,8 +38,6 @@ export class ContainerWorker {
   private lifecycle: ContainerLifecycle = initialLifecycle();
   private live: LiveRun | undefined;
   private readonly timers = new Map<Timer, TimerHandle>();
-  /** Resolves when the last run's group is gone and its log closed. */
-  private releasing: Promise<void> = Promise.resolve();
   /** Events that arrived while actions were being performed, handled in order after them. */
   private readonly inbox: LifecycleEvent[] = [];
   private stepping = false;
@@ -274,8 +272,10 @@ export class ContainerWorker {
     if (!live) return;
     this.live = undefined;
     this.usage = { cpu: 0, memory: 0 };
-    this.releasing = live.group.release().then(() => live.log.close());
-    void this.releasing.then(() => this.dispatch({ type: 'released' }));
+    void live.group
+      .release()
+      .then(() => live.log.close())
+      .then(() => this.dispatch({ type: 'released' }));
   }
 
   private startProbe(live: LiveRun, kind: ProbeKind): void {
