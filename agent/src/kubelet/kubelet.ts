@@ -118,10 +118,12 @@ export class Kubelet {
     this.scheduleSample();
   }
 
+  /** A later welcome (the control plane came back, perhaps rebuilt) names the pod CIDR again: new pods use it. */
   setPodCIDR(cidr: string): void {
     this.addresses.assignCidr(cidr);
   }
 
+  /** A later welcome brings the cluster's timing again, which a restarted control plane may have changed. */
   setTiming(t: Timing): void {
     const intervalChanged = t.resourceSampleIntervalMs !== this.timing.resourceSampleIntervalMs;
     this.timing = t;
@@ -201,15 +203,6 @@ export class Kubelet {
     if (!w) return;
     w.silent = true;
     this.stopWorker(w, 'removed', 0);
-  }
-
-  /**
-   * The pod with this IP here and the host port backing its container port, for the node's proxy;
-   * neither when no pod here has the IP. A stopping pod still answers: its connections are
-   * drained, not cut.
-   */
-  localPort(podIP: string, containerPort: number): { pod?: { namespace: string; name: string }; hostPort?: number } {
-    return this.addresses.localPort(podIP, containerPort);
   }
 
   /** Pods this kubelet has workers for, stopping ones included. */
