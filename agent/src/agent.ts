@@ -1,7 +1,8 @@
 // The agent's link to the control plane: one WebSocket, hello -> welcome, then the pod set and its
 // deltas in, heartbeats and batched pod status out. When the control plane is away the agent keeps
 // its pods running and reconnects with backoff; on return it says which pods it runs and the
-// control plane's podSync settles the difference.
+// control plane's podSync settles the difference. The kubelet is created at the first welcome,
+// which brings what it needs: the node's pod CIDR and the cluster's timing.
 
 import type net from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -20,18 +21,23 @@ import {
   type AgentMessage,
   type Clock,
   type ControlPlaneMessage,
-  type EventRecord,
   type Faults,
   type Logger,
   type NodeAction,
   type Pod,
-  type PodRef,
-  type PodStatusUpdate,
   type ResourceList,
   type Routes,
+  type TimerHandle,
   type Timing,
 } from '@kip/shared';
 import type { Kubelet } from './kubelet/kubelet.js';
+import type { Reports } from './reports.js';
+
+/** What the control plane's welcome tells this node. */
+export interface Welcome {
+  podCIDR: string;
+  timing: Timing;
+}
 
 export interface AgentOptions {
   name: string;
@@ -41,6 +47,10 @@ export interface AgentOptions {
   capacity: ResourceList;
   labels: Record<string, string>;
   log: Logger;
+  /** Creates the kubelet, at the first welcome; later welcomes update it. */
+  kubelet(welcome: Welcome): Kubelet;
+  /** Pod status, events and terminations waiting to go out; sent while welcomed. */
+  reports: Reports;
   /** Called when the control plane refuses this agent (bad token, duplicate name): the agent must exit. */
   onRefused(reason: string, message: string): void;
   /** The control plane's routing table (services, endpoints, pod and node addresses) for the proxy. */
@@ -55,7 +65,7 @@ export interface AgentOptions {
   routesWaitMs?: number;
   /** A pod on this node has been marked for deletion: it must take no new connections. */
   onPodDeleting?: (pod: Pod) => void;
-  /** Chaos from the control plane (issue 4): the network faults this node enforces, and node actions. */
+  /** Chaos from the control plane: the network faults this node enforces, and node actions. */
   onChaos?: (msg: Faults | NodeAction) => void;
   /** Opens the WebSocket's connection (chaos puts its fault stages on it); default: plain TCP. */
   createConnection?: (target: { host: string; port: number }) => Duplex;
@@ -66,9 +76,6 @@ export interface AgentOptions {
 const DEFAULT_ROUTES_WAIT_MS = 3000;
 
 type PodMessage = Extract<ControlPlaneMessage, { type: 'podSync' | 'podUpsert' | 'podRemove' }>;
-
-/** Events kept while disconnected; older ones are dropped first. */
-const MAX_PENDING_EVENTS = 1000;
 
 /**
  * A control plane that sends nothing at all (no frame, no pong) for this long, in time this agent
@@ -87,9 +94,8 @@ export class Agent {
   private stopped = false;
   /** Exponential, with jitter, so that agents cut off together do not come back in step. */
   private readonly reconnect = new Backoff({ initialMs: 250, maxMs: 5000, jitter: 0.5 });
-  private reconnectTimer?: NodeJS.Timeout;
+  private reconnectTimer?: TimerHandle;
   private stopHeartbeats?: () => void;
-  private flushTimer?: NodeJS.Timeout;
   /** when anything last arrived from the control plane */
   private lastHeardMs = 0;
   /** the sample whose usage the last heartbeat carried */
@@ -98,43 +104,26 @@ export class Agent {
   /** Whether the user was told the control plane cannot be reached, since the last welcome. */
   private unreachableWarned = false;
   private lastDialError?: string;
-  private readonly pendingStatus = new Map<string, PodStatusUpdate>();
-  private pendingEvents: EventRecord[] = [];
-  private readonly pendingTerminated = new Map<string, PodRef>();
   private readonly logStreams = new Map<number, () => void>();
-  private kubelet!: Kubelet;
+  /** Created at the first welcome, which brings what it needs. */
+  private welcomedKubelet: Kubelet | undefined;
   /** Pod messages held until the first routing snapshot is in place (see routesWaitMs). */
   private heldPodMessages: PodMessage[] | undefined;
-  private routesWaitTimer?: NodeJS.Timeout;
+  private routesWaitTimer?: TimerHandle;
 
   constructor(private readonly opts: AgentOptions) {
     this.clock = opts.clock ?? realClock;
   }
 
-  /** Connects (and keeps reconnecting) on behalf of this kubelet. */
-  start(kubelet: Kubelet): void {
-    this.kubelet = kubelet;
+  /** The kubelet, once the control plane has welcomed this node. */
+  get kubelet(): Kubelet | undefined {
+    return this.welcomedKubelet;
+  }
+
+  /** Connects, and keeps reconnecting. */
+  start(): void {
     if (this.opts.onRoutes) this.heldPodMessages = [];
     this.connect();
-  }
-
-  // ---- hooks the kubelet calls ----------------------------------------------------------------
-
-  status(update: PodStatusUpdate): void {
-    this.pendingStatus.set(update.uid, update);
-    this.scheduleFlush();
-  }
-
-  event(ev: EventRecord): void {
-    this.pendingEvents.push(ev);
-    if (this.pendingEvents.length > MAX_PENDING_EVENTS) this.pendingEvents.splice(0, this.pendingEvents.length - MAX_PENDING_EVENTS);
-    this.scheduleFlush();
-  }
-
-  terminated(ref: PodRef): void {
-    this.pendingStatus.delete(ref.uid);
-    this.pendingTerminated.set(ref.uid, ref);
-    this.scheduleFlush();
   }
 
   // ---- connection ------------------------------------------------------------------------------
@@ -180,7 +169,8 @@ export class Agent {
           version: KIP_VERSION,
           tunnelEndpoint: this.opts.tunnelEndpoint?.(),
         },
-        pods: this.kubelet.running(),
+        // Before the first welcome there is no kubelet, and nothing runs.
+        pods: this.welcomedKubelet?.running() ?? [],
       });
     });
   }
@@ -190,6 +180,7 @@ export class Agent {
     const wasWelcomed = this.welcomed;
     this.welcomed = false;
     this.channel = undefined;
+    this.opts.reports.disconnected();
     this.stopHeartbeats?.();
     for (const cancel of this.logStreams.values()) cancel();
     this.logStreams.clear();
@@ -205,7 +196,7 @@ export class Agent {
       this.unreachableWarned = true;
     } else this.opts.log.debug('control plane not reachable; retrying', { node: this.opts.name, inMs: delay, error: this.lastDialError });
     this.lastDialError = undefined;
-    this.reconnectTimer = setTimeout(() => this.connect(), delay);
+    this.reconnectTimer = this.clock.setTimeout(() => this.connect(), delay);
   }
 
   private handle(msg: ControlPlaneMessage): void {
@@ -216,8 +207,11 @@ export class Agent {
         this.unreachableWarned = false;
         this.reconnect.reset();
         this.timing = msg.timing;
-        this.kubelet.setPodCIDR(msg.podCIDR);
-        this.kubelet.setTiming(msg.timing);
+        if (this.welcomedKubelet) {
+          this.welcomedKubelet.setPodCIDR(msg.podCIDR);
+          this.welcomedKubelet.setTiming(msg.timing);
+        } else this.welcomedKubelet = this.opts.kubelet({ podCIDR: msg.podCIDR, timing: msg.timing });
+        if (this.channel) this.opts.reports.connected(this.channel, msg.timing.statusBatchMs);
         log.info('joined the cluster', { node: msg.nodeName, podCIDR: msg.podCIDR });
         this.startHeartbeats();
         return;
@@ -234,7 +228,11 @@ export class Agent {
         return;
       case 'logRequest': {
         const id = msg.id;
-        const cancel = this.kubelet.streamLogs(msg, {
+        if (!this.welcomedKubelet) {
+          this.channel?.send({ type: 'logEnd', id, error: 'the node has not joined the cluster yet' });
+          return;
+        }
+        const cancel = this.welcomedKubelet.streamLogs(msg, {
           data: (chunk) => this.channel?.send({ type: 'logData', id, data: chunk }),
           end: (error) => {
             this.logStreams.delete(id);
@@ -269,19 +267,25 @@ export class Agent {
   }
 
   private handlePods(msg: PodMessage): void {
+    const kubelet = this.welcomedKubelet;
+    if (!kubelet) {
+      // The control plane sends the welcome first; a pod message before it is a broken peer.
+      this.opts.log.warn('ignoring a pod message that came before the welcome', { type: msg.type });
+      return;
+    }
     switch (msg.type) {
       case 'podSync':
-        this.kubelet.sync(msg.pods);
+        kubelet.sync(msg.pods);
         // Whatever the kubelet reported while the control plane was away goes out now.
-        this.flush();
+        this.opts.reports.flush();
         return;
       case 'podUpsert':
         if (msg.pod.metadata.deletionTimestamp) this.opts.onPodDeleting?.(msg.pod);
-        this.kubelet.upsert(msg.pod);
+        kubelet.upsert(msg.pod);
         return;
       case 'podRemove':
-        this.pendingStatus.delete(msg.uid);
-        this.kubelet.remove(msg);
+        this.opts.reports.forget(msg.uid);
+        kubelet.remove(msg);
         return;
     }
   }
@@ -290,7 +294,7 @@ export class Agent {
     this.heldPodMessages!.push(msg);
     if (this.routesWaitTimer) return;
     const waitMs = this.opts.routesWaitMs ?? DEFAULT_ROUTES_WAIT_MS;
-    this.routesWaitTimer = setTimeout(() => {
+    this.routesWaitTimer = this.clock.setTimeout(() => {
       this.opts.log.warn('no routing table from the control plane yet; starting pods without service variables', { node: this.opts.name, waitedMs: waitMs });
       this.releasePods();
     }, waitMs);
@@ -298,7 +302,7 @@ export class Agent {
 
   /** The first routing snapshot is in place (or will not come): pods go ahead, in the order they came. */
   private releasePods(): void {
-    clearTimeout(this.routesWaitTimer);
+    this.clock.clearTimeout(this.routesWaitTimer);
     const held = this.heldPodMessages;
     this.heldPodMessages = undefined;
     if (this.stopped) return;
@@ -331,43 +335,22 @@ export class Agent {
       }
       if (this.clock.now() - this.lastHeardMs >= silenceLimitMs(this.timing) / 2) ch.ws.ping();
       // Usage changes once a sample: a heartbeat between two samples renews the lease alone.
-      const fresh = this.kubelet.sampleCount !== this.usageSent;
-      this.usageSent = this.kubelet.sampleCount;
-      ch.send({ type: 'heartbeat', time: Date.now(), ...(fresh ? { usage: this.kubelet.usage() } : {}) });
+      const kubelet = this.welcomedKubelet;
+      const fresh = !!kubelet && kubelet.sampleCount !== this.usageSent;
+      if (kubelet) this.usageSent = kubelet.sampleCount;
+      ch.send({ type: 'heartbeat', time: this.clock.now(), ...(fresh ? { usage: kubelet.usage() } : {}) });
     };
     beat();
     this.stopHeartbeats = everyWithAttention(this.clock, every, attention, beat);
   }
 
-  private scheduleFlush(): void {
-    if (this.flushTimer || !this.welcomed) return;
-    this.flushTimer = setTimeout(() => this.flush(), this.timing?.statusBatchMs ?? 50);
-  }
-
-  private flush(): void {
-    clearTimeout(this.flushTimer);
-    this.flushTimer = undefined;
-    const ch = this.channel;
-    if (!ch?.isOpen || !this.welcomed) return;
-    if (this.pendingStatus.size > 0) {
-      ch.send({ type: 'podStatus', updates: [...this.pendingStatus.values()] });
-      this.pendingStatus.clear();
-    }
-    if (this.pendingEvents.length > 0) {
-      ch.send({ type: 'events', events: this.pendingEvents });
-      this.pendingEvents = [];
-    }
-    for (const ref of this.pendingTerminated.values()) ch.send({ type: 'podTerminated', ...ref });
-    this.pendingTerminated.clear();
-  }
-
   /** Stops talking to the control plane (clean shutdown); pods are the kubelet's business. */
   stop(): void {
     this.stopped = true;
-    clearTimeout(this.reconnectTimer);
-    clearTimeout(this.routesWaitTimer);
+    this.clock.clearTimeout(this.reconnectTimer);
+    this.clock.clearTimeout(this.routesWaitTimer);
     this.stopHeartbeats?.();
-    this.flush();
+    this.opts.reports.flush();
     this.channel?.close(CloseCode.GoingAway, 'agent shutting down');
   }
 }

@@ -10,7 +10,6 @@ import path from 'node:path';
 import {
   AGENT_PATH,
   DEFAULT_API_PORT,
-  PROFILES,
   createLogger,
   isDNS1123Subdomain,
   isLabelKey,
@@ -21,9 +20,13 @@ import {
   failWithUsage,
   parseDaemonFlags,
   stopOnSignals,
+  realClock,
 } from '@kip/shared';
 import { Agent } from './agent.js';
 import { Kubelet } from './kubelet/kubelet.js';
+import { PodAddresses } from './kubelet/pod-addresses.js';
+import { GroupRegistry } from './kubelet/process-group.js';
+import { Reports } from './reports.js';
 import { NodeProxy } from './proxy/node-proxy.js';
 import { AgentChaos } from './chaos/agent-chaos.js';
 
@@ -116,8 +119,18 @@ async function main(): Promise<void> {
   // Work from the node's own directory, as a daemon does from its state dir (paths are absolute by now).
   process.chdir(nodeDir);
 
+  const clock = realClock;
+  // Every process group a pod starts, so that the agent's exit takes them all down with it.
+  const groups = new GroupRegistry();
+  // Belt and braces: the watchers already take pods down with the agent; this is the fast path.
+  process.on('exit', () => groups.killAll());
+  // Pod IPs and host ports: the kubelet allocates them, the proxy looks them up.
+  const addresses = new PodAddresses();
+  // Pod status and events wait here until the control plane is there to hear them.
+  const reports = new Reports(clock);
+
   // The proxy listens before the agent says hello: its tunnel address is part of the hello.
-  const proxy = new NodeProxy({ nodeName: name, token, log, localPort: (ip, port) => kubelet.localPort(ip, port) });
+  const proxy = new NodeProxy({ nodeName: name, token, log, localPort: (ip, port) => addresses.localPort(ip, port) });
   try {
     await proxy.start();
   } catch (err) {
@@ -125,7 +138,7 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   // Network faults go on the proxy's links and on the connection to the control plane; node faults act on this process.
-  const chaos = new AgentChaos({ nodeName: name, nodeDir, log, link: (peer) => proxy.link(peer), event: (e) => agent.event(e) });
+  const chaos = new AgentChaos({ nodeName: name, nodeDir, log, link: (peer) => proxy.link(peer), event: (e) => reports.event(e) });
   const agent = new Agent({
     name,
     server,
@@ -133,6 +146,27 @@ async function main(): Promise<void> {
     capacity: { cpu, memory, pods },
     labels: parseLabels(values.labels as string | undefined),
     log,
+    clock,
+    reports,
+    // The welcome brings the node's pod CIDR and the cluster's timing, which the kubelet runs by.
+    kubelet: ({ podCIDR, timing }) =>
+      new Kubelet({
+        nodeName: name,
+        dataDir: nodeDir,
+        podCIDR,
+        timing,
+        log,
+        clock,
+        addresses,
+        groups,
+        hooks: {
+          status: (u) => reports.status(u),
+          event: (e) => reports.event(e),
+          terminated: (r) => reports.terminated(r),
+        },
+        extraEnv: (pod) => proxy.podEnv(pod),
+        addressReleased: (ip) => proxy.podGone(ip),
+      }),
     onRefused: () => shutdown(2),
     tunnelEndpoint: () => proxy.tunnelEndpoint(),
     onRoutes: (routes) => {
@@ -143,29 +177,16 @@ async function main(): Promise<void> {
     onChaos: (msg) => chaos.handle(msg),
     createConnection: (target) => chaos.connectControlPlane(target),
   });
-  const kubelet = new Kubelet({
-    nodeName: name,
-    dataDir: nodeDir,
-    podCIDR: '10.244.0.0/24',
-    timing: PROFILES.fast,
-    log,
-    hooks: {
-      status: (u) => agent.status(u),
-      event: (e) => agent.event(e),
-      terminated: (r) => agent.terminated(r),
-    },
-    extraEnv: (pod) => proxy.podEnv(pod),
-    addressReleased: (ip) => proxy.podGone(ip),
-  });
-
   let stopping = false;
   function shutdown(code: number): void {
     if (stopping) return;
     stopping = true;
     log.info('node shutting down; stopping pods gracefully', { node: name });
+    const kubelet = agent.kubelet;
+    // Not yet welcomed: nothing runs, and hanging up now keeps a late welcome from starting anything.
+    if (!kubelet) agent.stop();
     // Pods stop first: a pod that drains on SIGTERM may still need the network.
-    kubelet
-      .shutdown()
+    Promise.resolve(kubelet?.shutdown())
       .then(() => proxy.stop())
       .finally(() => {
         agent.stop();
@@ -175,14 +196,12 @@ async function main(): Promise<void> {
       });
   }
   stopOnSignals(values, () => shutdown(0));
-  // Belt and braces: the watchers already take pods down with the agent; this is the fast path.
-  process.on('exit', () => kubelet.killAllNow());
   process.on('uncaughtException', (err) => {
     log.error('agent crashed', { node: name, error: err.stack ?? String(err) });
     process.exit(1);
   });
 
-  agent.start(kubelet);
+  agent.start();
   log.info('agent started', { node: name, pid: process.pid, server, cpu, memory, pods });
 }
 

@@ -23,6 +23,15 @@ export interface CrashLoopSettings {
   resetMs: number;
 }
 
+/**
+ * How long to wait before restarting a container whose last run lasted ranMs, given the current
+ * back-off (0 until the first restart has happened); returns the back-off to keep for next time.
+ */
+export function crashLoopDelay(currentMs: number, ranMs: number, s: CrashLoopSettings): { delayMs: number; currentMs: number } {
+  const current = ranMs >= s.resetMs ? 0 : Math.min(currentMs, s.maxMs);
+  return { delayMs: Math.min(current, s.maxMs), currentMs: current === 0 ? s.initialMs : Math.min(s.maxMs, current * 2) };
+}
+
 export class CrashLoopBackoff {
   /** The current back-off; 0 until the first restart has happened. */
   private currentMs = 0;
@@ -36,10 +45,9 @@ export class CrashLoopBackoff {
 
   /** How long to wait before restarting a container whose last run lasted ranMs. */
   nextDelay(ranMs: number): number {
-    if (ranMs >= this.settings.resetMs) this.currentMs = 0;
-    const delay = this.currentMs;
-    this.currentMs = this.currentMs === 0 ? this.settings.initialMs : Math.min(this.settings.maxMs, this.currentMs * 2);
-    return Math.min(delay, this.settings.maxMs);
+    const next = crashLoopDelay(this.currentMs, ranMs, this.settings);
+    this.currentMs = next.currentMs;
+    return next.delayMs;
   }
 
   reset(): void {

@@ -7,13 +7,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { realClock } from '@kip/shared';
 import type { Clock, EventRecord, LogRequest, Logger, Pod, PodRef, PodStatusUpdate, PodUsage, TimerHandle, Timing } from '@kip/shared';
-import { HostPortAllocator } from './host-ports.js';
-import { Ipam } from './ipam.js';
 import { streamLog, type LogSink } from './log-stream.js';
+import { PodAddresses } from './pod-addresses.js';
 import { gracePeriodMs, specGracePeriodMs } from './pod-context.js';
 import { sameJson } from './pod-status.js';
 import { PodWorker, type PodWorkerDeps, type StopReason } from './pod-worker.js';
-import { GroupRegistry } from './process-group.js';
+import { GroupRegistry, ProcessGroup, type ContainerProcess, type SpawnGroupOptions } from './process-group.js';
 import { ResourceSampler } from './resource-sampler.js';
 import { StartQueue } from './start-queue.js';
 
@@ -30,12 +29,18 @@ export interface KubeletOptions {
   nodeName: string;
   /** The node's own directory; pods live in pods/<ns>_<name>_<uid>/ under it. */
   dataDir: string;
-  /** e.g. "10.244.3.0/24": pod IPs are allocated from .2 to .254, stable per pod uid. */
+  /** The node's pod CIDR, from the control plane, e.g. "10.244.3.0/24": pod IPs are allocated from .2 to .254, stable per pod uid. */
   podCIDR: string;
-  /** CrashLoopBackOff knobs, resourceSampleIntervalMs. */
+  /** The cluster's timing, from the control plane: CrashLoopBackOff knobs, resourceSampleIntervalMs. */
   timing: Timing;
   log: Logger;
   clock?: Clock;
+  /** Pod IPs and host ports, shared with the node's proxy (default: the kubelet's own). */
+  addresses?: PodAddresses;
+  /** Every process group started here, so that a dying agent can kill them all (default: the kubelet's own). */
+  groups?: GroupRegistry;
+  /** Starts a container's program (default: a process group in `groups`; tests put stand-ins here). */
+  spawn?: (opts: SpawnGroupOptions) => ContainerProcess;
   hooks: KubeletHooks;
   /** Extra env for a pod's containers (service env, HTTP_PROXY: added by the proxy). */
   extraEnv?: (pod: Pod) => Record<string, string>;
@@ -57,16 +62,15 @@ export class Kubelet {
   private readonly clock: Clock;
   private readonly hooks: KubeletHooks;
   private readonly addressReleased?: (ip: string) => void;
-  private readonly ipam: Ipam;
-  private readonly ports = new HostPortAllocator();
-  private readonly groups = new GroupRegistry();
+  private readonly addresses: PodAddresses;
+  private readonly groups: GroupRegistry;
   private readonly workers = new Map<string, PodWorker>();
   /** Stop-and-cleanup in progress, per uid. */
   private readonly stopping = new Map<string, Promise<void>>();
   /** Pods wanted again while their old worker was still stopping: started once it is gone. */
   private readonly startAfterStop = new Map<string, Pod>();
   private readonly dirty = new Set<PodWorker>();
-  private readonly starts = new StartQueue((err) => this.log.error('container start failed', { error: (err as Error).message }));
+  private readonly starts: StartQueue;
   private flushScheduled = false;
   private readonly deps: PodWorkerDeps;
   private readonly sampler = new ResourceSampler();
@@ -91,7 +95,10 @@ export class Kubelet {
       }
     };
     this.hooks = { status: guard('status', opts.hooks.status), event: guard('event', opts.hooks.event), terminated: guard('terminated', opts.hooks.terminated) };
-    this.ipam = new Ipam(opts.podCIDR || undefined);
+    this.addresses = opts.addresses ?? new PodAddresses();
+    if (opts.podCIDR) this.addresses.assignCidr(opts.podCIDR);
+    this.groups = opts.groups ?? new GroupRegistry();
+    this.starts = new StartQueue(this.clock, (err) => this.log.error('container start failed', { error: (err as Error).message }));
     this.addressReleased = opts.addressReleased;
     fs.mkdirSync(this.podsDir, { recursive: true });
     this.deps = {
@@ -100,8 +107,8 @@ export class Kubelet {
       clock: this.clock,
       log: this.log,
       groups: this.groups,
-      ipam: this.ipam,
-      ports: this.ports,
+      spawn: opts.spawn ?? ((o) => ProcessGroup.spawn(o, this.groups)),
+      addresses: this.addresses,
       timing: () => this.timing,
       extraEnv: opts.extraEnv,
       changed: (w) => this.markDirty(w),
@@ -111,10 +118,12 @@ export class Kubelet {
     this.scheduleSample();
   }
 
+  /** A later welcome (the control plane came back, perhaps rebuilt) names the pod CIDR again: new pods use it. */
   setPodCIDR(cidr: string): void {
-    this.ipam.setCidr(cidr);
+    this.addresses.assignCidr(cidr);
   }
 
+  /** A later welcome brings the cluster's timing again, which a restarted control plane may have changed. */
   setTiming(t: Timing): void {
     const intervalChanged = t.resourceSampleIntervalMs !== this.timing.resourceSampleIntervalMs;
     this.timing = t;
@@ -196,28 +205,14 @@ export class Kubelet {
     this.stopWorker(w, 'removed', 0);
   }
 
-  /**
-   * The pod with this IP here and the host port backing its container port, for the node's proxy;
-   * neither when no pod here has the IP. A stopping pod still answers: its connections are
-   * drained, not cut.
-   */
-  localPort(podIP: string, containerPort: number): { pod?: { namespace: string; name: string }; hostPort?: number } {
-    for (const w of this.workers.values()) {
-      if (w.podIP !== podIP) continue;
-      const pod = { namespace: w.pod.metadata.namespace ?? 'default', name: w.pod.metadata.name };
-      for (const c of w.pod.spec.containers) {
-        if (!(c.ports ?? []).some((p) => p.containerPort === containerPort)) continue;
-        const port = w.hostPorts[`${c.name}/${containerPort}`];
-        if (port !== undefined) return { pod, hostPort: port };
-      }
-      return { pod };
-    }
-    return {};
-  }
-
   /** Pods this kubelet has workers for, stopping ones included. */
   running(): PodRef[] {
     return [...this.workers.values()].map((w) => refOf(w.pod));
+  }
+
+  /** How many resource samples have been taken: a new number means usage() has news. */
+  get sampleCount(): number {
+    return this.samples;
   }
 
   /**
@@ -225,11 +220,6 @@ export class Kubelet {
    * As metrics-server reports them, only containers that run now have metrics, and a pod with none
    * running (completed, failed, waiting on its image or in back-off) has none.
    */
-  /** How many resource samples have been taken: a new number means usage() has news. */
-  get sampleCount(): number {
-    return this.samples;
-  }
-
   usage(): NodeUsage {
     const pods: PodUsage[] = [];
     let cpu = this.selfUsage.cpu;
@@ -308,9 +298,8 @@ export class Kubelet {
   private cleanup(w: PodWorker): void {
     if (!w.silent) this.publish(w);
     this.dirty.delete(w);
-    this.ipam.release(w.uid);
+    this.addresses.release(w.uid);
     if (w.podIP) this.addressReleased?.(w.podIP);
-    this.ports.release(w.uid);
     try {
       fs.rmSync(w.podDir, { recursive: true, force: true });
     } catch (err) {
@@ -351,7 +340,7 @@ export class Kubelet {
     if (this.flushScheduled) return;
     this.flushScheduled = true;
     // Changes made in one turn of the event loop (three containers starting) become one update.
-    setImmediate(() => {
+    this.clock.afterIO(() => {
       this.flushScheduled = false;
       const batch = [...this.dirty];
       this.dirty.clear();

@@ -1,8 +1,9 @@
 // What a container worker needs from the pod it belongs to. The pod worker implements it; the
 // container worker never reaches past it, so the two can be read (and changed) separately.
 
-import type { Clock, Container, Logger, Pod, Timing } from '@kip/shared';
-import type { GroupRegistry } from './process-group.js';
+import type { Clock, Container, Logger, Pod, Probe, Timing } from '@kip/shared';
+import type { ProbeResult, ProbeTarget } from './probe-handlers.js';
+import type { ContainerProcess, GroupRegistry, SpawnGroupOptions } from './process-group.js';
 
 export type EventType = 'Normal' | 'Warning';
 
@@ -25,6 +26,10 @@ export interface PodContext {
   event(type: EventType, reason: string, message: string, container?: string): void;
   /** Something that shows in the pod's status changed. */
   changed(): void;
+  /** Starts a container's program in its own process group; throws if it cannot be started. */
+  spawn(opts: SpawnGroupOptions): ContainerProcess;
+  /** One attempt of a probe against a container of this pod. */
+  probe(probe: Probe, target: ProbeTarget): Promise<ProbeResult>;
 }
 
 /** The pod's grace period on deletion: the deletion's own, else the spec's, else 30 s. */

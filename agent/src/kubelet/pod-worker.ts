@@ -4,14 +4,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { isoNow } from '@kip/shared';
-import type { Clock, Container, EventRecord, Logger, Pod, PodStatus, Timing, TimerHandle } from '@kip/shared';
+import type { Clock, Container, EventRecord, Logger, Pod, PodStatus, Probe, Timing, TimerHandle } from '@kip/shared';
 import { ContainerWorker } from './container-worker.js';
 import { buildContainerEnv } from './env.js';
-import { declaredPortKeys, type HostPortAllocator } from './host-ports.js';
-import type { Ipam } from './ipam.js';
+import { declaredPortKeys } from './host-ports.js';
+import type { PodAddresses } from './pod-addresses.js';
 import type { EventType, PodContext } from './pod-context.js';
 import { computePodStatus } from './pod-status.js';
-import type { GroupRegistry } from './process-group.js';
+import { runProbe, type ProbeResult, type ProbeTarget } from './probe-handlers.js';
+import type { ContainerProcess, GroupRegistry, SpawnGroupOptions } from './process-group.js';
 
 export const HOST_IP = '127.0.0.1';
 
@@ -24,8 +25,8 @@ export interface PodWorkerDeps {
   clock: Clock;
   log: Logger;
   groups: GroupRegistry;
-  ipam: Ipam;
-  ports: HostPortAllocator;
+  spawn(opts: SpawnGroupOptions): ContainerProcess;
+  addresses: PodAddresses;
   timing(): Timing;
   extraEnv?: (pod: Pod) => Record<string, string>;
   /** The pod's status may have changed. */
@@ -122,6 +123,12 @@ export class PodWorker implements PodContext {
   changed(): void {
     this.deps.changed(this);
   }
+  spawn(opts: SpawnGroupOptions): ContainerProcess {
+    return this.deps.spawn(opts);
+  }
+  probe(probe: Probe, target: ProbeTarget): Promise<ProbeResult> {
+    return runProbe(probe, target, this.podIP);
+  }
 
   // ---- lifecycle -------------------------------------------------------------------------------
 
@@ -145,8 +152,9 @@ export class PodWorker implements PodContext {
         // A pod that existed here before (an agent restart) starts over with fresh logs.
         fs.rmSync(path.join(this.podDir, 'logs'), { recursive: true, force: true });
         fs.mkdirSync(this.podDir, { recursive: true });
-        this.podIP = this.deps.ipam.allocate(this.uid, this.pod.status?.podIP);
-        this.hostPorts = await this.deps.ports.allocate(this.uid, declaredPortKeys(this.pod));
+        const name = { namespace: this.pod.metadata.namespace ?? 'default', name: this.pod.metadata.name };
+        this.podIP = this.deps.addresses.allocateIP(this.uid, name, this.pod.status?.podIP);
+        this.hostPorts = await this.deps.addresses.allocatePorts(this.uid, declaredPortKeys(this.pod));
         if (this.stopReason) return false;
         this.changed();
         return true;

@@ -36,6 +36,17 @@ export function exitCodeOf(code: number | null, signal: NodeJS.Signals | null): 
   return 128 + (signal ? (SIGNAL_NUMBERS[signal] ?? 0) : 0);
 }
 
+/** A container's running program as the container worker sees it: a ProcessGroup, or a stand-in in tests. */
+export interface ContainerProcess {
+  readonly pid: number;
+  readonly stdout: Readable;
+  readonly stderr: Readable;
+  readonly exited: Promise<GroupExit>;
+  signal(sig: NodeJS.Signals): boolean;
+  /** After the program exited: resolves when nothing of its group is left. */
+  release(): Promise<void>;
+}
+
 /** Every live group a kubelet started, so that a dying agent can SIGKILL them all synchronously. */
 export class GroupRegistry {
   private readonly live = new Set<ProcessGroup>();
@@ -53,7 +64,7 @@ export class GroupRegistry {
   }
 }
 
-export class ProcessGroup {
+export class ProcessGroup implements ContainerProcess {
   /** The program's pid, which is also the group id. */
   readonly pid: number;
   readonly stdout: Readable;

@@ -4,11 +4,16 @@
 // with it. Spread over turns, the I/O waiting between two starts is handled between them, so the
 // agent keeps answering while it starts 100 pods.
 
+import type { Clock } from '@kip/shared';
+
 export class StartQueue {
   private readonly queue: (() => void)[] = [];
   private scheduled = false;
 
-  constructor(private readonly onError: (err: unknown) => void) {}
+  constructor(
+    private readonly clock: Clock,
+    private readonly onError: (err: unknown) => void,
+  ) {}
 
   push(start: () => void): void {
     this.queue.push(start);
@@ -22,7 +27,7 @@ export class StartQueue {
   private schedule(): void {
     if (this.scheduled || this.queue.length === 0) return;
     this.scheduled = true;
-    setImmediate(() => {
+    this.clock.afterIO(() => {
       this.scheduled = false;
       const next = this.queue.shift();
       try {

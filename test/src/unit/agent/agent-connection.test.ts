@@ -6,8 +6,9 @@
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
-import { PROFILES, createLogger, decodeFromAgent, encode } from '@kip/shared';
+import { PROFILES, createLogger, decodeFromAgent, encode, realClock } from '@kip/shared';
 import { Agent } from '@kip/agent/agent';
+import { Reports } from '@kip/agent/reports';
 import type { Kubelet } from '@kip/agent/kubelet/kubelet';
 import { eventually } from '../../helpers/wait.js';
 
@@ -51,8 +52,10 @@ describe('agent: telling the user about the control plane connection', function 
       labels: {},
       log: createLogger('agent', 'debug', (l) => lines.push(l)),
       onRefused: () => undefined,
+      kubelet: () => idleKubelet,
+      reports: new Reports(realClock),
     });
-    agent.start(idleKubelet);
+    agent.start();
   }
   const warnings = () => lines.filter((l) => / WARN /.test(l));
   const retries = () => lines.filter((l) => l.includes('control plane not reachable; retrying'));

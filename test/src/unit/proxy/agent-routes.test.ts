@@ -6,8 +6,9 @@
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { PROFILES, decodeFromAgent, encode, silentLogger, type ControlPlaneMessage, type Pod, type Routes } from '@kip/shared';
+import { PROFILES, decodeFromAgent, encode, realClock, silentLogger, type ControlPlaneMessage, type Pod, type Routes } from '@kip/shared';
 import { Agent } from '@kip/agent/agent';
+import { Reports } from '@kip/agent/reports';
 import type { Kubelet } from '@kip/agent/kubelet/kubelet';
 import { eventually } from '../../helpers/wait.js';
 
@@ -79,8 +80,10 @@ describe('proxy: the agent waits for the routing table before starting pods', fu
       onRoutes: opts.onRoutes,
       routesWaitMs: opts.routesWaitMs,
       onPodDeleting: (p) => calls.push(`deleting ${p.metadata.name}`),
+      kubelet: () => recordingKubelet(calls),
+      reports: new Reports(realClock),
     });
-    agent.start(recordingKubelet(calls));
+    agent.start();
   }
 
   it('holds the pod set until the first snapshot is applied, then replays pod messages in order', async () => {
