@@ -4,6 +4,12 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { deleted, Harness, makePod, NODE, pgidOf, pidAlive, pidOf, waitFor } from './harness.js';
 
+/** Whether a process has a handler for SIGTERM (bit 15 of SigCgt in /proc/PID/status). */
+function catchesSigterm(pid: number): boolean {
+  const caught = /^SigCgt:\s*([0-9a-f]+)$/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+  return caught !== undefined && (BigInt(`0x${caught}`) & (1n << 14n)) !== 0n;
+}
+
 describe('kubelet: pod lifecycle with real processes', function () {
   this.timeout(30_000);
   let h: Harness;
@@ -215,6 +221,9 @@ describe('kubelet: pod lifecycle with real processes', function () {
     const pod = makePod('shut', [{ name: 'c', image: 'pause' }]);
     h.kubelet.sync([pod]);
     const pid = pidOf((await h.waitStatus(pod, 'running', (s) => !!s.containerStatuses?.[0]?.state.running)).containerStatuses![0]!.containerID);
+    // Running from the moment it is spawned, pause handles SIGTERM only once its shell has set the
+    // trap; on a loaded machine that can come after the shutdown's SIGTERM would.
+    await waitFor('pause to catch SIGTERM', () => catchesSigterm(pid));
     await h.kubelet.shutdown();
     assert.equal(pidAlive(pid), false);
     const st = h.status(pod)!;
