@@ -80,29 +80,37 @@ export class FieldErrors {
     this.add(field, `must be ${expected}, not ${showValue(value)}`);
   }
 
+  /**
+   * A required value is missing; `expected` says what it should be ("a list"). The API's words
+   * leave that to the field's documentation; a collector for hand-written files may say it.
+   */
+  protected missing(field: string, _expected: string): void {
+    this.required(field);
+  }
+
   /** Absent (undefined or null) values pass unless required. */
-  private present(v: unknown, field: string, required: boolean): boolean {
+  private present(v: unknown, field: string, required: boolean, expected: string): boolean {
     if (v !== undefined && v !== null) return true;
-    if (required) this.required(field);
+    if (required) this.missing(field, expected);
     return false;
   }
 
   object(v: unknown, field: string, required = false): Obj | undefined {
-    if (!this.present(v, field, required)) return undefined;
+    if (!this.present(v, field, required, 'an object')) return undefined;
     if (isObj(v)) return v;
     this.wrongType(field, 'an object', v);
     return undefined;
   }
 
   array(v: unknown, field: string, required = false): unknown[] | undefined {
-    if (!this.present(v, field, required)) return undefined;
+    if (!this.present(v, field, required, 'a list')) return undefined;
     if (Array.isArray(v)) return v;
     this.wrongType(field, 'a list', v);
     return undefined;
   }
 
   string(v: unknown, field: string, required = false): string | undefined {
-    if (!this.present(v, field, required)) return undefined;
+    if (!this.present(v, field, required, 'a string')) return undefined;
     if (typeof v === 'string') return v;
     this.wrongType(field, 'a string', v);
     return undefined;
