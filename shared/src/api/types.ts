@@ -1,57 +1,12 @@
-// Object types, with Kubernetes' field names and meanings, so that a reader who knows Kubernetes
-// knows kip. Each kind's type is derived from its schema in kinds/; only the fields kip acts on are
-// declared, and manifests may carry others, which are kept.
+// What every object is, and the API machinery around objects: Status, lists, watch events,
+// metrics. Each kind's own types are derived from its schema in kinds/, with Kubernetes' field
+// names and meanings; only the fields kip acts on are declared, and manifests may carry others,
+// which are kept.
 
 import type { ObjectMeta, ResourceList } from '../kinds/meta.js';
 
-export type {
-  ConditionStatus,
-  LabelSelector,
-  LabelSelectorRequirement,
-  ObjectMeta,
-  ObjectReference,
-  OwnerReference,
-  ResourceList,
-  ResourceRequirements,
-  TaintEffect,
-} from '../kinds/meta.js';
-export type {
-  Affinity,
-  Container,
-  ContainerPort,
-  EnvVar,
-  ExecAction,
-  HTTPGetAction,
-  NodeAffinity,
-  NodeSelector,
-  NodeSelectorRequirement,
-  NodeSelectorTerm,
-  PodSpec,
-  PodTemplateSpec,
-  PreferredSchedulingTerm,
-  Probe,
-  RestartPolicy,
-  TCPSocketAction,
-  Toleration,
-} from '../kinds/pod-spec.js';
-export type {
-  ContainerState,
-  ContainerStateRunning,
-  ContainerStateTerminated,
-  ContainerStateWaiting,
-  ContainerStatus,
-  Pod,
-  PodCondition,
-  PodPhase,
-  PodStatus,
-} from '../kinds/pod.js';
-export type { Namespace } from '../kinds/namespace.js';
-export type { Node, NodeAddress, NodeCondition, NodeSpec, NodeStatus, NodeSystemInfo, Taint } from '../kinds/node.js';
-export type { ReplicaSet, ReplicaSetSpec, ReplicaSetStatus } from '../kinds/replicaset.js';
-export type { Deployment, DeploymentCondition, DeploymentSpec, DeploymentStatus, DeploymentStrategy } from '../kinds/deployment.js';
-export type { Service, ServicePort, ServiceSpec } from '../kinds/service.js';
-export type { EndpointAddress, EndpointPort, EndpointSubset, Endpoints } from '../kinds/endpoints.js';
-export type { Event } from '../kinds/event.js';
+// The wire protocol's messages carry these; every kind's types are exported with the kinds.
+export type { Event, Pod, PodStatus, ResourceList } from '../kinds/index.js';
 
 /** What every object has, whatever its kind. */
 export interface KObject {

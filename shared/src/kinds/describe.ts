@@ -4,7 +4,8 @@
 // writer, which aligns the tab-separated cells.
 
 import { createRequire } from 'node:module';
-import type { Container, ContainerState, ContainerStatus, Event, KObject, Probe, ResourceList, PodTemplateSpec, Taint, Toleration } from '../api/types.js';
+import type { KObject } from '../api/types.js';
+import type { Container, ContainerState, ContainerStatus, Event, Probe, ResourceList, PodTemplateSpec, Taint, Toleration } from './index.js';
 
 // yaml is loaded on first use: only the CLI describes, and every agent process would otherwise
 // pay for loading it at start.

@@ -1,6 +1,6 @@
 // The table of kinds kip serves. The API server routes, validates, defaults and keeps status by
 // it; the CLI resolves names, prints tables and describes by it; the OpenAPI document lists its
-// schemas. A new kind is a file of its own and one line here.
+// schemas. A new kind is a file of its own and, here, its entry in KINDS and its types' export.
 
 import type { TSchema } from '@sinclair/typebox';
 import { networkChaosKind, nodeChaosKind } from './chaos.js';
@@ -13,6 +13,56 @@ import { nodeKind } from './node.js';
 import { podKind } from './pod.js';
 import { replicaSetKind } from './replicaset.js';
 import { serviceKind } from './service.js';
+
+// Each kind's types, by the names Kubernetes gives them.
+export type {
+  ConditionStatus,
+  LabelSelector,
+  LabelSelectorRequirement,
+  ObjectMeta,
+  ObjectReference,
+  OwnerReference,
+  ResourceList,
+  ResourceRequirements,
+  TaintEffect,
+} from './meta.js';
+export type {
+  Affinity,
+  Container,
+  ContainerPort,
+  EnvVar,
+  ExecAction,
+  HTTPGetAction,
+  NodeAffinity,
+  NodeSelector,
+  NodeSelectorRequirement,
+  NodeSelectorTerm,
+  PodSpec,
+  PodTemplateSpec,
+  PreferredSchedulingTerm,
+  Probe,
+  RestartPolicy,
+  TCPSocketAction,
+  Toleration,
+} from './pod-spec.js';
+export type {
+  ContainerState,
+  ContainerStateRunning,
+  ContainerStateTerminated,
+  ContainerStateWaiting,
+  ContainerStatus,
+  Pod,
+  PodCondition,
+  PodPhase,
+  PodStatus,
+} from './pod.js';
+export type { Namespace } from './namespace.js';
+export type { Node, NodeAddress, NodeCondition, NodeSpec, NodeStatus, NodeSystemInfo, Taint } from './node.js';
+export type { ReplicaSet, ReplicaSetSpec, ReplicaSetStatus } from './replicaset.js';
+export type { Deployment, DeploymentCondition, DeploymentSpec, DeploymentStatus, DeploymentStrategy } from './deployment.js';
+export type { Service, ServicePort, ServiceSpec } from './service.js';
+export type { EndpointAddress, EndpointPort, EndpointSubset, Endpoints } from './endpoints.js';
+export type { Event } from './event.js';
 
 export const KINDS: readonly KindDefinition[] = [
   namespaceKind,
@@ -53,8 +103,6 @@ export function openApiSchemas(): Record<string, TSchema> {
   }
   return out;
 }
-
-
 
 // What the CLI prints with: the shared describe sections and the cells some commands reuse.
 export { ageSince, formatRFC1123Z, humanDuration } from './age.js';

@@ -5,7 +5,8 @@
 // read the table of these (index.ts) instead of switching on kind names.
 
 import type { TSchema } from '@sinclair/typebox';
-import type { Event, KObject } from '../api/types.js';
+import type { KObject } from '../api/types.js';
+import type { Event } from './event.js';
 import type { FieldError } from '../validation/errors.js';
 import type { DescribeOutput } from './describe.js';
 
