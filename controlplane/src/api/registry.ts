@@ -26,8 +26,7 @@ import { ApiError, invalid, notFound, toApiError } from './errors.js';
 import { fieldsMatch, parseFieldSelector } from './field-selector.js';
 import { applyMergePatch } from './merge-patch.js';
 
-/** Namespaces that always exist and cannot be deleted. */
-export const PERMANENT_NAMESPACES = ['default', 'kube-system'];
+export { PERMANENT_NAMESPACES } from '@kip/shared';
 
 /** Admission: may change the object being written, or refuse it with an ApiError. */
 export type AdmissionHook = (op: 'create' | 'update', obj: KObject, old: KObject | undefined) => void;
@@ -200,9 +199,11 @@ export class Registry {
   }
 
   /**
-   * Deletes an object. A pod bound to a Ready node is deleted gracefully: it gets a
-   * deletionTimestamp, its node stops it, and it leaves the store when the node reports it gone
-   * (finalizePod). Dependents of other objects are removed by the garbage collector, or orphaned.
+   * Deletes an object, as its kind's deletion rules say. A pod bound to a Ready node is deleted
+   * gracefully: it gets a deletionTimestamp, its node stops it, and it leaves the store when the
+   * node reports it gone (finalizePod). A namespace turns Terminating until the namespace
+   * controller has emptied it. Dependents of other objects are removed by the garbage collector,
+   * or orphaned.
    */
   delete<T extends KObject = KObject>(kind: string, namespace: string | undefined, name: string, opts: DeleteOptions = {}): T {
     const r = this.resource(kind);
@@ -214,11 +215,12 @@ export class Registry {
       throw new ApiError('Conflict', `Precondition failed: ResourceVersion in precondition: ${opts.preconditions.resourceVersion}, ResourceVersion in object meta: ${obj.metadata.resourceVersion}`);
     if (opts.gracePeriodSeconds !== undefined && (!Number.isInteger(opts.gracePeriodSeconds) || opts.gracePeriodSeconds < 0))
       throw new ApiError('BadRequest', `gracePeriodSeconds: Invalid value: ${opts.gracePeriodSeconds}: must be a non-negative integer`);
-    if (kind === 'Pod') {
-      const graceful = this.gracefulPodDeletion(obj as unknown as Pod, opts.gracePeriodSeconds);
-      if (graceful) return graceful as unknown as T;
-    }
-    if (kind === 'Namespace') return this.terminateNamespace(obj) as T;
+    const rules = this.definition(kind).deletion ?? {};
+    const forbidden = rules.forbidden?.(obj as never);
+    if (forbidden) throw new ApiError('Forbidden', `${qualified(r)} "${name}" is forbidden: ${forbidden}`);
+    const grace = rules.gracePeriod?.(obj as never, opts.gracePeriodSeconds, { nodeCanTerminate: (node) => this.opts.nodeCanTerminate?.(node) ?? false }) ?? 0;
+    if (grace > 0) return this.markForDeletion(obj, grace) as T;
+    if (rules.terminate) return this.terminate(obj, rules.terminate) as T;
     if (opts.propagationPolicy === 'Orphan') this.orphanDependents(obj);
     try {
       return this.store.delete<T>(kind, ns, name, { uid: obj.metadata.uid });
@@ -227,31 +229,23 @@ export class Registry {
     }
   }
 
-  /** Marks a pod for graceful deletion, or returns undefined when it should go at once. */
-  private gracefulPodDeletion(pod: Pod, requested: number | undefined): Pod | undefined {
-    const grace = requested ?? pod.spec.terminationGracePeriodSeconds ?? 30;
-    const node = pod.spec.nodeName;
-    const terminal = pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
-    if (grace === 0 || !node || terminal || !(this.opts.nodeCanTerminate?.(node) ?? false)) return undefined;
+  /** Graceful deletion: the object stays, with the time it goes by, until whoever runs it has stopped it. */
+  private markForDeletion(obj: KObject, grace: number): KObject {
     const deadline = this.clock.now() + grace * 1000;
-    const current = pod.metadata.deletionTimestamp ? Date.parse(pod.metadata.deletionTimestamp) : Infinity;
-    if (deadline >= current) return pod; // already terminating, at least as soon
-    const next = structuredClone(pod);
+    const current = obj.metadata.deletionTimestamp ? Date.parse(obj.metadata.deletionTimestamp) : Infinity;
+    if (deadline >= current) return obj; // already terminating, at least as soon
+    const next = structuredClone(obj);
     next.metadata.deletionTimestamp = isoTime(deadline);
     next.metadata.deletionGracePeriodSeconds = grace;
     return this.store.update(next);
   }
 
-  /**
-   * A namespace is not removed at once: it turns Terminating, the namespace controller deletes
-   * everything in it, and then the namespace itself goes, as in Kubernetes.
-   */
-  private terminateNamespace(ns: KObject): KObject {
-    if (PERMANENT_NAMESPACES.includes(ns.metadata.name)) throw new ApiError('Forbidden', `namespaces "${ns.metadata.name}" is forbidden: this namespace may not be deleted`);
-    if (ns.metadata.deletionTimestamp) return ns;
-    const next = structuredClone(ns) as KObject & { status?: { phase?: string } };
+  /** The object stays, Terminating, until its controller has deleted what is in it and then deletes it. */
+  private terminate(obj: KObject, mark: (obj: never) => void): KObject {
+    if (obj.metadata.deletionTimestamp) return obj;
+    const next = structuredClone(obj);
     next.metadata.deletionTimestamp = isoTime(this.clock.now());
-    next.status = { ...next.status, phase: 'Terminating' };
+    mark(next as never);
     return this.store.update(next);
   }
 

@@ -60,6 +60,7 @@ export const eventKind = defineKind<Event>({
       e.metadata.name,
     ],
   },
+  listOrder: sortEvents,
   // An event has no events of its own to list.
   describe: { write: (w, e) => writeGeneric(w, e) },
 });

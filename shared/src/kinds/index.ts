@@ -115,4 +115,5 @@ export { formatEndpoints } from './endpoints.js';
 export { eventTime, sortEvents } from './event.js';
 export { podPhaseCounts } from './replicaset.js';
 export { splitReplicaSets } from './deployment.js';
-export type { ColumnSet, Describer, KindDefinition, RelatedQuery, StatusRules } from './kind.js';
+export type { ColumnSet, DeletionRules, Describer, KindDefinition, RelatedQuery, StatusRules } from './kind.js';
+export { PERMANENT_NAMESPACES } from './namespace.js';

@@ -59,6 +59,19 @@ export interface StatusRules<T extends KObject = KObject> {
   onCreate: 'keep' | 'drop' | ((obj: T) => unknown);
 }
 
+/** How a delete proceeds when the object should not simply go at once. */
+export interface DeletionRules<T extends KObject = KObject> {
+  /** Why this object may never be deleted (answered as Forbidden), or undefined when it may. */
+  forbidden?(obj: T): string | undefined;
+  /**
+   * Graceful deletion, as Kubernetes' CheckGracefulDelete: the seconds the object stays, marked
+   * with a deletionTimestamp, while whoever runs it stops it; 0 deletes it at once.
+   */
+  gracePeriod?(obj: T, requested: number | undefined, env: { nodeCanTerminate(nodeName: string): boolean }): number;
+  /** The object stays until a controller has deleted what is in it; this marks its status as Terminating. */
+  terminate?(obj: T): void;
+}
+
 export interface KindDefinition<T extends KObject = KObject> {
   resource: ResourceType;
   /** JSON Schema of the whole object, with its semantic checks attached (validation/schema.ts). */
@@ -74,7 +87,10 @@ export interface KindDefinition<T extends KObject = KObject> {
   prepareForUpdate?(next: T, old: T): void;
   /** Refuses updates that the object's own rules forbid (a pod cannot move); empty when allowed. */
   validateUpdate?(next: T, old: T): FieldError[];
+  deletion?: DeletionRules<T>;
   columns?: ColumnSet<T>;
+  /** The order `kip get` shows objects in unless told otherwise; the server's (namespace, name) when absent. */
+  listOrder?(objs: T[]): T[];
   describe?: Describer<T>;
 }
 

@@ -25,10 +25,21 @@ export const Namespace = withCheck(
 );
 export type Namespace = Static<typeof Namespace>;
 
+/** Namespaces that always exist and cannot be deleted. */
+export const PERMANENT_NAMESPACES = ['default', 'kube-system'];
+
 export const namespaceKind = defineKind<Namespace>({
   resource: { kind: 'Namespace', plural: 'namespaces', singular: 'namespace', shortNames: ['ns'], group: '', version: 'v1', namespaced: false },
   schema: Namespace,
   status: { subresource: false, onCreate: () => ({ phase: 'Active' }) },
+  // As in Kubernetes, a namespace turns Terminating, the namespace controller deletes everything
+  // in it, and then the namespace itself goes.
+  deletion: {
+    forbidden: (ns) => (PERMANENT_NAMESPACES.includes(ns.metadata.name) ? 'this namespace may not be deleted' : undefined),
+    terminate: (ns) => {
+      ns.status = { ...ns.status, phase: 'Terminating' };
+    },
+  },
   columns: {
     nameColumn: true,
     headers: ['STATUS', 'AGE'],

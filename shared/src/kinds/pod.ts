@@ -9,7 +9,7 @@ import { ageSince } from './age.js';
 import { formatToleration, NONE, writeAnnotations, writeContainers, writeEvents, writeLabels, writeMultiline } from './describe.js';
 import { defineKind } from './kind.js';
 import { ConditionStatus, ObjectMeta } from './meta.js';
-import { defaultPodSpec, PodSpec } from './pod-spec.js';
+import { DEFAULT_TERMINATION_GRACE_SECONDS, defaultPodSpec, PodSpec } from './pod-spec.js';
 
 export const PodPhase = StringEnum(['Pending', 'Running', 'Succeeded', 'Failed', 'Unknown']);
 export type PodPhase = Static<typeof PodPhase>;
@@ -153,6 +153,15 @@ export const podKind = defineKind<Pod>({
     if (!next.spec.nodeName && old.spec.nodeName) next.spec.nodeName = old.spec.nodeName;
   },
   validateUpdate: validatePodUpdate,
+  deletion: {
+    // A pod on a node that can stop it goes when the node reports it stopped; otherwise at once.
+    gracePeriod: (pod, requested, env) => {
+      const grace = requested ?? pod.spec.terminationGracePeriodSeconds ?? DEFAULT_TERMINATION_GRACE_SECONDS;
+      const node = pod.spec.nodeName;
+      const terminal = pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
+      return !node || terminal || !env.nodeCanTerminate(node) ? 0 : grace;
+    },
+  },
   columns: {
     nameColumn: true,
     headers: ['READY', 'STATUS', 'RESTARTS', 'AGE'],
