@@ -27,7 +27,7 @@ function checkWorkloadSpec(spec: Obj, field: string, errors: FieldErrors): void 
   const tpl = spec.template;
   if (!isObj(tpl)) return;
   const rp = isObj(tpl.spec) ? tpl.spec.restartPolicy : undefined;
-  if (rp !== undefined) if (rp !== 'Always') errors.unsupported(child(field, 'template.spec.restartPolicy'), rp, ['Always']);
+  if (rp !== undefined && rp !== 'Always') errors.unsupported(child(field, 'template.spec.restartPolicy'), rp, ['Always']);
   const labels = isObj(tpl.metadata) ? tpl.metadata.labels : undefined;
   if (isObj(spec.selector) && !selectorMatches(spec.selector, labels)) errors.add(child(field, 'template.metadata.labels'), '`selector` does not match template `labels`');
 }
