@@ -1,6 +1,8 @@
-// The table of kinds kip serves. The API server routes, validates, defaults and keeps status by
-// it; the CLI resolves names, prints tables and describes by it; the OpenAPI document lists its
-// schemas. A new kind is a file of its own and, here, its entry in KINDS and its types' export.
+// The table of kinds kip serves. The API server routes, validates, defaults, keeps status and
+// deletes by it; the CLI resolves names, prints tables and describes by it; the OpenAPI document
+// lists its schemas. A new kind is a file of its own (its schema, with the checks the schema
+// cannot say, and its defineKind entry: pod.ts is the fullest example) and, here, its entry in
+// KINDS and its types' export; a controller for it, if it needs one, is registered with the others.
 
 import type { TSchema } from '@sinclair/typebox';
 import { networkChaosKind, nodeChaosKind } from './chaos.js';
