@@ -1,4 +1,6 @@
 export * from './api/types.js';
+export * from './kinds/index.js';
+export * from './validation/index.js';
 export * from './api/resources.js';
 export * from './api/quantity.js';
 export * from './api/selector.js';

@@ -5,13 +5,14 @@
 import {
   applyDefaults,
   isoTime,
+  kindDefinition,
   parseSelector,
   randomSuffix,
   realClock,
-  resourceByKind,
   SelectorError,
   validateObject,
   type Clock,
+  type KindDefinition,
   type KObject,
   type List,
   type Logger,
@@ -25,14 +26,7 @@ import { ApiError, invalid, notFound, toApiError } from './errors.js';
 import { fieldsMatch, parseFieldSelector } from './field-selector.js';
 import { applyMergePatch } from './merge-patch.js';
 
-/** Kinds whose status is written only through the status subresource. */
-const STATUS_SUBRESOURCE = new Set(['Pod', 'Node', 'Deployment', 'ReplicaSet', 'Service', 'NodeChaos', 'NetworkChaos']);
-/** Kinds whose status only their controller writes: a client's status on create is dropped. */
-const CONTROLLER_STATUS = new Set(['Deployment', 'ReplicaSet', 'NodeChaos', 'NetworkChaos']);
-/** Namespaces that always exist and cannot be deleted. */
-export const PERMANENT_NAMESPACES = ['default', 'kube-system'];
-/** Kinds whose metadata.generation counts spec changes. */
-const GENERATION = new Set(['Deployment', 'ReplicaSet']);
+export { PERMANENT_NAMESPACES } from '@kip/shared';
 
 /** Admission: may change the object being written, or refuse it with an ApiError. */
 export type AdmissionHook = (op: 'create' | 'update', obj: KObject, old: KObject | undefined) => void;
@@ -72,10 +66,15 @@ export class Registry {
     this.admission.push(hook);
   }
 
+  /** The kind's definition: its resource, defaults and status rules. */
+  definition(kind: string): KindDefinition {
+    const def = kindDefinition(kind);
+    if (!def) throw new ApiError('NotFound', `the server could not find the requested resource (kind ${kind})`);
+    return def;
+  }
+
   resource(kind: string): ResourceType {
-    const r = resourceByKind(kind);
-    if (!r) throw new ApiError('NotFound', `the server could not find the requested resource (kind ${kind})`);
-    return r;
+    return this.definition(kind).resource;
   }
 
   get<T extends KObject = KObject>(kind: string, namespace: string | undefined, name: string): T {
@@ -108,7 +107,8 @@ export class Registry {
   /** Validates, defaults and stores a new object. `urlNamespace` is the namespace of the request path. */
   create<T extends KObject = KObject>(body: unknown, urlNamespace?: string): T {
     const obj = this.checked(body);
-    const r = this.resource(obj.kind);
+    const def = this.definition(obj.kind);
+    const r = def.resource;
     if (r.namespaced && urlNamespace !== undefined) {
       if (obj.metadata.namespace && obj.metadata.namespace !== urlNamespace)
         throw new ApiError('BadRequest', `the namespace of the provided object (${obj.metadata.namespace}) does not match the namespace sent on the request (${urlNamespace})`);
@@ -120,10 +120,10 @@ export class Registry {
     delete obj.metadata.resourceVersion;
     delete obj.metadata.uid;
     delete obj.metadata.creationTimestamp;
-    if (GENERATION.has(obj.kind)) obj.metadata.generation = 1;
-    if (obj.kind === 'Pod') (obj as Pod).status = { phase: 'Pending', conditions: [] };
-    else if (obj.kind === 'Namespace') (obj as { status?: unknown }).status = { phase: 'Active' };
-    else if (CONTROLLER_STATUS.has(obj.kind)) delete (obj as { status?: unknown }).status;
+    if (def.generation) obj.metadata.generation = 1;
+    const onCreate = def.status.onCreate;
+    if (typeof onCreate === 'function') (obj as { status?: unknown }).status = onCreate(obj as never);
+    else if (onCreate === 'drop') delete (obj as { status?: unknown }).status;
     for (const hook of this.admission) hook('create', obj, undefined);
     const generate = !obj.metadata.name && obj.metadata.generateName;
     for (let attempt = 0; ; attempt++) {
@@ -140,7 +140,8 @@ export class Registry {
   /** Replaces an object's spec and metadata; its status is kept (status has its own subresource). */
   update<T extends KObject = KObject>(body: unknown, target?: { namespace?: string; name?: string }): T {
     const obj = this.checked(body);
-    const r = this.resource(obj.kind);
+    const def = this.definition(obj.kind);
+    const r = def.resource;
     if (target?.name !== undefined && obj.metadata.name !== target.name)
       throw new ApiError('BadRequest', `the name of the object (${obj.metadata.name}) does not match the name on the URL (${target.name})`);
     if (r.namespaced) {
@@ -150,18 +151,16 @@ export class Registry {
     }
     applyDefaults(obj, r.namespaced);
     const old = this.get(obj.kind, obj.metadata.namespace, obj.metadata.name);
-    if (obj.kind === 'Pod') {
-      // A replace that leaves out the node keeps it: otherwise the stored pod would come unbound.
-      if (!(obj as Pod).spec.nodeName && (old as Pod).spec.nodeName) (obj as Pod).spec.nodeName = (old as Pod).spec.nodeName;
-      checkPodUpdate(obj as Pod, old as Pod);
-    }
+    def.prepareForUpdate?.(obj as never, old as never);
+    const refused = def.validateUpdate?.(obj as never, old as never) ?? [];
+    if (refused.length > 0) throw invalid(obj.kind, obj.metadata.name, refused);
     // Fields the server owns.
     obj.metadata.deletionTimestamp = old.metadata.deletionTimestamp;
     obj.metadata.deletionGracePeriodSeconds = old.metadata.deletionGracePeriodSeconds;
     if (obj.metadata.deletionTimestamp === undefined) delete obj.metadata.deletionTimestamp;
     if (obj.metadata.deletionGracePeriodSeconds === undefined) delete obj.metadata.deletionGracePeriodSeconds;
-    if (STATUS_SUBRESOURCE.has(obj.kind)) (obj as { status?: unknown }).status = structuredClone((old as { status?: unknown }).status);
-    if (GENERATION.has(obj.kind)) {
+    if (def.status.subresource) (obj as { status?: unknown }).status = structuredClone((old as { status?: unknown }).status);
+    if (def.generation) {
       const specChanged = JSON.stringify((obj as { spec?: unknown }).spec) !== JSON.stringify((old as { spec?: unknown }).spec);
       obj.metadata.generation = (old.metadata.generation ?? 1) + (specChanged ? 1 : 0);
     }
@@ -196,13 +195,15 @@ export class Registry {
     // Without an explicit resourceVersion in the patch, a merge patch applies to whatever is current.
     merged.metadata.resourceVersion = p.metadata?.resourceVersion ?? current.metadata.resourceVersion;
     const statusOnly = Object.keys(patch).every((k) => k === 'status');
-    return statusOnly && STATUS_SUBRESOURCE.has(kind) ? this.updateStatus(merged as T) : this.update<T>(merged, { namespace, name });
+    return statusOnly && this.definition(kind).status.subresource ? this.updateStatus(merged as T) : this.update<T>(merged, { namespace, name });
   }
 
   /**
-   * Deletes an object. A pod bound to a Ready node is deleted gracefully: it gets a
-   * deletionTimestamp, its node stops it, and it leaves the store when the node reports it gone
-   * (finalizePod). Dependents of other objects are removed by the garbage collector, or orphaned.
+   * Deletes an object, as its kind's deletion rules say. A pod bound to a Ready node is deleted
+   * gracefully: it gets a deletionTimestamp, its node stops it, and it leaves the store when the
+   * node reports it gone (finalizePod). A namespace turns Terminating until the namespace
+   * controller has emptied it. Dependents of other objects are removed by the garbage collector,
+   * or orphaned.
    */
   delete<T extends KObject = KObject>(kind: string, namespace: string | undefined, name: string, opts: DeleteOptions = {}): T {
     const r = this.resource(kind);
@@ -214,11 +215,12 @@ export class Registry {
       throw new ApiError('Conflict', `Precondition failed: ResourceVersion in precondition: ${opts.preconditions.resourceVersion}, ResourceVersion in object meta: ${obj.metadata.resourceVersion}`);
     if (opts.gracePeriodSeconds !== undefined && (!Number.isInteger(opts.gracePeriodSeconds) || opts.gracePeriodSeconds < 0))
       throw new ApiError('BadRequest', `gracePeriodSeconds: Invalid value: ${opts.gracePeriodSeconds}: must be a non-negative integer`);
-    if (kind === 'Pod') {
-      const graceful = this.gracefulPodDeletion(obj as unknown as Pod, opts.gracePeriodSeconds);
-      if (graceful) return graceful as unknown as T;
-    }
-    if (kind === 'Namespace') return this.terminateNamespace(obj) as T;
+    const rules = this.definition(kind).deletion ?? {};
+    const forbidden = rules.forbidden?.(obj as never);
+    if (forbidden) throw new ApiError('Forbidden', `${qualified(r)} "${name}" is forbidden: ${forbidden}`);
+    const grace = rules.gracePeriod?.(obj as never, opts.gracePeriodSeconds, { nodeCanTerminate: (node) => this.opts.nodeCanTerminate?.(node) ?? false }) ?? 0;
+    if (grace > 0) return this.markForDeletion(obj, grace) as T;
+    if (rules.terminate) return this.terminate(obj, rules.terminate) as T;
     if (opts.propagationPolicy === 'Orphan') this.orphanDependents(obj);
     try {
       return this.store.delete<T>(kind, ns, name, { uid: obj.metadata.uid });
@@ -227,31 +229,23 @@ export class Registry {
     }
   }
 
-  /** Marks a pod for graceful deletion, or returns undefined when it should go at once. */
-  private gracefulPodDeletion(pod: Pod, requested: number | undefined): Pod | undefined {
-    const grace = requested ?? pod.spec.terminationGracePeriodSeconds ?? 30;
-    const node = pod.spec.nodeName;
-    const terminal = pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
-    if (grace === 0 || !node || terminal || !(this.opts.nodeCanTerminate?.(node) ?? false)) return undefined;
+  /** Graceful deletion: the object stays, with the time it goes by, until whoever runs it has stopped it. */
+  private markForDeletion(obj: KObject, grace: number): KObject {
     const deadline = this.clock.now() + grace * 1000;
-    const current = pod.metadata.deletionTimestamp ? Date.parse(pod.metadata.deletionTimestamp) : Infinity;
-    if (deadline >= current) return pod; // already terminating, at least as soon
-    const next = structuredClone(pod);
+    const current = obj.metadata.deletionTimestamp ? Date.parse(obj.metadata.deletionTimestamp) : Infinity;
+    if (deadline >= current) return obj; // already terminating, at least as soon
+    const next = structuredClone(obj);
     next.metadata.deletionTimestamp = isoTime(deadline);
     next.metadata.deletionGracePeriodSeconds = grace;
     return this.store.update(next);
   }
 
-  /**
-   * A namespace is not removed at once: it turns Terminating, the namespace controller deletes
-   * everything in it, and then the namespace itself goes, as in Kubernetes.
-   */
-  private terminateNamespace(ns: KObject): KObject {
-    if (PERMANENT_NAMESPACES.includes(ns.metadata.name)) throw new ApiError('Forbidden', `namespaces "${ns.metadata.name}" is forbidden: this namespace may not be deleted`);
-    if (ns.metadata.deletionTimestamp) return ns;
-    const next = structuredClone(ns) as KObject & { status?: { phase?: string } };
+  /** The object stays, Terminating, until its controller has deleted what is in it and then deletes it. */
+  private terminate(obj: KObject, mark: (obj: never) => void): KObject {
+    if (obj.metadata.deletionTimestamp) return obj;
+    const next = structuredClone(obj);
     next.metadata.deletionTimestamp = isoTime(this.clock.now());
-    next.status = { ...next.status, phase: 'Terminating' };
+    mark(next as never);
     return this.store.update(next);
   }
 
@@ -298,20 +292,3 @@ export class Registry {
 function qualified(r: ResourceType): string {
   return r.group ? `${r.plural}.${r.group}` : r.plural;
 }
-
-/** Pod specs are immutable apart from container images and added tolerations, as in Kubernetes. */
-function checkPodUpdate(next: Pod, old: Pod): void {
-  if (old.spec.nodeName && next.spec.nodeName && old.spec.nodeName !== next.spec.nodeName)
-    throw invalid('Pod', next.metadata.name, [{ field: 'spec.nodeName', message: 'Forbidden: a pod bound to a node cannot move' }]);
-  const strip = (p: Pod) => ({
-    ...p.spec,
-    nodeName: p.spec.nodeName || old.spec.nodeName,
-    containers: p.spec.containers.map((c) => ({ ...c, image: undefined })),
-    tolerations: undefined,
-  });
-  if (JSON.stringify(strip(next)) !== JSON.stringify(strip(old)))
-    throw invalid('Pod', next.metadata.name, [
-      { field: 'spec', message: 'Forbidden: pod updates may not change fields other than `spec.containers[*].image` or `spec.tolerations` (only additions to existing tolerations)' },
-    ]);
-}
-

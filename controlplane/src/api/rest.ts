@@ -93,8 +93,9 @@ export class RestApi {
       throw new ApiError('MethodNotAllowed', `${method} is not supported on ${r.plural}`);
     }
     const ns = r.namespaced ? route.namespace : undefined;
-    if (route.subresource === 'log' && kind === 'Pod' && method === 'GET') return this.logs(ns!, route.name, q, res);
-    if (route.subresource === 'scale' && (kind === 'Deployment' || kind === 'ReplicaSet')) return this.scale(route, method, req, res);
+    const served = registry.definition(kind).subresources ?? [];
+    if (route.subresource === 'log' && served.includes('log') && method === 'GET') return this.logs(ns!, route.name, q, res);
+    if (route.subresource === 'scale' && served.includes('scale')) return this.scale(route, method, req, res);
     if (route.subresource !== undefined && route.subresource !== 'status')
       throw new ApiError('NotFound', `the server could not find the requested resource (${r.plural}/${route.subresource})`);
     const status = route.subresource === 'status';

@@ -23,6 +23,7 @@ import { planApply, withLastApplied } from '../kip/apply-merge.js';
 import { ApiStatusError, CliError } from '../kip/errors.js';
 import type { ApiClient } from '../kip/client.js';
 import { prepareManifest, type ManifestObject } from '../kip/manifests.js';
+import { FieldChecker } from './field-checker.js';
 import { ExperimentSpecError, type ExperimentSpec } from './spec.js';
 import { sleep } from './sleep.js';
 
@@ -32,7 +33,7 @@ const NOT_WORKLOAD = new Set(['Node', 'Event', 'Endpoints', 'NodeChaos', 'Networ
 /** Reads every manifest the experiment names, checked as `kip apply` checks them. */
 export async function loadWorkload(spec: ExperimentSpec, baseDir: string, source: string): Promise<ManifestObject[]> {
   const out: ManifestObject[] = [];
-  const problems: { field: string; message: string }[] = [];
+  const c = new FieldChecker();
   for (const item of spec.workload) {
     let docs;
     try {
@@ -42,7 +43,7 @@ export async function loadWorkload(spec: ExperimentSpec, baseDir: string, source
         try {
           text = await readFile(file, 'utf8');
         } catch {
-          problems.push({ field: item.field, message: `Invalid value: "${item.path}": no such file (looked for ${file})` });
+          c.add(item.field, `Invalid value: "${item.path}": no such file (looked for ${file})`);
           continue;
         }
         docs = parseManifests(text, item.path);
@@ -50,28 +51,28 @@ export async function loadWorkload(spec: ExperimentSpec, baseDir: string, source
         docs = [{ source: `${source} ${item.field}`, object: item.object }];
       }
     } catch (err) {
-      problems.push({ field: item.field, message: (err as Error).message });
+      c.add(item.field, (err as Error).message);
       continue;
     }
     for (const doc of docs) {
       const own = (doc.object.metadata as { namespace?: unknown } | undefined)?.namespace;
       if (typeof own === 'string' && own !== spec.namespace) {
-        problems.push({ field: item.field, message: `${doc.source}: metadata.namespace: Invalid value: "${own}": the experiment runs in namespace "${spec.namespace}"; set namespace: ${own} at the top of the experiment file, or drop it here` });
+        c.add(item.field, `${doc.source}: metadata.namespace: Invalid value: "${own}": the experiment runs in namespace "${spec.namespace}"; set namespace: ${own} at the top of the experiment file, or drop it here`);
         continue;
       }
       if (NOT_WORKLOAD.has(String(doc.object.kind))) {
-        problems.push({ field: item.field, message: `${doc.source}: kind: Invalid value: "${String(doc.object.kind)}": not a workload kind${String(doc.object.kind).endsWith('Chaos') ? '; faults go in the timeline' : ''}` });
+        c.add(item.field, `${doc.source}: kind: Invalid value: "${String(doc.object.kind)}": not a workload kind${String(doc.object.kind).endsWith('Chaos') ? '; faults go in the timeline' : ''}`);
         continue;
       }
       try {
         out.push(prepareManifest(doc, { namespace: spec.namespace, namespaceGiven: false, validate: true }));
       } catch (err) {
         if (!(err instanceof CliError)) throw err;
-        problems.push({ field: item.field, message: err.message });
+        c.add(item.field, err.message);
       }
     }
   }
-  if (problems.length > 0) throw new ExperimentSpecError(source, problems);
+  if (c.problems.length > 0) throw new ExperimentSpecError(source, c.problems);
   return out;
 }
 

@@ -4,8 +4,7 @@
 // set but this manifest no longer has are removed. The previous apply is remembered, as kubectl
 // remembers it, in the last-applied-configuration annotation.
 
-import type { KObject } from '@kip/shared';
-import { LAST_APPLIED_ANNOTATION } from './describe/sections.js';
+import { LAST_APPLIED_ANNOTATION, type KObject } from '@kip/shared';
 
 export { LAST_APPLIED_ANNOTATION };
 

@@ -1,6 +1,7 @@
 // Small helpers over object metadata, conditions and owner references.
 
-import type { KObject, Node, NodeCondition, OwnerReference, Pod, PodCondition } from './types.js';
+import type { Node, NodeCondition, OwnerReference, Pod, PodCondition } from '../kinds/index.js';
+import type { KObject } from './types.js';
 
 /** "namespace/name", or "name" for cluster-scoped objects: the key controllers queue. */
 export function keyOf(obj: KObject): string {

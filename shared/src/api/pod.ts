@@ -1,7 +1,7 @@
 // What a pod asks of a node, and how a pod is summed up in one word for tables.
 
 import { parseBytes, parseCpuMillis } from './quantity.js';
-import type { Pod, PodSpec } from './types.js';
+import type { Pod, PodSpec } from '../kinds/index.js';
 
 export interface PodRequests {
   /** millicores */

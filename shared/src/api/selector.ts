@@ -1,7 +1,7 @@
 // Label selectors: the string form users type (`app=web,tier in (a,b),!canary`), the structured
 // form in manifests (matchLabels / matchExpressions), and node selector terms for node affinity.
 
-import type { LabelSelector, NodeSelectorRequirement, NodeSelectorTerm } from './types.js';
+import type { LabelSelector, NodeSelectorRequirement, NodeSelectorTerm } from '../kinds/index.js';
 
 export type Operator = 'In' | 'NotIn' | 'Exists' | 'DoesNotExist' | 'Gt' | 'Lt';
 

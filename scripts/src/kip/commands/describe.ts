@@ -1,33 +1,11 @@
 // `kip describe`: one object in detail with what relates to it (its events, a node's pods, a
 // deployment's replica sets, a service's endpoints), laid out as kubectl describe lays it out.
 
-import {
-  controllerOf,
-  isPodTerminal,
-  resourceByKind,
-  type Deployment,
-  type Endpoints,
-  type Event,
-  type KObject,
-  type List,
-  type NetworkChaos,
-  type Node,
-  type NodeChaos,
-  type Pod,
-  type ReplicaSet,
-  type ResourceType,
-  type Service,
-} from '@kip/shared';
+import { kindDefinition, resourceByKind, sortEvents, type Event, type KObject, type List, type NetworkChaos, type NodeChaos, type RelatedQuery, type ResourceType } from '@kip/shared';
 import type { Command, Context } from '../command.js';
 import { describeChaos } from '../describe/chaos.js';
-import { describeGeneric } from '../describe/generic.js';
-import { describeNode } from '../describe/node.js';
-import { describePod } from '../describe/pod.js';
-import { describeEndpoints, describeService } from '../describe/service.js';
-import { describeDeployment, describeReplicaSet } from '../describe/workloads.js';
-import type { DescribeEnv } from '../describe/writer.js';
+import { describeText, type DescribeEnv } from '../describe/writer.js';
 import { ApiStatusError, ConnectionError, reportError, UsageError } from '../errors.js';
-import { sortEvents } from '../printers/columns.js';
 import { parseTargets, withTypeMeta } from '../targets.js';
 import { ALL_NAMESPACES_FLAG, LABEL_SELECTOR_FLAG } from './common-flags.js';
 import { noResourcesMessage } from './get.js';
@@ -56,37 +34,32 @@ export async function eventsFor(ctx: Context, obj: KObject): Promise<Event[]> {
   return sortEvents(items.filter((e) => !uid || !e.involvedObject?.uid || e.involvedObject.uid === uid));
 }
 
+/** Describers that live with the CLI rather than with their kind. */
+const CLI_DESCRIBERS: Record<string, (obj: KObject, events: readonly Event[], env: DescribeEnv) => string> = {
+  NodeChaos: (obj, events, env) => describeChaos(obj as NodeChaos, events, env),
+  NetworkChaos: (obj, events, env) => describeChaos(obj as NetworkChaos, events, env),
+};
+
+/** One related lookup of a kind's describer: a list, or the one object by name (none when missing). */
+async function fetchRelated(ctx: Context, q: RelatedQuery): Promise<KObject[]> {
+  const r = resourceByKind(q.kind);
+  if (!r) return [];
+  if (q.name !== undefined) {
+    const name = q.name;
+    const one = await bestEffort<KObject | undefined>(undefined, () => ctx.api.get(r, q.namespace, name));
+    return one ? [one] : [];
+  }
+  return listItems(() => ctx.api.list(r, q.namespace, q.fieldSelector === undefined ? {} : { fieldSelector: q.fieldSelector }));
+}
+
 async function describeOne(ctx: Context, r: ResourceType, obj: KObject, env: DescribeEnv): Promise<string> {
   const events = await eventsFor(ctx, obj);
-  const ns = obj.metadata.namespace;
-  switch (obj.kind) {
-    case 'Pod':
-      return describePod(obj as Pod, events, env);
-    case 'Node': {
-      const pods = await listItems(() => ctx.api.list<Pod>(resourceByKind('Pod')!, undefined, { fieldSelector: `spec.nodeName=${obj.metadata.name}` }));
-      return describeNode(obj as Node, pods.filter((p) => !isPodTerminal(p)), events, env);
-    }
-    case 'Deployment': {
-      const rss = await listItems(() => ctx.api.list<ReplicaSet>(resourceByKind('ReplicaSet')!, ns));
-      return describeDeployment(obj as Deployment, rss, events, env);
-    }
-    case 'ReplicaSet': {
-      const pods = await listItems(() => ctx.api.list<Pod>(resourceByKind('Pod')!, ns));
-      const owned = pods.filter((p) => controllerOf(p)?.uid === obj.metadata.uid);
-      return describeReplicaSet(obj as ReplicaSet, owned, events, env);
-    }
-    case 'Service': {
-      const ep = await bestEffort<Endpoints | undefined>(undefined, () => ctx.api.get<Endpoints>(resourceByKind('Endpoints')!, ns, obj.metadata.name));
-      return describeService(obj as Service, ep, events, env);
-    }
-    case 'Endpoints':
-      return describeEndpoints(obj as Endpoints, events, env);
-    case 'NodeChaos':
-    case 'NetworkChaos':
-      return describeChaos(withTypeMeta(obj, r) as NodeChaos | NetworkChaos, events, env);
-    default:
-      return describeGeneric(withTypeMeta(obj, r), events, env, obj.kind !== 'Event');
-  }
+  const typed = withTypeMeta(obj, r);
+  const cliOnly = CLI_DESCRIBERS[obj.kind];
+  if (cliOnly) return cliOnly(typed, events, env);
+  const objects: Record<string, KObject[]> = {};
+  for (const [key, q] of Object.entries(kindDefinition(obj.kind)?.describe?.related?.(obj as never) ?? {})) objects[key] = await fetchRelated(ctx, q);
+  return describeText(typed, { events, objects }, env);
 }
 
 /** kubectl describe treats a name that matches nothing as a prefix: `describe pod web` finds web-7d4b9-x2x9z. */

@@ -1,9 +1,8 @@
 // `kip get`: list or fetch objects of one or more kinds and print them as kubectl does.
 
-import type { Event, KObject } from '@kip/shared';
+import { kindDefinition, type KObject } from '@kip/shared';
 import type { Command, Context } from '../command.js';
 import { ApiStatusError, CliError, reportError, UsageError } from '../errors.js';
-import { sortEvents } from '../printers/columns.js';
 import { GET_FORMATS, parseOutput, printObjects } from '../printers/output.js';
 import { renderTable, type TableOptions } from '../printers/table.js';
 import { kindPrefix, parseTargets, withTypeMeta, type Target } from '../targets.js';
@@ -90,7 +89,7 @@ async function run(ctx: Context, args: string[]): Promise<number> {
   const sortBy = ctx.flags.str('sort-by');
   for (const res of results) {
     if (sortBy) res.objects.sort(compareByPath(sortBy));
-    else if (res.target.resource.kind === 'Event') res.objects = sortEvents(res.objects as Event[]);
+    else res.objects = kindDefinition(res.target.resource.kind)?.listOrder?.(res.objects as never) ?? res.objects;
   }
   const total = results.reduce((n, r) => n + r.objects.length, 0);
 

@@ -2,7 +2,7 @@
 // separated by tabs and aligned by the tab writer. `flush` ends the alignment runs so far, as
 // kubectl does before the Events table.
 
-import { formatRFC1123Z, ageSince } from '../printers/age.js';
+import { ageSince, formatRFC1123Z, kindDefinition, writeGeneric, type DescribeOutput, type Event, type KObject } from '@kip/shared';
 import { DESCRIBE_OPTIONS, TabWriter } from '../printers/tabwriter.js';
 
 export interface DescribeEnv {
@@ -12,7 +12,7 @@ export interface DescribeEnv {
   offsetMinutes?: number;
 }
 
-export class DescribeWriter {
+export class DescribeWriter implements DescribeOutput {
   private readonly tw = new TabWriter(DESCRIBE_OPTIONS);
   private done = '';
 
@@ -44,4 +44,13 @@ export class DescribeWriter {
     this.flush();
     return this.done;
   }
+}
+
+/** An object laid out by its kind's describer, or, for a kind without one, generically. */
+export function describeText(obj: KObject, related: { events: readonly Event[]; objects?: Record<string, readonly KObject[]> }, env: DescribeEnv): string {
+  const w = new DescribeWriter(env);
+  const describer = kindDefinition(obj.kind)?.describe;
+  if (describer) describer.write(w, obj as never, { events: related.events, objects: related.objects ?? {} });
+  else writeGeneric(w, obj, related.events);
+  return w.toString();
 }

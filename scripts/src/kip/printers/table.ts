@@ -1,8 +1,8 @@
 // The table printer of `kip get`: kind columns plus the optional NAMESPACE, kind-prefixed names,
 // label columns (-L) and LABELS (--show-labels), laid out by the tab writer as kubectl lays them.
 
-import type { KObject } from '@kip/shared';
-import { columnsFor, NONE, type ColumnSet } from './columns.js';
+import { NONE, type ColumnSet, type KObject } from '@kip/shared';
+import { columnsFor } from './columns.js';
 import { GET_TABLE_OPTIONS, TabWriter } from './tabwriter.js';
 
 export interface TableOptions {

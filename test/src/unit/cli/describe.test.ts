@@ -1,12 +1,16 @@
 import assert from 'node:assert/strict';
-import type { Pod, Service } from '@kip/shared';
-import { describeNode } from '@kip/scripts/kip/describe/node';
-import { describePod, qosClass } from '@kip/scripts/kip/describe/pod';
-import { describeService } from '@kip/scripts/kip/describe/service';
-import { describeDeployment, splitReplicaSets } from '@kip/scripts/kip/describe/workloads';
+import { qosClass, splitReplicaSets, type Deployment, type Endpoints, type Event, type Node, type Pod, type ReplicaSet, type Service } from '@kip/shared';
+import { describeText, type DescribeEnv } from '@kip/scripts/kip/describe/writer';
 import { ago, deployment, event, node, NOW, pod, replicaSet, running } from './fixtures.js';
 
 const env = { now: NOW, offsetMinutes: 0 };
+
+// The describers live with their kinds; these call them as `kip describe` does, with the related objects it fetched.
+const describePod = (p: Pod, events: Event[], e: DescribeEnv) => describeText(p, { events }, e);
+const describeNode = (n: Node, pods: Pod[], events: Event[], e: DescribeEnv) => describeText(n, { events, objects: { pods } }, e);
+const describeDeployment = (d: Deployment, replicaSets: ReplicaSet[], events: Event[], e: DescribeEnv) => describeText(d, { events, objects: { replicaSets } }, e);
+const describeService = (svc: Service, endpoints: Endpoints | undefined, events: Event[], e: DescribeEnv) =>
+  describeText(svc, { events, objects: { endpoints: endpoints ? [endpoints] : [] } }, e);
 
 /** The lines of a section, from its title to the next line that starts at column 0. */
 function section(text: string, title: string): string[] {

@@ -1,0 +1,121 @@
+// The table of kinds kip serves. The API server routes, validates, defaults, keeps status and
+// deletes by it; the CLI resolves names, prints tables and describes by it; the OpenAPI document
+// lists its schemas. A new kind is a file of its own (its schema, with the checks the schema
+// cannot say, and its defineKind entry: pod.ts is the fullest example) and, here, its entry in
+// KINDS and its types' export; a controller for it, if it needs one, is registered with the others.
+
+import type { TSchema } from '@sinclair/typebox';
+import { networkChaosKind, nodeChaosKind } from './chaos.js';
+import { deploymentKind } from './deployment.js';
+import { endpointsKind } from './endpoints.js';
+import { eventKind } from './event.js';
+import type { KindDefinition } from './kind.js';
+import { namespaceKind } from './namespace.js';
+import { nodeKind } from './node.js';
+import { podKind } from './pod.js';
+import { replicaSetKind } from './replicaset.js';
+import { serviceKind } from './service.js';
+
+// Each kind's types, by the names Kubernetes gives them.
+export type {
+  ConditionStatus,
+  LabelSelector,
+  LabelSelectorRequirement,
+  ObjectMeta,
+  ObjectReference,
+  OwnerReference,
+  ResourceList,
+  ResourceRequirements,
+  TaintEffect,
+} from './meta.js';
+export type {
+  Affinity,
+  Container,
+  ContainerPort,
+  EnvVar,
+  ExecAction,
+  HTTPGetAction,
+  NodeAffinity,
+  NodeSelector,
+  NodeSelectorRequirement,
+  NodeSelectorTerm,
+  PodSpec,
+  PodTemplateSpec,
+  PreferredSchedulingTerm,
+  Probe,
+  RestartPolicy,
+  TCPSocketAction,
+  Toleration,
+} from './pod-spec.js';
+export type {
+  ContainerState,
+  ContainerStateRunning,
+  ContainerStateTerminated,
+  ContainerStateWaiting,
+  ContainerStatus,
+  Pod,
+  PodCondition,
+  PodPhase,
+  PodStatus,
+} from './pod.js';
+export type { Namespace } from './namespace.js';
+export type { Node, NodeAddress, NodeCondition, NodeSpec, NodeStatus, NodeSystemInfo, Taint } from './node.js';
+export type { ReplicaSet, ReplicaSetSpec, ReplicaSetStatus } from './replicaset.js';
+export type { Deployment, DeploymentCondition, DeploymentSpec, DeploymentStatus, DeploymentStrategy } from './deployment.js';
+export type { Service, ServicePort, ServiceSpec } from './service.js';
+export type { EndpointAddress, EndpointPort, EndpointSubset, Endpoints } from './endpoints.js';
+export type { Event } from './event.js';
+
+export const KINDS: readonly KindDefinition[] = [
+  namespaceKind,
+  nodeKind,
+  podKind,
+  eventKind,
+  serviceKind,
+  endpointsKind,
+  deploymentKind,
+  replicaSetKind,
+  nodeChaosKind,
+  networkChaosKind,
+];
+
+const byKind = new Map(KINDS.map((k) => [k.resource.kind, k]));
+
+export function kindDefinition(kind: string): KindDefinition | undefined {
+  return byKind.get(kind);
+}
+
+/** Resolves what a user typed ("po", "pods", "Pod", "deployment.apps") to a kind. */
+export function resolveKind(name: string): KindDefinition | undefined {
+  const n = name.toLowerCase().replace(/\.[a-z0-9.]+$/, '');
+  return KINDS.find(({ resource: r }) => r.plural === n || r.singular === n || r.kind.toLowerCase() === n || r.shortNames.includes(n));
+}
+
+/**
+ * Every kind's schema by the name OpenAPI gives definitions (`io.k8s.api.core.v1.Pod` in
+ * Kubernetes; here `GROUP.VERSION.Kind`, with `core` for the core group), ready to be served as
+ * the `definitions` of /openapi/v2 or the `components.schemas` of /openapi/v3.
+ */
+export function openApiSchemas(): Record<string, TSchema> {
+  const out: Record<string, TSchema> = {};
+  for (const { resource: r, schema } of KINDS) {
+    const gvk = { group: r.group || 'core', version: r.version, kind: r.kind };
+    // The serialised schema: TypeBox's markers and the attached checks are symbols, which JSON leaves out.
+    out[`${gvk.group}.${gvk.version}.${gvk.kind}`] = { ...JSON.parse(JSON.stringify(schema)), 'x-kubernetes-group-version-kind': [gvk] } as TSchema;
+  }
+  return out;
+}
+
+// What the CLI prints with: the shared describe sections and the cells some commands reuse.
+export { ageSince, formatRFC1123Z, humanDuration } from './age.js';
+export * from './describe.js';
+export { chaosMode, chaosSchedule } from './chaos.js';
+export { qosClass, podReady, podRestarts } from './pod.js';
+export { nodeRoles, nodeStatus, podTotals } from './node.js';
+export { endpointsForPort, servicePorts } from './service.js';
+export { formatEndpoints } from './endpoints.js';
+export { eventTime, sortEvents } from './event.js';
+export { podPhaseCounts } from './replicaset.js';
+export { splitReplicaSets } from './deployment.js';
+export type { ColumnSet, DeletionRules, Describer, KindDefinition, RelatedQuery, StatusRules } from './kind.js';
+export { PERMANENT_NAMESPACES } from './namespace.js';

@@ -1,0 +1,241 @@
+// The pod spec, shared by pods and the templates of workloads: its schema with the checks the
+// schema cannot say (names, ports a probe refers to, operators that need values), and its defaults.
+
+import { Type, type Static } from '@sinclair/typebox';
+import { child, index, isObj, type FieldErrors, type Obj } from '../validation/errors.js';
+import { ENV_NAME, isDNS1123Label, isDNS1123Subdomain, PORT_NAME } from '../validation/names.js';
+import { IntOrString, StringEnum, withCheck } from '../validation/schema.js';
+import { ResourceRequirements, StringMap, TaintEffect, TemplateMeta } from './meta.js';
+
+export const DEFAULT_TERMINATION_GRACE_SECONDS = 30;
+
+export const EnvVar = withCheck(
+  Type.Object({
+    name: Type.String({ minLength: 1 }),
+    value: Type.Optional(Type.String()),
+    valueFrom: Type.Optional(
+      Type.Object({
+        fieldRef: Type.Object({
+          fieldPath: Type.Unsafe<string>(StringEnum(['metadata.name', 'metadata.namespace', 'metadata.uid', 'spec.nodeName', 'status.podIP', 'status.hostIP'])),
+        }),
+      }),
+    ),
+  }),
+  (e: Obj, field, errors) => {
+    if (typeof e.name === 'string' && e.name && !ENV_NAME.test(e.name))
+      errors.invalid(child(field, 'name'), e.name, "an environment variable name must consist of alphabetic characters, digits, '_', '-' or '.', and must not start with a digit");
+  },
+);
+export type EnvVar = Static<typeof EnvVar>;
+
+export const ContainerPort = withCheck(
+  Type.Object({
+    name: Type.Optional(Type.String()),
+    containerPort: Type.Integer({ minimum: 1, maximum: 65535 }),
+    protocol: Type.Optional(StringEnum(['TCP'])),
+  }),
+  (p: Obj, field, errors) => {
+    const pn = p.name;
+    if (typeof pn === 'string' && (pn.length > 15 || !PORT_NAME.test(pn) || !/[a-z]/.test(pn)))
+      errors.invalid(child(field, 'name'), pn, "a port name must be at most 15 lowercase alphanumeric characters or '-', with at least one letter");
+  },
+);
+export type ContainerPort = Static<typeof ContainerPort>;
+
+export const ExecAction = withCheck(Type.Object({ command: Type.Array(Type.String()) }), (e: Obj, field, errors) => {
+  if (Array.isArray(e.command) && e.command.length === 0) errors.required(child(field, 'command'));
+});
+export type ExecAction = Static<typeof ExecAction>;
+
+export const HTTPGetAction = Type.Object({
+  path: Type.Optional(Type.String()),
+  port: IntOrString(),
+  host: Type.Optional(Type.String()),
+  scheme: Type.Optional(StringEnum(['HTTP'])),
+  httpHeaders: Type.Optional(Type.Array(Type.Object({ name: Type.String(), value: Type.String() }))),
+});
+export type HTTPGetAction = Static<typeof HTTPGetAction>;
+
+export const TCPSocketAction = Type.Object({ port: IntOrString(), host: Type.Optional(Type.String()) });
+export type TCPSocketAction = Static<typeof TCPSocketAction>;
+
+const HANDLERS = ['exec', 'httpGet', 'tcpSocket'] as const;
+
+export const Probe = withCheck(
+  Type.Object({
+    exec: Type.Optional(ExecAction),
+    httpGet: Type.Optional(HTTPGetAction),
+    tcpSocket: Type.Optional(TCPSocketAction),
+    initialDelaySeconds: Type.Optional(Type.Integer({ minimum: 0 })),
+    periodSeconds: Type.Optional(Type.Integer({ minimum: 1 })),
+    timeoutSeconds: Type.Optional(Type.Integer({ minimum: 1 })),
+    successThreshold: Type.Optional(Type.Integer({ minimum: 1 })),
+    failureThreshold: Type.Optional(Type.Integer({ minimum: 1 })),
+  }),
+  (p: Obj, field, errors) => {
+    const handlers = HANDLERS.filter((h) => p[h] !== undefined);
+    if (handlers.length !== 1) errors.add(field, `must specify exactly one of exec, httpGet, tcpSocket (found ${handlers.length})`);
+  },
+);
+export type Probe = Static<typeof Probe>;
+
+const PROBES = ['livenessProbe', 'readinessProbe', 'startupProbe'] as const;
+
+/** A probe's port: a number, or the name of a port the container declares. */
+function checkPortRef(v: unknown, field: string, portNames: Set<string>, errors: FieldErrors): void {
+  if (v === undefined || v === null) return;
+  if (typeof v === 'number') errors.integer(v, field, 1, 65535);
+  else if (typeof v === 'string') {
+    if (!portNames.has(v)) errors.invalid(field, v, 'must be a port number or the name of a declared container port');
+  } else errors.wrongType(field, 'a port number or name', v);
+}
+
+/** Checks the names of a list's items are unique. */
+function checkUniqueNames(items: unknown[], field: string, errors: FieldErrors): void {
+  const names = new Set<string>();
+  items.forEach((item, i) => {
+    const name = isObj(item) ? item.name : undefined;
+    if (typeof name !== 'string' || !name) return;
+    if (names.has(name)) errors.duplicate(child(index(field, i), 'name'), name);
+    names.add(name);
+  });
+}
+
+export const Container = withCheck(
+  Type.Object({
+    name: Type.String({ minLength: 1 }),
+    image: Type.Optional(Type.String()),
+    command: Type.Optional(Type.Array(Type.String())),
+    args: Type.Optional(Type.Array(Type.String())),
+    workingDir: Type.Optional(Type.String()),
+    env: Type.Optional(Type.Array(EnvVar)),
+    ports: Type.Optional(withCheck(Type.Array(ContainerPort), (ports: unknown[], field, errors) => checkUniqueNames(ports, field, errors))),
+    resources: Type.Optional(ResourceRequirements),
+    livenessProbe: Type.Optional(Probe),
+    readinessProbe: Type.Optional(Probe),
+    startupProbe: Type.Optional(Probe),
+  }),
+  (c: Obj, field, errors) => {
+    if (typeof c.name === 'string' && c.name && !isDNS1123Label(c.name)) errors.invalid(child(field, 'name'), c.name, 'a container name must be a lowercase RFC 1123 label');
+    const command = Array.isArray(c.command) ? c.command : [];
+    if (!(typeof c.image === 'string' && c.image) && command.length === 0) errors.required(child(field, 'image'), 'a container needs an image or a command');
+    const portNames = new Set<string>();
+    for (const p of Array.isArray(c.ports) ? c.ports : []) if (isObj(p) && typeof p.name === 'string') portNames.add(p.name);
+    for (const name of PROBES) {
+      const probe = c[name];
+      if (!isObj(probe)) continue;
+      const f = child(field, name);
+      if (isObj(probe.httpGet)) checkPortRef(probe.httpGet.port, child(f, 'httpGet.port'), portNames, errors);
+      if (isObj(probe.tcpSocket)) checkPortRef(probe.tcpSocket.port, child(f, 'tcpSocket.port'), portNames, errors);
+    }
+  },
+);
+export type Container = Static<typeof Container>;
+
+export const RestartPolicy = StringEnum(['Always', 'OnFailure', 'Never']);
+export type RestartPolicy = Static<typeof RestartPolicy>;
+
+const NODE_SELECTOR_OPERATORS = ['In', 'NotIn', 'Exists', 'DoesNotExist', 'Gt', 'Lt'] as const;
+
+export const NodeSelectorRequirement = withCheck(
+  Type.Object({
+    key: Type.String({ minLength: 1 }),
+    operator: StringEnum(NODE_SELECTOR_OPERATORS),
+    values: Type.Optional(Type.Array(Type.String())),
+  }),
+  (e: Obj, field, errors) => {
+    const values = Array.isArray(e.values) ? e.values : [];
+    const f = child(field, 'values');
+    if ((e.operator === 'In' || e.operator === 'NotIn') && values.length === 0) errors.required(f, 'must be specified when operator is In or NotIn');
+    if ((e.operator === 'Exists' || e.operator === 'DoesNotExist') && values.length > 0) errors.forbidden(f, 'may not be specified when operator is Exists or DoesNotExist');
+    if ((e.operator === 'Gt' || e.operator === 'Lt') && (values.length !== 1 || !/^-?\d+$/.test(String(values[0] ?? ''))))
+      errors.invalid(f, undefined, 'must be a single integer when operator is Gt or Lt');
+  },
+);
+export type NodeSelectorRequirement = Static<typeof NodeSelectorRequirement>;
+
+export const NodeSelectorTerm = Type.Object({
+  matchExpressions: Type.Optional(Type.Array(NodeSelectorRequirement)),
+  matchFields: Type.Optional(Type.Array(NodeSelectorRequirement)),
+});
+export type NodeSelectorTerm = Static<typeof NodeSelectorTerm>;
+
+export const NodeSelector = Type.Object({ nodeSelectorTerms: Type.Array(NodeSelectorTerm) });
+export type NodeSelector = Static<typeof NodeSelector>;
+
+export const PreferredSchedulingTerm = Type.Object({ weight: Type.Integer({ minimum: 1, maximum: 100 }), preference: NodeSelectorTerm });
+export type PreferredSchedulingTerm = Static<typeof PreferredSchedulingTerm>;
+
+export const NodeAffinity = Type.Object({
+  requiredDuringSchedulingIgnoredDuringExecution: Type.Optional(NodeSelector),
+  preferredDuringSchedulingIgnoredDuringExecution: Type.Optional(Type.Array(PreferredSchedulingTerm)),
+});
+export type NodeAffinity = Static<typeof NodeAffinity>;
+
+export const Affinity = Type.Object({ nodeAffinity: Type.Optional(NodeAffinity) });
+export type Affinity = Static<typeof Affinity>;
+
+export const Toleration = withCheck(
+  Type.Object({
+    key: Type.Optional(Type.String()),
+    operator: Type.Optional(StringEnum(['Exists', 'Equal'])),
+    value: Type.Optional(Type.String()),
+    effect: Type.Optional(TaintEffect),
+    tolerationSeconds: Type.Optional(Type.Integer()),
+  }),
+  (t: Obj, field, errors) => {
+    if (t.operator === 'Exists' && t.value) errors.invalid(child(field, 'value'), undefined, 'must be empty when operator is Exists');
+  },
+);
+export type Toleration = Static<typeof Toleration>;
+
+export const PodSpec = withCheck(
+  Type.Object({
+    containers: withCheck(Type.Array(Container), (containers: unknown[], field, errors) => {
+      if (containers.length === 0) errors.required(field, 'a pod needs at least one container');
+      checkUniqueNames(containers, field, errors);
+    }),
+    restartPolicy: Type.Optional(RestartPolicy),
+    terminationGracePeriodSeconds: Type.Optional(Type.Integer({ minimum: 0 })),
+    nodeName: Type.Optional(Type.String()),
+    nodeSelector: Type.Optional(StringMap),
+    priority: Type.Optional(Type.Integer()),
+    tolerations: Type.Optional(Type.Array(Toleration)),
+    affinity: Type.Optional(Affinity),
+    schedulerName: Type.Optional(Type.String()),
+  }),
+  (spec: Obj, field, errors) => {
+    const nodeName = spec.nodeName;
+    if (typeof nodeName === 'string' && nodeName && !isDNS1123Subdomain(nodeName)) errors.invalid(child(field, 'nodeName'), nodeName, 'must be a valid node name');
+  },
+);
+export type PodSpec = Static<typeof PodSpec>;
+
+export const PodTemplateSpec = Type.Object({ metadata: Type.Optional(TemplateMeta), spec: PodSpec });
+export type PodTemplateSpec = Static<typeof PodTemplateSpec>;
+
+function defaultProbe(p: Probe | undefined): void {
+  if (!p) return;
+  p.initialDelaySeconds ??= 0;
+  p.periodSeconds ??= 10;
+  p.timeoutSeconds ??= 1;
+  p.successThreshold ??= 1;
+  p.failureThreshold ??= 3;
+  if (p.httpGet) {
+    p.httpGet.path ??= '/';
+    p.httpGet.scheme ??= 'HTTP';
+  }
+}
+
+export function defaultPodSpec(spec: PodSpec): void {
+  spec.restartPolicy ??= 'Always';
+  spec.terminationGracePeriodSeconds ??= DEFAULT_TERMINATION_GRACE_SECONDS;
+  spec.schedulerName ??= 'default-scheduler';
+  for (const c of spec.containers ?? []) {
+    for (const p of c.ports ?? []) p.protocol ??= 'TCP';
+    defaultProbe(c.livenessProbe);
+    defaultProbe(c.readinessProbe);
+    defaultProbe(c.startupProbe);
+  }
+}
+
