@@ -5,14 +5,13 @@
 // restart until the node's agent has connected again. Deleting a pause ends it at once: the
 // stopped agent cannot hear that, so its resumer process is told instead (resume-early.ts).
 
-import { chooseForNodeChaos, formatDurationMs, isNodeReady, parseDuration, type ChaosStatus, type Node, type NodeAction, type NodeChaos } from '@kip/shared';
+import { chooseForNodeChaos, DEFAULT_RESTART_DELAY_MS, findNodeAction, formatDurationMs, isNodeReady, parseDuration, type ChaosStatus, type Node, type NodeAction, type NodeChaos } from '@kip/shared';
 import { ChaosController, type ActiveFault, type ChaosControllerDeps, type HealCheck, type RunOutcome } from './chaos-controller.js';
 import { resumeNow } from './resume-early.js';
 import { msOf } from './runs.js';
 
 /** A restarted node that is not back this long after its restart delay is reported as not coming back. */
 export const RESTART_GRACE_MS = 30_000;
-export const DEFAULT_RESTART_DELAY_MS = 3000;
 /** How often a restart in progress is looked at. */
 const RESTART_POLL_MS = 500;
 
@@ -37,14 +36,16 @@ export class NodeChaosController extends ChaosController<NodeChaos> {
     const description = choice.description;
     const key = `${obj.metadata.namespace}/${obj.metadata.name}`;
     const skippedNote = unavailable.length ? `; skipped ${unavailable.join(', ')} (not Ready)` : '';
-    const act = (msg: NodeAction) => () => {
+    // The message is the action's wire encoding of the spec: what the agent needs to carry it out.
+    const msg: NodeAction = { type: 'nodeAction', action: spec.action, chaos: key, ...findNodeAction(spec.action)!.toWire(spec) };
+    const act = () => {
       for (const n of chosen) if (!this.agents.session(n)?.send(msg)) this.log.warn('could not reach node for chaos', { node: n, chaos: key });
     };
     switch (spec.action) {
       case 'kill':
-        return { result: 'Injected', nodes: chosen, message: `killed ${description}${skippedNote}`, nodeMessage: 'node killed (agent SIGKILLed, its pods die with it)', act: act({ type: 'nodeAction', action: 'kill', chaos: key }) };
+        return { result: 'Injected', nodes: chosen, message: `killed ${description}${skippedNote}`, nodeMessage: 'node killed (agent SIGKILLed, its pods die with it)', act };
       case 'pause': {
-        const durationMs = parseDuration(spec.duration ?? '') ?? 0;
+        const durationMs = msg.durationMs ?? 0;
         return {
           result: 'Injected',
           nodes: chosen,
@@ -52,18 +53,18 @@ export class NodeChaosController extends ChaosController<NodeChaos> {
           healAt: now + durationMs,
           message: `paused ${description} for ${formatDurationMs(durationMs)}${skippedNote}`,
           nodeMessage: `node paused for ${formatDurationMs(durationMs)} (agent and pods SIGSTOPped; nothing is closed)`,
-          act: act({ type: 'nodeAction', action: 'pause', chaos: key, durationMs }),
+          act,
         };
       }
       case 'restart': {
-        const restartDelayMs = parseDuration(spec.restartDelay ?? '') ?? DEFAULT_RESTART_DELAY_MS;
+        const restartDelayMs = msg.restartDelayMs ?? DEFAULT_RESTART_DELAY_MS;
         return {
           result: 'Injected',
           nodes: chosen,
           lasting: true,
           message: `restarting ${description}: down for ${formatDurationMs(restartDelayMs)}, then started again by kip's launcher or test cluster (an agent started by hand stays down)${skippedNote}`,
           nodeMessage: `node restarting: agent stopped, back in ${formatDurationMs(restartDelayMs)} if kip's launcher started it`,
-          act: act({ type: 'nodeAction', action: 'restart', chaos: key, restartDelayMs }),
+          act,
         };
       }
     }

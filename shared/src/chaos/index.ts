@@ -8,3 +8,7 @@ export * from './plan.js';
 export * from './validate.js';
 export * from './restart.js';
 export * from './resumer.js';
+export * from './actions/index.js';
+export * from './actions/action.js';
+export * from './actions/effects.js';
+export * from './actions/words.js';
