@@ -61,6 +61,8 @@ export interface NetworkFaultAction<N extends string = string, P extends TProper
   readonly name: N;
   /** one line for help texts and the schema */
   readonly description: string;
+  /** the spec fields a fault of this action sets besides the common ones, for docs and tests */
+  readonly example: Obj;
   /** the block spec.<name>; an empty object: the action takes no parameters (and has no block) */
   readonly params: TObject<P>;
   /** its parameters parsed, as a NetworkFault carries them; each a number of at least 0 */
@@ -85,6 +87,8 @@ export interface NodeSpecTimes {
 export interface NodeFaultAction<N extends string = string, P extends TProperties = TProperties, W extends TProperties = TProperties> {
   readonly name: N;
   readonly description: string;
+  /** the spec fields a fault of this action sets besides the common ones, for docs and tests */
+  readonly example: Obj;
   /** spec fields only this action takes (restartDelay) */
   readonly params: TObject<P>;
   /** what its nodeAction message carries besides the action, each a number of at least 0 */

@@ -8,6 +8,7 @@ import { defineNetworkAction } from './action.js';
 export const bandwidth = defineNetworkAction({
   name: 'bandwidth',
   description: 'limits the rate of the traffic',
+  example: { bandwidth: { rate: '1mbps' } },
   params: Type.Object({
     rate: Type.String({ description: 'e.g. "1mbps" (megabits per second), "500kbps" or "10MB/s" (megabytes per second)' }),
   }),

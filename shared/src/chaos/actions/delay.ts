@@ -8,6 +8,7 @@ import { defineNetworkAction } from './action.js';
 export const delay = defineNetworkAction({
   name: 'delay',
   description: 'adds latency, with jitter, to the traffic',
+  example: { delay: { latency: '100ms', jitter: '20ms', correlation: '25' } },
   params: Type.Object({
     latency: Type.String({ description: 'added to every chunk of data, e.g. "100ms"' }),
     jitter: Type.Optional(Type.String({ description: 'random variation around the latency, e.g. "20ms"' })),

@@ -7,6 +7,7 @@ import { defineNodeAction } from './action.js';
 export const kill = defineNodeAction({
   name: 'kill',
   description: "SIGKILLs the nodes' agents; their pods die with them",
+  example: {},
   params: Type.Object({}),
   wire: Type.Object({}),
   validate(e, spec) {

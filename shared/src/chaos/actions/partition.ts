@@ -7,6 +7,7 @@ import { defineNetworkAction } from './action.js';
 export const partition = defineNetworkAction({
   name: 'partition',
   description: 'no traffic between the two sides until it heals',
+  example: {},
   params: Type.Object({}),
   wire: Type.Object({}),
   toWire: () => ({}),

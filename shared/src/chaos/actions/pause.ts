@@ -9,6 +9,7 @@ import { defineNodeAction, runsOverlap } from './action.js';
 export const pause = defineNodeAction({
   name: 'pause',
   description: 'SIGSTOPs the agents and their pods for the duration, then SIGCONTs them',
+  example: { duration: '20s' },
   params: Type.Object({}),
   wire: Type.Object({
     durationMs: Type.Number({ minimum: 0, description: 'how long the agent and its pods stay stopped' }),

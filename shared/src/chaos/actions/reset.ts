@@ -9,6 +9,7 @@ import { defineNetworkAction } from './action.js';
 export const reset = defineNetworkAction({
   name: 'reset',
   description: 'resets connections at random',
+  example: { reset: { probability: '0.5' } },
   params: Type.Object({
     probability: Type.Union([Type.String(), Type.Number()], { description: 'the chance ("0.5") that a new connection, or a live one each second, is reset' }),
   }),

@@ -10,6 +10,7 @@ import { defineNodeAction } from './action.js';
 export const restart = defineNodeAction({
   name: 'restart',
   description: "kills the nodes, then kip's launcher starts them again after restartDelay",
+  example: { restartDelay: '2s' },
   params: Type.Object({
     restartDelay: Type.Optional(Type.String({ description: 'how long a restarted node stays down before it comes back (default 3s)' })),
   }),

@@ -7,6 +7,7 @@ import { defineNetworkAction } from './action.js';
 export const timeout = defineNetworkAction({
   name: 'timeout',
   description: 'data stops, nothing is closed',
+  example: {},
   params: Type.Object({}),
   wire: Type.Object({}),
   toWire: () => ({}),
