@@ -8,7 +8,7 @@ import { isLabelKey, isLabelValue } from '../api/selector.js';
 import { parseDuration } from '../api/quantity.js';
 import { CHAOS_MODES, modeValueError } from './select.js';
 import { runSchedule, ScheduleError } from './schedule.js';
-import { runsOverlap } from './actions/action.js';
+import { runsOverlap, type NetworkFaultAction } from './actions/action.js';
 import { findNodeAction, hasParams, NETWORK_ACTION_NAMES, NETWORK_ACTIONS, NETWORK_PARAM_BLOCKS, NODE_ACTION_NAMES, NODE_ACTIONS } from './actions/index.js';
 
 type Obj = Record<string, unknown>;
@@ -191,5 +191,12 @@ export function validateChaosSpec(kind: 'NodeChaos' | 'NetworkChaos', spec: unkn
   if (!s) return e.list;
   if (kind === 'NodeChaos') validateNodeChaos(e, s);
   else validateNetworkChaos(e, s);
+  return e.list;
+}
+
+/** The errors of one network action's block of parameters alone, its fields named from `at`. */
+export function validateActionParams(action: NetworkFaultAction, block: Record<string, unknown>, at: string): FieldError[] {
+  const e = new Errors();
+  action.validate?.(e, block, at);
   return e.list;
 }

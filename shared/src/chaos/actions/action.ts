@@ -13,12 +13,12 @@ import type { Errors } from '../validate.js';
 
 export type Obj = Record<string, unknown>;
 
-/** One parameter in words, as `kip describe` (`latency=100ms`) and events (`latency 100ms`) show it. */
+/** One parameter in words: `kip describe` lists it as name=value (`jitter=20ms`). */
 export interface ParamWords {
   name: string;
   value: string;
-  /** shown right after the action's name, without its own: "delay 100ms", "bandwidth 1mbps" */
-  main?: boolean;
+  /** how it reads right after the action's name ("delay 100ms ±20ms"); absent: in brackets after them, "(correlation 25%)" */
+  inline?: string;
 }
 
 /**

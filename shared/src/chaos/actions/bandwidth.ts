@@ -10,7 +10,7 @@ export const bandwidth = defineNetworkAction({
   description: 'limits the rate of the traffic',
   example: { bandwidth: { rate: '1mbps' } },
   params: Type.Object({
-    rate: Type.String({ description: 'e.g. "1mbps" (megabits per second), "500kbps" or "10MB/s" (megabytes per second)' }),
+    rate: Type.String({ description: 'in bits (1mbps, 500kbps) or bytes (10MB/s) per second' }),
   }),
   wire: Type.Object({
     bytesPerSecond: Type.Number({ minimum: 0 }),
@@ -20,7 +20,7 @@ export const bandwidth = defineNetworkAction({
     if (rate !== undefined && parseRate(rate) === undefined) e.add(`${at}.rate`, `Invalid value: "${rate}": must be a rate such as "1mbps" (megabits), "500kbps" or "10MB/s" (megabytes)`);
   },
   toWire: (b) => ({ bytesPerSecond: parseRate(b?.rate) ?? 0 }),
-  describe: (b) => [{ name: 'rate', value: String(b?.rate ?? '?'), main: true }],
+  describe: (b) => [{ name: 'rate', value: String(b?.rate ?? '?'), inline: String(b?.rate ?? '?') }],
   enforce: {
     scope: 'direction',
     shape: (s, f) => ((f.bytesPerSecond ?? 0) > 0 ? { ...s, bytesPerSecond: Math.min(s.bytesPerSecond ?? Infinity, f.bytesPerSecond!) } : s),

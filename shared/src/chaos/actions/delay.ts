@@ -10,9 +10,9 @@ export const delay = defineNetworkAction({
   description: 'adds latency, with jitter, to the traffic',
   example: { delay: { latency: '100ms', jitter: '20ms', correlation: '25' } },
   params: Type.Object({
-    latency: Type.String({ description: 'added to every chunk of data, e.g. "100ms"' }),
-    jitter: Type.Optional(Type.String({ description: 'random variation around the latency, e.g. "20ms"' })),
-    correlation: Type.Optional(Type.Union([Type.String(), Type.Number()], { description: 'how much each delay follows the one before, a percentage from 0 to 100 ("25")' })),
+    latency: Type.String({ description: 'added latency' }),
+    jitter: Type.Optional(Type.String({ description: 'random variation around the latency' })),
+    correlation: Type.Optional(Type.Union([Type.String(), Type.Number()], { description: 'how much each delay follows the last, 0-100' })),
   }),
   wire: Type.Object({
     latencyMs: Type.Number({ minimum: 0 }),
@@ -35,8 +35,8 @@ export const delay = defineNetworkAction({
   },
   describe(d) {
     return [
-      { name: 'latency', value: String(d?.latency ?? '?'), main: true },
-      ...(d?.jitter ? [{ name: 'jitter', value: String(d.jitter) }] : []),
+      { name: 'latency', value: String(d?.latency ?? '?'), inline: String(d?.latency ?? '?') },
+      ...(d?.jitter ? [{ name: 'jitter', value: String(d.jitter), inline: `±${String(d.jitter)}` }] : []),
       ...(d?.correlation ? [{ name: 'correlation', value: `${String(d.correlation).replace(/%$/, '')}%` }] : []),
     ];
   },

@@ -11,7 +11,7 @@ export const reset = defineNetworkAction({
   description: 'resets connections at random',
   example: { reset: { probability: '0.5' } },
   params: Type.Object({
-    probability: Type.Union([Type.String(), Type.Number()], { description: 'the chance ("0.5") that a new connection, or a live one each second, is reset' }),
+    probability: Type.Union([Type.String(), Type.Number()], { description: 'chance (0-1) that a new connection, or a live one each second, is reset' }),
   }),
   wire: Type.Object({
     probability: Type.Number({ minimum: 0, maximum: 1, description: 'the chance a new connection is refused, and that a live one is reset each second' }),

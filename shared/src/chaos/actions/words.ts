@@ -1,5 +1,5 @@
-// A fault in words, from each action's own `describe`: one sentence for events, records and
-// experiment timelines ("delay 100ms (jitter 20ms)"), and the parameters as `kip describe` lists
+// A fault in words, from each action's own `describe`: one phrase for events, records, experiment
+// timelines and the chaos command line ("delay 100ms ±20ms"), and the parameters as `kip describe` lists
 // them ("latency=100ms jitter=20ms").
 
 import type { Obj, ParamWords } from './action.js';
@@ -17,13 +17,13 @@ function paramWords(spec: Obj): ParamWords[] {
   return findNodeAction(spec.action)?.describe(spec) ?? [];
 }
 
-/** "delay 100ms (jitter 20ms, correlation 25%)", "reset (probability 0.5)", "partition". */
+/** "delay 100ms ±20ms (correlation 25%)", "reset (probability 0.5)", "partition". */
 export function describeFault(spec: Obj): string {
   const action = typeof spec.action === 'string' ? spec.action : '?';
   const words = paramWords(spec);
   const note = findNetworkAction(action)?.note;
-  const more = [...words.filter((w) => !w.main).map((w) => `${w.name} ${w.value}`), ...(note ? [note] : [])];
-  return [action, ...words.filter((w) => w.main).map((w) => w.value)].join(' ') + (more.length ? ` (${more.join(', ')})` : '');
+  const more = [...words.filter((w) => w.inline === undefined).map((w) => `${w.name} ${w.value}`), ...(note ? [note] : [])];
+  return [action, ...words.flatMap((w) => w.inline ?? [])].join(' ') + (more.length ? ` (${more.join(', ')})` : '');
 }
 
 /** "latency=100ms jitter=20ms"; undefined when the action takes no parameters. */
