@@ -11,10 +11,12 @@ function exampleOf(a: NetworkFaultAction, name: string): string {
   return String((a.example[a.name] as Record<string, unknown> | undefined)?.[name] ?? 'value');
 }
 
-/** --latency, --jitter, --rate, ...: one flag per parameter of every network action. */
-export const ACTION_FLAGS: FlagSpec[] = NETWORK_ACTIONS.flatMap((a) =>
-  Object.entries(a.params.properties).map(([name, schema]) => ({ name, type: 'string' as const, valueName: exampleOf(a, name), description: `${a.name}: ${String(schema.description)}.` })),
-);
+/** --latency, --jitter, --rate, ...: one flag per parameter name of the network actions (actions may share one). */
+export const ACTION_FLAGS: FlagSpec[] = [...new Set(NETWORK_ACTIONS.flatMap(actionFlagNames))].map((name) => {
+  const takers: NetworkFaultAction[] = NETWORK_ACTIONS.filter((a) => actionFlagNames(a).includes(name));
+  const first = takers[0]!;
+  return { name, type: 'string', valueName: exampleOf(first, name), description: `${takers.map((a) => a.name).join(', ')}: ${String(first.params.properties[name]!.description)}.` };
+});
 
 /** The names of the flags an action's parameters take. */
 export function actionFlagNames(a: NetworkFaultAction): string[] {
