@@ -103,11 +103,10 @@ function buildNodeChaos(command: NodeChaosAction, args: string[], flags: ParsedF
     ...(schedule ? { schedule } : {}),
     seed,
   };
-  const verb = { kill: 'kill', pause: 'pause', restart: 'restart' }[command];
   const extra = [duration ? `for ${duration}` : '', restartDelay ? `(down for ${restartDelay})` : '', schedule ? scheduleWords(schedule) : '', minReady !== undefined ? `keeping at least ${minReady} Ready` : ''].filter(Boolean).join(' ');
   return {
     object: { apiVersion: CHAOS_API_VERSION, kind: 'NodeChaos', metadata: meta(flags, namespace, command, sel), spec },
-    summary: `${verb} ${sel.words}${extra ? ` ${extra}` : ''}`,
+    summary: `${command} ${sel.words}${extra ? ` ${extra}` : ''}`,
     namedNodes: sel.nodes,
   };
 }

@@ -6,44 +6,42 @@
 // and their parameters come from the fault table (shared/src/chaos/actions): a new action shows up
 // here, in the schema and the types, without a change to this file.
 
-import { Type, type Static, type TOptional, type TSchema } from '@sinclair/typebox';
+import { Type, type Static, type TOptional } from '@sinclair/typebox';
 import { hasParams, NETWORK_ACTION_NAMES, NETWORK_ACTIONS, NODE_ACTION_NAMES, NODE_ACTIONS, type NetworkActionName, type NodeActionName } from '../chaos/actions/index.js';
 import type { KObject } from './types.js';
 
 export const CHAOS_GROUP = 'chaos.kip.dev';
 export const CHAOS_API_VERSION = `${CHAOS_GROUP}/v1alpha1`;
 
-const optional = <T extends TSchema>(schema: T) => Type.Optional(schema);
-
 /** How many of the selected nodes a fault takes (Chaos Mesh's modes). */
 export const ChaosModeSchema = Type.Union([Type.Literal('one'), Type.Literal('all'), Type.Literal('fixed'), Type.Literal('fixed-percent'), Type.Literal('random-max-percent')]);
 export type ChaosMode = Static<typeof ChaosModeSchema>;
 
 export const NodeSelectorSpecSchema = Type.Object({
-  nodes: optional(Type.Array(Type.String(), { description: 'Node names; when set, only these are candidates.' })),
-  labelSelectors: optional(Type.Record(Type.String(), Type.String(), { description: "Node labels that must all match (Chaos Mesh's labelSelectors)." })),
+  nodes: Type.Optional(Type.Array(Type.String(), { description: 'Node names; when set, only these are candidates.' })),
+  labelSelectors: Type.Optional(Type.Record(Type.String(), Type.String(), { description: "Node labels that must all match (Chaos Mesh's labelSelectors)." })),
 });
 export type NodeSelectorSpec = Static<typeof NodeSelectorSpecSchema>;
 
 export const ChaosTargetSpecSchema = Type.Object({
-  selector: optional(NodeSelectorSpecSchema),
-  mode: optional(ChaosModeSchema),
-  value: optional(Type.String({ description: "a count for fixed, a percentage for the percent modes, as a string like Chaos Mesh's" })),
+  selector: Type.Optional(NodeSelectorSpecSchema),
+  mode: Type.Optional(ChaosModeSchema),
+  value: Type.Optional(Type.String({ description: "a count for fixed, a percentage for the percent modes, as a string like Chaos Mesh's" })),
 });
 export type ChaosTargetSpec = Static<typeof ChaosTargetSpecSchema>;
 
 export const ChaosScheduleSpecSchema = Type.Object({
-  interval: optional(Type.String({ description: 'repeat every interval ("10s", "1m")' })),
-  cron: optional(Type.String({ description: 'or on a five-field cron schedule ("*/2 * * * *")' })),
-  count: optional(Type.Integer({ minimum: 1, description: 'stop after this many runs' })),
+  interval: Type.Optional(Type.String({ description: 'repeat every interval ("10s", "1m")' })),
+  cron: Type.Optional(Type.String({ description: 'or on a five-field cron schedule ("*/2 * * * *")' })),
+  count: Type.Optional(Type.Integer({ minimum: 1, description: 'stop after this many runs' })),
 });
 export type ChaosScheduleSpec = Static<typeof ChaosScheduleSpecSchema>;
 
 const commonSpec = {
   ...ChaosTargetSpecSchema.properties,
-  duration: optional(Type.String({ description: 'How long each injection lasts before it heals by itself; absent: until deleted.' })),
-  schedule: optional(ChaosScheduleSpecSchema),
-  seed: optional(Type.Integer({ minimum: 0, maximum: 2 ** 32 - 1, description: 'Seeds every random choice (nodes picked, jitter, resets), so a run can be replayed.' })),
+  duration: Type.Optional(Type.String({ description: 'How long each injection lasts before it heals by itself; absent: until deleted.' })),
+  schedule: Type.Optional(ChaosScheduleSpecSchema),
+  seed: Type.Optional(Type.Integer({ minimum: 0, maximum: 2 ** 32 - 1, description: 'Seeds every random choice (nodes picked, jitter, resets), so a run can be replayed.' })),
 };
 
 type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void ? I : never;
@@ -63,7 +61,7 @@ export type NetworkChaosAction = NetworkActionName;
 export const NodeChaosSpecSchema = Type.Object({
   action: Type.Union(NODE_ACTION_NAMES.map((n) => Type.Literal(n))),
   ...commonSpec,
-  minReady: optional(Type.Integer({ minimum: 0, description: 'Skip an injection that would leave fewer Ready nodes than this.' })),
+  minReady: Type.Optional(Type.Integer({ minimum: 0, description: 'Skip an injection that would leave fewer Ready nodes than this.' })),
   ...nodeActionFields,
 });
 export type NodeChaosSpec = Static<typeof NodeChaosSpecSchema>;
@@ -71,10 +69,10 @@ export type NodeChaosSpec = Static<typeof NodeChaosSpecSchema>;
 export const NetworkChaosSpecSchema = Type.Object({
   action: Type.Union(NETWORK_ACTION_NAMES.map((n) => Type.Literal(n))),
   ...commonSpec,
-  direction: optional(Type.Union([Type.Literal('to'), Type.Literal('from'), Type.Literal('both')], { description: 'Relative to the selected nodes: traffic to the target, from it, or both ways. Default "to".' })),
-  target: optional(
+  direction: Type.Optional(Type.Union([Type.Literal('to'), Type.Literal('from'), Type.Literal('both')], { description: 'Relative to the selected nodes: traffic to the target, from it, or both ways. Default "to".' })),
+  target: Type.Optional(
     Type.Object(
-      { ...ChaosTargetSpecSchema.properties, controlPlane: optional(Type.Boolean()) },
+      { ...ChaosTargetSpecSchema.properties, controlPlane: Type.Optional(Type.Boolean()) },
       { description: 'The other end of the affected links: nodes, and/or the control plane. Default: every other node.' },
     ),
   ),
@@ -89,23 +87,23 @@ export const ChaosRecordSchema = Type.Object({
   time: Type.String({ description: 'when this injection (or skip) happened' }),
   action: Type.String(),
   nodes: Type.Array(Type.String(), { description: 'the nodes it chose' }),
-  targets: optional(Type.Array(Type.String(), { description: 'for network faults: the peers on the other side of the affected links' })),
+  targets: Type.Optional(Type.Array(Type.String(), { description: 'for network faults: the peers on the other side of the affected links' })),
   result: Type.Union([Type.Literal('Injected'), Type.Literal('Skipped'), Type.Literal('Recovered'), Type.Literal('Failed')]),
-  message: optional(Type.String()),
+  message: Type.Optional(Type.String()),
 });
 export type ChaosRecord = Static<typeof ChaosRecordSchema>;
 
 export const ChaosStatusSchema = Type.Object({
-  phase: optional(ChaosPhaseSchema),
-  runs: optional(Type.Integer({ description: 'how many times it has been injected' })),
-  nextRunTime: optional(Type.String()),
-  affected: optional(Type.Array(Type.String(), { description: 'nodes under the fault right now' })),
-  records: optional(Type.Array(ChaosRecordSchema)),
-  targets: optional(Type.Array(Type.String(), { description: 'for network faults: the nodes on the other side of the affected links right now' })),
-  injectedTime: optional(Type.String({ description: 'when the current injection began' })),
-  healTime: optional(Type.String({ description: 'when the current injection heals by itself (its start plus spec.duration)' })),
-  skippedRuns: optional(Type.Integer({ description: 'runs that were skipped (minReady, no node to act on) or failed; they count toward schedule.count' })),
-  seed: optional(Type.Integer({ description: "the seed in use: spec.seed, or one derived from the object's uid when none was given" })),
+  phase: Type.Optional(ChaosPhaseSchema),
+  runs: Type.Optional(Type.Integer({ description: 'how many times it has been injected' })),
+  nextRunTime: Type.Optional(Type.String()),
+  affected: Type.Optional(Type.Array(Type.String(), { description: 'nodes under the fault right now' })),
+  records: Type.Optional(Type.Array(ChaosRecordSchema)),
+  targets: Type.Optional(Type.Array(Type.String(), { description: 'for network faults: the nodes on the other side of the affected links right now' })),
+  injectedTime: Type.Optional(Type.String({ description: 'when the current injection began' })),
+  healTime: Type.Optional(Type.String({ description: 'when the current injection heals by itself (its start plus spec.duration)' })),
+  skippedRuns: Type.Optional(Type.Integer({ description: 'runs that were skipped (minReady, no node to act on) or failed; they count toward schedule.count' })),
+  seed: Type.Optional(Type.Integer({ description: "the seed in use: spec.seed, or one derived from the object's uid when none was given" })),
 });
 export type ChaosStatus = Static<typeof ChaosStatusSchema>;
 

@@ -78,7 +78,7 @@ export interface NetworkFaultAction<N extends string = string, P extends TProper
   readonly enforce: Enforcement<W>;
 }
 
-/** The spec fields every node action may read, and the times validation has already parsed. */
+/** The times validation has already parsed from the fields every fault has. */
 export interface NodeSpecTimes {
   durationMs?: number;
   intervalMs?: number;
@@ -97,6 +97,7 @@ export interface NodeFaultAction<N extends string = string, P extends TPropertie
   validate?(e: Errors, spec: Obj, times: NodeSpecTimes): void;
   /** the fields of its nodeAction message, from a valid spec */
   toWire(spec: Partial<Static<TObject<P>>> & { duration?: string }): Static<TObject<W>>;
+  /** its own fields in words */
   describe(spec: Partial<Static<TObject<P>>> & Obj): ParamWords[];
 }
 

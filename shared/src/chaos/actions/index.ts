@@ -35,7 +35,7 @@ export function findNodeAction(name: unknown): NodeFaultAction | undefined {
   return typeof name === 'string' ? nodeByName.get(name) : undefined;
 }
 
-/** Whether an action takes a block of parameters, spec.<name>. */
+/** Whether an action takes parameters of its own: a network action's block spec.<name>, a node action's fields. */
 export function hasParams(a: NetworkFaultAction | NodeFaultAction): boolean {
   return Object.keys(a.params.properties).length > 0;
 }

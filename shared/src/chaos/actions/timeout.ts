@@ -6,7 +6,7 @@ import { defineNetworkAction } from './action.js';
 
 export const timeout = defineNetworkAction({
   name: 'timeout',
-  description: 'data stops, nothing is closed',
+  description: 'holds the traffic until it heals',
   example: {},
   params: Type.Object({}),
   wire: Type.Object({}),
