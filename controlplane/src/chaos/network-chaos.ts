@@ -2,12 +2,10 @@
 // (nodes, and/or the control plane), records them in status, and lets the fault publisher push
 // each node the faults it enforces. A fault lasts its duration, or until the object is deleted.
 
-import { chooseForNetworkChaos, describeFault, formatDurationMs, parseDuration, type ChaosStatus, type NetworkChaos, type Node } from '@kip/shared';
+import { chooseForNetworkChaos, describeFault, directionArrow, formatDurationMs, parseDuration, type ChaosStatus, type NetworkChaos, type Node } from '@kip/shared';
 import { ChaosController, type ActiveFault, type ChaosControllerDeps, type HealCheck, type RunOutcome } from './chaos-controller.js';
 import type { FaultPublisher } from './fault-publisher.js';
 import { msOf } from './runs.js';
-
-const ARROW = { to: '->', from: '<-', both: '<->' } as const;
 
 export class NetworkChaosController extends ChaosController<NetworkChaos> {
   readonly name = 'networkchaos';
@@ -33,7 +31,7 @@ export class NetworkChaosController extends ChaosController<NetworkChaos> {
     const others = [...targets, ...(toControlPlane ? ['the control plane'] : [])];
     const what = describeFault(spec);
     const durationMs = spec.duration ? parseDuration(spec.duration) : undefined;
-    const arrow = ARROW[spec.direction ?? 'to'];
+    const arrow = directionArrow(spec.direction);
     const message = `${what} on ${chosen.join(', ')} ${arrow} ${others.join(', ')}${durationMs !== undefined ? ` for ${formatDurationMs(durationMs)}` : ' until deleted'}`;
     return {
       result: 'Injected',

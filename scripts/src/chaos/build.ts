@@ -4,6 +4,7 @@
 import {
   CHAOS_API_VERSION,
   describeFault,
+  directionArrow,
   findNetworkAction,
   NETWORK_ACTION_NAMES,
   NETWORK_ACTIONS,
@@ -148,7 +149,7 @@ function buildNetworkChaos(command: NetworkChaosAction | 'blackhole' | 'isolate'
     spec.schedule = schedule;
   }
   spec.seed = seed;
-  const arrow = { to: '->', from: '<-', both: '<->' }[direction];
+  const arrow = directionArrow(direction);
   const other = [targets.length ? targets.join(', ') : toControlPlane && command !== 'isolate' ? '' : 'every other node', toControlPlane ? 'the control plane' : ''].filter(Boolean).join(' and ');
   const summary = `${what} ${sel.words} ${arrow} ${other}${duration ? ` for ${duration}` : ' until healed'}${schedule ? `, ${scheduleWords(schedule)}` : ''}`;
   return {

@@ -2,7 +2,7 @@
 // NetworkChaos object, created through the API for the chaos controller to enforce) or heal one
 // (delete it). Parsed into steps ordered by time, with every heal resolved to the faults it ends.
 
-import { CHAOS_API_VERSION, describeFault, findNetworkAction, isDNS1123Label, NETWORK_ACTION_NAMES, NODE_ACTION_NAMES, validateObject } from '@kip/shared';
+import { CHAOS_API_VERSION, describeFault, directionArrow, findNetworkAction, isDNS1123Label, NETWORK_ACTION_NAMES, NODE_ACTION_NAMES, validateObject } from '@kip/shared';
 import { FieldChecker, isObj, type Obj } from './field-checker.js';
 
 export type FaultKind = 'NodeChaos' | 'NetworkChaos';
@@ -175,7 +175,7 @@ export function describeFaultSpec(spec: Obj): string {
   const mode = typeof spec.mode === 'string' && spec.mode !== 'all' ? ` (${spec.mode}${spec.value !== undefined ? ` ${String(spec.value)}` : ''})` : '';
   const parts = [describeFault(spec), `${who}${mode}`];
   if (findNetworkAction(spec.action)) {
-    const arrow = spec.direction === 'both' ? '<->' : spec.direction === 'from' ? '<-' : '->';
+    const arrow = directionArrow(spec.direction);
     const target = isObj(spec.target) ? (nodesOf(spec.target) ?? (spec.target.controlPlane ? 'control plane' : 'others')) : 'others';
     parts.push(arrow, target);
   }

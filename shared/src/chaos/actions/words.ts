@@ -31,3 +31,8 @@ export function describeParameters(spec: Obj): string | undefined {
   const words = paramWords(spec);
   return words.length ? words.map((w) => `${w.name}=${w.value}`).join(' ') : undefined;
 }
+
+/** "->", "<-" or "<->": which way a network fault acts, seen from the selected nodes (default "to"). */
+export function directionArrow(direction: unknown): string {
+  return direction === 'both' ? '<->' : direction === 'from' ? '<-' : '->';
+}
