@@ -83,6 +83,22 @@ describe('chaos: the fault table', () => {
     });
   }
 
+  it('adds up the faults on a link: delays sum, the tightest rate wins, a hold holds, resets are gathered', () => {
+    const f = (action: NetworkFault['action'], more: Partial<NetworkFault>, seed = 1): NetworkFault => ({ chaos: `default/${action}`, peer: 'node-2', direction: 'toPeer', action, seed, ...more });
+    const faults = [
+      f('delay', { latencyMs: 100, jitterMs: 10, correlation: 0.25 }, 1),
+      f('delay', { latencyMs: 50, correlation: 0.5 }, 2),
+      f('bandwidth', { bytesPerSecond: 1000 }),
+      f('bandwidth', { bytesPerSecond: 500 }),
+      f('bandwidth', { bytesPerSecond: 0 }),
+      f('reset', { probability: 0.5 }, 3),
+      f('reset', { probability: 0 }, 4),
+    ];
+    assert.deepEqual(trafficShape(faults), { held: false, latencyMs: 150, jitterMs: 10, correlation: 0.5, bytesPerSecond: 500, delaySeeds: [1, 2] });
+    assert.equal(trafficShape([...faults, f('partition', {})]).held, true);
+    assert.deepEqual(connectionEffect(faults), { resets: [{ probability: 0.5, chaos: 'default/reset', seed: 3 }] });
+  });
+
   for (const a of NODE_ACTIONS) {
     describe(`node action ${a.name}`, () => {
       const spec = { action: a.name, selector: { nodes: ['node-1'] }, ...a.example } as NodeChaosSpec;
