@@ -57,16 +57,20 @@ export type Enforcement<W extends TProperties> =
   | { scope: 'direction'; shape(s: TrafficShape, f: FaultOnLink<W>): TrafficShape }
   | { scope: 'connection'; effect(c: ConnectionEffect, f: FaultOnLink<W>): ConnectionEffect };
 
-export interface NetworkFaultAction<N extends string = string, P extends TProperties = TProperties, W extends TProperties = TProperties> {
+/** What every action has: a name, words for help texts, an example, and the schemas of its parameters. */
+interface FaultAction<N extends string, P extends TProperties, W extends TProperties> {
   readonly name: N;
   /** one line for help texts and the schema */
   readonly description: string;
   /** the spec fields a fault of this action sets besides the common ones, for docs and tests */
   readonly example: Obj;
-  /** the block spec.<name>; an empty object: the action takes no parameters (and has no block) */
+  /** a network action's block spec.<name>, a node action's own fields; empty: it takes none */
   readonly params: TObject<P>;
-  /** its parameters parsed, as a NetworkFault carries them; each a number of at least 0 */
+  /** its parameters parsed, as its message to the agent carries them; each a number of at least 0 */
   readonly wire: TObject<W>;
+}
+
+export interface NetworkFaultAction<N extends string = string, P extends TProperties = TProperties, W extends TProperties = TProperties> extends FaultAction<N, P, W> {
   /** checks the block's fields (the block is there: required when the spec is this action) */
   validate?(e: Errors, block: Obj, at: string): void;
   /** the parsed parameters of a valid block */
@@ -84,15 +88,7 @@ export interface NodeSpecTimes {
   intervalMs?: number;
 }
 
-export interface NodeFaultAction<N extends string = string, P extends TProperties = TProperties, W extends TProperties = TProperties> {
-  readonly name: N;
-  readonly description: string;
-  /** the spec fields a fault of this action sets besides the common ones, for docs and tests */
-  readonly example: Obj;
-  /** spec fields only this action takes (restartDelay) */
-  readonly params: TObject<P>;
-  /** what its nodeAction message carries besides the action, each a number of at least 0 */
-  readonly wire: TObject<W>;
+export interface NodeFaultAction<N extends string = string, P extends TProperties = TProperties, W extends TProperties = TProperties> extends FaultAction<N, P, W> {
   /** checks the fields only it takes and its rules on the common ones (duration) */
   validate?(e: Errors, spec: Obj, times: NodeSpecTimes): void;
   /** the fields of its nodeAction message, from a valid spec */
