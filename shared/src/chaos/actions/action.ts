@@ -8,7 +8,7 @@
 // Parameters are TypeBox schemas, that is JSON Schema: the API's schema of the chaos kinds is put
 // together from them, and the TypeScript types are derived from them.
 
-import type { Static, TObject, TProperties } from '@sinclair/typebox';
+import { Type, type Static, type TObject, type TProperties } from '@sinclair/typebox';
 import type { Errors } from '../validate.js';
 
 export type Obj = Record<string, unknown>;
@@ -97,14 +97,21 @@ export interface NodeFaultAction<N extends string = string, P extends TPropertie
   describe(spec: Partial<Static<TObject<P>>> & Obj): ParamWords[];
 }
 
-/** Declares a network action; the type parameters come from its schemas. */
-export function defineNetworkAction<const N extends string, P extends TProperties, W extends TProperties>(a: NetworkFaultAction<N, P, W>): NetworkFaultAction<N, P, W> {
-  return a;
+type NoParams = Record<never, never>;
+const NO_PARAMS = { params: Type.Object({}), wire: Type.Object({}), toWire: () => ({}), describe: () => [] };
+
+/** Declares a network action; the type parameters come from its schemas. One without parameters gives none. */
+export function defineNetworkAction<const N extends string, P extends TProperties, W extends TProperties>(a: NetworkFaultAction<N, P, W>): NetworkFaultAction<N, P, W>;
+export function defineNetworkAction<const N extends string>(a: Pick<NetworkFaultAction<N, NoParams, NoParams>, 'name' | 'description' | 'note' | 'enforce'>): NetworkFaultAction<N, NoParams, NoParams>;
+export function defineNetworkAction(a: Partial<NetworkFaultAction> & Pick<NetworkFaultAction, 'name' | 'description' | 'enforce'>): NetworkFaultAction {
+  return { ...NO_PARAMS, example: {}, ...a };
 }
 
-/** Declares a node action; the type parameters come from its schemas. */
-export function defineNodeAction<const N extends string, P extends TProperties, W extends TProperties>(a: NodeFaultAction<N, P, W>): NodeFaultAction<N, P, W> {
-  return a;
+/** Declares a node action; the type parameters come from its schemas. One without parameters gives none. */
+export function defineNodeAction<const N extends string, P extends TProperties, W extends TProperties>(a: NodeFaultAction<N, P, W>): NodeFaultAction<N, P, W>;
+export function defineNodeAction<const N extends string>(a: Pick<NodeFaultAction<N, NoParams, NoParams>, 'name' | 'description' | 'validate'>): NodeFaultAction<N, NoParams, NoParams>;
+export function defineNodeAction(a: Partial<NodeFaultAction> & Pick<NodeFaultAction, 'name' | 'description'>): NodeFaultAction {
+  return { ...NO_PARAMS, example: {}, ...a };
 }
 
 /** Why a schedule's interval is refused when it is not longer than spec.duration. */
