@@ -36,13 +36,13 @@ function need(cond: boolean, type: string, what: string): void {
   if (!cond) throw new ProtocolError('InvalidMessage', `invalid ${type} message: ${what}`);
 }
 const str = (v: unknown) => typeof v === 'string';
+const num = (v: unknown) => typeof v === 'number' && Number.isFinite(v);
 /** "kill, pause or restart" */
 const listed = (names: readonly string[]) => `${names.slice(0, -1).join(', ')} or ${names.at(-1)}`;
 
 // Every parameter any fault action puts on the wire, each a number of at least 0 (its wire schema).
 const NETWORK_WIRE_FIELDS = [...new Set(NETWORK_ACTIONS.flatMap((a) => Object.keys(a.wire.properties)))];
 const NODE_WIRE_FIELDS = [...new Set(NODE_ACTIONS.flatMap((a) => Object.keys(a.wire.properties)))];
-const num = (v: unknown) => typeof v === 'number' && Number.isFinite(v);
 
 function podRef(m: Obj, type: string, where = ''): void {
   need(str(m.namespace) && str(m.name) && str(m.uid), type, `${where}namespace, name and uid must be strings`);

@@ -212,8 +212,11 @@ export interface Routes {
 /** Which way a fault acts on a link, seen from the node that enforces it. */
 export type FaultDirection = 'toPeer' | 'fromPeer' | 'both';
 
+/** The names of the parsed parameters some actions put on the wire (each action's wire schema). */
+type WireFields<A> = A extends { wire: { properties: infer P } } ? keyof P & string : never;
+
 /** The parsed parameters of every network action (latencyMs, bytesPerSecond, ...), from the fault table. */
-export type NetworkFaultParameter = (typeof NETWORK_ACTIONS)[number] extends infer A ? (A extends { wire: { properties: infer P } } ? keyof P & string : never) : never;
+export type NetworkFaultParameter = WireFields<(typeof NETWORK_ACTIONS)[number]>;
 
 /**
  * One network fault a node enforces on one of its links: to another node, or to the control
@@ -240,7 +243,7 @@ export interface Faults {
 }
 
 /** What node actions' messages carry besides the action (durationMs, restartDelayMs), from the fault table. */
-export type NodeActionParameter = (typeof NODE_ACTIONS)[number] extends infer A ? (A extends { wire: { properties: infer P } } ? keyof P & string : never) : never;
+export type NodeActionParameter = WireFields<(typeof NODE_ACTIONS)[number]>;
 
 /** A node fault: the agent kills, pauses or restarts itself. */
 export type NodeAction = {
