@@ -55,6 +55,9 @@ const nodeActionFields = Object.assign({}, ...NODE_ACTIONS.map((a) => a.params.p
 /** Each network action's block of parameters, spec.<action>. */
 const networkActionBlocks = Object.fromEntries(NETWORK_ACTIONS.filter(hasParams).map((a) => [a.name, Type.Optional(a.params)])) as NetworkActionBlocks;
 
+/** Which way a network fault acts, seen from the selected nodes. */
+export const CHAOS_DIRECTIONS = ['to', 'from', 'both'] as const;
+
 export type NodeChaosAction = NodeActionName;
 export type NetworkChaosAction = NetworkActionName;
 
@@ -69,7 +72,7 @@ export type NodeChaosSpec = Static<typeof NodeChaosSpecSchema>;
 export const NetworkChaosSpecSchema = Type.Object({
   action: Type.Union(NETWORK_ACTION_NAMES.map((n) => Type.Literal(n))),
   ...commonSpec,
-  direction: Type.Optional(Type.Union([Type.Literal('to'), Type.Literal('from'), Type.Literal('both')], { description: 'Relative to the selected nodes: traffic to the target, from it, or both ways. Default "to".' })),
+  direction: Type.Optional(Type.Union(CHAOS_DIRECTIONS.map((d) => Type.Literal(d)), { description: 'Relative to the selected nodes: traffic to the target, from it, or both ways. Default "to".' })),
   target: Type.Optional(
     Type.Object(
       { ...ChaosTargetSpecSchema.properties, controlPlane: Type.Optional(Type.Boolean()) },

@@ -5,7 +5,7 @@ export * from './choose.js';
 export * from './schedule.js';
 export * from './params.js';
 export * from './plan.js';
-export { CHAOS_DIRECTIONS, validateActionParams, validateChaosSpec } from './validate.js';
+export { validateActionParams, validateChaosSpec } from './validate.js';
 export * from './restart.js';
 export * from './resumer.js';
 export * from './actions/index.js';

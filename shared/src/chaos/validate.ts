@@ -2,6 +2,7 @@
 // the field and says why, so `kip apply` of a bad fault reads like any other refused manifest.
 // What the API cannot know (whether the named nodes exist) the controller and the CLI check.
 
+import { CHAOS_DIRECTIONS } from '../api/chaos.js';
 import type { FieldError } from '../api/validation.js';
 import { isDNS1123Subdomain } from '../api/validation.js';
 import { isLabelKey, isLabelValue } from '../api/selector.js';
@@ -13,8 +14,6 @@ import { findNodeAction, hasParams, NETWORK_ACTION_NAMES, NETWORK_ACTIONS, NETWO
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-export const CHAOS_DIRECTIONS = ['to', 'from', 'both'] as const;
 
 function show(v: unknown): string {
   if (v === null) return 'null';

@@ -1,6 +1,6 @@
 // A fault in words, from each action's own `describe`: one phrase for events, records, experiment
-// timelines and the chaos command line ("delay 100ms ±20ms"), and the parameters as `kip describe` lists
-// them ("latency=100ms jitter=20ms").
+// timelines and the chaos command line ("delay 100ms ±20ms"), and the parameters as
+// `kip describe` lists them ("latency=100ms jitter=20ms").
 
 import type { Obj, ParamWords } from './action.js';
 import { findNetworkAction, findNodeAction } from './index.js';
