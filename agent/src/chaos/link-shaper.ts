@@ -5,7 +5,7 @@
 // connections at once, and connections that opened before any fault get a stage put in.
 
 import type { Duplex } from 'node:stream';
-import { deriveSeed, seededRandom, type Logger, type NetworkFault, type Random } from '@kip/shared';
+import { connectionEffect, deriveSeed, seededRandom, trafficShape, type Logger, type NetworkFault, type Random } from '@kip/shared';
 import type { LinkConnection, LinkConnectionInfo, LinkDirection, LinkFault } from '../proxy/link.js';
 import { CorrelatedDelay } from './jitter.js';
 import { FaultStage, type DirectionShape, type ShapeSource, type StageOptions } from './stage.js';
@@ -43,6 +43,8 @@ export class LinkShaper implements ShapeSource, LinkFault {
     ['fromPeer', NONE],
   ]);
   private readonly delayGens = new Map<LinkDirection, CorrelatedDelay>();
+  /** the seeds the delay generator of each direction was drawn for */
+  private readonly delaySeeds = new Map<LinkDirection, string>();
   private holding = false;
   private resetProbability = 0;
   private resetBy = '';
@@ -76,7 +78,7 @@ export class LinkShaper implements ShapeSource, LinkFault {
     this.key = key;
     const before = this.faults;
     this.faults = faults;
-    this.recompute(before);
+    this.recompute();
     this.link.setFault(faults.length > 0 ? this : undefined);
     this.interposeLive();
     this.scheduleResets();
@@ -85,31 +87,25 @@ export class LinkShaper implements ShapeSource, LinkFault {
     else if (before.length > 0) this.log.info('network fault healed', { peer: this.peer });
   }
 
-  private recompute(before: NetworkFault[]): void {
+  private recompute(): void {
     for (const d of DIRECTIONS) {
-      const mine = this.faults.filter((f) => affects(f, d));
-      const delays = mine.filter((f) => f.action === 'delay');
-      const rates = mine.filter((f) => f.action === 'bandwidth' && (f.bytesPerSecond ?? 0) > 0).map((f) => f.bytesPerSecond!);
-      const rate = rates.length > 0 ? Math.min(...rates) : undefined;
+      // What each action does to the bytes is the action's business (the fault table); the stages carry it out.
+      const shape = trafficShape(this.faults.filter((f) => affects(f, d)));
       const old = this.shapes.get(d)!;
       // A bucket lives as long as its rate: changing other faults must not refill it.
+      const rate = shape.bytesPerSecond;
       const bucket = rate === undefined ? undefined : old.bucket?.bytesPerSecond === rate ? old.bucket : new TokenBucket(rate, Date.now());
-      this.shapes.set(d, {
-        held: mine.some((f) => f.action === 'partition' || f.action === 'timeout'),
-        latencyMs: delays.reduce((s, f) => s + (f.latencyMs ?? 0), 0),
-        jitterMs: delays.reduce((s, f) => s + (f.jitterMs ?? 0), 0),
-        correlation: Math.max(0, ...delays.map((f) => f.correlation ?? 0)),
-        bucket,
-      });
-      const seedOf = (fs: NetworkFault[]) => fs.map((f) => f.seed).join(',');
-      if (delays.length > 0 && (!this.delayGens.has(d) || seedOf(delays) !== seedOf(before.filter((f) => f.action === 'delay' && affects(f, d)))))
-        this.delayGens.set(d, new CorrelatedDelay(seededRandom(deriveSeed(delays[0]!.seed, 'delay', d))));
+      this.shapes.set(d, { held: shape.held, latencyMs: shape.latencyMs, jitterMs: shape.jitterMs, correlation: shape.correlation, bucket });
+      const seeds = shape.delaySeeds.join(',');
+      if (shape.delaySeeds.length > 0 && (!this.delayGens.has(d) || seeds !== this.delaySeeds.get(d)))
+        this.delayGens.set(d, new CorrelatedDelay(seededRandom(deriveSeed(shape.delaySeeds[0]!, 'delay', d))));
+      this.delaySeeds.set(d, seeds);
     }
-    this.holding = this.faults.some((f) => f.action === 'partition' || f.action === 'timeout');
-    const resets = this.faults.filter((f) => f.action === 'reset' && (f.probability ?? 0) > 0);
+    this.holding = DIRECTIONS.some((d) => this.shapes.get(d)!.held);
+    const { resets } = connectionEffect(this.faults);
     // Independent resets combine: the chance that at least one of them fires.
-    this.resetProbability = 1 - resets.reduce((q, f) => q * (1 - (f.probability ?? 0)), 1);
-    this.resetBy = resets.map((f) => f.chaos).join(', ');
+    this.resetProbability = 1 - resets.reduce((q, r) => q * (1 - r.probability), 1);
+    this.resetBy = resets.map((r) => r.chaos).join(', ');
     const seed = resets[0]?.seed;
     if (seed !== undefined && this.resetTimer === undefined) this.resetRandom = seededRandom(deriveSeed(seed, 'reset'));
   }

@@ -8,7 +8,7 @@
 // on what is due, writes the status first and only then sends anything to agents, so a failed
 // write never leaves a fault injected twice.
 
-import { isoTime, keyOf, realClock, splitKey, type ChaosRecord, type ChaosStatus, type Clock, type ControlPlaneMessage, type Logger, type ObjectReference } from '@kip/shared';
+import { keyOf, realClock, splitKey, type ChaosRecord, type ChaosStatus, type Clock, type ControlPlaneMessage, type Logger, type ObjectReference } from '@kip/shared';
 import type { Registry } from '../api/registry.js';
 import type { Controller, ControllerDeps, Enqueue, ReconcileResult } from '../controllers/controller.js';
 import type { EventRecorder } from '../events.js';
@@ -244,10 +244,5 @@ export abstract class ChaosController<T extends ChaosObject> implements Controll
 
   protected nodeEvent(node: string, type: 'Normal' | 'Warning', reason: string, message: string): void {
     this.recorder.record({ apiVersion: 'v1', kind: 'Node', name: node, uid: this.store.get('Node', undefined, node)?.metadata.uid }, type, reason, message, { component: CHAOS_COMPONENT });
-  }
-
-  /** For messages: "2026-01-01T00:00:20Z". */
-  protected at(ms: number): string {
-    return isoTime(ms);
   }
 }

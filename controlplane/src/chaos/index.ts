@@ -10,7 +10,7 @@ import { NodeChaosController } from './node-chaos.js';
 
 export { CHAOS_COMPONENT, type ChaosAgents, type ChaosControllerDeps } from './chaos-controller.js';
 export { FaultPublisher } from './fault-publisher.js';
-export { NetworkChaosController, describeNetworkFault } from './network-chaos.js';
+export { NetworkChaosController } from './network-chaos.js';
 export { NodeChaosController } from './node-chaos.js';
 
 export class Chaos {

@@ -2,38 +2,10 @@
 // (nodes, and/or the control plane), records them in status, and lets the fault publisher push
 // each node the faults it enforces. A fault lasts its duration, or until the object is deleted.
 
-import {
-  chooseForNetworkChaos,
-  formatDurationMs,
-  parseDuration,
-  type ChaosStatus,
-  type NetworkChaos,
-  type NetworkChaosSpec,
-  type Node,
-} from '@kip/shared';
+import { chooseForNetworkChaos, describeFault, directionArrow, formatDurationMs, parseDuration, type ChaosStatus, type NetworkChaos, type Node } from '@kip/shared';
 import { ChaosController, type ActiveFault, type ChaosControllerDeps, type HealCheck, type RunOutcome } from './chaos-controller.js';
 import type { FaultPublisher } from './fault-publisher.js';
 import { msOf } from './runs.js';
-
-/** "delay 100ms (jitter 20ms, correlation 25%)": what a fault does, for records and events. */
-export function describeNetworkFault(spec: NetworkChaosSpec): string {
-  switch (spec.action) {
-    case 'delay': {
-      const extra = [spec.delay?.jitter ? `jitter ${spec.delay.jitter}` : '', spec.delay?.correlation ? `correlation ${String(spec.delay.correlation).replace(/%$/, '')}%` : ''].filter(Boolean);
-      return `delay ${spec.delay?.latency ?? '?'}${extra.length ? ` (${extra.join(', ')})` : ''}`;
-    }
-    case 'bandwidth':
-      return `bandwidth ${spec.bandwidth?.rate ?? '?'}`;
-    case 'reset':
-      return `reset with probability ${spec.reset?.probability ?? '?'}`;
-    case 'timeout':
-      return 'timeout (data stops, nothing is closed)';
-    case 'partition':
-      return 'partition';
-  }
-}
-
-const ARROW = { to: '->', from: '<-', both: '<->' } as const;
 
 export class NetworkChaosController extends ChaosController<NetworkChaos> {
   readonly name = 'networkchaos';
@@ -57,9 +29,9 @@ export class NetworkChaosController extends ChaosController<NetworkChaos> {
     if (choice.result !== 'Chosen') return { result: choice.result, nodes: choice.nodes, message: choice.message };
     const { nodes: chosen, targets, controlPlane: toControlPlane } = choice;
     const others = [...targets, ...(toControlPlane ? ['the control plane'] : [])];
-    const what = describeNetworkFault(spec);
+    const what = describeFault(spec);
     const durationMs = spec.duration ? parseDuration(spec.duration) : undefined;
-    const arrow = ARROW[spec.direction ?? 'to'];
+    const arrow = directionArrow(spec.direction);
     const message = `${what} on ${chosen.join(', ')} ${arrow} ${others.join(', ')}${durationMs !== undefined ? ` for ${formatDurationMs(durationMs)}` : ' until deleted'}`;
     return {
       result: 'Injected',

@@ -1,14 +1,30 @@
 // Turns a chaos command line into the object it creates: the same NodeChaos or NetworkChaos a
 // user could write in YAML and `kip apply`. Pure: no server is asked anything here.
 
-import { CHAOS_API_VERSION, type NetworkChaos, type NetworkChaosAction, type NetworkChaosSpec, type NodeChaos, type NodeChaosAction, type NodeChaosSpec } from '@kip/shared';
+import {
+  CHAOS_API_VERSION,
+  describeFault,
+  directionArrow,
+  findNetworkAction,
+  NETWORK_ACTION_NAMES,
+  NETWORK_ACTIONS,
+  NODE_ACTION_NAMES,
+  type NetworkChaos,
+  type NetworkChaosAction,
+  type NetworkChaosSpec,
+  type NodeChaos,
+  type NodeChaosAction,
+  type NodeChaosSpec,
+} from '@kip/shared';
 import { UsageError } from '../kip/errors.js';
 import type { ParsedFlags } from '../kip/flags.js';
-import { correlationFlag, directionFlag, durationFlag, labelFlag, modeFlags, nodeList, probabilityFlag, rateFlag, scheduleFlags } from './flags.js';
+import { actionFlagNames, paramsFromFlags } from './action-flags.js';
+import { directionFlag, durationFlag, labelFlag, modeFlags, nodeList, scheduleFlags } from './flags.js';
 
-export const NODE_COMMANDS = ['kill', 'pause', 'restart'] as const;
-export const NETWORK_COMMANDS = ['partition', 'delay', 'bandwidth', 'reset', 'blackhole', 'isolate'] as const;
-export type FaultCommand = (typeof NODE_COMMANDS)[number] | (typeof NETWORK_COMMANDS)[number];
+/** Every action is a command; blackhole (timeout) and isolate (a partition from everything) are shorthands. */
+export const NODE_COMMANDS: readonly NodeChaosAction[] = NODE_ACTION_NAMES;
+export const NETWORK_COMMANDS: readonly (NetworkChaosAction | 'blackhole' | 'isolate')[] = [...NETWORK_ACTION_NAMES, 'blackhole', 'isolate'];
+export type FaultCommand = NodeChaosAction | NetworkChaosAction | 'blackhole' | 'isolate';
 
 export function isFaultCommand(s: string): s is FaultCommand {
   return (NODE_COMMANDS as readonly string[]).includes(s) || (NETWORK_COMMANDS as readonly string[]).includes(s);
@@ -21,10 +37,7 @@ const ALLOWED: Record<FaultCommand, string[]> = {
   kill: ['min-ready'],
   pause: ['duration', 'min-ready'],
   restart: ['restart-delay', 'min-ready'],
-  partition: NETWORK,
-  delay: [...NETWORK, 'latency', 'jitter', 'correlation'],
-  bandwidth: [...NETWORK, 'rate'],
-  reset: [...NETWORK, 'probability'],
+  ...(Object.fromEntries(NETWORK_ACTIONS.map((a) => [a.name, [...NETWORK, ...actionFlagNames(a)]])) as Record<NetworkChaosAction, string[]>),
   blackhole: NETWORK,
   isolate: ['duration'],
 };
@@ -74,7 +87,7 @@ function meta(flags: ParsedFlags, namespace: string, command: string, sel: Selec
   return { ...(name ? { name } : { generateName: namePrefix(command, sel.nodes, flags.bool('random')) }), namespace, labels: { 'chaos.kip.dev/cli': command } } as NodeChaos['metadata'];
 }
 
-function buildNodeChaos(command: (typeof NODE_COMMANDS)[number], args: string[], flags: ParsedFlags, namespace: string, seed: number): ChaosRequest {
+function buildNodeChaos(command: NodeChaosAction, args: string[], flags: ParsedFlags, namespace: string, seed: number): ChaosRequest {
   const sel = selection(command, args, flags);
   const duration = durationFlag(flags, 'duration');
   if (command === 'pause' && duration === undefined) throw new UsageError('pause needs --duration, e.g. --duration 20s: a stopped agent cannot be told to resume');
@@ -91,11 +104,10 @@ function buildNodeChaos(command: (typeof NODE_COMMANDS)[number], args: string[],
     ...(schedule ? { schedule } : {}),
     seed,
   };
-  const verb = { kill: 'kill', pause: 'pause', restart: 'restart' }[command];
   const extra = [duration ? `for ${duration}` : '', restartDelay ? `(down for ${restartDelay})` : '', schedule ? scheduleWords(schedule) : '', minReady !== undefined ? `keeping at least ${minReady} Ready` : ''].filter(Boolean).join(' ');
   return {
     object: { apiVersion: CHAOS_API_VERSION, kind: 'NodeChaos', metadata: meta(flags, namespace, command, sel), spec },
-    summary: `${verb} ${sel.words}${extra ? ` ${extra}` : ''}`,
+    summary: `${command} ${sel.words}${extra ? ` ${extra}` : ''}`,
     namedNodes: sel.nodes,
   };
 }
@@ -104,7 +116,7 @@ function scheduleWords(s: { interval?: string; cron?: string; count?: number }):
   return `${s.interval ? `every ${s.interval}` : `on cron "${s.cron}"`}${s.count ? `, ${s.count} time(s)` : ''}`;
 }
 
-function buildNetworkChaos(command: (typeof NETWORK_COMMANDS)[number], args: string[], flags: ParsedFlags, namespace: string, seed: number): ChaosRequest {
+function buildNetworkChaos(command: NetworkChaosAction | 'blackhole' | 'isolate', args: string[], flags: ParsedFlags, namespace: string, seed: number): ChaosRequest {
   let chosenWords = args;
   let targets = nodeList(flags.list('to'));
   if (command === 'partition') {
@@ -118,32 +130,17 @@ function buildNetworkChaos(command: (typeof NETWORK_COMMANDS)[number], args: str
   if (command === 'isolate' && nodeList(args).length === 0) throw new UsageError('isolate needs the node(s) to cut off: isolate node-4');
   const sel = selection(command, chosenWords, flags);
   const action: NetworkChaosAction = command === 'blackhole' ? 'timeout' : command === 'isolate' ? 'partition' : command;
-  const cutting = command === 'partition' || command === 'blackhole' || command === 'isolate';
+  const cutting = action === 'partition' || action === 'timeout';
   const direction = command === 'isolate' ? 'both' : directionFlag(flags, cutting ? 'both' : 'to');
   const toControlPlane = command === 'isolate' || flags.bool('control-plane');
   const spec: NetworkChaosSpec = { action, ...sel.spec, direction };
   // isolate: every node (the chosen one has no link to itself) and the control plane.
   if (command === 'isolate') spec.target = { mode: 'all', controlPlane: true };
   else if (targets.length || toControlPlane) spec.target = { ...(targets.length ? { selector: { nodes: targets } } : {}), ...(toControlPlane ? { controlPlane: true } : {}) };
-  let what: string = command;
-  if (command === 'delay') {
-    const latency = durationFlag(flags, 'latency', true);
-    if (latency === undefined) throw new UsageError('delay needs --latency, e.g. --latency 100ms');
-    const jitter = durationFlag(flags, 'jitter', true);
-    const correlation = correlationFlag(flags);
-    spec.delay = { latency, ...(jitter ? { jitter } : {}), ...(correlation ? { correlation } : {}) };
-    what = `delay ${latency}${jitter ? ` ±${jitter}` : ''}`;
-  } else if (command === 'bandwidth') {
-    const rate = rateFlag(flags);
-    if (rate === undefined) throw new UsageError('bandwidth needs --rate, e.g. --rate 1mbps');
-    spec.bandwidth = { rate };
-    what = `bandwidth ${rate}`;
-  } else if (command === 'reset') {
-    const probability = probabilityFlag(flags);
-    if (probability === undefined) throw new UsageError('reset needs --probability, e.g. --probability 0.5');
-    spec.reset = { probability };
-    what = `reset (p=${probability})`;
-  }
+  const params = paramsFromFlags(findNetworkAction(action)!, command, flags);
+  if (params) (spec as Record<string, unknown>)[action] = params;
+  // A shorthand says what it is by its name.
+  const what = command === action ? describeFault(spec) : command;
   const duration = durationFlag(flags, 'duration');
   if (duration) spec.duration = duration;
   const schedule = scheduleFlags(flags);
@@ -152,7 +149,7 @@ function buildNetworkChaos(command: (typeof NETWORK_COMMANDS)[number], args: str
     spec.schedule = schedule;
   }
   spec.seed = seed;
-  const arrow = { to: '->', from: '<-', both: '<->' }[direction];
+  const arrow = directionArrow(direction);
   const other = [targets.length ? targets.join(', ') : toControlPlane && command !== 'isolate' ? '' : 'every other node', toControlPlane ? 'the control plane' : ''].filter(Boolean).join(' and ');
   const summary = `${what} ${sel.words} ${arrow} ${other}${duration ? ` for ${duration}` : ' until healed'}${schedule ? `, ${scheduleWords(schedule)}` : ''}`;
   return {
@@ -165,6 +162,6 @@ function buildNetworkChaos(command: (typeof NETWORK_COMMANDS)[number], args: str
 /** The object a fault command creates; throws UsageError for a bad command line. */
 export function buildChaos(command: FaultCommand, args: string[], flags: ParsedFlags, namespace: string, seed: number): ChaosRequest {
   checkFlags(command, flags);
-  if ((NODE_COMMANDS as readonly string[]).includes(command)) return buildNodeChaos(command as (typeof NODE_COMMANDS)[number], args, flags, namespace, seed);
-  return buildNetworkChaos(command as (typeof NETWORK_COMMANDS)[number], args, flags, namespace, seed);
+  if ((NODE_COMMANDS as readonly string[]).includes(command)) return buildNodeChaos(command as NodeChaosAction, args, flags, namespace, seed);
+  return buildNetworkChaos(command as NetworkChaosAction | 'blackhole' | 'isolate', args, flags, namespace, seed);
 }

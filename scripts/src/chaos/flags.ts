@@ -1,9 +1,10 @@
 // The flags of `npm run chaos`, in kip's flag grammar (scripts/src/kip/flags.ts), and the checks
 // that turn their text into values with a message naming the flag when one is wrong.
 
-import { CHAOS_MODES, modeValueError, parseChaosDuration, parseCorrelation, parseProbability, parseRate, runSchedule, ScheduleError, type ChaosMode } from '@kip/shared';
+import { CHAOS_MODES, modeValueError, parseChaosDuration, runSchedule, ScheduleError, type ChaosMode } from '@kip/shared';
 import { UsageError } from '../kip/errors.js';
 import type { FlagSpec, ParsedFlags } from '../kip/flags.js';
+import { ACTION_FLAGS } from './action-flags.js';
 
 export const CHAOS_FLAGS: FlagSpec[] = [
   { name: 'server', short: 's', type: 'string', valueName: 'url', description: 'The kip API server (else $KIP_SERVER, else http://127.0.0.1:7070).' },
@@ -26,11 +27,7 @@ export const CHAOS_FLAGS: FlagSpec[] = [
   { name: 'to', type: 'strings', valueName: 'nodes', description: 'Network faults: the nodes on the other side (default: every other node).' },
   { name: 'control-plane', type: 'bool', description: 'Network faults: the control plane is on the other side (instead of, or with, --to).' },
   { name: 'direction', type: 'string', valueName: 'to|from|both', description: 'Network faults: traffic from the nodes to the other side, from it, or both.' },
-  { name: 'latency', type: 'string', valueName: 'D', description: 'delay: added latency, e.g. 100ms.' },
-  { name: 'jitter', type: 'string', valueName: 'D', description: 'delay: random variation, e.g. 20ms.' },
-  { name: 'correlation', type: 'string', valueName: 'pct', description: 'delay: how much each delay follows the last, 0-100.' },
-  { name: 'rate', type: 'string', valueName: 'rate', description: 'bandwidth: e.g. 1mbps (megabits), 500kbps, 10MB/s (megabytes).' },
-  { name: 'probability', type: 'string', valueName: 'p', description: 'reset: chance (0-1) that a new connection, or a live one each second, is reset.' },
+  ...ACTION_FLAGS,
   { name: 'all', type: 'bool', description: 'heal: delete every fault object in the namespace.' },
   { name: 'help', short: 'h', type: 'bool', description: 'Show this help.' },
 ];
@@ -43,24 +40,6 @@ export function durationFlag(flags: ParsedFlags, name: string, allowZero = false
   if (ms === undefined || (ms === 0 && !allowZero))
     throw new UsageError(`invalid argument "${v}" for "--${name}" flag: must be a ${allowZero ? '' : 'positive '}duration such as 500ms, 20s or 5m${/^\s*-/.test(v) ? ' (not negative)' : ''}`);
   return v;
-}
-
-export function rateFlag(flags: ParsedFlags): string | undefined {
-  const v = flags.str('rate');
-  if (v !== undefined && parseRate(v) === undefined) throw new UsageError(`invalid argument "${v}" for "--rate" flag: must be a rate such as 1mbps (megabits), 500kbps or 10MB/s (megabytes)`);
-  return v;
-}
-
-export function probabilityFlag(flags: ParsedFlags): string | undefined {
-  const v = flags.str('probability');
-  if (v !== undefined && parseProbability(v) === undefined) throw new UsageError(`invalid argument "${v}" for "--probability" flag: must be a number from 0 to 1, e.g. 0.5`);
-  return v;
-}
-
-export function correlationFlag(flags: ParsedFlags): string | undefined {
-  const v = flags.str('correlation');
-  if (v !== undefined && parseCorrelation(v) === undefined) throw new UsageError(`invalid argument "${v}" for "--correlation" flag: must be a percentage from 0 to 100, e.g. 25`);
-  return v?.replace(/%$/, '');
 }
 
 export function directionFlag(flags: ParsedFlags, fallback: 'to' | 'from' | 'both'): 'to' | 'from' | 'both' {

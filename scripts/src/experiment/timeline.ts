@@ -2,14 +2,14 @@
 // NetworkChaos object, created through the API for the chaos controller to enforce) or heal one
 // (delete it). Parsed into steps ordered by time, with every heal resolved to the faults it ends.
 
-import { CHAOS_API_VERSION, isDNS1123Label, validateObject } from '@kip/shared';
+import { CHAOS_API_VERSION, describeFault, directionArrow, findNetworkAction, isDNS1123Label, NETWORK_ACTION_NAMES, NODE_ACTION_NAMES, validateObject } from '@kip/shared';
 import { FieldChecker, isObj, type Obj } from './field-checker.js';
 
 export type FaultKind = 'NodeChaos' | 'NetworkChaos';
 
 export const FAULT_ACTIONS: Record<FaultKind, readonly string[]> = {
-  NodeChaos: ['kill', 'pause', 'restart'],
-  NetworkChaos: ['delay', 'bandwidth', 'reset', 'timeout', 'partition'],
+  NodeChaos: NODE_ACTION_NAMES,
+  NetworkChaos: NETWORK_ACTION_NAMES,
 };
 
 export interface FaultStep {
@@ -164,7 +164,6 @@ export function describeStep(step: TimelineStep): string {
 
 /** "kill node-3", "delay 200ms node-1 -> node-2", "partition node-3 <-> others" */
 export function describeFaultSpec(spec: Obj): string {
-  const action = typeof spec.action === 'string' ? spec.action : '?';
   const nodesOf = (sel: unknown): string | undefined => {
     if (!isObj(sel)) return undefined;
     const s = isObj(sel.selector) ? sel.selector : undefined;
@@ -174,13 +173,9 @@ export function describeFaultSpec(spec: Obj): string {
   };
   const who = nodesOf(spec) ?? 'any node';
   const mode = typeof spec.mode === 'string' && spec.mode !== 'all' ? ` (${spec.mode}${spec.value !== undefined ? ` ${String(spec.value)}` : ''})` : '';
-  const parts = [action];
-  if (action === 'delay' && isObj(spec.delay)) parts.push(String(spec.delay.latency ?? ''));
-  if (action === 'bandwidth' && isObj(spec.bandwidth)) parts.push(String(spec.bandwidth.rate ?? ''));
-  if (action === 'reset' && isObj(spec.reset)) parts.push(`p=${String(spec.reset.probability ?? '')}`);
-  parts.push(`${who}${mode}`);
-  if (action in { delay: 1, bandwidth: 1, reset: 1, timeout: 1, partition: 1 }) {
-    const arrow = spec.direction === 'both' ? '<->' : spec.direction === 'from' ? '<-' : '->';
+  const parts = [describeFault(spec), `${who}${mode}`];
+  if (findNetworkAction(spec.action)) {
+    const arrow = directionArrow(spec.direction);
     const target = isObj(spec.target) ? (nodesOf(spec.target) ?? (spec.target.controlPlane ? 'control plane' : 'others')) : 'others';
     parts.push(arrow, target);
   }

@@ -3,14 +3,15 @@
 //
 // Every cross-node connection passes through two links (one in each agent), so a fault must be
 // enforced on exactly one side or it would count twice. Bytes flowing from x to y are shaped by x
-// (toward its peer y) when x is one of the chosen nodes, else by y (from its peer x). Resets act
-// on whole connections, not directions, so a pair of nodes is reset from one side only: the
+// (toward its peer y) when x is one of the chosen nodes, else by y (from its peer x). Actions on
+// whole connections (reset), not directions, act on a pair of nodes from one side only: the
 // chosen one, or of two chosen ones the first by name. The control plane enforces nothing: the
 // agent's side of its link does.
 
 import type { NetworkChaos, NetworkChaosSpec, NodeChaos } from '../api/chaos.js';
-import type { FaultDirection, NetworkFault } from '../wire/messages.js';
-import { parseChaosDuration, parseCorrelation, parseProbability, parseRate } from './params.js';
+import type { FaultDirection, NetworkFault, NetworkFaultParameter } from '../wire/messages.js';
+import { actsOnConnections } from './actions/effects.js';
+import { findNetworkAction } from './actions/index.js';
 import { deriveSeed } from '../random.js';
 
 export interface FaultPlanInput {
@@ -27,24 +28,9 @@ export interface FaultPlanInput {
 }
 
 /** The parsed parameters of a spec's action, as they go on the wire. */
-export function faultParameters(spec: NetworkChaosSpec): Pick<NetworkFault, 'latencyMs' | 'jitterMs' | 'correlation' | 'bytesPerSecond' | 'probability'> {
-  switch (spec.action) {
-    case 'delay': {
-      const d = spec.delay;
-      const out: Pick<NetworkFault, 'latencyMs' | 'jitterMs' | 'correlation'> = { latencyMs: parseChaosDuration(d?.latency) ?? 0 };
-      const jitter = parseChaosDuration(d?.jitter);
-      if (jitter) out.jitterMs = jitter;
-      const corr = parseCorrelation(d?.correlation);
-      if (corr) out.correlation = corr;
-      return out;
-    }
-    case 'bandwidth':
-      return { bytesPerSecond: parseRate(spec.bandwidth?.rate) ?? 0 };
-    case 'reset':
-      return { probability: parseProbability(spec.reset?.probability) ?? 0 };
-    default:
-      return {};
-  }
+export function faultParameters(spec: NetworkChaosSpec): Partial<Record<NetworkFaultParameter, number>> {
+  const action = findNetworkAction(spec.action);
+  return action ? action.toWire((spec as Record<string, unknown>)[action.name] as never) : {};
 }
 
 type Flow = { from: string; to: string };
@@ -76,7 +62,7 @@ export function planNetworkFaults(input: FaultPlanInput): Map<string, NetworkFau
     if (!peers) byLink.set(enforcer, (peers = new Map()));
     peers.set(peer, merge(peers.get(peer), d));
   };
-  if (spec.action === 'reset') {
+  if (actsOnConnections(spec.action)) {
     for (const f of flows) {
       const [a, b] = f.from === CP || f.to === CP ? [f.from === CP ? f.to : f.from, CP] : [f.from, f.to];
       // one side per pair: the chosen one, or of two chosen the first by name

@@ -2,20 +2,18 @@
 // the field and says why, so `kip apply` of a bad fault reads like any other refused manifest.
 // What the API cannot know (whether the named nodes exist) the controller and the CLI check.
 
+import { CHAOS_DIRECTIONS } from '../api/chaos.js';
 import type { FieldError } from '../api/validation.js';
 import { isDNS1123Subdomain } from '../api/validation.js';
 import { isLabelKey, isLabelValue } from '../api/selector.js';
 import { parseDuration } from '../api/quantity.js';
-import { parseCorrelation, parseProbability, parseRate } from './params.js';
 import { CHAOS_MODES, modeValueError } from './select.js';
 import { runSchedule, ScheduleError } from './schedule.js';
+import { runsOverlap, type NetworkFaultAction } from './actions/action.js';
+import { findNodeAction, hasParams, NETWORK_ACTION_NAMES, NETWORK_ACTIONS, NETWORK_PARAM_BLOCKS, NODE_ACTION_NAMES, NODE_ACTIONS } from './actions/index.js';
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-export const NODE_CHAOS_ACTIONS = ['kill', 'pause', 'restart'] as const;
-export const NETWORK_CHAOS_ACTIONS = ['delay', 'bandwidth', 'reset', 'timeout', 'partition'] as const;
-export const CHAOS_DIRECTIONS = ['to', 'from', 'both'] as const;
 
 function show(v: unknown): string {
   if (v === null) return 'null';
@@ -24,7 +22,7 @@ function show(v: unknown): string {
   return `${typeof v} ${JSON.stringify(v)}`;
 }
 
-class Errors {
+export class Errors {
   readonly list: FieldError[] = [];
   add(field: string, message: string): void {
     this.list.push({ field, message });
@@ -154,21 +152,18 @@ function validateCommon(e: Errors, spec: Obj): { durationMs?: number; intervalMs
 }
 
 function validateNodeChaos(e: Errors, spec: Obj): void {
-  const action = e.oneOf(spec.action, 'spec.action', NODE_CHAOS_ACTIONS, true);
-  const { durationMs, intervalMs } = validateCommon(e, spec);
+  const action = e.oneOf(spec.action, 'spec.action', NODE_ACTION_NAMES, true);
+  const times = validateCommon(e, spec);
   e.int(spec.minReady, 'spec.minReady', 0);
-  if (action === 'restart') e.duration(spec.restartDelay, 'spec.restartDelay', { allowZero: true });
-  else e.forbidden(spec.restartDelay, 'spec.restartDelay', 'only action restart takes a restartDelay');
-  if (action === 'pause' && spec.duration === undefined) e.add('spec.duration', 'Required value: a pause needs a duration, e.g. "20s": a stopped agent cannot be told to resume');
-  if ((action === 'kill' || action === 'restart') && spec.duration !== undefined)
-    e.add('spec.duration', `Forbidden: ${action} happens at once and takes no duration${action === 'kill' ? '; use action restart with restartDelay to bring the node back' : '; restartDelay says how long the node stays down'}`);
-  if (action === 'pause' && durationMs !== undefined && intervalMs !== undefined && intervalMs <= durationMs)
-    e.add('spec.schedule.interval', `Invalid value: "${String((spec.schedule as Obj).interval)}": must be longer than spec.duration, or runs would overlap`);
-  for (const k of ['direction', 'target', 'delay', 'bandwidth', 'reset']) e.forbidden(spec[k], `spec.${k}`, 'a NodeChaos takes no network fields; use a NetworkChaos');
+  // Fields of one action are refused on the others; the action itself checks its own.
+  for (const other of NODE_ACTIONS)
+    if (other.name !== action) for (const k of Object.keys(other.params.properties)) e.forbidden(spec[k], `spec.${k}`, `only action ${other.name} takes a ${k}`);
+  findNodeAction(action)?.validate?.(e, spec, times);
+  for (const k of ['direction', 'target', ...NETWORK_PARAM_BLOCKS]) e.forbidden(spec[k], `spec.${k}`, 'a NodeChaos takes no network fields; use a NetworkChaos');
 }
 
 function validateNetworkChaos(e: Errors, spec: Obj): void {
-  const action = e.oneOf(spec.action, 'spec.action', NETWORK_CHAOS_ACTIONS, true);
+  const action = e.oneOf(spec.action, 'spec.action', NETWORK_ACTION_NAMES, true);
   const { durationMs, intervalMs } = validateCommon(e, spec);
   e.oneOf(spec.direction, 'spec.direction', CHAOS_DIRECTIONS);
   const target = e.object(spec.target, 'spec.target');
@@ -176,29 +171,16 @@ function validateNetworkChaos(e: Errors, spec: Obj): void {
     validateTarget(e, target, 'spec.target', false);
     if (target.controlPlane !== undefined && typeof target.controlPlane !== 'boolean') e.add('spec.target.controlPlane', `must be true or false, not ${show(target.controlPlane)}`);
   }
-  const delay = e.object(spec.delay, 'spec.delay', action === 'delay');
-  if (delay) {
-    e.duration(delay.latency, 'spec.delay.latency', { required: true, allowZero: true });
-    e.duration(delay.jitter, 'spec.delay.jitter', { allowZero: true });
-    const corr = delay.correlation;
-    if (corr !== undefined && parseCorrelation(corr as string) === undefined) e.add('spec.delay.correlation', `Invalid value: ${JSON.stringify(corr)}: must be a percentage from 0 to 100, e.g. "25"`);
+  for (const a of NETWORK_ACTIONS) {
+    if (!hasParams(a)) continue;
+    const block = e.object(spec[a.name], `spec.${a.name}`, action === a.name);
+    if (block) a.validate?.(e, block, `spec.${a.name}`);
   }
-  const bandwidth = e.object(spec.bandwidth, 'spec.bandwidth', action === 'bandwidth');
-  if (bandwidth) {
-    const rate = e.string(bandwidth.rate, 'spec.bandwidth.rate', true);
-    if (rate !== undefined && parseRate(rate) === undefined) e.add('spec.bandwidth.rate', `Invalid value: "${rate}": must be a rate such as "1mbps" (megabits), "500kbps" or "10MB/s" (megabytes)`);
-  }
-  const reset = e.object(spec.reset, 'spec.reset', action === 'reset');
-  if (reset) {
-    const p = reset.probability;
-    if (p === undefined) e.add('spec.reset.probability', 'Required value: a probability from 0 to 1, e.g. "0.5"');
-    else if (parseProbability(p as string) === undefined) e.add('spec.reset.probability', `Invalid value: ${JSON.stringify(p)}: must be a probability from 0 to 1, e.g. "0.5"`);
-  }
-  for (const k of ['delay', 'bandwidth', 'reset'] as const) if (action !== undefined && action !== k) e.forbidden(spec[k], `spec.${k}`, `only action ${k} takes it (this fault is ${action})`);
+  for (const k of NETWORK_PARAM_BLOCKS) if (action !== undefined && action !== k) e.forbidden(spec[k], `spec.${k}`, `only action ${k} takes it (this fault is ${action})`);
   if (spec.schedule !== undefined && spec.duration === undefined) e.add('spec.duration', 'Required value: a repeating network fault needs a duration, to heal between runs');
   if (durationMs !== undefined && intervalMs !== undefined && intervalMs <= durationMs)
-    e.add('spec.schedule.interval', `Invalid value: "${String((spec.schedule as Obj).interval)}": must be longer than spec.duration, or runs would overlap`);
-  for (const k of ['minReady', 'restartDelay']) e.forbidden(spec[k], `spec.${k}`, 'only a NodeChaos takes it');
+    e.add('spec.schedule.interval', runsOverlap(spec));
+  for (const k of ['minReady', ...NODE_ACTIONS.flatMap((a) => Object.keys(a.params.properties))]) e.forbidden(spec[k], `spec.${k}`, 'only a NodeChaos takes it');
 }
 
 /** The errors of a NodeChaos or NetworkChaos spec (empty when it is valid). */
@@ -208,5 +190,12 @@ export function validateChaosSpec(kind: 'NodeChaos' | 'NetworkChaos', spec: unkn
   if (!s) return e.list;
   if (kind === 'NodeChaos') validateNodeChaos(e, s);
   else validateNetworkChaos(e, s);
+  return e.list;
+}
+
+/** The errors of one network action's block of parameters alone, its fields named from `at`. */
+export function validateActionParams(action: NetworkFaultAction, block: Record<string, unknown>, at: string): FieldError[] {
+  const e = new Errors();
+  action.validate?.(e, block, at);
   return e.list;
 }

@@ -3,6 +3,7 @@
 // caller closes that one connection. Nothing in a frame can take a process down.
 
 import { Packr } from 'msgpackr';
+import { findNetworkAction, findNodeAction, NETWORK_ACTIONS, NODE_ACTION_NAMES, NODE_ACTIONS } from '../chaos/actions/index.js';
 import { MessageType, type AgentMessage, type ControlPlaneMessage, type Message, type MessageTypeName } from './messages.js';
 
 /** Frames larger than this are refused (the WebSocket's maxPayload). */
@@ -36,6 +37,12 @@ function need(cond: boolean, type: string, what: string): void {
 }
 const str = (v: unknown) => typeof v === 'string';
 const num = (v: unknown) => typeof v === 'number' && Number.isFinite(v);
+/** "kill, pause or restart" */
+const listed = (names: readonly string[]) => `${names.slice(0, -1).join(', ')} or ${names.at(-1)}`;
+
+// Every parameter any fault action puts on the wire, each a number of at least 0 (its wire schema).
+const NETWORK_WIRE_FIELDS = [...new Set(NETWORK_ACTIONS.flatMap((a) => Object.keys(a.wire.properties)))];
+const NODE_WIRE_FIELDS = [...new Set(NODE_ACTIONS.flatMap((a) => Object.keys(a.wire.properties)))];
 
 function podRef(m: Obj, type: string, where = ''): void {
   need(str(m.namespace) && str(m.name) && str(m.uid), type, `${where}namespace, name and uid must be strings`);
@@ -121,17 +128,18 @@ const validators: Record<MessageTypeName, (m: Obj) => void> = {
       need(str(x.chaos), 'faults', `faults[${i}].chaos must be a string`);
       need(str(x.peer) !== (x.controlPlane === true), 'faults', `faults[${i}] needs a peer node or controlPlane: true, not both`);
       need(['toPeer', 'fromPeer', 'both'].includes(x.direction as string), 'faults', `faults[${i}].direction must be toPeer, fromPeer or both`);
-      need(['delay', 'bandwidth', 'reset', 'timeout', 'partition'].includes(x.action as string), 'faults', `faults[${i}].action is not a network action`);
+      need(findNetworkAction(x.action) !== undefined, 'faults', `faults[${i}].action is not a network action`);
       need(num(x.seed), 'faults', `faults[${i}].seed must be a number`);
-      for (const k of ['latencyMs', 'jitterMs', 'correlation', 'bytesPerSecond', 'probability'])
+      for (const k of NETWORK_WIRE_FIELDS)
         need(x[k] === undefined || (num(x[k]) && (x[k] as number) >= 0), 'faults', `faults[${i}].${k} must be a number of at least 0`);
     });
   },
   nodeAction: (m) => {
-    need(['kill', 'pause', 'restart'].includes(m.action as string), 'nodeAction', 'action must be kill, pause or restart');
+    const action = findNodeAction(m.action);
+    need(action !== undefined, 'nodeAction', `action must be ${listed(NODE_ACTION_NAMES)}`);
     need(str(m.chaos), 'nodeAction', 'chaos must be a string');
-    for (const k of ['durationMs', 'restartDelayMs']) need(m[k] === undefined || (num(m[k]) && (m[k] as number) >= 0), 'nodeAction', `${k} must be a number of at least 0`);
-    need(m.action !== 'pause' || num(m.durationMs), 'nodeAction', 'pause needs durationMs');
+    for (const k of NODE_WIRE_FIELDS) need(m[k] === undefined || (num(m[k]) && (m[k] as number) >= 0), 'nodeAction', `${k} must be a number of at least 0`);
+    for (const k of action!.wire.required ?? []) need(num(m[k]), 'nodeAction', `${action!.name} needs ${k}`);
   },
 };
 

@@ -4,6 +4,7 @@
 // the node (podSync), then deltas; the agent sends heartbeats and batched pod status.
 
 import type { NetworkChaosAction, NodeChaosAction } from '../api/chaos.js';
+import type { NETWORK_ACTIONS, NODE_ACTIONS } from '../chaos/actions/index.js';
 import type { Event, Pod, PodStatus, ResourceList } from '../api/types.js';
 import type { Timing } from '../timing.js';
 
@@ -211,11 +212,18 @@ export interface Routes {
 /** Which way a fault acts on a link, seen from the node that enforces it. */
 export type FaultDirection = 'toPeer' | 'fromPeer' | 'both';
 
+/** The names of the parsed parameters some actions put on the wire (each action's wire schema). */
+type WireFields<A> = A extends { wire: { properties: infer P } } ? keyof P & string : never;
+
+/** The parsed parameters of every network action (latencyMs, bytesPerSecond, ...), from the fault table. */
+export type NetworkFaultParameter = WireFields<(typeof NETWORK_ACTIONS)[number]>;
+
 /**
  * One network fault a node enforces on one of its links: to another node, or to the control
- * plane. Parameters are parsed already (milliseconds, bytes per second, fractions).
+ * plane. Parameters are parsed already (milliseconds, bytes per second, fractions), each action
+ * with its own (see its wire schema in shared/src/chaos/actions).
  */
-export interface NetworkFault {
+export type NetworkFault = {
   /** the NetworkChaos that asks for it: "namespace/name" */
   chaos: string;
   /** the node at the other end of the link; absent for the link to the control plane */
@@ -224,16 +232,9 @@ export interface NetworkFault {
   controlPlane?: boolean;
   direction: FaultDirection;
   action: NetworkChaosAction;
-  latencyMs?: number;
-  jitterMs?: number;
-  /** 0 to 1: how much each delay follows the one before (netem's correlation) */
-  correlation?: number;
-  bytesPerSecond?: number;
-  /** reset: the chance a new connection is refused, and that a live one is reset each second */
-  probability?: number;
   /** seeds the fault's randomness (jitter, resets), so a run can be replayed */
   seed: number;
-}
+} & { [K in NetworkFaultParameter]?: number };
 
 /** Every network fault this node must enforce now; anything not listed is healed. */
 export interface Faults {
@@ -241,17 +242,16 @@ export interface Faults {
   faults: NetworkFault[];
 }
 
+/** What node actions' messages carry besides the action (durationMs, restartDelayMs), from the fault table. */
+export type NodeActionParameter = WireFields<(typeof NODE_ACTIONS)[number]>;
+
 /** A node fault: the agent kills, pauses or restarts itself. */
-export interface NodeAction {
+export type NodeAction = {
   type: 'nodeAction';
   action: NodeChaosAction;
   /** the NodeChaos that asks for it: "namespace/name" */
   chaos: string;
-  /** pause: how long the agent and its pods stay stopped */
-  durationMs?: number;
-  /** restart: how long the node stays down before whoever started the agent starts it again */
-  restartDelayMs?: number;
-}
+} & { [K in NodeActionParameter]?: number };
 
 export type AgentMessage = Hello | Heartbeat | PodStatusBatch | PodTerminated | Events | LogData | LogEnd;
 export type ControlPlaneMessage = Welcome | Refuse | PodSync | PodUpsert | PodRemove | LogRequest | LogCancel | Routes | Faults | NodeAction;

@@ -2,7 +2,7 @@
 // schedule, where it stands (phase, runs, the nodes under it now), and its records: every
 // injection, skip, failure and heal with its time and message, oldest first.
 
-import type { ChaosTargetSpec, Event, NetworkChaos, NodeChaos } from '@kip/shared';
+import { describeParameters, type ChaosTargetSpec, type Event, type NetworkChaos, type NodeChaos } from '@kip/shared';
 import { chaosMode, chaosSchedule, NONE } from '../printers/columns.js';
 import { writeAnnotations, writeEvents, writeLabels } from './sections.js';
 import { DescribeWriter, type DescribeEnv } from './writer.js';
@@ -13,21 +13,6 @@ function selection(t: ChaosTargetSpec | undefined): string {
   const labels = Object.entries(t?.selector?.labelSelectors ?? {}).map(([k, v]) => `${k}=${v}`);
   if (labels.length) parts.push(`labels ${labels.join(',')}`);
   return parts.join('; ') || 'all nodes';
-}
-
-function parameters(c: NodeChaos | NetworkChaos): string | undefined {
-  if (c.kind === 'NodeChaos') return c.spec.action === 'restart' ? `restartDelay=${c.spec.restartDelay ?? '3s'}` : undefined;
-  const s = c.spec;
-  switch (s.action) {
-    case 'delay':
-      return [`latency=${s.delay?.latency ?? '?'}`, s.delay?.jitter ? `jitter=${s.delay.jitter}` : '', s.delay?.correlation ? `correlation=${s.delay.correlation}%` : ''].filter(Boolean).join(' ');
-    case 'bandwidth':
-      return `rate=${s.bandwidth?.rate ?? '?'}`;
-    case 'reset':
-      return `probability=${s.reset?.probability ?? '?'}`;
-    default:
-      return undefined;
-  }
 }
 
 export function describeChaos(c: NodeChaos | NetworkChaos, events: readonly Event[], env: DescribeEnv): string {
@@ -47,7 +32,7 @@ export function describeChaos(c: NodeChaos | NetworkChaos, events: readonly Even
     w.field(0, 'Target', sides.join(' and '));
     w.field(0, 'Direction', c.spec.direction ?? 'to');
   }
-  const params = parameters(c);
+  const params = describeParameters(c.spec);
   if (params) w.field(0, 'Parameters', params);
   w.field(0, 'Duration', c.spec.duration ?? (c.kind === 'NetworkChaos' ? 'until deleted' : NONE));
   w.field(0, 'Schedule', chaosSchedule(c.spec));
