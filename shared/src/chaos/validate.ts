@@ -3,7 +3,7 @@
 // What the API cannot know (whether the named nodes exist) the controller and the CLI check.
 
 import { CHAOS_DIRECTIONS } from '../api/chaos.js';
-import type { FieldError } from '../api/validation.js';
+import { FieldErrors, isObj, showValue, type FieldError, type Obj } from '../validation/errors.js';
 import { isDNS1123Subdomain } from '../api/validation.js';
 import { isLabelKey, isLabelValue } from '../api/selector.js';
 import { parseDuration } from '../api/quantity.js';
@@ -12,54 +12,10 @@ import { runSchedule, ScheduleError } from './schedule.js';
 import { runsOverlap, type NetworkFaultAction } from './actions/action.js';
 import { findNodeAction, hasParams, NETWORK_ACTION_NAMES, NETWORK_ACTIONS, NETWORK_PARAM_BLOCKS, NODE_ACTION_NAMES, NODE_ACTIONS } from './actions/index.js';
 
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-function show(v: unknown): string {
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return 'a list';
-  if (typeof v === 'object') return 'an object';
-  return `${typeof v} ${JSON.stringify(v)}`;
-}
 
-export class Errors {
-  readonly list: FieldError[] = [];
-  add(field: string, message: string): void {
-    this.list.push({ field, message });
-  }
-  object(v: unknown, field: string, required = false): Obj | undefined {
-    if (v === undefined || v === null) {
-      if (required) this.add(field, 'Required value');
-      return undefined;
-    }
-    if (!isObj(v)) {
-      this.add(field, `must be an object, not ${show(v)}`);
-      return undefined;
-    }
-    return v;
-  }
-  string(v: unknown, field: string, required = false): string | undefined {
-    if (v === undefined || v === null) {
-      if (required) this.add(field, 'Required value');
-      return undefined;
-    }
-    if (typeof v !== 'string') {
-      this.add(field, `must be a string, not ${show(v)}`);
-      return undefined;
-    }
-    return v;
-  }
-  oneOf(v: unknown, field: string, allowed: readonly string[], required = false): string | undefined {
-    if (v === undefined || v === null) {
-      if (required) this.add(field, `Required value: one of ${allowed.map((a) => `"${a}"`).join(', ')}`);
-      return undefined;
-    }
-    if (typeof v !== 'string' || !allowed.includes(v)) {
-      this.add(field, `Unsupported value: ${JSON.stringify(v)}: supported values: ${allowed.map((a) => `"${a}"`).join(', ')}`);
-      return undefined;
-    }
-    return v;
-  }
+/** The shared field-error collector, with the parameter readers faults need besides. */
+export class Errors extends FieldErrors {
   /** A duration that must be positive; answers ms. */
   duration(v: unknown, field: string, opts: { required?: boolean; allowZero?: boolean } = {}): number | undefined {
     const s = this.string(v, field, opts.required);
@@ -83,15 +39,16 @@ export class Errors {
   int(v: unknown, field: string, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined {
     if (v === undefined || v === null) return undefined;
     if (typeof v !== 'number' || !Number.isInteger(v)) {
-      this.add(field, `must be an integer, not ${show(v)}`);
+      this.add(field, `must be an integer, not ${showValue(v)}`);
       return undefined;
     }
     if (v < min) this.add(field, `Invalid value: ${v}: must be greater than or equal to ${min}`);
     else if (v > max) this.add(field, `Invalid value: ${v}: must be less than or equal to ${max}`);
     return v;
   }
-  forbidden(v: unknown, field: string, why: string): void {
-    if (v !== undefined && v !== null) this.add(field, `Forbidden: ${why}`);
+  /** A field this kind of fault does not take, when it is given. */
+  notTaken(v: unknown, field: string, why: string): void {
+    if (v !== undefined && v !== null) this.forbidden(field, why);
   }
 }
 
@@ -101,25 +58,25 @@ function validateTarget(e: Errors, o: Obj, at: string, requireSelection: boolean
   const selector = e.object(o.selector, `${prefix}selector`);
   if (selector) {
     if (selector.nodes !== undefined) {
-      if (!Array.isArray(selector.nodes)) e.add(`${prefix}selector.nodes`, `must be a list of node names, not ${show(selector.nodes)}`);
+      if (!Array.isArray(selector.nodes)) e.add(`${prefix}selector.nodes`, `must be a list of node names, not ${showValue(selector.nodes)}`);
       else if (selector.nodes.length === 0) e.add(`${prefix}selector.nodes`, 'Required value: name at least one node, or leave nodes out to match every node');
       else
         selector.nodes.forEach((n, i) => {
-          if (typeof n !== 'string') e.add(`${prefix}selector.nodes[${i}]`, `must be a string, not ${show(n)}`);
+          if (typeof n !== 'string') e.add(`${prefix}selector.nodes[${i}]`, `must be a string, not ${showValue(n)}`);
           else if (!isDNS1123Subdomain(n)) e.add(`${prefix}selector.nodes[${i}]`, `Invalid value: "${n}": must be a node name (lowercase letters, digits, '-' and '.')`);
         });
     }
     const labels = e.object(selector.labelSelectors, `${prefix}selector.labelSelectors`);
     for (const [k, v] of Object.entries(labels ?? {})) {
       if (!isLabelKey(k)) e.add(`${prefix}selector.labelSelectors`, `Invalid value: "${k}": must be a valid label key`);
-      if (typeof v !== 'string') e.add(`${prefix}selector.labelSelectors.${k}`, `must be a string, not ${show(v)}`);
+      if (typeof v !== 'string') e.add(`${prefix}selector.labelSelectors.${k}`, `must be a string, not ${showValue(v)}`);
       else if (!isLabelValue(v)) e.add(`${prefix}selector.labelSelectors.${k}`, `Invalid value: "${v}": must be a valid label value`);
     }
   }
   const mode = e.oneOf(o.mode, `${prefix}mode`, CHAOS_MODES);
   if (o.mode === undefined || mode !== undefined) {
     const value = o.value;
-    if (value !== undefined && typeof value !== 'string' && typeof value !== 'number') e.add(`${prefix}value`, `must be a string such as "2" or "50", not ${show(value)}`);
+    if (value !== undefined && typeof value !== 'string' && typeof value !== 'number') e.add(`${prefix}value`, `must be a string such as "2" or "50", not ${showValue(value)}`);
     else {
       const why = modeValueError(mode as never, value as string | number | undefined);
       if (why) e.add(`${prefix}value`, o.mode === undefined && value !== undefined ? `${why} (no mode is set, which means all)` : why);
@@ -157,9 +114,9 @@ function validateNodeChaos(e: Errors, spec: Obj): void {
   e.int(spec.minReady, 'spec.minReady', 0);
   // Fields of one action are refused on the others; the action itself checks its own.
   for (const other of NODE_ACTIONS)
-    if (other.name !== action) for (const k of Object.keys(other.params.properties)) e.forbidden(spec[k], `spec.${k}`, `only action ${other.name} takes a ${k}`);
+    if (other.name !== action) for (const k of Object.keys(other.params.properties)) e.notTaken(spec[k], `spec.${k}`, `only action ${other.name} takes a ${k}`);
   findNodeAction(action)?.validate?.(e, spec, times);
-  for (const k of ['direction', 'target', ...NETWORK_PARAM_BLOCKS]) e.forbidden(spec[k], `spec.${k}`, 'a NodeChaos takes no network fields; use a NetworkChaos');
+  for (const k of ['direction', 'target', ...NETWORK_PARAM_BLOCKS]) e.notTaken(spec[k], `spec.${k}`, 'a NodeChaos takes no network fields; use a NetworkChaos');
 }
 
 function validateNetworkChaos(e: Errors, spec: Obj): void {
@@ -169,18 +126,18 @@ function validateNetworkChaos(e: Errors, spec: Obj): void {
   const target = e.object(spec.target, 'spec.target');
   if (target) {
     validateTarget(e, target, 'spec.target', false);
-    if (target.controlPlane !== undefined && typeof target.controlPlane !== 'boolean') e.add('spec.target.controlPlane', `must be true or false, not ${show(target.controlPlane)}`);
+    if (target.controlPlane !== undefined && typeof target.controlPlane !== 'boolean') e.add('spec.target.controlPlane', `must be true or false, not ${showValue(target.controlPlane)}`);
   }
   for (const a of NETWORK_ACTIONS) {
     if (!hasParams(a)) continue;
     const block = e.object(spec[a.name], `spec.${a.name}`, action === a.name);
     if (block) a.validate?.(e, block, `spec.${a.name}`);
   }
-  for (const k of NETWORK_PARAM_BLOCKS) if (action !== undefined && action !== k) e.forbidden(spec[k], `spec.${k}`, `only action ${k} takes it (this fault is ${action})`);
+  for (const k of NETWORK_PARAM_BLOCKS) if (action !== undefined && action !== k) e.notTaken(spec[k], `spec.${k}`, `only action ${k} takes it (this fault is ${action})`);
   if (spec.schedule !== undefined && spec.duration === undefined) e.add('spec.duration', 'Required value: a repeating network fault needs a duration, to heal between runs');
   if (durationMs !== undefined && intervalMs !== undefined && intervalMs <= durationMs)
     e.add('spec.schedule.interval', runsOverlap(spec));
-  for (const k of ['minReady', ...NODE_ACTIONS.flatMap((a) => Object.keys(a.params.properties))]) e.forbidden(spec[k], `spec.${k}`, 'only a NodeChaos takes it');
+  for (const k of ['minReady', ...NODE_ACTIONS.flatMap((a) => Object.keys(a.params.properties))]) e.notTaken(spec[k], `spec.${k}`, 'only a NodeChaos takes it');
 }
 
 /** The errors of a NodeChaos or NetworkChaos spec (empty when it is valid). */

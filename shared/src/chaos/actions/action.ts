@@ -10,8 +10,8 @@
 
 import { Type, type Static, type TObject, type TProperties } from '@sinclair/typebox';
 import type { Errors } from '../validate.js';
+import type { Obj } from '../../validation/errors.js';
 
-export type Obj = Record<string, unknown>;
 
 /** One parameter in words: `kip describe` lists it as name=value (`jitter=20ms`). */
 export interface ParamWords {

@@ -2,7 +2,8 @@
 // timelines and the chaos command line ("delay 100ms ±20ms"), and the parameters as
 // `kip describe` lists them ("latency=100ms jitter=20ms").
 
-import type { Obj, ParamWords } from './action.js';
+import type { Obj } from '../../validation/errors.js';
+import type { ParamWords } from './action.js';
 import { findNetworkAction, findNodeAction } from './index.js';
 
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
