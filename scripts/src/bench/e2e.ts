@@ -6,9 +6,8 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { isNodeReady, resolveResource, type Deployment, type Pod, percentile } from '@kip/shared';
+import { isNodeReady, resolveResource, type Deployment, type Pod, percentile, ApiClient } from '@kip/shared';
 import { LocalCluster } from '../cluster/local-cluster.js';
-import { ApiClient } from '../kip/client.js';
 
 
 function rssBytes(pid: number): number {
@@ -67,13 +66,14 @@ export interface ClusterStartResult {
 
 /** Asks /healthz every 100 ms until stopped: how long the control plane keeps its callers waiting. */
 function pollHealthz(url: string): { stop: () => Promise<number[]> } {
+  const api = new ApiClient({ server: url });
   const times: number[] = [];
   let running = true;
   const loop = (async () => {
     while (running) {
       const t0 = performance.now();
       try {
-        await (await fetch(`${url}/healthz`)).text();
+        await api.raw('GET', '/healthz');
         times.push(performance.now() - t0);
       } catch {
         // not answering: counted by the next answer's wait

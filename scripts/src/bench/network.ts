@@ -8,7 +8,7 @@
 //
 // Run alone: node scripts/dist/bench/network.js [--bytes 1073741824] [--pings 10000] [--rounds 3]
 
-import { percentile } from '@kip/shared';
+import { ApiClient, percentile } from '@kip/shared';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
@@ -140,13 +140,6 @@ async function pingPong(dial: Dial, pings: number): Promise<number[]> {
 
 // ---- the cluster -------------------------------------------------------------------------------
 
-async function api<T>(base: string, method: string, p: string, body?: unknown): Promise<T> {
-  const res = await fetch(base + p, { method, headers: body ? { 'content-type': 'application/json' } : {}, body: body ? JSON.stringify(body) : undefined });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${method} ${p}: ${res.status} ${text}`);
-  return JSON.parse(text) as T;
-}
-
 async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -177,24 +170,24 @@ interface Targets {
 
 /** Two nodes, a tcp-echo pod on each, a Service over node-1's; where each path starts. */
 async function setUp(cluster: LocalCluster): Promise<Targets> {
-  const base = cluster.url;
-  await api(base, 'POST', '/api/v1/namespaces/default/pods', serverPod('bench-near', 'node-1'));
-  await api(base, 'POST', '/api/v1/namespaces/default/pods', serverPod('bench-far', 'node-2'));
+  const api = new ApiClient({ server: cluster.url });
+  await api.call('POST', '/api/v1/namespaces/default/pods', { body: serverPod('bench-near', 'node-1') });
+  await api.call('POST', '/api/v1/namespaces/default/pods', { body: serverPod('bench-far', 'node-2') });
   const svc: Service = {
     apiVersion: 'v1',
     kind: 'Service',
     metadata: { name: 'bench-near', namespace: 'default' },
     spec: { selector: { app: 'bench-near' }, ports: [{ name: 'echo', port: 7000, targetPort: 'echo' }, { name: 'sink', port: 7001, targetPort: 'sink' }] },
   };
-  await api(base, 'POST', '/api/v1/namespaces/default/services', svc);
+  await api.call('POST', '/api/v1/namespaces/default/services', { body: svc });
   const running = (name: string) =>
     until(`pod ${name} to run`, async () => {
-      const p = await api<Pod>(base, 'GET', `/api/v1/namespaces/default/pods/${name}`);
+      const p = await api.call<Pod>('GET', `/api/v1/namespaces/default/pods/${name}`);
       return p.status?.phase === 'Running' && p.status.podIP && p.status.kipHostPorts?.['main/7001'] ? p : undefined;
     });
   const [near, far] = await Promise.all([running('bench-near'), running('bench-far')]);
   await until('the service endpoints', async () => {
-    const ep = await api<Endpoints>(base, 'GET', '/api/v1/namespaces/default/endpoints/bench-near');
+    const ep = await api.call<Endpoints>('GET', '/api/v1/namespaces/default/endpoints/bench-near');
     return ep.subsets?.[0]?.addresses?.length === 1 ? ep : undefined;
   });
   const proxyLine = cluster.agents.get('node-1')!.output.find((l) => l.includes('network proxy listening'));

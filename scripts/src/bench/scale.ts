@@ -9,9 +9,8 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { isNodeReady, percentile, resolveResource, type Deployment, type Event, type Node, type Pod } from '@kip/shared';
+import { isNodeReady, percentile, resolveResource, type Deployment, type Event, type Node, type Pod, ApiClient } from '@kip/shared';
 import { LocalCluster } from '../cluster/local-cluster.js';
-import { ApiClient } from '../kip/client.js';
 import { cpuSeconds, processesUnder, pssBytes, rssBytes } from './proc-stats.js';
 
 export interface ScaleResult {

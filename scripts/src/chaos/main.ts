@@ -7,9 +7,8 @@
 
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { DEFAULT_NAMESPACE, DEFAULT_SERVER, newSeed, resourceByKind, validateObject, type ChaosStatus, type KObject, type Node } from '@kip/shared';
-import { ApiClient } from '../kip/client.js';
-import { ApiStatusError, CliError, ConnectionError, reportError, UsageError } from '../kip/errors.js';
+import { DEFAULT_NAMESPACE, DEFAULT_SERVER, newSeed, resourceByKind, validateObject, type ChaosStatus, type KObject, type Node, ApiClient, ApiStatusError, ConnectionError, ClientError } from '@kip/shared';
+import { reportError, UsageError } from '../kip/errors.js';
 import { formatFlagHelp, parseFlags, type ParsedFlags } from '../kip/flags.js';
 import { processIO, type CliIO } from '../kip/io.js';
 import { main as kipMain } from '../kip/main.js';
@@ -184,7 +183,7 @@ export async function main(argv: readonly string[], io: CliIO = processIO()): Pr
     }
   } catch (err) {
     if (err instanceof UsageError) return usageFailure(io, err);
-    if (err instanceof ApiStatusError || err instanceof ConnectionError || err instanceof CliError) return reportError(err, io.stderr, io.env);
+    if (err instanceof ApiStatusError || err instanceof ConnectionError || err instanceof ClientError) return reportError(err, io.stderr, io.env);
     throw err;
   }
 }

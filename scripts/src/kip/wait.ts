@@ -2,9 +2,8 @@
 // a pod; it disappears once its node has stopped it. The object is gone when a read says
 // NotFound, or finds a new object of the same name (another uid).
 
-import type { ResourceType } from '@kip/shared';
-import type { ApiClient } from './client.js';
-import { ApiStatusError, CliError } from './errors.js';
+import { type ResourceType, ApiStatusError, type ApiClient } from '@kip/shared';
+import { CliError } from './errors.js';
 
 export interface Deleted {
   resource: ResourceType;

@@ -3,9 +3,8 @@
 // report.ts; here is only the looking.
 
 import { realpathSync } from 'node:fs';
-import { isNodeReady, resourceByKind, type Node, type Pod } from '@kip/shared';
+import { isNodeReady, resourceByKind, type Node, type Pod, type ApiClient } from '@kip/shared';
 import { isRunning, type LocalCluster } from '../cluster/local-cluster.js';
-import type { ApiClient } from '../kip/client.js';
 import { sleep } from '../experiment/sleep.js';
 import type { Workload } from '../experiment/workload.js';
 import type { SoakOptions } from './command-line.js';

@@ -1,23 +1,7 @@
 // `kip describe`: one object in detail with what relates to it (its events, a node's pods, a
 // deployment's replica sets, a service's endpoints), laid out as kubectl describe lays it out.
 
-import {
-  controllerOf,
-  isPodTerminal,
-  resourceByKind,
-  type Deployment,
-  type Endpoints,
-  type Event,
-  type KObject,
-  type List,
-  type NetworkChaos,
-  type Node,
-  type NodeChaos,
-  type Pod,
-  type ReplicaSet,
-  type ResourceType,
-  type Service,
-} from '@kip/shared';
+import { controllerOf, isPodTerminal, resourceByKind, type Deployment, type Endpoints, type Event, type KObject, type List, type NetworkChaos, type Node, type NodeChaos, type Pod, type ReplicaSet, type ResourceType, type Service, ApiStatusError, ConnectionError } from '@kip/shared';
 import type { Command, Context } from '../command.js';
 import { describeChaos } from '../describe/chaos.js';
 import { describeGeneric } from '../describe/generic.js';
@@ -26,7 +10,7 @@ import { describePod } from '../describe/pod.js';
 import { describeEndpoints, describeService } from '../describe/service.js';
 import { describeDeployment, describeReplicaSet } from '../describe/workloads.js';
 import type { DescribeEnv } from '../describe/writer.js';
-import { ApiStatusError, ConnectionError, reportError, UsageError } from '../errors.js';
+import { reportError, UsageError } from '../errors.js';
 import { sortEvents } from '../printers/columns.js';
 import { parseTargets, withTypeMeta } from '../targets.js';
 import { ALL_NAMESPACES_FLAG, LABEL_SELECTOR_FLAG } from './common-flags.js';
