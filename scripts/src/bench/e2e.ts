@@ -3,31 +3,12 @@
 // long a node failure takes to heal. Each figure comes with a baseline measured in the same run.
 
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { isNodeReady, resolveResource, type Deployment, type Pod, percentile, ApiClient } from '@kip/shared';
 import { LocalCluster } from '../cluster/local-cluster.js';
-
-
-function rssBytes(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) * 1024 : NaN;
-}
-
-/**
- * Proportional set size: each page counted as 1/n in each of the n processes that map it. Agents
- * share most of their pages (the node binary, its libraries, the same bundle), so RSS counts those
- * once per agent while PSS counts them once in all: the sum of PSS is what N agents really cost.
- */
-function pssBytes(pid: number): number {
-  try {
-    const m = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
-    return m ? Number(m[1]) * 1024 : NaN;
-  } catch {
-    return NaN; // kernels before 4.14 have no smaps_rollup
-  }
-}
+import { pssBytes, rssBytes } from './proc-stats.js';
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const MiB = 2 ** 20;

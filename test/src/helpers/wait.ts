@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readProcStat } from '@kip/shared';
 
 // Waiting on conditions with deadlines, never on fixed sleeps.
 
@@ -41,9 +41,6 @@ export function isAlive(pid: number): boolean {
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
-  try {
-    return !/^\d+ \(.*\) Z /s.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return false;
-  }
+  const st = readProcStat(pid);
+  return st !== undefined && st.state !== 'Z';
 }

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PROFILES, silentLogger } from '@kip/shared';
+import { PROFILES, readProcStat, silentLogger } from '@kip/shared';
 import type { Container, EventRecord, Pod, PodRef, PodSpec, PodStatus, Timing } from '@kip/shared';
 import { Kubelet } from '@kip/agent/kubelet/kubelet';
 import { processesWithCwdUnder } from '@kip/agent/kubelet/proc';
@@ -52,21 +52,12 @@ export async function waitFor<T>(what: string, fn: () => T | undefined | false |
 }
 
 export function pidAlive(pid: number): boolean {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return false;
-  }
+  const st = readProcStat(pid);
+  return st !== undefined && st.state !== 'Z';
 }
 
 export function pgidOf(pid: number): number | undefined {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
-  } catch {
-    return undefined;
-  }
+  return readProcStat(pid)?.pgid;
 }
 
 export function pidOf(containerID: string | undefined): number {

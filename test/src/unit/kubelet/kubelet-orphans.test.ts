@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import { readCmdline } from '@kip/shared';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -53,7 +54,7 @@ describe('kubelet: no orphans', function () {
       // Wait until the forker's whole family exists: 4 sleeps plus the inner sh.
       const procs = await waitFor('all pod processes', () => {
         const p = processesWithCwdUnder(dir);
-        const sleeps = p.filter((pid) => /^sleep 100[1-4]/.test(fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ')));
+        const sleeps = p.filter((pid) => /^sleep 100[1-4]/.test((readCmdline(pid) ?? []).join(' ')));
         return sleeps.length === 4 ? p : undefined;
       });
       for (const pid of pids) assert.ok(procs.includes(pid));
