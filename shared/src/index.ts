@@ -23,6 +23,7 @@ export * from './log.js';
 export * from './daemon.js';
 export * from './flags.js';
 export * from './proc.js';
+export * from './wait.js';
 export * from './client/index.js';
 export const KIP_VERSION = '0.1.0';
 export * from './tunnel/index.js';

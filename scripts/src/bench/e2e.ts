@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { isNodeReady, resolveResource, type Deployment, type Pod, percentile, ApiClient } from '@kip/shared';
 import { LocalCluster } from '../cluster/local-cluster.js';
 import { pssBytes, rssBytes } from './proc-stats.js';
@@ -59,7 +60,7 @@ function pollHealthz(url: string): { stop: () => Promise<number[]> } {
       } catch {
         // not answering: counted by the next answer's wait
       }
-      await new Promise((r) => setTimeout(r, 100));
+      await sleep(100);
     }
   })();
   return {
@@ -76,7 +77,7 @@ async function bareNodeProcess(): Promise<{ startMs: number; rss: number; pss: n
   const child = spawn(process.execPath, ['-e', 'process.stdout.write("up\\n"); setInterval(() => {}, 1e9)'], { stdio: ['ignore', 'pipe', 'ignore'] });
   await new Promise((r) => child.stdout.once('data', r));
   const startMs = performance.now() - t0;
-  await new Promise((r) => setTimeout(r, 1000));
+  await sleep(1000);
   const rss = rssBytes(child.pid!);
   const pss = pssBytes(child.pid!);
   child.kill('SIGKILL');
@@ -102,7 +103,7 @@ export async function benchClusterStart(nodes: number): Promise<ClusterStartResu
       answers = await healthz.stop();
     }
     // Idle a moment so that start-up garbage is collected before reading memory.
-    await new Promise((r) => setTimeout(r, 2000));
+    await sleep(2000);
     const pids = [...cluster.agents.values()].map((m) => m.child.pid!);
     return {
       nodes,
@@ -183,7 +184,7 @@ async function waitUntil(what: string, probe: () => Promise<boolean> | boolean, 
   const deadline = Date.now() + timeoutMs;
   while (!(await probe())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
+    await sleep(20);
   }
 }
 
@@ -191,7 +192,7 @@ export async function benchDeploy(nodes = 5, replicas = 100): Promise<DeployResu
   const base = await spawnBaseline(replicas);
   return withCluster(nodes, async (_c, api) => {
     const track = trackPods(api, 'bench');
-    await new Promise((r) => setTimeout(r, 200)); // the watch is connected before the Deployment exists
+    await sleep(200); // the watch is connected before the Deployment exists
     const t0 = performance.now();
     await api.create(resolveResource('deployments')!, 'default', deployment('bench', replicas));
     await waitUntil(`${replicas} running pods`, () => [...track.seen.values()].filter((s) => s.running !== undefined).length >= replicas, 180_000);

@@ -8,7 +8,7 @@
 //
 // Run alone: node scripts/dist/bench/network.js [--bytes 1073741824] [--pings 10000] [--rounds 3]
 
-import { ApiClient, percentile } from '@kip/shared';
+import { ApiClient, percentile, waitFor } from '@kip/shared';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
@@ -140,15 +140,8 @@ async function pingPong(dial: Dial, pings: number): Promise<number[]> {
 
 // ---- the cluster -------------------------------------------------------------------------------
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`benchNetwork: timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+/** How long each step of setting the cluster up may take. */
+const SET_UP_WAIT = { timeoutMs: 60_000 };
 
 function serverPod(name: string, node: string): Pod {
   return {
@@ -181,30 +174,30 @@ async function setUp(cluster: LocalCluster): Promise<Targets> {
   };
   await api.call('POST', '/api/v1/namespaces/default/services', { body: svc });
   const running = (name: string) =>
-    until(`pod ${name} to run`, async () => {
+    waitFor(`pod ${name} to run`, async () => {
       const p = await api.call<Pod>('GET', `/api/v1/namespaces/default/pods/${name}`);
       return p.status?.phase === 'Running' && p.status.podIP && p.status.kipHostPorts?.['main/7001'] ? p : undefined;
-    });
+    }, SET_UP_WAIT);
   const [near, far] = await Promise.all([running('bench-near'), running('bench-far')]);
-  await until('the service endpoints', async () => {
+  await waitFor('the service endpoints', async () => {
     const ep = await api.call<Endpoints>('GET', '/api/v1/namespaces/default/endpoints/bench-near');
     return ep.subsets?.[0]?.addresses?.length === 1 ? ep : undefined;
-  });
+  }, SET_UP_WAIT);
   const proxyLine = cluster.agents.get('node-1')!.output.find((l) => l.includes('network proxy listening'));
   const proxyPort = Number(/http=[\d.]+:(\d+)/.exec(proxyLine ?? '')?.[1]);
   if (!proxyPort) throw new Error('benchNetwork: node-1 did not say where its HTTP proxy listens');
-  const listeners = await until('node-1 listeners for the service', async () => {
+  const listeners = await waitFor('node-1 listeners for the service', async () => {
     const st = await (await fetch(`http://127.0.0.1:${proxyPort}/status`)).json() as { listeners: { service: string; servicePort: number; listenPort: number }[] };
     const mine = st.listeners.filter((l) => l.service === 'default/bench-near');
     return mine.length === 2 ? mine : undefined;
-  });
+  }, SET_UP_WAIT);
   // The tcp-echo pods must be listening before anything is timed.
   const far2 = far.status!.podIP!;
-  await until('the pods to answer', async () => {
+  await waitFor('the pods to answer', async () => {
     const ports = near.status!.kipHostPorts!;
     for (const d of [direct(ports['main/7000']!), direct(ports['main/7001']!), viaProxy(proxyPort, `${far2}:7000`), viaProxy(proxyPort, `${far2}:7001`)]) (await d()).destroy();
     return true;
-  });
+  }, SET_UP_WAIT);
   return {
     direct: { echo: near.status!.kipHostPorts!['main/7000']!, sink: near.status!.kipHostPorts!['main/7001']! },
     listener: { echo: listeners.find((l) => l.servicePort === 7000)!.listenPort, sink: listeners.find((l) => l.servicePort === 7001)!.listenPort },

@@ -7,6 +7,7 @@
 
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { DEFAULT_NAMESPACE, DEFAULT_SERVER, newSeed, resourceByKind, validateObject, type ChaosStatus, type KObject, type Node, ApiClient, ApiStatusError, ConnectionError, ClientError } from '@kip/shared';
 import { reportError, UsageError } from '../kip/errors.js';
 import { formatFlagHelp, parseFlags, type ParsedFlags } from '../kip/flags.js';
@@ -108,7 +109,7 @@ async function firstRecord(api: ApiClient, obj: KObject, io: CliIO): Promise<str
     const rec = cur.status?.records?.[0];
     if (rec) return `${rec.result.toLowerCase()}: ${rec.message ?? ''}`;
     if (cur.status?.phase === 'Pending' && cur.status.nextRunTime) return `first run at ${cur.status.nextRunTime}`;
-    await new Promise((res) => setTimeout(res, 100));
+    await sleep(100);
   }
   return undefined;
 }

@@ -3,11 +3,12 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import { rssBytes } from '@kip/shared';
 import http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { rssBytes } from '@kip/shared';
 import { resolveImage } from '@kip/agent/images/registry';
+import { eventually } from '../../helpers/wait.js';
 
 interface Run {
   child: ChildProcess;
@@ -25,12 +26,8 @@ function run(image: string, args: string[], env: Record<string, string> = {}): R
   return { child, out: () => out, exit };
 }
 
-async function until(what: string, fn: () => boolean, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!fn()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+function until(what: string, fn: () => boolean): Promise<true> {
+  return eventually(what, () => fn() || undefined, { timeoutMs: 10_000, intervalMs: 20 });
 }
 
 function freePort(): Promise<number> {

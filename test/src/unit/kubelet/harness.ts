@@ -10,6 +10,7 @@ import { PROFILES, readProcStat, silentLogger } from '@kip/shared';
 import type { Container, EventRecord, Pod, PodRef, PodSpec, PodStatus, Timing } from '@kip/shared';
 import { Kubelet } from '@kip/agent/kubelet/kubelet';
 import { processesWithCwdUnder } from '@kip/agent/kubelet/proc';
+import { eventually } from '../../helpers/wait.js';
 
 export const NODE = 'node-1';
 
@@ -41,14 +42,9 @@ export function deleted(pod: Pod, graceSeconds?: number): Pod {
   };
 }
 
-export async function waitFor<T>(what: string, fn: () => T | undefined | false | null, timeoutMs = 15_000, everyMs = 25): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = fn();
-    if (v !== undefined && v !== false && v !== null) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
+/** shared's waitFor with the kubelet tests' shorter poll; null counts as not yet. */
+export function waitFor<T>(what: string, fn: () => T | undefined | false | null, timeoutMs = 15_000, everyMs = 25): Promise<T> {
+  return eventually(what, () => fn() ?? undefined, { timeoutMs, intervalMs: everyMs });
 }
 
 export function pidAlive(pid: number): boolean {

@@ -4,10 +4,10 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import { readCmdline } from '@kip/shared';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { readCmdline } from '@kip/shared';
 import { processesWithCwdUnder } from '@kip/agent/kubelet/proc';
 import { Harness, makePod, pgidOf, pidAlive, pidOf, waitFor } from './harness.js';
 

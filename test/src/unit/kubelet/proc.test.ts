@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { groupGone, groupMembers, parseProcStat, readProcStat } from '@kip/agent/kubelet/proc';
 import { ResourceSampler, usageByGroup } from '@kip/agent/kubelet/resource-sampler';
 import os from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { GroupRegistry, ProcessGroup, exitCodeOf } from '@kip/agent/kubelet/process-group';
 import { waitFor } from './harness.js';
 
@@ -53,7 +54,7 @@ describe('kubelet /proc and resource sums', () => {
     try {
       const s = new ResourceSampler();
       s.sample([busy.pid!, idle.pid!]);
-      await new Promise((r) => setTimeout(r, 500));
+      await sleep(500);
       const sample = s.sample([busy.pid!, idle.pid!]);
       assert.ok(sample.groups.get(busy.pid!)!.cpu > 200, `busy: ${sample.groups.get(busy.pid!)!.cpu}m`);
       assert.ok(sample.groups.get(idle.pid!)!.cpu < 50, `idle: ${sample.groups.get(idle.pid!)!.cpu}m`);

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import net from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { findSocketInode, loopbackPeerPod, podFromEnviron, procNetAddress } from '@kip/agent/proxy/peer-identity';
 
 const TABLE = `  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode
@@ -43,7 +44,7 @@ describe('proxy: who is on the other end of a loopback connection', () => {
     });
     const exited = new Promise((r) => child.once('exit', r));
     try {
-      while (accepted.length === 0) await new Promise((r) => setTimeout(r, 10));
+      while (accepted.length === 0) await sleep(10);
       assert.equal(await loopbackPeerPod(accepted[0]!), 'shop/client-7');
     } finally {
       for (const s of accepted) s.destroy();
