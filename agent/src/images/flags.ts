@@ -3,10 +3,7 @@
 // real images (hashicorp/http-echo uses Go flags) must keep working unchanged. shared's scanArgs
 // reads the words; this file types and checks them, in Go's words.
 
-// The images import only the modules they use: shared's index would make each image's bundle
-// twenty times larger, and every container start would load it.
-import { parseDuration, parseQuantity } from '@kip/shared/api/quantity';
-import { scanArgs, type FlagShape } from '@kip/shared/flags';
+import { parseDuration, parseQuantity, scanArgs, type FlagShape } from '@kip/shared/lite';
 
 export type FlagKind = 'string' | 'int' | 'number' | 'duration' | 'bytes' | 'bool';
 

@@ -8,9 +8,9 @@
 
 import { pathToFileURL } from 'node:url';
 import { silentLogger, type Node, type Pod, percentile } from '@kip/shared';
-import { StoreEventRecorder } from '@kip/controlplane/events';
-import { MemoryStore } from '@kip/controlplane/store/memory';
-import { Scheduler } from '@kip/controlplane/scheduler/scheduler';
+import { StoreEventRecorder } from '@kip/controlplane';
+import { MemoryStore } from '@kip/controlplane';
+import { Scheduler } from '@kip/controlplane';
 
 export interface SchedulerBenchResult {
   nodes: number;

@@ -10,7 +10,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CHAOS_API_VERSION, isNodeReady, type Deployment, type Event, type NetworkChaos, type NetworkChaosSpec, type Node, type NodeChaos, type NodeChaosSpec, type Pod } from '@kip/shared';
-import { readProcStat } from '@kip/agent/kubelet/proc';
+import { readProcStat } from '@kip/agent';
 import { TestCluster } from '../helpers/cluster.js';
 import { processesUnder } from '../helpers/processes.js';
 import { eventually, isAlive } from '../helpers/wait.js';

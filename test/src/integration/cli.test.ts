@@ -9,8 +9,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parse as parseYaml } from 'yaml';
-import { bufferIO, type BufferedIO } from '@kip/scripts/kip/io';
-import { main } from '@kip/scripts/kip/main';
+import { bufferIO, type BufferedIO } from '@kip/scripts';
+import { main } from '@kip/scripts';
 import { TestCluster } from '../helpers/cluster.js';
 import { eventually, isAlive } from '../helpers/wait.js';
 

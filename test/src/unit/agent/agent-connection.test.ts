@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
 import { PROFILES, createLogger, decodeFromAgent, encode } from '@kip/shared';
-import { Agent } from '@kip/agent/agent';
-import type { Kubelet } from '@kip/agent/kubelet/kubelet';
+import { Agent } from '@kip/agent';
+import type { Kubelet } from '@kip/agent';
 import { eventually } from '../../helpers/wait.js';
 
 const idleKubelet = {

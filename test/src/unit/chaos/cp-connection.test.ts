@@ -9,8 +9,8 @@ import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import WebSocket, { WebSocketServer } from 'ws';
 import { createLogger, type NetworkFault } from '@kip/shared';
-import { AgentChaos } from '@kip/agent/chaos/agent-chaos';
-import type { LinkConnection, LinkFault } from '@kip/agent/proxy/link';
+import { AgentChaos } from '@kip/agent';
+import type { LinkConnection, LinkFault } from '@kip/agent';
 import { eventually } from '../../helpers/wait.js';
 
 const log = createLogger('test', process.env.KIP_TEST_VERBOSE ? 'debug' : 'error');

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { ageSince, formatRFC1123Z, humanDuration } from '@kip/scripts/kip/printers/age';
+import { ageSince, formatRFC1123Z, humanDuration } from '@kip/scripts';
 
 const S = 1000;
 const M = 60 * S;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { Endpoints, Event, Service } from '@kip/shared';
-import { columnsFor, formatEndpoints, nodeRoles, nodeStatus, podReady, podRestarts, servicePorts, sortEvents } from '@kip/scripts/kip/printers/columns';
+import { columnsFor, formatEndpoints, nodeRoles, nodeStatus, podReady, podRestarts, servicePorts, sortEvents } from '@kip/scripts';
 import { ago, deployment, event, node, NOW, pod, running } from './fixtures.js';
 
 describe('cli get columns', () => {

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import type { Pod, Service } from '@kip/shared';
-import { describeNode } from '@kip/scripts/kip/describe/node';
-import { describePod, qosClass } from '@kip/scripts/kip/describe/pod';
-import { describeService } from '@kip/scripts/kip/describe/service';
-import { describeDeployment, splitReplicaSets } from '@kip/scripts/kip/describe/workloads';
+import { describeNode } from '@kip/scripts';
+import { describePod, qosClass } from '@kip/scripts';
+import { describeService } from '@kip/scripts';
+import { describeDeployment, splitReplicaSets } from '@kip/scripts';
 import { ago, deployment, event, node, NOW, pod, replicaSet, running } from './fixtures.js';
 
 const env = { now: NOW, offsetMinutes: 0 };

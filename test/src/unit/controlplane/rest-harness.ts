@@ -5,11 +5,11 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { FakeClock, silentLogger, type NodeMetrics, type PodMetrics, type Status, type WatchEvent } from '@kip/shared';
-import { ApiError } from '@kip/controlplane/api/errors';
-import { Registry } from '@kip/controlplane/api/registry';
-import { RestApi, type LogOptions, type NodeAccess } from '@kip/controlplane/api/rest';
-import { MemoryStore } from '@kip/controlplane/store/memory';
-import type { StoreEvent, Unsubscribe, WatchOptions } from '@kip/controlplane/store/store';
+import { ApiError } from '@kip/controlplane';
+import { Registry } from '@kip/controlplane';
+import { RestApi, type LogOptions, type NodeAccess } from '@kip/controlplane';
+import { MemoryStore } from '@kip/controlplane';
+import type { StoreEvent, Unsubscribe, WatchOptions } from '@kip/controlplane';
 import { eventually } from '../../helpers/wait.js';
 
 /** Counts live watches, so a test can see a watch end when its client goes away. */

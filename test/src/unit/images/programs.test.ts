@@ -7,7 +7,7 @@ import http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { rssBytes } from '@kip/shared';
-import { resolveImage } from '@kip/agent/images/registry';
+import { resolveImage } from '@kip/agent';
 import { eventually } from '../../helpers/wait.js';
 
 interface Run {

@@ -8,8 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { PROFILES, readProcStat, silentLogger } from '@kip/shared';
 import type { Container, EventRecord, Pod, PodRef, PodSpec, PodStatus, Timing } from '@kip/shared';
-import { Kubelet } from '@kip/agent/kubelet/kubelet';
-import { processesWithCwdUnder } from '@kip/agent/kubelet/proc';
+import { Kubelet } from '@kip/agent';
+import { processesWithCwdUnder } from '@kip/agent';
 import { eventually } from '../../helpers/wait.js';
 
 export const NODE = 'node-1';

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readCmdline } from '@kip/shared';
-import { processesWithCwdUnder } from '@kip/agent/kubelet/proc';
+import { processesWithCwdUnder } from '@kip/agent';
 import { Harness, makePod, pgidOf, pidAlive, pidOf, waitFor } from './harness.js';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/orphan-agent.js', import.meta.url));

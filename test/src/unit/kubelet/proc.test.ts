@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { groupGone, groupMembers, parseProcStat, readProcStat } from '@kip/agent/kubelet/proc';
-import { ResourceSampler, usageByGroup } from '@kip/agent/kubelet/resource-sampler';
+import { groupGone, groupMembers, parseProcStat, readProcStat } from '@kip/agent';
+import { ResourceSampler, usageByGroup } from '@kip/agent';
 import os from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { GroupRegistry, ProcessGroup, exitCodeOf } from '@kip/agent/kubelet/process-group';
+import { GroupRegistry, ProcessGroup, exitCodeOf } from '@kip/agent';
 import { waitFor } from './harness.js';
 
 describe('kubelet /proc and resource sums', () => {

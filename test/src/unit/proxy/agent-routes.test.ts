@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { PROFILES, decodeFromAgent, encode, silentLogger, type ControlPlaneMessage, type Pod, type Routes } from '@kip/shared';
-import { Agent } from '@kip/agent/agent';
-import type { Kubelet } from '@kip/agent/kubelet/kubelet';
+import { Agent } from '@kip/agent';
+import type { Kubelet } from '@kip/agent';
 import { eventually } from '../../helpers/wait.js';
 
 function pod(name: string, deleting = false): Pod {

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { FakeClock, podCondition, silentLogger, type Event, type KObject, type Node, type Pod } from '@kip/shared';
-import { StoreEventRecorder } from '@kip/controlplane/events';
-import { MemoryStore } from '@kip/controlplane/store/memory';
-import { StoreError } from '@kip/controlplane/store/store';
-import { Scheduler, type SchedulerOptions } from '@kip/controlplane/scheduler/scheduler';
+import { StoreEventRecorder } from '@kip/controlplane';
+import { MemoryStore } from '@kip/controlplane';
+import { StoreError } from '@kip/controlplane';
+import { Scheduler, type SchedulerOptions } from '@kip/controlplane';
 import { eventually } from '../../helpers/wait.js';
 import { makeNode, makePod } from './fixtures.js';
 
