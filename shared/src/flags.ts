@@ -1,9 +1,39 @@
-// Reading a command line into flags and positionals, for every kip program: node's parseArgs finds
-// the flags, their values and the positionals; each program then converts the values and words its
-// errors as its users expect (kubectl's for kip and chaos, Go's flag package for the built-in
-// images, node's for the daemons and runners, which call parseArgs strictly themselves).
+// Reading a command line into flags and positionals, for every kip program, with node's parseArgs
+// underneath. Programs whose flags follow node's grammar and words (the daemons, the cluster
+// launcher, soak, experiment, bench) call readCommandLine. Those with another grammar (kubectl's
+// for kip and chaos, Go's flag package for the built-in images) call scanArgs, then convert the
+// values and word their errors as their users expect.
 
-import { parseArgs } from 'node:util';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+
+/** A command line readCommandLine refused, in parseArgs' words; `code` is its (ERR_PARSE_ARGS_UNKNOWN_OPTION, ...). */
+export class CommandLineError extends Error {
+  constructor(
+    message: string,
+    readonly code: string | undefined,
+  ) {
+    super(message);
+    this.name = 'CommandLineError';
+  }
+}
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+/**
+ * Reads a command line strictly: an unknown flag, a flag without its value, a value given to a
+ * switch, or (unless allowed) a positional argument throws a CommandLineError.
+ */
+export function readCommandLine<O extends Options, P extends boolean = false>(
+  argv: readonly string[],
+  options: O,
+  allowPositionals?: P,
+): ReturnType<typeof parseArgs<{ args: string[]; options: O; strict: true; allowPositionals: P }>> {
+  try {
+    return parseArgs({ args: [...argv], options, strict: true, allowPositionals: (allowPositionals ?? false) as P });
+  } catch (err) {
+    throw new CommandLineError((err as Error).message, (err as { code?: string }).code);
+  }
+}
 
 /**
  * How flags are written. 'gnu' is kubectl's (pflag's): `--name=value`, `--name value`, `-n value`,

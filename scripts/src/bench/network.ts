@@ -8,13 +8,12 @@
 //
 // Run alone: node scripts/dist/bench/network.js [--bytes 1073741824] [--pings 10000] [--rounds 3]
 
-import { ApiClient, percentile, waitFor } from '@kip/shared';
+import { ApiClient, percentile, readCommandLine, waitFor } from '@kip/shared';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import type { Endpoints, Pod, Service } from '@kip/shared';
 import { LocalCluster } from '../cluster/local-cluster.js';
@@ -315,7 +314,7 @@ export function printNetworkRows(rows: Row[], bytes: number, rounds = 3, out: (s
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { bytes: { type: 'string' }, pings: { type: 'string' }, rounds: { type: 'string' } }, strict: true });
+  const { values } = readCommandLine(process.argv.slice(2), { bytes: { type: 'string' }, pings: { type: 'string' }, rounds: { type: 'string' } });
   const bytes = values.bytes ? Number(values.bytes) : 2 ** 30;
   const pings = values.pings ? Number(values.pings) : 10_000;
   const rounds = values.rounds ? Number(values.rounds) : 3;

@@ -5,8 +5,7 @@
 
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
-import { DEFAULT_API_PORT, isProfileName, isQuantity, parseDuration } from '@kip/shared';
+import { DEFAULT_API_PORT, isProfileName, isQuantity, parseDuration, readCommandLine } from '@kip/shared';
 import { AGENT_MAIN, CONTROLPLANE_MAIN, LocalCluster, ROOT, isRunning } from './local-cluster.js';
 
 const USAGE = `usage: npm run cluster -- [flags]
@@ -30,20 +29,17 @@ function fail(msg: string): never {
 function parse() {
   let values: Record<string, string | boolean | undefined>;
   try {
-    ({ values } = parseArgs({
-      options: {
-        nodes: { type: 'string', short: 'n' },
-        port: { type: 'string' },
-        'data-dir': { type: 'string' },
-        'node-cpu': { type: 'string' },
-        'node-memory': { type: 'string' },
-        profile: { type: 'string' },
-        'restart-nodes': { type: 'boolean' },
-        'restart-delay': { type: 'string' },
-        verbose: { type: 'boolean', short: 'v' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
+    ({ values } = readCommandLine(process.argv.slice(2), {
+      nodes: { type: 'string', short: 'n' },
+      port: { type: 'string' },
+      'data-dir': { type: 'string' },
+      'node-cpu': { type: 'string' },
+      'node-memory': { type: 'string' },
+      profile: { type: 'string' },
+      'restart-nodes': { type: 'boolean' },
+      'restart-delay': { type: 'string' },
+      verbose: { type: 'boolean', short: 'v' },
+      help: { type: 'boolean', short: 'h' },
     }));
   } catch (err) {
     fail((err as Error).message);
