@@ -22,6 +22,8 @@ export interface RequestOptions {
   body?: unknown;
   contentType?: string;
   signal?: AbortSignal;
+  /** Headers for this request only, over the client's own: tests of the server send malformed ones. */
+  headers?: Record<string, string>;
 }
 
 export interface ListOptions {
@@ -38,6 +40,7 @@ export interface RawResponse {
   status: number;
   contentType: string;
   body: string;
+  headers: http.IncomingHttpHeaders;
 }
 
 /** Parses --server: a URL, or host:port meaning http://host:port. */
@@ -111,6 +114,7 @@ export class ApiClient {
       headers['Content-Type'] = opts.contentType ?? 'application/json';
       headers['Content-Length'] = String(Buffer.byteLength(payload));
     }
+    Object.assign(headers, opts.headers);
     const mod = url.protocol === 'https:' ? https : http;
     return new Promise<T>((resolve, reject) => {
       const req = mod.request(url, { method, headers, agent: false, ...(opts.signal ? { signal: opts.signal } : {}) }, (res) => {
@@ -129,7 +133,7 @@ export class ApiClient {
 
   /** A request whose whole body is read; no status check. */
   raw(method: string, path: string, opts: RequestOptions = {}): Promise<RawResponse> {
-    return this.send(method, path, opts, (res) => readBody(res).then((body) => ({ status: res.statusCode ?? 0, contentType: String(res.headers['content-type'] ?? ''), body })));
+    return this.send(method, path, opts, (res) => readBody(res).then((body) => ({ status: res.statusCode ?? 0, contentType: String(res.headers['content-type'] ?? ''), body, headers: res.headers })));
   }
 
   /** A JSON request; any answer other than 2xx throws ApiStatusError. */
