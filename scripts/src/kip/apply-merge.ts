@@ -4,6 +4,7 @@
 // set but this manifest no longer has are removed. The previous apply is remembered, as kubectl
 // remembers it, in the last-applied-configuration annotation.
 
+import { isDeepStrictEqual } from 'node:util';
 import type { KObject } from '@kip/shared';
 import { LAST_APPLIED_ANNOTATION } from './describe/sections.js';
 
@@ -94,8 +95,9 @@ function canonical(v: unknown): unknown {
   return v;
 }
 
+/** Equal as JSON: fields set to undefined count as absent. */
 export function deepEqual(a: unknown, b: unknown): boolean {
-  return JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
+  return isDeepStrictEqual(canonical(a), canonical(b));
 }
 
 export interface ApplyPlan {
