@@ -2,6 +2,7 @@
 // a pod; it disappears once its node has stopped it. The object is gone when a read says
 // NotFound, or finds a new object of the same name (another uid).
 
+import { setTimeout as delay } from 'node:timers/promises';
 import { type ResourceType, ApiStatusError, type ApiClient } from '@kip/shared';
 import { CliError } from './errors.js';
 
@@ -25,17 +26,13 @@ export interface WaitOptions {
 const FIRST_INTERVAL_MS = 100;
 const MAX_INTERVAL_MS = 1000;
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
+/** Sleeps `ms`, or less if the signal aborts: the caller then returns. */
+async function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  try {
+    await delay(ms, undefined, signal ? { signal } : {});
+  } catch (err) {
+    if (!signal?.aborted) throw err;
+  }
 }
 
 async function isGone(api: ApiClient, d: Deleted): Promise<boolean> {
