@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { isNodeReady, resolveResource, type Deployment, type Pod, percentile, ApiClient } from '@kip/shared';
+import { isNodeReady, resolveResource, percentile, ApiClient, type Deployment, type Pod } from '@kip/shared';
 import { LocalCluster } from '../cluster/local-cluster.js';
 import { pssBytes, rssBytes } from './proc-stats.js';
 

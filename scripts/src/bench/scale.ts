@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { isNodeReady, percentile, resolveResource, type Deployment, type Event, type Node, type Pod, ApiClient, waitFor } from '@kip/shared';
+import { isNodeReady, percentile, resolveResource, ApiClient, waitFor, type Deployment, type Event, type Node, type Pod } from '@kip/shared';
 import { LocalCluster } from '../cluster/local-cluster.js';
 import { cpuSeconds, processesUnder, pssBytes, rssBytes } from './proc-stats.js';
 

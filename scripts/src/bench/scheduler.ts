@@ -7,7 +7,7 @@
 // Run alone: node scripts/dist/bench/scheduler.js
 
 import { pathToFileURL } from 'node:url';
-import { silentLogger, type Node, type Pod, percentile } from '@kip/shared';
+import { silentLogger, percentile, type Node, type Pod } from '@kip/shared';
 import { StoreEventRecorder } from '@kip/controlplane';
 import { MemoryStore } from '@kip/controlplane';
 import { Scheduler } from '@kip/controlplane';

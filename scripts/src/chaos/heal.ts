@@ -1,7 +1,7 @@
 // `npm run chaos -- heal NAME... | --all`: deletes fault objects. Deleting one heals what it holds
 // (the controllers see it go), as deleting a Chaos Mesh object does.
 
-import { DEFAULT_NAMESPACE, resourceByKind, type KObject, type ResourceType, ApiStatusError, type ApiClient } from '@kip/shared';
+import { DEFAULT_NAMESPACE, resourceByKind, ApiStatusError, type KObject, type ResourceType, type ApiClient } from '@kip/shared';
 import { UsageError } from '../kip/errors.js';
 import type { ParsedFlags } from '../kip/flags.js';
 import type { CliIO } from '../kip/io.js';

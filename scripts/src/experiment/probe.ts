@@ -4,7 +4,7 @@
 // a sample. A broken log stream is followed again from the start; repeated lines count once.
 
 import { StringDecoder } from 'node:string_decoder';
-import { objectPath, resourceByKind, type Pod, ApiStatusError, type ApiClient } from '@kip/shared';
+import { objectPath, resourceByKind, ApiStatusError, type Pod, type ApiClient } from '@kip/shared';
 import { CliError } from '../kip/errors.js';
 import { ClientLogReader, type Sample } from './client-log.js';
 import type { ProbeSpec } from './spec.js';

@@ -3,7 +3,7 @@
 // probe and the cluster's events are recorded, and finally take away everything the run created,
 // whatever happened, Ctrl-C included. What it returns is the raw material of the report.
 
-import { isNodeReady, parseDuration, randomSuffix, resourceByKind, type ChaosStatus, type Node, ApiStatusError, type ApiClient } from '@kip/shared';
+import { isNodeReady, parseDuration, randomSuffix, resourceByKind, ApiStatusError, type ChaosStatus, type Node, type ApiClient } from '@kip/shared';
 import { CliError } from '../kip/errors.js';
 import type { ManifestObject } from '../kip/manifests.js';
 import { ClusterWatcher, type ClusterObservation } from './cluster-watch.js';

@@ -5,7 +5,7 @@
 
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fromLabelSelector, fromLabels, isPodReady, parseManifests, resourceByKind, selectorToString, type Deployment, type Endpoints, type KObject, type Pod, type ReplicaSet, type Service, ApiStatusError, type ApiClient, ClientError } from '@kip/shared';
+import { fromLabelSelector, fromLabels, isPodReady, parseManifests, resourceByKind, selectorToString, ApiStatusError, ClientError, type Deployment, type Endpoints, type KObject, type Pod, type ReplicaSet, type Service, type ApiClient } from '@kip/shared';
 import { planApply, withLastApplied } from '../kip/apply-merge.js';
 import { CliError } from '../kip/errors.js';
 import { prepareManifest, type ManifestObject } from '../kip/manifests.js';

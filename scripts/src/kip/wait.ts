@@ -3,7 +3,7 @@
 // NotFound, or finds a new object of the same name (another uid).
 
 import { setTimeout as delay } from 'node:timers/promises';
-import { type ResourceType, ApiStatusError, type ApiClient } from '@kip/shared';
+import { ApiStatusError, type ResourceType, type ApiClient } from '@kip/shared';
 import { CliError } from './errors.js';
 
 export interface Deleted {

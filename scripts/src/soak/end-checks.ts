@@ -3,7 +3,7 @@
 // report.ts; here is only the looking.
 
 import { realpathSync } from 'node:fs';
-import { isNodeReady, resourceByKind, type Node, type Pod, type ApiClient, rssBytes } from '@kip/shared';
+import { isNodeReady, resourceByKind, rssBytes, type Node, type Pod, type ApiClient } from '@kip/shared';
 import { isRunning, type LocalCluster } from '../cluster/local-cluster.js';
 import { sleep } from '../experiment/sleep.js';
 import type { Workload } from '../experiment/workload.js';

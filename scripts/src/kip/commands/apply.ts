@@ -2,7 +2,7 @@
 // created; existing ones get the manifest merged in (apply-merge.ts) and are PUT at the
 // resourceVersion read, reading again and retrying when someone else wrote in between.
 
-import { type KObject, ApiStatusError } from '@kip/shared';
+import { ApiStatusError, type KObject } from '@kip/shared';
 import { planApply, withLastApplied } from '../apply-merge.js';
 import type { Command, Context } from '../command.js';
 import { CliError, UsageError } from '../errors.js';

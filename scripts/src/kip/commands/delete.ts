@@ -1,7 +1,7 @@
 // `kip delete`: by type and name, by label, --all, or the objects of manifests; graceful by
 // default, then waits until they are gone (a pod goes once its node has stopped it).
 
-import { type KObject, ApiStatusError } from '@kip/shared';
+import { ApiStatusError, type KObject } from '@kip/shared';
 import type { Command, Context } from '../command.js';
 import { reportError, UsageError } from '../errors.js';
 import { loadManifests, prepareManifest } from '../manifests.js';

@@ -1,7 +1,7 @@
 // `kip describe`: one object in detail with what relates to it (its events, a node's pods, a
 // deployment's replica sets, a service's endpoints), laid out as kubectl describe lays it out.
 
-import { controllerOf, isPodTerminal, resourceByKind, type Deployment, type Endpoints, type Event, type KObject, type List, type NetworkChaos, type Node, type NodeChaos, type Pod, type ReplicaSet, type ResourceType, type Service, ApiStatusError, ConnectionError } from '@kip/shared';
+import { controllerOf, isPodTerminal, resourceByKind, ApiStatusError, ConnectionError, type Deployment, type Endpoints, type Event, type KObject, type List, type NetworkChaos, type Node, type NodeChaos, type Pod, type ReplicaSet, type ResourceType, type Service } from '@kip/shared';
 import type { Command, Context } from '../command.js';
 import { describeChaos } from '../describe/chaos.js';
 import { describeGeneric } from '../describe/generic.js';

@@ -1,7 +1,7 @@
 // `kip drain`: cordon a node, then delete every pod on it and wait until they are gone, so their
 // controllers recreate them elsewhere. Pods no controller would recreate are refused unless --force.
 
-import { controllerOf, resourceByKind, type Pod, ApiStatusError, ClientError } from '@kip/shared';
+import { controllerOf, resourceByKind, ApiStatusError, ClientError, type Pod } from '@kip/shared';
 import type { Command, Context } from '../command.js';
 import { reportError } from '../errors.js';
 import { waitUntilGone, type Deleted } from '../wait.js';

@@ -2,7 +2,7 @@
 // as kubectl does, report a document that fails in kubectl's words and go on with the rest; print
 // the objects at the end when -o json|yaml|name asks for them.
 
-import { type KObject, ApiStatusError, ClientError } from '@kip/shared';
+import { ApiStatusError, ClientError, type KObject } from '@kip/shared';
 import type { Context } from '../command.js';
 import { CliError, reportError, UsageError } from '../errors.js';
 import { loadManifests, prepareManifest, type ManifestObject } from '../manifests.js';

@@ -1,6 +1,6 @@
 // `kip get`: list or fetch objects of one or more kinds and print them as kubectl does.
 
-import { type Event, type KObject, ApiStatusError } from '@kip/shared';
+import { ApiStatusError, type Event, type KObject } from '@kip/shared';
 import type { Command, Context } from '../command.js';
 import { CliError, reportError, UsageError } from '../errors.js';
 import { sortEvents } from '../printers/columns.js';
