@@ -80,9 +80,7 @@ export function scanArgs(argv: readonly string[], shapes: Readonly<Record<string
   // The short flags of one word come as one token each, in order: `at` is the last one's place in the word.
   let wordIndex = -1;
   let at = 0;
-  let skipWord = -1;
   for (const t of tokens) {
-    if (t.index === skipWord) continue;
     if (t.kind === 'positional') positionals.push(argv[t.index]!);
     if (t.kind !== 'option') continue;
     const word = argv[t.index]!;
@@ -97,11 +95,8 @@ export function scanArgs(argv: readonly string[], shapes: Readonly<Record<string
     if (t.index !== wordIndex) [wordIndex, at] = [t.index, 0];
     at++;
     const rest = word.slice(at + 1);
-    let value = t.inlineValue ? rest : next;
-    if (rest.startsWith('=')) {
-      value = rest.slice(1);
-      skipWord = t.index;
-    }
+    // `-A=false`, `-n=demo`: the rest of the word after `=` is the value (gnuForParseArgs cut it for a switch).
+    const value = rest.startsWith('=') ? rest.slice(1) : t.inlineValue ? rest : next;
     const known = Object.hasOwn(shapes, t.name) && shapes[t.name]!.short === t.rawName.slice(1);
     flags.push({ name: t.name, known, short: true, value, word });
   }
