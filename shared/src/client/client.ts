@@ -1,6 +1,7 @@
 // The one HTTP client for kip's Kubernetes-shaped API, used by the CLI, chaos, experiments, bench,
 // soak and the tests: JSON requests, newline-delimited watch streams and plain-text log streams.
-// Failures become the typed errors of errors.ts. Every request's headers are set in headers().
+// Failures become the typed errors of errors.ts. Who is asking, and with which credentials, is set
+// in one place: headers().
 
 import http from 'node:http';
 import https from 'node:https';
