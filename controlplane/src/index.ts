@@ -1,1 +1,62 @@
-export {};
+// The control plane's public API: the process (ControlPlane) and the parts it is built from, for
+// the benchmarks and the tests that drive them one at a time: the API layer, the store, the
+// controllers, the scheduler and its plugins, networking, and fault injection.
+
+
+export * from './api/errors.js';
+export * from './api/field-selector.js';
+export * from './api/merge-patch.js';
+export * from './api/registry.js';
+export * from './api/request-guard.js';
+export * from './api/rest.js';
+export * from './api/routes.js';
+
+export * from './chaos/index.js';
+export * from './chaos/resume-early.js';
+
+export * from './controllers/controller.js';
+export * from './controllers/deployment.js';
+export * from './controllers/endpoints.js';
+export * from './controllers/eviction-queue.js';
+export * from './controllers/garbage-collector.js';
+export * from './controllers/manager.js';
+export * from './controllers/node-lifecycle.js';
+export * from './controllers/pod-deletion-rank.js';
+export * from './controllers/pod-gc.js';
+export * from './controllers/pod-template-hash.js';
+export * from './controllers/replicaset.js';
+export * from './controllers/rollout-plan.js';
+export * from './controllers/workqueue.js';
+export * from './controllers/zone-disruption.js';
+
+export * from './events.js';
+export * from './server.js';
+
+export * from './network/cluster-ip.js';
+export * from './network/route-publisher.js';
+
+export * from './scheduler/cache.js';
+export * from './scheduler/default-plugins.js';
+export * from './scheduler/diagnosis.js';
+export * from './scheduler/framework.js';
+export * from './scheduler/node-info.js';
+export * from './scheduler/placement.js';
+export * from './scheduler/plugins/balanced-allocation.js';
+export * from './scheduler/plugins/node-affinity.js';
+export * from './scheduler/plugins/node-ready.js';
+export * from './scheduler/plugins/node-resources-fit.js';
+export * from './scheduler/plugins/node-unschedulable.js';
+export * from './scheduler/plugins/owner-spread.js';
+export * from './scheduler/plugins/taint-toleration.js';
+export * from './scheduler/pod-resources.js';
+export * from './scheduler/queue.js';
+export * from './scheduler/scheduler.js';
+export * from './scheduler/score-summary.js';
+
+export * from './store/journal.js';
+export * from './store/memory.js';
+export * from './store/sqlite.js';
+export * from './store/store.js';
+
+export * from './tls.js';
+export * from './token.js';

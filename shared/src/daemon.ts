@@ -2,7 +2,7 @@
 // its flags strictly, answering --help and refusing bad flags with its usage (exit 2), and stop
 // on SIGTERM, SIGINT, or when the process that started it dies (--exit-with-parent).
 
-import { parseArgs } from 'node:util';
+import { readCommandLine } from './flags.js';
 
 type FlagOptions = Record<string, { type: 'string' | 'boolean'; short?: string }>;
 export type FlagValues = Record<string, string | boolean | undefined>;
@@ -20,11 +20,7 @@ export function failWithUsage(program: string, usage: string, msg: string): neve
 export function parseDaemonFlags(program: string, usage: string, options: FlagOptions, argv = process.argv.slice(2)): FlagValues {
   let values: FlagValues;
   try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: { ...options, verbose: { type: 'boolean', short: 'v' }, 'exit-with-parent': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
-      strict: true,
-    }));
+    ({ values } = readCommandLine(argv, { ...options, verbose: { type: 'boolean', short: 'v' }, 'exit-with-parent': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }));
   } catch (err) {
     failWithUsage(program, usage, (err as Error).message);
   }

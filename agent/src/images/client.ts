@@ -5,6 +5,7 @@
 // (refused, timeout, or the proxy's status with its reason).
 
 import http from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { flagsOrExit, formatMs } from './flags.js';
 
 const flags = flagsOrExit('client', process.argv.slice(2), {
@@ -135,7 +136,7 @@ async function loop(): Promise<void> {
       }
     });
     next += intervalMs;
-    await new Promise((r) => setTimeout(r, Math.max(0, next - Date.now())));
+    await sleep(Math.max(0, next - Date.now()));
   }
 }
 

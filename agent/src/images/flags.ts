@@ -1,8 +1,9 @@
 // Command-line flags for the built-in images, parsed the way Go's `flag` package and GNU tools
 // both accept them (`-listen=:5678`, `--port 8080`, `--after=2s`), because manifests copied from
-// real images (hashicorp/http-echo uses Go flags) must keep working unchanged.
+// real images (hashicorp/http-echo uses Go flags) must keep working unchanged. shared's scanArgs
+// reads the words; this file types and checks them, in Go's words.
 
-import { parseDuration, parseQuantity } from '@kip/shared/api/quantity';
+import { parseDuration, parseQuantity, scanArgs, type FlagShape } from '@kip/shared/lite';
 
 export type FlagKind = 'string' | 'int' | 'number' | 'duration' | 'bytes' | 'bool';
 
@@ -57,40 +58,23 @@ function convert(name: string, kind: FlagKind, raw: string): FlagValue {
 /** Parses argv against the specs; a flag not in the specs, or a bad value, throws a FlagError naming it. */
 export function parseFlags(argv: readonly string[], specs: Record<string, FlagSpec>): ParsedFlags {
   const byName = new Map<string, [string, FlagSpec]>();
+  const shapes: Record<string, FlagShape> = {};
   for (const [name, spec] of Object.entries(specs)) {
-    byName.set(name, [name, spec]);
-    for (const a of spec.aliases ?? []) byName.set(a, [name, spec]);
+    for (const n of [name, ...(spec.aliases ?? [])]) {
+      byName.set(n, [name, spec]);
+      shapes[n] = { value: spec.kind !== 'bool' };
+    }
   }
   const values: Record<string, FlagValue> = {};
-  const positional: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (arg === '--') {
-      positional.push(...argv.slice(i + 1));
-      break;
-    }
-    if (!arg.startsWith('-') || arg === '-') {
-      positional.push(arg);
-      continue;
-    }
-    const body = arg.replace(/^--?/, '');
-    const eq = body.indexOf('=');
-    const key = eq >= 0 ? body.slice(0, eq) : body;
-    const entry = byName.get(key);
-    if (!entry) throw new FlagError(`flag provided but not defined: -${key}`);
+  const scanned = scanArgs(argv, shapes, 'go');
+  for (const f of scanned.flags) {
+    const entry = byName.get(f.name);
+    if (!entry) throw new FlagError(`flag provided but not defined: -${f.name}`);
     const [name, spec] = entry;
-    let raw: string;
-    if (eq >= 0) raw = body.slice(eq + 1);
-    else if (spec.kind === 'bool') raw = '';
-    else {
-      const next = argv[i + 1];
-      if (next === undefined) throw new FlagError(`flag needs an argument: -${key}`);
-      raw = next;
-      i++;
-    }
-    values[name] = convert(name, spec.kind, raw);
+    if (f.value === undefined && spec.kind !== 'bool') throw new FlagError(`flag needs an argument: -${f.name}`);
+    values[name] = convert(name, spec.kind, f.value ?? '');
   }
-  return { values, positional };
+  return { values, positional: scanned.positionals };
 }
 
 /** Runs an image's main, turning a flag mistake into a one-line message and exit code 2, as Go's flag package does. */

@@ -4,7 +4,7 @@
 
 import { Worker } from 'node:worker_threads';
 import { flagsOrExit, formatMs } from './flags.js';
-import { formatBytes } from '@kip/shared/api/quantity';
+import { formatBytes } from '@kip/shared/lite';
 
 const flags = flagsOrExit('stress', process.argv.slice(2), {
   cpu: { kind: 'number', aliases: ['c', 'cpus'] },

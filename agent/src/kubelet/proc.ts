@@ -3,84 +3,13 @@
 // questions about every member of the group, not just the process the agent started.
 
 import fs from 'node:fs';
+import { lastPid, listProcesses, parseProcStat, readCwd, readProcStat, type ProcStat } from '@kip/shared';
 
-export interface ProcStat {
-  pid: number;
-  /** One letter: R running, S sleeping, Z zombie, ... */
-  state: string;
-  ppid: number;
-  pgid: number;
-  /** CPU time used, user and system, in clock ticks (USER_HZ: 100 a second) */
-  cpuTicks?: number;
-  /** resident set size, in pages */
-  rssPages?: number;
-}
-
-/** Parses /proc/<pid>/stat; the command name may hold spaces and parentheses, so fields start after the last ')'. */
-export function parseProcStat(pid: number, text: string): ProcStat | undefined {
-  const close = text.lastIndexOf(')');
-  if (close < 0) return undefined;
-  const f = text.slice(close + 2).split(' ');
-  const ppid = Number(f[1]);
-  const pgid = Number(f[2]);
-  if (!f[0] || !Number.isInteger(ppid) || !Number.isInteger(pgid)) return undefined;
-  const st: ProcStat = { pid, state: f[0], ppid, pgid };
-  // Fields 14, 15 (utime, stime) and 24 (rss) of proc(5), counted from the state's 3.
-  const ticks = Number(f[11]) + Number(f[12]);
-  const rss = Number(f[21]);
-  if (Number.isFinite(ticks)) st.cpuTicks = ticks;
-  if (Number.isFinite(rss)) st.rssPages = rss;
-  return st;
-}
-
-/** One buffer for every stat read: a stat line is a few hundred bytes, and agents read thousands. */
-const statBuffer = Buffer.alloc(4096);
-
-export function readProcStat(pid: number): ProcStat | undefined {
-  let fd: number | undefined;
-  try {
-    // open, read, close: readFileSync would also fstat and allocate, for a file the kernel sizes as 0.
-    fd = fs.openSync(`/proc/${pid}/stat`, 'r');
-    const n = fs.readSync(fd, statBuffer, 0, statBuffer.length, 0);
-    return parseProcStat(pid, statBuffer.toString('latin1', 0, n));
-  } catch {
-    return undefined;
-  } finally {
-    if (fd !== undefined) fs.closeSync(fd);
-  }
-}
-
-/** Every process on the machine, as /proc lists it now. */
-export function listProcesses(): ProcStat[] {
-  const out: ProcStat[] = [];
-  let entries: string[];
-  try {
-    entries = fs.readdirSync('/proc');
-  } catch {
-    return out;
-  }
-  for (const e of entries) {
-    const c = e.charCodeAt(0);
-    if (c < 48 || c > 57) continue;
-    const st = readProcStat(Number(e));
-    if (st) out.push(st);
-  }
-  return out;
-}
+// The readers live in shared, for every program that reads /proc; the kubelet's callers import them from here.
+export { lastPid, listProcesses, parseProcStat, readProcStat, type ProcStat };
 
 /** How many new processes one listing of /proc reads the stat of, at most. */
 const MAX_NEW_READS = 256;
-
-/** The pid the kernel handed out last (the last field of /proc/loadavg), or undefined. */
-export function lastPid(): number | undefined {
-  try {
-    const text = fs.readFileSync('/proc/loadavg', 'utf8');
-    const n = Number(text.slice(text.lastIndexOf(' ') + 1));
-    return Number.isInteger(n) ? n : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 /**
  * A cached view of /proc: the process group of every pid. A whole scan reads one stat file per
@@ -290,12 +219,8 @@ export function processesWithCwdUnder(dir: string): number[] {
   const prefix = dir.endsWith('/') ? dir : `${dir}/`;
   for (const p of listProcesses()) {
     if (p.state === 'Z') continue;
-    try {
-      const cwd = fs.readlinkSync(`/proc/${p.pid}/cwd`);
-      if (cwd === dir || cwd.startsWith(prefix)) out.push(p.pid);
-    } catch {
-      // gone, or not ours to read
-    }
+    const cwd = readCwd(p.pid);
+    if (cwd !== undefined && (cwd === dir || cwd.startsWith(prefix))) out.push(p.pid);
   }
   return out;
 }

@@ -8,6 +8,7 @@
 
 import { readFile, readdir, readlink } from 'node:fs/promises';
 import type { Socket } from 'node:net';
+import { ipToNumber } from '@kip/shared';
 
 /** Processes that were clients recently are searched first: the same pods connect again and again. */
 const RECENT_PIDS = 64;
@@ -15,9 +16,9 @@ const recent: number[] = [];
 
 /** "0100007F:1F90" for 127.0.0.1:8080, as /proc/net/tcp writes IPv4 addresses (host byte order). */
 export function procNetAddress(ip: string, port: number): string {
-  const o = ip.split('.').map(Number);
-  const hex = (n: number, w: number) => n.toString(16).toUpperCase().padStart(w, '0');
-  return `${hex(o[3]!, 2)}${hex(o[2]!, 2)}${hex(o[1]!, 2)}${hex(o[0]!, 2)}:${hex(port, 4)}`;
+  const addr = Buffer.alloc(4);
+  addr.writeUInt32LE(ipToNumber(ip) ?? 0);
+  return `${addr.toString('hex').toUpperCase()}:${port.toString(16).toUpperCase().padStart(4, '0')}`;
 }
 
 /** The inode of the socket with this local and remote address in a /proc/net/tcp table. */

@@ -4,13 +4,13 @@
 // address; that node's agent knows whether such a pod and port exist. Pure: a function of the
 // routing table, so the HTTP proxy can answer anything else with a clear refusal at once.
 
-import { isIPv4, type ServiceRoute } from '@kip/shared';
+import { cidrContains, ipToNumber, isIPv4, parseCidr, type ServiceRoute } from '@kip/shared';
 import type { RoutingTable } from './routing-table.js';
 
 export const CLUSTER_DOMAIN = 'cluster.local';
 /** kip's address plan: pods in 10.244.0.0/16, services in 10.96.0.0/16. */
-const POD_NETWORK = /^10\.244\.\d{1,3}\.\d{1,3}$/;
-const SERVICE_NETWORK = /^10\.96\.\d{1,3}\.\d{1,3}$/;
+const POD_NETWORK = parseCidr('10.244.0.0/16')!;
+const SERVICE_NETWORK = parseCidr('10.96.0.0/16')!;
 const NAME_FORMS = 'SERVICE, SERVICE.NAMESPACE, SERVICE.NAMESPACE.svc or SERVICE.NAMESPACE.svc.cluster.local';
 
 export type ServicePortRoute = ServiceRoute['ports'][number];
@@ -50,8 +50,9 @@ export function resolveHost(table: RoutingTable, rawHost: string, port: number, 
   if (isIPv4(host)) {
     const svc = table.serviceByClusterIP(host);
     if (svc) return servicePort(svc, port, host);
-    if (table.nodeForPodIP(host) || POD_NETWORK.test(host)) return podAddress(table, host, port);
-    if (SERVICE_NETWORK.test(host)) return { kind: 'unknown', message: `no service has cluster IP ${host}` };
+    const addr = ipToNumber(host)!;
+    if (table.nodeForPodIP(host) || cidrContains(POD_NETWORK, addr)) return podAddress(table, host, port);
+    if (cidrContains(SERVICE_NETWORK, addr)) return { kind: 'unknown', message: `no service has cluster IP ${host}` };
     return { kind: 'outside', message: `${host} is not a pod or service address; the pod network reaches pod IPs (10.244.0.0/16) and cluster IPs (10.96.0.0/16) only` };
   }
   if (host.includes(':') || host === 'localhost') {

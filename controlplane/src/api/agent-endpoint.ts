@@ -5,6 +5,7 @@
 
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { isDeepStrictEqual } from 'node:util';
 import { WebSocketServer, type WebSocket } from 'ws';
 import {
   Channel,
@@ -237,7 +238,7 @@ export class AgentEndpoint implements NodeAccess {
 
 function specOrMetaChanged(a: Pod | undefined, b: Pod): boolean {
   if (!a) return true;
-  if (a.spec !== b.spec && JSON.stringify(a.spec) !== JSON.stringify(b.spec)) return true;
+  if (a.spec !== b.spec && !isDeepStrictEqual(a.spec, b.spec)) return true;
   const strip = (m: Pod['metadata']) => ({ ...m, resourceVersion: undefined });
-  return JSON.stringify(strip(a.metadata)) !== JSON.stringify(strip(b.metadata));
+  return !isDeepStrictEqual(strip(a.metadata), strip(b.metadata));
 }

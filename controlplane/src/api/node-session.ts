@@ -1,6 +1,7 @@
 // One agent's connection, after a successful hello: what the control plane knows of the node's
 // liveness and resource use, and the dispatcher for the messages the agent sends.
 
+import { isDeepStrictEqual } from 'node:util';
 import {
   formatMi,
   isoNow,
@@ -117,7 +118,7 @@ export class NodeSession {
     // The scheduler's condition stays the scheduler's.
     const scheduled = pod.status?.conditions?.find((c) => c.type === 'PodScheduled');
     if (scheduled) status.conditions = [scheduled, ...(status.conditions ?? []).filter((c) => c.type !== 'PodScheduled')];
-    if (JSON.stringify(status) === JSON.stringify(pod.status)) return;
+    if (isDeepStrictEqual(status, pod.status)) return;
     try {
       this.deps.registry.updateStatus({ ...pod, status });
     } catch (err) {

@@ -7,7 +7,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, createWebSocketStream } from 'ws';
-import { dialTunnel, TunnelError } from '@kip/shared/tunnel/index';
+import { dialTunnel, TunnelError } from '@kip/shared';
 import type { Endpoints, Logger, Node, Pod, Service } from '@kip/shared';
 import type { Store } from '../store/store.js';
 import { ApiError, notFound, rejectUpgrade } from './errors.js';

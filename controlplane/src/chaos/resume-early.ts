@@ -3,33 +3,14 @@
 // agent's pid and sends it SIGCONT; the resumer then continues the agent and its pods at once
 // (see shared/src/chaos/resumer.ts).
 
-import fs from 'node:fs';
-import { isResumerOf } from '@kip/shared';
-
-function argvOf(pid: number): string[] | undefined {
-  try {
-    const raw = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-    return raw.endsWith('\0') ? raw.slice(0, -1).split('\0') : raw.split('\0');
-  } catch {
-    return undefined; // gone meanwhile, or not ours to read
-  }
-}
+import { isResumerOf, listPids, readCmdline } from '@kip/shared';
 
 /** The pids of the resumers serving the agent `agentPid`. */
 export function resumersOf(agentPid: number): number[] {
-  let entries: string[];
-  try {
-    entries = fs.readdirSync('/proc');
-  } catch {
-    return [];
-  }
-  const out: number[] = [];
-  for (const e of entries) {
-    if (!/^\d+$/.test(e)) continue;
-    const argv = argvOf(Number(e));
-    if (argv && isResumerOf(argv, agentPid)) out.push(Number(e));
-  }
-  return out;
+  return listPids().filter((pid) => {
+    const argv = readCmdline(pid);
+    return argv !== undefined && isResumerOf(argv, agentPid);
+  });
 }
 
 /** Tells the resumers of `agentPid` to continue it now; how many were told. */

@@ -3,6 +3,7 @@
 // target port resolved per pod (a named targetPort may be a different number on each pod).
 // Pods being deleted or finished are left out, so they get no new traffic.
 
+import { isDeepStrictEqual } from 'node:util';
 import { fromLabels, isPodReady, isPodTerminal, keyOf, matches, splitKey, type EndpointAddress, type EndpointPort, type EndpointSubset, type Endpoints, type Pod, type Service, type ServicePort } from '@kip/shared';
 import type { Registry } from '../api/registry.js';
 import type { Store, StoreEvent, Unsubscribe } from '../store/store.js';
@@ -94,7 +95,7 @@ export class EndpointsController implements Controller {
     const pods = this.store.list<Pod>('Pod', { namespace, labelSelector: fromLabels(svc.spec.selector) }).items;
     const subsets = endpointSubsets(svc, pods);
     const labels = svc.metadata.labels;
-    if (current && JSON.stringify(current.subsets ?? []) === JSON.stringify(subsets) && JSON.stringify(current.metadata.labels) === JSON.stringify(labels)) return;
+    if (current && isDeepStrictEqual(current.subsets ?? [], subsets) && isDeepStrictEqual(current.metadata.labels, labels)) return;
     const next: Endpoints = {
       apiVersion: 'v1',
       kind: 'Endpoints',

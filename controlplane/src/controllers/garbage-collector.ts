@@ -6,6 +6,7 @@
 // dependents, Kubernetes' GraphBuilder) turns an owner's deletion into keys; the periodic resync
 // re-checks every dependent, catching whatever was missed while the process was busy.
 
+import { isDeepStrictEqual } from 'node:util';
 import { RESOURCES, resourceByKind, type KObject, type Logger, type OwnerReference } from '@kip/shared';
 import { ApiError } from '../api/errors.js';
 import type { Registry } from '../api/registry.js';
@@ -62,7 +63,7 @@ export class GarbageCollector implements Controller {
       return;
     }
     this.index(obj, true);
-    const refsChanged = ev.type === 'ADDED' || JSON.stringify(ev.oldObject?.metadata.ownerReferences) !== JSON.stringify(obj.metadata.ownerReferences);
+    const refsChanged = ev.type === 'ADDED' || !isDeepStrictEqual(ev.oldObject?.metadata.ownerReferences, obj.metadata.ownerReferences);
     if (refsChanged && obj.metadata.ownerReferences?.length) enqueue(dependentKey(obj));
   }
 

@@ -1,7 +1,7 @@
 // Cluster IP allocation for Services (the API server's service IP allocator): each Service gets a
 // virtual address from 10.96.0.0/16 at creation, unique, and keeps it for life.
 
-import type { KObject, Service } from '@kip/shared';
+import { cidrContains, ipToNumber, ipToString, parseCidr, type KObject, type Service } from '@kip/shared';
 import { ApiError, invalid } from '../api/errors.js';
 import type { AdmissionHook } from '../api/registry.js';
 import type { Store } from '../store/store.js';
@@ -11,15 +11,16 @@ export const SERVICE_CIDR = '10.96.0.0/16';
 const FIRST = 16;
 const SIZE = 65536;
 
+const RANGE = parseCidr(SERVICE_CIDR)!;
+
+/** The address `n` places into the range. */
 function toIp(n: number): string {
-  return `10.96.${Math.floor(n / 256)}.${n % 256}`;
+  return ipToString(RANGE.base + n);
 }
+/** How far into the range an address is; undefined outside it. */
 function fromIp(ip: string): number | undefined {
-  const m = /^10\.96\.(\d{1,3})\.(\d{1,3})$/.exec(ip);
-  if (!m) return undefined;
-  const a = Number(m[1]);
-  const b = Number(m[2]);
-  return a < 256 && b < 256 ? a * 256 + b : undefined;
+  const n = ipToNumber(ip);
+  return n !== undefined && cidrContains(RANGE, n) ? n - RANGE.base : undefined;
 }
 
 export class ClusterIPAllocator {

@@ -3,6 +3,7 @@
 // placed is "assumed" onto its node before the store write, so the next decision already counts it;
 // the store event that follows for the same uid replaces the assumption instead of adding twice.
 
+import { isDeepStrictEqual } from 'node:util';
 import { isPodTerminal, type Node, type Pod } from '@kip/shared';
 import { ClusterEvents, type ClusterEvent, type ClusterSnapshot } from './framework.js';
 import { contributionOf, NodeInfo, nodeAllocatable, type PodContribution } from './node-info.js';
@@ -12,15 +13,15 @@ interface PodRecord extends PodContribution {
   assumed: boolean;
 }
 
-function sameJson(a: unknown, b: unknown): boolean {
-  return JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+function same(a: unknown, b: unknown): boolean {
+  return isDeepStrictEqual(a ?? null, b ?? null);
 }
 
 /** Which parts of a node that filters look at changed between two versions of it. */
 export function nodeUpdateEvents(prev: Node, next: Node): ClusterEvent[] {
   const out: ClusterEvent[] = [];
-  if (!sameJson(prev.metadata.labels, next.metadata.labels)) out.push(ClusterEvents.NodeLabelChange);
-  if (!sameJson(prev.spec.taints, next.spec.taints)) out.push(ClusterEvents.NodeTaintChange);
+  if (!same(prev.metadata.labels, next.metadata.labels)) out.push(ClusterEvents.NodeLabelChange);
+  if (!same(prev.spec.taints, next.spec.taints)) out.push(ClusterEvents.NodeTaintChange);
   if (!!prev.spec.unschedulable !== !!next.spec.unschedulable) out.push(ClusterEvents.NodeUnschedulableChange);
   const a = nodeAllocatable(prev);
   const b = nodeAllocatable(next);

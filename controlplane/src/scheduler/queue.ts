@@ -4,6 +4,7 @@
 // for arrives, so a full cluster is not re-searched on every heartbeat. A periodic flush moves pods
 // parked too long, in case an event was missed.
 
+import { isDeepStrictEqual } from 'node:util';
 import { backoffDelay, realClock, type Clock, type Pod, type TimerHandle } from '@kip/shared';
 import type { ClusterEvent } from './framework.js';
 import { Heap } from './heap.js';
@@ -57,7 +58,7 @@ function createdMsOf(pod: Pod): number {
 
 /** Whether a change to a parked pod may change the outcome (kube-scheduler's isPodUpdated). */
 function schedulingInputsChanged(a: Pod, b: Pod): boolean {
-  return JSON.stringify(a.spec) !== JSON.stringify(b.spec) || JSON.stringify(a.metadata.labels ?? {}) !== JSON.stringify(b.metadata.labels ?? {});
+  return !isDeepStrictEqual(a.spec, b.spec) || !isDeepStrictEqual(a.metadata.labels ?? {}, b.metadata.labels ?? {});
 }
 
 export class SchedulingQueue {

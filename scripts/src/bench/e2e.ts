@@ -3,32 +3,13 @@
 // long a node failure takes to heal. Each figure comes with a baseline measured in the same run.
 
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { isNodeReady, resolveResource, type Deployment, type Pod, percentile } from '@kip/shared';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { isNodeReady, resolveResource, percentile, ApiClient, type Deployment, type Pod } from '@kip/shared';
 import { LocalCluster } from '../cluster/local-cluster.js';
-import { ApiClient } from '../kip/client.js';
-
-
-function rssBytes(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) * 1024 : NaN;
-}
-
-/**
- * Proportional set size: each page counted as 1/n in each of the n processes that map it. Agents
- * share most of their pages (the node binary, its libraries, the same bundle), so RSS counts those
- * once per agent while PSS counts them once in all: the sum of PSS is what N agents really cost.
- */
-function pssBytes(pid: number): number {
-  try {
-    const m = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
-    return m ? Number(m[1]) * 1024 : NaN;
-  } catch {
-    return NaN; // kernels before 4.14 have no smaps_rollup
-  }
-}
+import { pssBytes, rssBytes } from './proc-stats.js';
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const MiB = 2 ** 20;
@@ -67,18 +48,19 @@ export interface ClusterStartResult {
 
 /** Asks /healthz every 100 ms until stopped: how long the control plane keeps its callers waiting. */
 function pollHealthz(url: string): { stop: () => Promise<number[]> } {
+  const api = new ApiClient({ server: url });
   const times: number[] = [];
   let running = true;
   const loop = (async () => {
     while (running) {
       const t0 = performance.now();
       try {
-        await (await fetch(`${url}/healthz`)).text();
+        await api.raw('GET', '/healthz');
         times.push(performance.now() - t0);
       } catch {
         // not answering: counted by the next answer's wait
       }
-      await new Promise((r) => setTimeout(r, 100));
+      await sleep(100);
     }
   })();
   return {
@@ -95,7 +77,7 @@ async function bareNodeProcess(): Promise<{ startMs: number; rss: number; pss: n
   const child = spawn(process.execPath, ['-e', 'process.stdout.write("up\\n"); setInterval(() => {}, 1e9)'], { stdio: ['ignore', 'pipe', 'ignore'] });
   await new Promise((r) => child.stdout.once('data', r));
   const startMs = performance.now() - t0;
-  await new Promise((r) => setTimeout(r, 1000));
+  await sleep(1000);
   const rss = rssBytes(child.pid!);
   const pss = pssBytes(child.pid!);
   child.kill('SIGKILL');
@@ -121,7 +103,7 @@ export async function benchClusterStart(nodes: number): Promise<ClusterStartResu
       answers = await healthz.stop();
     }
     // Idle a moment so that start-up garbage is collected before reading memory.
-    await new Promise((r) => setTimeout(r, 2000));
+    await sleep(2000);
     const pids = [...cluster.agents.values()].map((m) => m.child.pid!);
     return {
       nodes,
@@ -202,7 +184,7 @@ async function waitUntil(what: string, probe: () => Promise<boolean> | boolean, 
   const deadline = Date.now() + timeoutMs;
   while (!(await probe())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
+    await sleep(20);
   }
 }
 
@@ -210,7 +192,7 @@ export async function benchDeploy(nodes = 5, replicas = 100): Promise<DeployResu
   const base = await spawnBaseline(replicas);
   return withCluster(nodes, async (_c, api) => {
     const track = trackPods(api, 'bench');
-    await new Promise((r) => setTimeout(r, 200)); // the watch is connected before the Deployment exists
+    await sleep(200); // the watch is connected before the Deployment exists
     const t0 = performance.now();
     await api.create(resolveResource('deployments')!, 'default', deployment('bench', replicas));
     await waitUntil(`${replicas} running pods`, () => [...track.seen.values()].filter((s) => s.running !== undefined).length >= replicas, 180_000);

@@ -7,7 +7,7 @@
 //   npm run bench -- --json out.json    also write the figures as JSON
 
 import { writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
+import { readCommandLine } from '@kip/shared';
 import { benchClusterStart, benchDeploy, benchFailover } from './e2e.js';
 import { benchNetwork, printNetworkRows } from './network.js';
 import { benchScale } from './scale.js';
@@ -21,7 +21,7 @@ type Section = (typeof SECTIONS)[number];
 async function main(): Promise<void> {
   let values: { only?: string; json?: string; help?: boolean };
   try {
-    ({ values } = parseArgs({ options: { only: { type: 'string' }, json: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, strict: true }));
+    ({ values } = readCommandLine(process.argv.slice(2), { only: { type: 'string' }, json: { type: 'string' }, help: { type: 'boolean', short: 'h' } }));
   } catch (err) {
     process.stderr.write(`bench: ${(err as Error).message}\nusage: npm run bench -- [--only ${SECTIONS.join(',')}] [--json FILE]\n`);
     process.exit(2);

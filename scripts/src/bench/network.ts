@@ -8,13 +8,12 @@
 //
 // Run alone: node scripts/dist/bench/network.js [--bytes 1073741824] [--pings 10000] [--rounds 3]
 
-import { percentile } from '@kip/shared';
+import { ApiClient, percentile, readCommandLine, waitFor } from '@kip/shared';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import type { Endpoints, Pod, Service } from '@kip/shared';
 import { LocalCluster } from '../cluster/local-cluster.js';
@@ -140,22 +139,8 @@ async function pingPong(dial: Dial, pings: number): Promise<number[]> {
 
 // ---- the cluster -------------------------------------------------------------------------------
 
-async function api<T>(base: string, method: string, p: string, body?: unknown): Promise<T> {
-  const res = await fetch(base + p, { method, headers: body ? { 'content-type': 'application/json' } : {}, body: body ? JSON.stringify(body) : undefined });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${method} ${p}: ${res.status} ${text}`);
-  return JSON.parse(text) as T;
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`benchNetwork: timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+/** How long each step of setting the cluster up may take. */
+const SET_UP_WAIT = { timeoutMs: 60_000 };
 
 function serverPod(name: string, node: string): Pod {
   return {
@@ -177,41 +162,41 @@ interface Targets {
 
 /** Two nodes, a tcp-echo pod on each, a Service over node-1's; where each path starts. */
 async function setUp(cluster: LocalCluster): Promise<Targets> {
-  const base = cluster.url;
-  await api(base, 'POST', '/api/v1/namespaces/default/pods', serverPod('bench-near', 'node-1'));
-  await api(base, 'POST', '/api/v1/namespaces/default/pods', serverPod('bench-far', 'node-2'));
+  const api = new ApiClient({ server: cluster.url });
+  await api.call('POST', '/api/v1/namespaces/default/pods', { body: serverPod('bench-near', 'node-1') });
+  await api.call('POST', '/api/v1/namespaces/default/pods', { body: serverPod('bench-far', 'node-2') });
   const svc: Service = {
     apiVersion: 'v1',
     kind: 'Service',
     metadata: { name: 'bench-near', namespace: 'default' },
     spec: { selector: { app: 'bench-near' }, ports: [{ name: 'echo', port: 7000, targetPort: 'echo' }, { name: 'sink', port: 7001, targetPort: 'sink' }] },
   };
-  await api(base, 'POST', '/api/v1/namespaces/default/services', svc);
+  await api.call('POST', '/api/v1/namespaces/default/services', { body: svc });
   const running = (name: string) =>
-    until(`pod ${name} to run`, async () => {
-      const p = await api<Pod>(base, 'GET', `/api/v1/namespaces/default/pods/${name}`);
+    waitFor(`pod ${name} to run`, async () => {
+      const p = await api.call<Pod>('GET', `/api/v1/namespaces/default/pods/${name}`);
       return p.status?.phase === 'Running' && p.status.podIP && p.status.kipHostPorts?.['main/7001'] ? p : undefined;
-    });
+    }, SET_UP_WAIT);
   const [near, far] = await Promise.all([running('bench-near'), running('bench-far')]);
-  await until('the service endpoints', async () => {
-    const ep = await api<Endpoints>(base, 'GET', '/api/v1/namespaces/default/endpoints/bench-near');
+  await waitFor('the service endpoints', async () => {
+    const ep = await api.call<Endpoints>('GET', '/api/v1/namespaces/default/endpoints/bench-near');
     return ep.subsets?.[0]?.addresses?.length === 1 ? ep : undefined;
-  });
+  }, SET_UP_WAIT);
   const proxyLine = cluster.agents.get('node-1')!.output.find((l) => l.includes('network proxy listening'));
   const proxyPort = Number(/http=[\d.]+:(\d+)/.exec(proxyLine ?? '')?.[1]);
   if (!proxyPort) throw new Error('benchNetwork: node-1 did not say where its HTTP proxy listens');
-  const listeners = await until('node-1 listeners for the service', async () => {
+  const listeners = await waitFor('node-1 listeners for the service', async () => {
     const st = await (await fetch(`http://127.0.0.1:${proxyPort}/status`)).json() as { listeners: { service: string; servicePort: number; listenPort: number }[] };
     const mine = st.listeners.filter((l) => l.service === 'default/bench-near');
     return mine.length === 2 ? mine : undefined;
-  });
+  }, SET_UP_WAIT);
   // The tcp-echo pods must be listening before anything is timed.
   const far2 = far.status!.podIP!;
-  await until('the pods to answer', async () => {
+  await waitFor('the pods to answer', async () => {
     const ports = near.status!.kipHostPorts!;
     for (const d of [direct(ports['main/7000']!), direct(ports['main/7001']!), viaProxy(proxyPort, `${far2}:7000`), viaProxy(proxyPort, `${far2}:7001`)]) (await d()).destroy();
     return true;
-  });
+  }, SET_UP_WAIT);
   return {
     direct: { echo: near.status!.kipHostPorts!['main/7000']!, sink: near.status!.kipHostPorts!['main/7001']! },
     listener: { echo: listeners.find((l) => l.servicePort === 7000)!.listenPort, sink: listeners.find((l) => l.servicePort === 7001)!.listenPort },
@@ -329,7 +314,7 @@ export function printNetworkRows(rows: Row[], bytes: number, rounds = 3, out: (s
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { bytes: { type: 'string' }, pings: { type: 'string' }, rounds: { type: 'string' } }, strict: true });
+  const { values } = readCommandLine(process.argv.slice(2), { bytes: { type: 'string' }, pings: { type: 'string' }, rounds: { type: 'string' } });
   const bytes = values.bytes ? Number(values.bytes) : 2 ** 30;
   const pings = values.pings ? Number(values.pings) : 10_000;
   const rounds = values.rounds ? Number(values.rounds) : 3;

@@ -2,43 +2,25 @@
 // time; and which processes belong to a cluster (pods run with their working directory under its
 // data dir).
 
-import { readFileSync } from 'node:fs';
+import { pssBytes as pss, readProcStat, rssBytes as rss } from '@kip/shared';
 import { listProcesses } from '../soak/processes.js';
 
 const CLOCK_TICKS_PER_SECOND = 100;
 
 /** Resident set size in bytes, or NaN when the process is gone. */
 export function rssBytes(pid: number): number {
-  try {
-    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) * 1024 : NaN;
-  } catch {
-    return NaN;
-  }
+  return rss(pid) ?? NaN;
 }
 
-/**
- * Proportional set size in bytes: each shared page counted as its share. Agents share the pages of
- * the node binary and their bundle, so RSS alone overstates what a hundred of them cost.
- */
+/** Proportional set size in bytes (shared pages counted as their share), or NaN when the process is gone. */
 export function pssBytes(pid: number): number {
-  try {
-    const m = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
-    return m ? Number(m[1]) * 1024 : NaN;
-  } catch {
-    return NaN; // gone, or a kernel before 4.14 without smaps_rollup
-  }
+  return pss(pid) ?? NaN;
 }
 
 /** CPU seconds a process has used (user + system), its own threads only; 0 when it is gone. */
 export function cpuSeconds(pid: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(f[11]) + Number(f[12])) / CLOCK_TICKS_PER_SECOND;
-  } catch {
-    return 0;
-  }
+  const ticks = readProcStat(pid)?.cpuTicks;
+  return ticks === undefined ? 0 : ticks / CLOCK_TICKS_PER_SECOND;
 }
 
 /** Pids of the live processes whose working directory lies under `dir` (a cluster's pods). */

@@ -9,9 +9,9 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { isNodeReady, percentile, resolveResource, type Deployment, type Event, type Node, type Pod } from '@kip/shared';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { isNodeReady, percentile, resolveResource, ApiClient, waitFor, type Deployment, type Event, type Node, type Pod } from '@kip/shared';
 import { LocalCluster } from '../cluster/local-cluster.js';
-import { ApiClient } from '../kip/client.js';
 import { cpuSeconds, processesUnder, pssBytes, rssBytes } from './proc-stats.js';
 
 export interface ScaleResult {
@@ -50,14 +50,6 @@ function burst(replicas: number): Deployment {
       template: { metadata: { labels: { app: 'burst' } }, spec: { terminationGracePeriodSeconds: 1, containers: [{ name: 'pause', image: 'pause', resources: { requests: { cpu: '10m', memory: '16Mi' } } }] } },
     },
   };
-}
-
-async function until(what: string, probe: () => Promise<boolean> | boolean, timeoutMs: number, everyMs = 100): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
 }
 
 /** One process spawning `count` pause shells, as fast as it can: the floor under a pod start. */
@@ -118,7 +110,7 @@ export async function benchScale(nodes: number, replicas: number, progress: (lin
 
     const tb = performance.now();
     await api.create(resolveResource('deployments')!, 'default', burst(replicas));
-    await until(`${replicas} pods Running`, allRunning, 600_000, 250);
+    await waitFor(`${replicas} pods Running`, allRunning, { timeoutMs: 600_000, intervalMs: 250 });
     const burstSeconds = (performance.now() - tb) / 1000;
     const lat = [...seen.values()].filter((s) => s.running !== undefined).map((s) => s.running! - s.added).sort((a, b) => a - b);
     progress(`burst: ${replicas} Running in ${burstSeconds.toFixed(1)} s`);
@@ -126,12 +118,12 @@ export async function benchScale(nodes: number, replicas: number, progress: (lin
     // Idle: every pod running, nothing changing. What the whole cluster costs, over 10 s, once the
     // agents have caught up with the burst (every 10 s each reads up to 256 of the processes the
     // burst started, looking for its pods' children).
-    await new Promise((r) => setTimeout(r, 60_000));
+    await sleep(60_000);
     const members = () => [cluster.controlPlane!.child.pid!, ...[...cluster.agents.values()].map((m) => m.child.pid!)];
     const podPids = processesUnder(dataDir).filter((p) => !members().includes(p));
     const cpu0 = { cp: cpuSeconds(members()[0]!), agents: members().slice(1).reduce((a, p) => a + cpuSeconds(p), 0), pods: podPids.reduce((a, p) => a + cpuSeconds(p), 0) };
     const w0 = performance.now();
-    await new Promise((r) => setTimeout(r, 10_000));
+    await sleep(10_000);
     const window = (performance.now() - w0) / 1000;
     const cpu1 = { cp: cpuSeconds(members()[0]!), agents: members().slice(1).reduce((a, p) => a + cpuSeconds(p), 0), pods: podPids.reduce((a, p) => a + cpuSeconds(p), 0) };
     const pct = (a: number, b: number) => ((b - a) / window) * 100;
@@ -142,11 +134,11 @@ export async function benchScale(nodes: number, replicas: number, progress: (lin
     const deployments = resolveResource('deployments')!;
     const td = performance.now();
     await api.mergePatch(deployments, 'default', 'burst', { spec: { replicas: 0 } });
-    await until('every pod gone', async () => (await api.list<Pod>(pods, 'default', { labelSelector: 'app=burst' })).items.length === 0, 600_000, 250);
+    await waitFor('every pod gone', async () => (await api.list<Pod>(pods, 'default', { labelSelector: 'app=burst' })).items.length === 0, { timeoutMs: 600_000, intervalMs: 250 });
     const scaleDownSeconds = (performance.now() - td) / 1000;
     const tu = performance.now();
     await api.mergePatch(deployments, 'default', 'burst', { spec: { replicas } });
-    await until(`${replicas} pods Running again`, allRunning, 600_000, 250);
+    await waitFor(`${replicas} pods Running again`, allRunning, { timeoutMs: 600_000, intervalMs: 250 });
     const scaleUpSeconds = (performance.now() - tu) / 1000;
     progress(`scaled to 0 in ${scaleDownSeconds.toFixed(1)} s and back in ${scaleUpSeconds.toFixed(1)} s`);
     const events = (await api.list<Event>(resolveResource('events')!, undefined)).items;

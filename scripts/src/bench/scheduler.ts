@@ -7,10 +7,10 @@
 // Run alone: node scripts/dist/bench/scheduler.js
 
 import { pathToFileURL } from 'node:url';
-import { silentLogger, type Node, type Pod, percentile } from '@kip/shared';
-import { StoreEventRecorder } from '@kip/controlplane/events';
-import { MemoryStore } from '@kip/controlplane/store/memory';
-import { Scheduler } from '@kip/controlplane/scheduler/scheduler';
+import { silentLogger, percentile, type Node, type Pod } from '@kip/shared';
+import { StoreEventRecorder } from '@kip/controlplane';
+import { MemoryStore } from '@kip/controlplane';
+import { Scheduler } from '@kip/controlplane';
 
 export interface SchedulerBenchResult {
   nodes: number;

@@ -10,8 +10,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { percentile, type KObject, type Pod } from '@kip/shared';
-import { MemoryStore } from '@kip/controlplane/store/memory';
-import { openSqliteStore } from '@kip/controlplane/store/sqlite';
+import { MemoryStore } from '@kip/controlplane';
+import { openSqliteStore } from '@kip/controlplane';
 import { LocalCluster } from '../cluster/local-cluster.js';
 
 export interface StoreWriteResult {
@@ -75,7 +75,7 @@ export function benchStoreWrites(kind: 'memory' | 'sqlite', pods = 10_000): Stor
  * every write create() acknowledged, and the database opened afterwards must hold all of them.
  */
 export async function benchStoreDurability(trials = 20): Promise<StoreDurabilityResult> {
-  const storeModule = import.meta.resolve('@kip/controlplane/store/sqlite');
+  const storeModule = import.meta.resolve('@kip/controlplane');
   let acknowledged = 0;
   let lost = 0;
   for (let t = 0; t < trials; t++) {

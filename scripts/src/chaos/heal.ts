@@ -1,9 +1,8 @@
 // `npm run chaos -- heal NAME... | --all`: deletes fault objects. Deleting one heals what it holds
 // (the controllers see it go), as deleting a Chaos Mesh object does.
 
-import { DEFAULT_NAMESPACE, resourceByKind, type KObject, type ResourceType } from '@kip/shared';
-import type { ApiClient } from '../kip/client.js';
-import { ApiStatusError, UsageError } from '../kip/errors.js';
+import { DEFAULT_NAMESPACE, resourceByKind, ApiStatusError, type KObject, type ResourceType, type ApiClient } from '@kip/shared';
+import { UsageError } from '../kip/errors.js';
 import type { ParsedFlags } from '../kip/flags.js';
 import type { CliIO } from '../kip/io.js';
 

@@ -7,9 +7,9 @@
 
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { DEFAULT_NAMESPACE, DEFAULT_SERVER, newSeed, resourceByKind, validateObject, type ChaosStatus, type KObject, type Node } from '@kip/shared';
-import { ApiClient } from '../kip/client.js';
-import { ApiStatusError, CliError, ConnectionError, reportError, UsageError } from '../kip/errors.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DEFAULT_NAMESPACE, DEFAULT_SERVER, newSeed, resourceByKind, validateObject, ApiClient, ApiStatusError, ConnectionError, ClientError, type ChaosStatus, type KObject, type Node } from '@kip/shared';
+import { reportError, UsageError } from '../kip/errors.js';
 import { formatFlagHelp, parseFlags, type ParsedFlags } from '../kip/flags.js';
 import { processIO, type CliIO } from '../kip/io.js';
 import { main as kipMain } from '../kip/main.js';
@@ -109,7 +109,7 @@ async function firstRecord(api: ApiClient, obj: KObject, io: CliIO): Promise<str
     const rec = cur.status?.records?.[0];
     if (rec) return `${rec.result.toLowerCase()}: ${rec.message ?? ''}`;
     if (cur.status?.phase === 'Pending' && cur.status.nextRunTime) return `first run at ${cur.status.nextRunTime}`;
-    await new Promise((res) => setTimeout(res, 100));
+    await sleep(100);
   }
   return undefined;
 }
@@ -184,7 +184,7 @@ export async function main(argv: readonly string[], io: CliIO = processIO()): Pr
     }
   } catch (err) {
     if (err instanceof UsageError) return usageFailure(io, err);
-    if (err instanceof ApiStatusError || err instanceof ConnectionError || err instanceof CliError) return reportError(err, io.stderr, io.env);
+    if (err instanceof ApiStatusError || err instanceof ConnectionError || err instanceof ClientError) return reportError(err, io.stderr, io.env);
     throw err;
   }
 }

@@ -8,7 +8,8 @@ import { readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DEFAULT_RESTART_DELAY_MS, RESTART_REQUEST_FILE, SUPERVISOR_ENV, isNodeReady, parseRestartRequest, type List, type Node, type RestartRequest } from '@kip/shared';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ApiClient, DEFAULT_RESTART_DELAY_MS, RESTART_REQUEST_FILE, SUPERVISOR_ENV, isNodeReady, parseRestartRequest, type List, type Node, type RestartRequest } from '@kip/shared';
 
 export const ROOT = path.resolve(fileURLToPath(import.meta.url), '../../../..');
 // An agent from its bundle joins for half the cpu time it takes as ~150 modules (about 0.34 s against
@@ -157,7 +158,7 @@ export class LocalCluster {
     const starting = new Map<Member, number>();
     for (const name of names) {
       while (starting.size >= concurrency && !this.stopping) {
-        await new Promise((r) => setTimeout(r, 50));
+        await sleep(50);
         const ready = new Set((await this.readyNodes().catch(() => [])).map((n) => n.metadata.name));
         for (const [m, at] of starting) if (ready.has(m.name) || !isRunning(m) || Date.now() - at > START_SLOT_MS) starting.delete(m);
       }
@@ -208,8 +209,7 @@ export class LocalCluster {
   }
 
   async readyNodes(): Promise<Node[]> {
-    const res = await fetch(`${this.url}/api/v1/nodes`);
-    const list = (await res.json()) as List<Node>;
+    const list = await new ApiClient({ server: this.url }).call<List<Node>>('GET', '/api/v1/nodes');
     return list.items.filter(isNodeReady);
   }
 
@@ -231,7 +231,7 @@ export class LocalCluster {
       if (nodes.length >= count) return nodes;
       if (this.controlPlane && this.controlPlane.child.exitCode !== null) throw new Error('the control plane exited');
       if (Date.now() > deadline) throw new Error(`only ${nodes.length} of ${count} nodes were Ready after ${timeoutMs / 1000}s`);
-      await new Promise((r) => setTimeout(r, 100));
+      await sleep(100);
     }
   }
 

@@ -5,8 +5,7 @@
 
 import { existsSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
-import { DEFAULT_API_PORT, isProfileName, isQuantity, parseDuration } from '@kip/shared';
+import { DEFAULT_API_PORT, isProfileName, isQuantity, parseDuration, readCommandLine } from '@kip/shared';
 import { AGENT_MAIN, CONTROLPLANE_MAIN, LocalCluster, ROOT, isRunning, type Member } from './local-cluster.js';
 
 /** A control plane that dies is started again after this, doubled for each time it died at once. */
@@ -42,22 +41,19 @@ function fail(msg: string): never {
 function parse() {
   let values: Record<string, string | boolean | undefined>;
   try {
-    ({ values } = parseArgs({
-      options: {
-        nodes: { type: 'string', short: 'n' },
-        port: { type: 'string' },
-        'data-dir': { type: 'string' },
-        'node-cpu': { type: 'string' },
-        'node-memory': { type: 'string' },
-        profile: { type: 'string' },
-        store: { type: 'string' },
-        fresh: { type: 'boolean' },
-        'restart-nodes': { type: 'boolean' },
-        'restart-delay': { type: 'string' },
-        verbose: { type: 'boolean', short: 'v' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
+    ({ values } = readCommandLine(process.argv.slice(2), {
+      nodes: { type: 'string', short: 'n' },
+      port: { type: 'string' },
+      'data-dir': { type: 'string' },
+      'node-cpu': { type: 'string' },
+      'node-memory': { type: 'string' },
+      profile: { type: 'string' },
+      store: { type: 'string' },
+      fresh: { type: 'boolean' },
+      'restart-nodes': { type: 'boolean' },
+      'restart-delay': { type: 'string' },
+      verbose: { type: 'boolean', short: 'v' },
+      help: { type: 'boolean', short: 'h' },
     }));
   } catch (err) {
     fail((err as Error).message);

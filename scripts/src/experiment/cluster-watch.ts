@@ -3,9 +3,7 @@
 // themselves, since a condition can change without an Event). Each is stamped with the moment
 // the runner saw it: Event timestamps have whole seconds only, too coarse for a failover.
 
-import { nodeCondition, resourceByKind, type Event, type KObject, type Node, type WatchEvent } from '@kip/shared';
-import { ApiStatusError } from '../kip/errors.js';
-import type { ApiClient } from '../kip/client.js';
+import { nodeCondition, resourceByKind, ApiStatusError, type Event, type KObject, type Node, type WatchEvent, type ApiClient } from '@kip/shared';
 import type { ObservedEvent } from './report.js';
 import { sleep } from './sleep.js';
 

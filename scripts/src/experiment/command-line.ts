@@ -2,8 +2,7 @@
 // checks (one file, --nodes or --server but not both, durations and counts in range) are tested
 // as a function.
 
-import { parseArgs } from 'node:util';
-import { DEFAULT_SERVER, isProfileName, parseDuration } from '@kip/shared';
+import { DEFAULT_SERVER, isProfileName, parseDuration, readCommandLine } from '@kip/shared';
 
 export const USAGE = `usage: npm run experiment -- FILE [flags]
 
@@ -60,9 +59,9 @@ const OPTIONS = {
 } as const;
 
 export function parseCommandLine(argv: readonly string[], env: Record<string, string | undefined>): CommandLine {
-  let parsed: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true; strict: true; args: string[] }>>;
+  let parsed: ReturnType<typeof readCommandLine<typeof OPTIONS, true>>;
   try {
-    parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
+    parsed = readCommandLine(argv, OPTIONS, true);
   } catch (err) {
     throw new UsageError((err as Error).message);
   }

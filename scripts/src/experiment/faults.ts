@@ -3,9 +3,8 @@
 // nothing itself; it only remembers what it created, so that whatever happens every fault of
 // the run is deleted at the end, and it reads back their status for the report.
 
-import { CHAOS_API_VERSION, resourceByKind, type ChaosStatus, type KObject } from '@kip/shared';
-import { ApiStatusError, CliError } from '../kip/errors.js';
-import type { ApiClient } from '../kip/client.js';
+import { CHAOS_API_VERSION, resourceByKind, ApiStatusError, type ChaosStatus, type KObject, type ApiClient } from '@kip/shared';
+import { CliError } from '../kip/errors.js';
 import type { FaultKind, FaultStep, TimelineStep } from './timeline.js';
 
 export interface FaultObject extends KObject {

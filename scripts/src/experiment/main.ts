@@ -4,10 +4,10 @@
 // the timeline, reports what was measured so far, and cleans up; a second Ctrl-C stops at once.
 // Exit codes: 0 done, 1 the run failed, 2 a mistake in the command line or the file, 130 interrupted.
 
+import { ApiClient, ApiStatusError, ConnectionError, ClientError } from '@kip/shared';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { ApiClient } from '../kip/client.js';
-import { ApiStatusError, CliError, ConnectionError } from '../kip/errors.js';
+import { CliError } from '../kip/errors.js';
 import { invocationDir } from '../kip/io.js';
 import { parseCommandLine, USAGE, UsageError, type CommandLine } from './command-line.js';
 import { defaultOutDir, ensureWritableDir, writeReport } from './output.js';
@@ -130,7 +130,7 @@ function main(): void {
         process.stderr.write('experiment: interrupted before the timeline started; nothing was measured\n');
         process.exit(130);
       }
-      const known = err instanceof CliError || err instanceof ApiStatusError || err instanceof ConnectionError;
+      const known = err instanceof ClientError || err instanceof ApiStatusError || err instanceof ConnectionError;
       process.stderr.write(`experiment: ${err instanceof Error ? err.message : String(err)}\n`);
       if (!known && process.env.KIP_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
       process.exit(1);

@@ -4,9 +4,8 @@
 // a sample. A broken log stream is followed again from the start; repeated lines count once.
 
 import { StringDecoder } from 'node:string_decoder';
-import { objectPath, resourceByKind, type Pod } from '@kip/shared';
-import { ApiStatusError, CliError } from '../kip/errors.js';
-import type { ApiClient } from '../kip/client.js';
+import { objectPath, resourceByKind, ApiStatusError, type Pod, type ApiClient } from '@kip/shared';
+import { CliError } from '../kip/errors.js';
 import { ClientLogReader, type Sample } from './client-log.js';
 import type { ProbeSpec } from './spec.js';
 import { sleep } from './sleep.js';

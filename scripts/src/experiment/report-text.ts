@@ -1,6 +1,7 @@
 // The report as a person reads it in the terminal at the end of a run: the headline figures,
 // a table per phase and per fault, and the steps and cluster events on one time axis.
 
+import { TabWriter } from '../kip/printers/tabwriter.js';
 import type { ExperimentReport } from './report.js';
 
 /** The terminal shows this many timeline entries; report.json and report.html have all of them. */
@@ -20,9 +21,10 @@ export function offset(s: number): string {
 
 /** Left-aligned columns, two spaces apart. */
 export function table(rows: string[][], indent = '  '): string {
-  const widths: number[] = [];
-  for (const r of rows) r.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, c.length)));
-  return rows.map((r) => indent + r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd()).join('\n');
+  return new TabWriter({ minWidth: 0, padding: 2 })
+    .formatRows(rows)
+    .map((l) => indent + l.trimEnd())
+    .join('\n');
 }
 
 export function renderText(r: ExperimentReport): string {

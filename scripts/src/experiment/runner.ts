@@ -3,9 +3,8 @@
 // probe and the cluster's events are recorded, and finally take away everything the run created,
 // whatever happened, Ctrl-C included. What it returns is the raw material of the report.
 
-import { isNodeReady, parseDuration, randomSuffix, resourceByKind, type ChaosStatus, type Node } from '@kip/shared';
-import { ApiStatusError, CliError } from '../kip/errors.js';
-import type { ApiClient } from '../kip/client.js';
+import { isNodeReady, parseDuration, randomSuffix, resourceByKind, ApiStatusError, type ChaosStatus, type Node, type ApiClient } from '@kip/shared';
+import { CliError } from '../kip/errors.js';
 import type { ManifestObject } from '../kip/manifests.js';
 import { ClusterWatcher, type ClusterObservation } from './cluster-watch.js';
 import { FaultInjector } from './faults.js';

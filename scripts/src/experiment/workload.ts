@@ -5,23 +5,9 @@
 
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import {
-  fromLabelSelector,
-  fromLabels,
-  isPodReady,
-  parseManifests,
-  resourceByKind,
-  selectorToString,
-  type Deployment,
-  type Endpoints,
-  type KObject,
-  type Pod,
-  type ReplicaSet,
-  type Service,
-} from '@kip/shared';
+import { fromLabelSelector, fromLabels, isPodReady, parseManifests, resourceByKind, selectorToString, ApiStatusError, ClientError, type Deployment, type Endpoints, type KObject, type Pod, type ReplicaSet, type Service, type ApiClient } from '@kip/shared';
 import { planApply, withLastApplied } from '../kip/apply-merge.js';
-import { ApiStatusError, CliError } from '../kip/errors.js';
-import type { ApiClient } from '../kip/client.js';
+import { CliError } from '../kip/errors.js';
 import { prepareManifest, type ManifestObject } from '../kip/manifests.js';
 import { FieldChecker } from './field-checker.js';
 import { ExperimentSpecError, type ExperimentSpec } from './spec.js';
@@ -67,7 +53,7 @@ export async function loadWorkload(spec: ExperimentSpec, baseDir: string, source
       try {
         out.push(prepareManifest(doc, { namespace: spec.namespace, namespaceGiven: false, validate: true }));
       } catch (err) {
-        if (!(err instanceof CliError)) throw err;
+        if (!(err instanceof ClientError)) throw err;
         c.add(item.field, err.message);
       }
     }

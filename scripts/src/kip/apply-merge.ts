@@ -4,6 +4,7 @@
 // set but this manifest no longer has are removed. The previous apply is remembered, as kubectl
 // remembers it, in the last-applied-configuration annotation.
 
+import { isDeepStrictEqual } from 'node:util';
 import { LAST_APPLIED_ANNOTATION, type KObject } from '@kip/shared';
 
 export { LAST_APPLIED_ANNOTATION };
@@ -93,8 +94,9 @@ function canonical(v: unknown): unknown {
   return v;
 }
 
+/** Equal as JSON: fields set to undefined count as absent. */
 export function deepEqual(a: unknown, b: unknown): boolean {
-  return JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
+  return isDeepStrictEqual(canonical(a), canonical(b));
 }
 
 export interface ApplyPlan {

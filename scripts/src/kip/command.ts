@@ -1,8 +1,7 @@
 // What a command is, and the context it runs in. Commands are entries in one table
 // (commands/index.ts), so a new one (expose, port-forward) is a new file and one line there.
 
-import { DEFAULT_NAMESPACE, DEFAULT_SERVER } from '@kip/shared';
-import { ApiClient } from './client.js';
+import { DEFAULT_NAMESPACE, DEFAULT_SERVER, ApiClient } from '@kip/shared';
 import type { FlagSpec, ParsedFlags } from './flags.js';
 import type { CliIO } from './io.js';
 

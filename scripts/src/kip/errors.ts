@@ -1,11 +1,14 @@
 // The CLI's errors and how each is shown. A user mistake or a server refusal prints one line in
 // kubectl's words and exits 1; only a bug in kip itself may show a stack, and only with KIP_DEBUG.
 
-import type { Status } from '@kip/shared';
+import { ApiStatusError, ClientError, ConnectionError } from '@kip/shared';
 import type { TextSink } from './io.js';
 
-/** A failure to report as `error: <message>`. */
-export class CliError extends Error {
+/**
+ * A failure to report as `error: <message>`. The API client's own refusals (a bad --server) are
+ * failures of the same kind, so code that tells the user's failures from bugs checks for ClientError.
+ */
+export class CliError extends ClientError {
   constructor(message: string) {
     super(message);
     this.name = 'CliError';
@@ -17,74 +20,6 @@ export class UsageError extends CliError {
   constructor(message: string) {
     super(message);
     this.name = 'UsageError';
-  }
-}
-
-/** The server answered with a Kubernetes Status. */
-export class ApiStatusError extends Error {
-  constructor(
-    readonly status: Status,
-    readonly httpCode: number,
-  ) {
-    super(status.message || status.reason || `the server answered ${httpCode}`);
-    this.name = 'ApiStatusError';
-  }
-  get reason(): string {
-    return this.status.reason || reasonForCode(this.httpCode);
-  }
-  get isNotFound(): boolean {
-    return this.reason === 'NotFound';
-  }
-  get isConflict(): boolean {
-    return this.reason === 'Conflict';
-  }
-  get isAlreadyExists(): boolean {
-    return this.reason === 'AlreadyExists';
-  }
-}
-
-/** The server could not be reached at all. */
-export class ConnectionError extends Error {
-  constructor(
-    message: string,
-    readonly refused: boolean,
-  ) {
-    super(message);
-    this.name = 'ConnectionError';
-  }
-}
-
-export function connectionRefused(hostPort: string): ConnectionError {
-  return new ConnectionError(
-    `The connection to the server ${hostPort} was refused - did you specify the right host or port? (start one with: npm run cluster -- --nodes 3)`,
-    true,
-  );
-}
-
-export function reasonForCode(code: number): string {
-  switch (code) {
-    case 400:
-      return 'BadRequest';
-    case 401:
-      return 'Unauthorized';
-    case 403:
-      return 'Forbidden';
-    case 404:
-      return 'NotFound';
-    case 405:
-      return 'MethodNotAllowed';
-    case 409:
-      return 'Conflict';
-    case 410:
-      return 'Gone';
-    case 422:
-      return 'Invalid';
-    case 429:
-      return 'TooManyRequests';
-    case 503:
-      return 'ServiceUnavailable';
-    default:
-      return code >= 500 ? 'InternalError' : 'Unknown';
   }
 }
 
@@ -117,7 +52,7 @@ export function reportError(err: unknown, stderr: TextSink, env: Record<string, 
     stderr.write(formatApiError(err, context) + '\n');
   } else if (err instanceof ConnectionError) {
     stderr.write(err.message + '\n');
-  } else if (err instanceof CliError) {
+  } else if (err instanceof ClientError) {
     stderr.write(`error: ${context ? `${context}: ` : ''}${err.message}\n`);
   } else if (err instanceof Error) {
     // Anything else is a bug or an environment failure (a file we could not read); the message is

@@ -1,9 +1,9 @@
-// Command-line flags with kubectl's (pflag's) grammar: `--name=value`, `--name value`, `-n value`,
-// `-nvalue`, `-n=value`, stacked short booleans (`-Aw`, `-Aowide`), `--bool=false`, repeated or
-// comma-separated lists (`-f a.yaml,b.yaml -f c.yaml`), `--` to end flags, flags anywhere among
-// the arguments. node:util parseArgs cannot take `--wait=false`, hence this small parser.
+// Command-line flags with kubectl's (pflag's) grammar and words: `--name=value`, `--name value`,
+// `-n value`, `-nvalue`, `-n=value`, stacked short booleans (`-Aw`, `-Aowide`), `--bool=false`,
+// repeated or comma-separated lists (`-f a.yaml,b.yaml -f c.yaml`), `--` to end flags, flags
+// anywhere among the arguments. shared's scanArgs reads the words; this file types and checks them.
 
-import { parseDuration } from '@kip/shared';
+import { parseDuration, scanArgs, type FlagShape } from '@kip/shared';
 import { UsageError } from './errors.js';
 
 export type FlagType = 'bool' | 'string' | 'int' | 'strings' | 'duration';
@@ -93,18 +93,24 @@ function shownName(spec: FlagSpec, viaShort: boolean): string {
 
 /** Parses argv against the given flags. Unknown flags and missing values are UsageErrors. */
 export function parseFlags(argv: readonly string[], specs: readonly FlagSpec[]): ParsedFlags {
-  const byName = new Map(specs.map((s) => [s.name, s]));
-  const byShort = new Map(specs.filter((s) => s.short).map((s) => [s.short!, s]));
+  const shapes: Record<string, FlagShape> = {};
+  for (const s of specs) shapes[s.name] = { value: s.type !== 'bool', ...(s.short ? { short: s.short } : {}) };
   const values = new Map<string, FlagValue>();
   for (const s of specs) {
     const d = defaultOf(s);
     if (d !== undefined) values.set(s.name, d);
   }
   const given = new Set<string>();
-  const positionals: string[] = [];
-
-  const set = (spec: FlagSpec, raw: string, viaShort: boolean) => {
-    const v = convert(spec, raw, shownName(spec, viaShort));
+  const scanned = scanArgs(argv, shapes, 'gnu');
+  for (const f of scanned.flags) {
+    if (!f.known) throw new UsageError(f.short ? `unknown shorthand flag: '${f.name}' in ${f.word}` : `unknown flag: --${f.name}`);
+    const spec = specs.find((s) => s.name === f.name)!;
+    let raw = f.value;
+    if (raw === undefined) {
+      if (spec.type !== 'bool') throw new UsageError(f.short ? `flag needs an argument: '${spec.short}' in ${f.word}` : `flag needs an argument: --${spec.name}`);
+      raw = 'true';
+    }
+    const v = convert(spec, raw, shownName(spec, f.short));
     if (spec.type === 'strings') {
       const prev = given.has(spec.name) ? (values.get(spec.name) as string[]) : [];
       values.set(spec.name, [...prev, ...(v as string[])]);
@@ -112,55 +118,8 @@ export function parseFlags(argv: readonly string[], specs: readonly FlagSpec[]):
       values.set(spec.name, v);
     }
     given.add(spec.name);
-  };
-
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (arg === '--') {
-      positionals.push(...argv.slice(i + 1));
-      break;
-    }
-    if (arg.startsWith('--')) {
-      const eq = arg.indexOf('=');
-      const name = eq < 0 ? arg.slice(2) : arg.slice(2, eq);
-      const spec = byName.get(name);
-      if (!spec) throw new UsageError(`unknown flag: --${name}`);
-      if (eq >= 0) set(spec, arg.slice(eq + 1), false);
-      else if (spec.type === 'bool') set(spec, 'true', false);
-      else {
-        if (i + 1 >= argv.length) throw new UsageError(`flag needs an argument: --${name}`);
-        set(spec, argv[++i]!, false);
-      }
-      continue;
-    }
-    if (arg.startsWith('-') && arg.length > 1 && !/^-\d/.test(arg)) {
-      // A run of short flags: booleans take nothing, the first flag with a value takes the rest
-      // of the word (`-owide`, `-o=wide`) or the next argument.
-      for (let j = 1; j < arg.length; j++) {
-        const ch = arg[j]!;
-        const spec = byShort.get(ch);
-        if (!spec) throw new UsageError(`unknown shorthand flag: '${ch}' in ${arg}`);
-        const rest = arg.slice(j + 1);
-        if (spec.type === 'bool') {
-          if (rest.startsWith('=')) {
-            set(spec, rest.slice(1), true);
-            break;
-          }
-          set(spec, 'true', true);
-          continue;
-        }
-        if (rest.length > 0) set(spec, rest.startsWith('=') ? rest.slice(1) : rest, true);
-        else {
-          if (i + 1 >= argv.length) throw new UsageError(`flag needs an argument: '${ch}' in ${arg}`);
-          set(spec, argv[++i]!, true);
-        }
-        break;
-      }
-      continue;
-    }
-    positionals.push(arg);
   }
-  return new ParsedFlags(values, given, positionals);
+  return new ParsedFlags(values, given, scanned.positionals);
 }
 
 /** Help lines for a set of flags, aligned. */

@@ -2,9 +2,9 @@
 // a pod; it disappears once its node has stopped it. The object is gone when a read says
 // NotFound, or finds a new object of the same name (another uid).
 
-import type { ResourceType } from '@kip/shared';
-import type { ApiClient } from './client.js';
-import { ApiStatusError, CliError } from './errors.js';
+import { setTimeout as delay } from 'node:timers/promises';
+import { ApiStatusError, type ResourceType, type ApiClient } from '@kip/shared';
+import { CliError } from './errors.js';
 
 export interface Deleted {
   resource: ResourceType;
@@ -26,17 +26,13 @@ export interface WaitOptions {
 const FIRST_INTERVAL_MS = 100;
 const MAX_INTERVAL_MS = 1000;
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
+/** Sleeps `ms`, or less if the signal aborts: the caller then returns. */
+async function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  try {
+    await delay(ms, undefined, signal ? { signal } : {});
+  } catch (err) {
+    if (!signal?.aborted) throw err;
+  }
 }
 
 async function isGone(api: ApiClient, d: Deleted): Promise<boolean> {

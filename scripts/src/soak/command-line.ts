@@ -2,8 +2,7 @@
 // refusal (a flag that is not one, a count or duration out of range, two flags that contradict
 // each other) is tested as a function and names the flag at fault.
 
-import { parseArgs } from 'node:util';
-import { DEFAULT_RESTART_DELAY_MS, formatDurationMs, parseDuration } from '@kip/shared';
+import { DEFAULT_RESTART_DELAY_MS, formatDurationMs, parseDuration, readCommandLine, type CommandLineError } from '@kip/shared';
 import { UsageError } from '../experiment/command-line.js';
 
 export { UsageError };
@@ -108,11 +107,11 @@ function duration(flag: string, text: string | undefined, fallback: number, minM
 }
 
 export function parseSoakCommandLine(argv: readonly string[]): SoakOptions {
-  let parsed: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true; strict: true; args: string[] }>>;
+  let parsed: ReturnType<typeof readCommandLine<typeof OPTIONS, true>>;
   try {
-    parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
+    parsed = readCommandLine(argv, OPTIONS, true);
   } catch (err) {
-    throw new UsageError(parseArgsMessage(err as Error & { code?: string }));
+    throw new UsageError(parseArgsMessage(err as CommandLineError));
   }
   const v = parsed.values;
   const help = !!v.help;

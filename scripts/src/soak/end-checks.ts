@@ -3,13 +3,12 @@
 // report.ts; here is only the looking.
 
 import { realpathSync } from 'node:fs';
-import { isNodeReady, resourceByKind, type Node, type Pod } from '@kip/shared';
+import { isNodeReady, resourceByKind, rssBytes, type Node, type Pod, type ApiClient } from '@kip/shared';
 import { isRunning, type LocalCluster } from '../cluster/local-cluster.js';
-import type { ApiClient } from '../kip/client.js';
 import { sleep } from '../experiment/sleep.js';
 import type { Workload } from '../experiment/workload.js';
 import type { SoakOptions } from './command-line.js';
-import { findOrphans, listProcesses, podOfDir, rssBytes, type Orphan } from './processes.js';
+import { findOrphans, listProcesses, podOfDir, type Orphan } from './processes.js';
 import type { SoakInput } from './report.js';
 import { NAMESPACE } from './workload.js';
 

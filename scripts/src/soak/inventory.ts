@@ -3,9 +3,7 @@
 // its replicas Running. A node that died and came back is the same Node; a Deployment or a Service
 // deleted and made again, or a probe pod lost with its node, is not.
 
-import { fromLabelSelector, resourceByKind, selectorToString, type Deployment, type KObject, type Node, type Pod, type ResourceType } from '@kip/shared';
-import { ApiStatusError } from '../kip/errors.js';
-import type { ApiClient } from '../kip/client.js';
+import { fromLabelSelector, resourceByKind, selectorToString, ApiStatusError, type Deployment, type KObject, type Node, type Pod, type ResourceType, type ApiClient } from '@kip/shared';
 
 export interface Tracked {
   resource: ResourceType;

@@ -4,12 +4,13 @@
 // 1 one did not or the run failed, 2 a bad command line, 130 interrupted. Ctrl-C stops the
 // chaos, reports what ran and stops every process; a second Ctrl-C kills them all at once.
 
+import { ApiStatusError, ConnectionError, ClientError } from '@kip/shared';
 import { randomInt } from 'node:crypto';
 import { existsSync, rmSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { AGENT_MAIN, CONTROLPLANE_MAIN, type LocalCluster } from '../cluster/local-cluster.js';
-import { ApiStatusError, CliError, ConnectionError } from '../kip/errors.js';
+import { CliError } from '../kip/errors.js';
 import { invocationDir } from '../kip/io.js';
 import { ensureWritableDir, samplesJsonl, SAMPLES_FILE } from '../experiment/output.js';
 import { InterruptedError } from '../experiment/sleep.js';
@@ -108,7 +109,7 @@ function main(): void {
         process.stderr.write('soak: interrupted before the chaos started; nothing was measured\n');
         process.exit(130);
       }
-      const known = err instanceof CliError || err instanceof ApiStatusError || err instanceof ConnectionError;
+      const known = err instanceof ClientError || err instanceof ApiStatusError || err instanceof ConnectionError;
       process.stderr.write(`soak: ${err instanceof Error ? err.message : String(err)}\n`);
       if (!known && err instanceof Error) process.stderr.write(`${err.stack}\n`);
       process.exit(abort.signal.aborted ? 130 : 1);

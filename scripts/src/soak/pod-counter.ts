@@ -3,9 +3,7 @@
 // seen; one that is too old (410 Gone) lists again, and a pod listed that was never seen counts
 // as created then. Each pod counts once, by uid.
 
-import { resourceByKind, type Pod, type WatchEvent } from '@kip/shared';
-import { ApiStatusError } from '../kip/errors.js';
-import type { ApiClient } from '../kip/client.js';
+import { resourceByKind, ApiStatusError, type Pod, type WatchEvent, type ApiClient } from '@kip/shared';
 import { sleep } from '../experiment/sleep.js';
 
 export class PodCounter {

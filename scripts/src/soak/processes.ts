@@ -5,8 +5,8 @@
 // (test/src/helpers/processes.ts finds processes under a dir for the tests; scripts cannot
 // import from test/, and the soak also needs parents to tell a pod's process from an orphan.)
 
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import path from 'node:path';
+import { listPids, parseProcStat, readCmdline, readCwd, readProcStat } from '@kip/shared';
 
 export interface ProcessInfo {
   pid: number;
@@ -23,33 +23,20 @@ export interface Orphan extends ProcessInfo {
 
 /** "<pid> (<comm>) <state> <ppid> ...": the command may hold spaces and parentheses, so split after the last ")". */
 export function parseStat(stat: string): { state: string; ppid: number } | undefined {
-  const close = stat.lastIndexOf(')');
-  if (close < 0) return undefined;
-  const [state, ppid] = stat.slice(close + 2).split(' ');
-  if (!state || ppid === undefined || !/^\d+$/.test(ppid)) return undefined;
-  return { state, ppid: Number(ppid) };
+  const st = parseProcStat(0, stat);
+  return st && { state: st.state, ppid: st.ppid };
 }
 
 /** Every live process this user can read (zombies left out: they run nothing and hold nothing). */
 export function listProcesses(): ProcessInfo[] {
   const out: ProcessInfo[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    const pid = Number(entry);
-    try {
-      const st = parseStat(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-      if (!st || st.state === 'Z' || st.state === 'X') continue;
-      let cwd = '';
-      try {
-        cwd = readlinkSync(`/proc/${pid}/cwd`).replace(/ \(deleted\)$/, '');
-      } catch {
-        // not ours to read
-      }
-      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').trim();
-      out.push({ pid, ppid: st.ppid, cwd, cmdline });
-    } catch {
-      // gone while we looked
-    }
+  for (const pid of listPids()) {
+    const st = readProcStat(pid);
+    if (!st || st.state === 'Z' || st.state === 'X') continue;
+    const cwd = (readCwd(pid) ?? '').replace(/ \(deleted\)$/, '');
+    const argv = readCmdline(pid);
+    if (argv === undefined) continue; // gone while we looked
+    out.push({ pid, ppid: st.ppid, cwd, cmdline: argv.join(' ').trim() });
   }
   return out;
 }
@@ -109,14 +96,4 @@ export function findOrphans(procs: readonly ProcessInfo[], ctx: OrphanContext): 
     if (why) out.push({ ...p, why });
   }
   return out;
-}
-
-/** Resident memory of a process, from /proc/PID/status (VmRSS), in bytes; undefined once it is gone. */
-export function rssBytes(pid: number): number | undefined {
-  try {
-    const m = /^VmRSS:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) * 1024 : undefined;
-  } catch {
-    return undefined;
-  }
 }

@@ -8,9 +8,8 @@
 import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { formatDurationMs, isNodeReady, randomSuffix, resourceByKind, type Node } from '@kip/shared';
+import { formatDurationMs, isNodeReady, randomSuffix, resourceByKind, ApiClient, type Node } from '@kip/shared';
 import { LocalCluster, isRunning } from '../cluster/local-cluster.js';
-import { ApiClient } from '../kip/client.js';
 import { CliError } from '../kip/errors.js';
 import { ClusterWatcher } from '../experiment/cluster-watch.js';
 import { FaultInjector, type FaultObject } from '../experiment/faults.js';

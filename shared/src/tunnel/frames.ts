@@ -9,6 +9,7 @@
 //   status = "KIPS" | u8 status | reason (UTF-8, rest of the body)
 
 import type { Socket } from 'node:net';
+import { ipToNumber } from '../ipv4.js';
 import { TunnelError } from './errors.js';
 
 export const TUNNEL_VERSION = 1;
@@ -58,11 +59,11 @@ export interface TunnelStatusFrame {
 }
 
 function ipv4Bytes(ip: string): Buffer | undefined {
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(ip);
-  if (!m) return undefined;
-  const octets = m.slice(1, 5).map(Number);
-  if (octets.some((o) => o > 255)) return undefined;
-  return Buffer.from(octets);
+  const n = ipToNumber(ip);
+  if (n === undefined) return undefined;
+  const b = Buffer.alloc(4);
+  b.writeUInt32BE(n);
+  return b;
 }
 
 function frame(body: Buffer): Buffer {

@@ -1,7 +1,7 @@
-// A minimal client of the kip API for tests: requests in, status code and parsed body out. Tests
-// use it to act as a user would through the API, and to read the cluster's state.
+// The kip API client as tests use it: requests in, status code and parsed body out, so a test can
+// assert on refusals as well as act as a user would and read the cluster's state.
 
-import { collectionPath, objectPath, resolveResource, type KObject, type List } from '@kip/shared';
+import { ApiClient, collectionPath, objectPath, resolveResource, type KObject, type List } from '@kip/shared';
 
 export interface ApiResponse<T = unknown> {
   status: number;
@@ -9,18 +9,17 @@ export interface ApiResponse<T = unknown> {
 }
 
 export class TestApi {
-  constructor(readonly url: string) {}
+  readonly client: ApiClient;
+
+  constructor(readonly url: string) {
+    this.client = new ApiClient({ server: url, userAgent: 'kip-test' });
+  }
 
   async request<T = unknown>(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<ApiResponse<T>> {
-    const res = await fetch(this.url + path, {
-      method,
-      headers: body === undefined ? {} : { 'Content-Type': contentType },
-      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-    });
-    const text = await res.text();
-    let parsed: unknown = text;
+    const res = await this.client.raw(method, path, body === undefined ? {} : { body, contentType });
+    let parsed: unknown = res.body;
     try {
-      parsed = JSON.parse(text);
+      parsed = JSON.parse(res.body);
     } catch {
       // plain text (logs)
     }

@@ -5,13 +5,13 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { LocalCluster, isRunning, type Member } from '@kip/scripts/cluster/local-cluster';
+import { LocalCluster, isRunning, type Member } from '@kip/scripts';
 import type { Node } from '@kip/shared';
 import { TestApi } from './api.js';
 import { processesUnder } from './processes.js';
 import { eventually } from './wait.js';
 
-export { AGENT_MAIN, CONTROLPLANE_MAIN, ROOT } from '@kip/scripts/cluster/local-cluster';
+export { AGENT_MAIN, CONTROLPLANE_MAIN, ROOT } from '@kip/scripts';
 
 export interface TestClusterOptions {
   nodes?: number;

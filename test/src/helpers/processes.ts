@@ -2,7 +2,7 @@
 // dir (the control plane and agents) or whose working directory lies under it (pods and their
 // watchers). Used to prove that teardown leaves nothing behind.
 
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { listPids, readCmdline, readCwd, readProcStat } from '@kip/shared';
 
 export interface ProcInfo {
   pid: number;
@@ -11,24 +11,13 @@ export interface ProcInfo {
 
 export function processesUnder(dir: string): ProcInfo[] {
   const out: ProcInfo[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    const pid = Number(entry);
+  for (const pid of listPids()) {
     if (pid === process.pid) continue;
-    let cmdline = '';
-    let cwd = '';
-    try {
-      cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').trim();
-      cwd = readlinkSync(`/proc/${pid}/cwd`);
-    } catch {
-      // gone already, or not ours to read
-    }
-    try {
-      // Zombies are dead already; their parent reaps them.
-      if (/^\d+ \(.*\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'))) continue;
-    } catch {
-      continue;
-    }
+    const cmdline = (readCmdline(pid) ?? []).join(' ').trim();
+    const cwd = readCwd(pid) ?? '';
+    // Zombies are dead already; their parent reaps them.
+    const st = readProcStat(pid);
+    if (!st || st.state === 'Z') continue;
     if (cmdline.includes(dir) || cwd === dir || cwd.startsWith(dir + '/')) out.push({ pid, cmdline });
   }
   return out;

@@ -8,8 +8,9 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { CHAOS_API_VERSION, isNodeReady, type Deployment, type Event, type NetworkChaos, type NetworkChaosSpec, type Node, type NodeChaos, type NodeChaosSpec, type Pod } from '@kip/shared';
-import { readProcStat } from '@kip/agent/kubelet/proc';
+import { readProcStat } from '@kip/agent';
 import { TestCluster } from '../helpers/cluster.js';
 import { processesUnder } from '../helpers/processes.js';
 import { eventually, isAlive } from '../helpers/wait.js';
@@ -168,7 +169,7 @@ describe('chaos on a real cluster', function () {
     assert.equal((await viaProxy(p1, url('e3'))).status, 200, 'node-1 -> node-3 works');
     assert.equal((await viaProxy(p4, url('e2'))).status, 200, 'node-4 -> node-2 works');
     const held = viaProxy(p1, url('e2'), 20_000);
-    await new Promise((r) => setTimeout(r, 500));
+    await sleep(500);
     const del = await cluster.api.delete('networkchaos', 'cut-1-2');
     assert.equal(del.status, 200);
     const h = await held;

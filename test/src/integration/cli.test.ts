@@ -7,9 +7,10 @@ import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { parse as parseYaml } from 'yaml';
-import { bufferIO, type BufferedIO } from '@kip/scripts/kip/io';
-import { main } from '@kip/scripts/kip/main';
+import { bufferIO, type BufferedIO } from '@kip/scripts';
+import { main } from '@kip/scripts';
 import { TestCluster } from '../helpers/cluster.js';
 import { eventually, isAlive } from '../helpers/wait.js';
 
@@ -109,7 +110,7 @@ describe('kip CLI against a control plane', function () {
     if (cp?.pid !== undefined && cp.exitCode === null) {
       const exited = new Promise<void>((resolve) => cp.once('exit', () => resolve()));
       cp.kill('SIGTERM');
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 15_000))]);
+      await Promise.race([exited, sleep(15_000)]);
       if (cp.exitCode === null && cp.signalCode === null) cp.kill('SIGKILL');
       await eventually('the control plane to be gone', () => !isAlive(cp.pid!), { timeoutMs: 15_000 });
       assert.equal(isAlive(cp.pid!), false);

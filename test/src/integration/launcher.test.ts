@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { isNodeReady, type List, type Node, type Pod } from '@kip/shared';
+import { TestApi } from '../helpers/api.js';
 import { ROOT } from '../helpers/cluster.js';
 import { processesUnder } from '../helpers/processes.js';
 import { eventually, isAlive } from '../helpers/wait.js';
@@ -47,14 +48,14 @@ describe('the cluster launcher', function () {
 
   it('brings up 2 nodes, runs a pod, and stops everything on SIGINT', async function () {
     const child = start(['--nodes', '2']);
-    const url = await apiUrl();
+    const api = new TestApi(await apiUrl());
     assert.match(output, /2 node\(s\) Ready/);
-    const nodes = (await (await fetch(`${url}/api/v1/nodes`)).json()) as List<Node>;
-    assert.equal(nodes.items.filter(isNodeReady).length, 2);
+    const nodes = await api.list<Node>('nodes');
+    assert.equal(nodes.filter(isNodeReady).length, 2);
     const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { containers: [{ name: 'c', image: 'pause' }] } };
-    const res = await fetch(`${url}/api/v1/namespaces/default/pods`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(pod) });
+    const res = await api.request('POST', '/api/v1/namespaces/default/pods', pod);
     assert.equal(res.status, 201);
-    await eventually('the pod to run', async () => ((await (await fetch(`${url}/api/v1/namespaces/default/pods/p`)).json()) as Pod).status?.phase === 'Running');
+    await eventually('the pod to run', async () => (await api.get<Pod>('pods', 'p'))?.status?.phase === 'Running');
     assert.ok(processesUnder(dir).length >= 4, 'control plane, 2 agents and a pod are running');
     child.kill('SIGINT');
     const code = await new Promise((r) => child.once('exit', (c) => r(c)));
@@ -64,13 +65,13 @@ describe('the cluster launcher', function () {
 
   it('reports a node whose agent dies and, with --restart-nodes, brings it back', async function () {
     start(['--nodes', '1', '--restart-nodes', '--restart-delay', '200ms']);
-    const url = await apiUrl();
-    const node = ((await (await fetch(`${url}/api/v1/nodes/node-1`)).json()) as Node);
+    const api = new TestApi(await apiUrl());
+    const node = (await api.get<Node>('nodes', 'node-1'))!;
     const pid = node.status!.nodeInfo!.agentPid;
     process.kill(pid, 'SIGKILL');
     await eventually('the launcher to report the death', () => /node node-1 \(agent pid \d+\) killed by SIGKILL/.test(output));
     await eventually('node-1 back with a new agent', async () => {
-      const n = (await (await fetch(`${url}/api/v1/nodes/node-1`)).json()) as Node;
+      const n = (await api.get<Node>('nodes', 'node-1'))!;
       return isNodeReady(n) && n.status!.nodeInfo!.agentPid !== pid && isAlive(n.status!.nodeInfo!.agentPid);
     });
     launcher!.kill('SIGTERM');

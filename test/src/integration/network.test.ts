@@ -5,6 +5,7 @@
 // replacement pod gets traffic once it is Ready.
 
 import assert from 'node:assert/strict';
+import { isDeepStrictEqual } from 'node:util';
 import type { Deployment, Endpoints, Pod, Service } from '@kip/shared';
 import { TestCluster } from '../helpers/cluster.js';
 import { eventually } from '../helpers/wait.js';
@@ -100,7 +101,7 @@ describe('the pod network across a 3-node cluster', function () {
     }, { timeoutMs: 60_000 });
     await eventually('the endpoints to list the 3 pods', async () => {
       const got = await readyAddresses();
-      return JSON.stringify(got) === JSON.stringify(pods.map((p) => p.status!.podIP!).sort());
+      return isDeepStrictEqual(got, pods.map((p) => p.status!.podIP!).sort());
     });
   });
 

@@ -4,7 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { CHAOS_API_VERSION, type NodeChaos, type Pod } from '@kip/shared';
-import { readProcStat } from '@kip/agent/kubelet/proc';
+import { readProcStat } from '@kip/agent';
 import { TestCluster } from '../helpers/cluster.js';
 import { eventually, isAlive } from '../helpers/wait.js';
 

@@ -2,8 +2,8 @@
 // local port on the host reaches its pods through the control plane and the nodes' agents.
 
 import assert from 'node:assert/strict';
-import { bufferIO } from '@kip/scripts/kip/io';
-import { main } from '@kip/scripts/kip/main';
+import { bufferIO } from '@kip/scripts';
+import { main } from '@kip/scripts';
 import type { Endpoints, Pod, Service } from '@kip/shared';
 import { TestCluster } from '../helpers/cluster.js';
 import { eventually } from '../helpers/wait.js';

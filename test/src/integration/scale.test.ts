@@ -5,6 +5,7 @@
 // runs again.
 
 import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { isNodeReady, type Deployment, type Event, type Node, type Pod } from '@kip/shared';
 import { TestCluster } from '../helpers/cluster.js';
 import { eventually } from '../helpers/wait.js';
@@ -101,7 +102,7 @@ describe(`under load: ${NODES} nodes and a ${REPLICAS}-pod burst`, function () {
     cp.kill('SIGSTOP');
     try {
       // Longer than the 4 s grace period and the agents' 10 s silence limit: they dial again too.
-      await new Promise((r) => setTimeout(r, 12_000));
+      await sleep(12_000);
     } finally {
       cp.kill('SIGCONT');
     }
@@ -109,7 +110,7 @@ describe(`under load: ${NODES} nodes and a ${REPLICAS}-pod burst`, function () {
     await eventually('every node heartbeating again', async () => (await cluster.api.list<Node>('nodes')).filter(isNodeReady).length === NODES, { timeoutMs: 30_000 });
     // What must hold is an absence (no node lost, nothing evicted), so it is watched for a while:
     // longer than the grace period plus a pass of the node lifecycle controller.
-    await new Promise((r) => setTimeout(r, 6000));
+    await sleep(6000);
     const after = await allRunning(REPLICAS);
     assert.deepEqual(
       after.filter((p) => before.get(p.metadata.uid!) !== p.status?.containerStatuses?.[0]?.containerID).map((p) => p.metadata.name),

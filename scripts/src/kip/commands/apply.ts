@@ -2,10 +2,10 @@
 // created; existing ones get the manifest merged in (apply-merge.ts) and are PUT at the
 // resourceVersion read, reading again and retrying when someone else wrote in between.
 
-import type { KObject } from '@kip/shared';
+import { ApiStatusError, type KObject } from '@kip/shared';
 import { planApply, withLastApplied } from '../apply-merge.js';
 import type { Command, Context } from '../command.js';
-import { ApiStatusError, CliError, UsageError } from '../errors.js';
+import { CliError, UsageError } from '../errors.js';
 import { eachManifest, ManifestStepError } from './each-manifest.js';
 import type { ManifestObject } from '../manifests.js';
 import { objectName } from '../printers/name.js';

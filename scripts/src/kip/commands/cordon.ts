@@ -1,9 +1,9 @@
 // `kip cordon`: mark nodes unschedulable, so the scheduler places no new pods on them.
 // `kip uncordon` (uncordon.ts) undoes it; `kip drain` starts with it.
 
-import { resourceByKind, type Node } from '@kip/shared';
+import { resourceByKind, ApiStatusError, type Node } from '@kip/shared';
 import type { Command, Context } from '../command.js';
-import { ApiStatusError, reportError, UsageError } from '../errors.js';
+import { reportError, UsageError } from '../errors.js';
 import { LABEL_SELECTOR_FLAG } from './common-flags.js';
 
 const NODE = () => resourceByKind('Node')!;

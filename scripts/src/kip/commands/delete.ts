@@ -1,9 +1,9 @@
 // `kip delete`: by type and name, by label, --all, or the objects of manifests; graceful by
 // default, then waits until they are gone (a pod goes once its node has stopped it).
 
-import type { KObject } from '@kip/shared';
+import { ApiStatusError, type KObject } from '@kip/shared';
 import type { Command, Context } from '../command.js';
-import { ApiStatusError, reportError, UsageError } from '../errors.js';
+import { reportError, UsageError } from '../errors.js';
 import { loadManifests, prepareManifest } from '../manifests.js';
 import { parseTargets, type Target } from '../targets.js';
 import { waitUntilGone, type Deleted } from '../wait.js';

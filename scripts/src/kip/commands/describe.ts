@@ -1,11 +1,11 @@
 // `kip describe`: one object in detail with what relates to it (its events, a node's pods, a
 // deployment's replica sets, a service's endpoints), laid out as kubectl describe lays it out.
 
-import { kindDefinition, resourceByKind, sortEvents, type Event, type KObject, type List, type NetworkChaos, type NodeChaos, type RelatedQuery, type ResourceType } from '@kip/shared';
+import { kindDefinition, resourceByKind, sortEvents, ApiStatusError, ConnectionError, type Event, type KObject, type List, type NetworkChaos, type NodeChaos, type RelatedQuery, type ResourceType } from '@kip/shared';
 import type { Command, Context } from '../command.js';
 import { describeChaos } from '../describe/chaos.js';
 import { describeText, type DescribeEnv } from '../describe/writer.js';
-import { ApiStatusError, ConnectionError, reportError, UsageError } from '../errors.js';
+import { reportError, UsageError } from '../errors.js';
 import { parseTargets, withTypeMeta } from '../targets.js';
 import { ALL_NAMESPACES_FLAG, LABEL_SELECTOR_FLAG } from './common-flags.js';
 import { noResourcesMessage } from './get.js';

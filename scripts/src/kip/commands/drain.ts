@@ -1,9 +1,9 @@
 // `kip drain`: cordon a node, then delete every pod on it and wait until they are gone, so their
 // controllers recreate them elsewhere. Pods no controller would recreate are refused unless --force.
 
-import { controllerOf, resourceByKind, type Pod } from '@kip/shared';
+import { controllerOf, resourceByKind, ApiStatusError, ClientError, type Pod } from '@kip/shared';
 import type { Command, Context } from '../command.js';
-import { ApiStatusError, CliError, reportError } from '../errors.js';
+import { reportError } from '../errors.js';
 import { waitUntilGone, type Deleted } from '../wait.js';
 import { GRACE_PERIOD_FLAG, LABEL_SELECTOR_FLAG } from './common-flags.js';
 import { forEachNode, setUnschedulable } from './cordon.js';
@@ -88,7 +88,7 @@ async function drainNode(ctx: Context, node: string, grace: number | undefined):
       onGone: (d) => ctx.out(`pod/${d.name} evicted\n`),
     });
   } catch (err) {
-    if (!(err instanceof CliError)) throw err;
+    if (!(err instanceof ClientError)) throw err;
     ctx.err(`error: unable to drain node "${node}" due to error: ${err.message}\n`);
     return false;
   }

@@ -2,9 +2,9 @@
 // as kubectl does, report a document that fails in kubectl's words and go on with the rest; print
 // the objects at the end when -o json|yaml|name asks for them.
 
-import type { KObject } from '@kip/shared';
+import { ApiStatusError, ClientError, type KObject } from '@kip/shared';
 import type { Context } from '../command.js';
-import { ApiStatusError, CliError, reportError, UsageError } from '../errors.js';
+import { CliError, reportError, UsageError } from '../errors.js';
 import { loadManifests, prepareManifest, type ManifestObject } from '../manifests.js';
 import { parseOutputFormat, printStructured } from '../printers/output.js';
 
@@ -41,7 +41,7 @@ export async function eachManifest(ctx: Context, verb: 'apply' | 'create', act: 
       failed = true;
       if (err instanceof ManifestStepError) reportError(err.error, ctx.io.stderr, ctx.io.env, `error when ${err.step} "${m?.source ?? doc.source}"`);
       else if (err instanceof ApiStatusError && m) reportError(err, ctx.io.stderr, ctx.io.env, `error when ${verb === 'create' ? 'creating' : 'applying'} "${m.source}"`);
-      else if (err instanceof ApiStatusError || err instanceof CliError) reportError(err, ctx.io.stderr, ctx.io.env);
+      else if (err instanceof ApiStatusError || err instanceof ClientError) reportError(err, ctx.io.stderr, ctx.io.env);
       else throw err;
     }
   }

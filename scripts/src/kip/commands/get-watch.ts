@@ -1,9 +1,9 @@
 // `kip get -w`: list, print, then watch from the list's resourceVersion and print every change,
 // until the server ends the stream or the user stops it.
 
-import type { KObject, Status, WatchEvent } from '@kip/shared';
+import { ApiStatusError, type KObject, type Status, type WatchEvent } from '@kip/shared';
 import type { Context } from '../command.js';
-import { ApiStatusError, CliError, UsageError } from '../errors.js';
+import { CliError, UsageError } from '../errors.js';
 import { printJSON } from '../printers/json.js';
 import { printName } from '../printers/name.js';
 import type { OutputSpec } from '../printers/output.js';

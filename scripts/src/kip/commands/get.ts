@@ -1,8 +1,8 @@
 // `kip get`: list or fetch objects of one or more kinds and print them as kubectl does.
 
-import { kindDefinition, type KObject } from '@kip/shared';
+import { kindDefinition, ApiStatusError, type KObject } from '@kip/shared';
 import type { Command, Context } from '../command.js';
-import { ApiStatusError, CliError, reportError, UsageError } from '../errors.js';
+import { CliError, reportError, UsageError } from '../errors.js';
 import { GET_FORMATS, parseOutput, printObjects } from '../printers/output.js';
 import { renderTable, type TableOptions } from '../printers/table.js';
 import { kindPrefix, parseTargets, withTypeMeta, type Target } from '../targets.js';

@@ -1,8 +1,8 @@
 // `kip scale`: set the replicas of deployments and replica sets through their scale subresource.
 
-import { objectPath } from '@kip/shared';
+import { objectPath, ApiStatusError, ClientError } from '@kip/shared';
 import type { Command, Context } from '../command.js';
-import { ApiStatusError, CliError, reportError, UsageError } from '../errors.js';
+import { CliError, reportError, UsageError } from '../errors.js';
 import { parseTargets, kindPrefix } from '../targets.js';
 
 /** The autoscaling/v1 Scale the API serves at .../scale. */
@@ -45,7 +45,7 @@ async function run(ctx: Context, args: string[]): Promise<number> {
         }
         ctx.out(`${kindPrefix(t.resource)}/${name} scaled\n`);
       } catch (err) {
-        if (!(err instanceof ApiStatusError || err instanceof CliError)) throw err;
+        if (!(err instanceof ApiStatusError || err instanceof ClientError)) throw err;
         failed = true;
         reportError(err, ctx.io.stderr, ctx.io.env);
       }

@@ -1,9 +1,9 @@
 // `kip top nodes|pods`: current cpu and memory use, from the metrics API the control plane serves
 // from what the agents sample, with node use as a share of allocatable.
 
-import { parseBytes, parseCpuMillis, type List, type Node, type NodeMetrics, type PodMetrics, resourceByKind } from '@kip/shared';
+import { parseBytes, parseCpuMillis, resourceByKind, ApiStatusError, type List, type Node, type NodeMetrics, type PodMetrics } from '@kip/shared';
 import type { Command, Context } from '../command.js';
-import { ApiStatusError, CliError, UsageError } from '../errors.js';
+import { CliError, UsageError } from '../errors.js';
 import { tabify } from '../printers/tabwriter.js';
 import { ALL_NAMESPACES_FLAG, LABEL_SELECTOR_FLAG } from './common-flags.js';
 

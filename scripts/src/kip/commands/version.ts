@@ -1,8 +1,8 @@
 // `kip version`: the CLI's version and, when reachable, the server's.
 
-import { KIP_VERSION } from '@kip/shared';
+import { KIP_VERSION, ApiStatusError } from '@kip/shared';
 import type { Command, Context } from '../command.js';
-import { ApiStatusError, UsageError } from '../errors.js';
+import { UsageError } from '../errors.js';
 import { parseOutputFormat } from '../printers/output.js';
 import { printJSON } from '../printers/json.js';
 import { printYAML } from '../printers/yaml.js';

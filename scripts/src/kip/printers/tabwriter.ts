@@ -39,11 +39,12 @@ export class TabWriter {
     if (text === '') return '';
     const endsWithNewline = text.endsWith('\n');
     const rawLines = (endsWithNewline ? text.slice(0, -1) : text).split('\n');
-    const out = this.format(rawLines.map((l) => l.split('\t')));
+    const out = this.formatRows(rawLines.map((l) => l.split('\t'))).join('\n');
     return endsWithNewline ? out + '\n' : out;
   }
 
-  private format(lines: string[][]): string {
+  /** Formats rows already split into cells, one line each (a cell may hold a tab or a newline). */
+  formatRows(lines: string[][]): string[] {
     const out: string[] = [];
     const widths: number[] = [];
     const { minWidth, padding } = this.opts;
@@ -87,7 +88,7 @@ export class TabWriter {
     };
 
     formatBlock(0, lines.length);
-    return out.join('\n');
+    return out;
   }
 }
 

@@ -6,9 +6,9 @@ import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
 import { FakeClock, PROFILES, createLogger, decodeFromAgent, encode, type AgentMessage } from '@kip/shared';
-import { Agent } from '@kip/agent/agent';
-import type { Kubelet } from '@kip/agent/kubelet/kubelet';
-import { Reports } from '@kip/agent/reports';
+import { Agent } from '@kip/agent';
+import type { Kubelet } from '@kip/agent';
+import { Reports } from '@kip/agent';
 import { eventually } from '../../helpers/wait.js';
 
 const idleKubelet = {

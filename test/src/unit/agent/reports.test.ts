@@ -4,7 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { FakeClock, type AgentMessage, type EventRecord, type PodStatusUpdate } from '@kip/shared';
-import { Reports } from '@kip/agent/reports';
+import { Reports } from '@kip/agent';
 
 function update(uid: string, phase: 'Pending' | 'Running'): PodStatusUpdate {
   return { namespace: 'default', name: `pod-${uid}`, uid, status: { phase } };

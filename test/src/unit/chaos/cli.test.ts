@@ -5,11 +5,11 @@
 
 import assert from 'node:assert/strict';
 import { parse } from 'yaml';
-import { ControlPlane } from '@kip/controlplane/server';
+import { ControlPlane } from '@kip/controlplane';
 import { CHAOS_API_VERSION, silentLogger, type Node, type NetworkChaos, type NodeChaos } from '@kip/shared';
-import { main as chaos } from '@kip/scripts/chaos/main';
-import { bufferIO } from '@kip/scripts/kip/io';
-import { main as kip } from '@kip/scripts/kip/main';
+import { chaosMain as chaos } from '@kip/scripts';
+import { bufferIO } from '@kip/scripts';
+import { main as kip } from '@kip/scripts';
 import { eventually } from '../../helpers/wait.js';
 
 describe('chaos: the npm run chaos command line', function () {

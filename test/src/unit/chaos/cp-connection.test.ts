@@ -6,10 +6,11 @@
 
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import WebSocket, { WebSocketServer } from 'ws';
 import { createLogger, type NetworkFault } from '@kip/shared';
-import { AgentChaos } from '@kip/agent/chaos/agent-chaos';
-import type { LinkConnection, LinkFault } from '@kip/agent/proxy/link';
+import { AgentChaos } from '@kip/agent';
+import type { LinkConnection, LinkFault } from '@kip/agent';
 import { eventually } from '../../helpers/wait.js';
 
 const log = createLogger('test', process.env.KIP_TEST_VERBOSE ? 'debug' : 'error');
@@ -83,7 +84,7 @@ describe('chaos: the agent link to the control plane', function () {
     let got = '';
     ws.on('message', (d) => (got += d.toString()));
     ws.send('during');
-    await new Promise((r) => setTimeout(r, 300));
+    await sleep(300);
     assert.equal(got, '');
     assert.equal(ws.readyState, WebSocket.OPEN);
     assert.equal(serverSockets.size, 1);
@@ -94,7 +95,7 @@ describe('chaos: the agent link to the control plane', function () {
   it('a connection opened during a partition is not dialled until it heals', async () => {
     chaos.setFaults([cpFault('partition', 'toPeer')]);
     const ws = dial();
-    await new Promise((r) => setTimeout(r, 300));
+    await sleep(300);
     assert.equal(accepted, 0, 'no connection reached the server');
     const open = opened(ws);
     chaos.setFaults([]);
@@ -110,7 +111,7 @@ describe('chaos: the agent link to the control plane', function () {
     server.on('close', () => (serverClosed = true));
     chaos.setFaults([cpFault('partition', 'both')]);
     ws.terminate();
-    await new Promise((r) => setTimeout(r, 300));
+    await sleep(300);
     assert.equal(serverClosed, false, 'the close is held like any other bytes');
     chaos.setFaults([]);
     await eventually('the server to see the close', () => serverClosed);

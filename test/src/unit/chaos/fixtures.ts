@@ -2,10 +2,10 @@
 // fake agent sessions that keep what the controllers send them.
 
 import { CHAOS_API_VERSION, FakeClock, isoTime, silentLogger, type ControlPlaneMessage, type Event, type NetworkChaos, type NetworkChaosSpec, type Node, type NodeChaos, type NodeChaosSpec } from '@kip/shared';
-import { Registry } from '@kip/controlplane/api/registry';
-import { StoreEventRecorder } from '@kip/controlplane/events';
-import { MemoryStore } from '@kip/controlplane/store/memory';
-import { Chaos, type ChaosAgents } from '@kip/controlplane/chaos/index';
+import { Registry } from '@kip/controlplane';
+import { StoreEventRecorder } from '@kip/controlplane';
+import { MemoryStore } from '@kip/controlplane';
+import { Chaos, type ChaosAgents } from '@kip/controlplane';
 
 export class FakeSession {
   readonly sent: ControlPlaneMessage[] = [];

@@ -8,9 +8,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createLogger, parseRestartRequest, RESTART_REQUEST_FILE, resumerArgs, resumerScript, type EventRecord } from '@kip/shared';
-import { performNodeAction, podGroups } from '@kip/agent/chaos/node-actions';
-import { resumeNow, resumersOf } from '@kip/controlplane/chaos/resume-early';
-import { readProcStat } from '@kip/agent/kubelet/proc';
+import { performNodeAction, podGroups } from '@kip/agent';
+import { resumeNow, resumersOf } from '@kip/controlplane';
+import { readProcStat } from '@kip/agent';
 import { eventually, isAlive } from '../../helpers/wait.js';
 
 const log = createLogger('test', 'error');

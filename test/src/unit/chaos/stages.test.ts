@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import type net from 'node:net';
 import { createLogger, type NetworkFault } from '@kip/shared';
-import { LinkShaper } from '@kip/agent/chaos/link-shaper';
+import { LinkShaper } from '@kip/agent';
 import { ProxyCluster, connect, readAll } from '../proxy/harness.js';
 import { eventually } from '../../helpers/wait.js';
 

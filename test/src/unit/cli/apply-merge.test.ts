@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { Deployment, KObject } from '@kip/shared';
-import { LAST_APPLIED_ANNOTATION, planApply, threeWayMerge, withLastApplied } from '@kip/scripts/kip/apply-merge';
+import { LAST_APPLIED_ANNOTATION, planApply, threeWayMerge, withLastApplied } from '@kip/scripts';
 
 function manifest(replicas: number | undefined, labels: Record<string, string>, image = 'http-echo'): Deployment {
   return {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { formatEndpoints, nodeRoles, nodeStatus, podReady, podRestarts, servicePorts, sortEvents, type Endpoints, type Event, type Service } from '@kip/shared';
-import { columnsFor } from '@kip/scripts/kip/printers/columns';
+import { columnsFor } from '@kip/scripts';
 import { ago, deployment, event, node, NOW, pod, running } from './fixtures.js';
 
 describe('cli get columns', () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { qosClass, splitReplicaSets, type Deployment, type Endpoints, type Event, type Node, type Pod, type ReplicaSet, type Service } from '@kip/shared';
-import { describeText, type DescribeEnv } from '@kip/scripts/kip/describe/writer';
+import { describeText, type DescribeEnv } from '@kip/scripts';
 import { ago, deployment, event, node, NOW, pod, replicaSet, running } from './fixtures.js';
 
 const env = { now: NOW, offsetMinutes: 0 };

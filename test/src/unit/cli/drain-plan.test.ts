@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { planDrain } from '@kip/scripts/kip/commands/drain';
+import { planDrain } from '@kip/scripts';
 import { pod } from './fixtures.js';
 
 describe('cli drain plan', () => {

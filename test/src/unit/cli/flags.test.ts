@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { formatFlagHelp, parseFlags, type FlagSpec } from '@kip/scripts/kip/flags';
-import { UsageError } from '@kip/scripts/kip/errors';
+import { formatFlagHelp, parseFlags, type FlagSpec } from '@kip/scripts';
+import { UsageError } from '@kip/scripts';
 
 const SPECS: FlagSpec[] = [
   { name: 'namespace', short: 'n', type: 'string', description: 'ns' },

@@ -7,8 +7,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { ROOT } from '@kip/scripts/cluster/local-cluster';
-import { invocationDir } from '@kip/scripts/kip/io';
+import { ROOT } from '@kip/scripts';
+import { invocationDir } from '@kip/scripts';
 
 describe('cli paths from where the user typed the command', function () {
   this.timeout(20_000);

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { UsageError } from '@kip/scripts/kip/errors';
-import { CustomColumnsPrinter, parseCustomColumns } from '@kip/scripts/kip/printers/custom-columns';
-import { executeTemplate } from '@kip/scripts/kip/printers/jsonpath';
-import { parseOutput } from '@kip/scripts/kip/printers/output';
+import { UsageError } from '@kip/scripts';
+import { CustomColumnsPrinter, parseCustomColumns } from '@kip/scripts';
+import { executeTemplate } from '@kip/scripts';
+import { parseOutput } from '@kip/scripts';
 import { node, pod } from './fixtures.js';
 
 const list = {

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { bufferIO } from '@kip/scripts/kip/io';
-import { main, splitCommand } from '@kip/scripts/kip/main';
-import { COMMANDS } from '@kip/scripts/kip/commands/index';
+import { bufferIO } from '@kip/scripts';
+import { main, splitCommand } from '@kip/scripts';
+import { COMMANDS } from '@kip/scripts';
 
 /** A port nothing listens on: bound, then released. */
 async function closedPort(): Promise<number> {

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { CliError } from '@kip/scripts/kip/errors';
-import { bufferIO } from '@kip/scripts/kip/io';
-import { loadManifests, prepareManifest } from '@kip/scripts/kip/manifests';
+import { CliError } from '@kip/scripts';
+import { bufferIO } from '@kip/scripts';
+import { loadManifests, prepareManifest } from '@kip/scripts';
 
 const POD = (name: string) => `apiVersion: v1\nkind: Pod\nmetadata:\n  name: ${name}\nspec:\n  containers:\n  - name: c\n    image: pause\n`;
 

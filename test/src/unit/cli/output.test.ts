@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { parse } from 'yaml';
-import { UsageError } from '@kip/scripts/kip/errors';
-import { parseOutputFormat, printStructured } from '@kip/scripts/kip/printers/output';
+import { UsageError } from '@kip/scripts';
+import { parseOutputFormat, printStructured } from '@kip/scripts';
 import { deployment, pod } from './fixtures.js';
 
 describe('cli structured output', () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { Pod, Service } from '@kip/shared';
-import { checkRemotePort, parsePortSpec } from '@kip/scripts/kip/commands/port-forward';
+import { checkRemotePort, parsePortSpec } from '@kip/scripts';
 import { pod } from './fixtures.js';
 
 describe('kip port-forward port specs', function () {

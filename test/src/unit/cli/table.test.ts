@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { formatLabels, renderTable, StreamingTable, type TableOptions } from '@kip/scripts/kip/printers/table';
+import { formatLabels, renderTable, StreamingTable, type TableOptions } from '@kip/scripts';
 import { deployment, NOW, pod } from './fixtures.js';
 
 const base: TableOptions = { wide: false, withNamespace: false, showLabels: false, labelColumns: [], noHeaders: false, now: NOW };

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { DESCRIBE_OPTIONS, GET_TABLE_OPTIONS, TabWriter, tabify } from '@kip/scripts/kip/printers/tabwriter';
+import { DESCRIBE_OPTIONS, GET_TABLE_OPTIONS, TabWriter, tabify } from '@kip/scripts';
 
 describe('cli tab writer', () => {
   it('aligns get tables with three-space gutters and a minimum column width of six', () => {

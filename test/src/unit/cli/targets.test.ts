@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { CliError, UsageError } from '@kip/scripts/kip/errors';
-import { kindPrefix, parseTargets, qualifiedPlural, resolveType } from '@kip/scripts/kip/targets';
+import { CliError, UsageError } from '@kip/scripts';
+import { kindPrefix, parseTargets, qualifiedPlural, resolveType } from '@kip/scripts';
 
 const kinds = (args: string[]) => parseTargets(args, 'get').targets.map((t) => [t.resource.kind, t.names]);
 

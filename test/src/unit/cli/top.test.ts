@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { PodMetrics } from '@kip/shared';
-import { nodeTopTable, podTopTable } from '@kip/scripts/kip/commands/top';
+import { nodeTopTable, podTopTable } from '@kip/scripts';
 
 const MI = 1024 * 1024;
 

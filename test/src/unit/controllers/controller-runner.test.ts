@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { FakeClock, createLogger, keyOf, type KObject } from '@kip/shared';
-import { ControllerRunner, type Controller, type Enqueue, type ReconcileResult } from '@kip/controlplane/controllers/controller';
-import { MemoryStore } from '@kip/controlplane/store/memory';
+import { ControllerRunner, type Controller, type Enqueue, type ReconcileResult } from '@kip/controlplane';
+import { MemoryStore } from '@kip/controlplane';
 import { eventually } from '../../helpers/wait.js';
 
 const FAST = { timeoutMs: 10_000, intervalMs: 2 };

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { ANNOTATION_REVISION, LABEL_POD_TEMPLATE_HASH, type Deployment, type ReplicaSet } from '@kip/shared';
-import { computeTemplateHash } from '@kip/controlplane/controllers/pod-template-hash';
+import { computeTemplateHash } from '@kip/controlplane';
 import {
   activePods,
   bind,

@@ -14,13 +14,13 @@ import {
   type Pod,
   type ReplicaSet,
 } from '@kip/shared';
-import { Registry } from '@kip/controlplane/api/registry';
-import { StoreEventRecorder } from '@kip/controlplane/events';
-import { MemoryStore } from '@kip/controlplane/store/memory';
-import type { Controller, ControllerDeps } from '@kip/controlplane/controllers/controller';
-import { DeploymentController } from '@kip/controlplane/controllers/deployment';
-import { ReplicaSetController } from '@kip/controlplane/controllers/replicaset';
-import { WorkQueue } from '@kip/controlplane/controllers/workqueue';
+import { Registry } from '@kip/controlplane';
+import { StoreEventRecorder } from '@kip/controlplane';
+import { MemoryStore } from '@kip/controlplane';
+import type { Controller, ControllerDeps } from '@kip/controlplane';
+import { DeploymentController } from '@kip/controlplane';
+import { ReplicaSetController } from '@kip/controlplane';
+import { WorkQueue } from '@kip/controlplane';
 
 export const NS = 'default';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { Deployment, Endpoints, Pod, Service } from '@kip/shared';
-import { GarbageCollector } from '@kip/controlplane/controllers/garbage-collector';
+import { GarbageCollector } from '@kip/controlplane';
 import { activePods, bind, create, get, makeEnv, newDeployment, newPod, NS, pods, readyAll, replicaSets, settle, SyncDriver, type Env } from './fixtures.js';
 
 function withGC(env: Env): SyncDriver {

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { FakeClock, silentLogger, type Pod } from '@kip/shared';
-import { Registry } from '@kip/controlplane/api/registry';
-import { StoreEventRecorder } from '@kip/controlplane/events';
-import { MemoryStore } from '@kip/controlplane/store/memory';
-import { ControllerManager, defaultControllers } from '@kip/controlplane/controllers/manager';
+import { Registry } from '@kip/controlplane';
+import { StoreEventRecorder } from '@kip/controlplane';
+import { MemoryStore } from '@kip/controlplane';
+import { ControllerManager, defaultControllers } from '@kip/controlplane';
 import { eventually } from '../../helpers/wait.js';
 import { newDeployment, NS } from './fixtures.js';
 

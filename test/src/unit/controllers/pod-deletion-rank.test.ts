@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { isoTime, type Pod } from '@kip/shared';
-import { rankPodsForDeletion, podsToDelete, ANNOTATION_POD_DELETION_COST } from '@kip/controlplane/controllers/pod-deletion-rank';
+import { rankPodsForDeletion, podsToDelete, ANNOTATION_POD_DELETION_COST } from '@kip/controlplane';
 
 const T0 = Date.parse('2026-01-01T00:00:00Z');
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { Node, Pod } from '@kip/shared';
-import { TAINT_OUT_OF_SERVICE, TAINT_SHUTDOWN } from '@kip/controlplane/controllers/node-lifecycle';
-import { PodGarbageCollector } from '@kip/controlplane/controllers/pod-gc';
+import { TAINT_OUT_OF_SERVICE, TAINT_SHUTDOWN } from '@kip/controlplane';
+import { PodGarbageCollector } from '@kip/controlplane';
 import { bind, create, events, get, makeEnv, newNode, newPod, NS, SyncDriver, type Env } from './fixtures.js';
 
 function setup(): { env: Env; gc: PodGarbageCollector; driver: SyncDriver } {

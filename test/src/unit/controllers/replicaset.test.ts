@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { Pod, ReplicaSet } from '@kip/shared';
-import { ApiError } from '@kip/controlplane/api/errors';
+import { ApiError } from '@kip/controlplane';
 import { activePods, bind, create, events, get, makeEnv, markReady, messages, newPod, newReplicaSet, NS, pods, setPhase, type Env } from './fixtures.js';
 
 const key = (name: string) => `${NS}/${name}`;

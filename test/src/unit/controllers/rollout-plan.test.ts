@@ -9,8 +9,8 @@ import {
   planProportionalScale,
   resolveFenceposts,
   resolveIntOrPercent,
-} from '@kip/controlplane/controllers/rollout-plan';
-import { canonicalJson, computeTemplateHash, fnv1a32, safeEncodeString, templatesEqualIgnoringHash } from '@kip/controlplane/controllers/pod-template-hash';
+} from '@kip/controlplane';
+import { canonicalJson, computeTemplateHash, fnv1a32, safeEncodeString, templatesEqualIgnoringHash } from '@kip/controlplane';
 
 function deployment(replicas: number, maxSurge: number | string, maxUnavailable: number | string): Deployment {
   return {

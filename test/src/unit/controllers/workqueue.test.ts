@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { FakeClock } from '@kip/shared';
-import { WorkQueue } from '@kip/controlplane/controllers/workqueue';
+import { WorkQueue } from '@kip/controlplane';
 
 function drainKeys(q: WorkQueue): string[] {
   const out: string[] = [];

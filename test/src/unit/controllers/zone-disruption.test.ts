@@ -3,8 +3,8 @@
 
 import assert from 'node:assert/strict';
 import { FakeClock, PROFILES, type Node } from '@kip/shared';
-import { EvictionQueue, TokenBucket } from '@kip/controlplane/controllers/eviction-queue';
-import { LABEL_REGION, LABEL_ZONE, judgeDisruption, zoneEvictionRate, zoneOf, zoneState, type ZoneState } from '@kip/controlplane/controllers/zone-disruption';
+import { EvictionQueue, TokenBucket } from '@kip/controlplane';
+import { LABEL_REGION, LABEL_ZONE, judgeDisruption, zoneEvictionRate, zoneOf, zoneState, type ZoneState } from '@kip/controlplane';
 
 const RATES = { nodeEvictionRate: 0.1, secondaryNodeEvictionRate: 0.01 };
 

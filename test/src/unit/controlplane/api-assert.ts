@@ -1,7 +1,7 @@
 // Asserting on ApiErrors: the reason, the HTTP code, and what the message and causes name.
 
 import assert from 'node:assert/strict';
-import { ApiError, type ApiReason } from '@kip/controlplane/api/errors';
+import { ApiError, type ApiReason } from '@kip/controlplane';
 
 export interface Expected {
   reason: ApiReason;

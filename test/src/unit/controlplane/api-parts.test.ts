@@ -2,10 +2,10 @@
 
 import assert from 'node:assert/strict';
 import type { KObject, Pod } from '@kip/shared';
-import { ApiError, fromStoreError, invalid, notFound, toApiError, type ApiReason } from '@kip/controlplane/api/errors';
-import { fieldsMatch, parseFieldSelector } from '@kip/controlplane/api/field-selector';
-import { parseRoute, type Route } from '@kip/controlplane/api/routes';
-import { StoreError, type StoreErrorCode } from '@kip/controlplane/store/store';
+import { ApiError, fromStoreError, invalid, notFound, toApiError, type ApiReason } from '@kip/controlplane';
+import { fieldsMatch, parseFieldSelector } from '@kip/controlplane';
+import { parseRoute, type Route } from '@kip/controlplane';
+import { StoreError, type StoreErrorCode } from '@kip/controlplane';
 import { checkApiError } from './api-assert.js';
 
 describe('controlplane/api/field-selector', () => {

@@ -2,8 +2,8 @@
 // `nodeCanTerminate` says which nodes can stop pods gracefully.
 
 import { FakeClock, silentLogger, type Deployment, type KObject, type Node, type Pod, type ReplicaSet, type Service } from '@kip/shared';
-import { Registry } from '@kip/controlplane/api/registry';
-import { MemoryStore } from '@kip/controlplane/store/memory';
+import { Registry } from '@kip/controlplane';
+import { MemoryStore } from '@kip/controlplane';
 
 export interface Env {
   clock: FakeClock;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { FakeClock, isoTime, parseSelector, type KObject, type Pod } from '@kip/shared';
-import { MemoryStore } from '@kip/controlplane/store/memory';
-import { StoreError, mutable, type StoreErrorCode, type StoreEvent } from '@kip/controlplane/store/store';
+import { MemoryStore } from '@kip/controlplane';
+import { StoreError, mutable, type StoreErrorCode, type StoreEvent } from '@kip/controlplane';
 import { node, pod } from './fixtures.js';
 
 function throwsStore(fn: () => unknown, code: StoreErrorCode, message?: RegExp): void {

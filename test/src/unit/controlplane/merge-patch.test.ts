@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { Deployment, Event, Node, Pod } from '@kip/shared';
-import { applyMergePatch } from '@kip/controlplane/api/merge-patch';
-import { deepFreeze } from '@kip/controlplane/store/store';
+import { applyMergePatch } from '@kip/controlplane';
+import { deepFreeze } from '@kip/controlplane';
 import { throwsApi } from './api-assert.js';
 import { deployment, makeEnv, node, pod, type Env } from './fixtures.js';
 

@@ -5,10 +5,10 @@
 
 import assert from 'node:assert/strict';
 import { FakeClock, isoTime, PROFILES, silentLogger, TAINT_NOT_READY, TAINT_UNREACHABLE, type Event, type Node, type Pod, type Taint, type Timing, type Toleration } from '@kip/shared';
-import { NodeLifecycleController, TAINT_SHUTDOWN, tolerationMs, type NodeHealthView } from '@kip/controlplane/controllers/node-lifecycle';
-import { LABEL_ZONE } from '@kip/controlplane/controllers/zone-disruption';
-import { StoreEventRecorder } from '@kip/controlplane/events';
-import { MemoryStore } from '@kip/controlplane/store/memory';
+import { NodeLifecycleController, TAINT_SHUTDOWN, tolerationMs, type NodeHealthView } from '@kip/controlplane';
+import { LABEL_ZONE } from '@kip/controlplane';
+import { StoreEventRecorder } from '@kip/controlplane';
+import { MemoryStore } from '@kip/controlplane';
 
 const TIMING: Timing = { ...PROFILES.kubernetes, nodeMonitorGracePeriodMs: 40_000, podEvictionTimeoutMs: 300_000 };
 

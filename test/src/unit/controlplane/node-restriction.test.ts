@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import WebSocket from 'ws';
 import { AGENT_PATH, PROTOCOL_VERSION, decodeFromControlPlane, encode, readSecretFile, SecretFileError, silentLogger, type AgentMessage, type Pod } from '@kip/shared';
-import { ControlPlane } from '@kip/controlplane/server';
+import { ControlPlane } from '@kip/controlplane';
 import { CONTROLPLANE_MAIN } from '../../helpers/cluster.js';
 import { eventually } from '../../helpers/wait.js';
 

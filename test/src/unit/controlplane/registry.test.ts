@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { parseSelector, type Deployment, type Event, type KObject, type Node, type Pod, type Service } from '@kip/shared';
-import { ApiError } from '@kip/controlplane/api/errors';
+import { ApiError } from '@kip/controlplane';
 import { throwsApi } from './api-assert.js';
 import { copy, deployment, makeEnv, node, pod, replicaSet, service, type Env } from './fixtures.js';
 

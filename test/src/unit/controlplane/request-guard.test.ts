@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { silentLogger, type Status } from '@kip/shared';
-import { ControlPlane } from '@kip/controlplane/server';
+import { ControlPlane } from '@kip/controlplane';
 
 interface Answer {
   status: number;

@@ -1,15 +1,16 @@
 // The REST API on a real http server on port 0, over a Registry and a MemoryStore, with the
-// agents replaced by an in-memory NodeAccess. Requests go through fetch or node:http, as a client's would.
+// agents replaced by an in-memory NodeAccess. Requests go through kip's API client; watches are
+// read line by line with node:http, to see the stream exactly as the server writes it.
 
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { FakeClock, silentLogger, type NodeMetrics, type PodMetrics, type Status, type WatchEvent } from '@kip/shared';
-import { ApiError } from '@kip/controlplane/api/errors';
-import { Registry } from '@kip/controlplane/api/registry';
-import { RestApi, type LogOptions, type NodeAccess } from '@kip/controlplane/api/rest';
-import { MemoryStore } from '@kip/controlplane/store/memory';
-import type { StoreEvent, Unsubscribe, WatchOptions } from '@kip/controlplane/store/store';
+import { ApiClient, FakeClock, silentLogger, type NodeMetrics, type PodMetrics, type Status, type WatchEvent } from '@kip/shared';
+import { ApiError } from '@kip/controlplane';
+import { Registry } from '@kip/controlplane';
+import { RestApi, type LogOptions, type NodeAccess } from '@kip/controlplane';
+import { MemoryStore } from '@kip/controlplane';
+import type { StoreEvent, Unsubscribe, WatchOptions } from '@kip/controlplane';
 import { eventually } from '../../helpers/wait.js';
 
 /** Counts live watches, so a test can see a watch end when its client goes away. */
@@ -86,6 +87,7 @@ export class RestServer {
   readonly nodes = new FakeNodes();
   readonly terminating = new Set<string>();
   private server?: http.Server;
+  private client!: ApiClient;
   url = '';
 
   constructor(private readonly opts: { apiToken?: string; historySize?: number } = {}) {
@@ -98,6 +100,7 @@ export class RestServer {
     this.server = http.createServer(api.handle);
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
     this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    this.client = new ApiClient({ server: this.url, userAgent: 'kip-test' });
     return this;
   }
 
@@ -110,19 +113,16 @@ export class RestServer {
 
   /** One request; a body that is not a string is sent as JSON. */
   async call<T = any>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Response<T>> {
-    const res = await fetch(this.url + path, {
-      method,
-      headers: body === undefined ? headers : { 'Content-Type': 'application/json', ...headers },
-      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-    });
-    const text = await res.text();
-    let parsed: unknown = text;
+    const res = await this.client.raw(method, path, { ...(body === undefined ? {} : { body }), headers });
+    let parsed: unknown = res.body;
     try {
-      parsed = JSON.parse(text);
+      parsed = JSON.parse(res.body);
     } catch {
       // logs and health answer in plain text
     }
-    return { status: res.status, body: parsed as T, text, headers: res.headers };
+    const answered = new Headers();
+    for (const [k, v] of Object.entries(res.headers)) for (const one of Array.isArray(v) ? v : v === undefined ? [] : [v]) answered.append(k, one);
+    return { status: res.status, body: parsed as T, text: res.body, headers: answered };
   }
 
   /** Opens a watch and collects its events as they stream in. */

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { Deployment, Pod, Status } from '@kip/shared';
-import { MAX_BODY_BYTES } from '@kip/controlplane/api/rest';
+import { MAX_BODY_BYTES } from '@kip/controlplane';
 import { deployment, pod, replicaSet } from './fixtures.js';
 import { isStatus, RestServer } from './rest-harness.js';
 

@@ -5,8 +5,8 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import type { KObject, Pod } from '@kip/shared';
-import { openSqliteStore } from '@kip/controlplane/store/sqlite';
-import { StoreError, type StoreEvent } from '@kip/controlplane/store/store';
+import { openSqliteStore } from '@kip/controlplane';
+import { StoreError, type StoreEvent } from '@kip/controlplane';
 import { pod } from './fixtures.js';
 
 const withNs = (p: Pod): Pod => ({ ...p, metadata: { ...p.metadata, namespace: 'default' } });
@@ -100,7 +100,7 @@ describe('controlplane/store/sqlite', () => {
     // A child writes as fast as it can and prints the name of each write once create() returned;
     // it is killed at a moment nobody chose, then the database must hold every printed name.
     const require = createRequire(import.meta.url);
-    const storeModule = require.resolve('@kip/controlplane/store/sqlite');
+    const storeModule = require.resolve('@kip/controlplane');
     const script = `
       const { openSqliteStore } = await import(${JSON.stringify(storeModule)});
       const s = openSqliteStore({ file: ${JSON.stringify(file)} });

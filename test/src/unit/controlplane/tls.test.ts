@@ -10,8 +10,8 @@ import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
 import { silentLogger } from '@kip/shared';
-import { ControlPlane } from '@kip/controlplane/server';
-import { loadOrCreateTls } from '@kip/controlplane/tls';
+import { ControlPlane } from '@kip/controlplane';
+import { loadOrCreateTls } from '@kip/controlplane';
 import { CONTROLPLANE_MAIN } from '../../helpers/cluster.js';
 
 function get(url: string, ca?: string): Promise<{ status: number; body: string }> {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { ClientLogReader, parseClientLine } from '@kip/scripts/experiment/client-log';
+import { ClientLogReader, parseClientLine } from '@kip/scripts';
 
 const T = '2026-01-02T03:04:05.678Z';
 const END = Date.parse(T);

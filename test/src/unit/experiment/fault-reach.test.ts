@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import type { ChaosStatus } from '@kip/shared';
-import { missedFaultWarning } from '@kip/scripts/experiment/fault-reach';
+import { missedFaultWarning } from '@kip/scripts';
 
 const delayed: ChaosStatus = {
   phase: 'Recovered',

@@ -1,7 +1,7 @@
 // Hand-made probe samples and timeline steps for the report tests: exact times, exact outcomes.
 
-import type { ExecutedStep } from '@kip/scripts/experiment/phases';
-import type { MeasuredSample } from '@kip/scripts/experiment/stats';
+import type { ExecutedStep } from '@kip/scripts';
+import type { MeasuredSample } from '@kip/scripts';
 
 /** One request every `everyMs` from `fromMs` to before `toMs`, all ok with `latencyMs`, numbered from `seq`. */
 export function steady(fromMs: number, toMs: number, everyMs: number, latencyMs = 10, seq = 1): MeasuredSample[] {

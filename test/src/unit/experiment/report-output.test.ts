@@ -3,11 +3,11 @@ import { spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { ROOT } from '@kip/scripts/cluster/local-cluster';
-import { defaultOutDir, ensureWritableDir, writeReport } from '@kip/scripts/experiment/output';
-import { computeReport } from '@kip/scripts/experiment/report';
-import { escapeHtml, niceCeil, renderHtml, successBuckets } from '@kip/scripts/experiment/report-html';
-import { renderText } from '@kip/scripts/experiment/report-text';
+import { ROOT } from '@kip/scripts';
+import { defaultOutDir, ensureWritableDir, writeReport } from '@kip/scripts';
+import { computeReport } from '@kip/scripts';
+import { escapeHtml, niceCeil, renderHtml, successBuckets } from '@kip/scripts';
+import { renderText } from '@kip/scripts';
 import { failAt, heal, inject, steady } from './fixtures.js';
 
 const samples = failAt(steady(-500, 6000, 100), [2100, 2200, 2300]);

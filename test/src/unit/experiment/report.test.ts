@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { phasesOf } from '@kip/scripts/experiment/phases';
-import { computeReport, type ReportInput } from '@kip/scripts/experiment/report';
-import { outagesOf, percentile, recoveryOf } from '@kip/scripts/experiment/stats';
+import { phasesOf } from '@kip/scripts';
+import { computeReport, type ReportInput } from '@kip/scripts';
+import { outagesOf, percentile, recoveryOf } from '@kip/scripts';
 import { failAt, heal, inject, steady } from './fixtures.js';
 
 function input(over: Partial<ReportInput>): ReportInput {

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import type { Deployment, Endpoints, Event, Node } from '@kip/shared';
-import { observeEvent, observeNode } from '@kip/scripts/experiment/cluster-watch';
-import { parseCommandLine, UsageError } from '@kip/scripts/experiment/command-line';
-import { probePodManifest } from '@kip/scripts/experiment/probe';
-import { chooseProbeNode, recoveredAt } from '@kip/scripts/experiment/runner';
-import { parseExperiment } from '@kip/scripts/experiment/spec';
-import { deploymentProgress, serviceProgress } from '@kip/scripts/experiment/workload';
+import { observeEvent, observeNode } from '@kip/scripts';
+import { parseExperimentCommandLine as parseCommandLine, RunnerUsageError as UsageError } from '@kip/scripts';
+import { probePodManifest } from '@kip/scripts';
+import { chooseProbeNode, recoveredAt } from '@kip/scripts';
+import { parseExperiment } from '@kip/scripts';
+import { deploymentProgress, serviceProgress } from '@kip/scripts';
 
 function node(name: string, ready: 'True' | 'False' | 'Unknown', unschedulable = false): Node {
   return {

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { ExperimentSpecError, parseExperiment } from '@kip/scripts/experiment/spec';
-import { loadWorkload } from '@kip/scripts/experiment/workload';
+import { ExperimentSpecError, parseExperiment } from '@kip/scripts';
+import { loadWorkload } from '@kip/scripts';
 
 const GOOD = `
 name: node-failure

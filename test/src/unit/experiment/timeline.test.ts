@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { FieldChecker } from '@kip/scripts/experiment/field-checker';
-import { faultObject } from '@kip/scripts/experiment/faults';
-import { describeFaultSpec, describeStep, parseTimeline, type FaultStep, type TimelineStep } from '@kip/scripts/experiment/timeline';
+import { FieldChecker } from '@kip/scripts';
+import { faultObject } from '@kip/scripts';
+import { describeFaultSpec, describeStep, parseTimeline, type FaultStep, type TimelineStep } from '@kip/scripts';
 import { parse } from 'yaml';
 
 function timeline(yaml: string, durationMs = 60_000): { steps: TimelineStep[]; problems: string[] } {

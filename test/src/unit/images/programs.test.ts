@@ -6,7 +6,9 @@ import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { resolveImage } from '@kip/agent/images/registry';
+import { rssBytes } from '@kip/shared';
+import { resolveImage } from '@kip/agent';
+import { eventually } from '../../helpers/wait.js';
 
 interface Run {
   child: ChildProcess;
@@ -24,12 +26,8 @@ function run(image: string, args: string[], env: Record<string, string> = {}): R
   return { child, out: () => out, exit };
 }
 
-async function until(what: string, fn: () => boolean, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!fn()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+function until(what: string, fn: () => boolean): Promise<true> {
+  return eventually(what, () => fn() || undefined, { timeoutMs: 10_000, intervalMs: 20 });
 }
 
 function freePort(): Promise<number> {
@@ -43,8 +41,7 @@ function freePort(): Promise<number> {
 }
 
 function rssOf(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) * 1024 : 0;
+  return rssBytes(pid) ?? 0;
 }
 
 describe('images: the built-in programs', function () {

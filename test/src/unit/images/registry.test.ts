@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { builtinImageNames, ImagePullError, parseImageReference, resolveImage } from '@kip/agent/images/registry';
-import { FlagError, parseFlags } from '@kip/agent/images/flags';
+import { builtinImageNames, ImagePullError, parseImageReference, resolveImage } from '@kip/agent';
+import { FlagError, parseFlags } from '@kip/agent';
 
 describe('images: references and the built-in registry', () => {
   it('takes the last path segment and ignores registry, tag and digest', () => {

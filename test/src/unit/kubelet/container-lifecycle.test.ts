@@ -4,7 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { FakeClock, isoTime } from '@kip/shared';
-import { initialLifecycle, step, type ContainerLifecycle, type LifecycleAction, type LifecycleEnv, type LifecycleEvent } from '@kip/agent/kubelet/container-lifecycle';
+import { initialLifecycle, step, type ContainerLifecycle, type LifecycleAction, type LifecycleEnv, type LifecycleEvent } from '@kip/agent';
 
 const POD = 'web_default(u1)';
 

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ContainerLog, readLogFile } from '@kip/agent/kubelet/container-logs';
-import { lastLines, selectLogBytes, streamLog } from '@kip/agent/kubelet/log-stream';
+import { ContainerLog, readLogFile } from '@kip/agent';
+import { lastLines, selectLogBytes, streamLog } from '@kip/agent';
 
 describe('kubelet log files', () => {
   let dir: string;

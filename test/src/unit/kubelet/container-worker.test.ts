@@ -8,10 +8,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { FakeClock, PROFILES, silentLogger } from '@kip/shared';
 import type { Container, Pod, Timing } from '@kip/shared';
-import { ContainerWorker } from '@kip/agent/kubelet/container-worker';
-import type { PodContext } from '@kip/agent/kubelet/pod-context';
-import type { ProbeResult } from '@kip/agent/kubelet/probe-handlers';
-import { GroupRegistry } from '@kip/agent/kubelet/process-group';
+import { ContainerWorker } from '@kip/agent';
+import type { PodContext } from '@kip/agent';
+import type { ProbeResult } from '@kip/agent';
+import { GroupRegistry } from '@kip/agent';
 import { FakeProcess, settle } from './fake-process.js';
 
 const TIMING: Timing = { ...PROFILES.fast, crashLoopBackOffInitialMs: 1000, crashLoopBackOffMaxMs: 4000, crashLoopBackOffResetMs: 60_000 };

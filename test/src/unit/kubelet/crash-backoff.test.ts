@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { backOffMessage, CrashLoopBackoff, formatGoDuration, formatPod, shouldRestart } from '@kip/agent/kubelet/crash-backoff';
+import { backOffMessage, CrashLoopBackoff, formatGoDuration, formatPod, shouldRestart } from '@kip/agent';
 
 describe('kubelet restart policy and CrashLoopBackOff', () => {
   it('restarts by restartPolicy', () => {

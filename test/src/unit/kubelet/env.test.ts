@@ -3,8 +3,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Container, Pod } from '@kip/shared';
-import { buildContainerEnv, expandVars, fieldRefValue, portEnvName, workingDirOf } from '@kip/agent/kubelet/env';
-import { containerArgv, lookPath, StartError } from '@kip/agent/kubelet/command';
+import { buildContainerEnv, expandVars, fieldRefValue, portEnvName, workingDirOf } from '@kip/agent';
+import { containerArgv, lookPath, StartError } from '@kip/agent';
 
 const pod: Pod = {
   apiVersion: 'v1',

@@ -1,7 +1,7 @@
 // A stand-in for a container's process group, for tests that drive the kubelet on a fake clock.
 
 import { PassThrough } from 'node:stream';
-import type { ContainerProcess, GroupExit } from '@kip/agent/kubelet/process-group';
+import type { ContainerProcess, GroupExit } from '@kip/agent';
 
 /** A program that records its signals; SIGTERM ends it unless it ignores it, SIGKILL always does. */
 export class FakeProcess implements ContainerProcess {

@@ -6,10 +6,11 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PROFILES, silentLogger } from '@kip/shared';
+import { PROFILES, readProcStat, silentLogger } from '@kip/shared';
 import type { Container, EventRecord, Pod, PodRef, PodSpec, PodStatus, Timing } from '@kip/shared';
-import { Kubelet } from '@kip/agent/kubelet/kubelet';
-import { processesWithCwdUnder } from '@kip/agent/kubelet/proc';
+import { Kubelet } from '@kip/agent';
+import { processesWithCwdUnder } from '@kip/agent';
+import { eventually } from '../../helpers/wait.js';
 
 export const NODE = 'node-1';
 
@@ -41,32 +42,18 @@ export function deleted(pod: Pod, graceSeconds?: number): Pod {
   };
 }
 
-export async function waitFor<T>(what: string, fn: () => T | undefined | false | null, timeoutMs = 15_000, everyMs = 25): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = fn();
-    if (v !== undefined && v !== false && v !== null) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
+/** shared's waitFor with the kubelet tests' shorter poll; null counts as not yet. */
+export function waitFor<T>(what: string, fn: () => T | undefined | false | null, timeoutMs = 15_000, everyMs = 25): Promise<T> {
+  return eventually(what, () => fn() ?? undefined, { timeoutMs, intervalMs: everyMs });
 }
 
 export function pidAlive(pid: number): boolean {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return false;
-  }
+  const st = readProcStat(pid);
+  return st !== undefined && st.state !== 'Z';
 }
 
 export function pgidOf(pid: number): number | undefined {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
-  } catch {
-    return undefined;
-  }
+  return readProcStat(pid)?.pgid;
 }
 
 export function pidOf(containerID: string | undefined): number {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { Ipam, IpamError, parsePodCidr } from '@kip/agent/kubelet/ipam';
+import { Ipam, IpamError, parsePodCidr } from '@kip/agent';
 
 describe('kubelet IPAM', () => {
   it('hands out .2 to .254 of a /24, stable per uid', () => {

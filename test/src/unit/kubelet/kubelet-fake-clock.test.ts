@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { FakeClock, silentLogger, type PodStatus } from '@kip/shared';
-import { Kubelet } from '@kip/agent/kubelet/kubelet';
+import { Kubelet } from '@kip/agent';
 import { FakeProcess, settle } from './fake-process.js';
 import { makePod, NODE, TEST_TIMING, waitFor } from './harness.js';
 

@@ -2,6 +2,7 @@
 
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { deleted, Harness, makePod, NODE, pgidOf, pidAlive, pidOf, waitFor } from './harness.js';
 
 /** Whether a process has a handler for SIGTERM (bit 15 of SigCgt in /proc/PID/status). */
@@ -150,7 +151,7 @@ describe('kubelet: pod lifecycle with real processes', function () {
     await waitFor('the trap to be set', () => fs.existsSync(`${h.podDir(pod)}/logs/app/0.log`) && fs.readFileSync(`${h.podDir(pod)}/logs/app/0.log`, 'utf8').includes('up'));
     const started = Date.now();
     h.kubelet.upsert(deleted(pod));
-    await new Promise((r) => setTimeout(r, 500));
+    await sleep(500);
     assert.ok(pidAlive(pid), 'still alive within the grace period');
     await waitFor('terminated hook', () => h.terminated.length > 0, 10_000);
     const took = Date.now() - started;
@@ -270,7 +271,7 @@ export async function waitForHttp(url: string, timeoutMs = 10_000): Promise<stri
       return await res.text();
     } catch (err) {
       if (Date.now() > deadline) throw new Error(`no answer from ${url}: ${(err as Error).message}`);
-      await new Promise((r) => setTimeout(r, 50));
+      await sleep(50);
     }
   }
 }

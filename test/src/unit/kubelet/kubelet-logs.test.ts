@@ -1,6 +1,7 @@
 // Container logs through streamLogs: current and previous instances, tail, limit, follow, errors.
 
 import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { LogRequest } from '@kip/shared';
 import { Harness, makePod, waitFor } from './harness.js';
 
@@ -103,7 +104,7 @@ describe('kubelet: container logs', function () {
     await waitFor('more ticks', () => g.out.text.length > 10);
     g.cancel();
     const after = g.out.text.length;
-    await new Promise((r) => setTimeout(r, 200));
+    await sleep(200);
     assert.equal(g.out.text.length, after, 'nothing arrives after cancel');
     assert.equal(g.out.ended, false);
   });

@@ -7,7 +7,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { processesWithCwdUnder } from '@kip/agent/kubelet/proc';
+import { readCmdline } from '@kip/shared';
+import { processesWithCwdUnder } from '@kip/agent';
 import { Harness, makePod, pgidOf, pidAlive, pidOf, waitFor } from './harness.js';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/orphan-agent.js', import.meta.url));
@@ -53,7 +54,7 @@ describe('kubelet: no orphans', function () {
       // Wait until the forker's whole family exists: 4 sleeps plus the inner sh.
       const procs = await waitFor('all pod processes', () => {
         const p = processesWithCwdUnder(dir);
-        const sleeps = p.filter((pid) => /^sleep 100[1-4]/.test(fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ')));
+        const sleeps = p.filter((pid) => /^sleep 100[1-4]/.test((readCmdline(pid) ?? []).join(' ')));
         return sleeps.length === 4 ? p : undefined;
       });
       for (const pid of pids) assert.ok(procs.includes(pid));

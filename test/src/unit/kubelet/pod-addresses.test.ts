@@ -3,7 +3,7 @@
 // port leads to its host port until the pod's addresses are released.
 
 import assert from 'node:assert/strict';
-import { PodAddresses } from '@kip/agent/kubelet/pod-addresses';
+import { PodAddresses } from '@kip/agent';
 
 describe('pod addresses', () => {
   it('hands out no IP before the pod CIDR is assigned', () => {

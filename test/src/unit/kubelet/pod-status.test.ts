@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { ContainerState, ContainerStatus, Pod, PodSpec } from '@kip/shared';
-import { computePodStatus, podPhase, qosClass, sameJson } from '@kip/agent/kubelet/pod-status';
+import { computePodStatus, podPhase, qosClass, sameJson } from '@kip/agent';
 
 const running: ContainerState = { running: { startedAt: '2026-01-01T00:00:00Z' } };
 const exited = (exitCode: number): ContainerState => ({ terminated: { exitCode, reason: exitCode === 0 ? 'Completed' : 'Error' } });

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Container } from '@kip/shared';
-import { resolveProbePort, runProbe } from '@kip/agent/kubelet/probe-handlers';
-import { ProbeState } from '@kip/agent/kubelet/prober';
-import { GroupRegistry } from '@kip/agent/kubelet/process-group';
+import { resolveProbePort, runProbe } from '@kip/agent';
+import { ProbeState } from '@kip/agent';
+import { GroupRegistry } from '@kip/agent';
 
 const container: Container = { name: 'web', ports: [{ name: 'http', containerPort: 8080 }, { containerPort: 9090 }] };
 const hostPorts = { 'web/8080': 41000, 'web/9090': 41001 };

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { groupGone, groupMembers, parseProcStat, readProcStat } from '@kip/agent/kubelet/proc';
-import { ResourceSampler, usageByGroup } from '@kip/agent/kubelet/resource-sampler';
+import { groupGone, groupMembers, parseProcStat, readProcStat } from '@kip/agent';
+import { ResourceSampler, usageByGroup } from '@kip/agent';
 import os from 'node:os';
-import { GroupRegistry, ProcessGroup, exitCodeOf } from '@kip/agent/kubelet/process-group';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { GroupRegistry, ProcessGroup, exitCodeOf } from '@kip/agent';
 import { waitFor } from './harness.js';
 
 describe('kubelet /proc and resource sums', () => {
@@ -53,7 +54,7 @@ describe('kubelet /proc and resource sums', () => {
     try {
       const s = new ResourceSampler();
       s.sample([busy.pid!, idle.pid!]);
-      await new Promise((r) => setTimeout(r, 500));
+      await sleep(500);
       const sample = s.sample([busy.pid!, idle.pid!]);
       assert.ok(sample.groups.get(busy.pid!)!.cpu > 200, `busy: ${sample.groups.get(busy.pid!)!.cpu}m`);
       assert.ok(sample.groups.get(idle.pid!)!.cpu < 50, `idle: ${sample.groups.get(idle.pid!)!.cpu}m`);

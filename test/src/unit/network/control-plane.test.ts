@@ -3,13 +3,13 @@
 
 import assert from 'node:assert/strict';
 import { FakeClock, silentLogger, type Endpoints, type Node, type Pod, type PodPhase, type Routes, type Service } from '@kip/shared';
-import { Registry } from '@kip/controlplane/api/registry';
-import { ApiError } from '@kip/controlplane/api/errors';
-import { EndpointsController, endpointSubsets } from '@kip/controlplane/controllers/endpoints';
-import { StoreEventRecorder } from '@kip/controlplane/events';
-import { ClusterIPAllocator } from '@kip/controlplane/network/cluster-ip';
-import { RoutePublisher } from '@kip/controlplane/network/route-publisher';
-import { MemoryStore } from '@kip/controlplane/store/memory';
+import { Registry } from '@kip/controlplane';
+import { ApiError } from '@kip/controlplane';
+import { EndpointsController, endpointSubsets } from '@kip/controlplane';
+import { StoreEventRecorder } from '@kip/controlplane';
+import { ClusterIPAllocator } from '@kip/controlplane';
+import { RoutePublisher } from '@kip/controlplane';
+import { MemoryStore } from '@kip/controlplane';
 
 function env() {
   const clock = new FakeClock();

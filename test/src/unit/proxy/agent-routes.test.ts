@@ -7,9 +7,7 @@ import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { PROFILES, decodeFromAgent, encode, realClock, silentLogger, type ControlPlaneMessage, type Pod, type Routes } from '@kip/shared';
-import { Agent } from '@kip/agent/agent';
-import { Reports } from '@kip/agent/reports';
-import type { Kubelet } from '@kip/agent/kubelet/kubelet';
+import { Agent, Reports, type Kubelet } from '@kip/agent';
 import { eventually } from '../../helpers/wait.js';
 
 function pod(name: string, deleting = false): Pod {

@@ -2,7 +2,7 @@
 // ClientIP affinity with its timeout, as pure decisions over candidates and time.
 
 import assert from 'node:assert/strict';
-import { Balancer, DEFAULT_AFFINITY_TIMEOUT_MS, endpointKey } from '@kip/agent/proxy/balancer';
+import { Balancer, DEFAULT_AFFINITY_TIMEOUT_MS, endpointKey } from '@kip/agent';
 import { endpoint } from './fixtures.js';
 
 const A = endpoint('web-a', '10.244.1.2', 'node-1');

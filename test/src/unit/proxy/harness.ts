@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import net from 'node:net';
 import { createLogger, type NodeRoute, type Routes, type ServiceRoute } from '@kip/shared';
-import { NodeProxy } from '@kip/agent/proxy/node-proxy';
+import { NodeProxy } from '@kip/agent';
 import { eventually } from '../../helpers/wait.js';
 
 export const TOKEN = 'test-cluster-token';

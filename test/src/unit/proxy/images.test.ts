@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import type { Pod } from '@kip/shared';
-import { resolveImage } from '@kip/agent/images/registry';
+import { resolveImage } from '@kip/agent';
 import { eventually } from '../../helpers/wait.js';
 import { ProxyCluster, connect, readAll } from './harness.js';
 

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { PassThrough, Transform } from 'node:stream';
-import type { LinkConnectionInfo, LinkDirection, LinkFault } from '@kip/agent/proxy/link';
+import type { LinkConnectionInfo, LinkDirection, LinkFault } from '@kip/agent';
 import { eventually } from '../../helpers/wait.js';
 import { ProxyCluster, connect, exchange, readAll } from './harness.js';
 

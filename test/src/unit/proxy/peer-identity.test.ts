@@ -4,7 +4,8 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import net from 'node:net';
-import { findSocketInode, loopbackPeerPod, podFromEnviron, procNetAddress } from '@kip/agent/proxy/peer-identity';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { findSocketInode, loopbackPeerPod, podFromEnviron, procNetAddress } from '@kip/agent';
 
 const TABLE = `  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode
    0: 0100007F:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000  1000        0 111 1 0000000000000000 100 0 0 10 0
@@ -43,7 +44,7 @@ describe('proxy: who is on the other end of a loopback connection', () => {
     });
     const exited = new Promise((r) => child.once('exit', r));
     try {
-      while (accepted.length === 0) await new Promise((r) => setTimeout(r, 10));
+      while (accepted.length === 0) await sleep(10);
       assert.equal(await loopbackPeerPod(accepted[0]!), 'shop/client-7');
     } finally {
       for (const s of accepted) s.destroy();

@@ -1,8 +1,8 @@
 // Host names and addresses as cluster DNS would answer them, and a clear refusal for the rest.
 
 import assert from 'node:assert/strict';
-import { resolveHost } from '@kip/agent/proxy/resolve';
-import { RoutingTable } from '@kip/agent/proxy/routing-table';
+import { resolveHost } from '@kip/agent';
+import { RoutingTable } from '@kip/agent';
 import { endpoint, serviceRoute, snapshot } from './fixtures.js';
 
 function table(): RoutingTable {

@@ -2,7 +2,7 @@
 // lookups by name, cluster IP, node, and pod IP (by the node's pod range) follow.
 
 import assert from 'node:assert/strict';
-import { RoutingTable } from '@kip/agent/proxy/routing-table';
+import { RoutingTable } from '@kip/agent';
 import { delta, endpoint, serviceRoute, snapshot } from './fixtures.js';
 
 describe('proxy: routing table', () => {

@@ -2,7 +2,7 @@
 // agent's listeners, and its HTTP proxy with the pod's identity as proxy credentials.
 
 import assert from 'node:assert/strict';
-import { envVariableName, identityFromProxyAuthorization, proxyEnv, serviceEnv } from '@kip/agent/proxy/service-env';
+import { envVariableName, identityFromProxyAuthorization, proxyEnv, serviceEnv } from '@kip/agent';
 import { serviceRoute } from './fixtures.js';
 
 describe('proxy: pod environment', () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { runScorePlugin } from '@kip/controlplane/scheduler/framework';
-import { NodeInfo } from '@kip/controlplane/scheduler/node-info';
-import { BalancedAllocation, balancedCpuMemoryScore, balancedResourceScore } from '@kip/controlplane/scheduler/plugins/balanced-allocation';
+import { runScorePlugin } from '@kip/controlplane';
+import { NodeInfo } from '@kip/controlplane';
+import { BalancedAllocation, balancedCpuMemoryScore, balancedResourceScore } from '@kip/controlplane';
 import { makeNode, makePod } from './fixtures.js';
 
 const GI = 2 ** 30;

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { benchScheduler } from '@kip/scripts/bench/scheduler';
+import { benchScheduler } from '@kip/scripts';
 
 describe('scheduler benchmark (benchScheduler)', () => {
   it('binds every pod with the real scheduler and reports throughput and latency', async () => {

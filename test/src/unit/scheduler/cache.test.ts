@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { Node, Pod } from '@kip/shared';
-import { nodeUpdateEvents, SchedulerCache } from '@kip/controlplane/scheduler/cache';
-import { ClusterEvents, type ClusterEvent } from '@kip/controlplane/scheduler/framework';
+import { nodeUpdateEvents, SchedulerCache } from '@kip/controlplane';
+import { ClusterEvents, type ClusterEvent } from '@kip/controlplane';
 import { makeNode, makePod } from './fixtures.js';
 
 const MI = 2 ** 20;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { seededRandom } from '@kip/shared';
-import { decisionSeed, fitErrorMessage, NO_NODES_AVAILABLE_MESSAGE, selectHost, truncateMessage } from '@kip/controlplane/scheduler/diagnosis';
-import { numFeasibleNodesToFind } from '@kip/controlplane/scheduler/placement';
+import { decisionSeed, fitErrorMessage, NO_NODES_AVAILABLE_MESSAGE, selectHost, truncateMessage } from '@kip/controlplane';
+import { numFeasibleNodesToFind } from '@kip/controlplane';
 
 describe('scheduler FailedScheduling message', () => {
   const cases: { name: string; nodes: number; counts: [string, number][]; preFilter?: string; want: string }[] = [

@@ -10,8 +10,8 @@ import {
   type FilterPlugin,
   type ScorePlugin,
   type Status,
-} from '@kip/controlplane/scheduler/framework';
-import { NodeInfo } from '@kip/controlplane/scheduler/node-info';
+} from '@kip/controlplane';
+import { NodeInfo } from '@kip/controlplane';
 import { makeNode, makePod } from './fixtures.js';
 
 /** A filter that records the nodes it was asked about and rejects those named in `reject`. */

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import type { Affinity, NodeSelectorTerm } from '@kip/shared';
-import { ClusterEvents, runFilterPlugin, runScorePlugin } from '@kip/controlplane/scheduler/framework';
-import { NodeInfo } from '@kip/controlplane/scheduler/node-info';
-import { ERR_REASON_AFFINITY_MISMATCH, NodeAffinity } from '@kip/controlplane/scheduler/plugins/node-affinity';
+import { ClusterEvents, runFilterPlugin, runScorePlugin } from '@kip/controlplane';
+import { NodeInfo } from '@kip/controlplane';
+import { ERR_REASON_AFFINITY_MISMATCH, NodeAffinity } from '@kip/controlplane';
 import { makeNode, makePod } from './fixtures.js';
 
 const required = (...terms: NodeSelectorTerm[]): Affinity => ({ nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: terms } } });

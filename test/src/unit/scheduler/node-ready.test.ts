@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { ClusterEvents, runFilterPlugin } from '@kip/controlplane/scheduler/framework';
-import { NodeInfo } from '@kip/controlplane/scheduler/node-info';
-import { ERR_REASON_NOT_READY, NodeReady } from '@kip/controlplane/scheduler/plugins/node-ready';
+import { ClusterEvents, runFilterPlugin } from '@kip/controlplane';
+import { NodeInfo } from '@kip/controlplane';
+import { ERR_REASON_NOT_READY, NodeReady } from '@kip/controlplane';
 import { makeNode, makePod, type NodeSpecOptions } from './fixtures.js';
 
 describe('scheduler plugin NodeReady', () => {

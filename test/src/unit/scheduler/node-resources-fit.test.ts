@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import type { Pod } from '@kip/shared';
-import { ClusterEvents, runFilterPlugin, runScorePlugin } from '@kip/controlplane/scheduler/framework';
-import { NodeInfo } from '@kip/controlplane/scheduler/node-info';
-import { leastRequestedScore, NodeResourcesFit } from '@kip/controlplane/scheduler/plugins/node-resources-fit';
-import { DEFAULT_MEMORY_REQUEST, DEFAULT_MILLI_CPU_REQUEST, podResources } from '@kip/controlplane/scheduler/pod-resources';
+import { ClusterEvents, runFilterPlugin, runScorePlugin } from '@kip/controlplane';
+import { NodeInfo } from '@kip/controlplane';
+import { leastRequestedScore, NodeResourcesFit } from '@kip/controlplane';
+import { DEFAULT_MEMORY_REQUEST, DEFAULT_MILLI_CPU_REQUEST, podResources } from '@kip/controlplane';
 import { makeNode, makePod, type PodSpecOptions } from './fixtures.js';
 
 const bound = (name: string, o: PodSpecOptions): Pod => makePod(name, { ...o, nodeName: 'n1' });

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import type { Toleration } from '@kip/shared';
-import { ClusterEvents, runFilterPlugin } from '@kip/controlplane/scheduler/framework';
-import { NodeInfo } from '@kip/controlplane/scheduler/node-info';
-import { ERR_REASON_UNSCHEDULABLE, NodeUnschedulable, TAINT_NODE_UNSCHEDULABLE } from '@kip/controlplane/scheduler/plugins/node-unschedulable';
+import { ClusterEvents, runFilterPlugin } from '@kip/controlplane';
+import { NodeInfo } from '@kip/controlplane';
+import { ERR_REASON_UNSCHEDULABLE, NodeUnschedulable, TAINT_NODE_UNSCHEDULABLE } from '@kip/controlplane';
 import { makeNode, makePod } from './fixtures.js';
 
 describe('scheduler plugin NodeUnschedulable', () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { Pod } from '@kip/shared';
-import { SchedulerCache } from '@kip/controlplane/scheduler/cache';
+import { SchedulerCache } from '@kip/controlplane';
 import { makeNode, makePod } from './fixtures.js';
 
 /** The index as plain data: owner -> node name -> count. */

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import type { Pod } from '@kip/shared';
-import { runScorePlugin } from '@kip/controlplane/scheduler/framework';
-import { NodeInfo, ZONE_LABEL } from '@kip/controlplane/scheduler/node-info';
-import { OwnerSpread } from '@kip/controlplane/scheduler/plugins/owner-spread';
+import { runScorePlugin } from '@kip/controlplane';
+import { NodeInfo, ZONE_LABEL } from '@kip/controlplane';
+import { OwnerSpread } from '@kip/controlplane';
 import { makeNode, makePod } from './fixtures.js';
 
 function siblings(node: string, n: number, owner = 'rs-1', extra: Partial<Parameters<typeof makePod>[1]> = {}): Pod[] {

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import type { Pod } from '@kip/shared';
-import { SchedulerCache } from '@kip/controlplane/scheduler/cache';
-import { defaultPlugins } from '@kip/controlplane/scheduler/default-plugins';
-import { Framework } from '@kip/controlplane/scheduler/framework';
-import { findPlacement, type PlacementInput } from '@kip/controlplane/scheduler/placement';
-import { expandScored } from '@kip/controlplane/scheduler/score-summary';
-import { ZONE_LABEL } from '@kip/controlplane/scheduler/node-info';
+import { SchedulerCache } from '@kip/controlplane';
+import { defaultPlugins } from '@kip/controlplane';
+import { Framework } from '@kip/controlplane';
+import { findPlacement, type PlacementInput } from '@kip/controlplane';
+import { expandScored } from '@kip/controlplane';
+import { ZONE_LABEL } from '@kip/controlplane';
 import { makeNode, makePod } from './fixtures.js';
 
 /** A cache with nodes in two zones and some pods of rs-1 and rs-2 already bound. */

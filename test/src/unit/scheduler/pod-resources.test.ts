@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { podRequests, type Container, type PodSpec } from '@kip/shared';
-import { DEFAULT_MEMORY_REQUEST, DEFAULT_MILLI_CPU_REQUEST, podResources } from '@kip/controlplane/scheduler/pod-resources';
+import { DEFAULT_MEMORY_REQUEST, DEFAULT_MILLI_CPU_REQUEST, podResources } from '@kip/controlplane';
 
 const MI = 2 ** 20;
 const c = (resources?: Container['resources']): Container => ({ name: 'c', image: 'pause', ...(resources ? { resources } : {}) });

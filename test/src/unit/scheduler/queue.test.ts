@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { FakeClock, type Pod } from '@kip/shared';
-import { ClusterEvents, type ClusterEvent } from '@kip/controlplane/scheduler/framework';
-import { SchedulingQueue } from '@kip/controlplane/scheduler/queue';
+import { ClusterEvents, type ClusterEvent } from '@kip/controlplane';
+import { SchedulingQueue } from '@kip/controlplane';
 import { makePod } from './fixtures.js';
 
 const pluginEvents = new Map<string, ReadonlySet<ClusterEvent>>([

@@ -1,9 +1,6 @@
 import assert from 'node:assert/strict';
 import { createLogger, FakeClock, podCondition, silentLogger, type Event, type KObject, type Node, type Pod } from '@kip/shared';
-import { StoreEventRecorder } from '@kip/controlplane/events';
-import { MemoryStore } from '@kip/controlplane/store/memory';
-import { StoreError } from '@kip/controlplane/store/store';
-import { Scheduler, type SchedulerOptions } from '@kip/controlplane/scheduler/scheduler';
+import { MemoryStore, Scheduler, StoreError, StoreEventRecorder, type SchedulerOptions } from '@kip/controlplane';
 import { eventually } from '../../helpers/wait.js';
 import { makeNode, makePod } from './fixtures.js';
 

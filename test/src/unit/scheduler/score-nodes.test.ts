@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import type { Pod } from '@kip/shared';
-import { SchedulerCache } from '@kip/controlplane/scheduler/cache';
-import { defaultPlugins } from '@kip/controlplane/scheduler/default-plugins';
-import { CycleState, isScorePlugin } from '@kip/controlplane/scheduler/framework';
-import { ZONE_LABEL } from '@kip/controlplane/scheduler/node-info';
+import { SchedulerCache } from '@kip/controlplane';
+import { defaultPlugins } from '@kip/controlplane';
+import { CycleState, isScorePlugin } from '@kip/controlplane';
+import { ZONE_LABEL } from '@kip/controlplane';
 import { makeNode, makePod } from './fixtures.js';
 
 /** Nodes that differ in everything a scorer reads: size, usage, siblings, taints, labels, zones. */

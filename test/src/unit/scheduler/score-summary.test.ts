@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import type { ScoreResult } from '@kip/controlplane/scheduler/framework';
-import { NodeInfo } from '@kip/controlplane/scheduler/node-info';
-import { expandScored, summarizeScores } from '@kip/controlplane/scheduler/score-summary';
+import type { ScoreResult } from '@kip/controlplane';
+import { NodeInfo } from '@kip/controlplane';
+import { expandScored, summarizeScores } from '@kip/controlplane';
 import { makeNode } from './fixtures.js';
 
 function result(totals: number[], plugins: Record<string, number[] | undefined>): ScoreResult {

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import type { Taint, Toleration } from '@kip/shared';
-import { ClusterEvents, runFilterPlugin, runScorePlugin } from '@kip/controlplane/scheduler/framework';
-import { NodeInfo } from '@kip/controlplane/scheduler/node-info';
-import { TaintToleration, toleratesTaint, untoleratedTaintReason } from '@kip/controlplane/scheduler/plugins/taint-toleration';
+import { ClusterEvents, runFilterPlugin, runScorePlugin } from '@kip/controlplane';
+import { NodeInfo } from '@kip/controlplane';
+import { TaintToleration, toleratesTaint, untoleratedTaintReason } from '@kip/controlplane';
 import { makeNode, makePod } from './fixtures.js';
 
 describe('scheduler plugin TaintToleration', () => {

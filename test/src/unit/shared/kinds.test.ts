@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { checkSchema, FieldErrors, kindDefinition, KINDS, openApiSchemas, RESOURCES, resolveKind, resolveResource, validateObject } from '@kip/shared';
-import { withCheck } from '@kip/shared/validation/schema';
+import { withCheck } from '@kip/shared';
 import { goodPod } from './fixtures.js';
 
 type Schema = Parameters<typeof checkSchema>[0];

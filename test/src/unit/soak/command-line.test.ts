@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { defaultMinReady, parseSoakCommandLine, UsageError } from '@kip/scripts/soak/command-line';
-import { runsIn, scheduleDuration, soakChaos } from '@kip/scripts/soak/runner';
+import { defaultMinReady, parseSoakCommandLine, RunnerUsageError as UsageError } from '@kip/scripts';
+import { runsIn, scheduleDuration, soakChaos } from '@kip/scripts';
 
 describe('soak command line: what it means', () => {
   it('defaults to 20 nodes, 10 minutes, a kill every 5 s, killed nodes coming back after 3 s', () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { lostObjects } from '@kip/scripts/soak/inventory';
-import { findOrphans, parseStat, podOfDir, processesUnder, type ProcessInfo } from '@kip/scripts/soak/processes';
+import { lostObjects } from '@kip/scripts';
+import { findOrphans, parseStat, podOfDir, processesUnder, type ProcessInfo } from '@kip/scripts';
 
 const DIR = '/tmp/kip-soak-abc';
 const pod = (node: string, uid: string) => `${DIR}/nodes/${node}/pods/default_web-5d9c-x2x9z_${uid}`;

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import type { ChaosRecord } from '@kip/shared';
-import { KillLog, eventCounts } from '@kip/scripts/soak/kill-log';
-import { computeSoakReport, exitCodeOf, rssLimitBytes, unloggedOf, type SoakInput } from '@kip/scripts/soak/report';
-import { renderSoakText } from '@kip/scripts/soak/report-text';
+import { KillLog, eventCounts } from '@kip/scripts';
+import { computeSoakReport, exitCodeOf, rssLimitBytes, unloggedOf, type SoakInput } from '@kip/scripts';
+import { renderSoakText } from '@kip/scripts';
 import { failAt, steady } from '../experiment/fixtures.js';
 
 const MiB = 1024 * 1024;

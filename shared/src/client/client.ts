@@ -1,11 +1,13 @@
-// The HTTP client for kip's Kubernetes-shaped API: JSON requests, newline-delimited watch streams
-// and plain-text log streams. Failures become the CLI's typed errors: a Status from the server
-// becomes ApiStatusError, an unreachable server a ConnectionError in kubectl's words.
+// The one HTTP client for kip's Kubernetes-shaped API, used by the CLI, chaos, experiments, bench,
+// soak and the tests: JSON requests, newline-delimited watch streams and plain-text log streams.
+// Failures become the typed errors of errors.ts. Who is asking, and with which credentials, is set
+// in one place: headers().
 
 import http from 'node:http';
 import https from 'node:https';
-import { collectionPath, objectPath, type KObject, type List, type ResourceType, type Status, type WatchEvent } from '@kip/shared';
-import { ApiStatusError, CliError, ConnectionError, connectionRefused, reasonForCode } from './errors.js';
+import { collectionPath, objectPath, type ResourceType } from '../api/resources.js';
+import type { KObject, List, Status, WatchEvent } from '../api/types.js';
+import { ApiStatusError, ClientError, ConnectionError, connectionRefused, statusFromBody } from './errors.js';
 
 export interface ClientOptions {
   /** http://host:port, with or without a path prefix. */
@@ -21,6 +23,8 @@ export interface RequestOptions {
   body?: unknown;
   contentType?: string;
   signal?: AbortSignal;
+  /** Headers for this request only, over the client's own: tests of the server send malformed ones. */
+  headers?: Record<string, string>;
 }
 
 export interface ListOptions {
@@ -37,6 +41,7 @@ export interface RawResponse {
   status: number;
   contentType: string;
   body: string;
+  headers: http.IncomingHttpHeaders;
 }
 
 /** Parses --server: a URL, or host:port meaning http://host:port. */
@@ -46,9 +51,9 @@ export function parseServerUrl(server: string): URL {
   try {
     url = new URL(text);
   } catch {
-    throw new CliError(`invalid server "${server}": must be a URL such as http://127.0.0.1:7070`);
+    throw new ClientError(`invalid server "${server}": must be a URL such as http://127.0.0.1:7070`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new CliError(`invalid server "${server}": the scheme must be http or https`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ClientError(`invalid server "${server}": the scheme must be http or https`);
   return url;
 }
 
@@ -59,18 +64,6 @@ function isAbort(err: unknown): boolean {
 function errnoOf(err: unknown): string | undefined {
   const e = err as NodeJS.ErrnoException & { errors?: NodeJS.ErrnoException[] };
   return e?.code ?? e?.errors?.[0]?.code;
-}
-
-/** Builds a Status for an error answer that is not one, so every server error prints the same way. */
-export function statusFromBody(code: number, body: string): Status {
-  try {
-    const parsed = JSON.parse(body) as Partial<Status>;
-    if (parsed && parsed.kind === 'Status') return { apiVersion: 'v1', metadata: {}, status: 'Failure', reason: reasonForCode(code), code, message: '', ...parsed } as Status;
-  } catch {
-    // not JSON: fall through
-  }
-  const message = code === 404 ? 'the server could not find the requested resource' : body.trim() || `the server responded with status ${code}`;
-  return { apiVersion: 'v1', kind: 'Status', metadata: {}, status: 'Failure', message, reason: reasonForCode(code), code };
 }
 
 export class ApiClient {
@@ -94,7 +87,12 @@ export class ApiClient {
   webSocket(path: string, query?: Query): { url: string; headers: Record<string, string> } {
     const u = this.target(path, query);
     u.protocol = u.protocol === 'https:' ? 'wss:' : 'ws:';
-    return { url: u.toString(), headers: { 'User-Agent': this.userAgent, ...(this.token ? { Authorization: `Bearer ${this.token}` } : {}) } };
+    return { url: u.toString(), headers: this.headers() };
+  }
+
+  /** The headers of every request and WebSocket: who is asking, and with which credentials. */
+  private headers(): Record<string, string> {
+    return { 'User-Agent': this.userAgent, ...(this.token ? { Authorization: `Bearer ${this.token}` } : {}) };
   }
 
   private target(path: string, query?: Query): URL {
@@ -110,14 +108,14 @@ export class ApiClient {
    */
   private send<T>(method: string, path: string, opts: RequestOptions, onResponse: (res: http.IncomingMessage) => Promise<T>): Promise<T> {
     const url = this.target(path, opts.query);
-    const headers: Record<string, string> = { Accept: 'application/json', 'User-Agent': this.userAgent };
+    const headers: Record<string, string> = { Accept: 'application/json', ...this.headers() };
     let payload: string | undefined;
     if (opts.body !== undefined) {
       payload = typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
       headers['Content-Type'] = opts.contentType ?? 'application/json';
       headers['Content-Length'] = String(Buffer.byteLength(payload));
     }
-    if (this.token) headers.Authorization = `Bearer ${this.token}`;
+    Object.assign(headers, opts.headers);
     const mod = url.protocol === 'https:' ? https : http;
     return new Promise<T>((resolve, reject) => {
       const req = mod.request(url, { method, headers, agent: false, ...(opts.signal ? { signal: opts.signal } : {}) }, (res) => {
@@ -136,7 +134,7 @@ export class ApiClient {
 
   /** A request whose whole body is read; no status check. */
   raw(method: string, path: string, opts: RequestOptions = {}): Promise<RawResponse> {
-    return this.send(method, path, opts, (res) => readBody(res).then((body) => ({ status: res.statusCode ?? 0, contentType: String(res.headers['content-type'] ?? ''), body })));
+    return this.send(method, path, opts, (res) => readBody(res).then((body) => ({ status: res.statusCode ?? 0, contentType: String(res.headers['content-type'] ?? ''), body, headers: res.headers })));
   }
 
   /** A JSON request; any answer other than 2xx throws ApiStatusError. */
@@ -147,7 +145,7 @@ export class ApiClient {
     try {
       return JSON.parse(res.body) as T;
     } catch {
-      throw new CliError(`the server sent a response that is not JSON for ${method} ${path}: ${res.body.slice(0, 200)}`);
+      throw new ClientError(`the server sent a response that is not JSON for ${method} ${path}: ${res.body.slice(0, 200)}`);
     }
   }
 
@@ -182,9 +180,23 @@ export class ApiClient {
    */
   watch<T extends KObject>(r: ResourceType, namespace: string | undefined, opts: WatchOptions, onEvent: (ev: WatchEvent<T>) => void): Promise<void> {
     const path = collectionPath(r, r.namespaced ? namespace : undefined);
-    const query: Query = { watch: 'true', resourceVersion: opts.resourceVersion, labelSelector: opts.labelSelector, fieldSelector: opts.fieldSelector };
+    const query: Query = { resourceVersion: opts.resourceVersion, labelSelector: opts.labelSelector, fieldSelector: opts.fieldSelector };
+    return this.watchPath<T>(path, query, opts.signal, (ev) => {
+      if (ev.type === 'ERROR') {
+        const st = ev.object as unknown as Status;
+        throw new ApiStatusError(statusFromBody(st.code ?? 500, JSON.stringify(st)), st.code ?? 500);
+      }
+      if (ev.type !== 'BOOKMARK') onEvent(ev);
+    });
+  }
+
+  /**
+   * Watches any collection path, handing over every event as the server sent it (ERROR and
+   * BOOKMARK included), until the server ends the stream or `signal` aborts.
+   */
+  watchPath<T extends KObject>(path: string, query: Query, signal: AbortSignal | undefined, onEvent: (ev: WatchEvent<T>) => void): Promise<void> {
     let pending = '';
-    return this.stream(path, query, opts.signal, (chunk) => {
+    return this.stream(path, { watch: 'true', ...query }, signal, (chunk) => {
       pending += chunk.toString('utf8');
       let nl: number;
       while ((nl = pending.indexOf('\n')) >= 0) {
@@ -195,13 +207,8 @@ export class ApiClient {
         try {
           ev = JSON.parse(line) as WatchEvent<T>;
         } catch {
-          throw new CliError(`the server sent a watch event that is not JSON: ${line.slice(0, 200)}`);
+          throw new ClientError(`the server sent a watch event that is not JSON: ${line.slice(0, 200)}`);
         }
-        if (ev.type === 'ERROR') {
-          const st = ev.object as unknown as Status;
-          throw new ApiStatusError(statusFromBody(st.code ?? 500, JSON.stringify(st)), st.code ?? 500);
-        }
-        if (ev.type === 'BOOKMARK') continue;
         onEvent(ev);
       }
     });
