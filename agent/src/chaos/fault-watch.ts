@@ -5,7 +5,7 @@
 // same pure function the control plane uses). This is the management path a real chaos daemon keeps outside the network it breaks
 // (Chaos Mesh's chaos-daemon is driven over gRPC, not through the rules it installs).
 
-import { CHAOS_API_VERSION, faultsForNode, type Logger, type NetworkChaos, type NetworkFault } from '@kip/shared';
+import { ApiClient, CHAOS_API_VERSION, faultsForNode, jsonEqual, type List, type Logger, type NetworkChaos, type NetworkFault } from '@kip/shared';
 
 export const FAULT_WATCH_INTERVAL_MS = 1000;
 
@@ -19,20 +19,20 @@ export interface FaultWatchOptions {
 
 export class FaultWatch {
   private timer?: NodeJS.Timeout;
-  private apiUrl?: string;
+  private api?: ApiClient;
   private inFlight = false;
-  private last = '';
+  private last: NetworkFault[] = [];
 
   constructor(private readonly opts: FaultWatchOptions) {}
 
   /** The control plane's address, learnt when the agent dials it. */
   setControlPlane(host: string, port: number): void {
-    this.apiUrl = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+    this.api = new ApiClient({ server: `http://${host.includes(':') ? `[${host}]` : host}:${port}`, userAgent: `kip-agent/${this.opts.nodeName}` });
   }
 
   /** Polls while `on`; stops otherwise. `current` is the set in force, to notice a change. */
   watch(on: boolean, current: NetworkFault[]): void {
-    this.last = JSON.stringify(current);
+    this.last = current;
     if (!on) {
       clearInterval(this.timer);
       this.timer = undefined;
@@ -44,15 +44,12 @@ export class FaultWatch {
   }
 
   private async poll(): Promise<void> {
-    if (this.inFlight || !this.apiUrl) return;
+    if (this.inFlight || !this.api) return;
     this.inFlight = true;
     try {
-      const res = await fetch(`${this.apiUrl}/apis/${CHAOS_API_VERSION}/networkchaos`, { signal: AbortSignal.timeout(2000) });
-      if (!res.ok) return;
-      const list = (await res.json()) as { items?: NetworkChaos[] };
+      const list = await this.api.call<List<NetworkChaos>>('GET', `/apis/${CHAOS_API_VERSION}/networkchaos`, { signal: AbortSignal.timeout(2000) });
       const faults = faultsForNode(list.items ?? [], this.opts.nodeName);
-      const json = JSON.stringify(faults);
-      if (json === this.last || !this.timer) return;
+      if (jsonEqual(faults, this.last) || !this.timer) return;
       this.opts.log.info('network faults changed (learnt over the side channel: the link to the control plane is faulty)', { node: this.opts.nodeName, faults: faults.length });
       this.opts.apply(faults);
     } catch {

@@ -4,7 +4,7 @@
 // back as an event.
 
 import fs from 'node:fs';
-import { parseBytes } from '@kip/shared';
+import { jsonEqual, parseBytes } from '@kip/shared';
 import type { Container, ContainerStatus, TimerHandle } from '@kip/shared';
 import { ImagePullError, resolveImage, type ResolvedImage } from '../images/registry.js';
 import { containerArgv, lookPath } from './command.js';
@@ -129,7 +129,7 @@ export class ContainerWorker {
 
   /** The pod object changed: a container whose definition changed is restarted with the new one. */
   update(spec: Container): void {
-    if (JSON.stringify(spec) === JSON.stringify(this.spec)) return;
+    if (jsonEqual(spec, this.spec)) return;
     const imageChanged = spec.image !== this.spec.image;
     this.spec = spec;
     if (imageChanged) this.resolveImage();

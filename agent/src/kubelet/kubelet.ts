@@ -5,12 +5,11 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-import { realClock } from '@kip/shared';
+import { jsonEqual, realClock } from '@kip/shared';
 import type { Clock, EventRecord, LogRequest, Logger, Pod, PodRef, PodStatusUpdate, PodUsage, TimerHandle, Timing } from '@kip/shared';
 import { streamLog, type LogSink } from './log-stream.js';
 import { PodAddresses } from './pod-addresses.js';
 import { gracePeriodMs, specGracePeriodMs } from './pod-context.js';
-import { sameJson } from './pod-status.js';
 import { PodWorker, type PodWorkerDeps, type StopReason } from './pod-worker.js';
 import { GroupRegistry, ProcessGroup, type ContainerProcess, type SpawnGroupOptions } from './process-group.js';
 import { ResourceSampler } from './resource-sampler.js';
@@ -350,7 +349,7 @@ export class Kubelet {
 
   private publish(w: PodWorker): void {
     const status = w.status();
-    if (w.lastStatus && sameJson(status, w.lastStatus)) return;
+    if (w.lastStatus && jsonEqual(status, w.lastStatus)) return;
     w.lastStatus = status;
     this.hooks.status({ ...refOf(w.pod), status });
   }

@@ -4,13 +4,12 @@
 // address; that node's agent knows whether such a pod and port exist. Pure: a function of the
 // routing table, so the HTTP proxy can answer anything else with a clear refusal at once.
 
-import { cidrContains, ipToNumber, isIPv4, parseCidr, type ServiceRoute } from '@kip/shared';
+import { cidrContains, ipToNumber, isIPv4, parseCidr, POD_NETWORK_CIDR, SERVICE_CIDR, type ServiceRoute } from '@kip/shared';
 import type { RoutingTable } from './routing-table.js';
 
 export const CLUSTER_DOMAIN = 'cluster.local';
-/** kip's address plan: pods in 10.244.0.0/16, services in 10.96.0.0/16. */
-const POD_NETWORK = parseCidr('10.244.0.0/16')!;
-const SERVICE_NETWORK = parseCidr('10.96.0.0/16')!;
+const POD_NETWORK = parseCidr(POD_NETWORK_CIDR)!;
+const SERVICE_NETWORK = parseCidr(SERVICE_CIDR)!;
 const NAME_FORMS = 'SERVICE, SERVICE.NAMESPACE, SERVICE.NAMESPACE.svc or SERVICE.NAMESPACE.svc.cluster.local';
 
 export type ServicePortRoute = ServiceRoute['ports'][number];
@@ -53,7 +52,7 @@ export function resolveHost(table: RoutingTable, rawHost: string, port: number, 
     const addr = ipToNumber(host)!;
     if (table.nodeForPodIP(host) || cidrContains(POD_NETWORK, addr)) return podAddress(table, host, port);
     if (cidrContains(SERVICE_NETWORK, addr)) return { kind: 'unknown', message: `no service has cluster IP ${host}` };
-    return { kind: 'outside', message: `${host} is not a pod or service address; the pod network reaches pod IPs (10.244.0.0/16) and cluster IPs (10.96.0.0/16) only` };
+    return { kind: 'outside', message: `${host} is not a pod or service address; the pod network reaches pod IPs (${POD_NETWORK_CIDR}) and cluster IPs (${SERVICE_CIDR}) only` };
   }
   if (host.includes(':') || host === 'localhost') {
     return { kind: 'outside', message: `${host} is not a cluster address; reach the pod's own ports directly (NO_PROXY covers localhost)` };

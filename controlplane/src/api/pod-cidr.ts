@@ -2,10 +2,9 @@
 // first registers, and keeps it for as long as its Node object exists. 256 nodes at most, as with
 // Kubernetes' defaults.
 
-import type { Node } from '@kip/shared';
+import { POD_NETWORK_CIDR, type Node } from '@kip/shared';
 import type { Store } from '../store/store.js';
 
-export const CLUSTER_CIDR = '10.244.0.0/16';
 
 export class PodCidrAllocator {
   constructor(private readonly store: Store) {}
@@ -25,7 +24,7 @@ export class PodCidrAllocator {
     if (preferred >= 0 && preferred < 256 && !used.has(cidr(preferred))) return cidr(preferred);
     for (let i = 1; i < 256; i++) if (!used.has(cidr(i))) return cidr(i);
     if (!used.has(cidr(0))) return cidr(0);
-    throw new Error(`no pod CIDR left in ${CLUSTER_CIDR}: 256 nodes is the limit`);
+    throw new Error(`no pod CIDR left in ${POD_NETWORK_CIDR}: 256 nodes is the limit`);
   }
 }
 

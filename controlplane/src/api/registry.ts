@@ -6,6 +6,7 @@ import {
   applyDefaults,
   isoTime,
   kindDefinition,
+  jsonEqual,
   parseSelector,
   randomSuffix,
   realClock,
@@ -161,7 +162,7 @@ export class Registry {
     if (obj.metadata.deletionGracePeriodSeconds === undefined) delete obj.metadata.deletionGracePeriodSeconds;
     if (def.status.subresource) (obj as { status?: unknown }).status = structuredClone((old as { status?: unknown }).status);
     if (def.generation) {
-      const specChanged = JSON.stringify((obj as { spec?: unknown }).spec) !== JSON.stringify((old as { spec?: unknown }).spec);
+      const specChanged = !jsonEqual((obj as { spec?: unknown }).spec, (old as { spec?: unknown }).spec);
       obj.metadata.generation = (old.metadata.generation ?? 1) + (specChanged ? 1 : 0);
     }
     for (const hook of this.admission) hook('update', obj, old);

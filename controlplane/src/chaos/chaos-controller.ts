@@ -8,7 +8,7 @@
 // on what is due, writes the status first and only then sends anything to agents, so a failed
 // write never leaves a fault injected twice.
 
-import { keyOf, realClock, splitKey, type ChaosRecord, type ChaosStatus, type Clock, type ControlPlaneMessage, type Logger, type ObjectReference } from '@kip/shared';
+import { jsonEqual, keyOf, realClock, splitKey, type ChaosRecord, type ChaosStatus, type Clock, type ControlPlaneMessage, type Logger, type ObjectReference } from '@kip/shared';
 import type { Registry } from '../api/registry.js';
 import type { Controller, ControllerDeps, Enqueue, ReconcileResult } from '../controllers/controller.js';
 import type { EventRecorder } from '../events.js';
@@ -231,7 +231,7 @@ export abstract class ChaosController<T extends ChaosObject> implements Controll
   }
 
   private writeStatus(obj: T, status: ChaosStatus): void {
-    if (JSON.stringify(obj.status ?? {}) === JSON.stringify(status)) return;
+    if (jsonEqual(obj.status ?? {}, status)) return;
     const next = structuredClone(obj) as T;
     next.status = status;
     delete next.metadata.resourceVersion;

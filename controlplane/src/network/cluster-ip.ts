@@ -1,12 +1,11 @@
 // Cluster IP allocation for Services (the API server's service IP allocator): each Service gets a
 // virtual address from 10.96.0.0/16 at creation, unique, and keeps it for life.
 
-import { cidrContains, ipToNumber, ipToString, parseCidr, type KObject, type Service } from '@kip/shared';
+import { cidrContains, ipToNumber, ipToString, parseCidr, SERVICE_CIDR, type KObject, type Service } from '@kip/shared';
 import { ApiError, invalid } from '../api/errors.js';
 import type { AdmissionHook } from '../api/registry.js';
 import type { Store } from '../store/store.js';
 
-export const SERVICE_CIDR = '10.96.0.0/16';
 /** The first addresses are left for well-known services, as Kubernetes keeps 10.96.0.1 and .10. */
 const FIRST = 16;
 const SIZE = 65536;

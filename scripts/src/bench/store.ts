@@ -9,9 +9,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { percentile, type KObject, type Pod } from '@kip/shared';
-import { MemoryStore } from '@kip/controlplane';
-import { openSqliteStore } from '@kip/controlplane';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { percentile, waitFor, type KObject, type Pod } from '@kip/shared';
+import { MemoryStore, openSqliteStore } from '@kip/controlplane';
 import { LocalCluster } from '../cluster/local-cluster.js';
 
 export interface StoreWriteResult {
@@ -94,10 +94,8 @@ export async function benchStoreDurability(trials = 20): Promise<StoreDurability
       child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
       const exited = new Promise((resolve) => child.on('exit', resolve));
       // Killed somewhere between 0.3 and 1.3 s into its writes, after it has started writing.
-      await new Promise<void>((resolve) => {
-        const check = () => (out.length > 0 ? setTimeout(resolve, 300 + Math.random() * 1000) : setTimeout(check, 20));
-        check();
-      });
+      await waitFor('the writer to start', () => out.length > 0, { intervalMs: 20 });
+      await sleep(300 + Math.random() * 1000);
       child.kill('SIGKILL');
       await exited;
       const acked = out.split('\n').slice(0, -1);
@@ -127,11 +125,7 @@ export async function benchControlPlaneRestart(nodes = 5): Promise<ControlPlaneR
     await cluster.startControlPlane();
     const listening = performance.now() - t0;
     const connected = () => new Set(cluster.controlPlane!.output.map((l) => /node connected node=(\S+)/.exec(l)?.[1]).filter(Boolean)).size;
-    const deadline = Date.now() + 60_000;
-    while (connected() < nodes) {
-      if (Date.now() > deadline) throw new Error(`only ${connected()} of ${nodes} agents reconnected within 60 s`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    await waitFor(`every agent to reconnect (${nodes})`, () => connected() >= nodes, { timeoutMs: 60_000, intervalMs: 20 });
     return { nodes, listeningSeconds: listening / 1000, allNodesBackSeconds: (performance.now() - t0) / 1000 };
   } finally {
     await cluster.stop();

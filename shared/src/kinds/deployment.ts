@@ -1,6 +1,7 @@
 // Deployment: rolls a pod template out through ReplicaSets, one per template revision.
 
 import { Type, type Static } from '@sinclair/typebox';
+import { jsonEqual } from '../json-equal.js';
 import { controllerOf } from '../api/meta.js';
 import { ANNOTATION_REVISION, LABEL_POD_TEMPLATE_HASH } from '../api/names.js';
 import { fromLabelSelector, selectorToString } from '../api/selector.js';
@@ -81,20 +82,6 @@ function withoutHash(t: PodTemplateSpec | undefined): unknown {
   return copy;
 }
 
-function sameJSON(a: unknown, b: unknown): boolean {
-  return JSON.stringify(sortKeys(a)) === JSON.stringify(sortKeys(b));
-}
-
-function sortKeys(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(sortKeys);
-  if (v && typeof v === 'object')
-    return Object.fromEntries(
-      Object.entries(v as Record<string, unknown>)
-        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-        .map(([k, x]) => [k, sortKeys(x)]),
-    );
-  return v;
-}
 
 /**
  * The deployment's new ReplicaSet (the one whose template is the deployment's, the hash label
@@ -108,7 +95,7 @@ export function splitReplicaSets(d: Deployment, all: readonly ReplicaSet[]): { n
   const want = withoutHash(d.spec?.template);
   const revision = d.metadata.annotations?.[ANNOTATION_REVISION];
   const newRS =
-    owned.find((rs) => sameJSON(withoutHash(rs.spec?.template), want)) ??
+    owned.find((rs) => jsonEqual(withoutHash(rs.spec?.template), want)) ??
     (revision ? owned.find((rs) => rs.metadata.annotations?.[ANNOTATION_REVISION] === revision) : undefined);
   const oldRSs = owned.filter((rs) => rs !== newRS && ((rs.spec?.replicas ?? 0) > 0 || (rs.status?.replicas ?? 0) > 0));
   return newRS ? { newRS, oldRSs } : { oldRSs };

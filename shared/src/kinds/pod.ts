@@ -1,6 +1,7 @@
 // Pod: the unit the scheduler places and an agent runs as OS processes.
 
 import { Type, type Static } from '@sinclair/typebox';
+import { jsonEqual } from '../json-equal.js';
 import { controllerOf } from '../api/meta.js';
 import { podDisplayStatus } from '../api/pod.js';
 import { parseBytes, parseCpuMillis } from '../api/quantity.js';
@@ -137,7 +138,7 @@ function validatePodUpdate(next: Pod, old: Pod) {
     containers: p.spec.containers.map((c) => ({ ...c, image: undefined })),
     tolerations: undefined,
   });
-  if (JSON.stringify(strip(next)) !== JSON.stringify(strip(old)))
+  if (!jsonEqual(strip(next), strip(old)))
     return [{ field: 'spec', message: 'Forbidden: pod updates may not change fields other than `spec.containers[*].image` or `spec.tolerations` (only additions to existing tolerations)' }];
   return [];
 }

@@ -2,6 +2,8 @@
 // agents' proxies balance over.
 
 import { Type, type Static } from '@sinclair/typebox';
+import { SERVICE_CIDR } from '../address-plan.js';
+import { cidrContains, ipToNumber, parseCidr } from '../ipv4.js';
 import { child, index, isObj, type FieldErrors, type Obj } from '../validation/errors.js';
 import { isDNS1123Label, PORT_NAME } from '../validation/names.js';
 import { IntOrString, READ_ONLY, StringEnum, withCheck } from '../validation/schema.js';
@@ -10,6 +12,8 @@ import { NONE, writeAnnotations, writeEvents, writeLabels } from './describe.js'
 import type { Endpoints } from './endpoints.js';
 import { defineKind } from './kind.js';
 import { Labels, ObjectMeta } from './meta.js';
+
+const SERVICE_RANGE = parseCidr(SERVICE_CIDR)!;
 
 export const ServicePort = withCheck(
   Type.Object({
@@ -55,8 +59,8 @@ export const ServiceSpec = withCheck(
   (spec: Obj, field, errors) => {
     const ip = spec.clusterIP;
     if (typeof ip !== 'string' || !ip || ip === 'None') return;
-    const octets = /^10\.96\.(\d{1,3})\.(\d{1,3})$/.exec(ip);
-    if (!octets || Number(octets[1]) > 255 || Number(octets[2]) > 255) errors.invalid(child(field, 'clusterIP'), ip, 'must be an address in 10.96.0.0/16');
+    const n = ipToNumber(ip);
+    if (n === undefined || !cidrContains(SERVICE_RANGE, n)) errors.invalid(child(field, 'clusterIP'), ip, `must be an address in ${SERVICE_CIDR}`);
   },
 );
 export type ServiceSpec = Static<typeof ServiceSpec>;

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import type { ContainerState, ContainerStatus, Pod, PodSpec } from '@kip/shared';
-import { computePodStatus, podPhase, qosClass, sameJson } from '@kip/agent';
+import { jsonEqual } from '@kip/shared';
+import { computePodStatus, podPhase, qosClass } from '@kip/agent';
 
 const running: ContainerState = { running: { startedAt: '2026-01-01T00:00:00Z' } };
 const exited = (exitCode: number): ContainerState => ({ terminated: { exitCode, reason: exitCode === 0 ? 'Completed' : 'Error' } });
@@ -78,7 +79,7 @@ describe('kubelet pod status', () => {
     assert.equal(first.qosClass, 'BestEffort');
 
     const same = computePodStatus({ pod, containerStatuses: [cs('a', running), cs('b', running, {}, false)], podIP: '10.244.1.5', hostIP: '127.0.0.1', startTime: '2026-01-01T00:00:01Z', hostPorts: { 'a/80': 40000 }, terminal: false, previous: first, now: '2026-01-01T00:00:09Z' });
-    assert.ok(sameJson(first, same), 'nothing changed, so nothing is reported');
+    assert.ok(jsonEqual(first, same), 'nothing changed, so nothing is reported');
 
     const ready = computePodStatus({ pod, containerStatuses: [cs('a', running), cs('b', running)], podIP: '10.244.1.5', hostIP: '127.0.0.1', terminal: false, previous: first, now: '2026-01-01T00:00:09Z' });
     const readyCond = ready.conditions!.find((c) => c.type === 'Ready')!;
@@ -98,9 +99,9 @@ describe('kubelet pod status', () => {
   });
 
   it('compares plain JSON structurally', () => {
-    assert.ok(sameJson({ a: [1, { b: 2 }], c: undefined }, { a: [1, { b: 2 }] }));
-    assert.ok(!sameJson({ a: [1, 2] }, { a: [2, 1] }));
-    assert.ok(!sameJson({ a: null }, { a: {} }));
-    assert.ok(!sameJson([1], { 0: 1 }));
+    assert.ok(jsonEqual({ a: [1, { b: 2 }], c: undefined }, { a: [1, { b: 2 }] }));
+    assert.ok(!jsonEqual({ a: [1, 2] }, { a: [2, 1] }));
+    assert.ok(!jsonEqual({ a: null }, { a: {} }));
+    assert.ok(!jsonEqual([1], { 0: 1 }));
   });
 });
