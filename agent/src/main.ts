@@ -5,7 +5,7 @@
 //   node agent/dist/main.js --name node-3 [--server ws://127.0.0.1:7070] [--token-file .kip/token]
 //        [--cpu 4] [--memory 8Gi] [--pods 110] [--labels zone=a,disk=ssd] [--data-dir .kip] [--verbose]
 
-import { readFileSync, rmSync, mkdirSync } from 'node:fs';
+import { rmSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import {
   AGENT_PATH,
@@ -20,7 +20,9 @@ import {
   failWithUsage,
   parseDaemonFlags,
   stopOnSignals,
+  readSecretFile,
   realClock,
+  SecretFileError,
 } from '@kip/shared';
 import { Agent } from './agent.js';
 import { Kubelet } from './kubelet/kubelet.js';
@@ -103,8 +105,9 @@ async function main(): Promise<void> {
   if (!token) {
     const file = path.resolve(String(values['token-file'] ?? path.join(dataDir, 'token')));
     try {
-      token = readFileSync(file, 'utf8').trim();
+      token = readSecretFile(file);
     } catch (err) {
+      if (err instanceof SecretFileError) fail(err.message);
       fail(`no join token: pass --token, set KIP_TOKEN, or point --token-file at the control plane's token (${file}: ${(err as NodeJS.ErrnoException).code})`);
     }
   }
@@ -138,7 +141,7 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   // Network faults go on the proxy's links and on the connection to the control plane; node faults act on this process.
-  const chaos = new AgentChaos({ nodeName: name, nodeDir, log, link: (peer) => proxy.link(peer), event: (e) => reports.event(e) });
+  const chaos = new AgentChaos({ nodeName: name, nodeDir, log, token, link: (peer) => proxy.link(peer), event: (e) => reports.event(e) });
   const agent = new Agent({
     name,
     server,

@@ -9,12 +9,12 @@ import { writeFileSync, mkdirSync, rmSync } from 'node:fs';
 import { isIP } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { AGENT_PATH, DEFAULT_API_PORT, createLogger, isProfileName, parseDuration, type Timing, failWithUsage, parseDaemonFlags, stopOnSignals } from '@kip/shared';
+import { AGENT_PATH, DEFAULT_API_PORT, KUBECONFIG_FILE, writeKubeconfig, createLogger, isProfileName, parseDuration, type Timing, failWithUsage, parseDaemonFlags, stopOnSignals } from '@kip/shared';
 import { ControlPlane } from './server.js';
 import { openSqliteStore } from './store/sqlite.js';
 import type { Store } from './store/store.js';
 import { loadOrCreateTls, type ServingTls } from './tls.js';
-import { loadOrCreateToken, tokenPath } from './token.js';
+import { loadOrCreateAdminToken, loadOrCreateToken, tokenPath } from './token.js';
 
 const USAGE = `usage: kip-controlplane [flags]
   --port N                       API port (default ${DEFAULT_API_PORT}; 0 picks a free one)
@@ -26,7 +26,10 @@ const USAGE = `usage: kip-controlplane [flags]
   --data-dir DIR                 where the join token and state live (default .kip)
   --profile fast|kubernetes      timing profile (default fast)
   --store memory|sqlite          keep state in memory only, or in <data-dir>/state.db (default memory)
-  --api-token T                  require "Authorization: Bearer T" for writes
+  --api-token T                  the admin bearer token every API request needs (default: one
+                                 made at first start, in <data-dir>/admin-token and the kubeconfig)
+  --anonymous                    serve the API without credentials (anyone who can reach it can
+                                 run processes as this user)
   --api-names N1,N2              more names the API is reached by (a request's Host must name
                                  the listening address, localhost or one of these)
   --heartbeat-interval D         agent heartbeat period (e.g. 1s)
@@ -67,6 +70,7 @@ function main(): void {
     profile: { type: 'string' },
     store: { type: 'string' },
     'api-token': { type: 'string' },
+    anonymous: { type: 'boolean' },
     'api-names': { type: 'string' },
     'heartbeat-interval': { type: 'string' },
     'node-monitor-grace-period': { type: 'string' },
@@ -119,6 +123,17 @@ function main(): void {
   } catch (err) {
     fail(`cannot read or create the join token in ${dataDir}: ${(err as Error).message}`);
   }
+  let apiToken: string | undefined;
+  if (values.anonymous) {
+    if (values['api-token'] !== undefined) fail('--anonymous and --api-token contradict each other: choose one');
+    log.warn('serving the API without credentials (--anonymous): every local user, and any program that reaches the port, can run processes as this user');
+  } else {
+    try {
+      apiToken = (values['api-token'] as string | undefined) ?? loadOrCreateAdminToken(dataDir);
+    } catch (err) {
+      fail(`cannot read or create the admin token in ${dataDir}: ${(err as Error).message}`);
+    }
+  }
   // Work from the data dir, as a daemon does from its state dir (paths are absolute by now).
   process.chdir(dataDir);
   let store: Store | undefined;
@@ -140,14 +155,18 @@ function main(): void {
       fail(`cannot make or read the TLS certificates in ${path.join(dataDir, 'pki')}: ${(err as Error).message}`);
     }
   }
-  const cp = new ControlPlane({ host, port, profile, timing, joinToken, store, tls, apiToken: values['api-token'] as string | undefined, apiNames: names, log });
+  const cp = new ControlPlane({ host, port, profile, timing, joinToken, store, tls, apiToken, apiNames: names, log });
   const infoFile = path.join(dataDir, 'controlplane.json');
   cp.start().then(
     ({ url, port: bound }) => {
       const agentUrl = `${url.replace(/^http/, 'ws')}${AGENT_PATH}`;
       mkdirSync(dataDir, { recursive: true });
       const ca = tls ? { caFile: tls.caFile, caCertHash: tls.caCertHash } : {};
-      writeFileSync(infoFile, JSON.stringify({ url, agentUrl, port: bound, pid: process.pid, tokenFile: tokenPath(dataDir), profile, ...ca }, null, 2) + '\n');
+      // The admin's kubeconfig, as kubeadm's admin.conf and k3s's k3s.yaml: kip, kubectl and the
+      // scripts find the server and the credentials in it.
+      const kubeconfig = path.join(dataDir, KUBECONFIG_FILE);
+      writeKubeconfig(kubeconfig, 'kip', { server: url, ...(apiToken ? { token: apiToken } : {}), ...(tls ? { caPem: tls.caPem } : {}) });
+      writeFileSync(infoFile, JSON.stringify({ url, agentUrl, port: bound, pid: process.pid, tokenFile: tokenPath(dataDir), kubeconfig, store: storeKind, profile, ...ca }, null, 2) + '\n');
       process.stdout.write(`kip-controlplane listening on ${url} (agents: ${agentUrl}, profile ${profile}, pid ${process.pid})\n`);
       if (tls) process.stdout.write(`kip-controlplane CA ${tls.caFile}, pin it with --discovery-token-ca-cert-hash ${tls.caCertHash}\n`);
     },

@@ -26,7 +26,7 @@ import { MemoryStore } from './store/memory.js';
 import type { Store } from './store/store.js';
 import { ApiError, rejectUpgrade, sendError } from './api/errors.js';
 import { RequestGuard } from './api/request-guard.js';
-import { bearerMatches } from './token.js';
+import { Authorizer } from './api/auth.js';
 
 export interface ControlPlaneOptions {
   host?: string;
@@ -36,6 +36,7 @@ export interface ControlPlaneOptions {
   /** Overrides of single timing knobs on top of the profile. */
   timing?: Partial<Timing>;
   joinToken: string;
+  /** The admin bearer token every API request needs; without it the API serves everyone (--anonymous). */
   apiToken?: string;
   /** Serve HTTPS (and WSS) with this certificate (tls.ts) instead of plain HTTP. */
   tls?: { certPem: string; keyPem: string };
@@ -104,7 +105,8 @@ export class ControlPlane {
       timing: this.timing,
       health: (name) => this.agents.health(name),
     });
-    const rest = new RestApi({ registry: this.registry, nodes: this.agents, log: log.child('api'), apiToken: opts.apiToken });
+    const auth = new Authorizer({ adminToken: opts.apiToken, nodeToken: opts.joinToken });
+    const rest = new RestApi({ registry: this.registry, nodes: this.agents, log: log.child('api'), auth });
     const guard = new RequestGuard({ listenAddress: opts.host ?? '127.0.0.1', port: () => (this.server.address() as AddressInfo | null)?.port ?? 0, extraNames: opts.apiNames });
     const serve = (req: http.IncomingMessage, res: http.ServerResponse): void => {
       const refused = guard.check(req);
@@ -121,7 +123,7 @@ export class ControlPlane {
       if (path === AGENT_PATH) return this.agents.handleUpgrade(req, socket, head);
       const route = parseRoute(path);
       if (route?.type === 'resource' && route.subresource === 'portforward' && route.name && (route.resource.kind === 'Pod' || route.resource.kind === 'Service')) {
-        if (opts.apiToken && !bearerMatches(req.headers.authorization, opts.apiToken)) return rejectUpgrade(socket, new ApiError('Unauthorized', 'Unauthorized'));
+        if (auth.identify(req) !== 'admin') return rejectUpgrade(socket, new ApiError('Unauthorized', 'Unauthorized'));
         return portForward.handleUpgrade(req, socket, head, route);
       }
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');

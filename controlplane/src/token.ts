@@ -1,5 +1,6 @@
-// The cluster join token: generated at first start, kept in the data dir (mode 0600), and required
-// of every agent's hello and every agent-to-agent tunnel.
+// The cluster's secrets, generated at first start and kept in the data dir (mode 0600): the join
+// token, required of every agent's hello and every agent-to-agent tunnel, and the admin token,
+// required of every API request.
 
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -10,8 +11,23 @@ export function tokenPath(dataDir: string): string {
   return path.join(dataDir, 'token');
 }
 
+/** Where the admin bearer token lives (the kubeconfig carries it too). */
+export function adminTokenPath(dataDir: string): string {
+  return path.join(dataDir, 'admin-token');
+}
+
+/** The cluster join token, made at first start. */
 export function loadOrCreateToken(dataDir: string): string {
-  const file = tokenPath(dataDir);
+  return loadOrCreateSecret(dataDir, tokenPath(dataDir));
+}
+
+/** The admin bearer token of the API, made at first start. */
+export function loadOrCreateAdminToken(dataDir: string): string {
+  return loadOrCreateSecret(dataDir, adminTokenPath(dataDir));
+}
+
+/** A random secret kept in `file` (mode 0600): the one there, or a new one. */
+function loadOrCreateSecret(dataDir: string, file: string): string {
   try {
     const t = readSecretFile(file);
     if (t) return t;

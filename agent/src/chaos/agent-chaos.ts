@@ -22,6 +22,8 @@ export interface AgentChaosOptions {
   link(peer: string): ShapedLink;
   /** sends an event about this node to the control plane */
   event(ev: EventRecord): void;
+  /** the join token: the side channel reads fault objects with it */
+  token?: string;
   /** overrides for node actions (tests) */
   nodeActions?: Partial<NodeActionDeps>;
 }
@@ -47,7 +49,7 @@ export class AgentChaos {
   constructor(private readonly opts: AgentChaosOptions) {
     this.log = opts.log.child('chaos');
     this.cpShaper = new LinkShaper(CONTROL_PLANE_PEER, this.cpLink, this.log);
-    this.watch = new FaultWatch({ nodeName: opts.nodeName, log: this.log, apply: (f) => this.setFaults(f) });
+    this.watch = new FaultWatch({ nodeName: opts.nodeName, log: this.log, apply: (f) => this.setFaults(f), ...(opts.token ? { token: opts.token } : {}) });
   }
 
   handle(msg: Faults | NodeAction): void {

@@ -15,6 +15,8 @@ export interface FaultWatchOptions {
   /** sets the node's faults when the API says they changed */
   apply(faults: NetworkFault[]): void;
   intervalMs?: number;
+  /** the join token, which the API accepts for reading fault objects */
+  token?: string;
 }
 
 export class FaultWatch {
@@ -27,7 +29,7 @@ export class FaultWatch {
 
   /** The control plane's address, learnt when the agent dials it. */
   setControlPlane(host: string, port: number): void {
-    this.api = new ApiClient({ server: `http://${host.includes(':') ? `[${host}]` : host}:${port}`, userAgent: `kip-agent/${this.opts.nodeName}` });
+    this.api = new ApiClient({ server: `http://${host.includes(':') ? `[${host}]` : host}:${port}`, userAgent: `kip-agent/${this.opts.nodeName}`, ...(this.opts.token ? { token: this.opts.token } : {}) });
   }
 
   /** Polls while `on`; stops otherwise. `current` is the set in force, to notice a change. */

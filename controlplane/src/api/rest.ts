@@ -26,7 +26,7 @@ import { ApiError, notFound, toApiError } from './errors.js';
 import { fieldsMatch, parseFieldSelector } from './field-selector.js';
 import type { Registry } from './registry.js';
 import { parseRoute, type OtherRoute, type ResourceRoute } from './routes.js';
-import { bearerMatches } from '../token.js';
+import type { Authorizer } from './auth.js';
 
 export const MAX_BODY_BYTES = 16 * 1024 * 1024;
 /** A watcher that falls this far behind is cut off rather than buffered without end. */
@@ -54,8 +54,8 @@ export interface RestOptions {
   registry: Registry;
   nodes: NodeAccess;
   log: Logger;
-  /** When set, every write needs `Authorization: Bearer <apiToken>`. */
-  apiToken?: string;
+  /** Who may do what (auth.ts); without it every request is served. */
+  auth?: Authorizer;
 }
 
 export class RestApi {
@@ -69,11 +69,10 @@ export class RestApi {
   private async dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const route = parseRoute(url.pathname);
+    // Credentials first: an unauthenticated caller learns nothing, not even which paths exist.
+    this.opts.auth?.check(req, route);
     if (!route) throw new ApiError('NotFound', `the server could not find the requested resource (${req.method} ${url.pathname})`);
     const method = req.method ?? 'GET';
-    if (method !== 'GET' && method !== 'HEAD' && this.opts.apiToken) {
-      if (!bearerMatches(req.headers.authorization, this.opts.apiToken)) throw new ApiError('Unauthorized', 'Unauthorized: writes need "Authorization: Bearer <token>" (kip --token or KIP_TOKEN)');
-    }
     if (route.type !== 'resource') return this.other(route, url, res);
     const q = url.searchParams;
     const { registry } = this.opts;

@@ -22,7 +22,7 @@ async function withCluster<T>(nodes: number, fn: (c: LocalCluster, api: ApiClien
   try {
     await cluster.startControlPlane();
     await Promise.all([cluster.startAgents(nodeNames(nodes)), cluster.waitReady(nodes, 180_000)]);
-    return await fn(cluster, new ApiClient({ server: cluster.url }));
+    return await fn(cluster, cluster.client('kip-bench'));
   } finally {
     await cluster.stop();
     rmSync(dataDir, { recursive: true, force: true });

@@ -8,7 +8,7 @@
 //
 // Run alone: node scripts/dist/bench/network.js [--bytes 1073741824] [--pings 10000] [--rounds 3]
 
-import { ApiClient, percentile, readCommandLine, waitFor } from '@kip/shared';
+import { percentile, readCommandLine, waitFor } from '@kip/shared';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
@@ -162,7 +162,7 @@ interface Targets {
 
 /** Two nodes, a tcp-echo pod on each, a Service over node-1's; where each path starts. */
 async function setUp(cluster: LocalCluster): Promise<Targets> {
-  const api = new ApiClient({ server: cluster.url });
+  const api = cluster.client('kip-bench');
   await api.call('POST', '/api/v1/namespaces/default/pods', { body: serverPod('bench-near', 'node-1') });
   await api.call('POST', '/api/v1/namespaces/default/pods', { body: serverPod('bench-far', 'node-2') });
   const svc: Service = {

@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { isNodeReady, percentile, resolveResource, ApiClient, waitFor, type Deployment, type Event, type Node, type Pod } from '@kip/shared';
+import { isNodeReady, percentile, resolveResource, waitFor, type Deployment, type Event, type Node, type Pod } from '@kip/shared';
 import { LocalCluster } from '../cluster/local-cluster.js';
 import { cpuSeconds, processesUnder, pssBytes, rssBytes } from './proc-stats.js';
 
@@ -84,7 +84,7 @@ export async function benchScale(nodes: number, replicas: number, progress: (lin
     await cluster.waitReady(nodes, 300_000);
     const secondsToReady = (performance.now() - t0) / 1000;
     progress(`${nodes} nodes Ready in ${secondsToReady.toFixed(1)} s`);
-    const api = new ApiClient({ server: cluster.url });
+    const api = cluster.client('kip-bench');
     const pods = resolveResource('pods')!;
     const seen = new Map<string, { added: number; running?: number }>();
     const notReady = new Set<string>();

@@ -8,7 +8,8 @@ import { ACTION_FLAGS } from './action-flags.js';
 
 export const CHAOS_FLAGS: FlagSpec[] = [
   { name: 'server', short: 's', type: 'string', valueName: 'url', description: 'The kip API server (else $KIP_SERVER, else http://127.0.0.1:7070).' },
-  { name: 'token', type: 'string', valueName: 'string', description: 'Bearer token for the API server (else $KIP_TOKEN).' },
+  { name: 'token', type: 'string', valueName: 'string', description: 'Bearer token for the API server (else $KIP_TOKEN, else the kubeconfig).' },
+  { name: 'kubeconfig', type: 'string', valueName: 'file', description: 'The kubeconfig to use (else $KUBECONFIG, else .kip/kubeconfig when it exists).' },
   { name: 'namespace', short: 'n', type: 'string', valueName: 'string', description: 'Namespace of the fault objects (else $KIP_NAMESPACE, else default).' },
   { name: 'dry-run', type: 'bool', description: 'Print what would be done (and which nodes would be chosen); create nothing.' },
   { name: 'output', short: 'o', type: 'string', valueName: 'yaml|json', description: 'Print the object as YAML or JSON (with --dry-run: instead of creating it).' },

@@ -8,7 +8,7 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DEFAULT_NAMESPACE, DEFAULT_SERVER, newSeed, resourceByKind, validateObject, ApiClient, ApiStatusError, ConnectionError, ClientError, type ChaosStatus, type KObject, type Node } from '@kip/shared';
+import { DEFAULT_NAMESPACE, DEFAULT_SERVER, newSeed, resourceByKind, validateObject, ApiClient, resolveCredentials, ApiStatusError, ConnectionError, ClientError, type ChaosStatus, type KObject, type Node } from '@kip/shared';
 import { reportError, UsageError } from '../kip/errors.js';
 import { formatFlagHelp, parseFlags, type ParsedFlags } from '../kip/flags.js';
 import { processIO, type CliIO } from '../kip/io.js';
@@ -61,8 +61,7 @@ function usageFailure(io: CliIO, err: UsageError): number {
 }
 
 function client(flags: ParsedFlags, io: CliIO): ApiClient {
-  const token = flags.str('token') || io.env.KIP_TOKEN;
-  return new ApiClient({ server: flags.str('server') || io.env.KIP_SERVER || DEFAULT_SERVER, ...(token ? { token } : {}), userAgent: 'kip-chaos' });
+  return new ApiClient({ ...resolveCredentials({ server: flags.str('server'), token: flags.str('token'), kubeconfig: flags.str('kubeconfig'), env: io.env }), userAgent: 'kip-chaos' });
 }
 
 /** The command word: the first argument that is not a flag or a flag's value. */
@@ -176,7 +175,7 @@ export async function main(argv: readonly string[], io: CliIO = processIO()): Pr
         return await healCommand(client(flags, io), flags, io);
       case 'list':
       case 'ls': {
-        const pass = [...(flags.str('server') ? ['--server', flags.str('server')!] : []), ...(flags.str('token') ? ['--token', flags.str('token')!] : []), ...(flags.str('namespace') ? ['-n', flags.str('namespace')!] : [])];
+        const pass = [...(flags.str('server') ? ['--server', flags.str('server')!] : []), ...(flags.str('token') ? ['--token', flags.str('token')!] : []), ...(flags.str('kubeconfig') ? ['--kubeconfig', flags.str('kubeconfig')!] : []), ...(flags.str('namespace') ? ['-n', flags.str('namespace')!] : [])];
         return await kipMain(['get', 'nodechaos,networkchaos', '-o', flags.str('output') ?? 'wide', ...pass], io);
       }
       default:

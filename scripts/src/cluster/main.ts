@@ -5,7 +5,7 @@
 
 import { existsSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { DEFAULT_API_PORT, isProfileName, isQuantity, parseDuration, readCommandLine } from '@kip/shared';
+import { DEFAULT_API_PORT, DEFAULT_DATA_DIR, isProfileName, isQuantity, parseDuration, readCommandLine } from '@kip/shared';
 import { AGENT_MAIN, CONTROLPLANE_MAIN, LocalCluster, ROOT, isRunning, type Member } from './local-cluster.js';
 
 /** A control plane that dies is started again after this, doubled for each time it died at once. */
@@ -236,16 +236,19 @@ async function main(): Promise<void> {
   const secs = ((Date.now() - started) / 1000).toFixed(1);
   const agentUrl = cluster.agentUrl;
   const tokenFile = cluster.tokenFile;
-  const serverFlag = o.port === DEFAULT_API_PORT ? '' : ` --server ${url}`;
+  // kip finds .kip/kubeconfig by itself when run from where the launcher was; anything else needs
+  // to be told where the credentials are.
+  const defaultPlace = path.resolve(o.dataDir) === path.resolve(DEFAULT_DATA_DIR);
   process.stdout.write(
     [
       ``,
       `kip cluster is up: ${o.nodes} node(s) Ready in ${secs}s (profile ${o.profile})`,
       `  API:           ${url}`,
       `  data dir:      ${o.dataDir}`,
+      `  credentials:   ${cluster.kubeconfigFile} (for kubectl, or kip from elsewhere: export KUBECONFIG=${cluster.kubeconfigFile})`,
       ``,
       `Try:`,
-      ...(serverFlag ? [`  export KIP_SERVER=${url}`] : []),
+      ...(defaultPlace ? [] : [`  export KUBECONFIG=${cluster.kubeconfigFile}`]),
       `  npm run kip -- get nodes -o wide`,
       `  npm run kip -- apply -f examples/deployment.yaml`,
       `  npm run kip -- get pods -o wide -w`,

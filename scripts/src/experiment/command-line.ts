@@ -11,7 +11,8 @@ faults, and writes a measured report (report.json, report.html, samples.jsonl).
 
   --out DIR            where the report goes (default experiment-results/<name>-<time>/)
   --server URL         the cluster's API (else $KIP_SERVER, else ${DEFAULT_SERVER})
-  --token TOKEN        bearer token for the API (else $KIP_TOKEN)
+  --token TOKEN        bearer token for the API (else $KIP_TOKEN, else the kubeconfig)
+  --kubeconfig FILE    the kubeconfig to use (else $KUBECONFIG, else .kip/kubeconfig)
   --nodes N            run on a private cluster of N nodes, started and stopped for this run
   --profile P          timings of the private cluster: fast (default) or kubernetes
   --keep               leave the workload in place afterwards
@@ -38,6 +39,8 @@ export interface CommandLine {
   out?: string;
   server: string;
   token?: string;
+  /** a kubeconfig named on the command line */
+  kubeconfig?: string;
   /** run on a private cluster of this many nodes */
   nodes?: number;
   profile: string;
@@ -50,6 +53,7 @@ const OPTIONS = {
   out: { type: 'string', short: 'o' },
   server: { type: 'string', short: 's' },
   token: { type: 'string' },
+  kubeconfig: { type: 'string' },
   nodes: { type: 'string', short: 'n' },
   profile: { type: 'string' },
   keep: { type: 'boolean' },
@@ -90,6 +94,7 @@ export function parseCommandLine(argv: readonly string[], env: Record<string, st
     ...(v.out !== undefined ? { out: v.out } : {}),
     server: v.server ?? env.KIP_SERVER ?? DEFAULT_SERVER,
     ...(token ? { token } : {}),
+    ...(v.kubeconfig !== undefined ? { kubeconfig: v.kubeconfig } : {}),
     ...(nodes !== undefined ? { nodes } : {}),
     profile: v.profile ?? 'fast',
     keep: !!v.keep,

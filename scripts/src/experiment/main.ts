@@ -4,7 +4,7 @@
 // the timeline, reports what was measured so far, and cleans up; a second Ctrl-C stops at once.
 // Exit codes: 0 done, 1 the run failed, 2 a mistake in the command line or the file, 130 interrupted.
 
-import { ApiClient, ApiStatusError, ConnectionError, ClientError } from '@kip/shared';
+import { ApiClient, resolveCredentials, ApiStatusError, ConnectionError, ClientError } from '@kip/shared';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { CliError } from '../kip/errors.js';
@@ -54,7 +54,9 @@ async function run(cmd: CommandLine, signal: AbortSignal, onCluster: (c: Private
       cluster = await PrivateCluster.start({ nodes: cmd.nodes, profile: cmd.profile, log });
       onCluster(cluster);
     }
-    const api = new ApiClient({ server: cluster?.url ?? cmd.server, ...(cmd.token ? { token: cmd.token } : {}), userAgent: 'kip-experiment' });
+    const api = cluster
+      ? cluster.client('kip-experiment')
+      : new ApiClient({ ...resolveCredentials({ server: cmd.server, ...(cmd.token ? { token: cmd.token } : {}), ...(cmd.kubeconfig ? { kubeconfig: cmd.kubeconfig } : {}), env: process.env }), userAgent: 'kip-experiment' });
     const c = cluster;
     const result = await runExperiment({ api, spec, workload, keep: cmd.keep, signal, log, readyTimeoutMs: cmd.readyTimeoutMs, ...(c ? { clusterGone: () => c.isDown() } : {}) });
     const report = computeReport(result.input);

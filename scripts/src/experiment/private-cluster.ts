@@ -6,6 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { ApiClient } from '@kip/shared';
 import { LocalCluster, isRunning } from '../cluster/local-cluster.js';
 
 export interface PrivateClusterOptions {
@@ -22,6 +23,11 @@ export class PrivateCluster {
     readonly dataDir: string,
     private readonly local: LocalCluster,
   ) {}
+
+  /** A client with the cluster's admin credentials. */
+  client(userAgent: string): ApiClient {
+    return this.local.client(userAgent);
+  }
 
   get url(): string {
     return this.local.url;

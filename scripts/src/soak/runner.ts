@@ -136,7 +136,7 @@ export async function runSoak(r: SoakRunOptions): Promise<SoakRunResult> {
     await abortable(cluster.waitReady(o.nodes, Math.max(60_000, o.nodes * 6000)), signal);
     log(`[setup] ${o.nodes} node(s) Ready in ${((Date.now() - started) / 1000).toFixed(1)}s at ${cluster.url}`);
     const cp = cluster.controlPlane!;
-    const api = new ApiClient({ server: cluster.url, userAgent: 'kip-soak' });
+    const api = cluster.client('kip-soak');
     pods = new PodCounter(api);
     await pods.start();
     watcher = new ClusterWatcher(api, NAMESPACE);

@@ -13,6 +13,8 @@ export interface ClientOptions {
   /** http://host:port, with or without a path prefix. */
   server: string;
   token?: string;
+  /** PEM of the CA that signed an https server's certificate (a kubeconfig's certificate-authority-data). */
+  ca?: string;
   userAgent?: string;
 }
 
@@ -69,11 +71,14 @@ function errnoOf(err: unknown): string | undefined {
 export class ApiClient {
   readonly url: URL;
   private readonly token?: string;
+  /** Trusted for https, besides the system's CAs. */
+  readonly ca?: string;
   private readonly userAgent: string;
 
   constructor(opts: ClientOptions) {
     this.url = parseServerUrl(opts.server);
     if (opts.token) this.token = opts.token;
+    if (opts.ca) this.ca = opts.ca;
     this.userAgent = opts.userAgent ?? 'kip';
   }
 
@@ -83,11 +88,11 @@ export class ApiClient {
     return `${this.url.hostname}:${port}`;
   }
 
-  /** The ws:// URL of an API path, and the headers to open it with (port-forward). */
-  webSocket(path: string, query?: Query): { url: string; headers: Record<string, string> } {
+  /** The ws:// URL of an API path, and the headers (and CA) to open it with (port-forward). */
+  webSocket(path: string, query?: Query): { url: string; headers: Record<string, string>; ca?: string } {
     const u = this.target(path, query);
     u.protocol = u.protocol === 'https:' ? 'wss:' : 'ws:';
-    return { url: u.toString(), headers: this.headers() };
+    return { url: u.toString(), headers: this.headers(), ...(this.ca ? { ca: this.ca } : {}) };
   }
 
   /** The headers of every request and WebSocket: who is asking, and with which credentials. */
@@ -118,7 +123,7 @@ export class ApiClient {
     Object.assign(headers, opts.headers);
     const mod = url.protocol === 'https:' ? https : http;
     return new Promise<T>((resolve, reject) => {
-      const req = mod.request(url, { method, headers, agent: false, ...(opts.signal ? { signal: opts.signal } : {}) }, (res) => {
+      const req = mod.request(url, { method, headers, agent: false, ...(this.ca ? { ca: this.ca } : {}), ...(opts.signal ? { signal: opts.signal } : {}) }, (res) => {
         onResponse(res).then(resolve, reject);
       });
       req.on('error', (err) => {

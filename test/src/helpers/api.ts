@@ -1,7 +1,7 @@
 // The kip API client as tests use it: requests in, status code and parsed body out, so a test can
 // assert on refusals as well as act as a user would and read the cluster's state.
 
-import { ApiClient, collectionPath, objectPath, resolveResource, type KObject, type List } from '@kip/shared';
+import { ApiClient, collectionPath, objectPath, readKubeconfig, resolveResource, type KObject, type List } from '@kip/shared';
 
 export interface ApiResponse<T = unknown> {
   status: number;
@@ -11,8 +11,17 @@ export interface ApiResponse<T = unknown> {
 export class TestApi {
   readonly client: ApiClient;
 
-  constructor(readonly url: string) {
-    this.client = new ApiClient({ server: url, userAgent: 'kip-test' });
+  constructor(
+    readonly url: string,
+    credentials: { token?: string; ca?: string } = {},
+  ) {
+    this.client = new ApiClient({ server: url, userAgent: 'kip-test', ...credentials });
+  }
+
+  /** A client with the admin credentials of the kubeconfig a control plane wrote. */
+  static fromKubeconfig(file: string, url?: string): TestApi {
+    const kc = readKubeconfig(file);
+    return new TestApi(url ?? kc.server, { ...(kc.token ? { token: kc.token } : {}), ...(kc.caPem ? { ca: kc.caPem } : {}) });
   }
 
   async request<T = unknown>(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<ApiResponse<T>> {

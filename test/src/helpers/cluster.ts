@@ -39,7 +39,7 @@ export class TestCluster {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'kip-test-'));
     const c = new TestCluster(dir, opts);
     try {
-      c.api = new TestApi(await c.local.startControlPlane());
+      c.api = TestApi.fromKubeconfig(c.local.kubeconfigFile, await c.local.startControlPlane());
       const n = opts.nodes ?? 3;
       for (let i = 1; i <= n; i++) c.startAgent(`node-${i}`, opts.agentArgs?.(i) ?? []);
       await c.waitReady(n, opts.readyTimeoutMs);
@@ -53,6 +53,10 @@ export class TestCluster {
 
   get url(): string {
     return this.local.url;
+  }
+  /** The kubeconfig the control plane wrote: its URL and admin token. */
+  get kubeconfig(): string {
+    return this.local.kubeconfigFile;
   }
   get agentUrl(): string {
     return this.local.agentUrl;

@@ -266,12 +266,21 @@ describe('kip CLI against a control plane', function () {
     assert.match(remote.err, /^error when creating "STDIN": The Deployment "bad" is invalid: spec\.replicas: /);
   });
 
-  it('needs the token to write, not to read', async () => {
+  it('needs the token to write and to read', async () => {
     const w = await kip(['create', '-f', '-'], { stdin: POD('no-token'), token: false });
     assert.equal(w.code, 1);
     assert.equal(w.err, 'error: You must be logged in to the server (Unauthorized)\n');
     const r = await kip(['get', 'deploy', 'web', '-o', 'name'], { token: false });
-    assert.deepEqual([r.code, r.out], [0, 'deployment.apps/web\n']);
+    assert.equal(r.code, 1);
+    assert.equal(r.err, 'error: You must be logged in to the server (Unauthorized)\n');
+  });
+
+  it('finds the server and the token in the kubeconfig the control plane wrote', async () => {
+    const r = await main(['get', 'deploy', 'web', '-o', 'name', '--kubeconfig', path.join(dir, 'data', 'kubeconfig')], bufferIO({ env: {}, cwd: dir }));
+    assert.equal(r, 0);
+    const viaEnv = bufferIO({ env: { KUBECONFIG: path.join(dir, 'data', 'kubeconfig') }, cwd: dir });
+    assert.equal(await main(['get', 'deploy', 'web', '-o', 'name'], viaEnv), 0);
+    assert.equal(viaEnv.stdout.text(), 'deployment.apps/web\n');
   });
 
   it('watches: lists, then prints each change until stopped', async () => {
@@ -354,11 +363,11 @@ describe('kip CLI against a cluster with agents', function () {
   });
 
   function io(signal?: AbortSignal): BufferedIO {
-    return bufferIO({ env: { KIP_SERVER: cluster.url }, ...(signal ? { signal } : {}) });
+    return bufferIO({ env: { KUBECONFIG: cluster.kubeconfig }, ...(signal ? { signal } : {}) });
   }
 
   async function kip(argv: string[], stdin?: string): Promise<Run> {
-    const i = bufferIO({ env: { KIP_SERVER: cluster.url }, ...(stdin !== undefined ? { stdin } : {}) });
+    const i = bufferIO({ env: { KUBECONFIG: cluster.kubeconfig }, ...(stdin !== undefined ? { stdin } : {}) });
     const code = await main(argv, i);
     return { code, out: i.stdout.text(), err: i.stderr.text() };
   }

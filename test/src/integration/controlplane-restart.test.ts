@@ -51,7 +51,7 @@ describe('a control plane killed with SIGKILL, restarted from its SQLite store',
     // A watch from before the writes, to be resumed after the restart.
     const startRv = (await api.request<{ metadata: { resourceVersion: string } }>('GET', '/api/v1/namespaces/default/services')).body.metadata.resourceVersion;
     const seen: WatchEvent<Service>[] = [];
-    const watch = WatchRecorder.start<Service>(c.url, `/api/v1/namespaces/default/services?resourceVersion=${startRv}`, (ev) => seen.push(ev));
+    const watch = WatchRecorder.start<Service>(c.api, `/api/v1/namespaces/default/services?resourceVersion=${startRv}`, (ev) => seen.push(ev));
 
     // Twenty writers create services and delete every other one, until the control plane dies.
     const created = new Map<string, Acked>();
@@ -111,7 +111,7 @@ describe('a control plane killed with SIGKILL, restarted from its SQLite store',
 
     // A watch resumed from the last version it saw gets every change since, in order.
     const resumed: WatchEvent<Service>[] = [];
-    const again = WatchRecorder.start<Service>(c.url, `/api/v1/namespaces/default/services?resourceVersion=${lastSeen}`, (ev) => resumed.push(ev));
+    const again = WatchRecorder.start<Service>(c.api, `/api/v1/namespaces/default/services?resourceVersion=${lastSeen}`, (ev) => resumed.push(ev));
     const wantAdded = [...created].filter(([, a]) => a.rv > Number(lastSeen)).map(([n]) => n);
     await eventually('the resumed watch to catch up', () => wantAdded.every((n) => resumed.some((e) => e.type === 'ADDED' && e.object.metadata.name === n)), { timeoutMs: 30_000 });
     const rvs = resumed.map((e) => Number(e.object.metadata.resourceVersion));

@@ -216,7 +216,7 @@ timeline:
 `,
       );
       const out = path.join(dir, 'out-slow');
-      const run = runExperiment([file, '--server', cluster.url, '--out', out], {});
+      const run = runExperiment([file, '--kubeconfig', cluster.kubeconfig, '--out', out], {});
       await eventually('the fault to be injected', () => /inject NetworkChaos slow-link/.test(run.out()), { timeoutMs: 60_000 });
       await eventually('a live line after the fault', () => /\[\+[2-9]\.\ds\] during slow-link/.test(run.out()), { timeoutMs: 15_000 });
       run.child.kill('SIGINT');

@@ -48,7 +48,7 @@ describe('the cluster launcher', function () {
 
   it('brings up 2 nodes, runs a pod, and stops everything on SIGINT', async function () {
     const child = start(['--nodes', '2']);
-    const api = new TestApi(await apiUrl());
+    const api = TestApi.fromKubeconfig(path.join(dir, 'kubeconfig'), await apiUrl());
     assert.match(output, /2 node\(s\) Ready/);
     const nodes = await api.list<Node>('nodes');
     assert.equal(nodes.filter(isNodeReady).length, 2);
@@ -65,7 +65,7 @@ describe('the cluster launcher', function () {
 
   it('reports a node whose agent dies and, with --restart-nodes, brings it back', async function () {
     start(['--nodes', '1', '--restart-nodes', '--restart-delay', '200ms']);
-    const api = new TestApi(await apiUrl());
+    const api = TestApi.fromKubeconfig(path.join(dir, 'kubeconfig'), await apiUrl());
     const node = (await api.get<Node>('nodes', 'node-1'))!;
     const pid = node.status!.nodeInfo!.agentPid;
     process.kill(pid, 'SIGKILL');
@@ -89,14 +89,15 @@ describe('the cluster launcher', function () {
   it('restarts a control plane killed with SIGKILL from its SQLite store, and the pods keep running', async function () {
     start(['--nodes', '2', '--store', 'sqlite']);
     const url = await apiUrl();
-    const get = async <T>(p: string): Promise<T> => (await (await fetch(`${url}${p}`)).json()) as T;
+    const api = TestApi.fromKubeconfig(path.join(dir, 'kubeconfig'), url);
+    const get = async <T>(p: string): Promise<T> => (await api.request<T>('GET', p)).body;
     const rs = {
       apiVersion: 'apps/v1',
       kind: 'ReplicaSet',
       metadata: { name: 'keep' },
       spec: { replicas: 2, selector: { matchLabels: { app: 'keep' } }, template: { metadata: { labels: { app: 'keep' } }, spec: { containers: [{ name: 'c', image: 'pause' }] } } },
     };
-    const res = await fetch(`${url}/apis/apps/v1/namespaces/default/replicasets`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(rs) });
+    const res = await api.request('POST', '/apis/apps/v1/namespaces/default/replicasets', rs);
     assert.equal(res.status, 201);
     const running = async () => (await get<List<Pod>>('/api/v1/namespaces/default/pods')).items.filter((p) => p.status?.phase === 'Running');
     await eventually('both pods to run', async () => (await running()).length === 2);
@@ -117,7 +118,7 @@ describe('the cluster launcher', function () {
   });
 
   it('brings the same cluster back when started again on its data dir, and an empty one with --fresh', async function () {
-    const ask = async <T>(url: string, p: string): Promise<T> => (await (await fetch(`${url}${p}`)).json()) as T;
+    const ask = async <T>(url: string, p: string): Promise<T> => (await TestApi.fromKubeconfig(path.join(dir, 'kubeconfig'), url).request<T>('GET', p)).body;
     const stopLauncher = async () => {
       launcher!.kill('SIGINT');
       await new Promise((r) => launcher!.once('exit', r));
@@ -131,7 +132,7 @@ describe('the cluster launcher', function () {
       metadata: { name: 'back' },
       spec: { replicas: 2, selector: { matchLabels: { app: 'back' } }, template: { metadata: { labels: { app: 'back' } }, spec: { containers: [{ name: 'c', image: 'pause' }] } } },
     };
-    assert.equal((await fetch(`${url}/apis/apps/v1/namespaces/default/replicasets`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(rs) })).status, 201);
+    assert.equal((await TestApi.fromKubeconfig(path.join(dir, 'kubeconfig'), url).request('POST', '/apis/apps/v1/namespaces/default/replicasets', rs)).status, 201);
     const running = async (u: string) => (await ask<List<Pod>>(u, '/api/v1/namespaces/default/pods')).items.filter((p) => p.status?.phase === 'Running');
     await eventually('both pods to run', async () => (await running(url)).length === 2);
     const before = (await running(url)).map((p) => `${p.metadata.uid} ${p.status?.podIP} ${p.spec.nodeName}`).sort();

@@ -20,7 +20,7 @@ describe('kip expose and kip port-forward', function () {
   });
 
   async function kip(argv: string[], signal?: AbortSignal) {
-    const io = bufferIO({ env: { KIP_SERVER: cluster.url }, ...(signal ? { signal } : {}) });
+    const io = bufferIO({ env: { KUBECONFIG: cluster.kubeconfig }, ...(signal ? { signal } : {}) });
     const code = await main(argv, io);
     return { code, out: io.stdout.text(), err: io.stderr.text(), io };
   }
@@ -41,7 +41,7 @@ spec:
         ports: [{name: http, containerPort: 8080}]
         readinessProbe: {httpGet: {port: http}, periodSeconds: 1}
 `;
-    const io = bufferIO({ env: { KIP_SERVER: cluster.url }, stdin: manifest });
+    const io = bufferIO({ env: { KUBECONFIG: cluster.kubeconfig }, stdin: manifest });
     assert.equal(await main(['apply', '-f', '-'], io), 0, io.stderr.text());
     const r = await kip(['expose', 'deployment/echo', '--port', '80', '--target-port', 'http']);
     assert.equal(r.code, 0, r.err);
@@ -60,7 +60,7 @@ spec:
 
   it('forwards a local port to the service and to a pod, and says when the target is wrong', async function () {
     const abort = new AbortController();
-    const io = bufferIO({ env: { KIP_SERVER: cluster.url }, signal: abort.signal });
+    const io = bufferIO({ env: { KUBECONFIG: cluster.kubeconfig }, signal: abort.signal });
     const done = main(['port-forward', 'svc/echo', ':80'], io);
     await io.stdout.until((t) => /Forwarding from 127\.0\.0\.1:\d+ -> 80/.test(t), 10_000);
     const local = Number(/Forwarding from 127\.0\.0\.1:(\d+)/.exec(io.stdout.text())![1]);
@@ -77,7 +77,7 @@ spec:
     // A pod, by name and named port.
     const pod = (await cluster.api.list<Pod>('pods', { namespace: 'default', labelSelector: 'app=echo' }))[0]!;
     const abortPod = new AbortController();
-    const ioPod = bufferIO({ env: { KIP_SERVER: cluster.url }, signal: abortPod.signal });
+    const ioPod = bufferIO({ env: { KUBECONFIG: cluster.kubeconfig }, signal: abortPod.signal });
     const donePod = main(['port-forward', `pod/${pod.metadata.name}`, ':http'], ioPod);
     await ioPod.stdout.until((t) => /Forwarding from/.test(t), 10_000);
     const podPort = Number(/127\.0\.0\.1:(\d+)/.exec(ioPod.stdout.text())![1]);

@@ -41,8 +41,8 @@ describe(`under load: ${NODES} nodes and a ${REPLICAS}-pod burst`, function () {
 
   before(async function () {
     cluster = await TestCluster.start({ nodes: NODES, readyTimeoutMs: 120_000 });
-    pods = WatchRecorder.start<Pod>(cluster.url, '/api/v1/pods');
-    nodes = WatchRecorder.start<Node>(cluster.url, '/api/v1/nodes');
+    pods = WatchRecorder.start<Pod>(cluster.api, '/api/v1/pods');
+    nodes = WatchRecorder.start<Node>(cluster.api, '/api/v1/nodes');
   });
 
   after(async function () {

@@ -66,9 +66,9 @@ async function resolveTarget(ctx: Context, text: string): Promise<{ resource: Re
   throw new CliError(`cannot port-forward to a ${r.kind}: use a pod, service, deployment or replica set`);
 }
 
-function forward(ctx: Context, client: net.Socket, url: string, headers: Record<string, string>, label: string): void {
+function forward(ctx: Context, client: net.Socket, url: string, headers: Record<string, string>, label: string, ca?: string): void {
   ctx.err(`Handling connection for ${label}\n`);
-  const ws = new WebSocket(url, { headers });
+  const ws = new WebSocket(url, { headers, ...(ca ? { ca } : {}) });
   const fail = (message: string) => {
     ctx.err(`error: error forwarding ${label}: ${message}\n`);
     client.destroy();
@@ -108,8 +108,8 @@ async function run(ctx: Context, args: string[]): Promise<number> {
   const servers: net.Server[] = [];
   for (const p of ports) {
     const path = `${objectPath(target.resource, ctx.namespace, target.name)}/portforward`;
-    const { url, headers } = ctx.api.webSocket(path, { ports: p.remote });
-    const server = net.createServer((client) => forward(ctx, client, url, headers, String((server.address() as net.AddressInfo).port)));
+    const { url, headers, ca } = ctx.api.webSocket(path, { ports: p.remote });
+    const server = net.createServer((client) => forward(ctx, client, url, headers, String((server.address() as net.AddressInfo).port), ca));
     await new Promise<void>((resolve, reject) => {
       server.once('error', (err: NodeJS.ErrnoException) => reject(new CliError(`unable to listen on ${address}:${p.local}: ${err.code === 'EADDRINUSE' ? 'address already in use' : err.message}`)));
       server.listen(p.local, address, () => resolve());

@@ -184,28 +184,39 @@ describe('controlplane/api/rest: subresources, discovery and auth', function () 
       await secured.stop();
     });
 
-    const writes: [string, string, unknown][] = [
+    const requests: [string, string, unknown][] = [
+      ['GET', PODS, undefined],
+      ['GET', `${PODS}/web`, undefined],
       ['POST', PODS, pod('web')],
       ['PUT', `${PODS}/web`, pod('web')],
       ['PATCH', `${PODS}/web`, { metadata: { labels: { a: 'b' } } }],
       ['DELETE', `${PODS}/web`, undefined],
       ['PUT', `${DEPLOYS}/web/scale`, { spec: { replicas: 1 } }],
     ];
-    for (const [method, path, body] of writes) {
+    for (const [method, path, body] of requests) {
       it(`refuses ${method} ${path} without the token, or with another: 401`, async () => {
-        isStatus(await secured.call(method, path, body), 401, 'Unauthorized', /writes need "Authorization: Bearer <token>"/);
+        isStatus(await secured.call(method, path, body), 401, 'Unauthorized', /this API needs "Authorization: Bearer <token>"/);
         isStatus(await secured.call(method, path, body, { Authorization: 'Bearer wrong' }), 401, 'Unauthorized');
         isStatus(await secured.call(method, path, body, { Authorization: 's3cret' }), 401, 'Unauthorized');
       });
     }
 
-    it('accepts writes with the token, and reads without it', async () => {
+    it('serves reads and writes with the token, and health and version to anyone', async () => {
       const auth = { Authorization: 'Bearer s3cret' };
       assert.equal((await secured.call('POST', PODS, pod('web'), auth)).status, 201);
-      assert.equal((await secured.call('GET', `${PODS}/web`)).status, 200);
-      assert.equal((await secured.call('GET', PODS)).status, 200);
+      assert.equal((await secured.call('GET', `${PODS}/web`, undefined, auth)).status, 200);
+      assert.equal((await secured.call('GET', PODS, undefined, auth)).status, 200);
       assert.equal((await secured.call('DELETE', `${PODS}/web`, undefined, auth)).status, 200);
       assert.equal(secured.store.list('Pod').items.length, 0);
+      for (const open of ['/healthz', '/readyz', '/livez', '/version']) assert.equal((await secured.call('GET', open)).status, 200, open);
+    });
+
+    it('lets the join token read fault objects only (an agent), as the Node authorizer limits kubelets', async () => {
+      const node = { Authorization: 'Bearer join' };
+      assert.equal((await secured.call('GET', '/apis/chaos.kip.dev/v1alpha1/networkchaos', undefined, node)).status, 200);
+      isStatus(await secured.call('GET', PODS, undefined, node), 403, 'Forbidden', /pods is forbidden: User "system:node" cannot get it/);
+      isStatus(await secured.call('POST', PODS, pod('web'), node), 403, 'Forbidden');
+      isStatus(await secured.call('POST', '/apis/chaos.kip.dev/v1alpha1/namespaces/default/networkchaos', {}, node), 403, 'Forbidden');
     });
   });
 });

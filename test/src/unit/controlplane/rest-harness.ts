@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApiClient, FakeClock, silentLogger, type NodeMetrics, type PodMetrics, type Status, type WatchEvent } from '@kip/shared';
-import { ApiError } from '@kip/controlplane';
+import { ApiError, Authorizer } from '@kip/controlplane';
 import { Registry } from '@kip/controlplane';
 import { RestApi, type LogOptions, type NodeAccess } from '@kip/controlplane';
 import { MemoryStore } from '@kip/controlplane';
@@ -96,7 +96,7 @@ export class RestServer {
   }
 
   async start(): Promise<this> {
-    const api = new RestApi({ registry: this.registry, nodes: this.nodes, log: silentLogger, apiToken: this.opts.apiToken });
+    const api = new RestApi({ registry: this.registry, nodes: this.nodes, log: silentLogger, ...(this.opts.apiToken ? { auth: new Authorizer({ adminToken: this.opts.apiToken, nodeToken: 'join' }) } : {}) });
     this.server = http.createServer(api.handle);
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
     this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
