@@ -83,9 +83,14 @@ export class NodeSession {
       case 'podStatus':
         for (const u of msg.updates) this.applyStatus(u);
         return;
-      case 'podTerminated':
+      case 'podTerminated': {
+        // Only the pod's own node can say it stopped: another node's word would remove a pod whose
+        // processes may still run, and let its replacement start beside them.
+        const pod = this.deps.store.get<Pod>('Pod', msg.namespace, msg.name);
+        if (pod?.spec.nodeName !== this.nodeName) return;
         this.deps.registry.finalizePod(msg);
         return;
+      }
       case 'events':
         for (const e of msg.events) {
           const apiVersion = e.involvedObject.kind === 'Pod' || e.involvedObject.kind === 'Node' ? 'v1' : undefined;
