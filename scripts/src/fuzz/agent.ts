@@ -279,8 +279,8 @@ function runWs(env: FuzzEnv, plan: WsPlan): Promise<CaseResult> {
       const claimed = plan.kind === 'claim-real-node' && welcomed;
       resolve({ ok: ok && !claimed, violation: claimed, answer, why: claimed ? 'the control plane welcomed a second agent for a connected node' : why, ms: Date.now() - started });
     };
-    const answer = () => got.slice(0, 3).join(', ') || 'nothing';
-    timers.push(setTimeout(() => finish(false, answer(), `no close within ${plan.deadlineMs} ms${welcomed ? '' : ' of a connection that never completed a hello'}`), plan.deadlineMs));
+    const answer = () => got.slice(0, 3).join(', ');
+    timers.push(setTimeout(() => finish(false, answer() || 'nothing', `no close within ${plan.deadlineMs} ms${welcomed ? '' : ' of a connection that never completed a hello'}`), plan.deadlineMs));
     ws.on('error', (err) => finish(true, `error: ${err.message}`));
     ws.on('unexpected-response', (_req, res) => finish(true, `HTTP ${res.statusCode}`));
     ws.on('message', (data: Buffer, isBinary) => {
@@ -289,8 +289,8 @@ function runWs(env: FuzzEnv, plan: WsPlan): Promise<CaseResult> {
       if (got.length < 10) got.push(type);
       if (welcomed && sentAll) linger();
     });
-    ws.on('close', (code, reason) => finish(true, `${answer()}; closed ${code} ${reason.toString().slice(0, 60)}`));
-    const linger = () => timers.push(setTimeout(() => finish(true, `${answer()}; kept open`), LINGER_MS));
+    ws.on('close', (code, reason) => finish(true, `${answer() ? `${answer()}, ` : ''}closed ${code}: ${reason.toString().slice(0, 60)}`));
+    const linger = () => timers.push(setTimeout(() => finish(true, `${answer()}, kept open`), LINGER_MS));
     ws.on('open', async () => {
       for (const f of plan.frames) {
         if (settled || ws.readyState !== ws.OPEN) return;

@@ -9,7 +9,7 @@
 
 import { stringify as toYaml } from 'yaml';
 import type { Gen } from './gen.js';
-import { KINDS, makeSafe, mutate } from './objects.js';
+import { KINDS, deepText, makeSafe, mutate } from './objects.js';
 import { runRaw, type Piece, type RawPlan } from './raw.js';
 import { showBytes, type FuzzCase, type FuzzEnv } from './target.js';
 
@@ -53,7 +53,7 @@ function fuzzedBody(gen: Gen, kind: (typeof KINDS)[number], yaml: boolean): Buff
   const obj = makeSafe(gen.chance(0.1) ? kind.make(gen) : mutate(gen, kind.make(gen)));
   let text: string;
   try {
-    text = yaml ? toYaml(obj, { aliasDuplicateObjects: false }) : JSON.stringify(obj);
+    text = deepText(yaml ? toYaml(obj, { aliasDuplicateObjects: false, lineWidth: 0 }) : JSON.stringify(obj));
   } catch {
     text = JSON.stringify({ kind: kind.kind });
   }
@@ -87,9 +87,13 @@ function collectionPath(gen: Gen): { kind: (typeof KINDS)[number]; path: string 
   return { kind, path };
 }
 
-/** Percent-encodes the UTF-8 bytes of any string, lone surrogates included (encodeURIComponent throws on them). */
+/** Percent-encodes any string; lone surrogates (on which encodeURIComponent throws) become U+FFFD first. */
 function pct(s: string): string {
-  return [...Buffer.from(s)].map((b) => (/[A-Za-z0-9._~-]/.test(String.fromCharCode(b)) ? String.fromCharCode(b) : `%${b.toString(16).toUpperCase().padStart(2, '0')}`)).join('');
+  try {
+    return encodeURIComponent(s);
+  } catch {
+    return encodeURIComponent(Buffer.from(s).toString());
+  }
 }
 
 function randomQuery(gen: Gen): string {
@@ -286,16 +290,26 @@ export function httpPlan(gen: Gen, env: FuzzEnv): Plan {
         const raw = encode({ method: 'POST', path, headers, body: Buffer.from('{"kind":"Pod"') });
         return { kind, raw, plan: { pieces: [{ data: raw }], then: 'half-close', deadlineMs: ANSWER_MS } };
       }
-      // Bodies a little over the limit, actually sent (JSON with a huge string in it).
+      // Bodies a little over the limit, actually sent (JSON with a huge string in it), made when sent.
       const size = MAX_BODY_BYTES + gen.between(1, 1024 * 1024);
-      const filler = Buffer.alloc(size, 'x');
-      const body = Buffer.concat([Buffer.from('{"kind":"Pod","x":"'), filler, Buffer.from('"}')]);
-      const request: Request =
+      const head = (length: number | 'chunked') =>
+        encode({
+          method: 'POST',
+          path,
+          headers: baseHeaders(env).concat([
+            ['Content-Type', 'application/json'],
+            length === 'chunked' ? ['Transfer-Encoding', 'chunked'] : ['Content-Length', String(length)],
+          ]),
+        });
+      const open = Buffer.from('{"kind":"Pod","x":"');
+      const close = Buffer.from('"}');
+      const bodyLength = open.length + size + close.length;
+      const pieces: Piece[] =
         how === 'sent'
-          ? { method: 'POST', path, headers: baseHeaders(env, 'application/json', body), body }
-          : { method: 'POST', path, headers: baseHeaders(env).concat([['Content-Type', 'application/json'], ['Transfer-Encoding', 'chunked']]), body: Buffer.concat([Buffer.from(`${body.length.toString(16)}\r\n`), body, Buffer.from('\r\n0\r\n\r\n')]) };
-      const raw = encode(request);
-      return { kind, raw, plan: { pieces: [{ data: raw }], then: 'half-close', deadlineMs: ANSWER_MS * 2 } };
+          ? [{ data: head(bodyLength) }, { data: open }, { data: () => Buffer.alloc(size, 'x') }, { data: close }]
+          : [{ data: head('chunked') }, { data: Buffer.from(`${bodyLength.toString(16)}\r\n`) }, { data: open }, { data: () => Buffer.alloc(size, 'x') }, { data: close }, { data: Buffer.from('\r\n0\r\n\r\n') }];
+      const raw = Buffer.concat([head(how === 'sent' ? bodyLength : 'chunked'), open, Buffer.from(`... ${size} bytes of x ...`), close]);
+      return { kind, raw, plan: { pieces, then: 'half-close', deadlineMs: ANSWER_MS * 2 } };
     }
     case 'truncated': {
       const { kind: k, path } = collectionPath(gen);

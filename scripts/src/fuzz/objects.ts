@@ -63,11 +63,22 @@ export const KINDS = [
   { kind: 'Service', path: '/api/v1/namespaces/default/services', make: baseService },
 ] as const;
 
+/** Stands for a value nested too deep to build as an object; deepText() writes it out. */
+const DEEP = 'kip-fuzz-deep';
+
+/** Replaces each deep-nesting placeholder in JSON or YAML text with that many nested arrays or objects. */
+export function deepText(text: string): string {
+  return text.replace(new RegExp(`"?${DEEP}-(\\d+)-([ao])"?`, 'g'), (_m, n: string, k: string) => {
+    const levels = Number(n);
+    return k === 'a' ? `${'['.repeat(levels)}1${']'.repeat(levels)}` : `${'{"a":'.repeat(levels)}1${'}'.repeat(levels)}`;
+  });
+}
+
 /** Every path to a value inside an object, e.g. ['spec', 'containers', 0, 'image'], down to 30 levels. */
 function paths(v: unknown, prefix: (string | number)[] = [], out: (string | number)[][] = []): (string | number)[][] {
   if (typeof v !== 'object' || v === null || prefix.length >= 30) return out;
   for (const [k, child] of Object.entries(v)) {
-    const p = [...prefix, Array.isArray(v) ? Number(k) : k];
+    const p = [...prefix, Array.isArray(v) && /^\d+$/.test(k) ? Number(k) : k];
     out.push(p);
     paths(child, p, out);
   }
@@ -117,7 +128,8 @@ export function mutate(gen: Gen, obj: Json, count = gen.between(1, 4)): Json {
         break;
       }
       case 7:
-        target[key] = gen.deep(gen.pick([50, 1000, 5000]));
+        // Deeper than JSON.stringify can go, as text: see deepText.
+        target[key] = gen.chance(0.5) ? gen.deep(gen.pick([20, 100])) : `${DEEP}-${gen.pick([5000, 100_000])}-${gen.pick(['a', 'o'])}`;
         break;
       default:
         target[key] = gen.pick(NASTY_STRINGS);

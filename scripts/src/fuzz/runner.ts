@@ -137,7 +137,7 @@ function answerKey(r: CaseResult): string {
   const a = r.answer ?? '(none)';
   const http = /^HTTP\/1\.[01] (\d{3})/.exec(a);
   if (http) return `HTTP ${http[1]}`;
-  return a.replace(/[^\x20-\x7e]/g, '?').split(/[;:]/)[0]!.slice(0, 40);
+  return a.replace(/[^\x20-\x7e]/g, '?').split(':')[0]!.slice(0, 40);
 }
 
 export async function runFuzz(o: FuzzOptions): Promise<FuzzReport> {
@@ -346,6 +346,8 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzReport> {
       }
     }
   } finally {
+    // Workers still running when something failed stop here, before the cluster does.
+    stop = true;
     watching = false;
     await watchdog;
     await cluster.stop(10_000).catch(() => cluster.killAll());
