@@ -194,7 +194,9 @@ export function httpCase(gen: Gen, env: FuzzEnv, index: number): FuzzCase {
     waits: p.plan.then === 'wait',
     async run(e) {
       const r = await runRaw(e.host, e.port, p.plan);
-      return { ok: r.ok, answer: r.firstLine, why: r.why, ms: r.ms };
+      // A server error's message says what threw; it goes with the status line into the report.
+      const message = /^HTTP\/1\.1 5/.test(r.firstLine ?? '') ? /"message":"((?:[^"\\]|\\.){0,200})/.exec(r.head ?? '')?.[1] : undefined;
+      return { ok: r.ok, answer: message ? `${r.firstLine}: ${message}` : r.firstLine, why: r.why, ms: r.ms };
     },
   };
 }

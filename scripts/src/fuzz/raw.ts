@@ -35,20 +35,26 @@ export interface RawResult {
   ok: boolean;
   /** the first line of the answer of the first connection, for the summary ("HTTP/1.1 400 ...") */
   firstLine?: string;
+  /** the first bytes of that answer, as latin1 text */
+  head?: string;
   /** what happened, in words, when not ok */
   why?: string;
   ms: number;
 }
 
 /** Runs one connection of a plan. */
-function one(host: string, port: number, plan: RawPlan, started: number): Promise<{ ok: boolean; firstLine?: string; why?: string }> {
+type One = { ok: boolean; firstLine?: string; head?: string; why?: string };
+
+function one(host: string, port: number, plan: RawPlan, started: number): Promise<One> {
   return new Promise((resolve) => {
     const socket = net.connect({ host, port, allowHalfOpen: true });
     let settled = false;
     const timers: NodeJS.Timeout[] = [];
-    const finish = (r: { ok: boolean; firstLine?: string; why?: string }) => {
+    let head: string | undefined;
+    const finish = (r: One) => {
       if (settled) return;
       settled = true;
+      r.head = head;
       for (const t of timers) clearTimeout(t);
       socket.destroy();
       resolve(r);
@@ -60,7 +66,8 @@ function one(host: string, port: number, plan: RawPlan, started: number): Promis
     });
     let firstLine: string | undefined;
     socket.on('data', (chunk: Buffer) => {
-      firstLine ??= chunk.toString('latin1').split(/\r?\n/)[0]!.slice(0, 120);
+      head ??= chunk.subarray(0, 1000).toString('latin1');
+      firstLine ??= head.split(/\r?\n/)[0]!.slice(0, 120);
       if (plan.until !== 'close') finish({ ok: true, firstLine });
     });
     socket.on('end', () => finish({ ok: true, firstLine: firstLine ?? '(closed)' }));
@@ -87,6 +94,7 @@ export async function runRaw(host: string, port: number, plan: RawPlan): Promise
   return {
     ok: bad.length === 0,
     firstLine: results[0]?.firstLine,
+    head: results[0]?.head,
     ...(bad.length ? { why: `${bad.length} of ${results.length} connection(s): ${bad[0]!.why}` } : {}),
     ms: Date.now() - started,
   };
