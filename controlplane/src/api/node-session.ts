@@ -31,6 +31,17 @@ export interface NodeSessionDeps {
   now(): number;
 }
 
+/**
+ * An event's message and reason are cut to these lengths, as Kubernetes limits an event's note to
+ * 1 KiB: the control plane keeps thousands of events, and an agent's frame may be 64 MiB.
+ */
+export const MAX_EVENT_MESSAGE = 1024;
+export const MAX_EVENT_REASON = 128;
+
+function clip(s: string, max: number): string {
+  return s.length <= max ? s : `${s.slice(0, max - 3)}...`;
+}
+
 type LogSink = { data(chunk: Uint8Array): void; end(error?: string): void };
 
 export class NodeSession {
@@ -94,7 +105,7 @@ export class NodeSession {
       case 'events':
         for (const e of msg.events) {
           const apiVersion = e.involvedObject.kind === 'Pod' || e.involvedObject.kind === 'Node' ? 'v1' : undefined;
-          this.deps.recorder.record({ apiVersion, ...e.involvedObject }, e.type, e.reason, e.message, { component: 'kubelet', host: this.nodeName });
+          this.deps.recorder.record({ apiVersion, ...e.involvedObject }, e.type, clip(e.reason, MAX_EVENT_REASON), clip(e.message, MAX_EVENT_MESSAGE), { component: 'kubelet', host: this.nodeName });
         }
         return;
       case 'logData':

@@ -1,8 +1,8 @@
 // What one agent's session may change: its own pods, never another node's, whatever it sends.
 
 import assert from 'node:assert/strict';
-import { PROTOCOL_VERSION, silentLogger, type AgentMessage, type Channel, type ControlPlaneMessage, type Hello, type Pod } from '@kip/shared';
-import { NodeSession } from '@kip/controlplane/api/node-session';
+import { PROTOCOL_VERSION, silentLogger, type AgentMessage, type Channel, type ControlPlaneMessage, type Event, type Hello, type Pod } from '@kip/shared';
+import { MAX_EVENT_MESSAGE, MAX_EVENT_REASON, NodeSession } from '@kip/controlplane/api/node-session';
 import { StoreEventRecorder } from '@kip/controlplane/events';
 import { makeEnv, pod, type Env } from './fixtures.js';
 
@@ -41,5 +41,15 @@ describe('controlplane/api/node-session', () => {
     const before = structuredClone(stored());
     session('node-b').handle({ type: 'podStatus', updates: [{ namespace: 'default', name: 'p', uid: before!.metadata.uid!, status: { phase: 'Failed', message: 'not yours' } }] });
     assert.deepEqual(stored(), before);
+  });
+
+  it('keeps an event\'s message and reason short, however long the agent sent them', () => {
+    const ref = { kind: 'Pod', namespace: 'default', name: 'p', uid: stored()!.metadata.uid! };
+    session('node-a').handle({ type: 'events', events: [{ involvedObject: ref, reason: 'R'.repeat(10_000), message: 'm'.repeat(1_000_000), type: 'Warning' }] });
+    const events = env.store.list<Event>('Event', { namespace: 'default' }).items.filter((e) => e.reason?.startsWith('R'));
+    assert.equal(events.length, 1);
+    assert.equal(events[0]!.message!.length, MAX_EVENT_MESSAGE);
+    assert.ok(events[0]!.message!.endsWith('...'));
+    assert.equal(events[0]!.reason!.length, MAX_EVENT_REASON);
   });
 });
