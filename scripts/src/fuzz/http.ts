@@ -216,6 +216,7 @@ export function httpPlan(gen: Gen, env: FuzzEnv): Plan {
     [4, 'refused'],
     [4, 'garbage'],
     [4, 'yaml-nasty'],
+    [4, 'upgrade'],
   ]);
   switch (kind) {
     case 'post-json':
@@ -360,6 +361,26 @@ export function httpPlan(gen: Gen, env: FuzzEnv): Plan {
         () => Buffer.from(`\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03${'\0'.repeat(40)}`, 'latin1'),
       ])();
       return { kind, raw, plan: answered(raw) };
+    }
+    case 'upgrade': {
+      // WebSocket upgrades, right and wrong, to the agents' path, port-forward and elsewhere.
+      const path = gen.pick([
+        '/agent/v1/connect',
+        `/api/v1/namespaces/default/pods/${gen.pick(['witness-node-1', 'fuzz-x', gen.name()])}/portforward?ports=${gen.pick(['80', '0', '70000', 'x', '1,2,3', ''])}`,
+        `/api/v1/namespaces/default/services/${gen.name()}/portforward`,
+        '/api/v1/namespaces/default/pods?watch=true',
+        randomPath(gen),
+      ]);
+      const headers = baseHeaders(env).concat([
+        ['Connection', gen.pick(['Upgrade', 'upgrade, keep-alive', 'close'])],
+        ['Upgrade', gen.pick(['websocket', 'WebSocket', 'h2c', gen.name()])],
+      ]);
+      if (gen.chance(0.8)) headers.push(['Sec-WebSocket-Key', gen.pick([gen.bytes(16).toString('base64'), '', 'x', gen.bytes(40).toString('base64')])]);
+      if (gen.chance(0.8)) headers.push(['Sec-WebSocket-Version', gen.pick(['13', '8', '', '99'])]);
+      if (gen.chance(0.3)) headers.push(['Sec-WebSocket-Protocol', gen.pick(['portforward.k8s.io', 'v4.channel.k8s.io', gen.name()])]);
+      if (gen.chance(0.2)) headers.push(['Origin', gen.pick(['http://evil.example', `http://127.0.0.1:${env.port}`])]);
+      const request = { method: 'GET', path, headers, body: gen.chance(0.2) ? gen.bytes(gen.between(1, 100)) : undefined };
+      return { kind, request, plan: answered(encode(request)) };
     }
     default: {
       const body = Buffer.from(gen.pick(YAML_NASTIES));

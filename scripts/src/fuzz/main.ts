@@ -25,6 +25,8 @@ the same --seed sends the same inputs. Watches that no kip process dies and ever
   --nodes N         nodes in the private cluster (default 2)
   --targets LIST    some of http,agent,tunnel (default all three)
   --concurrency N   cases in flight per target (default 2)
+  --max-cases N     stop each target after N cases, if --duration has not ended first
+  --case T:N,...    replay only these cases of --seed (e.g. http:71,agent:3), one at a time
   -h, --help        this help
 
 Exit codes: 0 no crash, hang or violation; 1 one of them, or the run failed; 2 a bad command line.`;
@@ -36,6 +38,9 @@ export interface FuzzCommand {
   nodes: number;
   targets: TargetName[];
   concurrency: number;
+  maxCases?: number;
+  /** --case: replay these cases only */
+  cases?: { target: TargetName; index: number }[];
 }
 
 export class UsageError extends Error {}
@@ -51,6 +56,8 @@ export function parseFuzzCommandLine(argv: string[]): FuzzCommand {
         nodes: { type: 'string', short: 'n' },
         targets: { type: 'string' },
         concurrency: { type: 'string' },
+        case: { type: 'string' },
+        'max-cases': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -68,13 +75,21 @@ export function parseFuzzCommandLine(argv: string[]): FuzzCommand {
   const targets = (values.targets ?? TARGETS.join(',')).split(',').map((t) => t.trim()).filter(Boolean);
   for (const t of targets) if (!(TARGETS as readonly string[]).includes(t)) throw new UsageError(`--targets: "${t}" is not one of ${TARGETS.join(', ')}`);
   if (targets.length === 0) throw new UsageError('--targets: name at least one of http, agent, tunnel');
+  const cases = values.case?.split(',').map((c) => {
+    const m = /^(http|agent|tunnel):(\d+)$/.exec(c.trim());
+    if (!m) throw new UsageError(`--case: "${c}" is not TARGET:NUMBER, such as http:71`);
+    return { target: m[1] as TargetName, index: Number(m[2]) };
+  });
+  if (cases && values.seed === undefined) throw new UsageError('--case needs the --seed the cases were made from');
   return {
+    ...(cases ? { cases } : {}),
     help: values.help ?? false,
     durationMs,
     seed: values.seed === undefined ? undefined : whole('seed', values.seed, 0, 0, 2 ** 32 - 1),
     nodes: whole('nodes', values.nodes, 2, 1, 10),
     targets: [...new Set(targets)] as TargetName[],
     concurrency: whole('concurrency', values.concurrency, 2, 1, 32),
+    ...(values['max-cases'] !== undefined ? { maxCases: whole('max-cases', values['max-cases'], 0, 1, 10_000_000) } : {}),
   };
 }
 
@@ -97,6 +112,7 @@ export function renderSummary(r: FuzzReport): string {
   lines.push(`  violations   ${violations}`);
   lines.push(`  server errors (HTTP 5xx) ${r.serverErrors.count}`);
   lines.push(`  max RSS      control plane ${mib(r.maxRss.controlPlane)}, agent ${mib(r.maxRss.agent)}`);
+  lines.push(`  slowest probe answer: control plane /healthz ${r.slowestHealthzMs} ms, agent tunnel ${r.slowestTunnelProbeMs} ms`);
   lines.push(`  leftover processes killed after the stop: ${r.leftovers}`);
   for (const e of r.serverErrors.examples) lines.push(`    5xx: http case ${e.index} (${e.kind}) answered "${e.answer}" to: ${JSON.stringify(e.input).slice(0, 600)}`);
   if (r.failures.length) {

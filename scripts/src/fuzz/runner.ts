@@ -22,6 +22,10 @@ export interface FuzzOptions {
   targets: TargetName[];
   /** cases in flight at once per target, not counting stalled senders */
   concurrency: number;
+  /** stop each target after its cases numbered 0 to maxCases - 1, if the duration has not ended it first */
+  maxCases?: number;
+  /** replay only these cases of the seed, one at a time, instead of fuzzing for the duration */
+  cases?: { target: TargetName; index: number }[];
   log: (line: string) => void;
   signal?: AbortSignal;
   onCluster?: (c: LocalCluster) => void;
@@ -53,6 +57,9 @@ export interface FuzzReport {
   /** answers of 500 and up: no crash, but a handler threw; the first few, with their inputs */
   serverErrors: { count: number; examples: { index: number; kind: string; answer: string; input: unknown }[] };
   maxRss: { controlPlane: number; agent: number };
+  /** the longest the control plane took to answer the watchdog's /healthz, and an agent its tunnel probe */
+  slowestHealthzMs: number;
+  slowestTunnelProbeMs: number;
   leftovers: number;
 }
 
@@ -151,6 +158,8 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzReport> {
     failures: [],
     serverErrors: { count: 0, examples: [] },
     maxRss: { controlPlane: 0, agent: 0 },
+    slowestHealthzMs: 0,
+    slowestTunnelProbeMs: 0,
     leftovers: 0,
   };
   const inFlight = new Set<FuzzCase>();
@@ -223,13 +232,17 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzReport> {
         }
         await Promise.all([
           probe('the control plane', async () => {
+            const asked = Date.now();
             const r = await api.call('GET', '/healthz');
+            report.slowestHealthzMs = Math.max(report.slowestHealthzMs, Date.now() - asked);
             if (r.status !== 200) throw new Error(`/healthz answered ${r.status}`);
           }),
           ...env.nodes.map((n) =>
             probe(`the agent of ${n.name}`, async () => {
               // A good proof for a pod that is not there: a live agent answers Refused at once.
+              const asked = Date.now();
               const s = await dialTunnel(n.tunnel, env.joinToken, { podIP: '10.244.255.254', port: 1 }, { timeoutMs: PROBE_TIMEOUT_MS, from: 'fuzz-watchdog' }).catch((err: unknown) => err);
+              report.slowestTunnelProbeMs = Math.max(report.slowestTunnelProbeMs, Date.now() - asked);
               if (s instanceof TunnelError && s.code === 'Refused') return;
               if (s instanceof TunnelError) throw s;
               (s as { destroy(): void }).destroy();
@@ -281,6 +294,7 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzReport> {
     const worker = async (target: TargetName, next: () => number) => {
       while (!stop && !o.signal?.aborted && Date.now() < endAt) {
         const index = next();
+        if (o.maxCases !== undefined && index >= o.maxCases) break;
         let c: FuzzCase;
         try {
           c = caseFor(o.seed, target, index, env);
@@ -308,12 +322,25 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzReport> {
       const counts = o.targets.map((t) => `${t} ${report.targets[t]!.tried}`).join(', ');
       log(`[+${Math.round((Date.now() - started) / 1000)}s] ${counts}; control plane RSS ${mib(report.maxRss.controlPlane)}, agent ${mib(report.maxRss.agent)} (max)`);
     }, 1000);
-    await Promise.all(
-      o.targets.flatMap((t) => {
-        let i = 0;
-        return Array.from({ length: o.concurrency }, () => worker(t, () => i++));
-      }),
-    );
+    if (o.cases?.length) {
+      // A replay: only the cases asked for, one after the other, each given its own deadline.
+      for (const { target, index } of o.cases) {
+        if (stop) break;
+        const c = caseFor(o.seed, target, index, env);
+        report.targets[target] ??= { tried: 0, kinds: {}, answers: {} };
+        report.targets[target]!.tried++;
+        report.targets[target]!.kinds[c.kind] = (report.targets[target]!.kinds[c.kind] ?? 0) + 1;
+        log(`[replay] ${target} case ${index} (${c.kind}): ${JSON.stringify(c.input).slice(0, 300)}`);
+        await runCase(c);
+        await new Promise((r) => setTimeout(r, 1500));
+      }
+    } else
+      await Promise.all(
+        o.targets.flatMap((t) => {
+          let i = 0;
+          return Array.from({ length: o.concurrency }, () => worker(t, () => i++));
+        }),
+      );
     await Promise.all(detached);
     clearInterval(progress);
     clearInterval(janitor);

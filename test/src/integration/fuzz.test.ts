@@ -27,7 +27,9 @@ describe('npm run fuzz', function () {
 
   it('fuzzes the API, the agent WebSocket and the tunnels: no crash, no hang, nothing left', async () => {
     // The private cluster's data dir goes under this TMPDIR, so that its processes can be found.
-    const child = spawn(process.execPath, [MAIN, '--duration', '12s', '--seed', '20261202', '--nodes', '2'], { env: { ...process.env, TMPDIR: scratch }, stdio: ['ignore', 'pipe', 'pipe'] });
+    // A fixed seed and number of cases: every run sends the same inputs, so a failure here means
+    // kip changed, not the dice; the duration bounds the run on a slow machine.
+    const child = spawn(process.execPath, [MAIN, '--duration', '12s', '--max-cases', '100', '--seed', '20261202', '--nodes', '2'], { env: { ...process.env, TMPDIR: scratch }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
     child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
@@ -41,7 +43,7 @@ describe('npm run fuzz', function () {
     assert.match(out, /^ {2}violations {3}0$/m, out);
     for (const target of ['http', 'agent', 'tunnel']) {
       const tried = Number(new RegExp(`^ {2}${target} +(\\d+) cases`, 'm').exec(out)?.[1] ?? 0);
-      assert.ok(tried >= 20, `${target}: only ${tried} cases in 12 s\n${out}`);
+      assert.ok(tried >= 20, `${target}: only ${tried} cases\n${out}`);
     }
     assert.match(out, /max RSS {6}control plane \d+\.\d MiB, agent \d+\.\d MiB/);
     assert.equal(isAlive(child.pid!), false);
