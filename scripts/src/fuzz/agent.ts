@@ -36,7 +36,25 @@ interface Frame {
   show: unknown;
 }
 
-const TYPES = ['hello', 'welcome', 'refuse', 'podSync', 'podUpsert', 'podRemove', 'heartbeat', 'podStatus', 'podTerminated', 'events', 'logRequest', 'logCancel', 'logData', 'logEnd', 'routes', 'faults', 'nodeAction'];
+const TYPES = [
+  'hello',
+  'welcome',
+  'refuse',
+  'podSync',
+  'podUpsert',
+  'podRemove',
+  'heartbeat',
+  'podStatus',
+  'podTerminated',
+  'events',
+  'logRequest',
+  'logCancel',
+  'logData',
+  'logEnd',
+  'routes',
+  'faults',
+  'nodeAction',
+];
 
 function msg(value: unknown, show: unknown = value): Frame {
   let data: Buffer;
@@ -55,7 +73,7 @@ function hello(env: FuzzEnv, token: 'right' | string, node: Record<string, unkno
 }
 
 function node(gen: Gen, name: string): Record<string, unknown> {
-  return { name, capacity: { cpu: '1', memory: '1Gi', pods: '10' }, labels: { [`kip.dev/fuzz`]: 'yes' }, pid: 4_000_000 + gen.int(100_000), version: '0.1.0' };
+  return { name, capacity: { cpu: '1', memory: '1Gi', pods: '10' }, labels: { 'kip.dev/fuzz': 'yes' }, pid: 4_000_000 + gen.int(100_000), version: '0.1.0' };
 }
 
 /** A node whose fields are broken: the right token gets it past the token check into registration. */
@@ -67,10 +85,26 @@ function brokenNode(gen: Gen): Record<string, unknown> {
       n.name = gen.chance(0.5) ? gen.string() : gen.json(2);
       break;
     case 'capacity':
-      n.capacity = gen.pick([{ cpu: gen.string() }, { cpu: -1 }, { memory: '1e400' }, { pods: '-5' }, { ['__proto__']: '1' }, { [gen.name()]: gen.json(1) }, []]);
+      n.capacity = gen.pick([
+        { cpu: gen.string() },
+        { cpu: -1 },
+        { memory: '1e400' },
+        { pods: '-5' },
+        { ['__proto__']: '1' },
+        { [gen.name()]: gen.json(1) },
+        [],
+      ]);
       break;
     case 'labels':
-      n.labels = gen.pick([{ a: 1 }, { a: null }, { a: { b: 'c' } }, { [gen.string()]: gen.string() }, { 'kubernetes.io/hostname': 'node-1' }, { a: ['x'] }, []]);
+      n.labels = gen.pick([
+        { a: 1 },
+        { a: null },
+        { a: { b: 'c' } },
+        { [gen.string()]: gen.string() },
+        { 'kubernetes.io/hostname': 'node-1' },
+        { a: ['x'] },
+        [],
+      ]);
       break;
     case 'pid':
       n.pid = gen.pick([-1, 0, 1, 2 ** 53, 1.5, Number.NaN]);
@@ -90,7 +124,9 @@ function brokenNode(gen: Gen): Record<string, unknown> {
 /** A message of a random known type with random fields, or one of its fields broken. */
 function randomMessage(gen: Gen): Frame {
   const m: Record<string, unknown> = { type: gen.chance(0.9) ? gen.pick(TYPES) : gen.string() };
-  for (let i = gen.int(5); i > 0; i--) m[gen.pick(['id', 'pods', 'updates', 'events', 'time', 'usage', 'data', 'pod', 'namespace', 'name', 'uid', 'node', 'protocol', 'token', gen.name()])] = gen.json(2);
+  for (let i = gen.int(5); i > 0; i--)
+    m[gen.pick(['id', 'pods', 'updates', 'events', 'time', 'usage', 'data', 'pod', 'namespace', 'name', 'uid', 'node', 'protocol', 'token', gen.name()])] =
+      gen.json(2);
   return msg(m);
 }
 
@@ -101,11 +137,22 @@ function aboutOthers(gen: Gen, env: FuzzEnv): Frame {
   return gen.pick([
     () => msg({ type: 'podStatus', updates: [{ ...ref, status: { phase: 'Failed', message: FUZZ_MARKER, reason: FUZZ_MARKER } }] }),
     () => msg({ type: 'podStatus', updates: [{ ...ref, status: gen.json(3) }] }),
-    () => msg({ type: 'podStatus', updates: [{ ...ref, status: { phase: 'Running', conditions: gen.json(2), containerStatuses: gen.json(2), podIP: gen.string() } }] }),
+    () =>
+      msg({
+        type: 'podStatus',
+        updates: [{ ...ref, status: { phase: 'Running', conditions: gen.json(2), containerStatuses: gen.json(2), podIP: gen.string() } }],
+      }),
     () => msg({ type: 'podTerminated', ...ref }),
     () => msg({ type: 'events', events: [{ involvedObject: { kind: 'Pod', ...ref }, reason: FUZZ_MARKER, message: gen.string(), type: 'Warning' }] }),
-    () => msg({ type: 'events', events: [{ involvedObject: { kind: gen.string(), name: gen.string(), namespace: gen.json(1) }, reason: gen.string(), message: gen.string(), type: 'Normal' }] }),
-    () => msg({ type: 'heartbeat', time: Date.UTC(2026, 0, 1), usage: { cpu: gen.number(), memory: gen.number(), pods: [{ ...ref, containers: gen.json(2) }] } }),
+    () =>
+      msg({
+        type: 'events',
+        events: [
+          { involvedObject: { kind: gen.string(), name: gen.string(), namespace: gen.json(1) }, reason: gen.string(), message: gen.string(), type: 'Normal' },
+        ],
+      }),
+    () =>
+      msg({ type: 'heartbeat', time: Date.UTC(2026, 0, 1), usage: { cpu: gen.number(), memory: gen.number(), pods: [{ ...ref, containers: gen.json(2) }] } }),
     () => msg({ type: 'heartbeat', time: gen.number(), usage: { cpu: 1, memory: 1, pods: [gen.json(2)] } }),
     () => msg({ type: 'logData', id: gen.int(5), data: gen.bytes(gen.int(100)) }),
     () => msg({ type: 'logEnd', id: gen.int(5), error: gen.json(1) }),
@@ -159,13 +206,37 @@ function wsPlan(gen: Gen, env: FuzzEnv): WsPlan {
     case 'bad-frame':
       return { kind, frames: [badFrame(gen)], deadlineMs: UNAUTHENTICATED_MS };
     case 'before-hello':
-      return { kind, frames: Array.from({ length: gen.between(1, 3) }, () => (gen.chance(0.5) ? randomMessage(gen) : aboutOthers(gen, env))).filter((f) => !isHello(f)), deadlineMs: UNAUTHENTICATED_MS };
+      return {
+        kind,
+        frames: Array.from({ length: gen.between(1, 3) }, () => (gen.chance(0.5) ? randomMessage(gen) : aboutOthers(gen, env))).filter((f) => !isHello(f)),
+        deadlineMs: UNAUTHENTICATED_MS,
+      };
     case 'wrong-token':
-      return { kind, frames: [hello(env, gen.pick(['', 'x', env.joinToken.slice(1), env.joinToken + 'x', env.joinToken.toUpperCase(), gen.string()]), node(gen, gen.pick([...FUZZ_NODES, ...env.nodes.map((n) => n.name)])))], deadlineMs: UNAUTHENTICATED_MS };
+      return {
+        kind,
+        frames: [
+          hello(
+            env,
+            gen.pick(['', 'x', env.joinToken.slice(1), env.joinToken + 'x', env.joinToken.toUpperCase(), gen.string()]),
+            node(gen, gen.pick([...FUZZ_NODES, ...env.nodes.map((n) => n.name)])),
+          ),
+        ],
+        deadlineMs: UNAUTHENTICATED_MS,
+      };
     case 'broken-hello': {
       const h = gen.chance(0.7)
         ? hello(env, 'right', brokenNode(gen))
-        : hello(env, 'right', node(gen, gen.pick(FUZZ_NODES)), gen.pick([{ protocol: gen.pick([0, 1, 99, -1, '2', null]) }, { pods: gen.json(2) }, { pods: [{ namespace: 'default', name: gen.string(), uid: gen.string() }] }, { token: gen.json(1) }]));
+        : hello(
+            env,
+            'right',
+            node(gen, gen.pick(FUZZ_NODES)),
+            gen.pick([
+              { protocol: gen.pick([0, 1, 99, -1, '2', null]) },
+              { pods: gen.json(2) },
+              { pods: [{ namespace: 'default', name: gen.string(), uid: gen.string() }] },
+              { token: gen.json(1) },
+            ]),
+          );
       return { kind, frames: [h, ...(gen.chance(0.5) ? [aboutOthers(gen, env)] : [])], deadlineMs: UNAUTHENTICATED_MS };
     }
     case 'claim-real-node': {
@@ -223,7 +294,12 @@ export function agentCase(gen: Gen, env: FuzzEnv, index: number): FuzzCase {
       deadlineMs: UNAUTHENTICATED_MS,
       waits: true,
       async run(e) {
-        const r = await runRaw(e.host, e.port, { pieces: [{ data: () => upgradeRequest(e) }, { data: bytes, delayMs: 50 }], then: 'wait', until: 'close', deadlineMs: UNAUTHENTICATED_MS });
+        const r = await runRaw(e.host, e.port, {
+          pieces: [{ data: () => upgradeRequest(e) }, { data: bytes, delayMs: 50 }],
+          after: 'wait',
+          until: 'close',
+          deadlineMs: UNAUTHENTICATED_MS,
+        });
         return { ok: r.ok, answer: r.firstLine?.startsWith('HTTP/1.1 101') ? 'closed after upgrade' : r.firstLine, why: r.why, ms: r.ms };
       },
     };
@@ -244,7 +320,13 @@ export function agentCase(gen: Gen, env: FuzzEnv, index: number): FuzzCase {
 function clip(v: unknown): unknown {
   let text: string;
   try {
-    text = JSON.stringify(v, (_k, x: unknown) => (typeof x === 'string' && x.length > 80 ? `${x.slice(0, 80)}... (${x.length} chars)` : Buffer.isBuffer(x) || x instanceof Uint8Array ? `<${x.length} bytes>` : x));
+    text = JSON.stringify(v, (_k, x: unknown) =>
+      typeof x === 'string' && x.length > 80
+        ? `${x.slice(0, 80)}... (${x.length} chars)`
+        : Buffer.isBuffer(x) || x instanceof Uint8Array
+          ? `<${x.length} bytes>`
+          : x,
+    );
   } catch {
     return '(too deep to show)';
   }
@@ -277,10 +359,21 @@ function runWs(env: FuzzEnv, plan: WsPlan): Promise<CaseResult> {
       ws.terminate();
       // A welcome for a node that is connected already is a takeover, not an answer.
       const claimed = plan.kind === 'claim-real-node' && welcomed;
-      resolve({ ok: ok && !claimed, violation: claimed, answer, why: claimed ? 'the control plane welcomed a second agent for a connected node' : why, ms: Date.now() - started });
+      resolve({
+        ok: ok && !claimed,
+        violation: claimed,
+        answer,
+        why: claimed ? 'the control plane welcomed a second agent for a connected node' : why,
+        ms: Date.now() - started,
+      });
     };
     const answer = () => got.slice(0, 3).join(', ');
-    timers.push(setTimeout(() => finish(false, answer() || 'nothing', `no close within ${plan.deadlineMs} ms${welcomed ? '' : ' of a connection that never completed a hello'}`), plan.deadlineMs));
+    timers.push(
+      setTimeout(
+        () => finish(false, answer() || 'nothing', `no close within ${plan.deadlineMs} ms${welcomed ? '' : ' of a connection that never completed a hello'}`),
+        plan.deadlineMs,
+      ),
+    );
     ws.on('error', (err) => finish(true, `error: ${err.message}`));
     ws.on('unexpected-response', (_req, res) => finish(true, `HTTP ${res.statusCode}`));
     ws.on('message', (data: Buffer, isBinary) => {

@@ -24,6 +24,7 @@ export const NASTY_STRINGS: readonly string[] = [
   '../../etc/passwd',
   '%00',
   '%zz',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a template placeholder as data, on purpose
   '${x}',
   '{{x}}',
   '<script>',

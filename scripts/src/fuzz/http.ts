@@ -34,7 +34,11 @@ function hostOf(env: FuzzEnv): string {
 
 /** The headers a well-behaved client sends, before the case adds or breaks some. */
 function baseHeaders(env: FuzzEnv, contentType?: string, body?: Buffer): [string, string][] {
-  const h: [string, string][] = [['Host', hostOf(env)], ['Connection', 'close'], ['User-Agent', 'kip-fuzz']];
+  const h: [string, string][] = [
+    ['Host', hostOf(env)],
+    ['Connection', 'close'],
+    ['User-Agent', 'kip-fuzz'],
+  ];
   if (env.apiToken) h.push(['Authorization', `Bearer ${env.apiToken}`]);
   if (body !== undefined) {
     h.push(['Content-Type', contentType ?? 'application/json']);
@@ -100,7 +104,23 @@ function randomQuery(gen: Gen): string {
   const params: string[] = [];
   const n = gen.int(4);
   for (let i = 0; i < n; i++) {
-    const key = gen.pick(['labelSelector', 'fieldSelector', 'resourceVersion', 'watch', 'timeoutSeconds', 'limit', 'continue', 'gracePeriodSeconds', 'propagationPolicy', 'container', 'follow', 'tailLines', 'limitBytes', 'previous', gen.name()]);
+    const key = gen.pick([
+      'labelSelector',
+      'fieldSelector',
+      'resourceVersion',
+      'watch',
+      'timeoutSeconds',
+      'limit',
+      'continue',
+      'gracePeriodSeconds',
+      'propagationPolicy',
+      'container',
+      'follow',
+      'tailLines',
+      'limitBytes',
+      'previous',
+      gen.name(),
+    ]);
     const value = gen.pick([
       'app=fuzz',
       'app in (a,b),!x',
@@ -178,7 +198,7 @@ function trickle(bytes: Buffer, gen: Gen, totalMs: number): Piece[] {
 type Plan = { kind: string; request?: Request; raw?: Buffer; plan: RawPlan };
 
 function answered(bytes: Buffer, deadlineMs = ANSWER_MS): RawPlan {
-  return { pieces: [{ data: bytes }], then: 'half-close', deadlineMs };
+  return { pieces: [{ data: bytes }], after: 'half-close', deadlineMs };
 }
 
 /** One HTTP case: what to send, and how. */
@@ -191,7 +211,7 @@ export function httpCase(gen: Gen, env: FuzzEnv, index: number): FuzzCase {
     kind: p.kind,
     input: showBytes(bytes),
     deadlineMs: p.plan.deadlineMs,
-    waits: p.plan.then === 'wait',
+    waits: p.plan.after === 'wait',
     async run(e) {
       const r = await runRaw(e.host, e.port, p.plan);
       // A server error's message says what threw; it goes with the status line into the report.
@@ -232,7 +252,10 @@ export function httpPlan(gen: Gen, env: FuzzEnv): Plan {
       const name = gen.pick(['fuzz-x', 'witness', gen.name()]);
       const method = gen.pick(['PUT', 'PATCH', 'PATCH', 'DELETE']);
       const sub = gen.pick(['', '', '/status', '/scale']);
-      const type = method === 'PATCH' ? gen.pick(['application/merge-patch+json', 'application/strategic-merge-patch+json', 'application/json-patch+json', 'application/apply-patch+yaml']) : 'application/json';
+      const type =
+        method === 'PATCH'
+          ? gen.pick(['application/merge-patch+json', 'application/strategic-merge-patch+json', 'application/json-patch+json', 'application/apply-patch+yaml'])
+          : 'application/json';
       const body = method === 'PATCH' && gen.chance(0.5) ? Buffer.from(JSON.stringify(makeSafe(gen.json(3)))) : fuzzedBody(gen, k, type.includes('yaml'));
       const request = { method, path: `${k.path}/${name}${sub}${randomQuery(gen)}`, headers: baseHeaders(env, type, body), body };
       return { kind, request, plan: answered(encode(request)) };
@@ -291,7 +314,7 @@ export function httpPlan(gen: Gen, env: FuzzEnv): Plan {
           ['Content-Length', String(gen.pick([MAX_BODY_BYTES + 1, 2 ** 40, 2 ** 53]))],
         ]);
         const raw = encode({ method: 'POST', path, headers, body: Buffer.from('{"kind":"Pod"') });
-        return { kind, raw, plan: { pieces: [{ data: raw }], then: 'half-close', deadlineMs: ANSWER_MS } };
+        return { kind, raw, plan: { pieces: [{ data: raw }], after: 'half-close', deadlineMs: ANSWER_MS } };
       }
       // Bodies a little over the limit, actually sent (JSON with a huge string in it), made when sent.
       const size = MAX_BODY_BYTES + gen.between(1, 1024 * 1024);
@@ -310,9 +333,16 @@ export function httpPlan(gen: Gen, env: FuzzEnv): Plan {
       const pieces: Piece[] =
         how === 'sent'
           ? [{ data: head(bodyLength) }, { data: open }, { data: () => Buffer.alloc(size, 'x') }, { data: close }]
-          : [{ data: head('chunked') }, { data: Buffer.from(`${bodyLength.toString(16)}\r\n`) }, { data: open }, { data: () => Buffer.alloc(size, 'x') }, { data: close }, { data: Buffer.from('\r\n0\r\n\r\n') }];
+          : [
+              { data: head('chunked') },
+              { data: Buffer.from(`${bodyLength.toString(16)}\r\n`) },
+              { data: open },
+              { data: () => Buffer.alloc(size, 'x') },
+              { data: close },
+              { data: Buffer.from('\r\n0\r\n\r\n') },
+            ];
       const raw = Buffer.concat([head(how === 'sent' ? bodyLength : 'chunked'), open, Buffer.from(`... ${size} bytes of x ...`), close]);
-      return { kind, raw, plan: { pieces, then: 'half-close', deadlineMs: ANSWER_MS * 2 } };
+      return { kind, raw, plan: { pieces, after: 'half-close', deadlineMs: ANSWER_MS * 2 } };
     }
     case 'truncated': {
       const { kind: k, path } = collectionPath(gen);
@@ -326,7 +356,7 @@ export function httpPlan(gen: Gen, env: FuzzEnv): Plan {
       const body = fuzzedBody(gen, k, false);
       const raw = encode({ method: 'POST', path, headers: baseHeaders(env, 'application/json', body), body });
       const totalMs = gen.between(500, 3000);
-      return { kind, raw, plan: { pieces: trickle(raw, gen, totalMs), then: 'half-close', deadlineMs: totalMs + ANSWER_MS } };
+      return { kind, raw, plan: { pieces: trickle(raw, gen, totalMs), after: 'half-close', deadlineMs: totalMs + ANSWER_MS } };
     }
     case 'stalled': {
       // Part of a request, then nothing, the connection left open: the server's timeouts must end it.
@@ -336,17 +366,33 @@ export function httpPlan(gen: Gen, env: FuzzEnv): Plan {
       const headEnd = full.indexOf('\r\n\r\n') + 4;
       const inBody = gen.chance(0.5) && body.length > 1;
       const raw = full.subarray(0, inBody ? headEnd + gen.int(body.length) : gen.between(1, headEnd - 2));
-      return { kind: inBody ? 'stalled-body' : 'stalled-headers', raw, plan: { pieces: [{ data: raw }], then: 'wait', deadlineMs: inBody ? BODY_STALL_MS : HEADERS_STALL_MS } };
+      return {
+        kind: inBody ? 'stalled-body' : 'stalled-headers',
+        raw,
+        plan: { pieces: [{ data: raw }], after: 'wait', deadlineMs: inBody ? BODY_STALL_MS : HEADERS_STALL_MS },
+      };
     }
     case 'refused': {
       // What the guard must refuse: a body type a web page could send, a foreign Host or Origin, no Host.
       const { kind: k, path } = collectionPath(gen);
       const body = fuzzedBody(gen, k, false);
       const which = gen.pick(['type', 'host', 'origin', 'no-host']);
-      let headers = baseHeaders(env, which === 'type' ? gen.pick(['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', '', 'application/jsonp']) : 'application/json', body);
-      if (which === 'host') headers = headers.map(([h, v]) => (h === 'Host' ? [h, gen.pick([`evil.example:${env.port}`, `127.0.0.1:${env.port + 1}`, `127.0.0.1.nip.io:${env.port}`, '127.0.0.1', '[::1]:1', gen.string()])] : [h, v]));
+      let headers = baseHeaders(
+        env,
+        which === 'type'
+          ? gen.pick(['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', '', 'application/jsonp'])
+          : 'application/json',
+        body,
+      );
+      if (which === 'host')
+        headers = headers.map(([h, v]) =>
+          h === 'Host'
+            ? [h, gen.pick([`evil.example:${env.port}`, `127.0.0.1:${env.port + 1}`, `127.0.0.1.nip.io:${env.port}`, '127.0.0.1', '[::1]:1', gen.string()])]
+            : [h, v],
+        );
       if (which === 'no-host') headers = headers.filter(([h]) => h !== 'Host');
-      if (which === 'origin') headers.push(['Origin', gen.pick(['http://evil.example', 'null', `http://127.0.0.1:${env.port + 1}`, 'file://', gen.string().replace(/[\r\n]/g, '')])]);
+      if (which === 'origin')
+        headers.push(['Origin', gen.pick(['http://evil.example', 'null', `http://127.0.0.1:${env.port + 1}`, 'file://', gen.string().replace(/[\r\n]/g, '')])]);
       const request = { method: 'POST', path, headers, body };
       return { kind: `refused-${which}`, request, plan: answered(encode(request)) };
     }

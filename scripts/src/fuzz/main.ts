@@ -45,22 +45,25 @@ export interface FuzzCommand {
 
 export class UsageError extends Error {}
 
+const parse = (args: string[]) =>
+  parseArgs({
+    args,
+    options: {
+      duration: { type: 'string', short: 'd' },
+      seed: { type: 'string' },
+      nodes: { type: 'string', short: 'n' },
+      targets: { type: 'string' },
+      concurrency: { type: 'string' },
+      case: { type: 'string' },
+      'max-cases': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+
 export function parseFuzzCommandLine(argv: string[]): FuzzCommand {
-  let values;
+  let values: ReturnType<typeof parse>['values'];
   try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        duration: { type: 'string', short: 'd' },
-        seed: { type: 'string' },
-        nodes: { type: 'string', short: 'n' },
-        targets: { type: 'string' },
-        concurrency: { type: 'string' },
-        case: { type: 'string' },
-        'max-cases': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
+    ({ values } = parse(argv));
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
@@ -71,8 +74,12 @@ export function parseFuzzCommandLine(argv: string[]): FuzzCommand {
     return n;
   };
   const durationMs = values.duration === undefined ? 60_000 : parseDuration(values.duration);
-  if (durationMs === undefined || durationMs < 1000) throw new UsageError(`--duration: "${values.duration}" is not a duration of at least 1s, such as 30s or 2m`);
-  const targets = (values.targets ?? TARGETS.join(',')).split(',').map((t) => t.trim()).filter(Boolean);
+  if (durationMs === undefined || durationMs < 1000)
+    throw new UsageError(`--duration: "${values.duration}" is not a duration of at least 1s, such as 30s or 2m`);
+  const targets = (values.targets ?? TARGETS.join(','))
+    .split(',')
+    .map((t) => t.trim())
+    .filter(Boolean);
   for (const t of targets) if (!(TARGETS as readonly string[]).includes(t)) throw new UsageError(`--targets: "${t}" is not one of ${TARGETS.join(', ')}`);
   if (targets.length === 0) throw new UsageError('--targets: name at least one of http, agent, tunnel');
   const cases = values.case?.split(',').map((c) => {
@@ -100,8 +107,15 @@ export function renderSummary(r: FuzzReport): string {
   const violations = r.failures.filter((f) => f.type === 'violation').length;
   const lines = [`fuzz summary: seed ${r.seed}, ${formatDurationMs(Math.round(r.durationMs / 1000) * 1000)} of fuzzing, ${r.nodes} node(s)`, ''];
   for (const [t, s] of Object.entries(r.targets)) {
-    const kinds = Object.entries(s.kinds).sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k} ${n}`).join(', ');
-    const answers = Object.entries(s.answers).sort((a, b) => b[1] - a[1]).slice(0, 8).map(([k, n]) => `${k} ${n}`).join(', ');
+    const kinds = Object.entries(s.kinds)
+      .sort((a, b) => b[1] - a[1])
+      .map(([k, n]) => `${k} ${n}`)
+      .join(', ');
+    const answers = Object.entries(s.answers)
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 8)
+      .map(([k, n]) => `${k} ${n}`)
+      .join(', ');
     lines.push(`  ${t.padEnd(7)} ${String(s.tried).padStart(6)} cases`);
     lines.push(`          inputs:  ${kinds}`);
     lines.push(`          answers: ${answers}`);
@@ -114,7 +128,8 @@ export function renderSummary(r: FuzzReport): string {
   lines.push(`  max RSS      control plane ${mib(r.maxRss.controlPlane)}, agent ${mib(r.maxRss.agent)}`);
   lines.push(`  slowest probe answer: control plane /healthz ${r.slowestHealthzMs} ms, agent tunnel ${r.slowestTunnelProbeMs} ms`);
   lines.push(`  leftover processes killed after the stop: ${r.leftovers}`);
-  for (const e of r.serverErrors.examples) lines.push(`    5xx: http case ${e.index} (${e.kind}) answered "${e.answer}" to: ${JSON.stringify(e.input).slice(0, 600)}`);
+  for (const e of r.serverErrors.examples)
+    lines.push(`    5xx: http case ${e.index} (${e.kind}) answered "${e.answer}" to: ${JSON.stringify(e.input).slice(0, 600)}`);
   if (r.failures.length) {
     lines.push('', `FAILED (seed ${r.seed}; replay with --seed ${r.seed} --targets ${Object.keys(r.targets).join(',')}):`);
     for (const f of r.failures) {

@@ -102,7 +102,11 @@ export function mutate(gen: Gen, obj: Json, count = gen.between(1, 4)): Json {
     if (key === undefined || op === 0) {
       // a new key, often one that means something to JavaScript objects
       const where = typeof target[key ?? ''] === 'object' && target[key ?? ''] !== null && key !== undefined ? (target[key] as object) : obj;
-      setOwn(where, gen.chance(0.5) ? gen.pick(['__proto__', 'constructor', 'prototype', 'hasOwnProperty', 'toJSON', 'valueOf']) : gen.string(), gen.chance(0.5) ? { polluted: true, toString: 'x' } : gen.json(2));
+      setOwn(
+        where,
+        gen.chance(0.5) ? gen.pick(['__proto__', 'constructor', 'prototype', 'hasOwnProperty', 'toJSON', 'valueOf']) : gen.string(),
+        gen.chance(0.5) ? { polluted: true, toString: 'x' } : gen.json(2),
+      );
       continue;
     }
     switch (op) {

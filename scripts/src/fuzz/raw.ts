@@ -18,7 +18,7 @@ export interface RawPlan {
    * After the last piece: 'half-close' ends our side (a truncated request), 'wait' keeps it open
    * (a stalled sender: the server must cut it off by its own timeouts).
    */
-  then: 'half-close' | 'wait';
+  after: 'half-close' | 'wait';
   /** connections opened at once with the same plan (many half-open connections) */
   connections?: number;
   /** from the start of the case: the server must have answered or closed by then */
@@ -72,7 +72,12 @@ function one(host: string, port: number, plan: RawPlan, started: number): Promis
     });
     socket.on('end', () => finish({ ok: true, firstLine: firstLine ?? '(closed)' }));
     socket.on('close', () => finish({ ok: true, firstLine: firstLine ?? '(closed)' }));
-    timers.push(setTimeout(() => finish({ ok: false, firstLine, why: `${firstLine === undefined ? 'no answer and ' : ''}no close within ${plan.deadlineMs} ms` }), Math.max(0, plan.deadlineMs - (Date.now() - started))));
+    timers.push(
+      setTimeout(
+        () => finish({ ok: false, firstLine, why: `${firstLine === undefined ? 'no answer and ' : ''}no close within ${plan.deadlineMs} ms` }),
+        Math.max(0, plan.deadlineMs - (Date.now() - started)),
+      ),
+    );
     socket.once('connect', async () => {
       for (const p of plan.pieces) {
         if (p.delayMs) await new Promise((r) => timers.push(setTimeout(r, p.delayMs)));
@@ -82,7 +87,7 @@ function one(host: string, port: number, plan: RawPlan, started: number): Promis
         if (!socket.write(data)) await new Promise((r) => socket.once('drain', r).once('close', r));
         if (settled) return;
       }
-      if (plan.then === 'half-close') socket.end();
+      if (plan.after === 'half-close') socket.end();
     });
   });
 }

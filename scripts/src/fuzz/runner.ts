@@ -106,7 +106,12 @@ class Api {
     const headers: Record<string, string> = {};
     if (this.token) headers.Authorization = `Bearer ${this.token}`;
     if (body !== undefined) headers['Content-Type'] = 'application/json';
-    const res = await fetch(`${this.url}${p}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) });
+    const res = await fetch(`${this.url}${p}`, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(PROBE_TIMEOUT_MS),
+    });
     const text = await res.text();
     let parsed: unknown = text;
     try {
@@ -142,7 +147,10 @@ function answerKey(r: CaseResult): string {
   const a = r.answer ?? '(none)';
   const http = /^HTTP\/1\.[01] (\d{3})/.exec(a);
   if (http) return `HTTP ${http[1]}`;
-  return a.replace(/[^\x20-\x7e]/g, '?').split(':')[0]!.slice(0, 40);
+  return a
+    .replace(/[^\x20-\x7e]/g, '?')
+    .split(':')[0]!
+    .slice(0, 40);
 }
 
 export async function runFuzz(o: FuzzOptions): Promise<FuzzReport> {
@@ -204,7 +212,9 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzReport> {
     env.witnesses = witnesses.map((p) => ({ namespace: 'default', name: p.metadata.name, uid: p.metadata.uid!, node: p.spec.nodeName! }));
     const members: Member[] = [cluster.controlPlane!, ...cluster.agents.values()];
     const pids = new Map(members.map((m) => [m, m.child.pid]));
-    log(`[setup] ${o.nodes} node(s) Ready at ${cluster.url}, witness pods Running; fuzzing ${o.targets.join(', ')} for ${o.durationMs / 1000}s, seed ${o.seed}`);
+    log(
+      `[setup] ${o.nodes} node(s) Ready at ${cluster.url}, witness pods Running; fuzzing ${o.targets.join(', ')} for ${o.durationMs / 1000}s, seed ${o.seed}`,
+    );
 
     // --- the watchdog: processes alive, answering; memory ---------------------------------
     const probeFailures = new Map<string, number>();
@@ -215,7 +225,12 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzReport> {
       } catch (err) {
         const n = (probeFailures.get(who) ?? 0) + 1;
         probeFailures.set(who, n);
-        if (n === PROBE_FAILURES) fail({ type: 'hang', what: `${who} did not answer ${n} probes in a row: ${(err as Error).message}`, cases: [...inFlight, ...recent.slice(-5)].map(shown) });
+        if (n === PROBE_FAILURES)
+          fail({
+            type: 'hang',
+            what: `${who} did not answer ${n} probes in a row: ${(err as Error).message}`,
+            cases: [...inFlight, ...recent.slice(-5)].map(shown),
+          });
       }
     };
     watchdog = (async () => {
@@ -223,7 +238,12 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzReport> {
         for (const m of members) {
           if (!isRunning(m) || m.child.pid !== pids.get(m)) {
             if (!report.failures.some((f) => f.type === 'crash' && f.what.startsWith(m.name)))
-              fail({ type: 'crash', what: `${m.name} (pid ${pids.get(m)}) ${m.child.signalCode ? `was killed by ${m.child.signalCode}` : `exited with code ${m.child.exitCode}`}`, cases: [...inFlight, ...recent.slice(-10)].map(shown), output: m.output.slice(-30) });
+              fail({
+                type: 'crash',
+                what: `${m.name} (pid ${pids.get(m)}) ${m.child.signalCode ? `was killed by ${m.child.signalCode}` : `exited with code ${m.child.exitCode}`}`,
+                cases: [...inFlight, ...recent.slice(-10)].map(shown),
+                output: m.output.slice(-30),
+              });
             continue;
           }
           const rss = rssBytes(m.child.pid!) ?? 0;
@@ -241,7 +261,12 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzReport> {
             probe(`the agent of ${n.name}`, async () => {
               // A good proof for a pod that is not there: a live agent answers Refused at once.
               const asked = Date.now();
-              const s = await dialTunnel(n.tunnel, env.joinToken, { podIP: '10.244.255.254', port: 1 }, { timeoutMs: PROBE_TIMEOUT_MS, from: 'fuzz-watchdog' }).catch((err: unknown) => err);
+              const s = await dialTunnel(
+                n.tunnel,
+                env.joinToken,
+                { podIP: '10.244.255.254', port: 1 },
+                { timeoutMs: PROBE_TIMEOUT_MS, from: 'fuzz-watchdog' },
+              ).catch((err: unknown) => err);
               report.slowestTunnelProbeMs = Math.max(report.slowestTunnelProbeMs, Date.now() - asked);
               if (s instanceof TunnelError && s.code === 'Refused') return;
               if (s instanceof TunnelError) throw s;
@@ -262,7 +287,8 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzReport> {
           if (p.spec?.nodeName && !witnessNames.has(p.metadata.name) && !p.metadata.deletionTimestamp)
             await api.call('DELETE', `/api/v1/namespaces/${p.metadata.namespace}/pods/${encodeURIComponent(p.metadata.name)}?gracePeriodSeconds=0`);
         const deployments = (await api.call<{ items: Pod[] }>('GET', '/apis/apps/v1/deployments')).body.items ?? [];
-        for (const d of deployments) await api.call('DELETE', `/apis/apps/v1/namespaces/${d.metadata.namespace}/deployments/${encodeURIComponent(d.metadata.name)}`);
+        for (const d of deployments)
+          await api.call('DELETE', `/apis/apps/v1/namespaces/${d.metadata.namespace}/deployments/${encodeURIComponent(d.metadata.name)}`);
       })().catch(() => undefined);
     }, JANITOR_EVERY_MS);
 
@@ -289,7 +315,8 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzReport> {
         if (report.serverErrors.examples.length < 5) report.serverErrors.examples.push({ index: c.index, kind: c.kind, answer: r.answer!, input: c.input });
       }
       // A case that failed because a process died is reported with the crash, by the watchdog.
-      if (!r.ok && !stop && !r.why?.includes('ECONNREFUSED')) fail({ type: r.violation ? 'violation' : 'hang', what: `${c.target} case ${c.index} (${c.kind}): ${r.why}`, cases: [shown(c)] });
+      if (!r.ok && !stop && !r.why?.includes('ECONNREFUSED'))
+        fail({ type: r.violation ? 'violation' : 'hang', what: `${c.target} case ${c.index} (${c.kind}): ${r.why}`, cases: [shown(c)] });
     };
     const worker = async (target: TargetName, next: () => number) => {
       while (!stop && !o.signal?.aborted && Date.now() < endAt) {
@@ -320,7 +347,9 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzReport> {
       if (Date.now() - lastLine < 10_000) return;
       lastLine = Date.now();
       const counts = o.targets.map((t) => `${t} ${report.targets[t]!.tried}`).join(', ');
-      log(`[+${Math.round((Date.now() - started) / 1000)}s] ${counts}; control plane RSS ${mib(report.maxRss.controlPlane)}, agent ${mib(report.maxRss.agent)} (max)`);
+      log(
+        `[+${Math.round((Date.now() - started) / 1000)}s] ${counts}; control plane RSS ${mib(report.maxRss.controlPlane)}, agent ${mib(report.maxRss.agent)} (max)`,
+      );
     }, 1000);
     if (o.cases?.length) {
       // A replay: only the cases asked for, one after the other, each given its own deadline.
@@ -357,14 +386,22 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzReport> {
       for (const n of env.nodes) {
         const node = list.get(n.name);
         if (!node || !isNodeReady(node)) fail({ type: 'violation', what: `node ${n.name} is not Ready after the run`, cases: recent.slice(-5).map(shown) });
-        else if (node.status?.nodeInfo?.agentPid !== n.pid) fail({ type: 'violation', what: `node ${n.name}'s agent pid is ${node.status?.nodeInfo?.agentPid}, not its agent's ${n.pid}: another connection took the node over` });
+        else if (node.status?.nodeInfo?.agentPid !== n.pid)
+          fail({
+            type: 'violation',
+            what: `node ${n.name}'s agent pid is ${node.status?.nodeInfo?.agentPid}, not its agent's ${n.pid}: another connection took the node over`,
+          });
       }
       for (const w of env.witnesses) {
         const r = await api.call<Pod>('GET', `/api/v1/namespaces/${w.namespace}/pods/${w.name}`);
         const p = r.body;
-        if (r.status !== 200 || p.metadata.uid !== w.uid) fail({ type: 'violation', what: `witness pod ${w.name} of ${w.node} is gone or replaced (${r.status})` });
+        if (r.status !== 200 || p.metadata.uid !== w.uid)
+          fail({ type: 'violation', what: `witness pod ${w.name} of ${w.node} is gone or replaced (${r.status})` });
         else if (JSON.stringify(p.status ?? {}).includes(FUZZ_MARKER) || p.status?.phase !== 'Running')
-          fail({ type: 'violation', what: `witness pod ${w.name} of ${w.node} was changed: phase ${p.status?.phase}, status ${JSON.stringify(p.status).slice(0, 300)}` });
+          fail({
+            type: 'violation',
+            what: `witness pod ${w.name} of ${w.node} was changed: phase ${p.status?.phase}, status ${JSON.stringify(p.status).slice(0, 300)}`,
+          });
       }
     }
   } finally {

@@ -50,6 +50,7 @@ const SHOW_BYTES = 400;
 export function showBytes(b: Buffer | string): string {
   const buf = typeof b === 'string' ? Buffer.from(b) : b;
   let s = '';
-  for (const c of buf.subarray(0, SHOW_BYTES)) s += c >= 0x20 && c < 0x7f && c !== 0x5c ? String.fromCharCode(c) : c === 0x0a ? '\\n' : c === 0x0d ? '\\r' : `\\x${c.toString(16).padStart(2, '0')}`;
+  for (const c of buf.subarray(0, SHOW_BYTES))
+    s += c >= 0x20 && c < 0x7f && c !== 0x5c ? String.fromCharCode(c) : c === 0x0a ? '\\n' : c === 0x0d ? '\\r' : `\\x${c.toString(16).padStart(2, '0')}`;
   return buf.length > SHOW_BYTES ? `${s}... (${buf.length} bytes in all)` : s;
 }

@@ -71,7 +71,7 @@ interface TunnelPlan {
   /** for the report: what the first frame is */
   show: string;
   pieces: (token: string) => Piece[];
-  then: RawPlan['then'];
+  after: RawPlan['after'];
   connections?: number;
   deadlineMs: number;
   /** silent on purpose: only the agent's hello timeout ends it */
@@ -93,15 +93,22 @@ function tunnelPlan(gen: Gen, env: FuzzEnv): TunnelPlan {
     [3, 'slow-loris'],
     [3, 'half-open'],
   ]);
-  const bytes = (b: Buffer, then: RawPlan['then'] = 'half-close'): TunnelPlan => ({ kind, show: showBytes(b), pieces: () => [{ data: b }], then, deadlineMs: then === 'wait' ? STALL_MS : ANSWER_MS, waits: then === 'wait' });
-  const spec = helloSpec(gen, env);
-  const withHello = (s: HelloSpec, show: string, then: RawPlan['then'] = 'wait', after?: Buffer): TunnelPlan => ({
+  const bytes = (b: Buffer, after: RawPlan['after'] = 'half-close'): TunnelPlan => ({
     kind,
-    show: `${show}: hello for ${s.podIP}:${s.port} from "${showBytes(s.from)}"${s.spoil ? `, spoiled: ${s.spoil}` : ''}${s.timeOffsetMs ? `, clock ${s.timeOffsetMs} ms off` : ''}${after ? `, then ${showBytes(after)}` : ''}`,
-    pieces: (token) => [{ data: () => signed(s, token) }, ...(after ? [{ data: after }] : [])],
-    then,
-    deadlineMs: then === 'wait' ? STALL_MS : ANSWER_MS,
-    waits: then === 'wait' && s.spoil !== undefined,
+    show: showBytes(b),
+    pieces: () => [{ data: b }],
+    after,
+    deadlineMs: after === 'wait' ? STALL_MS : ANSWER_MS,
+    waits: after === 'wait',
+  });
+  const spec = helloSpec(gen, env);
+  const withHello = (s: HelloSpec, show: string, after: RawPlan['after'] = 'wait', more?: Buffer): TunnelPlan => ({
+    kind,
+    show: `${show}: hello for ${s.podIP}:${s.port} from "${showBytes(s.from)}"${s.spoil ? `, spoiled: ${s.spoil}` : ''}${s.timeOffsetMs ? `, clock ${s.timeOffsetMs} ms off` : ''}${more ? `, then ${showBytes(more)}` : ''}`,
+    pieces: (token) => [{ data: () => signed(s, token) }, ...(more ? [{ data: more }] : [])],
+    after,
+    deadlineMs: after === 'wait' ? STALL_MS : ANSWER_MS,
+    waits: after === 'wait' && s.spoil !== undefined,
   });
   switch (kind) {
     case 'random-bytes':
@@ -126,7 +133,11 @@ function tunnelPlan(gen: Gen, env: FuzzEnv): TunnelPlan {
       return bytes(frame, 'wait');
     }
     case 'spoiled':
-      return withHello({ ...spec, spoil: gen.pick(['flip-mac', 'flip-body', 'cut', 'length+1', 'length-1', 'version', 'port0'] as const) }, 'a spoiled hello', gen.pick(['wait', 'half-close'] as const));
+      return withHello(
+        { ...spec, spoil: gen.pick(['flip-mac', 'flip-body', 'cut', 'length+1', 'length-1', 'version', 'port0'] as const) },
+        'a spoiled hello',
+        gen.pick(['wait', 'half-close'] as const),
+      );
     case 'then-garbage':
       return withHello(spec, 'a good proof', 'half-close', gen.bytes(gen.between(1, 2000)));
     case 'stalled': {
@@ -141,14 +152,14 @@ function tunnelPlan(gen: Gen, env: FuzzEnv): TunnelPlan {
         kind,
         show: `one byte a second: ${showBytes(b)}`,
         pieces: () => [...b].map((x, i) => ({ data: Buffer.from([x]), delayMs: i === 0 ? 0 : 1000 })),
-        then: 'wait',
+        after: 'wait',
         deadlineMs: STALL_MS,
         waits: true,
       };
     }
     default:
       // Connections that send nothing, many at once.
-      return { kind, show: 'nothing', pieces: () => [], then: 'wait', connections: gen.between(20, 60), deadlineMs: STALL_MS, waits: true };
+      return { kind, show: 'nothing', pieces: () => [], after: 'wait', connections: gen.between(20, 60), deadlineMs: STALL_MS, waits: true };
   }
 }
 
@@ -168,7 +179,7 @@ export function tunnelCase(gen: Gen, env: FuzzEnv, index: number): FuzzCase {
     waits: plan.waits ?? false,
     async run(e) {
       const { host, port } = parseEndpoint(e.nodes.find((n) => n.name === target.name)?.tunnel ?? target.tunnel);
-      const r = await runRaw(host, port, { pieces: plan.pieces(e.joinToken), then: plan.then, connections: plan.connections, deadlineMs: plan.deadlineMs });
+      const r = await runRaw(host, port, { pieces: plan.pieces(e.joinToken), after: plan.after, connections: plan.connections, deadlineMs: plan.deadlineMs });
       return { ok: r.ok, answer: statusOf(r.firstLine), why: r.why, ms: r.ms };
     },
   };

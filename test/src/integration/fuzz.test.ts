@@ -29,13 +29,19 @@ describe('npm run fuzz', function () {
     // The private cluster's data dir goes under this TMPDIR, so that its processes can be found.
     // A fixed seed and number of cases: every run sends the same inputs, so a failure here means
     // kip changed, not the dice; the duration bounds the run on a slow machine.
-    const child = spawn(process.execPath, [MAIN, '--duration', '12s', '--max-cases', '100', '--seed', '20261202', '--nodes', '2'], { env: { ...process.env, TMPDIR: scratch }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [MAIN, '--duration', '12s', '--max-cases', '100', '--seed', '20261202', '--nodes', '2'], {
+      env: { ...process.env, TMPDIR: scratch },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
     child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
     const code = await new Promise<number | null>((resolve) => {
       const timer = setTimeout(() => child.kill('SIGKILL'), 100_000);
-      child.once('exit', (c) => (clearTimeout(timer), resolve(c)));
+      child.once('exit', (c) => {
+        clearTimeout(timer);
+        resolve(c);
+      });
     });
     assert.equal(code, 0, out);
     assert.match(out, /^ {2}crashes {6}0$/m, out);
@@ -48,6 +54,10 @@ describe('npm run fuzz', function () {
     assert.match(out, /max RSS {6}control plane \d+\.\d MiB, agent \d+\.\d MiB/);
     assert.equal(isAlive(child.pid!), false);
     await eventually('no process of the private cluster', () => processesUnder(scratch).length === 0, { timeoutMs: 5000 });
-    assert.deepEqual((await readdir(scratch)).filter((n) => n.startsWith('kip-fuzz-')), [], 'the data dir is removed');
+    assert.deepEqual(
+      (await readdir(scratch)).filter((n) => n.startsWith('kip-fuzz-')),
+      [],
+      'the data dir is removed',
+    );
   });
 });

@@ -60,11 +60,17 @@ describe('scripts/fuzz: generator', function () {
 
   it('makeSafe removes commands at any depth, makes every image pause, and caps replicas', () => {
     const obj: Record<string, unknown> = {
-      spec: { replicas: 1000, template: { spec: { containers: [{ image: 'stress', command: ['sh'], args: ['-c', 'x'], livenessProbe: { exec: { command: ['true'] } } }] } } },
+      spec: {
+        replicas: 1000,
+        template: { spec: { containers: [{ image: 'stress', command: ['sh'], args: ['-c', 'x'], livenessProbe: { exec: { command: ['true'] } } }] } },
+      },
       deep: [[[{ image: 'client', args: [] }]]],
     };
     makeSafe(obj);
-    assert.deepEqual(obj, { spec: { replicas: 2, template: { spec: { containers: [{ image: 'pause', livenessProbe: { exec: {} } }] } } }, deep: [[[{ image: 'pause' }]]] });
+    assert.deepEqual(obj, {
+      spec: { replicas: 2, template: { spec: { containers: [{ image: 'pause', livenessProbe: { exec: {} } }] } } },
+      deep: [[[{ image: 'pause' }]]],
+    });
     for (let i = 0; i < 500; i++) {
       const g = new Gen(i);
       const text = JSON.stringify(makeSafe(mutate(g, i % 2 ? basePod(g) : baseDeployment(g))));
@@ -75,7 +81,14 @@ describe('scripts/fuzz: generator', function () {
 
 describe('scripts/fuzz: command line', () => {
   it('has defaults', () => {
-    assert.deepEqual(parseFuzzCommandLine([]), { help: false, durationMs: 60_000, seed: undefined, nodes: 2, targets: ['http', 'agent', 'tunnel'], concurrency: 2 });
+    assert.deepEqual(parseFuzzCommandLine([]), {
+      help: false,
+      durationMs: 60_000,
+      seed: undefined,
+      nodes: 2,
+      targets: ['http', 'agent', 'tunnel'],
+      concurrency: 2,
+    });
   });
   it('reads every flag', () => {
     assert.deepEqual(parseFuzzCommandLine(['--duration', '2m', '--seed', '9', '--nodes', '3', '--targets', 'tunnel,http', '--concurrency', '4']), {
