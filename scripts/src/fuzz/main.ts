@@ -119,6 +119,7 @@ export function renderSummary(r: FuzzReport): string {
     lines.push(`  ${t.padEnd(7)} ${String(s.tried).padStart(6)} cases`);
     lines.push(`          inputs:  ${kinds}`);
     lines.push(`          answers: ${answers}`);
+    if (s.slowest) lines.push(`          slowest answer: ${(s.slowest.ms / 1000).toFixed(1)} s (case ${s.slowest.index}, ${s.slowest.kind})`);
   }
   lines.push('');
   lines.push(`  crashes      ${crashes}`);

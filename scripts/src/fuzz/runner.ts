@@ -44,6 +44,8 @@ export interface Failure {
 
 export interface TargetStats {
   tried: number;
+  /** the case that took longest to be answered, of those that do not go silent on purpose */
+  slowest?: { index: number; kind: string; ms: number };
   kinds: Record<string, number>;
   answers: Record<string, number>;
 }
@@ -310,6 +312,7 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzReport> {
       if (recent.length > 50) recent.shift();
       const stats = report.targets[c.target]!;
       stats.answers[answerKey(r)] = (stats.answers[answerKey(r)] ?? 0) + 1;
+      if (!c.waits && r.ms > (stats.slowest?.ms ?? -1)) stats.slowest = { index: c.index, kind: c.kind, ms: r.ms };
       if (/^HTTP\/1\.1 5\d\d/.test(r.answer ?? '')) {
         report.serverErrors.count++;
         if (report.serverErrors.examples.length < 5) report.serverErrors.examples.push({ index: c.index, kind: c.kind, answer: r.answer!, input: c.input });
