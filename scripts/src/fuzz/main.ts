@@ -132,9 +132,10 @@ export function renderSummary(r: FuzzReport): string {
   for (const e of r.serverErrors.examples)
     lines.push(`    5xx: http case ${e.index} (${e.kind}) answered "${e.answer}" to: ${JSON.stringify(e.input).slice(0, 600)}`);
   if (r.failures.length) {
-    lines.push('', `FAILED (seed ${r.seed}; replay with --seed ${r.seed} --targets ${Object.keys(r.targets).join(',')}):`);
+    lines.push('', `FAILED (seed ${r.seed}; the run again: npm run fuzz -- --seed ${r.seed} --targets ${Object.keys(r.targets).join(',')}):`);
     for (const f of r.failures) {
       lines.push(`  ${f.type}: ${f.what}`);
+      if (f.cases?.length) lines.push(`    replay these cases alone: npm run fuzz -- --seed ${r.seed} --case ${f.cases.map((c) => `${c.target}:${c.index}`).join(',')}`);
       for (const c of f.cases ?? []) lines.push(`    ${c.target} case ${c.index} (${c.kind}): ${JSON.stringify(c.input).slice(0, 2000)}`);
       for (const l of f.output ?? []) lines.push(`    | ${l}`);
     }

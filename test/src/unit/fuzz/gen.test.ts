@@ -7,7 +7,7 @@ import { httpPlan } from '@kip/scripts/fuzz/http';
 import { basePod, baseDeployment, makeSafe, mutate } from '@kip/scripts/fuzz/objects';
 import { caseFor } from '@kip/scripts/fuzz/runner';
 import { TARGETS, type FuzzEnv } from '@kip/scripts/fuzz/target';
-import { parseFuzzCommandLine } from '@kip/scripts/fuzz/main';
+import { parseFuzzCommandLine, renderSummary } from '@kip/scripts/fuzz/main';
 
 const env: FuzzEnv = {
   host: '127.0.0.1',
@@ -108,4 +108,40 @@ describe('scripts/fuzz: command line', () => {
     [['--frobnicate'], /frobnicate/],
   ];
   for (const [argv, message] of bad) it(`refuses ${argv.join(' ')}`, () => assert.throws(() => parseFuzzCommandLine(argv), { message }));
+});
+
+describe('scripts/fuzz: summary', () => {
+  const report = {
+    seed: 9,
+    durationMs: 120_000,
+    nodes: 2,
+    targets: { http: { tried: 10, kinds: { 'post-json': 10 }, answers: { 'HTTP 400': 10 }, slowest: { index: 3, kind: 'post-json', ms: 1500 } } },
+    failures: [] as { type: 'crash' | 'hang' | 'violation'; what: string; cases?: { target: 'http'; index: number; kind: string; input: unknown }[]; output?: string[] }[],
+    serverErrors: { count: 0, examples: [] },
+    maxRss: { controlPlane: 100 * 2 ** 20, agent: 50 * 2 ** 20 },
+    slowestHealthzMs: 12,
+    slowestTunnelProbeMs: 3,
+    leftovers: 0,
+  };
+
+  it('gives the figures and says OK when nothing failed', () => {
+    const text = renderSummary(report);
+    assert.match(text, /^ {2}http +10 cases$/m);
+    assert.match(text, /^ {2}crashes {6}0$/m);
+    assert.match(text, /max RSS {6}control plane 100\.0 MiB, agent 50\.0 MiB/);
+    assert.match(text, /slowest answer: 1\.5 s \(case 3, post-json\)/);
+    assert.match(text, /^OK: no crash, no hang, no violation$/m);
+  });
+
+  it('gives every failure with its input, the dying process\'s last lines and how to replay it', () => {
+    const text = renderSummary({
+      ...report,
+      failures: [{ type: 'crash', what: 'controlplane (pid 1) exited with code 1', cases: [{ target: 'http', index: 71, kind: 'yaml-nasty', input: 'POST /x' }], output: ['RangeError: x'] }],
+    });
+    assert.match(text, /^ {2}crashes {6}1$/m);
+    assert.match(text, /^FAILED \(seed 9/m);
+    assert.match(text, /http case 71 \(yaml-nasty\): "POST \/x"/);
+    assert.match(text, /\| RangeError: x/);
+    assert.match(text, /npm run fuzz -- --seed 9 --case http:71$/m);
+  });
 });
