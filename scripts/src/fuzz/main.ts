@@ -135,7 +135,8 @@ export function renderSummary(r: FuzzReport): string {
     lines.push('', `FAILED (seed ${r.seed}; the run again: npm run fuzz -- --seed ${r.seed} --targets ${Object.keys(r.targets).join(',')}):`);
     for (const f of r.failures) {
       lines.push(`  ${f.type}: ${f.what}`);
-      if (f.cases?.length) lines.push(`    replay these cases alone: npm run fuzz -- --seed ${r.seed} --case ${f.cases.map((c) => `${c.target}:${c.index}`).join(',')}`);
+      if (f.cases?.length)
+        lines.push(`    replay these cases alone: npm run fuzz -- --seed ${r.seed} --case ${f.cases.map((c) => `${c.target}:${c.index}`).join(',')}`);
       for (const c of f.cases ?? []) lines.push(`    ${c.target} case ${c.index} (${c.kind}): ${JSON.stringify(c.input).slice(0, 2000)}`);
       for (const l of f.output ?? []) lines.push(`    | ${l}`);
     }

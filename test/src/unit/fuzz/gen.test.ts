@@ -116,7 +116,12 @@ describe('scripts/fuzz: summary', () => {
     durationMs: 120_000,
     nodes: 2,
     targets: { http: { tried: 10, kinds: { 'post-json': 10 }, answers: { 'HTTP 400': 10 }, slowest: { index: 3, kind: 'post-json', ms: 1500 } } },
-    failures: [] as { type: 'crash' | 'hang' | 'violation'; what: string; cases?: { target: 'http'; index: number; kind: string; input: unknown }[]; output?: string[] }[],
+    failures: [] as {
+      type: 'crash' | 'hang' | 'violation';
+      what: string;
+      cases?: { target: 'http'; index: number; kind: string; input: unknown }[];
+      output?: string[];
+    }[],
     serverErrors: { count: 0, examples: [] },
     maxRss: { controlPlane: 100 * 2 ** 20, agent: 50 * 2 ** 20 },
     slowestHealthzMs: 12,
@@ -133,10 +138,17 @@ describe('scripts/fuzz: summary', () => {
     assert.match(text, /^OK: no crash, no hang, no violation$/m);
   });
 
-  it('gives every failure with its input, the dying process\'s last lines and how to replay it', () => {
+  it("gives every failure with its input, the dying process's last lines and how to replay it", () => {
     const text = renderSummary({
       ...report,
-      failures: [{ type: 'crash', what: 'controlplane (pid 1) exited with code 1', cases: [{ target: 'http', index: 71, kind: 'yaml-nasty', input: 'POST /x' }], output: ['RangeError: x'] }],
+      failures: [
+        {
+          type: 'crash',
+          what: 'controlplane (pid 1) exited with code 1',
+          cases: [{ target: 'http', index: 71, kind: 'yaml-nasty', input: 'POST /x' }],
+          output: ['RangeError: x'],
+        },
+      ],
     });
     assert.match(text, /^ {2}crashes {6}1$/m);
     assert.match(text, /^FAILED \(seed 9/m);
