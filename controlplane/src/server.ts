@@ -28,6 +28,22 @@ import { ApiError, rejectUpgrade, sendError } from './api/errors.js';
 import { RequestGuard } from './api/request-guard.js';
 import { Authorizer } from './api/auth.js';
 
+/**
+ * How long a client has to send a request's headers, and the whole request with its body. Node's
+ * defaults (60 s and 300 s, checked every 30 s) let a slow-loris sender hold a connection for
+ * minutes. Watches and log streams are not cut: these timers stop once the request is in.
+ */
+export const HEADERS_TIMEOUT_MS = 10_000;
+export const REQUEST_TIMEOUT_MS = 30_000;
+const TIMEOUT_CHECK_EVERY_MS = 1000;
+
+/** The answer to a request the HTTP parser gave up on, as Node's default handler words it. */
+export function clientErrorResponse(code: string | undefined): string {
+  const [status, text] =
+    code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, 'Request Timeout'] : code === 'HPE_HEADER_OVERFLOW' ? [431, 'Request Header Fields Too Large'] : [400, 'Bad Request'];
+  return `HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`;
+}
+
 export interface ControlPlaneOptions {
   host?: string;
   /** 0 picks a free port. */
@@ -113,7 +129,8 @@ export class ControlPlane {
       if (refused) return sendError(res, refused);
       rest.handle(req, res);
     };
-    this.server = opts.tls ? https.createServer({ cert: opts.tls.certPem, key: opts.tls.keyPem }, serve) : http.createServer(serve);
+    const limits = { headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS, connectionsCheckingInterval: TIMEOUT_CHECK_EVERY_MS };
+    this.server = opts.tls ? https.createServer({ ...limits, cert: opts.tls.certPem, key: opts.tls.keyPem }, serve) : http.createServer(limits, serve);
     this.server.keepAliveTimeout = 30_000;
     const portForward = new PortForwarder({ store: this.store, joinToken: opts.joinToken, log: log.child('port-forward') });
     this.server.on('upgrade', (req, socket, head) => {
@@ -128,8 +145,8 @@ export class ControlPlane {
       }
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
     });
-    this.server.on('clientError', (_err, socket) => {
-      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    this.server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+      if (socket.writable && err.code !== 'ECONNRESET') socket.end(clientErrorResponse(err.code));
       else socket.destroy();
     });
   }

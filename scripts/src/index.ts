@@ -53,3 +53,10 @@ export * from './soak/processes.js';
 export * from './soak/report.js';
 export * from './soak/report-text.js';
 export * from './soak/runner.js';
+
+export * from './fuzz/gen.js';
+export * from './fuzz/http.js';
+export * from './fuzz/objects.js';
+export * from './fuzz/runner.js';
+export * from './fuzz/target.js';
+export { parseFuzzCommandLine, renderSummary } from './fuzz/main.js';

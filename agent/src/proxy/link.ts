@@ -313,14 +313,22 @@ export class Link {
 }
 
 /** The links of one agent, created on first use: one per peer node, one for its own node. */
+/** Peers counted on a link of their own, at most; connections from further names share UNKNOWN_PEER's. */
+export const MAX_PEERS = 1024;
+export const UNKNOWN_PEER = 'unknown';
+
 export class Links {
   private readonly byPeer = new Map<string, Link>();
 
   constructor(private readonly self: string) {}
 
   get(peer: string): Link {
-    let l = this.byPeer.get(peer);
-    if (!l) this.byPeer.set(peer, (l = new Link(peer, peer === this.self)));
+    const known = this.byPeer.get(peer);
+    if (known) return known;
+    // Peer names come from tunnel hellos too: a new name in each must not grow this map without end.
+    const name = this.byPeer.size < MAX_PEERS ? peer : UNKNOWN_PEER;
+    let l = this.byPeer.get(name);
+    if (!l) this.byPeer.set(name, (l = new Link(name, name === this.self)));
     return l;
   }
 

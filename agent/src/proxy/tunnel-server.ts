@@ -4,9 +4,9 @@
 // the two sockets are spliced by the link to the dialling node.
 
 import net from 'node:net';
-import { TunnelAcceptor, TunnelError, encodeStatus, type Logger } from '@kip/shared';
+import { TunnelAcceptor, TunnelError, encodeStatus, isDNS1123Subdomain, type Logger } from '@kip/shared';
 import { connectLocal, localRefusal, type LocalPortLookup } from './dialer.js';
-import { SOCKET_HIGH_WATER_MARK, type Links } from './link.js';
+import { SOCKET_HIGH_WATER_MARK, UNKNOWN_PEER, type Links } from './link.js';
 
 export interface TunnelServerOptions {
   nodeName: string;
@@ -68,7 +68,8 @@ export class TunnelServer {
         log.warn('tunnel connection refused', { remote: `${tunnel.remoteAddress}:${tunnel.remotePort}`, reason: (err as Error).message });
         return;
       }
-      const peer = target.from || 'unknown';
+      // The dialler names itself; a name no node could have is counted as unknown.
+      const peer = isDNS1123Subdomain(target.from) ? target.from : UNKNOWN_PEER;
       const where = `${target.podIP}:${target.port}`;
       const link = links.get(peer);
       const info = { peer, inbound: true, target: where };

@@ -54,7 +54,21 @@ export class ApiError extends Error {
   get code(): number {
     return this.codeOverride ?? CODES[this.reason];
   }
+  /**
+   * The Status sent to the client. Details come from the client's own body (an object's name), so
+   * only strings are kept: a name that is an object nested thousands of levels deep would make the
+   * answer itself fail to serialize, after the request had already failed.
+   */
   toStatus(): Status {
+    const d = this.details;
+    const text = (v: unknown) => (typeof v === 'string' ? v : undefined);
+    const details = d && {
+      ...(text(d.name) !== undefined ? { name: d.name } : {}),
+      ...(text(d.kind) !== undefined ? { kind: d.kind } : {}),
+      ...(Array.isArray(d.causes)
+        ? { causes: d.causes.map((c) => ({ ...(text(c.field) !== undefined ? { field: c.field } : {}), message: text(c.message) ?? '', ...(text(c.reason) !== undefined ? { reason: c.reason } : {}) })) }
+        : {}),
+    };
     return {
       apiVersion: 'v1',
       kind: 'Status',
@@ -63,13 +77,15 @@ export class ApiError extends Error {
       message: this.message,
       reason: this.reason,
       code: this.code,
-      ...(this.details ? { details: this.details } : {}),
+      ...(details ? { details } : {}),
     };
   }
 }
 
 /** An invalid object: 400, with one cause per field, named as the API server names them. */
 export function invalid(kind: string, name: string, errors: FieldError[]): ApiError {
+  // The name is the body's, whatever its type: anything but a string is shown as no name.
+  if (typeof name !== 'string') name = '';
   const parts = errors.map((e) => (e.field ? `${e.field}: ${e.message}` : e.message));
   return new ApiError(
     'Invalid',

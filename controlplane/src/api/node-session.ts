@@ -32,6 +32,17 @@ export interface NodeSessionDeps {
   now(): number;
 }
 
+/**
+ * An event's message and reason are cut to these lengths, as Kubernetes limits an event's note to
+ * 1 KiB: the control plane keeps thousands of events, and an agent's frame may be 64 MiB.
+ */
+export const MAX_EVENT_MESSAGE = 1024;
+export const MAX_EVENT_REASON = 128;
+
+function clip(s: string, max: number): string {
+  return s.length <= max ? s : `${s.slice(0, max - 3)}...`;
+}
+
 type LogSink = { data(chunk: Uint8Array): void; end(error?: string): void };
 
 export class NodeSession {
@@ -84,14 +95,18 @@ export class NodeSession {
       case 'podStatus':
         for (const u of msg.updates) this.applyStatus(u);
         return;
-      case 'podTerminated':
-        // A node finishes the deletion of its own pods only (Kubernetes' NodeRestriction).
-        if (this.deps.store.get<Pod>('Pod', msg.namespace, msg.name)?.spec.nodeName === this.nodeName) this.deps.registry.finalizePod(msg);
+      case 'podTerminated': {
+        // Only the pod's own node can say it stopped: another node's word would remove a pod whose
+        // processes may still run, and let its replacement start beside them.
+        const pod = this.deps.store.get<Pod>('Pod', msg.namespace, msg.name);
+        if (pod?.spec.nodeName !== this.nodeName) return;
+        this.deps.registry.finalizePod(msg);
         return;
+      }
       case 'events':
         for (const e of msg.events) {
           const apiVersion = e.involvedObject.kind === 'Pod' || e.involvedObject.kind === 'Node' ? 'v1' : undefined;
-          this.deps.recorder.record({ apiVersion, ...e.involvedObject }, e.type, e.reason, e.message, { component: 'kubelet', host: this.nodeName });
+          this.deps.recorder.record({ apiVersion, ...e.involvedObject }, e.type, clip(e.reason, MAX_EVENT_REASON), clip(e.message, MAX_EVENT_MESSAGE), { component: 'kubelet', host: this.nodeName });
         }
         return;
       case 'logData':

@@ -61,8 +61,10 @@ const validators: Record<MessageTypeName, (m: Obj) => void> = {
     const n = m.node as Obj;
     need(str(n.name) && (n.name as string).length > 0, 'hello', 'node.name must be a non-empty string');
     need(isObj(n.capacity), 'hello', 'node.capacity must be an object');
-    need(isObj(n.labels), 'hello', 'node.labels must be an object');
+    need(isObj(n.labels) && Object.values(n.labels).every(str), 'hello', 'node.labels must be an object of strings');
     need(num(n.pid), 'hello', 'node.pid must be a number');
+    need(n.version === undefined || str(n.version), 'hello', 'node.version must be a string');
+    need(n.tunnelEndpoint === undefined || str(n.tunnelEndpoint), 'hello', 'node.tunnelEndpoint must be a string');
     need(Array.isArray(m.pods), 'hello', 'pods must be a list');
     (m.pods as unknown[]).forEach((p, i) => {
       need(isObj(p), 'hello', `pods[${i}] must be an object`);
@@ -86,6 +88,16 @@ const validators: Record<MessageTypeName, (m: Obj) => void> = {
       need(isObj(m.usage), 'heartbeat', 'usage must be an object');
       const u = m.usage as Obj;
       need(num(u.cpu) && num(u.memory) && Array.isArray(u.pods), 'heartbeat', 'usage needs cpu, memory and pods');
+      // Kept as the node's metrics and served as they are by the metrics API: checked to the leaf.
+      (u.pods as unknown[]).forEach((p, i) => {
+        need(isObj(p), 'heartbeat', `usage.pods[${i}] must be an object`);
+        podRef(p as Obj, 'heartbeat', `usage.pods[${i}]: `);
+        const containers = (p as Obj).containers;
+        need(Array.isArray(containers), 'heartbeat', `usage.pods[${i}].containers must be a list`);
+        (containers as unknown[]).forEach((c, j) =>
+          need(isObj(c) && str(c.name) && num(c.cpu) && num(c.memory), 'heartbeat', `usage.pods[${i}].containers[${j}] needs name, cpu and memory`),
+        );
+      });
     }
   },
   podStatus: (m) => {
