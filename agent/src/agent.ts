@@ -4,6 +4,7 @@
 // control plane's podSync settles the difference. The kubelet is created at the first welcome,
 // which brings what it needs: the node's pod CIDR and the cluster's timing.
 
+import { randomUUID } from 'node:crypto';
 import type net from 'node:net';
 import type { Duplex } from 'node:stream';
 import WebSocket from 'ws';
@@ -32,6 +33,9 @@ import {
 } from '@kip/shared';
 import type { Kubelet } from './kubelet/kubelet.js';
 import type { Reports } from './reports.js';
+
+/** This process's id for the control plane (Hello.node.instance): random, never shown. */
+const AGENT_INSTANCE = randomUUID();
 
 /** What the control plane's welcome tells this node. */
 export interface Welcome {
@@ -166,6 +170,7 @@ export class Agent {
           capacity: this.opts.capacity,
           labels: this.opts.labels,
           pid: process.pid,
+          instance: AGENT_INSTANCE,
           version: KIP_VERSION,
           tunnelEndpoint: this.opts.tunnelEndpoint?.(),
         },

@@ -143,7 +143,11 @@ export class AgentEndpoint implements NodeAccess {
     const existing = this.sessions.get(name);
     if (existing?.open) {
       const alive = clock.now() - existing.lastHeartbeatMs < timing.nodeMonitorGracePeriodMs;
-      if (alive && existing.pid !== hello.node.pid)
+      // The same process reconnecting says the instance id only it and this control plane know;
+      // a pid alone is public (status.nodeInfo.agentPid) and would let anyone with the join token
+      // take a live node's session over.
+      const sameAgent = existing.instance !== undefined ? existing.instance === hello.node.instance : existing.pid === hello.node.pid;
+      if (alive && !sameAgent)
         return this.refuse(channel, 'DuplicateNode', `node ${name} is already connected (agent pid ${existing.pid}); choose another --name`, name);
       existing.superseded = true;
       existing.channel.close(CloseCode.Replaced, 'replaced by a new connection from the same node');

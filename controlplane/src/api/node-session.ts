@@ -48,6 +48,8 @@ type LogSink = { data(chunk: Uint8Array): void; end(error?: string): void };
 export class NodeSession {
   readonly nodeName: string;
   readonly pid: number;
+  /** The agent process's secret id (Hello.node.instance), when it sent one. */
+  readonly instance: string | undefined;
   readonly connectedAtMs: number;
   /** The agent connected from this host's loopback: its process can be looked at. */
   readonly local: boolean;
@@ -71,6 +73,7 @@ export class NodeSession {
   ) {
     this.nodeName = hello.node.name;
     this.pid = hello.node.pid;
+    this.instance = hello.node.instance;
     this.local = isLoopback(remoteAddress);
     this.connectedAtMs = deps.now();
     this.lastHeartbeatMs = this.connectedAtMs;

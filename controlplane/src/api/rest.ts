@@ -27,8 +27,10 @@ import { fieldsMatch, parseFieldSelector } from './field-selector.js';
 import type { Registry } from './registry.js';
 import { parseRoute, type OtherRoute, type ResourceRoute } from './routes.js';
 import type { Authorizer } from './auth.js';
+import { MAX_BODY_DEPTH, textDepth } from './body-depth.js';
 
-export const MAX_BODY_BYTES = 16 * 1024 * 1024;
+/** The largest request body, as the Kubernetes API server's 3 MiB. */
+export const MAX_BODY_BYTES = 3 * 1024 * 1024;
 /** A watcher that falls this far behind is cut off rather than buffered without end. */
 export const MAX_WATCH_BUFFER_BYTES = 16 * 1024 * 1024;
 
@@ -63,7 +65,14 @@ export class RestApi {
 
   /** The http.Server request listener. */
   handle = (req: IncomingMessage, res: ServerResponse): void => {
-    this.dispatch(req, res).catch((err) => this.fail(res, toApiError(err)));
+    this.dispatch(req, res)
+      .catch((err) => this.fail(res, toApiError(err)))
+      .catch((err: unknown) => {
+        // Even the error answer failed: answer 500 plainly rather than let the rejection end the process.
+        this.opts.log.error('request failed and so did its error answer', { error: err instanceof Error ? err.message : String(err) });
+        if (!res.headersSent) res.writeHead(500);
+        res.end();
+      });
   };
 
   private async dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -341,8 +350,10 @@ async function readBody(req: IncomingMessage, optional = false): Promise<unknown
     throw new ApiError('BadRequest', 'the request body is empty; it must be a JSON object');
   }
   const type = req.headers['content-type'] ?? '';
+  const yaml = type.includes('yaml');
+  if (textDepth(text, yaml) > MAX_BODY_DEPTH) throw new ApiError('BadRequest', `the request body nests deeper than ${MAX_BODY_DEPTH} levels`);
   try {
-    return type.includes('yaml') ? parseYaml(text) : JSON.parse(text);
+    return yaml ? parseYaml(text) : JSON.parse(text);
   } catch (err) {
     throw new ApiError('BadRequest', `the request body is not valid ${type.includes('yaml') ? 'YAML' : 'JSON'}: ${(err as Error).message}`);
   }

@@ -14,7 +14,7 @@ import { runRaw, type Piece, type RawPlan } from './raw.js';
 import { showBytes, type FuzzCase, type FuzzEnv } from './target.js';
 
 /** The API server's own limits (controlplane/src/api/rest.ts, server.ts) that the cases probe. */
-export const MAX_BODY_BYTES = 16 * 1024 * 1024;
+export const MAX_BODY_BYTES = 3 * 1024 * 1024;
 /** A request must answer within this on a loaded 2-core machine. */
 const ANSWER_MS = 15_000;
 /** The server's headers and whole-request timeouts, plus its checking interval and a margin. */

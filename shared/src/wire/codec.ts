@@ -65,6 +65,7 @@ const validators: Record<MessageTypeName, (m: Obj) => void> = {
     need(num(n.pid), 'hello', 'node.pid must be a number');
     need(n.version === undefined || str(n.version), 'hello', 'node.version must be a string');
     need(n.tunnelEndpoint === undefined || str(n.tunnelEndpoint), 'hello', 'node.tunnelEndpoint must be a string');
+    need(n.instance === undefined || str(n.instance), 'hello', 'node.instance must be a string');
     need(Array.isArray(m.pods), 'hello', 'pods must be a list');
     (m.pods as unknown[]).forEach((p, i) => {
       need(isObj(p), 'hello', `pods[${i}] must be an object`);

@@ -52,6 +52,11 @@ export interface Hello {
     capacity: ResourceList;
     labels: Record<string, string>;
     pid: number;
+    /**
+     * A random id of this agent process, kept secret between it and the control plane: what tells
+     * the same agent reconnecting from another one claiming its node (a pid is public, in the Node).
+     */
+    instance?: string;
     version: string;
     /** host:port where this agent accepts tunnel connections from other agents, if it does. */
     tunnelEndpoint?: string;

@@ -32,7 +32,7 @@ describe('controlplane: an agent acts for its own node only', () => {
     await cp.stop();
   });
 
-  async function join(name: string): Promise<WebSocket> {
+  async function join(name: string, instance?: string): Promise<WebSocket> {
     const sock = new WebSocket(url.replace(/^http/, 'ws') + AGENT_PATH);
     await new Promise((resolve, reject) => sock.once('open', resolve).once('error', reject));
     const welcomed = new Promise<void>((resolve) => sock.on('message', (d) => decodeFromControlPlane(d as Buffer).type === 'welcome' && resolve()));
@@ -40,7 +40,7 @@ describe('controlplane: an agent acts for its own node only', () => {
       type: 'hello',
       protocol: PROTOCOL_VERSION,
       token: 'join',
-      node: { name, capacity: { cpu: '4', memory: '8Gi' }, labels: {}, pid: process.pid, version: '0.1.0' },
+      node: { name, capacity: { cpu: '4', memory: '8Gi' }, labels: {}, pid: process.pid, version: '0.1.0', ...(instance ? { instance } : {}) },
       pods: [],
     };
     sock.send(encode(hello));
@@ -68,6 +68,44 @@ describe('controlplane: an agent acts for its own node only', () => {
     const after = cp.store.get<Pod>('Pod', 'default', 'theirs');
     assert.ok(after, "node-b's pod is still there");
     assert.notEqual(after.status?.reason, 'Forged', "node-b's pod status is untouched");
+  });
+});
+
+describe('controlplane: a live node cannot be taken over', () => {
+  it('refuses a hello for a connected node from another agent instance, even with its pid', async () => {
+    const cp = new ControlPlane({ joinToken: 'join', log: silentLogger, port: 0 });
+    const url = (await cp.start()).url;
+    const open: WebSocket[] = [];
+    try {
+      const hello = (instance: string) => {
+        const sock = new WebSocket(url.replace(/^http/, 'ws') + AGENT_PATH);
+        open.push(sock);
+        const answer = new Promise<{ type: string; code?: string }>((resolve) => {
+          sock.on('message', (d) => resolve(decodeFromControlPlane(d as Buffer) as { type: string; code?: string }));
+          sock.on('close', (code, reason) => resolve({ type: 'closed', code: `${code} ${reason.toString()}` }));
+        });
+        sock.once('open', () =>
+          sock.send(
+            encode({
+              type: 'hello',
+              protocol: PROTOCOL_VERSION,
+              token: 'join',
+              node: { name: 'node-x', capacity: { cpu: '4', memory: '8Gi' }, labels: {}, pid: process.pid, instance, version: '0.1.0' },
+              pods: [],
+            }),
+          ),
+        );
+        return answer;
+      };
+      assert.equal((await hello('real')).type, 'welcome');
+      const intruder = await hello('intruder');
+      assert.notEqual(intruder.type, 'welcome', 'the intruder is refused');
+      assert.match(JSON.stringify(intruder), /already connected/);
+      assert.equal((await hello('real')).type, 'welcome', 'the same instance may reconnect');
+    } finally {
+      for (const s of open) s.close();
+      await cp.stop();
+    }
   });
 });
 
