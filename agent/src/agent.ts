@@ -5,6 +5,7 @@
 // which brings what it needs: the node's pod CIDR and the cluster's timing.
 
 import { randomUUID } from 'node:crypto';
+import { CaPinError, discoverPinnedCa } from './ca-pin.js';
 import type net from 'node:net';
 import type { Duplex } from 'node:stream';
 import WebSocket from 'ws';
@@ -71,6 +72,10 @@ export interface AgentOptions {
   onPodDeleting?: (pod: Pod) => void;
   /** Chaos from the control plane: the network faults this node enforces, and node actions. */
   onChaos?: (msg: Faults | NodeAction) => void;
+  /** For a wss:// server: the CA to trust (PEM), else the system's. */
+  ca?: string;
+  /** For a wss:// server: the pin of its CA (kubeadm's --discovery-token-ca-cert-hash); the CA is fetched and checked against it. */
+  caCertHash?: string;
   /** Opens the WebSocket's connection (chaos puts its fault stages on it); default: plain TCP. */
   createConnection?: (target: { host: string; port: number }) => Duplex;
   clock?: Clock;
@@ -132,14 +137,43 @@ export class Agent {
 
   // ---- connection ------------------------------------------------------------------------------
 
+  /** The CA a pinned wss:// server was found to have (ca-pin.ts), once it is known. */
+  private pinnedCa?: string;
+
+  /** Fetches the pinned CA before the first TLS dial; a server whose CA does not match is refused for good. */
+  private discoverCa(): void {
+    const u = new URL(this.opts.server);
+    discoverPinnedCa(u.hostname, Number(u.port || 443), this.opts.caCertHash!).then(
+      (pem) => {
+        this.pinnedCa = pem;
+        this.connect();
+      },
+      (err: Error) => {
+        if (this.stopped) return;
+        if (err instanceof CaPinError) {
+          this.opts.log.error(`refusing the control plane: ${err.message}`, { node: this.opts.name });
+          return this.opts.onRefused('CaMismatch', err.message);
+        }
+        this.lastDialError = err.message;
+        if (!this.unreachableWarned) this.opts.log.warn('cannot reach the control plane; retrying until it answers', { node: this.opts.name, server: this.opts.server, error: err.message });
+        this.unreachableWarned = true;
+        this.reconnectTimer = this.clock.setTimeout(() => this.connect(), this.reconnect.next());
+      },
+    );
+  }
+
   private connect(): void {
     if (this.stopped) return;
     const { log } = this.opts;
+    const secure = this.opts.server.startsWith('wss:');
+    if (secure && this.opts.caCertHash && !this.pinnedCa) return this.discoverCa();
+    const ca = this.pinnedCa ?? this.opts.ca;
     // Only plain ws:// goes through createConnection; a wss:// connection keeps ws's own TLS dialling.
     const dial = this.opts.server.startsWith('ws:') ? this.opts.createConnection : undefined;
     const ws = new WebSocket(this.opts.server, {
       maxPayload: MAX_FRAME_BYTES,
       handshakeTimeout: 5000,
+      ...(secure && ca ? { ca } : {}),
       ...(dial ? { createConnection: (o: { host?: string | null; hostname?: string | null; port?: number | string | null }) => dial({ host: o.hostname ?? o.host ?? '127.0.0.1', port: Number(o.port) }) as net.Socket } : {}),
     });
     const channel = new Channel<ControlPlaneMessage, AgentMessage>(

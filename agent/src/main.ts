@@ -5,7 +5,7 @@
 //   node agent/dist/main.js --name node-3 [--server ws://127.0.0.1:7070] [--token-file .kip/token]
 //        [--cpu 4] [--memory 8Gi] [--pods 110] [--labels zone=a,disk=ssd] [--data-dir .kip] [--verbose]
 
-import { rmSync, mkdirSync } from 'node:fs';
+import { readFileSync, rmSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import {
   AGENT_PATH,
@@ -25,6 +25,7 @@ import {
   SecretFileError,
 } from '@kip/shared';
 import { Agent } from './agent.js';
+import { isCaCertHash } from './ca-pin.js';
 import { Kubelet } from './kubelet/kubelet.js';
 import { PodAddresses } from './kubelet/pod-addresses.js';
 import { GroupRegistry } from './kubelet/process-group.js';
@@ -37,6 +38,10 @@ const USAGE = `usage: kip-agent --name NODE [flags]
   --server URL        control plane (default ws://127.0.0.1:${DEFAULT_API_PORT}; http:// works too)
   --token T           cluster join token (or KIP_TOKEN, or --token-file)
   --token-file F      file holding the token (default <data-dir>/token)
+  --discovery-token-ca-cert-hash sha256:HEX
+                      for a wss:// server: trust the CA whose key has this hash (printed by the
+                      control plane at start, as kubeadm join takes it)
+  --ca-file F         for a wss:// server: the CA to trust (else the system's)
   --cpu N             cpu capacity in cores or millicores (default 4)
   --memory Q          memory capacity (default 8Gi)
   --pods N            most pods this node runs (default 110)
@@ -85,6 +90,8 @@ async function main(): Promise<void> {
     server: { type: 'string' },
     token: { type: 'string' },
     'token-file': { type: 'string' },
+    'discovery-token-ca-cert-hash': { type: 'string' },
+    'ca-file': { type: 'string' },
     cpu: { type: 'string' },
     memory: { type: 'string' },
     pods: { type: 'string' },
@@ -112,6 +119,17 @@ async function main(): Promise<void> {
     }
   }
   const server = agentUrl(String(values.server ?? `ws://127.0.0.1:${DEFAULT_API_PORT}`));
+  const caCertHash = values['discovery-token-ca-cert-hash'] as string | undefined;
+  if (caCertHash !== undefined && !isCaCertHash(caCertHash)) fail(`--discovery-token-ca-cert-hash: "${caCertHash}" must look like sha256:<64 hex digits>, as the control plane prints it`);
+  let ca: string | undefined;
+  if (values['ca-file'] !== undefined) {
+    try {
+      ca = readFileSync(path.resolve(String(values['ca-file'])), 'utf8');
+    } catch (err) {
+      fail(`--ca-file: cannot read ${String(values['ca-file'])}: ${(err as Error).message}`);
+    }
+  }
+  if ((caCertHash || ca) && !server.startsWith('wss:')) fail('--discovery-token-ca-cert-hash and --ca-file are for a wss:// (TLS) server');
   const log = createLogger(`agent ${name}`, values.verbose ? 'debug' : 'info');
   process.title = `kip-agent ${name}`;
 
@@ -171,6 +189,8 @@ async function main(): Promise<void> {
         addressReleased: (ip) => proxy.podGone(ip),
       }),
     onRefused: () => shutdown(2),
+    ...(caCertHash ? { caCertHash } : {}),
+    ...(ca ? { ca } : {}),
     tunnelEndpoint: () => proxy.tunnelEndpoint(),
     onRoutes: (routes) => {
       proxy.applyRoutes(routes);

@@ -55,7 +55,7 @@ export interface ControlPlaneOptions {
   /** The admin bearer token every API request needs; without it the API serves everyone (--anonymous). */
   apiToken?: string;
   /** Serve HTTPS (and WSS) with this certificate (tls.ts) instead of plain HTTP. */
-  tls?: { certPem: string; keyPem: string };
+  tls?: { certPem: string; keyPem: string; caPem?: string };
   /** Names the API is reached by besides its address and localhost (a Host header must be one). */
   apiNames?: readonly string[];
   log: Logger;
@@ -130,7 +130,7 @@ export class ControlPlane {
       rest.handle(req, res);
     };
     const limits = { headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS, connectionsCheckingInterval: TIMEOUT_CHECK_EVERY_MS };
-    this.server = opts.tls ? https.createServer({ ...limits, cert: opts.tls.certPem, key: opts.tls.keyPem }, serve) : http.createServer(limits, serve);
+    this.server = opts.tls ? https.createServer({ ...limits, cert: opts.tls.certPem + (opts.tls.caPem ?? ''), key: opts.tls.keyPem }, serve) : http.createServer(limits, serve);
     this.server.keepAliveTimeout = 30_000;
     const portForward = new PortForwarder({ store: this.store, joinToken: opts.joinToken, log: log.child('port-forward') });
     this.server.on('upgrade', (req, socket, head) => {

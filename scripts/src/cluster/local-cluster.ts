@@ -65,6 +65,8 @@ export class LocalCluster {
   controlPlane?: Member;
   url = '';
   agentUrl = '';
+  /** The pin of the control plane's CA, when it serves TLS. */
+  caCertHash: string | undefined;
   private stopping = false;
   private readonly restartTimers = new Map<string, NodeJS.Timeout>();
   private readonly agentArgs = new Map<string, string[]>();
@@ -131,6 +133,8 @@ export class LocalCluster {
       void m.exited.then(({ code, signal }) => reject(new Error(`the control plane exited (${signal ?? `code ${code}`}) before it was ready:\n${m.output.slice(-20).join('\n')}`)));
     });
     this.agentUrl = this.url.replace(/^http/, 'ws');
+    // With TLS the agents pin the control plane's CA by the hash it wrote beside its URL.
+    this.caCertHash = (JSON.parse(readFileSync(path.join(o.dataDir, 'controlplane.json'), 'utf8')) as { caCertHash?: string }).caCertHash;
     return this.url;
   }
 
@@ -138,6 +142,7 @@ export class LocalCluster {
   startAgent(name: string, extra: string[] = []): Member {
     const o = this.opts;
     const args = [...this.nodeFlags(), AGENT_MAIN, '--name', name, '--server', this.agentUrl, '--token-file', this.tokenFile, '--data-dir', o.dataDir, '--exit-with-parent'];
+    if (this.caCertHash) args.push('--discovery-token-ca-cert-hash', this.caCertHash);
     args.push('--cpu', o.nodeCpu ?? '4', '--memory', o.nodeMemory ?? '8Gi');
     if (o.verbose) args.push('--verbose');
     const m = this.spawnMember(name, [...args, ...extra], { [SUPERVISOR_ENV]: 'kip local cluster' });

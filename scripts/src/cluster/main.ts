@@ -27,6 +27,8 @@ const USAGE = `usage: npm run cluster -- [flags]
                          from it while the pods keep running) or memory (gone when
                          the control plane stops)
   --fresh                start from an empty cluster, forgetting the stored one
+  --tls                  serve the API and the agents' connections over TLS, from the
+                         cluster's own CA (<data-dir>/pki; the kubeconfig carries it)
   --restart-nodes        bring a node whose agent dies back under the same name
                          (a node restarted by chaos comes back even without it)
   --restart-delay D      how long to wait before that (default 3s)
@@ -50,6 +52,7 @@ function parse() {
       profile: { type: 'string' },
       store: { type: 'string' },
       fresh: { type: 'boolean' },
+      tls: { type: 'boolean' },
       'restart-nodes': { type: 'boolean' },
       'restart-delay': { type: 'string' },
       verbose: { type: 'boolean', short: 'v' },
@@ -85,6 +88,7 @@ function parse() {
     profile,
     store,
     fresh: !!values.fresh,
+    tls: !!values.tls,
     restartNodes: !!values['restart-nodes'],
     restartDelayMs,
     verbose: !!values.verbose,
@@ -144,7 +148,7 @@ async function main(): Promise<void> {
     nodeCpu: o.cpu,
     nodeMemory: o.memory,
     verbose: o.verbose,
-    controlPlaneArgs: ['--store', o.store],
+    controlPlaneArgs: ['--store', o.store, ...(o.tls ? ['--tls'] : [])],
     onLine: (name, line) => process.stderr.write(`${name} | ${line}\n`),
     // A node whose agent asks to be restarted (chaos restart) always comes back; with
     // --restart-nodes, every node that dies does.

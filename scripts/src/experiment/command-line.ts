@@ -37,7 +37,8 @@ export interface CommandLine {
   help: boolean;
   file: string;
   out?: string;
-  server: string;
+  /** --server or $KIP_SERVER; else the kubeconfig's, else the default */
+  server?: string;
   token?: string;
   /** a kubeconfig named on the command line */
   kubeconfig?: string;
@@ -92,7 +93,7 @@ export function parseCommandLine(argv: readonly string[], env: Record<string, st
     help: false,
     file: parsed.positionals[0]!,
     ...(v.out !== undefined ? { out: v.out } : {}),
-    server: v.server ?? env.KIP_SERVER ?? DEFAULT_SERVER,
+    ...((v.server ?? env.KIP_SERVER) ? { server: v.server ?? env.KIP_SERVER } : {}),
     ...(token ? { token } : {}),
     ...(v.kubeconfig !== undefined ? { kubeconfig: v.kubeconfig } : {}),
     ...(nodes !== undefined ? { nodes } : {}),

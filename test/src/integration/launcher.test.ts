@@ -2,13 +2,13 @@
 // Ready, reports a node that dies, and Ctrl-C (SIGINT) or SIGTERM leaves no process behind.
 
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { isNodeReady, type List, type Node, type Pod } from '@kip/shared';
 import { TestApi } from '../helpers/api.js';
-import { ROOT } from '../helpers/cluster.js';
+import { AGENT_MAIN, ROOT } from '../helpers/cluster.js';
 import { processesUnder } from '../helpers/processes.js';
 import { eventually, isAlive } from '../helpers/wait.js';
 
@@ -43,7 +43,7 @@ describe('the cluster launcher', function () {
   }
 
   async function apiUrl(): Promise<string> {
-    return eventually('the launcher to report the cluster up', () => /kip cluster is up[\s\S]*API:\s+(http:\/\/[\d.:]+)/.exec(output)?.[1], { timeoutMs: 30_000 });
+    return eventually('the launcher to report the cluster up', () => /kip cluster is up[\s\S]*API:\s+(https?:\/\/[\d.:]+)/.exec(output)?.[1], { timeoutMs: 30_000 });
   }
 
   it('brings up 2 nodes, runs a pod, and stops everything on SIGINT', async function () {
@@ -153,6 +153,24 @@ describe('the cluster launcher', function () {
     url = await apiUrl();
     assert.deepEqual((await ask<List<Pod>>(url, '/api/v1/namespaces/default/pods')).items, []);
     assert.deepEqual((await ask<List<Node>>(url, '/api/v1/nodes')).items.map((n) => n.metadata.name), ['node-1']);
+  });
+
+  it('with --tls serves HTTPS from its own CA: agents join over wss:// pinning it, the kubeconfig carries it', async function () {
+    start(['--nodes', '2', '--tls', '--store', 'memory']);
+    const url = await apiUrl();
+    assert.match(url, /^https:\/\//);
+    const api = TestApi.fromKubeconfig(path.join(dir, 'kubeconfig'));
+    const nodes = await api.list<Node>('nodes');
+    assert.equal(nodes.filter(isNodeReady).length, 2, 'both agents joined over wss://');
+    const info = JSON.parse(readFileSync(path.join(dir, 'controlplane.json'), 'utf8')) as { caCertHash: string; agentUrl: string };
+    assert.match(info.caCertHash, /^sha256:[0-9a-f]{64}$/);
+
+    // An agent given another cluster's pin refuses to join, and says why.
+    const wrongPin = `sha256:${'0'.repeat(64)}`;
+    const r = spawnSync(process.execPath, [AGENT_MAIN, '--name', 'stranger', '--server', info.agentUrl, '--token-file', path.join(dir, 'token'), '--data-dir', path.join(dir, 'stranger'), '--discovery-token-ca-cert-hash', wrongPin], { encoding: 'utf8', timeout: 30_000 });
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, /no certificate served by .* matches the CA hash/);
+    assert.equal((await api.list<Node>('nodes')).length, 2, 'the stranger never joined');
   });
 });
 
