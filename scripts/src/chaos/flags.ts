@@ -25,6 +25,8 @@ export const CHAOS_FLAGS: FlagSpec[] = [
   { name: 'count', type: 'int', valueName: 'n', description: 'Stop after n runs.' },
   { name: 'min-ready', type: 'int', valueName: 'n', description: 'Skip a node fault that would leave fewer than n Ready nodes.' },
   { name: 'restart-delay', type: 'string', valueName: 'D', description: 'restart: how long the node stays down (default 3s).' },
+  { name: 'restart-after', type: 'string', valueName: 'D', description: 'kill-control-plane: how long the launcher waits before starting it again.' },
+  { name: 'data-dir', type: 'string', valueName: 'dir', description: 'kill-control-plane: the cluster data dir (else $KIP_DATA_DIR, else .kip).' },
   { name: 'to', type: 'strings', valueName: 'nodes', description: 'Network faults: the nodes on the other side (default: every other node).' },
   { name: 'control-plane', type: 'bool', description: 'Network faults: the control plane is on the other side (instead of, or with, --to).' },
   { name: 'direction', type: 'string', valueName: 'to|from|both', description: 'Network faults: traffic from the nodes to the other side, from it, or both.' },

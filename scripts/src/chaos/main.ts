@@ -18,6 +18,7 @@ import { printYAML } from '../kip/printers/yaml.js';
 import { buildChaos, isFaultCommand, type ChaosRequest } from './build.js';
 import { CHAOS_FLAGS } from './flags.js';
 import { healCommand } from './heal.js';
+import { killControlPlane } from './kill-control-plane.js';
 import { previewChoice } from './preview.js';
 
 export const USAGE = `usage: npm run chaos -- ACTION [NODES...] [flags]
@@ -36,6 +37,10 @@ Network faults (NetworkChaos), at the TCP level (bytes are held or slowed, never
   reset NODES --probability P     reset new connections, and live ones each second, with chance P
   blackhole NODES                 data stops, nothing is closed (action timeout)
   with [--to NODES] [--control-plane] [--direction to|from|both] [--duration D]
+
+Control plane:
+  kill-control-plane [--restart-after D]   SIGKILL it; kip's launcher restarts it from its store
+                                  (pods keep running; scheduling and failover wait)
 
 Others:
   heal NAME... | --all            delete fault objects: what they hold heals
@@ -173,6 +178,8 @@ export async function main(argv: readonly string[], io: CliIO = processIO()): Pr
     switch (command) {
       case 'heal':
         return await healCommand(client(flags, io), flags, io);
+      case 'kill-control-plane':
+        return await killControlPlane(flags, io);
       case 'list':
       case 'ls': {
         const pass = [...(flags.str('server') ? ['--server', flags.str('server')!] : []), ...(flags.str('token') ? ['--token', flags.str('token')!] : []), ...(flags.str('kubeconfig') ? ['--kubeconfig', flags.str('kubeconfig')!] : []), ...(flags.str('namespace') ? ['-n', flags.str('namespace')!] : [])];

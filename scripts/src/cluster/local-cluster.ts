@@ -177,15 +177,7 @@ export class LocalCluster {
 
   /** The restart an agent asked for before it went (chaos restart), read and consumed. */
   private restartRequest(name: string): RestartRequest | undefined {
-    const file = path.join(this.opts.dataDir, 'nodes', name, RESTART_REQUEST_FILE);
-    let text: string;
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch {
-      return undefined;
-    }
-    rmSync(file, { force: true });
-    return parseRestartRequest(text);
+    return consumeRestartRequest(path.join(this.opts.dataDir, 'nodes', name, RESTART_REQUEST_FILE));
   }
 
   /** An agent that died with a restart request (or any, with restartNodes) comes back after its delay. */
@@ -274,6 +266,18 @@ export class LocalCluster {
     this.cancelRestarts();
     for (const m of [...this.agents.values(), ...(this.controlPlane ? [this.controlPlane] : [])]) if (isRunning(m)) m.child.kill('SIGKILL');
   }
+}
+
+/** The restart request left in `file` (by chaos, before a process went), read and removed. */
+export function consumeRestartRequest(file: string): RestartRequest | undefined {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+  rmSync(file, { force: true });
+  return parseRestartRequest(text);
 }
 
 export function isRunning(m: Member): boolean {

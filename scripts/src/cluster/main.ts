@@ -5,8 +5,8 @@
 
 import { existsSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { DEFAULT_API_PORT, DEFAULT_DATA_DIR, isProfileName, isQuantity, parseDuration, readCommandLine } from '@kip/shared';
-import { AGENT_MAIN, CONTROLPLANE_MAIN, LocalCluster, ROOT, isRunning, type Member } from './local-cluster.js';
+import { DEFAULT_API_PORT, DEFAULT_DATA_DIR, isProfileName, isQuantity, parseDuration, readCommandLine, RESTART_REQUEST_FILE } from '@kip/shared';
+import { AGENT_MAIN, CONTROLPLANE_MAIN, LocalCluster, ROOT, consumeRestartRequest, isRunning, type Member } from './local-cluster.js';
 
 /** A control plane that dies is started again after this, doubled for each time it died at once. */
 const CONTROL_PLANE_RESTART_DELAY_MS = 1000;
@@ -205,8 +205,11 @@ async function main(): Promise<void> {
         process.stderr.write(`cluster: the control plane exited (${how}) ${quickExits} times in a row right after starting; stopping the nodes\n`);
         return stopAll(1);
       }
-      const delayMs = CONTROL_PLANE_RESTART_DELAY_MS * 2 ** quickExits;
-      process.stderr.write(`cluster: the control plane (pid ${cp.child.pid}) exited unexpectedly (${how}); restarting it from ${o.dataDir} in ${delayMs / 1000}s, pods keep running\n`);
+      // A restart asked for beforehand (npm run chaos -- kill-control-plane --restart-after D) sets the delay.
+      const requested = consumeRestartRequest(path.join(o.dataDir, RESTART_REQUEST_FILE));
+      const delayMs = requested?.delayMs ?? CONTROL_PLANE_RESTART_DELAY_MS * 2 ** quickExits;
+      const why = requested ? `as ${requested.chaos ?? 'a restart request'} asked` : 'pods keep running';
+      process.stderr.write(`cluster: the control plane (pid ${cp.child.pid}) exited unexpectedly (${how}); restarting it from ${o.dataDir} in ${delayMs / 1000}s, ${why}\n`);
       await new Promise((r) => setTimeout(r, delayMs));
       if (stopping) return;
       const at = Date.now();

@@ -64,11 +64,6 @@ export function writeAnnotations(w: DescribeOutput, indent: string, title: strin
   });
 }
 
-export function writeMeta(w: DescribeOutput, obj: KObject, opts: { namespace: boolean } = { namespace: true }): void {
-  w.field(0, 'Name', obj.metadata.name);
-  if (opts.namespace) w.field(0, 'Namespace', obj.metadata.namespace ?? '');
-}
-
 export function formatTaint(t: Taint): string {
   return `${t.key}${t.value ? `=${t.value}` : ''}:${t.effect}`;
 }

@@ -172,5 +172,26 @@ describe('the cluster launcher', function () {
     assert.match(r.stderr, /no certificate served by .* matches the CA hash/);
     assert.equal((await api.list<Node>('nodes')).length, 2, 'the stranger never joined');
   });
+
+  it('npm run chaos -- kill-control-plane --restart-after 2s: the launcher restarts it then, and the pods run on', async function () {
+    start(['--nodes', '1', '--store', 'sqlite']);
+    const url = await apiUrl();
+    const api = TestApi.fromKubeconfig(path.join(dir, 'kubeconfig'), url);
+    const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { containers: [{ name: 'c', image: 'pause' }] } };
+    assert.equal((await api.request('POST', '/api/v1/namespaces/default/pods', pod)).status, 201);
+    await eventually('the pod to run', async () => (await api.get<Pod>('pods', 'p'))?.status?.phase === 'Running');
+    const uid = (await api.get<Pod>('pods', 'p'))!.metadata.uid;
+    const r = spawnSync(process.execPath, [path.join(ROOT, 'scripts/dist/chaos/main.js'), 'kill-control-plane', '--restart-after', '2s', '--data-dir', dir], { encoding: 'utf8', timeout: 30_000 });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /^killed the control plane \(pid \d+\) of http:\/\/127\.0\.0\.1:\d+\nthe launcher restarts it from .* in 2s; pods keep running meanwhile/);
+    await eventually('the launcher to say it restarts it as asked', () => /restarting it from .* in 2s, as kill-control-plane asked/.test(output));
+    await eventually('the control plane back', () => /control plane restarted/.test(output), { timeoutMs: 30_000 });
+    const after = await eventually('the pod, still Running', async () => {
+      const p = await api.get<Pod>('pods', 'p').catch(() => undefined);
+      return p?.status?.phase === 'Running' ? p : undefined;
+    });
+    assert.equal(after.metadata.uid, uid);
+    assert.equal(after.status?.containerStatuses?.[0]?.restartCount, 0);
+  });
 });
 
