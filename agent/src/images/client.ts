@@ -60,7 +60,7 @@ function proxyFor(url: URL): URL | undefined {
 const proxy = proxyFor(target);
 // Credentials in the proxy URL go out as Proxy-Authorization, as curl sends them: kip's proxy
 // learns from them which pod is asking.
-const proxyAuth = proxy && proxy.username ? `Basic ${Buffer.from(`${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`).toString('base64')}` : undefined;
+const proxyAuth = proxy?.username ? `Basic ${Buffer.from(`${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`).toString('base64')}` : undefined;
 
 /** Who answered: http-echo's JSON names its pod and node; other servers may set x-kip-pod. */
 function responder(body: string, header: string | string[] | undefined): string {

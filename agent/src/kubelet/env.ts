@@ -75,7 +75,7 @@ export function expandVars(s: string, vars: Record<string, string>): string {
         break;
       }
       const name = s.slice(i + 2, close);
-      out += Object.prototype.hasOwnProperty.call(vars, name) ? vars[name] : s.slice(i, close + 1);
+      out += Object.hasOwn(vars, name) ? vars[name] : s.slice(i, close + 1);
       i = close;
     } else out += ch;
   }

@@ -5,7 +5,7 @@
 import http from 'node:http';
 import net from 'node:net';
 import type { Container, Probe } from '@kip/shared';
-import { GroupRegistry, ProcessGroup } from './process-group.js';
+import { type GroupRegistry, ProcessGroup } from './process-group.js';
 
 export interface ProbeResult {
   ok: boolean;

@@ -153,7 +153,7 @@ export class NodeProxy {
     try {
       // Every client comes from 127.0.0.1; only affinity needs to know which pod it is.
       const who = service.sessionAffinity === 'ClientIP' ? ((await loopbackPeerPod(client)) ?? client.remoteAddress) : undefined;
-      let conn;
+      let conn: Awaited<ReturnType<typeof this.router.connect>>;
       try {
         conn = await this.router.connect(service, port, who);
       } catch (err) {

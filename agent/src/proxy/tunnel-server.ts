@@ -4,7 +4,7 @@
 // the two sockets are spliced by the link to the dialling node.
 
 import net from 'node:net';
-import { TunnelAcceptor, TunnelError, encodeStatus, isDNS1123Subdomain, type Logger } from '@kip/shared';
+import { TunnelAcceptor, type TunnelError, encodeStatus, isDNS1123Subdomain, type Logger } from '@kip/shared';
 import { connectLocal, localRefusal, type LocalPortLookup } from './dialer.js';
 import { SOCKET_HIGH_WATER_MARK, UNKNOWN_PEER, type Links } from './link.js';
 
@@ -60,7 +60,7 @@ export class TunnelServer {
     this.pending.add(tunnel);
     tunnel.on('error', () => undefined);
     try {
-      let target;
+      let target: Awaited<ReturnType<TunnelAcceptor['accept']>>;
       try {
         target = await this.acceptor.accept(tunnel);
       } catch (err) {

@@ -149,7 +149,7 @@ export class RoutePublisher {
   private serviceRoute(key: string): ServiceRoute | undefined {
     const [namespace, name] = key.split('/') as [string, string];
     const svc = this.store.get<Service>('Service', namespace, name);
-    if (!svc || !svc.spec.clusterIP || svc.spec.clusterIP === 'None') return undefined;
+    if (!svc?.spec.clusterIP || svc.spec.clusterIP === 'None') return undefined;
     const ep = this.store.get<Endpoints>('Endpoints', namespace, name);
     const ports = svc.spec.ports.map((sp) => ({ name: sp.name ?? '', port: sp.port, protocol: 'TCP' as const, endpoints: [] as EndpointRoute[] }));
     for (const subset of ep?.subsets ?? []) {

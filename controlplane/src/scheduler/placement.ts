@@ -29,7 +29,7 @@ export function numFeasibleNodesToFind(percentageOfNodesToScore: number, numAllN
     if (percentage < MIN_FEASIBLE_NODES_PERCENTAGE_TO_FIND) percentage = MIN_FEASIBLE_NODES_PERCENTAGE_TO_FIND;
   }
   const n = Math.trunc((numAllNodes * percentage) / 100);
-  return n < MIN_FEASIBLE_NODES_TO_FIND ? MIN_FEASIBLE_NODES_TO_FIND : n;
+  return Math.max(n, MIN_FEASIBLE_NODES_TO_FIND);
 }
 
 export interface PlacementInput {

@@ -39,7 +39,6 @@ export function summarizeScores(nodes: readonly NodeInfo[], result: ScoreResult,
     top[j] = i;
   }
   const byPlugin = result.byPlugin;
-  const width = 1 + byPlugin.length;
   const values: number[] = [];
   const names: string[] = [];
   for (let r = 0; r < top.length; r++) {

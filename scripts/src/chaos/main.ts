@@ -8,7 +8,7 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DEFAULT_NAMESPACE, DEFAULT_SERVER, newSeed, resourceByKind, validateObject, ApiClient, resolveCredentials, ApiStatusError, ConnectionError, ClientError, type ChaosStatus, type KObject, type Node } from '@kip/shared';
+import { DEFAULT_NAMESPACE, newSeed, resourceByKind, validateObject, ApiClient, resolveCredentials, ApiStatusError, ConnectionError, ClientError, type ChaosStatus, type KObject, type Node } from '@kip/shared';
 import { reportError, UsageError } from '../kip/errors.js';
 import { formatFlagHelp, parseFlags, type ParsedFlags } from '../kip/flags.js';
 import { processIO, type CliIO } from '../kip/io.js';

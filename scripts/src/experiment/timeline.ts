@@ -3,7 +3,7 @@
 // (delete it). Parsed into steps ordered by time, with every heal resolved to the faults it ends.
 
 import { CHAOS_API_VERSION, describeFault, directionArrow, findNetworkAction, isDNS1123Label, NETWORK_ACTION_NAMES, NODE_ACTION_NAMES, validateObject } from '@kip/shared';
-import { FieldChecker, isObj, type Obj } from './field-checker.js';
+import { type FieldChecker, isObj, type Obj } from './field-checker.js';
 
 export type FaultKind = 'NodeChaos' | 'NetworkChaos';
 

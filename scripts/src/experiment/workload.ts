@@ -21,7 +21,7 @@ export async function loadWorkload(spec: ExperimentSpec, baseDir: string, source
   const out: ManifestObject[] = [];
   const c = new FieldChecker();
   for (const item of spec.workload) {
-    let docs;
+    let docs: ReturnType<typeof parseManifests>;
     try {
       if (item.kind === 'file') {
         const file = path.resolve(baseDir, item.path);

@@ -6,7 +6,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ApiClient, dialTunnel, isNodeReady, readKubeconfig, rssBytes, TunnelError, type Node, type Pod } from '@kip/shared';
+import { type ApiClient, dialTunnel, isNodeReady, readKubeconfig, rssBytes, TunnelError, type Node, type Pod } from '@kip/shared';
 import { LocalCluster, isRunning, type Member } from '../cluster/local-cluster.js';
 import { listProcesses, processesUnder } from '../soak/processes.js';
 import { FUZZ_MARKER, agentCase } from './agent.js';

@@ -51,7 +51,7 @@ export async function loadManifests(paths: readonly string[], io: CliIO, recursi
     }
     if (/^https?:\/\//.test(p)) throw new CliError(`reading manifests from URLs is not supported: "${p}"; download it and pass the file`);
     const full = path.resolve(io.cwd, p);
-    let st;
+    let st: Awaited<ReturnType<typeof stat>>;
     try {
       st = await stat(full);
     } catch {

@@ -73,7 +73,9 @@ export function parseTargets(args: readonly string[], commandName: string): Pars
   let all = false;
   const targets: Target[] = [];
   for (const t of typeNames) {
-    const expanded = t.toLowerCase() === 'all' ? ((all = true), ALL_CATEGORY) : [t];
+    const isAll = t.toLowerCase() === 'all';
+    if (isAll) all = true;
+    const expanded = isAll ? ALL_CATEGORY : [t];
     for (const e of expanded) {
       const r = resolveType(e);
       if (!targets.some((x) => x.resource.kind === r.kind)) targets.push({ resource: r, names: [...names] });

@@ -8,7 +8,7 @@
 import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { formatDurationMs, isNodeReady, randomSuffix, resourceByKind, ApiClient, type Node } from '@kip/shared';
+import { formatDurationMs, isNodeReady, randomSuffix, resourceByKind, type ApiClient, type Node } from '@kip/shared';
 import { LocalCluster, isRunning } from '../cluster/local-cluster.js';
 import { CliError } from '../kip/errors.js';
 import { ClusterWatcher } from '../experiment/cluster-watch.js';
@@ -91,8 +91,14 @@ function abortable<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
     const onAbort = () => reject(new InterruptedError());
     signal.addEventListener('abort', onAbort, { once: true });
     p.then(
-      (v) => (signal.removeEventListener('abort', onAbort), resolve(v)),
-      (e: unknown) => (signal.removeEventListener('abort', onAbort), reject(e)),
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e);
+      },
     );
   });
 }

@@ -108,7 +108,7 @@ export function fromLabels(labels: Record<string, string> | undefined): Selector
 }
 
 function holds(r: Requirement, labels: Record<string, string>): boolean {
-  const has = Object.prototype.hasOwnProperty.call(labels, r.key);
+  const has = Object.hasOwn(labels, r.key);
   const v = labels[r.key];
   switch (r.operator) {
     case 'In':

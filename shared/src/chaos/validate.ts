@@ -3,7 +3,7 @@
 // What the API cannot know (whether the named nodes exist) the controller and the CLI check.
 
 import { CHAOS_DIRECTIONS } from '../api/chaos.js';
-import { FieldErrors, isObj, showValue, type FieldError, type Obj } from '../validation/errors.js';
+import { FieldErrors, showValue, type FieldError, type Obj } from '../validation/errors.js';
 import { isDNS1123Subdomain } from '../api/validation.js';
 import { isLabelKey, isLabelValue } from '../api/selector.js';
 import { parseDuration } from '../api/quantity.js';

@@ -30,7 +30,7 @@ export class TestCluster {
 
   private constructor(
     readonly dataDir: string,
-    private readonly opts: TestClusterOptions,
+    opts: TestClusterOptions,
   ) {
     this.local = new LocalCluster({ dataDir, port: 0, nodeCpu: opts.nodeCpu, nodeMemory: opts.nodeMemory, controlPlaneArgs: opts.controlPlaneArgs });
   }

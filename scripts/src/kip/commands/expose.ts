@@ -36,7 +36,7 @@ function portNumberOrName(text: string, flag: string): number | string {
 async function run(ctx: Context, args: string[]): Promise<number> {
   const { targets } = parseTargets(args, 'expose');
   const t = targets[0];
-  if (!t || t.names.length !== 1 || targets.length !== 1) throw new UsageError('expose takes one resource, e.g. kip expose deployment/web --port=80');
+  if (t?.names.length !== 1 || targets.length !== 1) throw new UsageError('expose takes one resource, e.g. kip expose deployment/web --port=80');
   if (!EXPOSABLE.has(t.resource.kind)) throw new CliError(`cannot expose a ${t.resource.kind}`);
   const portText = ctx.flags.str('port');
   if (!portText) throw new UsageError('required flag "port" not set: the port the service serves on');

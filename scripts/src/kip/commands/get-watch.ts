@@ -1,7 +1,7 @@
 // `kip get -w`: list, print, then watch from the list's resourceVersion and print every change,
 // until the server ends the stream or the user stops it.
 
-import { ApiStatusError, type KObject, type Status, type WatchEvent } from '@kip/shared';
+import { ApiStatusError, type KObject, type List, type Status, type WatchEvent } from '@kip/shared';
 import type { Context } from '../command.js';
 import { CliError, UsageError } from '../errors.js';
 import { printJSON } from '../printers/json.js';
@@ -81,7 +81,7 @@ export async function runWatch(ctx: Context, targets: Target[], output: OutputSp
 
   let resourceVersion: string | undefined;
   if (!ctx.flags.bool('watch-only')) {
-    let list;
+    let list: List<KObject>;
     try {
       list = await ctx.api.list(r, namespace, { labelSelector, ...(fieldSelector ? { fieldSelector } : {}) });
     } catch (err) {

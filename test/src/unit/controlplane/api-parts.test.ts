@@ -33,7 +33,7 @@ describe('controlplane/api/field-selector', () => {
         () => parseFieldSelector(bad),
         (err: unknown) => {
           assert.ok(err instanceof ApiError);
-          checkApiError(err, { reason: 'BadRequest', code: 400, message: new RegExp(`^invalid field selector ".*": ".*" is not of the form field=value or field!=value$`) });
+          checkApiError(err, { reason: 'BadRequest', code: 400, message: /^invalid field selector ".*": ".*" is not of the form field=value or field!=value$/ });
           return true;
         },
       );

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { FakeClock, silentLogger, type Endpoints, type Node, type Pod, type PodPhase, type Routes, type Service } from '@kip/shared';
 import { Registry } from '@kip/controlplane';
-import { ApiError } from '@kip/controlplane';
+import type { ApiError } from '@kip/controlplane';
 import { EndpointsController, endpointSubsets } from '@kip/controlplane';
 import { StoreEventRecorder } from '@kip/controlplane';
 import { ClusterIPAllocator } from '@kip/controlplane';

@@ -11,7 +11,7 @@ import {
   decodeFromAgent,
   decodeFromControlPlane,
   encode,
-  ProtocolError,
+  type ProtocolError,
   type AgentMessage,
   type ControlPlaneMessage,
 } from '@kip/shared';
