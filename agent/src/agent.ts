@@ -155,7 +155,12 @@ export class Agent {
           return this.opts.onRefused('CaMismatch', err.message);
         }
         this.lastDialError = err.message;
-        if (!this.unreachableWarned) this.opts.log.warn('cannot reach the control plane; retrying until it answers', { node: this.opts.name, server: this.opts.server, error: err.message });
+        if (!this.unreachableWarned)
+          this.opts.log.warn('cannot reach the control plane; retrying until it answers', {
+            node: this.opts.name,
+            server: this.opts.server,
+            error: err.message,
+          });
         this.unreachableWarned = true;
         this.reconnectTimer = this.clock.setTimeout(() => this.connect(), this.reconnect.next());
       },
@@ -174,7 +179,12 @@ export class Agent {
       maxPayload: MAX_FRAME_BYTES,
       handshakeTimeout: 5000,
       ...(secure && ca ? { ca } : {}),
-      ...(dial ? { createConnection: (o: { host?: string | null; hostname?: string | null; port?: number | string | null }) => dial({ host: o.hostname ?? o.host ?? '127.0.0.1', port: Number(o.port) }) as net.Socket } : {}),
+      ...(dial
+        ? {
+            createConnection: (o: { host?: string | null; hostname?: string | null; port?: number | string | null }) =>
+              dial({ host: o.hostname ?? o.host ?? '127.0.0.1', port: Number(o.port) }) as net.Socket,
+          }
+        : {}),
     });
     const channel = new Channel<ControlPlaneMessage, AgentMessage>(
       ws,
@@ -231,7 +241,11 @@ export class Agent {
       this.unreachableWarned = true;
     } else if (!this.unreachableWarned) {
       // Said once, so that an agent pointed at the wrong --server does not wait in silence.
-      this.opts.log.warn('cannot reach the control plane; retrying until it answers', { node: this.opts.name, server: this.opts.server, error: this.lastDialError ?? (reason || `closed with code ${code}`) });
+      this.opts.log.warn('cannot reach the control plane; retrying until it answers', {
+        node: this.opts.name,
+        server: this.opts.server,
+        error: this.lastDialError ?? (reason || `closed with code ${code}`),
+      });
       this.unreachableWarned = true;
     } else this.opts.log.debug('control plane not reachable; retrying', { node: this.opts.name, inMs: delay, error: this.lastDialError });
     this.lastDialError = undefined;

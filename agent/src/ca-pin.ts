@@ -20,7 +20,9 @@ export function isCaCertHash(s: string): boolean {
 }
 
 function spkiHash(cert: X509Certificate): string {
-  return `sha256:${createHash('sha256').update(cert.publicKey.export({ type: 'spki', format: 'der' })).digest('hex')}`;
+  return `sha256:${createHash('sha256')
+    .update(cert.publicKey.export({ type: 'spki', format: 'der' }))
+    .digest('hex')}`;
 }
 
 function toPem(der: Buffer): string {

@@ -1,7 +1,6 @@
 // The agent's public API: the process (Agent) and the parts it is built from, for the tests that
 // drive them one at a time: the kubelet, the built-in images, the node proxy, and fault injection.
 
-
 export * from './agent.js';
 export * from './reports.js';
 

@@ -120,7 +120,8 @@ async function main(): Promise<void> {
   }
   const server = agentUrl(String(values.server ?? `ws://127.0.0.1:${DEFAULT_API_PORT}`));
   const caCertHash = values['discovery-token-ca-cert-hash'] as string | undefined;
-  if (caCertHash !== undefined && !isCaCertHash(caCertHash)) fail(`--discovery-token-ca-cert-hash: "${caCertHash}" must look like sha256:<64 hex digits>, as the control plane prints it`);
+  if (caCertHash !== undefined && !isCaCertHash(caCertHash))
+    fail(`--discovery-token-ca-cert-hash: "${caCertHash}" must look like sha256:<64 hex digits>, as the control plane prints it`);
   let ca: string | undefined;
   if (values['ca-file'] !== undefined) {
     try {

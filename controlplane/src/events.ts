@@ -12,7 +12,14 @@ export interface EventRecorder {
 function refOf(obj: KObject | ObjectReference): ObjectReference {
   if ('metadata' in obj) {
     const o = obj as KObject;
-    return { apiVersion: o.apiVersion, kind: o.kind, namespace: o.metadata.namespace, name: o.metadata.name, uid: o.metadata.uid, resourceVersion: o.metadata.resourceVersion };
+    return {
+      apiVersion: o.apiVersion,
+      kind: o.kind,
+      namespace: o.metadata.namespace,
+      name: o.metadata.name,
+      uid: o.metadata.uid,
+      resourceVersion: o.metadata.resourceVersion,
+    };
   }
   return obj as ObjectReference;
 }

@@ -2,7 +2,6 @@
 // the benchmarks and the tests that drive them one at a time: the API layer, the store, the
 // controllers, the scheduler and its plugins, networking, and fault injection.
 
-
 export * from './api/errors.js';
 export * from './api/auth.js';
 export * from './api/body-depth.js';

@@ -9,7 +9,19 @@ import { writeFileSync, mkdirSync, rmSync } from 'node:fs';
 import { isIP } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { AGENT_PATH, DEFAULT_API_PORT, KUBECONFIG_FILE, writeKubeconfig, createLogger, isProfileName, parseDuration, type Timing, failWithUsage, parseDaemonFlags, stopOnSignals } from '@kip/shared';
+import {
+  AGENT_PATH,
+  DEFAULT_API_PORT,
+  KUBECONFIG_FILE,
+  writeKubeconfig,
+  createLogger,
+  isProfileName,
+  parseDuration,
+  type Timing,
+  failWithUsage,
+  parseDaemonFlags,
+  stopOnSignals,
+} from '@kip/shared';
 import { ControlPlane } from './server.js';
 import { openSqliteStore } from './store/sqlite.js';
 import type { Store } from './store/store.js';
@@ -113,7 +125,10 @@ function main(): void {
   if (isIP(host) === 0) fail(`--listen: "${host}" is not an IP address`);
   if (!isLoopbackAddress(host) && !values.tls)
     fail(`--listen ${host}: serving beyond this machine needs --tls (anyone who can reach the port would talk to the API in clear text)`);
-  const apiNames = String(values['api-names'] ?? '').split(',').map((n) => n.trim()).filter(Boolean);
+  const apiNames = String(values['api-names'] ?? '')
+    .split(',')
+    .map((n) => n.trim())
+    .filter(Boolean);
   const log = createLogger('controlplane', values.verbose ? 'debug' : 'info');
   process.title = 'kip-controlplane';
 
@@ -166,7 +181,11 @@ function main(): void {
       // scripts find the server and the credentials in it.
       const kubeconfig = path.join(dataDir, KUBECONFIG_FILE);
       writeKubeconfig(kubeconfig, 'kip', { server: url, ...(apiToken ? { token: apiToken } : {}), ...(tls ? { caPem: tls.caPem } : {}) });
-      writeFileSync(infoFile, JSON.stringify({ url, agentUrl, port: bound, pid: process.pid, tokenFile: tokenPath(dataDir), kubeconfig, store: storeKind, profile, ...ca }, null, 2) + '\n');
+      writeFileSync(
+        infoFile,
+        JSON.stringify({ url, agentUrl, port: bound, pid: process.pid, tokenFile: tokenPath(dataDir), kubeconfig, store: storeKind, profile, ...ca }, null, 2) +
+          '\n',
+      );
       process.stdout.write(`kip-controlplane listening on ${url} (agents: ${agentUrl}, profile ${profile}, pid ${process.pid})\n`);
       if (tls) process.stdout.write(`kip-controlplane CA ${tls.caFile}, pin it with --discovery-token-ca-cert-hash ${tls.caCertHash}\n`);
     },

@@ -40,7 +40,11 @@ const TIMEOUT_CHECK_EVERY_MS = 1000;
 /** The answer to a request the HTTP parser gave up on, as Node's default handler words it. */
 export function clientErrorResponse(code: string | undefined): string {
   const [status, text] =
-    code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, 'Request Timeout'] : code === 'HPE_HEADER_OVERFLOW' ? [431, 'Request Header Fields Too Large'] : [400, 'Bad Request'];
+    code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? [408, 'Request Timeout']
+      : code === 'HPE_HEADER_OVERFLOW'
+        ? [431, 'Request Header Fields Too Large']
+        : [400, 'Bad Request'];
   return `HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`;
 }
 
@@ -123,14 +127,20 @@ export class ControlPlane {
     });
     const auth = new Authorizer({ adminToken: opts.apiToken, nodeToken: opts.joinToken });
     const rest = new RestApi({ registry: this.registry, nodes: this.agents, log: log.child('api'), auth });
-    const guard = new RequestGuard({ listenAddress: opts.host ?? '127.0.0.1', port: () => (this.server.address() as AddressInfo | null)?.port ?? 0, extraNames: opts.apiNames });
+    const guard = new RequestGuard({
+      listenAddress: opts.host ?? '127.0.0.1',
+      port: () => (this.server.address() as AddressInfo | null)?.port ?? 0,
+      extraNames: opts.apiNames,
+    });
     const serve = (req: http.IncomingMessage, res: http.ServerResponse): void => {
       const refused = guard.check(req);
       if (refused) return sendError(res, refused);
       rest.handle(req, res);
     };
     const limits = { headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS, connectionsCheckingInterval: TIMEOUT_CHECK_EVERY_MS };
-    this.server = opts.tls ? https.createServer({ ...limits, cert: opts.tls.certPem + (opts.tls.caPem ?? ''), key: opts.tls.keyPem }, serve) : http.createServer(limits, serve);
+    this.server = opts.tls
+      ? https.createServer({ ...limits, cert: opts.tls.certPem + (opts.tls.caPem ?? ''), key: opts.tls.keyPem }, serve)
+      : http.createServer(limits, serve);
     this.server.keepAliveTimeout = 30_000;
     const portForward = new PortForwarder({ store: this.store, joinToken: opts.joinToken, log: log.child('port-forward') });
     this.server.on('upgrade', (req, socket, head) => {
@@ -139,7 +149,12 @@ export class ControlPlane {
       const path = new URL(req.url ?? '/', 'http://localhost').pathname;
       if (path === AGENT_PATH) return this.agents.handleUpgrade(req, socket, head);
       const route = parseRoute(path);
-      if (route?.type === 'resource' && route.subresource === 'portforward' && route.name && (route.resource.kind === 'Pod' || route.resource.kind === 'Service')) {
+      if (
+        route?.type === 'resource' &&
+        route.subresource === 'portforward' &&
+        route.name &&
+        (route.resource.kind === 'Pod' || route.resource.kind === 'Service')
+      ) {
         if (auth.identify(req) !== 'admin') return rejectUpgrade(socket, new ApiError('Unauthorized', 'Unauthorized'));
         return portForward.handleUpgrade(req, socket, head, route);
       }

@@ -115,7 +115,12 @@ function writeFile(file: string, text: string, secret: boolean): void {
 export function loadOrCreateTls(dataDir: string, names: readonly string[]): ServingTls {
   const dir = path.join(dataDir, 'pki');
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const files = { caCrt: path.join(dir, 'ca.crt'), caKey: path.join(dir, 'ca.key'), crt: path.join(dir, 'apiserver.crt'), key: path.join(dir, 'apiserver.key') };
+  const files = {
+    caCrt: path.join(dir, 'ca.crt'),
+    caKey: path.join(dir, 'ca.key'),
+    crt: path.join(dir, 'apiserver.crt'),
+    key: path.join(dir, 'apiserver.key'),
+  };
   let ca: Issued;
   if (existsSync(files.caCrt)) {
     ca = { certPem: readFileSync(files.caCrt, 'utf8'), keyPem: readSecretFile(files.caKey) };

@@ -1,7 +1,6 @@
 // The scripts' public API: the programs (kip, chaos, experiment, soak, bench, the cluster
 // launcher) and the parts the tests drive one at a time.
 
-
 export * from './bench/scheduler.js';
 
 export { main as chaosMain } from './chaos/main.js';
@@ -11,7 +10,11 @@ export * from './cluster/local-cluster.js';
 export * from './experiment/client-log.js';
 export * from './experiment/cluster-watch.js';
 // The experiment's and the soak's command-line refusals share a class of their own, apart from the CLI's UsageError.
-export { parseCommandLine as parseExperimentCommandLine, UsageError as RunnerUsageError, type CommandLine as ExperimentCommandLine } from './experiment/command-line.js';
+export {
+  parseCommandLine as parseExperimentCommandLine,
+  UsageError as RunnerUsageError,
+  type CommandLine as ExperimentCommandLine,
+} from './experiment/command-line.js';
 export * from './experiment/fault-reach.js';
 export * from './experiment/faults.js';
 export * from './experiment/field-checker.js';

@@ -20,7 +20,12 @@ export function failWithUsage(program: string, usage: string, msg: string): neve
 export function parseDaemonFlags(program: string, usage: string, options: FlagOptions, argv = process.argv.slice(2)): FlagValues {
   let values: FlagValues;
   try {
-    ({ values } = readCommandLine(argv, { ...options, verbose: { type: 'boolean', short: 'v' }, 'exit-with-parent': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }));
+    ({ values } = readCommandLine(argv, {
+      ...options,
+      verbose: { type: 'boolean', short: 'v' },
+      'exit-with-parent': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    }));
   } catch (err) {
     failWithUsage(program, usage, (err as Error).message);
   }

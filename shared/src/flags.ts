@@ -70,7 +70,8 @@ export interface ScannedArgs {
 /** Splits argv into flags and positionals; nothing is refused here (unknown names are marked). */
 export function scanArgs(argv: readonly string[], shapes: Readonly<Record<string, FlagShape>>, grammar: FlagGrammar): ScannedArgs {
   const options: Record<string, { type: 'string' | 'boolean'; short?: string }> = {};
-  for (const [name, s] of Object.entries(shapes)) options[name] = { type: s.value ? 'string' : 'boolean', ...(grammar === 'gnu' && s.short ? { short: s.short } : {}) };
+  for (const [name, s] of Object.entries(shapes))
+    options[name] = { type: s.value ? 'string' : 'boolean', ...(grammar === 'gnu' && s.short ? { short: s.short } : {}) };
   const takesValue = new Set(Object.values(shapes).flatMap((s) => (s.value && s.short ? [s.short] : [])));
   const args = argv.map((a) => (grammar === 'go' ? goToGnu(a) : gnuForParseArgs(a, takesValue)));
   const { tokens } = parseArgs({ args, options, strict: false, allowPositionals: true, tokens: true });

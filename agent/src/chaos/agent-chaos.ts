@@ -54,7 +54,13 @@ export class AgentChaos {
 
   handle(msg: Faults | NodeAction): void {
     if (msg.type === 'faults') return this.setFaults(msg.faults);
-    void performNodeAction(msg, { nodeName: this.opts.nodeName, nodeDir: this.opts.nodeDir, log: this.log, event: this.opts.event, ...this.opts.nodeActions }).catch((err: unknown) => {
+    void performNodeAction(msg, {
+      nodeName: this.opts.nodeName,
+      nodeDir: this.opts.nodeDir,
+      log: this.log,
+      event: this.opts.event,
+      ...this.opts.nodeActions,
+    }).catch((err: unknown) => {
       const message = `chaos ${msg.chaos}: could not ${msg.action} this node: ${(err as Error).message}`;
       this.log.error(message, { node: this.opts.nodeName });
       this.opts.event({ involvedObject: { kind: 'Node', name: this.opts.nodeName }, reason: 'ChaosFailed', message, type: 'Warning' });

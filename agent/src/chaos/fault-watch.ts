@@ -29,7 +29,11 @@ export class FaultWatch {
 
   /** The control plane's address, learnt when the agent dials it. */
   setControlPlane(host: string, port: number): void {
-    this.api = new ApiClient({ server: `http://${host.includes(':') ? `[${host}]` : host}:${port}`, userAgent: `kip-agent/${this.opts.nodeName}`, ...(this.opts.token ? { token: this.opts.token } : {}) });
+    this.api = new ApiClient({
+      server: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+      userAgent: `kip-agent/${this.opts.nodeName}`,
+      ...(this.opts.token ? { token: this.opts.token } : {}),
+    });
   }
 
   /** Polls while `on`; stops otherwise. `current` is the set in force, to notice a change. */
@@ -52,7 +56,10 @@ export class FaultWatch {
       const list = await this.api.call<List<NetworkChaos>>('GET', `/apis/${CHAOS_API_VERSION}/networkchaos`, { signal: AbortSignal.timeout(2000) });
       const faults = faultsForNode(list.items ?? [], this.opts.nodeName);
       if (jsonEqual(faults, this.last) || !this.timer) return;
-      this.opts.log.info('network faults changed (learnt over the side channel: the link to the control plane is faulty)', { node: this.opts.nodeName, faults: faults.length });
+      this.opts.log.info('network faults changed (learnt over the side channel: the link to the control plane is faulty)', {
+        node: this.opts.nodeName,
+        faults: faults.length,
+      });
       this.opts.apply(faults);
     } catch {
       // The control plane may be down for real: keep what is in force and ask again.

@@ -83,7 +83,8 @@ export class LinkShaper implements ShapeSource, LinkFault {
     this.interposeLive();
     this.scheduleResets();
     for (const l of [...this.listeners]) l();
-    if (faults.length > 0) this.log.info('network fault set', { peer: this.peer, faults: faults.map((f) => `${f.action}/${f.direction} (${f.chaos})`).join(', ') });
+    if (faults.length > 0)
+      this.log.info('network fault set', { peer: this.peer, faults: faults.map((f) => `${f.action}/${f.direction} (${f.chaos})`).join(', ') });
     else if (before.length > 0) this.log.info('network fault healed', { peer: this.peer });
   }
 

@@ -134,10 +134,13 @@ export class FaultStage extends Duplex {
     if (this.timer && this.timerDue <= atMs) return;
     clearTimeout(this.timer);
     this.timerDue = atMs;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.pump();
-    }, Math.max(0, atMs - this.now()));
+    this.timer = setTimeout(
+      () => {
+        this.timer = undefined;
+        this.pump();
+      },
+      Math.max(0, atMs - this.now()),
+    );
   }
 
   /** Moves whatever may move now; sets a timer for what may move later. */

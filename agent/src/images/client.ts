@@ -24,7 +24,7 @@ function fail(msg: string): never {
   process.exit(2);
 }
 
-const rawUrl = typeof flags.values.url === 'string' ? flags.values.url : flags.positional[0] ?? process.env.URL;
+const rawUrl = typeof flags.values.url === 'string' ? flags.values.url : (flags.positional[0] ?? process.env.URL);
 if (!rawUrl) fail('a URL is required: --url http://web or as the first argument');
 let target: URL;
 try {
@@ -47,7 +47,10 @@ const agent = flags.values['keep-alive'] === true ? new http.Agent({ keepAlive: 
 function proxyFor(url: URL): URL | undefined {
   const raw = process.env.HTTP_PROXY ?? process.env.http_proxy;
   if (!raw) return undefined;
-  const noProxy = (process.env.NO_PROXY ?? process.env.no_proxy ?? '').split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
+  const noProxy = (process.env.NO_PROXY ?? process.env.no_proxy ?? '')
+    .split(',')
+    .map((s) => s.trim().toLowerCase())
+    .filter(Boolean);
   const host = url.hostname.toLowerCase();
   if (noProxy.some((n) => n === '*' || host === n.replace(/^\./, '') || host.endsWith(n.startsWith('.') ? n : `.${n}`))) return undefined;
   try {
@@ -60,7 +63,9 @@ function proxyFor(url: URL): URL | undefined {
 const proxy = proxyFor(target);
 // Credentials in the proxy URL go out as Proxy-Authorization, as curl sends them: kip's proxy
 // learns from them which pod is asking.
-const proxyAuth = proxy?.username ? `Basic ${Buffer.from(`${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`).toString('base64')}` : undefined;
+const proxyAuth = proxy?.username
+  ? `Basic ${Buffer.from(`${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`).toString('base64')}`
+  : undefined;
 
 /** Who answered: http-echo's JSON names its pod and node; other servers may set x-kip-pod. */
 function responder(body: string, header: string | string[] | undefined): string {
@@ -88,7 +93,14 @@ function once(): Promise<void> {
     // Through a proxy the request line carries the absolute URI (RFC 7230 absolute-form).
     const req = http.request(
       proxy
-        ? { agent, host: proxy.hostname, port: Number(proxy.port || 80), method, path: target.href, headers: { host: target.host, ...(proxyAuth ? { 'proxy-authorization': proxyAuth } : {}) } }
+        ? {
+            agent,
+            host: proxy.hostname,
+            port: Number(proxy.port || 80),
+            method,
+            path: target.href,
+            headers: { host: target.host, ...(proxyAuth ? { 'proxy-authorization': proxyAuth } : {}) },
+          }
         : { agent, host: target.hostname, port: Number(target.port || 80), method, path: `${target.pathname}${target.search}` },
     );
     req.setTimeout(timeoutMs, () => req.destroy(new Error(`timeout after ${formatMs(timeoutMs)}`)));

@@ -53,13 +53,21 @@ const server = http.createServer((req, res) => {
     code = 200;
     body = { status: 'ok', ...identity };
   } else {
-    body = { ...(typeof flags.values.text === 'string' ? { text: flags.values.text } : {}), ...identity, method: req.method, path, host: req.headers.host ?? '' };
+    body = {
+      ...(typeof flags.values.text === 'string' ? { text: flags.values.text } : {}),
+      ...identity,
+      method: req.method,
+      path,
+      host: req.headers.host ?? '',
+    };
   }
   const payload = JSON.stringify(body) + '\n';
   res.writeHead(code, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload), 'x-kip-pod': identity.pod });
   res.end(payload);
   // One line per request, like hashicorp/http-echo, so `kip logs` shows the traffic.
-  process.stdout.write(`${new Date().toISOString()} ${req.socket.remoteAddress ?? '-'} "${req.method} ${path} HTTP/${req.httpVersion}" ${code} ${Date.now() - started}ms\n`);
+  process.stdout.write(
+    `${new Date().toISOString()} ${req.socket.remoteAddress ?? '-'} "${req.method} ${path} HTTP/${req.httpVersion}" ${code} ${Date.now() - started}ms\n`,
+  );
 });
 
 server.on('error', (err) => {

@@ -64,7 +64,9 @@ function allocate(): void {
   } else setImmediate(allocate);
 }
 
-log(`started in ${process.env.POD_NAMESPACE ?? 'default'}/${process.env.POD_NAME ?? 'unknown'}: cpu=${cpus} memory=${formatBytes(memory)}${timeoutMs ? ` timeout=${formatMs(timeoutMs)}` : ''}`);
+log(
+  `started in ${process.env.POD_NAMESPACE ?? 'default'}/${process.env.POD_NAME ?? 'unknown'}: cpu=${cpus} memory=${formatBytes(memory)}${timeoutMs ? ` timeout=${formatMs(timeoutMs)}` : ''}`,
+);
 burn();
 allocate();
 // Keeps the process alive with nothing else to do, and lets --timeout end it.

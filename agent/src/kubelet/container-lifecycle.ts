@@ -159,7 +159,8 @@ export function step(s: ContainerLifecycle, ev: LifecycleEvent, env: LifecycleEn
       return s.phase === 'Waiting' ? begin(s, ev.imageError, env) : same(s);
     case 'specChanged':
       if (s.phase === 'Waiting' && s.state.waiting?.reason === 'ErrImagePull') return begin(s, ev.imageError, env);
-      if (s.phase === 'Running' || s.phase === 'Killing') return kill(s, 'definition', `Container ${env.container} definition changed, will be restarted`, env.graceMs, env);
+      if (s.phase === 'Running' || s.phase === 'Killing')
+        return kill(s, 'definition', `Container ${env.container} definition changed, will be restarted`, env.graceMs, env);
       return same(s);
     case 'spawned':
       return s.phase === 'Starting' ? spawned(s, ev.pid, env) : same(s);
@@ -194,7 +195,12 @@ export function step(s: ContainerLifecycle, ev: LifecycleEvent, env: LifecycleEn
       return {
         state: { ...s, phase: s.phase === 'Running' ? 'Killing' : s.phase, run: { ...run, killedFor: 'OOMKilled' } },
         actions: [
-          { type: 'log', level: 'warn', message: 'container over its memory limit, killed', fields: { container: env.container, pid: run.pid, memory: ev.memory, limit: ev.limit } },
+          {
+            type: 'log',
+            level: 'warn',
+            message: 'container over its memory limit, killed',
+            fields: { container: env.container, pid: run.pid, memory: ev.memory, limit: ev.limit },
+          },
           { type: 'signal', signal: 'SIGKILL' },
         ],
       };
@@ -299,14 +305,20 @@ function exited(s: ContainerLifecycle, run: Run, exitCode: number, env: Lifecycl
  */
 function finish(s: ContainerLifecycle, terminated: ContainerStateTerminated, ranMs: number, forceRestart: boolean, env: LifecycleEnv): Step {
   const ended: ContainerLifecycle = { ...s, state: { terminated }, ready: false, started: false };
-  if (!forceRestart && !shouldRestart(env.restartPolicy, terminated.exitCode)) return { state: { ...ended, phase: 'Terminated' }, actions: [{ type: 'report' }] };
+  if (!forceRestart && !shouldRestart(env.restartPolicy, terminated.exitCode))
+    return { state: { ...ended, phase: 'Terminated' }, actions: [{ type: 'report' }] };
   let backOffMs = Math.min(s.backOffMs, env.backOff.maxMs);
   let delayMs = 0;
   if (!forceRestart) ({ delayMs, currentMs: backOffMs } = crashLoopDelay(backOffMs, ranMs, env.backOff));
   const restarting: ContainerLifecycle = { ...ended, backOffMs, lastState: { terminated }, lastStateInstance: s.stateInstance };
   if (delayMs === 0) return { state: { ...restarting, phase: 'Starting' }, actions: [{ type: 'report' }, ...(s.released ? [{ type: 'spawn' } as const] : [])] };
   return {
-    state: { ...restarting, phase: 'BackOff', stateInstance: undefined, state: { waiting: { reason: 'CrashLoopBackOff', message: backOffMessage(delayMs, env.container, env.pod) } } },
+    state: {
+      ...restarting,
+      phase: 'BackOff',
+      stateInstance: undefined,
+      state: { waiting: { reason: 'CrashLoopBackOff', message: backOffMessage(delayMs, env.container, env.pod) } },
+    },
     actions: [
       { type: 'event', eventType: 'Warning', reason: 'BackOff', message: `Back-off restarting failed container ${env.container} in pod ${env.pod}` },
       { type: 'log', level: 'debug', message: 'container back-off', fields: { container: env.container, delayMs } },
@@ -320,14 +332,20 @@ function probeChanged(s: ContainerLifecycle, kind: ProbeKind, ok: boolean, env: 
   switch (kind) {
     case 'startup':
       if (!ok) return kill(s, 'startup', `Container ${env.container} failed startup probe, will be restarted`, env.graceMs, env);
-      return { state: { ...s, started: true, ready: !env.hasReadinessProbe }, actions: [{ type: 'startProbes', kinds: ['liveness', 'readiness'] }, { type: 'report' }] };
+      return {
+        state: { ...s, started: true, ready: !env.hasReadinessProbe },
+        actions: [{ type: 'startProbes', kinds: ['liveness', 'readiness'] }, { type: 'report' }],
+      };
     case 'liveness':
       return ok ? same(s) : kill(s, 'liveness', `Container ${env.container} failed liveness probe, will be restarted`, env.graceMs, env);
     case 'readiness':
       if (s.ready === ok) return same(s);
       return {
         state: { ...s, ready: ok && s.started },
-        actions: [{ type: 'log', level: 'debug', message: ok ? 'container ready' : 'container not ready', fields: { container: env.container } }, { type: 'report' }],
+        actions: [
+          { type: 'log', level: 'debug', message: ok ? 'container ready' : 'container not ready', fields: { container: env.container } },
+          { type: 'report' },
+        ],
       };
   }
 }
@@ -347,7 +365,12 @@ function kill(s: ContainerLifecycle, why: KillReason, message: string, graceMs: 
   if (run.killDeadline === undefined) {
     actions.push(
       { type: 'event', eventType: 'Normal', reason: 'Killing', message },
-      { type: 'log', level: 'debug', message: 'stopping container', fields: { container: env.container, pid: run.pid, reason: why, graceSeconds: graceMs / 1000 } },
+      {
+        type: 'log',
+        level: 'debug',
+        message: 'stopping container',
+        fields: { container: env.container, pid: run.pid, reason: why, graceSeconds: graceMs / 1000 },
+      },
       { type: 'signal', signal: 'SIGTERM' },
     );
   }
@@ -367,7 +390,10 @@ function stop(s: ContainerLifecycle, graceMs: number, now: boolean, env: Lifecyc
   if (s.state.waiting) {
     next = s.lastState.terminated
       ? { ...next, state: s.lastState, stateInstance: s.lastStateInstance, lastState: {}, lastStateInstance: undefined }
-      : { ...next, state: { terminated: { exitCode: 137, reason: 'ContainerStatusUnknown', message: 'The container could not be located when the pod was terminated' } } };
+      : {
+          ...next,
+          state: { terminated: { exitCode: 137, reason: 'ContainerStatusUnknown', message: 'The container could not be located when the pod was terminated' } },
+        };
     actions.push({ type: 'report' });
   }
   if (s.released) actions.push({ type: 'stopped' });

@@ -8,7 +8,15 @@ import { jsonEqual, parseBytes } from '@kip/shared';
 import type { Container, ContainerStatus, TimerHandle } from '@kip/shared';
 import { ImagePullError, resolveImage, type ResolvedImage } from '../images/registry.js';
 import { containerArgv, lookPath } from './command.js';
-import { initialLifecycle, step, type ContainerLifecycle, type LifecycleAction, type LifecycleEnv, type LifecycleEvent, type Timer } from './container-lifecycle.js';
+import {
+  initialLifecycle,
+  step,
+  type ContainerLifecycle,
+  type LifecycleAction,
+  type LifecycleEnv,
+  type LifecycleEvent,
+  type Timer,
+} from './container-lifecycle.js';
 import { ContainerLog, containerLogDir, containerLogPath, removeLog } from './container-logs.js';
 import { formatPod } from './crash-backoff.js';
 import { workingDirOf } from './env.js';
@@ -243,7 +251,9 @@ export class ContainerWorker {
       fs.mkdirSync(cwd, { recursive: true });
       const argv = containerArgv(this.spec, this.image, env);
       argv[0] = lookPath(argv[0] ?? '', env.PATH ?? '', cwd);
-      log = new ContainerLog(logFile, undefined, (err) => this.ctx.log.warn('cannot write container log', { pod: this.ctx.podKey, container: this.name, error: err.message }));
+      log = new ContainerLog(logFile, undefined, (err) =>
+        this.ctx.log.warn('cannot write container log', { pod: this.ctx.podKey, container: this.name, error: err.message }),
+      );
       if (this.image) this.ctx.event('Normal', 'Pulled', `Container image "${this.spec.image}" already present on machine`, this.name);
       live = { index, group: this.ctx.spawn({ argv, env, cwd }), log, env, cwd, probes: [] };
     } catch (err) {

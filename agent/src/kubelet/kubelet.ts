@@ -86,14 +86,20 @@ export class Kubelet {
     this.log = opts.log;
     this.clock = opts.clock ?? realClock;
     // A hook that throws is a bug elsewhere; it must not stop this kubelet from managing its pods.
-    const guard = <A extends unknown[]>(name: string, fn: (...a: A) => void) => (...a: A) => {
-      try {
-        fn(...a);
-      } catch (err) {
-        this.log.error(`kubelet ${name} hook failed`, { error: (err as Error).message });
-      }
+    const guard =
+      <A extends unknown[]>(name: string, fn: (...a: A) => void) =>
+      (...a: A) => {
+        try {
+          fn(...a);
+        } catch (err) {
+          this.log.error(`kubelet ${name} hook failed`, { error: (err as Error).message });
+        }
+      };
+    this.hooks = {
+      status: guard('status', opts.hooks.status),
+      event: guard('event', opts.hooks.event),
+      terminated: guard('terminated', opts.hooks.terminated),
     };
-    this.hooks = { status: guard('status', opts.hooks.status), event: guard('event', opts.hooks.event), terminated: guard('terminated', opts.hooks.terminated) };
     this.addresses = opts.addresses ?? new PodAddresses();
     if (opts.podCIDR) this.addresses.assignCidr(opts.podCIDR);
     this.groups = opts.groups ?? new GroupRegistry();

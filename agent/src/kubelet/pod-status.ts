@@ -97,10 +97,17 @@ export function computePodStatus(input: PodStatusInput): PodStatus {
     if (notReady.length === 0 && statuses.length > 0) return { type, status: 'True', lastProbeTime: null };
     return { type, status: 'False', reason: 'ContainersNotReady', message: `containers with unready status: [${notReady.join(' ')}]`, lastProbeTime: null };
   };
-  const scheduled = pod.status?.conditions?.find((c) => c.type === 'PodScheduled') ?? { type: 'PodScheduled' as const, status: 'True' as const, lastProbeTime: null };
+  const scheduled = pod.status?.conditions?.find((c) => c.type === 'PodScheduled') ?? {
+    type: 'PodScheduled' as const,
+    status: 'True' as const,
+    lastProbeTime: null,
+  };
 
   // A condition keeps its lastTransitionTime for as long as its status stays the same.
-  const since = (c: PodCondition): PodCondition => ({ ...c, lastTransitionTime: prev?.find((p) => p.type === c.type && p.status === c.status)?.lastTransitionTime ?? now });
+  const since = (c: PodCondition): PodCondition => ({
+    ...c,
+    lastTransitionTime: prev?.find((p) => p.type === c.type && p.status === c.status)?.lastTransitionTime ?? now,
+  });
   // Kubernetes' order: Initialized, Ready, ContainersReady, PodScheduled.
   const conditions: PodCondition[] = [
     since({ type: 'Initialized', status: 'True', lastProbeTime: null }),

@@ -217,7 +217,9 @@ export class PodWorker implements PodContext {
       startTime: this.startTime,
       hostPorts: this.hostPorts,
       terminal: this.terminal,
-      ...(this.terminal && this.stopReason === 'shutdown' ? { reason: 'Terminated', message: 'Pod was terminated in response to imminent node shutdown.' } : {}),
+      ...(this.terminal && this.stopReason === 'shutdown'
+        ? { reason: 'Terminated', message: 'Pod was terminated in response to imminent node shutdown.' }
+        : {}),
       previous: this.lastStatus,
       now: isoNow(this.deps.clock),
     });

@@ -62,7 +62,11 @@ export class ProbeWorker {
     private readonly callbacks: ProbeCallbacks,
   ) {
     // Readiness starts not ready and startup not started; liveness starts healthy.
-    this.state = new ProbeState(kind === 'liveness' || kind === 'startup' ? 1 : (probe.successThreshold ?? 1), probe.failureThreshold ?? 3, kind === 'liveness' ? true : undefined);
+    this.state = new ProbeState(
+      kind === 'liveness' || kind === 'startup' ? 1 : (probe.successThreshold ?? 1),
+      probe.failureThreshold ?? 3,
+      kind === 'liveness' ? true : undefined,
+    );
   }
 
   start(): void {

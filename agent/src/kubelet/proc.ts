@@ -30,7 +30,11 @@ export class ProcessTable {
   /** The pids of the live members of each of the given groups. */
   members(pgids: ReadonlySet<number>): Map<number, number[]> {
     const out = new Map<number, number[]>();
-    for (const [pgid, stats] of this.memberStats(pgids)) out.set(pgid, stats.map((s) => s.pid));
+    for (const [pgid, stats] of this.memberStats(pgids))
+      out.set(
+        pgid,
+        stats.map((s) => s.pid),
+      );
     return out;
   }
 

@@ -74,7 +74,14 @@ export class ProcessGroup implements ContainerProcess {
   private readonly lifeline: Duplex;
   private gone: Promise<void> | undefined;
 
-  private constructor(pid: number, stdout: Readable, stderr: Readable, lifeline: Duplex, exited: Promise<GroupExit>, private readonly registry: GroupRegistry) {
+  private constructor(
+    pid: number,
+    stdout: Readable,
+    stderr: Readable,
+    lifeline: Duplex,
+    exited: Promise<GroupExit>,
+    private readonly registry: GroupRegistry,
+  ) {
     this.pid = pid;
     this.stdout = stdout;
     this.stderr = stderr;

@@ -51,7 +51,12 @@ export interface TickMemory {
  * Usage per group from the members' stat, given the ticks seen at the last sample. Pure, so the
  * arithmetic is tested without processes. A pid seen for the first time counts no CPU yet.
  */
-export function usageByGroup(members: ReadonlyMap<number, readonly ProcStat[]>, last: TickMemory | undefined, nowMs: number, pageBytes: number): { groups: Map<number, Usage>; memory: TickMemory } {
+export function usageByGroup(
+  members: ReadonlyMap<number, readonly ProcStat[]>,
+  last: TickMemory | undefined,
+  nowMs: number,
+  pageBytes: number,
+): { groups: Map<number, Usage>; memory: TickMemory } {
   const groups = new Map<number, Usage>();
   const ticks = new Map<number, number>();
   const seconds = last ? (nowMs - last.atMs) / 1000 : 0;

@@ -81,7 +81,15 @@ export class Pump {
 
 function adoptable(s: net.Socket): boolean {
   const i = s as unknown as SocketInternals;
-  return !!i._handle && !s.destroyed && !s.connecting && s.writableLength === 0 && !s.writableEnded && !i._readableState.ended && typeof i._handle.readStop === 'function';
+  return (
+    !!i._handle &&
+    !s.destroyed &&
+    !s.connecting &&
+    s.writableLength === 0 &&
+    !s.writableEnded &&
+    !i._readableState.ended &&
+    typeof i._handle.readStop === 'function'
+  );
 }
 
 /** What a socket had read but nobody consumed yet: forwarded before anything it reads next. */

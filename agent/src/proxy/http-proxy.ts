@@ -42,10 +42,26 @@ class ProxyRefusal extends Error {
 const CONNECTED = Buffer.from('HTTP/1.1 200 Connection Established\r\n\r\n');
 
 /** Headers that describe one hop, not the request (RFC 9110 7.6.1), and the proxy's own. */
-const HOP_BY_HOP = new Set(['connection', 'proxy-connection', 'keep-alive', 'proxy-authorization', 'proxy-authenticate', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
+const HOP_BY_HOP = new Set([
+  'connection',
+  'proxy-connection',
+  'keep-alive',
+  'proxy-authorization',
+  'proxy-authenticate',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+]);
 
 function endToEnd(headers: http.IncomingHttpHeaders): Record<string, string | string[]> {
-  const listed = new Set(String(headers.connection ?? '').toLowerCase().split(',').map((s) => s.trim()).filter(Boolean));
+  const listed = new Set(
+    String(headers.connection ?? '')
+      .toLowerCase()
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  );
   const out: Record<string, string | string[]> = {};
   for (const [k, v] of Object.entries(headers)) if (v !== undefined && !HOP_BY_HOP.has(k) && !listed.has(k)) out[k] = v;
   return out;
@@ -160,7 +176,12 @@ export class HttpProxy {
       dialled.socket.destroy();
       return;
     }
-    dialled.link.splice(client, dialled.socket, { peer: dialled.link.peer, inbound: false, target: req.url ?? '' }, { toNear: CONNECTED, ...(head.length > 0 ? { toFar: head } : {}) });
+    dialled.link.splice(
+      client,
+      dialled.socket,
+      { peer: dialled.link.peer, inbound: false, target: req.url ?? '' },
+      { toNear: CONNECTED, ...(head.length > 0 ? { toFar: head } : {}) },
+    );
   }
 
   // ---- absolute-URI requests ---------------------------------------------------------------------
@@ -174,7 +195,11 @@ export class HttpProxy {
     } catch {
       return this.refuse(res, new ProxyRefusal(400, `"${raw}" is not an absolute URI`, 'BadRequest'));
     }
-    if (url.protocol !== 'http:') return this.refuse(res, new ProxyRefusal(400, `${url.protocol}// is not proxied as a request; use CONNECT (https_proxy) for other protocols`, 'BadRequest'));
+    if (url.protocol !== 'http:')
+      return this.refuse(
+        res,
+        new ProxyRefusal(400, `${url.protocol}// is not proxied as a request; use CONNECT (https_proxy) for other protocols`, 'BadRequest'),
+      );
     let dialled: Dialled;
     try {
       dialled = await this.dial(url.hostname, url.port ? Number(url.port) : 80, req);
@@ -191,7 +216,13 @@ export class HttpProxy {
     // One upstream connection per request: each request is balanced on its own, as a client that
     // opens a new connection each time would be.
     headers.connection = 'close';
-    const up = http.request({ method: req.method, path: `${url.pathname}${url.search}`, headers, setHost: false, createConnection: () => stream as net.Socket });
+    const up = http.request({
+      method: req.method,
+      path: `${url.pathname}${url.search}`,
+      headers,
+      setHost: false,
+      createConnection: () => stream as net.Socket,
+    });
     up.on('response', (ur) => {
       const rh = endToEnd(ur.headers);
       res.writeHead(ur.statusCode ?? 502, ur.statusMessage, rh);
@@ -234,6 +265,13 @@ export class HttpProxy {
       res.end(body);
       return;
     }
-    this.refuse(res, new ProxyRefusal(400, `this is a proxy: ask it for absolute URIs (GET http://SERVICE/path) or CONNECT host:port; it serves /healthz and /status itself`, 'BadRequest'));
+    this.refuse(
+      res,
+      new ProxyRefusal(
+        400,
+        `this is a proxy: ask it for absolute URIs (GET http://SERVICE/path) or CONNECT host:port; it serves /healthz and /status itself`,
+        'BadRequest',
+      ),
+    );
   }
 }

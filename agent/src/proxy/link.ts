@@ -303,7 +303,16 @@ export class Link {
       sent += c.sent;
       received += c.received;
     }
-    return { peer: this.peer, local: this.local, opened: this.opened, active: this.carried.size, bytesSent: sent, bytesReceived: received, errors: this.errors, faulty: this.fault !== undefined };
+    return {
+      peer: this.peer,
+      local: this.local,
+      opened: this.opened,
+      active: this.carried.size,
+      bytesSent: sent,
+      bytesReceived: received,
+      errors: this.errors,
+      faulty: this.fault !== undefined,
+    };
   }
 
   /** Tears down every connection (agent shutdown). */

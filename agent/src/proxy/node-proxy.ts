@@ -62,7 +62,15 @@ export class NodeProxy {
     this.router = new ServiceRouter(this.table, this.dialer);
     this.listeners = new ServiceListeners(this.host, this.table, (c, s, p) => void this.serveServiceConnection(c, s, p), this.log);
     this.tunnel = new TunnelServer({ ...common, log: this.log, dialTimeoutMs: opts.dialTimeoutMs });
-    this.http = new HttpProxy({ nodeName: opts.nodeName, host: this.host, table: this.table, router: this.router, dialer: this.dialer, log: this.log, status: () => this.status() });
+    this.http = new HttpProxy({
+      nodeName: opts.nodeName,
+      host: this.host,
+      table: this.table,
+      router: this.router,
+      dialer: this.dialer,
+      log: this.log,
+      status: () => this.status(),
+    });
   }
 
   async start(): Promise<void> {
@@ -144,7 +152,14 @@ export class NodeProxy {
   }
 
   status(): NodeProxyStatus {
-    return { node: this.opts.nodeName, tunnel: this.tunnelEndpoint(), httpProxy: this.httpProxyEndpoint(), synced: this.synced, listeners: this.listeners.list(), links: this.links() };
+    return {
+      node: this.opts.nodeName,
+      tunnel: this.tunnelEndpoint(),
+      httpProxy: this.httpProxyEndpoint(),
+      synced: this.synced,
+      listeners: this.listeners.list(),
+      links: this.links(),
+    };
   }
 
   private async serveServiceConnection(client: net.Socket, service: ServiceRoute, port: ServicePortRoute): Promise<void> {

@@ -29,7 +29,11 @@ function portList(s: ServiceRoute): string {
 
 function servicePort(service: ServiceRoute, port: number, shown: string): Resolution {
   const p = service.ports.find((x) => x.port === port);
-  if (!p) return { kind: 'unknown', message: `service ${service.namespace}/${service.name} (${shown}) has no port ${port}; its ports: ${portList(service) || 'none'}` };
+  if (!p)
+    return {
+      kind: 'unknown',
+      message: `service ${service.namespace}/${service.name} (${shown}) has no port ${port}; its ports: ${portList(service) || 'none'}`,
+    };
   return { kind: 'service', service, port: p };
 }
 
@@ -44,7 +48,11 @@ function podAddress(table: RoutingTable, ip: string, port: number): Resolution {
  * `clientNamespace`, which is where a bare service name is looked up, as in a pod's DNS search path.
  */
 export function resolveHost(table: RoutingTable, rawHost: string, port: number, clientNamespace = 'default'): Resolution {
-  const host = rawHost.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1').replace(/\.$/, '');
+  const host = rawHost
+    .trim()
+    .toLowerCase()
+    .replace(/^\[(.*)\]$/, '$1')
+    .replace(/\.$/, '');
   if (!host) return { kind: 'unknown', message: 'no host given' };
   if (isIPv4(host)) {
     const svc = table.serviceByClusterIP(host);
@@ -52,7 +60,10 @@ export function resolveHost(table: RoutingTable, rawHost: string, port: number, 
     const addr = ipToNumber(host)!;
     if (table.nodeForPodIP(host) || cidrContains(POD_NETWORK, addr)) return podAddress(table, host, port);
     if (cidrContains(SERVICE_NETWORK, addr)) return { kind: 'unknown', message: `no service has cluster IP ${host}` };
-    return { kind: 'outside', message: `${host} is not a pod or service address; the pod network reaches pod IPs (${POD_NETWORK_CIDR}) and cluster IPs (${SERVICE_CIDR}) only` };
+    return {
+      kind: 'outside',
+      message: `${host} is not a pod or service address; the pod network reaches pod IPs (${POD_NETWORK_CIDR}) and cluster IPs (${SERVICE_CIDR}) only`,
+    };
   }
   if (host.includes(':') || host === 'localhost') {
     return { kind: 'outside', message: `${host} is not a cluster address; reach the pod's own ports directly (NO_PROXY covers localhost)` };
@@ -68,7 +79,11 @@ export function resolveHost(table: RoutingTable, rawHost: string, port: number, 
   let name: string;
   let namespace: string;
   if (labels.length === 1) [name, namespace] = [labels[0]!, clientNamespace];
-  else if (labels.length === 2 || (labels.length === 3 && labels[2] === 'svc') || (labels.length === 5 && labels[2] === 'svc' && labels.slice(3).join('.') === CLUSTER_DOMAIN)) {
+  else if (
+    labels.length === 2 ||
+    (labels.length === 3 && labels[2] === 'svc') ||
+    (labels.length === 5 && labels[2] === 'svc' && labels.slice(3).join('.') === CLUSTER_DOMAIN)
+  ) {
     [name, namespace] = [labels[0]!, labels[1]!];
   } else {
     return { kind: 'outside', message: `${host} is not a cluster name (${NAME_FORMS}); the pod network does not reach outside hosts` };

@@ -134,7 +134,12 @@ export class AgentEndpoint implements NodeAccess {
     const { clock, timing, log } = this.opts;
     const name = hello.node.name;
     if (hello.protocol !== PROTOCOL_VERSION)
-      return this.refuse(channel, 'ProtocolVersion', `protocol version ${hello.protocol} is not supported; this control plane speaks version ${PROTOCOL_VERSION}`, name);
+      return this.refuse(
+        channel,
+        'ProtocolVersion',
+        `protocol version ${hello.protocol} is not supported; this control plane speaks version ${PROTOCOL_VERSION}`,
+        name,
+      );
     if (!tokenMatches(hello.token, this.opts.joinToken))
       return this.refuse(channel, 'BadToken', 'the join token is wrong; agents need the token from the control plane data dir (<data-dir>/token)', name);
     if (!isDNS1123Subdomain(name)) return this.refuse(channel, 'Invalid', `node name "${name}" must be a lowercase RFC 1123 subdomain`, name);

@@ -50,10 +50,16 @@ export class Authorizer {
     if (who === 'admin') return;
     if (route?.type === 'healthz' || route?.type === 'version') return;
     if (who === undefined || who === 'anonymous')
-      throw new ApiError('Unauthorized', 'Unauthorized: this API needs "Authorization: Bearer <token>"; the token is in the kubeconfig the control plane wrote (<data-dir>/kubeconfig)');
+      throw new ApiError(
+        'Unauthorized',
+        'Unauthorized: this API needs "Authorization: Bearer <token>"; the token is in the kubeconfig the control plane wrote (<data-dir>/kubeconfig)',
+      );
     const method = req.method ?? 'GET';
     if (route?.type === 'resource' && NODE_READABLE.has(route.resource.kind) && !route.subresource && (method === 'GET' || method === 'HEAD')) return;
     const what = route?.type === 'resource' ? route.resource.plural : 'this path';
-    throw new ApiError('Forbidden', `${what} is forbidden: User "system:node" cannot ${method.toLowerCase()} it: the join token may only read fault objects; use the admin credentials (<data-dir>/kubeconfig)`);
+    throw new ApiError(
+      'Forbidden',
+      `${what} is forbidden: User "system:node" cannot ${method.toLowerCase()} it: the join token may only read fault objects; use the admin credentials (<data-dir>/kubeconfig)`,
+    );
   }
 }

@@ -66,7 +66,13 @@ export class ApiError extends Error {
       ...(text(d.name) !== undefined ? { name: d.name } : {}),
       ...(text(d.kind) !== undefined ? { kind: d.kind } : {}),
       ...(Array.isArray(d.causes)
-        ? { causes: d.causes.map((c) => ({ ...(text(c.field) !== undefined ? { field: c.field } : {}), message: text(c.message) ?? '', ...(text(c.reason) !== undefined ? { reason: c.reason } : {}) })) }
+        ? {
+            causes: d.causes.map((c) => ({
+              ...(text(c.field) !== undefined ? { field: c.field } : {}),
+              message: text(c.message) ?? '',
+              ...(text(c.reason) !== undefined ? { reason: c.reason } : {}),
+            })),
+          }
         : {}),
     };
     return {
@@ -132,5 +138,7 @@ export function sendError(res: ServerResponse, err: ApiError): void {
 /** Answers a failed upgrade with a Status, as a plain HTTP response on the raw socket. */
 export function rejectUpgrade(socket: Duplex, err: ApiError): void {
   const body = JSON.stringify(err.toStatus());
-  (socket as Socket).end(`HTTP/1.1 ${err.code} ${err.reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  (socket as Socket).end(
+    `HTTP/1.1 ${err.code} ${err.reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
 }

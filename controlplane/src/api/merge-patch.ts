@@ -9,7 +9,13 @@ export function applyMergePatch(target: unknown, patch: unknown): unknown {
     if (v === null) delete out[k];
     // A "__proto__" key from JSON is data: assigning it would set the prototype, and validation
     // would then see fields through it that the stored copy does not have.
-    else Object.defineProperty(out, k, { value: applyMergePatch(Object.hasOwn(out, k) ? out[k] : undefined, v), enumerable: true, writable: true, configurable: true });
+    else
+      Object.defineProperty(out, k, {
+        value: applyMergePatch(Object.hasOwn(out, k) ? out[k] : undefined, v),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
   }
   return out;
 }

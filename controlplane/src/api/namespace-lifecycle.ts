@@ -13,6 +13,9 @@ export function namespaceLifecycle(store: Store): AdmissionHook {
     const ns = store.get<Namespace>('Namespace', undefined, name);
     if (!ns) throw new ApiError('NotFound', `namespaces "${name}" not found`, { name, kind: 'namespaces' });
     if (ns.metadata.deletionTimestamp)
-      throw new ApiError('Forbidden', `${obj.kind.toLowerCase()}s "${obj.metadata.name || obj.metadata.generateName || ''}" is forbidden: unable to create new content in namespace ${name} because it is being terminated`);
+      throw new ApiError(
+        'Forbidden',
+        `${obj.kind.toLowerCase()}s "${obj.metadata.name || obj.metadata.generateName || ''}" is forbidden: unable to create new content in namespace ${name} because it is being terminated`,
+      );
   };
 }

@@ -3,18 +3,7 @@
 // registers and posts its status.
 
 import os from 'node:os';
-import {
-  KIP_VERSION,
-  LABEL_ARCH,
-  LABEL_HOSTNAME,
-  LABEL_OS,
-  isNodeReady,
-  isoNow,
-  setCondition,
-  type Clock,
-  type Hello,
-  type Node,
-} from '@kip/shared';
+import { KIP_VERSION, LABEL_ARCH, LABEL_HOSTNAME, LABEL_OS, isNodeReady, isoNow, setCondition, type Clock, type Hello, type Node } from '@kip/shared';
 import type { EventRecorder } from '../events.js';
 import type { Store } from '../store/store.js';
 import type { PodCidrAllocator } from './pod-cidr.js';
@@ -33,9 +22,7 @@ export function registerNode(deps: RegistrationDeps, hello: Hello): string {
   const now = isoNow(clock);
   const existing = store.get<Node>('Node', undefined, name);
   const podCIDR = existing?.spec.podCIDR ?? cidrs.allocate(name);
-  const node: Node = existing
-    ? structuredClone(existing)
-    : { apiVersion: 'v1', kind: 'Node', metadata: { name }, spec: {}, status: {} };
+  const node: Node = existing ? structuredClone(existing) : { apiVersion: 'v1', kind: 'Node', metadata: { name }, spec: {}, status: {} };
   node.metadata.labels = {
     ...node.metadata.labels,
     [LABEL_HOSTNAME]: name,
@@ -72,7 +59,8 @@ export function registerNode(deps: RegistrationDeps, hello: Hello): string {
   const saved = existing ? store.update(node) : store.create(node);
   if (!existing) recorder.record(saved, 'Normal', 'RegisteredNode', `Registered Node ${name} in Controller`, { component: 'node-controller' });
   // A new agent process, not the same one reconnecting (after a network fault or a control plane restart).
-  else if (existing.status?.nodeInfo?.agentPid !== hello.node.pid) recorder.record(saved, 'Normal', 'Starting', `Starting kip agent ${KIP_VERSION} (pid ${hello.node.pid}).`, { component: 'kubelet', host: name });
+  else if (existing.status?.nodeInfo?.agentPid !== hello.node.pid)
+    recorder.record(saved, 'Normal', 'Starting', `Starting kip agent ${KIP_VERSION} (pid ${hello.node.pid}).`, { component: 'kubelet', host: name });
   if (!wasReady) recorder.record(saved, 'Normal', 'NodeReady', `Node ${name} status is now: NodeReady`, { component: 'kubelet', host: name });
   return podCIDR;
 }

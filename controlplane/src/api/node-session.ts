@@ -109,7 +109,10 @@ export class NodeSession {
       case 'events':
         for (const e of msg.events) {
           const apiVersion = e.involvedObject.kind === 'Pod' || e.involvedObject.kind === 'Node' ? 'v1' : undefined;
-          this.deps.recorder.record({ apiVersion, ...e.involvedObject }, e.type, clip(e.reason, MAX_EVENT_REASON), clip(e.message, MAX_EVENT_MESSAGE), { component: 'kubelet', host: this.nodeName });
+          this.deps.recorder.record({ apiVersion, ...e.involvedObject }, e.type, clip(e.reason, MAX_EVENT_REASON), clip(e.message, MAX_EVENT_MESSAGE), {
+            component: 'kubelet',
+            host: this.nodeName,
+          });
         }
         return;
       case 'logData':

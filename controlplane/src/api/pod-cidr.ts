@@ -5,7 +5,6 @@
 import { POD_NETWORK_CIDR, type Node } from '@kip/shared';
 import type { Store } from '../store/store.js';
 
-
 export class PodCidrAllocator {
   constructor(private readonly store: Store) {}
 

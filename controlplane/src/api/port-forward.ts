@@ -91,7 +91,8 @@ export class PortForwarder {
       throw new ApiError('BadRequest', `unable to forward port because pod is not running. Current status=${pod.status?.phase ?? 'Pending'}`);
     const named = pod.spec.containers.flatMap((c) => c.ports ?? []).find((p) => p.name === portText);
     const port = named ? named.containerPort : Number(portText);
-    if (!Number.isInteger(port) || port < 1 || port > 65535) throw new ApiError('BadRequest', `invalid port "${portText}": not a port number or a named container port of pod ${pod.metadata.name}`);
+    if (!Number.isInteger(port) || port < 1 || port > 65535)
+      throw new ApiError('BadRequest', `invalid port "${portText}": not a port number or a named container port of pod ${pod.metadata.name}`);
     return { podIP: pod.status.podIP, port, node: pod.spec.nodeName, pod: pod.metadata.name };
   }
 
@@ -110,6 +111,11 @@ export class PortForwarder {
     const key = `${route.namespace}/${route.name}`;
     const start = (this.next.get(key) ?? 0) % ready.length;
     this.next.set(key, start + 1);
-    return [...ready.slice(start), ...ready.slice(0, start)].map(({ a, port }) => ({ podIP: a.ip, port, node: a.nodeName ?? '', pod: a.targetRef?.name ?? a.ip }));
+    return [...ready.slice(start), ...ready.slice(0, start)].map(({ a, port }) => ({
+      podIP: a.ip,
+      port,
+      node: a.nodeName ?? '',
+      pod: a.targetRef?.name ?? a.ip,
+    }));
   }
 }

@@ -102,7 +102,12 @@ export class Registry {
     });
     // Sorted by namespace and name, as the Kubernetes API lists them.
     res.items.sort((a, b) => (a.metadata.namespace ?? '').localeCompare(b.metadata.namespace ?? '') || a.metadata.name.localeCompare(b.metadata.name));
-    return { apiVersion: r.group ? `${r.group}/${r.version}` : r.version, kind: `${kind}List`, metadata: { resourceVersion: res.resourceVersion }, items: res.items };
+    return {
+      apiVersion: r.group ? `${r.group}/${r.version}` : r.version,
+      kind: `${kind}List`,
+      metadata: { resourceVersion: res.resourceVersion },
+      items: res.items,
+    };
   }
 
   /** Validates, defaults and stores a new object. `urlNamespace` is the namespace of the request path. */
@@ -112,7 +117,10 @@ export class Registry {
     const r = def.resource;
     if (r.namespaced && urlNamespace !== undefined) {
       if (obj.metadata.namespace && obj.metadata.namespace !== urlNamespace)
-        throw new ApiError('BadRequest', `the namespace of the provided object (${obj.metadata.namespace}) does not match the namespace sent on the request (${urlNamespace})`);
+        throw new ApiError(
+          'BadRequest',
+          `the namespace of the provided object (${obj.metadata.namespace}) does not match the namespace sent on the request (${urlNamespace})`,
+        );
       obj.metadata.namespace = urlNamespace;
     }
     applyDefaults(obj, r.namespaced);
@@ -147,7 +155,10 @@ export class Registry {
       throw new ApiError('BadRequest', `the name of the object (${obj.metadata.name}) does not match the name on the URL (${target.name})`);
     if (r.namespaced) {
       if (target?.namespace !== undefined && obj.metadata.namespace && obj.metadata.namespace !== target.namespace)
-        throw new ApiError('BadRequest', `the namespace of the provided object (${obj.metadata.namespace}) does not match the namespace sent on the request (${target.namespace})`);
+        throw new ApiError(
+          'BadRequest',
+          `the namespace of the provided object (${obj.metadata.namespace}) does not match the namespace sent on the request (${target.namespace})`,
+        );
       obj.metadata.namespace = target?.namespace ?? obj.metadata.namespace;
     }
     applyDefaults(obj, r.namespaced);
@@ -178,7 +189,10 @@ export class Registry {
     const r = this.resource(obj.kind);
     const old = this.get(obj.kind, obj.metadata.namespace, obj.metadata.name);
     if (obj.metadata.resourceVersion && obj.metadata.resourceVersion !== old.metadata.resourceVersion)
-      throw new ApiError('Conflict', `Operation cannot be fulfilled on ${r.plural} "${obj.metadata.name}": the object has been modified; please apply your changes to the latest version and try again`);
+      throw new ApiError(
+        'Conflict',
+        `Operation cannot be fulfilled on ${r.plural} "${obj.metadata.name}": the object has been modified; please apply your changes to the latest version and try again`,
+      );
     // The store copies what changed and shares the rest: only the status is new here.
     const next = { ...old, status: (obj as { status?: unknown }).status } as unknown as T;
     try {
@@ -213,7 +227,10 @@ export class Registry {
     if (opts.preconditions?.uid && opts.preconditions.uid !== obj.metadata.uid)
       throw new ApiError('Conflict', `Precondition failed: UID in precondition: ${opts.preconditions.uid}, UID in object meta: ${obj.metadata.uid}`);
     if (opts.preconditions?.resourceVersion && opts.preconditions.resourceVersion !== obj.metadata.resourceVersion)
-      throw new ApiError('Conflict', `Precondition failed: ResourceVersion in precondition: ${opts.preconditions.resourceVersion}, ResourceVersion in object meta: ${obj.metadata.resourceVersion}`);
+      throw new ApiError(
+        'Conflict',
+        `Precondition failed: ResourceVersion in precondition: ${opts.preconditions.resourceVersion}, ResourceVersion in object meta: ${obj.metadata.resourceVersion}`,
+      );
     if (opts.gracePeriodSeconds !== undefined && (!Number.isInteger(opts.gracePeriodSeconds) || opts.gracePeriodSeconds < 0))
       throw new ApiError('BadRequest', `gracePeriodSeconds: Invalid value: ${opts.gracePeriodSeconds}: must be a non-negative integer`);
     const rules = this.definition(kind).deletion ?? {};

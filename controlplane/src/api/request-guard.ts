@@ -44,9 +44,13 @@ export class RequestGuard {
   check(req: IncomingMessage, upgrade = false): ApiError | undefined {
     const host = req.headers.host;
     if (host === undefined || !this.isOwnHost(host))
-      return new ApiError('Forbidden', `host "${host ?? ''}" is not a name of this API server (it answers to ${[...this.names].join(', ')} on port ${this.opts.port()})`);
+      return new ApiError(
+        'Forbidden',
+        `host "${host ?? ''}" is not a name of this API server (it answers to ${[...this.names].join(', ')} on port ${this.opts.port()})`,
+      );
     const origin = req.headers.origin;
-    if (origin !== undefined && !this.isOwnOrigin(origin)) return new ApiError('Forbidden', `requests from origin "${origin}" are not allowed: the API serves no other site`);
+    if (origin !== undefined && !this.isOwnOrigin(origin))
+      return new ApiError('Forbidden', `requests from origin "${origin}" are not allowed: the API serves no other site`);
     if (!upgrade && hasBody(req)) {
       const type = mediaType(req.headers['content-type']);
       if (!ACCEPTED_BODY_TYPES.includes(type))

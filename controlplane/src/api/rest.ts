@@ -90,10 +90,19 @@ export class RestApi {
     if (!route.name) {
       if (method === 'GET') {
         if (isTrue(q.get('watch'))) return this.watch(route, q, res);
-        return this.send(res, 200, registry.list(kind, { namespace: route.namespace, labelSelector: q.get('labelSelector') ?? undefined, fieldSelector: q.get('fieldSelector') ?? undefined }));
+        return this.send(
+          res,
+          200,
+          registry.list(kind, {
+            namespace: route.namespace,
+            labelSelector: q.get('labelSelector') ?? undefined,
+            fieldSelector: q.get('fieldSelector') ?? undefined,
+          }),
+        );
       }
       if (method === 'POST') {
-        if (r.namespaced && route.namespace === undefined) throw new ApiError('MethodNotAllowed', `create ${r.plural} needs a namespace in the path (/namespaces/NS/${r.plural})`);
+        if (r.namespaced && route.namespace === undefined)
+          throw new ApiError('MethodNotAllowed', `create ${r.plural} needs a namespace in the path (/namespaces/NS/${r.plural})`);
         const body = await readBody(req);
         checkKind(body, kind);
         return this.send(res, 201, registry.create(body, route.namespace));
@@ -115,7 +124,8 @@ export class RestApi {
         checkKind(body, kind);
         if (status) {
           const b = body as KObject;
-          if (b.metadata?.name !== route.name) throw new ApiError('BadRequest', `the name of the object (${b.metadata?.name}) does not match the name on the URL (${route.name})`);
+          if (b.metadata?.name !== route.name)
+            throw new ApiError('BadRequest', `the name of the object (${b.metadata?.name}) does not match the name on the URL (${route.name})`);
           return this.send(res, 200, registry.updateStatus({ ...b, metadata: { ...b.metadata, namespace: ns } }));
         }
         return this.send(res, 200, registry.update(body, { namespace: ns, name: route.name }));
@@ -126,7 +136,9 @@ export class RestApi {
         return this.send(res, 200, registry.patch(kind, ns, route.name, patch));
       }
       case 'DELETE': {
-        const body = (await readBody(req, true)) as { gracePeriodSeconds?: number; propagationPolicy?: string; preconditions?: { uid?: string; resourceVersion?: string } } | undefined;
+        const body = (await readBody(req, true)) as
+          | { gracePeriodSeconds?: number; propagationPolicy?: string; preconditions?: { uid?: string; resourceVersion?: string } }
+          | undefined;
         const grace = q.get('gracePeriodSeconds') ?? body?.gracePeriodSeconds;
         const policy = q.get('propagationPolicy') ?? body?.propagationPolicy;
         if (policy !== undefined && policy !== null && !['Background', 'Foreground', 'Orphan'].includes(policy))
@@ -150,7 +162,13 @@ export class RestApi {
     const toScale = (o: Deployment | ReplicaSet) => ({
       apiVersion: 'autoscaling/v1',
       kind: 'Scale',
-      metadata: { name: o.metadata.name, namespace: o.metadata.namespace, uid: o.metadata.uid, resourceVersion: o.metadata.resourceVersion, creationTimestamp: o.metadata.creationTimestamp },
+      metadata: {
+        name: o.metadata.name,
+        namespace: o.metadata.namespace,
+        uid: o.metadata.uid,
+        resourceVersion: o.metadata.resourceVersion,
+        creationTimestamp: o.metadata.creationTimestamp,
+      },
       spec: { replicas: o.spec.replicas ?? 1 },
       status: { replicas: o.status?.replicas ?? 0, selector: selectorToString(fromLabelSelector(o.spec.selector)) },
     });
@@ -159,7 +177,12 @@ export class RestApi {
     const body = (await readBody(req)) as { spec?: { replicas?: unknown }; metadata?: { resourceVersion?: string } };
     const replicas = body?.spec?.replicas;
     if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0)
-      throw new ApiError('Invalid', `Scale "${route.name}" is invalid: spec.replicas: Invalid value: ${JSON.stringify(replicas)}: must be a non-negative integer`, undefined, 400);
+      throw new ApiError(
+        'Invalid',
+        `Scale "${route.name}" is invalid: spec.replicas: Invalid value: ${JSON.stringify(replicas)}: must be a non-negative integer`,
+        undefined,
+        400,
+      );
     const next = structuredClone(obj);
     next.spec.replicas = replicas;
     if (method === 'PUT' && body.metadata?.resourceVersion) next.metadata.resourceVersion = body.metadata.resourceVersion;
@@ -171,8 +194,7 @@ export class RestApi {
     const names = pod.spec.containers.map((c) => c.name);
     let container = q.get('container') ?? '';
     if (!container) {
-      if (names.length !== 1)
-        throw new ApiError('BadRequest', `a container name must be specified for pod ${name}, choose one of: [${names.join(' ')}]`);
+      if (names.length !== 1) throw new ApiError('BadRequest', `a container name must be specified for pod ${name}, choose one of: [${names.join(' ')}]`);
       container = names[0]!;
     }
     if (!names.includes(container)) throw new ApiError('BadRequest', `container ${container} is not valid for pod ${name}`);
@@ -189,7 +211,15 @@ export class RestApi {
       if (!Number.isInteger(n) || n < 0) throw new ApiError('BadRequest', `${k}: Invalid value: "${v}": must be a non-negative integer`);
       return n;
     };
-    const opts: LogOptions = { namespace, pod: name, container, follow: isTrue(q.get('follow')), previous, tailLines: num('tailLines'), limitBytes: num('limitBytes') };
+    const opts: LogOptions = {
+      namespace,
+      pod: name,
+      container,
+      follow: isTrue(q.get('follow')),
+      previous,
+      tailLines: num('tailLines'),
+      limitBytes: num('limitBytes'),
+    };
     let started = false;
     const start = () => {
       if (started) return;
@@ -278,7 +308,13 @@ export class RestApi {
         res.end('ok');
         return;
       case 'version':
-        return this.send(res, 200, { major: '1', minor: '0', gitVersion: `v${KIP_VERSION}-kip`, platform: `${process.platform}/${process.arch}`, nodeVersion: process.version });
+        return this.send(res, 200, {
+          major: '1',
+          minor: '0',
+          gitVersion: `v${KIP_VERSION}-kip`,
+          platform: `${process.platform}/${process.arch}`,
+          nodeVersion: process.version,
+        });
       case 'discovery':
         return this.send(res, 200, discovery(url.pathname));
       case 'metrics': {

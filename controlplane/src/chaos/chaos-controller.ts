@@ -8,7 +8,18 @@
 // on what is due, writes the status first and only then sends anything to agents, so a failed
 // write never leaves a fault injected twice.
 
-import { jsonEqual, keyOf, realClock, splitKey, type ChaosRecord, type ChaosStatus, type Clock, type ControlPlaneMessage, type Logger, type ObjectReference } from '@kip/shared';
+import {
+  jsonEqual,
+  keyOf,
+  realClock,
+  splitKey,
+  type ChaosRecord,
+  type ChaosStatus,
+  type Clock,
+  type ControlPlaneMessage,
+  type Logger,
+  type ObjectReference,
+} from '@kip/shared';
 import type { Registry } from '../api/registry.js';
 import type { Controller, ControllerDeps, Enqueue, ReconcileResult } from '../controllers/controller.js';
 import type { EventRecorder } from '../events.js';
@@ -161,7 +172,13 @@ export abstract class ChaosController<T extends ChaosObject> implements Controll
     const h = this.checkHeal(obj, status, now);
     if (!h.healed) return pass.wake(h.recheckMs);
     const nodes = status.affected ?? [];
-    const record: ChaosRecord = { time: isoMs(now), action: obj.spec.action, nodes, result: h.failed ? 'Failed' : 'Recovered', message: h.failed ?? h.message ?? 'healed' };
+    const record: ChaosRecord = {
+      time: isoMs(now),
+      action: obj.spec.action,
+      nodes,
+      result: h.failed ? 'Failed' : 'Recovered',
+      message: h.failed ?? h.message ?? 'healed',
+    };
     if (status.targets?.length) record.targets = status.targets;
     addRecord(status, record);
     clearInjection(status);
@@ -220,7 +237,8 @@ export abstract class ChaosController<T extends ChaosObject> implements Controll
       outcome.act?.();
       const reason = outcome.result === 'Injected' ? 'ChaosInjected' : outcome.result === 'Skipped' ? 'ChaosSkipped' : 'ChaosFailed';
       this.event(obj, outcome.result === 'Failed' ? 'Warning' : 'Normal', reason, outcome.message);
-      if (outcome.result === 'Injected') for (const n of outcome.nodes) this.nodeEvent(n, 'Warning', 'ChaosInjected', `${this.kind} ${key}: ${outcome.nodeMessage ?? outcome.message}`);
+      if (outcome.result === 'Injected')
+        for (const n of outcome.nodes) this.nodeEvent(n, 'Warning', 'ChaosInjected', `${this.kind} ${key}: ${outcome.nodeMessage ?? outcome.message}`);
     });
   }
 
@@ -243,6 +261,8 @@ export abstract class ChaosController<T extends ChaosObject> implements Controll
   }
 
   protected nodeEvent(node: string, type: 'Normal' | 'Warning', reason: string, message: string): void {
-    this.recorder.record({ apiVersion: 'v1', kind: 'Node', name: node, uid: this.store.get('Node', undefined, node)?.metadata.uid }, type, reason, message, { component: CHAOS_COMPONENT });
+    this.recorder.record({ apiVersion: 'v1', kind: 'Node', name: node, uid: this.store.get('Node', undefined, node)?.metadata.uid }, type, reason, message, {
+      component: CHAOS_COMPONENT,
+    });
   }
 }

@@ -2,7 +2,16 @@
 // (nodes, and/or the control plane), records them in status, and lets the fault publisher push
 // each node the faults it enforces. A fault lasts its duration, or until the object is deleted.
 
-import { chooseForNetworkChaos, describeFault, directionArrow, formatDurationMs, parseDuration, type ChaosStatus, type NetworkChaos, type Node } from '@kip/shared';
+import {
+  chooseForNetworkChaos,
+  describeFault,
+  directionArrow,
+  formatDurationMs,
+  parseDuration,
+  type ChaosStatus,
+  type NetworkChaos,
+  type Node,
+} from '@kip/shared';
 import { ChaosController, type ActiveFault, type ChaosControllerDeps, type HealCheck, type RunOutcome } from './chaos-controller.js';
 import type { FaultPublisher } from './fault-publisher.js';
 import { msOf } from './runs.js';
@@ -49,7 +58,10 @@ export class NetworkChaosController extends ChaosController<NetworkChaos> {
     const healAt = msOf(status.healTime);
     if (healAt === undefined) return { healed: false };
     if (now < healAt) return { healed: false, recheckMs: healAt - now };
-    return { healed: true, message: `healed after its duration: traffic between ${(status.affected ?? []).join(', ')} and ${(status.targets ?? []).join(', ')} flows again` };
+    return {
+      healed: true,
+      message: `healed after its duration: traffic between ${(status.affected ?? []).join(', ')} and ${(status.targets ?? []).join(', ')} flows again`,
+    };
   }
 
   protected healDeleted(_fault: ActiveFault): string {

@@ -4,7 +4,16 @@
 // fault until it is over. What each action means to the controller (its words, how long it
 // lasts, what deleting it undoes) is in node-actions/, one file per action of the fault table.
 
-import { chooseForNodeChaos, findNodeAction, isNodeReady, type ChaosStatus, type Node, type NodeAction, type NodeChaos, type NodeChaosAction } from '@kip/shared';
+import {
+  chooseForNodeChaos,
+  findNodeAction,
+  isNodeReady,
+  type ChaosStatus,
+  type Node,
+  type NodeAction,
+  type NodeChaos,
+  type NodeChaosAction,
+} from '@kip/shared';
 import { ChaosController, type ActiveFault, type ChaosControllerDeps, type HealCheck, type RunOutcome } from './chaos-controller.js';
 import { kill } from './node-actions/kill.js';
 import { pause } from './node-actions/pause.js';
@@ -29,7 +38,9 @@ export class NodeChaosController extends ChaosController<NodeChaos> {
   protected run(obj: NodeChaos, status: ChaosStatus, now: number, attempt: number): RunOutcome {
     const spec = obj.spec;
     // Ready means Ready and connected: a node whose agent is gone cannot be told anything.
-    const facts = this.store.list<Node>('Node').items.map((n) => ({ name: n.metadata.name, labels: n.metadata.labels, ready: isNodeReady(n) && this.agents.session(n.metadata.name) !== undefined }));
+    const facts = this.store
+      .list<Node>('Node')
+      .items.map((n) => ({ name: n.metadata.name, labels: n.metadata.labels, ready: isNodeReady(n) && this.agents.session(n.metadata.name) !== undefined }));
     const choice = chooseForNodeChaos(spec, facts, status.seed ?? 0, attempt);
     if (choice.result !== 'Chosen') return { result: choice.result, nodes: choice.nodes, message: choice.message };
     const chosen = choice.nodes;

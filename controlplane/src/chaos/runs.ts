@@ -3,7 +3,16 @@
 // of records. Kept apart from the controllers so that a replay (`--dry-run`) and the tests reason
 // about runs exactly as the controllers do.
 
-import { chaosSeed, runSchedule, type NodeChaos, type ChaosRecord, type ChaosStatus, type KObject, type NetworkChaosSpec, type NodeChaosSpec } from '@kip/shared';
+import {
+  chaosSeed,
+  runSchedule,
+  type NodeChaos,
+  type ChaosRecord,
+  type ChaosStatus,
+  type KObject,
+  type NetworkChaosSpec,
+  type NodeChaosSpec,
+} from '@kip/shared';
 
 /** Records kept in status; older ones go first. */
 export const MAX_RECORDS = 50;

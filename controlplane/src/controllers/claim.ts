@@ -15,7 +15,13 @@ import type { Enqueue } from './controller.js';
  * adoption): its controller of `ownerKind` before and after the change, or, for a live orphan
  * that `adoptable` accepts, every owner whose selector matches it, since one of them may claim it.
  */
-export function enqueueOwners(store: Store, ev: StoreEvent<KObject>, ownerKind: 'Deployment' | 'ReplicaSet', enqueue: Enqueue, adoptable: (o: KObject) => boolean = () => true): void {
+export function enqueueOwners(
+  store: Store,
+  ev: StoreEvent<KObject>,
+  ownerKind: 'Deployment' | 'ReplicaSet',
+  enqueue: Enqueue,
+  adoptable: (o: KObject) => boolean = () => true,
+): void {
   const obj = ev.object;
   const ns = obj.metadata.namespace;
   const ref = controllerOf(obj);
@@ -41,7 +47,13 @@ export interface ClaimOutcome<T extends KObject> {
  * registry with the candidate's resourceVersion, so a concurrent change makes the write fail and
  * the reconcile retry, instead of overwriting what it did not see.
  */
-export function claimObjects<T extends KObject>(registry: Registry, owner: KObject, selector: Selector, candidates: readonly T[], isActive: (o: T) => boolean = () => true): ClaimOutcome<T> {
+export function claimObjects<T extends KObject>(
+  registry: Registry,
+  owner: KObject,
+  selector: Selector,
+  candidates: readonly T[],
+  isActive: (o: T) => boolean = () => true,
+): ClaimOutcome<T> {
   const out: ClaimOutcome<T> = { claimed: [], adopted: [], released: [] };
   const ownerUid = owner.metadata.uid;
   const ownerDeleting = !!owner.metadata.deletionTimestamp;
@@ -71,7 +83,11 @@ export function claimObjects<T extends KObject>(registry: Registry, owner: KObje
 }
 
 /** Rewrites an object's ownerReferences; returns the stored object, or undefined if it is gone. */
-function writeRefs<T extends KObject>(registry: Registry, obj: T, change: (refs: NonNullable<KObject['metadata']['ownerReferences']>) => NonNullable<KObject['metadata']['ownerReferences']>): T | undefined {
+function writeRefs<T extends KObject>(
+  registry: Registry,
+  obj: T,
+  change: (refs: NonNullable<KObject['metadata']['ownerReferences']>) => NonNullable<KObject['metadata']['ownerReferences']>,
+): T | undefined {
   const next = structuredClone(obj) as T;
   const refs = change(obj.metadata.ownerReferences ?? []);
   if (refs.length > 0) next.metadata.ownerReferences = refs;

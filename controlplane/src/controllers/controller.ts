@@ -143,7 +143,12 @@ export class ControllerRunner {
       if (result && result.requeueAfterMs >= 0) this.queue.addAfter(key, result.requeueAfterMs);
     } catch (err) {
       const delay = this.queue.addRateLimited(key);
-      this.log.warn('reconcile failed; will retry', { key, retryInMs: delay, attempt: this.queue.numRequeues(key), error: err instanceof Error ? err.message : String(err) });
+      this.log.warn('reconcile failed; will retry', {
+        key,
+        retryInMs: delay,
+        attempt: this.queue.numRequeues(key),
+        error: err instanceof Error ? err.message : String(err),
+      });
     } finally {
       this.queue.done(key);
     }

@@ -13,7 +13,14 @@ const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
 const DEPRECATED_ROLLBACK_TO = 'deprecated.deployment.rollback.to';
 
 /** Deployment annotations a ReplicaSet does not inherit: they describe the Deployment itself. */
-const NOT_COPIED = new Set([LAST_APPLIED, ANNOTATION_REVISION, ANNOTATION_REVISION_HISTORY, ANNOTATION_DESIRED_REPLICAS, ANNOTATION_MAX_REPLICAS, DEPRECATED_ROLLBACK_TO]);
+const NOT_COPIED = new Set([
+  LAST_APPLIED,
+  ANNOTATION_REVISION,
+  ANNOTATION_REVISION_HISTORY,
+  ANNOTATION_DESIRED_REPLICAS,
+  ANNOTATION_MAX_REPLICAS,
+  DEPRECATED_ROLLBACK_TO,
+]);
 
 export function revisionOf(obj: KObject | undefined): number {
   const v = obj?.metadata.annotations?.[ANNOTATION_REVISION];

@@ -30,7 +30,13 @@ export function getCondition(status: DeploymentStatus | undefined, type: Deploym
   return status?.conditions?.find((c) => c.type === type);
 }
 
-export function newCondition(type: DeploymentCondition['type'], status: DeploymentCondition['status'], reason: string, message: string, now: string): DeploymentCondition {
+export function newCondition(
+  type: DeploymentCondition['type'],
+  status: DeploymentCondition['status'],
+  reason: string,
+  message: string,
+  now: string,
+): DeploymentCondition {
   return { type, status, reason, message, lastUpdateTime: now, lastTransitionTime: now };
 }
 
@@ -72,7 +78,12 @@ export function calculateStatus(d: Deployment, allRSs: readonly ReplicaSet[], ne
 /** Every replica updated and available, and the status is of the current generation. */
 export function deploymentComplete(d: Deployment, status: DeploymentStatus): boolean {
   const want = desiredReplicas(d);
-  return status.updatedReplicas === want && status.replicas === want && status.availableReplicas === want && (status.observedGeneration ?? 0) >= (d.metadata.generation ?? 1);
+  return (
+    status.updatedReplicas === want &&
+    status.replicas === want &&
+    status.availableReplicas === want &&
+    (status.observedGeneration ?? 0) >= (d.metadata.generation ?? 1)
+  );
 }
 
 /** Something moved since the last status: more updated, fewer old, more ready or available. */
@@ -102,7 +113,13 @@ const rsOrDeployment = (d: Deployment, newRS: ReplicaSet | undefined) => (newRS 
  * Progressing. `createdNewRS` is set when this step created the new ReplicaSet. Returns when to
  * look again for the progress deadline, if the rollout is still under way.
  */
-export function rolloutStatus(d: Deployment, allRSs: readonly ReplicaSet[], newRS: ReplicaSet | undefined, nowMs: number, createdNewRS: boolean): { status: DeploymentStatus; recheckInMs?: number } {
+export function rolloutStatus(
+  d: Deployment,
+  allRSs: readonly ReplicaSet[],
+  newRS: ReplicaSet | undefined,
+  nowMs: number,
+  createdNewRS: boolean,
+): { status: DeploymentStatus; recheckInMs?: number } {
   const status = calculateStatus(d, allRSs, newRS, nowMs);
   const now = isoTime(nowMs);
   const current = getCondition(d.status, 'Progressing');

@@ -24,7 +24,16 @@ import type { EventRecorder } from '../events.js';
 import type { Store, StoreEvent, Unsubscribe } from '../store/store.js';
 import { claimObjects, enqueueOwners } from './claim.js';
 import { COALESCE_MS, type Controller, type ControllerDeps, type Enqueue, type ReconcileResult } from './controller.js';
-import { findNewReplicaSet, historyToClean, labelsWithHash, maxRevision, replicasAnnotationsFor, revisionOf, setReplicasAnnotations, syncNewReplicaSetAnnotations } from './deployment-revisions.js';
+import {
+  findNewReplicaSet,
+  historyToClean,
+  labelsWithHash,
+  maxRevision,
+  replicasAnnotationsFor,
+  revisionOf,
+  setReplicasAnnotations,
+  syncNewReplicaSetAnnotations,
+} from './deployment-revisions.js';
 import { calculateStatus, deploymentComplete, deploymentStatusEqual, pausedConditionChange, rolloutStatus, setCondition } from './deployment-status.js';
 import { computeTemplateHash, templatesEqualIgnoringHash } from './pod-template-hash.js';
 import {
@@ -103,7 +112,9 @@ export class DeploymentController implements Controller {
     if (!d) return; // deleted: the garbage collector takes its ReplicaSets
     const selector = fromLabelSelector(d.spec.selector);
     if (selector.length === 0) {
-      this.recorder.record(d, 'Warning', 'SelectingAll', 'This deployment is selecting all pods. A non-empty selector is required.', { component: DEPLOYMENT_COMPONENT });
+      this.recorder.record(d, 'Warning', 'SelectingAll', 'This deployment is selecting all pods. A non-empty selector is required.', {
+        component: DEPLOYMENT_COMPONENT,
+      });
       return;
     }
     const candidates = this.store.list<ReplicaSet>('ReplicaSet', { namespace }).items;
@@ -276,7 +287,8 @@ export class DeploymentController implements Controller {
       }
       s.rss.push(created);
       s.createdNewRS = true;
-      if (replicas > 0) this.recorder.record(d, 'Normal', 'ScalingReplicaSet', scalingMessage(created.metadata.name, 0, replicas), { component: DEPLOYMENT_COMPONENT });
+      if (replicas > 0)
+        this.recorder.record(d, 'Normal', 'ScalingReplicaSet', scalingMessage(created.metadata.name, 0, replicas), { component: DEPLOYMENT_COMPONENT });
       return created;
     }
   }
@@ -301,7 +313,8 @@ export class DeploymentController implements Controller {
     next.metadata.annotations = annotations;
     next.spec.replicas = size;
     const written = this.writeReplicaSet(s, next);
-    if (from !== size) this.recorder.record(s.d, 'Normal', 'ScalingReplicaSet', scalingMessage(cur.metadata.name, from, size), { component: DEPLOYMENT_COMPONENT });
+    if (from !== size)
+      this.recorder.record(s.d, 'Normal', 'ScalingReplicaSet', scalingMessage(cur.metadata.name, from, size), { component: DEPLOYMENT_COMPONENT });
     return written;
   }
 

@@ -4,7 +4,21 @@
 // Pods being deleted or finished are left out, so they get no new traffic.
 
 import { isDeepStrictEqual } from 'node:util';
-import { fromLabels, isPodReady, isPodTerminal, keyOf, matches, splitKey, type EndpointAddress, type EndpointPort, type EndpointSubset, type Endpoints, type Pod, type Service, type ServicePort } from '@kip/shared';
+import {
+  fromLabels,
+  isPodReady,
+  isPodTerminal,
+  keyOf,
+  matches,
+  splitKey,
+  type EndpointAddress,
+  type EndpointPort,
+  type EndpointSubset,
+  type Endpoints,
+  type Pod,
+  type Service,
+  type ServicePort,
+} from '@kip/shared';
 import type { Registry } from '../api/registry.js';
 import type { Store, StoreEvent, Unsubscribe } from '../store/store.js';
 import { COALESCE_MS, type Controller, type ControllerDeps, type Enqueue, type ReconcileResult } from './controller.js';

@@ -83,7 +83,8 @@ export class GarbageCollector implements Controller {
 
   resyncKeys(): string[] {
     const keys: string[] = [];
-    for (const kind of this.dependentKinds()) for (const o of this.store.list(kind, { filter: (x) => !!x.metadata.ownerReferences?.length }).items) keys.push(dependentKey(o));
+    for (const kind of this.dependentKinds())
+      for (const o of this.store.list(kind, { filter: (x) => !!x.metadata.ownerReferences?.length }).items) keys.push(dependentKey(o));
     return keys;
   }
 
@@ -109,7 +110,11 @@ export class GarbageCollector implements Controller {
     if (!states.includes('absent')) return;
     try {
       if (states.every((s) => s === 'absent')) {
-        this.log.info('deleting object whose owners are gone', { object: `${obj.kind}/${obj.metadata.name}`, namespace: obj.metadata.namespace, owners: refs.map((r) => `${r.kind}/${r.name}`).join(',') });
+        this.log.info('deleting object whose owners are gone', {
+          object: `${obj.kind}/${obj.metadata.name}`,
+          namespace: obj.metadata.namespace,
+          owners: refs.map((r) => `${r.kind}/${r.name}`).join(','),
+        });
         this.registry.delete(obj.kind, obj.metadata.namespace, obj.metadata.name, { preconditions: { uid: obj.metadata.uid } });
         return;
       }

@@ -157,10 +157,13 @@ export class NodeLifecycleController {
   private handleDisruption(counts: Map<string, ZoneCount>, nodes: Node[]): void {
     const d = judgeDisruption(counts, this.zoneStates, this.opts.timing);
     for (const [zone, state] of d.states) {
-      if (this.zoneStates.get(zone) !== state) this.opts.log.info('zone state changed', { zone: zone === ':\u0000:' ? '(none)' : zone.replace(':\u0000:', '/'), state, ...counts.get(zone) });
+      if (this.zoneStates.get(zone) !== state)
+        this.opts.log.info('zone state changed', { zone: zone === ':\u0000:' ? '(none)' : zone.replace(':\u0000:', '/'), state, ...counts.get(zone) });
     }
     if (d.masterDisruption && !this.allFullyDisrupted()) {
-      this.opts.log.warn('every node looks unhealthy: the fault is likelier the control plane’s or the network’s; evicting nothing until some node is Ready', { nodes: nodes.length });
+      this.opts.log.warn('every node looks unhealthy: the fault is likelier the control plane’s or the network’s; evicting nothing until some node is Ready', {
+        nodes: nodes.length,
+      });
       for (const node of nodes) this.liftEvictionTaint(node.metadata.name);
     }
     if (d.leftMasterDisruption) {
@@ -189,7 +192,11 @@ export class NodeLifecycleController {
     if (next.spec.taints.length === 0) delete next.spec.taints;
     next.status = {
       ...next.status,
-      conditions: setCondition(next.status?.conditions, { type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'kip agent is posting ready status', lastHeartbeatTime: heartbeat ?? now }, now),
+      conditions: setCondition(
+        next.status?.conditions,
+        { type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'kip agent is posting ready status', lastHeartbeatTime: heartbeat ?? now },
+        now,
+      ),
     };
     if (!this.write(next)) return;
     if (ready?.status !== 'True') {
@@ -214,7 +221,13 @@ export class NodeLifecycleController {
       ...next.status,
       conditions: setCondition(
         next.status?.conditions,
-        { type: 'Ready', status: 'Unknown', reason: 'NodeStatusUnknown', message: 'Kubelet stopped posting node status.', lastHeartbeatTime: ready?.lastHeartbeatTime },
+        {
+          type: 'Ready',
+          status: 'Unknown',
+          reason: 'NodeStatusUnknown',
+          message: 'Kubelet stopped posting node status.',
+          lastHeartbeatTime: ready?.lastHeartbeatTime,
+        },
         now,
       ),
     };
@@ -252,7 +265,11 @@ export class NodeLifecycleController {
       const next = structuredClone(pod);
       next.status = {
         ...next.status,
-        conditions: setCondition(setCondition(next.status?.conditions, { type: 'Ready', status: 'False', reason: 'NodeNotReady' }, now), { type: 'ContainersReady', status: 'False', reason: 'NodeNotReady' }, now),
+        conditions: setCondition(
+          setCondition(next.status?.conditions, { type: 'Ready', status: 'False', reason: 'NodeNotReady' }, now),
+          { type: 'ContainersReady', status: 'False', reason: 'NodeNotReady' },
+          now,
+        ),
       };
       this.write(next);
     }
@@ -274,7 +291,9 @@ export class NodeLifecycleController {
         throw err;
       }
       this.opts.log.info('evicted pod from lost node', { node: node.metadata.name, pod: `${pod.metadata.namespace}/${pod.metadata.name}` });
-      this.opts.recorder.record(pod, 'Normal', 'TaintManagerEviction', `Marking for deletion Pod ${pod.metadata.namespace}/${pod.metadata.name}`, { component: 'taint-eviction-controller' });
+      this.opts.recorder.record(pod, 'Normal', 'TaintManagerEviction', `Marking for deletion Pod ${pod.metadata.namespace}/${pod.metadata.name}`, {
+        component: 'taint-eviction-controller',
+      });
     }
   }
 

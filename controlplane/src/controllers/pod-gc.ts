@@ -56,7 +56,8 @@ export class PodGarbageCollector implements Controller {
         if (newlyBound || newlyDeleting) enqueue(keyOf(pod));
       }),
       this.store.watch({ kind: 'Node' }, (ev: StoreEvent) => {
-        if (ev.type === 'DELETED' || (isDown(ev.object as Node) && !isDown(ev.oldObject as Node | undefined))) enqueue(NODE_KEY_PREFIX + ev.object.metadata.name);
+        if (ev.type === 'DELETED' || (isDown(ev.object as Node) && !isDown(ev.oldObject as Node | undefined)))
+          enqueue(NODE_KEY_PREFIX + ev.object.metadata.name);
       }),
     ];
   }

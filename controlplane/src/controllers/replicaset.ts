@@ -49,7 +49,10 @@ export class ReplicaSetController implements Controller {
   }
 
   register(enqueue: Enqueue): Unsubscribe[] {
-    return [this.store.watch({ kind: 'ReplicaSet' }, (ev) => enqueue(keyOf(ev.object))), this.store.watch({ kind: 'Pod' }, (ev) => enqueueOwners(this.store, ev, 'ReplicaSet', enqueue, (o) => isPodActive(o as Pod)))];
+    return [
+      this.store.watch({ kind: 'ReplicaSet' }, (ev) => enqueue(keyOf(ev.object))),
+      this.store.watch({ kind: 'Pod' }, (ev) => enqueueOwners(this.store, ev, 'ReplicaSet', enqueue, (o) => isPodActive(o as Pod))),
+    ];
   }
 
   resyncKeys(): string[] {

@@ -56,7 +56,11 @@ export interface Disruption {
 }
 
 /** The zones' states and eviction rates for this pass, given the last pass's states. Pure. */
-export function judgeDisruption(counts: ReadonlyMap<string, ZoneCount>, previous: ReadonlyMap<string, ZoneState>, timing: Pick<Timing, 'nodeEvictionRate' | 'secondaryNodeEvictionRate'>): Disruption {
+export function judgeDisruption(
+  counts: ReadonlyMap<string, ZoneCount>,
+  previous: ReadonlyMap<string, ZoneState>,
+  timing: Pick<Timing, 'nodeEvictionRate' | 'secondaryNodeEvictionRate'>,
+): Disruption {
   const states = new Map<string, ZoneState>();
   for (const [zone, c] of counts) states.set(zone, zoneState(c));
   const all = (m: ReadonlyMap<string, ZoneState>) => m.size > 0 && [...m.values()].every((s) => s === 'FullDisruption');

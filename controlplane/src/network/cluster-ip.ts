@@ -58,8 +58,10 @@ export class ClusterIPAllocator {
     if (wanted === 'None') return; // headless: no virtual address, no proxying
     if (wanted) {
       const n = fromIp(wanted);
-      if (n === undefined) throw invalid('Service', svc.metadata.name, [{ field: 'spec.clusterIP', message: `Invalid value: "${wanted}": must be in ${SERVICE_CIDR}` }]);
-      if (this.used().has(n)) throw invalid('Service', svc.metadata.name, [{ field: 'spec.clusterIP', message: `Invalid value: "${wanted}": provided IP is already allocated` }]);
+      if (n === undefined)
+        throw invalid('Service', svc.metadata.name, [{ field: 'spec.clusterIP', message: `Invalid value: "${wanted}": must be in ${SERVICE_CIDR}` }]);
+      if (this.used().has(n))
+        throw invalid('Service', svc.metadata.name, [{ field: 'spec.clusterIP', message: `Invalid value: "${wanted}": provided IP is already allocated` }]);
       svc.spec.clusterIPs = [wanted];
       return;
     }

@@ -12,7 +12,22 @@
 // to agents, and sends such a delta at once, so that over each connection the routing delta goes
 // out before the pod's deletion and the pod leaves every proxy before its node stops it.
 
-import { isPodReady, isPodTerminal, keyOf, realClock, type Clock, type Endpoints, type EndpointRoute, type Logger, type Node, type NodeRoute, type Pod, type Routes, type Service, type ServiceRoute } from '@kip/shared';
+import {
+  isPodReady,
+  isPodTerminal,
+  keyOf,
+  realClock,
+  type Clock,
+  type Endpoints,
+  type EndpointRoute,
+  type Logger,
+  type Node,
+  type NodeRoute,
+  type Pod,
+  type Routes,
+  type Service,
+  type ServiceRoute,
+} from '@kip/shared';
 import { isDeepStrictEqual } from 'node:util';
 import type { Store, StoreEvent, Unsubscribe } from '../store/store.js';
 
@@ -69,10 +84,17 @@ export class RoutePublisher {
     this.dirtyServices.clear();
     this.dirtyNodes.clear();
     this.unsubscribe = [
-      this.store.watch({ kind: 'Pod' }, (ev) => this.podChanged(ev.type === 'DELETED' ? undefined : (ev.object as Pod), (ev.oldObject ?? (ev.type === 'DELETED' ? ev.object : undefined)) as Pod | undefined)),
+      this.store.watch({ kind: 'Pod' }, (ev) =>
+        this.podChanged(
+          ev.type === 'DELETED' ? undefined : (ev.object as Pod),
+          (ev.oldObject ?? (ev.type === 'DELETED' ? ev.object : undefined)) as Pod | undefined,
+        ),
+      ),
       this.store.watch({ kind: 'Service' }, (ev) => this.serviceChanged(keyOf(ev.object))),
       this.store.watch({ kind: 'Endpoints' }, (ev) => this.serviceChanged(keyOf(ev.object))),
-      this.store.watch({ kind: 'Node' }, (ev: StoreEvent) => (ev.type === 'DELETED' ? this.nodeRemoved(ev.object.metadata.name) : this.nodeChanged(ev.object as Node))),
+      this.store.watch({ kind: 'Node' }, (ev: StoreEvent) =>
+        ev.type === 'DELETED' ? this.nodeRemoved(ev.object.metadata.name) : this.nodeChanged(ev.object as Node),
+      ),
     ];
   }
 
@@ -156,7 +178,10 @@ export class RoutePublisher {
       for (const p of subset.ports ?? []) {
         const port = ports.find((x) => x.name === (p.name ?? ''));
         if (!port) continue;
-        for (const [list, ready] of [[subset.addresses ?? [], true], [subset.notReadyAddresses ?? [], false]] as const) {
+        for (const [list, ready] of [
+          [subset.addresses ?? [], true],
+          [subset.notReadyAddresses ?? [], false],
+        ] as const) {
           for (const a of list) {
             // A pod being deleted or gone takes no new connections, whatever the Endpoints object says yet.
             const pod = this.pods.get(a.ip);
@@ -195,7 +220,11 @@ export class RoutePublisher {
   // ---- nodes ---------------------------------------------------------------------------------
 
   private nodeChanged(node: Node): void {
-    const next: NodeRoute = { name: node.metadata.name, ...(node.status?.nodeInfo?.tunnelEndpoint ? { tunnel: node.status.nodeInfo.tunnelEndpoint } : {}), ...(node.spec.podCIDR ? { podCIDR: node.spec.podCIDR } : {}) };
+    const next: NodeRoute = {
+      name: node.metadata.name,
+      ...(node.status?.nodeInfo?.tunnelEndpoint ? { tunnel: node.status.nodeInfo.tunnelEndpoint } : {}),
+      ...(node.spec.podCIDR ? { podCIDR: node.spec.podCIDR } : {}),
+    };
     const prev = this.nodes.get(next.name);
     if (prev && isDeepStrictEqual(prev, next)) return;
     this.nodes.set(next.name, next);

@@ -111,7 +111,9 @@ export class SchedulerCache implements ClusterSnapshot {
     const prev = this.records.get(uid);
     if (prev) this.unapply(prev);
     this.apply(next);
-    return !!prev && (prev.nodeName !== next.nodeName || next.cpu < prev.cpu || next.memory < prev.memory || (prev.owner !== undefined && next.owner === undefined));
+    return (
+      !!prev && (prev.nodeName !== next.nodeName || next.cpu < prev.cpu || next.memory < prev.memory || (prev.owner !== undefined && next.owner === undefined))
+    );
   }
 
   /** Forgets a pod; returns true if it held resources. */

@@ -113,7 +113,6 @@ export function truncateMessage(message: string, max = NOTE_LENGTH_LIMIT): strin
 
 // --- seeded tie-breaking --------------------------------------------------------------------
 
-
 /**
  * The seed of one decision, from the scheduler's seed, the pod and the attempt: each decision can
  * be replayed on its own, whatever was decided before it.

@@ -64,7 +64,9 @@ function schedulingInputsChanged(a: Pod, b: Pod): boolean {
 export class SchedulingQueue {
   private readonly clock: Clock;
   private readonly pods = new Map<string, QueuedPod>();
-  private readonly activeQ = new Heap<QueuedPod>((a, b) => a.priority > b.priority || (a.priority === b.priority && (a.createdMs < b.createdMs || (a.createdMs === b.createdMs && a.seq < b.seq))));
+  private readonly activeQ = new Heap<QueuedPod>(
+    (a, b) => a.priority > b.priority || (a.priority === b.priority && (a.createdMs < b.createdMs || (a.createdMs === b.createdMs && a.seq < b.seq))),
+  );
   private readonly backoffQ = new Heap<QueuedPod>((a, b) => this.backoffExpiry(a) < this.backoffExpiry(b));
   private readonly parked = new Map<string, QueuedPod>();
   private seq = 0;

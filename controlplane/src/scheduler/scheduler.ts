@@ -148,7 +148,7 @@ export class Scheduler {
       this.runCycle(qp);
     } catch (err) {
       // A bug in the scheduler itself: keep the loop alive and retry the pod later.
-      this.log.error('scheduling cycle failed', { pod: podKey(qp.pod), err: err instanceof Error ? err.stack ?? err.message : String(err) });
+      this.log.error('scheduling cycle failed', { pod: podKey(qp.pod), err: err instanceof Error ? (err.stack ?? err.message) : String(err) });
       this.cache.forget(qp.uid);
       this.queue.addBackoff(qp);
     }
@@ -289,8 +289,21 @@ export class Scheduler {
     diag.message = `Successfully assigned ${podKey(bound)} to ${ni.name}`;
     // The decision's reasons, for --verbose: the best nodes with their totals, chosen node first.
     if (this.log.level === 'debug') {
-      const best = scores ? expandScored(scores).slice(0, 3).map((s) => `${s.node}:${s.total}`).join(',') : ni.name;
-      this.log.debug('bound pod', { pod: diag.pod, node: ni.name, evaluated: diag.evaluatedNodes, feasible: diag.feasibleNodes, best, start: diag.startIndex, seed: diag.seed });
+      const best = scores
+        ? expandScored(scores)
+            .slice(0, 3)
+            .map((s) => `${s.node}:${s.total}`)
+            .join(',')
+        : ni.name;
+      this.log.debug('bound pod', {
+        pod: diag.pod,
+        node: ni.name,
+        evaluated: diag.evaluatedNodes,
+        feasible: diag.feasibleNodes,
+        best,
+        start: diag.startIndex,
+        seed: diag.seed,
+      });
     }
     this.recorder.record(bound, 'Normal', 'Scheduled', diag.message, EVENT_SOURCE);
   }

@@ -5,7 +5,17 @@
 import { randomUUID } from 'node:crypto';
 import { matches, isoNow, realClock, type Clock, type KObject } from '@kip/shared';
 import type { JournalChange, JournalState, StoreJournal } from './journal.js';
-import { deepFreeze, frozenCopy, StoreError, type ListOptions, type ListResult, type Store, type StoreEvent, type Unsubscribe, type WatchOptions } from './store.js';
+import {
+  deepFreeze,
+  frozenCopy,
+  StoreError,
+  type ListOptions,
+  type ListResult,
+  type Store,
+  type StoreEvent,
+  type Unsubscribe,
+  type WatchOptions,
+} from './store.js';
 
 interface Watcher {
   opts: WatchOptions;
@@ -51,7 +61,8 @@ export class MemoryStore implements Store {
     this.journal = opts.journal;
     if (opts.restore) {
       for (const o of opts.restore.objects) this.table(o.kind).set(keyFor(o.metadata.namespace, o.metadata.name), deepFreeze(o));
-      for (const h of opts.restore.history.slice(-this.historySize)) this.history.push({ rv: h.rv, ev: { type: h.change.type, object: deepFreeze(h.change.object) } });
+      for (const h of opts.restore.history.slice(-this.historySize))
+        this.history.push({ rv: h.rv, ev: { type: h.change.type, object: deepFreeze(h.change.object) } });
       this.rv = opts.restore.rv;
     }
   }
@@ -90,7 +101,12 @@ export class MemoryStore implements Store {
     if (t.has(k)) throw new StoreError('AlreadyExists', `${obj.kind.toLowerCase()}s "${obj.metadata.name}" already exists`);
     const stored = frozenCopy({
       ...obj,
-      metadata: { ...obj.metadata, uid: obj.metadata.uid || randomUUID(), creationTimestamp: obj.metadata.creationTimestamp || isoNow(this.clock), resourceVersion: String(this.rv + 1) },
+      metadata: {
+        ...obj.metadata,
+        uid: obj.metadata.uid || randomUUID(),
+        creationTimestamp: obj.metadata.creationTimestamp || isoNow(this.clock),
+        resourceVersion: String(this.rv + 1),
+      },
     });
     this.commit({ type: 'ADDED', object: stored });
     t.set(k, stored);
@@ -110,7 +126,10 @@ export class MemoryStore implements Store {
         `Operation cannot be fulfilled on ${obj.kind.toLowerCase()}s "${obj.metadata.name}": the object has been modified; please apply your changes to the latest version and try again`,
       );
     if (obj.metadata.uid && obj.metadata.uid !== old.metadata.uid)
-      throw new StoreError('Conflict', `${obj.kind.toLowerCase()}s "${obj.metadata.name}": uid ${obj.metadata.uid} does not match the stored object (${old.metadata.uid})`);
+      throw new StoreError(
+        'Conflict',
+        `${obj.kind.toLowerCase()}s "${obj.metadata.name}": uid ${obj.metadata.uid} does not match the stored object (${old.metadata.uid})`,
+      );
     const stored = frozenCopy({
       ...obj,
       metadata: { ...obj.metadata, uid: old.metadata.uid, creationTimestamp: old.metadata.creationTimestamp, resourceVersion: String(this.rv + 1) },
@@ -126,7 +145,8 @@ export class MemoryStore implements Store {
     const k = keyFor(namespace, name);
     const old = t.get(k);
     if (!old) throw new StoreError('NotFound', `${kind.toLowerCase()}s "${name}" not found`);
-    if (pre.uid && pre.uid !== old.metadata.uid) throw new StoreError('Conflict', `${kind.toLowerCase()}s "${name}": precondition failed: uid ${pre.uid} does not match ${old.metadata.uid}`);
+    if (pre.uid && pre.uid !== old.metadata.uid)
+      throw new StoreError('Conflict', `${kind.toLowerCase()}s "${name}": precondition failed: uid ${pre.uid} does not match ${old.metadata.uid}`);
     if (pre.resourceVersion && pre.resourceVersion !== old.metadata.resourceVersion)
       throw new StoreError('Conflict', `${kind.toLowerCase()}s "${name}": precondition failed: resourceVersion ${pre.resourceVersion} is stale`);
     // The DELETED event carries the object at the version of its deletion, as in Kubernetes.
@@ -139,7 +159,8 @@ export class MemoryStore implements Store {
 
   watch(opts: WatchOptions, handler: (ev: StoreEvent) => void): Unsubscribe {
     const from = opts.resourceVersion ? Number(opts.resourceVersion) : 0;
-    if (opts.resourceVersion !== undefined && !Number.isInteger(from)) throw new StoreError('Invalid', `resourceVersion "${opts.resourceVersion}" is not a number`);
+    if (opts.resourceVersion !== undefined && !Number.isInteger(from))
+      throw new StoreError('Invalid', `resourceVersion "${opts.resourceVersion}" is not a number`);
     if (from > 0) {
       const oldest = this.history.length > this.historyStart ? this.history[this.historyStart]!.rv : this.rv + 1;
       if (from < oldest - 1) throw new StoreError('Gone', `too old resource version: ${from} (${oldest - 1})`);

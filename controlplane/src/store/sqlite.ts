@@ -43,7 +43,9 @@ class SqliteJournal implements StoreJournal {
     private readonly db: Database.Database,
     private readonly historySize: number,
   ) {
-    this.upsert = db.prepare('INSERT INTO objects (kind, namespace, name, rv) VALUES (?, ?, ?, ?) ON CONFLICT (kind, namespace, name) DO UPDATE SET rv = excluded.rv');
+    this.upsert = db.prepare(
+      'INSERT INTO objects (kind, namespace, name, rv) VALUES (?, ?, ?, ?) ON CONFLICT (kind, namespace, name) DO UPDATE SET rv = excluded.rv',
+    );
     this.remove = db.prepare('DELETE FROM objects WHERE kind = ? AND namespace = ? AND name = ?');
     this.record = db.prepare('INSERT INTO changes (rv, type, object) VALUES (?, ?, ?)');
     this.compact = db.prepare('DELETE FROM changes WHERE rv <= ? AND rv NOT IN (SELECT rv FROM objects)');
@@ -95,16 +97,25 @@ function openDatabase(file: string): Database.Database {
   } catch (err) {
     db.close();
     const busy = (err as { code?: string }).code === 'SQLITE_BUSY';
-    throw new StoreError('Invalid', busy ? `the state database ${file} is in use by another control plane` : `cannot use the state database ${file}: ${(err as Error).message}`);
+    throw new StoreError(
+      'Invalid',
+      busy ? `the state database ${file} is in use by another control plane` : `cannot use the state database ${file}: ${(err as Error).message}`,
+    );
   }
 }
 
 function readState(db: Database.Database, historySize: number): JournalState {
-  const objects = (db.prepare('SELECT c.object FROM objects o JOIN changes c ON c.rv = o.rv').all() as { object: string }[]).map((r) => JSON.parse(r.object) as KObject);
+  const objects = (db.prepare('SELECT c.object FROM objects o JOIN changes c ON c.rv = o.rv').all() as { object: string }[]).map(
+    (r) => JSON.parse(r.object) as KObject,
+  );
   const rv = (db.prepare('SELECT max(rv) AS rv FROM changes').get() as { rv: number | null }).rv ?? 0;
   // Only the last historySize versions are whole: before them, compaction kept just the changes
   // that live objects point at, and a watch cannot resume across the gaps.
-  const rows = db.prepare('SELECT rv, type, object FROM changes WHERE rv > ? ORDER BY rv').all(rv - historySize) as { rv: number; type: JournalChange['type']; object: string }[];
+  const rows = db.prepare('SELECT rv, type, object FROM changes WHERE rv > ? ORDER BY rv').all(rv - historySize) as {
+    rv: number;
+    type: JournalChange['type'];
+    object: string;
+  }[];
   const history = rows.map((r) => ({ rv: r.rv, change: { type: r.type, object: JSON.parse(r.object) as KObject } }));
   return { objects, history, rv };
 }

@@ -144,7 +144,10 @@ function deployment(name: string, replicas: number): Deployment {
     spec: {
       replicas,
       selector: { matchLabels: { app: name } },
-      template: { metadata: { labels: { app: name } }, spec: { terminationGracePeriodSeconds: 1, containers: [{ name: 'pause', image: 'pause', resources: { requests: { cpu: '10m', memory: '16Mi' } } }] } },
+      template: {
+        metadata: { labels: { app: name } },
+        spec: { terminationGracePeriodSeconds: 1, containers: [{ name: 'pause', image: 'pause', resources: { requests: { cpu: '10m', memory: '16Mi' } } }] },
+      },
     },
   };
 }
@@ -198,7 +201,10 @@ export async function benchDeploy(nodes = 5, replicas = 100): Promise<DeployResu
     await waitUntil(`${replicas} running pods`, () => [...track.seen.values()].filter((s) => s.running !== undefined).length >= replicas, 180_000);
     const secondsToAllRunning = (performance.now() - t0) / 1000;
     track.stop();
-    const lat = [...track.seen.values()].filter((s) => s.running !== undefined).map((s) => s.running! - s.added).sort((a, b) => a - b);
+    const lat = [...track.seen.values()]
+      .filter((s) => s.running !== undefined)
+      .map((s) => s.running! - s.added)
+      .sort((a, b) => a - b);
     return {
       replicas,
       nodes,
@@ -224,7 +230,10 @@ export async function benchFailover(nodes = 5, replicas = 20, trials = 5): Promi
   return withCluster(nodes, async (cluster, api) => {
     const pods = resolveResource('pods')!;
     await api.create(resolveResource('deployments')!, 'default', deployment('failover', replicas));
-    const running = async () => (await api.list<Pod>(pods, 'default', { labelSelector: 'app=failover' })).items.filter((p) => p.status?.phase === 'Running' && !p.metadata.deletionTimestamp);
+    const running = async () =>
+      (await api.list<Pod>(pods, 'default', { labelSelector: 'app=failover' })).items.filter(
+        (p) => p.status?.phase === 'Running' && !p.metadata.deletionTimestamp,
+      );
     await waitUntil('the deployment to run', async () => (await running()).length === replicas, 120_000);
     const results: number[] = [];
     for (let t = 0; t < trials; t++) {
@@ -235,10 +244,14 @@ export async function benchFailover(nodes = 5, replicas = 20, trials = 5): Promi
       const member = cluster.agents.get(victim)!;
       const t0 = performance.now();
       member.child.kill('SIGKILL');
-      await waitUntil('replacements to run elsewhere', async () => {
-        const now = await running();
-        return now.length === replicas && now.every((p) => p.spec.nodeName !== victim);
-      }, 120_000);
+      await waitUntil(
+        'replacements to run elsewhere',
+        async () => {
+          const now = await running();
+          return now.length === replicas && now.every((p) => p.spec.nodeName !== victim);
+        },
+        120_000,
+      );
       results.push((performance.now() - t0) / 1000);
       await member.exited;
       cluster.startAgent(victim);

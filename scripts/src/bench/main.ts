@@ -57,7 +57,14 @@ async function main(): Promise<void> {
     const rows = [benchStoreWrites('sqlite'), benchStoreWrites('memory')];
     printTable(
       ['store', 'writes', 'writes/s', 'p50 us', 'p99 us', ''],
-      rows.map((r) => [r.store, r.writes, r.writesPerSecond, r.p50Us.toFixed(1), r.p99Us.toFixed(1), r.store === 'sqlite' ? 'kip --store sqlite: committed (WAL) before acknowledged' : 'baseline: memory only']),
+      rows.map((r) => [
+        r.store,
+        r.writes,
+        r.writesPerSecond,
+        r.p50Us.toFixed(1),
+        r.p99Us.toFixed(1),
+        r.store === 'sqlite' ? 'kip --store sqlite: committed (WAL) before acknowledged' : 'baseline: memory only',
+      ]),
     );
     const durability = await benchStoreDurability(20);
     const restart = await benchControlPlaneRestart(5);
@@ -76,7 +83,16 @@ async function main(): Promise<void> {
     process.stdout.write('\n== Cluster start: control plane + N agents to all nodes Ready\n');
     const rows = [await benchClusterStart(5), await benchClusterStart(50), await benchClusterStart(100)];
     printTable(
-      ['nodes', 'seconds to Ready', 'RSS per agent MiB', 'PSS per agent MiB', 'control plane MiB', 'healthz p50/max ms', 'bare node start ms', 'bare node RSS/PSS MiB'],
+      [
+        'nodes',
+        'seconds to Ready',
+        'RSS per agent MiB',
+        'PSS per agent MiB',
+        'control plane MiB',
+        'healthz p50/max ms',
+        'bare node start ms',
+        'bare node RSS/PSS MiB',
+      ],
       rows.map((r) => [
         r.nodes,
         r.secondsToReady.toFixed(2),
@@ -106,7 +122,7 @@ async function main(): Promise<void> {
   }
 
   if (want('failover')) {
-    process.stdout.write('\n== Failover: SIGKILL of an agent to its pods\' replacements Running elsewhere (20 replicas, 5 nodes, fast profile)\n');
+    process.stdout.write("\n== Failover: SIGKILL of an agent to its pods' replacements Running elsewhere (20 replicas, 5 nodes, fast profile)\n");
     const r = await benchFailover(5, 20, 5);
     printTable(
       ['', 'p50 s', 'trials s'],
@@ -123,7 +139,21 @@ async function main(): Promise<void> {
     const rows = [];
     for (const nodes of [100, 10]) rows.push(await benchScale(nodes, 1000, (line) => process.stdout.write(`   ${nodes} nodes: ${line}\n`)));
     printTable(
-      ['nodes', 'pods', 'Ready s', 'burst s', 'start p50/p99 ms', 'to 0 s', 'back s', 'created', 'NotReady', 'evicted', 'idle % core (cp/agents)', 'agent RSS/PSS MiB', 'baseline: bare spawns s'],
+      [
+        'nodes',
+        'pods',
+        'Ready s',
+        'burst s',
+        'start p50/p99 ms',
+        'to 0 s',
+        'back s',
+        'created',
+        'NotReady',
+        'evicted',
+        'idle % core (cp/agents)',
+        'agent RSS/PSS MiB',
+        'baseline: bare spawns s',
+      ],
       rows.map((r) => [
         r.nodes,
         r.replicas,

@@ -46,7 +46,6 @@ const PING_BYTES = 64;
 const WARMUP_PINGS = 200;
 const CHUNK = Buffer.alloc(1 << 20, 0x6b);
 
-
 /** An open stream to somewhere: a direct connect, or a CONNECT through an HTTP proxy. */
 type Dial = () => Promise<net.Socket>;
 
@@ -149,7 +148,16 @@ function serverPod(name: string, node: string): Pod {
     metadata: { name, namespace: 'default', labels: { app: name } },
     spec: {
       nodeName: node,
-      containers: [{ name: 'main', image: 'tcp-echo', ports: [{ name: 'echo', containerPort: 7000 }, { name: 'sink', containerPort: 7001 }] }],
+      containers: [
+        {
+          name: 'main',
+          image: 'tcp-echo',
+          ports: [
+            { name: 'echo', containerPort: 7000 },
+            { name: 'sink', containerPort: 7001 },
+          ],
+        },
+      ],
     },
   };
 }
@@ -169,34 +177,59 @@ async function setUp(cluster: LocalCluster): Promise<Targets> {
     apiVersion: 'v1',
     kind: 'Service',
     metadata: { name: 'bench-near', namespace: 'default' },
-    spec: { selector: { app: 'bench-near' }, ports: [{ name: 'echo', port: 7000, targetPort: 'echo' }, { name: 'sink', port: 7001, targetPort: 'sink' }] },
+    spec: {
+      selector: { app: 'bench-near' },
+      ports: [
+        { name: 'echo', port: 7000, targetPort: 'echo' },
+        { name: 'sink', port: 7001, targetPort: 'sink' },
+      ],
+    },
   };
   await api.call('POST', '/api/v1/namespaces/default/services', { body: svc });
   const running = (name: string) =>
-    waitFor(`pod ${name} to run`, async () => {
-      const p = await api.call<Pod>('GET', `/api/v1/namespaces/default/pods/${name}`);
-      return p.status?.phase === 'Running' && p.status.podIP && p.status.kipHostPorts?.['main/7001'] ? p : undefined;
-    }, SET_UP_WAIT);
+    waitFor(
+      `pod ${name} to run`,
+      async () => {
+        const p = await api.call<Pod>('GET', `/api/v1/namespaces/default/pods/${name}`);
+        return p.status?.phase === 'Running' && p.status.podIP && p.status.kipHostPorts?.['main/7001'] ? p : undefined;
+      },
+      SET_UP_WAIT,
+    );
   const [near, far] = await Promise.all([running('bench-near'), running('bench-far')]);
-  await waitFor('the service endpoints', async () => {
-    const ep = await api.call<Endpoints>('GET', '/api/v1/namespaces/default/endpoints/bench-near');
-    return ep.subsets?.[0]?.addresses?.length === 1 ? ep : undefined;
-  }, SET_UP_WAIT);
+  await waitFor(
+    'the service endpoints',
+    async () => {
+      const ep = await api.call<Endpoints>('GET', '/api/v1/namespaces/default/endpoints/bench-near');
+      return ep.subsets?.[0]?.addresses?.length === 1 ? ep : undefined;
+    },
+    SET_UP_WAIT,
+  );
   const proxyLine = cluster.agents.get('node-1')!.output.find((l) => l.includes('network proxy listening'));
   const proxyPort = Number(/http=[\d.]+:(\d+)/.exec(proxyLine ?? '')?.[1]);
   if (!proxyPort) throw new Error('benchNetwork: node-1 did not say where its HTTP proxy listens');
-  const listeners = await waitFor('node-1 listeners for the service', async () => {
-    const st = await (await fetch(`http://127.0.0.1:${proxyPort}/status`)).json() as { listeners: { service: string; servicePort: number; listenPort: number }[] };
-    const mine = st.listeners.filter((l) => l.service === 'default/bench-near');
-    return mine.length === 2 ? mine : undefined;
-  }, SET_UP_WAIT);
+  const listeners = await waitFor(
+    'node-1 listeners for the service',
+    async () => {
+      const st = (await (await fetch(`http://127.0.0.1:${proxyPort}/status`)).json()) as {
+        listeners: { service: string; servicePort: number; listenPort: number }[];
+      };
+      const mine = st.listeners.filter((l) => l.service === 'default/bench-near');
+      return mine.length === 2 ? mine : undefined;
+    },
+    SET_UP_WAIT,
+  );
   // The tcp-echo pods must be listening before anything is timed.
   const far2 = far.status!.podIP!;
-  await waitFor('the pods to answer', async () => {
-    const ports = near.status!.kipHostPorts!;
-    for (const d of [direct(ports['main/7000']!), direct(ports['main/7001']!), viaProxy(proxyPort, `${far2}:7000`), viaProxy(proxyPort, `${far2}:7001`)]) (await d()).destroy();
-    return true;
-  }, SET_UP_WAIT);
+  await waitFor(
+    'the pods to answer',
+    async () => {
+      const ports = near.status!.kipHostPorts!;
+      for (const d of [direct(ports['main/7000']!), direct(ports['main/7001']!), viaProxy(proxyPort, `${far2}:7000`), viaProxy(proxyPort, `${far2}:7001`)])
+        (await d()).destroy();
+      return true;
+    },
+    SET_UP_WAIT,
+  );
   return {
     direct: { echo: near.status!.kipHostPorts!['main/7000']!, sink: near.status!.kipHostPorts!['main/7001']! },
     listener: { echo: listeners.find((l) => l.servicePort === 7000)!.listenPort, sink: listeners.find((l) => l.servicePort === 7001)!.listenPort },
@@ -228,7 +261,12 @@ export async function benchNetwork(opts: { bytes?: number; pings?: number; round
     const paths: { path: string; hops: number; echo: Dial; sink: Dial }[] = [
       { path: '(a) direct loopback to the pod', hops: 0, echo: direct(t.direct.echo), sink: direct(t.direct.sink) },
       { path: '(b) same-node service listener', hops: 1, echo: direct(t.listener.echo), sink: direct(t.listener.sink) },
-      { path: '(c) pod to pod across two agents', hops: 2, echo: viaProxy(t.remote.proxyPort, t.remote.echo), sink: viaProxy(t.remote.proxyPort, t.remote.sink) },
+      {
+        path: '(c) pod to pod across two agents',
+        hops: 2,
+        echo: viaProxy(t.remote.proxyPort, t.remote.echo),
+        sink: viaProxy(t.remote.proxyPort, t.remote.sink),
+      },
       { path: 'reference: plain Node pipe, 1 hop', hops: 1, echo: direct(reference.echo), sink: direct(reference.sink) },
     ];
     // The paths take turns, round after round, so that whatever else the machine is doing weighs on

@@ -47,7 +47,10 @@ function burst(replicas: number): Deployment {
     spec: {
       replicas,
       selector: { matchLabels: { app: 'burst' } },
-      template: { metadata: { labels: { app: 'burst' } }, spec: { terminationGracePeriodSeconds: 1, containers: [{ name: 'pause', image: 'pause', resources: { requests: { cpu: '10m', memory: '16Mi' } } }] } },
+      template: {
+        metadata: { labels: { app: 'burst' } },
+        spec: { terminationGracePeriodSeconds: 1, containers: [{ name: 'pause', image: 'pause', resources: { requests: { cpu: '10m', memory: '16Mi' } } }] },
+      },
     },
   };
 }
@@ -112,7 +115,10 @@ export async function benchScale(nodes: number, replicas: number, progress: (lin
     await api.create(resolveResource('deployments')!, 'default', burst(replicas));
     await waitFor(`${replicas} pods Running`, allRunning, { timeoutMs: 600_000, intervalMs: 250 });
     const burstSeconds = (performance.now() - tb) / 1000;
-    const lat = [...seen.values()].filter((s) => s.running !== undefined).map((s) => s.running! - s.added).sort((a, b) => a - b);
+    const lat = [...seen.values()]
+      .filter((s) => s.running !== undefined)
+      .map((s) => s.running! - s.added)
+      .sort((a, b) => a - b);
     progress(`burst: ${replicas} Running in ${burstSeconds.toFixed(1)} s`);
 
     // Idle: every pod running, nothing changing. What the whole cluster costs, over 10 s, once the
@@ -121,11 +127,23 @@ export async function benchScale(nodes: number, replicas: number, progress: (lin
     await sleep(60_000);
     const members = () => [cluster.controlPlane!.child.pid!, ...[...cluster.agents.values()].map((m) => m.child.pid!)];
     const podPids = processesUnder(dataDir).filter((p) => !members().includes(p));
-    const cpu0 = { cp: cpuSeconds(members()[0]!), agents: members().slice(1).reduce((a, p) => a + cpuSeconds(p), 0), pods: podPids.reduce((a, p) => a + cpuSeconds(p), 0) };
+    const cpu0 = {
+      cp: cpuSeconds(members()[0]!),
+      agents: members()
+        .slice(1)
+        .reduce((a, p) => a + cpuSeconds(p), 0),
+      pods: podPids.reduce((a, p) => a + cpuSeconds(p), 0),
+    };
     const w0 = performance.now();
     await sleep(10_000);
     const window = (performance.now() - w0) / 1000;
-    const cpu1 = { cp: cpuSeconds(members()[0]!), agents: members().slice(1).reduce((a, p) => a + cpuSeconds(p), 0), pods: podPids.reduce((a, p) => a + cpuSeconds(p), 0) };
+    const cpu1 = {
+      cp: cpuSeconds(members()[0]!),
+      agents: members()
+        .slice(1)
+        .reduce((a, p) => a + cpuSeconds(p), 0),
+      pods: podPids.reduce((a, p) => a + cpuSeconds(p), 0),
+    };
     const pct = (a: number, b: number) => ((b - a) / window) * 100;
     const agentPids = members().slice(1);
     const agentRssMiB = agentPids.reduce((a, p) => a + rssBytes(p), 0) / agentPids.length / 2 ** 20;
@@ -134,7 +152,10 @@ export async function benchScale(nodes: number, replicas: number, progress: (lin
     const deployments = resolveResource('deployments')!;
     const td = performance.now();
     await api.mergePatch(deployments, 'default', 'burst', { spec: { replicas: 0 } });
-    await waitFor('every pod gone', async () => (await api.list<Pod>(pods, 'default', { labelSelector: 'app=burst' })).items.length === 0, { timeoutMs: 600_000, intervalMs: 250 });
+    await waitFor('every pod gone', async () => (await api.list<Pod>(pods, 'default', { labelSelector: 'app=burst' })).items.length === 0, {
+      timeoutMs: 600_000,
+      intervalMs: 250,
+    });
     const scaleDownSeconds = (performance.now() - td) / 1000;
     const tu = performance.now();
     await api.mergePatch(deployments, 'default', 'burst', { spec: { replicas } });

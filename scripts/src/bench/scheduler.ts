@@ -63,7 +63,6 @@ function benchPod(i: number): Pod {
   };
 }
 
-
 function checkCount(field: string, v: unknown): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new Error(`benchScheduler: ${field} must be a positive integer, got ${JSON.stringify(v)}`);
   return v;

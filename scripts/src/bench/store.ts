@@ -67,7 +67,13 @@ export function benchStoreWrites(kind: 'memory' | 'sqlite', pods = 10_000): Stor
   }
   const seconds = (performance.now() - start) / 1000;
   latencies.sort((a, b) => a - b);
-  return { store: kind, writes: latencies.length, writesPerSecond: Math.round(latencies.length / seconds), p50Us: (percentile(latencies, 50) ?? NaN) * 1000, p99Us: (percentile(latencies, 99) ?? NaN) * 1000 };
+  return {
+    store: kind,
+    writes: latencies.length,
+    writesPerSecond: Math.round(latencies.length / seconds),
+    p50Us: (percentile(latencies, 50) ?? NaN) * 1000,
+    p99Us: (percentile(latencies, 99) ?? NaN) * 1000,
+  };
 }
 
 /**

@@ -15,7 +15,12 @@ function exampleOf(a: NetworkFaultAction, name: string): string {
 export const ACTION_FLAGS: FlagSpec[] = [...new Set(NETWORK_ACTIONS.flatMap(actionFlagNames))].map((name) => {
   const takers: NetworkFaultAction[] = NETWORK_ACTIONS.filter((a) => actionFlagNames(a).includes(name));
   const first = takers[0]!;
-  return { name, type: 'string', valueName: exampleOf(first, name), description: `${takers.map((a) => a.name).join(', ')}: ${String(first.params.properties[name]!.description)}.` };
+  return {
+    name,
+    type: 'string',
+    valueName: exampleOf(first, name),
+    description: `${takers.map((a) => a.name).join(', ')}: ${String(first.params.properties[name]!.description)}.`,
+  };
 });
 
 /** The names of the flags an action's parameters take. */

@@ -31,7 +31,23 @@ export function isFaultCommand(s: string): s is FaultCommand {
 }
 
 /** Flags every fault command takes; each command adds its own. */
-const COMMON = ['server', 'token', 'namespace', 'dry-run', 'output', 'name', 'seed', 'random', 'mode', 'value', 'selector', 'interval', 'cron', 'count', 'help'];
+const COMMON = [
+  'server',
+  'token',
+  'namespace',
+  'dry-run',
+  'output',
+  'name',
+  'seed',
+  'random',
+  'mode',
+  'value',
+  'selector',
+  'interval',
+  'cron',
+  'count',
+  'help',
+];
 const NETWORK = ['duration', 'to', 'control-plane', 'direction'];
 const ALLOWED: Record<FaultCommand, string[]> = {
   kill: ['min-ready'],
@@ -58,7 +74,12 @@ function checkFlags(command: FaultCommand, flags: ParsedFlags): void {
 /** A DNS-1123 prefix for generateName from the action and the nodes: "kill-node-3-". */
 function namePrefix(command: string, nodes: string[], random: boolean): string {
   const what = nodes.length ? nodes.join('-') : random ? 'random' : 'nodes';
-  const cleaned = what.toLowerCase().replace(/[^a-z0-9.-]+/g, '-').replace(/^[-.]+|[-.]+$/g, '').slice(0, 40).replace(/[-.]+$/, '');
+  const cleaned = what
+    .toLowerCase()
+    .replace(/[^a-z0-9.-]+/g, '-')
+    .replace(/^[-.]+|[-.]+$/g, '')
+    .slice(0, 40)
+    .replace(/[-.]+$/, '');
   return `${command}-${cleaned || 'nodes'}-`;
 }
 
@@ -73,9 +94,21 @@ function selection(command: string, words: readonly string[], flags: ParsedFlags
   const labels = labelFlag(flags);
   const mode = modeFlags(flags);
   if (nodes.length === 0 && !labels && !mode.mode)
-    throw new UsageError(`${command} needs nodes: name them (${command} node-2, or node-1,node-2), pick by label (-l zone=a), or pick at random (--random, --mode)`);
+    throw new UsageError(
+      `${command} needs nodes: name them (${command} node-2, or node-1,node-2), pick by label (-l zone=a), or pick at random (--random, --mode)`,
+    );
   const selector = { ...(nodes.length ? { nodes } : {}), ...(labels ? { labelSelectors: labels } : {}) };
-  const desc = [nodes.length ? nodes.join(', ') : '', labels ? `nodes labelled ${Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(',')}` : ''].filter(Boolean).join(' and ') || 'all nodes';
+  const desc =
+    [
+      nodes.length ? nodes.join(', ') : '',
+      labels
+        ? `nodes labelled ${Object.entries(labels)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(',')}`
+        : '',
+    ]
+      .filter(Boolean)
+      .join(' and ') || 'all nodes';
   const picked = mode.mode === 'one' ? 'one random node' : `${mode.mode} ${mode.value ?? ''}`.trim();
   const how = mode.mode && mode.mode !== 'all' ? (desc === 'all nodes' ? picked : `${picked} of ${desc}`) : desc;
   return { spec: { ...(Object.keys(selector).length ? { selector } : {}), ...mode }, nodes, words: how };
@@ -84,13 +117,18 @@ function selection(command: string, words: readonly string[], flags: ParsedFlags
 function meta(flags: ParsedFlags, namespace: string, command: string, sel: Selection): NodeChaos['metadata'] {
   const name = flags.str('name');
   // With generateName and no name the server picks the suffix, as for `kubectl create` of such an object.
-  return { ...(name ? { name } : { generateName: namePrefix(command, sel.nodes, flags.bool('random')) }), namespace, labels: { 'chaos.kip.dev/cli': command } } as NodeChaos['metadata'];
+  return {
+    ...(name ? { name } : { generateName: namePrefix(command, sel.nodes, flags.bool('random')) }),
+    namespace,
+    labels: { 'chaos.kip.dev/cli': command },
+  } as NodeChaos['metadata'];
 }
 
 function buildNodeChaos(command: NodeChaosAction, args: string[], flags: ParsedFlags, namespace: string, seed: number): ChaosRequest {
   const sel = selection(command, args, flags);
   const duration = durationFlag(flags, 'duration');
-  if (command === 'pause' && duration === undefined) throw new UsageError('pause needs --duration, e.g. --duration 20s: a stopped agent cannot be told to resume');
+  if (command === 'pause' && duration === undefined)
+    throw new UsageError('pause needs --duration, e.g. --duration 20s: a stopped agent cannot be told to resume');
   const restartDelay = durationFlag(flags, 'restart-delay', true);
   const schedule = scheduleFlags(flags);
   const minReady = flags.int('min-ready');
@@ -104,7 +142,14 @@ function buildNodeChaos(command: NodeChaosAction, args: string[], flags: ParsedF
     ...(schedule ? { schedule } : {}),
     seed,
   };
-  const extra = [duration ? `for ${duration}` : '', restartDelay ? `(down for ${restartDelay})` : '', schedule ? scheduleWords(schedule) : '', minReady !== undefined ? `keeping at least ${minReady} Ready` : ''].filter(Boolean).join(' ');
+  const extra = [
+    duration ? `for ${duration}` : '',
+    restartDelay ? `(down for ${restartDelay})` : '',
+    schedule ? scheduleWords(schedule) : '',
+    minReady !== undefined ? `keeping at least ${minReady} Ready` : '',
+  ]
+    .filter(Boolean)
+    .join(' ');
   return {
     object: { apiVersion: CHAOS_API_VERSION, kind: 'NodeChaos', metadata: meta(flags, namespace, command, sel), spec },
     summary: `${command} ${sel.words}${extra ? ` ${extra}` : ''}`,
@@ -116,11 +161,18 @@ function scheduleWords(s: { interval?: string; cron?: string; count?: number }):
   return `${s.interval ? `every ${s.interval}` : `on cron "${s.cron}"`}${s.count ? `, ${s.count} time(s)` : ''}`;
 }
 
-function buildNetworkChaos(command: NetworkChaosAction | 'blackhole' | 'isolate', args: string[], flags: ParsedFlags, namespace: string, seed: number): ChaosRequest {
+function buildNetworkChaos(
+  command: NetworkChaosAction | 'blackhole' | 'isolate',
+  args: string[],
+  flags: ParsedFlags,
+  namespace: string,
+  seed: number,
+): ChaosRequest {
   let chosenWords = args;
   let targets = nodeList(flags.list('to'));
   if (command === 'partition') {
-    if (args.length > 2) throw new UsageError('partition takes one or two sets of nodes: partition node-1,node-2 node-3 (the second set defaults to every other node)');
+    if (args.length > 2)
+      throw new UsageError('partition takes one or two sets of nodes: partition node-1,node-2 node-3 (the second set defaults to every other node)');
     if (args.length === 2) {
       if (targets.length) throw new UsageError('give the other side of a partition as a second set or with --to, not both');
       targets = nodeList([args[1]!]);
@@ -136,7 +188,8 @@ function buildNetworkChaos(command: NetworkChaosAction | 'blackhole' | 'isolate'
   const spec: NetworkChaosSpec = { action, ...sel.spec, direction };
   // isolate: every node (the chosen one has no link to itself) and the control plane.
   if (command === 'isolate') spec.target = { mode: 'all', controlPlane: true };
-  else if (targets.length || toControlPlane) spec.target = { ...(targets.length ? { selector: { nodes: targets } } : {}), ...(toControlPlane ? { controlPlane: true } : {}) };
+  else if (targets.length || toControlPlane)
+    spec.target = { ...(targets.length ? { selector: { nodes: targets } } : {}), ...(toControlPlane ? { controlPlane: true } : {}) };
   const params = paramsFromFlags(findNetworkAction(action)!, command, flags);
   if (params) (spec as Record<string, unknown>)[action] = params;
   // A shorthand says what it is by its name.
@@ -150,7 +203,12 @@ function buildNetworkChaos(command: NetworkChaosAction | 'blackhole' | 'isolate'
   }
   spec.seed = seed;
   const arrow = directionArrow(direction);
-  const other = [targets.length ? targets.join(', ') : toControlPlane && command !== 'isolate' ? '' : 'every other node', toControlPlane ? 'the control plane' : ''].filter(Boolean).join(' and ');
+  const other = [
+    targets.length ? targets.join(', ') : toControlPlane && command !== 'isolate' ? '' : 'every other node',
+    toControlPlane ? 'the control plane' : '',
+  ]
+    .filter(Boolean)
+    .join(' and ');
   const summary = `${what} ${sel.words} ${arrow} ${other}${duration ? ` for ${duration}` : ' until healed'}${schedule ? `, ${scheduleWords(schedule)}` : ''}`;
   return {
     object: { apiVersion: CHAOS_API_VERSION, kind: 'NetworkChaos', metadata: meta(flags, namespace, command, sel), spec },

@@ -12,14 +12,26 @@ export const CHAOS_FLAGS: FlagSpec[] = [
   { name: 'kubeconfig', type: 'string', valueName: 'file', description: 'The kubeconfig to use (else $KUBECONFIG, else .kip/kubeconfig when it exists).' },
   { name: 'namespace', short: 'n', type: 'string', valueName: 'string', description: 'Namespace of the fault objects (else $KIP_NAMESPACE, else default).' },
   { name: 'dry-run', type: 'bool', description: 'Print what would be done (and which nodes would be chosen); create nothing.' },
-  { name: 'output', short: 'o', type: 'string', valueName: 'yaml|json', description: 'Print the object as YAML or JSON (with --dry-run: instead of creating it).' },
+  {
+    name: 'output',
+    short: 'o',
+    type: 'string',
+    valueName: 'yaml|json',
+    description: 'Print the object as YAML or JSON (with --dry-run: instead of creating it).',
+  },
   { name: 'name', type: 'string', valueName: 'name', description: 'Name of the object (default: generated from the action and nodes).' },
   { name: 'seed', type: 'int', valueName: 'n', description: 'Seed of every random choice, to replay a run exactly (default: a new one, printed).' },
   { name: 'random', type: 'bool', description: 'Pick one node at random among the candidates (mode one).' },
   { name: 'mode', type: 'string', valueName: 'mode', description: `How many candidates to take: ${CHAOS_MODES.join(', ')}.` },
   { name: 'value', type: 'string', valueName: 'v', description: 'A count for fixed, a percentage for fixed-percent and random-max-percent.' },
   { name: 'selector', short: 'l', type: 'string', valueName: 'k=v,...', description: 'Candidates by node label, e.g. zone=a.' },
-  { name: 'duration', short: 'd', type: 'string', valueName: 'D', description: 'How long each injection lasts (pause needs one; network faults: until healed when absent).' },
+  {
+    name: 'duration',
+    short: 'd',
+    type: 'string',
+    valueName: 'D',
+    description: 'How long each injection lasts (pause needs one; network faults: until healed when absent).',
+  },
   { name: 'interval', type: 'string', valueName: 'D', description: 'Repeat every D (the first run is at once).' },
   { name: 'cron', type: 'string', valueName: 'expr', description: 'Repeat on a 5-field cron schedule, in UTC.' },
   { name: 'count', type: 'int', valueName: 'n', description: 'Stop after n runs.' },
@@ -41,7 +53,9 @@ export function durationFlag(flags: ParsedFlags, name: string, allowZero = false
   if (v === undefined) return undefined;
   const ms = parseChaosDuration(v);
   if (ms === undefined || (ms === 0 && !allowZero))
-    throw new UsageError(`invalid argument "${v}" for "--${name}" flag: must be a ${allowZero ? '' : 'positive '}duration such as 500ms, 20s or 5m${/^\s*-/.test(v) ? ' (not negative)' : ''}`);
+    throw new UsageError(
+      `invalid argument "${v}" for "--${name}" flag: must be a ${allowZero ? '' : 'positive '}duration such as 500ms, 20s or 5m${/^\s*-/.test(v) ? ' (not negative)' : ''}`,
+    );
   return v;
 }
 
@@ -58,7 +72,8 @@ export function modeFlags(flags: ParsedFlags): { mode?: ChaosMode; value?: strin
     if (mode !== undefined && mode !== 'one') throw new UsageError('--random picks one node (mode one); it cannot be combined with --mode ' + mode);
     mode = 'one';
   }
-  if (mode !== undefined && !CHAOS_MODES.includes(mode)) throw new UsageError(`invalid argument "${mode}" for "--mode" flag: must be one of ${CHAOS_MODES.join(', ')}`);
+  if (mode !== undefined && !CHAOS_MODES.includes(mode))
+    throw new UsageError(`invalid argument "${mode}" for "--mode" flag: must be one of ${CHAOS_MODES.join(', ')}`);
   const value = flags.str('value');
   const why = modeValueError(mode, value);
   if (why) throw new UsageError(`--value: ${why}`);
@@ -77,7 +92,10 @@ export function scheduleFlags(flags: ParsedFlags): { interval?: string; cron?: s
   try {
     runSchedule({ interval, cron });
   } catch (err) {
-    if (err instanceof ScheduleError) throw new UsageError(`${interval !== undefined && cron === undefined ? '--interval' : cron !== undefined && interval === undefined ? '--cron' : '--interval/--cron'}: ${err.message}`);
+    if (err instanceof ScheduleError)
+      throw new UsageError(
+        `${interval !== undefined && cron === undefined ? '--interval' : cron !== undefined && interval === undefined ? '--cron' : '--interval/--cron'}: ${err.message}`,
+      );
     throw err;
   }
   if (count !== undefined && count < 1) throw new UsageError(`invalid argument "${count}" for "--count" flag: must be at least 1`);
@@ -99,5 +117,12 @@ export function labelFlag(flags: ParsedFlags): Record<string, string> | undefine
 
 /** Node lists from positionals or --to: "node-1,node-2" and "node-1 node-2" alike. */
 export function nodeList(words: readonly string[]): string[] {
-  return [...new Set(words.flatMap((w) => w.split(',')).map((s) => s.trim()).filter(Boolean))];
+  return [
+    ...new Set(
+      words
+        .flatMap((w) => w.split(','))
+        .map((s) => s.trim())
+        .filter(Boolean),
+    ),
+  ];
 }

@@ -21,7 +21,8 @@ async function listAll(api: ApiClient, namespace: string): Promise<{ r: Resource
 /** Deletes by name, in either kind ("nodechaos/NAME" picks one); answers the resource it was found in. */
 async function deleteNamed(api: ApiClient, namespace: string, ref: string): Promise<ResourceType | undefined> {
   const slash = ref.indexOf('/');
-  const only = slash > 0 ? kinds().find((r) => r.plural === ref.slice(0, slash).toLowerCase() || r.kind.toLowerCase() === ref.slice(0, slash).toLowerCase()) : undefined;
+  const only =
+    slash > 0 ? kinds().find((r) => r.plural === ref.slice(0, slash).toLowerCase() || r.kind.toLowerCase() === ref.slice(0, slash).toLowerCase()) : undefined;
   if (slash > 0 && !only) throw new UsageError(`"${ref}": the type must be nodechaos or networkchaos`);
   const name = slash > 0 ? ref.slice(slash + 1) : ref;
   for (const r of only ? [only] : kinds()) {

@@ -36,10 +36,12 @@ export async function killControlPlane(flags: ParsedFlags, io: CliIO): Promise<n
   const dataDir = path.resolve(io.cwd, flags.str('data-dir') || io.env.KIP_DATA_DIR || DEFAULT_DATA_DIR);
   const afterText = flags.str('restart-after');
   const delayMs = afterText === undefined ? undefined : parseDuration(afterText);
-  if (afterText !== undefined && delayMs === undefined) throw new UsageError(`invalid argument "${afterText}" for "--restart-after" flag: must be a duration such as 10s`);
+  if (afterText !== undefined && delayMs === undefined)
+    throw new UsageError(`invalid argument "${afterText}" for "--restart-after" flag: must be a duration such as 10s`);
   const info = readInfo(dataDir);
   const server = flags.str('server') || io.env.KIP_SERVER;
-  if (server && server.replace(/\/+$/, '') !== info.url) throw new UsageError(`the control plane of ${dataDir} serves ${info.url}, not ${server}; name the right --data-dir`);
+  if (server && server.replace(/\/+$/, '') !== info.url)
+    throw new UsageError(`the control plane of ${dataDir} serves ${info.url}, not ${server}; name the right --data-dir`);
   if (!readProcStat(info.pid)) throw new CliError(`the control plane of ${dataDir} (pid ${info.pid}) is not running`);
   const supervised = launcherOf(info.pid);
   const durable = info.store === 'sqlite';
@@ -52,10 +54,16 @@ export async function killControlPlane(flags: ParsedFlags, io: CliIO): Promise<n
     writeFileSync(path.join(dataDir, RESTART_REQUEST_FILE), JSON.stringify(request) + '\n');
   }
   process.kill(info.pid, 'SIGKILL');
-  await waitFor('the control plane to exit', () => readProcStat(info.pid) === undefined || readProcStat(info.pid)?.state === 'Z', { timeoutMs: 5000, intervalMs: 20 });
+  await waitFor('the control plane to exit', () => readProcStat(info.pid) === undefined || readProcStat(info.pid)?.state === 'Z', {
+    timeoutMs: 5000,
+    intervalMs: 20,
+  });
   io.stdout.write(`killed the control plane (pid ${info.pid}) of ${info.url}\n`);
   if (!supervised) io.stdout.write(`nothing restarts it: it was not started by kip's launcher; start kip-controlplane again with --data-dir ${dataDir}\n`);
   else if (!durable) io.stdout.write('its state was in memory only: the launcher stops the cluster (run it with --store sqlite to survive this)\n');
-  else io.stdout.write(`the launcher restarts it from ${dataDir}${delayMs !== undefined ? ` in ${afterText}` : ''}; pods keep running meanwhile, scheduling and failover wait\n`);
+  else
+    io.stdout.write(
+      `the launcher restarts it from ${dataDir}${delayMs !== undefined ? ` in ${afterText}` : ''}; pods keep running meanwhile, scheduling and failover wait\n`,
+    );
   return 0;
 }

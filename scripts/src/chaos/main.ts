@@ -8,7 +8,20 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DEFAULT_NAMESPACE, newSeed, resourceByKind, validateObject, ApiClient, resolveCredentials, ApiStatusError, ConnectionError, ClientError, type ChaosStatus, type KObject, type Node } from '@kip/shared';
+import {
+  DEFAULT_NAMESPACE,
+  newSeed,
+  resourceByKind,
+  validateObject,
+  ApiClient,
+  resolveCredentials,
+  ApiStatusError,
+  ConnectionError,
+  ClientError,
+  type ChaosStatus,
+  type KObject,
+  type Node,
+} from '@kip/shared';
 import { reportError, UsageError } from '../kip/errors.js';
 import { formatFlagHelp, parseFlags, type ParsedFlags } from '../kip/flags.js';
 import { processIO, type CliIO } from '../kip/io.js';
@@ -66,7 +79,10 @@ function usageFailure(io: CliIO, err: UsageError): number {
 }
 
 function client(flags: ParsedFlags, io: CliIO): ApiClient {
-  return new ApiClient({ ...resolveCredentials({ server: flags.str('server'), token: flags.str('token'), kubeconfig: flags.str('kubeconfig'), env: io.env }), userAgent: 'kip-chaos' });
+  return new ApiClient({
+    ...resolveCredentials({ server: flags.str('server'), token: flags.str('token'), kubeconfig: flags.str('kubeconfig'), env: io.env }),
+    userAgent: 'kip-chaos',
+  });
 }
 
 /** The command word: the first argument that is not a flag or a flag's value. */
@@ -93,12 +109,15 @@ function checkNodes(req: ChaosRequest, nodes: Node[]): void {
   const names = new Set(nodes.map((n) => n.metadata.name));
   const missing = req.namedNodes.filter((n) => !names.has(n));
   if (missing.length > 0)
-    throw new UsageError(`${missing.map((n) => `node ${n}`).join(', ')} not found (nodes: ${[...names].sort().join(', ') || 'none'}; see npm run kip -- get nodes)`);
+    throw new UsageError(
+      `${missing.map((n) => `node ${n}`).join(', ')} not found (nodes: ${[...names].sort().join(', ') || 'none'}; see npm run kip -- get nodes)`,
+    );
 }
 
 function undoLine(kind: string, name: string, hasSchedule: boolean): string {
   const heal = `npm run chaos -- heal ${name}`;
-  if (kind === 'kill') return `undo: a killed node stays down until its agent is started again (npm run cluster -- --restart-nodes brings dead nodes back)${hasSchedule ? `; stop the schedule: ${heal}` : `; ${heal} removes the object`}`;
+  if (kind === 'kill')
+    return `undo: a killed node stays down until its agent is started again (npm run cluster -- --restart-nodes brings dead nodes back)${hasSchedule ? `; stop the schedule: ${heal}` : `; ${heal} removes the object`}`;
   if (kind === 'restart') return `undo: nothing to undo: the node comes back by itself${hasSchedule ? `; stop the schedule: ${heal}` : ''}`;
   if (kind === 'pause') return `undo: ${heal} (continues the paused node at once; it also continues by itself when the duration ends)`;
   return `undo: ${heal}`;
@@ -121,7 +140,8 @@ async function firstRecord(api: ApiClient, obj: KObject, io: CliIO): Promise<str
 async function runFault(command: string, args: string[], flags: ParsedFlags, io: CliIO): Promise<number> {
   if (!isFaultCommand(command)) throw new UsageError(`unknown action "${command}"`);
   const output = flags.str('output');
-  if (output !== undefined && output !== 'yaml' && output !== 'json') throw new UsageError(`invalid argument "${output}" for "-o, --output" flag: must be yaml or json`);
+  if (output !== undefined && output !== 'yaml' && output !== 'json')
+    throw new UsageError(`invalid argument "${output}" for "-o, --output" flag: must be yaml or json`);
   const namespace = flags.str('namespace') || io.env.KIP_NAMESPACE || DEFAULT_NAMESPACE;
   const seed = flags.int('seed') ?? newSeed();
   if (seed < 0 || seed > 2 ** 32 - 1) throw new UsageError(`invalid argument "${seed}" for "--seed" flag: must be from 0 to 4294967295`);
@@ -140,7 +160,9 @@ async function runFault(command: string, args: string[], flags: ParsedFlags, io:
   }
   if (nodes) checkNodes(req, nodes);
   if (dryRun) {
-    const shown = req.object.metadata.name ? `${resource.singular}/${req.object.metadata.name}` : `${resource.singular}/${req.object.metadata.generateName}<suffix>`;
+    const shown = req.object.metadata.name
+      ? `${resource.singular}/${req.object.metadata.name}`
+      : `${resource.singular}/${req.object.metadata.generateName}<suffix>`;
     // With -o the object goes to stdout alone, so that it can be piped into `kip apply -f -`.
     const say = (line: string) => (output ? io.stderr : io.stdout).write(line + '\n');
     say(`dry run: would create ${shown}: ${req.summary} (seed ${seed}); nothing was created`);
@@ -182,7 +204,12 @@ export async function main(argv: readonly string[], io: CliIO = processIO()): Pr
         return await killControlPlane(flags, io);
       case 'list':
       case 'ls': {
-        const pass = [...(flags.str('server') ? ['--server', flags.str('server')!] : []), ...(flags.str('token') ? ['--token', flags.str('token')!] : []), ...(flags.str('kubeconfig') ? ['--kubeconfig', flags.str('kubeconfig')!] : []), ...(flags.str('namespace') ? ['-n', flags.str('namespace')!] : [])];
+        const pass = [
+          ...(flags.str('server') ? ['--server', flags.str('server')!] : []),
+          ...(flags.str('token') ? ['--token', flags.str('token')!] : []),
+          ...(flags.str('kubeconfig') ? ['--kubeconfig', flags.str('kubeconfig')!] : []),
+          ...(flags.str('namespace') ? ['-n', flags.str('namespace')!] : []),
+        ];
         return await kipMain(['get', 'nodechaos,networkchaos', '-o', flags.str('output') ?? 'wide', ...pass], io);
       }
       default:

@@ -9,7 +9,19 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ApiClient, DEFAULT_RESTART_DELAY_MS, KUBECONFIG_FILE, readKubeconfig, RESTART_REQUEST_FILE, SUPERVISOR_ENV, isNodeReady, parseRestartRequest, type List, type Node, type RestartRequest } from '@kip/shared';
+import {
+  ApiClient,
+  DEFAULT_RESTART_DELAY_MS,
+  KUBECONFIG_FILE,
+  readKubeconfig,
+  RESTART_REQUEST_FILE,
+  SUPERVISOR_ENV,
+  isNodeReady,
+  parseRestartRequest,
+  type List,
+  type Node,
+  type RestartRequest,
+} from '@kip/shared';
 
 export const ROOT = path.resolve(fileURLToPath(import.meta.url), '../../../..');
 // An agent from its bundle joins for half the cpu time it takes as ~150 modules (about 0.34 s against
@@ -45,7 +57,6 @@ export interface LocalClusterOptions {
   /** An agent was started again under the same name. */
   onNodeRestart?: (m: Member) => void;
 }
-
 
 const KEEP_LINES = 300;
 
@@ -95,7 +106,9 @@ export class LocalCluster {
       });
     }
     child.stdin!.on('error', () => {});
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      child.once('exit', (code, signal) => resolve({ code, signal })),
+    );
     return { name, child, output, exited };
   }
 
@@ -130,7 +143,9 @@ export class LocalCluster {
           resolve(url);
         });
       m.child.stdout!.on('data', onData);
-      void m.exited.then(({ code, signal }) => reject(new Error(`the control plane exited (${signal ?? `code ${code}`}) before it was ready:\n${m.output.slice(-20).join('\n')}`)));
+      void m.exited.then(({ code, signal }) =>
+        reject(new Error(`the control plane exited (${signal ?? `code ${code}`}) before it was ready:\n${m.output.slice(-20).join('\n')}`)),
+      );
     });
     this.agentUrl = this.url.replace(/^http/, 'ws');
     // With TLS the agents pin the control plane's CA by the hash it wrote beside its URL.
@@ -141,7 +156,19 @@ export class LocalCluster {
   /** Starts (or restarts) the agent of a node. */
   startAgent(name: string, extra: string[] = []): Member {
     const o = this.opts;
-    const args = [...this.nodeFlags(), AGENT_MAIN, '--name', name, '--server', this.agentUrl, '--token-file', this.tokenFile, '--data-dir', o.dataDir, '--exit-with-parent'];
+    const args = [
+      ...this.nodeFlags(),
+      AGENT_MAIN,
+      '--name',
+      name,
+      '--server',
+      this.agentUrl,
+      '--token-file',
+      this.tokenFile,
+      '--data-dir',
+      o.dataDir,
+      '--exit-with-parent',
+    ];
     if (this.caCertHash) args.push('--discovery-token-ca-cert-hash', this.caCertHash);
     args.push('--cpu', o.nodeCpu ?? '4', '--memory', o.nodeMemory ?? '8Gi');
     if (o.verbose) args.push('--verbose');
@@ -185,7 +212,11 @@ export class LocalCluster {
     if (this.stopping || this.agents.get(m.name) !== m) return;
     const request = this.restartRequest(m.name);
     const delayMs = request?.delayMs ?? (this.opts.restartNodes ? (this.opts.restartDelayMs ?? DEFAULT_RESTART_DELAY_MS) : undefined);
-    const reason = request ? `restart requested${request.chaos ? ` by chaos ${request.chaos}` : ''}` : delayMs !== undefined ? 'restart-nodes is on' : undefined;
+    const reason = request
+      ? `restart requested${request.chaos ? ` by chaos ${request.chaos}` : ''}`
+      : delayMs !== undefined
+        ? 'restart-nodes is on'
+        : undefined;
     this.opts.onNodeExit?.(m, how, delayMs, reason);
     if (delayMs === undefined) return;
     clearTimeout(this.restartTimers.get(m.name));

@@ -114,7 +114,8 @@ function warnIfBundlesStale(): void {
   try {
     const compiled = Math.max(...['shared', 'controlplane', 'agent'].map((p) => newestCompiled(path.join(ROOT, p, 'dist'))));
     const bundled = Math.min(...[CONTROLPLANE_MAIN, AGENT_MAIN].map((f) => statSync(f).mtimeMs));
-    if (compiled > bundled) process.stderr.write('cluster: warning: the bundles are older than what tsc compiled since; run npm run build to start the new code\n');
+    if (compiled > bundled)
+      process.stderr.write('cluster: warning: the bundles are older than what tsc compiled since; run npm run build to start the new code\n');
   } catch {
     // a layout this check does not know: nothing to say
   }
@@ -122,7 +123,8 @@ function warnIfBundlesStale(): void {
 
 async function main(): Promise<void> {
   const o = parse();
-  for (const f of [CONTROLPLANE_MAIN, AGENT_MAIN]) if (!existsSync(f)) fail(`${path.relative(process.cwd(), f)} is missing; run npm install (or npm run build) first`);
+  for (const f of [CONTROLPLANE_MAIN, AGENT_MAIN])
+    if (!existsSync(f)) fail(`${path.relative(process.cwd(), f)} is missing; run npm install (or npm run build) first`);
   warnIfBundlesStale();
   const infoFile = path.join(o.dataDir, 'controlplane.json');
   if (existsSync(infoFile)) {
@@ -138,7 +140,9 @@ async function main(): Promise<void> {
   const stateFile = path.join(o.dataDir, 'state.db');
   if (o.fresh) for (const suffix of ['', '-wal', '-shm']) rmSync(`${stateFile}${suffix}`, { force: true });
   else if (o.store === 'sqlite' && existsSync(stateFile))
-    process.stderr.write(`cluster: bringing back the cluster stored in ${path.relative(process.cwd(), stateFile) || stateFile} (--fresh starts an empty one)\n`);
+    process.stderr.write(
+      `cluster: bringing back the cluster stored in ${path.relative(process.cwd(), stateFile) || stateFile} (--fresh starts an empty one)\n`,
+    );
   const started = Date.now();
   let stopping = false;
   const cluster = new LocalCluster({
@@ -209,7 +213,9 @@ async function main(): Promise<void> {
       const requested = consumeRestartRequest(path.join(o.dataDir, RESTART_REQUEST_FILE));
       const delayMs = requested?.delayMs ?? CONTROL_PLANE_RESTART_DELAY_MS * 2 ** quickExits;
       const why = requested ? `as ${requested.chaos ?? 'a restart request'} asked` : 'pods keep running';
-      process.stderr.write(`cluster: the control plane (pid ${cp.child.pid}) exited unexpectedly (${how}); restarting it from ${o.dataDir} in ${delayMs / 1000}s, ${why}\n`);
+      process.stderr.write(
+        `cluster: the control plane (pid ${cp.child.pid}) exited unexpectedly (${how}); restarting it from ${o.dataDir} in ${delayMs / 1000}s, ${why}\n`,
+      );
       await new Promise((r) => setTimeout(r, delayMs));
       if (stopping) return;
       const at = Date.now();

@@ -18,7 +18,15 @@ export function observeEvent(ev: Event, namespace: string, seenCounts: Map<strin
   const count = ev.count ?? 1;
   if ((seenCounts.get(key) ?? 0) >= count) return undefined;
   seenCounts.set(key, count);
-  return { at, object: `${inv.kind}/${inv.name}`, reason: ev.reason, message: ev.message, type: ev.type === 'Warning' ? 'Warning' : 'Normal', source: 'event', ...(count > 1 ? { count } : {}) };
+  return {
+    at,
+    object: `${inv.kind}/${inv.name}`,
+    reason: ev.reason,
+    message: ev.message,
+    type: ev.type === 'Warning' ? 'Warning' : 'Normal',
+    source: 'event',
+    ...(count > 1 ? { count } : {}),
+  };
 }
 
 /** A node's Ready condition as one word: True, False, Unknown, or Missing. */
@@ -35,8 +43,16 @@ export function observeNode(type: WatchEvent['type'], node: Node, before: string
   if (before === now) return undefined;
   const c = nodeCondition(node, 'Ready');
   const why = [c?.reason, c?.message].filter(Boolean).join(': ');
-  if (before === undefined) return { at, object, reason: 'NodeJoined', message: `node ${name} joined, Ready=${now}${why ? ` (${why})` : ''}`, type: 'Normal', source: 'node' };
-  return { at, object, reason: `Ready=${now}`, message: `Ready ${before} -> ${now}${why ? ` (${why})` : ''}`, type: now === 'True' ? 'Normal' : 'Warning', source: 'node' };
+  if (before === undefined)
+    return { at, object, reason: 'NodeJoined', message: `node ${name} joined, Ready=${now}${why ? ` (${why})` : ''}`, type: 'Normal', source: 'node' };
+  return {
+    at,
+    object,
+    reason: `Ready=${now}`,
+    message: `Ready ${before} -> ${now}${why ? ` (${why})` : ''}`,
+    type: now === 'True' ? 'Normal' : 'Warning',
+    source: 'node',
+  };
 }
 
 export class ClusterWatcher {

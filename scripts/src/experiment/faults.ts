@@ -51,7 +51,8 @@ export class FaultInjector {
       try {
         await this.api.list(resource(kind), this.namespace);
       } catch (err) {
-        if (err instanceof ApiStatusError && err.isNotFound) throw new CliError(`the server does not serve ${kind} (${CHAOS_API_VERSION}); is it a kip cluster with the chaos API?`);
+        if (err instanceof ApiStatusError && err.isNotFound)
+          throw new CliError(`the server does not serve ${kind} (${CHAOS_API_VERSION}); is it a kip cluster with the chaos API?`);
         throw err;
       }
     }

@@ -56,9 +56,26 @@ async function run(cmd: CommandLine, signal: AbortSignal, onCluster: (c: Private
     }
     const api = cluster
       ? cluster.client('kip-experiment')
-      : new ApiClient({ ...resolveCredentials({ ...(cmd.server ? { server: cmd.server } : {}), ...(cmd.token ? { token: cmd.token } : {}), ...(cmd.kubeconfig ? { kubeconfig: cmd.kubeconfig } : {}), env: process.env }), userAgent: 'kip-experiment' });
+      : new ApiClient({
+          ...resolveCredentials({
+            ...(cmd.server ? { server: cmd.server } : {}),
+            ...(cmd.token ? { token: cmd.token } : {}),
+            ...(cmd.kubeconfig ? { kubeconfig: cmd.kubeconfig } : {}),
+            env: process.env,
+          }),
+          userAgent: 'kip-experiment',
+        });
     const c = cluster;
-    const result = await runExperiment({ api, spec, workload, keep: cmd.keep, signal, log, readyTimeoutMs: cmd.readyTimeoutMs, ...(c ? { clusterGone: () => c.isDown() } : {}) });
+    const result = await runExperiment({
+      api,
+      spec,
+      workload,
+      keep: cmd.keep,
+      signal,
+      log,
+      readyTimeoutMs: cmd.readyTimeoutMs,
+      ...(c ? { clusterGone: () => c.isDown() } : {}),
+    });
     const report = computeReport(result.input);
     const dir = path.resolve(cmd.out ?? defaultOutDir(spec.name, new Date(result.input.startTime), process.cwd()));
     // The figures are shown before the files are written: a failed write must not lose the run.

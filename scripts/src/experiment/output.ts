@@ -37,7 +37,15 @@ export interface ReportContext {
 
 /** report.json: the report, with where the raw samples are and what the run was. */
 export function reportJson(report: ExperimentReport, ctx: ReportContext): Record<string, unknown> {
-  return { ...report, samples: { ...report.samples, file: SAMPLES_FILE }, experimentFile: ctx.experimentFile, probe: ctx.probe, cluster: ctx.cluster, faultStatus: ctx.faultStatus, warnings: ctx.warnings };
+  return {
+    ...report,
+    samples: { ...report.samples, file: SAMPLES_FILE },
+    experimentFile: ctx.experimentFile,
+    probe: ctx.probe,
+    cluster: ctx.cluster,
+    faultStatus: ctx.faultStatus,
+    warnings: ctx.warnings,
+  };
 }
 
 /** One sample a line; `t` in ms from the start of the timeline (negative: warmup). */
@@ -45,7 +53,12 @@ export function samplesJsonl(samples: readonly MeasuredSample[]): string {
   return samples.map((s) => JSON.stringify(s)).join('\n') + (samples.length > 0 ? '\n' : '');
 }
 
-export async function writeReport(dir: string, report: ExperimentReport, samples: readonly MeasuredSample[], ctx: ReportContext): Promise<{ json: string; html: string; samples: string }> {
+export async function writeReport(
+  dir: string,
+  report: ExperimentReport,
+  samples: readonly MeasuredSample[],
+  ctx: ReportContext,
+): Promise<{ json: string; html: string; samples: string }> {
   await mkdir(dir, { recursive: true });
   const files = { json: path.join(dir, 'report.json'), html: path.join(dir, 'report.html'), samples: path.join(dir, SAMPLES_FILE) };
   const ordered = [...samples].sort((a, b) => a.t - b.t || (a.seq ?? 0) - (b.seq ?? 0));

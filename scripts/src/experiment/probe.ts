@@ -83,12 +83,16 @@ export class Probe {
       this.node = pod.spec.nodeName ?? '';
       if (cs?.state.running) break;
       if (cs?.state.terminated || pod.status?.phase === 'Failed' || pod.status?.phase === 'Succeeded')
-        throw new CliError(`the probe pod ${podName} stopped before the run began: ${cs?.state.terminated?.reason ?? pod.status?.phase}; see npm run kip -- logs ${podName}`);
+        throw new CliError(
+          `the probe pod ${podName} stopped before the run began: ${cs?.state.terminated?.reason ?? pod.status?.phase}; see npm run kip -- logs ${podName}`,
+        );
       const waiting = cs?.state.waiting?.reason;
       if (waiting && HOPELESS.has(waiting)) throw new CliError(`the probe pod ${podName} cannot start: ${waiting}: ${cs?.state.waiting?.message ?? ''}`);
       if (Date.now() > deadline) {
         const unscheduled = pod.status?.conditions?.find((c) => c.type === 'PodScheduled' && c.status === 'False');
-        throw new CliError(`the probe pod ${podName} was not running after ${timeoutMs / 1000}s: ${unscheduled?.message ?? waiting ?? pod.status?.phase ?? 'Pending'}`);
+        throw new CliError(
+          `the probe pod ${podName} was not running after ${timeoutMs / 1000}s: ${unscheduled?.message ?? waiting ?? pod.status?.phase ?? 'Pending'}`,
+        );
       }
       await sleep(150, signal);
     }
@@ -120,7 +124,8 @@ export class Probe {
   async waitFirstSample(timeoutMs: number, signal: AbortSignal): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (this.reader.samples.length === 0) {
-      if (Date.now() > deadline) throw new CliError(`the probe pod ${this.o.podName} logged no request within ${timeoutMs / 1000}s; see npm run kip -- logs ${this.o.podName}`);
+      if (Date.now() > deadline)
+        throw new CliError(`the probe pod ${this.o.podName} logged no request within ${timeoutMs / 1000}s; see npm run kip -- logs ${this.o.podName}`);
       await sleep(100, signal);
     }
   }

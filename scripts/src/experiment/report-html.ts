@@ -69,7 +69,9 @@ function overlays(r: ExperimentReport, a: Axis, top: number, bottom: number): st
   }
   for (const s of r.steps) {
     const x = f1(a.x(s.atSeconds));
-    parts.push(`<line class="step" x1="${x}" x2="${x}" y1="${top}" y2="${bottom}"><title>${escapeHtml(`${offset(s.atSeconds)} ${s.description}${s.error ? ` FAILED: ${s.error}` : ''}`)}</title></line>`);
+    parts.push(
+      `<line class="step" x1="${x}" x2="${x}" y1="${top}" y2="${bottom}"><title>${escapeHtml(`${offset(s.atSeconds)} ${s.description}${s.error ? ` FAILED: ${s.error}` : ''}`)}</title></line>`,
+    );
   }
   return parts.join('');
 }
@@ -88,7 +90,9 @@ function latencyChart(r: ExperimentReport, samples: readonly MeasuredSample[], a
     const sec = s.t / 1000;
     if (sec < 0 || sec >= a.durationS) continue;
     const x = f1(a.x(sec));
-    const tip = titles ? `<title>${escapeHtml(`${offset(sec)} ${s.ok ? `${s.status ?? 'ok'} ${s.latencyMs}ms` : `FAILED ${s.error ?? ''} after ${s.latencyMs}ms`}${s.pod ? ` ${s.pod}` : ''}`)}</title>` : '';
+    const tip = titles
+      ? `<title>${escapeHtml(`${offset(sec)} ${s.ok ? `${s.status ?? 'ok'} ${s.latencyMs}ms` : `FAILED ${s.error ?? ''} after ${s.latencyMs}ms`}${s.pod ? ` ${s.pod}` : ''}`)}</title>`
+      : '';
     if (s.ok) pts.push(`<circle class="ok" cx="${x}" cy="${f1(y(s.latencyMs))}" r="2">${tip}</circle>`);
     else pts.push(`<rect class="bad" x="${f1(Number(x) - 1.5)}" y="${top + 2}" width="3" height="${failBand - 4}">${tip}</rect>`);
   }
@@ -139,7 +143,10 @@ function successChart(r: ExperimentReport, samples: readonly MeasuredSample[], a
     segments[segments.length - 1]!.push(`${f1(x0)},${f1(y(frac))}`, `${f1(x1)},${f1(y(frac))}`);
   }
   const lines = segments.filter((s) => s.length > 0).map((s) => `<polyline class="rate" points="${s.join(' ')}"/>`);
-  const yTicks = [0, 0.5, 1].map((k) => `<line class="grid" x1="${PAD_L}" x2="${W - PAD_R}" y1="${f1(y(k))}" y2="${f1(y(k))}"/><text class="tick" x="${PAD_L - 6}" y="${f1(y(k) + 4)}" text-anchor="end">${k * 100}%</text>`);
+  const yTicks = [0, 0.5, 1].map(
+    (k) =>
+      `<line class="grid" x1="${PAD_L}" x2="${W - PAD_R}" y1="${f1(y(k))}" y2="${f1(y(k))}"/><text class="tick" x="${PAD_L - 6}" y="${f1(y(k) + 4)}" text-anchor="end">${k * 100}%</text>`,
+  );
   return [
     `<svg class="chart" id="success-chart" viewBox="0 0 ${W} ${OK_H}" width="100%" role="img" aria-label="share of successful requests per second">`,
     overlays(r, a, top, bottom),
@@ -158,11 +165,17 @@ function eventStrip(r: ExperimentReport, a: Axis): string {
   const labelled = inWindow.length <= EVENT_LABEL_LIMIT;
   const marks = inWindow.map((e, i) => {
     const x = f1(a.x(e.atSeconds));
-    const cls = /^Chaos/.test(e.reason) ? 'ev chaos' : e.type === 'Warning' || /NotReady|Unknown|False|Kill|Evict|Fail|Deleted/i.test(e.reason) ? 'ev warn' : 'ev';
+    const cls = /^Chaos/.test(e.reason)
+      ? 'ev chaos'
+      : e.type === 'Warning' || /NotReady|Unknown|False|Kill|Evict|Fail|Deleted/i.test(e.reason)
+        ? 'ev warn'
+        : 'ev';
     const tip = `<title>${escapeHtml(`${offset(e.atSeconds)} ${e.object} ${e.reason}: ${e.message}`)}</title>`;
     // Labels take turns on three rows so that neighbours overlap less.
     const row = 14 + (i % 3) * 13;
-    const label = labelled ? `<text class="evl" x="${Number(x) + 3}" y="${row}">${escapeHtml(`${e.object.replace(/^[A-Za-z]+\//, '')} ${e.reason}`.slice(0, 40))}</text>` : '';
+    const label = labelled
+      ? `<text class="evl" x="${Number(x) + 3}" y="${row}">${escapeHtml(`${e.object.replace(/^[A-Za-z]+\//, '')} ${e.reason}`.slice(0, 40))}</text>`
+      : '';
     return `<g><line class="${cls}" x1="${x}" x2="${x}" y1="4" y2="${EV_H - 4}"/>${label}${tip}</g>`;
   });
   return `<svg class="chart" id="event-strip" viewBox="0 0 ${W} ${EV_H}" width="100%" role="img" aria-label="cluster events"><text class="tick" x="${PAD_L - 6}" y="${EV_H / 2 + 4}" text-anchor="end">events</text><line class="grid" x1="${PAD_L}" x2="${W - PAD_R}" y1="${EV_H / 2}" y2="${EV_H / 2}"/>${marks.join('')}</svg>`;
@@ -213,7 +226,17 @@ ${eventStrip(r, a)}
 <h2>Phases</h2>
 ${htmlTable(
   ['phase', 'from', 'to', 'requests', 'failed', 'availability', 'p50', 'p99', 'max'],
-  r.phases.map((p) => [p.name, offset(p.startSeconds), offset(p.endSeconds), String(p.requests), String(p.failed), pct(p.availability), ms(p.p50Ms), ms(p.p99Ms), ms(p.maxMs)]),
+  r.phases.map((p) => [
+    p.name,
+    offset(p.startSeconds),
+    offset(p.endSeconds),
+    String(p.requests),
+    String(p.failed),
+    pct(p.availability),
+    ms(p.p50Ms),
+    ms(p.p99Ms),
+    ms(p.maxMs),
+  ]),
 )}
 <h2>Faults</h2>
 ${htmlTable(
@@ -228,7 +251,10 @@ ${htmlTable(
   ]),
 )}
 <h2>Timeline</h2>
-${htmlTable(['at', 'object', 'what'], timeline.map((e) => [offset(e.at), e.who, e.what]))}
+${htmlTable(
+  ['at', 'object', 'what'],
+  timeline.map((e) => [offset(e.at), e.who, e.what]),
+)}
 <script type="application/json" id="report-data">${data}</script>
 </body></html>
 `;

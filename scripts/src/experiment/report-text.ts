@@ -38,7 +38,10 @@ export function renderText(r: ExperimentReport): string {
   lines.push(
     table([
       ['availability', req.total > 0 ? `${pct(r.availability)}  (${req.ok} of ${req.total} requests ok, ${req.failed} failed)` : 'no requests were measured'],
-      ['longest outage', `${r.longestOutageSeconds.toFixed(3)}s${longest ? `  (${longest.failures} failed request(s) from ${offset(longest.startSeconds)})` : ''}`],
+      [
+        'longest outage',
+        `${r.longestOutageSeconds.toFixed(3)}s${longest ? `  (${longest.failures} failed request(s) from ${offset(longest.startSeconds)})` : ''}`,
+      ],
       ['latency (ok)', `p50 ${ms(r.latency.p50Ms)}  p99 ${ms(r.latency.p99Ms)}  max ${ms(r.latency.maxMs)}`],
       ...(req.unlogged > 0 ? [['unlogged', `${req.unlogged} request(s) the client sent but never logged an outcome for (not counted)`]] : []),
     ]),
@@ -48,7 +51,17 @@ export function renderText(r: ExperimentReport): string {
   lines.push(
     table([
       ['PHASE', 'FROM', 'TO', 'REQUESTS', 'FAILED', 'AVAILABILITY', 'P50', 'P99', 'MAX'],
-      ...r.phases.map((p) => [p.name, offset(p.startSeconds), offset(p.endSeconds), String(p.requests), String(p.failed), pct(p.availability), ms(p.p50Ms), ms(p.p99Ms), ms(p.maxMs)]),
+      ...r.phases.map((p) => [
+        p.name,
+        offset(p.startSeconds),
+        offset(p.endSeconds),
+        String(p.requests),
+        String(p.failed),
+        pct(p.availability),
+        ms(p.p50Ms),
+        ms(p.p99Ms),
+        ms(p.maxMs),
+      ]),
     ]),
   );
   if (r.faults.length > 0) {
@@ -61,7 +74,9 @@ export function renderText(r: ExperimentReport): string {
           f.name,
           `${f.kind}/${f.action}`,
           offset(f.injectedAtSeconds),
-          f.healedAtSeconds === null ? '-' : `${offset(f.healedAtSeconds)}${f.healedBy === 'duration' ? ' (own duration)' : f.healedBy === 'recovered' ? ' (recovered)' : ''}`,
+          f.healedAtSeconds === null
+            ? '-'
+            : `${offset(f.healedAtSeconds)}${f.healedBy === 'duration' ? ' (own duration)' : f.healedBy === 'recovered' ? ' (recovered)' : ''}`,
           String(f.failures),
           !f.recovered ? 'not recovered' : f.failures === 0 ? '0s (no failures)' : `${f.timeToRecoverSeconds!.toFixed(3)}s`,
         ]),

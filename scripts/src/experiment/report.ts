@@ -164,14 +164,23 @@ export function computeReport(input: ReportInput): ExperimentReport {
     availability: totals.total > 0 ? totals.ok / totals.total : 0,
     longestOutageSeconds: seconds(longest),
     requests: { ...totals, unlogged: input.unlogged ?? 0 },
-    outages: outages.map((o) => ({ startSeconds: seconds(o.startMs), endSeconds: seconds(o.endMs), durationSeconds: seconds(o.endMs - o.startMs), failures: o.failures })),
+    outages: outages.map((o) => ({
+      startSeconds: seconds(o.startMs),
+      endSeconds: seconds(o.endMs),
+      durationSeconds: seconds(o.endMs - o.startMs),
+      failures: o.failures,
+    })),
     latency: latencyOf(samples),
     phases,
     faults,
-    steps: input.steps.map((s) => ({ atSeconds: seconds(s.atMs), type: s.type, names: [...s.names], description: s.description, ...(s.error ? { error: s.error } : {}) })),
-    events: [...input.events]
-      .sort((a, b) => a.atMs - b.atMs)
-      .map(({ atMs, ...rest }) => ({ atSeconds: seconds(atMs), ...rest })),
+    steps: input.steps.map((s) => ({
+      atSeconds: seconds(s.atMs),
+      type: s.type,
+      names: [...s.names],
+      description: s.description,
+      ...(s.error ? { error: s.error } : {}),
+    })),
+    events: [...input.events].sort((a, b) => a.atMs - b.atMs).map(({ atMs, ...rest }) => ({ atSeconds: seconds(atMs), ...rest })),
     samples: { ...totals, byPod: tally(samples.map((s) => s.pod)), errors: tally(samples.map((s) => s.error)) },
   };
 }

@@ -67,7 +67,10 @@ export function chooseProbeNode(spec: ExperimentSpec, nodes: readonly Node[]): s
     const sel = (s.spec.selector ?? {}) as { nodes?: unknown };
     if (Array.isArray(sel.nodes)) for (const n of sel.nodes) avoid.add(String(n));
   }
-  const ready = nodes.filter((n) => isNodeReady(n) && !n.spec?.unschedulable).map((n) => n.metadata.name).sort();
+  const ready = nodes
+    .filter((n) => isNodeReady(n) && !n.spec?.unschedulable)
+    .map((n) => n.metadata.name)
+    .sort();
   return ready.find((n) => !avoid.has(n));
 }
 
@@ -120,7 +123,16 @@ export async function runExperiment(o: RunOptions): Promise<RunResult> {
     await workload.waitReady(o.readyTimeoutMs, signal);
     log('[setup] workload is ready');
 
-    probe = new Probe({ api, namespace: ns, podName, spec: spec.probe, ...(probeNode ? { nodeName: probeNode } : {}), labels, onSample: (s) => fresh.push(s), log: (l) => log(`[probe] ${l}`) });
+    probe = new Probe({
+      api,
+      namespace: ns,
+      podName,
+      spec: spec.probe,
+      ...(probeNode ? { nodeName: probeNode } : {}),
+      labels,
+      onSample: (s) => fresh.push(s),
+      log: (l) => log(`[probe] ${l}`),
+    });
     await probe.start(60_000, signal);
     log(`[setup] probe pod ${podName} on ${probe.node} calls ${spec.probe.url} ${spec.probe.rate}/s, timeout ${spec.probe.timeoutMs}ms`);
     await probe.waitFirstSample(30_000, signal);
@@ -179,12 +191,19 @@ export async function runExperiment(o: RunOptions): Promise<RunResult> {
   const lastSent = inRun.reduce((m, s) => Math.max(m, s.t), 0);
   if (inRun.length === 0) warnings.push('the probe logged no request sent during the timeline (was its pod or its node lost?)');
   else if (durationMs - lastSent > 2000 / spec.probe.rate + spec.probe.timeoutMs + 1000)
-    warnings.push(`the probe's log stops at ${at(lastSent)} of ${durationMs / 1000}s (was its pod or its node lost?); requests after that are not in the figures`);
+    warnings.push(
+      `the probe's log stops at ${at(lastSent)} of ${durationMs / 1000}s (was its pod or its node lost?); requests after that are not in the figures`,
+    );
   for (const w of faultWindows(executed)) {
     const step = spec.timeline.find((f) => f.type === 'fault' && f.name === w.name);
     if (step?.type !== 'fault' || step.kind !== 'NetworkChaos' || (step.spec.target as { controlPlane?: unknown } | undefined)?.controlPlane === true) continue;
     const until = Math.min(w.healedAtMs ?? durationMs, durationMs);
-    const missed = missedFaultWarning(w.name, faultStatus?.[w.name], probe!.node, inRun.filter((s) => s.t >= w.injectedAtMs && s.t < until));
+    const missed = missedFaultWarning(
+      w.name,
+      faultStatus?.[w.name],
+      probe!.node,
+      inRun.filter((s) => s.t >= w.injectedAtMs && s.t < until),
+    );
     if (missed) warnings.push(missed);
   }
   // Request numbers are consecutive: a gap is a request the client never logged an outcome for.
@@ -192,7 +211,18 @@ export async function runExperiment(o: RunOptions): Promise<RunResult> {
   const unlogged = seqs.length > 0 ? seqs.reduce((m, n) => Math.max(m, n)) - seqs.reduce((m, n) => Math.min(m, n)) + 1 - seqs.length : 0;
   const events = watcher.observations.slice(0, observed).map(({ at: when, ...rest }) => ({ atMs: when - t0, ...rest }));
   return {
-    input: { name: spec.name, ...(spec.description ? { description: spec.description } : {}), startTime: t0, durationMs, sustainMs: spec.sustainMs, interrupted, samples, steps: executed, events, unlogged },
+    input: {
+      name: spec.name,
+      ...(spec.description ? { description: spec.description } : {}),
+      startTime: t0,
+      durationMs,
+      sustainMs: spec.sustainMs,
+      interrupted,
+      samples,
+      steps: executed,
+      events,
+      unlogged,
+    },
     samples,
     probe: { pod: podName, node: probe!.node, url: spec.probe.url, rate: spec.probe.rate, timeoutMs: spec.probe.timeoutMs },
     faultStatus: faultStatus ?? {},
@@ -228,7 +258,14 @@ async function runStep(step: TimelineStep, faults: FaultInjector, atMs: number, 
 }
 
 /** Everything this run created goes, each part on its own, so one failure does not leave the rest. */
-async function cleanup(o: RunOptions, probe: Probe | undefined, faults: FaultInjector, workload: Workload, watcher: ClusterWatcher, warnings: string[]): Promise<void> {
+async function cleanup(
+  o: RunOptions,
+  probe: Probe | undefined,
+  faults: FaultInjector,
+  workload: Workload,
+  watcher: ClusterWatcher,
+  warnings: string[],
+): Promise<void> {
   let goneSaid = false;
   const attempt = async (what: string, fn: () => Promise<unknown>): Promise<void> => {
     try {
@@ -252,7 +289,8 @@ async function cleanup(o: RunOptions, probe: Probe | undefined, faults: FaultInj
     if (left.length > 0) o.log(`[cleanup] deleted fault(s) still in place: ${left.join(', ')}`);
   });
   if (o.keep) {
-    if (workload.created.length > 0) o.log(`[cleanup] --keep: the workload stays (${workload.created.map((m) => `${m.resource.plural}/${m.object.metadata.name}`).join(', ')})`);
+    if (workload.created.length > 0)
+      o.log(`[cleanup] --keep: the workload stays (${workload.created.map((m) => `${m.resource.plural}/${m.object.metadata.name}`).join(', ')})`);
   } else await attempt('deleting the workload', () => workload.remove());
   await attempt('stopping the watches', () => watcher.stop());
 }
@@ -266,6 +304,9 @@ function liveLine(nowMs: number, recent: readonly MeasuredSample[], all: readonl
   const total = measured.length;
   const recentOk = recent.filter((s) => s.ok);
   const lat = recentOk.map((s) => s.latencyMs);
-  const window = recent.length > 0 ? `${recent.length} new, ${recentOk.length} ok, p50 ${fmtMs(percentile(lat, 50) ?? null)}, p99 ${fmtMs(percentile(lat, 99) ?? null)}` : 'no new requests logged';
+  const window =
+    recent.length > 0
+      ? `${recent.length} new, ${recentOk.length} ok, p50 ${fmtMs(percentile(lat, 50) ?? null)}, p99 ${fmtMs(percentile(lat, 99) ?? null)}`
+      : 'no new requests logged';
   return `${at(nowMs)} ${phase} | ${total} requests, ${ok} ok${total > 0 ? ` (${((ok / total) * 100).toFixed(1)}%)` : ''} | ${window}`;
 }

@@ -78,7 +78,8 @@ export function validateExperiment(raw: unknown, source: string): ExperimentSpec
   c.noUnknown(top, '', TOP_LEVEL);
 
   const name = c.string(top.name, 'name', true) ?? '';
-  if (name && !isDNS1123Label(name)) c.add('name', `Invalid value: "${name}": must be a lowercase RFC 1123 label (letters, digits and '-'), as it names the objects the run creates`);
+  if (name && !isDNS1123Label(name))
+    c.add('name', `Invalid value: "${name}": must be a lowercase RFC 1123 label (letters, digits and '-'), as it names the objects the run creates`);
   const namespace = c.string(top.namespace, 'namespace') ?? DEFAULT_NAMESPACE;
   if (!isDNS1123Label(namespace)) c.add('namespace', `Invalid value: "${namespace}": must be a lowercase RFC 1123 label`);
   const description = c.string(top.description, 'description');
@@ -112,7 +113,8 @@ function parseWorkload(c: FieldChecker, v: unknown): WorkloadItem[] {
     }
     const obj = c.object(item, f);
     if (!obj) return;
-    if (typeof obj.kind !== 'string' || obj.kind === '') c.add(`${f}.kind`, 'Required value: an inline manifest needs apiVersion and kind (or give a file path as a string)');
+    if (typeof obj.kind !== 'string' || obj.kind === '')
+      c.add(`${f}.kind`, 'Required value: an inline manifest needs apiVersion and kind (or give a file path as a string)');
     else out.push({ kind: 'inline', object: obj, field: f });
   });
   return out;

@@ -2,7 +2,16 @@
 // NetworkChaos object, created through the API for the chaos controller to enforce) or heal one
 // (delete it). Parsed into steps ordered by time, with every heal resolved to the faults it ends.
 
-import { CHAOS_API_VERSION, describeFault, directionArrow, findNetworkAction, isDNS1123Label, NETWORK_ACTION_NAMES, NODE_ACTION_NAMES, validateObject } from '@kip/shared';
+import {
+  CHAOS_API_VERSION,
+  describeFault,
+  directionArrow,
+  findNetworkAction,
+  isDNS1123Label,
+  NETWORK_ACTION_NAMES,
+  NODE_ACTION_NAMES,
+  validateObject,
+} from '@kip/shared';
 import { type FieldChecker, isObj, type Obj } from './field-checker.js';
 
 export type FaultKind = 'NodeChaos' | 'NetworkChaos';
@@ -96,10 +105,12 @@ function parseFault(c: FieldChecker, v: unknown, f: string, index: number, atMs:
     c.add(`${f}.kind`, `Unsupported value: "${kind}": supported values: "NodeChaos", "NetworkChaos"`);
     return undefined;
   }
-  if (o.apiVersion !== undefined && o.apiVersion !== CHAOS_API_VERSION) c.add(`${f}.apiVersion`, `Invalid value: ${JSON.stringify(o.apiVersion)}: faults are served as "${CHAOS_API_VERSION}"`);
+  if (o.apiVersion !== undefined && o.apiVersion !== CHAOS_API_VERSION)
+    c.add(`${f}.apiVersion`, `Invalid value: ${JSON.stringify(o.apiVersion)}: faults are served as "${CHAOS_API_VERSION}"`);
   const meta = c.object(o.metadata, `${f}.metadata`);
   const name = typeof o.name === 'string' ? o.name : typeof meta?.name === 'string' ? meta.name : undefined;
-  if (o.name !== undefined && meta?.name !== undefined && o.name !== meta.name) c.add(`${f}.name`, `Invalid value: "${String(o.name)}": differs from metadata.name "${String(meta.name)}"; give one`);
+  if (o.name !== undefined && meta?.name !== undefined && o.name !== meta.name)
+    c.add(`${f}.name`, `Invalid value: "${String(o.name)}": differs from metadata.name "${String(meta.name)}"; give one`);
   if (name === undefined) c.add(`${f}.name`, 'Required value: a name for the fault, so that a later step can heal it and kip get can show it');
   else if (!isDNS1123Label(name)) c.add(`${f}.name`, `Invalid value: "${name}": must be a lowercase RFC 1123 label`);
   const labels = meta ? c.stringMap(meta.labels, `${f}.metadata.labels`) : undefined;
@@ -107,7 +118,8 @@ function parseFault(c: FieldChecker, v: unknown, f: string, index: number, atMs:
   if (!kind || !spec || !name) return undefined;
   const action = c.string(spec.action, `${f}.spec.action`, true);
   const actions = FAULT_ACTIONS[kind];
-  if (action !== undefined && !actions.includes(action)) c.add(`${f}.spec.action`, `Unsupported value: "${action}": supported values for ${kind}: ${actions.map((a) => `"${a}"`).join(', ')}`);
+  if (action !== undefined && !actions.includes(action))
+    c.add(`${f}.spec.action`, `Unsupported value: "${action}": supported values for ${kind}: ${actions.map((a) => `"${a}"`).join(', ')}`);
   if (spec.duration !== undefined) c.duration(spec.duration, `${f}.spec.duration`);
   // The shared validation knows the chaos kinds' finer rules (modes, selectors, quantities) as
   // the server applies them; asking it here reports them before the run instead of at the step.
@@ -168,7 +180,10 @@ export function describeFaultSpec(spec: Obj): string {
     if (!isObj(sel)) return undefined;
     const s = isObj(sel.selector) ? sel.selector : undefined;
     if (Array.isArray(s?.nodes) && s.nodes.length > 0) return s.nodes.join(',');
-    if (isObj(s?.labelSelectors)) return Object.entries(s.labelSelectors).map(([k, v]) => `${k}=${String(v)}`).join(',');
+    if (isObj(s?.labelSelectors))
+      return Object.entries(s.labelSelectors)
+        .map(([k, v]) => `${k}=${String(v)}`)
+        .join(',');
     return undefined;
   };
   const who = nodesOf(spec) ?? 'any node';

@@ -5,7 +5,23 @@
 
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fromLabelSelector, fromLabels, isPodReady, parseManifests, resourceByKind, selectorToString, ApiStatusError, ClientError, type Deployment, type Endpoints, type KObject, type Pod, type ReplicaSet, type Service, type ApiClient } from '@kip/shared';
+import {
+  fromLabelSelector,
+  fromLabels,
+  isPodReady,
+  parseManifests,
+  resourceByKind,
+  selectorToString,
+  ApiStatusError,
+  ClientError,
+  type Deployment,
+  type Endpoints,
+  type KObject,
+  type Pod,
+  type ReplicaSet,
+  type Service,
+  type ApiClient,
+} from '@kip/shared';
 import { planApply, withLastApplied } from '../kip/apply-merge.js';
 import { CliError } from '../kip/errors.js';
 import { prepareManifest, type ManifestObject } from '../kip/manifests.js';
@@ -43,11 +59,17 @@ export async function loadWorkload(spec: ExperimentSpec, baseDir: string, source
     for (const doc of docs) {
       const own = (doc.object.metadata as { namespace?: unknown } | undefined)?.namespace;
       if (typeof own === 'string' && own !== spec.namespace) {
-        c.add(item.field, `${doc.source}: metadata.namespace: Invalid value: "${own}": the experiment runs in namespace "${spec.namespace}"; set namespace: ${own} at the top of the experiment file, or drop it here`);
+        c.add(
+          item.field,
+          `${doc.source}: metadata.namespace: Invalid value: "${own}": the experiment runs in namespace "${spec.namespace}"; set namespace: ${own} at the top of the experiment file, or drop it here`,
+        );
         continue;
       }
       if (NOT_WORKLOAD.has(String(doc.object.kind))) {
-        c.add(item.field, `${doc.source}: kind: Invalid value: "${String(doc.object.kind)}": not a workload kind${String(doc.object.kind).endsWith('Chaos') ? '; faults go in the timeline' : ''}`);
+        c.add(
+          item.field,
+          `${doc.source}: kind: Invalid value: "${String(doc.object.kind)}": not a workload kind${String(doc.object.kind).endsWith('Chaos') ? '; faults go in the timeline' : ''}`,
+        );
         continue;
       }
       try {
@@ -66,7 +88,8 @@ export async function loadWorkload(spec: ExperimentSpec, baseDir: string, source
 export function deploymentProgress(d: Deployment): string | undefined {
   const want = d.spec.replicas ?? 1;
   const st = d.status ?? {};
-  if (d.metadata.generation !== undefined && (st.observedGeneration ?? 0) < d.metadata.generation) return 'waiting for the deployment spec update to be observed';
+  if (d.metadata.generation !== undefined && (st.observedGeneration ?? 0) < d.metadata.generation)
+    return 'waiting for the deployment spec update to be observed';
   if ((st.updatedReplicas ?? 0) < want) return `${st.updatedReplicas ?? 0} of ${want} updated replicas`;
   if ((st.replicas ?? 0) > (st.updatedReplicas ?? 0)) return `${(st.replicas ?? 0) - (st.updatedReplicas ?? 0)} old replicas pending termination`;
   if ((st.availableReplicas ?? 0) < want) return `${st.availableReplicas ?? 0} of ${want} updated replicas available`;

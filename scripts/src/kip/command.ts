@@ -24,7 +24,13 @@ export interface Command {
 
 /** Flags every command takes. */
 export const GLOBAL_FLAGS: FlagSpec[] = [
-  { name: 'server', short: 's', type: 'string', valueName: 'url', description: 'The address of the kip API server (else $KIP_SERVER, else ' + DEFAULT_SERVER + ').' },
+  {
+    name: 'server',
+    short: 's',
+    type: 'string',
+    valueName: 'url',
+    description: 'The address of the kip API server (else $KIP_SERVER, else ' + DEFAULT_SERVER + ').',
+  },
   { name: 'token', type: 'string', valueName: 'string', description: 'Bearer token for the API server (else $KIP_TOKEN, else the kubeconfig).' },
   { name: 'kubeconfig', type: 'string', valueName: 'file', description: 'The kubeconfig to use (else $KUBECONFIG, else .kip/kubeconfig when it exists).' },
   { name: 'namespace', short: 'n', type: 'string', valueName: 'string', description: 'The namespace for this request (else $KIP_NAMESPACE, else default).' },
@@ -46,7 +52,13 @@ export class Context {
   /** The API client, made on first use so that `version --client` and help need no server. */
   get api(): ApiClient {
     this.client ??= new ApiClient(
-      resolveCredentials({ server: this.flags.str('server'), token: this.flags.str('token'), kubeconfig: this.flags.str('kubeconfig'), env: this.io.env, cwd: this.io.cwd }),
+      resolveCredentials({
+        server: this.flags.str('server'),
+        token: this.flags.str('token'),
+        kubeconfig: this.flags.str('kubeconfig'),
+        env: this.io.env,
+        cwd: this.io.cwd,
+      }),
     );
     return this.client;
   }

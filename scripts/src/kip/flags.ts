@@ -107,7 +107,8 @@ export function parseFlags(argv: readonly string[], specs: readonly FlagSpec[]):
     const spec = specs.find((s) => s.name === f.name)!;
     let raw = f.value;
     if (raw === undefined) {
-      if (spec.type !== 'bool') throw new UsageError(f.short ? `flag needs an argument: '${spec.short}' in ${f.word}` : `flag needs an argument: --${spec.name}`);
+      if (spec.type !== 'bool')
+        throw new UsageError(f.short ? `flag needs an argument: '${spec.short}' in ${f.word}` : `flag needs an argument: --${spec.name}`);
       raw = 'true';
     }
     const v = convert(spec, raw, shownName(spec, f.short));

@@ -91,7 +91,9 @@ export function prepareManifest(doc: ManifestDocument, opts: PrepareOptions): Ma
   const r = resourceByKind(kind);
   if (!r) {
     const served = RESOURCES.map((x) => x.kind).join(', ');
-    throw new CliError(`resource mapping not found for name: "${name}" from "${doc.source}": no matches for kind "${kind}" in version "${String(obj.apiVersion ?? '')}"; kip serves ${served}`);
+    throw new CliError(
+      `resource mapping not found for name: "${name}" from "${doc.source}": no matches for kind "${kind}" in version "${String(obj.apiVersion ?? '')}"; kip serves ${served}`,
+    );
   }
   if (opts.validate) {
     const errors = validateObject(obj);

@@ -115,7 +115,10 @@ export function parseSoakCommandLine(argv: readonly string[]): SoakOptions {
   }
   const v = parsed.values;
   const help = !!v.help;
-  const nodes = v.nodes === undefined || help ? DEFAULT_NODES : wholeNumber('nodes', v.nodes, 2, MAX_NODES, `a whole number from 2 to ${MAX_NODES} (one node for the probe, at least one to kill)`);
+  const nodes =
+    v.nodes === undefined || help
+      ? DEFAULT_NODES
+      : wholeNumber('nodes', v.nodes, 2, MAX_NODES, `a whole number from 2 to ${MAX_NODES} (one node for the probe, at least one to kill)`);
   const base: SoakOptions = {
     help,
     nodes,
@@ -133,9 +136,13 @@ export function parseSoakCommandLine(argv: readonly string[]): SoakOptions {
   const durationMs = duration('duration', v.duration, DEFAULT_DURATION_MS, 1000);
   const intervalMs = duration('interval', v.interval, DEFAULT_INTERVAL_MS, MIN_INTERVAL_MS);
   const restartNodes = !v['no-restart-nodes'];
-  if (v['restart-delay'] !== undefined && !restartNodes) throw new UsageError('--restart-delay: killed nodes stay down with --no-restart-nodes; drop one of the two');
+  if (v['restart-delay'] !== undefined && !restartNodes)
+    throw new UsageError('--restart-delay: killed nodes stay down with --no-restart-nodes; drop one of the two');
   const restartDelayMs = duration('restart-delay', v['restart-delay'], DEFAULT_RESTART_DELAY_MS, 0);
-  const minReady = v['min-ready'] === undefined ? base.minReady : wholeNumber('min-ready', v['min-ready'], 0, nodes - 1, `a whole number from 0 to ${nodes - 1}: with ${nodes} or more, every kill would be skipped`);
+  const minReady =
+    v['min-ready'] === undefined
+      ? base.minReady
+      : wholeNumber('min-ready', v['min-ready'], 0, nodes - 1, `a whole number from 0 to ${nodes - 1}: with ${nodes} or more, every kill would be skipped`);
   const seed = v.seed === undefined ? undefined : wholeNumber('seed', v.seed, 0, MAX_SEED);
   if (v.out !== undefined && v.out.trim() === '') throw new UsageError('--out: must name a directory');
   return {

@@ -33,7 +33,13 @@ export async function rssOf(pid: number | undefined, readings = 5, everyMs = 400
  * Waits (bounded) until the cluster is whole again: every killed node back and Ready (when they
  * come back at all), the workload serving, and no pod of it terminating or unplaced.
  */
-export async function settleCluster(api: ApiClient, cluster: LocalCluster, workload: Workload, o: SoakOptions, signal: AbortSignal): Promise<NonNullable<SoakInput['settle']>> {
+export async function settleCluster(
+  api: ApiClient,
+  cluster: LocalCluster,
+  workload: Workload,
+  o: SoakOptions,
+  signal: AbortSignal,
+): Promise<NonNullable<SoakInput['settle']>> {
   const started = Date.now();
   let pending: string[] = [];
   for (;;) {

@@ -3,7 +3,18 @@
 // its replicas Running. A node that died and came back is the same Node; a Deployment or a Service
 // deleted and made again, or a probe pod lost with its node, is not.
 
-import { fromLabelSelector, resourceByKind, selectorToString, ApiStatusError, type Deployment, type KObject, type Node, type Pod, type ResourceType, type ApiClient } from '@kip/shared';
+import {
+  fromLabelSelector,
+  resourceByKind,
+  selectorToString,
+  ApiStatusError,
+  type Deployment,
+  type KObject,
+  type Node,
+  type Pod,
+  type ResourceType,
+  type ApiClient,
+} from '@kip/shared';
 
 export interface Tracked {
   resource: ResourceType;
@@ -28,7 +39,12 @@ export interface ReplicaCount {
  * and the Deployments short of Running replicas. `problems` are other end-state failures (a
  * probe pod that stopped), passed through.
  */
-export function lostObjects(before: ReadonlyMap<string, string>, after: ReadonlyMap<string, string>, replicas: readonly ReplicaCount[], problems: readonly string[] = []): string[] {
+export function lostObjects(
+  before: ReadonlyMap<string, string>,
+  after: ReadonlyMap<string, string>,
+  replicas: readonly ReplicaCount[],
+  problems: readonly string[] = [],
+): string[] {
   const out: string[] = [];
   for (const [what, uid] of before) {
     const now = after.get(what);
@@ -94,7 +110,8 @@ export class Inventory {
         replicas.push({ what, want: d.spec.replicas ?? 1, running: await this.running(d) });
       } else if (o.kind === 'Pod') {
         const p = o as Pod;
-        if (p.status?.phase !== 'Running' || p.metadata.deletionTimestamp) problems.push(`${what}: ${p.metadata.deletionTimestamp ? 'being deleted' : (p.status?.phase ?? 'Pending')}, no longer Running`);
+        if (p.status?.phase !== 'Running' || p.metadata.deletionTimestamp)
+          problems.push(`${what}: ${p.metadata.deletionTimestamp ? 'being deleted' : (p.status?.phase ?? 'Pending')}, no longer Running`);
       }
     }
     return lostObjects(this.before, uids, replicas, problems);

@@ -49,7 +49,10 @@ export class KillLog {
  * Events on one object, by reason. Repeats fold into one Event with a count, and the watch may
  * see only some of the counts, so each distinct Event (reason and message) counts its highest.
  */
-export function eventCounts(observations: readonly Pick<ObservedEvent, 'object' | 'reason' | 'message' | 'count' | 'source'>[], object: string): Record<string, number> {
+export function eventCounts(
+  observations: readonly Pick<ObservedEvent, 'object' | 'reason' | 'message' | 'count' | 'source'>[],
+  object: string,
+): Record<string, number> {
   const highest = new Map<string, { reason: string; count: number }>();
   for (const o of observations) {
     if (o.source !== 'event' || o.object !== object) continue;

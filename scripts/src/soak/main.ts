@@ -26,7 +26,11 @@ function say(line: string): void {
 /** soak-results/<yyyymmdd-hhmmss>, in local time as a person would look for it. */
 function defaultOutDir(when: Date, cwd: string): string {
   const p = (n: number) => String(n).padStart(2, '0');
-  return path.join(cwd, 'soak-results', `${when.getFullYear()}${p(when.getMonth() + 1)}${p(when.getDate())}-${p(when.getHours())}${p(when.getMinutes())}${p(when.getSeconds())}`);
+  return path.join(
+    cwd,
+    'soak-results',
+    `${when.getFullYear()}${p(when.getMonth() + 1)}${p(when.getDate())}-${p(when.getHours())}${p(when.getMinutes())}${p(when.getSeconds())}`,
+  );
 }
 
 function shown(file: string): string {
@@ -48,7 +52,8 @@ async function run(cmd: SoakOptions, signal: AbortSignal, onCluster: (c: LocalCl
   log(`soak: ${cmd.nodes} nodes, a kill every ${cmd.intervalMs / 1000}s for ${cmd.durationMs / 1000}s, seed ${seed} (--seed ${seed} replays the node choices)`);
   const result = await runSoak({ opts: { ...cmd, seed }, signal, log, onCluster });
   const report = computeSoakReport(result.input);
-  if (result.leftovers > 0) report.warnings.push(`${result.leftovers} process(es) of the cluster were still running after it was stopped, and were killed by pid`);
+  if (result.leftovers > 0)
+    report.warnings.push(`${result.leftovers} process(es) of the cluster were still running after it was stopped, and were killed by pid`);
   // The figures are shown before the files are written: a failed write must not lose the run.
   process.stdout.write('\n' + renderSoakText(report));
   const files = { json: path.join(dir, 'report.json'), samples: path.join(dir, SAMPLES_FILE) };

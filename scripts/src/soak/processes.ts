@@ -92,7 +92,8 @@ export function findOrphans(procs: readonly ProcessInfo[], ctx: OrphanContext): 
     let why: string | undefined;
     if (!agent) why = `no live agent among its parents (its directory is node ${pod.node}'s)`;
     else if (agent.node !== pod.node) why = `its directory is node ${pod.node}'s but its agent is ${agent.node}'s (pid ${agent.pid})`;
-    else if (pod.uid !== undefined && !ctx.pods.has(pod.uid)) why = `its pod (uid ${pod.uid}) no longer exists, yet agent ${agent.node} (pid ${agent.pid}) still runs it`;
+    else if (pod.uid !== undefined && !ctx.pods.has(pod.uid))
+      why = `its pod (uid ${pod.uid}) no longer exists, yet agent ${agent.node} (pid ${agent.pid}) still runs it`;
     if (why) out.push({ ...p, why });
   }
   return out;

@@ -27,38 +27,59 @@ function secs(s: number): string {
 export function renderSoakText(r: SoakReport): string {
   const s = r.settings;
   const lines: string[] = [];
-  const verdictLine = r.interrupted ? 'INTERRUPTED: figures cover the part that ran' : r.passed ? 'PASSED: every property held' : 'FAILED: a property did not hold';
+  const verdictLine = r.interrupted
+    ? 'INTERRUPTED: figures cover the part that ran'
+    : r.passed
+      ? 'PASSED: every property held'
+      : 'FAILED: a property did not hold';
   lines.push(`Soak ${verdictLine}`);
   lines.push(
     `  started ${r.startTime}; ${s.nodes} nodes, one killed every ${s.intervalMs / 1000}s for ${secs(r.durationSeconds)}${r.durationSeconds < r.plannedDurationSeconds ? ` of ${secs(r.plannedDurationSeconds)}` : ''}` +
       ` (seed ${s.seed}, minReady ${s.minReady}, ${s.restartNodes ? `killed nodes back after ${s.restartDelayMs / 1000}s` : 'killed nodes stay down'}); probe on ${s.probeNode}`,
   );
   lines.push('');
-  lines.push(
-    table([
-      ['PROPERTY', 'RESULT', 'MEASURED', 'REQUIRED'],
-      ...r.properties.map((p) => [NAMES[p.name], verdict(p.held), p.measured, p.required]),
-    ]),
-  );
+  lines.push(table([['PROPERTY', 'RESULT', 'MEASURED', 'REQUIRED'], ...r.properties.map((p) => [NAMES[p.name], verdict(p.held), p.measured, p.required])]));
   lines.push('');
   const req = r.requests;
   const longest = r.outages.reduce<SoakReport['outages'][number] | undefined>((m, o) => (!m || o.durationSeconds > m.durationSeconds ? o : m), undefined);
-  const topErrors = Object.entries(r.errors).slice(0, 3).map(([e, n]) => `${n}x ${e}`).join('; ');
+  const topErrors = Object.entries(r.errors)
+    .slice(0, 3)
+    .map(([e, n]) => `${n}x ${e}`)
+    .join('; ');
   lines.push(
     table([
       ['availability', req.total > 0 ? `${pct(r.availability)}  (${req.ok} of ${req.total} requests ok, ${req.failed} failed)` : 'no requests were measured'],
-      ['longest outage', `${r.longestOutageSeconds.toFixed(3)}s${longest ? `  (${longest.failures} failed request(s) from ${offset(longest.startSeconds)})` : ''}; ${r.outages.length} outage(s) in all`],
-      ['requests sent', `${req.total} at ${s.probeRate}/s, timeout ${s.probeTimeoutMs}ms${req.unlogged > 0 ? `; ${req.unlogged} more sent but never logged (not counted)` : ''}`],
+      [
+        'longest outage',
+        `${r.longestOutageSeconds.toFixed(3)}s${longest ? `  (${longest.failures} failed request(s) from ${offset(longest.startSeconds)})` : ''}; ${r.outages.length} outage(s) in all`,
+      ],
+      [
+        'requests sent',
+        `${req.total} at ${s.probeRate}/s, timeout ${s.probeTimeoutMs}ms${req.unlogged > 0 ? `; ${req.unlogged} more sent but never logged (not counted)` : ''}`,
+      ],
       ['latency (ok)', `p50 ${ms(r.latency.p50Ms)}  p99 ${ms(r.latency.p99Ms)}  max ${ms(r.latency.maxMs)}`],
       ...(topErrors ? [['errors', topErrors]] : []),
-      ['nodes killed', `${r.nodesKilled} (${r.kills.injected} run(s) injected, ${r.kills.skipped} skipped, ${r.kills.failed} failed, of ${s.eligibleNodes} eligible nodes)`],
+      [
+        'nodes killed',
+        `${r.nodesKilled} (${r.kills.injected} run(s) injected, ${r.kills.skipped} skipped, ${r.kills.failed} failed, of ${s.eligibleNodes} eligible nodes)`,
+      ],
       ['agent exits', `${r.agentExits} seen by the launcher, ${r.agentRestarts} restarted`],
-      ['chaos events', Object.entries(r.chaosEvents).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'],
+      [
+        'chaos events',
+        Object.entries(r.chaosEvents)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ') || 'none',
+      ],
       ['pods created', `${r.podsCreated.total} (ADDED on a pod watch; ${r.podsCreated.duringChaos} while the chaos ran)`],
       ['orphans', r.orphans.count === null ? 'not checked' : `${r.orphans.count} (of ${r.orphans.processesChecked ?? '?'} processes found in pod directories)`],
       ['objects lost', r.objectsLost.count === null ? 'not checked' : String(r.objectsLost.count)],
-      ['control-plane RSS', `start ${r.controlPlaneRss.startMiB ?? '?'} MiB, end ${r.controlPlaneRss.endMiB ?? '?'} MiB (limit ${r.controlPlaneRss.limitMiB ?? '?'} MiB)`],
-      ...(r.settle ? [['settled', r.settle.settled ? `in ${r.settle.seconds}s after the chaos stopped` : `NOT within ${r.settle.seconds}s: ${r.settle.pending ?? ''}`]] : []),
+      [
+        'control-plane RSS',
+        `start ${r.controlPlaneRss.startMiB ?? '?'} MiB, end ${r.controlPlaneRss.endMiB ?? '?'} MiB (limit ${r.controlPlaneRss.limitMiB ?? '?'} MiB)`,
+      ],
+      ...(r.settle
+        ? [['settled', r.settle.settled ? `in ${r.settle.seconds}s after the chaos stopped` : `NOT within ${r.settle.seconds}s: ${r.settle.pending ?? ''}`]]
+        : []),
     ]),
   );
   for (const o of r.orphans.processes) lines.push(`  orphan pid ${o.pid} in ${o.cwd}: ${o.why}: ${o.cmdline.slice(0, 120)}`);

@@ -129,7 +129,16 @@ export function computeSoakReport(input: SoakInput): SoakReport {
   const { durationMs } = input;
   const inRun = input.samples.filter((s) => s.t >= 0 && s.t < durationMs);
   // The experiment's figures over one phase with no steps: the whole chaos window.
-  const probe = computeReport({ name: 'soak', startTime: input.startTime, durationMs, sustainMs: 0, samples: input.samples, steps: [], events: [], unlogged: unloggedOf(inRun) });
+  const probe = computeReport({
+    name: 'soak',
+    startTime: input.startTime,
+    durationMs,
+    sustainMs: 0,
+    samples: input.samples,
+    steps: [],
+    events: [],
+    unlogged: unloggedOf(inRun),
+  });
   const kills = [...input.kills].sort((a, b) => a.atMs - b.atMs);
   const injected = kills.filter((k) => k.result === 'Injected');
   const nodesKilled = injected.reduce((n, k) => n + k.nodes.length, 0);
@@ -140,7 +149,8 @@ export function computeSoakReport(input: SoakInput): SoakReport {
     {
       name: 'availability',
       held: probe.requests.total > 0 && probe.availability >= MIN_AVAILABILITY,
-      measured: probe.requests.total > 0 ? `${pctText(probe.availability)} (${probe.requests.ok} of ${probe.requests.total} requests ok)` : 'no request was measured',
+      measured:
+        probe.requests.total > 0 ? `${pctText(probe.availability)} (${probe.requests.ok} of ${probe.requests.total} requests ok)` : 'no request was measured',
       required: `>= ${pctText(MIN_AVAILABILITY)}`,
     },
     {
@@ -194,7 +204,11 @@ export function computeSoakReport(input: SoakInput): SoakReport {
     agentExits: input.agentExits,
     agentRestarts: input.agentRestarts,
     podsCreated: { ...input.podsCreated },
-    orphans: { count: input.orphans?.length ?? null, processesChecked: input.processesChecked ?? null, processes: (input.orphans ?? []).map((o) => ({ pid: o.pid, cwd: o.cwd, cmdline: o.cmdline, why: o.why })) },
+    orphans: {
+      count: input.orphans?.length ?? null,
+      processesChecked: input.processesChecked ?? null,
+      processes: (input.orphans ?? []).map((o) => ({ pid: o.pid, cwd: o.cwd, cmdline: o.cmdline, why: o.why })),
+    },
     objectsLost: { count: input.objectsLost?.length ?? null, objects: [...(input.objectsLost ?? [])] },
     controlPlaneRss: { startMiB: mib(startBytes), endMiB: mib(endBytes), limitMiB: mib(limit) },
     settle: input.settle ? { ...input.settle } : null,

@@ -153,7 +153,15 @@ export async function runSoak(r: SoakRunOptions): Promise<SoakRunResult> {
     await workload.waitReady(120_000, signal);
     const probeNode = 'node-1';
     const eligible = Array.from({ length: o.nodes - 1 }, (_, i) => `node-${i + 2}`);
-    probe = new Probe({ api, namespace: NAMESPACE, podName: PROBE_POD, spec: PROBE, nodeName: probeNode, labels: { app: 'soak-probe' }, log: (l) => log(`[probe] ${l}`) });
+    probe = new Probe({
+      api,
+      namespace: NAMESPACE,
+      podName: PROBE_POD,
+      spec: PROBE,
+      nodeName: probeNode,
+      labels: { app: 'soak-probe' },
+      log: (l) => log(`[probe] ${l}`),
+    });
     await probe.start(60_000, signal);
     await probe.waitFirstSample(30_000, signal);
     log(`[setup] probe pod ${PROBE_POD} on ${probeNode} calls ${PROBE.url} ${PROBE.rate}/s (timeout ${PROBE.timeoutMs}ms)`);
@@ -172,13 +180,17 @@ export async function runSoak(r: SoakRunOptions): Promise<SoakRunResult> {
     t0 = Date.now();
     chaosOn = true;
     await faults.inject(step);
-    log(`${at(0)} NodeChaos ${CHAOS_NAME}: kill one of ${eligible.length} node(s) every ${scheduleDuration(o.intervalMs)}, ${runsIn(o.durationMs, o.intervalMs)} run(s), minReady ${o.minReady}, seed ${o.seed}`);
+    log(
+      `${at(0)} NodeChaos ${CHAOS_NAME}: kill one of ${eligible.length} node(s) every ${scheduleDuration(o.intervalMs)}, ${runsIn(o.durationMs, o.intervalMs)} run(s), minReady ${o.minReady}, seed ${o.seed}`,
+    );
     const chaosResource = resourceByKind('NodeChaos')!;
     const readStatus = async () => {
       const obj = await api.get<FaultObject>(chaosResource, NAMESPACE, CHAOS_NAME);
       for (const rec of killLog.merge(obj.status?.records)) {
         const t = Date.parse(rec.time) - t0;
-        log(`${at(t)} chaos ${rec.result === 'Injected' ? 'killed' : rec.result.toLowerCase()} ${rec.nodes.join(', ') || '-'}${rec.result === 'Injected' ? '' : `: ${rec.message ?? ''}`}`);
+        log(
+          `${at(t)} chaos ${rec.result === 'Injected' ? 'killed' : rec.result.toLowerCase()} ${rec.nodes.join(', ') || '-'}${rec.result === 'Injected' ? '' : `: ${rec.message ?? ''}`}`,
+        );
       }
     };
     let interrupted = false;
@@ -188,7 +200,10 @@ export async function runSoak(r: SoakRunOptions): Promise<SoakRunResult> {
     try {
       while (Date.now() < endAt) {
         await sleepUntil(Math.min(endAt, Date.now() + STATUS_POLL_MS), signal);
-        if (!isRunning(cp)) throw new CliError(`the control plane exited during the soak (${cp.child.signalCode ?? `code ${cp.child.exitCode}`}):\n${cp.output.slice(-20).join('\n')}`);
+        if (!isRunning(cp))
+          throw new CliError(
+            `the control plane exited during the soak (${cp.child.signalCode ?? `code ${cp.child.exitCode}`}):\n${cp.output.slice(-20).join('\n')}`,
+          );
         try {
           await readStatus();
           statusErrors = 0;
@@ -234,7 +249,8 @@ export async function runSoak(r: SoakRunOptions): Promise<SoakRunResult> {
       });
     }
     if (!interrupted) {
-      if (settle && !settle.settled) warnings.push(`the cluster did not settle within ${settle.seconds}s after the chaos (${settle.pending}); the end state was checked anyway`);
+      if (settle && !settle.settled)
+        warnings.push(`the cluster did not settle within ${settle.seconds}s after the chaos (${settle.pending}); the end state was checked anyway`);
       else log(`[check] settled in ${settle?.seconds}s; quiet for ${QUIET_MS / 1000}s, then reading memory, processes and objects`);
       await sleep(QUIET_MS, signal).catch(() => (interrupted = true));
     }
@@ -249,7 +265,8 @@ export async function runSoak(r: SoakRunOptions): Promise<SoakRunResult> {
     const inRun = samples.filter((s) => s.t >= 0 && s.t < durationMs);
     const lastSent = inRun.reduce((m, s) => Math.max(m, s.t), 0);
     if (inRun.length === 0) warnings.push('the probe logged no request sent while the chaos ran');
-    else if (!interrupted && durationMs - lastSent > 2000 / PROBE.rate + PROBE.timeoutMs + 1000) warnings.push(`the probe's log stops at ${at(lastSent)} of ${(durationMs / 1000).toFixed(1)}s; requests after that are not in the figures`);
+    else if (!interrupted && durationMs - lastSent > 2000 / PROBE.rate + PROBE.timeoutMs + 1000)
+      warnings.push(`the probe's log stops at ${at(lastSent)} of ${(durationMs / 1000).toFixed(1)}s; requests after that are not in the figures`);
     const input: SoakInput = {
       startTime: t0,
       plannedDurationMs: o.durationMs,
@@ -296,7 +313,15 @@ async function readyCount(api: ApiClient): Promise<number> {
 }
 
 /** "[+40.0s] 400 requests, 399 ok (99.75%) | 8 killed | 10 pods created | 19/20 nodes Ready" */
-function liveLine(nowMs: number, all: readonly MeasuredSample[], t0: number, killed: number, podsCreated: number, ready: number | undefined, nodes: number): string {
+function liveLine(
+  nowMs: number,
+  all: readonly MeasuredSample[],
+  t0: number,
+  killed: number,
+  podsCreated: number,
+  ready: number | undefined,
+  nodes: number,
+): string {
   const measured = all.filter((s) => s.t >= t0);
   const ok = measured.filter((s) => s.ok).length;
   const total = measured.length;
@@ -308,7 +333,14 @@ function liveLine(nowMs: number, all: readonly MeasuredSample[], t0: number, kil
  * watches, then every agent and the control plane by pid (LocalCluster.stop: SIGTERM, SIGKILL
  * after a grace), and last any process still found in the data dir, killed by pid.
  */
-async function teardown(cluster: LocalCluster, dataDir: string, probe: Probe | undefined, pods: PodCounter | undefined, watcher: ClusterWatcher | undefined, log: (line: string) => void): Promise<number> {
+async function teardown(
+  cluster: LocalCluster,
+  dataDir: string,
+  probe: Probe | undefined,
+  pods: PodCounter | undefined,
+  watcher: ClusterWatcher | undefined,
+  log: (line: string) => void,
+): Promise<number> {
   // Stopping the probe ends its log stream and deletes its pod (a refused delete, with the
   // control plane gone, is fine); bounded either way.
   if (probe) await Promise.race([probe.stop().catch(() => {}), sleep(5000)]);

@@ -52,6 +52,9 @@ export function service(): Service {
 /** The Deployment and the Service, ready for Workload (experiment/workload.ts) to apply. */
 export function soakManifests(): ManifestObject[] {
   return [deployment(), service()].map((o) =>
-    prepareManifest({ source: `soak ${o.kind.toLowerCase()}/${o.metadata.name}`, object: o as unknown as Record<string, unknown> }, { namespace: NAMESPACE, namespaceGiven: false, validate: true }),
+    prepareManifest(
+      { source: `soak ${o.kind.toLowerCase()}/${o.metadata.name}`, object: o as unknown as Record<string, unknown> },
+      { namespace: NAMESPACE, namespaceGiven: false, validate: true },
+    ),
   );
 }

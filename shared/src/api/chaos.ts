@@ -7,14 +7,28 @@
 // here, in the schema and the types, without a change to this file.
 
 import { Type, type Static, type TOptional } from '@sinclair/typebox';
-import { hasParams, NETWORK_ACTION_NAMES, NETWORK_ACTIONS, NODE_ACTION_NAMES, NODE_ACTIONS, type NetworkActionName, type NodeActionName } from '../chaos/actions/index.js';
+import {
+  hasParams,
+  NETWORK_ACTION_NAMES,
+  NETWORK_ACTIONS,
+  NODE_ACTION_NAMES,
+  NODE_ACTIONS,
+  type NetworkActionName,
+  type NodeActionName,
+} from '../chaos/actions/index.js';
 import type { KObject } from './types.js';
 
 export const CHAOS_GROUP = 'chaos.kip.dev';
 export const CHAOS_API_VERSION = `${CHAOS_GROUP}/v1alpha1`;
 
 /** How many of the selected nodes a fault takes (Chaos Mesh's modes). */
-export const ChaosModeSchema = Type.Union([Type.Literal('one'), Type.Literal('all'), Type.Literal('fixed'), Type.Literal('fixed-percent'), Type.Literal('random-max-percent')]);
+export const ChaosModeSchema = Type.Union([
+  Type.Literal('one'),
+  Type.Literal('all'),
+  Type.Literal('fixed'),
+  Type.Literal('fixed-percent'),
+  Type.Literal('random-max-percent'),
+]);
 export type ChaosMode = Static<typeof ChaosModeSchema>;
 
 export const NodeSelectorSpecSchema = Type.Object({
@@ -41,7 +55,9 @@ const commonSpec = {
   ...ChaosTargetSpecSchema.properties,
   duration: Type.Optional(Type.String({ description: 'How long each injection lasts before it heals by itself; absent: until deleted.' })),
   schedule: Type.Optional(ChaosScheduleSpecSchema),
-  seed: Type.Optional(Type.Integer({ minimum: 0, maximum: 2 ** 32 - 1, description: 'Seeds every random choice (nodes picked, jitter, resets), so a run can be replayed.' })),
+  seed: Type.Optional(
+    Type.Integer({ minimum: 0, maximum: 2 ** 32 - 1, description: 'Seeds every random choice (nodes picked, jitter, resets), so a run can be replayed.' }),
+  ),
 };
 
 type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void ? I : never;
@@ -72,7 +88,12 @@ export type NodeChaosSpec = Static<typeof NodeChaosSpecSchema>;
 export const NetworkChaosSpecSchema = Type.Object({
   action: Type.Union(NETWORK_ACTION_NAMES.map((n) => Type.Literal(n))),
   ...commonSpec,
-  direction: Type.Optional(Type.Union(CHAOS_DIRECTIONS.map((d) => Type.Literal(d)), { description: 'Relative to the selected nodes: traffic to the target, from it, or both ways. Default "to".' })),
+  direction: Type.Optional(
+    Type.Union(
+      CHAOS_DIRECTIONS.map((d) => Type.Literal(d)),
+      { description: 'Relative to the selected nodes: traffic to the target, from it, or both ways. Default "to".' },
+    ),
+  ),
   target: Type.Optional(
     Type.Object(
       { ...ChaosTargetSpecSchema.properties, controlPlane: Type.Optional(Type.Boolean()) },
@@ -83,7 +104,14 @@ export const NetworkChaosSpecSchema = Type.Object({
 });
 export type NetworkChaosSpec = Static<typeof NetworkChaosSpecSchema>;
 
-export const ChaosPhaseSchema = Type.Union([Type.Literal('Pending'), Type.Literal('Running'), Type.Literal('Injected'), Type.Literal('Recovered'), Type.Literal('Finished'), Type.Literal('Failed')]);
+export const ChaosPhaseSchema = Type.Union([
+  Type.Literal('Pending'),
+  Type.Literal('Running'),
+  Type.Literal('Injected'),
+  Type.Literal('Recovered'),
+  Type.Literal('Finished'),
+  Type.Literal('Failed'),
+]);
 export type ChaosPhase = Static<typeof ChaosPhaseSchema>;
 
 export const ChaosRecordSchema = Type.Object({

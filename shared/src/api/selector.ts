@@ -158,11 +158,7 @@ export function selectorToString(sel: Selector): string {
 }
 
 /** A node selector term: all its expressions must hold on the node's labels, all fields on its fields. */
-export function nodeSelectorTermMatches(
-  term: NodeSelectorTerm,
-  labels: Record<string, string> | undefined,
-  fields: Record<string, string>,
-): boolean {
+export function nodeSelectorTermMatches(term: NodeSelectorTerm, labels: Record<string, string> | undefined, fields: Record<string, string>): boolean {
   const exprs = term.matchExpressions ?? [];
   const flds = term.matchFields ?? [];
   if (exprs.length === 0 && flds.length === 0) return false; // an empty term matches nothing, as in Kubernetes

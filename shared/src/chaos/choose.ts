@@ -14,7 +14,14 @@ export type ChoiceResult =
   | { result: 'Failed' | 'Skipped'; nodes: string[]; message: string };
 
 function notFound(missing: string[], nodes: readonly NodeFacts[]): string {
-  return `${missing.map((n) => `node ${n}`).join(', ')} not found${nodes.length ? ` (nodes: ${nodes.map((n) => n.name).sort().join(', ')})` : ' (the cluster has no nodes)'}`;
+  return `${missing.map((n) => `node ${n}`).join(', ')} not found${
+    nodes.length
+      ? ` (nodes: ${nodes
+          .map((n) => n.name)
+          .sort()
+          .join(', ')})`
+      : ' (the cluster has no nodes)'
+  }`;
 }
 
 /** The nodes a NodeChaos run acts on; `ready` in the facts means Ready with the agent connected. */
@@ -32,7 +39,11 @@ export function chooseForNodeChaos(spec: NodeChaosSpec, nodes: readonly NodeFact
   const description = describeChoice(chosen, available, spec.mode, spec.value);
   if (chosen.length === 0) return { result: 'Skipped', nodes: [], message: `the mode picks no node: ${description}` };
   if (spec.minReady !== undefined && ready.size - chosen.length < spec.minReady)
-    return { result: 'Skipped', nodes: chosen, message: `${spec.action} of ${chosen.join(', ')} would leave ${ready.size - chosen.length} Ready node(s), fewer than minReady ${spec.minReady}` };
+    return {
+      result: 'Skipped',
+      nodes: chosen,
+      message: `${spec.action} of ${chosen.join(', ')} would leave ${ready.size - chosen.length} Ready node(s), fewer than minReady ${spec.minReady}`,
+    };
   return { result: 'Chosen', nodes: chosen, targets: [], controlPlane: false, description, unavailable };
 }
 
@@ -53,7 +64,10 @@ export function chooseForNetworkChaos(spec: NetworkChaosSpec, nodes: readonly No
     ? pickNodes(targetMatched.nodes, target?.mode, target?.value, selectionRandom(seed, attempt, 'targets'))
     : controlPlane
       ? []
-      : nodes.map((n) => n.name).filter((n) => !chosen.includes(n)).sort();
+      : nodes
+          .map((n) => n.name)
+          .filter((n) => !chosen.includes(n))
+          .sort();
   // A lone chosen node among its own targets ("every node") has no link to itself.
   const others = chosen.length === 1 ? targets.filter((t) => t !== chosen[0]) : targets;
   if (!controlPlane && !others.some((t) => chosen.some((c) => c !== t)))

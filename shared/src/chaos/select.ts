@@ -48,7 +48,9 @@ export function modeValueError(mode: ChaosMode | undefined, value: string | numb
       return value === undefined ? undefined : `mode ${m} takes no value`;
     case 'fixed':
       if (value === undefined) return 'mode fixed needs a value: how many nodes, e.g. "2"';
-      return n !== undefined && n >= 1 && !String(value).includes('%') ? undefined : `must be a whole number of nodes of at least 1 for mode fixed, not ${JSON.stringify(value)}`;
+      return n !== undefined && n >= 1 && !String(value).includes('%')
+        ? undefined
+        : `must be a whole number of nodes of at least 1 for mode fixed, not ${JSON.stringify(value)}`;
     case 'fixed-percent':
     case 'random-max-percent':
       if (value === undefined) return `mode ${m} needs a value: a percentage from 1 to 100, e.g. "50"`;
@@ -91,7 +93,12 @@ export function selectionRandom(seed: number, run: number, purpose: 'nodes' | 't
 }
 
 /** A one-line account of a choice, for records and `--dry-run`: "node-2 (mode one of node-1, node-2, node-3)". */
-export function describeChoice(chosen: readonly string[], candidates: readonly string[], mode: ChaosMode | undefined, value: string | number | undefined): string {
+export function describeChoice(
+  chosen: readonly string[],
+  candidates: readonly string[],
+  mode: ChaosMode | undefined,
+  value: string | number | undefined,
+): string {
   const picked = chosen.join(', ') || 'no node';
   if (mode === undefined || mode === 'all') return picked;
   return `${picked} (mode ${mode}${value === undefined ? '' : ` ${value}`} of ${candidates.join(', ') || 'no candidate'})`;

@@ -12,8 +12,6 @@ import { runSchedule, ScheduleError } from './schedule.js';
 import { runsOverlap, type NetworkFaultAction } from './actions/action.js';
 import { findNodeAction, hasParams, NETWORK_ACTION_NAMES, NETWORK_ACTIONS, NETWORK_PARAM_BLOCKS, NODE_ACTION_NAMES, NODE_ACTIONS } from './actions/index.js';
 
-
-
 /** The shared field-error collector, with the parameter readers faults need besides. */
 export class Errors extends FieldErrors {
   /** A duration that must be positive; answers ms. */
@@ -63,7 +61,8 @@ function validateTarget(e: Errors, o: Obj, at: string, requireSelection: boolean
       else
         selector.nodes.forEach((n, i) => {
           if (typeof n !== 'string') e.add(`${prefix}selector.nodes[${i}]`, `must be a string, not ${showValue(n)}`);
-          else if (!isDNS1123Subdomain(n)) e.add(`${prefix}selector.nodes[${i}]`, `Invalid value: "${n}": must be a node name (lowercase letters, digits, '-' and '.')`);
+          else if (!isDNS1123Subdomain(n))
+            e.add(`${prefix}selector.nodes[${i}]`, `Invalid value: "${n}": must be a node name (lowercase letters, digits, '-' and '.')`);
         });
     }
     const labels = e.object(selector.labelSelectors, `${prefix}selector.labelSelectors`);
@@ -76,7 +75,8 @@ function validateTarget(e: Errors, o: Obj, at: string, requireSelection: boolean
   const mode = e.oneOf(o.mode, `${prefix}mode`, CHAOS_MODES);
   if (o.mode === undefined || mode !== undefined) {
     const value = o.value;
-    if (value !== undefined && typeof value !== 'string' && typeof value !== 'number') e.add(`${prefix}value`, `must be a string such as "2" or "50", not ${showValue(value)}`);
+    if (value !== undefined && typeof value !== 'string' && typeof value !== 'number')
+      e.add(`${prefix}value`, `must be a string such as "2" or "50", not ${showValue(value)}`);
     else {
       const why = modeValueError(mode as never, value as string | number | undefined);
       if (why) e.add(`${prefix}value`, o.mode === undefined && value !== undefined ? `${why} (no mode is set, which means all)` : why);
@@ -98,7 +98,12 @@ function validateCommon(e: Errors, spec: Obj): { durationMs?: number; intervalMs
       runSchedule({ interval, cron });
       if (interval !== undefined) intervalMs = parseDuration(interval);
     } catch (err) {
-      const field = cron !== undefined && interval === undefined ? 'spec.schedule.cron' : interval !== undefined && cron === undefined ? 'spec.schedule.interval' : 'spec.schedule';
+      const field =
+        cron !== undefined && interval === undefined
+          ? 'spec.schedule.cron'
+          : interval !== undefined && cron === undefined
+            ? 'spec.schedule.interval'
+            : 'spec.schedule';
       if (err instanceof ScheduleError) e.add(field, `Invalid value: ${err.message}`);
       else throw err;
     }
@@ -126,17 +131,19 @@ function validateNetworkChaos(e: Errors, spec: Obj): void {
   const target = e.object(spec.target, 'spec.target');
   if (target) {
     validateTarget(e, target, 'spec.target', false);
-    if (target.controlPlane !== undefined && typeof target.controlPlane !== 'boolean') e.add('spec.target.controlPlane', `must be true or false, not ${showValue(target.controlPlane)}`);
+    if (target.controlPlane !== undefined && typeof target.controlPlane !== 'boolean')
+      e.add('spec.target.controlPlane', `must be true or false, not ${showValue(target.controlPlane)}`);
   }
   for (const a of NETWORK_ACTIONS) {
     if (!hasParams(a)) continue;
     const block = e.object(spec[a.name], `spec.${a.name}`, action === a.name);
     if (block) a.validate?.(e, block, `spec.${a.name}`);
   }
-  for (const k of NETWORK_PARAM_BLOCKS) if (action !== undefined && action !== k) e.notTaken(spec[k], `spec.${k}`, `only action ${k} takes it (this fault is ${action})`);
-  if (spec.schedule !== undefined && spec.duration === undefined) e.add('spec.duration', 'Required value: a repeating network fault needs a duration, to heal between runs');
-  if (durationMs !== undefined && intervalMs !== undefined && intervalMs <= durationMs)
-    e.add('spec.schedule.interval', runsOverlap(spec));
+  for (const k of NETWORK_PARAM_BLOCKS)
+    if (action !== undefined && action !== k) e.notTaken(spec[k], `spec.${k}`, `only action ${k} takes it (this fault is ${action})`);
+  if (spec.schedule !== undefined && spec.duration === undefined)
+    e.add('spec.duration', 'Required value: a repeating network fault needs a duration, to heal between runs');
+  if (durationMs !== undefined && intervalMs !== undefined && intervalMs <= durationMs) e.add('spec.schedule.interval', runsOverlap(spec));
   for (const k of ['minReady', ...NODE_ACTIONS.flatMap((a) => Object.keys(a.params.properties))]) e.notTaken(spec[k], `spec.${k}`, 'only a NodeChaos takes it');
 }
 

@@ -123,14 +123,23 @@ export class ApiClient {
     Object.assign(headers, opts.headers);
     const mod = url.protocol === 'https:' ? https : http;
     return new Promise<T>((resolve, reject) => {
-      const req = mod.request(url, { method, headers, agent: false, ...(this.ca ? { ca: this.ca } : {}), ...(opts.signal ? { signal: opts.signal } : {}) }, (res) => {
-        onResponse(res).then(resolve, reject);
-      });
+      const req = mod.request(
+        url,
+        { method, headers, agent: false, ...(this.ca ? { ca: this.ca } : {}), ...(opts.signal ? { signal: opts.signal } : {}) },
+        (res) => {
+          onResponse(res).then(resolve, reject);
+        },
+      );
       req.on('error', (err) => {
         if (isAbort(err)) return reject(err);
         const code = errnoOf(err);
         if (code === 'ECONNREFUSED') return reject(connectionRefused(this.hostPort));
-        reject(new ConnectionError(`Unable to connect to the server: ${code === 'ENOTFOUND' ? `dial tcp: lookup ${url.hostname}: no such host` : err.message}`, false));
+        reject(
+          new ConnectionError(
+            `Unable to connect to the server: ${code === 'ENOTFOUND' ? `dial tcp: lookup ${url.hostname}: no such host` : err.message}`,
+            false,
+          ),
+        );
       });
       if (payload !== undefined) req.write(payload);
       req.end();
@@ -139,7 +148,9 @@ export class ApiClient {
 
   /** A request whose whole body is read; no status check. */
   raw(method: string, path: string, opts: RequestOptions = {}): Promise<RawResponse> {
-    return this.send(method, path, opts, (res) => readBody(res).then((body) => ({ status: res.statusCode ?? 0, contentType: String(res.headers['content-type'] ?? ''), body, headers: res.headers })));
+    return this.send(method, path, opts, (res) =>
+      readBody(res).then((body) => ({ status: res.statusCode ?? 0, contentType: String(res.headers['content-type'] ?? ''), body, headers: res.headers })),
+    );
   }
 
   /** A JSON request; any answer other than 2xx throws ApiStatusError. */
@@ -159,7 +170,9 @@ export class ApiClient {
   }
 
   list<T extends KObject>(r: ResourceType, namespace: string | undefined, opts: ListOptions = {}): Promise<List<T>> {
-    return this.call<List<T>>('GET', collectionPath(r, r.namespaced ? namespace : undefined), { query: { labelSelector: opts.labelSelector, fieldSelector: opts.fieldSelector } });
+    return this.call<List<T>>('GET', collectionPath(r, r.namespaced ? namespace : undefined), {
+      query: { labelSelector: opts.labelSelector, fieldSelector: opts.fieldSelector },
+    });
   }
 
   create<T extends KObject>(r: ResourceType, namespace: string | undefined, obj: unknown): Promise<T> {
@@ -241,7 +254,11 @@ export class ApiClient {
           }
         });
         res.on('end', () => resolve());
-        res.on('error', (err) => (signal?.aborted || isAbort(err) ? resolve() : reject(new ConnectionError(`the connection to the server ${this.hostPort} was lost: ${err.message}`, false))));
+        res.on('error', (err) =>
+          signal?.aborted || isAbort(err)
+            ? resolve()
+            : reject(new ConnectionError(`the connection to the server ${this.hostPort} was lost: ${err.message}`, false)),
+        );
         res.on('close', () => resolve());
       });
     }).catch((err: unknown) => {

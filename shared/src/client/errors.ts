@@ -84,7 +84,8 @@ export function reasonForCode(code: number): string {
 export function statusFromBody(code: number, body: string): Status {
   try {
     const parsed = JSON.parse(body) as Partial<Status>;
-    if (parsed && parsed.kind === 'Status') return { apiVersion: 'v1', metadata: {}, status: 'Failure', reason: reasonForCode(code), code, message: '', ...parsed } as Status;
+    if (parsed && parsed.kind === 'Status')
+      return { apiVersion: 'v1', metadata: {}, status: 'Failure', reason: reasonForCode(code), code, message: '', ...parsed } as Status;
   } catch {
     // not JSON: fall through
   }

@@ -3,7 +3,15 @@
 // where they live, so far.
 
 import { Type } from '@sinclair/typebox';
-import { CHAOS_API_VERSION, CHAOS_GROUP, type ChaosStatus, type NetworkChaos, type NetworkChaosSpec, type NodeChaos, type NodeChaosSpec } from '../api/chaos.js';
+import {
+  CHAOS_API_VERSION,
+  CHAOS_GROUP,
+  type ChaosStatus,
+  type NetworkChaos,
+  type NetworkChaosSpec,
+  type NodeChaos,
+  type NodeChaosSpec,
+} from '../api/chaos.js';
 import { validateChaosSpec } from '../chaos/validate.js';
 import type { Obj } from '../validation/errors.js';
 import { notRequiredOnInput, READ_ONLY, withCheck } from '../validation/schema.js';
@@ -51,7 +59,14 @@ const chaosColumns: ColumnSet<NodeChaos | NetworkChaos> = {
   nameColumn: true,
   headers: ['ACTION', 'MODE', 'DURATION', 'PHASE', 'RUNS', 'AGE'],
   wideHeaders: ['AFFECTED', 'TARGETS', 'SCHEDULE', 'NEXT RUN'],
-  cells: (c, now) => [c.spec?.action ?? '', chaosMode(c.spec ?? {}), c.spec?.duration ?? NONE, c.status?.phase ?? 'Pending', String(c.status?.runs ?? 0), ageSince(c.metadata.creationTimestamp, now)],
+  cells: (c, now) => [
+    c.spec?.action ?? '',
+    chaosMode(c.spec ?? {}),
+    c.spec?.duration ?? NONE,
+    c.status?.phase ?? 'Pending',
+    String(c.status?.runs ?? 0),
+    ageSince(c.metadata.creationTimestamp, now),
+  ],
   wideCells: (c, now) => {
     const next = c.status?.nextRunTime;
     const nextRun = next ? (Date.parse(next) > now ? `in ${humanDuration(Date.parse(next) - now)}` : 'now') : NONE;
@@ -59,7 +74,15 @@ const chaosColumns: ColumnSet<NodeChaos | NetworkChaos> = {
   },
 };
 
-const resource = (kind: string, plural: string) => ({ kind, plural, singular: plural, shortNames: [], group: CHAOS_GROUP, version: 'v1alpha1', namespaced: true });
+const resource = (kind: string, plural: string) => ({
+  kind,
+  plural,
+  singular: plural,
+  shortNames: [],
+  group: CHAOS_GROUP,
+  version: 'v1alpha1',
+  namespaced: true,
+});
 
 // Only the chaos controller writes a fault's status.
 export const nodeChaosKind = defineKind<NodeChaos>({

@@ -82,7 +82,6 @@ function withoutHash(t: PodTemplateSpec | undefined): unknown {
   return copy;
 }
 
-
 /**
  * The deployment's new ReplicaSet (the one whose template is the deployment's, the hash label
  * aside, or failing that the one at the deployment's revision) and the old ones that still have pods.

@@ -94,7 +94,6 @@ export interface KindDefinition<T extends KObject = KObject> {
   describe?: Describer<T>;
 }
 
-
 /** Types a definition for the table; the kind's own code keeps its object type. */
 export function defineKind<T extends KObject>(def: KindDefinition<T>): KindDefinition {
   return def as unknown as KindDefinition;

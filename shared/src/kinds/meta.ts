@@ -48,10 +48,15 @@ export const ObjectMeta = withCheck(notRequiredOnInput(Type.Object(metaFields), 
   const generateName = typeof meta.generateName === 'string' ? meta.generateName : undefined;
   if (!name && !generateName) errors.required(child(field, 'name'), 'name or generateName is required');
   if (name && !isDNS1123Subdomain(name))
-    errors.invalid(child(field, 'name'), name, "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character");
+    errors.invalid(
+      child(field, 'name'),
+      name,
+      "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character",
+    );
   if (generateName && !isDNS1123Subdomain(`${generateName}a`)) errors.invalid(child(field, 'generateName'), generateName, 'must be a valid name prefix');
   const ns = meta.namespace;
-  if (typeof ns === 'string' && ctx.namespaced && !isDNS1123Label(ns)) errors.invalid(child(field, 'namespace'), ns, 'a namespace must be a lowercase RFC 1123 label');
+  if (typeof ns === 'string' && ctx.namespaced && !isDNS1123Label(ns))
+    errors.invalid(child(field, 'namespace'), ns, 'a namespace must be a lowercase RFC 1123 label');
 });
 export type ObjectMeta = Static<typeof ObjectMeta>;
 
@@ -115,15 +120,18 @@ export const ResourceList = withCheck(
 );
 export type ResourceList = Static<typeof ResourceList>;
 
-export const ResourceRequirements = withCheck(Type.Object({ requests: Type.Optional(ResourceList), limits: Type.Optional(ResourceList) }), (res: Obj, field, errors) => {
-  const req = isObj(res.requests) ? res.requests : {};
-  const lim = isObj(res.limits) ? res.limits : {};
-  for (const name of Object.keys(req)) {
-    if (lim[name] === undefined || !isQuantity(req[name]) || !isQuantity(lim[name])) continue;
-    if (parseQuantity(req[name] as string)! > parseQuantity(lim[name] as string)!)
-      errors.invalid(child(field, 'requests'), String(req[name]), `must be less than or equal to ${name} limit of ${String(lim[name])}`);
-  }
-});
+export const ResourceRequirements = withCheck(
+  Type.Object({ requests: Type.Optional(ResourceList), limits: Type.Optional(ResourceList) }),
+  (res: Obj, field, errors) => {
+    const req = isObj(res.requests) ? res.requests : {};
+    const lim = isObj(res.limits) ? res.limits : {};
+    for (const name of Object.keys(req)) {
+      if (lim[name] === undefined || !isQuantity(req[name]) || !isQuantity(lim[name])) continue;
+      if (parseQuantity(req[name] as string)! > parseQuantity(lim[name] as string)!)
+        errors.invalid(child(field, 'requests'), String(req[name]), `must be less than or equal to ${name} limit of ${String(lim[name])}`);
+    }
+  },
+);
 export type ResourceRequirements = Static<typeof ResourceRequirements>;
 
 export const TaintEffect = StringEnum(['NoSchedule', 'PreferNoSchedule', 'NoExecute']);

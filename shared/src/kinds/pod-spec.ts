@@ -23,7 +23,11 @@ export const EnvVar = withCheck(
   }),
   (e: Obj, field, errors) => {
     if (typeof e.name === 'string' && e.name && !ENV_NAME.test(e.name))
-      errors.invalid(child(field, 'name'), e.name, "an environment variable name must consist of alphabetic characters, digits, '_', '-' or '.', and must not start with a digit");
+      errors.invalid(
+        child(field, 'name'),
+        e.name,
+        "an environment variable name must consist of alphabetic characters, digits, '_', '-' or '.', and must not start with a digit",
+      );
   },
 );
 export type EnvVar = Static<typeof EnvVar>;
@@ -116,7 +120,8 @@ export const Container = withCheck(
     startupProbe: Type.Optional(Probe),
   }),
   (c: Obj, field, errors) => {
-    if (typeof c.name === 'string' && c.name && !isDNS1123Label(c.name)) errors.invalid(child(field, 'name'), c.name, 'a container name must be a lowercase RFC 1123 label');
+    if (typeof c.name === 'string' && c.name && !isDNS1123Label(c.name))
+      errors.invalid(child(field, 'name'), c.name, 'a container name must be a lowercase RFC 1123 label');
     const command = Array.isArray(c.command) ? c.command : [];
     if (!(typeof c.image === 'string' && c.image) && command.length === 0) errors.required(child(field, 'image'), 'a container needs an image or a command');
     const portNames = new Set<string>();
@@ -147,7 +152,8 @@ export const NodeSelectorRequirement = withCheck(
     const values = Array.isArray(e.values) ? e.values : [];
     const f = child(field, 'values');
     if ((e.operator === 'In' || e.operator === 'NotIn') && values.length === 0) errors.required(f, 'must be specified when operator is In or NotIn');
-    if ((e.operator === 'Exists' || e.operator === 'DoesNotExist') && values.length > 0) errors.forbidden(f, 'may not be specified when operator is Exists or DoesNotExist');
+    if ((e.operator === 'Exists' || e.operator === 'DoesNotExist') && values.length > 0)
+      errors.forbidden(f, 'may not be specified when operator is Exists or DoesNotExist');
     if ((e.operator === 'Gt' || e.operator === 'Lt') && (values.length !== 1 || !/^-?\d+$/.test(String(values[0] ?? ''))))
       errors.invalid(f, undefined, 'must be a single integer when operator is Gt or Lt');
   },
@@ -206,7 +212,8 @@ export const PodSpec = withCheck(
   }),
   (spec: Obj, field, errors) => {
     const nodeName = spec.nodeName;
-    if (typeof nodeName === 'string' && nodeName && !isDNS1123Subdomain(nodeName)) errors.invalid(child(field, 'nodeName'), nodeName, 'must be a valid node name');
+    if (typeof nodeName === 'string' && nodeName && !isDNS1123Subdomain(nodeName))
+      errors.invalid(child(field, 'nodeName'), nodeName, 'must be a valid node name');
   },
 );
 export type PodSpec = Static<typeof PodSpec>;
@@ -238,4 +245,3 @@ export function defaultPodSpec(spec: PodSpec): void {
     defaultProbe(c.startupProbe);
   }
 }
-

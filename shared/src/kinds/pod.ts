@@ -131,7 +131,8 @@ export function qosClass(pod: Pod): 'Guaranteed' | 'Burstable' | 'BestEffort' {
 
 /** Pod specs are immutable apart from container images and added tolerations, as in Kubernetes. */
 function validatePodUpdate(next: Pod, old: Pod) {
-  if (old.spec.nodeName && next.spec.nodeName && old.spec.nodeName !== next.spec.nodeName) return [{ field: 'spec.nodeName', message: 'Forbidden: a pod bound to a node cannot move' }];
+  if (old.spec.nodeName && next.spec.nodeName && old.spec.nodeName !== next.spec.nodeName)
+    return [{ field: 'spec.nodeName', message: 'Forbidden: a pod bound to a node cannot move' }];
   const strip = (p: Pod) => ({
     ...p.spec,
     nodeName: p.spec.nodeName || old.spec.nodeName,
@@ -139,7 +140,13 @@ function validatePodUpdate(next: Pod, old: Pod) {
     tolerations: undefined,
   });
   if (!jsonEqual(strip(next), strip(old)))
-    return [{ field: 'spec', message: 'Forbidden: pod updates may not change fields other than `spec.containers[*].image` or `spec.tolerations` (only additions to existing tolerations)' }];
+    return [
+      {
+        field: 'spec',
+        message:
+          'Forbidden: pod updates may not change fields other than `spec.containers[*].image` or `spec.tolerations` (only additions to existing tolerations)',
+      },
+    ];
   return [];
 }
 

@@ -70,7 +70,12 @@ export const replicaSetKind = defineKind<ReplicaSet>({
     nameColumn: true,
     headers: ['DESIRED', 'CURRENT', 'READY', 'AGE'],
     wideHeaders: ['CONTAINERS', 'IMAGES', 'SELECTOR'],
-    cells: (rs, now) => [String(rs.spec?.replicas ?? 0), String(rs.status?.replicas ?? 0), String(rs.status?.readyReplicas ?? 0), ageSince(rs.metadata.creationTimestamp, now)],
+    cells: (rs, now) => [
+      String(rs.spec?.replicas ?? 0),
+      String(rs.status?.replicas ?? 0),
+      String(rs.status?.readyReplicas ?? 0),
+      ageSince(rs.metadata.creationTimestamp, now),
+    ],
     wideCells: (rs) => [containerNames(rs.spec?.template), containerImages(rs.spec?.template), selectorText(rs)],
   },
   describe: {

@@ -29,7 +29,8 @@ function checkWorkloadSpec(spec: Obj, field: string, errors: FieldErrors): void 
   const rp = isObj(tpl.spec) ? tpl.spec.restartPolicy : undefined;
   if (rp !== undefined && rp !== 'Always') errors.unsupported(child(field, 'template.spec.restartPolicy'), rp, ['Always']);
   const labels = isObj(tpl.metadata) ? tpl.metadata.labels : undefined;
-  if (isObj(spec.selector) && !selectorMatches(spec.selector, labels)) errors.add(child(field, 'template.metadata.labels'), '`selector` does not match template `labels`');
+  if (isObj(spec.selector) && !selectorMatches(spec.selector, labels))
+    errors.add(child(field, 'template.metadata.labels'), '`selector` does not match template `labels`');
 }
 
 export function defaultReplicas(spec: { replicas?: number; minReadySeconds?: number }): void {

@@ -44,7 +44,13 @@ export function dialTunnel(endpoint: string, token: string, target: { podIP: str
   const started = Date.now();
   return new Promise<net.Socket>((resolve, reject) => {
     // net.Socket honours highWaterMark (it hands its options to Duplex); the typings omit it.
-    const socket = net.connect({ host: where.host, port: where.port, allowHalfOpen: true, noDelay: true, highWaterMark: TUNNEL_HIGH_WATER_MARK } as net.NetConnectOpts);
+    const socket = net.connect({
+      host: where.host,
+      port: where.port,
+      allowHalfOpen: true,
+      noDelay: true,
+      highWaterMark: TUNNEL_HIGH_WATER_MARK,
+    } as net.NetConnectOpts);
     let settled = false;
     const fail = (err: TunnelError) => {
       if (settled) return;
@@ -53,7 +59,10 @@ export function dialTunnel(endpoint: string, token: string, target: { podIP: str
       socket.destroy();
       reject(err);
     };
-    const timer = setTimeout(() => fail(new TunnelError('Timeout', `tunnel to ${endpoint} for ${target.podIP}:${target.port}: no answer within ${timeoutMs} ms`)), timeoutMs);
+    const timer = setTimeout(
+      () => fail(new TunnelError('Timeout', `tunnel to ${endpoint} for ${target.podIP}:${target.port}: no answer within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
     const onConnectError = (err: NodeJS.ErrnoException) => fail(new TunnelError('Unreachable', `tunnel to ${endpoint}: ${err.message}`));
     socket.once('error', onConnectError);
     socket.once('connect', () => {

@@ -23,4 +23,3 @@ export class TunnelError extends Error {
     this.name = 'TunnelError';
   }
 }
-

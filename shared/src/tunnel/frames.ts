@@ -104,7 +104,8 @@ export function decodeHello(body: Buffer): TunnelHello {
   if (body.length < 4 || !body.subarray(0, 4).equals(HELLO_MAGIC)) throw new TunnelError('ProtocolError', 'not a kip tunnel hello (bad magic)');
   if (body.length < FIXED_HELLO + MAC_BYTES) throw new TunnelError('ProtocolError', `tunnel hello too short (${body.length} bytes)`);
   const version = body.readUInt8(4);
-  if (version !== TUNNEL_VERSION) throw new TunnelError('ProtocolError', `tunnel protocol version ${version} is not supported (this agent speaks ${TUNNEL_VERSION})`);
+  if (version !== TUNNEL_VERSION)
+    throw new TunnelError('ProtocolError', `tunnel protocol version ${version} is not supported (this agent speaks ${TUNNEL_VERSION})`);
   let o = 5;
   const nonce = Buffer.from(body.subarray(o, o + NONCE_BYTES));
   o += NONCE_BYTES;
@@ -134,7 +135,8 @@ export function encodeStatus(status: TunnelStatusName, reason = ''): Buffer {
 }
 
 export function decodeStatus(body: Buffer): TunnelStatusFrame {
-  if (body.length < 5 || !body.subarray(0, 4).equals(STATUS_MAGIC)) throw new TunnelError('ProtocolError', 'the far side did not answer with a kip tunnel status (bad magic)');
+  if (body.length < 5 || !body.subarray(0, 4).equals(STATUS_MAGIC))
+    throw new TunnelError('ProtocolError', 'the far side did not answer with a kip tunnel status (bad magic)');
   const code = body.readUInt8(4);
   const status = STATUS_NAMES[code];
   if (!status) throw new TunnelError('ProtocolError', `unknown tunnel status ${code}`);

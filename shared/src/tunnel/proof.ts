@@ -20,7 +20,12 @@ export function tunnelMac(token: string, signed: Buffer): Buffer {
 }
 
 /** A fresh hello for a target: the signed bytes and their MAC. */
-export function signHello(token: string, target: { podIP: string; port: number }, from: string, now = Date.now()): { fields: TunnelHelloFields; signed: Buffer; mac: Buffer } {
+export function signHello(
+  token: string,
+  target: { podIP: string; port: number },
+  from: string,
+  now = Date.now(),
+): { fields: TunnelHelloFields; signed: Buffer; mac: Buffer } {
   const fields: TunnelHelloFields = { nonce: randomBytes(NONCE_BYTES), time: now, podIP: target.podIP, port: target.port, from };
   const signed = encodeHelloFields(fields);
   return { fields, signed, mac: tunnelMac(token, signed) };
@@ -65,7 +70,7 @@ export function verifyHello(hello: TunnelHello, token: string, opts: { now?: num
   const window = opts.freshnessMs ?? DEFAULT_FRESHNESS_MS;
   const expected = tunnelMac(token, hello.signed);
   if (hello.mac.length !== expected.length || !timingSafeEqual(hello.mac, expected)) {
-    throw new TunnelError('BadProof', 'bad proof: the hello was not signed with this cluster\'s token');
+    throw new TunnelError('BadProof', "bad proof: the hello was not signed with this cluster's token");
   }
   const skew = hello.time - now;
   if (Math.abs(skew) > window) {

@@ -20,6 +20,10 @@ export function checkLabels(labels: Record<string, unknown>, field: string, erro
   for (const [k, val] of Object.entries(labels)) {
     if (!isLabelKey(k)) errors.invalid(field, k, "a label key must consist of alphanumeric characters, '-', '_' or '.', with an optional DNS prefix and '/'");
     if (typeof val === 'string' && !isLabelValue(val))
-      errors.invalid(child(field, k), val, "a label value must be 63 characters or less, alphanumeric, '-', '_' or '.', starting and ending with an alphanumeric character");
+      errors.invalid(
+        child(field, k),
+        val,
+        "a label value must be 63 characters or less, alphanumeric, '-', '_' or '.', starting and ending with an alphanumeric character",
+      );
   }
 }

@@ -49,7 +49,11 @@ function podRef(m: Obj, type: string, where = ''): void {
 }
 
 function podObject(p: unknown, type: string, where: string): void {
-  need(isObj(p) && isObj(p.metadata) && str(p.metadata.name) && str(p.metadata.uid) && isObj(p.spec), type, `${where} must be a pod with metadata.name, metadata.uid and spec`);
+  need(
+    isObj(p) && isObj(p.metadata) && str(p.metadata.name) && str(p.metadata.uid) && isObj(p.spec),
+    type,
+    `${where} must be a pod with metadata.name, metadata.uid and spec`,
+  );
 }
 
 /** Checks the fields each message type needs; the shapes of nested Kubernetes objects are the API's business. */
@@ -126,10 +130,13 @@ const validators: Record<MessageTypeName, (m: Obj) => void> = {
   logEnd: (m) => need(num(m.id), 'logEnd', 'id must be a number'),
   routes: (m) => {
     need(typeof m.full === 'boolean', 'routes', 'full must be true or false');
-    for (const k of ['services', 'nodes', 'removeServices', 'removeNodes'])
-      need(m[k] === undefined || Array.isArray(m[k]), 'routes', `${k} must be a list`);
+    for (const k of ['services', 'nodes', 'removeServices', 'removeNodes']) need(m[k] === undefined || Array.isArray(m[k]), 'routes', `${k} must be a list`);
     ((m.services as unknown[] | undefined) ?? []).forEach((sv, i) =>
-      need(isObj(sv) && str(sv.namespace) && str(sv.name) && str(sv.clusterIP) && Array.isArray(sv.ports), 'routes', `services[${i}] needs namespace, name, clusterIP and ports`),
+      need(
+        isObj(sv) && str(sv.namespace) && str(sv.name) && str(sv.clusterIP) && Array.isArray(sv.ports),
+        'routes',
+        `services[${i}] needs namespace, name, clusterIP and ports`,
+      ),
     );
     ((m.nodes as unknown[] | undefined) ?? []).forEach((n, i) => need(isObj(n) && str(n.name), 'routes', `nodes[${i}] needs a name`));
   },

@@ -202,7 +202,10 @@ describe('kip CLI against a control plane', function () {
     const byField = await ok(['get', 'pods', '--field-selector', `metadata.name=${list.items[0].metadata.name}`, '-o', 'name']);
     assert.equal(byField, `pod/${list.items[0].metadata.name}\n`);
     const names = list.items.map((p: { metadata: { name: string } }) => p.metadata.name);
-    assert.equal(await ok(['get', 'pods', '-l', 'app=web', '-o', 'jsonpath={range .items[*]}{.metadata.name}{"\\n"}{end}']), names.map((n: string) => `${n}\n`).join(''));
+    assert.equal(
+      await ok(['get', 'pods', '-l', 'app=web', '-o', 'jsonpath={range .items[*]}{.metadata.name}{"\\n"}{end}']),
+      names.map((n: string) => `${n}\n`).join(''),
+    );
     assert.match(await ok(['get', 'pods', '-l', 'app=web', '-o', 'custom-columns=POD:.metadata.name,NODE:.spec.nodeName']), /^POD +NODE\nweb-\S+ +<none>\n/);
   });
 
@@ -250,13 +253,13 @@ describe('kip CLI against a control plane', function () {
     assert.match(out, /Normal +ScalingReplicaSet +deployment\/web +Scaled up replica set web-/);
   });
 
-  it('refuses to create what exists, in kubectl\'s words', async () => {
+  it("refuses to create what exists, in kubectl's words", async () => {
     const r = await kip(['create', '-f', 'web.yaml']);
     assert.equal(r.code, 1);
     assert.match(r.err, /^Error from server \(AlreadyExists\): error when creating "web\.yaml": deployments(\.apps)? "web" already exists\n$/);
   });
 
-  it('names the file and field of an invalid manifest, and shows the server\'s refusal when not checked locally', async () => {
+  it("names the file and field of an invalid manifest, and shows the server's refusal when not checked locally", async () => {
     const bad = DEPLOYMENT(2).replace('name: web\n', 'name: bad\n').replace('replicas: 2', 'replicas: -1');
     const local = await kip(['apply', '-f', '-'], { stdin: bad });
     assert.equal(local.code, 1);
@@ -316,7 +319,10 @@ describe('kip CLI against a control plane', function () {
     const refused = await kip(['drain', 'node-1']);
     assert.equal(refused.code, 1);
     assert.equal(refused.out, 'node/node-1 cordoned\n');
-    assert.match(refused.err, /^error: unable to drain node "node-1" due to error: cannot delete Pods that declare no controller \(use --force to override\): default\/on-node-1/);
+    assert.match(
+      refused.err,
+      /^error: unable to drain node "node-1" due to error: cannot delete Pods that declare no controller \(use --force to override\): default\/on-node-1/,
+    );
     const drained = await kip(['drain', 'node-1', '--force', '--grace-period=0', '--timeout=30s']);
     assert.equal(drained.code, 0, drained.err);
     assert.equal(drained.out, 'node/node-1 already cordoned\nevicting pod default/on-node-1\npod/on-node-1 evicted\nnode/node-1 drained\n');
@@ -446,9 +452,13 @@ spec:
   });
 
   it('lists and describes a service and its endpoints', async () => {
-    const svc = 'apiVersion: v1\nkind: Service\nmetadata: {name: ticker}\nspec:\n  selector: {app: ticker}\n  ports:\n  - {name: http, port: 80, targetPort: 8080}\n';
+    const svc =
+      'apiVersion: v1\nkind: Service\nmetadata: {name: ticker}\nspec:\n  selector: {app: ticker}\n  ports:\n  - {name: http, port: 80, targetPort: 8080}\n';
     assert.equal((await kip(['apply', '-f', '-'], svc)).out, 'service/ticker created\n');
-    assert.match((await kip(['get', 'svc'])).out, /^NAME +TYPE +CLUSTER-IP +EXTERNAL-IP +PORT\(S\) +AGE\nticker +ClusterIP +10\.96\.\d+\.\d+ +<none> +80\/TCP +\d+s\n$/);
+    assert.match(
+      (await kip(['get', 'svc'])).out,
+      /^NAME +TYPE +CLUSTER-IP +EXTERNAL-IP +PORT\(S\) +AGE\nticker +ClusterIP +10\.96\.\d+\.\d+ +<none> +80\/TCP +\d+s\n$/,
+    );
     await eventually('the endpoints of the service', async () => /^ticker +10\.244\.\d+\.\d+:8080 +\d+s$/m.test((await kip(['get', 'ep', 'ticker'])).out));
     const d = await kip(['describe', 'service', 'ticker']);
     assert.match(d.out, /^Port: +http +80\/TCP\nTargetPort: +8080\/TCP\nEndpoints: +10\.244\.\d+\.\d+:8080$/m);

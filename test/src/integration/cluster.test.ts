@@ -49,11 +49,15 @@ describe('a 3-node cluster of real processes', function () {
   });
 
   async function runningPods(app: string, count: number, timeoutMs = 60_000): Promise<Pod[]> {
-    return eventually(`${count} running ${app} pods`, async () => {
-      const pods = await cluster.api.list<Pod>('pods', { namespace: 'default', labelSelector: `app=${app}` });
-      const running = pods.filter(isRunning);
-      return running.length === count && pods.filter((p) => !p.metadata.deletionTimestamp).length === count ? running : undefined;
-    }, { timeoutMs });
+    return eventually(
+      `${count} running ${app} pods`,
+      async () => {
+        const pods = await cluster.api.list<Pod>('pods', { namespace: 'default', labelSelector: `app=${app}` });
+        const running = pods.filter(isRunning);
+        return running.length === count && pods.filter((p) => !p.metadata.deletionTimestamp).length === count ? running : undefined;
+      },
+      { timeoutMs },
+    );
   }
 
   it('has 3 Ready nodes whose agent pids are the real agent processes', async function () {
@@ -111,7 +115,10 @@ describe('a 3-node cluster of real processes', function () {
     const replaced = await runningPods('spread', 6);
     for (const p of replaced) assert.notEqual(p.spec.nodeName, victim);
     const events = await cluster.api.list<Event>('events', { namespace: 'default' });
-    assert.ok(events.some((e) => e.reason === 'TaintManagerEviction' && doomed.some((d) => d.metadata.name === e.involvedObject.name)), 'an eviction event for the lost pods');
+    assert.ok(
+      events.some((e) => e.reason === 'TaintManagerEviction' && doomed.some((d) => d.metadata.name === e.involvedObject.name)),
+      'an eviction event for the lost pods',
+    );
   });
 
   it('brings a restarted node back to Ready', async function () {
@@ -153,12 +160,16 @@ describe('a 3-node cluster of real processes', function () {
   it('shows restarts and CrashLoopBackOff in the pod status', async function () {
     await cluster.api.create(pod('crasher', { containers: [{ name: 'main', image: 'crasher', args: ['--after', '200ms', '--code', '3'] }] }));
     let sawBackOff = false;
-    const p = await eventually('two restarts and a CrashLoopBackOff', async () => {
-      const p = await cluster.api.get<Pod>('pods', 'crasher');
-      const cs = p?.status?.containerStatuses?.[0];
-      if (cs?.state.waiting?.reason === 'CrashLoopBackOff') sawBackOff = true;
-      return cs && cs.restartCount >= 2 && sawBackOff ? p : undefined;
-    }, { timeoutMs: 60_000, intervalMs: 50 });
+    const p = await eventually(
+      'two restarts and a CrashLoopBackOff',
+      async () => {
+        const p = await cluster.api.get<Pod>('pods', 'crasher');
+        const cs = p?.status?.containerStatuses?.[0];
+        if (cs?.state.waiting?.reason === 'CrashLoopBackOff') sawBackOff = true;
+        return cs && cs.restartCount >= 2 && sawBackOff ? p : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 50 },
+    );
     const cs = p!.status!.containerStatuses![0]!;
     assert.equal(cs.lastState.terminated?.exitCode, 3);
     assert.equal(cs.lastState.terminated?.reason, 'Error');
@@ -172,10 +183,14 @@ describe('a 3-node cluster of real processes', function () {
         containers: [{ name: 'main', image: 'stress', args: ['--memory', '256Mi'], resources: { limits: { memory: '64Mi' } } }],
       }),
     );
-    const term = await eventually('the OOM kill', async () => {
-      const p = await cluster.api.get<Pod>('pods', 'hog');
-      return p?.status?.containerStatuses?.[0]?.state.terminated;
-    }, { timeoutMs: 60_000 });
+    const term = await eventually(
+      'the OOM kill',
+      async () => {
+        const p = await cluster.api.get<Pod>('pods', 'hog');
+        return p?.status?.containerStatuses?.[0]?.state.terminated;
+      },
+      { timeoutMs: 60_000 },
+    );
     assert.equal(term.reason, 'OOMKilled');
     assert.equal(term.exitCode, 137);
     assert.equal((await cluster.api.get<Pod>('pods', 'hog'))?.status?.phase, 'Failed');
@@ -213,7 +228,11 @@ describe('a 3-node cluster of real processes', function () {
   });
 
   it('refuses an agent with a wrong token; the agent says why and exits', async function () {
-    const child = spawn(process.execPath, [AGENT_MAIN, '--name', 'intruder', '--server', cluster.agentUrl, '--token', 'wrong', '--data-dir', path.join(cluster.dataDir, 'intruder')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      [AGENT_MAIN, '--name', 'intruder', '--server', cluster.agentUrl, '--token', 'wrong', '--data-dir', path.join(cluster.dataDir, 'intruder')],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let out = '';
     child.stderr.on('data', (d: Buffer) => (out += d.toString()));
     const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
@@ -223,7 +242,21 @@ describe('a 3-node cluster of real processes', function () {
   });
 
   it('refuses a second live agent under a name already in use', async function () {
-    const child = spawn(process.execPath, [AGENT_MAIN, '--name', 'node-2', '--server', cluster.agentUrl, '--token-file', path.join(cluster.dataDir, 'token'), '--data-dir', path.join(cluster.dataDir, 'dup')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      [
+        AGENT_MAIN,
+        '--name',
+        'node-2',
+        '--server',
+        cluster.agentUrl,
+        '--token-file',
+        path.join(cluster.dataDir, 'token'),
+        '--data-dir',
+        path.join(cluster.dataDir, 'dup'),
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let out = '';
     child.stderr.on('data', (d: Buffer) => (out += d.toString()));
     const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
@@ -261,7 +294,11 @@ describe('a 3-node cluster of real processes', function () {
   });
 
   it('runs pods in a namespace of their own, refuses a namespace that does not exist, and empties one that is deleted', async function () {
-    const missing = await cluster.api.request<Status>('POST', '/api/v1/namespaces/nowhere/pods', pod('lost', { containers: [{ name: 'main', image: 'pause' }] }));
+    const missing = await cluster.api.request<Status>(
+      'POST',
+      '/api/v1/namespaces/nowhere/pods',
+      pod('lost', { containers: [{ name: 'main', image: 'pause' }] }),
+    );
     assert.equal(missing.status, 404);
     assert.match(missing.body.message, /namespaces "nowhere" not found/);
     await cluster.api.request('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'team-a' } });
@@ -272,7 +309,12 @@ describe('a 3-node cluster of real processes', function () {
     });
     const del = await cluster.api.request<{ status: { phase: string } }>('DELETE', '/api/v1/namespaces/team-a');
     assert.equal(del.body.status.phase, 'Terminating');
-    await eventually('the namespace and its pod to be gone', async () => (await cluster.api.request('GET', '/api/v1/namespaces/team-a')).status === 404 && (await cluster.api.get<Pod>('pods', 'inside', 'team-a')) === undefined);
+    await eventually(
+      'the namespace and its pod to be gone',
+      async () =>
+        (await cluster.api.request('GET', '/api/v1/namespaces/team-a')).status === 404 &&
+        (await cluster.api.get<Pod>('pods', 'inside', 'team-a')) === undefined,
+    );
     await eventually('its process to exit', () => !isAlive(containerPid(running)));
   });
 });

@@ -12,7 +12,12 @@ import { WatchRecorder } from '../helpers/watch.js';
 const WRITERS = 20;
 
 function service(name: string): Service {
-  return { apiVersion: 'v1', kind: 'Service', metadata: { name, labels: { writer: 'yes' } }, spec: { selector: { app: name }, ports: [{ port: 80 }] } } as Service;
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name, labels: { writer: 'yes' } },
+    spec: { selector: { app: name }, ports: [{ port: 80 }] },
+  } as Service;
 }
 
 interface Acked {
@@ -36,7 +41,11 @@ describe('a control plane killed with SIGKILL, restarted from its SQLite store',
       apiVersion: 'apps/v1',
       kind: 'ReplicaSet',
       metadata: { name: 'steady' },
-      spec: { replicas: 2, selector: { matchLabels: { app: 'steady' } }, template: { metadata: { labels: { app: 'steady' } }, spec: { containers: [{ name: 'c', image: 'pause' }] } } },
+      spec: {
+        replicas: 2,
+        selector: { matchLabels: { app: 'steady' } },
+        template: { metadata: { labels: { app: 'steady' } }, spec: { containers: [{ name: 'c', image: 'pause' }] } },
+      },
     } as KObject);
     const running = async () => (await api.list<Pod>('pods', { labelSelector: 'app=steady' })).filter((p) => p.status?.phase === 'Running');
     await eventually('the steady pods to run', async () => (await running()).length === 2);
@@ -89,7 +98,9 @@ describe('a control plane killed with SIGKILL, restarted from its SQLite store',
     const lastSeen = seen.length ? seen[seen.length - 1]!.object.metadata.resourceVersion! : startRv;
 
     await c.restartControlPlane();
-    await eventually('both nodes Ready again', async () => (await api.list('nodes')).filter((n) => isNodeReady(n as never)).length === 2, { timeoutMs: 30_000 });
+    await eventually('both nodes Ready again', async () => (await api.list('nodes')).filter((n) => isNodeReady(n as never)).length === 2, {
+      timeoutMs: 30_000,
+    });
 
     // Every acknowledged create is there with its uid and resourceVersion, every acknowledged delete gone.
     const stored = new Map((await api.list<Service>('services', { labelSelector: 'writer=yes' })).map((s) => [s.metadata.name, s]));
@@ -113,14 +124,19 @@ describe('a control plane killed with SIGKILL, restarted from its SQLite store',
     const resumed: WatchEvent<Service>[] = [];
     const again = WatchRecorder.start<Service>(c.api, `/api/v1/namespaces/default/services?resourceVersion=${lastSeen}`, (ev) => resumed.push(ev));
     const wantAdded = [...created].filter(([, a]) => a.rv > Number(lastSeen)).map(([n]) => n);
-    await eventually('the resumed watch to catch up', () => wantAdded.every((n) => resumed.some((e) => e.type === 'ADDED' && e.object.metadata.name === n)), { timeoutMs: 30_000 });
+    await eventually('the resumed watch to catch up', () => wantAdded.every((n) => resumed.some((e) => e.type === 'ADDED' && e.object.metadata.name === n)), {
+      timeoutMs: 30_000,
+    });
     const rvs = resumed.map((e) => Number(e.object.metadata.resourceVersion));
     assert.deepEqual(
       rvs,
       [...rvs].sort((a, b) => a - b),
       'in resourceVersion order',
     );
-    assert.ok(rvs.every((rv) => rv > Number(lastSeen)), 'only changes after the version it had seen');
+    assert.ok(
+      rvs.every((rv) => rv > Number(lastSeen)),
+      'only changes after the version it had seen',
+    );
     await again.stop();
 
     // The pods ran on through it all.

@@ -232,7 +232,9 @@ timeline:
       assert.equal(await cluster.api.get('deployments', 'web'), undefined);
       assert.equal(await cluster.api.get('services', 'web'), undefined);
       assert.deepEqual(await cluster.api.list('networkchaos', { namespace: 'default' }), []);
-      await eventually('every pod of the run to be gone', async () => (await cluster.api.list<Pod>('pods', { namespace: 'default' })).length === 0, { timeoutMs: 30_000 });
+      await eventually('every pod of the run to be gone', async () => (await cluster.api.list<Pod>('pods', { namespace: 'default' })).length === 0, {
+        timeoutMs: 30_000,
+      });
       assert.equal((await cluster.waitReady(2)).length, 2);
     });
   });

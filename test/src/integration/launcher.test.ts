@@ -36,14 +36,18 @@ describe('the cluster launcher', function () {
   });
 
   function start(args: string[]): ChildProcess {
-    launcher = spawn(process.execPath, [path.join(ROOT, 'scripts/dist/cluster/main.js'), '--port', '0', '--data-dir', dir, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    launcher = spawn(process.execPath, [path.join(ROOT, 'scripts/dist/cluster/main.js'), '--port', '0', '--data-dir', dir, ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     launcher.stdout!.on('data', (d: Buffer) => (output += d.toString()));
     launcher.stderr!.on('data', (d: Buffer) => (output += d.toString()));
     return launcher;
   }
 
   async function apiUrl(): Promise<string> {
-    return eventually('the launcher to report the cluster up', () => /kip cluster is up[\s\S]*API:\s+(https?:\/\/[\d.:]+)/.exec(output)?.[1], { timeoutMs: 30_000 });
+    return eventually('the launcher to report the cluster up', () => /kip cluster is up[\s\S]*API:\s+(https?:\/\/[\d.:]+)/.exec(output)?.[1], {
+      timeoutMs: 30_000,
+    });
   }
 
   it('brings up 2 nodes, runs a pod, and stops everything on SIGINT', async function () {
@@ -95,21 +99,31 @@ describe('the cluster launcher', function () {
       apiVersion: 'apps/v1',
       kind: 'ReplicaSet',
       metadata: { name: 'keep' },
-      spec: { replicas: 2, selector: { matchLabels: { app: 'keep' } }, template: { metadata: { labels: { app: 'keep' } }, spec: { containers: [{ name: 'c', image: 'pause' }] } } },
+      spec: {
+        replicas: 2,
+        selector: { matchLabels: { app: 'keep' } },
+        template: { metadata: { labels: { app: 'keep' } }, spec: { containers: [{ name: 'c', image: 'pause' }] } },
+      },
     };
     const res = await api.request('POST', '/apis/apps/v1/namespaces/default/replicasets', rs);
     assert.equal(res.status, 201);
     const running = async () => (await get<List<Pod>>('/api/v1/namespaces/default/pods')).items.filter((p) => p.status?.phase === 'Running');
     await eventually('both pods to run', async () => (await running()).length === 2);
     const before = (await running()).map((p) => p.metadata.uid).sort();
-    const podProcesses = () => processesUnder(dir).filter((p) => /kip-container/.test(p.cmdline)).map((p) => p.pid).sort();
+    const podProcesses = () =>
+      processesUnder(dir)
+        .filter((p) => /kip-container/.test(p.cmdline))
+        .map((p) => p.pid)
+        .sort();
     const pidsBefore = podProcesses();
     assert.ok(pidsBefore.length >= 2, `the pods' processes: ${pidsBefore.join(', ')}`);
 
     const cp = JSON.parse(readFileSync(path.join(dir, 'controlplane.json'), 'utf8')) as { pid: number };
     process.kill(cp.pid, 'SIGKILL');
     await eventually('the launcher to restart the control plane', () => /control plane restarted \(pid \d+\)/.test(output), { timeoutMs: 30_000 });
-    await eventually('both nodes Ready again', async () => (await get<List<Node>>('/api/v1/nodes')).items.filter(isNodeReady).length === 2, { timeoutMs: 30_000 });
+    await eventually('both nodes Ready again', async () => (await get<List<Node>>('/api/v1/nodes')).items.filter(isNodeReady).length === 2, {
+      timeoutMs: 30_000,
+    });
     const after = await get<List<Pod>>('/api/v1/namespaces/default/pods');
     assert.deepEqual(after.items.map((p) => p.metadata.uid).sort(), before, 'the same pods, none replaced or added');
     for (const p of after.items) assert.equal(p.status?.containerStatuses?.[0]?.restartCount, 0, `${p.metadata.name} was not restarted`);
@@ -130,9 +144,16 @@ describe('the cluster launcher', function () {
       apiVersion: 'apps/v1',
       kind: 'ReplicaSet',
       metadata: { name: 'back' },
-      spec: { replicas: 2, selector: { matchLabels: { app: 'back' } }, template: { metadata: { labels: { app: 'back' } }, spec: { containers: [{ name: 'c', image: 'pause' }] } } },
+      spec: {
+        replicas: 2,
+        selector: { matchLabels: { app: 'back' } },
+        template: { metadata: { labels: { app: 'back' } }, spec: { containers: [{ name: 'c', image: 'pause' }] } },
+      },
     };
-    assert.equal((await TestApi.fromKubeconfig(path.join(dir, 'kubeconfig'), url).request('POST', '/apis/apps/v1/namespaces/default/replicasets', rs)).status, 201);
+    assert.equal(
+      (await TestApi.fromKubeconfig(path.join(dir, 'kubeconfig'), url).request('POST', '/apis/apps/v1/namespaces/default/replicasets', rs)).status,
+      201,
+    );
     const running = async (u: string) => (await ask<List<Pod>>(u, '/api/v1/namespaces/default/pods')).items.filter((p) => p.status?.phase === 'Running');
     await eventually('both pods to run', async () => (await running(url)).length === 2);
     const before = (await running(url)).map((p) => `${p.metadata.uid} ${p.status?.podIP} ${p.spec.nodeName}`).sort();
@@ -142,9 +163,17 @@ describe('the cluster launcher', function () {
     start(['--nodes', '2']);
     url = await apiUrl();
     assert.match(output, /bringing back the cluster stored in/);
-    await eventually('the same pods running again', async () => (await running(url)).map((p) => `${p.metadata.uid} ${p.status?.podIP} ${p.spec.nodeName}`).sort().join() === before.join(), {
-      timeoutMs: 30_000,
-    });
+    await eventually(
+      'the same pods running again',
+      async () =>
+        (await running(url))
+          .map((p) => `${p.metadata.uid} ${p.status?.podIP} ${p.spec.nodeName}`)
+          .sort()
+          .join() === before.join(),
+      {
+        timeoutMs: 30_000,
+      },
+    );
     assert.equal((await ask<List<Pod>>(url, '/api/v1/namespaces/default/pods')).items.length, 2, 'no pod replaced or added');
     await stopLauncher();
 
@@ -152,7 +181,10 @@ describe('the cluster launcher', function () {
     start(['--nodes', '1', '--fresh']);
     url = await apiUrl();
     assert.deepEqual((await ask<List<Pod>>(url, '/api/v1/namespaces/default/pods')).items, []);
-    assert.deepEqual((await ask<List<Node>>(url, '/api/v1/nodes')).items.map((n) => n.metadata.name), ['node-1']);
+    assert.deepEqual(
+      (await ask<List<Node>>(url, '/api/v1/nodes')).items.map((n) => n.metadata.name),
+      ['node-1'],
+    );
   });
 
   it('with --tls serves HTTPS from its own CA: agents join over wss:// pinning it, the kubeconfig carries it', async function () {
@@ -167,7 +199,23 @@ describe('the cluster launcher', function () {
 
     // An agent given another cluster's pin refuses to join, and says why.
     const wrongPin = `sha256:${'0'.repeat(64)}`;
-    const r = spawnSync(process.execPath, [AGENT_MAIN, '--name', 'stranger', '--server', info.agentUrl, '--token-file', path.join(dir, 'token'), '--data-dir', path.join(dir, 'stranger'), '--discovery-token-ca-cert-hash', wrongPin], { encoding: 'utf8', timeout: 30_000 });
+    const r = spawnSync(
+      process.execPath,
+      [
+        AGENT_MAIN,
+        '--name',
+        'stranger',
+        '--server',
+        info.agentUrl,
+        '--token-file',
+        path.join(dir, 'token'),
+        '--data-dir',
+        path.join(dir, 'stranger'),
+        '--discovery-token-ca-cert-hash',
+        wrongPin,
+      ],
+      { encoding: 'utf8', timeout: 30_000 },
+    );
     assert.equal(r.status, 2, r.stderr);
     assert.match(r.stderr, /no certificate served by .* matches the CA hash/);
     assert.equal((await api.list<Node>('nodes')).length, 2, 'the stranger never joined');
@@ -181,9 +229,15 @@ describe('the cluster launcher', function () {
     assert.equal((await api.request('POST', '/api/v1/namespaces/default/pods', pod)).status, 201);
     await eventually('the pod to run', async () => (await api.get<Pod>('pods', 'p'))?.status?.phase === 'Running');
     const uid = (await api.get<Pod>('pods', 'p'))!.metadata.uid;
-    const r = spawnSync(process.execPath, [path.join(ROOT, 'scripts/dist/chaos/main.js'), 'kill-control-plane', '--restart-after', '2s', '--data-dir', dir], { encoding: 'utf8', timeout: 30_000 });
+    const r = spawnSync(process.execPath, [path.join(ROOT, 'scripts/dist/chaos/main.js'), 'kill-control-plane', '--restart-after', '2s', '--data-dir', dir], {
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
     assert.equal(r.status, 0, r.stderr);
-    assert.match(r.stdout, /^killed the control plane \(pid \d+\) of http:\/\/127\.0\.0\.1:\d+\nthe launcher restarts it from .* in 2s; pods keep running meanwhile/);
+    assert.match(
+      r.stdout,
+      /^killed the control plane \(pid \d+\) of http:\/\/127\.0\.0\.1:\d+\nthe launcher restarts it from .* in 2s; pods keep running meanwhile/,
+    );
     await eventually('the launcher to say it restarts it as asked', () => /restarting it from .* in 2s, as kill-control-plane asked/.test(output));
     await eventually('the control plane back', () => /control plane restarted/.test(output), { timeoutMs: 30_000 });
     const after = await eventually('the pod, still Running', async () => {
@@ -194,4 +248,3 @@ describe('the cluster launcher', function () {
     assert.equal(after.status?.containerStatuses?.[0]?.restartCount, 0);
   });
 });
-

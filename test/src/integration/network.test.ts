@@ -72,7 +72,9 @@ describe('the pod network across a 3-node cluster', function () {
   afterEach(function () {
     if (this.currentTest?.state !== 'failed') return;
     console.log(cluster.dump());
-    return logOf('watcher', 'client').then((l) => console.log(`--- watcher\n${l.split('\n').slice(-20).join('\n')}`)).catch(() => undefined);
+    return logOf('watcher', 'client')
+      .then((l) => console.log(`--- watcher\n${l.split('\n').slice(-20).join('\n')}`))
+      .catch(() => undefined);
   });
 
   async function webPods(): Promise<Pod[]> {
@@ -94,11 +96,15 @@ describe('the pod network across a 3-node cluster', function () {
     await cluster.api.create(web);
     const svc = await cluster.api.create<Service>(webService);
     assert.match(svc.spec.clusterIP ?? '', /^10\.96\.\d+\.\d+$/);
-    const pods = await eventually('3 ready web pods on 3 nodes', async () => {
-      const ps = await webPods();
-      const ready = ps.filter((p) => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
-      return ready.length === 3 && new Set(ready.map((p) => p.spec.nodeName)).size === 3 ? ready : undefined;
-    }, { timeoutMs: 60_000 });
+    const pods = await eventually(
+      '3 ready web pods on 3 nodes',
+      async () => {
+        const ps = await webPods();
+        const ready = ps.filter((p) => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+        return ready.length === 3 && new Set(ready.map((p) => p.spec.nodeName)).size === 3 ? ready : undefined;
+      },
+      { timeoutMs: 60_000 },
+    );
     await eventually('the endpoints to list the 3 pods', async () => {
       const got = await readyAddresses();
       return isDeepStrictEqual(got, pods.map((p) => p.status!.podIP!).sort());
@@ -114,14 +120,25 @@ describe('the pod network across a 3-node cluster', function () {
       spec: {
         nodeName: 'node-1',
         restartPolicy: 'Never',
-        containers: [{ name: 'client', image: 'client', args: ['--url', url, '--rate', '20', '--count', String(count)], resources: { requests: { cpu: '50m', memory: '32Mi' } } }],
+        containers: [
+          {
+            name: 'client',
+            image: 'client',
+            args: ['--url', url, '--rate', '20', '--count', String(count)],
+            resources: { requests: { cpu: '50m', memory: '32Mi' } },
+          },
+        ],
       },
     };
     await cluster.api.create(pod);
-    const done = await eventually(`${name} to finish`, async () => {
-      const p = await cluster.api.get<Pod>('pods', name);
-      return p?.status?.phase === 'Succeeded' || p?.status?.phase === 'Failed' ? p : undefined;
-    }, { timeoutMs: 30_000 });
+    const done = await eventually(
+      `${name} to finish`,
+      async () => {
+        const p = await cluster.api.get<Pod>('pods', name);
+        return p?.status?.phase === 'Succeeded' || p?.status?.phase === 'Failed' ? p : undefined;
+      },
+      { timeoutMs: 30_000 },
+    );
     const log = await logOf(name, 'client');
     assert.equal(done.status!.phase, 'Succeeded', `${name} failed:\n${log}`);
     return hits(log);
@@ -143,7 +160,10 @@ describe('the pod network across a 3-node cluster', function () {
     }
     const remote = (await webPods()).find((p) => p.spec.nodeName === 'node-3')!;
     const h = await probe('probe-ip', `http://${remote.status!.podIP}:8080/`, 3);
-    assert.deepEqual(h.map((x) => [x.status, x.pod, x.node]), Array(3).fill([200, remote.metadata.name, 'node-3']));
+    assert.deepEqual(
+      h.map((x) => [x.status, x.pod, x.node]),
+      Array(3).fill([200, remote.metadata.name, 'node-3']),
+    );
   });
 
   it('when the node of one endpoint dies, it leaves the Endpoints, requests keep succeeding, and the replacement gets traffic', async function () {
@@ -152,31 +172,58 @@ describe('the pod network across a 3-node cluster', function () {
       apiVersion: 'v1',
       kind: 'Pod',
       metadata: { name: 'watcher', labels: { app: 'probe' } },
-      spec: { nodeName: 'node-1', containers: [{ name: 'client', image: 'client', args: ['--url', 'http://web/', '--rate', '10'], resources: { requests: { cpu: '50m', memory: '32Mi' } } }] },
+      spec: {
+        nodeName: 'node-1',
+        containers: [
+          { name: 'client', image: 'client', args: ['--url', 'http://web/', '--rate', '10'], resources: { requests: { cpu: '50m', memory: '32Mi' } } },
+        ],
+      },
     };
     await cluster.api.create(watcher);
-    await eventually('the watcher to see all three nodes', async () => new Set(hits(await logOf('watcher', 'client')).map((x) => x.node)).size === 3, { timeoutMs: 30_000 });
+    await eventually('the watcher to see all three nodes', async () => new Set(hits(await logOf('watcher', 'client')).map((x) => x.node)).size === 3, {
+      timeoutMs: 30_000,
+    });
     const before = await webPods();
     const doomed = before.find((p) => p.spec.nodeName === 'node-3')!;
     const survivors = new Set(before.filter((p) => p !== doomed).map((p) => p.metadata.name));
     await cluster.killAgent('node-3');
     const killedAt = hits(await logOf('watcher', 'client')).length;
-    await eventually('the dead node endpoint to leave the Endpoints', async () => !(await readyAddresses()).includes(doomed.status!.podIP!), { timeoutMs: 60_000 });
+    await eventually('the dead node endpoint to leave the Endpoints', async () => !(await readyAddresses()).includes(doomed.status!.podIP!), {
+      timeoutMs: 60_000,
+    });
     const mark = hits(await logOf('watcher', 'client')).length;
-    await eventually('new requests to succeed on the surviving endpoints', async () => {
-      const fresh = hits(await logOf('watcher', 'client')).slice(mark);
-      return fresh.length >= 10 && fresh.every((x) => x.status === 200 && x.node !== 'node-3');
-    }, { timeoutMs: 30_000 });
-    const replacement = await eventually('a Ready replacement pod', async () => {
-      const ps = (await webPods()).filter((p) => !survivors.has(p.metadata.name) && p.metadata.name !== doomed.metadata.name);
-      return ps.find((p) => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
-    }, { timeoutMs: 60_000 });
-    await eventually('the replacement to receive traffic', async () => hits(await logOf('watcher', 'client')).some((x) => x.pod === replacement.metadata.name), { timeoutMs: 30_000 });
+    await eventually(
+      'new requests to succeed on the surviving endpoints',
+      async () => {
+        const fresh = hits(await logOf('watcher', 'client')).slice(mark);
+        return fresh.length >= 10 && fresh.every((x) => x.status === 200 && x.node !== 'node-3');
+      },
+      { timeoutMs: 30_000 },
+    );
+    const replacement = await eventually(
+      'a Ready replacement pod',
+      async () => {
+        const ps = (await webPods()).filter((p) => !survivors.has(p.metadata.name) && p.metadata.name !== doomed.metadata.name);
+        return ps.find((p) => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+      },
+      { timeoutMs: 60_000 },
+    );
+    await eventually(
+      'the replacement to receive traffic',
+      async () => hits(await logOf('watcher', 'client')).some((x) => x.pod === replacement.metadata.name),
+      { timeoutMs: 30_000 },
+    );
     const after = hits(await logOf('watcher', 'client')).slice(mark);
-    assert.ok(after.every((x) => x.status === 200), `every request after the endpoint left succeeded: ${JSON.stringify(after.filter((x) => x.status !== 200))}`);
+    assert.ok(
+      after.every((x) => x.status === 200),
+      `every request after the endpoint left succeeded: ${JSON.stringify(after.filter((x) => x.status !== 200))}`,
+    );
     // Even before the control plane noticed, a dial to the dead node was refused and retried on
     // another endpoint; at most a request caught in flight by the kill can have failed.
     const sinceKill = hits(await logOf('watcher', 'client')).slice(killedAt);
-    assert.ok(sinceKill.filter((x) => x.status !== 200).length <= 1, `requests failed while the node was being noticed: ${JSON.stringify(sinceKill.filter((x) => x.status !== 200))}`);
+    assert.ok(
+      sinceKill.filter((x) => x.status !== 200).length <= 1,
+      `requests failed while the node was being noticed: ${JSON.stringify(sinceKill.filter((x) => x.status !== 200))}`,
+    );
   });
 });

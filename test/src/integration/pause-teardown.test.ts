@@ -28,7 +28,12 @@ describe('stopping a cluster while a node is paused', function () {
     await cluster.api.create(pod);
     await eventually('the pod to run', async () => (await cluster!.api.get<Pod>('pods', 'echo'))?.status?.phase === 'Running');
     const agentPid = cluster.agentPid('node-1');
-    const chaos: NodeChaos = { apiVersion: CHAOS_API_VERSION, kind: 'NodeChaos', metadata: { name: 'long-nap' }, spec: { action: 'pause', selector: { nodes: ['node-1'] }, duration: '5m' } };
+    const chaos: NodeChaos = {
+      apiVersion: CHAOS_API_VERSION,
+      kind: 'NodeChaos',
+      metadata: { name: 'long-nap' },
+      spec: { action: 'pause', selector: { nodes: ['node-1'] }, duration: '5m' },
+    };
     await cluster.api.create(chaos);
     await eventually('the agent to be stopped', () => readProcStat(agentPid)?.state === 'T', { intervalMs: 50 });
     const line = await eventually('the pause to be logged', () => cluster!.agents.get('node-1')!.output.find((l) => l.includes('paused by chaos')));

@@ -59,7 +59,8 @@ describe(`under load: ${NODES} nodes and a ${REPLICAS}-pod burst`, function () {
   const created = () => new Set(pods.events.filter((e) => e.type === 'ADDED').map((e) => e.object.metadata.uid)).size;
   /** Every node that was seen not Ready at any moment. */
   const everNotReady = () => [...new Set(nodes.events.filter((e) => e.type !== 'DELETED' && !isNodeReady(e.object)).map((e) => e.object.metadata.name))];
-  const eventsOf = async (reason: string) => (await cluster.api.list<Event>('events')).filter((e) => e.reason === reason).map((e) => `${e.involvedObject.name}: ${e.message}`);
+  const eventsOf = async (reason: string) =>
+    (await cluster.api.list<Event>('events')).filter((e) => e.reason === reason).map((e) => `${e.involvedObject.name}: ${e.message}`);
 
   async function allRunning(count: number): Promise<Pod[]> {
     return eventually(
@@ -90,14 +91,19 @@ describe(`under load: ${NODES} nodes and a ${REPLICAS}-pod burst`, function () {
 
   it(`scales to 0 and back to ${REPLICAS}: the same`, async function () {
     await cluster.api.patch('deployments', 'burst', { spec: { replicas: 0 } });
-    await eventually('every burst pod gone', async () => (await cluster.api.list<Pod>('pods', { labelSelector: 'app=burst' })).length === 0, { timeoutMs: 120_000, intervalMs: 500 });
+    await eventually('every burst pod gone', async () => (await cluster.api.list<Pod>('pods', { labelSelector: 'app=burst' })).length === 0, {
+      timeoutMs: 120_000,
+      intervalMs: 500,
+    });
     await cluster.api.patch('deployments', 'burst', { spec: { replicas: REPLICAS } });
     await allRunning(REPLICAS);
     await assertSteady('scaled to 0 and back', 2 * REPLICAS);
   });
 
   it('a control plane stopped (SIGSTOP) for three grace periods evicts nothing and replaces nothing when it runs again', async function () {
-    const before = new Map((await cluster.api.list<Pod>('pods', { labelSelector: 'app=burst' })).map((p) => [p.metadata.uid!, p.status?.containerStatuses?.[0]?.containerID]));
+    const before = new Map(
+      (await cluster.api.list<Pod>('pods', { labelSelector: 'app=burst' })).map((p) => [p.metadata.uid!, p.status?.containerStatuses?.[0]?.containerID]),
+    );
     const cp = cluster.controlPlane.child;
     cp.kill('SIGSTOP');
     try {
@@ -107,7 +113,9 @@ describe(`under load: ${NODES} nodes and a ${REPLICAS}-pod burst`, function () {
       cp.kill('SIGCONT');
     }
     // Give it more than a grace period of watching, then look.
-    await eventually('every node heartbeating again', async () => (await cluster.api.list<Node>('nodes')).filter(isNodeReady).length === NODES, { timeoutMs: 30_000 });
+    await eventually('every node heartbeating again', async () => (await cluster.api.list<Node>('nodes')).filter(isNodeReady).length === NODES, {
+      timeoutMs: 30_000,
+    });
     // What must hold is an absence (no node lost, nothing evicted), so it is watched for a while:
     // longer than the grace period plus a pass of the node lifecycle controller.
     await sleep(6000);

@@ -3,7 +3,10 @@
 import type { NodeActionRules } from './rules.js';
 
 export const kill: NodeActionRules = {
-  inject: ({ description, skippedNote }) => ({ message: `killed ${description}${skippedNote}`, nodeMessage: 'node killed (agent SIGKILLed, its pods die with it)' }),
+  inject: ({ description, skippedNote }) => ({
+    message: `killed ${description}${skippedNote}`,
+    nodeMessage: 'node killed (agent SIGKILLed, its pods die with it)',
+  }),
   checkHeal: () => ({ healed: true }),
   healDeleted: () => 'deleted; a node that is restarting still comes back',
 };

@@ -3,7 +3,19 @@
 // ORed, expressions inside a term ANDed; matchFields supports metadata.name, as in Kubernetes.
 
 import { nodeSelectorTermMatches, type NodeSelectorTerm, type Pod } from '@kip/shared';
-import { ClusterEvents, defaultNormalizeScore, SKIP, stateKey, SUCCESS, unschedulable, type CycleState, type FilterPlugin, type Scores, type ScorePlugin, type Status } from '../framework.js';
+import {
+  ClusterEvents,
+  defaultNormalizeScore,
+  SKIP,
+  stateKey,
+  SUCCESS,
+  unschedulable,
+  type CycleState,
+  type FilterPlugin,
+  type Scores,
+  type ScorePlugin,
+  type Status,
+} from '../framework.js';
 import type { NodeInfo } from '../node-info.js';
 
 export const NODE_AFFINITY = 'NodeAffinity';

@@ -4,7 +4,18 @@
 // after placing the pod, the higher, averaged over cpu and memory with equal weights.
 
 import type { Pod } from '@kip/shared';
-import { ClusterEvents, MAX_NODE_SCORE, stateKey, SUCCESS, unschedulable, type CycleState, type FilterPlugin, type Scores, type ScorePlugin, type Status } from '../framework.js';
+import {
+  ClusterEvents,
+  MAX_NODE_SCORE,
+  stateKey,
+  SUCCESS,
+  unschedulable,
+  type CycleState,
+  type FilterPlugin,
+  type Scores,
+  type ScorePlugin,
+  type Status,
+} from '../framework.js';
 import type { NodeInfo } from '../node-info.js';
 import { podResources, type PodResources } from '../pod-resources.js';
 

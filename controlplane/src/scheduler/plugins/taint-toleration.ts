@@ -3,7 +3,18 @@
 // untolerated PreferNoSchedule taints is better). Matching follows Kubernetes' ToleratesTaint.
 
 import type { Pod, Taint, Toleration } from '@kip/shared';
-import { ClusterEvents, defaultNormalizeScore, stateKey, SUCCESS, unschedulable, type CycleState, type FilterPlugin, type Scores, type ScorePlugin, type Status } from '../framework.js';
+import {
+  ClusterEvents,
+  defaultNormalizeScore,
+  stateKey,
+  SUCCESS,
+  unschedulable,
+  type CycleState,
+  type FilterPlugin,
+  type Scores,
+  type ScorePlugin,
+  type Status,
+} from '../framework.js';
 import type { NodeInfo } from '../node-info.js';
 
 export const TAINT_TOLERATION = 'TaintToleration';

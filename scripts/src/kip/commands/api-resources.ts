@@ -40,10 +40,17 @@ export const apiResourcesCommand: Command = {
   group: 'other',
   summary: 'Print the supported API resources on the server',
   usage: ['api-resources [flags]'],
-  examples: ['  # Every kind, with its short names', '  kip api-resources', '', '  # Only cluster-scoped kinds', '  kip api-resources --namespaced=false'].join('\n'),
+  examples: ['  # Every kind, with its short names', '  kip api-resources', '', '  # Only cluster-scoped kinds', '  kip api-resources --namespaced=false'].join(
+    '\n',
+  ),
   flags: [
     { name: 'output', short: 'o', type: 'string', valueName: 'format', description: 'Output format: wide or name.' },
-    { name: 'namespaced', type: 'bool', default: true, description: 'With --namespaced=true only namespaced kinds, with false only cluster-scoped ones. All when not given.' },
+    {
+      name: 'namespaced',
+      type: 'bool',
+      default: true,
+      description: 'With --namespaced=true only namespaced kinds, with false only cluster-scoped ones. All when not given.',
+    },
     { name: 'api-group', type: 'string', valueName: 'string', description: 'Only kinds in this API group ("" for the core group).' },
   ],
   run,

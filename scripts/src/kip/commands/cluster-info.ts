@@ -22,7 +22,13 @@ export const clusterInfoCommand: Command = {
   summary: 'Display cluster information',
   usage: ['cluster-info [flags]'],
   description: 'Print the address of the control plane and how many nodes it has.',
-  examples: ['  # Where is the API, and is it up?', '  kip cluster-info', '', '  # The same for a cluster on another port', '  kip cluster-info --server http://127.0.0.1:7171'].join('\n'),
+  examples: [
+    '  # Where is the API, and is it up?',
+    '  kip cluster-info',
+    '',
+    '  # The same for a cluster on another port',
+    '  kip cluster-info --server http://127.0.0.1:7171',
+  ].join('\n'),
   flags: [],
   run,
 };

@@ -11,7 +11,13 @@ export const OUTPUT_FLAG: FlagSpec = {
 };
 
 export const SELECTOR_FLAGS: FlagSpec[] = [
-  { name: 'selector', short: 'l', type: 'string', valueName: 'string', description: 'Label selector to filter on, e.g. -l app=web,tier!=db or -l "env in (a,b)".' },
+  {
+    name: 'selector',
+    short: 'l',
+    type: 'string',
+    valueName: 'string',
+    description: 'Label selector to filter on, e.g. -l app=web,tier!=db or -l "env in (a,b)".',
+  },
   { name: 'field-selector', type: 'string', valueName: 'string', description: 'Field selector to filter on, e.g. --field-selector spec.nodeName=node-1.' },
 ];
 
@@ -44,5 +50,5 @@ export const GRACE_PERIOD_FLAG: FlagSpec = {
   type: 'int',
   default: -1,
   valueName: 'int',
-  description: 'Seconds a pod is given to stop; -1 uses the pod\'s own terminationGracePeriodSeconds, 0 deletes at once.',
+  description: "Seconds a pod is given to stop; -1 uses the pod's own terminationGracePeriodSeconds, 0 deletes at once.",
 };

@@ -15,7 +15,10 @@ import { FILENAME_FLAG, RECURSIVE_FLAG } from './common-flags.js';
 /** A container name from an image reference: `registry/http-echo:1.2` -> `http-echo`. */
 export function containerNameFor(image: string): string {
   const base = image.split('/').pop()!.split('@')[0]!.split(':')[0]!;
-  const name = base.toLowerCase().replace(/[^a-z0-9-]/g, '-').replace(/^-+|-+$/g, '');
+  const name = base
+    .toLowerCase()
+    .replace(/[^a-z0-9-]/g, '-')
+    .replace(/^-+|-+$/g, '');
   return name || 'app';
 }
 

@@ -44,7 +44,8 @@ async function victimsFromArgs(ctx: Context, args: string[]): Promise<{ victims:
     }
     if (!selector && !all) throw new UsageError(`resource(s) were provided, but no name was specified (use a name, -l SELECTOR or --all)`);
     const list = await ctx.api.list(r, allNamespaces ? undefined : ctx.namespace, { labelSelector: selector, fieldSelector: ctx.flags.str('field-selector') });
-    for (const o of list.items ?? []) victims.push({ target: t, name: o.metadata.name, ...(r.namespaced ? { namespace: o.metadata.namespace ?? ctx.namespace } : {}) });
+    for (const o of list.items ?? [])
+      victims.push({ target: t, name: o.metadata.name, ...(r.namespaced ? { namespace: o.metadata.namespace ?? ctx.namespace } : {}) });
   }
   return { victims, failed: false };
 }
@@ -56,7 +57,11 @@ async function victimsFromFiles(ctx: Context, files: string[]): Promise<{ victim
   for (const doc of docs) {
     try {
       const m = prepareManifest(doc, { namespace: ctx.namespace, namespaceGiven: ctx.namespaceGiven, validate: false });
-      victims.push({ target: { resource: m.resource, names: [m.object.metadata.name] }, name: m.object.metadata.name, ...(m.namespace ? { namespace: m.namespace } : {}) });
+      victims.push({
+        target: { resource: m.resource, names: [m.object.metadata.name] },
+        name: m.object.metadata.name,
+        ...(m.namespace ? { namespace: m.namespace } : {}),
+      });
     } catch (err) {
       failed = true;
       reportError(err, ctx.io.stderr, ctx.io.env);
@@ -137,7 +142,13 @@ export const deleteCommand: Command = {
     { name: 'force', type: 'bool', description: 'Remove the objects from the API at once (grace period 0), without waiting for their processes to stop.' },
     { name: 'now', type: 'bool', description: 'Ask the objects to stop immediately (grace period 1).' },
     { name: 'wait', type: 'bool', default: true, description: 'Wait for the objects to be gone before returning.' },
-    { name: 'timeout', type: 'duration', default: 0, valueName: 'duration', description: 'How long to wait for the objects to be gone; 0 waits as long as it takes.' },
+    {
+      name: 'timeout',
+      type: 'duration',
+      default: 0,
+      valueName: 'duration',
+      description: 'How long to wait for the objects to be gone; 0 waits as long as it takes.',
+    },
     { name: 'ignore-not-found', type: 'bool', description: 'Treat "resource not found" as a successful delete.' },
   ],
   run,

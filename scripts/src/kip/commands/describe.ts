@@ -1,7 +1,20 @@
 // `kip describe`: one object in detail with what relates to it (its events, a node's pods, a
 // deployment's replica sets, a service's endpoints), laid out as kubectl describe lays it out.
 
-import { kindDefinition, resourceByKind, sortEvents, ApiStatusError, ConnectionError, type Event, type KObject, type List, type NetworkChaos, type NodeChaos, type RelatedQuery, type ResourceType } from '@kip/shared';
+import {
+  kindDefinition,
+  resourceByKind,
+  sortEvents,
+  ApiStatusError,
+  ConnectionError,
+  type Event,
+  type KObject,
+  type List,
+  type NetworkChaos,
+  type NodeChaos,
+  type RelatedQuery,
+  type ResourceType,
+} from '@kip/shared';
 import type { Command, Context } from '../command.js';
 import { describeChaos } from '../describe/chaos.js';
 import { describeText, type DescribeEnv } from '../describe/writer.js';
@@ -28,7 +41,9 @@ export async function eventsFor(ctx: Context, obj: KObject): Promise<Event[]> {
   const events = resourceByKind('Event')!;
   const r = resourceByKind(obj.kind);
   const namespace = r?.namespaced ? obj.metadata.namespace : undefined;
-  const items = await listItems(() => ctx.api.list<Event>(events, namespace, { fieldSelector: `involvedObject.kind=${obj.kind},involvedObject.name=${obj.metadata.name}` }));
+  const items = await listItems(() =>
+    ctx.api.list<Event>(events, namespace, { fieldSelector: `involvedObject.kind=${obj.kind},involvedObject.name=${obj.metadata.name}` }),
+  );
   // Events of an earlier object with the same name carry another uid.
   const uid = obj.metadata.uid;
   return sortEvents(items.filter((e) => !uid || !e.involvedObject?.uid || e.involvedObject.uid === uid));
@@ -70,7 +85,8 @@ async function findByPrefix(ctx: Context, r: ResourceType, prefix: string): Prom
 
 async function run(ctx: Context, args: string[]): Promise<number> {
   const { targets } = parseTargets(args, 'describe');
-  if (targets.length === 0) throw new UsageError('You must specify the type of resource to describe. Use "kip api-resources" for a complete list of supported resources.');
+  if (targets.length === 0)
+    throw new UsageError('You must specify the type of resource to describe. Use "kip api-resources" for a complete list of supported resources.');
   const allNamespaces = ctx.flags.bool('all-namespaces');
   const selector = ctx.flags.str('selector');
   const env: DescribeEnv = { now: ctx.now() };

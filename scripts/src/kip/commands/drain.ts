@@ -69,7 +69,12 @@ async function drainNode(ctx: Context, node: string, grace: number | undefined):
     ctx.out(`evicting pod ${key(p)}\n`);
     try {
       await ctx.api.delete(POD(), p.metadata.namespace, p.metadata.name, grace);
-      deleted.push({ resource: POD(), namespace: p.metadata.namespace ?? 'default', name: p.metadata.name, ...(p.metadata.uid ? { uid: p.metadata.uid } : {}) });
+      deleted.push({
+        resource: POD(),
+        namespace: p.metadata.namespace ?? 'default',
+        name: p.metadata.name,
+        ...(p.metadata.uid ? { uid: p.metadata.uid } : {}),
+      });
     } catch (err) {
       if (err instanceof ApiStatusError && err.isNotFound) {
         ctx.out(`pod/${p.metadata.name} evicted\n`);
@@ -124,7 +129,13 @@ export const drainCommand: Command = {
     { name: 'ignore-daemonsets', type: 'bool', description: 'Leave DaemonSet-managed pods alone (accepted for kubectl compatibility).' },
     { name: 'delete-emptydir-data', type: 'bool', description: 'Accepted for kubectl compatibility; kip pods have no emptyDir volumes.' },
     GRACE_PERIOD_FLAG,
-    { name: 'timeout', type: 'duration', default: 0, valueName: 'duration', description: 'How long to wait for the pods to be gone; 0 waits as long as it takes.' },
+    {
+      name: 'timeout',
+      type: 'duration',
+      default: 0,
+      valueName: 'duration',
+      description: 'How long to wait for the pods to be gone; 0 waits as long as it takes.',
+    },
     { name: 'pod-selector', type: 'string', valueName: 'string', description: 'Only delete the pods on the node that match this label selector.' },
     LABEL_SELECTOR_FLAG,
   ],

@@ -22,7 +22,11 @@ export class ManifestStepError extends Error {
  * Runs `act` on every document of the -f files. `act` returns the object to print and the line a
  * table format prints for it. Returns the exit code: 1 if any document failed.
  */
-export async function eachManifest(ctx: Context, verb: 'apply' | 'create', act: (m: ManifestObject) => Promise<{ object: KObject; line: string }>): Promise<number> {
+export async function eachManifest(
+  ctx: Context,
+  verb: 'apply' | 'create',
+  act: (m: ManifestObject) => Promise<{ object: KObject; line: string }>,
+): Promise<number> {
   const files = ctx.flags.list('filename');
   if (files.length === 0) throw new UsageError(verb === 'create' ? 'must specify one of -f, or a subcommand such as "deployment"' : 'must specify one of -f');
   const format = parseOutputFormat(ctx.flags.str('output'), ['table', 'json', 'yaml', 'name']);
@@ -40,7 +44,8 @@ export async function eachManifest(ctx: Context, verb: 'apply' | 'create', act: 
     } catch (err) {
       failed = true;
       if (err instanceof ManifestStepError) reportError(err.error, ctx.io.stderr, ctx.io.env, `error when ${err.step} "${m?.source ?? doc.source}"`);
-      else if (err instanceof ApiStatusError && m) reportError(err, ctx.io.stderr, ctx.io.env, `error when ${verb === 'create' ? 'creating' : 'applying'} "${m.source}"`);
+      else if (err instanceof ApiStatusError && m)
+        reportError(err, ctx.io.stderr, ctx.io.env, `error when ${verb === 'create' ? 'creating' : 'applying'} "${m.source}"`);
       else if (err instanceof ApiStatusError || err instanceof ClientError) reportError(err, ctx.io.stderr, ctx.io.env);
       else throw err;
     }

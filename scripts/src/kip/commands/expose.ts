@@ -13,7 +13,10 @@ function selectorOf(obj: KObject): Record<string, string> {
     case 'Deployment':
     case 'ReplicaSet': {
       const sel = (obj as Deployment | ReplicaSet).spec.selector;
-      if (sel.matchExpressions?.length) throw new CliError(`couldn't retrieve selectors via --selector flag or introspection: the ${obj.kind.toLowerCase()} uses matchExpressions, which a service selector cannot express`);
+      if (sel.matchExpressions?.length)
+        throw new CliError(
+          `couldn't retrieve selectors via --selector flag or introspection: the ${obj.kind.toLowerCase()} uses matchExpressions, which a service selector cannot express`,
+        );
       return { ...sel.matchLabels };
     }
     case 'Service':
@@ -82,7 +85,7 @@ export const exposeCommand: Command = {
   flags: [
     { name: 'port', type: 'string', valueName: 'port', description: 'The port the service serves on. Required.' },
     { name: 'target-port', type: 'string', valueName: 'port', description: 'The container port (number or name) to send traffic to; defaults to --port.' },
-    { name: 'name', type: 'string', valueName: 'name', description: 'The name of the new service; defaults to the exposed resource\'s name.' },
+    { name: 'name', type: 'string', valueName: 'name', description: "The name of the new service; defaults to the exposed resource's name." },
     { name: 'port-name', type: 'string', valueName: 'name', description: 'A name for the service port.' },
     { name: 'session-affinity', type: 'string', valueName: 'None|ClientIP', description: 'ClientIP sticks each client to one endpoint.' },
   ],

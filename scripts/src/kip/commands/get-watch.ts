@@ -93,8 +93,13 @@ export async function runWatch(ctx: Context, targets: Target[], output: OutputSp
     print((list.items ?? []).map((o) => ({ obj: withTypeMeta(o, r), type: 'ADDED' as const })));
   }
 
-  await ctx.api.watch(r, namespace, { resourceVersion, labelSelector, ...(fieldSelector ? { fieldSelector } : {}), ...(ctx.signal ? { signal: ctx.signal } : {}) }, (ev) => {
-    print([{ obj: withTypeMeta(ev.object, r), type: ev.type }]);
-  });
+  await ctx.api.watch(
+    r,
+    namespace,
+    { resourceVersion, labelSelector, ...(fieldSelector ? { fieldSelector } : {}), ...(ctx.signal ? { signal: ctx.signal } : {}) },
+    (ev) => {
+      print([{ obj: withTypeMeta(ev.object, r), type: ev.type }]);
+    },
+  );
   return 0;
 }

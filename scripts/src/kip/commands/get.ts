@@ -75,7 +75,8 @@ async function run(ctx: Context, args: string[]): Promise<number> {
   const allNamespaces = ctx.flags.bool('all-namespaces');
   const named = targets.some((t) => t.names.length > 0);
   if (named && ctx.flags.str('selector')) throw new UsageError('name cannot be provided when a selector is specified');
-  if (named && allNamespaces && targets.some((t) => t.resource.namespaced)) throw new UsageError('a resource cannot be retrieved by name across all namespaces');
+  if (named && allNamespaces && targets.some((t) => t.resource.namespaced))
+    throw new UsageError('a resource cannot be retrieved by name across all namespaces');
 
   if (ctx.flags.bool('watch') || ctx.flags.bool('watch-only')) return runWatch(ctx, targets, output, allNamespaces);
 
@@ -143,7 +144,7 @@ export const getCommand: Command = {
     '  kip get pods -l app=web --field-selector spec.nodeName=node-1 --show-labels',
     '',
     '  # Which node each pod runs on, for scripts',
-    "  kip get pods -o jsonpath='{range .items[*]}{.metadata.name}{\"\\t\"}{.spec.nodeName}{\"\\n\"}{end}'",
+    '  kip get pods -o jsonpath=\'{range .items[*]}{.metadata.name}{"\\t"}{.spec.nodeName}{"\\n"}{end}\'',
     '  kip get pods -o custom-columns=NAME:.metadata.name,NODE:.spec.nodeName,IP:.status.podIP',
     '',
     '  # Watch pods change',
@@ -156,8 +157,14 @@ export const getCommand: Command = {
     { name: 'watch', short: 'w', type: 'bool', description: 'After listing/getting the requested object, watch for changes.' },
     { name: 'watch-only', type: 'bool', description: 'Watch for changes to the requested object(s), without listing/getting first.' },
     { name: 'output-watch-events', type: 'bool', description: 'Output watch event objects when --watch or --watch-only is used.' },
-    { name: 'show-labels', type: 'bool', description: "When printing, show all labels as the last column." },
-    { name: 'label-columns', short: 'L', type: 'strings', valueName: 'strings', description: 'Label keys to present as columns (-L app -L tier, or -L app,tier).' },
+    { name: 'show-labels', type: 'bool', description: 'When printing, show all labels as the last column.' },
+    {
+      name: 'label-columns',
+      short: 'L',
+      type: 'strings',
+      valueName: 'strings',
+      description: 'Label keys to present as columns (-L app -L tier, or -L app,tier).',
+    },
     { name: 'show-kind', type: 'bool', description: 'List the resource type for the requested object(s).' },
     { name: 'no-headers', type: 'bool', description: 'Do not print headers.' },
     { name: 'sort-by', type: 'string', valueName: 'string', description: 'Sort list types by a field path, e.g. .metadata.name or .status.startTime.' },

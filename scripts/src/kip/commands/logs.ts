@@ -42,7 +42,12 @@ class LinePrefixer {
     if (nl < 0) return;
     const complete = this.pending.slice(0, nl);
     this.pending = this.pending.slice(nl + 1);
-    this.write(complete.split('\n').map((l) => `${this.prefix}${l}\n`).join(''));
+    this.write(
+      complete
+        .split('\n')
+        .map((l) => `${this.prefix}${l}\n`)
+        .join(''),
+    );
   }
   end(): void {
     if (this.pending) this.write(`${this.prefix}${this.pending}\n`);
@@ -51,7 +56,8 @@ class LinePrefixer {
 }
 
 async function run(ctx: Context, args: string[]): Promise<number> {
-  if (args.length === 0 || args.length > 2) throw new UsageError('expected POD [CONTAINER] or TYPE/NAME, e.g. kip logs web-7d4b9-x2x9z or kip logs deployment/web');
+  if (args.length === 0 || args.length > 2)
+    throw new UsageError('expected POD [CONTAINER] or TYPE/NAME, e.g. kip logs web-7d4b9-x2x9z or kip logs deployment/web');
   if (args.length === 2 && ctx.flags.str('container')) throw new UsageError('only one of -c or an inline container name is allowed');
   const pod = await resolvePod(ctx, args[0]!);
   const names = (pod.spec?.containers ?? []).map((c) => c.name);
@@ -71,7 +77,12 @@ async function run(ctx: Context, args: string[]): Promise<number> {
     const prefixer = prefixed ? new LinePrefixer(`[pod/${pod.metadata.name}/${container}] `, (s) => ctx.out(s)) : undefined;
     await ctx.api.stream(
       path,
-      { container, follow: follow ? 'true' : undefined, previous: ctx.flags.bool('previous') ? 'true' : undefined, tailLines: tail !== undefined && tail >= 0 ? tail : undefined },
+      {
+        container,
+        follow: follow ? 'true' : undefined,
+        previous: ctx.flags.bool('previous') ? 'true' : undefined,
+        tailLines: tail !== undefined && tail >= 0 ? tail : undefined,
+      },
       ctx.signal,
       (chunk) => (prefixer ? prefixer.push(chunk) : ctx.io.stdout.write(chunk)),
     );
@@ -88,7 +99,8 @@ export const logsCommand: Command = {
   group: 'debug',
   summary: 'Print the logs for a container in a pod',
   usage: ['logs [-f] [-p] (POD | TYPE/NAME) [-c CONTAINER] [flags]'],
-  description: 'Print the logs of a container of a pod, or of the first pod of a deployment or replica set. A pod with several containers needs -c (or --all-containers).',
+  description:
+    'Print the logs of a container of a pod, or of the first pod of a deployment or replica set. A pod with several containers needs -c (or --all-containers).',
   examples: [
     '  # The log of the only container of a pod',
     '  kip logs web-7d4b9-x2x9z',

@@ -35,13 +35,19 @@ export function checkRemotePort(target: Pod | Service, remote: string): void {
   if (target.kind === 'Service') {
     const ports = target.spec.ports ?? [];
     if (numeric ? ports.some((p) => p.port === Number(remote)) : ports.some((p) => p.name === remote)) return;
-    throw new CliError(numeric ? `Service ${target.metadata.name} does not have a service port ${remote}` : `Service '${target.metadata.name}' does not have a named port '${remote}'`);
+    throw new CliError(
+      numeric
+        ? `Service ${target.metadata.name} does not have a service port ${remote}`
+        : `Service '${target.metadata.name}' does not have a named port '${remote}'`,
+    );
   }
   const ports = target.spec.containers.flatMap((c) => c.ports ?? []);
   if (numeric ? ports.some((p) => p.containerPort === Number(remote)) : ports.some((p) => p.name === remote)) return;
   if (!numeric) throw new CliError(`Pod '${target.metadata.name}' does not have a named port '${remote}'`);
   const declared = ports.map((p) => p.containerPort).join(', ');
-  throw new CliError(`Pod '${target.metadata.name}' declares no container port ${remote} (${declared ? `declared: ${declared}` : 'it declares none'}); kip forwards only to declared container ports`);
+  throw new CliError(
+    `Pod '${target.metadata.name}' declares no container port ${remote} (${declared ? `declared: ${declared}` : 'it declares none'}); kip forwards only to declared container ports`,
+  );
 }
 
 /** Where the forwarded connections go: a pod, or a service (each connection to one of its endpoints). */
@@ -57,7 +63,9 @@ async function resolveTarget(ctx: Context, text: string): Promise<{ resource: Re
   if (r.kind === 'Deployment' || r.kind === 'ReplicaSet') {
     // As kubectl: a workload means one of its running pods, chosen once.
     const owner = await ctx.api.call<Deployment | ReplicaSet>('GET', objectPath(r, ctx.namespace, name));
-    const sel = Object.entries(owner.spec.selector.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`).join(',');
+    const sel = Object.entries(owner.spec.selector.matchLabels ?? {})
+      .map(([k, v]) => `${k}=${v}`)
+      .join(',');
     const pods = await ctx.api.list<Pod>(resolveResource('pods')!, ctx.namespace, { labelSelector: sel });
     const pod = pods.items.find((p) => p.status?.phase === 'Running' && !p.metadata.deletionTimestamp);
     if (!pod) throw new CliError(`no running pod of ${r.singular}/${name} to forward to`);
@@ -111,7 +119,9 @@ async function run(ctx: Context, args: string[]): Promise<number> {
     const { url, headers, ca } = ctx.api.webSocket(path, { ports: p.remote });
     const server = net.createServer((client) => forward(ctx, client, url, headers, String((server.address() as net.AddressInfo).port), ca));
     await new Promise<void>((resolve, reject) => {
-      server.once('error', (err: NodeJS.ErrnoException) => reject(new CliError(`unable to listen on ${address}:${p.local}: ${err.code === 'EADDRINUSE' ? 'address already in use' : err.message}`)));
+      server.once('error', (err: NodeJS.ErrnoException) =>
+        reject(new CliError(`unable to listen on ${address}:${p.local}: ${err.code === 'EADDRINUSE' ? 'address already in use' : err.message}`)),
+      );
       server.listen(p.local, address, () => resolve());
     });
     servers.push(server);
@@ -132,7 +142,7 @@ export const portForwardCommand: Command = {
   summary: 'Forward one or more local ports to a pod or a service',
   usage: ['port-forward (POD | TYPE/NAME) [LOCAL_PORT:]REMOTE_PORT [...] [flags]'],
   description:
-    'Listen on local ports and forward each connection to the pod (or, for svc/NAME, to one of the service\'s ready endpoints per connection) through the control plane and the pod\'s node agent. Runs until interrupted.',
+    "Listen on local ports and forward each connection to the pod (or, for svc/NAME, to one of the service's ready endpoints per connection) through the control plane and the pod's node agent. Runs until interrupted.",
   examples: [
     '  # Local port 8080 to port 80 of service web',
     '  kip port-forward svc/web 8080:80',

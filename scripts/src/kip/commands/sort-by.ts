@@ -16,7 +16,8 @@ export function parseFieldPath(expr: string): (string | number)[] {
     parts.push(m[1] !== undefined ? m[1] : Number(m[2]));
     pos = re.lastIndex;
   }
-  if (pos !== e.length || parts.length === 0) throw new UsageError(`invalid sort-by field "${expr}": expected a path such as .metadata.name or .spec.containers[0].name`);
+  if (pos !== e.length || parts.length === 0)
+    throw new UsageError(`invalid sort-by field "${expr}": expected a path such as .metadata.name or .spec.containers[0].name`);
   return parts;
 }
 

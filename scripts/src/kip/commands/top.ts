@@ -30,7 +30,8 @@ export function nodeTopTable(rows: NodeUsageRow[], opts: { noHeaders: boolean; s
   if (opts.sortBy === 'memory') known.sort((a, b) => b.memory! - a.memory!);
   const lines: string[][] = opts.noHeaders ? [] : [['NAME', 'CPU(cores)', 'CPU%', 'MEMORY(bytes)', 'MEMORY%']];
   const pct = (v: number, of?: number) => (of ? `${Math.trunc((v / of) * 100)}%` : UNKNOWN);
-  for (const r of known) lines.push([r.name, formatCpuUsage(r.cpu!), pct(r.cpu!, r.allocCpu), formatMemoryUsage(r.memory ?? 0), pct(r.memory ?? 0, r.allocMemory)]);
+  for (const r of known)
+    lines.push([r.name, formatCpuUsage(r.cpu!), pct(r.cpu!, r.allocCpu), formatMemoryUsage(r.memory ?? 0), pct(r.memory ?? 0, r.allocMemory)]);
   for (const r of unknown) lines.push([r.name, UNKNOWN, UNKNOWN, UNKNOWN, UNKNOWN]);
   return tabify(lines.map((l) => l.join('\t') + '\n').join(''));
 }
@@ -47,7 +48,9 @@ function podUsage(m: PodMetrics): { cpu: number; memory: number } {
 
 export function podTopTable(items: PodMetrics[], opts: { allNamespaces: boolean; containers: boolean; noHeaders: boolean; sortBy?: string }): string {
   // By namespace and name unless asked otherwise, as kubectl sorts them: the metrics come node by node.
-  const sorted = [...items].sort((a, b) => (a.metadata.namespace ?? '').localeCompare(b.metadata.namespace ?? '') || a.metadata.name.localeCompare(b.metadata.name));
+  const sorted = [...items].sort(
+    (a, b) => (a.metadata.namespace ?? '').localeCompare(b.metadata.namespace ?? '') || a.metadata.name.localeCompare(b.metadata.name),
+  );
   if (opts.sortBy === 'cpu') sorted.sort((a, b) => podUsage(b).cpu - podUsage(a).cpu);
   if (opts.sortBy === 'memory') sorted.sort((a, b) => podUsage(b).memory - podUsage(a).memory);
   const lines: string[][] = [];
@@ -78,13 +81,20 @@ async function metrics<T>(ctx: Context, path: string, labelSelector?: string): P
 async function topNodes(ctx: Context, names: string[]): Promise<number> {
   const selector = ctx.flags.str('selector');
   const nodeR = resourceByKind('Node')!;
-  const nodes = names.length > 0 ? await Promise.all(names.map((n) => ctx.api.get<Node>(nodeR, undefined, n))) : (await ctx.api.list<Node>(nodeR, undefined, { labelSelector: selector })).items ?? [];
+  const nodes =
+    names.length > 0
+      ? await Promise.all(names.map((n) => ctx.api.get<Node>(nodeR, undefined, n)))
+      : ((await ctx.api.list<Node>(nodeR, undefined, { labelSelector: selector })).items ?? []);
   const list = await metrics<List<NodeMetrics>>(ctx, `${METRICS}/nodes`, selector);
   const byName = new Map((list.items ?? []).map((m) => [m.metadata.name, m]));
   if (byName.size === 0 && nodes.length > 0 && names.length === 0) throw new CliError('metrics not available yet');
   const rows: NodeUsageRow[] = nodes.map((n) => {
     const m = byName.get(n.metadata.name);
-    const row: NodeUsageRow = { name: n.metadata.name, allocCpu: parseCpuMillis(n.status?.allocatable?.cpu), allocMemory: parseBytes(n.status?.allocatable?.memory) };
+    const row: NodeUsageRow = {
+      name: n.metadata.name,
+      allocCpu: parseCpuMillis(n.status?.allocatable?.cpu),
+      allocMemory: parseBytes(n.status?.allocatable?.memory),
+    };
     if (m) {
       row.cpu = parseCpuMillis(m.usage?.cpu);
       row.memory = parseBytes(m.usage?.memory);
@@ -105,7 +115,9 @@ async function topPods(ctx: Context, names: string[]): Promise<number> {
   let items: PodMetrics[];
   if (names.length > 0) {
     if (allNamespaces) throw new UsageError('a pod cannot be named across all namespaces');
-    items = await Promise.all(names.map((n) => metrics<PodMetrics>(ctx, `${METRICS}/namespaces/${encodeURIComponent(ctx.namespace)}/pods/${encodeURIComponent(n)}`)));
+    items = await Promise.all(
+      names.map((n) => metrics<PodMetrics>(ctx, `${METRICS}/namespaces/${encodeURIComponent(ctx.namespace)}/pods/${encodeURIComponent(n)}`)),
+    );
   } else {
     const path = allNamespaces ? `${METRICS}/pods` : `${METRICS}/namespaces/${encodeURIComponent(ctx.namespace)}/pods`;
     items = (await metrics<List<PodMetrics>>(ctx, path, selector)).items ?? [];

@@ -28,7 +28,10 @@ export function describeChaos(c: NodeChaos | NetworkChaos, events: readonly Even
   w.field(0, 'Mode', chaosMode(c.spec));
   if (c.kind === 'NetworkChaos') {
     const t = c.spec.target;
-    const sides = [t?.selector || t?.mode ? `${selection(t)} (${chaosMode(t ?? {})})` : t?.controlPlane ? '' : 'every other node', t?.controlPlane ? 'the control plane' : ''].filter(Boolean);
+    const sides = [
+      t?.selector || t?.mode ? `${selection(t)} (${chaosMode(t ?? {})})` : t?.controlPlane ? '' : 'every other node',
+      t?.controlPlane ? 'the control plane' : '',
+    ].filter(Boolean);
     w.field(0, 'Target', sides.join(' and '));
     w.field(0, 'Direction', c.spec.direction ?? 'to');
   }
@@ -43,7 +46,8 @@ export function describeChaos(c: NodeChaos | NetworkChaos, events: readonly Even
   w.field(1, 'Phase', st.phase ?? 'Pending');
   w.field(1, 'Runs', `${st.runs ?? 0} injected, ${st.skippedRuns ?? 0} skipped or failed`);
   w.field(1, 'Affected', (st.affected ?? []).join(', ') || NONE);
-  if (c.kind === 'NetworkChaos') w.field(1, 'Targets', [...(st.targets ?? []), ...(c.spec.target?.controlPlane && st.phase === 'Injected' ? ['the control plane'] : [])].join(', ') || NONE);
+  if (c.kind === 'NetworkChaos')
+    w.field(1, 'Targets', [...(st.targets ?? []), ...(c.spec.target?.controlPlane && st.phase === 'Injected' ? ['the control plane'] : [])].join(', ') || NONE);
   if (st.injectedTime) w.field(1, 'Injected', w.date(st.injectedTime));
   if (st.healTime) w.field(1, 'Heals', w.date(st.healTime));
   if (st.nextRunTime) w.field(1, 'Next Run', w.date(st.nextRunTime));
@@ -53,7 +57,11 @@ export function describeChaos(c: NodeChaos | NetworkChaos, events: readonly Even
     w.flush();
     w.write(0, 'Records:\n  Time\tResult\tNodes\tTargets\tMessage\n');
     w.write(1, '----\t------\t-----\t-------\t-------\n');
-    for (const r of records) w.write(1, `${w.age(r.time)} ago\t${r.result}\t${r.nodes.join(',') || NONE}\t${(r.targets ?? []).join(',') || NONE}\t${(r.message ?? '').replace(/\n/g, ' ')}\n`);
+    for (const r of records)
+      w.write(
+        1,
+        `${w.age(r.time)} ago\t${r.result}\t${r.nodes.join(',') || NONE}\t${(r.targets ?? []).join(',') || NONE}\t${(r.message ?? '').replace(/\n/g, ' ')}\n`,
+      );
   }
   writeEvents(w, events);
   return w.toString();

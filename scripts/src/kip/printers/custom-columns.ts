@@ -41,7 +41,12 @@ export class CustomColumnsPrinter {
     const rows = objects.map((o) =>
       this.columns.map((c) => {
         const values = evaluatePath(c.path, o);
-        return values.length === 0 ? NONE : values.map(formatValue).join(',').replace(/[\t\n]/g, ' ');
+        return values.length === 0
+          ? NONE
+          : values
+              .map(formatValue)
+              .join(',')
+              .replace(/[\t\n]/g, ' ');
       }),
     );
     if (!this.headerDone) {

@@ -12,7 +12,6 @@ import { Type, type Static, type TObject, type TProperties } from '@sinclair/typ
 import type { Errors } from '../validate.js';
 import type { Obj } from '../../validation/errors.js';
 
-
 /** One parameter in words: `kip describe` lists it as name=value (`jitter=20ms`). */
 export interface ParamWords {
   name: string;
@@ -70,7 +69,8 @@ interface FaultAction<N extends string, P extends TProperties, W extends TProper
   readonly wire: TObject<W>;
 }
 
-export interface NetworkFaultAction<N extends string = string, P extends TProperties = TProperties, W extends TProperties = TProperties> extends FaultAction<N, P, W> {
+export interface NetworkFaultAction<N extends string = string, P extends TProperties = TProperties, W extends TProperties = TProperties>
+  extends FaultAction<N, P, W> {
   /** checks the block's fields (the block is there: required when the spec is this action) */
   validate?(e: Errors, block: Obj, at: string): void;
   /** the parsed parameters of a valid block */
@@ -88,7 +88,8 @@ export interface NodeSpecTimes {
   intervalMs?: number;
 }
 
-export interface NodeFaultAction<N extends string = string, P extends TProperties = TProperties, W extends TProperties = TProperties> extends FaultAction<N, P, W> {
+export interface NodeFaultAction<N extends string = string, P extends TProperties = TProperties, W extends TProperties = TProperties>
+  extends FaultAction<N, P, W> {
   /** checks the fields only it takes and its rules on the common ones (duration) */
   validate?(e: Errors, spec: Obj, times: NodeSpecTimes): void;
   /** the fields of its nodeAction message, from a valid spec */
@@ -101,15 +102,21 @@ type NoParams = Record<never, never>;
 const NO_PARAMS = { params: Type.Object({}), wire: Type.Object({}), toWire: () => ({}), describe: () => [] };
 
 /** Declares a network action; the type parameters come from its schemas. One without parameters gives none. */
-export function defineNetworkAction<const N extends string, P extends TProperties, W extends TProperties>(a: NetworkFaultAction<N, P, W>): NetworkFaultAction<N, P, W>;
-export function defineNetworkAction<const N extends string>(a: Pick<NetworkFaultAction<N, NoParams, NoParams>, 'name' | 'description' | 'note' | 'enforce'>): NetworkFaultAction<N, NoParams, NoParams>;
+export function defineNetworkAction<const N extends string, P extends TProperties, W extends TProperties>(
+  a: NetworkFaultAction<N, P, W>,
+): NetworkFaultAction<N, P, W>;
+export function defineNetworkAction<const N extends string>(
+  a: Pick<NetworkFaultAction<N, NoParams, NoParams>, 'name' | 'description' | 'note' | 'enforce'>,
+): NetworkFaultAction<N, NoParams, NoParams>;
 export function defineNetworkAction(a: Partial<NetworkFaultAction> & Pick<NetworkFaultAction, 'name' | 'description' | 'enforce'>): NetworkFaultAction {
   return { ...NO_PARAMS, example: {}, ...a };
 }
 
 /** Declares a node action; the type parameters come from its schemas. One without parameters gives none. */
 export function defineNodeAction<const N extends string, P extends TProperties, W extends TProperties>(a: NodeFaultAction<N, P, W>): NodeFaultAction<N, P, W>;
-export function defineNodeAction<const N extends string>(a: Pick<NodeFaultAction<N, NoParams, NoParams>, 'name' | 'description' | 'validate'>): NodeFaultAction<N, NoParams, NoParams>;
+export function defineNodeAction<const N extends string>(
+  a: Pick<NodeFaultAction<N, NoParams, NoParams>, 'name' | 'description' | 'validate'>,
+): NodeFaultAction<N, NoParams, NoParams>;
 export function defineNodeAction(a: Partial<NodeFaultAction> & Pick<NodeFaultAction, 'name' | 'description'>): NodeFaultAction {
   return { ...NO_PARAMS, example: {}, ...a };
 }

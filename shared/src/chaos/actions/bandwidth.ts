@@ -17,7 +17,8 @@ export const bandwidth = defineNetworkAction({
   }),
   validate(e, block, at) {
     const rate = e.string(block.rate, `${at}.rate`, true);
-    if (rate !== undefined && parseRate(rate) === undefined) e.add(`${at}.rate`, `Invalid value: "${rate}": must be a rate such as "1mbps" (megabits), "500kbps" or "10MB/s" (megabytes)`);
+    if (rate !== undefined && parseRate(rate) === undefined)
+      e.add(`${at}.rate`, `Invalid value: "${rate}": must be a rate such as "1mbps" (megabits), "500kbps" or "10MB/s" (megabytes)`);
   },
   toWire: (b) => ({ bytesPerSecond: parseRate(b?.rate) ?? 0 }),
   describe: (b) => [{ name: 'rate', value: String(b?.rate ?? '?'), inline: String(b?.rate ?? '?') }],

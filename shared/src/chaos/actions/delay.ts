@@ -17,13 +17,16 @@ export const delay = defineNetworkAction({
   wire: Type.Object({
     latencyMs: Type.Number({ minimum: 0 }),
     jitterMs: Type.Optional(Type.Number({ minimum: 0 })),
-    correlation: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: "0 to 1: how much each delay follows the one before (netem's correlation)" })),
+    correlation: Type.Optional(
+      Type.Number({ minimum: 0, maximum: 1, description: "0 to 1: how much each delay follows the one before (netem's correlation)" }),
+    ),
   }),
   validate(e, block, at) {
     e.duration(block.latency, `${at}.latency`, { required: true, allowZero: true });
     e.duration(block.jitter, `${at}.jitter`, { allowZero: true });
     const corr = block.correlation;
-    if (corr !== undefined && parseCorrelation(corr as string) === undefined) e.add(`${at}.correlation`, `Invalid value: ${JSON.stringify(corr)}: must be a percentage from 0 to 100, e.g. "25"`);
+    if (corr !== undefined && parseCorrelation(corr as string) === undefined)
+      e.add(`${at}.correlation`, `Invalid value: ${JSON.stringify(corr)}: must be a percentage from 0 to 100, e.g. "25"`);
   },
   toWire(d) {
     const out: { latencyMs: number; jitterMs?: number; correlation?: number } = { latencyMs: parseChaosDuration(d?.latency) ?? 0 };

@@ -7,6 +7,7 @@ export const kill = defineNodeAction({
   name: 'kill',
   description: "SIGKILLs the nodes' agents; their pods die with them",
   validate(e, spec) {
-    if (spec.duration !== undefined) e.add('spec.duration', 'Forbidden: kill happens at once and takes no duration; use action restart with restartDelay to bring the node back');
+    if (spec.duration !== undefined)
+      e.add('spec.duration', 'Forbidden: kill happens at once and takes no duration; use action restart with restartDelay to bring the node back');
   },
 });

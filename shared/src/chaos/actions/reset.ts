@@ -19,7 +19,8 @@ export const reset = defineNetworkAction({
   validate(e, block, at) {
     const p = block.probability;
     if (p === undefined) e.add(`${at}.probability`, 'Required value: a probability from 0 to 1, e.g. "0.5"');
-    else if (parseProbability(p as string) === undefined) e.add(`${at}.probability`, `Invalid value: ${JSON.stringify(p)}: must be a probability from 0 to 1, e.g. "0.5"`);
+    else if (parseProbability(p as string) === undefined)
+      e.add(`${at}.probability`, `Invalid value: ${JSON.stringify(p)}: must be a probability from 0 to 1, e.g. "0.5"`);
   },
   toWire: (r) => ({ probability: parseProbability(r?.probability) ?? 0 }),
   describe: (r) => [{ name: 'probability', value: String(r?.probability ?? '?') }],

@@ -19,7 +19,8 @@ export const restart = defineNodeAction({
   }),
   validate(e, spec) {
     e.duration(spec.restartDelay, 'spec.restartDelay', { allowZero: true });
-    if (spec.duration !== undefined) e.add('spec.duration', 'Forbidden: restart happens at once and takes no duration; restartDelay says how long the node stays down');
+    if (spec.duration !== undefined)
+      e.add('spec.duration', 'Forbidden: restart happens at once and takes no duration; restartDelay says how long the node stays down');
   },
   toWire: (spec) => ({ restartDelayMs: parseDuration(spec.restartDelay ?? '') ?? DEFAULT_RESTART_DELAY_MS }),
   describe: (spec) => [{ name: 'restartDelay', value: String(spec.restartDelay ?? formatDurationMs(DEFAULT_RESTART_DELAY_MS)) }],

@@ -74,7 +74,8 @@ describe('agent: telling the user about the control plane connection', function 
     await new Promise((r) => server.once('listening', r));
     server.on('connection', (ws) => {
       ws.on('message', (data) => {
-        if (decodeFromAgent(data as Buffer).type === 'hello') ws.send(encode({ type: 'welcome', nodeName: 'node-1', podCIDR: '10.244.1.0/24', timing: PROFILES.fast }));
+        if (decodeFromAgent(data as Buffer).type === 'hello')
+          ws.send(encode({ type: 'welcome', nodeName: 'node-1', podCIDR: '10.244.1.0/24', timing: PROFILES.fast }));
       });
     });
     startAgent(`ws://127.0.0.1:${(server.address() as AddressInfo).port}/agent/v1/connect`);

@@ -44,7 +44,8 @@ describe('chaos: the fault table', () => {
   for (const a of NETWORK_ACTIONS) {
     describe(`network action ${a.name}`, () => {
       const spec = { action: a.name, selector: { nodes: ['node-1'] }, direction: 'both', duration: '30s', ...a.example } as NetworkChaosSpec;
-      const faults = (): NetworkFault[] => [...planNetworkFaults({ chaos: 'default/x', spec, nodes: ['node-1'], targets: ['node-2'], controlPlane: true, seed: 9 }).values()].flat();
+      const faults = (): NetworkFault[] =>
+        [...planNetworkFaults({ chaos: 'default/x', spec, nodes: ['node-1'], targets: ['node-2'], controlPlane: true, seed: 9 }).values()].flat();
 
       it('accepts its example, and its parameters only on itself', () => {
         assert.deepEqual(validateChaosSpec('NetworkChaos', spec), []);
@@ -52,8 +53,13 @@ describe('chaos: the fault table', () => {
         assert.ok(NetworkChaosSpecSchema.properties[a.name as keyof typeof NetworkChaosSpecSchema.properties], 'its block is in the API schema');
         const other = NETWORK_ACTIONS.find((o) => o.name !== a.name)!;
         const errs = validateChaosSpec('NetworkChaos', { ...spec, action: other.name, ...other.example });
-        assert.ok(errs.some((e) => e.field === `spec.${a.name}` && e.message.startsWith(`Forbidden: only action ${a.name} takes it`)), JSON.stringify(errs));
-        assert.ok(validateChaosSpec('NetworkChaos', { ...spec, [a.name]: undefined }).some((e) => e.field === `spec.${a.name}` && e.message === 'Required value'));
+        assert.ok(
+          errs.some((e) => e.field === `spec.${a.name}` && e.message.startsWith(`Forbidden: only action ${a.name} takes it`)),
+          JSON.stringify(errs),
+        );
+        assert.ok(
+          validateChaosSpec('NetworkChaos', { ...spec, [a.name]: undefined }).some((e) => e.field === `spec.${a.name}` && e.message === 'Required value'),
+        );
       });
 
       it('goes to the agents with its parsed parameters and comes back from the wire the same', () => {
@@ -62,10 +68,16 @@ describe('chaos: the fault table', () => {
         const own = new Set(Object.keys(a.wire.properties));
         for (const f of list) {
           assert.equal(f.action, a.name);
-          for (const [k, v] of Object.entries(f)) if (!['chaos', 'peer', 'controlPlane', 'direction', 'action', 'seed'].includes(k)) assert.ok(own.has(k) && typeof v === 'number' && v >= 0, `${k}: ${String(v)}`);
+          for (const [k, v] of Object.entries(f))
+            if (!['chaos', 'peer', 'controlPlane', 'direction', 'action', 'seed'].includes(k))
+              assert.ok(own.has(k) && typeof v === 'number' && v >= 0, `${k}: ${String(v)}`);
         }
         assert.deepEqual(decode(encode({ type: 'faults', faults: list })), { type: 'faults', faults: list });
-        for (const k of own) assert.throws(() => decode(encode({ type: 'faults', faults: [{ ...list[0]!, [k]: -1 }] })), new RegExp(`faults\\[0\\]\\.${k} must be a number of at least 0`));
+        for (const k of own)
+          assert.throws(
+            () => decode(encode({ type: 'faults', faults: [{ ...list[0]!, [k]: -1 }] })),
+            new RegExp(`faults\\[0\\]\\.${k} must be a number of at least 0`),
+          );
       });
 
       it('describes itself in words', () => {
@@ -84,7 +96,14 @@ describe('chaos: the fault table', () => {
   }
 
   it('adds up the faults on a link: delays sum, the tightest rate wins, a hold holds, resets are gathered', () => {
-    const f = (action: NetworkFault['action'], more: Partial<NetworkFault>, seed = 1): NetworkFault => ({ chaos: `default/${action}`, peer: 'node-2', direction: 'toPeer', action, seed, ...more });
+    const f = (action: NetworkFault['action'], more: Partial<NetworkFault>, seed = 1): NetworkFault => ({
+      chaos: `default/${action}`,
+      peer: 'node-2',
+      direction: 'toPeer',
+      action,
+      seed,
+      ...more,
+    });
     const faults = [
       f('delay', { latencyMs: 100, jitterMs: 10, correlation: 0.25 }, 1),
       f('delay', { latencyMs: 50, correlation: 0.5 }, 2),
@@ -108,7 +127,10 @@ describe('chaos: the fault table', () => {
         for (const k of Object.keys(a.params.properties)) {
           const other = NODE_ACTIONS.find((o) => o.name !== a.name)!;
           const errs = validateChaosSpec('NodeChaos', { ...spec, action: other.name, ...other.example, [k]: spec[k as keyof NodeChaosSpec] });
-          assert.ok(errs.some((e) => e.field === `spec.${k}` && e.message === `Forbidden: only action ${a.name} takes a ${k}`), JSON.stringify(errs));
+          assert.ok(
+            errs.some((e) => e.field === `spec.${k}` && e.message === `Forbidden: only action ${a.name} takes a ${k}`),
+            JSON.stringify(errs),
+          );
         }
       });
 

@@ -37,13 +37,37 @@ describe('chaos: the npm run chaos command line', function () {
   }
 
   it('prints the YAML form with --dry-run -o yaml, and previews the seeded choice', async () => {
-    const r = await run(['delay', 'node-1', '--latency', '100ms', '--jitter', '20ms', '--to', 'node-2', '--duration', '1m', '--dry-run', '-o', 'yaml', '--seed', '7']);
+    const r = await run([
+      'delay',
+      'node-1',
+      '--latency',
+      '100ms',
+      '--jitter',
+      '20ms',
+      '--to',
+      'node-2',
+      '--duration',
+      '1m',
+      '--dry-run',
+      '-o',
+      'yaml',
+      '--seed',
+      '7',
+    ]);
     assert.equal(r.code, 0, r.err);
     assert.deepEqual(parse(r.out), {
       apiVersion: CHAOS_API_VERSION,
       kind: 'NetworkChaos',
       metadata: { generateName: 'delay-node-1-', namespace: 'default', labels: { 'chaos.kip.dev/cli': 'delay' } },
-      spec: { action: 'delay', selector: { nodes: ['node-1'] }, direction: 'to', target: { selector: { nodes: ['node-2'] } }, delay: { latency: '100ms', jitter: '20ms' }, duration: '1m', seed: 7 },
+      spec: {
+        action: 'delay',
+        selector: { nodes: ['node-1'] },
+        direction: 'to',
+        target: { selector: { nodes: ['node-2'] } },
+        delay: { latency: '100ms', jitter: '20ms' },
+        duration: '1m',
+        seed: 7,
+      },
     });
     assert.match(r.err, /dry run: would create networkchaos\/delay-node-1-<suffix>: delay 100ms ±20ms node-1 -> node-2 for 1m \(seed 7\); nothing was created/);
     assert.match(r.err, /first run: delay on node-1 -> node-2/);

@@ -51,13 +51,18 @@ describe('chaos: the agent link to the control plane', function () {
   });
 
   function dial(): WebSocket {
-    const ws = new WebSocket(`ws://127.0.0.1:${port}/`, { handshakeTimeout: 5000, createConnection: (o: { host?: string | null; port?: number | string | null }) => chaos.connectControlPlane({ host: String(o.host ?? '127.0.0.1'), port: Number(o.port) }) as never });
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/`, {
+      handshakeTimeout: 5000,
+      createConnection: (o: { host?: string | null; port?: number | string | null }) =>
+        chaos.connectControlPlane({ host: String(o.host ?? '127.0.0.1'), port: Number(o.port) }) as never,
+    });
     ws.on('error', () => undefined);
     clients.push(ws);
     return ws;
   }
 
-  const opened = (ws: WebSocket) => new Promise<void>((resolve, reject) => (ws.once('open', () => resolve()), ws.once('close', () => reject(new Error('closed before open')))));
+  const opened = (ws: WebSocket) =>
+    new Promise<void>((resolve, reject) => (ws.once('open', () => resolve()), ws.once('close', () => reject(new Error('closed before open')))));
   async function echo(ws: WebSocket, text: string): Promise<number> {
     const start = performance.now();
     const got = new Promise<string>((resolve) => ws.once('message', (d) => resolve(d.toString())));

@@ -1,7 +1,19 @@
 // The chaos controllers under test: a MemoryStore, a Registry and a FakeClock, Ready nodes, and
 // fake agent sessions that keep what the controllers send them.
 
-import { CHAOS_API_VERSION, FakeClock, isoTime, silentLogger, type ControlPlaneMessage, type Event, type NetworkChaos, type NetworkChaosSpec, type Node, type NodeChaos, type NodeChaosSpec } from '@kip/shared';
+import {
+  CHAOS_API_VERSION,
+  FakeClock,
+  isoTime,
+  silentLogger,
+  type ControlPlaneMessage,
+  type Event,
+  type NetworkChaos,
+  type NetworkChaosSpec,
+  type Node,
+  type NodeChaos,
+  type NodeChaosSpec,
+} from '@kip/shared';
 import { Registry } from '@kip/controlplane';
 import { StoreEventRecorder } from '@kip/controlplane';
 import { MemoryStore } from '@kip/controlplane';

@@ -13,7 +13,9 @@ function reconcile(env: ChaosEnv, name: string) {
 describe('chaos: the NetworkChaos controller', () => {
   it('partitions two sets: records them, and sends the first set its faults', () => {
     const env = makeChaosEnv();
-    env.registry.create(networkChaos('part', { action: 'partition', selector: { nodes: ['node-1', 'node-2'] }, target: { selector: { nodes: ['node-3'] } }, direction: 'both' }));
+    env.registry.create(
+      networkChaos('part', { action: 'partition', selector: { nodes: ['node-1', 'node-2'] }, target: { selector: { nodes: ['node-3'] } }, direction: 'both' }),
+    );
     assert.equal(reconcile(env, 'part'), undefined, 'no duration: nothing to wake up for');
     const st = get<NetworkChaos>(env, 'NetworkChaos', 'part').status!;
     assert.equal(st.phase, 'Injected');
@@ -23,7 +25,10 @@ describe('chaos: the NetworkChaos controller', () => {
     for (const n of ['node-1', 'node-2']) {
       const f = sentTo(env, n, 'faults');
       assert.equal(f.length, 1);
-      assert.deepEqual(f[0]!.faults.map((x) => [x.peer, x.direction, x.action, x.chaos]), [['node-3', 'both', 'partition', 'default/part']]);
+      assert.deepEqual(
+        f[0]!.faults.map((x) => [x.peer, x.direction, x.action, x.chaos]),
+        [['node-3', 'both', 'partition', 'default/part']],
+      );
     }
     assert.deepEqual(sentTo(env, 'node-3', 'faults'), [], 'the other side enforces nothing');
     reconcile(env, 'part');
@@ -37,28 +42,42 @@ describe('chaos: the NetworkChaos controller', () => {
     env.registry.create(networkChaos('d', { action: 'delay', selector: { nodes: ['node-1'] }, delay: { latency: '100ms', jitter: '10ms' }, duration: '30s' }));
     assert.deepEqual(reconcile(env, 'd'), { requeueAfterMs: 30_000 });
     const f = sentTo(env, 'node-1', 'faults')[0]!.faults;
-    assert.deepEqual(f.map((x) => [x.peer, x.direction, x.latencyMs, x.jitterMs]), [
-      ['node-2', 'toPeer', 100, 10],
-      ['node-3', 'toPeer', 100, 10],
-    ]);
+    assert.deepEqual(
+      f.map((x) => [x.peer, x.direction, x.latencyMs, x.jitterMs]),
+      [
+        ['node-2', 'toPeer', 100, 10],
+        ['node-3', 'toPeer', 100, 10],
+      ],
+    );
     env.clock.advance(30_000);
     reconcile(env, 'd');
     const st = get<NetworkChaos>(env, 'NetworkChaos', 'd').status!;
     assert.equal(st.phase, 'Recovered');
     assert.deepEqual(sentTo(env, 'node-1', 'faults').at(-1), { type: 'faults', faults: [] });
-    assert.deepEqual(events(env, 'ChaosRecovered').map((e) => e.involvedObject.name), ['d', 'node-1']);
+    assert.deepEqual(
+      events(env, 'ChaosRecovered').map((e) => e.involvedObject.name),
+      ['d', 'node-1'],
+    );
   });
 
   it('heals when deleted', () => {
     const env = makeChaosEnv();
-    env.registry.create(networkChaos('iso', { action: 'partition', selector: { nodes: ['node-2'] }, target: { mode: 'all', controlPlane: true }, direction: 'both' }));
+    env.registry.create(
+      networkChaos('iso', { action: 'partition', selector: { nodes: ['node-2'] }, target: { mode: 'all', controlPlane: true }, direction: 'both' }),
+    );
     reconcile(env, 'iso');
     const faults = sentTo(env, 'node-2', 'faults')[0]!.faults;
-    assert.deepEqual(faults.map((x) => (x.controlPlane ? 'control plane' : x.peer)), ['control plane', 'node-1', 'node-3']);
+    assert.deepEqual(
+      faults.map((x) => (x.controlPlane ? 'control plane' : x.peer)),
+      ['control plane', 'node-1', 'node-3'],
+    );
     env.registry.delete('NetworkChaos', 'default', 'iso');
     reconcile(env, 'iso');
     assert.deepEqual(sentTo(env, 'node-2', 'faults').at(-1), { type: 'faults', faults: [] });
-    assert.deepEqual(events(env, 'ChaosRecovered').map((e) => e.involvedObject.name), ['iso', 'node-2']);
+    assert.deepEqual(
+      events(env, 'ChaosRecovered').map((e) => e.involvedObject.name),
+      ['iso', 'node-2'],
+    );
   });
 
   it('fails clearly when a target node does not exist', () => {
@@ -78,6 +97,9 @@ describe('chaos: the NetworkChaos controller', () => {
     reconcile(env, 'p');
     const [msg] = env.chaos.initialMessages('node-1');
     assert.equal(msg?.type, 'faults');
-    assert.deepEqual((msg as { faults: { action: string }[] }).faults.map((f) => f.action), ['timeout']);
+    assert.deepEqual(
+      (msg as { faults: { action: string }[] }).faults.map((f) => f.action),
+      ['timeout'],
+    );
   });
 });

@@ -67,16 +67,21 @@ describe('chaos: node actions', function () {
   async function startStandIn(): Promise<{ pid: number; pod: number }> {
     agent = spawn('/bin/sh', ['-c', 'setsid sleep 60 & wait'], { stdio: 'ignore' });
     const pid = agent.pid!;
-    pod = (await eventually('the pod group to start', () => {
-      const g = podGroups(pid);
-      return g.length === 1 ? g : undefined;
-    }))[0]!;
+    pod = (
+      await eventually('the pod group to start', () => {
+        const g = podGroups(pid);
+        return g.length === 1 ? g : undefined;
+      })
+    )[0]!;
     return { pid, pod };
   }
 
   /** Pauses the stand-in and waits until it and its pod are stopped (SIGSTOP lands a moment later). */
   async function pause(pid: number, podPid: number, durationMs: number): Promise<void> {
-    await performNodeAction({ type: 'nodeAction', action: 'pause', chaos: 'default/p', durationMs }, { nodeName: 'node-1', nodeDir: dir, log, event: () => undefined, pid });
+    await performNodeAction(
+      { type: 'nodeAction', action: 'pause', chaos: 'default/p', durationMs },
+      { nodeName: 'node-1', nodeDir: dir, log, event: () => undefined, pid },
+    );
     await eventually('the agent and its pod to be stopped', () => state(pid) === 'T' && state(podPid) === 'T', { timeoutMs: 2000, intervalMs: 10 });
   }
 
@@ -136,7 +141,10 @@ describe('chaos: node actions', function () {
 
   it('kill is a SIGKILL to the agent itself', async () => {
     const signals: [number, string][] = [];
-    await performNodeAction({ type: 'nodeAction', action: 'kill', chaos: 'default/k' }, { nodeName: 'node-1', nodeDir: dir, log, event: () => undefined, pid: 77, signal: (p, s) => signals.push([p, s]) });
+    await performNodeAction(
+      { type: 'nodeAction', action: 'kill', chaos: 'default/k' },
+      { nodeName: 'node-1', nodeDir: dir, log, event: () => undefined, pid: 77, signal: (p, s) => signals.push([p, s]) },
+    );
     assert.deepEqual(signals, [[77, 'SIGKILL']]);
   });
 });

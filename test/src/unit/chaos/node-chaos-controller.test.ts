@@ -21,12 +21,18 @@ describe('chaos: the NodeChaos controller', () => {
     const st = get<NodeChaos>(env, 'NodeChaos', 'k').status!;
     assert.equal(st.phase, 'Finished');
     assert.equal(st.runs, 1);
-    assert.deepEqual(st.records?.map((r) => [r.result, r.nodes.join(','), r.message]), [['Injected', 'node-3', 'killed node-3']]);
+    assert.deepEqual(
+      st.records?.map((r) => [r.result, r.nodes.join(','), r.message]),
+      [['Injected', 'node-3', 'killed node-3']],
+    );
     const injected = events(env, 'ChaosInjected');
-    assert.deepEqual(injected.map((e) => [e.involvedObject.kind, e.involvedObject.name, e.type]), [
-      ['NodeChaos', 'k', 'Normal'],
-      ['Node', 'node-3', 'Warning'],
-    ]);
+    assert.deepEqual(
+      injected.map((e) => [e.involvedObject.kind, e.involvedObject.name, e.type]),
+      [
+        ['NodeChaos', 'k', 'Normal'],
+        ['Node', 'node-3', 'Warning'],
+      ],
+    );
     const rv = env.store.resourceVersion();
     reconcile(env, 'k');
     assert.equal(env.store.resourceVersion(), rv, 'a second reconcile writes nothing');
@@ -121,8 +127,14 @@ describe('chaos: the NodeChaos controller', () => {
     st = get<NodeChaos>(env, 'NodeChaos', 'p').status!;
     assert.equal(st.phase, 'Recovered');
     assert.deepEqual(st.affected, []);
-    assert.deepEqual(st.records!.map((r) => r.result), ['Injected', 'Recovered']);
-    assert.deepEqual(events(env, 'ChaosRecovered').map((e) => e.involvedObject.name), ['p', 'node-2']);
+    assert.deepEqual(
+      st.records!.map((r) => r.result),
+      ['Injected', 'Recovered'],
+    );
+    assert.deepEqual(
+      events(env, 'ChaosRecovered').map((e) => e.involvedObject.name),
+      ['p', 'node-2'],
+    );
   });
 
   it('a restart is over when the node has connected again, or fails saying who restarts agents', () => {
@@ -154,7 +166,10 @@ describe('chaos: the NodeChaos controller', () => {
     reconcile(env, 'p');
     assert.deepEqual(env.resumed, [env.agents.session('node-2')!.pid], "node-2's resumer was told");
     const healed = events(env, 'ChaosRecovered');
-    assert.deepEqual(healed.map((e) => e.involvedObject.name), ['p', 'node-2']);
+    assert.deepEqual(
+      healed.map((e) => e.involvedObject.name),
+      ['p', 'node-2'],
+    );
     assert.match(healed[0]!.message, /deleted while the pause held: node-2 continued now/);
   });
 

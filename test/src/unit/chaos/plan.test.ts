@@ -31,7 +31,10 @@ describe('chaos: fault planning', () => {
   });
 
   it('resets act on connections: one side per pair, the first chosen node by name', () => {
-    assert.deepEqual(plan({ action: 'reset', direction: 'both', reset: { probability: '0.5' } }, ['n2', 'n1'], ['n1', 'n2', 'n3']), { n1: ['n2:both', 'n3:both'], n2: ['n3:both'] });
+    assert.deepEqual(plan({ action: 'reset', direction: 'both', reset: { probability: '0.5' } }, ['n2', 'n1'], ['n1', 'n2', 'n3']), {
+      n1: ['n2:both', 'n3:both'],
+      n2: ['n3:both'],
+    });
   });
 
   it('the control plane is always shaped at the agent side', () => {
@@ -40,12 +43,26 @@ describe('chaos: fault planning', () => {
   });
 
   it('carries parsed parameters and a seed per link', () => {
-    const faults = planNetworkFaults({ chaos: 'default/x', spec: { action: 'delay', delay: { latency: '100ms', jitter: '20ms', correlation: '25' } }, nodes: ['n1'], targets: ['n2', 'n3'], controlPlane: false, seed: 9 }).get('n1')!;
+    const faults = planNetworkFaults({
+      chaos: 'default/x',
+      spec: { action: 'delay', delay: { latency: '100ms', jitter: '20ms', correlation: '25' } },
+      nodes: ['n1'],
+      targets: ['n2', 'n3'],
+      controlPlane: false,
+      seed: 9,
+    }).get('n1')!;
     assert.equal(faults[0]!.latencyMs, 100);
     assert.equal(faults[0]!.jitterMs, 20);
     assert.equal(faults[0]!.correlation, 0.25);
     assert.notEqual(faults[0]!.seed, faults[1]!.seed);
-    const bw = planNetworkFaults({ chaos: 'd/b', spec: { action: 'bandwidth', bandwidth: { rate: '1mbps' } }, nodes: ['n1'], targets: ['n2'], controlPlane: false, seed: 9 }).get('n1')!;
+    const bw = planNetworkFaults({
+      chaos: 'd/b',
+      spec: { action: 'bandwidth', bandwidth: { rate: '1mbps' } },
+      nodes: ['n1'],
+      targets: ['n2'],
+      controlPlane: false,
+      seed: 9,
+    }).get('n1')!;
     assert.equal(bw[0]!.bytesPerSecond, 125_000);
   });
 });

@@ -56,6 +56,10 @@ describe('chaos: schedules', () => {
     ['1,,2 * * * *', /empty item/],
   ];
   for (const [expr, re] of bad) {
-    it(`rejects "${expr}"`, () => assert.throws(() => parseCron(expr), (err: Error) => err instanceof ScheduleError && re.test(err.message)));
+    it(`rejects "${expr}"`, () =>
+      assert.throws(
+        () => parseCron(expr),
+        (err: Error) => err instanceof ScheduleError && re.test(err.message),
+      ));
   }
 });

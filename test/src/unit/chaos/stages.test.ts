@@ -167,7 +167,12 @@ describe('chaos: network fault stages on real sockets', function () {
       (err: NodeJS.ErrnoException) => err.code ?? 'error',
     );
     assert.ok(refused === 'closed' || refused === 'ECONNRESET', `a new connection is refused (${refused})`);
-    assert.ok(c.proxy('node-a').links().find((l) => l.peer === 'node-b')!.errors > 0);
+    assert.ok(
+      c
+        .proxy('node-a')
+        .links()
+        .find((l) => l.peer === 'node-b')!.errors > 0,
+    );
   });
 
   it('a partition stalls the direction asked without closing anything, and lets the bytes through on heal', async () => {
@@ -243,7 +248,10 @@ describe('chaos: network fault stages on real sockets', function () {
     while (s.write(chunk) && written < 64 * 1024 * 1024) written += chunk.length;
     // The link stops reading once its stage is full: the socket's own buffer fills and write() says so.
     assert.ok(written < 16 * 1024 * 1024, `wrote ${written} bytes before backpressure`);
-    const link = c.proxy('node-a').links().find((l) => l.peer === 'node-b')!;
+    const link = c
+      .proxy('node-a')
+      .links()
+      .find((l) => l.peer === 'node-b')!;
     assert.equal(link.active, 1);
   });
 });

@@ -73,10 +73,27 @@ describe('cli apply merge', () => {
   });
 
   it('merges lists of named things by name, not by position', () => {
-    const live = { spec: { containers: [{ name: 'a', image: 'x', defaulted: 1 }, { name: 'b', image: 'y', defaulted: 2 }] } };
-    const desired = { spec: { containers: [{ name: 'b', image: 'y2' }, { name: 'a', image: 'x' }] } };
+    const live = {
+      spec: {
+        containers: [
+          { name: 'a', image: 'x', defaulted: 1 },
+          { name: 'b', image: 'y', defaulted: 2 },
+        ],
+      },
+    };
+    const desired = {
+      spec: {
+        containers: [
+          { name: 'b', image: 'y2' },
+          { name: 'a', image: 'x' },
+        ],
+      },
+    };
     const out = threeWayMerge(live, desired, undefined) as typeof live;
-    assert.deepEqual(out.spec.containers, [{ name: 'b', image: 'y2', defaulted: 2 }, { name: 'a', image: 'x', defaulted: 1 }]);
+    assert.deepEqual(out.spec.containers, [
+      { name: 'b', image: 'y2', defaulted: 2 },
+      { name: 'a', image: 'x', defaulted: 1 },
+    ]);
   });
 
   it('notices an object not made by apply, which it then cannot prune', () => {

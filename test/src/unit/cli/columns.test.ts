@@ -71,7 +71,15 @@ describe('cli get columns', () => {
       apiVersion: 'v1',
       kind: 'Service',
       metadata: { name: 'web', creationTimestamp: ago(1000) },
-      spec: { type: 'ClusterIP', clusterIP: '10.96.0.10', ports: [{ name: 'http', port: 80, protocol: 'TCP' }, { name: 'admin', port: 9090 }], selector: { app: 'web' } },
+      spec: {
+        type: 'ClusterIP',
+        clusterIP: '10.96.0.10',
+        ports: [
+          { name: 'http', port: 80, protocol: 'TCP' },
+          { name: 'admin', port: 9090 },
+        ],
+        selector: { app: 'web' },
+      },
     };
     assert.equal(servicePorts(svc), '80/TCP,9090/TCP');
     assert.deepEqual(columnsFor('Service').cells(svc, NOW), ['ClusterIP', '10.96.0.10', '<none>', '80/TCP,9090/TCP', '1s']);
@@ -95,7 +103,10 @@ describe('cli get columns', () => {
     const late = event('Started', { kind: 'Pod', name: 'web-1' }, 5_000);
     const early = event('Scheduled', { kind: 'Pod', name: 'web-1' }, 50_000);
     const sorted: Event[] = sortEvents([late, early]);
-    assert.deepEqual(sorted.map((e) => e.reason), ['Scheduled', 'Started']);
+    assert.deepEqual(
+      sorted.map((e) => e.reason),
+      ['Scheduled', 'Started'],
+    );
     assert.deepEqual(cols.cells(early, NOW), ['50s', 'Normal', 'Scheduled', 'pod/web-1', 'Scheduled happened']);
   });
 
@@ -107,7 +118,10 @@ describe('cli get columns', () => {
       return e;
     });
     const sorted = sortEvents([started!, created!, scheduled!, pulled!]);
-    assert.deepEqual(sorted.map((e) => e.reason), ['Scheduled', 'Pulled', 'Created', 'Started']);
+    assert.deepEqual(
+      sorted.map((e) => e.reason),
+      ['Scheduled', 'Pulled', 'Created', 'Started'],
+    );
     const older = event('Killing', { kind: 'Pod', name: 'web-1' }, 60_000);
     older.metadata.resourceVersion = '500';
     assert.equal(sortEvents([scheduled!, older])[0], older, 'time still comes first');
@@ -121,7 +135,12 @@ describe('cli get columns', () => {
 
 describe('namespace columns', function () {
   it('shows STATUS and AGE, as kubectl get ns does', function () {
-    const ns = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'team-a', creationTimestamp: '2026-01-01T00:00:00Z' }, status: { phase: 'Terminating' } };
+    const ns = {
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: 'team-a', creationTimestamp: '2026-01-01T00:00:00Z' },
+      status: { phase: 'Terminating' },
+    };
     const cols = columnsFor('Namespace');
     assert.deepEqual(cols.headers, ['STATUS', 'AGE']);
     assert.deepEqual(cols.cells(ns as never, Date.parse('2026-01-01T00:00:05Z')), ['Terminating', '5s']);

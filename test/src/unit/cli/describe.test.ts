@@ -8,7 +8,8 @@ const env = { now: NOW, offsetMinutes: 0 };
 // The describers live with their kinds; these call them as `kip describe` does, with the related objects it fetched.
 const describePod = (p: Pod, events: Event[], e: DescribeEnv) => describeText(p, { events }, e);
 const describeNode = (n: Node, pods: Pod[], events: Event[], e: DescribeEnv) => describeText(n, { events, objects: { pods } }, e);
-const describeDeployment = (d: Deployment, replicaSets: ReplicaSet[], events: Event[], e: DescribeEnv) => describeText(d, { events, objects: { replicaSets } }, e);
+const describeDeployment = (d: Deployment, replicaSets: ReplicaSet[], events: Event[], e: DescribeEnv) =>
+  describeText(d, { events, objects: { replicaSets } }, e);
 const describeService = (svc: Service, endpoints: Endpoints | undefined, events: Event[], e: DescribeEnv) =>
   describeText(svc, { events, objects: { endpoints: endpoints ? [endpoints] : [] } }, e);
 
@@ -29,9 +30,19 @@ function richPod(): Pod {
     image: 'http-echo',
     ports: [{ containerPort: 8080, protocol: 'TCP' }],
     resources: { requests: { cpu: '250m', memory: '64Mi' }, limits: { cpu: '500m', memory: '128Mi' } },
-    livenessProbe: { httpGet: { path: '/healthz', port: 8080 }, initialDelaySeconds: 1, periodSeconds: 5, timeoutSeconds: 1, successThreshold: 1, failureThreshold: 3 },
+    livenessProbe: {
+      httpGet: { path: '/healthz', port: 8080 },
+      initialDelaySeconds: 1,
+      periodSeconds: 5,
+      timeoutSeconds: 1,
+      successThreshold: 1,
+      failureThreshold: 3,
+    },
     readinessProbe: { exec: { command: ['cat', '/tmp/ready'] } },
-    env: [{ name: 'MODE', value: 'fast' }, { name: 'MY_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } }],
+    env: [
+      { name: 'MODE', value: 'fast' },
+      { name: 'MY_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } },
+    ],
   };
   const cs = running('web', true, 2);
   cs.lastState = { terminated: { exitCode: 137, reason: 'Error', startedAt: ago(90_000), finishedAt: ago(61_000) } };
@@ -48,7 +59,10 @@ function richPod(): Pod {
 
 describe('cli describe', () => {
   describe('pod', () => {
-    const events = [event('Scheduled', { kind: 'Pod', name: 'web-1' }, 120_000, { message: 'Successfully assigned default/web-1 to node-1' }), event('BackOff', { kind: 'Pod', name: 'web-1' }, 10_000, { type: 'Warning', count: 4, first: 100_000 })];
+    const events = [
+      event('Scheduled', { kind: 'Pod', name: 'web-1' }, 120_000, { message: 'Successfully assigned default/web-1 to node-1' }),
+      event('BackOff', { kind: 'Pod', name: 'web-1' }, 10_000, { type: 'Warning', count: 4, first: 100_000 }),
+    ];
     const text = describePod(richPod(), events, env);
 
     // A line without a tab (IPs:, Containers:) ends an alignment run, as in kubectl's output.
@@ -146,7 +160,10 @@ describe('cli describe', () => {
     it('finds the new replica set by template and the old ones that still have pods', () => {
       const { newRS, oldRSs } = splitReplicaSets(d, [old, current, drained, stranger]);
       assert.equal(newRS?.metadata.name, 'web-new22');
-      assert.deepEqual(oldRSs.map((r) => r.metadata.name), ['web-old11']);
+      assert.deepEqual(
+        oldRSs.map((r) => r.metadata.name),
+        ['web-old11'],
+      );
     });
 
     it('shows replicas, strategy, template and the replica sets', () => {
@@ -167,7 +184,17 @@ describe('cli describe', () => {
       metadata: { name: 'web', namespace: 'default' },
       spec: { selector: { app: 'web' }, clusterIP: '10.96.0.10', ports: [{ name: 'http', port: 80, targetPort: 8080, protocol: 'TCP' }] },
     };
-    const text = describeService(svc, { apiVersion: 'v1', kind: 'Endpoints', metadata: { name: 'web' }, subsets: [{ addresses: [{ ip: '10.244.1.5' }], ports: [{ name: 'http', port: 8080 }] }] }, [], env);
+    const text = describeService(
+      svc,
+      {
+        apiVersion: 'v1',
+        kind: 'Endpoints',
+        metadata: { name: 'web' },
+        subsets: [{ addresses: [{ ip: '10.244.1.5' }], ports: [{ name: 'http', port: 8080 }] }],
+      },
+      [],
+      env,
+    );
     assert.match(text, /^Port: +http +80\/TCP$/m);
     assert.match(text, /^TargetPort: +8080\/TCP$/m);
     assert.match(text, /^Endpoints: +10\.244\.1\.5:8080$/m);

@@ -10,7 +10,10 @@ describe('cli drain plan', () => {
 
   it('evicts pods that a controller will recreate', () => {
     const plan = planDrain([managed], { force: false, ignoreDaemonSets: false });
-    assert.deepEqual(plan.evict.map((p) => p.metadata.name), ['web-1']);
+    assert.deepEqual(
+      plan.evict.map((p) => p.metadata.name),
+      ['web-1'],
+    );
     assert.deepEqual(plan.errors, []);
   });
 
@@ -19,7 +22,10 @@ describe('cli drain plan', () => {
     assert.deepEqual(refused.errors, ['cannot delete Pods that declare no controller (use --force to override): default/bare']);
     const forced = planDrain([managed, bare], { force: true, ignoreDaemonSets: false });
     assert.deepEqual(forced.errors, []);
-    assert.deepEqual(forced.evict.map((p) => p.metadata.name), ['web-1', 'bare']);
+    assert.deepEqual(
+      forced.evict.map((p) => p.metadata.name),
+      ['web-1', 'bare'],
+    );
     assert.deepEqual(forced.warnings, ['deleting Pods that declare no controller: default/bare']);
   });
 
@@ -31,7 +37,10 @@ describe('cli drain plan', () => {
     const plan = planDrain([managed, done, failed, finishedDaemon], { force: false, ignoreDaemonSets: false });
     assert.deepEqual(plan.errors, []);
     assert.deepEqual(plan.warnings, []);
-    assert.deepEqual(plan.evict.map((p) => p.metadata.name), ['web-1', 'job-once', 'oom', 'agent-old']);
+    assert.deepEqual(
+      plan.evict.map((p) => p.metadata.name),
+      ['web-1', 'job-once', 'oom', 'agent-old'],
+    );
   });
 
   it('leaves DaemonSet pods alone only with --ignore-daemonsets', () => {

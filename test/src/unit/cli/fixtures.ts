@@ -9,7 +9,21 @@ export function running(name: string, ready = true, restartCount = 0): Container
   return { name, state: { running: { startedAt: ago(60_000) } }, lastState: {}, ready, restartCount, image: 'http-echo', imageID: 'kip://http-echo' };
 }
 
-export function pod(name: string, opts: Partial<{ containers: string[]; statuses: ContainerStatus[]; phase: PodPhase; node: string; ip: string; labels: Record<string, string>; age: number; namespace: string; owner: string; deleting: boolean }> = {}): Pod {
+export function pod(
+  name: string,
+  opts: Partial<{
+    containers: string[];
+    statuses: ContainerStatus[];
+    phase: PodPhase;
+    node: string;
+    ip: string;
+    labels: Record<string, string>;
+    age: number;
+    namespace: string;
+    owner: string;
+    deleting: boolean;
+  }> = {},
+): Pod {
   const containers = (opts.containers ?? ['web']).map((c) => ({ name: c, image: 'http-echo' }));
   return {
     apiVersion: 'v1',
@@ -32,7 +46,10 @@ export function pod(name: string, opts: Partial<{ containers: string[]; statuses
   };
 }
 
-export function node(name: string, opts: Partial<{ ready: 'True' | 'False' | 'Unknown' | 'none'; unschedulable: boolean; pid: number; labels: Record<string, string> }> = {}): Node {
+export function node(
+  name: string,
+  opts: Partial<{ ready: 'True' | 'False' | 'Unknown' | 'none'; unschedulable: boolean; pid: number; labels: Record<string, string> }> = {},
+): Node {
   const ready = opts.ready ?? 'True';
   return {
     apiVersion: 'v1',
@@ -54,7 +71,14 @@ export function deployment(name: string, replicas = 3): Deployment {
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
-    metadata: { name, namespace: 'default', uid: `uid-${name}`, creationTimestamp: ago(60_000), labels, annotations: { 'deployment.kubernetes.io/revision': '2' } },
+    metadata: {
+      name,
+      namespace: 'default',
+      uid: `uid-${name}`,
+      creationTimestamp: ago(60_000),
+      labels,
+      annotations: { 'deployment.kubernetes.io/revision': '2' },
+    },
     spec: {
       replicas,
       selector: { matchLabels: labels },
@@ -88,7 +112,12 @@ export function replicaSet(name: string, owner: Deployment, image: string, repli
   };
 }
 
-export function event(reason: string, obj: { kind: string; name: string; uid?: string }, at: number, opts: Partial<{ type: 'Normal' | 'Warning'; count: number; message: string; first: number }> = {}): Event {
+export function event(
+  reason: string,
+  obj: { kind: string; name: string; uid?: string },
+  at: number,
+  opts: Partial<{ type: 'Normal' | 'Warning'; count: number; message: string; first: number }> = {},
+): Event {
   return {
     apiVersion: 'v1',
     kind: 'Event',

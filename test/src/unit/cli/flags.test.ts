@@ -15,7 +15,11 @@ const SPECS: FlagSpec[] = [
 
 describe('cli flags', () => {
   const cases: { name: string; argv: string[]; check: (p: ReturnType<typeof parseFlags>) => void }[] = [
-    { name: 'long flag with separate value', argv: ['--namespace', 'demo', 'pods'], check: (p) => (assert.equal(p.str('namespace'), 'demo'), assert.deepEqual(p.positionals, ['pods'])) },
+    {
+      name: 'long flag with separate value',
+      argv: ['--namespace', 'demo', 'pods'],
+      check: (p) => (assert.equal(p.str('namespace'), 'demo'), assert.deepEqual(p.positionals, ['pods'])),
+    },
     { name: 'long flag with = value', argv: ['pods', '--namespace=demo'], check: (p) => assert.equal(p.str('namespace'), 'demo') },
     { name: 'short flag with separate value', argv: ['-n', 'demo'], check: (p) => assert.equal(p.str('namespace'), 'demo') },
     { name: 'short flag with attached value', argv: ['-owide'], check: (p) => assert.equal(p.str('output'), 'wide') },
@@ -30,10 +34,22 @@ describe('cli flags', () => {
     { name: 'integer flag', argv: ['--replicas=3'], check: (p) => assert.equal(p.int('replicas'), 3) },
     { name: 'negative integer as a separate value', argv: ['--replicas', '-1'], check: (p) => assert.equal(p.int('replicas'), -1) },
     { name: 'duration flag in milliseconds', argv: ['--timeout=1m30s'], check: (p) => assert.equal(p.duration('timeout'), 90_000) },
-    { name: 'list flag repeated and comma-separated', argv: ['-f', 'a.yaml,b.yaml', '-f', 'c.yaml'], check: (p) => assert.deepEqual(p.list('filename'), ['a.yaml', 'b.yaml', 'c.yaml']) },
+    {
+      name: 'list flag repeated and comma-separated',
+      argv: ['-f', 'a.yaml,b.yaml', '-f', 'c.yaml'],
+      check: (p) => assert.deepEqual(p.list('filename'), ['a.yaml', 'b.yaml', 'c.yaml']),
+    },
     { name: 'a lone dash is a positional (stdin)', argv: ['-f', '-'], check: (p) => assert.deepEqual(p.list('filename'), ['-']) },
-    { name: '-- ends flags', argv: ['logs', '--', '-w', '--x'], check: (p) => (assert.deepEqual(p.positionals, ['logs', '-w', '--x']), assert.equal(p.bool('watch'), false)) },
-    { name: 'flags anywhere among positionals', argv: ['get', '-A', 'pods', '-o', 'name', 'x'], check: (p) => assert.deepEqual(p.positionals, ['get', 'pods', 'x']) },
+    {
+      name: '-- ends flags',
+      argv: ['logs', '--', '-w', '--x'],
+      check: (p) => (assert.deepEqual(p.positionals, ['logs', '-w', '--x']), assert.equal(p.bool('watch'), false)),
+    },
+    {
+      name: 'flags anywhere among positionals',
+      argv: ['get', '-A', 'pods', '-o', 'name', 'x'],
+      check: (p) => assert.deepEqual(p.positionals, ['get', 'pods', 'x']),
+    },
   ];
   for (const c of cases) it(c.name, () => c.check(parseFlags(c.argv, SPECS)));
 
@@ -60,6 +76,9 @@ describe('cli flags', () => {
     assert.equal(lines.length, SPECS.length);
     assert.match(lines[0]!, /^ {2}-n, --namespace string +ns$/);
     assert.match(text, /--wait +wait \(default true\)/);
-    assert.ok(lines.every((l) => l.indexOf('--') === lines[0]!.indexOf('--')), 'long names start in one column');
+    assert.ok(
+      lines.every((l) => l.indexOf('--') === lines[0]!.indexOf('--')),
+      'long names start in one column',
+    );
   });
 });

@@ -31,7 +31,7 @@ describe('cli paths from where the user typed the command', function () {
   const asNpmRuns = (script: string, args: string[]) =>
     spawnSync(process.execPath, args, { cwd: ROOT, encoding: 'utf8', timeout: 15_000, env: { ...process.env, npm_lifecycle_event: script, INIT_CWD: dir } });
 
-  it('npm run kip -- apply -f FILE reads FILE from the user\'s directory', () => {
+  it("npm run kip -- apply -f FILE reads FILE from the user's directory", () => {
     // Nothing listens on port 1: reading the file succeeded if the error is about the server.
     const r = asNpmRuns('kip', [path.join(ROOT, 'scripts/dist/kip/main.js'), 'apply', '-f', 'pod.yaml', '--server', 'http://127.0.0.1:1']);
     assert.equal(r.status, 1);
@@ -39,7 +39,7 @@ describe('cli paths from where the user typed the command', function () {
     assert.match(r.stderr, /connection to the server 127\.0\.0\.1:1 was refused/);
   });
 
-  it('npm run experiment -- FILE reads FILE, and what it names, from the user\'s directory', () => {
+  it("npm run experiment -- FILE reads FILE, and what it names, from the user's directory", () => {
     const r = asNpmRuns('experiment', [path.join(ROOT, 'scripts/dist/experiment/main.js'), 'exp.yaml', '--server', 'http://127.0.0.1:1']);
     assert.equal(r.status, 2, r.stderr);
     assert.match(r.stderr, new RegExp(`workload\\[0\\]: .*no such file \\(looked for ${path.join(dir, 'missing.yaml').replace(/[.]/g, '\\.')}\\)`));

@@ -31,7 +31,11 @@ describe('cli jsonpath and custom columns', () => {
 
   it('refuses templates that do not parse, naming the template', () => {
     for (const t of ['{range .items[*]}{.a}', '{.a', '{.items[?(]}', '{end}'])
-      assert.throws(() => executeTemplate(t, {}), (e: unknown) => e instanceof UsageError && e.message.startsWith('error parsing jsonpath'), t);
+      assert.throws(
+        () => executeTemplate(t, {}),
+        (e: unknown) => e instanceof UsageError && e.message.startsWith('error parsing jsonpath'),
+        t,
+      );
   });
 
   it('reads -o jsonpath=... and -o custom-columns=... with their templates', () => {

@@ -56,11 +56,14 @@ describe('cli main', () => {
     assert.match(r.err, /^error: unknown flag: --colour\nUsage:\n {2}kip get .*\nSee 'kip get --help' for usage\.\n$/);
   });
 
-  it('explains a refused connection in kubectl\'s words, without a stack', async () => {
+  it("explains a refused connection in kubectl's words, without a stack", async () => {
     const port = await closedPort();
     const r = await run(['get', 'pods', '--server', `http://127.0.0.1:${port}`]);
     assert.equal(r.code, 1);
-    assert.equal(r.err, `The connection to the server 127.0.0.1:${port} was refused - did you specify the right host or port? (start one with: npm run cluster -- --nodes 3)\n`);
+    assert.equal(
+      r.err,
+      `The connection to the server 127.0.0.1:${port} was refused - did you specify the right host or port? (start one with: npm run cluster -- --nodes 3)\n`,
+    );
   });
 
   it('takes the server from KIP_SERVER, and refuses a malformed one', async () => {

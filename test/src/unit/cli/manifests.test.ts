@@ -13,7 +13,14 @@ describe('cli manifests', () => {
   before(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'kip-cli-manifests-'));
     await writeFile(path.join(dir, 'b.yaml'), `${POD('b1')}---\n${POD('b2')}---\n`);
-    await writeFile(path.join(dir, 'a.json'), JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [{ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'a1' }, spec: { containers: [{ name: 'c', image: 'pause' }] } }] }));
+    await writeFile(
+      path.join(dir, 'a.json'),
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'List',
+        items: [{ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'a1' }, spec: { containers: [{ name: 'c', image: 'pause' }] } }],
+      }),
+    );
     await writeFile(path.join(dir, 'notes.txt'), 'not a manifest');
     await mkdir(path.join(dir, 'nested'));
     await writeFile(path.join(dir, 'nested', 'c.yml'), POD('c1'));
@@ -43,8 +50,14 @@ describe('cli manifests', () => {
   });
 
   it('names a missing path and a document that does not parse', async () => {
-    await assert.rejects(loadManifests(['nope.yaml'], bufferIO({ cwd: dir })), (e: unknown) => e instanceof CliError && e.message === 'the path "nope.yaml" does not exist');
-    await assert.rejects(loadManifests(['-'], bufferIO({ stdin: 'kind: [unclosed' })), (e: unknown) => e instanceof CliError && /^error parsing STDIN: /.test(e.message));
+    await assert.rejects(
+      loadManifests(['nope.yaml'], bufferIO({ cwd: dir })),
+      (e: unknown) => e instanceof CliError && e.message === 'the path "nope.yaml" does not exist',
+    );
+    await assert.rejects(
+      loadManifests(['-'], bufferIO({ stdin: 'kind: [unclosed' })),
+      (e: unknown) => e instanceof CliError && /^error parsing STDIN: /.test(e.message),
+    );
   });
 
   describe('prepareManifest', () => {
@@ -63,11 +76,23 @@ describe('cli manifests', () => {
     it('refuses an object in another namespace than the one given with -n', () => {
       const m = doc({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'x', namespace: 'other' }, spec: { containers: [{ name: 'c', image: 'pause' }] } });
       assert.equal(prepareManifest(m, opts).namespace, 'other');
-      assert.throws(() => prepareManifest(m, { ...opts, namespaceGiven: true }), /the namespace from the provided object "other" does not match the namespace "demo"/);
+      assert.throws(
+        () => prepareManifest(m, { ...opts, namespaceGiven: true }),
+        /the namespace from the provided object "other" does not match the namespace "demo"/,
+      );
     });
 
     it('names the file and the field of an invalid object', () => {
-      const bad = doc({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web' }, spec: { replicas: -1, selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'c', image: 'pause' }] } } } });
+      const bad = doc({
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: 'web' },
+        spec: {
+          replicas: -1,
+          selector: { matchLabels: { app: 'web' } },
+          template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'c', image: 'pause' }] } },
+        },
+      });
       assert.throws(
         () => prepareManifest(bad, opts),
         (e: unknown) => e instanceof CliError && /^error validating "web\.yaml": Deployment "web" is invalid: spec\.replicas: /.test(e.message),
@@ -94,14 +119,23 @@ describe('cli manifests', () => {
         assert.fail(`document ${i + 1} was accepted`);
       };
       const pod = errorOf(0);
-      for (const field of ['spec.tolerations[0]: Required value', 'spec.containers[0].command[1]: must be a string, not null', 'spec.containers[0].env[0]: Required value', 'spec.containers[0].ports[0]: Required value', 'spec.containers[1]: Required value'])
+      for (const field of [
+        'spec.tolerations[0]: Required value',
+        'spec.containers[0].command[1]: must be a string, not null',
+        'spec.containers[0].env[0]: Required value',
+        'spec.containers[0].ports[0]: Required value',
+        'spec.containers[1]: Required value',
+      ])
         assert.ok(pod.includes(field), `${field} in: ${pod}`);
       assert.match(errorOf(1), /spec\.ports\[0\]: Required value/);
       assert.match(errorOf(2), /spec\.selector\.matchExpressions\[0\]: Required value/);
     });
 
     it('names a kind kip does not serve', () => {
-      assert.throws(() => prepareManifest(doc({ apiVersion: 'batch/v1', kind: 'CronJob', metadata: { name: 'c' } }), opts), /no matches for kind "CronJob" in version "batch\/v1"/);
+      assert.throws(
+        () => prepareManifest(doc({ apiVersion: 'batch/v1', kind: 'CronJob', metadata: { name: 'c' } }), opts),
+        /no matches for kind "CronJob" in version "batch\/v1"/,
+      );
     });
   });
 });

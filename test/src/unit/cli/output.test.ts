@@ -28,7 +28,8 @@ describe('cli structured output', () => {
   it('refuses an unknown format, listing the allowed ones', () => {
     assert.throws(
       () => parseOutputFormat('xml'),
-      (e: unknown) => e instanceof UsageError && e.message === 'unable to match a printer suitable for the output format "xml", allowed formats are: json,name,wide,yaml',
+      (e: unknown) =>
+        e instanceof UsageError && e.message === 'unable to match a printer suitable for the output format "xml", allowed formats are: json,name,wide,yaml',
     );
     assert.equal(parseOutputFormat(undefined), 'table');
     assert.equal(parseOutputFormat('wide'), 'wide');

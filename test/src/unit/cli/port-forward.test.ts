@@ -13,7 +13,8 @@ describe('kip port-forward port specs', function () {
   ];
   for (const [spec, want] of cases) it(`reads ${spec}`, () => assert.deepEqual(parsePortSpec(spec), want));
 
-  for (const bad of ['80:', 'a:b:c', '70000:80', '8080:0', 'HTTP']) it(`refuses ${bad} with a usage error`, () => assert.throws(() => parsePortSpec(bad), /invalid/));
+  for (const bad of ['80:', 'a:b:c', '70000:80', '8080:0', 'HTTP'])
+    it(`refuses ${bad} with a usage error`, () => assert.throws(() => parsePortSpec(bad), /invalid/));
 });
 
 describe('kip port-forward remote ports, checked before listening', function () {
@@ -30,7 +31,7 @@ describe('kip port-forward remote ports, checked before listening', function () 
     checkRemotePort(svc, '80');
     checkRemotePort(svc, 'http');
   });
-  it('refuses a service port the service does not have, in kubectl\'s words', () => {
+  it("refuses a service port the service does not have, in kubectl's words", () => {
     assert.throws(() => checkRemotePort(svc, '8080'), /^CliError: Service web does not have a service port 8080$/);
     assert.throws(() => checkRemotePort(svc, 'abc'), /^CliError: Service 'web' does not have a named port 'abc'$/);
   });

@@ -9,7 +9,12 @@ describe('cli table printer', () => {
     const out = renderTable('Pod', [pod('web-7d4b9-x2x9z', { age: 5_000 }), pod('db-0', { age: 182_000, phase: 'Pending', statuses: [] })], base);
     assert.equal(
       out,
-      ['NAME              READY   STATUS    RESTARTS   AGE', 'web-7d4b9-x2x9z   1/1     Running   0          5s', 'db-0              0/1     Pending   0          3m2s', ''].join('\n'),
+      [
+        'NAME              READY   STATUS    RESTARTS   AGE',
+        'web-7d4b9-x2x9z   1/1     Running   0          5s',
+        'db-0              0/1     Pending   0          3m2s',
+        '',
+      ].join('\n'),
     );
   });
 

@@ -21,15 +21,27 @@ describe('cli resource names', () => {
   for (const [typed, kind] of resolved) it(`resolves "${typed}" to ${kind}`, () => assert.equal(resolveType(typed).kind, kind));
 
   it('refuses a type the server does not have, as kubectl words it', () => {
-    assert.throws(() => resolveType('widgets'), (e: unknown) => e instanceof CliError && e.message === 'the server doesn\'t have a resource type "widgets"');
+    assert.throws(
+      () => resolveType('widgets'),
+      (e: unknown) => e instanceof CliError && e.message === 'the server doesn\'t have a resource type "widgets"',
+    );
   });
 
   it('reads TYPE NAME..., TYPE/NAME..., comma lists and all', () => {
     assert.deepEqual(kinds(['pods']), [['Pod', []]]);
     assert.deepEqual(kinds(['pod', 'a', 'b']), [['Pod', ['a', 'b']]]);
-    assert.deepEqual(kinds(['deploy,rs']), [['Deployment', []], ['ReplicaSet', []]]);
-    assert.deepEqual(kinds(['pods/a', 'deploy/web', 'po/b']), [['Pod', ['a', 'b']], ['Deployment', ['web']]]);
-    assert.deepEqual(kinds(['all']).map(([k]) => k), ['Pod', 'Service', 'Deployment', 'ReplicaSet']);
+    assert.deepEqual(kinds(['deploy,rs']), [
+      ['Deployment', []],
+      ['ReplicaSet', []],
+    ]);
+    assert.deepEqual(kinds(['pods/a', 'deploy/web', 'po/b']), [
+      ['Pod', ['a', 'b']],
+      ['Deployment', ['web']],
+    ]);
+    assert.deepEqual(
+      kinds(['all']).map(([k]) => k),
+      ['Pod', 'Service', 'Deployment', 'ReplicaSet'],
+    );
     assert.equal(parseTargets(['all'], 'get').all, true);
   });
 

@@ -43,19 +43,49 @@ describe('cli top tables', () => {
       ],
       { noHeaders: true, sortBy: 'cpu' },
     );
-    assert.deepEqual(out.split('\n').map((l) => l.split(/\s+/)[0]), ['b', 'a', '']);
+    assert.deepEqual(
+      out.split('\n').map((l) => l.split(/\s+/)[0]),
+      ['b', 'a', ''],
+    );
   });
 
   it('pods: by namespace and name unless sorted by usage, though the metrics come node by node', () => {
-    const items = [podMetrics('web-2', [['web', '10m', '1Mi']]), podMetrics('api', [['a', '300m', '1Mi']], 'zeta'), podMetrics('web-1', [['web', '20m', '1Mi']]), podMetrics('client', [['c', '5m', '1Mi']])];
-    const names = (out: string) => out.trim().split('\n').map((l) => l.split(/\s+/).slice(0, 2).join(' '));
-    assert.deepEqual(names(podTopTable(items, { allNamespaces: true, containers: false, noHeaders: true })), ['default client', 'default web-1', 'default web-2', 'zeta api']);
-    assert.deepEqual(names(podTopTable(items, { allNamespaces: true, containers: false, noHeaders: true, sortBy: 'cpu' })), ['zeta api', 'default web-1', 'default web-2', 'default client']);
+    const items = [
+      podMetrics('web-2', [['web', '10m', '1Mi']]),
+      podMetrics('api', [['a', '300m', '1Mi']], 'zeta'),
+      podMetrics('web-1', [['web', '20m', '1Mi']]),
+      podMetrics('client', [['c', '5m', '1Mi']]),
+    ];
+    const names = (out: string) =>
+      out
+        .trim()
+        .split('\n')
+        .map((l) => l.split(/\s+/).slice(0, 2).join(' '));
+    assert.deepEqual(names(podTopTable(items, { allNamespaces: true, containers: false, noHeaders: true })), [
+      'default client',
+      'default web-1',
+      'default web-2',
+      'zeta api',
+    ]);
+    assert.deepEqual(names(podTopTable(items, { allNamespaces: true, containers: false, noHeaders: true, sortBy: 'cpu' })), [
+      'zeta api',
+      'default web-1',
+      'default web-2',
+      'default client',
+    ]);
   });
 
   it('pods: summed over containers, or one line per container, with NAMESPACE for -A', () => {
-    const items = [podMetrics('web-1', [['web', '100m', '64Mi'], ['side', '50m', '16Mi']])];
-    assert.equal(podTopTable(items, { allNamespaces: false, containers: false, noHeaders: false }), ['NAME    CPU(cores)   MEMORY(bytes)', 'web-1   150m         80Mi', ''].join('\n'));
+    const items = [
+      podMetrics('web-1', [
+        ['web', '100m', '64Mi'],
+        ['side', '50m', '16Mi'],
+      ]),
+    ];
+    assert.equal(
+      podTopTable(items, { allNamespaces: false, containers: false, noHeaders: false }),
+      ['NAME    CPU(cores)   MEMORY(bytes)', 'web-1   150m         80Mi', ''].join('\n'),
+    );
     const per = podTopTable(items, { allNamespaces: true, containers: true, noHeaders: false }).split('\n');
     assert.match(per[0]!, /^NAMESPACE +POD +NAME +CPU\(cores\) +MEMORY\(bytes\)$/);
     assert.match(per[1]!, /^default +web-1 +web +100m +64Mi$/);

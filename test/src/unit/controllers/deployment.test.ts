@@ -70,7 +70,10 @@ describe('controllers/deployment', () => {
     assert.equal(revision(rs), '1');
     assert.equal(rs.metadata.annotations?.['deployment.kubernetes.io/desired-replicas'], '3');
     assert.equal(rs.metadata.annotations?.['deployment.kubernetes.io/max-replicas'], '4');
-    assert.deepEqual(rs.metadata.ownerReferences?.map((r) => [r.kind, r.name, r.uid, r.controller]), [['Deployment', 'web', d.metadata.uid, true]]);
+    assert.deepEqual(
+      rs.metadata.ownerReferences?.map((r) => [r.kind, r.name, r.uid, r.controller]),
+      [['Deployment', 'web', d.metadata.uid, true]],
+    );
     assert.equal(revision(deploymentNamed(env)), '1');
     const scaling = events(env, 'ScalingReplicaSet');
     assert.deepEqual(
@@ -87,7 +90,11 @@ describe('controllers/deployment', () => {
     settle(env);
     let d = deploymentNamed(env);
     assert.equal(pods(env).length, 3);
-    assert.deepEqual(condition(d, 'Available'), { status: 'False', reason: 'MinimumReplicasUnavailable', message: 'Deployment does not have minimum availability.' });
+    assert.deepEqual(condition(d, 'Available'), {
+      status: 'False',
+      reason: 'MinimumReplicasUnavailable',
+      message: 'Deployment does not have minimum availability.',
+    });
     readyAll(env);
     settle(env);
     d = deploymentNamed(env);
@@ -97,7 +104,11 @@ describe('controllers/deployment', () => {
       { observedGeneration: 1, replicas: 3, updatedReplicas: 3, readyReplicas: 3, availableReplicas: 3, unavailableReplicas: 0, conditions: undefined },
     );
     assert.deepEqual(condition(d, 'Available'), { status: 'True', reason: 'MinimumReplicasAvailable', message: 'Deployment has minimum availability.' });
-    assert.deepEqual(condition(d, 'Progressing'), { status: 'True', reason: 'NewReplicaSetAvailable', message: `ReplicaSet "${rs.metadata.name}" has successfully progressed.` });
+    assert.deepEqual(condition(d, 'Progressing'), {
+      status: 'True',
+      reason: 'NewReplicaSetAvailable',
+      message: `ReplicaSet "${rs.metadata.name}" has successfully progressed.`,
+    });
   });
 
   it('scales by resizing the ReplicaSet when only replicas change', () => {
@@ -112,7 +123,10 @@ describe('controllers/deployment', () => {
     updateDeployment(env, 'web', (d) => (d.spec.replicas = 2));
     settle(env);
     assert.equal(activePods(env).length, 2);
-    assert.deepEqual(messages(env, 'ScalingReplicaSet').slice(1), [`Scaled up replica set ${rs.metadata.name} from 3 to 5`, `Scaled down replica set ${rs.metadata.name} from 5 to 2`]);
+    assert.deepEqual(messages(env, 'ScalingReplicaSet').slice(1), [
+      `Scaled up replica set ${rs.metadata.name} from 3 to 5`,
+      `Scaled down replica set ${rs.metadata.name} from 5 to 2`,
+    ]);
   });
 
   it('rolls out a new template step by step within maxSurge and maxUnavailable', () => {
@@ -163,7 +177,11 @@ describe('controllers/deployment', () => {
     readyAll(env);
     settle(env);
     const d = deploymentNamed(env);
-    assert.deepEqual(condition(d, 'Progressing'), { status: 'True', reason: 'ReplicaSetUpdated', message: `ReplicaSet "${newRSOf(env, d).metadata.name}" is progressing.` });
+    assert.deepEqual(condition(d, 'Progressing'), {
+      status: 'True',
+      reason: 'ReplicaSetUpdated',
+      message: `ReplicaSet "${newRSOf(env, d).metadata.name}" is progressing.`,
+    });
   });
 
   it('marks a rollout that stops moving as past its progress deadline', () => {
@@ -176,7 +194,11 @@ describe('controllers/deployment', () => {
     env.clock.advance(601_000);
     env.dc.reconcile(deploymentKey(deploymentNamed(env)));
     const d = deploymentNamed(env);
-    assert.deepEqual(condition(d, 'Progressing'), { status: 'False', reason: 'ProgressDeadlineExceeded', message: `ReplicaSet "${newRSOf(env, d).metadata.name}" has timed out progressing.` });
+    assert.deepEqual(condition(d, 'Progressing'), {
+      status: 'False',
+      reason: 'ProgressDeadlineExceeded',
+      message: `ReplicaSet "${newRSOf(env, d).metadata.name}" has timed out progressing.`,
+    });
   });
 
   it('Recreate: scales the old pods away, waits until they are gone, then brings the new ones up', () => {
@@ -204,7 +226,10 @@ describe('controllers/deployment', () => {
     const newRS = newRSOf(env, d);
     assert.equal(newRS.spec.replicas, 3);
     assert.equal(activePods(env, newRS).length, 3);
-    assert.deepEqual(messages(env, 'ScalingReplicaSet').slice(1), [`Scaled down replica set ${oldRS.metadata.name} from 3 to 0`, `Scaled up replica set ${newRS.metadata.name} from 0 to 3`]);
+    assert.deepEqual(messages(env, 'ScalingReplicaSet').slice(1), [
+      `Scaled down replica set ${oldRS.metadata.name} from 3 to 0`,
+      `Scaled up replica set ${newRS.metadata.name} from 0 to 3`,
+    ]);
   });
 
   it('gives a template that comes back its old ReplicaSet with the next revision', () => {

@@ -51,7 +51,12 @@ export function newReplicaSet(name: string, replicas: number, extra: { labels?: 
     apiVersion: 'apps/v1',
     kind: 'ReplicaSet',
     metadata: { name, namespace: NS, labels },
-    spec: { replicas, minReadySeconds: extra.minReadySeconds, selector: { matchLabels: labels }, template: { metadata: { labels, annotations: { note: 'from-template' } }, spec: { containers: [container()] } } },
+    spec: {
+      replicas,
+      minReadySeconds: extra.minReadySeconds,
+      selector: { matchLabels: labels },
+      template: { metadata: { labels, annotations: { note: 'from-template' } }, spec: { containers: [container()] } },
+    },
   };
 }
 
@@ -84,7 +89,8 @@ export function pods(env: Env, owner?: KObject): Pod[] {
   return [...mine].sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
 }
 
-export const activePods = (env: Env, owner?: KObject) => pods(env, owner).filter((p) => !p.metadata.deletionTimestamp && p.status?.phase !== 'Failed' && p.status?.phase !== 'Succeeded');
+export const activePods = (env: Env, owner?: KObject) =>
+  pods(env, owner).filter((p) => !p.metadata.deletionTimestamp && p.status?.phase !== 'Failed' && p.status?.phase !== 'Succeeded');
 
 export function replicaSets(env: Env, owner?: KObject): ReplicaSet[] {
   const all = env.store.list<ReplicaSet>('ReplicaSet', { namespace: NS }).items;
@@ -109,7 +115,11 @@ export function bind(env: Env, pod: Pod, node: string): Pod {
 export function markReady(env: Env, pod: Pod, readyAgoMs = 0): Pod {
   const cur = env.store.get<Pod>('Pod', NS, pod.metadata.name)!;
   const next = structuredClone(cur);
-  next.status = { ...(next.status ?? {}), phase: 'Running', conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: isoTime(env.clock.now() - readyAgoMs) }] };
+  next.status = {
+    ...(next.status ?? {}),
+    phase: 'Running',
+    conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: isoTime(env.clock.now() - readyAgoMs) }],
+  };
   return env.registry.updateStatus(next);
 }
 

@@ -91,7 +91,12 @@ describe('controllers/garbage-collector', () => {
     const env = makeEnv();
     const gc = withGC(env);
     try {
-      const svc = create<Service>(env, { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: NS }, spec: { selector: { app: 'web' }, ports: [{ port: 80 }] } });
+      const svc = create<Service>(env, {
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: { name: 'web', namespace: NS },
+        spec: { selector: { app: 'web' }, ports: [{ port: 80 }] },
+      });
       const ep: Endpoints = {
         apiVersion: 'v1',
         kind: 'Endpoints',

@@ -42,7 +42,10 @@ describe('controllers/manager', () => {
     await eventually('3 pods', () => pods().length === 3, { timeoutMs: 10_000, intervalMs: 5 });
     assert.equal(store.list('ReplicaSet').items.length, 1);
     registry.delete('Deployment', NS, 'web');
-    await eventually('ReplicaSets and pods collected', () => store.list('ReplicaSet').items.length === 0 && pods().length === 0, { timeoutMs: 10_000, intervalMs: 5 });
+    await eventually('ReplicaSets and pods collected', () => store.list('ReplicaSet').items.length === 0 && pods().length === 0, {
+      timeoutMs: 10_000,
+      intervalMs: 5,
+    });
   });
 
   it('stops: later changes are not acted on, and no timers are left', async () => {

@@ -28,7 +28,10 @@ function pod(name: string, s: Shape): Pod {
     spec: { containers: [{ name: 'c', image: 'pause' }], ...(s.node ? { nodeName: s.node } : {}) },
     status: {
       phase: s.phase ?? 'Running',
-      conditions: s.readyFor !== undefined ? [{ type: 'Ready', status: 'True', lastTransitionTime: isoTime(T0 + 3_600_000 - s.readyFor * 1000) }] : [{ type: 'Ready', status: 'False' }],
+      conditions:
+        s.readyFor !== undefined
+          ? [{ type: 'Ready', status: 'True', lastTransitionTime: isoTime(T0 + 3_600_000 - s.readyFor * 1000) }]
+          : [{ type: 'Ready', status: 'False' }],
       containerStatuses: [{ name: 'c', state: {}, lastState: {}, ready: s.readyFor !== undefined, restartCount: s.restarts ?? 0, image: 'pause', imageID: '' }],
     },
   };
@@ -47,10 +50,18 @@ const cases: { name: string; pods: Record<string, Shape>; first: string }[] = [
     pods: { alone: { node: 'n2', ...ready, created: 50 }, twinA: { node: 'n1', ...ready, created: 1 }, twinB: { node: 'n1', ...ready, created: 2 } },
     first: 'twinB',
   },
-  { name: 'ready for a shorter time first', pods: { veteran: { node: 'n1', phase: 'Running', readyFor: 1000 }, rookie: { node: 'n2', phase: 'Running', readyFor: 5 } }, first: 'rookie' },
+  {
+    name: 'ready for a shorter time first',
+    pods: { veteran: { node: 'n1', phase: 'Running', readyFor: 1000 }, rookie: { node: 'n2', phase: 'Running', readyFor: 5 } },
+    first: 'rookie',
+  },
   { name: 'more restarts first', pods: { steady: { node: 'n1', ...ready }, flappy: { node: 'n2', ...ready, restarts: 7 } }, first: 'flappy' },
   { name: 'newer before older', pods: { older: { node: 'n1', ...ready, created: 1 }, newer: { node: 'n2', ...ready, created: 9 } }, first: 'newer' },
-  { name: 'scheduling outranks readiness', pods: { unscheduled: { phase: 'Pending', created: 0 }, notready: { node: 'n1', phase: 'Pending', created: 9 } }, first: 'unscheduled' },
+  {
+    name: 'scheduling outranks readiness',
+    pods: { unscheduled: { phase: 'Pending', created: 0 }, notready: { node: 'n1', phase: 'Pending', created: 9 } },
+    first: 'unscheduled',
+  },
 ];
 
 describe('controllers/pod-deletion-rank', () => {

@@ -22,7 +22,9 @@ describe('controllers/replicaset', () => {
       assert.equal(p.metadata.namespace, NS);
       assert.deepEqual(p.metadata.labels, { app: 'web' });
       assert.deepEqual(p.metadata.annotations, { note: 'from-template' });
-      assert.deepEqual(p.metadata.ownerReferences, [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'web', uid: rs.metadata.uid, controller: true, blockOwnerDeletion: true }]);
+      assert.deepEqual(p.metadata.ownerReferences, [
+        { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'web', uid: rs.metadata.uid, controller: true, blockOwnerDeletion: true },
+      ]);
       assert.equal(p.spec.containers[0]!.image, 'pause');
       assert.equal(p.status?.phase, 'Pending');
     }
@@ -81,14 +83,24 @@ describe('controllers/replicaset', () => {
     env.rsc.reconcile(key('web'));
     const left = pods(env).map((p) => p.metadata.name);
     assert.deepEqual(left, [p2!.metadata.name], 'unscheduled, then not ready, then the one doubled up on n1 go first');
-    assert.deepEqual(messages(env, 'SuccessfulDelete'), [p4, p3, p1].map((p) => `Deleted pod: ${p!.metadata.name}`));
+    assert.deepEqual(
+      messages(env, 'SuccessfulDelete'),
+      [p4, p3, p1].map((p) => `Deleted pod: ${p!.metadata.name}`),
+    );
     assert.equal(rsNamed(env, 'web').status?.observedGeneration, 2);
   });
 
   it('adopts matching orphans instead of creating, and leaves pods of other controllers alone', () => {
     const env = makeEnv();
     create(env, newPod('orphan', { app: 'web' }));
-    create(env, newPod('foreign', { app: 'web' }, { ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'other', uid: 'other-uid', controller: true }] }));
+    create(
+      env,
+      newPod(
+        'foreign',
+        { app: 'web' },
+        { ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'other', uid: 'other-uid', controller: true }] },
+      ),
+    );
     create(env, newPod('unrelated', { app: 'db' }));
     const rs = create(env, newReplicaSet('web', 2));
     env.rsc.reconcile(key('web'));

@@ -17,7 +17,12 @@ function deployment(replicas: number, maxSurge: number | string, maxUnavailable:
     apiVersion: 'apps/v1',
     kind: 'Deployment',
     metadata: { name: 'web', namespace: 'default' },
-    spec: { replicas, selector: { matchLabels: { app: 'web' } }, template: { spec: { containers: [] } }, strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge, maxUnavailable } } },
+    spec: {
+      replicas,
+      selector: { matchLabels: { app: 'web' } },
+      template: { spec: { containers: [] } },
+      strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge, maxUnavailable } },
+    },
   };
 }
 
@@ -81,10 +86,13 @@ describe('controllers/rollout-plan', () => {
     // Nothing can go while the new pods are unavailable and the minimum is reached.
     assert.deepEqual([...planOldScaleDown(d, [rs('old', 8, 8, 0)], rs('new', 5, 0, 10))], []);
     // Oldest first across several old RSs.
-    assert.deepEqual([...planOldScaleDown(d, [rs('b', 4, 4, 5), rs('a', 4, 4, 1)], rs('new', 5, 5, 10))], [
-      ['a', 0],
-      ['b', 3],
-    ]);
+    assert.deepEqual(
+      [...planOldScaleDown(d, [rs('b', 4, 4, 5), rs('a', 4, 4, 1)], rs('new', 5, 5, 10))],
+      [
+        ['a', 0],
+        ['b', 3],
+      ],
+    );
   });
 
   it('shares a scale change out in proportion while several ReplicaSets are active', () => {
@@ -95,7 +103,11 @@ describe('controllers/rollout-plan', () => {
     const plan = planProportionalScale(d, [rs('old', 8, 8, 0, annotations), rs('new', 5, 0, 10, annotations)]);
     assert.deepEqual(Object.fromEntries(plan), { old: 11, new: 7 });
     const down = planProportionalScale(deployment(5, 3, 2), [rs('old', 8, 8, 0, annotations), rs('new', 5, 0, 10, annotations)]);
-    assert.equal([...down.values()].reduce((a, b) => a + b, 0), 8, 'scaled down to replicas + maxSurge');
+    assert.equal(
+      [...down.values()].reduce((a, b) => a + b, 0),
+      8,
+      'scaled down to replicas + maxSurge',
+    );
   });
 
   it('finds the one active ReplicaSet, or the newest when none is', () => {

@@ -33,7 +33,11 @@ describe('controlplane/api/field-selector', () => {
         () => parseFieldSelector(bad),
         (err: unknown) => {
           assert.ok(err instanceof ApiError);
-          checkApiError(err, { reason: 'BadRequest', code: 400, message: /^invalid field selector ".*": ".*" is not of the form field=value or field!=value$/ });
+          checkApiError(err, {
+            reason: 'BadRequest',
+            code: 400,
+            message: /^invalid field selector ".*": ".*" is not of the form field=value or field!=value$/,
+          });
           return true;
         },
       );
@@ -59,7 +63,8 @@ describe('controlplane/api/field-selector', () => {
     { sel: 'spec.nodeName.deeper=', want: true },
     { sel: 'metadata.name=', want: false },
   ];
-  for (const m of matches) it(`${m.sel} ${m.want ? 'matches' : 'does not match'} the pod`, () => assert.equal(fieldsMatch(parseFieldSelector(m.sel), p as KObject), m.want));
+  for (const m of matches)
+    it(`${m.sel} ${m.want ? 'matches' : 'does not match'} the pod`, () => assert.equal(fieldsMatch(parseFieldSelector(m.sel), p as KObject), m.want));
 });
 
 describe('controlplane/api/routes', () => {
@@ -77,8 +82,16 @@ describe('controlplane/api/routes', () => {
     { path: '/api/v1/namespaces/team-a/status', resource: 'namespaces', want: { type: 'resource', name: 'team-a', subresource: 'status' } },
     { path: '/api/v1/pods', resource: 'pods', want: { type: 'resource', namespace: undefined, name: undefined, subresource: undefined } },
     { path: '/api/v1/namespaces/default/pods', resource: 'pods', want: { type: 'resource', namespace: 'default', name: undefined } },
-    { path: '/api/v1/namespaces/default/pods/web-1', resource: 'pods', want: { type: 'resource', namespace: 'default', name: 'web-1', subresource: undefined } },
-    { path: '/api/v1/namespaces/default/pods/web-1/log', resource: 'pods', want: { type: 'resource', namespace: 'default', name: 'web-1', subresource: 'log' } },
+    {
+      path: '/api/v1/namespaces/default/pods/web-1',
+      resource: 'pods',
+      want: { type: 'resource', namespace: 'default', name: 'web-1', subresource: undefined },
+    },
+    {
+      path: '/api/v1/namespaces/default/pods/web-1/log',
+      resource: 'pods',
+      want: { type: 'resource', namespace: 'default', name: 'web-1', subresource: 'log' },
+    },
     { path: '/api/v1/namespaces/default/pods/web-1/status/', resource: 'pods', want: { type: 'resource', name: 'web-1', subresource: 'status' } },
     { path: '//api//v1/namespaces/default/pods', resource: 'pods', want: { type: 'resource', namespace: 'default' } },
     { path: '/api/v1/namespaces/default/pods/web%2D1', resource: 'pods', want: { type: 'resource', name: 'web-1' } },
@@ -87,7 +100,11 @@ describe('controlplane/api/routes', () => {
     { path: '/api/v1/namespaces/default/endpoints/web', resource: 'endpoints', want: { type: 'resource', name: 'web' } },
     { path: '/api/v1/namespaces/default/events', resource: 'events', want: { type: 'resource', namespace: 'default' } },
     { path: '/apis/apps/v1/deployments', resource: 'deployments', want: { type: 'resource', namespace: undefined } },
-    { path: '/apis/apps/v1/namespaces/default/deployments/web/scale', resource: 'deployments', want: { type: 'resource', namespace: 'default', name: 'web', subresource: 'scale' } },
+    {
+      path: '/apis/apps/v1/namespaces/default/deployments/web/scale',
+      resource: 'deployments',
+      want: { type: 'resource', namespace: 'default', name: 'web', subresource: 'scale' },
+    },
     { path: '/apis/apps/v1/namespaces/default/replicasets/web-abc', resource: 'replicasets', want: { type: 'resource', name: 'web-abc' } },
     { path: '/apis/chaos.kip.dev/v1alpha1/namespaces/default/networkchaos/cut', resource: 'networkchaos', want: { type: 'resource', name: 'cut' } },
     { path: '/apis/metrics.k8s.io/v1beta1/nodes', want: { type: 'metrics', plural: 'nodes', namespace: undefined, name: undefined } },

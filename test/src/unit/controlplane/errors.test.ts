@@ -18,11 +18,19 @@ describe('controlplane/api/errors', () => {
       const status = JSON.parse(JSON.stringify(err.toStatus()));
       assert.equal(status.code, 400);
       assert.equal(status.message, 'Pod "<unnamed>" is invalid: metadata.name: must be a string');
-      assert.deepEqual(status.details, { name: '', kind: 'pod', causes: [{ field: 'metadata.name', message: 'must be a string', reason: 'FieldValueInvalid' }] });
+      assert.deepEqual(status.details, {
+        name: '',
+        kind: 'pod',
+        causes: [{ field: 'metadata.name', message: 'must be a string', reason: 'FieldValueInvalid' }],
+      });
     });
 
   it('keeps only the string details of an error made elsewhere', () => {
-    const err = new ApiError('NotFound', 'x', { name: deep(100_000, false) as string, kind: 'pods', causes: [{ field: deep(10, true) as string, message: 'm' }] });
+    const err = new ApiError('NotFound', 'x', {
+      name: deep(100_000, false) as string,
+      kind: 'pods',
+      causes: [{ field: deep(10, true) as string, message: 'm' }],
+    });
     assert.deepEqual(JSON.parse(JSON.stringify(err.toStatus())).details, { kind: 'pods', causes: [{ message: 'm' }] });
   });
 });

@@ -37,7 +37,10 @@ describe('controlplane/store/memory', () => {
     });
 
     it('keeps a uid and creationTimestamp it is given (a durable backend reloading)', () => {
-      const created = store.create({ ...withNs(pod('web')), metadata: { name: 'web', namespace: 'default', uid: 'u-1', creationTimestamp: '2020-01-01T00:00:00Z' } });
+      const created = store.create({
+        ...withNs(pod('web')),
+        metadata: { name: 'web', namespace: 'default', uid: 'u-1', creationTimestamp: '2020-01-01T00:00:00Z' },
+      });
       assert.equal(created.metadata.uid, 'u-1');
       assert.equal(created.metadata.creationTimestamp, '2020-01-01T00:00:00Z');
     });
@@ -149,7 +152,11 @@ describe('controlplane/store/memory', () => {
     it('refuses a stale resourceVersion: Conflict', () => {
       const created = store.create(withNs(pod('web')));
       store.update(mutable(created));
-      throwsStore(() => store.update(mutable(created)), 'Conflict', /^Operation cannot be fulfilled on pods "web": the object has been modified; please apply your changes to the latest version and try again$/);
+      throwsStore(
+        () => store.update(mutable(created)),
+        'Conflict',
+        /^Operation cannot be fulfilled on pods "web": the object has been modified; please apply your changes to the latest version and try again$/,
+      );
     });
 
     it('applies an update without resourceVersion to whatever is current', () => {

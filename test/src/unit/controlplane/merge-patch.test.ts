@@ -16,7 +16,11 @@ describe('controlplane/api/merge-patch', () => {
     [{ a: 'c' }, { a: ['b'] }, { a: ['b'] }],
     [{ a: { b: 'c' } }, { a: { b: 'd', c: null } }, { a: { b: 'd' } }],
     [{ a: [{ b: 'c' }] }, { a: [1] }, { a: [1] }],
-    [['a', 'b'], ['c', 'd'], ['c', 'd']],
+    [
+      ['a', 'b'],
+      ['c', 'd'],
+      ['c', 'd'],
+    ],
     [{ a: 'b' }, ['c'], ['c']],
     [{ a: 'foo' }, null, null],
     [{ a: 'foo' }, 'bar', 'bar'],
@@ -99,28 +103,55 @@ describe('controlplane/api/registry: patch', () => {
   });
 
   it('patches the status of a kind without a subresource as any field', () => {
-    const ev: Event = { apiVersion: 'v1', kind: 'Event', metadata: { name: 'e', namespace: 'default' }, involvedObject: { kind: 'Pod', name: 'p' }, reason: 'A', message: 'm', type: 'Normal' };
+    const ev: Event = {
+      apiVersion: 'v1',
+      kind: 'Event',
+      metadata: { name: 'e', namespace: 'default' },
+      involvedObject: { kind: 'Pod', name: 'p' },
+      reason: 'A',
+      message: 'm',
+      type: 'Normal',
+    };
     env.registry.create(ev);
     assert.equal(env.registry.patch<Event>('Event', 'default', 'e', { count: 3 }).count, 3);
   });
 
   it('validates the result and names the field', () => {
     env.registry.create(deployment('web'));
-    throwsApi(() => env.registry.patch('Deployment', 'default', 'web', { spec: { replicas: -1 } }), { reason: 'Invalid', code: 400, causes: [['spec.replicas', /must be greater than or equal to 0/]] });
-    throwsApi(() => env.registry.patch('Deployment', 'default', 'web', { spec: { template: { spec: { containers: null } } } }), { reason: 'Invalid', code: 400, causes: [['spec.template.spec.containers', /^Required value$/]] });
+    throwsApi(() => env.registry.patch('Deployment', 'default', 'web', { spec: { replicas: -1 } }), {
+      reason: 'Invalid',
+      code: 400,
+      causes: [['spec.replicas', /must be greater than or equal to 0/]],
+    });
+    throwsApi(() => env.registry.patch('Deployment', 'default', 'web', { spec: { template: { spec: { containers: null } } } }), {
+      reason: 'Invalid',
+      code: 400,
+      causes: [['spec.template.spec.containers', /^Required value$/]],
+    });
   });
 
   it('cannot smuggle a field past validation through "__proto__"', () => {
     env.registry.create(deployment('web'));
     const patch = JSON.parse('{"spec":{"template":{"spec":{"containers":null,"__proto__":{"containers":[{"name":"x","image":"pause"}]}}}}}') as unknown;
-    throwsApi(() => env.registry.patch('Deployment', 'default', 'web', patch), { reason: 'Invalid', code: 400, causes: [['spec.template.spec.containers', /^Required value$/]] });
+    throwsApi(() => env.registry.patch('Deployment', 'default', 'web', patch), {
+      reason: 'Invalid',
+      code: 400,
+      causes: [['spec.template.spec.containers', /^Required value$/]],
+    });
     assert.equal(env.store.get<Deployment>('Deployment', 'default', 'web')!.spec.template.spec.containers.length, 1);
   });
 
   it('keeps pod specs immutable through patches too', () => {
     env.registry.create(pod('web'));
-    throwsApi(() => env.registry.patch('Pod', 'default', 'web', { spec: { restartPolicy: 'Never' } }), { reason: 'Invalid', code: 400, causes: [['spec', /^Forbidden/]] });
-    assert.equal(env.registry.patch<Pod>('Pod', 'default', 'web', { spec: { containers: [{ name: 'main', image: 'http-echo' }] } }).spec.containers[0]!.image, 'http-echo');
+    throwsApi(() => env.registry.patch('Pod', 'default', 'web', { spec: { restartPolicy: 'Never' } }), {
+      reason: 'Invalid',
+      code: 400,
+      causes: [['spec', /^Forbidden/]],
+    });
+    assert.equal(
+      env.registry.patch<Pod>('Pod', 'default', 'web', { spec: { containers: [{ name: 'main', image: 'http-echo' }] } }).spec.containers[0]!.image,
+      'http-echo',
+    );
   });
 
   it('refuses a patch that is not an object: 400', () => {

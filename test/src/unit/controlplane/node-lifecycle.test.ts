@@ -4,7 +4,20 @@
 // Ready again, and that a controller that was itself stopped does not blame the nodes.
 
 import assert from 'node:assert/strict';
-import { FakeClock, isoTime, PROFILES, silentLogger, TAINT_NOT_READY, TAINT_UNREACHABLE, type Event, type Node, type Pod, type Taint, type Timing, type Toleration } from '@kip/shared';
+import {
+  FakeClock,
+  isoTime,
+  PROFILES,
+  silentLogger,
+  TAINT_NOT_READY,
+  TAINT_UNREACHABLE,
+  type Event,
+  type Node,
+  type Pod,
+  type Taint,
+  type Timing,
+  type Toleration,
+} from '@kip/shared';
 import { NodeLifecycleController, TAINT_SHUTDOWN, tolerationMs, type NodeHealthView } from '@kip/controlplane';
 import { LABEL_ZONE } from '@kip/controlplane';
 import { StoreEventRecorder } from '@kip/controlplane';
@@ -67,7 +80,11 @@ function addPod(env: Env, name: string, nodeName: string, tolerations?: Tolerati
 const getNode = (env: Env, name: string) => env.store.get<Node>('Node', undefined, name)!;
 const ready = (env: Env, name: string) => getNode(env, name).status!.conditions!.find((c) => c.type === 'Ready')!;
 const taints = (env: Env, name: string) => (getNode(env, name).spec.taints ?? []).map((t) => `${t.key}:${t.effect}`);
-const podNames = (env: Env) => env.store.list<Pod>('Pod').items.map((p) => p.metadata.name).sort();
+const podNames = (env: Env) =>
+  env.store
+    .list<Pod>('Pod')
+    .items.map((p) => p.metadata.name)
+    .sort();
 const events = (env: Env, reason: string) =>
   env.store
     .list<Event>('Event')
@@ -86,7 +103,11 @@ const alive = (env: Env): NodeHealthView => ({ connected: true, lastHeartbeatMs:
 /** Its connection closed and its agent process has exited (it ran on this host). */
 const gone = (env: Env): NodeHealthView => ({ connected: false, lastHeartbeatMs: env.clock.now(), disconnectedAtMs: env.clock.now(), agentGone: true });
 /** Silent since now: a closed connection from an agent the control plane cannot see, or a paused one. */
-const silent = (env: Env, connected = false): NodeHealthView => ({ connected, lastHeartbeatMs: env.clock.now(), ...(connected ? {} : { disconnectedAtMs: env.clock.now() }) });
+const silent = (env: Env, connected = false): NodeHealthView => ({
+  connected,
+  lastHeartbeatMs: env.clock.now(),
+  ...(connected ? {} : { disconnectedAtMs: env.clock.now() }),
+});
 
 /** n nodes named prefix-1..n, all heartbeating. */
 function addNodes(env: Env, n: number, prefix = 'n', labels?: Record<string, string>): string[] {
@@ -157,7 +178,11 @@ describe('controlplane/controllers/node-lifecycle', () => {
     env.clock.advance(1);
     env.ctl.tick();
     assert.equal(ready(env, 'n1').status, 'Unknown');
-    assert.deepEqual(taints(env, 'n1'), [`${TAINT_UNREACHABLE}:NoSchedule`, `${TAINT_UNREACHABLE}:NoExecute`], 'no shutdown taint: its agent may still run elsewhere');
+    assert.deepEqual(
+      taints(env, 'n1'),
+      [`${TAINT_UNREACHABLE}:NoSchedule`, `${TAINT_UNREACHABLE}:NoExecute`],
+      'no shutdown taint: its agent may still run elsewhere',
+    );
   });
 
   it(`a connected node whose heartbeats stop is Ready=Unknown after the grace period (${TIMING.nodeMonitorGracePeriodMs} ms)`, () => {
@@ -279,12 +304,20 @@ describe('controlplane/controllers/node-lifecycle', () => {
     addNode(env, 'n1', [{ key: 'dedicated', value: 'web', effect: 'NoSchedule' }]);
     env.health.set('n1', gone(env));
     env.ctl.tick();
-    assert.deepEqual(taints(env, 'n1'), ['dedicated:NoSchedule', `${TAINT_UNREACHABLE}:NoSchedule`, `${TAINT_SHUTDOWN}:NoSchedule`, `${TAINT_UNREACHABLE}:NoExecute`]);
+    assert.deepEqual(taints(env, 'n1'), [
+      'dedicated:NoSchedule',
+      `${TAINT_UNREACHABLE}:NoSchedule`,
+      `${TAINT_SHUTDOWN}:NoSchedule`,
+      `${TAINT_UNREACHABLE}:NoExecute`,
+    ]);
     env.clock.advance(5000);
     env.health.set('n1', alive(env));
     env.ctl.tick();
     const r = ready(env, 'n1');
-    assert.deepEqual([r.status, r.reason, r.lastTransitionTime, r.lastHeartbeatTime], ['True', 'KubeletReady', isoTime(env.clock.now()), isoTime(env.clock.now())]);
+    assert.deepEqual(
+      [r.status, r.reason, r.lastTransitionTime, r.lastHeartbeatTime],
+      ['True', 'KubeletReady', isoTime(env.clock.now()), isoTime(env.clock.now())],
+    );
     assert.deepEqual(getNode(env, 'n1').spec.taints, [{ key: 'dedicated', value: 'web', effect: 'NoSchedule' }]);
     assert.deepEqual(events(env, 'NodeReady'), ['Node/n1: Node n1 status is now: NodeReady (node-controller)']);
   });
@@ -358,7 +391,10 @@ describe('controlplane/controllers/node-lifecycle', () => {
       // Heartbeats come in again for two nodes; n-3 stays silent, in time the controller watches.
       const quiet = new Set(['n-3']);
       for (let t = 0; t < PROFILES.fast.nodeMonitorGracePeriodMs; t += env.ctl.tickMs) pass(env, env.ctl.tickMs, quiet);
-      assert.deepEqual(['n-1', 'n-2', 'n-3'].map((n) => ready(env, n).status), ['True', 'True', 'Unknown']);
+      assert.deepEqual(
+        ['n-1', 'n-2', 'n-3'].map((n) => ready(env, n).status),
+        ['True', 'True', 'Unknown'],
+      );
       env.ctl.stop();
     });
 
@@ -368,7 +404,10 @@ describe('controlplane/controllers/node-lifecycle', () => {
       const lost = new Set(names.slice(0, 4));
       for (const n of lost) env.health.set(n, gone(env));
       env.ctl.tick();
-      assert.deepEqual(names.slice(0, 4).map((n) => ready(env, n).status), ['Unknown', 'Unknown', 'Unknown', 'Unknown']);
+      assert.deepEqual(
+        names.slice(0, 4).map((n) => ready(env, n).status),
+        ['Unknown', 'Unknown', 'Unknown', 'Unknown'],
+      );
       assert.deepEqual(tainted(env), ['n-1'], 'one token: one node now');
       pass(env, 9_999, lost);
       assert.deepEqual(tainted(env), ['n-1']);
@@ -427,7 +466,10 @@ describe('controlplane/controllers/node-lifecycle', () => {
       assert.deepEqual(podNames(env), ['p-n-2', 'p-n-3']);
       for (const n of names) env.health.set(n, silent(env, true));
       pass(env, PROFILES.fast.nodeMonitorGracePeriodMs, new Set(names));
-      assert.deepEqual(names.map((n) => ready(env, n).status), ['Unknown', 'Unknown', 'Unknown']);
+      assert.deepEqual(
+        names.map((n) => ready(env, n).status),
+        ['Unknown', 'Unknown', 'Unknown'],
+      );
       assert.deepEqual(tainted(env), [], 'the taint already placed is lifted');
       pass(env, 60_000, new Set(names));
       assert.deepEqual(podNames(env), ['p-n-2', 'p-n-3'], 'nothing more evicted');
@@ -460,14 +502,34 @@ describe('controlplane/controllers/node-lifecycle', () => {
     const pod = (tolerations?: Toleration[]): Pod => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { containers: [], tolerations } });
     const cases: { name: string; tolerations?: Toleration[]; taint?: Taint; want: number }[] = [
       { name: 'no tolerations: the default', want: 300_000 },
-      { name: 'a matching toleration with seconds', tolerations: [{ key: TAINT_UNREACHABLE, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 30 }], want: 30_000 },
-      { name: 'a matching toleration without seconds: forever', tolerations: [{ key: TAINT_UNREACHABLE, operator: 'Exists', effect: 'NoExecute' }], want: Infinity },
+      {
+        name: 'a matching toleration with seconds',
+        tolerations: [{ key: TAINT_UNREACHABLE, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 30 }],
+        want: 30_000,
+      },
+      {
+        name: 'a matching toleration without seconds: forever',
+        tolerations: [{ key: TAINT_UNREACHABLE, operator: 'Exists', effect: 'NoExecute' }],
+        want: Infinity,
+      },
       { name: 'Exists without a key matches every taint', tolerations: [{ operator: 'Exists', tolerationSeconds: 5 }], want: 5000 },
-      { name: 'a toleration without effect matches every effect', tolerations: [{ key: TAINT_UNREACHABLE, operator: 'Exists', tolerationSeconds: 7 }], want: 7000 },
-      { name: 'another effect does not match', tolerations: [{ key: TAINT_UNREACHABLE, operator: 'Exists', effect: 'NoSchedule', tolerationSeconds: 7 }], want: 300_000 },
+      {
+        name: 'a toleration without effect matches every effect',
+        tolerations: [{ key: TAINT_UNREACHABLE, operator: 'Exists', tolerationSeconds: 7 }],
+        want: 7000,
+      },
+      {
+        name: 'another effect does not match',
+        tolerations: [{ key: TAINT_UNREACHABLE, operator: 'Exists', effect: 'NoSchedule', tolerationSeconds: 7 }],
+        want: 300_000,
+      },
       { name: 'another key does not match', tolerations: [{ key: 'other', operator: 'Exists', tolerationSeconds: 7 }], want: 300_000 },
       { name: 'Equal matches key and (empty) value', tolerations: [{ key: TAINT_UNREACHABLE, operator: 'Equal', tolerationSeconds: 9 }], want: 9000 },
-      { name: 'Equal with another value does not match', tolerations: [{ key: TAINT_UNREACHABLE, operator: 'Equal', value: 'x', tolerationSeconds: 9 }], want: 300_000 },
+      {
+        name: 'Equal with another value does not match',
+        tolerations: [{ key: TAINT_UNREACHABLE, operator: 'Equal', value: 'x', tolerationSeconds: 9 }],
+        want: 300_000,
+      },
       { name: 'the default operator is Equal', tolerations: [{ key: TAINT_UNREACHABLE, tolerationSeconds: 11 }], want: 11_000 },
       { name: 'negative seconds are none', tolerations: [{ key: TAINT_UNREACHABLE, operator: 'Exists', tolerationSeconds: -5 }], want: 0 },
       {
@@ -481,10 +543,7 @@ describe('controlplane/controllers/node-lifecycle', () => {
       },
       {
         name: 'a forever toleration does not outlast a bounded one',
-        tolerations: [
-          { key: TAINT_UNREACHABLE, operator: 'Exists', tolerationSeconds: 45 },
-          { operator: 'Exists' },
-        ],
+        tolerations: [{ key: TAINT_UNREACHABLE, operator: 'Exists', tolerationSeconds: 45 }, { operator: 'Exists' }],
         want: 45_000,
       },
     ];

@@ -9,7 +9,17 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import WebSocket from 'ws';
-import { AGENT_PATH, PROTOCOL_VERSION, decodeFromControlPlane, encode, readSecretFile, SecretFileError, silentLogger, type AgentMessage, type Pod } from '@kip/shared';
+import {
+  AGENT_PATH,
+  PROTOCOL_VERSION,
+  decodeFromControlPlane,
+  encode,
+  readSecretFile,
+  SecretFileError,
+  silentLogger,
+  type AgentMessage,
+  type Pod,
+} from '@kip/shared';
 import { ControlPlane } from '@kip/controlplane';
 import { CONTROLPLANE_MAIN } from '../../helpers/cluster.js';
 import { eventually } from '../../helpers/wait.js';
@@ -55,7 +65,11 @@ describe('controlplane: an agent acts for its own node only', () => {
     const mine = cp.store.create(pod('mine', 'node-a'));
     const theirs = cp.store.create(pod('theirs', 'node-b'));
     // Both terminating: a node may finish only its own pod's deletion.
-    for (const p of [mine, theirs]) cp.store.update({ ...p, metadata: { ...p.metadata, deletionTimestamp: new Date(Date.now() + 60_000).toISOString().replace(/\.\d+Z$/, 'Z'), deletionGracePeriodSeconds: 60 } });
+    for (const p of [mine, theirs])
+      cp.store.update({
+        ...p,
+        metadata: { ...p.metadata, deletionTimestamp: new Date(Date.now() + 60_000).toISOString().replace(/\.\d+Z$/, 'Z'), deletionGracePeriodSeconds: 60 },
+      });
     const report = (p: Pod): AgentMessage => ({
       type: 'podStatus',
       updates: [{ namespace: 'default', name: p.metadata.name, uid: p.metadata.uid!, status: { phase: 'Failed', reason: 'Forged' } }],
@@ -119,7 +133,10 @@ describe('secret files', () => {
     writeFileSync(file, 'abc\n', { mode: 0o600 });
     assert.equal(readSecretFile(file), 'abc');
     chmodSync(file, 0o644);
-    assert.throws(() => readSecretFile(file), (err: unknown) => err instanceof SecretFileError && err.message === `${file} is accessible by others (mode 0644); it holds a secret: chmod 600 ${file}`);
+    assert.throws(
+      () => readSecretFile(file),
+      (err: unknown) => err instanceof SecretFileError && err.message === `${file} is accessible by others (mode 0644); it holds a secret: chmod 600 ${file}`,
+    );
   });
 
   it('the control plane refuses to start with a join token others can read', () => {

@@ -18,7 +18,14 @@ function fakeChannel(): Channel<AgentMessage, ControlPlaneMessage> {
 describe('controlplane/api/node-session', () => {
   let env: Env;
   const session = (node: string) =>
-    new NodeSession(fakeChannel(), hello(node), { store: env.store, registry: env.registry, recorder: new StoreEventRecorder(env.store, { component: 'test', clock: env.clock }), log: silentLogger, clock: env.clock, now: () => env.clock.now() });
+    new NodeSession(fakeChannel(), hello(node), {
+      store: env.store,
+      registry: env.registry,
+      recorder: new StoreEventRecorder(env.store, { component: 'test', clock: env.clock }),
+      log: silentLogger,
+      clock: env.clock,
+      now: () => env.clock.now(),
+    });
   const stored = () => env.store.get<Pod>('Pod', 'default', 'p');
 
   beforeEach(() => {
@@ -29,7 +36,7 @@ describe('controlplane/api/node-session', () => {
     assert.ok(stored()?.metadata.deletionTimestamp, 'the pod is terminating on node-a');
   });
 
-  it('a node reporting that another node\'s terminating pod stopped changes nothing', () => {
+  it("a node reporting that another node's terminating pod stopped changes nothing", () => {
     const ref = { namespace: 'default', name: 'p', uid: stored()!.metadata.uid! };
     session('node-b').handle({ type: 'podTerminated', ...ref });
     assert.ok(stored(), 'the pod stays until its own node has stopped it');
@@ -37,15 +44,21 @@ describe('controlplane/api/node-session', () => {
     assert.equal(stored(), undefined, 'its own node finalizes it');
   });
 
-  it('a node reporting the status of another node\'s pod changes nothing', () => {
+  it("a node reporting the status of another node's pod changes nothing", () => {
     const before = structuredClone(stored());
-    session('node-b').handle({ type: 'podStatus', updates: [{ namespace: 'default', name: 'p', uid: before!.metadata.uid!, status: { phase: 'Failed', message: 'not yours' } }] });
+    session('node-b').handle({
+      type: 'podStatus',
+      updates: [{ namespace: 'default', name: 'p', uid: before!.metadata.uid!, status: { phase: 'Failed', message: 'not yours' } }],
+    });
     assert.deepEqual(stored(), before);
   });
 
-  it('keeps an event\'s message and reason short, however long the agent sent them', () => {
+  it("keeps an event's message and reason short, however long the agent sent them", () => {
     const ref = { kind: 'Pod', namespace: 'default', name: 'p', uid: stored()!.metadata.uid! };
-    session('node-a').handle({ type: 'events', events: [{ involvedObject: ref, reason: 'R'.repeat(10_000), message: 'm'.repeat(1_000_000), type: 'Warning' }] });
+    session('node-a').handle({
+      type: 'events',
+      events: [{ involvedObject: ref, reason: 'R'.repeat(10_000), message: 'm'.repeat(1_000_000), type: 'Warning' }],
+    });
     const events = env.store.list<Event>('Event', { namespace: 'default' }).items.filter((e) => e.reason?.startsWith('R'));
     assert.equal(events.length, 1);
     assert.equal(events[0]!.message!.length, MAX_EVENT_MESSAGE);

@@ -74,7 +74,11 @@ describe('controlplane/api/registry: deletion', () => {
     it('refuses a negative or fractional grace period with a 400', () => {
       env.registry.create(pod('p', { nodeName: 'ready-node' }));
       for (const g of [-1, 1.5, Number.NaN])
-        throwsApi(() => env.registry.delete('Pod', 'default', 'p', { gracePeriodSeconds: g }), { reason: 'BadRequest', code: 400, message: /^gracePeriodSeconds: Invalid value: .*: must be a non-negative integer$/ });
+        throwsApi(() => env.registry.delete('Pod', 'default', 'p', { gracePeriodSeconds: g }), {
+          reason: 'BadRequest',
+          code: 400,
+          message: /^gracePeriodSeconds: Invalid value: .*: must be a non-negative integer$/,
+        });
       assert.ok(stored('p'));
     });
   });
@@ -107,7 +111,11 @@ describe('controlplane/api/registry: deletion', () => {
 
     it('says what is missing: 404', () => {
       throwsApi(() => env.registry.delete('Pod', 'default', 'ghost'), { reason: 'NotFound', code: 404, message: /^pods "ghost" not found$/ });
-      throwsApi(() => env.registry.delete('ReplicaSet', 'default', 'ghost'), { reason: 'NotFound', code: 404, message: /^replicasets.apps "ghost" not found$/ });
+      throwsApi(() => env.registry.delete('ReplicaSet', 'default', 'ghost'), {
+        reason: 'NotFound',
+        code: 404,
+        message: /^replicasets.apps "ghost" not found$/,
+      });
     });
   });
 
@@ -115,7 +123,13 @@ describe('controlplane/api/registry: deletion', () => {
     function family() {
       const d = env.registry.create(deployment('web'));
       const other = env.registry.create(deployment('other'));
-      const ownerRef = (o: typeof d, controller = true) => ({ apiVersion: 'apps/v1', kind: 'Deployment', name: o.metadata.name, uid: o.metadata.uid!, controller });
+      const ownerRef = (o: typeof d, controller = true) => ({
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        name: o.metadata.name,
+        uid: o.metadata.uid!,
+        controller,
+      });
       const rs = replicaSet('web-abc', 2, { app: 'web' });
       rs.metadata.ownerReferences = [ownerRef(d)];
       const shared = replicaSet('shared', 1, { app: 'shared' });

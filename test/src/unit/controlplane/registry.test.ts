@@ -18,7 +18,8 @@ describe('controlplane/api/registry: create, get, list, update', () => {
       const err = throwsApi(() => env.registry.create(bad), {
         reason: 'Invalid',
         code: 400,
-        message: /^Pod "web" is invalid: spec.containers: Required value: a pod needs at least one container, spec.restartPolicy: Unsupported value: "Sometimes"/,
+        message:
+          /^Pod "web" is invalid: spec.containers: Required value: a pod needs at least one container, spec.restartPolicy: Unsupported value: "Sometimes"/,
         causes: [
           ['spec.containers', /a pod needs at least one container/],
           ['spec.restartPolicy', /Unsupported value/],
@@ -32,9 +33,21 @@ describe('controlplane/api/registry: create, get, list, update', () => {
     });
 
     it('names an object without a name by its generateName, or as unnamed', () => {
-      throwsApi(() => env.registry.create({ apiVersion: 'v1', kind: 'Pod', metadata: { generateName: 'web-' }, spec: {} }), { reason: 'Invalid', code: 400, message: /^Pod "web-" is invalid: spec.containers: Required value$/ });
-      throwsApi(() => env.registry.create({ apiVersion: 'v1', kind: 'Pod', spec: {} }), { reason: 'Invalid', code: 400, message: /^Pod "<unnamed>" is invalid: metadata: Required value/ });
-      throwsApi(() => env.registry.create('pod'), { reason: 'Invalid', code: 400, message: /^Object "<unnamed>" is invalid: the body must be a JSON or YAML object, not string "pod"$/ });
+      throwsApi(() => env.registry.create({ apiVersion: 'v1', kind: 'Pod', metadata: { generateName: 'web-' }, spec: {} }), {
+        reason: 'Invalid',
+        code: 400,
+        message: /^Pod "web-" is invalid: spec.containers: Required value$/,
+      });
+      throwsApi(() => env.registry.create({ apiVersion: 'v1', kind: 'Pod', spec: {} }), {
+        reason: 'Invalid',
+        code: 400,
+        message: /^Pod "<unnamed>" is invalid: metadata: Required value/,
+      });
+      throwsApi(() => env.registry.create('pod'), {
+        reason: 'Invalid',
+        code: 400,
+        message: /^Object "<unnamed>" is invalid: the body must be a JSON or YAML object, not string "pod"$/,
+      });
     });
 
     it('applies defaults and the namespace of the request', () => {
@@ -148,7 +161,11 @@ describe('controlplane/api/registry: create, get, list, update', () => {
     });
 
     it('refuses a kind it does not serve', () => {
-      throwsApi(() => env.registry.get('Widget', 'default', 'x'), { reason: 'NotFound', code: 404, message: /could not find the requested resource \(kind Widget\)/ });
+      throwsApi(() => env.registry.get('Widget', 'default', 'x'), {
+        reason: 'NotFound',
+        code: 404,
+        message: /could not find the requested resource \(kind Widget\)/,
+      });
     });
   });
 
@@ -186,11 +203,19 @@ describe('controlplane/api/registry: create, get, list, update', () => {
     for (const c of cases) it(`filters by ${c.name}`, () => assert.deepEqual(names(env.registry.list('Pod', c.q)), c.want));
 
     it('refuses a bad label selector with a 400', () => {
-      throwsApi(() => env.registry.list('Pod', { labelSelector: 'app=web,,' }), { reason: 'BadRequest', code: 400, message: /^invalid label selector "app=web,,"/ });
+      throwsApi(() => env.registry.list('Pod', { labelSelector: 'app=web,,' }), {
+        reason: 'BadRequest',
+        code: 400,
+        message: /^invalid label selector "app=web,,"/,
+      });
     });
 
     it('refuses a bad field selector with a 400', () => {
-      throwsApi(() => env.registry.list('Pod', { fieldSelector: 'spec.nodeName' }), { reason: 'BadRequest', code: 400, message: /^invalid field selector "spec.nodeName"/ });
+      throwsApi(() => env.registry.list('Pod', { fieldSelector: 'spec.nodeName' }), {
+        reason: 'BadRequest',
+        code: 400,
+        message: /^invalid field selector "spec.nodeName"/,
+      });
     });
 
     it('names a group kind with its group version', () => {
@@ -262,7 +287,11 @@ describe('controlplane/api/registry: create, get, list, update', () => {
     it('refuses a stale resourceVersion: 409 Conflict', () => {
       const created = env.registry.create<Pod>(pod('web'));
       env.registry.update(copy(created));
-      throwsApi(() => env.registry.update(copy(created)), { reason: 'Conflict', code: 409, message: /^Operation cannot be fulfilled on pods "web": the object has been modified/ });
+      throwsApi(() => env.registry.update(copy(created)), {
+        reason: 'Conflict',
+        code: 409,
+        message: /^Operation cannot be fulfilled on pods "web": the object has been modified/,
+      });
     });
 
     it('refuses an object that does not exist: 404', () => {
@@ -271,7 +300,11 @@ describe('controlplane/api/registry: create, get, list, update', () => {
 
     it('refuses a name or namespace that differs from the URL: 400', () => {
       env.registry.create(pod('web'));
-      throwsApi(() => env.registry.update(pod('web'), { name: 'other' }), { reason: 'BadRequest', code: 400, message: /^the name of the object \(web\) does not match the name on the URL \(other\)$/ });
+      throwsApi(() => env.registry.update(pod('web'), { name: 'other' }), {
+        reason: 'BadRequest',
+        code: 400,
+        message: /^the name of the object \(web\) does not match the name on the URL \(other\)$/,
+      });
       throwsApi(() => env.registry.update(pod('web', { namespace: 'a' }), { namespace: 'b', name: 'web' }), {
         reason: 'BadRequest',
         code: 400,
@@ -303,7 +336,15 @@ describe('controlplane/api/registry: create, get, list, update', () => {
     });
 
     it('replaces the whole of a kind without a status subresource', () => {
-      const ev: Event = { apiVersion: 'v1', kind: 'Event', metadata: { name: 'e1', namespace: 'default' }, involvedObject: { kind: 'Pod', name: 'web' }, reason: 'A', message: 'one', type: 'Normal' };
+      const ev: Event = {
+        apiVersion: 'v1',
+        kind: 'Event',
+        metadata: { name: 'e1', namespace: 'default' },
+        involvedObject: { kind: 'Pod', name: 'web' },
+        reason: 'A',
+        message: 'one',
+        type: 'Normal',
+      };
       const created = env.registry.create<Event>(ev);
       const body = copy(created);
       body.message = 'two';
@@ -331,7 +372,11 @@ describe('controlplane/api/registry: create, get, list, update', () => {
     it('refuses a stale resourceVersion, and accepts none', () => {
       const created = env.registry.create<Pod>(pod('web'));
       env.registry.updateStatus({ ...copy(created), status: { phase: 'Running' } });
-      throwsApi(() => env.registry.updateStatus({ ...copy(created), status: { phase: 'Failed' } }), { reason: 'Conflict', code: 409, message: /^Operation cannot be fulfilled on pods "web"/ });
+      throwsApi(() => env.registry.updateStatus({ ...copy(created), status: { phase: 'Failed' } }), {
+        reason: 'Conflict',
+        code: 409,
+        message: /^Operation cannot be fulfilled on pods "web"/,
+      });
       const blind = { ...copy(created), status: { phase: 'Failed' as const } };
       delete blind.metadata.resourceVersion;
       assert.equal(env.registry.updateStatus<Pod>(blind).status?.phase, 'Failed');
@@ -369,7 +414,7 @@ describe('controlplane/api/registry: create, get, list, update', () => {
       { name: 'an added container', change: (p) => p.spec.containers.push({ name: 'two', image: 'pause' }) },
       { name: 'new resources', change: (p) => (p.spec.containers[0]!.resources = { requests: { cpu: '1' } }) },
       { name: 'a node selector', change: (p) => (p.spec.nodeSelector = { zone: 'a' }) },
-      { name: 'a node name on an unbound pod (binding is the scheduler\'s)', change: (p) => (p.spec.nodeName = 'n1') },
+      { name: "a node name on an unbound pod (binding is the scheduler's)", change: (p) => (p.spec.nodeName = 'n1') },
     ];
     for (const f of forbidden) {
       it(`refuses ${f.name} with a 400 on spec`, () => {
@@ -388,7 +433,11 @@ describe('controlplane/api/registry: create, get, list, update', () => {
       const b = bind(created, 'n1');
       const moved = copy(b);
       moved.spec.nodeName = 'n2';
-      throwsApi(() => env.registry.update(moved), { reason: 'Invalid', code: 400, causes: [['spec.nodeName', /^Forbidden: a pod bound to a node cannot move$/]] });
+      throwsApi(() => env.registry.update(moved), {
+        reason: 'Invalid',
+        code: 400,
+        causes: [['spec.nodeName', /^Forbidden: a pod bound to a node cannot move$/]],
+      });
     });
 
     it('keeps a bound pod on its node when a replace leaves nodeName out', () => {

@@ -38,7 +38,12 @@ describe('controlplane/api/rest: subresources, discovery and auth', function () 
       isStatus(await api.call('PUT', `${DEPLOYS}/web/scale`, { ...scale.body, spec: { replicas: 6 } }), 409, 'Conflict', /the object has been modified/);
       const patched = await api.call('PATCH', `${DEPLOYS}/web/scale`, { spec: { replicas: 1 } });
       assert.equal(patched.body.spec.replicas, 1);
-      isStatus(await api.call('PATCH', `${DEPLOYS}/web/scale`, { spec: { replicas: -1 } }), 400, 'Invalid', /^Scale "web" is invalid: spec.replicas: Invalid value: -1: must be a non-negative integer$/);
+      isStatus(
+        await api.call('PATCH', `${DEPLOYS}/web/scale`, { spec: { replicas: -1 } }),
+        400,
+        'Invalid',
+        /^Scale "web" is invalid: spec.replicas: Invalid value: -1: must be a non-negative integer$/,
+      );
       isStatus(await api.call('PATCH', `${DEPLOYS}/web/scale`, { spec: { replicas: '3' } }), 400, 'Invalid', /spec.replicas: Invalid value: "3"/);
       isStatus(await api.call('POST', `${DEPLOYS}/web/scale`, { spec: { replicas: 1 } }), 405, 'MethodNotAllowed');
       isStatus(await api.call('GET', `${DEPLOYS}/ghost/scale`), 404, 'NotFound', /^deployments.apps "ghost" not found$/);
@@ -53,15 +58,24 @@ describe('controlplane/api/rest: subresources, discovery and auth', function () 
     });
 
     it('serves Namespaces as objects: create, list, get, and deletion that turns them Terminating', async () => {
-      for (const name of ['default', 'team-a']) assert.equal((await api.call('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name } })).status, 201);
+      for (const name of ['default', 'team-a'])
+        assert.equal((await api.call('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name } })).status, 201);
       const list = await api.call('GET', '/api/v1/namespaces');
       assert.equal(list.status, 200);
       assert.equal(list.body.kind, 'NamespaceList');
-      assert.deepEqual(list.body.items.map((n: { metadata: { name: string } }) => n.metadata.name), ['default', 'team-a']);
+      assert.deepEqual(
+        list.body.items.map((n: { metadata: { name: string } }) => n.metadata.name),
+        ['default', 'team-a'],
+      );
       const one = await api.call('GET', '/api/v1/namespaces/team-a');
       assert.deepEqual(one.body.status, { phase: 'Active' });
       isStatus(await api.call('GET', '/api/v1/namespaces/nobody'), 404, 'NotFound', /^namespaces "nobody" not found$/);
-      isStatus(await api.call('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'Bad_Name' } }), 400, 'Invalid', /metadata\.name/);
+      isStatus(
+        await api.call('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'Bad_Name' } }),
+        400,
+        'Invalid',
+        /metadata\.name/,
+      );
       const gone = await api.call('DELETE', '/api/v1/namespaces/team-a');
       assert.equal(gone.status, 200);
       assert.equal(gone.body.status.phase, 'Terminating');
@@ -81,7 +95,10 @@ describe('controlplane/api/rest: subresources, discovery and auth', function () 
       assert.equal(core.kind, 'APIResourceList');
       assert.equal(core.groupVersion, 'v1');
       const pods = core.resources.find((r: { name: string }) => r.name === 'pods');
-      assert.deepEqual({ ...pods, verbs: undefined }, { name: 'pods', singularName: 'pod', namespaced: true, kind: 'Pod', shortNames: ['po'], verbs: undefined });
+      assert.deepEqual(
+        { ...pods, verbs: undefined },
+        { name: 'pods', singularName: 'pod', namespaced: true, kind: 'Pod', shortNames: ['po'], verbs: undefined },
+      );
       assert.ok(pods.verbs.includes('watch'));
       assert.ok(!core.resources.some((r: { name: string }) => r.name === 'deployments'));
       const apps = (await api.call('GET', '/apis/apps/v1')).body;
@@ -99,10 +116,33 @@ describe('controlplane/api/rest: subresources, discovery and auth', function () 
     });
 
     it('serves metrics from the nodes', async () => {
-      api.nodes.metrics.nodes = [{ apiVersion: 'metrics.k8s.io/v1beta1', kind: 'NodeMetrics', metadata: { name: 'n1' }, timestamp: '2026-01-01T00:00:00Z', window: '10s', usage: { cpu: '100m', memory: '64Mi' } }];
+      api.nodes.metrics.nodes = [
+        {
+          apiVersion: 'metrics.k8s.io/v1beta1',
+          kind: 'NodeMetrics',
+          metadata: { name: 'n1' },
+          timestamp: '2026-01-01T00:00:00Z',
+          window: '10s',
+          usage: { cpu: '100m', memory: '64Mi' },
+        },
+      ];
       api.nodes.metrics.pods = [
-        { apiVersion: 'metrics.k8s.io/v1beta1', kind: 'PodMetrics', metadata: { name: 'web', namespace: 'default' }, timestamp: '2026-01-01T00:00:00Z', window: '10s', containers: [] },
-        { apiVersion: 'metrics.k8s.io/v1beta1', kind: 'PodMetrics', metadata: { name: 'db', namespace: 'other' }, timestamp: '2026-01-01T00:00:00Z', window: '10s', containers: [] },
+        {
+          apiVersion: 'metrics.k8s.io/v1beta1',
+          kind: 'PodMetrics',
+          metadata: { name: 'web', namespace: 'default' },
+          timestamp: '2026-01-01T00:00:00Z',
+          window: '10s',
+          containers: [],
+        },
+        {
+          apiVersion: 'metrics.k8s.io/v1beta1',
+          kind: 'PodMetrics',
+          metadata: { name: 'db', namespace: 'other' },
+          timestamp: '2026-01-01T00:00:00Z',
+          window: '10s',
+          containers: [],
+        },
       ];
       const nodes = await api.call('GET', '/apis/metrics.k8s.io/v1beta1/nodes');
       assert.equal(nodes.body.kind, 'NodeMetricsList');
@@ -123,7 +163,21 @@ describe('controlplane/api/rest: subresources, discovery and auth', function () 
       const p = pod('web', { nodeName: scheduled ? 'n1' : undefined });
       p.spec.containers = containers.map((name) => ({ name, image: 'pause' }));
       const created = (await api.call<Pod>('POST', PODS, p)).body;
-      await api.call('PUT', `${PODS}/web/status`, { ...created, status: { phase: 'Running', containerStatuses: containers.map((name) => ({ name, ready: true, restartCount: 0, image: 'pause', imageID: '', state: { running: {} }, lastState: {} })) } });
+      await api.call('PUT', `${PODS}/web/status`, {
+        ...created,
+        status: {
+          phase: 'Running',
+          containerStatuses: containers.map((name) => ({
+            name,
+            ready: true,
+            restartCount: 0,
+            image: 'pause',
+            imageID: '',
+            state: { running: {} },
+            lastState: {},
+          })),
+        },
+      });
     }
 
     it('streams a container log from its node', async () => {
@@ -133,7 +187,9 @@ describe('controlplane/api/rest: subresources, discovery and auth', function () 
       assert.equal(res.status, 200);
       assert.equal(res.text, 'line 1\nline 2\n');
       assert.match(res.headers.get('content-type') ?? '', /^text\/plain/);
-      assert.deepEqual(api.nodes.requests, [{ node: 'n1', opts: { namespace: 'default', pod: 'web', container: 'web', follow: false, previous: false, tailLines: 2, limitBytes: undefined } }]);
+      assert.deepEqual(api.nodes.requests, [
+        { node: 'n1', opts: { namespace: 'default', pod: 'web', container: 'web', follow: false, previous: false, tailLines: 2, limitBytes: undefined } },
+      ]);
     });
 
     it('needs a container name when the pod has several', async () => {

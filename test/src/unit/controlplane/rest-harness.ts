@@ -96,7 +96,12 @@ export class RestServer {
   }
 
   async start(): Promise<this> {
-    const api = new RestApi({ registry: this.registry, nodes: this.nodes, log: silentLogger, ...(this.opts.apiToken ? { auth: new Authorizer({ adminToken: this.opts.apiToken, nodeToken: 'join' }) } : {}) });
+    const api = new RestApi({
+      registry: this.registry,
+      nodes: this.nodes,
+      log: silentLogger,
+      ...(this.opts.apiToken ? { auth: new Authorizer({ adminToken: this.opts.apiToken, nodeToken: 'join' }) } : {}),
+    });
     this.server = http.createServer(api.handle);
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
     this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;

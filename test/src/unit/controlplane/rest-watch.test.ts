@@ -20,8 +20,10 @@ describe('controlplane/api/rest: watch', function () {
     await api.stop();
   });
 
-  const create = async (name: string, labels?: Record<string, string>, ns = 'default') => (await api.call<Pod>('POST', `/api/v1/namespaces/${ns}/pods`, pod(name, { labels }))).body;
-  const relabel = async (name: string, labels: Record<string, string | null>) => (await api.call<Pod>('PATCH', `${PODS}/${name}`, { metadata: { labels } })).body;
+  const create = async (name: string, labels?: Record<string, string>, ns = 'default') =>
+    (await api.call<Pod>('POST', `/api/v1/namespaces/${ns}/pods`, pod(name, { labels }))).body;
+  const relabel = async (name: string, labels: Record<string, string | null>) =>
+    (await api.call<Pod>('PATCH', `${PODS}/${name}`, { metadata: { labels } })).body;
 
   it('streams ADDED, MODIFIED and DELETED from the resourceVersion of a list', async () => {
     await create('before');

@@ -91,7 +91,12 @@ describe('controlplane/api/rest', function () {
 
     it('refuses a body of another kind, or for another namespace', async () => {
       isStatus(await api.call('POST', PODS, deployment('web')), 400, 'BadRequest', /^the body is a Deployment, but the request is for Pod$/);
-      isStatus(await api.call('POST', PODS, pod('web', { namespace: 'other' })), 400, 'BadRequest', /does not match the namespace sent on the request \(default\)/);
+      isStatus(
+        await api.call('POST', PODS, pod('web', { namespace: 'other' })),
+        400,
+        'BadRequest',
+        /does not match the namespace sent on the request \(default\)/,
+      );
     });
 
     it('refuses a create without a namespace in the path: 405', async () => {
@@ -112,7 +117,12 @@ describe('controlplane/api/rest', function () {
 
     it('merges a PATCH in', async () => {
       await api.call('POST', PODS, pod('web', { labels: { a: '1', b: '2' } }));
-      const res = await api.call<Pod>('PATCH', `${PODS}/web`, { metadata: { labels: { a: null, c: '3' } } }, { 'Content-Type': 'application/merge-patch+json' });
+      const res = await api.call<Pod>(
+        'PATCH',
+        `${PODS}/web`,
+        { metadata: { labels: { a: null, c: '3' } } },
+        { 'Content-Type': 'application/merge-patch+json' },
+      );
       assert.equal(res.status, 200);
       assert.deepEqual(res.body.metadata.labels, { b: '2', c: '3' });
       isStatus(await api.call('PATCH', `${PODS}/web`, '[1]'), 400, 'BadRequest', /a merge patch must be a JSON object/);
@@ -120,7 +130,11 @@ describe('controlplane/api/rest', function () {
 
     it('writes status only through /status, with PUT or PATCH', async () => {
       const created = (await api.call<Pod>('POST', PODS, pod('web'))).body;
-      const put = await api.call<Pod>('PUT', `${PODS}/web/status`, { ...created, metadata: { ...created.metadata, labels: { ignored: 'yes' } }, status: { phase: 'Running' } });
+      const put = await api.call<Pod>('PUT', `${PODS}/web/status`, {
+        ...created,
+        metadata: { ...created.metadata, labels: { ignored: 'yes' } },
+        status: { phase: 'Running' },
+      });
       assert.equal(put.status, 200);
       assert.equal(put.body.status?.phase, 'Running');
       assert.equal(put.body.metadata.labels, undefined, 'PUT /status changes only the status');
@@ -128,7 +142,12 @@ describe('controlplane/api/rest', function () {
       assert.equal(patched.status, 200);
       assert.deepEqual(patched.body.status, { phase: 'Running', podIP: '10.244.1.2' });
       assert.equal(patched.body.metadata.labels, undefined);
-      isStatus(await api.call('PUT', `${PODS}/web/status`, { ...created, metadata: { ...created.metadata, name: 'other' } }), 400, 'BadRequest', /does not match the name on the URL/);
+      isStatus(
+        await api.call('PUT', `${PODS}/web/status`, { ...created, metadata: { ...created.metadata, name: 'other' } }),
+        400,
+        'BadRequest',
+        /does not match the name on the URL/,
+      );
     });
 
     it('a PATCH of /status without a status leaves the status alone', async () => {
@@ -158,7 +177,12 @@ describe('controlplane/api/rest', function () {
 
     it('checks delete options', async () => {
       const created = (await api.call<Pod>('POST', PODS, pod('web'))).body;
-      isStatus(await api.call('DELETE', `${PODS}/web`, { preconditions: { uid: 'not-it' } }), 409, 'Conflict', /Precondition failed: UID in precondition: not-it/);
+      isStatus(
+        await api.call('DELETE', `${PODS}/web`, { preconditions: { uid: 'not-it' } }),
+        409,
+        'Conflict',
+        /Precondition failed: UID in precondition: not-it/,
+      );
       isStatus(await api.call('DELETE', `${PODS}/web?propagationPolicy=Sometimes`), 400, 'BadRequest', /propagationPolicy: Unsupported value: "Sometimes"/);
       isStatus(await api.call('DELETE', `${PODS}/web?gracePeriodSeconds=-3`), 400, 'BadRequest', /gracePeriodSeconds: Invalid value: -3/);
       assert.equal((await api.call('DELETE', `${PODS}/web`, { preconditions: { uid: created.metadata.uid } })).status, 200);
@@ -214,12 +238,15 @@ describe('controlplane/api/rest', function () {
       const big = Buffer.alloc(MAX_BODY_BYTES + 64 * 1024, 0x20);
       const res = await new Promise<{ status: number; body: string }>((resolve, reject) => {
         const u = new URL(api.url);
-        const req = http.request({ host: u.hostname, port: u.port, method: 'POST', path: PODS, headers: { 'Content-Type': 'application/json', 'Content-Length': big.length } }, (r) => {
-          let body = '';
-          r.setEncoding('utf8');
-          r.on('data', (c: string) => (body += c));
-          r.on('end', () => resolve({ status: r.statusCode ?? 0, body }));
-        });
+        const req = http.request(
+          { host: u.hostname, port: u.port, method: 'POST', path: PODS, headers: { 'Content-Type': 'application/json', 'Content-Length': big.length } },
+          (r) => {
+            let body = '';
+            r.setEncoding('utf8');
+            r.on('data', (c: string) => (body += c));
+            r.on('end', () => resolve({ status: r.statusCode ?? 0, body }));
+          },
+        );
         req.on('error', reject);
         req.end(big);
       });

@@ -18,11 +18,24 @@ describe('experiment probe: reading the client log', () => {
   });
 
   it('reads an older line with only the header-named pod', () => {
-    assert.deepEqual(parseClientLine(`${T} #1 GET http://web/ status=204 latency=12ms bytes=0 pod=web-1`), { seq: 1, t: END - 12, latencyMs: 12, ok: true, status: 204, pod: 'web-1' });
+    assert.deepEqual(parseClientLine(`${T} #1 GET http://web/ status=204 latency=12ms bytes=0 pod=web-1`), {
+      seq: 1,
+      t: END - 12,
+      latencyMs: 12,
+      ok: true,
+      status: 204,
+      pod: 'web-1',
+    });
   });
 
   it('reads a connection error as a failure with its message', () => {
-    assert.deepEqual(parseClientLine(`${T} #13 GET http://web/ error="timeout after 1s" latency=1002ms`), { seq: 13, t: END - 1002, latencyMs: 1002, ok: false, error: 'timeout after 1s' });
+    assert.deepEqual(parseClientLine(`${T} #13 GET http://web/ error="timeout after 1s" latency=1002ms`), {
+      seq: 13,
+      t: END - 1002,
+      latencyMs: 1002,
+      ok: false,
+      error: 'timeout after 1s',
+    });
   });
 
   it('reads an error answer from the proxy as a failure, with its reason, even when the reason looks like fields', () => {
@@ -39,7 +52,13 @@ describe('experiment probe: reading the client log', () => {
   });
 
   it('ignores the banner, the summary and anything else', () => {
-    for (const line of [`${T} client: calling http://web/ every 100ms via proxy 127.0.0.1:4000`, 'client: requests=10 ok=9 errors=1', '', 'garbage', `${T} #x GET http://web/ status=200 latency=1ms`]) {
+    for (const line of [
+      `${T} client: calling http://web/ every 100ms via proxy 127.0.0.1:4000`,
+      'client: requests=10 ok=9 errors=1',
+      '',
+      'garbage',
+      `${T} #x GET http://web/ status=200 latency=1ms`,
+    ]) {
       assert.equal(parseClientLine(line), undefined, line);
     }
   });

@@ -39,7 +39,10 @@ describe('experiment: a network fault the probe never crossed', () => {
 
   it('says nothing without an injection, a probe node, or requests to judge by', () => {
     assert.equal(missedFaultWarning('x', undefined, 'node-1', answers('node-3')), undefined);
-    assert.equal(missedFaultWarning('x', { records: [{ time: 't', action: 'delay', nodes: ['node-1'], result: 'Skipped' }] }, 'node-1', answers('node-3')), undefined);
+    assert.equal(
+      missedFaultWarning('x', { records: [{ time: 't', action: 'delay', nodes: ['node-1'], result: 'Skipped' }] }, 'node-1', answers('node-3')),
+      undefined,
+    );
     assert.equal(missedFaultWarning('x', delayed, '', answers('node-3')), undefined);
     assert.equal(missedFaultWarning('x', delayed, 'node-1', []), undefined);
   });

@@ -21,7 +21,14 @@ const report = computeReport({
   steps: [inject('cut', 2000, { kind: 'NetworkChaos', action: 'partition' }), heal(4000, 'cut')],
   events: [
     { atMs: 2500, object: 'Node/node-3', reason: 'Ready=Unknown', message: 'Ready True -> Unknown', type: 'Warning', source: 'node' },
-    { atMs: 3000, object: 'Pod/web-1', reason: 'Unhealthy', message: 'Readiness probe failed: Get "http://127.0.0.1:4000/healthz": refused', type: 'Warning', source: 'event' },
+    {
+      atMs: 3000,
+      object: 'Pod/web-1',
+      reason: 'Unhealthy',
+      message: 'Readiness probe failed: Get "http://127.0.0.1:4000/healthz": refused',
+      type: 'Warning',
+      source: 'event',
+    },
   ],
 });
 
@@ -49,7 +56,7 @@ describe('experiment report: the HTML page', () => {
     assert.match(html, /<polyline class="rate"/);
   });
 
-  it('shows the run\'s warnings, escaped, above the figures', () => {
+  it("shows the run's warnings, escaped, above the figures", () => {
     const warned = renderHtml(report, samples, ['fault <cut> missed the probe']);
     assert.match(warned, /<div class="warning">warning: fault &lt;cut&gt; missed the probe<\/div>\n<div class="figs">/);
     assert.doesNotMatch(html, /class="warning"/, 'no box without warnings');
@@ -94,9 +101,18 @@ describe('experiment report: text and files', () => {
   });
 
   it('keeps the timeline short in the terminal by leaving out setup entries first', () => {
-    const setup = Array.from({ length: 100 }, (_, i) => ({ atMs: -5000 + i, object: `Pod/p-${i}`, reason: 'Started', message: 'Started container', type: 'Normal' as const, source: 'event' as const }));
+    const setup = Array.from({ length: 100 }, (_, i) => ({
+      atMs: -5000 + i,
+      object: `Pod/p-${i}`,
+      reason: 'Started',
+      message: 'Started container',
+      type: 'Normal' as const,
+      source: 'event' as const,
+    }));
     const late = { atMs: 5900, object: 'Node/node-3', reason: 'NodeReady', message: 'back', type: 'Normal' as const, source: 'event' as const };
-    const text = renderText(computeReport({ name: 'n', startTime: 0, durationMs: 6000, sustainMs: 1000, samples: [], steps: [heal(1000)], events: [...setup, late] }));
+    const text = renderText(
+      computeReport({ name: 'n', startTime: 0, durationMs: 6000, sustainMs: 1000, samples: [], steps: [heal(1000)], events: [...setup, late] }),
+    );
     // 102 entries, 60 shown: the 42 earliest setup entries are left out, the end is kept.
     assert.match(text, /\.\.\. 42 earlier setup entries in report\.json/);
     assert.doesNotMatch(text, /Pod\/p-41 /);
@@ -120,7 +136,10 @@ describe('experiment report: text and files', () => {
       assert.equal(json.longestOutageSeconds, 0.3);
       assert.equal(json.samples.file, 'samples.jsonl');
       assert.equal(json.probe.url, 'http://web/');
-      const lines = (await readFile(files.samples, 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+      const lines = (await readFile(files.samples, 'utf8'))
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
       assert.equal(lines.length, samples.length);
       const measured = lines.filter((s) => s.t >= 0 && s.t < 6000);
       assert.equal(measured.filter((s) => s.ok).length / measured.length, json.availability);
@@ -149,7 +168,18 @@ describe('experiment report: text and files', () => {
       await writeFile(path.join(dir, 'file'), 'x');
       const out = path.join(dir, 'file', 'results');
       // Nothing listens on port 1: reaching for the server would fail another way, later.
-      const r = spawnSync(process.execPath, [path.join(ROOT, 'scripts/dist/experiment/main.js'), path.join(ROOT, 'examples/experiments/latency.yaml'), '--out', out, '--server', 'http://127.0.0.1:1'], { encoding: 'utf8', timeout: 15_000 });
+      const r = spawnSync(
+        process.execPath,
+        [
+          path.join(ROOT, 'scripts/dist/experiment/main.js'),
+          path.join(ROOT, 'examples/experiments/latency.yaml'),
+          '--out',
+          out,
+          '--server',
+          'http://127.0.0.1:1',
+        ],
+        { encoding: 'utf8', timeout: 15_000 },
+      );
       assert.equal(r.status, 2, r.stderr);
       assert.match(r.stderr, /--out: cannot write the report to ".*file\/results": ENOTDIR/);
       assert.doesNotMatch(r.stderr, /connection|refused/i);

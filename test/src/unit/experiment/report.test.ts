@@ -153,7 +153,13 @@ describe('experiment report: time to recover', () => {
 
   it('checks the rule directly: recovery needs the sustain window inside the measurement', () => {
     const samples = failAt(base(), [2000]);
-    assert.deepEqual(recoveryOf(samples, 1000, 5000, 1000, 5000), { failures: 1, firstFailureMs: 2000, lastFailureMs: 2000, recoveredAtMs: 2100, recovered: true });
+    assert.deepEqual(recoveryOf(samples, 1000, 5000, 1000, 5000), {
+      failures: 1,
+      firstFailureMs: 2000,
+      lastFailureMs: 2000,
+      recoveredAtMs: 2100,
+      recovered: true,
+    });
     assert.equal(recoveryOf(samples, 1000, 5000, 3000, 5000).recovered, false);
   });
 });

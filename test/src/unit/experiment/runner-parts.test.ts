@@ -18,7 +18,10 @@ function node(name: string, ready: 'True' | 'False' | 'Unknown', unschedulable =
 }
 
 const spec = (probe: string, timeline = '') =>
-  parseExperiment(`name: t\nduration: 30s\nworkload: [w.yaml]\nprobe: {url: "http://web/", rate: 5${probe}}\n${timeline ? `timeline:\n${timeline}` : ''}`, 'x.yaml');
+  parseExperiment(
+    `name: t\nduration: 30s\nworkload: [w.yaml]\nprobe: {url: "http://web/", rate: 5${probe}}\n${timeline ? `timeline:\n${timeline}` : ''}`,
+    'x.yaml',
+  );
 const KILL3 = '  - at: 1s\n    fault: {name: k, kind: NodeChaos, spec: {action: kill, selector: {nodes: [node-1, node-3]}}}\n';
 
 describe('experiment runner: where the probe runs', () => {
@@ -26,8 +29,12 @@ describe('experiment runner: where the probe runs', () => {
 
   it('uses the node the file names', () => assert.equal(chooseProbeNode(spec(', nodeName: node-3'), nodes), 'node-3'));
   it('refuses a node that does not exist, listing those that do', () =>
-    assert.throws(() => chooseProbeNode(spec(', nodeName: node-9'), nodes), /probe\.nodeName: node "node-9" does not exist; the nodes are node-1, node-2, node-3/));
-  it('refuses a node that is not Ready', () => assert.throws(() => chooseProbeNode(spec(', nodeName: node-2'), [node('node-2', 'Unknown')]), /node "node-2" is not Ready/));
+    assert.throws(
+      () => chooseProbeNode(spec(', nodeName: node-9'), nodes),
+      /probe\.nodeName: node "node-9" does not exist; the nodes are node-1, node-2, node-3/,
+    ));
+  it('refuses a node that is not Ready', () =>
+    assert.throws(() => chooseProbeNode(spec(', nodeName: node-2'), [node('node-2', 'Unknown')]), /node "node-2" is not Ready/));
   it('leaves a nodeSelector to the scheduler', () => assert.equal(chooseProbeNode(spec(', nodeSelector: {zone: a}'), nodes), undefined));
   it('otherwise keeps off the nodes a NodeChaos names', () => assert.equal(chooseProbeNode(spec('', KILL3), nodes), 'node-2'));
   it('and off nodes that are not Ready or not schedulable', () =>
@@ -61,19 +68,39 @@ describe('experiment runner: when a fault ended by itself', () => {
 
 describe('experiment runner: waiting for the workload', () => {
   const dep = (status: Deployment['status'], replicas = 3, generation = 2): Deployment =>
-    ({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', generation }, spec: { replicas, selector: {}, template: {} }, status }) as unknown as Deployment;
+    ({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'web', generation },
+      spec: { replicas, selector: {}, template: {} },
+      status,
+    }) as unknown as Deployment;
 
   const cases: { name: string; d: Deployment; want: string | undefined }[] = [
     { name: 'a spec not yet seen', d: dep({ observedGeneration: 1 }), want: 'waiting for the deployment spec update to be observed' },
     { name: 'too few updated', d: dep({ observedGeneration: 2, updatedReplicas: 1, replicas: 3 }), want: '1 of 3 updated replicas' },
-    { name: 'old replicas left', d: dep({ observedGeneration: 2, updatedReplicas: 3, replicas: 4, availableReplicas: 3 }), want: '1 old replicas pending termination' },
-    { name: 'too few available', d: dep({ observedGeneration: 2, updatedReplicas: 3, replicas: 3, availableReplicas: 2 }), want: '2 of 3 updated replicas available' },
+    {
+      name: 'old replicas left',
+      d: dep({ observedGeneration: 2, updatedReplicas: 3, replicas: 4, availableReplicas: 3 }),
+      want: '1 old replicas pending termination',
+    },
+    {
+      name: 'too few available',
+      d: dep({ observedGeneration: 2, updatedReplicas: 3, replicas: 3, availableReplicas: 2 }),
+      want: '2 of 3 updated replicas available',
+    },
     { name: 'all available', d: dep({ observedGeneration: 2, updatedReplicas: 3, replicas: 3, availableReplicas: 3 }), want: undefined },
   ];
   for (const c of cases) it(`says why a deployment is not serving: ${c.name}`, () => assert.equal(deploymentProgress(c.d), c.want));
 
   it('wants an endpoint for every ready pod of a service', () => {
-    const ep = (n: number) => ({ apiVersion: 'v1', kind: 'Endpoints', metadata: { name: 'web' }, subsets: [{ addresses: Array.from({ length: n }, (_, i) => ({ ip: `10.244.1.${i}` })) }] }) as Endpoints;
+    const ep = (n: number) =>
+      ({
+        apiVersion: 'v1',
+        kind: 'Endpoints',
+        metadata: { name: 'web' },
+        subsets: [{ addresses: Array.from({ length: n }, (_, i) => ({ ip: `10.244.1.${i}` })) }],
+      }) as Endpoints;
     assert.equal(serviceProgress(undefined, 3), 'no ready endpoints');
     assert.equal(serviceProgress(ep(0), 0), 'no ready endpoints');
     assert.equal(serviceProgress(ep(2), 3), '2 of 3 ready pods in its endpoints');
@@ -83,21 +110,58 @@ describe('experiment runner: waiting for the workload', () => {
 
 describe('experiment runner: what the cluster says', () => {
   const ev = (over: Partial<Event>): Event =>
-    ({ apiVersion: 'v1', kind: 'Event', metadata: { name: 'e1', namespace: 'default', uid: 'u1' }, involvedObject: { kind: 'Pod', name: 'web-1', namespace: 'default' }, reason: 'Killing', message: 'Stopping container web', type: 'Normal', count: 1, ...over }) as Event;
+    ({
+      apiVersion: 'v1',
+      kind: 'Event',
+      metadata: { name: 'e1', namespace: 'default', uid: 'u1' },
+      involvedObject: { kind: 'Pod', name: 'web-1', namespace: 'default' },
+      reason: 'Killing',
+      message: 'Stopping container web',
+      type: 'Normal',
+      count: 1,
+      ...over,
+    }) as Event;
 
   it('keeps events of the experiment namespace and of nodes, each occurrence once', () => {
     const seen = new Map<string, number>();
-    assert.deepEqual(observeEvent(ev({}), 'default', seen, 5), { at: 5, object: 'Pod/web-1', reason: 'Killing', message: 'Stopping container web', type: 'Normal', source: 'event' });
+    assert.deepEqual(observeEvent(ev({}), 'default', seen, 5), {
+      at: 5,
+      object: 'Pod/web-1',
+      reason: 'Killing',
+      message: 'Stopping container web',
+      type: 'Normal',
+      source: 'event',
+    });
     assert.equal(observeEvent(ev({}), 'default', seen, 6), undefined, 'the same event again');
     assert.equal(observeEvent(ev({ count: 2 }), 'default', seen, 7)?.count, 2, 'a repeat folded into the event');
-    assert.equal(observeEvent(ev({ metadata: { name: 'e2', namespace: 'other', uid: 'u2' }, involvedObject: { kind: 'Pod', name: 'x', namespace: 'other' } }), 'default', seen, 8), undefined);
-    const nodeEv = ev({ metadata: { name: 'e3', namespace: 'default', uid: 'u3' }, involvedObject: { kind: 'Node', name: 'node-3' }, reason: 'NodeNotReady', type: 'Normal' });
+    assert.equal(
+      observeEvent(
+        ev({ metadata: { name: 'e2', namespace: 'other', uid: 'u2' }, involvedObject: { kind: 'Pod', name: 'x', namespace: 'other' } }),
+        'default',
+        seen,
+        8,
+      ),
+      undefined,
+    );
+    const nodeEv = ev({
+      metadata: { name: 'e3', namespace: 'default', uid: 'u3' },
+      involvedObject: { kind: 'Node', name: 'node-3' },
+      reason: 'NodeNotReady',
+      type: 'Normal',
+    });
     assert.equal(observeEvent(nodeEv, 'demo', seen, 9)?.object, 'Node/node-3');
   });
 
   it('turns a node Ready change into an observation, and no change into none', () => {
     const n = node('node-3', 'Unknown');
-    assert.deepEqual(observeNode('MODIFIED', n, 'True', 10), { at: 10, object: 'Node/node-3', reason: 'Ready=Unknown', message: 'Ready True -> Unknown (NodeStatusUnknown)', type: 'Warning', source: 'node' });
+    assert.deepEqual(observeNode('MODIFIED', n, 'True', 10), {
+      at: 10,
+      object: 'Node/node-3',
+      reason: 'Ready=Unknown',
+      message: 'Ready True -> Unknown (NodeStatusUnknown)',
+      type: 'Warning',
+      source: 'node',
+    });
     assert.equal(observeNode('MODIFIED', n, 'Unknown', 11), undefined);
     assert.equal(observeNode('ADDED', node('node-4', 'True'), undefined, 12)?.reason, 'NodeJoined');
     assert.equal(observeNode('DELETED', n, 'Unknown', 13)?.reason, 'NodeDeleted');
@@ -118,7 +182,10 @@ describe('experiment command line', () => {
 
   it('takes flags', () => {
     const c = parseCommandLine(['e.yaml', '--nodes', '3', '--out', '/tmp/x', '--keep', '--profile', 'kubernetes', '--ready-timeout', '90s', '--quiet'], {});
-    assert.deepEqual({ nodes: c.nodes, out: c.out, keep: c.keep, profile: c.profile, ready: c.readyTimeoutMs, quiet: c.quiet }, { nodes: 3, out: '/tmp/x', keep: true, profile: 'kubernetes', ready: 90_000, quiet: true });
+    assert.deepEqual(
+      { nodes: c.nodes, out: c.out, keep: c.keep, profile: c.profile, ready: c.readyTimeoutMs, quiet: c.quiet },
+      { nodes: 3, out: '/tmp/x', keep: true, profile: 'kubernetes', ready: 90_000, quiet: true },
+    );
   });
 
   const bad: [string[], RegExp][] = [
@@ -132,7 +199,12 @@ describe('experiment command line', () => {
     [['a.yaml', '--ready-timeout', 'later'], /--ready-timeout: "later" is not a duration/],
     [['a.yaml', '--bogus'], /Unknown option '--bogus'/],
   ];
-  for (const [argv, want] of bad) it(`refuses ${argv.join(' ') || 'no arguments'}`, () => assert.throws(() => parseCommandLine(argv, {}), (err: unknown) => err instanceof UsageError && want.test(err.message)));
+  for (const [argv, want] of bad)
+    it(`refuses ${argv.join(' ') || 'no arguments'}`, () =>
+      assert.throws(
+        () => parseCommandLine(argv, {}),
+        (err: unknown) => err instanceof UsageError && want.test(err.message),
+      ));
 
   it('answers --help without a file', () => assert.equal(parseCommandLine(['--help'], {}).help, true));
 });

@@ -71,24 +71,76 @@ describe('experiment timeline', () => {
   });
 
   const bad: { name: string; yaml: string; want: RegExp }[] = [
-    { name: 'a step past the end', yaml: KILL('a', '90s'), want: /^timeline\[0\]\.at: Invalid value: "90s": must be before the end of the experiment \(duration 60s\)/ },
-    { name: 'a step with no time', yaml: '- fault: {name: a, kind: NodeChaos, spec: {action: kill, selector: {nodes: [n]}}}\n', want: /^timeline\[0\]\.at: Required value/ },
-    { name: 'a step with both fault and heal', yaml: '- at: 1s\n  heal: a\n  fault: {name: a}\n', want: /^timeline\[0\]: Invalid value: each step needs exactly one of fault \(inject\) or heal/ },
+    {
+      name: 'a step past the end',
+      yaml: KILL('a', '90s'),
+      want: /^timeline\[0\]\.at: Invalid value: "90s": must be before the end of the experiment \(duration 60s\)/,
+    },
+    {
+      name: 'a step with no time',
+      yaml: '- fault: {name: a, kind: NodeChaos, spec: {action: kill, selector: {nodes: [n]}}}\n',
+      want: /^timeline\[0\]\.at: Required value/,
+    },
+    {
+      name: 'a step with both fault and heal',
+      yaml: '- at: 1s\n  heal: a\n  fault: {name: a}\n',
+      want: /^timeline\[0\]: Invalid value: each step needs exactly one of fault \(inject\) or heal/,
+    },
     { name: 'a step with neither', yaml: '- at: 1s\n', want: /^timeline\[0\]: Invalid value: each step needs exactly one of fault/ },
     { name: 'an unknown step field', yaml: '- at: 1s\n  heal: all\n  after: 2s\n', want: /^timeline\[0\]\.after: Unknown field/ },
-    { name: 'an unknown fault kind', yaml: '- at: 1s\n  fault: {name: a, kind: PodChaos, spec: {action: kill}}\n', want: /^timeline\[0\]\.fault\.kind: Unsupported value: "PodChaos": supported values: "NodeChaos", "NetworkChaos"/ },
-    { name: 'an action of the other kind', yaml: '- at: 1s\n  fault: {name: a, kind: NodeChaos, spec: {action: delay, selector: {nodes: [n]}}}\n', want: /^timeline\[0\]\.fault\.spec\.action: Unsupported value: "delay": supported values for NodeChaos: "kill", "pause", "restart"/ },
-    { name: 'a fault without a name', yaml: '- at: 1s\n  fault: {kind: NodeChaos, spec: {action: kill, selector: {nodes: [n]}}}\n', want: /^timeline\[0\]\.fault\.name: Required value/ },
-    { name: 'a fault name that is not a label', yaml: '- at: 1s\n  fault: {name: Kill_It, kind: NodeChaos, spec: {action: kill, selector: {nodes: [n]}}}\n', want: /^timeline\[0\]\.fault\.name: Invalid value: "Kill_It"/ },
+    {
+      name: 'an unknown fault kind',
+      yaml: '- at: 1s\n  fault: {name: a, kind: PodChaos, spec: {action: kill}}\n',
+      want: /^timeline\[0\]\.fault\.kind: Unsupported value: "PodChaos": supported values: "NodeChaos", "NetworkChaos"/,
+    },
+    {
+      name: 'an action of the other kind',
+      yaml: '- at: 1s\n  fault: {name: a, kind: NodeChaos, spec: {action: delay, selector: {nodes: [n]}}}\n',
+      want: /^timeline\[0\]\.fault\.spec\.action: Unsupported value: "delay": supported values for NodeChaos: "kill", "pause", "restart"/,
+    },
+    {
+      name: 'a fault without a name',
+      yaml: '- at: 1s\n  fault: {kind: NodeChaos, spec: {action: kill, selector: {nodes: [n]}}}\n',
+      want: /^timeline\[0\]\.fault\.name: Required value/,
+    },
+    {
+      name: 'a fault name that is not a label',
+      yaml: '- at: 1s\n  fault: {name: Kill_It, kind: NodeChaos, spec: {action: kill, selector: {nodes: [n]}}}\n',
+      want: /^timeline\[0\]\.fault\.name: Invalid value: "Kill_It"/,
+    },
     { name: 'a fault without a spec', yaml: '- at: 1s\n  fault: {name: a, kind: NodeChaos}\n', want: /^timeline\[0\]\.fault\.spec: Required value/ },
-    { name: 'a wrong apiVersion', yaml: '- at: 1s\n  fault: {apiVersion: chaos-mesh.org/v1alpha1, name: a, kind: NodeChaos, spec: {action: kill, selector: {nodes: [n]}}}\n', want: /^timeline\[0\]\.fault\.apiVersion: Invalid value: "chaos-mesh.org\/v1alpha1"/ },
-    { name: 'a bad fault duration', yaml: '- at: 1s\n  fault: {name: a, kind: NetworkChaos, spec: {action: partition, selector: {nodes: [n]}, duration: soon}}\n', want: /^timeline\[0\]\.fault\.spec\.duration: Invalid value: "soon"/ },
+    {
+      name: 'a wrong apiVersion',
+      yaml: '- at: 1s\n  fault: {apiVersion: chaos-mesh.org/v1alpha1, name: a, kind: NodeChaos, spec: {action: kill, selector: {nodes: [n]}}}\n',
+      want: /^timeline\[0\]\.fault\.apiVersion: Invalid value: "chaos-mesh.org\/v1alpha1"/,
+    },
+    {
+      name: 'a bad fault duration',
+      yaml: '- at: 1s\n  fault: {name: a, kind: NetworkChaos, spec: {action: partition, selector: {nodes: [n]}, duration: soon}}\n',
+      want: /^timeline\[0\]\.fault\.spec\.duration: Invalid value: "soon"/,
+    },
     { name: 'two faults of one name', yaml: KILL('a', '1s') + KILL('a', '2s'), want: /^timeline\[1\]\.fault\.name: Duplicate value: "a"/ },
-    { name: 'a heal of an unknown fault', yaml: '- at: 1s\n  heal: ghost\n', want: /^timeline\[0\]\.heal: Invalid value: "ghost": no fault of that name is injected before this step/ },
-    { name: 'a heal before its fault', yaml: '- at: 1s\n  heal: a\n' + KILL('a', '2s'), want: /^timeline\[0\]\.heal: Invalid value: "a": no fault of that name is injected before this step/ },
-    { name: 'a second heal of one fault', yaml: DELAY('a', '1s') + '- at: 2s\n  heal: a\n- at: 3s\n  heal: a\n', want: /^timeline\[2\]\.heal: Invalid value: "a": that fault is healed already/ },
+    {
+      name: 'a heal of an unknown fault',
+      yaml: '- at: 1s\n  heal: ghost\n',
+      want: /^timeline\[0\]\.heal: Invalid value: "ghost": no fault of that name is injected before this step/,
+    },
+    {
+      name: 'a heal before its fault',
+      yaml: '- at: 1s\n  heal: a\n' + KILL('a', '2s'),
+      want: /^timeline\[0\]\.heal: Invalid value: "a": no fault of that name is injected before this step/,
+    },
+    {
+      name: 'a second heal of one fault',
+      yaml: DELAY('a', '1s') + '- at: 2s\n  heal: a\n- at: 3s\n  heal: a\n',
+      want: /^timeline\[2\]\.heal: Invalid value: "a": that fault is healed already/,
+    },
     { name: '"all" with nothing active', yaml: '- at: 1s\n  heal: all\n', want: /^timeline\[0\]\.heal: Invalid value: "all": no fault is active/ },
-    { name: 'a heal that is not a name', yaml: '- at: 1s\n  heal: 3\n', want: /^timeline\[0\]\.heal: Invalid value: 3: must be the name of a fault injected earlier/ },
+    {
+      name: 'a heal that is not a name',
+      yaml: '- at: 1s\n  heal: 3\n',
+      want: /^timeline\[0\]\.heal: Invalid value: 3: must be the name of a fault injected earlier/,
+    },
     { name: 'a timeline that is not a list', yaml: 'at: 1s\n', want: /^timeline: Invalid value: must be a list, not an object/ },
   ];
   for (const c of bad) {
@@ -103,7 +155,11 @@ describe('experiment timeline', () => {
 
   it('describes steps in a line', () => {
     const { steps } = timeline(KILL('k', '1s') + DELAY('d', '2s') + '- at: 3s\n  heal: all\n');
-    assert.deepEqual(steps.map(describeStep), ['inject NodeChaos k (kill node-3)', 'inject NetworkChaos d (delay 100ms node-1 -> node-2 for 5s)', 'heal all (k, d)']);
+    assert.deepEqual(steps.map(describeStep), [
+      'inject NodeChaos k (kill node-3)',
+      'inject NetworkChaos d (delay 100ms node-1 -> node-2 for 5s)',
+      'heal all (k, d)',
+    ]);
     assert.equal(describeFaultSpec({ action: 'partition', selector: { nodes: ['node-3'] }, direction: 'both' }), 'partition node-3 <-> others');
     assert.equal(describeFaultSpec({ action: 'kill', mode: 'one', selector: { labelSelectors: { zone: 'b' } } }), 'kill zone=b (one)');
   });

@@ -17,11 +17,16 @@ interface Run {
 
 function run(image: string, args: string[], env: Record<string, string> = {}): Run {
   const img = resolveImage(image);
-  const child = spawn(img.entrypoint[0]!, [...img.entrypoint.slice(1), ...args], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(img.entrypoint[0]!, [...img.entrypoint.slice(1), ...args], {
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
   return { child, out: () => out, exit };
 }
 
@@ -65,7 +70,16 @@ describe('images: the built-in programs', function () {
     const res = await fetch(`http://127.0.0.1:${port}/x?y=1`);
     assert.equal(res.status, 200);
     assert.equal(res.headers.get('x-kip-pod'), 'echo-1');
-    assert.deepEqual(await res.json(), { text: 'hi there', pod: 'echo-1', namespace: 'ns', node: 'node-3', podIP: '10.244.3.9', method: 'GET', path: '/x?y=1', host: `127.0.0.1:${port}` });
+    assert.deepEqual(await res.json(), {
+      text: 'hi there',
+      pod: 'echo-1',
+      namespace: 'ns',
+      node: 'node-3',
+      podIP: '10.244.3.9',
+      method: 'GET',
+      path: '/x?y=1',
+      host: `127.0.0.1:${port}`,
+    });
     await until('request logged', () => r.out().includes('"GET /x?y=1 HTTP/1.1" 200'));
     r.child.kill('SIGTERM');
     assert.deepEqual(await r.exit, { code: 0, signal: null });

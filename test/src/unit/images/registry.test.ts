@@ -33,12 +33,21 @@ describe('images: references and the built-in registry', () => {
     }
     assert.equal(resolveImage('registry.k8s.io/pause:3.9').entrypoint[0], '/bin/sh');
     assert.deepEqual(resolveImage('busybox:1.36').cmd, ['sh']);
-    assert.throws(() => resolveImage('nginx:1.25'), (e: unknown) => e instanceof ImagePullError && e.code === 'ErrImagePull' && /kip has no image named "nginx"/.test(e.message));
+    assert.throws(
+      () => resolveImage('nginx:1.25'),
+      (e: unknown) => e instanceof ImagePullError && e.code === 'ErrImagePull' && /kip has no image named "nginx"/.test(e.message),
+    );
   });
 });
 
 describe('images: flags', () => {
-  const specs = { listen: { kind: 'string' as const }, after: { kind: 'duration' as const, aliases: ['delay'] }, code: { kind: 'int' as const }, memory: { kind: 'bytes' as const }, quiet: { kind: 'bool' as const, aliases: ['q'] } };
+  const specs = {
+    listen: { kind: 'string' as const },
+    after: { kind: 'duration' as const, aliases: ['delay'] },
+    code: { kind: 'int' as const },
+    memory: { kind: 'bytes' as const },
+    quiet: { kind: 'bool' as const, aliases: ['q'] },
+  };
   it('accepts Go and GNU spellings', () => {
     assert.deepEqual(parseFlags(['-listen=:5678', '--after', '2s', '--code=3', '-memory', '200Mi', '-q', 'http://x'], specs), {
       values: { listen: ':5678', after: 2000, code: 3, memory: 200 * 2 ** 20, quiet: true },
@@ -55,6 +64,11 @@ describe('images: flags', () => {
       [['--after=soon'], /invalid value "soon" for flag -after: must be a duration/],
       [['--memory=lots'], /invalid value "lots" for flag -memory/],
     ];
-    for (const [argv, re] of cases) assert.throws(() => parseFlags(argv, specs), (e: unknown) => e instanceof FlagError && re.test(e.message), argv.join(' '));
+    for (const [argv, re] of cases)
+      assert.throws(
+        () => parseFlags(argv, specs),
+        (e: unknown) => e instanceof FlagError && re.test(e.message),
+        argv.join(' '),
+      );
   });
 });

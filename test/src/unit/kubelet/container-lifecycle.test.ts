@@ -164,7 +164,7 @@ describe('container lifecycle: the pure step', () => {
     assert.equal(m.s.restartCount, 8);
   });
 
-  it('the back-off message is the kubelet\'s, and a long run forgives the history', () => {
+  it("the back-off message is the kubelet's, and a long run forgives the history", () => {
     const m = new Machine();
     m.run();
     m.crash();
@@ -336,7 +336,9 @@ describe('container lifecycle: the pure step', () => {
   it('stop before the first start (agent shutdown while the sandbox is set up): ContainerStatusUnknown, and start does nothing', () => {
     const m = new Machine();
     assert.deepEqual(m.send({ type: 'stop', graceMs: 30_000 }), ['stopped']);
-    assert.deepEqual(m.s.state, { terminated: { exitCode: 137, reason: 'ContainerStatusUnknown', message: 'The container could not be located when the pod was terminated' } });
+    assert.deepEqual(m.s.state, {
+      terminated: { exitCode: 137, reason: 'ContainerStatusUnknown', message: 'The container could not be located when the pod was terminated' },
+    });
     assert.deepEqual(m.send({ type: 'start' }), []);
     assert.equal(m.s.phase, 'Terminated');
   });

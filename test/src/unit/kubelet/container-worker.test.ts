@@ -16,7 +16,6 @@ import { FakeProcess, settle } from './fake-process.js';
 
 const TIMING: Timing = { ...PROFILES.fast, crashLoopBackOffInitialMs: 1000, crashLoopBackOffMaxMs: 4000, crashLoopBackOffResetMs: 60_000 };
 
-
 class Rig {
   readonly clock = new FakeClock();
   readonly dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kip-worker-'));
@@ -134,11 +133,10 @@ describe('container worker: the shell on a fake clock', () => {
     assert.deepEqual(rig.procs[0]!.signals, ['SIGTERM']);
     await settle();
     assert.equal(rig.procs.length, 2);
-    assert.deepEqual(rig.events.filter((e) => /Unhealthy|Killing/.test(e)), [
-      'Unhealthy: Liveness probe failed: boom',
-      'Unhealthy: Liveness probe failed: boom',
-      'Killing: Container app failed liveness probe, will be restarted',
-    ]);
+    assert.deepEqual(
+      rig.events.filter((e) => /Unhealthy|Killing/.test(e)),
+      ['Unhealthy: Liveness probe failed: boom', 'Unhealthy: Liveness probe failed: boom', 'Killing: Container app failed liveness probe, will be restarted'],
+    );
   });
 
   it('OOM: SIGKILL at once, and the run ends OOMKilled with 137', async () => {

@@ -115,7 +115,10 @@ describe('kubelet command', () => {
 
   it('looks programs up on PATH and says why when it cannot', () => {
     assert.equal(lookPath('sh', '/nonexistent:/usr/bin:/bin', '/'), '/usr/bin/sh');
-    assert.throws(() => lookPath('no-such-prog-kip', '/usr/bin:/bin', '/'), (e: unknown) => e instanceof StartError && e.message === 'exec: "no-such-prog-kip": executable file not found in $PATH');
+    assert.throws(
+      () => lookPath('no-such-prog-kip', '/usr/bin:/bin', '/'),
+      (e: unknown) => e instanceof StartError && e.message === 'exec: "no-such-prog-kip": executable file not found in $PATH',
+    );
     assert.throws(() => lookPath('./missing', '/bin', '/tmp'), /no such file or directory/);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kip-lookpath-'));
     try {

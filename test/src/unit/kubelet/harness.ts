@@ -38,7 +38,11 @@ export function makePod(name: string, containers: Container[], spec: Partial<Pod
 export function deleted(pod: Pod, graceSeconds?: number): Pod {
   return {
     ...pod,
-    metadata: { ...pod.metadata, deletionTimestamp: new Date().toISOString(), ...(graceSeconds !== undefined ? { deletionGracePeriodSeconds: graceSeconds } : {}) },
+    metadata: {
+      ...pod.metadata,
+      deletionTimestamp: new Date().toISOString(),
+      ...(graceSeconds !== undefined ? { deletionGracePeriodSeconds: graceSeconds } : {}),
+    },
   };
 }
 
@@ -98,14 +102,22 @@ export class Harness {
   }
 
   waitStatus(pod: Pod, what: string, pred: (s: PodStatus) => boolean, timeoutMs?: number): Promise<PodStatus> {
-    return waitFor(`${pod.metadata.name}: ${what}`, () => {
-      const s = this.status(pod);
-      return s && pred(s) ? s : undefined;
-    }, timeoutMs);
+    return waitFor(
+      `${pod.metadata.name}: ${what}`,
+      () => {
+        const s = this.status(pod);
+        return s && pred(s) ? s : undefined;
+      },
+      timeoutMs,
+    );
   }
 
   waitEvent(pod: Pod, reason: string, match: RegExp = /.*/, timeoutMs?: number): Promise<EventRecord> {
-    return waitFor(`${pod.metadata.name}: event ${reason} ${String(match)}`, () => this.events.find((e) => e.involvedObject.uid === pod.metadata.uid && e.reason === reason && match.test(e.message)), timeoutMs);
+    return waitFor(
+      `${pod.metadata.name}: event ${reason} ${String(match)}`,
+      () => this.events.find((e) => e.involvedObject.uid === pod.metadata.uid && e.reason === reason && match.test(e.message)),
+      timeoutMs,
+    );
   }
 
   podEvents(pod: Pod): EventRecord[] {

@@ -11,7 +11,10 @@ describe('kubelet IPAM', () => {
     for (let i = 0; i < 251; i++) seen.add(ipam.allocate(`p${i}`));
     assert.equal(seen.size, 253);
     assert.ok(!seen.has('10.244.3.1') && !seen.has('10.244.3.0') && !seen.has('10.244.3.255'));
-    assert.throws(() => ipam.allocate('one-too-many'), (e: unknown) => e instanceof IpamError && /no IP addresses available in range set: 10\.244\.3\.1-10\.244\.3\.254/.test(e.message));
+    assert.throws(
+      () => ipam.allocate('one-too-many'),
+      (e: unknown) => e instanceof IpamError && /no IP addresses available in range set: 10\.244\.3\.1-10\.244\.3\.254/.test(e.message),
+    );
     ipam.release('b');
     assert.equal(ipam.allocate('one-too-many'), '10.244.3.3');
   });

@@ -31,12 +31,15 @@ describe('kubelet: pod lifecycle with real processes', function () {
     assert.deepEqual(st.podIPs, [{ ip: st.podIP }]);
     assert.equal(st.qosClass, 'BestEffort');
     assert.ok(st.startTime);
-    assert.deepEqual(st.conditions?.map((c) => [c.type, c.status]), [
-      ['Initialized', 'True'],
-      ['Ready', 'True'],
-      ['ContainersReady', 'True'],
-      ['PodScheduled', 'True'],
-    ]);
+    assert.deepEqual(
+      st.conditions?.map((c) => [c.type, c.status]),
+      [
+        ['Initialized', 'True'],
+        ['Ready', 'True'],
+        ['ContainersReady', 'True'],
+        ['PodScheduled', 'True'],
+      ],
+    );
     assert.equal(st.conditions?.find((c) => c.type === 'PodScheduled')?.lastTransitionTime, '2026-01-01T00:00:00Z');
     const cs = st.containerStatuses![0]!;
     assert.equal(cs.name, 'pause');
@@ -51,7 +54,10 @@ describe('kubelet: pod lifecycle with real processes', function () {
     assert.equal(pgidOf(pid), pid, 'the container leads its own process group');
     assert.notEqual(pgidOf(pid), pgidOf(process.pid));
     assert.deepEqual(h.kubelet.running(), [{ namespace: 'default', name: 'pause-1', uid: pod.metadata.uid }]);
-    assert.deepEqual(h.podEvents(pod).map((e) => e.reason), ['Pulled', 'Created', 'Started']);
+    assert.deepEqual(
+      h.podEvents(pod).map((e) => e.reason),
+      ['Pulled', 'Created', 'Started'],
+    );
     assert.equal(h.podEvents(pod)[2]!.involvedObject.fieldPath, 'spec.containers{pause}');
   });
 
@@ -94,8 +100,15 @@ describe('kubelet: pod lifecycle with real processes', function () {
       assert.equal(json.path, '/hello');
 
       const dir = `${extra.podDir(pod)}/work`;
-      const envText = await waitFor('env.txt', () => (fs.existsSync(`${dir}/env.txt`) && fs.readFileSync(`${dir}/env.txt`, 'utf8').includes('PATH=') ? fs.readFileSync(`${dir}/env.txt`, 'utf8') : undefined));
-      const env = Object.fromEntries(envText.trim().split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+      const envText = await waitFor('env.txt', () =>
+        fs.existsSync(`${dir}/env.txt`) && fs.readFileSync(`${dir}/env.txt`, 'utf8').includes('PATH=') ? fs.readFileSync(`${dir}/env.txt`, 'utf8') : undefined,
+      );
+      const env = Object.fromEntries(
+        envText
+          .trim()
+          .split('\n')
+          .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+      );
       assert.equal(env.POD_NAME, 'echo-1');
       assert.equal(env.POD_NAMESPACE, 'default');
       assert.equal(env.POD_IP, st.podIP);
@@ -144,11 +157,16 @@ describe('kubelet: pod lifecycle with real processes', function () {
   });
 
   it('SIGKILLs a process that ignores SIGTERM once the grace period is over', async () => {
-    const pod = makePod('stubborn', [{ name: 'app', command: ['sh', '-c', "trap '' TERM; echo up; while :; do sleep 0.1; done"] }], { terminationGracePeriodSeconds: 1 });
+    const pod = makePod('stubborn', [{ name: 'app', command: ['sh', '-c', "trap '' TERM; echo up; while :; do sleep 0.1; done"] }], {
+      terminationGracePeriodSeconds: 1,
+    });
     h.kubelet.sync([pod]);
     const st = await h.waitStatus(pod, 'running', (s) => !!s.containerStatuses?.[0]?.state.running);
     const pid = pidOf(st.containerStatuses![0]!.containerID);
-    await waitFor('the trap to be set', () => fs.existsSync(`${h.podDir(pod)}/logs/app/0.log`) && fs.readFileSync(`${h.podDir(pod)}/logs/app/0.log`, 'utf8').includes('up'));
+    await waitFor(
+      'the trap to be set',
+      () => fs.existsSync(`${h.podDir(pod)}/logs/app/0.log`) && fs.readFileSync(`${h.podDir(pod)}/logs/app/0.log`, 'utf8').includes('up'),
+    );
     const started = Date.now();
     h.kubelet.upsert(deleted(pod));
     await sleep(500);
@@ -175,7 +193,10 @@ describe('kubelet: pod lifecycle with real processes', function () {
     h.kubelet.remove({ namespace: 'default', name: 'gone', uid: c.metadata.uid! });
     await waitFor('both stopped', () => !pidAlive(pidB) && !pidAlive(pidC));
     await waitFor('only keep left', () => h.kubelet.running().length === 1);
-    assert.deepEqual(h.kubelet.running().map((r) => r.name), ['keep']);
+    assert.deepEqual(
+      h.kubelet.running().map((r) => r.name),
+      ['keep'],
+    );
     assert.deepEqual(h.terminated, []);
     assert.ok(pidAlive(pidOf(h.container(a)!.containerID)));
   });
@@ -215,7 +236,11 @@ describe('kubelet: pod lifecycle with real processes', function () {
       const x = h.kubelet.usage();
       return x.pods.some((p) => p.name === 'usage-up' && p.containers[0]!.memory > 0) ? x : undefined;
     });
-    assert.deepEqual(u.pods.map((p) => p.name), ['usage-up'], 'the completed pod and the one without its image have no metrics');
+    assert.deepEqual(
+      u.pods.map((p) => p.name),
+      ['usage-up'],
+      'the completed pod and the one without its image have no metrics',
+    );
   });
 
   it('a node shutdown stops every pod gracefully and reports the reason Terminated', async () => {
@@ -256,7 +281,11 @@ describe('kubelet: pod lifecycle with real processes', function () {
     const first = pidOf((await h.waitStatus(pod, 'running', (s) => !!s.containerStatuses?.[0]?.state.running)).containerStatuses![0]!.containerID);
     const changed = { ...pod, spec: { ...pod.spec, containers: [{ name: 'c', image: 'http-echo', ports: [{ containerPort: 80 }] }] } };
     h.kubelet.upsert(changed);
-    const st = await h.waitStatus(pod, 'restarted with http-echo', (s) => s.containerStatuses?.[0]?.image === 'http-echo' && !!s.containerStatuses[0].state.running && s.containerStatuses[0].restartCount === 1);
+    const st = await h.waitStatus(
+      pod,
+      'restarted with http-echo',
+      (s) => s.containerStatuses?.[0]?.image === 'http-echo' && !!s.containerStatuses[0].state.running && s.containerStatuses[0].restartCount === 1,
+    );
     assert.notEqual(pidOf(st.containerStatuses![0]!.containerID), first);
     assert.equal(pidAlive(first), false);
     assert.ok(h.podEvents(pod).some((e) => e.reason === 'Killing' && e.message === 'Container c definition changed, will be restarted'));

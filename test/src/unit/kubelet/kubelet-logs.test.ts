@@ -39,7 +39,8 @@ describe('kubelet: container logs', function () {
   });
 
   it('serves the current and the previous instance, with tailLines and limitBytes', async () => {
-    const script = 'echo "run $(cat n 2>/dev/null || echo 0)"; echo out-a; echo err-b >&2; echo $(( $(cat n 2>/dev/null || echo 0) + 1 )) > n; sleep 0.2; exit 1';
+    const script =
+      'echo "run $(cat n 2>/dev/null || echo 0)"; echo out-a; echo err-b >&2; echo $(( $(cat n 2>/dev/null || echo 0) + 1 )) > n; sleep 0.2; exit 1';
     const pod = makePod('logs-1', [{ name: 'c', command: ['sh', '-c', script] }]);
     h.kubelet.sync([pod]);
     await h.waitStatus(pod, 'two restarts', (s) => (s.containerStatuses?.[0]?.restartCount ?? 0) >= 2 && !!s.containerStatuses?.[0]?.state.running);
@@ -84,7 +85,11 @@ describe('kubelet: container logs', function () {
   });
 
   it('follows a running container until it exits, and stops when cancelled', async () => {
-    const pod = makePod('logs-3', [{ name: 'c', command: ['sh', '-c', 'echo first; while [ ! -f go ]; do sleep 0.05; done; echo second; sleep 0.1; echo third'] }], { restartPolicy: 'Never' });
+    const pod = makePod(
+      'logs-3',
+      [{ name: 'c', command: ['sh', '-c', 'echo first; while [ ! -f go ]; do sleep 0.05; done; echo second; sleep 0.1; echo third'] }],
+      { restartPolicy: 'Never' },
+    );
     const other = makePod('logs-4', [{ name: 'c', command: ['sh', '-c', 'while :; do echo tick; sleep 0.05; done'] }]);
     h.kubelet.sync([pod, other]);
     await h.waitStatus(pod, 'running', (s) => !!s.containerStatuses?.[0]?.state.running);

@@ -78,7 +78,9 @@ describe('kubelet: no orphans', function () {
     const h = new Harness();
     try {
       // a keeps a child around until told to exit; b starts after a.
-      const a = makePod('life-a', [{ name: 'c', command: ['sh', '-c', 'sleep 1000 & echo $! > child.pid; while [ ! -f stop ]; do sleep 0.05; done'] }], { restartPolicy: 'Never' });
+      const a = makePod('life-a', [{ name: 'c', command: ['sh', '-c', 'sleep 1000 & echo $! > child.pid; while [ ! -f stop ]; do sleep 0.05; done'] }], {
+        restartPolicy: 'Never',
+      });
       h.kubelet.sync([a]);
       const sa = await h.waitStatus(a, 'running', (s) => !!s.containerStatuses?.[0]?.state.running);
       const b = makePod('life-b', [{ name: 'c', image: 'pause' }]);
@@ -100,7 +102,7 @@ describe('kubelet: no orphans', function () {
       // a exits; its lifeline closes although b (started later) is still running, so its child dies.
       fs.writeFileSync(`${h.podDir(a)}/stop`, '');
       await h.waitStatus(a, 'Succeeded', (s) => s.phase === 'Succeeded');
-      await waitFor('a\'s child to be killed', () => !pidAlive(child), 2000);
+      await waitFor("a's child to be killed", () => !pidAlive(child), 2000);
       assert.ok(pidAlive(pidB));
     } finally {
       await h.close();

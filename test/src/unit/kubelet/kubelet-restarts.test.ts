@@ -23,7 +23,10 @@ describe('kubelet: restarts, back-off and OOM kills', function () {
     assert.equal(cs.lastState.terminated?.exitCode, 3);
     assert.equal(cs.lastState.terminated?.reason, 'Error');
     assert.ok(cs.lastState.terminated?.startedAt && cs.lastState.terminated.finishedAt);
-    assert.match(cs.state.waiting!.message!, new RegExp(`^back-off \\d+(\\.\\d+)?m?s restarting failed container=web pod=crash-1_default\\(${pod.metadata.uid}\\)$`));
+    assert.match(
+      cs.state.waiting!.message!,
+      new RegExp(`^back-off \\d+(\\.\\d+)?m?s restarting failed container=web pod=crash-1_default\\(${pod.metadata.uid}\\)$`),
+    );
     assert.equal(cs.ready, false);
     const ev = await h.waitEvent(pod, 'BackOff');
     assert.equal(ev.type, 'Warning');
@@ -64,12 +67,18 @@ describe('kubelet: restarts, back-off and OOM kills', function () {
   it('restartPolicy Always restarts a container that exits 0 too', async () => {
     const pod = makePod('always-0', [{ name: 'c', image: 'crasher', args: ['--after', '50ms', '--code', '0'] }]);
     h.kubelet.sync([pod]);
-    const st = await h.waitStatus(pod, 'restarted', (s) => (s.containerStatuses?.[0]?.restartCount ?? 0) >= 1 && !!s.containerStatuses![0]!.lastState.terminated);
+    const st = await h.waitStatus(
+      pod,
+      'restarted',
+      (s) => (s.containerStatuses?.[0]?.restartCount ?? 0) >= 1 && !!s.containerStatuses![0]!.lastState.terminated,
+    );
     assert.equal(st.containerStatuses![0]!.lastState.terminated?.reason, 'Completed');
   });
 
   it('kills a container over its memory limit: OOMKilled, exit code 137, then restart policy applies', async () => {
-    const pod = makePod('hog', [{ name: 'stress', image: 'stress', args: ['--memory', '160Mi'], resources: { limits: { memory: '64Mi' } } }], { restartPolicy: 'Never' });
+    const pod = makePod('hog', [{ name: 'stress', image: 'stress', args: ['--memory', '160Mi'], resources: { limits: { memory: '64Mi' } } }], {
+      restartPolicy: 'Never',
+    });
     h.kubelet.sync([pod]);
     const st = await h.waitStatus(pod, 'OOMKilled', (s) => !!s.containerStatuses?.[0]?.state.terminated, 20_000);
     const t = st.containerStatuses![0]!.state.terminated!;
@@ -94,7 +103,9 @@ describe('kubelet: restarts, back-off and OOM kills', function () {
     h.kubelet.sync([pod]);
     const file = `${h.podDir(pod)}/child.pid`;
     const fs = await import('node:fs');
-    const child = await waitFor('child pid', () => (fs.existsSync(file) && fs.readFileSync(file, 'utf8').trim() ? Number(fs.readFileSync(file, 'utf8')) : undefined));
+    const child = await waitFor('child pid', () =>
+      fs.existsSync(file) && fs.readFileSync(file, 'utf8').trim() ? Number(fs.readFileSync(file, 'utf8')) : undefined,
+    );
     assert.ok(pidAlive(child));
     await h.waitStatus(pod, 'Succeeded', (s) => s.phase === 'Succeeded');
     await waitFor('the left-behind child to be killed', () => !pidAlive(child), 2000);

@@ -37,7 +37,11 @@ describe('kubelet pod status', () => {
   });
 
   it('computes the QoS class', () => {
-    const c = (resources?: { requests?: Record<string, string>; limits?: Record<string, string> }) => ({ name: 'c', image: 'pause', ...(resources ? { resources } : {}) });
+    const c = (resources?: { requests?: Record<string, string>; limits?: Record<string, string> }) => ({
+      name: 'c',
+      image: 'pause',
+      ...(resources ? { resources } : {}),
+    });
     assert.equal(qosClass({ containers: [c()] }), 'BestEffort');
     assert.equal(qosClass({ containers: [c({ limits: { cpu: '1', memory: '1Gi' } })] }), 'Guaranteed');
     assert.equal(qosClass({ containers: [c({ requests: { cpu: '1000m', memory: '1Gi' }, limits: { cpu: '1', memory: '1024Mi' } })] }), 'Guaranteed');
@@ -68,8 +72,22 @@ describe('kubelet pod status', () => {
     assert.equal(first.phase, 'Running');
     assert.deepEqual(first.conditions, [
       { type: 'Initialized', status: 'True', lastProbeTime: null, lastTransitionTime: '2026-01-01T00:00:02Z' },
-      { type: 'Ready', status: 'False', reason: 'ContainersNotReady', message: 'containers with unready status: [b]', lastProbeTime: null, lastTransitionTime: '2026-01-01T00:00:02Z' },
-      { type: 'ContainersReady', status: 'False', reason: 'ContainersNotReady', message: 'containers with unready status: [b]', lastProbeTime: null, lastTransitionTime: '2026-01-01T00:00:02Z' },
+      {
+        type: 'Ready',
+        status: 'False',
+        reason: 'ContainersNotReady',
+        message: 'containers with unready status: [b]',
+        lastProbeTime: null,
+        lastTransitionTime: '2026-01-01T00:00:02Z',
+      },
+      {
+        type: 'ContainersReady',
+        status: 'False',
+        reason: 'ContainersNotReady',
+        message: 'containers with unready status: [b]',
+        lastProbeTime: null,
+        lastTransitionTime: '2026-01-01T00:00:02Z',
+      },
       { type: 'PodScheduled', status: 'True', lastTransitionTime: '2026-01-01T00:00:00Z' },
     ]);
     assert.equal(first.podIP, '10.244.1.5');
@@ -78,10 +96,28 @@ describe('kubelet pod status', () => {
     assert.deepEqual(first.kipHostPorts, { 'a/80': 40000 });
     assert.equal(first.qosClass, 'BestEffort');
 
-    const same = computePodStatus({ pod, containerStatuses: [cs('a', running), cs('b', running, {}, false)], podIP: '10.244.1.5', hostIP: '127.0.0.1', startTime: '2026-01-01T00:00:01Z', hostPorts: { 'a/80': 40000 }, terminal: false, previous: first, now: '2026-01-01T00:00:09Z' });
+    const same = computePodStatus({
+      pod,
+      containerStatuses: [cs('a', running), cs('b', running, {}, false)],
+      podIP: '10.244.1.5',
+      hostIP: '127.0.0.1',
+      startTime: '2026-01-01T00:00:01Z',
+      hostPorts: { 'a/80': 40000 },
+      terminal: false,
+      previous: first,
+      now: '2026-01-01T00:00:09Z',
+    });
     assert.ok(jsonEqual(first, same), 'nothing changed, so nothing is reported');
 
-    const ready = computePodStatus({ pod, containerStatuses: [cs('a', running), cs('b', running)], podIP: '10.244.1.5', hostIP: '127.0.0.1', terminal: false, previous: first, now: '2026-01-01T00:00:09Z' });
+    const ready = computePodStatus({
+      pod,
+      containerStatuses: [cs('a', running), cs('b', running)],
+      podIP: '10.244.1.5',
+      hostIP: '127.0.0.1',
+      terminal: false,
+      previous: first,
+      now: '2026-01-01T00:00:09Z',
+    });
     const readyCond = ready.conditions!.find((c) => c.type === 'Ready')!;
     assert.equal(readyCond.status, 'True');
     assert.equal(readyCond.lastTransitionTime, '2026-01-01T00:00:09Z');
@@ -89,10 +125,24 @@ describe('kubelet pod status', () => {
   });
 
   it('says PodCompleted for a finished pod and carries a pod-level reason', () => {
-    const done = computePodStatus({ pod: { ...pod, spec: spec('Never') }, containerStatuses: [cs('a', exited(0)), cs('b', exited(0))], hostIP: '127.0.0.1', terminal: false, now: 'T' });
+    const done = computePodStatus({
+      pod: { ...pod, spec: spec('Never') },
+      containerStatuses: [cs('a', exited(0)), cs('b', exited(0))],
+      hostIP: '127.0.0.1',
+      terminal: false,
+      now: 'T',
+    });
     assert.equal(done.phase, 'Succeeded');
     assert.equal(done.conditions!.find((c) => c.type === 'Ready')!.reason, 'PodCompleted');
-    const shut = computePodStatus({ pod, containerStatuses: [cs('a', exited(143)), cs('b', exited(0))], hostIP: '127.0.0.1', terminal: true, reason: 'Terminated', message: 'Pod was terminated in response to imminent node shutdown.', now: 'T' });
+    const shut = computePodStatus({
+      pod,
+      containerStatuses: [cs('a', exited(143)), cs('b', exited(0))],
+      hostIP: '127.0.0.1',
+      terminal: true,
+      reason: 'Terminated',
+      message: 'Pod was terminated in response to imminent node shutdown.',
+      now: 'T',
+    });
     assert.equal(shut.phase, 'Failed');
     assert.equal(shut.reason, 'Terminated');
     assert.equal(shut.podIP, undefined);

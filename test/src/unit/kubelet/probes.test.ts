@@ -48,7 +48,10 @@ describe('kubelet probes (pure parts and handlers)', () => {
       const probe = { timeoutSeconds: 1 };
       assert.deepEqual(await runProbe({ ...probe, httpGet: { port: 'http', path: '/ok' } }, t, '10.244.1.2'), { ok: true, message: '' });
       assert.equal((await runProbe({ ...probe, httpGet: { port: 8080, path: '/redirect' } }, t, '10.244.1.2')).ok, true);
-      assert.deepEqual(await runProbe({ ...probe, httpGet: { port: 'http', path: '/bad' } }, t, '10.244.1.2'), { ok: false, message: 'HTTP probe failed with statuscode: 500' });
+      assert.deepEqual(await runProbe({ ...probe, httpGet: { port: 'http', path: '/bad' } }, t, '10.244.1.2'), {
+        ok: false,
+        message: 'HTTP probe failed with statuscode: 500',
+      });
       assert.equal((await runProbe({ ...probe, tcpSocket: { port: 'http' } }, t, '10.244.1.2')).ok, true);
       assert.deepEqual(await runProbe({ ...probe, exec: { command: ['sh', '-c', 'echo fine'] } }, t, ''), { ok: true, message: 'fine' });
       assert.deepEqual(await runProbe({ ...probe, exec: { command: ['sh', '-c', 'echo broken >&2; exit 3'] } }, t, ''), { ok: false, message: 'broken' });

@@ -22,7 +22,12 @@ function env() {
 }
 
 function service(name: string, ports: Service['spec']['ports'] = [{ port: 80, targetPort: 'http' }], extra: Partial<Service['spec']> = {}): Service {
-  return { apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: 'default', labels: { app: name } }, spec: { selector: { app: name }, ports, ...extra } };
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name, namespace: 'default', labels: { app: name } },
+    spec: { selector: { app: name }, ports, ...extra },
+  };
 }
 
 function pod(name: string, app: string, opts: { ip?: string; node?: string; ready?: boolean; port?: number; deleting?: boolean; phase?: PodPhase } = {}): Pod {
@@ -55,10 +60,16 @@ describe('cluster IP admission', function () {
   it('refuses an address already taken, and a change of address, naming spec.clusterIP', function () {
     const { registry } = env();
     const a = registry.create<Service>(service('a'));
-    assert.throws(() => registry.create(service('b', undefined, { clusterIP: a.spec.clusterIP })), (e: ApiError) => e.code === 400 && /spec\.clusterIP.*already allocated/.test(e.message));
+    assert.throws(
+      () => registry.create(service('b', undefined, { clusterIP: a.spec.clusterIP })),
+      (e: ApiError) => e.code === 400 && /spec\.clusterIP.*already allocated/.test(e.message),
+    );
     const moved = structuredClone(a);
     moved.spec.clusterIP = '10.96.9.9';
-    assert.throws(() => registry.update(moved), (e: ApiError) => /spec\.clusterIP.*immutable/.test(e.message));
+    assert.throws(
+      () => registry.update(moved),
+      (e: ApiError) => /spec\.clusterIP.*immutable/.test(e.message),
+    );
   });
 });
 
@@ -93,7 +104,10 @@ describe('endpoints', function () {
     store.create(pod('other', 'db', { ip: '10.244.1.3' }));
     endpoints.reconcile('default/web');
     const ep = store.get<Endpoints>('Endpoints', 'default', 'web')!;
-    assert.deepEqual(ep.subsets?.[0]?.addresses?.map((a) => a.ip), ['10.244.1.2']);
+    assert.deepEqual(
+      ep.subsets?.[0]?.addresses?.map((a) => a.ip),
+      ['10.244.1.2'],
+    );
     assert.equal(ep.metadata.labels?.app, 'web');
     const rv = ep.metadata.resourceVersion;
     endpoints.reconcile('default/web');
@@ -115,7 +129,13 @@ describe('the route publisher', function () {
 
   it('publishes services with their endpoints and nodes with their pod ranges and tunnels, and no pods', function () {
     const { store, registry, endpoints, pub } = setup();
-    const node: Node = { apiVersion: 'v1', kind: 'Node', metadata: { name: 'node-1' }, spec: { podCIDR: '10.244.1.0/24' }, status: { nodeInfo: { agentPid: 1, operatingSystem: 'linux', architecture: 'x64', kubeletVersion: 'v', tunnelEndpoint: '127.0.0.1:4000' } } };
+    const node: Node = {
+      apiVersion: 'v1',
+      kind: 'Node',
+      metadata: { name: 'node-1' },
+      spec: { podCIDR: '10.244.1.0/24' },
+      status: { nodeInfo: { agentPid: 1, operatingSystem: 'linux', architecture: 'x64', kubeletVersion: 'v', tunnelEndpoint: '127.0.0.1:4000' } },
+    };
     store.create(node);
     registry.create(service('web'));
     store.create(pod('w1', 'web', { ip: '10.244.1.2' }));
@@ -152,7 +172,10 @@ describe('the route publisher', function () {
     endpoints.reconcile('default/web');
     sent.length = 0;
     store.delete('Pod', 'default', 'w1');
-    assert.deepEqual(sent.flatMap((r) => r.services ?? []).flatMap((s) => s.ports[0]!.endpoints), [{ ip: '10.244.1.2', port: 8080, node: 'node-1', pod: 'w1', ready: false }]);
+    assert.deepEqual(
+      sent.flatMap((r) => r.services ?? []).flatMap((s) => s.ports[0]!.endpoints),
+      [{ ip: '10.244.1.2', port: 8080, node: 'node-1', pod: 'w1', ready: false }],
+    );
     registry.delete('Service', 'default', 'web');
     assert.ok(sent.some((r) => r.removeServices?.includes('default/web')));
   });

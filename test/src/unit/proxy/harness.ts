@@ -80,7 +80,12 @@ export class ProxyCluster {
   }
 
   /** Starts a fake pod on a node; it is in the routing table from the next publish(). */
-  async addPod(name: string, node: string, behaviour: PodBehaviour, opts: { ip?: string; containerPort?: number; namespace?: string; hostPort?: number } = {}): Promise<FakePod> {
+  async addPod(
+    name: string,
+    node: string,
+    behaviour: PodBehaviour,
+    opts: { ip?: string; containerPort?: number; namespace?: string; hostPort?: number } = {},
+  ): Promise<FakePod> {
     const nodeIndex = [...this.proxies.keys()].indexOf(node) + 1;
     const pod: FakePod = {
       name,
@@ -135,7 +140,11 @@ export class ProxyCluster {
   }
 
   /** A service over the named pods (all ready unless `unready` lists them). */
-  service(name: string, podNames: string[], opts: { port?: number; unready?: string[]; affinity?: 'None' | 'ClientIP'; clusterIP?: string; namespace?: string } = {}): ServiceRoute {
+  service(
+    name: string,
+    podNames: string[],
+    opts: { port?: number; unready?: string[]; affinity?: 'None' | 'ClientIP'; clusterIP?: string; namespace?: string } = {},
+  ): ServiceRoute {
     const endpoints = podNames.map((n) => {
       const p = this.pods.find((x) => x.name === n);
       if (!p) throw new Error(`no pod ${n}`);

@@ -18,7 +18,10 @@ interface Run {
 
 function run(image: string, args: string[], env: Record<string, string>): Run {
   const img = resolveImage(image);
-  const child = spawn(img.entrypoint[0]!, [...img.entrypoint.slice(1), ...args], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(img.entrypoint[0]!, [...img.entrypoint.slice(1), ...args], {
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
@@ -57,14 +60,19 @@ describe('proxy: images for the pod network', function () {
     c = await ProxyCluster.start();
     // http-echo pods as real processes, one per node, standing behind fake pod entries.
     const echoes = [];
-    for (const [name, node] of [['web-a', 'node-a'], ['web-b', 'node-b']] as const) {
+    for (const [name, node] of [
+      ['web-a', 'node-a'],
+      ['web-b', 'node-b'],
+    ] as const) {
       const pod = await c.addPod(name, node, 'external', { hostPort: await freePort() });
       const r = go('http-echo', [], { PORT: String(pod.hostPort), POD_NAME: name, POD_NAMESPACE: 'default', NODE_NAME: node, POD_IP: pod.ip });
       echoes.push(r);
     }
     for (const r of echoes) await eventually('http-echo to listen', () => r.out().includes('listening'));
     await c.publish([c.service('web', ['web-a', 'web-b'])]);
-    const env = c.proxy('node-a').podEnv({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'client-1', namespace: 'default' }, spec: { containers: [] } } as unknown as Pod);
+    const env = c
+      .proxy('node-a')
+      .podEnv({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'client-1', namespace: 'default' }, spec: { containers: [] } } as unknown as Pod);
     const client = go('client', ['--url', 'http://web/', '--rate', '20', '--count', '4'], env);
     assert.equal(await client.exit, 0, client.out());
     const lines = client.out().match(/status=200 latency=\d+ms bytes=\d+ pod=web-[ab] node=node-[ab]/g) ?? [];
@@ -76,7 +84,9 @@ describe('proxy: images for the pod network', function () {
   it('client logs the proxy refusal with its reason', async () => {
     c = await ProxyCluster.start();
     await c.publish([]);
-    const env = c.proxy('node-a').podEnv({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'client-1', namespace: 'shop' }, spec: { containers: [] } } as unknown as Pod);
+    const env = c
+      .proxy('node-a')
+      .podEnv({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'client-1', namespace: 'shop' }, spec: { containers: [] } } as unknown as Pod);
     const client = go('client', ['--url', 'http://nope/', '--count', '1'], env);
     assert.equal(await client.exit, 1);
     assert.match(client.out(), /status=502 latency=\d+ms bytes=\d+ reason="kip proxy \(node-a\): no service \\"nope\\" in namespace \\"shop\\"/);

@@ -102,10 +102,17 @@ describe('proxy: links and their fault hook', function () {
     await c.addPod('web-remote', 'node-b', 'identity');
     await c.addPod('web-local', 'node-a', 'identity');
     await c.publish([c.service('web', ['web-remote', 'web-local'])]);
-    c.proxy('node-a').link('node-b').setFault({ admit: () => new Error('partitioned from node-b') });
+    c.proxy('node-a')
+      .link('node-b')
+      .setFault({ admit: () => new Error('partitioned from node-b') });
     for (let i = 0; i < 4; i++) assert.equal(await exchange(c.listener('node-a', 'web')), 'web-local\n');
     assert.equal(c.pods.find((p) => p.name === 'web-remote')!.accepted, 0);
-    assert.ok(c.proxy('node-a').links().find((l) => l.peer === 'node-b')!.errors >= 2);
+    assert.ok(
+      c
+        .proxy('node-a')
+        .links()
+        .find((l) => l.peer === 'node-b')!.errors >= 2,
+    );
     const viaHttp = await httpGet(c.proxy('node-a').httpProxyEndpoint(), `http://${c.pods[0]!.ip}:8080/`);
     assert.equal(viaHttp.status, 502);
     assert.match(viaHttp.body, /partitioned from node-b/);
@@ -198,13 +205,15 @@ describe('proxy: links and their fault hook', function () {
     await c.addPod('echo-1', 'node-b', 'echo');
     await c.publish([c.service('echo', ['echo-1'])]);
     const stages: PassThrough[] = [];
-    c.proxy('node-a').link('node-b').setFault({
-      stage: () => {
-        const p = new PassThrough();
-        stages.push(p);
-        return p;
-      },
-    });
+    c.proxy('node-a')
+      .link('node-b')
+      .setFault({
+        stage: () => {
+          const p = new PassThrough();
+          stages.push(p);
+          return p;
+        },
+      });
     const s = await connect(c.listener('node-a', 'echo'));
     const ended = readAll(s);
     await eventually('the stages to be in place', () => stages.length === 2);

@@ -75,7 +75,13 @@ describe('proxy: NodeProxy over real sockets', function () {
     await c.addPod('echo-1', 'node-a', 'echo');
     await c.publish([c.service('echo', ['echo-1'])]);
     assert.equal(await exchange(c.listener('node-a', 'echo'), 'local'), 'local');
-    assert.deepEqual(c.proxy('node-a').links().map((l) => [l.peer, l.local, l.opened, l.bytesSent]), [['node-a', true, 1, 5]]);
+    assert.deepEqual(
+      c
+        .proxy('node-a')
+        .links()
+        .map((l) => [l.peer, l.local, l.opened, l.bytesSent]),
+      [['node-a', true, 1, 5]],
+    );
     assert.deepEqual(c.proxy('node-b').links(), [], 'node-b carried nothing');
   });
 
@@ -100,7 +106,12 @@ describe('proxy: NodeProxy over real sockets', function () {
     await c.addPod('dead-2', 'node-a', 'closed');
     await c.publish([c.service('web', ['dead-1', 'web-1', 'dead-2'])]);
     assert.deepEqual(tally(await askMany(c.listener('node-a', 'web'), 6)), { 'web-1': 6 });
-    const links = Object.fromEntries(c.proxy('node-a').links().map((l) => [l.peer, l]));
+    const links = Object.fromEntries(
+      c
+        .proxy('node-a')
+        .links()
+        .map((l) => [l.peer, l]),
+    );
     assert.ok(links['node-b']!.errors >= 2, `refusals through the tunnel are counted: ${JSON.stringify(links['node-b'])}`);
     assert.ok(links['node-a']!.errors >= 2, `local refusals are counted: ${JSON.stringify(links['node-a'])}`);
     assert.equal(links['node-a']!.opened, 6);
@@ -138,7 +149,13 @@ describe('proxy: NodeProxy over real sockets', function () {
     await c.publish([c.service('web', ['web-1', 'web-2', 'web-3'], { unready: ['web-2'] })]);
     assert.deepEqual(tally(await askMany(c.listener('node-a', 'web'), 4)), { 'web-1': 2, 'web-3': 2 });
     const web3 = c.pods.find((p) => p.name === 'web-3')!;
-    const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web-3', namespace: 'default', deletionTimestamp: new Date().toISOString() }, spec: { containers: [] }, status: { podIP: web3.ip } } as Pod;
+    const pod = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'web-3', namespace: 'default', deletionTimestamp: new Date().toISOString() },
+      spec: { containers: [] },
+      status: { podIP: web3.ip },
+    } as Pod;
     c.proxy('node-a').podDeleting(pod);
     assert.deepEqual(tally(await askMany(c.listener('node-a', 'web'), 3)), { 'web-1': 3 });
   });
@@ -197,7 +214,10 @@ describe('proxy: NodeProxy over real sockets', function () {
       })();`;
     const runAs = (name: string) =>
       new Promise<string[]>((resolve, reject) => {
-        const child = spawn(process.execPath, ['-e', script], { env: { PATH: process.env.PATH, POD_NAMESPACE: 'default', POD_NAME: name }, stdio: ['ignore', 'pipe', 'inherit'] });
+        const child = spawn(process.execPath, ['-e', script], {
+          env: { PATH: process.env.PATH, POD_NAMESPACE: 'default', POD_NAME: name },
+          stdio: ['ignore', 'pipe', 'inherit'],
+        });
         let out = '';
         child.stdout.on('data', (d: Buffer) => (out += d.toString()));
         child.once('error', reject);
@@ -229,7 +249,13 @@ describe('proxy: the tunnel listener', function () {
     s.end('through the tunnel');
     assert.equal((await got).toString(), 'through the tunnel');
     s.destroy();
-    assert.equal(c.proxy('node-b').links().find((l) => l.peer === 'controlplane')?.opened, 1);
+    assert.equal(
+      c
+        .proxy('node-b')
+        .links()
+        .find((l) => l.peer === 'controlplane')?.opened,
+      1,
+    );
   });
 
   it('refuses a wrong proof at once, and says so', async () => {
@@ -276,7 +302,10 @@ describe('proxy: the tunnel listener', function () {
     await c.publish([]);
     const tunnel = c.proxy('node-b').tunnelEndpoint();
     await assert.rejects(dialTunnel(tunnel, TOKEN, { podIP: '10.244.2.99', port: 8080 }), /Refused|no such pod on this node/);
-    await assert.rejects(dialTunnel(tunnel, TOKEN, { podIP: dead.ip, port: 8080 }), (err: unknown) => err instanceof TunnelError && err.code === 'Refused' && /connection refused/.test(err.message));
+    await assert.rejects(
+      dialTunnel(tunnel, TOKEN, { podIP: dead.ip, port: 8080 }),
+      (err: unknown) => err instanceof TunnelError && err.code === 'Refused' && /connection refused/.test(err.message),
+    );
     await assert.rejects(dialTunnel(tunnel, TOKEN, { podIP: dead.ip, port: 9999 }), /declares no container port 9999/);
   });
 
@@ -288,7 +317,10 @@ describe('proxy: the tunnel listener', function () {
         s.close(() => r(p));
       });
     });
-    await assert.rejects(dialTunnel(`127.0.0.1:${free}`, TOKEN, { podIP: '10.244.1.2', port: 80 }), (err: unknown) => err instanceof TunnelError && err.code === 'Unreachable');
+    await assert.rejects(
+      dialTunnel(`127.0.0.1:${free}`, TOKEN, { podIP: '10.244.1.2', port: 80 }),
+      (err: unknown) => err instanceof TunnelError && err.code === 'Unreachable',
+    );
   });
 });
 

@@ -10,9 +10,10 @@ describe('proxy: routing table', () => {
     const t = new RoutingTable();
     assert.equal(t.hasSynced, false);
     const change = t.apply(
-      snapshot([serviceRoute('web', [endpoint('web-1', '10.244.1.2', 'node-1')]), serviceRoute('db', [], { clusterIP: '10.96.0.11' })], [
-        { name: 'node-1', tunnel: '127.0.0.1:4001', podCIDR: '10.244.1.0/24' },
-      ]),
+      snapshot(
+        [serviceRoute('web', [endpoint('web-1', '10.244.1.2', 'node-1')]), serviceRoute('db', [], { clusterIP: '10.96.0.11' })],
+        [{ name: 'node-1', tunnel: '127.0.0.1:4001', podCIDR: '10.244.1.0/24' }],
+      ),
     );
     assert.deepEqual(change.servicesChanged.sort(), ['default/db', 'default/web']);
     assert.deepEqual(change.servicesRemoved, []);
@@ -23,7 +24,10 @@ describe('proxy: routing table', () => {
     assert.equal(t.nodeForPodIP('10.244.2.2'), undefined, 'no node has that range');
     assert.equal(t.nodeForPodIP('not-an-ip'), undefined);
     assert.equal(t.node('node-1')?.tunnel, '127.0.0.1:4001');
-    assert.deepEqual(t.servicesIn('default').map((s) => s.name), ['db', 'web']);
+    assert.deepEqual(
+      t.servicesIn('default').map((s) => s.name),
+      ['db', 'web'],
+    );
     assert.deepEqual(t.servicesIn('other'), []);
   });
 

@@ -26,7 +26,15 @@ describe('proxy: pod environment', () => {
 
   it('adds SERVICE_PORT_<NAME> for named ports; the first port is the SERVICE_PORT', () => {
     const svc = serviceRoute('web', [], { port: 80, portName: 'http', extraPorts: [{ name: 'metrics-port', port: 9090, protocol: 'TCP', endpoints: [] }] });
-    const env = serviceEnv([{ service: svc, listeners: new Map([[80, 41001], [9090, 41002]]) }]);
+    const env = serviceEnv([
+      {
+        service: svc,
+        listeners: new Map([
+          [80, 41001],
+          [9090, 41002],
+        ]),
+      },
+    ]);
     assert.equal(env.WEB_SERVICE_PORT, '41001');
     assert.equal(env.WEB_SERVICE_PORT_HTTP, '41001');
     assert.equal(env.WEB_SERVICE_PORT_METRICS_PORT, '41002');
@@ -52,7 +60,14 @@ describe('proxy: pod environment', () => {
   });
 
   it('ignores proxy credentials that do not name a pod', () => {
-    for (const h of [undefined, '', 'Bearer abc', `Basic ${Buffer.from('nocolon').toString('base64')}`, `Basic ${Buffer.from('ns:').toString('base64')}`, 'Basic !!!']) {
+    for (const h of [
+      undefined,
+      '',
+      'Bearer abc',
+      `Basic ${Buffer.from('nocolon').toString('base64')}`,
+      `Basic ${Buffer.from('ns:').toString('base64')}`,
+      'Basic !!!',
+    ]) {
       assert.equal(identityFromProxyAuthorization(h), undefined, String(h));
     }
   });

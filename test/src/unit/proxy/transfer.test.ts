@@ -73,7 +73,10 @@ describe('proxy: bulk transfer across two agents', function () {
     assert.equal(atClient.bytes, TRANSFER);
     assert.equal(atClient.sha, await podSent!, 'pod -> client intact, after the client had half-closed');
     s.destroy();
-    const link = c.proxy('node-a').links().find((l) => l.peer === 'node-b')!;
+    const link = c
+      .proxy('node-a')
+      .links()
+      .find((l) => l.peer === 'node-b')!;
     assert.equal(link.bytesSent, TRANSFER);
     assert.equal(link.bytesReceived, TRANSFER);
   });
@@ -123,7 +126,10 @@ describe('proxy: bulk transfer across two agents', function () {
       { timeoutMs: 30_000, intervalMs: 20 },
     );
     const inFlight = podSocket!.bytesWritten - podSocket!.writableLength;
-    const held = [...c.proxies.values()].flatMap((p) => p.links().map((l) => p.link(l.peer))).flatMap((l) => l.connections()).reduce((n, conn) => n + conn.buffered, 0);
+    const held = [...c.proxies.values()]
+      .flatMap((p) => p.links().map((l) => p.link(l.peer)))
+      .flatMap((l) => l.connections())
+      .reduce((n, conn) => n + conn.buffered, 0);
     const grown = process.memoryUsage().arrayBuffers - before;
     // Kernel socket buffers on three TCP connections hold a few MB each; the rest waits at the pod.
     assert.ok(inFlight < 64 * MB, `the sender got ${Math.round(inFlight / MB)} MB out of ${total / MB} MB ahead of a reader that reads nothing`);

@@ -51,13 +51,20 @@ describe('proxy: tunnel frames and proof', () => {
   it('a valid proof passes; two hellos for the same target differ (fresh nonce)', () => {
     const a = decodeHello(helloBody());
     const b = decodeHello(helloBody());
-    assert.equal(code(() => verifyHello(a, TOKEN, { now: NOW })), 'ok');
+    assert.equal(
+      code(() => verifyHello(a, TOKEN, { now: NOW })),
+      'ok',
+    );
     assert.notDeepEqual(a.nonce, b.nonce);
     assert.notDeepEqual(a.mac, b.mac);
   });
 
   const refusals: [string, () => void, RegExp][] = [
-    ['signed with another token', () => verifyHello(decodeHello(helloBody({ token: 'wrong' })), TOKEN, { now: NOW }), /^BadProof: bad proof: the hello was not signed with this cluster's token/],
+    [
+      'signed with another token',
+      () => verifyHello(decodeHello(helloBody({ token: 'wrong' })), TOKEN, { now: NOW }),
+      /^BadProof: bad proof: the hello was not signed with this cluster's token/,
+    ],
     [
       'target tampered with after signing',
       () => {
@@ -76,8 +83,16 @@ describe('proxy: tunnel frames and proof', () => {
       },
       /^BadProof/,
     ],
-    ['stale: signed a minute ago', () => verifyHello(decodeHello(helloBody({ time: NOW - 60_000 })), TOKEN, { now: NOW }), /^BadProof: bad proof: stale hello \(clocks 60s apart; at most 30s allowed\)/],
-    ['from the future beyond the window', () => verifyHello(decodeHello(helloBody({ time: NOW + 45_000 })), TOKEN, { now: NOW }), /^BadProof: bad proof: stale hello/],
+    [
+      'stale: signed a minute ago',
+      () => verifyHello(decodeHello(helloBody({ time: NOW - 60_000 })), TOKEN, { now: NOW }),
+      /^BadProof: bad proof: stale hello \(clocks 60s apart; at most 30s allowed\)/,
+    ],
+    [
+      'from the future beyond the window',
+      () => verifyHello(decodeHello(helloBody({ time: NOW + 45_000 })), TOKEN, { now: NOW }),
+      /^BadProof: bad proof: stale hello/,
+    ],
     ['not a hello at all', () => decodeHello(Buffer.from('GET / HTTP/1.1\r\n\r\n')), /^ProtocolError: not a kip tunnel hello \(bad magic\)/],
     ['truncated', () => decodeHello(helloBody().subarray(0, 40)), /^ProtocolError: tunnel hello too short/],
     ['trailing bytes', () => decodeHello(Buffer.concat([helloBody(), Buffer.from([0])])), /^ProtocolError: tunnel hello length \d+ does not match/],
@@ -90,7 +105,11 @@ describe('proxy: tunnel frames and proof', () => {
       },
       /^ProtocolError: tunnel protocol version 9 is not supported/,
     ],
-    ['target not IPv4', () => encodeHelloFields({ nonce: Buffer.alloc(16), time: NOW, podIP: 'web.default', port: 80, from: '' }), /^ProtocolError: tunnel target "web.default" is not an IPv4 address/],
+    [
+      'target not IPv4',
+      () => encodeHelloFields({ nonce: Buffer.alloc(16), time: NOW, podIP: 'web.default', port: 80, from: '' }),
+      /^ProtocolError: tunnel target "web.default" is not an IPv4 address/,
+    ],
     ['port 0', () => encodeHelloFields({ nonce: Buffer.alloc(16), time: NOW, podIP: '10.244.1.2', port: 0, from: '' }), /^ProtocolError: tunnel target port 0/],
   ];
   for (const [name, fn, want] of refusals) {
@@ -100,8 +119,14 @@ describe('proxy: tunnel frames and proof', () => {
   it('a replayed hello is refused within the window, whatever its proof', () => {
     const guard = new ReplayGuard(30_000);
     const h = decodeHello(helloBody());
-    assert.equal(code(() => verifyHello(h, TOKEN, { now: NOW, guard })), 'ok');
-    assert.match(code(() => verifyHello(h, TOKEN, { now: NOW + 1000, guard })), /^BadProof: bad proof: replayed hello/);
+    assert.equal(
+      code(() => verifyHello(h, TOKEN, { now: NOW, guard })),
+      'ok',
+    );
+    assert.match(
+      code(() => verifyHello(h, TOKEN, { now: NOW + 1000, guard })),
+      /^BadProof: bad proof: replayed hello/,
+    );
     assert.equal(guard.size, 1);
   });
 
@@ -124,7 +149,10 @@ describe('proxy: tunnel frames and proof', () => {
     assert.equal(decodeStatus(encodeStatus('BadProof', 'x'.repeat(5000)).subarray(2)).reason.length, 1024);
     const bad = Buffer.from(ok.subarray(2));
     bad[4] = 77;
-    assert.match(code(() => decodeStatus(bad)), /^ProtocolError: unknown tunnel status 77/);
+    assert.match(
+      code(() => decodeStatus(bad)),
+      /^ProtocolError: unknown tunnel status 77/,
+    );
   });
 
   it('the frame reader assembles a frame from any split and hands back what follows it', () => {

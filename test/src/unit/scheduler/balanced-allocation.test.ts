@@ -16,7 +16,8 @@ describe('scheduler plugin NodeResourcesBalancedAllocation', () => {
   ];
   for (const c of table) it(c.name, () => assert.equal(balancedResourceScore(c.requested, c.allocatable), c.want));
   for (const c of table.filter((t) => t.requested.length === 2))
-    it(`the cpu/memory fast path agrees: ${c.name}`, () => assert.equal(balancedCpuMemoryScore(c.requested[0]!, c.allocatable[0]!, c.requested[1]!, c.allocatable[1]!), c.want));
+    it(`the cpu/memory fast path agrees: ${c.name}`, () =>
+      assert.equal(balancedCpuMemoryScore(c.requested[0]!, c.allocatable[0]!, c.requested[1]!, c.allocatable[1]!), c.want));
 
   it('prefers the node where the pod evens out cpu and memory use', () => {
     const cpuHeavy = NodeInfo.of(makeNode('cpu-heavy'), [makePod('e', { nodeName: 'cpu-heavy', cpu: '2' })]);

@@ -102,7 +102,13 @@ describe('scheduler cache', () => {
     for (const n of ['a', 'b', 'c']) c.upsertNode(makeNode(n));
     c.updatePod(makePod('p', { nodeName: 'b', cpu: '1' }));
     c.removeNode('b');
-    assert.deepEqual(c.nodeList().map((n) => n.name).sort(), ['a', 'c']);
+    assert.deepEqual(
+      c
+        .nodeList()
+        .map((n) => n.name)
+        .sort(),
+      ['a', 'c'],
+    );
     assert.equal(c.getNode('b')?.requestedCpu, 1000);
     c.removePod('uid-p');
     assert.equal(c.getNode('b'), undefined);
@@ -122,7 +128,11 @@ describe('scheduler cache', () => {
       { name: 'a label change', change: (n) => (n.metadata.labels = { ...n.metadata.labels, disk: 'ssd' }), want: [ClusterEvents.NodeLabelChange] },
       { name: 'a taint added', change: (n) => (n.spec.taints = [{ key: 'k', effect: 'NoSchedule' }]), want: [ClusterEvents.NodeTaintChange] },
       { name: 'a cordon', change: (n) => (n.spec.unschedulable = true), want: [ClusterEvents.NodeUnschedulableChange] },
-      { name: 'more allocatable memory', change: (n) => (n.status!.allocatable = { ...n.status!.allocatable, memory: '16Gi' }), want: [ClusterEvents.NodeAllocatableChange] },
+      {
+        name: 'more allocatable memory',
+        change: (n) => (n.status!.allocatable = { ...n.status!.allocatable, memory: '16Gi' }),
+        want: [ClusterEvents.NodeAllocatableChange],
+      },
       { name: 'Ready turning Unknown', change: (n) => (n.status!.conditions = [{ type: 'Ready', status: 'Unknown' }]), want: [ClusterEvents.NodeReadyChange] },
       {
         name: 'several parts at once',

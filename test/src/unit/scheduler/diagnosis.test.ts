@@ -32,11 +32,17 @@ describe('scheduler FailedScheduling message', () => {
       ],
       want: '0/1 nodes are available: 1 Insufficient cpu, 1 Insufficient memory.',
     },
-    { name: 'a preFilter rejection replaces the per-node reasons', nodes: 3, counts: [['x', 3]], preFilter: 'pod has unbound immediate claims', want: '0/3 nodes are available: pod has unbound immediate claims.' },
+    {
+      name: 'a preFilter rejection replaces the per-node reasons',
+      nodes: 3,
+      counts: [['x', 3]],
+      preFilter: 'pod has unbound immediate claims',
+      want: '0/3 nodes are available: pod has unbound immediate claims.',
+    },
   ];
   for (const c of cases) it(c.name, () => assert.equal(fitErrorMessage(c.nodes, new Map(c.counts), c.preFilter), c.want));
 
-  it('uses kube-scheduler\'s ErrNoNodesAvailable text when there are no nodes', () => {
+  it("uses kube-scheduler's ErrNoNodesAvailable text when there are no nodes", () => {
     assert.equal(NO_NODES_AVAILABLE_MESSAGE, 'no nodes available to schedule pods');
   });
 

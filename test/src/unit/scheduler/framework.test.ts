@@ -1,16 +1,6 @@
 import assert from 'node:assert/strict';
 import type { Pod } from '@kip/shared';
-import {
-  CycleState,
-  Framework,
-  SKIP,
-  stateKey,
-  SUCCESS,
-  unschedulable,
-  type FilterPlugin,
-  type ScorePlugin,
-  type Status,
-} from '@kip/controlplane';
+import { CycleState, Framework, SKIP, stateKey, SUCCESS, unschedulable, type FilterPlugin, type ScorePlugin, type Status } from '@kip/controlplane';
 import { NodeInfo } from '@kip/controlplane';
 import { makeNode, makePod } from './fixtures.js';
 
@@ -147,6 +137,7 @@ describe('scheduler framework', () => {
       },
       { name: 'an Unschedulable preScore', plugin: constantScorer('pre', 1, () => 1, unschedulable('broken')), want: /plugin "pre" preScore: broken/ },
     ];
-    for (const c of bad) it(`throws on ${c.name}, as a bug`, () => assert.throws(() => new Framework([c.plugin]).runScore(pod, nodes, new CycleState()), c.want));
+    for (const c of bad)
+      it(`throws on ${c.name}, as a bug`, () => assert.throws(() => new Framework([c.plugin]).runScore(pod, nodes, new CycleState()), c.want));
   });
 });

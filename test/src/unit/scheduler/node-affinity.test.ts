@@ -5,7 +5,9 @@ import { NodeInfo } from '@kip/controlplane';
 import { ERR_REASON_AFFINITY_MISMATCH, NodeAffinity } from '@kip/controlplane';
 import { makeNode, makePod } from './fixtures.js';
 
-const required = (...terms: NodeSelectorTerm[]): Affinity => ({ nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: terms } } });
+const required = (...terms: NodeSelectorTerm[]): Affinity => ({
+  nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: terms } },
+});
 
 describe('scheduler plugin NodeAffinity', () => {
   describe('filter', () => {
@@ -18,11 +20,18 @@ describe('scheduler plugin NodeAffinity', () => {
       { name: 'required In matches', affinity: required({ matchExpressions: [{ key: 'zone', operator: 'In', values: ['a', 'b'] }] }), fits: true },
       { name: 'required NotIn rejects', affinity: required({ matchExpressions: [{ key: 'zone', operator: 'NotIn', values: ['a'] }] }), fits: false },
       { name: 'required Exists matches', affinity: required({ matchExpressions: [{ key: 'disk', operator: 'Exists' }] }), fits: true },
-      { name: 'required DoesNotExist rejects a present label', affinity: required({ matchExpressions: [{ key: 'disk', operator: 'DoesNotExist' }] }), fits: false },
+      {
+        name: 'required DoesNotExist rejects a present label',
+        affinity: required({ matchExpressions: [{ key: 'disk', operator: 'DoesNotExist' }] }),
+        fits: false,
+      },
       { name: 'required Gt compares integers', affinity: required({ matchExpressions: [{ key: 'gen', operator: 'Gt', values: ['4'] }] }), fits: true },
       {
         name: 'terms are ORed: one matching term is enough',
-        affinity: required({ matchExpressions: [{ key: 'zone', operator: 'In', values: ['z'] }] }, { matchExpressions: [{ key: 'disk', operator: 'In', values: ['ssd'] }] }),
+        affinity: required(
+          { matchExpressions: [{ key: 'zone', operator: 'In', values: ['z'] }] },
+          { matchExpressions: [{ key: 'disk', operator: 'In', values: ['ssd'] }] },
+        ),
         fits: true,
       },
       {
@@ -35,8 +44,16 @@ describe('scheduler plugin NodeAffinity', () => {
         }),
         fits: false,
       },
-      { name: 'matchFields on metadata.name picks the node by name', affinity: required({ matchFields: [{ key: 'metadata.name', operator: 'In', values: ['node-1'] }] }), fits: true },
-      { name: 'matchFields on metadata.name rejects other nodes', affinity: required({ matchFields: [{ key: 'metadata.name', operator: 'In', values: ['node-2'] }] }), fits: false },
+      {
+        name: 'matchFields on metadata.name picks the node by name',
+        affinity: required({ matchFields: [{ key: 'metadata.name', operator: 'In', values: ['node-1'] }] }),
+        fits: true,
+      },
+      {
+        name: 'matchFields on metadata.name rejects other nodes',
+        affinity: required({ matchFields: [{ key: 'metadata.name', operator: 'In', values: ['node-2'] }] }),
+        fits: false,
+      },
       {
         name: 'nodeSelector and required affinity must both hold',
         nodeSelector: { disk: 'hdd' },
@@ -49,7 +66,11 @@ describe('scheduler plugin NodeAffinity', () => {
       it(c.name, () => {
         const s = runFilterPlugin(NodeAffinity, makePod('p', { nodeSelector: c.nodeSelector, affinity: c.affinity }), NodeInfo.of(node));
         if (c.fits) assert.equal(s.code, 'Success');
-        else assert.deepEqual({ code: s.code, reasons: [...s.reasons] }, { code: 'Unschedulable', reasons: ["node(s) didn't match Pod's node affinity/selector"] });
+        else
+          assert.deepEqual(
+            { code: s.code, reasons: [...s.reasons] },
+            { code: 'Unschedulable', reasons: ["node(s) didn't match Pod's node affinity/selector"] },
+          );
       });
     }
     it('exports the reason kube-scheduler prints', () => assert.equal(ERR_REASON_AFFINITY_MISMATCH, "node(s) didn't match Pod's node affinity/selector"));

@@ -10,16 +10,28 @@ const bound = (name: string, o: PodSpecOptions): Pod => makePod(name, { ...o, no
 
 describe('scheduler plugin NodeResourcesFit', () => {
   describe('filter', () => {
-    const cases: { name: string; node?: { cpu?: string; memory?: string; pods?: string }; existing?: PodSpecOptions[]; pod: PodSpecOptions; want: string[] }[] = [
-      { name: 'a pod that fits an empty node passes', pod: { cpu: '1', memory: '1Gi' }, want: [] },
-      { name: 'a pod asking for exactly what is left passes', existing: [{ cpu: '3', memory: '6Gi' }], pod: { cpu: '1', memory: '2Gi' }, want: [] },
-      { name: 'too much cpu is Insufficient cpu', existing: [{ cpu: '3500m' }], pod: { cpu: '1' }, want: ['Insufficient cpu'] },
-      { name: 'too much memory is Insufficient memory', pod: { memory: '9Gi' }, want: ['Insufficient memory'] },
-      { name: 'both short gives both reasons, cpu first', existing: [{ cpu: '4', memory: '8Gi' }], pod: { cpu: '100m', memory: '1Mi' }, want: ['Insufficient cpu', 'Insufficient memory'] },
-      { name: 'a full pod count is Too many pods', node: { pods: '2' }, existing: [{}, {}], pod: {}, want: ['Too many pods'] },
-      { name: 'a pod with no requests fits a node with no cpu left', existing: [{ cpu: '4', memory: '8Gi' }], pod: {}, want: [] },
-      { name: 'every reason at once, in kube-scheduler order', node: { pods: '1', cpu: '1', memory: '1Gi' }, existing: [{ cpu: '1', memory: '1Gi' }], pod: { cpu: '1', memory: '1Gi' }, want: ['Too many pods', 'Insufficient cpu', 'Insufficient memory'] },
-    ];
+    const cases: { name: string; node?: { cpu?: string; memory?: string; pods?: string }; existing?: PodSpecOptions[]; pod: PodSpecOptions; want: string[] }[] =
+      [
+        { name: 'a pod that fits an empty node passes', pod: { cpu: '1', memory: '1Gi' }, want: [] },
+        { name: 'a pod asking for exactly what is left passes', existing: [{ cpu: '3', memory: '6Gi' }], pod: { cpu: '1', memory: '2Gi' }, want: [] },
+        { name: 'too much cpu is Insufficient cpu', existing: [{ cpu: '3500m' }], pod: { cpu: '1' }, want: ['Insufficient cpu'] },
+        { name: 'too much memory is Insufficient memory', pod: { memory: '9Gi' }, want: ['Insufficient memory'] },
+        {
+          name: 'both short gives both reasons, cpu first',
+          existing: [{ cpu: '4', memory: '8Gi' }],
+          pod: { cpu: '100m', memory: '1Mi' },
+          want: ['Insufficient cpu', 'Insufficient memory'],
+        },
+        { name: 'a full pod count is Too many pods', node: { pods: '2' }, existing: [{}, {}], pod: {}, want: ['Too many pods'] },
+        { name: 'a pod with no requests fits a node with no cpu left', existing: [{ cpu: '4', memory: '8Gi' }], pod: {}, want: [] },
+        {
+          name: 'every reason at once, in kube-scheduler order',
+          node: { pods: '1', cpu: '1', memory: '1Gi' },
+          existing: [{ cpu: '1', memory: '1Gi' }],
+          pod: { cpu: '1', memory: '1Gi' },
+          want: ['Too many pods', 'Insufficient cpu', 'Insufficient memory'],
+        },
+      ];
     for (const c of cases) {
       it(c.name, () => {
         const pods = (c.existing ?? []).map((o, i) => bound(`e${i}`, o));

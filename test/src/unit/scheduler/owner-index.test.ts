@@ -32,7 +32,11 @@ describe('scheduler cache owner index (nodesOfOwner)', () => {
     { name: 'counts bound pods per owner and node', apply: (c) => c.updatePod(makePod('a', { nodeName: 'n1', owner: 'rs-1' })), want: { 'rs-1': { n1: 1 } } },
     { name: 'adds a sibling on another node', apply: (c) => c.updatePod(makePod('b', { nodeName: 'n2', owner: 'rs-1' })), want: { 'rs-1': { n1: 1, n2: 1 } } },
     { name: 'counts an assumed pod', apply: (c) => c.assume(makePod('c', { owner: 'rs-1' }), 'n1'), want: { 'rs-1': { n1: 2, n2: 1 } } },
-    { name: 'does not count the confirmation twice', apply: (c) => c.updatePod(makePod('c', { nodeName: 'n1', owner: 'rs-1' })), want: { 'rs-1': { n1: 2, n2: 1 } } },
+    {
+      name: 'does not count the confirmation twice',
+      apply: (c) => c.updatePod(makePod('c', { nodeName: 'n1', owner: 'rs-1' })),
+      want: { 'rs-1': { n1: 2, n2: 1 } },
+    },
     { name: 'moves a pod that changed nodes', apply: (c) => c.updatePod(makePod('b', { nodeName: 'n1', owner: 'rs-1' })), want: { 'rs-1': { n1: 3 } } },
     {
       name: 'stops counting a terminating pod',
@@ -41,8 +45,16 @@ describe('scheduler cache owner index (nodesOfOwner)', () => {
     },
     { name: 'keeps owners apart', apply: (c) => c.updatePod(makePod('d', { nodeName: 'n2', owner: 'rs-2' })), want: { 'rs-1': { n1: 2 }, 'rs-2': { n2: 1 } } },
     { name: 'forgets a deleted pod', apply: (c) => c.removePod('uid-d'), want: { 'rs-1': { n1: 2 } } },
-    { name: 'forgets a finished pod', apply: (c) => c.updatePod(makePod('c', { nodeName: 'n1', owner: 'rs-1', phase: 'Succeeded' })), want: { 'rs-1': { n1: 1 } } },
-    { name: 'forgets an assumed pod whose bind failed', apply: (c) => (c.assume(makePod('e', { owner: 'rs-1' }), 'n2'), c.forget('uid-e')), want: { 'rs-1': { n1: 1 } } },
+    {
+      name: 'forgets a finished pod',
+      apply: (c) => c.updatePod(makePod('c', { nodeName: 'n1', owner: 'rs-1', phase: 'Succeeded' })),
+      want: { 'rs-1': { n1: 1 } },
+    },
+    {
+      name: 'forgets an assumed pod whose bind failed',
+      apply: (c) => (c.assume(makePod('e', { owner: 'rs-1' }), 'n2'), c.forget('uid-e')),
+      want: { 'rs-1': { n1: 1 } },
+    },
     {
       name: 'counts pods on a node that is not known yet',
       apply: (c) => c.updatePod(makePod('f', { nodeName: 'gone', owner: 'rs-2' })),

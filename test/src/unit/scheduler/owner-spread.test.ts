@@ -21,7 +21,10 @@ describe('scheduler plugin OwnerSpread', () => {
   });
 
   it('ignores siblings being deleted, as SelectorSpread does', () => {
-    const nodes = [NodeInfo.of(makeNode('a'), siblings('a', 2, 'rs-1', { deletionTimestamp: '2026-01-01T00:00:00Z' })), NodeInfo.of(makeNode('b'), siblings('b', 1))];
+    const nodes = [
+      NodeInfo.of(makeNode('a'), siblings('a', 2, 'rs-1', { deletionTimestamp: '2026-01-01T00:00:00Z' })),
+      NodeInfo.of(makeNode('b'), siblings('b', 1)),
+    ];
     assert.deepEqual(runScorePlugin(OwnerSpread, makePod('p', { owner: 'rs-1' }), nodes), [100, 0]);
   });
 
@@ -32,11 +35,7 @@ describe('scheduler plugin OwnerSpread', () => {
 
   it('weighs zones 2/3 when nodes carry topology.kubernetes.io/zone', () => {
     const z = (zone: string) => ({ labels: { [ZONE_LABEL]: zone } });
-    const nodes = [
-      NodeInfo.of(makeNode('a1', z('a')), siblings('a1', 1)),
-      NodeInfo.of(makeNode('a2', z('a'))),
-      NodeInfo.of(makeNode('b1', z('b'))),
-    ];
+    const nodes = [NodeInfo.of(makeNode('a1', z('a')), siblings('a1', 1)), NodeInfo.of(makeNode('a2', z('a'))), NodeInfo.of(makeNode('b1', z('b')))];
     // a1: node 0, zone 0 -> 0. a2: node 100 * 1/3 + zone 0 -> 33. b1: node 100 * 1/3 + zone 100 * 2/3 -> 100.
     assert.deepEqual(runScorePlugin(OwnerSpread, makePod('p', { owner: 'rs-1' }), nodes), [0, 33, 100]);
   });

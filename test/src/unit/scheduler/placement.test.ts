@@ -62,7 +62,13 @@ describe('findPlacement', () => {
     const scored = expandScored(p.scores);
     assert.equal(scored[0]!.node, p.node.name);
     assert.equal(scored.length, 10, 'up to the diagnosis limit');
-    assert.deepEqual(Object.keys(scored[0]!.scores).sort(), ['NodeAffinity', 'NodeResourcesBalancedAllocation', 'NodeResourcesFit', 'OwnerSpread', 'TaintToleration']);
+    assert.deepEqual(Object.keys(scored[0]!.scores).sort(), [
+      'NodeAffinity',
+      'NodeResourcesBalancedAllocation',
+      'NodeResourcesFit',
+      'OwnerSpread',
+      'TaintToleration',
+    ]);
     for (let i = 2; i < scored.length; i++) assert.ok(scored[i - 1]!.total >= scored[i]!.total, 'the others best first');
   });
 
@@ -127,4 +133,3 @@ describe('findPlacement', () => {
     }
   });
 });
-

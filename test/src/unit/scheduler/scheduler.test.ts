@@ -237,7 +237,8 @@ describe('scheduler end to end (MemoryStore)', () => {
     class ConflictOnce extends MemoryStore {
       conflicts = 1;
       override update<T extends KObject>(obj: T): T {
-        if (obj.kind === 'Pod' && (obj as unknown as Pod).spec.nodeName && this.conflicts-- > 0) throw new StoreError('Conflict', 'the object has been modified');
+        if (obj.kind === 'Pod' && (obj as unknown as Pod).spec.nodeName && this.conflicts-- > 0)
+          throw new StoreError('Conflict', 'the object has been modified');
         return super.update(obj);
       }
     }

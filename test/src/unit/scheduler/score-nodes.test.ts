@@ -25,7 +25,13 @@ const pods: { name: string; pod: Pod }[] = [
     name: 'a pod with preferred node affinity',
     pod: makePod('p4', {
       cpu: '100m',
-      affinity: { nodeAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 30, preference: { matchExpressions: [{ key: 'disk', operator: 'In', values: ['ssd'] }] } }] } },
+      affinity: {
+        nodeAffinity: {
+          preferredDuringSchedulingIgnoredDuringExecution: [
+            { weight: 30, preference: { matchExpressions: [{ key: 'disk', operator: 'In', values: ['ssd'] }] } },
+          ],
+        },
+      },
     }),
   },
 ];

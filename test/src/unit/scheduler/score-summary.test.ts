@@ -17,7 +17,13 @@ describe('scheduler score summary', () => {
   const cases: { name: string; totals: number[]; chosen: number; limit: number; want: string[] }[] = [
     { name: 'lists the chosen node first, then the rest best first', totals: [10, 50, 30, 40, 20], chosen: 1, limit: 10, want: ['n1', 'n3', 'n2', 'n4', 'n0'] },
     { name: 'keeps only the best up to the limit', totals: [10, 50, 30, 40, 20], chosen: 1, limit: 3, want: ['n1', 'n3', 'n2'] },
-    { name: 'keeps the chosen node first even when a tie-break picked it among equals', totals: [50, 50, 50, 10, 10], chosen: 2, limit: 3, want: ['n2', 'n0', 'n1'] },
+    {
+      name: 'keeps the chosen node first even when a tie-break picked it among equals',
+      totals: [50, 50, 50, 10, 10],
+      chosen: 2,
+      limit: 3,
+      want: ['n2', 'n0', 'n1'],
+    },
     { name: 'keeps the earlier node among equal totals', totals: [5, 9, 9, 9, 9], chosen: 4, limit: 3, want: ['n4', 'n1', 'n2'] },
     { name: 'a limit of one is the chosen node alone', totals: [1, 2, 3, 4, 5], chosen: 4, limit: 1, want: ['n4'] },
   ];

@@ -14,7 +14,7 @@ describe('shared/backoff', () => {
     ];
     for (const c of cases) it(c.name, () => assert.equal(backoffDelay(c.opts, c.attempt), c.want));
 
-    it("follows CrashLoopBackOff in the kubernetes profile: 10 s doubling to 300 s", () => {
+    it('follows CrashLoopBackOff in the kubernetes profile: 10 s doubling to 300 s', () => {
       const k = PROFILES.kubernetes;
       const opts = { initialMs: k.crashLoopBackOffInitialMs, maxMs: k.crashLoopBackOffMaxMs };
       assert.deepEqual(

@@ -104,10 +104,30 @@ describe('shared/wire/channel', function () {
 
   const bad: { name: string; send: (ws: WebSocket) => void; code: string; reason: RegExp }[] = [
     { name: 'a text frame', send: (ws) => ws.send('{"type":"hello"}'), code: 'BadFrame', reason: /^BadFrame: text frames are not part of the protocol$/ },
-    { name: 'garbage bytes', send: (ws) => ws.send(Buffer.from([0x92, 0x01]), { binary: true }), code: 'BadFrame', reason: /^BadFrame: frame is not valid msgpack: / },
-    { name: 'an unknown message', send: (ws) => ws.send(encode({ type: 'reboot' } as never), { binary: true }), code: 'UnknownMessage', reason: /^UnknownMessage: unknown message type "reboot"$/ },
-    { name: 'an invalid message', send: (ws) => ws.send(encode({ type: 'heartbeat' } as never), { binary: true }), code: 'InvalidMessage', reason: /^InvalidMessage: invalid heartbeat message: time must be a number$/ },
-    { name: 'a control-plane message from an agent', send: (ws) => ws.send(encode(samples().welcome), { binary: true }), code: 'UnexpectedMessage', reason: /^UnexpectedMessage: an agent may not send welcome$/ },
+    {
+      name: 'garbage bytes',
+      send: (ws) => ws.send(Buffer.from([0x92, 0x01]), { binary: true }),
+      code: 'BadFrame',
+      reason: /^BadFrame: frame is not valid msgpack: /,
+    },
+    {
+      name: 'an unknown message',
+      send: (ws) => ws.send(encode({ type: 'reboot' } as never), { binary: true }),
+      code: 'UnknownMessage',
+      reason: /^UnknownMessage: unknown message type "reboot"$/,
+    },
+    {
+      name: 'an invalid message',
+      send: (ws) => ws.send(encode({ type: 'heartbeat' } as never), { binary: true }),
+      code: 'InvalidMessage',
+      reason: /^InvalidMessage: invalid heartbeat message: time must be a number$/,
+    },
+    {
+      name: 'a control-plane message from an agent',
+      send: (ws) => ws.send(encode(samples().welcome), { binary: true }),
+      code: 'UnexpectedMessage',
+      reason: /^UnexpectedMessage: an agent may not send welcome$/,
+    },
   ];
   for (const b of bad) {
     it(`${b.name} closes that connection with 1002 and a reason; others carry on`, async () => {

@@ -16,7 +16,18 @@ import {
 import { samples } from './wire-samples.js';
 
 const AGENT: MessageTypeName[] = ['hello', 'heartbeat', 'podStatus', 'podTerminated', 'events', 'logData', 'logEnd'];
-const CONTROL_PLANE: MessageTypeName[] = ['welcome', 'refuse', 'podSync', 'podUpsert', 'podRemove', 'logRequest', 'logCancel', 'routes', 'faults', 'nodeAction'];
+const CONTROL_PLANE: MessageTypeName[] = [
+  'welcome',
+  'refuse',
+  'podSync',
+  'podUpsert',
+  'podRemove',
+  'logRequest',
+  'logCancel',
+  'routes',
+  'faults',
+  'nodeAction',
+];
 
 /** A packer that can write anything, as a broken or hostile peer could. */
 const raw = new Packr({ useRecords: false });
@@ -58,7 +69,12 @@ describe('shared/wire/codec', () => {
     });
 
     it('round trips a heartbeat without usage, and optional fields left out', () => {
-      for (const msg of [{ type: 'heartbeat', time: 5 }, { type: 'logEnd', id: 2 }, { type: 'routes', full: false }, { type: 'nodeAction', action: 'kill', chaos: 'default/k' }] as Message[])
+      for (const msg of [
+        { type: 'heartbeat', time: 5 },
+        { type: 'logEnd', id: 2 },
+        { type: 'routes', full: false },
+        { type: 'nodeAction', action: 'kill', chaos: 'default/k' },
+      ] as Message[])
         assert.deepEqual(decode(encode(msg)), msg);
     });
 
@@ -92,7 +108,12 @@ describe('shared/wire/codec', () => {
       { name: 'an empty frame', frame: () => new Uint8Array(0), code: 'BadFrame', message: /^frame is not valid msgpack: / },
       { name: 'a truncated array', frame: () => Buffer.from([0x92, 0x01]), code: 'BadFrame', message: /^frame is not valid msgpack: / },
       { name: 'a truncated string', frame: () => Buffer.from([0xa5, 0x61]), code: 'BadFrame', message: /^frame is not valid msgpack: / },
-      { name: 'a message followed by more bytes', frame: () => Buffer.concat([encode({ type: 'heartbeat', time: 1 }), Buffer.from([0x01])]), code: 'BadFrame', message: /^frame is not valid msgpack: / },
+      {
+        name: 'a message followed by more bytes',
+        frame: () => Buffer.concat([encode({ type: 'heartbeat', time: 1 }), Buffer.from([0x01])]),
+        code: 'BadFrame',
+        message: /^frame is not valid msgpack: /,
+      },
       { name: 'the never-used byte 0xc1', frame: () => Buffer.from([0xc1]), code: 'BadFrame', message: /not/ },
       { name: 'text, not msgpack', frame: () => Buffer.from('{"type":"heartbeat","time":1}'), code: 'BadFrame', message: /^frame is not/ },
       { name: 'a list', frame: () => raw.pack([{ type: 'heartbeat', time: 1 }]), code: 'BadFrame', message: /^frame is not a message object$/ },
@@ -151,8 +172,18 @@ describe('shared/wire/codec', () => {
       ['heartbeat', 'a pod usage that is not an object', (m) => (m.usage.pods = [null]), /usage.pods\[0\] must be an object/],
       ['heartbeat', 'a pod usage without uid', (m) => delete m.usage.pods[0].uid, /usage.pods\[0\]: namespace, name and uid must be strings/],
       ['heartbeat', 'a pod usage without containers', (m) => delete m.usage.pods[0].containers, /usage.pods\[0\].containers must be a list/],
-      ['heartbeat', 'a container usage without cpu', (m) => delete m.usage.pods[0].containers[0].cpu, /usage.pods\[0\].containers\[0\] needs name, cpu and memory/],
-      ['heartbeat', 'a container usage that is a string', (m) => (m.usage.pods[0].containers = ['web']), /usage.pods\[0\].containers\[0\] needs name, cpu and memory/],
+      [
+        'heartbeat',
+        'a container usage without cpu',
+        (m) => delete m.usage.pods[0].containers[0].cpu,
+        /usage.pods\[0\].containers\[0\] needs name, cpu and memory/,
+      ],
+      [
+        'heartbeat',
+        'a container usage that is a string',
+        (m) => (m.usage.pods[0].containers = ['web']),
+        /usage.pods\[0\].containers\[0\] needs name, cpu and memory/,
+      ],
       ['podStatus', 'no updates', (m) => delete m.updates, /updates must be a list/],
       ['podStatus', 'an update that is not an object', (m) => (m.updates = [1]), /updates\[0\] must be an object/],
       ['podStatus', 'an update without uid', (m) => delete m.updates[0].uid, /updates\[0\]: namespace, name and uid must be strings/],

@@ -1,5 +1,16 @@
 import assert from 'node:assert/strict';
-import { applyDefaults, DEFAULT_NAMESPACE, DEFAULT_TERMINATION_GRACE_SECONDS, defaultPodSpec, type Deployment, type Node, type Pod, type PodSpec, type ReplicaSet, type Service } from '@kip/shared';
+import {
+  applyDefaults,
+  DEFAULT_NAMESPACE,
+  DEFAULT_TERMINATION_GRACE_SECONDS,
+  defaultPodSpec,
+  type Deployment,
+  type Node,
+  type Pod,
+  type PodSpec,
+  type ReplicaSet,
+  type Service,
+} from '@kip/shared';
 
 const container = () => ({ name: 'c', image: 'pause' });
 
@@ -8,7 +19,12 @@ describe('shared/api/defaults', () => {
     it("fills Kubernetes' pod defaults", () => {
       const spec: PodSpec = { containers: [container()] };
       defaultPodSpec(spec);
-      assert.deepEqual(spec, { containers: [container()], restartPolicy: 'Always', terminationGracePeriodSeconds: DEFAULT_TERMINATION_GRACE_SECONDS, schedulerName: 'default-scheduler' });
+      assert.deepEqual(spec, {
+        containers: [container()],
+        restartPolicy: 'Always',
+        terminationGracePeriodSeconds: DEFAULT_TERMINATION_GRACE_SECONDS,
+        schedulerName: 'default-scheduler',
+      });
       assert.equal(DEFAULT_TERMINATION_GRACE_SECONDS, 30);
     });
 
@@ -42,9 +58,30 @@ describe('shared/api/defaults', () => {
       };
       defaultPodSpec(spec);
       const c = spec.containers[0]!;
-      assert.deepEqual(c.livenessProbe, { httpGet: { port: 80, path: '/', scheme: 'HTTP' }, initialDelaySeconds: 0, periodSeconds: 10, timeoutSeconds: 1, successThreshold: 1, failureThreshold: 3 });
-      assert.deepEqual(c.readinessProbe, { tcpSocket: { port: 80 }, initialDelaySeconds: 0, periodSeconds: 2, timeoutSeconds: 1, successThreshold: 1, failureThreshold: 1 });
-      assert.deepEqual(c.startupProbe, { exec: { command: ['true'] }, initialDelaySeconds: 5, periodSeconds: 10, timeoutSeconds: 1, successThreshold: 1, failureThreshold: 3 });
+      assert.deepEqual(c.livenessProbe, {
+        httpGet: { port: 80, path: '/', scheme: 'HTTP' },
+        initialDelaySeconds: 0,
+        periodSeconds: 10,
+        timeoutSeconds: 1,
+        successThreshold: 1,
+        failureThreshold: 3,
+      });
+      assert.deepEqual(c.readinessProbe, {
+        tcpSocket: { port: 80 },
+        initialDelaySeconds: 0,
+        periodSeconds: 2,
+        timeoutSeconds: 1,
+        successThreshold: 1,
+        failureThreshold: 1,
+      });
+      assert.deepEqual(c.startupProbe, {
+        exec: { command: ['true'] },
+        initialDelaySeconds: 5,
+        periodSeconds: 10,
+        timeoutSeconds: 1,
+        successThreshold: 1,
+        failureThreshold: 3,
+      });
     });
   });
 
@@ -76,7 +113,12 @@ describe('shared/api/defaults', () => {
     });
 
     it('defaults a ReplicaSet and its template', () => {
-      const rs: ReplicaSet = { apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name: 'r' }, spec: { selector: { matchLabels: { a: 'b' } }, template: { spec: { containers: [container()] } } } };
+      const rs: ReplicaSet = {
+        apiVersion: 'apps/v1',
+        kind: 'ReplicaSet',
+        metadata: { name: 'r' },
+        spec: { selector: { matchLabels: { a: 'b' } }, template: { spec: { containers: [container()] } } },
+      };
       applyDefaults(rs, true);
       assert.equal(rs.spec.replicas, 1);
       assert.equal(rs.spec.minReadySeconds, 0);
@@ -85,13 +127,23 @@ describe('shared/api/defaults', () => {
     });
 
     it('keeps replicas: 0', () => {
-      const rs: ReplicaSet = { apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name: 'r' }, spec: { replicas: 0, selector: {}, template: { spec: { containers: [container()] } } } };
+      const rs: ReplicaSet = {
+        apiVersion: 'apps/v1',
+        kind: 'ReplicaSet',
+        metadata: { name: 'r' },
+        spec: { replicas: 0, selector: {}, template: { spec: { containers: [container()] } } },
+      };
       applyDefaults(rs, true);
       assert.equal(rs.spec.replicas, 0);
     });
 
-    it("defaults a Deployment as Kubernetes does: 1 replica, RollingUpdate 25%/25%, 10 revisions", () => {
-      const d: Deployment = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd' }, spec: { selector: {}, template: { spec: { containers: [container()] } } } };
+    it('defaults a Deployment as Kubernetes does: 1 replica, RollingUpdate 25%/25%, 10 revisions', () => {
+      const d: Deployment = {
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: 'd' },
+        spec: { selector: {}, template: { spec: { containers: [container()] } } },
+      };
       applyDefaults(d, true);
       assert.equal(d.spec.replicas, 1);
       assert.equal(d.spec.minReadySeconds, 0);
@@ -101,10 +153,20 @@ describe('shared/api/defaults', () => {
     });
 
     it('fills only the missing half of rollingUpdate, and nothing for Recreate', () => {
-      const d: Deployment = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd' }, spec: { selector: {}, strategy: { rollingUpdate: { maxSurge: 2 } }, template: { spec: { containers: [container()] } } } };
+      const d: Deployment = {
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: 'd' },
+        spec: { selector: {}, strategy: { rollingUpdate: { maxSurge: 2 } }, template: { spec: { containers: [container()] } } },
+      };
       applyDefaults(d, true);
       assert.deepEqual(d.spec.strategy, { type: 'RollingUpdate', rollingUpdate: { maxSurge: 2, maxUnavailable: '25%' } });
-      const r: Deployment = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd' }, spec: { selector: {}, strategy: { type: 'Recreate' }, template: { spec: { containers: [container()] } } } };
+      const r: Deployment = {
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: 'd' },
+        spec: { selector: {}, strategy: { type: 'Recreate' }, template: { spec: { containers: [container()] } } },
+      };
       applyDefaults(r, true);
       assert.deepEqual(r.spec.strategy, { type: 'Recreate' });
     });
@@ -127,7 +189,12 @@ describe('shared/api/defaults', () => {
     });
 
     it('is idempotent', () => {
-      const d: Deployment = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd' }, spec: { selector: {}, template: { spec: { containers: [{ ...container(), readinessProbe: { httpGet: { port: 80 } } }] } } } };
+      const d: Deployment = {
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: 'd' },
+        spec: { selector: {}, template: { spec: { containers: [{ ...container(), readinessProbe: { httpGet: { port: 80 } } }] } } },
+      };
       applyDefaults(d, true);
       const once = structuredClone(d);
       applyDefaults(d, true);

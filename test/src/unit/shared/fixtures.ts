@@ -19,7 +19,9 @@ export function goodPod(): Obj {
       affinity: {
         nodeAffinity: {
           requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'cpus', operator: 'Gt', values: ['2'] }] }] },
-          preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 10, preference: { matchFields: [{ key: 'metadata.name', operator: 'In', values: ['node-1'] }] } }],
+          preferredDuringSchedulingIgnoredDuringExecution: [
+            { weight: 10, preference: { matchFields: [{ key: 'metadata.name', operator: 'In', values: ['node-1'] }] } },
+          ],
         },
       },
       containers: [

@@ -24,7 +24,13 @@ describe('shared flags: scanArgs', () => {
     { name: 'a value is taken as written, dashes and all', argv: ['-n', '-A=false'], flags: ['namespace=-A=false'] },
     { name: 'unknown flags are marked, not refused', argv: ['--bogus=1', '-Ax'], flags: ['?bogus=1', 'all', '?x'] },
     { name: '-- ends the flags', argv: ['-w', '--', '-A', '--x'], flags: ['watch'], positionals: ['-A', '--x'] },
-    { name: "Go's one-dash long flags", argv: ['-namespace=a', '-all', '--output', 'json', '-'], grammar: 'go', flags: ['namespace=a', 'all', 'output=json'], positionals: ['-'] },
+    {
+      name: "Go's one-dash long flags",
+      argv: ['-namespace=a', '-all', '--output', 'json', '-'],
+      grammar: 'go',
+      flags: ['namespace=a', 'all', 'output=json'],
+      positionals: ['-'],
+    },
     { name: "Go's positionals stay as written after --", argv: ['--', '-all'], grammar: 'go', flags: [], positionals: ['-all'] },
   ];
   for (const c of cases)
@@ -47,6 +53,9 @@ describe('shared flags: readCommandLine', () => {
       () => readCommandLine(['--bogus'], options),
       (e: unknown) => e instanceof CommandLineError && e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && /Unknown option '--bogus'/.test(e.message),
     );
-    assert.throws(() => readCommandLine(['x'], options), (e: unknown) => e instanceof CommandLineError && e.code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL');
+    assert.throws(
+      () => readCommandLine(['x'], options),
+      (e: unknown) => e instanceof CommandLineError && e.code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL',
+    );
   });
 });

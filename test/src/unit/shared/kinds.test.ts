@@ -40,7 +40,10 @@ describe('shared/kinds: openApiSchemas', () => {
   it('lists every kind as plain JSON Schema, named by group, version and kind', () => {
     const schemas = openApiSchemas();
     assert.deepEqual(Object.keys(schemas).sort(), KINDS.map((k) => `${k.resource.group || 'core'}.${k.resource.version}.${k.resource.kind}`).sort());
-    const pod = schemas['core.v1.Pod'] as unknown as { properties: Record<string, { properties?: Record<string, unknown>; required?: string[] }>; 'x-kubernetes-group-version-kind': unknown };
+    const pod = schemas['core.v1.Pod'] as unknown as {
+      properties: Record<string, { properties?: Record<string, unknown>; required?: string[] }>;
+      'x-kubernetes-group-version-kind': unknown;
+    };
     assert.deepEqual(pod['x-kubernetes-group-version-kind'], [{ group: 'core', version: 'v1', kind: 'Pod' }]);
     assert.deepEqual(pod.properties.spec!.required, ['containers']);
     assert.equal((pod.properties.spec!.properties!.restartPolicy as { enum: string[] }).enum.join(','), 'Always,OnFailure,Never');

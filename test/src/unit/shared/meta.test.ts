@@ -23,9 +23,19 @@ const T2 = '2026-01-01T00:01:00Z';
 describe('shared/api/meta', () => {
   describe('keyOf and splitKey', () => {
     const cases: { name: string; obj: KObject; key: string; split: { namespace?: string; name: string } }[] = [
-      { name: 'a namespaced object', obj: { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web', namespace: 'default' } }, key: 'default/web', split: { namespace: 'default', name: 'web' } },
+      {
+        name: 'a namespaced object',
+        obj: { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web', namespace: 'default' } },
+        key: 'default/web',
+        split: { namespace: 'default', name: 'web' },
+      },
       { name: 'a cluster-scoped object', obj: { apiVersion: 'v1', kind: 'Node', metadata: { name: 'node-1' } }, key: 'node-1', split: { name: 'node-1' } },
-      { name: 'a dotted name', obj: { apiVersion: 'v1', kind: 'Event', metadata: { name: 'web.17a', namespace: 'team-a' } }, key: 'team-a/web.17a', split: { namespace: 'team-a', name: 'web.17a' } },
+      {
+        name: 'a dotted name',
+        obj: { apiVersion: 'v1', kind: 'Event', metadata: { name: 'web.17a', namespace: 'team-a' } },
+        key: 'team-a/web.17a',
+        split: { namespace: 'team-a', name: 'web.17a' },
+      },
     ];
     for (const c of cases) {
       it(`${c.name}: ${c.key}`, () => {
@@ -84,7 +94,14 @@ describe('shared/api/meta', () => {
     const rs: KObject = { apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name: 'web-abc', namespace: 'default', uid: 'u-1' } };
 
     it('ownerReferenceTo makes a controller reference', () => {
-      assert.deepEqual(ownerReferenceTo(rs), { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'web-abc', uid: 'u-1', controller: true, blockOwnerDeletion: true });
+      assert.deepEqual(ownerReferenceTo(rs), {
+        apiVersion: 'apps/v1',
+        kind: 'ReplicaSet',
+        name: 'web-abc',
+        uid: 'u-1',
+        controller: true,
+        blockOwnerDeletion: true,
+      });
     });
 
     it('controllerOf finds the controlling owner only', () => {
@@ -112,7 +129,13 @@ describe('shared/api/meta', () => {
   });
 
   describe('readiness predicates', () => {
-    const node = (status?: NodeCondition['status']): Node => ({ apiVersion: 'v1', kind: 'Node', metadata: { name: 'n' }, spec: {}, status: status ? { conditions: [{ type: 'Ready', status }] } : undefined });
+    const node = (status?: NodeCondition['status']): Node => ({
+      apiVersion: 'v1',
+      kind: 'Node',
+      metadata: { name: 'n' },
+      spec: {},
+      status: status ? { conditions: [{ type: 'Ready', status }] } : undefined,
+    });
     const pod = (phase?: NonNullable<Pod['status']>['phase'], ready?: 'True' | 'False', deleting = false): Pod => ({
       apiVersion: 'v1',
       kind: 'Pod',

@@ -4,7 +4,12 @@ import { podDisplayStatus, podRequests, type ContainerState, type Pod, type PodC
 const Mi = 2 ** 20;
 
 function podWith(resources: (ResourceRequirements | undefined)[]): Pod {
-  return { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { containers: resources.map((r, i) => ({ name: `c${i}`, image: 'pause', resources: r })) } };
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'p' },
+    spec: { containers: resources.map((r, i) => ({ name: `c${i}`, image: 'pause', resources: r })) },
+  };
 }
 
 /** A container status in a given state; `ready` only matters for running ones. */
@@ -30,9 +35,17 @@ describe('shared/api/pod', () => {
     const cases: { name: string; res: (ResourceRequirements | undefined)[]; want: { cpu: number; memory: number } }[] = [
       { name: 'a container without resources asks nothing', res: [undefined], want: { cpu: 0, memory: 0 } },
       { name: 'requests in millicores and bytes', res: [{ requests: { cpu: '250m', memory: '64Mi' } }], want: { cpu: 250, memory: 64 * Mi } },
-      { name: 'containers add up', res: [{ requests: { cpu: '250m', memory: '64Mi' } }, { requests: { cpu: '1', memory: '1Gi' } }], want: { cpu: 1250, memory: 1088 * Mi } },
+      {
+        name: 'containers add up',
+        res: [{ requests: { cpu: '250m', memory: '64Mi' } }, { requests: { cpu: '1', memory: '1Gi' } }],
+        want: { cpu: 1250, memory: 1088 * Mi },
+      },
       { name: 'a limit alone is also the request', res: [{ limits: { cpu: '2', memory: '128Mi' } }], want: { cpu: 2000, memory: 128 * Mi } },
-      { name: 'a request wins over its limit', res: [{ requests: { cpu: '100m' }, limits: { cpu: '2', memory: '128Mi' } }], want: { cpu: 100, memory: 128 * Mi } },
+      {
+        name: 'a request wins over its limit',
+        res: [{ requests: { cpu: '100m' }, limits: { cpu: '2', memory: '128Mi' } }],
+        want: { cpu: 100, memory: 128 * Mi },
+      },
       { name: 'other resources are not counted', res: [{ requests: { 'ephemeral-storage': '1Gi' } }], want: { cpu: 0, memory: 0 } },
     ];
     for (const c of cases) it(c.name, () => assert.deepEqual(podRequests(podWith(c.res).spec), c.want));
@@ -44,27 +57,54 @@ describe('shared/api/pod', () => {
       { name: 'a pod without status is Pending', pod: pod(undefined), want: 'Pending' },
       { name: 'the phase, when nothing says more', pod: pod({ phase: 'Running', containerStatuses: [cs(running, true)] }), want: 'Running' },
       { name: 'a pod reason wins over the phase', pod: pod({ phase: 'Failed', reason: 'Evicted' }), want: 'Evicted' },
-      { name: 'a waiting reason', pod: pod({ phase: 'Pending', containerStatuses: [cs({ waiting: { reason: 'ContainerCreating' } })] }), want: 'ContainerCreating' },
+      {
+        name: 'a waiting reason',
+        pod: pod({ phase: 'Pending', containerStatuses: [cs({ waiting: { reason: 'ContainerCreating' } })] }),
+        want: 'ContainerCreating',
+      },
       { name: 'a crash loop', pod: pod({ phase: 'Running', containerStatuses: [cs({ waiting: { reason: 'CrashLoopBackOff' } })] }), want: 'CrashLoopBackOff' },
       { name: 'an unknown image', pod: pod({ phase: 'Pending', containerStatuses: [cs({ waiting: { reason: 'ErrImagePull' } })] }), want: 'ErrImagePull' },
-      { name: 'a terminated reason', pod: pod({ phase: 'Failed', containerStatuses: [cs({ terminated: { exitCode: 137, reason: 'OOMKilled' } })] }), want: 'OOMKilled' },
-      { name: 'a completed pod', pod: pod({ phase: 'Succeeded', containerStatuses: [cs({ terminated: { exitCode: 0, reason: 'Completed' } })] }), want: 'Completed' },
-      { name: 'a signal without a reason', pod: pod({ phase: 'Failed', containerStatuses: [cs({ terminated: { exitCode: 137, signal: 9 } })] }), want: 'Signal:9' },
+      {
+        name: 'a terminated reason',
+        pod: pod({ phase: 'Failed', containerStatuses: [cs({ terminated: { exitCode: 137, reason: 'OOMKilled' } })] }),
+        want: 'OOMKilled',
+      },
+      {
+        name: 'a completed pod',
+        pod: pod({ phase: 'Succeeded', containerStatuses: [cs({ terminated: { exitCode: 0, reason: 'Completed' } })] }),
+        want: 'Completed',
+      },
+      {
+        name: 'a signal without a reason',
+        pod: pod({ phase: 'Failed', containerStatuses: [cs({ terminated: { exitCode: 137, signal: 9 } })] }),
+        want: 'Signal:9',
+      },
       { name: 'an exit code without a reason', pod: pod({ phase: 'Failed', containerStatuses: [cs({ terminated: { exitCode: 3 } })] }), want: 'ExitCode:3' },
       { name: 'a waiting reason that is empty says nothing', pod: pod({ phase: 'Pending', containerStatuses: [cs({ waiting: {} })] }), want: 'Pending' },
       {
         name: 'the first container wins, as kubectl walks them from the last',
-        pod: pod({ phase: 'Running', containerStatuses: [cs({ waiting: { reason: 'CrashLoopBackOff' } }, false, 'a'), cs({ terminated: { exitCode: 1, reason: 'Error' } }, false, 'b')] }),
+        pod: pod({
+          phase: 'Running',
+          containerStatuses: [cs({ waiting: { reason: 'CrashLoopBackOff' } }, false, 'a'), cs({ terminated: { exitCode: 1, reason: 'Error' } }, false, 'b')],
+        }),
         want: 'CrashLoopBackOff',
       },
       {
         name: 'Completed with a ready container still running is Running when the pod is Ready',
-        pod: pod({ phase: 'Running', conditions: readyCond, containerStatuses: [cs({ terminated: { exitCode: 0, reason: 'Completed' } }, false, 'a'), cs(running, true, 'b')] }),
+        pod: pod({
+          phase: 'Running',
+          conditions: readyCond,
+          containerStatuses: [cs({ terminated: { exitCode: 0, reason: 'Completed' } }, false, 'a'), cs(running, true, 'b')],
+        }),
         want: 'Running',
       },
       {
         name: 'Completed with a ready container still running is NotReady when the pod is not Ready',
-        pod: pod({ phase: 'Running', conditions: notReadyCond, containerStatuses: [cs({ terminated: { exitCode: 0, reason: 'Completed' } }, false, 'a'), cs(running, true, 'b')] }),
+        pod: pod({
+          phase: 'Running',
+          conditions: notReadyCond,
+          containerStatuses: [cs({ terminated: { exitCode: 0, reason: 'Completed' } }, false, 'a'), cs(running, true, 'b')],
+        }),
         want: 'NotReady',
       },
       {
@@ -75,8 +115,16 @@ describe('shared/api/pod', () => {
       { name: 'a running pod being deleted is Terminating', pod: pod({ phase: 'Running', containerStatuses: [cs(running, true)] }, true), want: 'Terminating' },
       { name: 'a pending pod being deleted is Terminating', pod: pod({ phase: 'Pending' }, true), want: 'Terminating' },
       { name: 'a pod on a lost node being deleted is Unknown', pod: pod({ phase: 'Running', reason: 'NodeLost' }, true), want: 'Unknown' },
-      { name: 'a finished pod being deleted keeps its status (kubectl 1.27+)', pod: pod({ phase: 'Succeeded', containerStatuses: [cs({ terminated: { exitCode: 0, reason: 'Completed' } })] }, true), want: 'Completed' },
-      { name: 'a failed pod being deleted keeps its status', pod: pod({ phase: 'Failed', containerStatuses: [cs({ terminated: { exitCode: 1, reason: 'Error' } })] }, true), want: 'Error' },
+      {
+        name: 'a finished pod being deleted keeps its status (kubectl 1.27+)',
+        pod: pod({ phase: 'Succeeded', containerStatuses: [cs({ terminated: { exitCode: 0, reason: 'Completed' } })] }, true),
+        want: 'Completed',
+      },
+      {
+        name: 'a failed pod being deleted keeps its status',
+        pod: pod({ phase: 'Failed', containerStatuses: [cs({ terminated: { exitCode: 1, reason: 'Error' } })] }, true),
+        want: 'Error',
+      },
     ];
     for (const c of cases) it(`${c.name}: ${c.want}`, () => assert.equal(podDisplayStatus(c.pod), c.want));
   });

@@ -67,9 +67,18 @@ describe('shared/random', () => {
   });
 
   it('randomInt stays in [0, n) even when the source returns its top', () => {
-    assert.equal(randomInt(() => 0, 5), 0);
-    assert.equal(randomInt(() => 0.9999999999, 5), 4);
-    assert.equal(randomInt(() => 1, 5), 4);
+    assert.equal(
+      randomInt(() => 0, 5),
+      0,
+    );
+    assert.equal(
+      randomInt(() => 0.9999999999, 5),
+      4,
+    );
+    assert.equal(
+      randomInt(() => 1, 5),
+      4,
+    );
     const r = seededRandom(5);
     const seen = new Set<number>();
     for (let i = 0; i < 500; i++) seen.add(randomInt(r, 6));

@@ -31,11 +31,22 @@ describe('shared/api/selector', () => {
       { name: 'a set without a space before the parenthesis', in: 'tier in(a)', want: [req('tier', 'In', ['a'])] },
       { name: 'an empty set is the empty value, as in Kubernetes', in: 'tier in ()', want: [req('tier', 'In', [''])] },
       { name: 'a prefixed key', in: 'kubernetes.io/hostname=node-1', want: [req('kubernetes.io/hostname', 'In', ['node-1'])] },
-      { name: 'blanks around operators and commas', in: ' app = web , !canary ,tier in ( a , b ) ', want: [req('app', 'In', ['web']), req('canary', 'DoesNotExist'), req('tier', 'In', ['a', 'b'])] },
+      {
+        name: 'blanks around operators and commas',
+        in: ' app = web , !canary ,tier in ( a , b ) ',
+        want: [req('app', 'In', ['web']), req('canary', 'DoesNotExist'), req('tier', 'In', ['a', 'b'])],
+      },
       {
         name: 'every form together, in order',
         in: 'app=web,env!=prod,tier in (a,b),track notin (x),canary,!legacy',
-        want: [req('app', 'In', ['web']), req('env', 'NotIn', ['prod']), req('tier', 'In', ['a', 'b']), req('track', 'NotIn', ['x']), req('canary', 'Exists'), req('legacy', 'DoesNotExist')],
+        want: [
+          req('app', 'In', ['web']),
+          req('env', 'NotIn', ['prod']),
+          req('tier', 'In', ['a', 'b']),
+          req('track', 'NotIn', ['x']),
+          req('canary', 'Exists'),
+          req('legacy', 'DoesNotExist'),
+        ],
       },
     ];
     for (const c of cases) it(`${c.name}: ${JSON.stringify(c.in)}`, () => assert.deepEqual(parseSelector(c.in), c.want));
@@ -89,7 +100,8 @@ describe('shared/api/selector', () => {
       [`${'a'.repeat(64)}`, false],
       [`example.com/${'a'.repeat(64)}`, false],
     ];
-    for (const [k, ok] of keys) it(`${JSON.stringify(k.length > 20 ? `${k.slice(0, 20)}...(${k.length})` : k)} is ${ok ? '' : 'not '}a label key`, () => assert.equal(isLabelKey(k), ok));
+    for (const [k, ok] of keys)
+      it(`${JSON.stringify(k.length > 20 ? `${k.slice(0, 20)}...(${k.length})` : k)} is ${ok ? '' : 'not '}a label key`, () => assert.equal(isLabelKey(k), ok));
 
     const values: [string, boolean][] = [
       ['', true],
@@ -101,7 +113,9 @@ describe('shared/api/selector', () => {
       ['a'.repeat(63), true],
       ['a'.repeat(64), false],
     ];
-    for (const [v, ok] of values) it(`${JSON.stringify(v.length > 20 ? `${v.slice(0, 20)}...(${v.length})` : v)} is ${ok ? '' : 'not '}a label value`, () => assert.equal(isLabelValue(v), ok));
+    for (const [v, ok] of values)
+      it(`${JSON.stringify(v.length > 20 ? `${v.slice(0, 20)}...(${v.length})` : v)} is ${ok ? '' : 'not '}a label value`, () =>
+        assert.equal(isLabelValue(v), ok));
   });
 
   describe('matches', () => {
@@ -127,7 +141,9 @@ describe('shared/api/selector', () => {
       { sel: 'app=web,tier=back', want: false },
       { sel: 'missing=', want: false },
     ];
-    for (const c of cases) it(`${JSON.stringify(c.sel)} ${c.want ? 'matches' : 'does not match'} app=web,tier=front`, () => assert.equal(matches(parseSelector(c.sel), labels), c.want));
+    for (const c of cases)
+      it(`${JSON.stringify(c.sel)} ${c.want ? 'matches' : 'does not match'} app=web,tier=front`, () =>
+        assert.equal(matches(parseSelector(c.sel), labels), c.want));
 
     it('treats missing labels as no labels', () => {
       assert.equal(matches([], undefined), true);
@@ -221,14 +237,26 @@ describe('shared/api/selector', () => {
       { name: 'DoesNotExist', term: { matchExpressions: [{ key: 'gpu', operator: 'DoesNotExist' }] }, want: true },
       { name: 'Gt on a numeric label', term: { matchExpressions: [{ key: 'cpus', operator: 'Gt', values: ['4'] }] }, want: true },
       { name: 'Lt on a numeric label', term: { matchExpressions: [{ key: 'cpus', operator: 'Lt', values: ['4'] }] }, want: false },
-      { name: 'all expressions must hold', term: { matchExpressions: [{ key: 'zone', operator: 'In', values: ['a'] }, { key: 'cpus', operator: 'Lt', values: ['4'] }] }, want: false },
+      {
+        name: 'all expressions must hold',
+        term: {
+          matchExpressions: [
+            { key: 'zone', operator: 'In', values: ['a'] },
+            { key: 'cpus', operator: 'Lt', values: ['4'] },
+          ],
+        },
+        want: false,
+      },
       { name: 'matchFields on metadata.name', term: { matchFields: [{ key: 'metadata.name', operator: 'In', values: ['node-1'] }] }, want: true },
       { name: 'matchFields that names another node', term: { matchFields: [{ key: 'metadata.name', operator: 'In', values: ['node-2'] }] }, want: false },
       { name: 'fields are not labels', term: { matchFields: [{ key: 'zone', operator: 'In', values: ['a'] }] }, want: false },
       { name: 'labels are not fields', term: { matchExpressions: [{ key: 'metadata.name', operator: 'In', values: ['node-1'] }] }, want: false },
       {
         name: 'expressions and fields must both hold',
-        term: { matchExpressions: [{ key: 'zone', operator: 'In', values: ['a'] }], matchFields: [{ key: 'metadata.name', operator: 'NotIn', values: ['node-1'] }] },
+        term: {
+          matchExpressions: [{ key: 'zone', operator: 'In', values: ['a'] }],
+          matchFields: [{ key: 'metadata.name', operator: 'NotIn', values: ['node-1'] }],
+        },
         want: false,
       },
     ];

@@ -4,20 +4,28 @@ import { listPids, parseProcStat, readCmdline, readCwd, readProcStat, rssBytes, 
 describe('shared waitFor', () => {
   it('returns the first value that is not undefined or false, trying again after a throw', async () => {
     let n = 0;
-    const v = await waitFor('the third try', () => {
-      n++;
-      if (n === 1) throw new Error('not yet');
-      return n === 3 ? 'done' : false;
-    }, { intervalMs: 1 });
+    const v = await waitFor(
+      'the third try',
+      () => {
+        n++;
+        if (n === 1) throw new Error('not yet');
+        return n === 3 ? 'done' : false;
+      },
+      { intervalMs: 1 },
+    );
     assert.equal(v, 'done');
     assert.equal(n, 3);
   });
 
   it('says what it waited for, and the last thing it saw, when the time is up', async () => {
     await assert.rejects(
-      waitFor('a miracle', () => {
-        throw new Error('still nothing');
-      }, { timeoutMs: 20, intervalMs: 5 }),
+      waitFor(
+        'a miracle',
+        () => {
+          throw new Error('still nothing');
+        },
+        { timeoutMs: 20, intervalMs: 5 },
+      ),
       /^Error: timed out after 20 ms waiting for a miracle \(last: still nothing\)$/,
     );
   });
@@ -43,6 +51,13 @@ describe('shared /proc reader', () => {
   });
 
   it('parses a stat line whose command holds spaces and parentheses', () => {
-    assert.deepEqual(parseProcStat(7, '7 (a (b) c) S 1 7 7 0 -1 0 0 0 0 0 12 3 0 0 20 0 1 0 100 1000 42'), { pid: 7, state: 'S', ppid: 1, pgid: 7, cpuTicks: 15, rssPages: 42 });
+    assert.deepEqual(parseProcStat(7, '7 (a (b) c) S 1 7 7 0 -1 0 0 0 0 0 12 3 0 0 20 0 1 0 100 1000 42'), {
+      pid: 7,
+      state: 'S',
+      ppid: 1,
+      pgid: 7,
+      cpuTicks: 15,
+      rssPages: 42,
+    });
   });
 });

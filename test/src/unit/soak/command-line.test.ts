@@ -6,13 +6,38 @@ describe('soak command line: what it means', () => {
   it('defaults to 20 nodes, 10 minutes, a kill every 5 s, killed nodes coming back after 3 s', () => {
     const o = parseSoakCommandLine([]);
     assert.deepEqual(
-      { nodes: o.nodes, durationMs: o.durationMs, intervalMs: o.intervalMs, restartNodes: o.restartNodes, restartDelayMs: o.restartDelayMs, minReady: o.minReady, keep: o.keep, seed: o.seed },
+      {
+        nodes: o.nodes,
+        durationMs: o.durationMs,
+        intervalMs: o.intervalMs,
+        restartNodes: o.restartNodes,
+        restartDelayMs: o.restartDelayMs,
+        minReady: o.minReady,
+        keep: o.keep,
+        seed: o.seed,
+      },
       { nodes: 20, durationMs: 600_000, intervalMs: 5000, restartNodes: true, restartDelayMs: 3000, minReady: 18, keep: false, seed: undefined },
     );
   });
 
   it('reads every flag', () => {
-    const o = parseSoakCommandLine(['--nodes', '4', '--duration', '20s', '--interval=4s', '--seed', '7', '--out', 'x', '--keep', '--quiet', '--min-ready', '1', '--restart-delay', '500ms']);
+    const o = parseSoakCommandLine([
+      '--nodes',
+      '4',
+      '--duration',
+      '20s',
+      '--interval=4s',
+      '--seed',
+      '7',
+      '--out',
+      'x',
+      '--keep',
+      '--quiet',
+      '--min-ready',
+      '1',
+      '--restart-delay',
+      '500ms',
+    ]);
     assert.equal(o.nodes, 4);
     assert.equal(o.durationMs, 20_000);
     assert.equal(o.intervalMs, 4000);
@@ -49,7 +74,11 @@ describe('soak command line: refusals name the flag at fault, in one line', () =
     { name: 'a node count that is not a number', argv: ['--nodes', 'many'], want: /^--nodes: "many"/ },
     { name: 'a fractional node count', argv: ['--nodes', '2.5'], want: /^--nodes: "2.5"/ },
     { name: 'a duration that is not one', argv: ['--duration', 'soon'], want: /^--duration: "soon" is not a duration/ },
-    { name: 'an interval under the 1 s floor of a chaos schedule', argv: ['--interval', '500ms'], want: /^--interval: "500ms" is too short; it must be at least 1s$/ },
+    {
+      name: 'an interval under the 1 s floor of a chaos schedule',
+      argv: ['--interval', '500ms'],
+      want: /^--interval: "500ms" is too short; it must be at least 1s$/,
+    },
     { name: 'a seed out of range', argv: ['--seed', '4294967296'], want: /^--seed: "4294967296" must be a whole number from 0 to 4294967295$/ },
     { name: 'a negative seed', argv: ['--seed=-1'], want: /^--seed: "-1"/ },
     { name: 'a minReady that would skip every kill', argv: ['--nodes', '4', '--min-ready', '4'], want: /^--min-ready: "4" must be a whole number from 0 to 3/ },
@@ -71,7 +100,14 @@ describe('soak: the NodeChaos it creates', () => {
     const o = { ...parseSoakCommandLine(['--nodes', '4', '--duration', '20s', '--interval', '4s']), seed: 9 };
     const step = soakChaos(o, ['node-2', 'node-3', 'node-4']);
     assert.equal(step.kind, 'NodeChaos');
-    assert.deepEqual(step.spec, { action: 'kill', mode: 'one', selector: { nodes: ['node-2', 'node-3', 'node-4'] }, schedule: { interval: '4s', count: 5 }, minReady: 2, seed: 9 });
+    assert.deepEqual(step.spec, {
+      action: 'kill',
+      mode: 'one',
+      selector: { nodes: ['node-2', 'node-3', 'node-4'] },
+      schedule: { interval: '4s', count: 5 },
+      minReady: 2,
+      seed: 9,
+    });
   });
 
   it('counts the runs: the first at once, then one each interval before the end', () => {

@@ -14,7 +14,19 @@ function input(over: Partial<SoakInput> = {}): SoakInput {
     plannedDurationMs: 10_000,
     durationMs: 10_000,
     interrupted: false,
-    settings: { nodes: 5, intervalMs: 2000, restartNodes: true, restartDelayMs: 3000, minReady: 3, seed: 1, chaos: 'NodeChaos default/soak-kill', probeNode: 'node-1', eligibleNodes: 4, probeRate: 10, probeTimeoutMs: 1000 },
+    settings: {
+      nodes: 5,
+      intervalMs: 2000,
+      restartNodes: true,
+      restartDelayMs: 3000,
+      minReady: 3,
+      seed: 1,
+      chaos: 'NodeChaos default/soak-kill',
+      probeNode: 'node-1',
+      eligibleNodes: 4,
+      probeRate: 10,
+      probeTimeoutMs: 1000,
+    },
     samples: steady(0, 10_000, 100),
     kills: [
       { atMs: 0, nodes: ['node-3'], result: 'Injected', message: 'killed node-3' },
@@ -99,7 +111,11 @@ describe('soak report: the properties', () => {
   });
 
   it('fails on one orphan, naming it', () => {
-    const r = computeSoakReport(input({ orphans: [{ pid: 42, ppid: 1, cwd: '/d/nodes/node-2/pods/default_web-x_u1', cmdline: 'node http-echo', why: 'no live agent among its parents' }] }));
+    const r = computeSoakReport(
+      input({
+        orphans: [{ pid: 42, ppid: 1, cwd: '/d/nodes/node-2/pods/default_web-x_u1', cmdline: 'node http-echo', why: 'no live agent among its parents' }],
+      }),
+    );
     assert.equal(property(r, 'orphans').held, false);
     assert.equal(r.orphans.count, 1);
     assert.equal(r.orphans.processes[0]!.pid, 42);
@@ -162,7 +178,13 @@ describe('soak report: the properties', () => {
 });
 
 describe('soak: the record of kills', () => {
-  const rec = (time: string, node: string, result: ChaosRecord['result'] = 'Injected'): ChaosRecord => ({ time, action: 'kill', nodes: [node], result, message: `killed ${node}` });
+  const rec = (time: string, node: string, result: ChaosRecord['result'] = 'Injected'): ChaosRecord => ({
+    time,
+    action: 'kill',
+    nodes: [node],
+    result,
+    message: `killed ${node}`,
+  });
 
   it('merges status.records read again and again, each run once', () => {
     const log = new KillLog();
@@ -184,7 +206,13 @@ describe('soak: the record of kills', () => {
   });
 
   it('counts Events on the chaos object by reason, each folded Event by its highest count', () => {
-    const ev = (reason: string, message: string, count?: number, object = 'NodeChaos/soak-kill') => ({ object, reason, message, source: 'event' as const, ...(count ? { count } : {}) });
+    const ev = (reason: string, message: string, count?: number, object = 'NodeChaos/soak-kill') => ({
+      object,
+      reason,
+      message,
+      source: 'event' as const,
+      ...(count ? { count } : {}),
+    });
     const counts = eventCounts(
       [
         ev('ChaosInjected', 'killed node-2'),
