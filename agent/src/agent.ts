@@ -6,7 +6,8 @@
 
 import { randomUUID } from 'node:crypto';
 import { CaPinError, discoverPinnedCa } from './ca-pin.js';
-import type net from 'node:net';
+import net from 'node:net';
+import tls from 'node:tls';
 import type { Duplex } from 'node:stream';
 import WebSocket from 'ws';
 import {
@@ -34,6 +35,7 @@ import {
 } from '@kip/shared';
 import type { Kubelet } from './kubelet/kubelet.js';
 import type { Reports } from './reports.js';
+import type { ControlPlaneTarget } from './chaos/cp-connection.js';
 
 /** This process's id for the control plane (Hello.node.instance): random, never shown. */
 const AGENT_INSTANCE = randomUUID();
@@ -77,7 +79,7 @@ export interface AgentOptions {
   /** For a wss:// server: the pin of its CA (kubeadm's --discovery-token-ca-cert-hash); the CA is fetched and checked against it. */
   caCertHash?: string;
   /** Opens the WebSocket's connection (chaos puts its fault stages on it); default: plain TCP. */
-  createConnection?: (target: { host: string; port: number }) => Duplex;
+  createConnection?: (target: ControlPlaneTarget) => Duplex;
   clock?: Clock;
 }
 
@@ -173,16 +175,23 @@ export class Agent {
     const secure = this.opts.server.startsWith('wss:');
     if (secure && this.opts.caCertHash && !this.pinnedCa) return this.discoverCa();
     const ca = this.pinnedCa ?? this.opts.ca;
-    // Only plain ws:// goes through createConnection; a wss:// connection keeps ws's own TLS dialling.
-    const dial = this.opts.server.startsWith('ws:') ? this.opts.createConnection : undefined;
+    // The connection goes through createConnection (chaos's fault stages) whatever the scheme: over
+    // wss:// TLS runs on top of the shaped stream, so a fault on the link to the control plane is
+    // felt the same with TLS as without.
+    const dial = this.opts.createConnection;
     const ws = new WebSocket(this.opts.server, {
       maxPayload: MAX_FRAME_BYTES,
       handshakeTimeout: 5000,
       ...(secure && ca ? { ca } : {}),
       ...(dial
         ? {
-            createConnection: (o: { host?: string | null; hostname?: string | null; port?: number | string | null }) =>
-              dial({ host: o.hostname ?? o.host ?? '127.0.0.1', port: Number(o.port) }) as net.Socket,
+            createConnection: (o: { host?: string | null; hostname?: string | null; port?: number | string | null }) => {
+              const host = o.hostname ?? o.host ?? '127.0.0.1';
+              const raw = dial({ host, port: Number(o.port), ...(secure ? { tls: { ...(ca ? { ca } : {}) } } : {}) });
+              return (
+                secure ? tls.connect({ ...(o as tls.ConnectionOptions), host, servername: net.isIP(host) ? undefined : host, socket: raw }) : raw
+              ) as net.Socket;
+            },
           }
         : {}),
     });

@@ -98,7 +98,7 @@ export class AgentChaos {
 
   /** ws's createConnection: the agent's connection to the control plane, through its fault stages. */
   connectControlPlane(target: ControlPlaneTarget): Duplex {
-    this.watch.setControlPlane(target.host, target.port);
+    this.watch.setControlPlane(target.host, target.port, target.tls);
     const c = new ControlPlaneConnection(this.cpShaper, target, this.log);
     this.cpLink.open.add(c);
     c.once('close', () => this.cpLink.open.delete(c));

@@ -21,6 +21,8 @@ export const CONTROL_PLANE_PEER = 'control-plane';
 export interface ControlPlaneTarget {
   host: string;
   port: number;
+  /** Set when the agent speaks TLS to the control plane: the side channel must too. */
+  tls?: { ca?: string };
 }
 
 export class ControlPlaneConnection extends Duplex implements LinkConnection {

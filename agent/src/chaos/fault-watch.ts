@@ -28,9 +28,10 @@ export class FaultWatch {
   constructor(private readonly opts: FaultWatchOptions) {}
 
   /** The control plane's address, learnt when the agent dials it. */
-  setControlPlane(host: string, port: number): void {
+  setControlPlane(host: string, port: number, tls?: { ca?: string }): void {
     this.api = new ApiClient({
-      server: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+      server: `${tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`,
+      ...(tls?.ca ? { ca: tls.ca } : {}),
       userAgent: `kip-agent/${this.opts.nodeName}`,
       ...(this.opts.token ? { token: this.opts.token } : {}),
     });

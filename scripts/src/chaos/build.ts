@@ -34,6 +34,7 @@ export function isFaultCommand(s: string): s is FaultCommand {
 const COMMON = [
   'server',
   'token',
+  'kubeconfig',
   'namespace',
   'dry-run',
   'output',

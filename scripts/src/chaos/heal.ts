@@ -38,7 +38,8 @@ async function deleteNamed(api: ApiClient, namespace: string, ref: string): Prom
 
 export async function healCommand(api: ApiClient, flags: ParsedFlags, io: CliIO): Promise<number> {
   const namespace = flags.str('namespace') || io.env.KIP_NAMESPACE || DEFAULT_NAMESPACE;
-  for (const f of flags.given) if (!['server', 'token', 'namespace', 'all', 'help'].includes(f)) throw new UsageError(`--${f} does not apply to heal`);
+  for (const f of flags.given)
+    if (!['server', 'token', 'kubeconfig', 'namespace', 'all', 'help'].includes(f)) throw new UsageError(`--${f} does not apply to heal`);
   const names = flags.positionals;
   if (flags.bool('all')) {
     if (names.length > 0) throw new UsageError('give names or --all, not both');

@@ -27,8 +27,9 @@ const USAGE = `usage: npm run cluster -- [flags]
                          from it while the pods keep running) or memory (gone when
                          the control plane stops)
   --fresh                start from an empty cluster, forgetting the stored one
-  --tls                  serve the API and the agents' connections over TLS, from the
-                         cluster's own CA (<data-dir>/pki; the kubeconfig carries it)
+  --plain-http           serve the API and the agents' connections over plain HTTP and
+                         ws:// instead of TLS from the cluster's own CA (<data-dir>/pki,
+                         in the kubeconfig); kubectl sends no credentials over plain HTTP
   --restart-nodes        bring a node whose agent dies back under the same name
                          (a node restarted by chaos comes back even without it)
   --restart-delay D      how long to wait before that (default 3s)
@@ -53,6 +54,7 @@ function parse() {
       store: { type: 'string' },
       fresh: { type: 'boolean' },
       tls: { type: 'boolean' },
+      'plain-http': { type: 'boolean' },
       'restart-nodes': { type: 'boolean' },
       'restart-delay': { type: 'string' },
       verbose: { type: 'boolean', short: 'v' },
@@ -88,7 +90,8 @@ function parse() {
     profile,
     store,
     fresh: !!values.fresh,
-    tls: !!values.tls,
+    // TLS by default, as kind and k3d serve: kubectl sends a kubeconfig's token only over https.
+    tls: !values['plain-http'],
     restartNodes: !!values['restart-nodes'],
     restartDelayMs,
     verbose: !!values.verbose,
@@ -267,7 +270,7 @@ async function main(): Promise<void> {
       `  npm run kip -- get pods -o wide -w`,
       ``,
       `Join one more node by hand:`,
-      `  node agent/dist/main.js --name node-${o.nodes + 1} --server ${agentUrl} --token-file ${path.relative(process.cwd(), tokenFile) || tokenFile} --data-dir ${path.relative(process.cwd(), o.dataDir) || '.'}`,
+      `  node agent/dist/main.js --name node-${o.nodes + 1} --server ${agentUrl} --token-file ${path.relative(process.cwd(), tokenFile) || tokenFile} --data-dir ${path.relative(process.cwd(), o.dataDir) || '.'}${cluster.caCertHash ? ` --discovery-token-ca-cert-hash ${cluster.caCertHash}` : ''}`,
       ``,
       `Ctrl-C stops the cluster and every process it started.`,
       ``,

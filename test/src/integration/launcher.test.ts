@@ -236,7 +236,7 @@ describe('the cluster launcher', function () {
     assert.equal(r.status, 0, r.stderr);
     assert.match(
       r.stdout,
-      /^killed the control plane \(pid \d+\) of http:\/\/127\.0\.0\.1:\d+\nthe launcher restarts it from .* in 2s; pods keep running meanwhile/,
+      /^killed the control plane \(pid \d+\) of https?:\/\/127\.0\.0\.1:\d+\nthe launcher restarts it from .* in 2s; pods keep running meanwhile/,
     );
     await eventually('the launcher to say it restarts it as asked', () => /restarting it from .* in 2s, as kill-control-plane asked/.test(output));
     await eventually('the control plane back', () => /control plane restarted/.test(output), { timeoutMs: 30_000 });
