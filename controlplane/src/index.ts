@@ -8,6 +8,7 @@ export * from './api/body-depth.js';
 export * from './api/field-selector.js';
 export * from './api/merge-patch.js';
 export * from './api/node-session.js';
+export * from './api/pod-cidr.js';
 export * from './api/registry.js';
 export * from './api/request-guard.js';
 export * from './api/rest.js';

@@ -11,6 +11,9 @@ import os from 'node:os';
 import path from 'node:path';
 import {
   AGENT_PATH,
+  cidrContains,
+  DEFAULT_ADDRESS_PLAN,
+  parseCidr,
   DEFAULT_API_PORT,
   KUBECONFIG_FILE,
   writeKubeconfig,
@@ -38,6 +41,8 @@ const USAGE = `usage: kip-controlplane [flags]
   --data-dir DIR                 where the join token and state live (default .kip)
   --profile fast|kubernetes      timing profile (default fast)
   --store memory|sqlite          keep state in memory only, or in <data-dir>/state.db (default memory)
+  --pod-cidr CIDR                the pod network, a /24 per node (default 10.244.0.0/16)
+  --service-cidr CIDR            the range of Services' cluster IPs (default 10.96.0.0/16)
   --api-token T                  the admin bearer token every API request needs (default: one
                                  made at first start, in <data-dir>/admin-token and the kubeconfig)
   --anonymous                    serve the API without credentials (anyone who can reach it can
@@ -81,6 +86,8 @@ function main(): void {
     'data-dir': { type: 'string' },
     profile: { type: 'string' },
     store: { type: 'string' },
+    'pod-cidr': { type: 'string' },
+    'service-cidr': { type: 'string' },
     'api-token': { type: 'string' },
     anonymous: { type: 'boolean' },
     'api-names': { type: 'string' },
@@ -120,6 +127,18 @@ function main(): void {
   }
   const storeKind = String(values.store ?? 'memory');
   if (storeKind !== 'memory' && storeKind !== 'sqlite') fail(`--store: "${storeKind}" is not a store; use memory or sqlite`);
+  const addressPlan = {
+    podNetworkCidr: String(values['pod-cidr'] ?? DEFAULT_ADDRESS_PLAN.podNetworkCidr),
+    serviceCidr: String(values['service-cidr'] ?? DEFAULT_ADDRESS_PLAN.serviceCidr),
+  };
+  const pods = parseCidr(addressPlan.podNetworkCidr);
+  const services = parseCidr(addressPlan.serviceCidr);
+  if (!pods || pods.prefix < 8 || pods.prefix > 24)
+    fail(`--pod-cidr: "${addressPlan.podNetworkCidr}" must be a CIDR from /8 to /24 (a /24 goes to each node), e.g. 10.244.0.0/16`);
+  if (!services || services.prefix < 12 || services.prefix > 24)
+    fail(`--service-cidr: "${addressPlan.serviceCidr}" must be a CIDR from /12 to /24, e.g. 10.96.0.0/16`);
+  if (cidrContains(pods, services.base) || cidrContains(services, pods.base))
+    fail(`--pod-cidr ${addressPlan.podNetworkCidr} and --service-cidr ${addressPlan.serviceCidr} overlap: a cluster IP must never be a pod's address`);
   const dataDir = path.resolve(String(values['data-dir'] ?? '.kip'));
   const host = String(values.listen ?? values.host ?? '127.0.0.1');
   if (isIP(host) === 0) fail(`--listen: "${host}" is not an IP address`);
@@ -170,7 +189,7 @@ function main(): void {
       fail(`cannot make or read the TLS certificates in ${path.join(dataDir, 'pki')}: ${(err as Error).message}`);
     }
   }
-  const cp = new ControlPlane({ host, port, profile, timing, joinToken, store, tls, apiToken, apiNames: names, log });
+  const cp = new ControlPlane({ host, port, profile, timing, joinToken, store, tls, apiToken, apiNames: names, addressPlan, log });
   const infoFile = path.join(dataDir, 'controlplane.json');
   cp.start().then(
     ({ url, port: bound }) => {

@@ -5,7 +5,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { AGENT_PATH, PROFILES, realClock, type Clock, type Logger, type ProfileName, type Timing } from '@kip/shared';
+import { AGENT_PATH, DEFAULT_ADDRESS_PLAN, PROFILES, type AddressPlan, realClock, type Clock, type Logger, type ProfileName, type Timing } from '@kip/shared';
 import { AgentEndpoint } from './api/agent-endpoint.js';
 import { PodCidrAllocator } from './api/pod-cidr.js';
 import { PortForwarder } from './api/port-forward.js';
@@ -60,6 +60,8 @@ export interface ControlPlaneOptions {
   apiToken?: string;
   /** Serve HTTPS (and WSS) with this certificate (tls.ts) instead of plain HTTP. */
   tls?: { certPem: string; keyPem: string; caPem?: string };
+  /** The pod network and service range (--pod-cidr, --service-cidr); kubeadm's defaults when absent. */
+  addressPlan?: AddressPlan;
   /** Names the API is reached by besides its address and localhost (a Host header must be one). */
   apiNames?: readonly string[];
   log: Logger;
@@ -78,6 +80,7 @@ export class ControlPlane {
   readonly routes: RoutePublisher;
   readonly chaos: Chaos;
   readonly timing: Timing;
+  readonly addressPlan: AddressPlan;
   private readonly server: http.Server | https.Server;
   private readonly clock: Clock;
 
@@ -85,6 +88,7 @@ export class ControlPlane {
     const log = opts.log;
     this.clock = opts.clock ?? realClock;
     this.timing = { ...PROFILES[opts.profile ?? 'fast'], ...opts.timing };
+    this.addressPlan = opts.addressPlan ?? DEFAULT_ADDRESS_PLAN;
     this.store = opts.store ?? new MemoryStore({ clock: this.clock, onHandlerError: (err) => log.error('store watcher failed', { error: err }) });
     this.recorder = new StoreEventRecorder(this.store, { component: 'controlplane', clock: this.clock });
     this.registry = new Registry({
@@ -97,16 +101,16 @@ export class ControlPlane {
       store: this.store,
       registry: this.registry,
       recorder: this.recorder,
-      cidrs: new PodCidrAllocator(this.store),
+      cidrs: new PodCidrAllocator(this.store, this.addressPlan.podNetworkCidr),
       log: log.child('agents'),
       clock: this.clock,
       joinToken: opts.joinToken,
       timing: this.timing,
       initialMessages: [() => [this.routes.snapshot()], (node) => this.chaos.initialMessages(node)],
     });
-    this.routes = new RoutePublisher(this.store, this.agents, log.child('routes'), { clock: this.clock });
+    this.routes = new RoutePublisher(this.store, this.agents, log.child('routes'), { clock: this.clock, addressPlan: this.addressPlan });
     this.registry.addAdmission(namespaceLifecycle(this.store));
-    this.registry.addAdmission(new ClusterIPAllocator(this.store).admit);
+    this.registry.addAdmission(new ClusterIPAllocator(this.store, this.addressPlan.serviceCidr).admit);
     this.scheduler = new Scheduler({ store: this.store, recorder: this.recorder, log: log.child('scheduler'), clock: this.clock });
     const ctx = { store: this.store, registry: this.registry, recorder: this.recorder, log: log.child('controllers'), clock: this.clock };
     this.controllers = new ControllerManager(ctx);

@@ -4,13 +4,15 @@
 // address; that node's agent knows whether such a pod and port exist. Pure: a function of the
 // routing table, so the HTTP proxy can answer anything else with a clear refusal at once.
 
-import { cidrContains, ipToNumber, isIPv4, parseCidr, POD_NETWORK_CIDR, SERVICE_CIDR, type ServiceRoute } from '@kip/shared';
+import { cidrContains, ipToNumber, ipToString, isIPv4, type Cidr, type ServiceRoute } from '@kip/shared';
 import type { RoutingTable } from './routing-table.js';
 
 export const CLUSTER_DOMAIN = 'cluster.local';
-const POD_NETWORK = parseCidr(POD_NETWORK_CIDR)!;
-const SERVICE_NETWORK = parseCidr(SERVICE_CIDR)!;
 const NAME_FORMS = 'SERVICE, SERVICE.NAMESPACE, SERVICE.NAMESPACE.svc or SERVICE.NAMESPACE.svc.cluster.local';
+
+function cidrText(c: Cidr): string {
+  return `${ipToString(c.base)}/${c.prefix}`;
+}
 
 export type ServicePortRoute = ServiceRoute['ports'][number];
 
@@ -58,11 +60,11 @@ export function resolveHost(table: RoutingTable, rawHost: string, port: number, 
     const svc = table.serviceByClusterIP(host);
     if (svc) return servicePort(svc, port, host);
     const addr = ipToNumber(host)!;
-    if (table.nodeForPodIP(host) || cidrContains(POD_NETWORK, addr)) return podAddress(table, host, port);
-    if (cidrContains(SERVICE_NETWORK, addr)) return { kind: 'unknown', message: `no service has cluster IP ${host}` };
+    if (table.nodeForPodIP(host) || cidrContains(table.podNetwork, addr)) return podAddress(table, host, port);
+    if (cidrContains(table.serviceNetwork, addr)) return { kind: 'unknown', message: `no service has cluster IP ${host}` };
     return {
       kind: 'outside',
-      message: `${host} is not a pod or service address; the pod network reaches pod IPs (${POD_NETWORK_CIDR}) and cluster IPs (${SERVICE_CIDR}) only`,
+      message: `${host} is not a pod or service address; the pod network reaches pod IPs (${cidrText(table.podNetwork)}) and cluster IPs (${cidrText(table.serviceNetwork)}) only`,
     };
   }
   if (host.includes(':') || host === 'localhost') {

@@ -3,7 +3,18 @@
 // routes it. The control plane sends a full snapshot after every (re)connect and deltas after;
 // this table applies them and answers the lookups the proxy makes on every new connection.
 
-import { cidrContains, ipToNumber, parseCidr, type Cidr, type EndpointRoute, type NodeRoute, type Routes, type ServiceRoute } from '@kip/shared';
+import {
+  cidrContains,
+  ipToNumber,
+  parseCidr,
+  POD_NETWORK_CIDR,
+  SERVICE_CIDR,
+  type Cidr,
+  type EndpointRoute,
+  type NodeRoute,
+  type Routes,
+  type ServiceRoute,
+} from '@kip/shared';
 
 export function serviceKey(namespace: string, name: string): string {
   return `${namespace}/${name}`;
@@ -26,12 +37,17 @@ export class RoutingTable {
   /** pod IP -> name of the local pod at that IP this agent has seen marked for deletion, ahead of the control plane's delta */
   private readonly deleting = new Map<string, string>();
   private synced = false;
+  /** The cluster's address plan, as the last snapshot said (the defaults until one does). */
+  podNetwork: Cidr = parseCidr(POD_NETWORK_CIDR)!;
+  serviceNetwork: Cidr = parseCidr(SERVICE_CIDR)!;
 
   /** Applies a snapshot (everything not in it is gone) or a delta. */
   apply(r: Routes): RoutingChange {
     const changed = new Set<string>();
     const removed = new Set<string>();
     if (r.full) {
+      if (r.podNetworkCidr) this.podNetwork = parseCidr(r.podNetworkCidr) ?? this.podNetwork;
+      if (r.serviceCidr) this.serviceNetwork = parseCidr(r.serviceCidr) ?? this.serviceNetwork;
       const keep = new Set((r.services ?? []).map((s) => serviceKey(s.namespace, s.name)));
       for (const key of this.services.keys()) if (!keep.has(key)) this.removeService(key, removed);
       this.nodes.clear();

@@ -13,6 +13,8 @@
 // out before the pod's deletion and the pod leaves every proxy before its node stops it.
 
 import {
+  DEFAULT_ADDRESS_PLAN,
+  type AddressPlan,
   isPodReady,
   isPodTerminal,
   keyOf,
@@ -51,9 +53,12 @@ interface PodState {
 export interface RoutePublisherOptions {
   clock?: Clock;
   batchMs?: number;
+  /** The cluster's address plan, sent with every snapshot (the defaults when absent). */
+  addressPlan?: AddressPlan;
 }
 
 export class RoutePublisher {
+  private readonly plan: AddressPlan;
   private readonly services = new Map<string, ServiceRoute>();
   private readonly pods = new Map<string, PodState>();
   private readonly nodes = new Map<string, NodeRoute>();
@@ -75,6 +80,7 @@ export class RoutePublisher {
   ) {
     this.clock = opts.clock ?? realClock;
     this.batchMs = opts.batchMs ?? DEFAULT_ROUTE_BATCH_MS;
+    this.plan = opts.addressPlan ?? DEFAULT_ADDRESS_PLAN;
   }
 
   start(): void {
@@ -107,7 +113,14 @@ export class RoutePublisher {
 
   /** The whole table, for an agent that just connected. */
   snapshot(): Routes {
-    return { type: 'routes', full: true, services: [...this.services.values()], nodes: [...this.nodes.values()] };
+    return {
+      type: 'routes',
+      full: true,
+      podNetworkCidr: this.plan.podNetworkCidr,
+      serviceCidr: this.plan.serviceCidr,
+      services: [...this.services.values()],
+      nodes: [...this.nodes.values()],
+    };
   }
 
   /** Sends what changed since the last delta, now. */

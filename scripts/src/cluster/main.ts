@@ -27,6 +27,8 @@ const USAGE = `usage: npm run cluster -- [flags]
                          from it while the pods keep running) or memory (gone when
                          the control plane stops)
   --fresh                start from an empty cluster, forgetting the stored one
+  --pod-cidr CIDR        the pod network, a /24 per node (default 10.244.0.0/16)
+  --service-cidr CIDR    the range of Services' cluster IPs (default 10.96.0.0/16)
   --plain-http           serve the API and the agents' connections over plain HTTP and
                          ws:// instead of TLS from the cluster's own CA (<data-dir>/pki,
                          in the kubeconfig); kubectl sends no credentials over plain HTTP
@@ -54,6 +56,8 @@ function parse() {
       store: { type: 'string' },
       fresh: { type: 'boolean' },
       tls: { type: 'boolean' },
+      'pod-cidr': { type: 'string' },
+      'service-cidr': { type: 'string' },
       'plain-http': { type: 'boolean' },
       'restart-nodes': { type: 'boolean' },
       'restart-delay': { type: 'string' },
@@ -92,6 +96,11 @@ function parse() {
     fresh: !!values.fresh,
     // TLS by default, as kind and k3d serve: kubectl sends a kubeconfig's token only over https.
     tls: !values['plain-http'],
+    // Checked by the control plane, which says what is wrong with them.
+    ranges: [
+      ...(values['pod-cidr'] !== undefined ? ['--pod-cidr', String(values['pod-cidr'])] : []),
+      ...(values['service-cidr'] !== undefined ? ['--service-cidr', String(values['service-cidr'])] : []),
+    ],
     restartNodes: !!values['restart-nodes'],
     restartDelayMs,
     verbose: !!values.verbose,
@@ -155,7 +164,7 @@ async function main(): Promise<void> {
     nodeCpu: o.cpu,
     nodeMemory: o.memory,
     verbose: o.verbose,
-    controlPlaneArgs: ['--store', o.store, ...(o.tls ? ['--tls'] : [])],
+    controlPlaneArgs: ['--store', o.store, ...(o.tls ? ['--tls'] : []), ...o.ranges],
     onLine: (name, line) => process.stderr.write(`${name} | ${line}\n`),
     // A node whose agent asks to be restarted (chaos restart) always comes back; with
     // --restart-nodes, every node that dies does.

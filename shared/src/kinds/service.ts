@@ -2,8 +2,7 @@
 // agents' proxies balance over.
 
 import { Type, type Static } from '@sinclair/typebox';
-import { SERVICE_CIDR } from '../address-plan.js';
-import { cidrContains, ipToNumber, parseCidr } from '../ipv4.js';
+import { ipToNumber } from '../ipv4.js';
 import { child, index, isObj, type FieldErrors, type Obj } from '../validation/errors.js';
 import { isDNS1123Label, PORT_NAME } from '../validation/names.js';
 import { IntOrString, READ_ONLY, StringEnum, withCheck } from '../validation/schema.js';
@@ -12,8 +11,6 @@ import { NONE, writeAnnotations, writeEvents, writeLabels } from './describe.js'
 import type { Endpoints } from './endpoints.js';
 import { defineKind } from './kind.js';
 import { Labels, ObjectMeta } from './meta.js';
-
-const SERVICE_RANGE = parseCidr(SERVICE_CIDR)!;
 
 export const ServicePort = withCheck(
   Type.Object({
@@ -59,8 +56,8 @@ export const ServiceSpec = withCheck(
   (spec: Obj, field, errors) => {
     const ip = spec.clusterIP;
     if (typeof ip !== 'string' || !ip || ip === 'None') return;
-    const n = ipToNumber(ip);
-    if (n === undefined || !cidrContains(SERVICE_RANGE, n)) errors.invalid(child(field, 'clusterIP'), ip, `must be an address in ${SERVICE_CIDR}`);
+    // Whether it is in the service range is the cluster IP allocator's to say (--service-cidr).
+    if (ipToNumber(ip) === undefined) errors.invalid(child(field, 'clusterIP'), ip, 'must be a valid IP address, (e.g. 10.96.0.20)');
   },
 );
 export type ServiceSpec = Static<typeof ServiceSpec>;

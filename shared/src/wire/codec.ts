@@ -5,6 +5,7 @@
 import { Packr } from 'msgpackr';
 import { findNetworkAction, findNodeAction, NETWORK_ACTIONS, NODE_ACTION_NAMES, NODE_ACTIONS } from '../chaos/actions/index.js';
 import { MessageType, type AgentMessage, type ControlPlaneMessage, type Message, type MessageTypeName } from './messages.js';
+import { parseCidr } from '../ipv4.js';
 
 /** Frames larger than this are refused (the WebSocket's maxPayload). */
 export const MAX_FRAME_BYTES = 64 * 1024 * 1024;
@@ -130,6 +131,8 @@ const validators: Record<MessageTypeName, (m: Obj) => void> = {
   logEnd: (m) => need(num(m.id), 'logEnd', 'id must be a number'),
   routes: (m) => {
     need(typeof m.full === 'boolean', 'routes', 'full must be true or false');
+    for (const k of ['podNetworkCidr', 'serviceCidr'])
+      need(m[k] === undefined || (str(m[k]) && parseCidr(m[k] as string) !== undefined), 'routes', `${k} must be a CIDR`);
     for (const k of ['services', 'nodes', 'removeServices', 'removeNodes']) need(m[k] === undefined || Array.isArray(m[k]), 'routes', `${k} must be a list`);
     ((m.services as unknown[] | undefined) ?? []).forEach((sv, i) =>
       need(

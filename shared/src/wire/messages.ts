@@ -206,6 +206,9 @@ export interface NodeRoute {
 export interface Routes {
   type: 'routes';
   full: boolean;
+  /** The cluster's pod network and service range (full snapshots): what the proxy resolves as cluster addresses. */
+  podNetworkCidr?: string;
+  serviceCidr?: string;
   services?: ServiceRoute[];
   removeServices?: string[];
   nodes?: NodeRoute[];

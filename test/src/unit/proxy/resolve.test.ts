@@ -75,3 +75,15 @@ describe('proxy: resolving hosts', () => {
     });
   }
 });
+
+describe('proxy: resolving with the cluster address plan the snapshot gives', () => {
+  it('takes the pod network and service range from the snapshot (--pod-cidr, --service-cidr)', () => {
+    const t = new RoutingTable();
+    t.apply({ ...snapshot([], [{ name: 'node-1', podCIDR: '10.50.1.0/24' }]), podNetworkCidr: '10.50.0.0/16', serviceCidr: '10.60.0.0/20' });
+    assert.equal(resolveHost(t, '10.60.0.99', 80).kind, 'unknown', 'an address in the service range names a (missing) service');
+    assert.equal(resolveHost(t, '10.50.1.7', 80).kind, 'pod');
+    const old = resolveHost(t, '10.96.0.10', 80);
+    assert.equal(old.kind, 'outside', 'the default range is not a cluster range here');
+    if (old.kind === 'outside') assert.match(old.message, /pod IPs \(10\.50\.0\.0\/16\) and cluster IPs \(10\.60\.0\.0\/20\) only/);
+  });
+});
