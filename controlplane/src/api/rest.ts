@@ -1,5 +1,6 @@
 // The HTTP API in Kubernetes' shape: GET (one, list, watch), POST, PUT, PATCH (merge), DELETE, the
-// status/scale/log subresources, metrics for `kip top`, and discovery. Every failure answers with a
+// status/scale/log subresources, metrics for `kip top`, and discovery. Reads answer a Table instead
+// when the client asks for one (table.ts). Every failure answers with a
 // Kubernetes Status object; nothing a client sends can crash the process.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -28,6 +29,7 @@ import type { Registry } from './registry.js';
 import { parseRoute, type OtherRoute, type ResourceRoute } from './routes.js';
 import type { Authorizer } from './auth.js';
 import { MAX_BODY_DEPTH, textDepth } from './body-depth.js';
+import { parseIncludeObject, tableVersionAccepted, toTable, type TableOptions } from './table.js';
 
 /** The largest request body, as the Kubernetes API server's 3 MiB. */
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
@@ -87,18 +89,18 @@ export class RestApi {
     const { registry } = this.opts;
     const r = route.resource;
     const kind = r.kind;
+    // Reads may be asked for as a Table (server-side printing, kubectl get); writes never are.
+    const table = method === 'GET' && !route.subresource ? tableOptions(req, q) : undefined;
     if (!route.name) {
       if (method === 'GET') {
-        if (isTrue(q.get('watch'))) return this.watch(route, q, res);
-        return this.send(
-          res,
-          200,
-          registry.list(kind, {
-            namespace: route.namespace,
-            labelSelector: q.get('labelSelector') ?? undefined,
-            fieldSelector: q.get('fieldSelector') ?? undefined,
-          }),
-        );
+        if (isTrue(q.get('watch'))) return this.watch(route, q, res, table);
+        const list = registry.list(kind, {
+          namespace: route.namespace,
+          labelSelector: q.get('labelSelector') ?? undefined,
+          fieldSelector: q.get('fieldSelector') ?? undefined,
+        });
+        if (table) return this.send(res, 200, toTable(registry.definition(kind), list.items, list.metadata, table));
+        return this.send(res, 200, list);
       }
       if (method === 'POST') {
         if (r.namespaced && route.namespace === undefined)
@@ -117,8 +119,11 @@ export class RestApi {
       throw new ApiError('NotFound', `the server could not find the requested resource (${r.plural}/${route.subresource})`);
     const status = route.subresource === 'status';
     switch (method) {
-      case 'GET':
-        return this.send(res, 200, registry.get(kind, ns, route.name));
+      case 'GET': {
+        const obj = registry.get(kind, ns, route.name);
+        if (table) return this.send(res, 200, toTable(registry.definition(kind), [obj], { resourceVersion: obj.metadata.resourceVersion }, table));
+        return this.send(res, 200, obj);
+      }
       case 'PUT': {
         const body = await readBody(req);
         checkKind(body, kind);
@@ -244,7 +249,7 @@ export class RestApi {
     res.on('close', cancel);
   }
 
-  private watch(route: ResourceRoute, q: URLSearchParams, res: ServerResponse): void {
+  private watch(route: ResourceRoute, q: URLSearchParams, res: ServerResponse, table?: TableOptions): void {
     const kind = route.resource.kind;
     let selector: Selector | undefined;
     try {
@@ -256,8 +261,17 @@ export class RestApi {
     const want = (o: KObject | undefined) => !!o && (!selector || matches(selector, o.metadata.labels)) && fieldsMatch(fields, o);
     const pending: string[] = [];
     let headersSent = false;
+    const def = this.opts.registry.definition(kind);
+    let headers = true;
+    // As a Table, each event is one row; the column definitions come with the first only, as
+    // Kubernetes sends them, so that kubectl prints the header once.
+    const asTable = (object: KObject, t: TableOptions) => {
+      const out = toTable(def, [object], { resourceVersion: object.metadata.resourceVersion }, { ...t, now: Date.now(), noHeaders: !headers });
+      headers = false;
+      return out;
+    };
     const write = (type: string, object: KObject) => {
-      const line = JSON.stringify({ type, object }) + '\n';
+      const line = JSON.stringify({ type, object: table ? asTable(object, table) : object }) + '\n';
       if (!headersSent) {
         pending.push(line);
         return;
@@ -360,6 +374,13 @@ function statusPatch(body: unknown): unknown {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return body;
   const status = (body as { status?: unknown }).status;
   return status === undefined ? {} : { status };
+}
+
+/** The Table the request asks for in its Accept header, or undefined for plain objects. */
+function tableOptions(req: IncomingMessage, q: URLSearchParams): TableOptions | undefined {
+  const apiVersion = tableVersionAccepted(req.headers.accept);
+  if (!apiVersion) return undefined;
+  return { apiVersion, includeObject: parseIncludeObject(q.get('includeObject')), now: Date.now() };
 }
 
 function isTrue(v: string | null): boolean {
