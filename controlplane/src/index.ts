@@ -11,6 +11,7 @@ export * from './api/node-session.js';
 export * from './api/registry.js';
 export * from './api/request-guard.js';
 export * from './api/rest.js';
+export * from './api/protobuf.js';
 export * from './api/routes.js';
 export * from './api/table.js';
 

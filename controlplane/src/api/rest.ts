@@ -29,6 +29,7 @@ import type { Registry } from './registry.js';
 import { parseRoute, type OtherRoute, type ResourceRoute } from './routes.js';
 import type { Authorizer } from './auth.js';
 import { MAX_BODY_DEPTH, textDepth } from './body-depth.js';
+import { decodeProtobufBody, PROTOBUF_TYPE } from './protobuf.js';
 import { parseIncludeObject, tableVersionAccepted, toTable, type TableOptions } from './table.js';
 
 /** The largest request body, as the Kubernetes API server's 3 MiB. */
@@ -392,7 +393,7 @@ function checkKind(body: unknown, kind: string): void {
   if (k !== undefined && k !== kind) throw new ApiError('BadRequest', `the body is a ${String(k)}, but the request is for ${kind}`);
 }
 
-/** Reads a JSON (or YAML) body, bounded; an empty body is undefined when allowed. */
+/** Reads a JSON (or YAML, or the protobuf protobuf.ts reads) body, bounded; an empty body is undefined when allowed. */
 async function readBody(req: IncomingMessage, optional = false): Promise<unknown> {
   const chunks: Buffer[] = [];
   let size = 0;
@@ -401,12 +402,17 @@ async function readBody(req: IncomingMessage, optional = false): Promise<unknown
     if (size > MAX_BODY_BYTES) throw new ApiError('RequestEntityTooLarge', `request body larger than ${MAX_BODY_BYTES} bytes`);
     chunks.push(chunk as Buffer);
   }
-  const text = Buffer.concat(chunks).toString('utf8');
+  const buffer = Buffer.concat(chunks);
+  const type = req.headers['content-type'] ?? '';
+  if (type.split(';')[0]!.trim().toLowerCase() === PROTOBUF_TYPE) {
+    if (buffer.length === 0 && optional) return undefined;
+    return decodeProtobufBody(buffer);
+  }
+  const text = buffer.toString('utf8');
   if (text.trim() === '') {
     if (optional) return undefined;
     throw new ApiError('BadRequest', 'the request body is empty; it must be a JSON object');
   }
-  const type = req.headers['content-type'] ?? '';
   const yaml = type.includes('yaml');
   if (textDepth(text, yaml) > MAX_BODY_DEPTH) throw new ApiError('BadRequest', `the request body nests deeper than ${MAX_BODY_DEPTH} levels`);
   try {

@@ -1,5 +1,6 @@
 // The real kubectl against a real cluster: `kubectl get` prints the columns users know, from the
-// Tables the server prints, and `get -w` streams rows. Compared as a person reads them: headers
+// Tables the server prints, and `get -w` streams rows; `kubectl drain` gets through the protobuf
+// body it sends. Compared as a person reads them: headers
 // and cell values, not spacing or ages.
 
 import assert from 'node:assert/strict';
@@ -157,6 +158,23 @@ describe('kubectl get against kip', function () {
     const r = await kubectl(['get', 'pods', '-o', 'json']);
     assert.equal(r.code, 0, r.err);
     assert.equal(JSON.parse(r.out).items.length, 2);
+  });
+
+  it('drain deletes the pods with protobuf delete options; other protobuf bodies get a clear 415', async function () {
+    const r = await kubectl(['drain', 'node-1', '--ignore-daemonsets', '--timeout=60s']);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /node\/node-1 drained/);
+    await eventually('no web pod left on node-1', async () => {
+      const pods = await cluster.api.list<Pod>('pods', { namespace: 'default', labelSelector: 'app=web' });
+      return pods.length > 0 && pods.every((p) => p.spec.nodeName !== 'node-1');
+    });
+    const [, row] = await table(['get', 'node', 'node-1']);
+    assert.equal(row![1], 'Ready,SchedulingDisabled');
+    assert.equal((await kubectl(['uncordon', 'node-1'])).code, 0);
+    // kubectl's typed create sends protobuf; kip says what to do instead of failing to parse JSON.
+    const created = await kubectl(['create', 'deployment', 'other', '--image=pause']);
+    assert.notEqual(created.code, 0);
+    assert.match(created.err, /not application\/vnd\.kubernetes\.protobuf; send the body as application\/json/);
   });
 
   it('get -w streams a row per change, under one header', async function () {
