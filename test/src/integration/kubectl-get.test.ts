@@ -1,6 +1,6 @@
 // The real kubectl against a real cluster: `kubectl get` prints the columns users know, from the
-// Tables the server prints, and `get -w` streams rows; `kubectl drain` gets through the protobuf
-// body it sends. Compared as a person reads them: headers
+// Tables the server prints, and `get -w` streams rows; `kubectl drain` and `kubectl create` get
+// through the protobuf bodies they send. Compared as a person reads them: headers
 // and cell values, not spacing or ages.
 
 import assert from 'node:assert/strict';
@@ -160,7 +160,7 @@ describe('kubectl get against kip', function () {
     assert.equal(JSON.parse(r.out).items.length, 2);
   });
 
-  it('drain deletes the pods with protobuf delete options; other protobuf bodies get a clear 415', async function () {
+  it('drain and create namespace|deployment, which send protobuf bodies', async function () {
     const r = await kubectl(['drain', 'node-1', '--ignore-daemonsets', '--timeout=60s']);
     assert.equal(r.code, 0, r.err);
     assert.match(r.out, /node\/node-1 drained/);
@@ -171,10 +171,13 @@ describe('kubectl get against kip', function () {
     const [, row] = await table(['get', 'node', 'node-1']);
     assert.equal(row![1], 'Ready,SchedulingDisabled');
     assert.equal((await kubectl(['uncordon', 'node-1'])).code, 0);
-    // kubectl's typed create sends protobuf; kip says what to do instead of failing to parse JSON.
-    const created = await kubectl(['create', 'deployment', 'other', '--image=pause']);
-    assert.notEqual(created.code, 0);
-    assert.match(created.err, /not application\/vnd\.kubernetes\.protobuf; send the body as application\/json/);
+    // kubectl's typed create sends protobuf too.
+    const ns = await kubectl(['create', 'namespace', 'team-a']);
+    assert.equal(ns.code, 0, ns.err);
+    const created = await kubectl(['create', 'deployment', 'other', '--image=pause', '--replicas=1']);
+    assert.equal(created.code, 0, created.err);
+    const [, other] = await table(['get', 'deploy', 'other']);
+    assert.equal(other![0], 'other');
   });
 
   it('get -w streams a row per change, under one header', async function () {
