@@ -290,8 +290,12 @@ export class RestApi {
       else if (now) write(ev.type, ev.object);
     };
     let unsubscribe: () => void;
+    const rv = q.get('resourceVersion');
+    // "0" asks, as in Kubernetes, for the current state first, as ADDED events: kubectl get NAME -w
+    // reads its object that way and drops that first event. Listing and subscribing happen in one
+    // turn of the event loop, so no change falls between them.
+    if (rv === '0') for (const o of this.opts.registry.list(kind, { namespace: route.namespace }).items) if (want(o)) write('ADDED', o);
     try {
-      const rv = q.get('resourceVersion');
       unsubscribe = this.opts.registry.store.watch({ kind, namespace: route.namespace, resourceVersion: rv && rv !== '0' ? rv : undefined }, onEvent);
     } catch (err) {
       if (err instanceof StoreError) throw toApiError(err);
