@@ -205,4 +205,26 @@ describe('kubectl get against kip', function () {
       child.kill();
     }
   });
+
+  it('get NAME -w -o wide prints the object, then a wide row per change', async function () {
+    const child = spawn(KUBECTL, ['get', 'pod', 'watched', '-w', '-o', 'wide'], { env: { ...process.env, KUBECONFIG: cluster.kubeconfig } });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    try {
+      await eventually('the object', async () => /^watched\s/m.test(out));
+      await cluster.api.patch('pods', 'watched', { metadata: { labels: { changed: 'yes' } } });
+      await eventually('a row for the change', async () => (out.match(/^watched\s/gm) ?? []).length >= 2);
+      const rows = parseTable(out);
+      assert.equal(rows[0]!.length, 9, out);
+      assert.equal(rows.filter((r) => r[0] === 'NAME').length, 1, out);
+      for (const row of rows.slice(1)) assert.equal(row.length, 9, out);
+    } finally {
+      child.kill();
+    }
+  });
 });
