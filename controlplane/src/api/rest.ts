@@ -116,6 +116,7 @@ export class RestApi {
     const served = registry.definition(kind).subresources ?? [];
     if (route.subresource === 'log' && served.includes('log') && method === 'GET') return this.logs(ns!, route.name, q, res);
     if (route.subresource === 'scale' && served.includes('scale')) return this.scale(route, method, req, res);
+    if (route.subresource === 'eviction' && kind === 'Pod' && method === 'POST') return this.evict(ns!, route.name, req, res);
     if (route.subresource !== undefined && route.subresource !== 'status')
       throw new ApiError('NotFound', `the server could not find the requested resource (${r.plural}/${route.subresource})`);
     const status = route.subresource === 'status';
@@ -193,6 +194,25 @@ export class RestApi {
     next.spec.replicas = replicas;
     if (method === 'PUT' && body.metadata?.resourceVersion) next.metadata.resourceVersion = body.metadata.resourceVersion;
     return this.send(res, 200, toScale(registry.update(next, { namespace: route.namespace, name: route.name })));
+  }
+
+  /**
+   * policy/v1 Eviction, what `kubectl drain` posts (as protobuf): kip has no disruption budgets
+   * yet, so an eviction is always allowed and deletes the pod with the eviction's delete options.
+   */
+  private async evict(namespace: string, name: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const body = (await readBody(req)) as {
+      kind?: string;
+      metadata?: { name?: string };
+      deleteOptions?: { gracePeriodSeconds?: number; preconditions?: { uid?: string; resourceVersion?: string } };
+    };
+    if (body?.kind !== undefined && body.kind !== 'Eviction')
+      throw new ApiError('BadRequest', `the body is a ${String(body.kind)}, but the request is for an Eviction`);
+    if (body?.metadata?.name !== undefined && body.metadata.name !== name)
+      throw new ApiError('BadRequest', `the name of the eviction (${body.metadata.name}) does not match the pod on the URL (${name})`);
+    const opts = body?.deleteOptions;
+    this.opts.registry.delete('Pod', namespace, name, { gracePeriodSeconds: opts?.gracePeriodSeconds, preconditions: opts?.preconditions });
+    return this.send(res, 201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
   }
 
   private logs(namespace: string, name: string, q: URLSearchParams, res: ServerResponse): void {

@@ -128,6 +128,24 @@ describe('controlplane/api/protobuf', function () {
       assert.equal((await api.call('GET', '/api/v1/namespaces/default/pods/web-1')).status, 404);
     });
 
+    it('evicts a pod with a protobuf or JSON Eviction, as kubectl drain does where evictions are served', async () => {
+      await api.call<Pod>('POST', '/api/v1/namespaces/default/pods', pod('web-1'));
+      await api.call<Pod>('POST', '/api/v1/namespaces/default/pods', pod('web-2'));
+      const ev = envelope('policy/v1', 'Eviction', Buffer.concat([field(1, Buffer.concat([field(1, 'web-1'), field(3, 'default')])), field(2, field(1, 0))]));
+      const res = await send('POST', '/api/v1/namespaces/default/pods/web-1/eviction', ev);
+      assert.equal(res.status, 201, res.text);
+      assert.equal(res.body.status, 'Success');
+      assert.equal((await api.call('GET', '/api/v1/namespaces/default/pods/web-1')).status, 404);
+      const json = await api.call('POST', '/api/v1/namespaces/default/pods/web-2/eviction', {
+        apiVersion: 'policy/v1',
+        kind: 'Eviction',
+        metadata: { name: 'web-2', namespace: 'default' },
+      });
+      assert.equal(json.status, 201, json.text);
+      isStatus(await api.call('POST', '/api/v1/namespaces/default/pods/web-3/eviction', { kind: 'Eviction', metadata: { name: 'web-3' } }), 404, 'NotFound');
+      isStatus(await api.call('POST', '/api/v1/namespaces/default/pods/web-3/eviction', { kind: 'Eviction', metadata: { name: 'other' } }), 400, 'BadRequest');
+    });
+
     it('creates a namespace from protobuf, as kubectl create namespace does', async () => {
       const res = await send('POST', '/api/v1/namespaces', Buffer.from(CREATE_NAMESPACE, 'hex'));
       assert.equal(res.status, 201, res.text);
