@@ -12,7 +12,9 @@ export * from './api/pod-cidr.js';
 export * from './api/registry.js';
 export * from './api/request-guard.js';
 export * from './api/rest.js';
+export * from './api/protobuf.js';
 export * from './api/routes.js';
+export * from './api/table.js';
 
 export * from './chaos/index.js';
 export * from './chaos/resume-early.js';

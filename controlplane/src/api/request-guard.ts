@@ -11,9 +11,13 @@
 import type { IncomingMessage } from 'node:http';
 import { ApiError } from './errors.js';
 
-/** The body types the API reads: JSON and YAML, and the patch types Kubernetes clients send. */
+/**
+ * The body types the API reads: JSON and YAML, the patch types Kubernetes clients send, and
+ * protobuf, of which it reads only delete options (protobuf.ts answers the rest with its own 415).
+ */
 export const ACCEPTED_BODY_TYPES: readonly string[] = [
   'application/json',
+  'application/vnd.kubernetes.protobuf',
   'application/yaml',
   'application/merge-patch+json',
   'application/strategic-merge-patch+json',

@@ -1,5 +1,6 @@
 // The HTTP API in Kubernetes' shape: GET (one, list, watch), POST, PUT, PATCH (merge), DELETE, the
-// status/scale/log subresources, metrics for `kip top`, and discovery. Every failure answers with a
+// status/scale/log subresources, metrics for `kip top`, and discovery. Reads answer a Table instead
+// when the client asks for one (table.ts). Every failure answers with a
 // Kubernetes Status object; nothing a client sends can crash the process.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -28,6 +29,8 @@ import type { Registry } from './registry.js';
 import { parseRoute, type OtherRoute, type ResourceRoute } from './routes.js';
 import type { Authorizer } from './auth.js';
 import { MAX_BODY_DEPTH, textDepth } from './body-depth.js';
+import { decodeProtobufBody, PROTOBUF_TYPE } from './protobuf.js';
+import { parseIncludeObject, tableVersionAccepted, toTable, type TableOptions } from './table.js';
 
 /** The largest request body, as the Kubernetes API server's 3 MiB. */
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
@@ -87,18 +90,18 @@ export class RestApi {
     const { registry } = this.opts;
     const r = route.resource;
     const kind = r.kind;
+    // Reads may be asked for as a Table (server-side printing, kubectl get); writes never are.
+    const table = method === 'GET' && !route.subresource ? tableOptions(req, q) : undefined;
     if (!route.name) {
       if (method === 'GET') {
-        if (isTrue(q.get('watch'))) return this.watch(route, q, res);
-        return this.send(
-          res,
-          200,
-          registry.list(kind, {
-            namespace: route.namespace,
-            labelSelector: q.get('labelSelector') ?? undefined,
-            fieldSelector: q.get('fieldSelector') ?? undefined,
-          }),
-        );
+        if (isTrue(q.get('watch'))) return this.watch(route, q, res, table);
+        const list = registry.list(kind, {
+          namespace: route.namespace,
+          labelSelector: q.get('labelSelector') ?? undefined,
+          fieldSelector: q.get('fieldSelector') ?? undefined,
+        });
+        if (table) return this.send(res, 200, toTable(registry.definition(kind), list.items, list.metadata, table));
+        return this.send(res, 200, list);
       }
       if (method === 'POST') {
         if (r.namespaced && route.namespace === undefined)
@@ -113,12 +116,16 @@ export class RestApi {
     const served = registry.definition(kind).subresources ?? [];
     if (route.subresource === 'log' && served.includes('log') && method === 'GET') return this.logs(ns!, route.name, q, res);
     if (route.subresource === 'scale' && served.includes('scale')) return this.scale(route, method, req, res);
+    if (route.subresource === 'eviction' && kind === 'Pod' && method === 'POST') return this.evict(ns!, route.name, req, res);
     if (route.subresource !== undefined && route.subresource !== 'status')
       throw new ApiError('NotFound', `the server could not find the requested resource (${r.plural}/${route.subresource})`);
     const status = route.subresource === 'status';
     switch (method) {
-      case 'GET':
-        return this.send(res, 200, registry.get(kind, ns, route.name));
+      case 'GET': {
+        const obj = registry.get(kind, ns, route.name);
+        if (table) return this.send(res, 200, toTable(registry.definition(kind), [obj], { resourceVersion: obj.metadata.resourceVersion }, table));
+        return this.send(res, 200, obj);
+      }
       case 'PUT': {
         const body = await readBody(req);
         checkKind(body, kind);
@@ -189,6 +196,25 @@ export class RestApi {
     return this.send(res, 200, toScale(registry.update(next, { namespace: route.namespace, name: route.name })));
   }
 
+  /**
+   * policy/v1 Eviction, what `kubectl drain` posts (as protobuf): kip has no disruption budgets
+   * yet, so an eviction is always allowed and deletes the pod with the eviction's delete options.
+   */
+  private async evict(namespace: string, name: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const body = (await readBody(req)) as {
+      kind?: string;
+      metadata?: { name?: string };
+      deleteOptions?: { gracePeriodSeconds?: number; preconditions?: { uid?: string; resourceVersion?: string } };
+    };
+    if (body?.kind !== undefined && body.kind !== 'Eviction')
+      throw new ApiError('BadRequest', `the body is a ${String(body.kind)}, but the request is for an Eviction`);
+    if (body?.metadata?.name !== undefined && body.metadata.name !== name)
+      throw new ApiError('BadRequest', `the name of the eviction (${body.metadata.name}) does not match the pod on the URL (${name})`);
+    const opts = body?.deleteOptions;
+    this.opts.registry.delete('Pod', namespace, name, { gracePeriodSeconds: opts?.gracePeriodSeconds, preconditions: opts?.preconditions });
+    return this.send(res, 201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
+  }
+
   private logs(namespace: string, name: string, q: URLSearchParams, res: ServerResponse): void {
     const pod = this.opts.registry.get<Pod>('Pod', namespace, name);
     const names = pod.spec.containers.map((c) => c.name);
@@ -244,7 +270,7 @@ export class RestApi {
     res.on('close', cancel);
   }
 
-  private watch(route: ResourceRoute, q: URLSearchParams, res: ServerResponse): void {
+  private watch(route: ResourceRoute, q: URLSearchParams, res: ServerResponse, table?: TableOptions): void {
     const kind = route.resource.kind;
     let selector: Selector | undefined;
     try {
@@ -256,8 +282,17 @@ export class RestApi {
     const want = (o: KObject | undefined) => !!o && (!selector || matches(selector, o.metadata.labels)) && fieldsMatch(fields, o);
     const pending: string[] = [];
     let headersSent = false;
+    const def = this.opts.registry.definition(kind);
+    let headers = true;
+    // As a Table, each event is one row; the column definitions come with the first only, as
+    // Kubernetes sends them, so that kubectl prints the header once.
+    const asTable = (object: KObject, t: TableOptions) => {
+      const out = toTable(def, [object], { resourceVersion: object.metadata.resourceVersion }, { ...t, now: Date.now(), noHeaders: !headers });
+      headers = false;
+      return out;
+    };
     const write = (type: string, object: KObject) => {
-      const line = JSON.stringify({ type, object }) + '\n';
+      const line = JSON.stringify({ type, object: table ? asTable(object, table) : object }) + '\n';
       if (!headersSent) {
         pending.push(line);
         return;
@@ -275,8 +310,12 @@ export class RestApi {
       else if (now) write(ev.type, ev.object);
     };
     let unsubscribe: () => void;
+    const rv = q.get('resourceVersion');
+    // "0" asks, as in Kubernetes, for the current state first, as ADDED events: kubectl get NAME -w
+    // reads its object that way and drops that first event. Listing and subscribing happen in one
+    // turn of the event loop, so no change falls between them.
+    if (rv === '0') for (const o of this.opts.registry.list(kind, { namespace: route.namespace }).items) if (want(o)) write('ADDED', o);
     try {
-      const rv = q.get('resourceVersion');
       unsubscribe = this.opts.registry.store.watch({ kind, namespace: route.namespace, resourceVersion: rv && rv !== '0' ? rv : undefined }, onEvent);
     } catch (err) {
       if (err instanceof StoreError) throw toApiError(err);
@@ -362,6 +401,13 @@ function statusPatch(body: unknown): unknown {
   return status === undefined ? {} : { status };
 }
 
+/** The Table the request asks for in its Accept header, or undefined for plain objects. */
+function tableOptions(req: IncomingMessage, q: URLSearchParams): TableOptions | undefined {
+  const apiVersion = tableVersionAccepted(req.headers.accept);
+  if (!apiVersion) return undefined;
+  return { apiVersion, includeObject: parseIncludeObject(q.get('includeObject')), now: Date.now() };
+}
+
 function isTrue(v: string | null): boolean {
   return v === 'true' || v === '1';
 }
@@ -371,7 +417,7 @@ function checkKind(body: unknown, kind: string): void {
   if (k !== undefined && k !== kind) throw new ApiError('BadRequest', `the body is a ${String(k)}, but the request is for ${kind}`);
 }
 
-/** Reads a JSON (or YAML) body, bounded; an empty body is undefined when allowed. */
+/** Reads a JSON (or YAML, or the protobuf protobuf.ts reads) body, bounded; an empty body is undefined when allowed. */
 async function readBody(req: IncomingMessage, optional = false): Promise<unknown> {
   const chunks: Buffer[] = [];
   let size = 0;
@@ -380,12 +426,17 @@ async function readBody(req: IncomingMessage, optional = false): Promise<unknown
     if (size > MAX_BODY_BYTES) throw new ApiError('RequestEntityTooLarge', `request body larger than ${MAX_BODY_BYTES} bytes`);
     chunks.push(chunk as Buffer);
   }
-  const text = Buffer.concat(chunks).toString('utf8');
+  const buffer = Buffer.concat(chunks);
+  const type = req.headers['content-type'] ?? '';
+  if (type.split(';')[0]!.trim().toLowerCase() === PROTOBUF_TYPE) {
+    if (buffer.length === 0 && optional) return undefined;
+    return decodeProtobufBody(buffer);
+  }
+  const text = buffer.toString('utf8');
   if (text.trim() === '') {
     if (optional) return undefined;
     throw new ApiError('BadRequest', 'the request body is empty; it must be a JSON object');
   }
-  const type = req.headers['content-type'] ?? '';
   const yaml = type.includes('yaml');
   if (textDepth(text, yaml) > MAX_BODY_DEPTH) throw new ApiError('BadRequest', `the request body nests deeper than ${MAX_BODY_DEPTH} levels`);
   try {

@@ -131,9 +131,9 @@ export class RestServer {
   }
 
   /** Opens a watch and collects its events as they stream in. */
-  async watch(path: string): Promise<WatchStream> {
+  async watch(path: string, headers: Record<string, string> = {}): Promise<WatchStream> {
     return new Promise((resolve, reject) => {
-      const req = http.get(this.url + path, (res) => {
+      const req = http.get(this.url + path, { headers }, (res) => {
         const w = new WatchStream(req, res.statusCode ?? 0);
         let buf = '';
         res.setEncoding('utf8');
