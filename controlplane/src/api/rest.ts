@@ -12,6 +12,7 @@ import {
   matches,
   parseSelector,
   selectorToString,
+  unknownFields,
   type Deployment,
   type KObject,
   type Logger,
@@ -28,6 +29,7 @@ import type { Registry } from './registry.js';
 import { parseRoute, type OtherRoute, type ResourceRoute } from './routes.js';
 import type { Authorizer } from './auth.js';
 import { MAX_BODY_DEPTH, textDepth } from './body-depth.js';
+import { acceptsJson, openApiV2, openApiV3, openApiV3Index } from './openapi.js';
 
 /** The largest request body, as the Kubernetes API server's 3 MiB. */
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
@@ -82,7 +84,7 @@ export class RestApi {
     this.opts.auth?.check(req, route);
     if (!route) throw new ApiError('NotFound', `the server could not find the requested resource (${req.method} ${url.pathname})`);
     const method = req.method ?? 'GET';
-    if (route.type !== 'resource') return this.other(route, url, res);
+    if (route.type !== 'resource') return this.other(route, url, req, res);
     const q = url.searchParams;
     const { registry } = this.opts;
     const r = route.resource;
@@ -105,6 +107,7 @@ export class RestApi {
           throw new ApiError('MethodNotAllowed', `create ${r.plural} needs a namespace in the path (/namespaces/NS/${r.plural})`);
         const body = await readBody(req);
         checkKind(body, kind);
+        this.checkFields(q, kind, body, res);
         return this.send(res, 201, registry.create(body, route.namespace));
       }
       throw new ApiError('MethodNotAllowed', `${method} is not supported on ${r.plural}`);
@@ -122,6 +125,7 @@ export class RestApi {
       case 'PUT': {
         const body = await readBody(req);
         checkKind(body, kind);
+        this.checkFields(q, kind, body, res);
         if (status) {
           const b = body as KObject;
           if (b.metadata?.name !== route.name)
@@ -133,6 +137,7 @@ export class RestApi {
       case 'PATCH': {
         const body = await readBody(req);
         const patch = status ? statusPatch(body) : body;
+        this.checkFields(q, kind, patch, res);
         return this.send(res, 200, registry.patch(kind, ns, route.name, patch));
       }
       case 'DELETE': {
@@ -153,6 +158,26 @@ export class RestApi {
       default:
         throw new ApiError('MethodNotAllowed', `${method} is not supported on ${r.plural}/${route.name}`);
     }
+  }
+
+  /**
+   * fieldValidation on a write, as the API server: Strict refuses fields the kind's schema does
+   * not declare, Warn writes and names them in Warning headers, Ignore (the default) says nothing.
+   * A patch is checked as written (a merge patch has the object's shape); a JSON patch, a list of
+   * operations, is not.
+   */
+  private checkFields(q: URLSearchParams, kind: string, body: unknown, res: ServerResponse): void {
+    const mode = q.get('fieldValidation') ?? 'Ignore';
+    if (!['Strict', 'Warn', 'Ignore'].includes(mode))
+      throw new ApiError('BadRequest', `fieldValidation: Unsupported value: "${mode}": supported values: "Ignore", "Strict", "Warn"`);
+    if (mode === 'Ignore' || typeof body !== 'object' || body === null || Array.isArray(body)) return;
+    const unknown = unknownFields(this.opts.registry.definition(kind).schema, body);
+    if (unknown.length === 0) return;
+    if (mode === 'Strict') throw new ApiError('BadRequest', unknown.map((f) => `.${f}: field not declared in schema`).join(', '));
+    res.setHeader(
+      'Warning',
+      unknown.map((f) => `299 - ${JSON.stringify(`unknown field "${f}"`)}`),
+    );
   }
 
   private async scale(route: ResourceRoute, method: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -300,7 +325,7 @@ export class RestApi {
     });
   }
 
-  private other(route: OtherRoute, url: URL, res: ServerResponse): void {
+  private other(route: OtherRoute, url: URL, req: IncomingMessage, res: ServerResponse): void {
     const { nodes } = this.opts;
     switch (route.type) {
       case 'healthz':
@@ -317,6 +342,8 @@ export class RestApi {
         });
       case 'discovery':
         return this.send(res, 200, discovery(url.pathname));
+      case 'openapi':
+        return this.send(res, 200, openApi(route.path!, req.headers.accept));
       case 'metrics': {
         if (route.plural === 'nodes') {
           const items = nodes.nodeMetrics().filter((m) => !route.name || m.metadata.name === route.name);
@@ -423,4 +450,15 @@ function discovery(path: string): unknown {
       verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'],
     })),
   };
+}
+
+/** /openapi/v2, /openapi/v3 and its group-versions (the path without its leading slash). */
+function openApi(path: string, accept: string | undefined): unknown {
+  // kubectl asks for protobuf first; 406 is how the API server says it has only JSON.
+  if (!acceptsJson(accept)) throw new ApiError('NotAcceptable', `only application/json is served at /${path}`);
+  if (path === 'openapi/v2') return openApiV2();
+  if (path === 'openapi/v3') return openApiV3Index();
+  const doc = path.startsWith('openapi/v3/') ? openApiV3(path.slice('openapi/v3/'.length)) : undefined;
+  if (!doc) throw new ApiError('NotFound', `the server could not find the requested resource (/${path})`);
+  return doc;
 }
