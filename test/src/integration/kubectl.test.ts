@@ -1,0 +1,126 @@
+// The real kubectl against a real cluster: discovery, the OpenAPI documents and server-side field
+// validation, as a user meets them with `apply`, `explain` and `api-resources`.
+//
+// kubectl 1.32 sends no bearer token over plain HTTP (it drops it, whatever the kubeconfig says),
+// so against a control plane without TLS it can only talk to one that serves without credentials:
+// this cluster runs with --anonymous.
+
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { TestCluster } from '../helpers/cluster.js';
+
+const KUBECTL = '/usr/bin/kubectl';
+
+interface Run {
+  code: number;
+  out: string;
+  err: string;
+}
+
+describe('kubectl: discovery, OpenAPI and field validation', function () {
+  let cluster: TestCluster;
+  let dir: string;
+
+  before(async function () {
+    if (!existsSync(KUBECTL)) {
+      // Outside CI a machine without kubectl skips these; in CI a missing kubectl is a failure.
+      if (process.env.CI) throw new Error(`${KUBECTL} is missing: these tests need the real kubectl`);
+      console.log(`    ${KUBECTL} is missing: skipping the kubectl tests`);
+      this.skip();
+    }
+    dir = mkdtempSync(path.join(os.tmpdir(), 'kip-kubectl-'));
+    cluster = await TestCluster.start({ nodes: 2, controlPlaneArgs: ['--anonymous'] });
+  });
+
+  after(async function () {
+    await cluster?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  function kubectl(...args: string[]): Promise<Run> {
+    return new Promise((resolve) => {
+      execFile(
+        KUBECTL,
+        args,
+        // Its own discovery cache: another cluster on the same port earlier must not answer for this one.
+        { env: { ...process.env, KUBECONFIG: cluster.kubeconfig, KUBECACHEDIR: path.join(dir, 'cache') }, timeout: 60_000 },
+        (err, out, errOut) => {
+          const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
+          resolve({ code, out, err: errOut });
+        },
+      );
+    });
+  }
+
+  function manifest(name: string, extra = ''): string {
+    const file = path.join(dir, `${name}.yaml`);
+    writeFileSync(
+      file,
+      `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: ${name}
+spec:
+  replicas: 2
+${extra}  selector:
+    matchLabels: {app: ${name}}
+  template:
+    metadata:
+      labels: {app: ${name}}
+    spec:
+      containers:
+      - name: main
+        image: sleep
+        command: ["sleep", "3600"]
+`,
+    );
+    return file;
+  }
+
+  it('applies a Deployment manifest with validation on (no --validate=false)', async () => {
+    const r = await kubectl('apply', '-f', manifest('web'));
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /deployment\.apps\/web created/);
+    assert.doesNotMatch(r.err, /error|openapi/i);
+    const got = await kubectl('get', 'deployment', 'web', '-o', 'jsonpath={.spec.replicas}');
+    assert.equal(got.out, '2', got.err);
+    // Applied again unchanged, through the PATCH path.
+    const again = await kubectl('apply', '-f', manifest('web'));
+    assert.equal(again.code, 0, again.err);
+  });
+
+  it('refuses an unknown field with --validate=strict, naming it, and creates nothing', async () => {
+    const r = await kubectl('apply', '--validate=strict', '-f', manifest('typo', '  replica: 3\n'));
+    assert.notEqual(r.code, 0, r.out);
+    assert.match(r.err, /spec\.replica: field not declared in schema/);
+    const got = await kubectl('get', 'deployment', 'typo');
+    assert.notEqual(got.code, 0);
+    assert.match(got.err, /not found/);
+  });
+
+  it('with --validate=warn, creates and warns about the unknown field', async () => {
+    const r = await kubectl('apply', '--validate=warn', '-f', manifest('warned', '  replica: 3\n'));
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.err, /Warning: unknown field "spec\.replica"/);
+    assert.match(r.out, /deployment\.apps\/warned created/);
+  });
+
+  it('explains deployment.spec from the OpenAPI document', async () => {
+    const r = await kubectl('explain', 'deployment.spec');
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /KIND:\s+Deployment/);
+    assert.match(r.out, /^\s+replicas\s+<integer>/m);
+    assert.match(r.out, /^\s+template\s+<Object> -required-/m);
+  });
+
+  it('lists the resources from discovery, with no error printed', async () => {
+    const r = await kubectl('api-resources');
+    assert.equal(r.code, 0, r.err);
+    assert.equal(r.err, '');
+    assert.match(r.out, /^pods\s+po\s+v1\s+true\s+Pod$/m);
+    assert.match(r.out, /^deployments\s+deploy\s+apps\/v1\s+true\s+Deployment$/m);
+  });
+});

@@ -1,0 +1,150 @@
+// The OpenAPI documents generated from the kind schemas, and fieldValidation on writes: what
+// kubectl reads to validate, explain and learn that the server checks fields itself.
+
+import assert from 'node:assert/strict';
+import type { Deployment } from '@kip/shared';
+import { unknownFields, kindDefinition } from '@kip/shared';
+import { acceptsJson, openApiV2, openApiV3, openApiV3Index, toOpenApi } from '@kip/controlplane';
+import { deployment } from './fixtures.js';
+import { isStatus, RestServer } from './rest-harness.js';
+
+const DEPLOYS = '/apis/apps/v1/namespaces/default/deployments';
+
+type Json = Record<string, any>;
+
+describe('controlplane/api/openapi: the documents', () => {
+  it('indexes every group-version kip serves, each with a hash that follows its content', () => {
+    const index = openApiV3Index() as { paths: Record<string, { serverRelativeURL: string }> };
+    assert.deepEqual(Object.keys(index.paths).sort(), ['api/v1', 'apis/apps/v1', 'apis/chaos.kip.dev/v1alpha1']);
+    assert.match(index.paths['apis/apps/v1']!.serverRelativeURL, /^\/openapi\/v3\/apis\/apps\/v1\?hash=[0-9A-F]{64}$/);
+    assert.equal(openApiV3('apis/nothing/v1'), undefined);
+  });
+
+  it('names schemas as Kubernetes does, marks them with their group-version-kind, and keeps the schema fields', () => {
+    const doc = openApiV3('apis/apps/v1') as Json;
+    assert.equal(doc.openapi, '3.0.0');
+    const d = doc.components.schemas['io.k8s.api.apps.v1.Deployment'];
+    assert.deepEqual(d['x-kubernetes-group-version-kind'], [{ group: 'apps', version: 'v1', kind: 'Deployment' }]);
+    assert.equal(d.properties.spec.properties.replicas.type, 'integer');
+    assert.deepEqual(d.properties.spec.required, ['selector', 'template']);
+    const core = openApiV3('api/v1') as Json;
+    assert.deepEqual(core.components.schemas['io.k8s.api.core.v1.Pod']['x-kubernetes-group-version-kind'], [{ group: '', version: 'v1', kind: 'Pod' }]);
+  });
+
+  it('says on each PATCH that the server takes fieldValidation, which is what kubectl checks before relying on it', () => {
+    const doc = openApiV3('apis/apps/v1') as Json;
+    const patch = doc.paths['/apis/apps/v1/namespaces/{namespace}/deployments/{name}'].patch;
+    assert.deepEqual(patch['x-kubernetes-group-version-kind'], { group: 'apps', version: 'v1', kind: 'Deployment' });
+    assert.ok(patch.parameters.some((p: Json) => p.name === 'fieldValidation' && p.in === 'query'));
+    assert.equal(patch.requestBody.content['application/json'].schema.$ref, '#/components/schemas/io.k8s.api.apps.v1.Deployment');
+    const nodes = (openApiV3('api/v1') as Json).paths['/api/v1/nodes/{name}'];
+    assert.deepEqual(nodes.patch['x-kubernetes-group-version-kind'], { group: '', version: 'v1', kind: 'Node' });
+  });
+
+  it('writes schemas in the OpenAPI subset: maps as additionalProperties, literals as enums, IntOrString as Kubernetes does', () => {
+    assert.deepEqual(toOpenApi({ type: 'object', patternProperties: { '^(.*)$': { type: 'string' } } }), {
+      type: 'object',
+      additionalProperties: { type: 'string' },
+    });
+    assert.deepEqual(toOpenApi({ const: 'v1', type: 'string' }), { enum: ['v1'], type: 'string' });
+    assert.deepEqual(toOpenApi({ 'x-kubernetes-int-or-string': true, anyOf: [{ type: 'integer' }, { type: 'string' }] }), {
+      'x-kubernetes-int-or-string': true,
+      type: 'string',
+      format: 'int-or-string',
+    });
+    assert.deepEqual(toOpenApi({ anyOf: [{ type: 'string' }, { type: 'null' }] }), { type: 'string', nullable: true });
+    const text = JSON.stringify(openApiV3('api/v1'));
+    assert.ok(!text.includes('patternProperties') && !text.includes('"const"'));
+  });
+
+  it('serves v2 as Swagger 2.0 with definitions, and only JSON', () => {
+    const v2 = openApiV2() as Json;
+    assert.equal(v2.swagger, '2.0');
+    assert.ok(v2.definitions['io.k8s.api.apps.v1.Deployment']);
+    assert.ok(v2.definitions['dev.kip.chaos.v1alpha1.NodeChaos']);
+    assert.equal(acceptsJson('application/com.github.proto-openapi.spec.v2@v1.0+protobuf'), false);
+    assert.equal(acceptsJson('application/com.github.proto-openapi.spec.v2@v1.0+protobuf, application/json'), true);
+    assert.equal(acceptsJson(undefined), true);
+    assert.equal(acceptsJson('*/*'), true);
+  });
+});
+
+describe('shared/validation: unknownFields', () => {
+  const schema = kindDefinition('Deployment')!.schema;
+
+  it('finds fields the schema does not declare, at any depth, and nothing in a good object', () => {
+    assert.deepEqual(unknownFields(schema, deployment('web')), []);
+    const d = deployment('web') as Json;
+    d.spec.foo = 1;
+    d.spec.template.spec.containers[0].bar = 'x';
+    d.top = true;
+    assert.deepEqual(unknownFields(schema, d).sort(), ['spec.foo', 'spec.template.spec.containers[0].bar', 'top']);
+  });
+
+  it('leaves maps, server-set status and patch directives alone', () => {
+    const d = deployment('web') as Json;
+    d.metadata.labels = { any: 'key' };
+    d.status = { whatever: 1 };
+    d.spec.$patch = 'replace';
+    d.spec['$setElementOrder/containers'] = [{ name: 'web' }];
+    assert.deepEqual(unknownFields(schema, d), []);
+    const chaos = { apiVersion: 'chaos.kip.dev/v1alpha1', kind: 'NodeChaos', metadata: { name: 'c' }, spec: { anything: 1 } };
+    assert.deepEqual(unknownFields(kindDefinition('NodeChaos')!.schema, chaos), []);
+  });
+});
+
+describe('controlplane/api/rest: openapi and fieldValidation', function () {
+  this.timeout(10_000);
+  let api: RestServer;
+  beforeEach(async () => {
+    api = await new RestServer().start();
+  });
+  afterEach(async () => {
+    await api.stop();
+  });
+
+  const withFoo = (name: string) => {
+    const d = deployment(name) as Json;
+    d.spec.foo = 'bar';
+    return d;
+  };
+
+  it('serves the documents, and 406 to a client that takes only protobuf', async () => {
+    const index = await api.call('GET', '/openapi/v3');
+    assert.equal(index.status, 200);
+    const url = index.body.paths['apis/apps/v1'].serverRelativeURL as string;
+    const doc = await api.call('GET', url, undefined, { Accept: 'application/json' });
+    assert.ok(doc.body.components.schemas['io.k8s.api.apps.v1.Deployment']);
+    assert.equal((await api.call('GET', '/openapi/v2')).body.swagger, '2.0');
+    isStatus(await api.call('GET', '/openapi/v2', undefined, { Accept: 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf' }), 406, 'NotAcceptable');
+    isStatus(await api.call('GET', '/openapi/v3/apis/nothing/v1'), 404, 'NotFound');
+  });
+
+  it('Strict refuses unknown fields on create, update and patch, naming each', async () => {
+    isStatus(await api.call('POST', `${DEPLOYS}?fieldValidation=Strict`, withFoo('a')), 400, 'BadRequest', /^\.spec\.foo: field not declared in schema$/);
+    assert.equal((await api.call('POST', DEPLOYS, deployment('a'))).status, 201);
+    const current = (await api.call<Deployment>('GET', `${DEPLOYS}/a`)).body as Json;
+    current.spec.foo = 1;
+    isStatus(await api.call('PUT', `${DEPLOYS}/a?fieldValidation=Strict`, current), 400, 'BadRequest', /\.spec\.foo: field not declared/);
+    isStatus(
+      await api.call('PATCH', `${DEPLOYS}/a?fieldValidation=Strict`, { spec: { foo: 1, replicas: 3 } }, { 'Content-Type': 'application/merge-patch+json' }),
+      400,
+      'BadRequest',
+      /\.spec\.foo: field not declared/,
+    );
+    const ok = await api.call('PATCH', `${DEPLOYS}/a?fieldValidation=Strict`, { spec: { replicas: 3 } }, { 'Content-Type': 'application/merge-patch+json' });
+    assert.equal(ok.status, 200);
+  });
+
+  it('Warn writes and names the unknown fields in Warning headers; Ignore and no parameter say nothing', async () => {
+    const warned = await api.call('POST', `${DEPLOYS}?fieldValidation=Warn`, withFoo('w'));
+    assert.equal(warned.status, 201);
+    assert.equal(warned.headers.get('warning'), '299 - "unknown field \\"spec.foo\\""');
+    for (const q of ['?fieldValidation=Ignore', '']) {
+      const res = await api.call('POST', `${DEPLOYS}${q}`, withFoo(`i${q.length}`));
+      assert.equal(res.status, 201);
+      assert.equal(res.headers.get('warning'), null);
+    }
+    isStatus(await api.call('POST', `${DEPLOYS}?fieldValidation=Loud`, deployment('x')), 400, 'BadRequest', /Unsupported value: "Loud"/);
+  });
+});
