@@ -29,6 +29,7 @@ import type { Registry } from './registry.js';
 import { parseRoute, type OtherRoute, type ResourceRoute } from './routes.js';
 import type { Authorizer } from './auth.js';
 import { MAX_BODY_DEPTH, textDepth } from './body-depth.js';
+import { AGGREGATED_DISCOVERY_TYPE, aggregatedDiscovery, categories, RESOURCE_VERBS, wantsAggregated } from './discovery.js';
 import { acceptsJson, openApiV2, openApiV3, openApiV3Index } from './openapi.js';
 
 /** The largest request body, as the Kubernetes API server's 3 MiB. */
@@ -340,8 +341,16 @@ export class RestApi {
           platform: `${process.platform}/${process.arch}`,
           nodeVersion: process.version,
         });
-      case 'discovery':
+      case 'discovery': {
+        const p = url.pathname.replace(/\/+$/, '');
+        if ((p === '/api' || p === '/apis') && wantsAggregated(req.headers.accept)) {
+          const text = JSON.stringify(aggregatedDiscovery(p === '/api'));
+          res.writeHead(200, { 'Content-Type': AGGREGATED_DISCOVERY_TYPE, Vary: 'Accept', 'Content-Length': Buffer.byteLength(text) });
+          res.end(text);
+          return;
+        }
         return this.send(res, 200, discovery(url.pathname));
+      }
       case 'openapi':
         return this.send(res, 200, openApi(route.path!, req.headers.accept));
       case 'metrics': {
@@ -447,7 +456,8 @@ function discovery(path: string): unknown {
       namespaced: r.namespaced,
       kind: r.kind,
       shortNames: r.shortNames,
-      verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'],
+      verbs: RESOURCE_VERBS,
+      ...(categories(r) ? { categories: categories(r) } : {}),
     })),
   };
 }

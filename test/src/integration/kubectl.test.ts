@@ -123,4 +123,20 @@ ${extra}  selector:
     assert.match(r.out, /^pods\s+po\s+v1\s+true\s+Pod$/m);
     assert.match(r.out, /^deployments\s+deploy\s+apps\/v1\s+true\s+Deployment$/m);
   });
+
+  it('discovers everything in two requests (aggregated discovery), and get all finds the deployments', async () => {
+    // A fresh cache, so that kubectl asks the server rather than its disk.
+    const cache = path.join(dir, 'fresh-cache');
+    const r = await new Promise<Run>((resolve) =>
+      execFile(KUBECTL, ['api-resources', '-v=6'], { env: { ...process.env, KUBECONFIG: cluster.kubeconfig, KUBECACHEDIR: cache } }, (err, out, errOut) =>
+        resolve({ code: err ? 1 : 0, out, err: errOut }),
+      ),
+    );
+    assert.equal(r.code, 0, r.err);
+    const asked = [...r.err.matchAll(/GET \S+?(\/apis?[^?\s]*)\?/g)].map((m) => m[1]);
+    assert.deepEqual(asked, ['/api', '/apis']);
+    const all = await kubectl('get', 'all');
+    assert.equal(all.code, 0, all.err);
+    assert.match(all.out, /deployment\.apps\/web/);
+  });
 });

@@ -1,10 +1,11 @@
 // The OpenAPI documents generated from the kind schemas, and fieldValidation on writes: what
-// kubectl reads to validate, explain and learn that the server checks fields itself.
+// kubectl reads to validate, explain and learn that the server checks fields itself; and
+// aggregated discovery.
 
 import assert from 'node:assert/strict';
 import type { Deployment } from '@kip/shared';
 import { unknownFields, kindDefinition } from '@kip/shared';
-import { acceptsJson, openApiV2, openApiV3, openApiV3Index, toOpenApi } from '@kip/controlplane';
+import { AGGREGATED_DISCOVERY_TYPE, acceptsJson, openApiV2, openApiV3, openApiV3Index, toOpenApi, wantsAggregated } from '@kip/controlplane';
 import { deployment } from './fixtures.js';
 import { isStatus, RestServer } from './rest-harness.js';
 
@@ -118,6 +119,32 @@ describe('controlplane/api/rest: openapi and fieldValidation', function () {
     assert.equal((await api.call('GET', '/openapi/v2')).body.swagger, '2.0');
     isStatus(await api.call('GET', '/openapi/v2', undefined, { Accept: 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf' }), 406, 'NotAcceptable');
     isStatus(await api.call('GET', '/openapi/v3/apis/nothing/v1'), 404, 'NotFound');
+  });
+
+  it('answers aggregated discovery when asked as kubectl asks, and the legacy lists otherwise', async () => {
+    const accept = `${AGGREGATED_DISCOVERY_TYPE},application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json`;
+    const apis = await api.call('GET', '/apis', undefined, { Accept: accept });
+    assert.equal(apis.status, 200);
+    assert.equal(apis.headers.get('content-type'), AGGREGATED_DISCOVERY_TYPE);
+    assert.equal(apis.body.kind, 'APIGroupDiscoveryList');
+    const apps = apis.body.items.find((g: Json) => g.metadata.name === 'apps');
+    const deploys = apps.versions[0].resources.find((r: Json) => r.resource === 'deployments');
+    assert.deepEqual(deploys.responseKind, { group: 'apps', version: 'v1', kind: 'Deployment' });
+    assert.equal(deploys.scope, 'Namespaced');
+    assert.deepEqual(deploys.categories, ['all']);
+    assert.deepEqual(
+      deploys.subresources.map((s: Json) => s.subresource),
+      ['status', 'scale'],
+    );
+    const core = await api.call('GET', '/api', undefined, { Accept: accept });
+    assert.equal(core.body.items.length, 1);
+    assert.deepEqual(core.body.items[0].metadata, {});
+    const nodes = core.body.items[0].versions[0].resources.find((r: Json) => r.resource === 'nodes');
+    assert.equal(nodes.scope, 'Cluster');
+    const legacy = await api.call('GET', '/apis', undefined, { Accept: 'application/json' });
+    assert.equal(legacy.headers.get('content-type'), 'application/json');
+    assert.equal(legacy.body.kind, 'APIGroupList');
+    assert.equal(wantsAggregated('application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList'), false);
   });
 
   it('Strict refuses unknown fields on create, update and patch, naming each', async () => {
