@@ -2,16 +2,20 @@
 // with: /openapi/v3 (an index of group-versions, then one document per group-version), which
 // kubectl 1.32 uses for `explain` and to learn that the server checks fields itself
 // (fieldValidation on PATCH, so it sends fieldValidation=Strict instead of validating on its
-// side), and /openapi/v2 for older clients. Only JSON is served: kubectl asks /openapi/v2 in
-// protobuf, and a 406 tells it the server has none.
+// side), and /openapi/v2, in JSON or in the protobuf kubectl asks it in, which kubectl reads to
+// validate what it cannot leave to the server (the items of a `kind: List`).
 
 import { createHash } from 'node:crypto';
 import { KINDS, KIP_VERSION, apiVersionOf, openApiName, openApiSchemas, type ResourceType } from '@kip/shared';
 
 type Json = Record<string, unknown>;
 
-/** The query parameters of writes that kubectl looks for before relying on them. */
-const WRITE_PARAMS = ['dryRun', 'fieldManager', 'fieldValidation'];
+/**
+ * The query parameters of writes that kubectl looks for before relying on them. Not dryRun: the
+ * server does not honour it yet, and kubectl sends it only where the document says it is served,
+ * so `--dry-run=server` is refused by kubectl rather than written for real.
+ */
+const WRITE_PARAMS = ['fieldManager', 'fieldValidation'];
 
 /**
  * A TypeBox schema in the OpenAPI subset kubectl parses: maps are `additionalProperties` (OpenAPI
@@ -103,7 +107,7 @@ function paths(r: ResourceType, v3: boolean): Json {
       get: op('get', 'read', [], false),
       put: op('put', 'replace', WRITE_PARAMS, true),
       patch: op('patch', 'patch', [...WRITE_PARAMS, 'force'], true),
-      delete: op('delete', 'delete', ['dryRun'], false),
+      delete: op('delete', 'delete', [], false),
     },
   };
 }
@@ -158,3 +162,74 @@ export function acceptsJson(accept: string | undefined): boolean {
     return type === 'application/json' || type === '*/*' || type === 'application/*';
   });
 }
+
+export const OPENAPI_V2_PROTOBUF = 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf';
+
+/**
+ * /openapi/v2 in the protobuf kubectl asks for (gnostic's openapi_v2.Document): its definitions
+ * only, which is what kubectl reads to validate on its side, as it does for a `kind: List` whose
+ * items it cannot leave to the server. Field numbers are those of gnostic's OpenAPIv2.proto.
+ */
+export function openApiV2Protobuf(): Buffer {
+  const doc = openApiV2();
+  const info = doc.info as { title: string; version: string };
+  const definitions = Object.entries(doc.definitions as Json).map(([name, s]) => pb.message(1, [pb.string(1, name), pb.message(2, schemaProto(s as Json))]));
+  return Buffer.concat([pb.string(1, '2.0'), pb.message(2, [pb.string(1, info.title), pb.string(2, info.version)]), pb.message(9, definitions)]);
+}
+
+/** One Schema message; vendor extensions and enum values go as YAML (JSON is YAML). */
+function schemaProto(s: Json): Buffer[] {
+  const out: Buffer[] = [];
+  if (typeof s.$ref === 'string') out.push(pb.string(1, s.$ref));
+  if (typeof s.format === 'string') out.push(pb.string(2, s.format));
+  if (typeof s.description === 'string') out.push(pb.string(4, s.description));
+  if (typeof s.maximum === 'number') out.push(pb.double(7, s.maximum));
+  if (typeof s.minimum === 'number') out.push(pb.double(9, s.minimum));
+  for (const r of (s.required as string[] | undefined) ?? []) out.push(pb.string(19, r));
+  for (const v of (s.enum as unknown[] | undefined) ?? []) out.push(pb.message(20, [pb.string(2, JSON.stringify(v))]));
+  if (typeof s.additionalProperties === 'object' && s.additionalProperties !== null)
+    out.push(pb.message(21, [pb.message(1, schemaProto(s.additionalProperties as Json))]));
+  if (typeof s.type === 'string') out.push(pb.message(22, [pb.string(1, s.type)]));
+  if (typeof s.items === 'object' && s.items !== null) out.push(pb.message(23, [pb.message(1, schemaProto(s.items as Json))]));
+  if (typeof s.properties === 'object' && s.properties !== null)
+    out.push(
+      pb.message(
+        25,
+        Object.entries(s.properties as Json).map(([name, p]) => pb.message(1, [pb.string(1, name), pb.message(2, schemaProto(p as Json))])),
+      ),
+    );
+  if (s.readOnly === true) out.push(pb.bool(27, true));
+  for (const [k, v] of Object.entries(s)) if (k.startsWith('x-')) out.push(pb.message(31, [pb.string(1, k), pb.message(2, [pb.string(2, JSON.stringify(v))])]));
+  return out;
+}
+
+/** The few protobuf encodings the document needs. */
+const pb = {
+  varint(n: number): Buffer {
+    const bytes: number[] = [];
+    let v = n;
+    while (v > 0x7f) {
+      bytes.push((v & 0x7f) | 0x80);
+      v = Math.floor(v / 128);
+    }
+    bytes.push(v);
+    return Buffer.from(bytes);
+  },
+  bytes(field: number, data: Buffer): Buffer {
+    return Buffer.concat([pb.varint((field << 3) | 2), pb.varint(data.length), data]);
+  },
+  string(field: number, s: string): Buffer {
+    return pb.bytes(field, Buffer.from(s, 'utf8'));
+  },
+  message(field: number, parts: Buffer[]): Buffer {
+    return pb.bytes(field, Buffer.concat(parts));
+  },
+  bool(field: number, v: boolean): Buffer {
+    return Buffer.concat([pb.varint(field << 3), pb.varint(v ? 1 : 0)]);
+  },
+  double(field: number, v: number): Buffer {
+    const b = Buffer.alloc(8);
+    b.writeDoubleLE(v);
+    return Buffer.concat([pb.varint((field << 3) | 1), b]);
+  },
+};

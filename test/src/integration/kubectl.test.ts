@@ -108,6 +108,32 @@ ${extra}  selector:
     assert.match(r.out, /deployment\.apps\/warned created/);
   });
 
+  it('validates the items of a kind: List on its side, from /openapi/v2 in protobuf', async () => {
+    const list = (extra: string) =>
+      `apiVersion: v1
+kind: List
+items:
+- apiVersion: v1
+  kind: Pod
+  metadata: {name: listed}
+  spec:
+    containers:
+    - name: main
+      image: sleep
+      command: ["sleep", "3600"]
+${extra}`;
+    const bad = path.join(dir, 'bad-list.yaml');
+    writeFileSync(bad, list('      bogus: 1\n'));
+    const r = await kubectl('apply', '-f', bad);
+    assert.notEqual(r.code, 0, r.out);
+    assert.match(r.err, /unknown field "bogus"/);
+    const good = path.join(dir, 'good-list.yaml');
+    writeFileSync(good, list(''));
+    const ok = await kubectl('apply', '-f', good);
+    assert.equal(ok.code, 0, ok.err);
+    assert.match(ok.out, /pod\/listed created/);
+  });
+
   it('explains deployment.spec from the OpenAPI document', async () => {
     const r = await kubectl('explain', 'deployment.spec');
     assert.equal(r.code, 0, r.err);

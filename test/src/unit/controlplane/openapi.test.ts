@@ -5,7 +5,17 @@
 import assert from 'node:assert/strict';
 import type { Deployment } from '@kip/shared';
 import { unknownFields, kindDefinition } from '@kip/shared';
-import { AGGREGATED_DISCOVERY_TYPE, acceptsJson, openApiV2, openApiV3, openApiV3Index, toOpenApi, wantsAggregated } from '@kip/controlplane';
+import {
+  AGGREGATED_DISCOVERY_TYPE,
+  acceptsJson,
+  OPENAPI_V2_PROTOBUF,
+  openApiV2,
+  openApiV2Protobuf,
+  openApiV3,
+  openApiV3Index,
+  toOpenApi,
+  wantsAggregated,
+} from '@kip/controlplane';
 import { deployment } from './fixtures.js';
 import { isStatus, RestServer } from './rest-harness.js';
 
@@ -70,6 +80,51 @@ describe('controlplane/api/openapi: the documents', () => {
   });
 });
 
+/** Reads the length-delimited fields of one protobuf message: enough to look into the v2 document. */
+function fields(buf: Buffer): [number, Buffer | number][] {
+  const out: [number, Buffer | number][] = [];
+  let i = 0;
+  const varint = () => {
+    let n = 0;
+    let mul = 1;
+    for (;;) {
+      const b = buf[i++]!;
+      n += (b & 0x7f) * mul;
+      mul *= 128;
+      if (b < 0x80) return n;
+    }
+  };
+  while (i < buf.length) {
+    const tag = varint();
+    const wire = tag & 7;
+    if (wire === 2) {
+      const len = varint();
+      out.push([tag >> 3, buf.subarray(i, i + len)]);
+      i += len;
+    } else if (wire === 1) {
+      out.push([tag >> 3, buf.readDoubleLE(i)]);
+      i += 8;
+    } else out.push([tag >> 3, varint()]);
+  }
+  return out;
+}
+
+describe('controlplane/api/openapi: the v2 document in protobuf', () => {
+  it('encodes the definitions as gnostic openapi_v2.Document, with their group-version-kind', () => {
+    const doc = fields(openApiV2Protobuf());
+    assert.equal(String(doc.find(([f]) => f === 1)![1]), '2.0');
+    const defs = fields(doc.find(([f]) => f === 9)![1] as Buffer).map(([, named]) => fields(named as Buffer));
+    const names = defs.map((d) => String(d.find(([f]) => f === 1)![1]));
+    assert.ok(names.includes('io.k8s.api.apps.v1.Deployment') && names.includes('io.k8s.api.core.v1.Pod'));
+    const deployment = fields(defs[names.indexOf('io.k8s.api.apps.v1.Deployment')]!.find(([f]) => f === 2)![1] as Buffer);
+    // type (22) is object; the extension (31) is a NamedAny whose value's YAML is the GVK list.
+    assert.equal(String(fields(deployment.find(([f]) => f === 22)![1] as Buffer)[0]![1]), 'object');
+    const ext = fields(deployment.find(([f]) => f === 31)![1] as Buffer);
+    assert.equal(String(ext[0]![1]), 'x-kubernetes-group-version-kind');
+    assert.deepEqual(JSON.parse(String(fields(ext[1]![1] as Buffer)[0]![1])), [{ group: 'apps', version: 'v1', kind: 'Deployment' }]);
+  });
+});
+
 describe('shared/validation: unknownFields', () => {
   const schema = kindDefinition('Deployment')!.schema;
 
@@ -110,14 +165,17 @@ describe('controlplane/api/rest: openapi and fieldValidation', function () {
     return d;
   };
 
-  it('serves the documents, and 406 to a client that takes only protobuf', async () => {
+  it('serves the documents, v2 in protobuf when asked, and 406 to a client that takes only a type not served', async () => {
     const index = await api.call('GET', '/openapi/v3');
     assert.equal(index.status, 200);
     const url = index.body.paths['apis/apps/v1'].serverRelativeURL as string;
     const doc = await api.call('GET', url, undefined, { Accept: 'application/json' });
     assert.ok(doc.body.components.schemas['io.k8s.api.apps.v1.Deployment']);
     assert.equal((await api.call('GET', '/openapi/v2')).body.swagger, '2.0');
-    isStatus(await api.call('GET', '/openapi/v2', undefined, { Accept: 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf' }), 406, 'NotAcceptable');
+    const proto = await api.call('GET', '/openapi/v2', undefined, { Accept: OPENAPI_V2_PROTOBUF });
+    assert.equal(proto.status, 200);
+    assert.equal(proto.headers.get('content-type'), 'application/octet-stream');
+    isStatus(await api.call('GET', '/openapi/v3', undefined, { Accept: 'application/x-protobuf' }), 406, 'NotAcceptable');
     isStatus(await api.call('GET', '/openapi/v3/apis/nothing/v1'), 404, 'NotFound');
   });
 
