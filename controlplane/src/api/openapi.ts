@@ -81,9 +81,25 @@ function paths(r: ResourceType, v3: boolean): Json {
   const ok = v3
     ? { responses: { '200': { description: 'OK', content: { 'application/json': { schema: { $ref: ref } } } } } }
     : { responses: { '200': { description: 'OK', schema: { $ref: ref } } } };
+  // The patch types a PATCH takes. kubectl computes a strategic merge patch from the schema when
+  // the document lists that type; the schemas name no merge keys, so every list is replaced whole,
+  // which is what the server's merge does with it.
+  const patchBody = v3
+    ? {
+        requestBody: {
+          required: true,
+          content: Object.fromEntries(
+            ['application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json'].map((t) => [
+              t,
+              { schema: { $ref: ref } },
+            ]),
+          ),
+        },
+      }
+    : body;
   const op = (action: string, verb: string, params: string[], withBody: boolean) => {
     const parameters = params.map((p) => param(p, 'query'));
-    const b = withBody ? body : {};
+    const b = withBody ? (action === 'patch' ? patchBody : body) : {};
     const allParams = [...parameters, ...((b as { parameters?: unknown[] }).parameters ?? [])];
     return {
       operationId: `${verb}${r.kind}`,

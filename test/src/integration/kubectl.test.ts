@@ -7,7 +7,7 @@
 
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { TestCluster } from '../helpers/cluster.js';
@@ -90,6 +90,22 @@ ${extra}  selector:
     // Applied again unchanged, through the PATCH path.
     const again = await kubectl('apply', '-f', manifest('web'));
     assert.equal(again.code, 0, again.err);
+  });
+
+  it('applies a change to a list item whole: the patch kubectl computes from the schemas replaces the list', async () => {
+    const file = manifest('web');
+    writeFileSync(file, readFileSync(file, 'utf8').replace('image: sleep', 'image: pause'));
+    const r = await kubectl('apply', '-f', file);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /deployment\.apps\/web configured/);
+    const got = await kubectl('get', 'deployment', 'web', '-o', 'jsonpath={.spec.template.spec}');
+    const spec = JSON.parse(got.out) as Record<string, unknown> & { containers: unknown[] };
+    assert.deepEqual(spec.containers[0], { name: 'main', image: 'pause', command: ['sleep', '3600'] });
+    // No strategic-merge directive ($setElementOrder/containers) was stored as a field.
+    assert.deepEqual(
+      Object.keys(spec).filter((k) => k.startsWith('$')),
+      [],
+    );
   });
 
   it('refuses an unknown field with --validate=strict, naming it, and creates nothing', async () => {

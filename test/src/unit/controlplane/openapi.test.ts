@@ -47,7 +47,7 @@ describe('controlplane/api/openapi: the documents', () => {
     const patch = doc.paths['/apis/apps/v1/namespaces/{namespace}/deployments/{name}'].patch;
     assert.deepEqual(patch['x-kubernetes-group-version-kind'], { group: 'apps', version: 'v1', kind: 'Deployment' });
     assert.ok(patch.parameters.some((p: Json) => p.name === 'fieldValidation' && p.in === 'query'));
-    assert.equal(patch.requestBody.content['application/json'].schema.$ref, '#/components/schemas/io.k8s.api.apps.v1.Deployment');
+    assert.equal(patch.requestBody.content['application/strategic-merge-patch+json'].schema.$ref, '#/components/schemas/io.k8s.api.apps.v1.Deployment');
     const nodes = (openApiV3('api/v1') as Json).paths['/api/v1/nodes/{name}'];
     assert.deepEqual(nodes.patch['x-kubernetes-group-version-kind'], { group: '', version: 'v1', kind: 'Node' });
   });
