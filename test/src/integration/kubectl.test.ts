@@ -1,9 +1,8 @@
 // The real kubectl against a real cluster: discovery, the OpenAPI documents and server-side field
 // validation, as a user meets them with `apply`, `explain` and `api-resources`.
 //
-// kubectl 1.32 sends no bearer token over plain HTTP (it drops it, whatever the kubeconfig says),
-// so against a control plane without TLS it can only talk to one that serves without credentials:
-// this cluster runs with --anonymous.
+// The control plane serves TLS: kubectl 1.32 sends no bearer token over plain HTTP (it drops it,
+// whatever the kubeconfig says), and with TLS it authenticates with the admin token as any client.
 
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -32,7 +31,7 @@ describe('kubectl: discovery, OpenAPI and field validation', function () {
       this.skip();
     }
     dir = mkdtempSync(path.join(os.tmpdir(), 'kip-kubectl-'));
-    cluster = await TestCluster.start({ nodes: 2, controlPlaneArgs: ['--anonymous'] });
+    cluster = await TestCluster.start({ nodes: 2, controlPlaneArgs: ['--tls'] });
   });
 
   after(async function () {
