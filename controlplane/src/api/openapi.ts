@@ -128,9 +128,27 @@ function paths(r: ResourceType, v3: boolean): Json {
   };
 }
 
+/** What the fields every kind has mean, in Kubernetes' words, for `kubectl explain`. */
+const COMMON_FIELDS: Record<string, string> = {
+  apiVersion: 'APIVersion defines the versioned schema of this representation of an object.',
+  kind: 'Kind is a string value representing the REST resource this object represents.',
+  metadata: "Standard object's metadata: name, namespace, labels, annotations, and what the server sets.",
+  spec: 'The desired state of the object.',
+  status: 'The most recently observed state of the object. Read-only: the server and its controllers write it.',
+};
+
 function schemasFor(kinds: readonly ResourceType[]): Json {
   const all = openApiSchemas();
-  return Object.fromEntries(kinds.map((r) => [openApiName(r), toOpenApi(all[openApiName(r)])]));
+  return Object.fromEntries(
+    kinds.map((r) => {
+      const s = toOpenApi(all[openApiName(r)]) as Json & { properties?: Record<string, Json> };
+      for (const [name, description] of Object.entries(COMMON_FIELDS)) {
+        const prop = s.properties?.[name];
+        if (prop && prop.description === undefined) prop.description = description;
+      }
+      return [openApiName(r), s];
+    }),
+  );
 }
 
 const info = { title: 'Kubernetes', version: `v${KIP_VERSION}-kip` };

@@ -38,6 +38,7 @@ describe('controlplane/api/openapi: the documents', () => {
     assert.deepEqual(d['x-kubernetes-group-version-kind'], [{ group: 'apps', version: 'v1', kind: 'Deployment' }]);
     assert.equal(d.properties.spec.properties.replicas.type, 'integer');
     assert.deepEqual(d.properties.spec.required, ['selector', 'template']);
+    assert.match(d.properties.spec.description, /desired state/);
     const core = openApiV3('api/v1') as Json;
     assert.deepEqual(core.components.schemas['io.k8s.api.core.v1.Pod']['x-kubernetes-group-version-kind'], [{ group: '', version: 'v1', kind: 'Pod' }]);
   });
