@@ -153,20 +153,31 @@ function schemasFor(kinds: readonly ResourceType[]): Json {
 
 const info = { title: 'Kubernetes', version: `v${KIP_VERSION}-kip` };
 
+// The kinds are fixed for the life of the process, and so are the documents: each is made once.
+const made = new Map<string, unknown>();
+function once<T>(key: string, make: () => T): T {
+  if (!made.has(key)) made.set(key, make());
+  return made.get(key) as T;
+}
+
 /** The OpenAPI v3 document of one group-version (`api/v1`, `apis/apps/v1`), or undefined if kip serves none such. */
 export function openApiV3(groupVersion: string): Json | undefined {
   const kinds = groupVersions().get(groupVersion);
   if (!kinds) return undefined;
-  return {
+  return once(`v3 ${groupVersion}`, () => ({
     openapi: '3.0.0',
     info,
     paths: Object.assign({}, ...kinds.map((r) => paths(r, true))),
     components: { schemas: schemasFor(kinds) },
-  };
+  }));
 }
 
 /** /openapi/v3: where each group-version's document is; the hash changes when the document does, so clients may cache by URL. */
 export function openApiV3Index(): Json {
+  return once('v3 index', makeV3Index);
+}
+
+function makeV3Index(): Json {
   const out: Json = {};
   for (const gv of groupVersions().keys()) {
     const hash = createHash('sha256')
@@ -180,12 +191,12 @@ export function openApiV3Index(): Json {
 
 /** /openapi/v2: every kind in one Swagger 2.0 document. */
 export function openApiV2(): Json {
-  return {
+  return once('v2', () => ({
     swagger: '2.0',
     info,
     paths: Object.assign({}, ...KINDS.map((k) => paths(k.resource, false))),
     definitions: schemasFor(KINDS.map((k) => k.resource)),
-  };
+  }));
 }
 
 /** Whether an Accept header takes JSON (kubectl asks /openapi/v2 in protobuf only). */
@@ -205,6 +216,10 @@ export const OPENAPI_V2_PROTOBUF = 'application/com.github.proto-openapi.spec.v2
  * items it cannot leave to the server. Field numbers are those of gnostic's OpenAPIv2.proto.
  */
 export function openApiV2Protobuf(): Buffer {
+  return once('v2 protobuf', makeV2Protobuf);
+}
+
+function makeV2Protobuf(): Buffer {
   const doc = openApiV2();
   const info = doc.info as { title: string; version: string };
   const definitions = Object.entries(doc.definitions as Json).map(([name, s]) => pb.message(1, [pb.string(1, name), pb.message(2, schemaProto(s as Json))]));
