@@ -18,6 +18,7 @@ export type ApiReason =
   | 'Unauthorized'
   | 'Forbidden'
   | 'MethodNotAllowed'
+  | 'NotAcceptable'
   | 'UnsupportedMediaType'
   | 'RequestEntityTooLarge'
   | 'ServiceUnavailable'
@@ -34,6 +35,7 @@ const CODES: Record<ApiReason, number> = {
   Unauthorized: 401,
   Forbidden: 403,
   MethodNotAllowed: 405,
+  NotAcceptable: 406,
   UnsupportedMediaType: 415,
   RequestEntityTooLarge: 413,
   ServiceUnavailable: 503,

@@ -13,6 +13,7 @@ import {
   matches,
   parseSelector,
   selectorToString,
+  unknownFields,
   type Deployment,
   type KObject,
   type Logger,
@@ -31,6 +32,8 @@ import type { Authorizer } from './auth.js';
 import { MAX_BODY_DEPTH, textDepth } from './body-depth.js';
 import { decodeProtobufBody, PROTOBUF_TYPE } from './protobuf.js';
 import { parseIncludeObject, tableVersionAccepted, toTable, type TableOptions } from './table.js';
+import { AGGREGATED_DISCOVERY_TYPE, aggregatedDiscovery, categories, RESOURCE_VERBS, wantsAggregated } from './discovery.js';
+import { acceptsJson, OPENAPI_V2_PROTOBUF, openApiV2, openApiV2Protobuf, openApiV3, openApiV3Index } from './openapi.js';
 
 /** The largest request body, as the Kubernetes API server's 3 MiB. */
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
@@ -85,8 +88,12 @@ export class RestApi {
     this.opts.auth?.check(req, route);
     if (!route) throw new ApiError('NotFound', `the server could not find the requested resource (${req.method} ${url.pathname})`);
     const method = req.method ?? 'GET';
-    if (route.type !== 'resource') return this.other(route, url, res);
+    if (route.type !== 'resource') return this.other(route, url, req, res);
     const q = url.searchParams;
+    // A dry run must change nothing; until writes can be run without storing them, refuse it
+    // rather than write for real (kubectl diff and --dry-run=server send it without asking first).
+    if (method !== 'GET' && method !== 'HEAD' && q.has('dryRun'))
+      throw new ApiError('BadRequest', 'dry-run requests (dryRun=All) are not supported by kip yet; nothing was changed');
     const { registry } = this.opts;
     const r = route.resource;
     const kind = r.kind;
@@ -108,6 +115,7 @@ export class RestApi {
           throw new ApiError('MethodNotAllowed', `create ${r.plural} needs a namespace in the path (/namespaces/NS/${r.plural})`);
         const body = await readBody(req);
         checkKind(body, kind);
+        this.checkFields(q, kind, body, res);
         return this.send(res, 201, registry.create(body, route.namespace));
       }
       throw new ApiError('MethodNotAllowed', `${method} is not supported on ${r.plural}`);
@@ -129,6 +137,7 @@ export class RestApi {
       case 'PUT': {
         const body = await readBody(req);
         checkKind(body, kind);
+        this.checkFields(q, kind, body, res);
         if (status) {
           const b = body as KObject;
           if (b.metadata?.name !== route.name)
@@ -140,6 +149,7 @@ export class RestApi {
       case 'PATCH': {
         const body = await readBody(req);
         const patch = status ? statusPatch(body) : body;
+        this.checkFields(q, kind, patch, res);
         return this.send(res, 200, registry.patch(kind, ns, route.name, patch));
       }
       case 'DELETE': {
@@ -160,6 +170,26 @@ export class RestApi {
       default:
         throw new ApiError('MethodNotAllowed', `${method} is not supported on ${r.plural}/${route.name}`);
     }
+  }
+
+  /**
+   * fieldValidation on a write, as the API server: Strict refuses fields the kind's schema does
+   * not declare, Warn writes and names them in Warning headers, Ignore (the default) says nothing.
+   * A patch is checked as written (a merge patch has the object's shape); a JSON patch, a list of
+   * operations, is not.
+   */
+  private checkFields(q: URLSearchParams, kind: string, body: unknown, res: ServerResponse): void {
+    const mode = q.get('fieldValidation') ?? 'Ignore';
+    if (!['Strict', 'Warn', 'Ignore'].includes(mode))
+      throw new ApiError('BadRequest', `fieldValidation: Unsupported value: "${mode}": supported values: "Ignore", "Strict", "Warn"`);
+    if (mode === 'Ignore' || typeof body !== 'object' || body === null || Array.isArray(body)) return;
+    const unknown = unknownFields(this.opts.registry.definition(kind).schema, body);
+    if (unknown.length === 0) return;
+    if (mode === 'Strict') throw new ApiError('BadRequest', unknown.map((f) => `.${f}: field not declared in schema`).join(', '));
+    res.setHeader(
+      'Warning',
+      unknown.map((f) => `299 - ${JSON.stringify(`unknown field "${f}"`)}`),
+    );
   }
 
   private async scale(route: ResourceRoute, method: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -339,7 +369,7 @@ export class RestApi {
     });
   }
 
-  private other(route: OtherRoute, url: URL, res: ServerResponse): void {
+  private other(route: OtherRoute, url: URL, req: IncomingMessage, res: ServerResponse): void {
     const { nodes } = this.opts;
     switch (route.type) {
       case 'healthz':
@@ -354,8 +384,26 @@ export class RestApi {
           platform: `${process.platform}/${process.arch}`,
           nodeVersion: process.version,
         });
-      case 'discovery':
+      case 'discovery': {
+        const p = url.pathname.replace(/\/+$/, '');
+        if ((p === '/api' || p === '/apis') && wantsAggregated(req.headers.accept)) {
+          const text = JSON.stringify(aggregatedDiscovery(p === '/api'));
+          res.writeHead(200, { 'Content-Type': AGGREGATED_DISCOVERY_TYPE, Vary: 'Accept', 'Content-Length': Buffer.byteLength(text) });
+          res.end(text);
+          return;
+        }
         return this.send(res, 200, discovery(url.pathname));
+      }
+      case 'openapi': {
+        if (route.path === 'openapi/v2' && (req.headers.accept ?? '').includes(OPENAPI_V2_PROTOBUF)) {
+          const body = openApiV2Protobuf();
+          // The API server's type for it: Go's MIME parser refuses the '@' of the type asked for.
+          res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': body.length });
+          res.end(body);
+          return;
+        }
+        return this.send(res, 200, openApi(route.path!, req.headers.accept));
+      }
       case 'metrics': {
         if (route.plural === 'nodes') {
           const items = nodes.nodeMetrics().filter((m) => !route.name || m.metadata.name === route.name);
@@ -471,7 +519,19 @@ function discovery(path: string): unknown {
       namespaced: r.namespaced,
       kind: r.kind,
       shortNames: r.shortNames,
-      verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'],
+      verbs: RESOURCE_VERBS,
+      ...(categories(r) ? { categories: categories(r) } : {}),
     })),
   };
+}
+
+/** /openapi/v2, /openapi/v3 and its group-versions (the path without its leading slash). */
+function openApi(path: string, accept: string | undefined): unknown {
+  // Protobuf is served for /openapi/v2 only (above); 406 is how the API server says it has only JSON.
+  if (!acceptsJson(accept)) throw new ApiError('NotAcceptable', `only application/json is served at /${path}`);
+  if (path === 'openapi/v2') return openApiV2();
+  if (path === 'openapi/v3') return openApiV3Index();
+  const doc = path.startsWith('openapi/v3/') ? openApiV3(path.slice('openapi/v3/'.length)) : undefined;
+  if (!doc) throw new ApiError('NotFound', `the server could not find the requested resource (/${path})`);
+  return doc;
 }

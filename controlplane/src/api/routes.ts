@@ -16,12 +16,12 @@ export interface ResourceRoute {
 }
 
 export interface OtherRoute {
-  type: 'healthz' | 'version' | 'discovery' | 'metrics';
+  type: 'healthz' | 'version' | 'discovery' | 'metrics' | 'openapi';
   /** metrics: "nodes" or "pods" */
   plural?: string;
   namespace?: string;
   name?: string;
-  /** discovery: the path asked for */
+  /** discovery, openapi: the path asked for */
   path?: string;
 }
 
@@ -43,6 +43,7 @@ export function parseRoute(pathname: string): Route | undefined {
   }
   if (segs.length === 1 && ['healthz', 'readyz', 'livez'].includes(segs[0]!)) return { type: 'healthz' };
   if (segs.length === 1 && segs[0] === 'version') return { type: 'version' };
+  if (segs[0] === 'openapi') return { type: 'openapi', path: segs.join('/') };
   let group: string;
   let version: string;
   let rest: string[];

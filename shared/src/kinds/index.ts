@@ -92,16 +92,26 @@ export function resolveKind(name: string): KindDefinition | undefined {
 }
 
 /**
- * Every kind's schema by the name OpenAPI gives definitions (`io.k8s.api.core.v1.Pod` in
- * Kubernetes; here `GROUP.VERSION.Kind`, with `core` for the core group), ready to be served as
- * the `definitions` of /openapi/v2 or the `components.schemas` of /openapi/v3.
+ * The name OpenAPI gives a kind's definition, as Kubernetes names them: `io.k8s.api.core.v1.Pod`,
+ * `io.k8s.api.apps.v1.Deployment` for the built-in groups, and for others the group reversed, as
+ * for custom resources (`dev.kip.chaos.v1alpha1.NodeChaos`).
+ */
+export function openApiName(r: { group: string; version: string; kind: string }): string {
+  const group = r.group === '' || r.group === 'apps' ? `io.k8s.api.${r.group || 'core'}` : r.group.split('.').reverse().join('.');
+  return `${group}.${r.version}.${r.kind}`;
+}
+
+/**
+ * Every kind's schema by its OpenAPI name, with the `x-kubernetes-group-version-kind` clients
+ * find it by (the core group is ""), ready to be served as the `definitions` of /openapi/v2 or
+ * the `components.schemas` of /openapi/v3.
  */
 export function openApiSchemas(): Record<string, TSchema> {
   const out: Record<string, TSchema> = {};
   for (const { resource: r, schema } of KINDS) {
-    const gvk = { group: r.group || 'core', version: r.version, kind: r.kind };
+    const gvk = { group: r.group, version: r.version, kind: r.kind };
     // The serialised schema: TypeBox's markers and the attached checks are symbols, which JSON leaves out.
-    out[`${gvk.group}.${gvk.version}.${gvk.kind}`] = { ...JSON.parse(JSON.stringify(schema)), 'x-kubernetes-group-version-kind': [gvk] } as TSchema;
+    out[openApiName(r)] = { ...JSON.parse(JSON.stringify(schema)), 'x-kubernetes-group-version-kind': [gvk] } as TSchema;
   }
   return out;
 }

@@ -37,6 +37,8 @@ const metaFields = {
   labels: Type.Optional(Labels),
   annotations: Type.Optional(StringMap),
   ownerReferences: Type.Optional(Type.Array(OwnerReference)),
+  // Kept as given; nothing in kip finalizes, so an object with finalizers is deleted as any other.
+  finalizers: Type.Optional(Type.Array(Type.String())),
 };
 
 /**

@@ -118,6 +118,14 @@ export const Container = withCheck(
     livenessProbe: Type.Optional(Probe),
     readinessProbe: Type.Optional(Probe),
     startupProbe: Type.Optional(Probe),
+    // Fields every manifest may carry that change nothing for a process on this host: accepted, as
+    // a Kubernetes API server knows them, so that kubectl's strict validation lets them through.
+    imagePullPolicy: Type.Optional(StringEnum(['Always', 'IfNotPresent', 'Never'])),
+    terminationMessagePath: Type.Optional(Type.String()),
+    terminationMessagePolicy: Type.Optional(StringEnum(['File', 'FallbackToLogsOnError'])),
+    securityContext: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+    stdin: Type.Optional(Type.Boolean()),
+    tty: Type.Optional(Type.Boolean()),
   }),
   (c: Obj, field, errors) => {
     if (typeof c.name === 'string' && c.name && !isDNS1123Label(c.name))
@@ -209,6 +217,17 @@ export const PodSpec = withCheck(
     tolerations: Type.Optional(Type.Array(Toleration)),
     affinity: Type.Optional(Affinity),
     schedulerName: Type.Optional(Type.String()),
+    // Known to Kubernetes and without effect here (no service accounts, DNS or image pulls).
+    serviceAccountName: Type.Optional(Type.String()),
+    serviceAccount: Type.Optional(Type.String()),
+    automountServiceAccountToken: Type.Optional(Type.Boolean()),
+    securityContext: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+    dnsPolicy: Type.Optional(Type.String()),
+    enableServiceLinks: Type.Optional(Type.Boolean()),
+    imagePullSecrets: Type.Optional(Type.Array(Type.Object({ name: Type.String() }))),
+    priorityClassName: Type.Optional(Type.String()),
+    hostname: Type.Optional(Type.String()),
+    subdomain: Type.Optional(Type.String()),
   }),
   (spec: Obj, field, errors) => {
     const nodeName = spec.nodeName;

@@ -3,4 +3,4 @@
 
 export { FieldErrors, formatFieldErrors, isObj, showValue, type FieldError, type Obj } from './errors.js';
 export { isDNS1123Label, isDNS1123Subdomain } from './names.js';
-export { checkSchema, withCheck, type CheckContext } from './schema.js';
+export { checkSchema, unknownFields, withCheck, type CheckContext } from './schema.js';

@@ -147,3 +147,34 @@ export function notRequiredOnInput<S extends TObject>(schema: S, ...names: strin
   if (required.length === 0) delete (copy as { required?: string[] }).required;
   return copy;
 }
+
+/**
+ * The fields of `value` its schema does not declare, as paths (`spec.foo`,
+ * `spec.containers[0].bar`): what fieldValidation=Strict refuses and Warn warns about. Maps
+ * (patternProperties), nodes that keep any field (`x-kubernetes-preserve-unknown-fields`, no
+ * type) and server-set parts (readOnly) have none. Keys starting with `$` are patch directives
+ * (`$patch`, `$setElementOrder/containers`), not fields.
+ */
+export function unknownFields(schema: TSchema, value: unknown, field = ''): string[] {
+  const out: string[] = [];
+  findUnknown(schema as unknown as Node, value, field, out);
+  return out;
+}
+
+function findUnknown(s: Node, v: unknown, field: string, out: string[]): void {
+  if (s.readOnly === true || s['x-kubernetes-preserve-unknown-fields'] === true) return;
+  if (s.type === 'array' && Array.isArray(v) && s.items) {
+    v.forEach((item, i) => findUnknown(s.items as Node, item, index(field, i), out));
+    return;
+  }
+  if (s.type !== 'object' || !isObj(v)) return;
+  const props = s.properties as Record<string, Node> | undefined;
+  const patterns = Object.entries((s.patternProperties as Record<string, Node> | undefined) ?? {}).map(([p, n]) => [new RegExp(p), n] as const);
+  for (const [k, item] of Object.entries(v)) {
+    if (k.startsWith('$')) continue;
+    const f = child(field, k);
+    const prop = props && Object.hasOwn(props, k) ? props[k] : patterns.find(([re]) => re.test(k))?.[1];
+    if (prop) findUnknown(prop, item, f, out);
+    else if (props) out.push(f);
+  }
+}

@@ -97,7 +97,7 @@ describe('controlplane/api/rest: subresources, discovery and auth', function () 
       const pods = core.resources.find((r: { name: string }) => r.name === 'pods');
       assert.deepEqual(
         { ...pods, verbs: undefined },
-        { name: 'pods', singularName: 'pod', namespaced: true, kind: 'Pod', shortNames: ['po'], verbs: undefined },
+        { name: 'pods', singularName: 'pod', namespaced: true, kind: 'Pod', shortNames: ['po'], categories: ['all'], verbs: undefined },
       );
       assert.ok(pods.verbs.includes('watch'));
       assert.ok(!core.resources.some((r: { name: string }) => r.name === 'deployments'));

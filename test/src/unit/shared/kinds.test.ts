@@ -1,5 +1,16 @@
 import assert from 'node:assert/strict';
-import { checkSchema, FieldErrors, kindDefinition, KINDS, openApiSchemas, RESOURCES, resolveKind, resolveResource, validateObject } from '@kip/shared';
+import {
+  checkSchema,
+  FieldErrors,
+  kindDefinition,
+  KINDS,
+  openApiName,
+  openApiSchemas,
+  RESOURCES,
+  resolveKind,
+  resolveResource,
+  validateObject,
+} from '@kip/shared';
 import { withCheck } from '@kip/shared';
 import { goodPod } from './fixtures.js';
 
@@ -37,14 +48,16 @@ describe('shared/kinds: the table', () => {
 });
 
 describe('shared/kinds: openApiSchemas', () => {
-  it('lists every kind as plain JSON Schema, named by group, version and kind', () => {
+  it('lists every kind as plain JSON Schema, named as Kubernetes names them', () => {
     const schemas = openApiSchemas();
-    assert.deepEqual(Object.keys(schemas).sort(), KINDS.map((k) => `${k.resource.group || 'core'}.${k.resource.version}.${k.resource.kind}`).sort());
-    const pod = schemas['core.v1.Pod'] as unknown as {
+    assert.deepEqual(Object.keys(schemas).sort(), KINDS.map((k) => openApiName(k.resource)).sort());
+    assert.ok(schemas['io.k8s.api.apps.v1.Deployment']);
+    assert.ok(schemas['dev.kip.chaos.v1alpha1.NodeChaos']);
+    const pod = schemas['io.k8s.api.core.v1.Pod'] as unknown as {
       properties: Record<string, { properties?: Record<string, unknown>; required?: string[] }>;
       'x-kubernetes-group-version-kind': unknown;
     };
-    assert.deepEqual(pod['x-kubernetes-group-version-kind'], [{ group: 'core', version: 'v1', kind: 'Pod' }]);
+    assert.deepEqual(pod['x-kubernetes-group-version-kind'], [{ group: '', version: 'v1', kind: 'Pod' }]);
     assert.deepEqual(pod.properties.spec!.required, ['containers']);
     assert.equal((pod.properties.spec!.properties!.restartPolicy as { enum: string[] }).enum.join(','), 'Always,OnFailure,Never');
     // What goes out is data only: it survives a JSON round trip unchanged.
