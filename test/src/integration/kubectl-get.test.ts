@@ -5,12 +5,10 @@
 
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import type { Pod } from '@kip/shared';
 import { TestCluster } from '../helpers/cluster.js';
+import { KUBECTL, requireKubectl } from '../helpers/kubectl.js';
 import { eventually } from '../helpers/wait.js';
-
-const KUBECTL = '/usr/bin/kubectl';
 
 /** A printed table as rows of cells: kubectl separates columns by at least three spaces. */
 function parseTable(out: string): string[][] {
@@ -25,11 +23,7 @@ describe('kubectl get against kip', function () {
   let cluster: TestCluster;
 
   before(async function () {
-    if (!existsSync(KUBECTL)) {
-      if (process.env.CI) throw new Error(`${KUBECTL} is missing; CI must have kubectl installed`);
-      console.log(`      (skipped: ${KUBECTL} is not installed)`);
-      this.skip();
-    }
+    requireKubectl();
     // kubectl sends its bearer token only over TLS.
     cluster = await TestCluster.start({ nodes: 2, controlPlaneArgs: ['--tls'] });
     await cluster.api.create({

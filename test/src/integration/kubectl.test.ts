@@ -6,12 +6,11 @@
 
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { TestCluster } from '../helpers/cluster.js';
-
-const KUBECTL = '/usr/bin/kubectl';
+import { KUBECTL, requireKubectl } from '../helpers/kubectl.js';
 
 interface Run {
   code: number;
@@ -24,12 +23,7 @@ describe('kubectl: discovery, OpenAPI and field validation', function () {
   let dir: string;
 
   before(async function () {
-    if (!existsSync(KUBECTL)) {
-      // Outside CI a machine without kubectl skips these; in CI a missing kubectl is a failure.
-      if (process.env.CI) throw new Error(`${KUBECTL} is missing: these tests need the real kubectl`);
-      console.log(`    ${KUBECTL} is missing: skipping the kubectl tests`);
-      this.skip();
-    }
+    requireKubectl();
     dir = mkdtempSync(path.join(os.tmpdir(), 'kip-kubectl-'));
     cluster = await TestCluster.start({ nodes: 2, controlPlaneArgs: ['--tls'] });
   });
