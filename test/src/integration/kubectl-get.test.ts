@@ -4,10 +4,10 @@
 // and cell values, not spacing or ages.
 
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import type { Pod } from '@kip/shared';
 import { TestCluster } from '../helpers/cluster.js';
-import { KUBECTL, requireKubectl } from '../helpers/kubectl.js';
+import { KUBECTL, requireKubectl, runKubectl, type KubectlRun } from '../helpers/kubectl.js';
 import { eventually } from '../helpers/wait.js';
 
 /** A printed table as rows of cells: kubectl separates columns by at least three spaces. */
@@ -59,12 +59,8 @@ describe('kubectl get against kip', function () {
     await cluster?.stop();
   });
 
-  function kubectl(args: string[]): Promise<{ code: number; out: string; err: string }> {
-    return new Promise((resolve) => {
-      execFile(KUBECTL, args, { env: { ...process.env, KUBECONFIG: cluster.kubeconfig }, timeout: 30_000 }, (error, out, err) => {
-        resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, out, err });
-      });
-    });
+  function kubectl(args: string[]): Promise<KubectlRun> {
+    return runKubectl(args, { kubeconfig: cluster.kubeconfig, timeoutMs: 30_000 });
   }
 
   async function table(args: string[]): Promise<string[][]> {

@@ -5,18 +5,11 @@
 // whatever the kubeconfig says), and with TLS it authenticates with the admin token as any client.
 
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { TestCluster } from '../helpers/cluster.js';
-import { KUBECTL, requireKubectl } from '../helpers/kubectl.js';
-
-interface Run {
-  code: number;
-  out: string;
-  err: string;
-}
+import { requireKubectl, runKubectl, type KubectlRun } from '../helpers/kubectl.js';
 
 describe('kubectl: discovery, OpenAPI and field validation', function () {
   let cluster: TestCluster;
@@ -33,19 +26,9 @@ describe('kubectl: discovery, OpenAPI and field validation', function () {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  function kubectl(...args: string[]): Promise<Run> {
-    return new Promise((resolve) => {
-      execFile(
-        KUBECTL,
-        args,
-        // Its own discovery cache: another cluster on the same port earlier must not answer for this one.
-        { env: { ...process.env, KUBECONFIG: cluster.kubeconfig, KUBECACHEDIR: path.join(dir, 'cache') }, timeout: 60_000 },
-        (err, out, errOut) => {
-          const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
-          resolve({ code, out, err: errOut });
-        },
-      );
-    });
+  function kubectl(...args: string[]): Promise<KubectlRun> {
+    // Its own discovery cache: another cluster on the same port earlier must not answer for this one.
+    return runKubectl(args, { kubeconfig: cluster.kubeconfig, cacheDir: path.join(dir, 'cache') });
   }
 
   function manifest(name: string, extra = ''): string {
@@ -162,11 +145,7 @@ ${extra}`;
   it('discovers everything in two requests (aggregated discovery), and get all finds the deployments', async () => {
     // A fresh cache, so that kubectl asks the server rather than its disk.
     const cache = path.join(dir, 'fresh-cache');
-    const r = await new Promise<Run>((resolve) =>
-      execFile(KUBECTL, ['api-resources', '-v=6'], { env: { ...process.env, KUBECONFIG: cluster.kubeconfig, KUBECACHEDIR: cache } }, (err, out, errOut) =>
-        resolve({ code: err ? 1 : 0, out, err: errOut }),
-      ),
-    );
+    const r = await runKubectl(['api-resources', '-v=6'], { kubeconfig: cluster.kubeconfig, cacheDir: cache });
     assert.equal(r.code, 0, r.err);
     const asked = [...r.err.matchAll(/GET \S+?(\/apis?[^?\s]*)\?/g)].map((m) => m[1]);
     assert.deepEqual(asked, ['/api', '/apis']);
