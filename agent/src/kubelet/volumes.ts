@@ -253,8 +253,12 @@ export class PodVolumes {
     const ctx = this.context();
     for (const v of ctx.pod.spec.volumes ?? []) {
       if (v.hostPath) setUpHostPath(v);
-      else if (v.emptyDir) fs.mkdirSync(volumeHostDir(v, this.podDir), { recursive: true, mode: 0o777 });
-      else this.write(v, ctx);
+      else if (v.emptyDir) {
+        // World-writable, as Kubernetes makes it, whatever the agent's umask.
+        const dir = volumeHostDir(v, this.podDir);
+        fs.mkdirSync(dir, { recursive: true });
+        fs.chmodSync(dir, 0o777);
+      } else this.write(v, ctx);
     }
   }
 

@@ -7,7 +7,8 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { ConfigMap, KObject, Pod, Secret } from '@kip/shared';
+import { readKubeconfig, type ConfigMap, type KObject, type Pod, type Secret } from '@kip/shared';
+import { TestApi } from '../helpers/api.js';
 import { TestCluster } from '../helpers/cluster.js';
 import { eventually } from '../helpers/wait.js';
 
@@ -164,6 +165,13 @@ describe('ConfigMaps, Secrets, env sources and volumes', function () {
     const pod = await running('waiter');
     assert.equal(environOf(pod).GREETING, 'hello');
     assert.equal(pod.status?.containerStatuses?.[0]?.restartCount, 0);
+  });
+
+  it('lets no agent read a Secret through the API: the join token is refused', async function () {
+    const kc = readKubeconfig(cluster.kubeconfig);
+    const asNode = new TestApi(cluster.url, { token: cluster.token, ...(kc.caPem ? { ca: kc.caPem } : {}) });
+    for (const p of ['/api/v1/namespaces/default/secrets/db-creds', '/api/v1/namespaces/default/secrets', '/api/v1/namespaces/default/configmaps/app-config'])
+      assert.equal((await asNode.request('GET', p)).status, 403, p);
   });
 
   it('refuses bad references with field errors naming each field', async function () {

@@ -269,3 +269,34 @@ describe('config: env from ConfigMaps, Secrets and resources', () => {
     });
   }
 });
+
+describe('config: hostPath volumes', () => {
+  let dir: string;
+  beforeEach(() => (dir = tmp()));
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  const podWithHostPath = (p: string, type: string) =>
+    podWith({
+      volumes: [
+        { name: 'host', hostPath: { path: p, type: type as never } },
+        { name: 'cache', emptyDir: {} },
+      ],
+    });
+  const setUp = (pod: Pod) =>
+    new PodVolumes(path.join(dir, 'pod'), () => ({ pod, config: new ConfigObjectCache(), nodeName: 'n', podIP: '', hostIP: '', allocatable: {} })).setUp();
+
+  it('creates what DirectoryOrCreate and FileOrCreate name, and an emptyDir anyone may write', () => {
+    setUp(podWithHostPath(path.join(dir, 'made/dir'), 'DirectoryOrCreate'));
+    assert.ok(fs.statSync(path.join(dir, 'made/dir')).isDirectory());
+    assert.equal(fs.statSync(path.join(dir, 'pod/volumes/cache')).mode & 0o777, 0o777);
+    setUp(podWithHostPath(path.join(dir, 'made/file'), 'FileOrCreate'));
+    assert.ok(fs.statSync(path.join(dir, 'made/file')).isFile());
+  });
+
+  it('refuses a path that is not of its type, in the kubelet words', () => {
+    fs.writeFileSync(path.join(dir, 'a-file'), '');
+    assert.throws(() => setUp(podWithHostPath(path.join(dir, 'a-file'), 'Directory')), /hostPath type check failed: .*a-file is not a directory/);
+    assert.throws(() => setUp(podWithHostPath(path.join(dir, 'missing'), 'File')), /hostPath type check failed: .*missing is not a file/);
+    setUp(podWithHostPath(path.join(dir, 'missing'), ''));
+  });
+});
