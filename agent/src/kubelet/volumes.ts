@@ -7,6 +7,7 @@
 //                 objects they come from, or the pod's labels and annotations, change
 //   hostPath      the path on the host, checked or created by its `type`
 //   persistentVolumeClaim  not set up here: the claim's directory is the PVC code's to give
+//                 (containerMounts takes it as `claimDir`; without one, <podDir>/volumes/<name>)
 //
 // Without per-container mount namespaces a container cannot see a volume at its mountPath; the
 // files are in the pod's directory all the same. `containerMounts` is the list a sandbox binds:
@@ -41,19 +42,24 @@ export function volumesDir(podDir: string): string {
 }
 
 /** The directory of a volume of the pod: the host path for a hostPath volume. */
-export function volumeHostDir(volume: Volume, podDir: string): string {
-  return volume.hostPath ? volume.hostPath.path : path.join(volumesDir(podDir), volume.name);
+export function volumeHostDir(volume: Volume, podDir: string, claimDir?: (claimName: string) => string | undefined): string {
+  if (volume.hostPath) return volume.hostPath.path;
+  const claim = volume.persistentVolumeClaim ? claimDir?.(volume.persistentVolumeClaim.claimName) : undefined;
+  return claim ?? path.join(volumesDir(podDir), volume.name);
 }
 
-/** What a sandbox mounts for a container: each of its volumeMounts with the host directory behind it. */
-export function containerMounts(pod: Pod, container: Container, podDir: string): ContainerMount[] {
+/**
+ * What a sandbox mounts for a container: each of its volumeMounts with the host directory behind
+ * it. `claimDir` gives the directory a PersistentVolumeClaim is bound to.
+ */
+export function containerMounts(pod: Pod, container: Container, podDir: string, claimDir?: (claimName: string) => string | undefined): ContainerMount[] {
   const volumes = new Map((pod.spec.volumes ?? []).map((v) => [v.name, v]));
   const out: ContainerMount[] = [];
   for (const m of container.volumeMounts ?? []) {
     const v = volumes.get(m.name);
     if (!v) continue;
     const readOnly = !!m.readOnly || READ_ONLY_SOURCES.some((s) => v[s] !== undefined) || !!v.persistentVolumeClaim?.readOnly;
-    out.push({ name: m.name, hostDir: volumeHostDir(v, podDir), mountPath: m.mountPath, readOnly, ...(m.subPath ? { subPath: m.subPath } : {}) });
+    out.push({ name: m.name, hostDir: volumeHostDir(v, podDir, claimDir), mountPath: m.mountPath, readOnly, ...(m.subPath ? { subPath: m.subPath } : {}) });
   }
   return out;
 }

@@ -6,6 +6,9 @@ import { Type, type Static } from '@sinclair/typebox';
 import { child, index, isInt, isObj, type FieldErrors, type Obj } from '../validation/errors.js';
 import { isDNS1123Label, isDNS1123Subdomain } from '../validation/names.js';
 import { StringEnum, withCheck } from '../validation/schema.js';
+
+/** A quantity, written as a string or a number, as Kubernetes' Quantity (int-or-string in OpenAPI). */
+const Quantity = () => Type.Unsafe<string | number>({ 'x-kubernetes-int-or-string': true, anyOf: [{ type: 'integer' }, { type: 'string' }] });
 import { isQuantity } from '../api/quantity.js';
 
 /** Files of configMap, secret, downwardAPI and projected volumes: 0644, as Kubernetes defaults them. */
@@ -60,7 +63,7 @@ export function resourceFieldSelector(containerNameRequired: boolean) {
     Type.Object({
       containerName: Type.Optional(Type.String()),
       resource: StringEnum(RESOURCE_FIELDS),
-      divisor: Type.Optional(Type.Union([Type.String(), Type.Number()])),
+      divisor: Type.Optional(Quantity()),
     }),
     (r: Obj, field, errors) => {
       if (containerNameRequired && !r.containerName) errors.required(child(field, 'containerName'));
@@ -202,7 +205,7 @@ export const HostPathVolumeSource = withCheck(
 export type HostPathVolumeSource = Static<typeof HostPathVolumeSource>;
 
 export const EmptyDirVolumeSource = withCheck(
-  Type.Object({ medium: Type.Optional(StringEnum(['', 'Memory'])), sizeLimit: Type.Optional(Type.Union([Type.String(), Type.Number()])) }),
+  Type.Object({ medium: Type.Optional(StringEnum(['', 'Memory'])), sizeLimit: Type.Optional(Quantity()) }),
   (e: Obj, field, errors) => {
     if (e.sizeLimit !== undefined && !isQuantity(String(e.sizeLimit))) errors.invalid(child(field, 'sizeLimit'), e.sizeLimit, 'must be a quantity');
   },

@@ -171,6 +171,15 @@ describe('config: volume contents and mounts', () => {
     ]);
   });
 
+  it('mounts a claim where the claim code says it lives, read-only when the volume says so', () => {
+    const pod = podWith({ volumes: [{ name: 'data', persistentVolumeClaim: { claimName: 'www', readOnly: true } }] });
+    pod.spec.containers[0]!.volumeMounts = [{ name: 'data', mountPath: '/usr/share/nginx/html' }];
+    assert.deepEqual(
+      containerMounts(pod, pod.spec.containers[0]!, '/pods/p', (claim) => `/data/pvc/${claim}`),
+      [{ name: 'data', hostDir: '/data/pvc/www', mountPath: '/usr/share/nginx/html', readOnly: true }],
+    );
+  });
+
   it('sets volumes up in the pod directory and refreshes them when the ConfigMap changes', () => {
     const podDir = tmp();
     try {
