@@ -258,13 +258,15 @@ export class PodVolumes {
   setUp(): void {
     const ctx = this.context();
     for (const v of ctx.pod.spec.volumes ?? []) {
-      if (v.hostPath) setUpHostPath(v);
-      else if (v.emptyDir) {
-        // World-writable, as Kubernetes makes it, whatever the agent's umask.
-        const dir = volumeHostDir(v, this.podDir);
-        fs.mkdirSync(dir, { recursive: true });
-        fs.chmodSync(dir, 0o777);
-      } else this.write(v, ctx);
+      if (v.hostPath) this.guard(v, () => setUpHostPath(v));
+      else if (v.emptyDir)
+        this.guard(v, () => {
+          // World-writable, as Kubernetes makes it, whatever the agent's umask.
+          const dir = volumeHostDir(v, this.podDir);
+          fs.mkdirSync(dir, { recursive: true });
+          fs.chmodSync(dir, 0o777);
+        });
+      else this.write(v, ctx);
     }
   }
 
@@ -285,7 +287,18 @@ export class PodVolumes {
   }
 
   private write(v: Volume, ctx: PayloadContext): void {
-    const payload = volumePayload(v, ctx);
-    if (payload) writeAtomically(volumeHostDir(v, this.podDir), payload);
+    this.guard(v, () => {
+      const payload = volumePayload(v, ctx);
+      if (payload) writeAtomically(volumeHostDir(v, this.podDir), payload);
+    });
+  }
+
+  /** Whatever fails in setting a volume up (a file system error, a container the pod lacks) is that volume's. */
+  private guard(v: Volume, fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      throw err instanceof VolumeSetupError ? err : new VolumeSetupError(v.name, (err as Error).message);
+    }
   }
 }
