@@ -10,7 +10,7 @@ import type { ConfigMap, Secret } from '../kinds/index.js';
 import type { Timing } from '../timing.js';
 
 /** Bumped on any incompatible change; checked at the handshake. */
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 
 /** The WebSocket path agents connect to on the control plane. */
 export const AGENT_PATH = '/agent/v1/connect';
