@@ -321,6 +321,10 @@ export class Agent {
       case 'nodeAction':
         this.opts.onChaos?.(msg);
         return;
+      case 'configObjects':
+        // Sent after the welcome, which created the kubelet, and before the pods that use them.
+        this.welcomedKubelet?.applyConfig(msg);
+        return;
       default: {
         const never: never = msg;
         log.warn('ignoring unknown message', { type: (never as { type: string }).type });

@@ -16,7 +16,9 @@ export * from './kubelet/container-lifecycle.js';
 export * from './kubelet/container-worker.js';
 export * from './kubelet/container-logs.js';
 export * from './kubelet/crash-backoff.js';
+export * from './kubelet/config-objects.js';
 export * from './kubelet/env.js';
+export * from './kubelet/env-sources.js';
 export * from './kubelet/ipam.js';
 export * from './kubelet/kubelet.js';
 export * from './kubelet/log-stream.js';
@@ -28,6 +30,8 @@ export * from './kubelet/prober.js';
 export * from './kubelet/proc.js';
 export * from './kubelet/process-group.js';
 export * from './kubelet/resource-sampler.js';
+export * from './kubelet/volumes.js';
+export * from './kubelet/volumes-atomic-writer.js';
 
 export * from './proxy/balancer.js';
 export * from './proxy/link.js';

@@ -188,6 +188,7 @@ async function main(): Promise<void> {
         },
         extraEnv: (pod) => proxy.podEnv(pod),
         addressReleased: (ip) => proxy.podGone(ip),
+        allocatable: { cpu, memory, pods },
       }),
     onRefused: () => shutdown(2),
     ...(caCertHash ? { caCertHash } : {}),

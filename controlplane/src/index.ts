@@ -5,6 +5,7 @@
 export * from './api/errors.js';
 export * from './api/auth.js';
 export * from './api/body-depth.js';
+export * from './api/config-publisher.js';
 export * from './api/field-selector.js';
 export * from './api/discovery.js';
 export * from './api/merge-patch.js';

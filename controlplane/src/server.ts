@@ -7,6 +7,7 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { AGENT_PATH, DEFAULT_ADDRESS_PLAN, PROFILES, type AddressPlan, realClock, type Clock, type Logger, type ProfileName, type Timing } from '@kip/shared';
 import { AgentEndpoint } from './api/agent-endpoint.js';
+import { ConfigPublisher } from './api/config-publisher.js';
 import { PodCidrAllocator } from './api/pod-cidr.js';
 import { PortForwarder } from './api/port-forward.js';
 import { parseRoute } from './api/routes.js';
@@ -78,6 +79,7 @@ export class ControlPlane {
   readonly controllers: ControllerManager;
   readonly nodeLifecycle: NodeLifecycleController;
   readonly routes: RoutePublisher;
+  readonly config: ConfigPublisher;
   readonly chaos: Chaos;
   readonly timing: Timing;
   readonly addressPlan: AddressPlan;
@@ -106,9 +108,10 @@ export class ControlPlane {
       clock: this.clock,
       joinToken: opts.joinToken,
       timing: this.timing,
-      initialMessages: [() => [this.routes.snapshot()], (node) => this.chaos.initialMessages(node)],
+      initialMessages: [() => [this.routes.snapshot()], (node) => [this.config.snapshot(node)], (node) => this.chaos.initialMessages(node)],
     });
     this.routes = new RoutePublisher(this.store, this.agents, log.child('routes'), { clock: this.clock, addressPlan: this.addressPlan });
+    this.config = new ConfigPublisher(this.store, this.agents, log.child('config'));
     this.registry.addAdmission(namespaceLifecycle(this.store));
     this.registry.addAdmission(new ClusterIPAllocator(this.store, this.addressPlan.serviceCidr).admit);
     this.scheduler = new Scheduler({ store: this.store, recorder: this.recorder, log: log.child('scheduler'), clock: this.clock });
@@ -172,8 +175,9 @@ export class ControlPlane {
 
   /** Starts serving; resolves with the API URL once the port is bound. */
   async start(): Promise<{ url: string; port: number }> {
-    // The route publisher watches pods before the agent endpoint does: see route-publisher.ts.
+    // The route and config publishers watch pods before the agent endpoint does: see route-publisher.ts, config-publisher.ts.
     this.routes.start();
+    this.config.start();
     this.agents.start();
     this.scheduler.start();
     this.controllers.start();
@@ -195,6 +199,7 @@ export class ControlPlane {
     this.controllers.stop();
     this.scheduler.stop();
     this.agents.stop();
+    this.config.stop();
     this.routes.stop();
     await new Promise<void>((resolve) => {
       this.server.close(() => resolve());

@@ -5,7 +5,9 @@
 //
 //   Waiting    start -> Starting; an image that cannot be pulled stays Waiting (ErrImagePull)
 //              until the definition changes
-//   Starting   spawned -> Running; spawnFailed ends the run at once (StartError)
+//   Starting   spawned -> Running; spawnFailed ends the run at once (StartError); configFailed (a
+//              ConfigMap or Secret it needs is missing) -> Waiting (CreateContainerConfigError),
+//              retried by configRetry (a timer, or the config arriving)
 //   Running    a failed liveness or startup probe, a new definition -> Killing (SIGTERM, SIGKILL
 //              when the grace period is over); over its memory limit -> Killing (SIGKILL)
 //   Running, Killing   exited -> the restart policy decides
@@ -87,6 +89,10 @@ export type LifecycleEvent =
   | { type: 'specChanged'; imageError?: string }
   | { type: 'spawned'; pid: number }
   | { type: 'spawnFailed'; message: string }
+  /** The container's config (env from ConfigMaps and Secrets) could not be made: nothing was started. */
+  | { type: 'configFailed'; message: string }
+  /** Try a start that waits for its config again. */
+  | { type: 'configRetry' }
   /** The program of run `index` exited (exitCode is 128 + signal when a signal ended it). */
   | { type: 'exited'; index: number; exitCode: number }
   /** What the last run left in its process group is gone, and its output drained. */
@@ -99,7 +105,10 @@ export type LifecycleEvent =
   /** Stop for good: SIGTERM, SIGKILL after graceMs (at once too, with `now`). */
   | { type: 'stop'; graceMs: number; now?: boolean };
 
-export type Timer = 'backOff' | 'grace';
+export type Timer = 'backOff' | 'grace' | 'configRetry';
+
+/** How often a container waiting for its config tries again without being told it arrived. */
+export const CONFIG_RETRY_MS = 5000;
 
 export type LifecycleAction =
   /** Start the next run; answer with `spawned` or `spawnFailed`. */
@@ -159,6 +168,10 @@ export function step(s: ContainerLifecycle, ev: LifecycleEvent, env: LifecycleEn
       return s.phase === 'Waiting' ? begin(s, ev.imageError, env) : same(s);
     case 'specChanged':
       if (s.phase === 'Waiting' && s.state.waiting?.reason === 'ErrImagePull') return begin(s, ev.imageError, env);
+      if (waitingForConfig(s)) {
+        const next = begin(s, ev.imageError, env);
+        return { state: next.state, actions: [{ type: 'clearTimer', timer: 'configRetry' }, ...next.actions] };
+      }
       if (s.phase === 'Running' || s.phase === 'Killing')
         return kill(s, 'definition', `Container ${env.container} definition changed, will be restarted`, env.graceMs, env);
       return same(s);
@@ -166,6 +179,14 @@ export function step(s: ContainerLifecycle, ev: LifecycleEvent, env: LifecycleEn
       return s.phase === 'Starting' ? spawned(s, ev.pid, env) : same(s);
     case 'spawnFailed':
       return s.phase === 'Starting' ? spawnFailed(s, ev.message, env) : same(s);
+    case 'configFailed':
+      return s.phase === 'Starting' ? configFailed(s, ev.message, env) : same(s);
+    case 'configRetry':
+      if (!waitingForConfig(s)) return same(s);
+      return {
+        state: { ...s, phase: 'Starting' },
+        actions: [{ type: 'clearTimer', timer: 'configRetry' }, ...(s.released ? [{ type: 'spawn' } as const] : [])],
+      };
     case 'exited':
       return s.run?.index === ev.index ? exited(s, s.run, ev.exitCode, env) : same(s);
     case 'released': {
@@ -253,6 +274,30 @@ function spawned(s: ContainerLifecycle, pid: number, env: LifecycleEnv): Step {
       { type: 'event', eventType: 'Normal', reason: 'Started', message: `Started container ${env.container}` },
       { type: 'log', level: 'info', message: 'container started', fields: { container: env.container, pid, restartCount: index } },
       { type: 'startProbes', kinds: started ? ['liveness', 'readiness'] : ['startup'] },
+      { type: 'report' },
+    ],
+  };
+}
+
+export const CREATE_CONTAINER_CONFIG_ERROR = 'CreateContainerConfigError';
+
+function waitingForConfig(s: ContainerLifecycle): boolean {
+  return s.phase === 'Waiting' && s.state.waiting?.reason === CREATE_CONTAINER_CONFIG_ERROR;
+}
+
+/**
+ * The container's config could not be made (a ConfigMap or Secret, or a key, is missing): nothing
+ * ran, so no restart is counted; it waits, as the kubelet's CreateContainerConfigError, and tries
+ * again. What it last ran (a restart that found its config gone) stays its lastState.
+ */
+function configFailed(s: ContainerLifecycle, message: string, env: LifecycleEnv): Step {
+  const first = s.state.waiting?.reason !== CREATE_CONTAINER_CONFIG_ERROR || s.state.waiting.message !== message;
+  return {
+    state: { ...s, phase: 'Waiting', stateInstance: undefined, state: { waiting: { reason: CREATE_CONTAINER_CONFIG_ERROR, message } } },
+    actions: [
+      { type: 'event', eventType: 'Warning', reason: 'Failed', message: `Error: ${message}` },
+      ...(first ? [{ type: 'log', level: 'warn', message: 'container config not ready', fields: { container: env.container, error: message } } as const] : []),
+      { type: 'setTimer', timer: 'configRetry', ms: CONFIG_RETRY_MS },
       { type: 'report' },
     ],
   };
@@ -386,6 +431,7 @@ function stop(s: ContainerLifecycle, graceMs: number, now: boolean, env: Lifecyc
   const actions: LifecycleAction[] = [];
   let next: ContainerLifecycle = { ...s, phase: 'Terminated' };
   if (s.phase === 'BackOff') actions.push({ type: 'clearTimer', timer: 'backOff' });
+  if (waitingForConfig(s)) actions.push({ type: 'clearTimer', timer: 'configRetry' });
   // A container that will never run again shows its last run, or that it never ran.
   if (s.state.waiting) {
     next = s.lastState.terminated

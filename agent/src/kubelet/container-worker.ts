@@ -20,6 +20,7 @@ import {
 import { ContainerLog, containerLogDir, containerLogPath, removeLog } from './container-logs.js';
 import { formatPod } from './crash-backoff.js';
 import { workingDirOf } from './env.js';
+import { ContainerConfigError } from './env-sources.js';
 import { specGracePeriodMs, type PodContext } from './pod-context.js';
 import { PROBE_TITLE, ProbeWorker, type ProbeKind } from './prober.js';
 import type { ContainerProcess } from './process-group.js';
@@ -144,6 +145,11 @@ export class ContainerWorker {
     this.dispatch({ type: 'specChanged', imageError: this.imageError });
   }
 
+  /** A ConfigMap or Secret the pod uses changed: a start waiting for its config tries again now. */
+  configChanged(): void {
+    this.dispatch({ type: 'configRetry' });
+  }
+
   /** Memory above the limit: the kernel's OOM killer, done by the kubelet. */
   oomKill(memory: number): void {
     if (this.live) this.dispatch({ type: 'overMemory', index: this.live.index, memory, limit: this.memoryLimit });
@@ -205,7 +211,8 @@ export class ContainerWorker {
       case 'setTimer': {
         this.clearTimer(a.timer);
         const index = this.live?.index ?? -1;
-        const fire: LifecycleEvent = a.timer === 'grace' ? { type: 'graceOver', index } : { type: 'backOffOver' };
+        const fire: LifecycleEvent =
+          a.timer === 'grace' ? { type: 'graceOver', index } : a.timer === 'configRetry' ? { type: 'configRetry' } : { type: 'backOffOver' };
         this.timers.set(
           a.timer,
           this.ctx.clock.setTimeout(() => {
@@ -258,6 +265,11 @@ export class ContainerWorker {
       live = { index, group: this.ctx.spawn({ argv, env, cwd }), log, env, cwd, probes: [] };
     } catch (err) {
       log?.close();
+      if (err instanceof ContainerConfigError) {
+        // Nothing was started: no run, no log.
+        this.dispatch({ type: 'configFailed', message: err.message });
+        return;
+      }
       try {
         // `kubectl logs` of a run that never started shows nothing, not an error.
         fs.mkdirSync(containerLogDir(this.ctx.podDir, this.name), { recursive: true });

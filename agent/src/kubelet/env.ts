@@ -3,7 +3,9 @@
 // container's own `env`, which wins. `$(VAR)` references in env values, command and args are
 // expanded as Kubernetes expands them.
 
-import type { Container, Pod } from '@kip/shared';
+import type { Container, Pod, ResourceList } from '@kip/shared';
+import type { ConfigSource } from './config-objects.js';
+import { envFromVars, keyRefValue, resourceFieldValue } from './env-sources.js';
 
 export interface EnvContext {
   pod: Pod;
@@ -18,6 +20,12 @@ export interface EnvContext {
   /** The agent's own environment, from which only PATH, LANG and TZ are passed on. */
   agentEnv: Record<string, string | undefined>;
   extraEnv?: Record<string, string>;
+  /** The ConfigMaps and Secrets this node holds, for envFrom and key references (none when absent). */
+  config?: ConfigSource;
+  /** The node's allocatable resources: a resourceFieldRef to a limit left out reads these. */
+  allocatable?: ResourceList;
+  /** envFrom keys that are no valid variable names, skipped (the kubelet's InvalidEnvironmentVariableNames). */
+  skippedKeys?: (kind: string, ref: string, keys: string[]) => void;
 }
 
 const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -39,9 +47,13 @@ export function fieldRefValue(fieldPath: string, ctx: Pick<EnvContext, 'pod' | '
     case 'spec.nodeName':
       return ctx.pod.spec.nodeName ?? ctx.nodeName;
     case 'status.podIP':
+    case 'status.podIPs':
       return ctx.podIP;
     case 'status.hostIP':
+    case 'status.hostIPs':
       return ctx.hostIP;
+    case 'spec.serviceAccountName':
+      return ctx.pod.spec.serviceAccountName ?? 'default';
     default: {
       // metadata.labels['x'] and metadata.annotations['x'], as the Downward API allows.
       const m = /^metadata\.(labels|annotations)\['([^']+)'\]$/.exec(fieldPath);
@@ -82,7 +94,12 @@ export function expandVars(s: string, vars: Record<string, string>): string {
   return out;
 }
 
-/** The full environment of one container. */
+const NO_CONFIG: ConfigSource = { configMap: () => undefined, secret: () => undefined };
+
+/**
+ * The full environment of one container; throws ContainerConfigError when a ConfigMap or Secret
+ * (or a key) it needs and that is not optional is missing.
+ */
 export function buildContainerEnv(ctx: EnvContext): Record<string, string> {
   const env: Record<string, string> = {};
   env.PATH = ctx.agentEnv.PATH || DEFAULT_PATH;
@@ -105,10 +122,15 @@ export function buildContainerEnv(ctx: EnvContext): Record<string, string> {
 
   for (const [k, v] of Object.entries(ctx.extraEnv ?? {})) env[k] = v;
 
+  const config = ctx.config ?? NO_CONFIG;
+  Object.assign(env, envFromVars(ctx.pod, ctx.container.envFrom, config, ctx.skippedKeys ?? (() => {})));
   for (const e of ctx.container.env ?? []) {
-    if (e.valueFrom?.fieldRef) {
-      const v = fieldRefValue(e.valueFrom.fieldRef.fieldPath, ctx);
-      env[e.name] = v ?? '';
+    const from = e.valueFrom;
+    if (from?.fieldRef) env[e.name] = fieldRefValue(from.fieldRef.fieldPath, ctx) ?? '';
+    else if (from?.resourceFieldRef) env[e.name] = resourceFieldValue(ctx.pod, from.resourceFieldRef, ctx.container, ctx.allocatable ?? {});
+    else if (from?.configMapKeyRef || from?.secretKeyRef) {
+      const v = keyRefValue(ctx.pod, from, config);
+      if (v !== undefined) env[e.name] = v;
     } else env[e.name] = expandVars(e.value ?? '', env);
   }
   return env;

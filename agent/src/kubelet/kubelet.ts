@@ -5,8 +5,22 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-import { jsonEqual, realClock } from '@kip/shared';
-import type { Clock, EventRecord, LogRequest, Logger, Pod, PodRef, PodStatusUpdate, PodUsage, TimerHandle, Timing } from '@kip/shared';
+import { configRefKey, jsonEqual, podConfigRefs, realClock } from '@kip/shared';
+import type {
+  Clock,
+  ConfigObjects,
+  EventRecord,
+  LogRequest,
+  Logger,
+  Pod,
+  PodRef,
+  PodStatusUpdate,
+  PodUsage,
+  ResourceList,
+  TimerHandle,
+  Timing,
+} from '@kip/shared';
+import { ConfigObjectCache } from './config-objects.js';
 import { streamLog, type LogSink } from './log-stream.js';
 import { PodAddresses } from './pod-addresses.js';
 import { gracePeriodMs, specGracePeriodMs } from './pod-context.js';
@@ -45,6 +59,8 @@ export interface KubeletOptions {
   extraEnv?: (pod: Pod) => Record<string, string>;
   /** A stopped pod has given up its IP (the proxy forgets what it knew of that address). */
   addressReleased?: (ip: string) => void;
+  /** The node's allocatable resources: what the downward API gives for a limit a container left out. */
+  allocatable?: ResourceList;
 }
 
 interface NodeUsage {
@@ -64,6 +80,8 @@ export class Kubelet {
   private readonly addresses: PodAddresses;
   private readonly groups: GroupRegistry;
   private readonly workers = new Map<string, PodWorker>();
+  /** The ConfigMaps and Secrets the control plane sent for this node's pods. */
+  readonly config = new ConfigObjectCache();
   /** Stop-and-cleanup in progress, per uid. */
   private readonly stopping = new Map<string, Promise<void>>();
   /** Pods wanted again while their old worker was still stopping: started once it is gone. */
@@ -116,6 +134,8 @@ export class Kubelet {
       addresses: this.addresses,
       timing: () => this.timing,
       extraEnv: opts.extraEnv,
+      config: this.config,
+      allocatable: opts.allocatable ?? {},
       changed: (w) => this.markDirty(w),
       event: (ev) => this.hooks.event(ev),
       pace: (start) => this.starts.push(start),
@@ -136,6 +156,17 @@ export class Kubelet {
       this.clock.clearTimeout(this.sampleTimer);
       this.sampleTimer = undefined;
       this.scheduleSample();
+    }
+  }
+
+  /** ConfigMaps and Secrets from the control plane: the pods that use what changed refresh their files and retry waiting starts. */
+  applyConfig(msg: ConfigObjects): void {
+    const changed = this.config.apply(msg);
+    if (changed.size === 0) return;
+    for (const w of this.workers.values()) {
+      if (w.stopReason) continue;
+      const refs = podConfigRefs(w.pod.metadata.namespace ?? 'default', w.pod.spec);
+      if (refs.some((r) => changed.has(configRefKey(r)))) w.configChanged();
     }
   }
 

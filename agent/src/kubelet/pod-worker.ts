@@ -4,7 +4,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { isoNow } from '@kip/shared';
-import type { Clock, Container, EventRecord, Logger, Pod, PodStatus, Probe, Timing, TimerHandle } from '@kip/shared';
+import type { Clock, Container, EventRecord, Logger, Pod, PodStatus, Probe, ResourceList, Timing, TimerHandle } from '@kip/shared';
+import type { ConfigSource } from './config-objects.js';
 import { ContainerWorker } from './container-worker.js';
 import { buildContainerEnv } from './env.js';
 import { declaredPortKeys } from './host-ports.js';
@@ -13,11 +14,15 @@ import type { EventType, PodContext } from './pod-context.js';
 import { computePodStatus } from './pod-status.js';
 import { runProbe, type ProbeResult, type ProbeTarget } from './probe-handlers.js';
 import type { ContainerProcess, GroupRegistry, SpawnGroupOptions } from './process-group.js';
+import { PodVolumes, VolumeSetupError } from './volumes.js';
 
 export const HOST_IP = '127.0.0.1';
 
 /** How long a pod whose sandbox could not be set up (no IP, no port) waits before trying again. */
 const SANDBOX_RETRY_MS = 5000;
+
+/** How long a pod whose volumes could not be set up waits before trying again, unless its config arrives first. */
+const VOLUME_RETRY_MS = 5000;
 
 export interface PodWorkerDeps {
   nodeName: string;
@@ -29,6 +34,10 @@ export interface PodWorkerDeps {
   addresses: PodAddresses;
   timing(): Timing;
   extraEnv?: (pod: Pod) => Record<string, string>;
+  /** The ConfigMaps and Secrets this node holds. */
+  config: ConfigSource;
+  /** The node's allocatable resources, for the downward API's resourceFieldRef. */
+  allocatable: ResourceList;
   /** The pod's status may have changed. */
   changed(worker: PodWorker): void;
   event(ev: EventRecord): void;
@@ -64,6 +73,9 @@ export class PodWorker implements PodContext {
   /** The status last reported. */
   lastStatus: PodStatus | undefined;
   private setup: Promise<boolean> = Promise.resolve(false);
+  private readonly volumes: PodVolumes;
+  /** Volumes are set up: from now on they are refreshed, not set up. */
+  private volumesReady = false;
   private retryTimer: TimerHandle | undefined;
   private stopping: Promise<void> | undefined;
 
@@ -77,6 +89,14 @@ export class PodWorker implements PodContext {
     this.podDir = path.join(deps.podsDir, podDirName(pod));
     this.startTime = isoNow(deps.clock);
     this.containers = pod.spec.containers.map((c) => new ContainerWorker(this, c));
+    this.volumes = new PodVolumes(this.podDir, () => ({
+      pod: this.pod,
+      config: deps.config,
+      nodeName: deps.nodeName,
+      podIP: this.podIP,
+      hostIP: HOST_IP,
+      allocatable: deps.allocatable,
+    }));
   }
 
   // ---- PodContext ------------------------------------------------------------------------------
@@ -104,6 +124,14 @@ export class PodWorker implements PodContext {
       hostPorts: this.hostPorts,
       agentEnv: process.env,
       extraEnv: this.deps.extraEnv?.(this.pod),
+      config: this.deps.config,
+      allocatable: this.deps.allocatable,
+      skippedKeys: (kind, ref, keys) =>
+        this.event(
+          'Warning',
+          'InvalidEnvironmentVariableNames',
+          `Keys [${keys.join(', ')}] from the EnvFrom ${kind} ${ref} were skipped since they are considered invalid environment variable names.`,
+        ),
     });
   }
   event(type: EventType, reason: string, message: string, container?: string): void {
@@ -157,26 +185,65 @@ export class PodWorker implements PodContext {
         this.hostPorts = await this.deps.addresses.allocatePorts(this.uid, declaredPortKeys(this.pod));
         if (this.stopReason) return false;
         this.changed();
-        return true;
+        break;
       } catch (err) {
         const message = `Failed to create pod sandbox: ${(err as Error).message}`;
         this.event('Warning', 'FailedCreatePodSandBox', message);
         this.deps.log.warn('pod sandbox setup failed', { pod: this.podKey, error: (err as Error).message });
-        if (this.stopReason) return false;
-        const again = await new Promise<boolean>((resolve) => {
-          this.retryTimer = this.deps.clock.setTimeout(() => resolve(!this.stopReason), SANDBOX_RETRY_MS);
-          this.retryResolve = resolve;
-        });
-        this.retryResolve = undefined;
-        if (!again) return false;
+        if (this.stopReason || !(await this.retryAfter(SANDBOX_RETRY_MS))) return false;
+      }
+    }
+    // Containers start only once every volume is there, as the kubelet waits for its mounts.
+    for (;;) {
+      try {
+        this.volumes.setUp();
+        this.volumesReady = true;
+        return !this.stopReason;
+      } catch (err) {
+        const volume = err instanceof VolumeSetupError ? err.volume : '?';
+        this.event('Warning', 'FailedMount', `MountVolume.SetUp failed for volume "${volume}" : ${(err as Error).message}`);
+        this.deps.log.debug('pod volume setup failed', { pod: this.podKey, volume, error: (err as Error).message });
+        if (this.stopReason || !(await this.retryAfter(VOLUME_RETRY_MS))) return false;
       }
     }
   }
+
+  /** Waits before another try of the setup; a stop ends the wait (false), a config change cuts it short. */
+  private async retryAfter(ms: number): Promise<boolean> {
+    const again = await new Promise<boolean>((resolve) => {
+      this.retryTimer = this.deps.clock.setTimeout(() => resolve(!this.stopReason), ms);
+      this.retryResolve = resolve;
+    });
+    this.retryTimer = undefined;
+    this.retryResolve = undefined;
+    return again;
+  }
+
+  /** A ConfigMap or Secret the pod references changed (or arrived, or went). */
+  configChanged(): void {
+    if (this.stopReason) return;
+    if (!this.volumesReady) {
+      if (this.retryResolve) {
+        this.deps.clock.clearTimeout(this.retryTimer);
+        this.retryResolve(true);
+      }
+      return;
+    }
+    this.refreshVolumes();
+    for (const c of this.containers) c.configChanged();
+  }
+
+  private refreshVolumes(): void {
+    this.volumes.refresh((volume, message) => this.deps.log.warn('pod volume not refreshed', { pod: this.podKey, volume, error: message }));
+  }
+
   private retryResolve: ((again: boolean) => void) | undefined;
 
   /** A newer version of the pod object: containers whose definition changed are restarted. */
   update(pod: Pod): void {
     this.pod = pod;
+    // The downward API's files follow the pod's labels and annotations.
+    if (this.volumesReady && !this.stopReason) this.refreshVolumes();
     if (!this.stopReason) {
       for (const spec of pod.spec.containers) this.containers.find((c) => c.name === spec.name)?.update(spec);
     }

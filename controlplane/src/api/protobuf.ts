@@ -94,10 +94,11 @@ function eviction(buf: Buffer, apiVersion: string): Record<string, unknown> {
 }
 
 // Messages by field number, as Kubernetes' generated.proto numbers them. A field is a string, an
-// integer, a string map, a message or an int-or-string; `[]` marks a repeated one. Empty
+// integer, a boolean, a string map, a bytes map (base64 in JSON), a message or an int-or-string;
+// `[]` marks a repeated one. Empty
 // strings and zero integers are what gogo-protobuf writes for unset plain fields, so they are left
 // out as JSON's omitempty would, except where a pointer field makes zero a value (`i0`).
-type Scalar = 's' | 'i' | 'i0' | 'map' | 'intstr';
+type Scalar = 's' | 'i' | 'i0' | 'bool' | 'map' | 'bytesMap' | 'intstr';
 type FieldType = Scalar | Message | [Scalar | Message];
 interface Message {
   [no: number]: [string, FieldType];
@@ -131,6 +132,9 @@ const POD_TEMPLATE: Message = {
   ],
 };
 const OBJECTS: Record<string, Message> = {
+  // What `kubectl create configmap` and `kubectl create secret` send.
+  ConfigMap: { 1: ['metadata', OBJECT_META], 2: ['data', 'map'], 3: ['binaryData', 'bytesMap'], 4: ['immutable', 'bool'] },
+  Secret: { 1: ['metadata', OBJECT_META], 2: ['data', 'bytesMap'], 3: ['type', 's'], 4: ['stringData', 'map'], 5: ['immutable', 'bool'] },
   Namespace: { 1: ['metadata', OBJECT_META], 2: ['spec', { 1: ['finalizers', ['s']] }] },
   Deployment: {
     1: ['metadata', OBJECT_META],
@@ -167,6 +171,8 @@ function scalar(f: Field, type: Scalar | Message): unknown {
     case 'i':
     case 'i0':
       return f.varint === undefined ? undefined : Number(BigInt.asIntN(64, f.varint));
+    case 'bool':
+      return f.varint === undefined ? undefined : f.varint !== 0n;
     case 'intstr': {
       const v = fields(f.bytes ?? Buffer.alloc(0));
       return one(v, 1)?.varint === 1n ? str(one(v, 3)) : Number(one(v, 2)?.varint ?? 0n);
@@ -174,6 +180,10 @@ function scalar(f: Field, type: Scalar | Message): unknown {
     case 'map': {
       const entry = fields(f.bytes ?? Buffer.alloc(0));
       return [str(one(entry, 1)) ?? '', str(one(entry, 2)) ?? ''];
+    }
+    case 'bytesMap': {
+      const entry = fields(f.bytes ?? Buffer.alloc(0));
+      return [str(one(entry, 1)) ?? '', (one(entry, 2)?.bytes ?? Buffer.alloc(0)).toString('base64')];
     }
   }
 }
@@ -203,12 +213,12 @@ function message(buf: Buffer, schema: Message): Record<string, unknown> {
     if (Array.isArray(type)) {
       const list = (out[name] ??= []) as unknown[];
       list.push(scalar(f, type[0]));
-    } else if (type === 'map') {
+    } else if (type === 'map' || type === 'bytesMap') {
       const [k, v] = scalar(f, type) as [string, string];
       ((out[name] ??= {}) as Record<string, string>)[k] = v;
     } else {
       const v = scalar(f, type);
-      const empty = v === undefined || v === '' || (v === 0 && type === 'i');
+      const empty = v === undefined || v === '' || (v === 0 && type === 'i') || v === false;
       if (!empty) out[name] = v;
     }
   }

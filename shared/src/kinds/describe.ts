@@ -5,6 +5,7 @@
 
 import { createRequire } from 'node:module';
 import type { KObject } from '../api/types.js';
+import { envLine, writeEnvFrom, writeMounts, writeVolumes } from './pod-volumes-describe.js';
 import type { Container, ContainerState, ContainerStatus, Event, Probe, ResourceList, PodTemplateSpec, Taint, Toleration } from './index.js';
 
 // yaml is loaded on first use: only the CLI describes, and every agent process would otherwise
@@ -172,14 +173,13 @@ export function writeContainers(w: DescribeOutput, indent: string, title: string
     if (c.livenessProbe) w.write(2, `Liveness:\t${describeProbe(c.livenessProbe)}\n`);
     if (c.readinessProbe) w.write(2, `Readiness:\t${describeProbe(c.readinessProbe)}\n`);
     if (c.startupProbe) w.write(2, `Startup:\t${describeProbe(c.startupProbe)}\n`);
+    writeEnvFrom(w, c);
     if (!c.env?.length) w.write(2, `Environment:\t${NONE}\n`);
     else {
       w.write(2, 'Environment:\n');
-      for (const e of c.env) {
-        if (e.valueFrom?.fieldRef) w.write(3, `${e.name}:\t (v1:${e.valueFrom.fieldRef.fieldPath})\n`);
-        else w.write(3, `${e.name}:\t${(e.value ?? '').replace(/\n/g, '\\n')}\n`);
-      }
+      for (const e of c.env) w.write(3, `${envLine(c, e)}\n`);
     }
+    writeMounts(w, c);
   }
 }
 
@@ -192,6 +192,7 @@ export function writePodTemplate(w: DescribeOutput, template: PodTemplateSpec | 
   writeLabels(w, '  ', 'Labels', template.metadata?.labels);
   if (Object.keys(template.metadata?.annotations ?? {}).length > 0) writeAnnotations(w, '  ', 'Annotations', template.metadata?.annotations);
   writeContainers(w, '  ', 'Containers', template.spec?.containers ?? []);
+  if (template.spec?.volumes?.length) writeVolumes(w, '  ', template.spec.volumes);
   if (Object.keys(template.spec?.nodeSelector ?? {}).length > 0) writeLabels(w, '  ', 'Node-Selectors', template.spec?.nodeSelector);
   if ((template.spec?.tolerations ?? []).length > 0) writeMultiline(w, '  ', 'Tolerations', (template.spec?.tolerations ?? []).map(formatToleration));
 }

@@ -6,6 +6,7 @@
 
 import type { TSchema } from '@sinclair/typebox';
 import { networkChaosKind, nodeChaosKind } from './chaos.js';
+import { configMapKind } from './configmap.js';
 import { deploymentKind } from './deployment.js';
 import { endpointsKind } from './endpoints.js';
 import { eventKind } from './event.js';
@@ -14,6 +15,7 @@ import { namespaceKind } from './namespace.js';
 import { nodeKind } from './node.js';
 import { podKind } from './pod.js';
 import { replicaSetKind } from './replicaset.js';
+import { secretKind } from './secret.js';
 import { serviceKind } from './service.js';
 
 // Each kind's types, by the names Kubernetes gives them.
@@ -32,7 +34,9 @@ export type {
   Affinity,
   Container,
   ContainerPort,
+  EnvFromSource,
   EnvVar,
+  EnvVarSource,
   ExecAction,
   HTTPGetAction,
   NodeAffinity,
@@ -58,6 +62,21 @@ export type {
   PodPhase,
   PodStatus,
 } from './pod.js';
+export type {
+  ConfigMapVolumeSource,
+  DownwardAPIVolumeFile,
+  DownwardAPIVolumeSource,
+  EmptyDirVolumeSource,
+  HostPathVolumeSource,
+  KeyToPath,
+  PersistentVolumeClaimVolumeSource,
+  ProjectedVolumeSource,
+  SecretVolumeSource,
+  Volume,
+  VolumeMount,
+  VolumeProjection,
+} from './pod-volumes.js';
+export { DEFAULT_VOLUME_MODE, VOLUME_SOURCES } from './pod-volumes.js';
 export type { Namespace } from './namespace.js';
 export type { Node, NodeAddress, NodeCondition, NodeSpec, NodeStatus, NodeSystemInfo, Taint } from './node.js';
 export type { ReplicaSet, ReplicaSetSpec, ReplicaSetStatus } from './replicaset.js';
@@ -65,6 +84,8 @@ export type { Deployment, DeploymentCondition, DeploymentSpec, DeploymentStatus,
 export type { Service, ServicePort, ServiceSpec } from './service.js';
 export type { EndpointAddress, EndpointPort, EndpointSubset, Endpoints } from './endpoints.js';
 export type { Event } from './event.js';
+export type { ConfigMap } from './configmap.js';
+export type { Secret } from './secret.js';
 
 export const KINDS: readonly KindDefinition[] = [
   namespaceKind,
@@ -73,6 +94,8 @@ export const KINDS: readonly KindDefinition[] = [
   eventKind,
   serviceKind,
   endpointsKind,
+  configMapKind,
+  secretKind,
   deploymentKind,
   replicaSetKind,
   nodeChaosKind,
@@ -129,3 +152,7 @@ export { podPhaseCounts } from './replicaset.js';
 export { splitReplicaSets } from './deployment.js';
 export type { ColumnSet, DeletionRules, Describer, KindDefinition, RelatedQuery, StatusRules } from './kind.js';
 export { PERMANENT_NAMESPACES } from './namespace.js';
+export { configMapKeyCount } from './configmap.js';
+export { mergeStringData, SECRET_TYPE_OPAQUE } from './secret.js';
+export { base64Error } from './config-data.js';
+export { configRefKey, podConfigRefs } from './pod-config-refs.js';

@@ -5,21 +5,49 @@ import { Type, type Static } from '@sinclair/typebox';
 import { child, index, isObj, type FieldErrors, type Obj } from '../validation/errors.js';
 import { ENV_NAME, isDNS1123Label, isDNS1123Subdomain, PORT_NAME } from '../validation/names.js';
 import { IntOrString, StringEnum, withCheck } from '../validation/schema.js';
+import { checkConfigKey } from './config-data.js';
 import { ResourceRequirements, StringMap, TaintEffect, TemplateMeta } from './meta.js';
+import {
+  checkVolumeMounts,
+  checkVolumes,
+  defaultVolumes,
+  DOWNWARD_ENV_FIELDS,
+  objectFieldSelector,
+  resourceFieldSelector,
+  Volume,
+  VolumeMount,
+} from './pod-volumes.js';
 
 export const DEFAULT_TERMINATION_GRACE_SECONDS = 30;
+
+const KeySelector = Type.Object({ name: Type.String({ minLength: 1 }), key: Type.String({ minLength: 1 }), optional: Type.Optional(Type.Boolean()) });
+
+const ENV_SOURCES = ['fieldRef', 'resourceFieldRef', 'configMapKeyRef', 'secretKeyRef'] as const;
+
+export const EnvVarSource = withCheck(
+  Type.Object({
+    fieldRef: Type.Optional(objectFieldSelector(DOWNWARD_ENV_FIELDS)),
+    resourceFieldRef: Type.Optional(resourceFieldSelector(false)),
+    configMapKeyRef: Type.Optional(KeySelector),
+    secretKeyRef: Type.Optional(KeySelector),
+  }),
+  (v: Obj, field, errors) => {
+    const n = ENV_SOURCES.filter((k) => v[k] !== undefined).length;
+    if (n === 0) errors.invalid(field, '', 'must specify one of: `fieldRef`, `resourceFieldRef`, `configMapKeyRef` or `secretKeyRef`');
+    else if (n > 1) errors.invalid(field, '', 'may not have more than one field specified at a time');
+    for (const k of ['configMapKeyRef', 'secretKeyRef'] as const) {
+      const ref = v[k];
+      if (isObj(ref) && typeof ref.key === 'string' && ref.key) checkConfigKey(ref.key, child(field, k), errors);
+    }
+  },
+);
+export type EnvVarSource = Static<typeof EnvVarSource>;
 
 export const EnvVar = withCheck(
   Type.Object({
     name: Type.String({ minLength: 1 }),
     value: Type.Optional(Type.String()),
-    valueFrom: Type.Optional(
-      Type.Object({
-        fieldRef: Type.Object({
-          fieldPath: Type.Unsafe<string>(StringEnum(['metadata.name', 'metadata.namespace', 'metadata.uid', 'spec.nodeName', 'status.podIP', 'status.hostIP'])),
-        }),
-      }),
-    ),
+    valueFrom: Type.Optional(EnvVarSource),
   }),
   (e: Obj, field, errors) => {
     if (typeof e.name === 'string' && e.name && !ENV_NAME.test(e.name))
@@ -28,9 +56,30 @@ export const EnvVar = withCheck(
         e.name,
         "an environment variable name must consist of alphabetic characters, digits, '_', '-' or '.', and must not start with a digit",
       );
+    if (e.valueFrom !== undefined && typeof e.value === 'string' && e.value !== '')
+      errors.invalid(child(field, 'valueFrom'), '', 'may not be specified when `value` is not empty');
   },
 );
 export type EnvVar = Static<typeof EnvVar>;
+
+const ObjectRef = Type.Object({ name: Type.String({ minLength: 1 }), optional: Type.Optional(Type.Boolean()) });
+
+/** Every key of a ConfigMap or Secret as a variable, its name behind `prefix`. */
+export const EnvFromSource = withCheck(
+  Type.Object({ prefix: Type.Optional(Type.String()), configMapRef: Type.Optional(ObjectRef), secretRef: Type.Optional(ObjectRef) }),
+  (e: Obj, field, errors) => {
+    const n = ['configMapRef', 'secretRef'].filter((k) => e[k] !== undefined).length;
+    if (n === 0) errors.invalid(field, '', 'must specify one of: `configMapRef` or `secretRef`');
+    else if (n > 1) errors.invalid(field, '', 'may not have more than one field specified at a time');
+    if (typeof e.prefix === 'string' && e.prefix && !ENV_NAME.test(e.prefix))
+      errors.invalid(
+        child(field, 'prefix'),
+        e.prefix,
+        "a valid environment variable name must consist of alphabetic characters, digits, '_', '-', or '.', and must not start with a digit",
+      );
+  },
+);
+export type EnvFromSource = Static<typeof EnvFromSource>;
 
 export const ContainerPort = withCheck(
   Type.Object({
@@ -113,6 +162,8 @@ export const Container = withCheck(
     args: Type.Optional(Type.Array(Type.String())),
     workingDir: Type.Optional(Type.String()),
     env: Type.Optional(Type.Array(EnvVar)),
+    envFrom: Type.Optional(Type.Array(EnvFromSource)),
+    volumeMounts: Type.Optional(Type.Array(VolumeMount)),
     ports: Type.Optional(withCheck(Type.Array(ContainerPort), (ports: unknown[], field, errors) => checkUniqueNames(ports, field, errors))),
     resources: Type.Optional(ResourceRequirements),
     livenessProbe: Type.Optional(Probe),
@@ -209,6 +260,7 @@ export const PodSpec = withCheck(
       if (containers.length === 0) errors.required(field, 'a pod needs at least one container');
       checkUniqueNames(containers, field, errors);
     }),
+    volumes: Type.Optional(withCheck(Type.Array(Volume), checkVolumes)),
     restartPolicy: Type.Optional(RestartPolicy),
     terminationGracePeriodSeconds: Type.Optional(Type.Integer({ minimum: 0 })),
     nodeName: Type.Optional(Type.String()),
@@ -233,6 +285,13 @@ export const PodSpec = withCheck(
     const nodeName = spec.nodeName;
     if (typeof nodeName === 'string' && nodeName && !isDNS1123Subdomain(nodeName))
       errors.invalid(child(field, 'nodeName'), nodeName, 'must be a valid node name');
+    const volumeNames = new Set<string>();
+    for (const v of Array.isArray(spec.volumes) ? spec.volumes : []) if (isObj(v) && typeof v.name === 'string') volumeNames.add(v.name);
+    const containers = Array.isArray(spec.containers) ? spec.containers : [];
+    containers.forEach((c, i) => {
+      if (isObj(c) && Array.isArray(c.volumeMounts))
+        checkVolumeMounts(c.volumeMounts, child(index(child(field, 'containers'), i), 'volumeMounts'), volumeNames, errors);
+    });
   },
 );
 export type PodSpec = Static<typeof PodSpec>;
@@ -254,11 +313,13 @@ function defaultProbe(p: Probe | undefined): void {
 }
 
 export function defaultPodSpec(spec: PodSpec): void {
+  defaultVolumes(spec.volumes);
   spec.restartPolicy ??= 'Always';
   spec.terminationGracePeriodSeconds ??= DEFAULT_TERMINATION_GRACE_SECONDS;
   spec.schedulerName ??= 'default-scheduler';
   for (const c of spec.containers ?? []) {
     for (const p of c.ports ?? []) p.protocol ??= 'TCP';
+    for (const e of c.env ?? []) if (e.valueFrom?.fieldRef) e.valueFrom.fieldRef.apiVersion ??= 'v1';
     defaultProbe(c.livenessProbe);
     defaultProbe(c.readinessProbe);
     defaultProbe(c.startupProbe);

@@ -11,6 +11,7 @@ import { formatToleration, NONE, writeAnnotations, writeContainers, writeEvents,
 import { defineKind } from './kind.js';
 import { ConditionStatus, ObjectMeta } from './meta.js';
 import { DEFAULT_TERMINATION_GRACE_SECONDS, defaultPodSpec, PodSpec } from './pod-spec.js';
+import { writeVolumes } from './pod-volumes-describe.js';
 
 export const PodPhase = StringEnum(['Pending', 'Running', 'Succeeded', 'Failed', 'Unknown']);
 export type PodPhase = Static<typeof PodPhase>;
@@ -210,6 +211,7 @@ export const podKind = defineKind<Pod>({
         w.write(0, 'Conditions:\n  Type\tStatus\n');
         for (const c of st.conditions) w.write(1, `${c.type} \t${c.status} \n`);
       }
+      writeVolumes(w, '', pod.spec?.volumes);
       w.field(0, 'QoS Class', st.qosClass ?? qosClass(pod));
       writeLabels(w, '', 'Node-Selectors', pod.spec?.nodeSelector);
       writeMultiline(w, '', 'Tolerations', (pod.spec?.tolerations ?? []).map(formatToleration));

@@ -157,6 +157,25 @@ const validators: Record<MessageTypeName, (m: Obj) => void> = {
         need(x[k] === undefined || (num(x[k]) && (x[k] as number) >= 0), 'faults', `faults[${i}].${k} must be a number of at least 0`);
     });
   },
+  configObjects: (m) => {
+    need(typeof m.full === 'boolean', 'configObjects', 'full must be true or false');
+    need(Array.isArray(m.objects), 'configObjects', 'objects must be a list');
+    (m.objects as unknown[]).forEach((o, i) =>
+      need(
+        isObj(o) && (o.kind === 'ConfigMap' || o.kind === 'Secret') && isObj(o.metadata) && str(o.metadata.name) && str(o.metadata.namespace),
+        'configObjects',
+        `objects[${i}] must be a ConfigMap or Secret with metadata.name and metadata.namespace`,
+      ),
+    );
+    need(m.remove === undefined || Array.isArray(m.remove), 'configObjects', 'remove must be a list');
+    ((m.remove as unknown[] | undefined) ?? []).forEach((r, i) =>
+      need(
+        isObj(r) && (r.kind === 'ConfigMap' || r.kind === 'Secret') && str(r.namespace) && str(r.name),
+        'configObjects',
+        `remove[${i}] needs kind, namespace and name`,
+      ),
+    );
+  },
   nodeAction: (m) => {
     const action = findNodeAction(m.action);
     need(action !== undefined, 'nodeAction', `action must be ${listed(NODE_ACTION_NAMES)}`);

@@ -6,10 +6,11 @@
 import type { NetworkChaosAction, NodeChaosAction } from '../api/chaos.js';
 import type { NETWORK_ACTIONS, NODE_ACTIONS } from '../chaos/actions/index.js';
 import type { Event, Pod, PodStatus, ResourceList } from '../api/types.js';
+import type { ConfigMap, Secret } from '../kinds/index.js';
 import type { Timing } from '../timing.js';
 
 /** Bumped on any incompatible change; checked at the handshake. */
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 
 /** The WebSocket path agents connect to on the control plane. */
 export const AGENT_PATH = '/agent/v1/connect';
@@ -32,6 +33,7 @@ export const MessageType = {
   Routes: 'routes',
   Faults: 'faults',
   NodeAction: 'nodeAction',
+  ConfigObjects: 'configObjects',
 } as const;
 export type MessageTypeName = (typeof MessageType)[keyof typeof MessageType];
 
@@ -261,6 +263,28 @@ export type NodeAction = {
   chaos: string;
 } & { [K in NodeActionParameter]?: number };
 
+// ---- ConfigMaps and Secrets (control plane -> agent) ----------------------------------------
+
+/** Names a ConfigMap or Secret the node was sent. */
+export interface ConfigObjectRef {
+  kind: 'ConfigMap' | 'Secret';
+  namespace: string;
+  name: string;
+}
+
+/**
+ * The ConfigMaps and Secrets the pods bound to this node reference, and only those, as the Node
+ * authorizer lets a kubelet read them. A full set right after welcome (full: true, anything else
+ * the node holds is gone), then deltas: objects added or changed, and refs no longer referenced
+ * or deleted. A referenced object that does not exist is simply not sent.
+ */
+export interface ConfigObjects {
+  type: 'configObjects';
+  full: boolean;
+  objects: (ConfigMap | Secret)[];
+  remove?: ConfigObjectRef[];
+}
+
 export type AgentMessage = Hello | Heartbeat | PodStatusBatch | PodTerminated | Events | LogData | LogEnd;
-export type ControlPlaneMessage = Welcome | Refuse | PodSync | PodUpsert | PodRemove | LogRequest | LogCancel | Routes | Faults | NodeAction;
+export type ControlPlaneMessage = Welcome | Refuse | PodSync | PodUpsert | PodRemove | LogRequest | LogCancel | Routes | Faults | NodeAction | ConfigObjects;
 export type Message = AgentMessage | ControlPlaneMessage;

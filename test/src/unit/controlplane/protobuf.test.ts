@@ -153,7 +153,7 @@ describe('controlplane/api/protobuf', function () {
     });
 
     it('answers a protobuf object it cannot read with a 415 Status', async () => {
-      const res = await send('POST', '/api/v1/namespaces/default/pods', envelope('v1', 'ConfigMap', field(1, Buffer.alloc(0))));
+      const res = await send('POST', '/api/v1/namespaces/default/pods', envelope('v1', 'Pod', field(1, Buffer.alloc(0))));
       isStatus(res as never, 415, 'UnsupportedMediaType', /send the body as application\/json/);
     });
   });

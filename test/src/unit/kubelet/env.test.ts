@@ -90,7 +90,8 @@ describe('kubelet env', () => {
     assert.equal(fieldRefValue('metadata.uid', ctx), 'u-1');
     assert.equal(fieldRefValue('status.hostIP', ctx), '127.0.0.1');
     assert.equal(fieldRefValue('status.podIP', ctx), '10.0.0.1');
-    assert.equal(fieldRefValue('spec.serviceAccountName', ctx), undefined);
+    assert.equal(fieldRefValue('spec.serviceAccountName', ctx), 'default');
+    assert.equal(fieldRefValue('spec.containers', ctx), undefined);
     assert.equal(portEnvName('http-alt'), 'PORT_HTTP_ALT');
   });
 

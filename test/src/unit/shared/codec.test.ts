@@ -27,6 +27,7 @@ const CONTROL_PLANE: MessageTypeName[] = [
   'routes',
   'faults',
   'nodeAction',
+  'configObjects',
 ];
 
 /** A packer that can write anything, as a broken or hostile peer could. */
@@ -214,6 +215,15 @@ describe('shared/wire/codec', () => {
       ['faults', 'an unknown action', (m) => (m.faults[0].action = 'kill'), /faults\[0\].action is not a network action/],
       ['faults', 'no seed', (m) => delete m.faults[0].seed, /faults\[0\].seed must be a number/],
       ['faults', 'a negative latency', (m) => (m.faults[0].latencyMs = -1), /faults\[0\].latencyMs must be a number of at least 0/],
+      ['configObjects', 'no full flag', (m) => delete m.full, /full must be true or false/],
+      ['configObjects', 'an object of another kind', (m) => (m.objects[0].kind = 'Pod'), /objects\[0\] must be a ConfigMap or Secret/],
+      [
+        'configObjects',
+        'an object without namespace',
+        (m) => delete m.objects[0].metadata.namespace,
+        /objects\[0\] must be a ConfigMap or Secret with metadata.name/,
+      ],
+      ['configObjects', 'a removal without name', (m) => delete m.remove[0].name, /remove\[0\] needs kind, namespace and name/],
       ['nodeAction', 'an unknown action', (m) => (m.action = 'reboot'), /action must be kill, pause or restart/],
       ['nodeAction', 'no chaos', (m) => delete m.chaos, /chaos must be a string/],
       ['nodeAction', 'a pause without duration', (m) => delete m.durationMs, /pause needs durationMs/],

@@ -187,16 +187,14 @@ const podCases: Case[] = [
   {
     name: 'a fieldRef names a supported field',
     base: goodPod,
-    set: { 'spec.containers.0.env.1.valueFrom.fieldRef.fieldPath': 'spec.serviceAccountName' },
-    want: [
-      [`${C0}.env[1].valueFrom.fieldRef.fieldPath`, /Unsupported value: "spec.serviceAccountName": supported values: "metadata.name", "metadata.namespace"/],
-    ],
+    set: { 'spec.containers.0.env.1.valueFrom.fieldRef.fieldPath': 'spec.containers' },
+    want: [[`${C0}.env[1].valueFrom.fieldRef.fieldPath`, /Unsupported value: "spec.containers": supported values: "metadata.name", "metadata.namespace"/]],
   },
   {
-    name: 'valueFrom needs a fieldRef',
+    name: 'valueFrom needs a source',
     base: goodPod,
     set: { 'spec.containers.0.env.1.valueFrom': {} },
-    want: [[`${C0}.env[1].valueFrom.fieldRef`, /^Required value$/]],
+    want: [[`${C0}.env[1].valueFrom`, /^Invalid value: "": must specify one of: `fieldRef`, `resourceFieldRef`, `configMapKeyRef` or `secretKeyRef`$/]],
   },
   {
     name: 'a container port is required',

@@ -94,5 +94,11 @@ export function samples(): Record<MessageTypeName, Message> {
       ],
     },
     nodeAction: { type: 'nodeAction', action: 'pause', chaos: 'default/freeze', durationMs: 5000 },
+    configObjects: {
+      type: 'configObjects',
+      full: false,
+      objects: [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'app', namespace: 'default' }, data: { mode: 'prod' } }],
+      remove: [{ kind: 'Secret', namespace: 'default', name: 'old' }],
+    },
   };
 }
