@@ -7,6 +7,7 @@ export * from './api/auth.js';
 export * from './api/body-depth.js';
 export * from './api/field-selector.js';
 export * from './api/discovery.js';
+export * from './api/exec.js';
 export * from './api/merge-patch.js';
 export * from './api/openapi.js';
 export * from './api/node-session.js';
