@@ -9,6 +9,7 @@ export * from './api/field-selector.js';
 export * from './api/discovery.js';
 export * from './api/exec.js';
 export * from './api/merge-patch.js';
+export * from './api/paging.js';
 export * from './api/openapi.js';
 export * from './api/node-session.js';
 export * from './api/pod-cidr.js';
