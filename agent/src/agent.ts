@@ -33,6 +33,7 @@ import {
   type TimerHandle,
   type Timing,
 } from '@kip/shared';
+import type { ExecHandle } from './kubelet/exec.js';
 import type { Kubelet } from './kubelet/kubelet.js';
 import type { Reports } from './reports.js';
 import type { ControlPlaneTarget } from './chaos/cp-connection.js';
@@ -116,6 +117,8 @@ export class Agent {
   private unreachableWarned = false;
   private lastDialError?: string;
   private readonly logStreams = new Map<number, () => void>();
+  /** Running `kubectl exec` commands by the control plane's id; killed when the session ends. */
+  private readonly execs = new Map<number, ExecHandle>();
   /** Created at the first welcome, which brings what it needs. */
   private welcomedKubelet: Kubelet | undefined;
   /** Pod messages held until the first routing snapshot is in place (see routesWaitMs). */
@@ -242,6 +245,8 @@ export class Agent {
     this.stopHeartbeats?.();
     for (const cancel of this.logStreams.values()) cancel();
     this.logStreams.clear();
+    for (const e of this.execs.values()) e.cancel();
+    this.execs.clear();
     if (this.stopped) return;
     if (code === CloseCode.Refused) return; // handled with the refuse message
     const delay = this.reconnect.next();
@@ -307,6 +312,32 @@ export class Agent {
       case 'logCancel':
         this.logStreams.get(msg.id)?.();
         this.logStreams.delete(msg.id);
+        return;
+      case 'execStart': {
+        const id = msg.id;
+        if (!this.welcomedKubelet) {
+          this.channel?.send({ type: 'execExit', id, error: 'the node has not joined the cluster yet' });
+          return;
+        }
+        const handle = this.welcomedKubelet.exec(msg, {
+          output: (stream, data) => this.channel?.send({ type: 'execOutput', id, stream, data }),
+          exit: (result) => {
+            this.execs.delete(id);
+            this.channel?.send({ type: 'execExit', id, ...result });
+          },
+        });
+        this.execs.set(id, handle);
+        return;
+      }
+      case 'execInput': {
+        const e = this.execs.get(msg.id);
+        if (msg.data) e?.input(msg.data);
+        if (msg.eof) e?.eof();
+        return;
+      }
+      case 'execCancel':
+        this.execs.get(msg.id)?.cancel();
+        this.execs.delete(msg.id);
         return;
       case 'routes': {
         const applied = this.opts.onRoutes?.(msg);

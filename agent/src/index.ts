@@ -14,6 +14,7 @@ export * from './images/registry.js';
 export * from './kubelet/command.js';
 export * from './kubelet/container-lifecycle.js';
 export * from './kubelet/container-worker.js';
+export * from './kubelet/exec.js';
 export * from './kubelet/container-logs.js';
 export * from './kubelet/crash-backoff.js';
 export * from './kubelet/config-objects.js';

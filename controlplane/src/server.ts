@@ -9,6 +9,7 @@ import { AGENT_PATH, DEFAULT_ADDRESS_PLAN, PROFILES, type AddressPlan, realClock
 import { AgentEndpoint } from './api/agent-endpoint.js';
 import { ConfigPublisher } from './api/config-publisher.js';
 import { PodCidrAllocator } from './api/pod-cidr.js';
+import { ExecHandler } from './api/exec.js';
 import { PortForwarder } from './api/port-forward.js';
 import { parseRoute } from './api/routes.js';
 import { Registry } from './api/registry.js';
@@ -150,6 +151,7 @@ export class ControlPlane {
       : http.createServer(limits, serve);
     this.server.keepAliveTimeout = 30_000;
     const portForward = new PortForwarder({ store: this.store, joinToken: opts.joinToken, log: log.child('port-forward') });
+    const exec = new ExecHandler({ store: this.store, nodes: this.agents, log: log.child('exec') });
     this.server.on('upgrade', (req, socket, head) => {
       const refused = guard.check(req, true);
       if (refused) return rejectUpgrade(socket, refused);
@@ -164,6 +166,10 @@ export class ControlPlane {
       ) {
         if (auth.identify(req) !== 'admin') return rejectUpgrade(socket, new ApiError('Unauthorized', 'Unauthorized'));
         return portForward.handleUpgrade(req, socket, head, route);
+      }
+      if (route?.type === 'resource' && route.subresource === 'exec' && route.name && route.resource.kind === 'Pod') {
+        if (auth.identify(req) !== 'admin') return rejectUpgrade(socket, new ApiError('Unauthorized', 'Unauthorized'));
+        return exec.handleUpgrade(req, socket, head, route);
       }
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
     });

@@ -10,6 +10,7 @@ import type {
   Clock,
   ConfigObjects,
   EventRecord,
+  ExecStart,
   LogRequest,
   Logger,
   Pod,
@@ -21,6 +22,8 @@ import type {
   Timing,
 } from '@kip/shared';
 import { ConfigObjectCache } from './config-objects.js';
+import type { ContainerWorker } from './container-worker.js';
+import { startExec, type ExecHandle, type ExecSink } from './exec.js';
 import { streamLog, type LogSink } from './log-stream.js';
 import { PodAddresses } from './pod-addresses.js';
 import { gracePeriodMs, specGracePeriodMs } from './pod-context.js';
@@ -271,34 +274,51 @@ export class Kubelet {
     return { cpu, memory, pods };
   }
 
-  /** Serves `kubectl logs`; returns a function that stops a follow. */
-  streamLogs(req: LogRequest, sink: LogSink): () => void {
-    const candidates = [...this.workers.values()].filter((w) => w.pod.metadata.name === req.pod && (w.pod.metadata.namespace ?? 'default') === req.namespace);
+  /**
+   * The container a `kubectl logs` or `exec` names: the pod's only one when no name is given, as
+   * the API server defaults it, or the reason there is none, in the API server's words.
+   */
+  private findContainer(namespace: string, pod: string, container: string): { w: PodWorker; c: ContainerWorker } | { error: string } {
+    const candidates = [...this.workers.values()].filter((w) => w.pod.metadata.name === pod && (w.pod.metadata.namespace ?? 'default') === namespace);
     const w = candidates.find((c) => !c.stopReason) ?? candidates[candidates.length - 1];
-    if (!w) {
-      sink.end(`pods "${req.pod}" not found`);
-      return () => undefined;
-    }
+    if (!w) return { error: `pods "${pod}" not found` };
     const names = w.containers.map((c) => c.name);
-    let name = req.container;
+    let name = container;
     if (!name) {
-      if (names.length !== 1) {
-        sink.end(`a container name must be specified for pod ${req.pod}, choose one of: [${names.join(' ')}]`);
-        return () => undefined;
-      }
+      if (names.length !== 1) return { error: `a container name must be specified for pod ${pod}, choose one of: [${names.join(' ')}]` };
       name = names[0]!;
     }
     const c = w.containers.find((x) => x.name === name);
-    if (!c) {
-      sink.end(`container "${name}" is not valid for pod "${req.pod}": choose one of: [${names.join(' ')}]`);
+    if (!c) return { error: `container "${name}" is not valid for pod "${pod}": choose one of: [${names.join(' ')}]` };
+    return { w, c };
+  }
+
+  /** Serves `kubectl logs`; returns a function that stops a follow. */
+  streamLogs(req: LogRequest, sink: LogSink): () => void {
+    const found = this.findContainer(req.namespace, req.pod, req.container);
+    if ('error' in found) {
+      sink.end(found.error);
       return () => undefined;
     }
-    const target = c.logFileFor(req.previous, req.pod);
+    const target = found.c.logFileFor(req.previous, req.pod);
     if ('error' in target) {
       sink.end(target.error);
       return () => undefined;
     }
     return streamLog(target.file, target.live, req.follow, { tailLines: req.tailLines, limitBytes: req.limitBytes }, sink);
+  }
+
+  /** Serves `kubectl exec`: the command runs with the container's environment, in its pod's directory. */
+  exec(req: ExecStart, sink: ExecSink): ExecHandle {
+    const found = this.findContainer(req.namespace, req.pod, req.container);
+    const refuse = (error: string): ExecHandle => {
+      sink.exit({ error });
+      return { input: () => undefined, eof: () => undefined, cancel: () => undefined };
+    };
+    if ('error' in found) return refuse(found.error);
+    const { w, c } = found;
+    if (w.stopReason || c.pid === undefined) return refuse(`container ${c.name} is not running (pod ${req.namespace}/${req.pod})`);
+    return startExec({ argv: req.command, env: w.env(c.spec), cwd: w.podDir, stdin: req.stdin, tty: req.tty }, this.groups, sink);
   }
 
   /** Clean node shutdown: every pod stopped gracefully; resolves when all their processes are gone. */

@@ -9,7 +9,7 @@
 // The agent's end is close-on-exec (libuv opens it so), so no other child inherits it and keeps a
 // group alive; the program itself gets fd 3 closed.
 
-import type { Readable, Duplex } from 'node:stream';
+import type { Readable, Duplex, Writable } from 'node:stream';
 import { spawn } from 'node:child_process';
 import { groupReaper, signalGroup } from './proc.js';
 
@@ -21,6 +21,8 @@ export interface SpawnGroupOptions {
   argv: string[];
   env: Record<string, string>;
   cwd: string;
+  /** A pipe for the program's stdin (exec -i); containers read nothing. */
+  stdin?: boolean;
 }
 
 export interface GroupExit {
@@ -69,6 +71,7 @@ export class ProcessGroup implements ContainerProcess {
   readonly pid: number;
   readonly stdout: Readable;
   readonly stderr: Readable;
+  readonly stdin: Writable | undefined;
   /** Resolves when the program (the group leader) exits; other members may still be alive. */
   readonly exited: Promise<GroupExit>;
   private readonly lifeline: Duplex;
@@ -81,8 +84,10 @@ export class ProcessGroup implements ContainerProcess {
     lifeline: Duplex,
     exited: Promise<GroupExit>,
     private readonly registry: GroupRegistry,
+    stdin?: Writable,
   ) {
     this.pid = pid;
+    this.stdin = stdin;
     this.stdout = stdout;
     this.stderr = stderr;
     this.lifeline = lifeline;
@@ -98,7 +103,7 @@ export class ProcessGroup implements ContainerProcess {
       cwd: opts.cwd,
       env: opts.env,
       detached: true,
-      stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
+      stdio: [opts.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe', 'pipe'],
     });
     // A spawn that fails (its working directory vanished) says so here, after pid came back undefined.
     child.on('error', () => undefined);
@@ -114,7 +119,7 @@ export class ProcessGroup implements ContainerProcess {
     const exited = new Promise<GroupExit>((resolve) => {
       child.once('exit', (code, signal) => resolve({ exitCode: exitCodeOf(code, signal), signal }));
     });
-    return new ProcessGroup(pid, child.stdout, child.stderr, lifeline, exited, registry);
+    return new ProcessGroup(pid, child.stdout, child.stderr, lifeline, exited, registry, child.stdin ?? undefined);
   }
 
   /**

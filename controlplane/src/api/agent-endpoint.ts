@@ -3,6 +3,7 @@
 // pod status, kubelet events and log streams. It is also where the rest of the control plane asks
 // whether a node is connected (node lifecycle) and reaches a node (logs, metrics).
 
+import type { ExecOptions, ExecSink, RemoteExec } from './exec.js';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { isDeepStrictEqual } from 'node:util';
@@ -234,6 +235,12 @@ export class AgentEndpoint implements NodeAccess {
     const s = this.session(nodeName);
     if (!s) throw new ApiError('ServiceUnavailable', `node ${nodeName} is not connected; the logs of pod ${opts.pod} cannot be reached`);
     return s.streamLogs(opts, sink);
+  }
+
+  exec(nodeName: string, opts: ExecOptions, sink: ExecSink): RemoteExec {
+    const s = this.session(nodeName);
+    if (!s) throw new ApiError('ServiceUnavailable', `node ${nodeName} is not connected; pod ${opts.pod} cannot be reached`);
+    return s.exec(opts, sink);
   }
 
   nodeMetrics(): NodeMetrics[] {

@@ -3,6 +3,7 @@
 // the legacy lists, one request per group-version; with it, two requests discover everything.
 
 import { KINDS, type ResourceType } from '@kip/shared';
+import { METRICS_GROUP } from './routes.js';
 
 export const AGGREGATED_DISCOVERY_TYPE = 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList';
 
@@ -25,7 +26,7 @@ export function wantsAggregated(accept: string | undefined): boolean {
   });
 }
 
-function resourceEntry(r: ResourceType, subresources: readonly string[], statusSubresource: boolean): Record<string, unknown> {
+function resourceEntry(r: ResourceType, verbs: readonly string[], subresources: readonly string[], statusSubresource: boolean): Record<string, unknown> {
   const kind = { group: r.group, version: r.version, kind: r.kind };
   const subs: Record<string, unknown>[] = [];
   if (statusSubresource) subs.push({ subresource: 'status', responseKind: kind, verbs: ['get', 'patch', 'update'] });
@@ -38,22 +39,84 @@ function resourceEntry(r: ResourceType, subresources: readonly string[], statusS
     responseKind: kind,
     scope: r.namespaced ? 'Namespaced' : 'Cluster',
     singularResource: r.singular,
-    verbs: RESOURCE_VERBS,
+    verbs,
     ...(r.shortNames.length > 0 ? { shortNames: r.shortNames } : {}),
     ...(cats ? { categories: cats } : {}),
     ...(subs.length > 0 ? { subresources: subs } : {}),
   };
 }
 
+/** One resource as discovery lists it: a kind's, or a read-only one served beside the kinds. */
+interface Discovered {
+  resource: ResourceType;
+  verbs: readonly string[];
+  subresources: readonly string[];
+  statusSubresource: boolean;
+}
+
+/** metrics.k8s.io, read-only, served from the agents' samples: what `kubectl top` looks for. */
+const METRICS_VERSION = 'v1beta1';
+const metrics = (plural: string, singular: string, kind: string, namespaced: boolean): Discovered => ({
+  resource: { group: METRICS_GROUP, version: METRICS_VERSION, kind, plural, singular, namespaced, shortNames: [] },
+  verbs: ['get', 'list'],
+  subresources: [],
+  statusSubresource: false,
+});
+
+function discovered(): Discovered[] {
+  return [
+    ...KINDS.map((k) => ({ resource: k.resource, verbs: RESOURCE_VERBS, subresources: k.subresources ?? [], statusSubresource: k.status.subresource })),
+    metrics('nodes', 'nodemetrics', 'NodeMetrics', false),
+    metrics('pods', 'podmetrics', 'PodMetrics', true),
+  ];
+}
+
+const groupVersion = (r: ResourceType) => (r.group ? `${r.group}/${r.version}` : r.version);
+
+/** The legacy discovery documents: /api, /apis, and one APIResourceList per group-version. */
+export function legacyDiscovery(path: string): unknown {
+  const p = path.replace(/\/+$/, '');
+  const all = discovered();
+  if (p === '/api') return { kind: 'APIVersions', versions: ['v1'] };
+  if (p === '/apis') {
+    const groups = [...new Set(all.map((d) => d.resource.group).filter(Boolean))];
+    return {
+      kind: 'APIGroupList',
+      apiVersion: 'v1',
+      groups: groups.map((g) => {
+        const v = all.find((d) => d.resource.group === g)!.resource.version;
+        return { name: g, versions: [{ groupVersion: `${g}/${v}`, version: v }], preferredVersion: { groupVersion: `${g}/${v}`, version: v } };
+      }),
+    };
+  }
+  const gv = p.replace(/^\/apis?\//, '');
+  return {
+    kind: 'APIResourceList',
+    apiVersion: 'v1',
+    groupVersion: gv,
+    resources: all
+      .filter((d) => groupVersion(d.resource) === gv)
+      .map(({ resource: r, verbs }) => ({
+        name: r.plural,
+        singularName: r.singular,
+        namespaced: r.namespaced,
+        kind: r.kind,
+        shortNames: r.shortNames,
+        verbs,
+        ...(categories(r) ? { categories: categories(r) } : {}),
+      })),
+  };
+}
+
 /** The APIGroupDiscoveryList for /api (the core group, named "") or /apis (every other group). */
 export function aggregatedDiscovery(core: boolean): Record<string, unknown> {
   const groups = new Map<string, Map<string, Record<string, unknown>[]>>();
-  for (const k of KINDS) {
-    const r = k.resource;
+  for (const d of discovered()) {
+    const r = d.resource;
     if ((r.group === '') !== core) continue;
     const versions = groups.get(r.group) ?? new Map<string, Record<string, unknown>[]>();
     groups.set(r.group, versions);
-    versions.set(r.version, [...(versions.get(r.version) ?? []), resourceEntry(r, k.subresources ?? [], k.status.subresource)]);
+    versions.set(r.version, [...(versions.get(r.version) ?? []), resourceEntry(r, d.verbs, d.subresources, d.statusSubresource)]);
   }
   return {
     kind: 'APIGroupDiscoveryList',

@@ -21,6 +21,7 @@ import type { EventRecorder } from '../events.js';
 import type { Store } from '../store/store.js';
 import { agentExited, isLoopback } from './agent-process.js';
 import type { Registry } from './registry.js';
+import type { ExecOptions, ExecSink, RemoteExec } from './exec.js';
 import type { LogOptions } from './rest.js';
 
 export interface NodeSessionDeps {
@@ -64,6 +65,8 @@ export class NodeSession {
   private usageAtMs = 0;
   private readonly logs = new Map<number, LogSink>();
   private nextLogId = 1;
+  private readonly execs = new Map<number, ExecSink>();
+  private nextExecId = 1;
 
   constructor(
     readonly channel: Channel<AgentMessage, ControlPlaneMessage>,
@@ -124,6 +127,15 @@ export class NodeSession {
         sink?.end(msg.error);
         return;
       }
+      case 'execOutput':
+        this.execs.get(msg.id)?.output(msg.stream, msg.data);
+        return;
+      case 'execExit': {
+        const sink = this.execs.get(msg.id);
+        this.execs.delete(msg.id);
+        sink?.exit({ ...(msg.exitCode !== undefined ? { exitCode: msg.exitCode } : {}), ...(msg.error !== undefined ? { error: msg.error } : {}) });
+        return;
+      }
       default: {
         const never: never = msg;
         throw new Error(`unhandled message ${(never as { type: string }).type}`);
@@ -158,6 +170,8 @@ export class NodeSession {
     this.closedAtMs = this.deps.now();
     for (const sink of this.logs.values()) sink.end(`node ${this.nodeName} disconnected`);
     this.logs.clear();
+    for (const sink of this.execs.values()) sink.exit({ error: `node ${this.nodeName} disconnected` });
+    this.execs.clear();
   }
 
   streamLogs(opts: LogOptions, sink: LogSink): () => void {
@@ -167,6 +181,21 @@ export class NodeSession {
     return () => {
       if (!this.logs.delete(id)) return;
       this.send({ type: 'logCancel', id });
+    };
+  }
+
+  /** Runs a command in a container of this node (kubectl exec); the handle feeds and ends it. */
+  exec(opts: ExecOptions, sink: ExecSink): RemoteExec {
+    const id = this.nextExecId++;
+    this.execs.set(id, sink);
+    this.send({ type: 'execStart', id, ...opts });
+    const live = () => this.execs.has(id);
+    return {
+      input: (data) => live() && this.send({ type: 'execInput', id, data }),
+      eof: () => live() && this.send({ type: 'execInput', id, eof: true }),
+      cancel: () => {
+        if (this.execs.delete(id)) this.send({ type: 'execCancel', id });
+      },
     };
   }
 

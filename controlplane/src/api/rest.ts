@@ -7,8 +7,6 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parse as parseYaml } from 'yaml';
 import {
   KIP_VERSION,
-  RESOURCES,
-  apiVersionOf,
   fromLabelSelector,
   matches,
   parseSelector,
@@ -32,7 +30,8 @@ import type { Authorizer } from './auth.js';
 import { MAX_BODY_DEPTH, textDepth } from './body-depth.js';
 import { decodeProtobufBody, PROTOBUF_TYPE } from './protobuf.js';
 import { parseIncludeObject, tableVersionAccepted, toTable, type TableOptions } from './table.js';
-import { AGGREGATED_DISCOVERY_TYPE, aggregatedDiscovery, categories, RESOURCE_VERBS, wantsAggregated } from './discovery.js';
+import { pageOf, parseLimit } from './paging.js';
+import { AGGREGATED_DISCOVERY_TYPE, aggregatedDiscovery, legacyDiscovery, wantsAggregated } from './discovery.js';
 import { acceptsJson, OPENAPI_V2_PROTOBUF, openApiV2, openApiV2Protobuf, openApiV3, openApiV3Index } from './openapi.js';
 
 /** The largest request body, as the Kubernetes API server's 3 MiB. */
@@ -107,8 +106,9 @@ export class RestApi {
           labelSelector: q.get('labelSelector') ?? undefined,
           fieldSelector: q.get('fieldSelector') ?? undefined,
         });
-        if (table) return this.send(res, 200, toTable(registry.definition(kind), list.items, list.metadata, table));
-        return this.send(res, 200, list);
+        const page = pageOf(list.items, list.metadata.resourceVersion ?? '', { limit: parseLimit(q.get('limit')), continue: q.get('continue') ?? undefined });
+        if (table) return this.send(res, 200, toTable(registry.definition(kind), page.items, page.metadata, table));
+        return this.send(res, 200, { ...list, ...page });
       }
       if (method === 'POST') {
         if (r.namespaced && route.namespace === undefined)
@@ -392,7 +392,7 @@ export class RestApi {
           res.end(text);
           return;
         }
-        return this.send(res, 200, discovery(url.pathname));
+        return this.send(res, 200, legacyDiscovery(url.pathname));
       }
       case 'openapi': {
         if (route.path === 'openapi/v2' && (req.headers.accept ?? '').includes(OPENAPI_V2_PROTOBUF)) {
@@ -492,37 +492,6 @@ async function readBody(req: IncomingMessage, optional = false): Promise<unknown
   } catch (err) {
     throw new ApiError('BadRequest', `the request body is not valid ${type.includes('yaml') ? 'YAML' : 'JSON'}: ${(err as Error).message}`);
   }
-}
-
-function discovery(path: string): unknown {
-  const p = path.replace(/\/+$/, '');
-  if (p === '/api') return { kind: 'APIVersions', versions: ['v1'] };
-  if (p === '/apis') {
-    const groups = [...new Set(RESOURCES.filter((r) => r.group).map((r) => r.group))];
-    return {
-      kind: 'APIGroupList',
-      apiVersion: 'v1',
-      groups: groups.map((g) => {
-        const v = RESOURCES.find((r) => r.group === g)!.version;
-        return { name: g, versions: [{ groupVersion: `${g}/${v}`, version: v }], preferredVersion: { groupVersion: `${g}/${v}`, version: v } };
-      }),
-    };
-  }
-  const gv = p.replace(/^\/apis?\//, '');
-  return {
-    kind: 'APIResourceList',
-    apiVersion: 'v1',
-    groupVersion: gv,
-    resources: RESOURCES.filter((r) => apiVersionOf(r) === gv).map((r) => ({
-      name: r.plural,
-      singularName: r.singular,
-      namespaced: r.namespaced,
-      kind: r.kind,
-      shortNames: r.shortNames,
-      verbs: RESOURCE_VERBS,
-      ...(categories(r) ? { categories: categories(r) } : {}),
-    })),
-  };
 }
 
 /** /openapi/v2, /openapi/v3 and its group-versions (the path without its leading slash). */

@@ -129,6 +129,27 @@ const validators: Record<MessageTypeName, (m: Obj) => void> = {
   logCancel: (m) => need(num(m.id), 'logCancel', 'id must be a number'),
   logData: (m) => need(num(m.id) && m.data instanceof Uint8Array, 'logData', 'needs a numeric id and binary data'),
   logEnd: (m) => need(num(m.id), 'logEnd', 'id must be a number'),
+  execStart: (m) => {
+    need(num(m.id), 'execStart', 'id must be a number');
+    need(str(m.namespace) && str(m.pod) && str(m.container), 'execStart', 'namespace, pod and container must be strings');
+    need(Array.isArray(m.command) && m.command.length > 0 && m.command.every(str), 'execStart', 'command must be a non-empty list of strings');
+    need(typeof m.stdin === 'boolean' && typeof m.tty === 'boolean', 'execStart', 'stdin and tty must be true or false');
+  },
+  execInput: (m) => {
+    need(num(m.id), 'execInput', 'id must be a number');
+    need(m.data === undefined || m.data instanceof Uint8Array, 'execInput', 'data must be binary');
+    need(m.eof === undefined || typeof m.eof === 'boolean', 'execInput', 'eof must be true or false');
+    const r = m.resize;
+    need(r === undefined || (isObj(r) && num(r.width) && num(r.height)), 'execInput', 'resize needs a numeric width and height');
+  },
+  execCancel: (m) => need(num(m.id), 'execCancel', 'id must be a number'),
+  execOutput: (m) =>
+    need(num(m.id) && (m.stream === 1 || m.stream === 2) && m.data instanceof Uint8Array, 'execOutput', 'needs a numeric id, stream 1 or 2 and binary data'),
+  execExit: (m) => {
+    need(num(m.id), 'execExit', 'id must be a number');
+    need(m.exitCode === undefined || num(m.exitCode), 'execExit', 'exitCode must be a number');
+    need(m.error === undefined || str(m.error), 'execExit', 'error must be a string');
+  },
   routes: (m) => {
     need(typeof m.full === 'boolean', 'routes', 'full must be true or false');
     for (const k of ['podNetworkCidr', 'serviceCidr'])
@@ -202,7 +223,7 @@ export function decode(frame: Uint8Array): Message {
   return value as unknown as Message;
 }
 
-const AGENT_TYPES = new Set<string>(['hello', 'heartbeat', 'podStatus', 'podTerminated', 'events', 'logData', 'logEnd']);
+const AGENT_TYPES = new Set<string>(['hello', 'heartbeat', 'podStatus', 'podTerminated', 'events', 'logData', 'logEnd', 'execOutput', 'execExit']);
 
 /** Decodes a frame the control plane received; a control-plane-only message from an agent is an error. */
 export function decodeFromAgent(frame: Uint8Array): AgentMessage {

@@ -30,6 +30,11 @@ export const MessageType = {
   LogCancel: 'logCancel',
   LogData: 'logData',
   LogEnd: 'logEnd',
+  ExecStart: 'execStart',
+  ExecInput: 'execInput',
+  ExecCancel: 'execCancel',
+  ExecOutput: 'execOutput',
+  ExecExit: 'execExit',
   Routes: 'routes',
   Faults: 'faults',
   NodeAction: 'nodeAction',
@@ -121,6 +126,21 @@ export interface LogEnd {
   error?: string;
 }
 
+/** Output of a command run by execStart: stream 1 is stdout, 2 stderr (the channel numbers kubectl uses). */
+export interface ExecOutput {
+  type: 'execOutput';
+  id: number;
+  stream: 1 | 2;
+  data: Uint8Array;
+}
+/** The command ended (exitCode), or could not be run at all (error, in kubelet's words). */
+export interface ExecExit {
+  type: 'execExit';
+  id: number;
+  exitCode?: number;
+  error?: string;
+}
+
 // ---- control plane -> agent ------------------------------------------------------------------
 
 export interface Welcome {
@@ -164,6 +184,32 @@ export interface LogRequest {
 }
 export interface LogCancel {
   type: 'logCancel';
+  id: number;
+}
+
+/** `kubectl exec`: run a command beside a running container, with its environment and filesystem. */
+export interface ExecStart {
+  type: 'execStart';
+  id: number;
+  namespace: string;
+  pod: string;
+  /** empty: the pod's only container */
+  container: string;
+  command: string[];
+  stdin: boolean;
+  tty: boolean;
+}
+/** Input for a running exec: bytes for its stdin, the end of its stdin, or a new terminal size. */
+export interface ExecInput {
+  type: 'execInput';
+  id: number;
+  data?: Uint8Array;
+  eof?: boolean;
+  resize?: { width: number; height: number };
+}
+/** The client went away: kill the command. */
+export interface ExecCancel {
+  type: 'execCancel';
   id: number;
 }
 
@@ -285,6 +331,20 @@ export interface ConfigObjects {
   remove?: ConfigObjectRef[];
 }
 
-export type AgentMessage = Hello | Heartbeat | PodStatusBatch | PodTerminated | Events | LogData | LogEnd;
-export type ControlPlaneMessage = Welcome | Refuse | PodSync | PodUpsert | PodRemove | LogRequest | LogCancel | Routes | Faults | NodeAction | ConfigObjects;
+export type AgentMessage = Hello | Heartbeat | PodStatusBatch | PodTerminated | Events | LogData | LogEnd | ExecOutput | ExecExit;
+export type ControlPlaneMessage =
+  | Welcome
+  | Refuse
+  | PodSync
+  | PodUpsert
+  | PodRemove
+  | LogRequest
+  | LogCancel
+  | ExecStart
+  | ExecInput
+  | ExecCancel
+  | Routes
+  | Faults
+  | NodeAction
+  | ConfigObjects;
 export type Message = AgentMessage | ControlPlaneMessage;

@@ -18,11 +18,13 @@ export interface KubectlRun {
 }
 
 /** Runs kubectl with a kubeconfig (and, if given, its own discovery cache); resolves with what it said. */
-export function runKubectl(args: string[], opts: { kubeconfig: string; cacheDir?: string; timeoutMs?: number }): Promise<KubectlRun> {
+export function runKubectl(args: string[], opts: { kubeconfig: string; cacheDir?: string; timeoutMs?: number; input?: string }): Promise<KubectlRun> {
   const env = { ...process.env, KUBECONFIG: opts.kubeconfig, ...(opts.cacheDir ? { KUBECACHEDIR: opts.cacheDir } : {}) };
   return new Promise((resolve) => {
-    execFile(KUBECTL, args, { env, timeout: opts.timeoutMs ?? 60_000 }, (error, out, err) => {
+    const child = execFile(KUBECTL, args, { env, timeout: opts.timeoutMs ?? 60_000 }, (error, out, err) => {
       resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, out, err });
     });
+    // What a user would pipe in (`echo hi | kubectl exec -i ...`); without it, stdin is closed.
+    child.stdin?.end(opts.input ?? '');
   });
 }

@@ -87,9 +87,13 @@ describe('controlplane/api/rest: subresources, discovery and auth', function () 
       assert.deepEqual((await api.call('GET', '/api')).body, { kind: 'APIVersions', versions: ['v1'] });
       const groups = (await api.call('GET', '/apis')).body;
       assert.equal(groups.kind, 'APIGroupList');
+      const listed = groups.groups.map((g: { name: string; preferredVersion: { groupVersion: string } }) => `${g.name} ${g.preferredVersion.groupVersion}`);
+      for (const gv of ['apps apps/v1', 'chaos.kip.dev chaos.kip.dev/v1alpha1', 'metrics.k8s.io metrics.k8s.io/v1beta1'])
+        assert.ok(listed.includes(gv), `${gv} in ${listed}`);
+      const metrics = (await api.call('GET', '/apis/metrics.k8s.io/v1beta1')).body;
       assert.deepEqual(
-        groups.groups.map((g: { name: string; preferredVersion: { groupVersion: string } }) => `${g.name} ${g.preferredVersion.groupVersion}`),
-        ['apps apps/v1', 'chaos.kip.dev chaos.kip.dev/v1alpha1'],
+        metrics.resources.map((r: { name: string; verbs: string[] }) => `${r.name} ${r.verbs}`),
+        ['nodes get,list', 'pods get,list'],
       );
       const core = (await api.call('GET', '/api/v1')).body;
       assert.equal(core.kind, 'APIResourceList');

@@ -15,7 +15,7 @@ import {
 } from '@kip/shared';
 import { samples } from './wire-samples.js';
 
-const AGENT: MessageTypeName[] = ['hello', 'heartbeat', 'podStatus', 'podTerminated', 'events', 'logData', 'logEnd'];
+const AGENT: MessageTypeName[] = ['hello', 'heartbeat', 'podStatus', 'podTerminated', 'events', 'logData', 'logEnd', 'execOutput', 'execExit'];
 const CONTROL_PLANE: MessageTypeName[] = [
   'welcome',
   'refuse',
@@ -24,6 +24,9 @@ const CONTROL_PLANE: MessageTypeName[] = [
   'podRemove',
   'logRequest',
   'logCancel',
+  'execStart',
+  'execInput',
+  'execCancel',
   'routes',
   'faults',
   'nodeAction',
@@ -199,6 +202,12 @@ describe('shared/wire/codec', () => {
       ['logCancel', 'no id', (m) => delete m.id, /id must be a number/],
       ['logData', 'no id', (m) => delete m.id, /needs a numeric id and binary data/],
       ['logData', 'text instead of bytes', (m) => (m.data = 'hello'), /needs a numeric id and binary data/],
+      ['execStart', 'an empty command', (m) => (m.command = []), /command must be a non-empty list of strings/],
+      ['execStart', 'no tty flag', (m) => delete m.tty, /stdin and tty must be true or false/],
+      ['execInput', 'text instead of bytes', (m) => (m.data = 'hello'), /data must be binary/],
+      ['execCancel', 'no id', (m) => delete m.id, /id must be a number/],
+      ['execOutput', 'a stream that is not stdout or stderr', (m) => (m.stream = 3), /needs a numeric id, stream 1 or 2 and binary data/],
+      ['execExit', 'an exit code that is text', (m) => (m.exitCode = '3'), /exitCode must be a number/],
       ['logEnd', 'an id that is not finite', (m) => (m.id = Number.POSITIVE_INFINITY), /id must be a number/],
       ['routes', 'no full flag', (m) => delete m.full, /full must be true or false/],
       ['routes', 'services that are not a list', (m) => (m.services = {}), /services must be a list/],

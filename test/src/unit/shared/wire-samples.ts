@@ -70,6 +70,11 @@ export function samples(): Record<MessageTypeName, Message> {
     logCancel: { type: 'logCancel', id: 3 },
     logData: { type: 'logData', id: 3, data: Buffer.from('hello\n\u0000\u00ff') },
     logEnd: { type: 'logEnd', id: 3, error: 'container "web" not found' },
+    execStart: { type: 'execStart', id: 4, namespace: 'default', pod: 'web-1', container: 'web', command: ['sh', '-c', 'echo hi'], stdin: true, tty: false },
+    execInput: { type: 'execInput', id: 4, data: Buffer.from('input\n'), eof: true },
+    execCancel: { type: 'execCancel', id: 4 },
+    execOutput: { type: 'execOutput', id: 4, stream: 2, data: Buffer.from('err\n') },
+    execExit: { type: 'execExit', id: 4, exitCode: 3 },
     routes: {
       type: 'routes',
       full: true,
