@@ -36,7 +36,11 @@ describe('images: references and the built-in registry', () => {
     assert.throws(
       () => resolveImage('example.com/team/webshop:1.25'),
       (e: unknown) =>
-        e instanceof ImagePullError && e.code === 'ErrImagePull' && /kip has no image "team\/webshop"/.test(e.message) && /nginx/.test(e.message) && /--images/.test(e.message),
+        e instanceof ImagePullError &&
+        e.code === 'ErrImagePull' &&
+        /kip has no image "team\/webshop"/.test(e.message) &&
+        /nginx/.test(e.message) &&
+        /--images/.test(e.message),
     );
   });
 });
