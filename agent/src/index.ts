@@ -11,6 +11,8 @@ export * from './chaos/node-actions.js';
 export * from './images/flags.js';
 export * from './images/registry.js';
 export * from './images/run.js';
+export * from './images/stress-args.js';
+export * from './images/wget-args.js';
 export * from './images/stand-ins.js';
 export { parseUserImages, UserImagesError, type UserImage } from './images/catalog/user-images.js';
 export type { CatalogImage, ImageConfig, ImageHost } from './images/catalog/types.js';
