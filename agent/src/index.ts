@@ -25,6 +25,7 @@ export * from './kubelet/crash-backoff.js';
 export * from './kubelet/env.js';
 export * from './kubelet/ipam.js';
 export * from './kubelet/kubelet.js';
+export * from './kubelet/listen-ports.js';
 export * from './kubelet/log-stream.js';
 export * from './kubelet/pod-addresses.js';
 export * from './kubelet/pod-context.js';

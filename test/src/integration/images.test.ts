@@ -2,7 +2,8 @@
 // write them, run as real processes and behave as those images do. nginx serves its welcome page
 // to a busybox pod's wget through the agents' proxy; agnhost liveness is restarted by its probe;
 // polinux/stress over its memory limit is OOMKilled; the perl pi pod computes pi; an image the
-// user maps in the agent's --images file runs their program.
+// user maps in the agent's --images file runs their program; a program that binds a fixed port
+// of its own is reached at its declared containerPort.
 
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -156,5 +157,38 @@ describe('images: the docs images as real processes', function () {
     assert.match(await eventually('the greeting', async () => ((await logs('greeter')).includes('greeter') ? logs('greeter') : undefined)), /greeter says hi/);
     await cluster.api.delete('pods', 'pi', 'default', 0);
     await cluster.api.delete('pods', 'greeter', 'default', 0);
+  });
+  it('reaches a program that binds a fixed port of its own (python -m http.server) at its declared containerPort', async function () {
+    await cluster.api.create(
+      pod('pyweb', {
+        containers: [
+          {
+            name: 'py',
+            image: 'python:3.12',
+            command: ['python3', '-m', 'http.server', '18437', '--bind', '127.0.0.1'],
+            ports: [{ containerPort: 18437 }],
+            readinessProbe: { httpGet: { path: '/', port: 18437 }, periodSeconds: 1 },
+          },
+        ],
+      }),
+    );
+    const py = await eventually(
+      'pyweb ready',
+      async () => {
+        const p = await cluster.api.get<Pod>('pods', 'pyweb');
+        return p?.status?.containerStatuses?.[0]?.ready ? p : undefined;
+      },
+      { timeoutMs: 60_000 },
+    );
+    await cluster.api.create(
+      pod('fetch', {
+        restartPolicy: 'Never',
+        containers: [{ name: 'fetch', image: 'busybox', command: ['wget', '-qO-', '-T', '10', `http://${py.status!.podIP}:18437/`] }],
+      }),
+    );
+    await eventually('fetch Succeeded', async () => (await cluster.api.get<Pod>('pods', 'fetch'))?.status?.phase === 'Succeeded', { timeoutMs: 60_000 });
+    assert.match(await logs('fetch'), /Directory listing for \//);
+    await cluster.api.delete('pods', 'fetch', 'default', 0);
+    await cluster.api.delete('pods', 'pyweb', 'default', 0);
   });
 });
