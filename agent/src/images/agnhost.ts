@@ -7,6 +7,7 @@
 //   pause           waits for a signal
 //   test-webserver  serves files from / on --port=80
 //   goproxy         (the goproxy image) a forward HTTP proxy on 8080
+//   echoserver      (the echoserver image) the request described back, on 8080
 // A port a subcommand listens on is the host port behind the container's declared port of that
 // number (KIP_HOST_PORT_<n>), else that very port on 127.0.0.1 (where a probe dials an undeclared port).
 
@@ -256,6 +257,29 @@ function goproxy(): void {
   onSignals(() => process.exit(0));
 }
 
+/** The echoserver image (registry.k8s.io/echoserver): the request described back, on 8080. */
+function echoserver(): void {
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (d: Buffer) => (body += d.toString()));
+    req.on('end', () => {
+      const url = new URL(req.url ?? '/', 'http://x');
+      const headers = Object.entries(req.headers)
+        .map(([k, v]) => `${k}=${String(v)}`)
+        .join('\n');
+      text(
+        res,
+        200,
+        `\n\nHostname: ${hostname()}\n\nPod Information:\n\t-no pod information available-\n\nServer values:\n\tserver_version=nginx: 1.13.3 - lua: 10008\n\n` +
+          `Request Information:\n\tclient_address=${req.socket.remoteAddress?.replace(/^::ffff:/, '')}\n\tmethod=${req.method}\n\treal path=${url.pathname}\n\tquery=${url.search.slice(1)}\n\trequest_version=${req.httpVersion}\n\trequest_scheme=http\n\trequest_uri=http://${req.headers.host ?? ''}${req.url}\n\n` +
+          `Request Headers:\n${headers.replace(/^/gm, '\t')}\n\nRequest Body:\n${body ? `\t${body}` : '\t-no body in request-'}\n\n`,
+      );
+    });
+  });
+  listen(server, 8080, 'echoserver: serving on port 8080');
+  onSignals(() => process.exit(0));
+}
+
 const SUBCOMMANDS: Record<string, (argv: string[]) => void> = {
   liveness,
   netexec,
@@ -263,6 +287,7 @@ const SUBCOMMANDS: Record<string, (argv: string[]) => void> = {
   pause,
   'test-webserver': testWebserver,
   goproxy,
+  echoserver,
 };
 
 const [sub, ...rest] = process.argv.slice(2);

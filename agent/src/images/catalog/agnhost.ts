@@ -1,7 +1,8 @@
 // agnhost, the Kubernetes e2e test image, and the single-purpose images it replaced, which the
 // docs still use: registry.k8s.io/liveness (`/server`, agnhost liveness), goproxy (an HTTP proxy on
-// 8080), serve_hostname, netexec and test-webserver. All of them are kip's agnhost program; the
-// old images' entrypoints (`/server`, `/netexec`...) are stand-ins that run its subcommand.
+// 8080), serve_hostname, netexec, test-webserver, and echoserver (the request described back). All
+// of them are kip's agnhost program; the old images' entrypoints (`/server`, `/netexec`...) are
+// stand-ins that run its subcommand.
 
 import type { CatalogImage, ImageHost } from './types.js';
 
@@ -16,6 +17,7 @@ function agnhostPath(host: ImageHost): string[] {
       'serve-hostname': [...agnhost, 'serve-hostname'],
       netexec: [...agnhost, 'netexec'],
       'test-webserver': [...agnhost, 'test-webserver'],
+      echoserver: [...agnhost, 'echoserver'],
     }),
   ];
 }
@@ -37,4 +39,5 @@ export const AGNHOST_IMAGES: readonly CatalogImage[] = [
   ancestor('serve_hostname', ['serve_hostname', 'serve-hostname'], '/serve_hostname', 'answers its hostname (the pod name) on port 9376'),
   ancestor('netexec', ['netexec'], '/netexec', 'agnhost netexec (--http-port=8080)'),
   ancestor('test-webserver', ['test-webserver'], '/test-webserver', 'agnhost test-webserver (port 80)'),
+  ancestor('echoserver', ['echoserver'], '/echoserver', 'describes each request back (port 8080)'),
 ];

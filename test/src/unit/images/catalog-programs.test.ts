@@ -139,6 +139,24 @@ describe('images: the catalog programs', function () {
     );
     await until('serve_hostname listening', () => sh.out().includes('Serving on port 9376'));
     assert.equal((await get(port2, '/')).body, 'pod-b');
+
+    const port3 = await freePort();
+    container('registry.k8s.io/echoserver:1.4', { ports: [{ containerPort: 8080 }] } as Partial<Container>, { HOSTNAME: 'pod-c' }, { 'c/8080': port3 });
+    const echo = await eventually('echoserver answering', () => get(port3, '/a?b=1').catch(() => undefined), { timeoutMs: 15_000 });
+    assert.match(echo.body, /Hostname: pod-c/);
+    assert.match(echo.body, /real path=\/a\n\tquery=b=1/);
+  });
+
+  it('hashicorp/http-echo -listen=:5678 listens on the host port behind a declared 5678', async function () {
+    const port = await freePort();
+    const r = container(
+      'hashicorp/http-echo:1.0',
+      { args: ['-listen=:5678', '-text=hi'], ports: [{ containerPort: 5678 }] } as Partial<Container>,
+      {},
+      { 'c/5678': port },
+    );
+    await until('http-echo listening', () => r.out().includes(`listening on :${port}`));
+    assert.equal(JSON.parse((await get(port, '/')).body).text, 'hi');
   });
 
   it("busybox wget -qO- goes through http_proxy with the pod's credentials, and -O writes a file", async function () {

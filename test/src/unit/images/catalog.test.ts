@@ -46,6 +46,7 @@ describe('images: the catalog', function () {
       ['k8s.gcr.io/liveness', 'liveness'],
       ['registry.k8s.io/goproxy:0.1', 'goproxy'],
       ['registry.k8s.io/serve_hostname', 'serve_hostname'],
+      ['registry.k8s.io/echoserver:1.4', 'echoserver'],
       ['polinux/stress', 'polinux/stress'],
       ['progrium/stress', 'progrium/stress'],
       // kip's own stress answers to any other stress, as before (vish/stress's -cpus is its --cpus).
