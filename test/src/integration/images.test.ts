@@ -89,7 +89,8 @@ describe('images: the docs images as real processes', function () {
   });
 
   it('restarts agnhost liveness when /healthz turns 500 after 10 s', async function () {
-    // The docs' liveness-http example, with a quicker probe.
+    // The docs' liveness-http example, with a quicker probe, and port 8080 declared so that it is
+    // backed by a free host port: an undeclared 8080 is bound as it is, shared with the whole machine.
     await cluster.api.create(
       pod('liveness-http', {
         containers: [
@@ -97,6 +98,7 @@ describe('images: the docs images as real processes', function () {
             name: 'liveness',
             image: 'registry.k8s.io/e2e-test-images/agnhost:2.40',
             args: ['liveness'],
+            ports: [{ containerPort: 8080 }],
             livenessProbe: { httpGet: { path: '/healthz', port: 8080 }, initialDelaySeconds: 3, periodSeconds: 2, failureThreshold: 1 },
           },
         ],
