@@ -13,8 +13,12 @@ export function shellQuote(word: string): string {
   return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
-export function standInScript(argv: readonly string[]): string {
-  return `#!/bin/sh\n# written by the kip agent: this image's "${path.basename(argv[1] ?? argv[0] ?? 'sh')}"\nexec ${argv.map(shellQuote).join(' ')} "$@"\n`;
+/** A stand-in: an argv that the caller's arguments are appended to, or a script of its own. */
+export type StandIn = string[] | { sh: string };
+
+export function standInScript(standIn: StandIn): string {
+  if (!Array.isArray(standIn)) return `#!/bin/sh\n# written by the kip agent\n${standIn.sh}\n`;
+  return `#!/bin/sh\n# written by the kip agent: this image's "${path.basename(standIn[1] ?? standIn[0] ?? 'sh')}"\nexec ${standIn.map(shellQuote).join(' ')} "$@"\n`;
 }
 
 let root = path.join(os.tmpdir(), `kip-image-bin-${process.getuid?.() ?? 0}`);
@@ -25,12 +29,12 @@ export function setStandInRoot(dir: string): void {
 }
 
 /** The directory `<root>/<family>` holding one stand-in per command. */
-export function writeStandIns(family: string, commands: Record<string, string[]>): string {
+export function writeStandIns(family: string, commands: Record<string, StandIn>): string {
   const dir = path.join(root, family);
   fs.mkdirSync(dir, { recursive: true });
-  for (const [name, argv] of Object.entries(commands)) {
+  for (const [name, standIn] of Object.entries(commands)) {
     const file = path.join(dir, name);
-    const text = standInScript(argv);
+    const text = standInScript(standIn);
     let current: string | undefined;
     try {
       current = fs.readFileSync(file, 'utf8');

@@ -13,8 +13,17 @@ interface Interpreter {
   commands: Record<string, string[]>;
   /** The command without which the image is useless. */
   main: string;
+  entrypoint?: string[];
   cmd: string[];
+  /** Scripts the image has besides its commands (its entrypoint script). */
+  scripts?: Record<string, { sh: string }>;
 }
+
+// The node image's docker-entrypoint.sh: arguments that are not a command are node's.
+const NODE_ENTRYPOINT = `if [ "\${1#-}" != "\${1}" ] || [ -z "$(command -v "\${1}")" ] || { [ -f "\${1}" ] && ! [ -x "\${1}" ]; }; then
+  set -- node "$@"
+fi
+exec "$@"`;
 
 function interpreterImage(i: Interpreter): CatalogImage {
   return {
@@ -32,7 +41,7 @@ function interpreterImage(i: Interpreter): CatalogImage {
           `rpc error: code = NotFound desc = "${ref.ref}": kip runs this image with the host's ${i.main}, and this host has no ${i.commands[i.main]!.join(' or ')} on its PATH: install it, or map the image to a program in the agent's images file (--images)`,
         );
       }
-      return { entrypoint: [], cmd: i.cmd, path: [host.standIns(i.name, found)] };
+      return { entrypoint: i.entrypoint ?? [], cmd: i.cmd, path: [host.standIns(i.name, { ...found, ...i.scripts })] };
     },
   };
 }
@@ -52,7 +61,9 @@ export const INTERPRETER_IMAGES: readonly CatalogImage[] = [
     // The agent's own node is always there.
     commands: { node: ['node', process.execPath], npm: ['npm'], npx: ['npx'] },
     main: 'node',
+    entrypoint: ['docker-entrypoint.sh'],
     cmd: ['node'],
+    scripts: { 'docker-entrypoint.sh': { sh: NODE_ENTRYPOINT } },
   }),
   interpreterImage({ name: 'ruby', repositories: ['ruby'], commands: { ruby: ['ruby'], irb: ['irb'], gem: ['gem'] }, main: 'ruby', cmd: ['irb'] }),
 ];

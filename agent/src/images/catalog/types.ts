@@ -22,8 +22,8 @@ export type ProgramName = 'http-echo' | 'crasher' | 'stress' | 'client' | 'tcp-e
 export interface ImageHost {
   /** The argv that runs one of kip's image programs: [node, file, ...args]. */
   program(name: ProgramName, ...args: string[]): string[];
-  /** A directory holding one executable per command, each running its argv with the caller's arguments appended. */
-  standIns(family: string, commands: Record<string, string[]>): string;
+  /** A directory holding one executable per command, each running its argv with the caller's arguments appended (or its own sh script). */
+  standIns(family: string, commands: Record<string, string[] | { sh: string }>): string;
   /** The absolute path of a program on the host's PATH, or undefined. */
   which(name: string): string | undefined;
 }

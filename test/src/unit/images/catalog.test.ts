@@ -138,6 +138,11 @@ describe('images: the catalog', function () {
     const nginx = argvOf('nginx', { command: ['nginx', '-v'] });
     const v = execFileSync('/bin/sh', ['-c', 'exec "$@" 2>&1', 'sh', ...nginx.argv], { env: nginx.env, encoding: 'utf8' });
     assert.match(v, /^nginx version: nginx\//);
+    // The interpreter images run the host's interpreters under the images' names.
+    const py = argvOf('python:3.12', { command: ['python', '-c', 'import sys; print(sys.version_info[0])'] });
+    assert.equal(execFileSync(py.argv[0]!, py.argv.slice(1), { env: py.env, encoding: 'utf8' }).trim(), '3');
+    const node = argvOf('node:20', { args: ['-e', 'console.log(6 * 7)'] });
+    assert.equal(execFileSync('/bin/sh', ['-c', 'exec "$@"', 'sh', ...node.argv], { env: node.env, encoding: 'utf8' }).trim(), '42');
   });
 
   it('lists every family by name', function () {
