@@ -120,9 +120,11 @@ export class ListenPortDiscovery {
     for (const pod of pods) {
       live.add(pod.uid);
       let assigned = this.assigned.get(pod.uid);
-      if (!assigned) this.assigned.set(pod.uid, (assigned = { ...pod.hostPorts }));
+      if (!assigned) this.assigned.set(pod.uid, (assigned = {}));
       for (const c of pod.containers) {
         if (c.keys.length === 0) continue;
+        // Learnt per port once its container runs: the pod's host ports are allocated before that.
+        for (const key of c.keys) if (assigned[key] === undefined && pod.hostPorts[key] !== undefined) assigned[key] = pod.hostPorts[key];
         const runKey = `${pod.uid}/${c.pgid}`;
         live.add(runKey);
         const looked = this.looks.get(runKey) ?? 0;
@@ -130,7 +132,7 @@ export class ListenPortDiscovery {
         this.looks.set(runKey, looked + 1);
         listeners ??= readListeners();
         const listening = new Set(listeners.map((l) => l.port));
-        const inodes = c.keys.some((k) => !listening.has(assigned[k]!)) ? socketInodes(c.pids()) : new Set<number>();
+        const inodes = c.keys.some((k) => assigned[k] !== undefined && !listening.has(assigned[k])) ? socketInodes(c.pids()) : new Set<number>();
         const own = listeners.filter((l) => inodes.has(l.inode)).map((l) => l.port);
         let settled = true;
         for (const key of c.keys) {

@@ -61,6 +61,8 @@ describe('kubelet: where a container listens', function () {
         containers: [{ pgid: child.pid!, keys: ['web/80'], pids: () => [child.pid!] }],
       };
       const discovery = new ListenPortDiscovery();
+      // Seen before its ports are allocated and its container runs: nothing to do yet.
+      assert.deepEqual(discovery.refresh([{ uid: 'u1', hostPorts: {}, containers: [] }]), []);
       assert.deepEqual(discovery.refresh([pod]), ['u1']);
       assert.equal(pod.hostPorts['web/80'], own);
       assert.deepEqual(discovery.refresh([pod]), [], 'a settled run is not looked at again');
