@@ -126,8 +126,13 @@ async function fetchOne(raw: string): Promise<void> {
       say('remote file exists');
       return;
     }
-    const name = opts.output ?? (path.posix.basename(url.pathname) || 'index.html');
-    const target = name === '-' ? undefined : path.join(opts.directory ?? '.', name);
+    // -O names the file as it is; -P is the directory of a name taken from the URL.
+    const target =
+      opts.output !== undefined
+        ? opts.output === '-'
+          ? undefined
+          : opts.output
+        : path.join(opts.directory ?? '.', path.posix.basename(url.pathname) || 'index.html');
     if (target) say(`saving to '${target}'`);
     const out = target ? fs.createWriteStream(target) : process.stdout;
     let bytes = 0;

@@ -176,7 +176,7 @@ describe('images: the catalog programs', function () {
           command: [
             'sh',
             '-c',
-            'wget -qO- http://10.96.0.10/; wget -q -O got.txt http://web.default/f && cat got.txt; wget -q http://10.96.0.10/missing; echo "rc=$?"',
+            'wget -qO- http://10.96.0.10/; wget -q -O "$HOME/got.txt" http://web.default/f && cat "$HOME/got.txt"; wget -q http://10.96.0.10/missing; echo "rc=$?"',
           ],
         },
         env,
