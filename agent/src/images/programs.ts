@@ -6,7 +6,18 @@
 import { fileURLToPath } from 'node:url';
 import type { ProgramName } from './catalog/types.js';
 
-export const PROGRAM_IMAGES: readonly ProgramName[] = ['http-echo', 'crasher', 'stress', 'client', 'tcp-echo', 'static-http', 'agnhost', 'stress1', 'wget'];
+export const PROGRAM_IMAGES: readonly ProgramName[] = [
+  'http-echo',
+  'crasher',
+  'stress',
+  'client',
+  'tcp-echo',
+  'static-http',
+  'agnhost',
+  'stress1',
+  'wget',
+  'sample-apps',
+];
 
 /** [node, the program's file, ...args]. */
 export function programArgv(name: ProgramName, ...args: string[]): string[] {

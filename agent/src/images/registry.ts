@@ -9,6 +9,7 @@ import { AGNHOST_IMAGES } from './catalog/agnhost.js';
 import { INTERPRETER_IMAGES } from './catalog/interpreters.js';
 import { KIP_IMAGES } from './catalog/kip.js';
 import { SHELL_IMAGES } from './catalog/shells.js';
+import { SAMPLE_IMAGES } from './catalog/samples.js';
 import { STRESS_IMAGES } from './catalog/stress.js';
 import type { CatalogImage, ImageConfig, ImageHost } from './catalog/types.js';
 import { UserImages } from './catalog/user-images.js';
@@ -39,6 +40,7 @@ export const CATALOG: readonly CatalogImage[] = [
   ...AGNHOST_IMAGES,
   ...STRESS_IMAGES,
   ...INTERPRETER_IMAGES,
+  ...SAMPLE_IMAGES,
 ];
 
 const host: ImageHost = {

@@ -16,7 +16,7 @@ export interface ImageConfig {
 }
 
 /** The programs kip's images run as `node <file>.js`; registry.ts's PROGRAM_IMAGES lists them. */
-export type ProgramName = 'http-echo' | 'crasher' | 'stress' | 'client' | 'tcp-echo' | 'static-http' | 'agnhost' | 'stress1' | 'wget';
+export type ProgramName = 'http-echo' | 'crasher' | 'stress' | 'client' | 'tcp-echo' | 'static-http' | 'agnhost' | 'stress1' | 'wget' | 'sample-apps';
 
 /** What an entry may ask of the machine it runs on. */
 export interface ImageHost {

@@ -147,6 +147,16 @@ describe('images: the catalog programs', function () {
     assert.match(echo.body, /real path=\/a\n\tquery=b=1/);
   });
 
+  it('the docs\' sample apps answer as they do: hello-app with its tag as version, hpa-example "OK!"', async function () {
+    const port = await freePort();
+    container('gcr.io/google-samples/hello-app:2.0', { ports: [{ containerPort: 8080 }] } as Partial<Container>, { PORT: String(port), HOSTNAME: 'web-1' });
+    const hello = await eventually('hello-app answering', () => get(port, '/').catch(() => undefined), { timeoutMs: 15_000 });
+    assert.equal(hello.body, 'Hello, world!\nVersion: 2.0.0\nHostname: web-1\n');
+    const port2 = await freePort();
+    container('registry.k8s.io/hpa-example', { ports: [{ containerPort: 80 }] } as Partial<Container>, {}, { 'c/80': port2 });
+    assert.equal((await eventually('php-apache answering', () => get(port2, '/').catch(() => undefined), { timeoutMs: 15_000 })).body, 'OK!');
+  });
+
   it('hashicorp/http-echo -listen=:5678 listens on the host port behind a declared 5678', async function () {
     const port = await freePort();
     const r = container(

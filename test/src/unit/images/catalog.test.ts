@@ -47,6 +47,9 @@ describe('images: the catalog', function () {
       ['registry.k8s.io/goproxy:0.1', 'goproxy'],
       ['registry.k8s.io/serve_hostname', 'serve_hostname'],
       ['registry.k8s.io/echoserver:1.4', 'echoserver'],
+      ['gcr.io/google-samples/hello-app:2.0', 'hello-app'],
+      ['gcr.io/google-samples/node-hello:1.0', 'node-hello'],
+      ['registry.k8s.io/hpa-example', 'hpa-example'],
       ['polinux/stress', 'polinux/stress'],
       ['progrium/stress', 'progrium/stress'],
       // kip's own stress answers to any other stress, as before (vish/stress's -cpus is its --cpus).
