@@ -8,7 +8,7 @@
 // The bundles are built from tsc's output, not from the .ts sources, so that they run exactly the
 // code tsc emitted; esbuild follows tsc's source maps, so the bundles' maps point at the .ts files.
 // Each bundle lives in <package>/dist/bundle/, the agent's image bundles beside its own, where
-// agent/src/images/registry.ts's program() finds them. Whatever a bundle resolves at run time
+// agent/src/images/programs.ts's programArgv() finds them. Whatever a bundle resolves at run time
 // (msgpackr's native extension, yaml loaded on first use) resolves from there, inside the checkout.
 
 import { build } from 'esbuild';
@@ -25,7 +25,8 @@ if (process.argv.includes('--clean')) {
   process.exit(0);
 }
 
-// The images the agent starts as `node <file>`; registry.ts is the one list of them.
+// The image programs the agent starts as `node <file>`; programs.ts is the one list of them
+// (registry.js re-exports it).
 const { PROGRAM_IMAGES } = await import(pathToFileURL(at('agent/dist/images/registry.js')).href);
 
 const groups = [

@@ -10,6 +10,12 @@ export * from './chaos/node-actions.js';
 
 export * from './images/flags.js';
 export * from './images/registry.js';
+export * from './images/run.js';
+export * from './images/stress-args.js';
+export * from './images/wget-args.js';
+export * from './images/stand-ins.js';
+export { parseUserImages, UserImagesError, type UserImage } from './images/catalog/user-images.js';
+export type { CatalogImage, ImageConfig, ImageHost } from './images/catalog/types.js';
 
 export * from './kubelet/command.js';
 export * from './kubelet/container-lifecycle.js';
@@ -22,6 +28,7 @@ export * from './kubelet/env.js';
 export * from './kubelet/env-sources.js';
 export * from './kubelet/ipam.js';
 export * from './kubelet/kubelet.js';
+export * from './kubelet/listen-ports.js';
 export * from './kubelet/log-stream.js';
 export * from './kubelet/pod-addresses.js';
 export * from './kubelet/pod-context.js';

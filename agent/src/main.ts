@@ -3,7 +3,8 @@
 // kube-proxy stand-in that carries their traffic, joined to the control plane over one WebSocket.
 //
 //   node agent/dist/main.js --name node-3 [--server ws://127.0.0.1:7070] [--token-file .kip/token]
-//        [--cpu 4] [--memory 8Gi] [--pods 110] [--labels zone=a,disk=ssd] [--data-dir .kip] [--verbose]
+//        [--cpu 4] [--memory 8Gi] [--pods 110] [--labels zone=a,disk=ssd] [--data-dir .kip]
+//        [--images .kip/images.yaml] [--verbose]
 
 import { readFileSync, rmSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
@@ -32,6 +33,7 @@ import { GroupRegistry } from './kubelet/process-group.js';
 import { Reports } from './reports.js';
 import { NodeProxy } from './proxy/node-proxy.js';
 import { AgentChaos } from './chaos/agent-chaos.js';
+import { configureImages, userImagesProblem } from './images/registry.js';
 
 const USAGE = `usage: kip-agent --name NODE [flags]
   --name NODE         node name (required), e.g. node-3
@@ -47,6 +49,8 @@ const USAGE = `usage: kip-agent --name NODE [flags]
   --pods N            most pods this node runs (default 110)
   --labels K=V,...    node labels, e.g. zone=a,disk=ssd
   --data-dir DIR      where pod directories and logs live (default .kip)
+  --images FILE       your own images: a YAML or JSON file mapping image names to programs on
+                      this host (read again when it changes; see the README's images section)
   --exit-with-parent  stop when standard input closes (the launcher died)
   --verbose           debug logging`;
 
@@ -97,6 +101,7 @@ async function main(): Promise<void> {
     pods: { type: 'string' },
     labels: { type: 'string' },
     'data-dir': { type: 'string' },
+    images: { type: 'string' },
   });
   const name = values.name as string | undefined;
   if (!name) fail('--name is required');
@@ -131,6 +136,11 @@ async function main(): Promise<void> {
     }
   }
   if ((caCertHash || ca) && !server.startsWith('wss:')) fail('--discovery-token-ca-cert-hash and --ca-file are for a wss:// (TLS) server');
+  const imagesFile = values.images !== undefined ? path.resolve(String(values.images)) : undefined;
+  // Stand-ins for the programs images bring (nginx, wget, /agnhost) live in the data dir, shared by its nodes.
+  configureImages({ ...(imagesFile ? { imagesFile } : {}), standInDir: path.join(dataDir, 'image-bin') });
+  const imagesProblem = userImagesProblem();
+  if (imagesProblem) fail(`--images: ${imagesProblem}`);
   const log = createLogger(`agent ${name}`, values.verbose ? 'debug' : 'info');
   process.title = `kip-agent ${name}`;
 

@@ -25,6 +25,13 @@ function listenPort(): number {
       process.exit(2);
     }
     if (m[1]) host = m[1].replace(/^\[|\]$/g, '');
+    // A declared containerPort of that number is backed by a host port of its own: listen there,
+    // so that replicas on one node do not all want 5678.
+    const declared = process.env[`KIP_HOST_PORT_${m[2]}`];
+    if (declared && (!m[1] || m[1] === '0.0.0.0' || m[1] === '127.0.0.1')) {
+      host = '127.0.0.1';
+      return Number(declared);
+    }
     return Number(m[2]);
   }
   if (process.env.PORT) return Number(process.env.PORT);

@@ -1,101 +1,118 @@
-// The built-in images. A pod's `image:` names one of these by the last segment of its path, so
-// manifests written for real registries ("registry.k8s.io/pause:3.9", "hashicorp/http-echo:1.0")
-// run unchanged: the registry, the tag and the digest are accepted and ignored.
+// The image catalog: what kip runs for a pod's `image:`. kip runs processes, not containers, so an
+// image is a stand-in true to what manifests rely on: nginx serves its welcome page on the
+// declared port, busybox runs `sh -c ...` with the host's tools, agnhost liveness fails its
+// probe after 10 s. Each family is one file under catalog/; a user maps their own images in the
+// agent's --images file. References match on their repository path whatever the registry,
+// tag or digest ("registry.k8s.io/pause:3.9" is pause), then on their last path segment.
 
-import { fileURLToPath } from 'node:url';
+import { AGNHOST_IMAGES } from './catalog/agnhost.js';
+import { INTERPRETER_IMAGES } from './catalog/interpreters.js';
+import { KIP_IMAGES } from './catalog/kip.js';
+import { SHELL_IMAGES } from './catalog/shells.js';
+import { SAMPLE_IMAGES } from './catalog/samples.js';
+import { STRESS_IMAGES } from './catalog/stress.js';
+import type { CatalogImage, ImageConfig, ImageHost } from './catalog/types.js';
+import { UserImages } from './catalog/user-images.js';
+import { WEB_SERVER_IMAGES } from './catalog/web-servers.js';
+import { programArgv } from './programs.js';
+import { ImagePullError, parseImageReference } from './reference.js';
+import { setStandInRoot, whichOnPath, writeStandIns } from './stand-ins.js';
 
-export interface ImageReference {
-  /** What the manifest said. */
-  ref: string;
-  /** The last path segment without tag or digest: the built-in's name. */
-  name: string;
-  tag?: string;
-  digest?: string;
-}
+export { PROGRAM_IMAGES } from './programs.js';
+export { ImagePullError, parseImageReference, type ImageReference } from './reference.js';
 
-export interface BuiltinImage {
+export interface ResolvedImage extends ImageConfig {
+  /** The catalog's name for it ("nginx"), or the user's key ("myapp:1.0"). */
   name: string;
   description: string;
-  /** The image's ENTRYPOINT: replaced by a container's `command`, as in Kubernetes. */
-  entrypoint: string[];
-  /** The image's CMD: replaced by a container's `args`, as in Kubernetes. */
-  cmd: string[];
-}
-
-export interface ResolvedImage extends BuiltinImage {
   ref: string;
   /** Reported as the container's imageID. */
   imageID: string;
 }
 
-export class ImagePullError extends Error {
-  readonly code = 'ErrImagePull';
-}
+/** Kept for callers of the old name: an image's defaults. */
+export type BuiltinImage = ResolvedImage;
 
-const REFERENCE = /^[A-Za-z0-9][A-Za-z0-9._\-/:@+]*$/;
-
-/** Splits "host:5000/org/name:tag@sha256:abc" into its parts; throws ImagePullError if it is not a reference. */
-export function parseImageReference(ref: string): ImageReference {
-  const trimmed = ref.trim();
-  if (!trimmed || !REFERENCE.test(trimmed)) throw new ImagePullError(`invalid reference format: "${ref}"`);
-  let rest = trimmed;
-  let digest: string | undefined;
-  const at = rest.indexOf('@');
-  if (at >= 0) {
-    digest = rest.slice(at + 1);
-    rest = rest.slice(0, at);
-  }
-  const slash = rest.lastIndexOf('/');
-  let last = rest.slice(slash + 1);
-  let tag: string | undefined;
-  // A colon in the last segment is a tag; one before the last slash was a registry port.
-  const colon = last.indexOf(':');
-  if (colon >= 0) {
-    tag = last.slice(colon + 1);
-    last = last.slice(0, colon);
-  }
-  if (!last || (tag !== undefined && !tag)) throw new ImagePullError(`invalid reference format: "${ref}"`);
-  return { ref, name: last.toLowerCase(), ...(tag !== undefined ? { tag } : {}), ...(digest !== undefined ? { digest } : {}) };
-}
-
-/** The images that are Node programs of their own, started as `node <image>.js`. */
-export const PROGRAM_IMAGES = ['http-echo', 'crasher', 'stress', 'client', 'tcp-echo'] as const;
-
-// Beside this file: agent/dist/images/<image>.js when the agent runs from tsc's per-file output, and
-// agent/dist/bundle/<image>.js, the image's own bundle, when it runs from its bundle.
-function program(file: (typeof PROGRAM_IMAGES)[number]): string[] {
-  return [process.execPath, fileURLToPath(new URL(`./${file}.js`, import.meta.url))];
-}
-
-// pause must cost almost nothing (100 replicas are common), so it is a shell waiting on `sleep`
-// rather than a Node process; like the real pause it exits 0 on SIGTERM. The sleep it leaves
-// behind is in the same process group and is reaped with it.
-const PAUSE_SCRIPT = 'trap "exit 0" TERM INT; sleep infinity & wait';
-
-const BUILTINS: readonly BuiltinImage[] = [
-  { name: 'pause', description: 'sleeps until stopped', entrypoint: ['/bin/sh', '-c', PAUSE_SCRIPT, 'pause'], cmd: [] },
-  { name: 'http-echo', description: 'HTTP server on $PORT answering with its pod name', entrypoint: program('http-echo'), cmd: [] },
-  { name: 'crasher', description: 'exits with a given code after a given delay (--after 2s --code 1)', entrypoint: program('crasher'), cmd: [] },
-  { name: 'stress', description: 'burns cpu and holds memory (--cpu 1 --memory 200Mi)', entrypoint: program('stress'), cmd: [] },
-  { name: 'client', description: 'calls a URL at a given rate and logs each answer (--url http://web --rate 5)', entrypoint: program('client'), cmd: [] },
-  { name: 'tcp-echo', description: 'raw TCP echo on $PORT, and a byte-counting sink on --sink (for network tests)', entrypoint: program('tcp-echo'), cmd: [] },
-  // Shell images, so that the many manifests that run `sh -c ...` in busybox or alpine work as they are.
-  { name: 'busybox', description: 'a shell: runs `command` with the host tools', entrypoint: [], cmd: ['sh'] },
-  { name: 'alpine', description: 'a shell: runs `command` with the host tools', entrypoint: [], cmd: ['sh'] },
+export const CATALOG: readonly CatalogImage[] = [
+  ...KIP_IMAGES,
+  ...SHELL_IMAGES,
+  ...WEB_SERVER_IMAGES,
+  ...AGNHOST_IMAGES,
+  ...STRESS_IMAGES,
+  ...INTERPRETER_IMAGES,
+  ...SAMPLE_IMAGES,
 ];
 
-export function builtinImageNames(): string[] {
-  return BUILTINS.map((b) => b.name);
+const host: ImageHost = {
+  program: programArgv,
+  standIns: writeStandIns,
+  which: (name) => whichOnPath(name, process.env.PATH),
+};
+
+let userImages: UserImages | undefined;
+
+export interface ImageSettings {
+  /** The user's images file (YAML or JSON); may not exist yet. */
+  imagesFile?: string;
+  /** Where the stand-in executables are written. */
+  standInDir?: string;
 }
 
-/** The built-in image a reference names, or an ImagePullError saying why there is none. */
+/** Set once by the agent at start. */
+export function configureImages(settings: ImageSettings): void {
+  userImages = settings.imagesFile ? new UserImages(settings.imagesFile) : undefined;
+  if (settings.standInDir) setStandInRoot(settings.standInDir);
+}
+
+/** The problem with the user's images file, if it has one. */
+export function userImagesProblem(): string | undefined {
+  return userImages?.problem();
+}
+
+export function builtinImageNames(): string[] {
+  return CATALOG.map((b) => b.name);
+}
+
+function catalogEntry(repository: string, name: string): CatalogImage | undefined {
+  return CATALOG.find((c) => c.repositories.includes(repository)) ?? CATALOG.find((c) => c.lastSegments?.includes(name));
+}
+
+function unknownImageMessage(ref: string, repository: string): string {
+  const users = userImages?.names() ?? [];
+  const problem = userImages?.problem();
+  const how = userImages
+    ? `add it to ${userImages.file} ("${repository}:" with entrypoint, cmd, env)${problem ? `, which cannot be read now: ${problem}` : ''}`
+    : 'add it to an images file given to the agent with --images (the launcher uses <data-dir>/images.yaml)';
+  return (
+    `rpc error: code = NotFound desc = failed to pull and unpack image "${ref}": kip has no image "${repository}" ` +
+    `(kip's images: ${builtinImageNames().join(', ')}${users.length ? `; yours: ${users.join(', ')}` : ''}); to run your own program as this image, ${how}`
+  );
+}
+
+/** What to run for a reference, or an ImagePullError saying why kip cannot. */
 export function resolveImage(ref: string): ResolvedImage {
   const parsed = parseImageReference(ref);
-  const found = BUILTINS.find((b) => b.name === parsed.name);
-  if (!found) {
-    throw new ImagePullError(
-      `rpc error: code = NotFound desc = "${ref}": kip has no image named "${parsed.name}" (built-in images: ${builtinImageNames().join(', ')})`,
-    );
+  const mine = userImages?.lookup(parsed);
+  if (mine) {
+    return {
+      name: mine.key,
+      description: mine.description,
+      entrypoint: mine.entrypoint,
+      cmd: mine.cmd,
+      env: mine.env,
+      ref,
+      imageID: `kip://user/${mine.key}`,
+    };
   }
-  return { ...found, ref, imageID: `kip://${found.name}` };
+  const entry = catalogEntry(parsed.repository, parsed.name);
+  if (!entry) throw new ImagePullError(unknownImageMessage(ref, parsed.repository));
+  let config: ImageConfig;
+  try {
+    config = entry.config(parsed, host);
+  } catch (err) {
+    if (err instanceof ImagePullError) throw err;
+    // A stand-in directory that cannot be written is this node's problem, reported as a pull failure.
+    throw new ImagePullError(`rpc error: code = Unknown desc = "${ref}": ${(err as Error).message}`);
+  }
+  return { ...config, name: entry.name, description: entry.description, ref, imageID: `kip://${entry.name}` };
 }

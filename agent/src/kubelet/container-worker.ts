@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import { jsonEqual, parseBytes } from '@kip/shared';
 import type { Container, ContainerStatus, TimerHandle } from '@kip/shared';
 import { ImagePullError, resolveImage, type ResolvedImage } from '../images/registry.js';
+import { imageProgram, imageRunEnv } from '../images/run.js';
 import { containerArgv, lookPath } from './command.js';
 import {
   initialLifecycle,
@@ -253,11 +254,11 @@ export class ContainerWorker {
     let live: LiveRun;
     let log: ContainerLog | undefined;
     try {
-      const env = this.ctx.env(this.spec);
+      const env = imageRunEnv(this.image, this.ctx.env(this.spec), this.spec, this.ctx.hostPorts);
       const cwd = workingDirOf(this.spec, this.ctx.podDir);
       fs.mkdirSync(cwd, { recursive: true });
       const argv = containerArgv(this.spec, this.image, env);
-      argv[0] = lookPath(argv[0] ?? '', env.PATH ?? '', cwd);
+      argv[0] = lookPath(imageProgram(this.image, argv[0] ?? ''), env.PATH ?? '', cwd);
       log = new ContainerLog(logFile, undefined, (err) =>
         this.ctx.log.warn('cannot write container log', { pod: this.ctx.podKey, container: this.name, error: err.message }),
       );

@@ -30,6 +30,8 @@ import { gracePeriodMs, specGracePeriodMs } from './pod-context.js';
 import { PodWorker, type PodWorkerDeps, type StopReason } from './pod-worker.js';
 import { GroupRegistry, ProcessGroup, type ContainerProcess, type SpawnGroupOptions } from './process-group.js';
 import { ResourceSampler } from './resource-sampler.js';
+import { ListenPortDiscovery } from './listen-ports.js';
+import { groupMembers } from './proc.js';
 import { StartQueue } from './start-queue.js';
 
 export interface KubeletHooks {
@@ -94,6 +96,7 @@ export class Kubelet {
   private flushScheduled = false;
   private readonly deps: PodWorkerDeps;
   private readonly sampler = new ResourceSampler();
+  private readonly listenPorts = new ListenPortDiscovery();
   private sampleTimer: TimerHandle | undefined;
   private selfUsage = { cpu: 0, memory: 0 };
   /** Counts samples, so that a heartbeat carries usage only when there is a new one. */
@@ -435,8 +438,34 @@ export class Kubelet {
         const limit = c.memoryLimit;
         if (limit > 0 && u.memory > limit) c.oomKill(u.memory);
       }
+      this.discoverListenPorts();
     } catch (err) {
       this.log.warn('resource sampling failed', { error: (err as Error).message });
+    }
+  }
+
+  /** Points declared ports at where their programs really listen, when that is not their host port (listen-ports.ts). */
+  private discoverListenPorts(): void {
+    const pods = [...this.workers.values()].map((w) => ({
+      uid: w.uid,
+      hostPorts: w.hostPorts,
+      containers: w.containers.flatMap((c) =>
+        c.pid === undefined
+          ? []
+          : [
+              {
+                pgid: c.pid,
+                keys: (c.spec.ports ?? []).map((p) => `${c.name}/${p.containerPort}`),
+                pids: () => groupMembers(new Set([c.pid!])).get(c.pid!) ?? [c.pid!],
+              },
+            ],
+      ),
+    }));
+    for (const uid of this.listenPorts.refresh(pods)) {
+      const w = this.workers.get(uid);
+      if (!w) continue;
+      this.log.info('container listens elsewhere: its declared ports now reach the ports it listens on', { pod: w.podKey, ports: JSON.stringify(w.hostPorts) });
+      this.markDirty(w);
     }
   }
 }

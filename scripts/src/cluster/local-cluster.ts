@@ -4,7 +4,7 @@
 // start them the same way.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -170,6 +170,9 @@ export class LocalCluster {
       '--exit-with-parent',
     ];
     if (this.caCertHash) args.push('--discovery-token-ca-cert-hash', this.caCertHash);
+    // The user's own images, when they have written some.
+    const images = path.join(o.dataDir, 'images.yaml');
+    if (existsSync(images)) args.push('--images', images);
     args.push('--cpu', o.nodeCpu ?? '4', '--memory', o.nodeMemory ?? '8Gi');
     if (o.verbose) args.push('--verbose');
     const m = this.spawnMember(name, [...args, ...extra], { [SUPERVISOR_ENV]: 'kip local cluster' });

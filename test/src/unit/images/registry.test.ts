@@ -34,8 +34,13 @@ describe('images: references and the built-in registry', () => {
     assert.equal(resolveImage('registry.k8s.io/pause:3.9').entrypoint[0], '/bin/sh');
     assert.deepEqual(resolveImage('busybox:1.36').cmd, ['sh']);
     assert.throws(
-      () => resolveImage('nginx:1.25'),
-      (e: unknown) => e instanceof ImagePullError && e.code === 'ErrImagePull' && /kip has no image named "nginx"/.test(e.message),
+      () => resolveImage('example.com/team/webshop:1.25'),
+      (e: unknown) =>
+        e instanceof ImagePullError &&
+        e.code === 'ErrImagePull' &&
+        /kip has no image "team\/webshop"/.test(e.message) &&
+        /nginx/.test(e.message) &&
+        /--images/.test(e.message),
     );
   });
 });
