@@ -5,6 +5,7 @@
 // util-linux's script(1), so shells prompt and programs see a tty.
 
 import { existsSync } from 'node:fs';
+import { shellQuote } from '../images/stand-ins.js';
 import { type GroupRegistry, ProcessGroup } from './process-group.js';
 
 export interface ExecTarget {
@@ -31,11 +32,6 @@ export interface ExecHandle {
 }
 
 const SCRIPT = '/usr/bin/script';
-
-/** Quotes one word for sh -c, as the terminal wrapper needs a command line. */
-export function shellQuote(word: string): string {
-  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
-}
 
 /** The argv that runs the command, under a pty when a terminal was asked for and script(1) exists. */
 export function execArgv(t: Pick<ExecTarget, 'argv' | 'tty'>, hasScript = existsSync(SCRIPT)): string[] {
