@@ -21,6 +21,7 @@ export type {
   ConditionStatus,
   LabelSelector,
   LabelSelectorRequirement,
+  ManagedFieldsEntry,
   ObjectMeta,
   ObjectReference,
   OwnerReference,
