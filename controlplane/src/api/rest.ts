@@ -26,7 +26,7 @@ import {
 import { StoreError, type StoreEvent } from '../store/store.js';
 import { ApiError, notFound, toApiError } from './errors.js';
 import { fieldsMatch, parseFieldSelector } from './field-selector.js';
-import type { Registry } from './registry.js';
+import type { PatchType, Registry, WriteOptions } from './registry.js';
 import { parseRoute, type OtherRoute, type ResourceRoute } from './routes.js';
 import type { Authorizer } from './auth.js';
 import { MAX_BODY_DEPTH, textDepth } from './body-depth.js';
@@ -90,11 +90,8 @@ export class RestApi {
     const method = req.method ?? 'GET';
     if (route.type !== 'resource') return this.other(route, url, req, res);
     const q = url.searchParams;
-    // A dry run must change nothing; until writes can be run without storing them, refuse it
-    // rather than write for real (kubectl diff and --dry-run=server send it without asking first).
-    if (method !== 'GET' && method !== 'HEAD' && q.has('dryRun'))
-      throw new ApiError('BadRequest', 'dry-run requests (dryRun=All) are not supported by kip yet; nothing was changed');
     const { registry } = this.opts;
+    const write = method === 'GET' || method === 'HEAD' ? {} : writeOptions(q, req);
     const r = route.resource;
     const kind = r.kind;
     // Reads may be asked for as a Table (server-side printing, kubectl get); writes never are.
@@ -116,7 +113,7 @@ export class RestApi {
         const body = await readBody(req);
         checkKind(body, kind);
         this.checkFields(q, kind, body, res);
-        return this.send(res, 201, registry.create(body, route.namespace));
+        return this.send(res, 201, registry.create(body, route.namespace, write));
       }
       throw new ApiError('MethodNotAllowed', `${method} is not supported on ${r.plural}`);
     }
@@ -142,15 +139,21 @@ export class RestApi {
           const b = body as KObject;
           if (b.metadata?.name !== route.name)
             throw new ApiError('BadRequest', `the name of the object (${b.metadata?.name}) does not match the name on the URL (${route.name})`);
-          return this.send(res, 200, registry.updateStatus({ ...b, metadata: { ...b.metadata, namespace: ns } }));
+          return this.send(res, 200, registry.updateStatus({ ...b, metadata: { ...b.metadata, namespace: ns } }, { dryRun: write.dryRun }));
         }
-        return this.send(res, 200, registry.update(body, { namespace: ns, name: route.name }));
+        return this.send(res, 200, registry.update(body, { namespace: ns, name: route.name }, write));
       }
       case 'PATCH': {
+        const type = patchType(req.headers['content-type']);
+        const force = q.get('force');
+        if (force !== null && type !== 'apply')
+          throw new ApiError('Invalid', 'PatchOptions.meta.k8s.io "" is invalid: force: Forbidden: may not be specified for non-apply patch');
+        if (type === 'apply' && status)
+          throw new ApiError('MethodNotAllowed', 'server-side apply of the status subresource is not supported; apply the object, or patch its status');
         const body = await readBody(req);
-        const patch = status ? statusPatch(body) : body;
-        this.checkFields(q, kind, patch, res);
-        return this.send(res, 200, registry.patch(kind, ns, route.name, patch));
+        this.checkFields(q, kind, status && type !== 'json' ? statusPatch(body) : body, res);
+        const opts = { ...write, type, force: isTrue(force), status };
+        return this.send(res, 200, registry.patch(kind, ns, route.name, body, opts));
       }
       case 'DELETE': {
         const body = (await readBody(req, true)) as
@@ -161,6 +164,7 @@ export class RestApi {
         if (policy !== undefined && policy !== null && !['Background', 'Foreground', 'Orphan'].includes(policy))
           throw new ApiError('BadRequest', `propagationPolicy: Unsupported value: "${policy}": supported values: "Background", "Foreground", "Orphan"`);
         const deleted = registry.delete(kind, ns, route.name, {
+          dryRun: write.dryRun,
           gracePeriodSeconds: grace === undefined || grace === null ? undefined : Number(grace),
           propagationPolicy: (policy ?? undefined) as 'Background' | 'Foreground' | 'Orphan' | undefined,
           preconditions: body?.preconditions,
@@ -440,6 +444,39 @@ export class RestApi {
     }
     this.send(res, err.code, err.toStatus());
   }
+}
+
+/**
+ * The dryRun and fieldManager of a write. dryRun=All is the one value Kubernetes defines; the
+ * field manager defaults, as in Kubernetes, to the user agent up to its first "/" (kubectl/v1.32.0 …: kubectl).
+ */
+function writeOptions(q: URLSearchParams, req: IncomingMessage): WriteOptions {
+  const dryRun = q.getAll('dryRun');
+  for (const v of dryRun) if (v !== 'All') throw new ApiError('BadRequest', `dryRun: Unsupported value: ${JSON.stringify(v)}: supported values: "All"`);
+  const given = q.get('fieldManager');
+  if (given !== null && given.length > 128) throw new ApiError('BadRequest', 'fieldManager: Too long: may not be longer than 128 bytes');
+  const fieldManager = given || (req.headers['user-agent'] ?? '').split('/')[0]!.slice(0, 128) || undefined;
+  return { dryRun: dryRun.length > 0, fieldManager };
+}
+
+const PATCH_TYPES: Record<string, PatchType> = {
+  'application/json-patch+json': 'json',
+  'application/merge-patch+json': 'merge',
+  'application/strategic-merge-patch+json': 'strategic',
+  'application/apply-patch+yaml': 'apply',
+  // kip's own clients and curl users: a plain JSON body is a merge patch.
+  'application/json': 'merge',
+  '': 'merge',
+};
+
+/** The kind of patch a PATCH's Content-Type says its body is; any other type is a 415. */
+function patchType(contentType: string | undefined): PatchType {
+  const t = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+  if (Object.hasOwn(PATCH_TYPES, t)) return PATCH_TYPES[t]!;
+  throw new ApiError(
+    'UnsupportedMediaType',
+    `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json`,
+  );
 }
 
 /** A PATCH of /status changes only the status; one that names no status changes nothing. */
