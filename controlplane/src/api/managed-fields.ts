@@ -176,7 +176,7 @@ export function fromFieldsV1(tree: unknown): FieldSet {
 }
 
 /** A managed-fields entry as it is worked on: the stored entry with its set decoded. */
-export interface Manager {
+export interface FieldManagerEntry {
   manager: string;
   operation: 'Apply' | 'Update';
   apiVersion: string;
@@ -185,7 +185,7 @@ export interface Manager {
   fields: FieldSet;
 }
 
-export function decodeManagers(entries: readonly ManagedFieldsEntry[] | undefined): Manager[] {
+export function decodeManagers(entries: readonly ManagedFieldsEntry[] | undefined): FieldManagerEntry[] {
   return (entries ?? []).map((e) => ({
     manager: e.manager ?? '',
     operation: e.operation === 'Apply' ? 'Apply' : 'Update',
@@ -197,7 +197,7 @@ export function decodeManagers(entries: readonly ManagedFieldsEntry[] | undefine
 }
 
 /** The stored entries; a manager that owns nothing any more is left out. */
-export function encodeManagers(managers: readonly Manager[]): ManagedFieldsEntry[] {
+export function encodeManagers(managers: readonly FieldManagerEntry[]): ManagedFieldsEntry[] {
   return managers
     .filter((m) => m.fields.size > 0)
     .map((m) => ({
@@ -217,7 +217,7 @@ export function entryTime(now: number): string {
 }
 
 /** A list item's marker path ends in `k:` or `v:`: it changes only when the item comes or goes. */
-function isItem(key: string): boolean {
+export function isItem(key: string): boolean {
   const last = key.slice(key.lastIndexOf(SEP) + 1);
   return last.startsWith('k:') || last.startsWith('v:');
 }

@@ -152,7 +152,9 @@ export class RestApi {
           throw new ApiError('MethodNotAllowed', 'server-side apply of the status subresource is not supported; apply the object, or patch its status');
         const body = await readBody(req);
         this.checkFields(q, kind, status && type !== 'json' ? statusPatch(body) : body, res);
-        const opts = { ...write, type, force: isTrue(force), status };
+        // An apply names its manager; only the other writes default it from the user agent.
+        const fieldManager = type === 'apply' ? q.get('fieldManager') || undefined : write.fieldManager;
+        const opts = { ...write, fieldManager, type, force: isTrue(force), status };
         return this.send(res, 200, registry.patch(kind, ns, route.name, body, opts));
       }
       case 'DELETE': {

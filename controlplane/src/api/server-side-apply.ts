@@ -7,7 +7,19 @@
 
 import { isObj, jsonEqual, type KObject } from '@kip/shared';
 import { ApiError } from './errors.js';
-import { decodeManagers, encodeManagers, entryTime, fieldSetOf, pathOf, removeAt, showPath, trackedPart, valueAt, type Manager } from './managed-fields.js';
+import {
+  decodeManagers,
+  encodeManagers,
+  entryTime,
+  fieldSetOf,
+  isItem,
+  pathOf,
+  removeAt,
+  showPath,
+  trackedPart,
+  valueAt,
+  type FieldManagerEntry,
+} from './managed-fields.js';
 import { fieldSchema, itemSchema, listMeta, type SchemaNode } from './patch-meta.js';
 
 type Obj = Record<string, unknown>;
@@ -36,8 +48,8 @@ export function serverSideApply(live: KObject | undefined, config: Obj, opts: Ap
   const meta = (isObj(applied.metadata) ? applied.metadata : {}) as Obj;
   delete meta.managedFields;
   const configSet = fieldSetOf(trackedPart(applied), opts.schema);
-  const mine = (m: Manager) => m.manager === opts.manager && m.operation === 'Apply' && !m.subresource;
-  const entry = (): Manager => ({
+  const mine = (m: FieldManagerEntry) => m.manager === opts.manager && m.operation === 'Apply' && !m.subresource;
+  const entry = (): FieldManagerEntry => ({
     manager: opts.manager,
     operation: 'Apply',
     apiVersion: String(applied.apiVersion ?? ''),
@@ -56,7 +68,8 @@ export function serverSideApply(live: KObject | undefined, config: Obj, opts: Ap
   for (const m of managers) {
     if (mine(m) || m.manager === opts.manager) continue;
     for (const key of m.fields) {
-      if (!configSet.has(key)) continue;
+      // A list item itself has no value to disagree on; its fields do.
+      if (!configSet.has(key) || isItem(key)) continue;
       const path = pathOf(key);
       if (jsonEqual(valueAt(liveTracked, path), valueAt(configTracked, path))) continue;
       if (opts.force) m.fields.delete(key);
@@ -69,8 +82,8 @@ export function serverSideApply(live: KObject | undefined, config: Obj, opts: Ap
   const before = managers.find(mine)?.fields ?? new Set<string>();
   const others = managers.filter((m) => !mine(m));
   const dropped = [...before].filter((k) => !configSet.has(k) && !others.some((m) => m.fields.has(k)));
-  // Deepest first, so that a list item's fields go before the item.
-  dropped.sort((a, b) => pathOf(b).length - pathOf(a).length);
+  // Shallowest first: a list item goes whole, and then its fields are no longer there to remove.
+  dropped.sort((a, b) => pathOf(a).length - pathOf(b).length);
   const tracked = trackedPart(merged);
   for (const key of dropped) {
     const path = pathOf(key);
