@@ -32,6 +32,10 @@ describe('kubectl apply: client-side, server-side, patches and dry runs', functi
     return runKubectl(args, { kubeconfig: cluster.kubeconfig, cacheDir: path.join(dir, 'cache') });
   }
 
+  function kubectlWith(env: Record<string, string>, ...args: string[]): Promise<KubectlRun> {
+    return runKubectl(args, { kubeconfig: cluster.kubeconfig, cacheDir: path.join(dir, 'cache'), env });
+  }
+
   async function ok(...args: string[]): Promise<string> {
     const r = await kubectl(...args);
     assert.equal(r.code, 0, `kubectl ${args.join(' ')}: ${r.err}`);
@@ -213,5 +217,48 @@ ${env ? `        env:\n${env}` : ''}${ports ? `        ports:\n${ports}` : ''}`,
     d = await deployment('shared');
     assert.equal(d.spec.replicas, 0);
     assert.equal(d.spec.template.spec.containers[0]!.image, 'sleeper');
+  });
+
+  it('kubectl edit: the edited object is patched in', async () => {
+    // The editor kubectl runs, on the file it wrote: a change of the image.
+    const r = await kubectlWith({ EDITOR: "sed -i -e 's/image: sleeper/image: edited/'" }, 'edit', 'deployment', 'shared');
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /deployment\.apps\/shared edited/);
+    assert.equal((await deployment('shared')).spec.template.spec.containers[0]!.image, 'edited');
+  });
+
+  it('moves from client-side to server-side apply: a change conflicts with the client-side fields, the same values hand them over', async () => {
+    const sameAsApplied = manifest('web', { image: 'pause', env: ['KEEP'], ports: [8080] });
+    const changed = manifest('web', { image: 'sleeper', env: ['KEEP'], ports: [8080] });
+    // web was applied client-side: its fields belong to kubectl-client-side-apply.
+    const refused = await kubectl('apply', '--server-side', '-f', changed);
+    assert.notEqual(refused.code, 0);
+    assert.match(
+      refused.err,
+      /Apply failed with 1 conflict: conflict with "kubectl-client-side-apply" using apps\/v1: \.spec\.template\.spec\.containers\[name="main"\]\.image/,
+    );
+    // Applied with the values it has, kubectl takes the client-side fields over (its managed-fields upgrade, a JSON patch).
+    await ok('apply', '--server-side', '-f', sameAsApplied);
+    const managers = (await deployment('web')).metadata.managedFields?.map((m: ManagedFieldsEntry) => `${m.manager}/${m.operation}`) ?? [];
+    assert.ok(managers.includes('kubectl/Apply'), managers.join(' '));
+    assert.ok(!managers.includes('kubectl-client-side-apply/Update'), managers.join(' '));
+    // Now the change is kubectl's to make.
+    await ok('apply', '--server-side', '-f', changed);
+    assert.equal((await deployment('web')).spec.template.spec.containers[0]!.image, 'sleeper');
+    const other = await kubectl(
+      'apply',
+      '--server-side',
+      '--field-manager=other',
+      '-f',
+      manifest('web', { replicas: 2, image: 'sleeper', env: ['KEEP'], ports: [8080] }),
+    );
+    assert.notEqual(other.code, 0);
+    assert.match(other.err, /Apply failed with 1 conflict: conflict with "kubectl" using apps\/v1: \.spec\.replicas/);
+    // kubectl diff --server-side shows what an apply would change, and stores nothing.
+    const diff = await kubectl('diff', '--server-side', '-f', manifest('web', { replicas: 3, image: 'sleeper', env: ['KEEP'], ports: [8080] }));
+    assert.equal(diff.code, 1, diff.err);
+    assert.match(diff.out, /^-\s+replicas: 1$/m);
+    assert.match(diff.out, /^\+\s+replicas: 3$/m);
+    assert.equal((await deployment('web')).spec.replicas, 1);
   });
 });
