@@ -96,14 +96,24 @@ function step(v: unknown, e: PathElement): unknown {
 /** The index of the list item a `k:` or `v:` element names, or -1. */
 export function findItem(list: unknown[], e: PathElement): number {
   if (e.startsWith('k:')) {
-    const keys = JSON.parse(e.slice(2)) as Obj;
+    const keys = parsed(e.slice(2));
+    if (!isObj(keys)) return -1;
     return list.findIndex((item) => isObj(item) && Object.entries(keys).every(([k, want]) => jsonEqual(item[k], want)));
   }
   if (e.startsWith('v:')) {
-    const want = JSON.parse(e.slice(2)) as unknown;
-    return list.findIndex((item) => jsonEqual(item, want));
+    const want = parsed(e.slice(2));
+    return want === undefined ? -1 : list.findIndex((item) => jsonEqual(item, want));
   }
   return -1;
+}
+
+/** The JSON in a path element, or undefined: managedFields may come from a client, whatever it wrote. */
+function parsed(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Removes the field or list item at a path, if it is there. */
@@ -123,8 +133,8 @@ export function showPath(path: PathElement[]): string {
   return path
     .map((e) => {
       if (e.startsWith('f:')) return `.${e.slice(2)}`;
-      if (e.startsWith('k:'))
-        return `[${Object.entries(JSON.parse(e.slice(2)) as Obj)
+      if (e.startsWith('k:') && isObj(parsed(e.slice(2))))
+        return `[${Object.entries(parsed(e.slice(2)) as Obj)
           .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
           .join(',')}]`;
       return `[${e.slice(2)}]`;

@@ -120,8 +120,8 @@ export class RestApi {
     const ns = r.namespaced ? route.namespace : undefined;
     const served = registry.definition(kind).subresources ?? [];
     if (route.subresource === 'log' && served.includes('log') && method === 'GET') return this.logs(ns!, route.name, q, res);
-    if (route.subresource === 'scale' && served.includes('scale')) return this.scale(route, method, req, res);
-    if (route.subresource === 'eviction' && kind === 'Pod' && method === 'POST') return this.evict(ns!, route.name, req, res);
+    if (route.subresource === 'scale' && served.includes('scale')) return this.scale(route, method, req, res, write);
+    if (route.subresource === 'eviction' && kind === 'Pod' && method === 'POST') return this.evict(ns!, route.name, req, res, write);
     if (route.subresource !== undefined && route.subresource !== 'status')
       throw new ApiError('NotFound', `the server could not find the requested resource (${r.plural}/${route.subresource})`);
     const status = route.subresource === 'status';
@@ -159,14 +159,15 @@ export class RestApi {
       }
       case 'DELETE': {
         const body = (await readBody(req, true)) as
-          | { gracePeriodSeconds?: number; propagationPolicy?: string; preconditions?: { uid?: string; resourceVersion?: string } }
+          | { gracePeriodSeconds?: number; propagationPolicy?: string; preconditions?: { uid?: string; resourceVersion?: string }; dryRun?: unknown }
           | undefined;
         const grace = q.get('gracePeriodSeconds') ?? body?.gracePeriodSeconds;
         const policy = q.get('propagationPolicy') ?? body?.propagationPolicy;
         if (policy !== undefined && policy !== null && !['Background', 'Foreground', 'Orphan'].includes(policy))
           throw new ApiError('BadRequest', `propagationPolicy: Unsupported value: "${policy}": supported values: "Background", "Foreground", "Orphan"`);
         const deleted = registry.delete(kind, ns, route.name, {
-          dryRun: write.dryRun,
+          // kubectl delete --dry-run=server says so in the DeleteOptions body, not the query.
+          dryRun: write.dryRun || bodyDryRun(body?.dryRun),
           gracePeriodSeconds: grace === undefined || grace === null ? undefined : Number(grace),
           propagationPolicy: (policy ?? undefined) as 'Background' | 'Foreground' | 'Orphan' | undefined,
           preconditions: body?.preconditions,
@@ -198,7 +199,7 @@ export class RestApi {
     );
   }
 
-  private async scale(route: ResourceRoute, method: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  private async scale(route: ResourceRoute, method: string, req: IncomingMessage, res: ServerResponse, write: WriteOptions): Promise<void> {
     const { registry } = this.opts;
     const kind = route.resource.kind;
     const obj = registry.get<Deployment | ReplicaSet>(kind, route.namespace, route.name!);
@@ -229,25 +230,30 @@ export class RestApi {
     const next = structuredClone(obj);
     next.spec.replicas = replicas;
     if (method === 'PUT' && body.metadata?.resourceVersion) next.metadata.resourceVersion = body.metadata.resourceVersion;
-    return this.send(res, 200, toScale(registry.update(next, { namespace: route.namespace, name: route.name })));
+    return this.send(res, 200, toScale(registry.update(next, { namespace: route.namespace, name: route.name }, write)));
   }
 
   /**
    * policy/v1 Eviction, what `kubectl drain` posts (as protobuf): kip has no disruption budgets
    * yet, so an eviction is always allowed and deletes the pod with the eviction's delete options.
    */
-  private async evict(namespace: string, name: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  private async evict(namespace: string, name: string, req: IncomingMessage, res: ServerResponse, write: WriteOptions): Promise<void> {
     const body = (await readBody(req)) as {
       kind?: string;
       metadata?: { name?: string };
-      deleteOptions?: { gracePeriodSeconds?: number; preconditions?: { uid?: string; resourceVersion?: string } };
+      deleteOptions?: { gracePeriodSeconds?: number; preconditions?: { uid?: string; resourceVersion?: string }; dryRun?: unknown };
     };
     if (body?.kind !== undefined && body.kind !== 'Eviction')
       throw new ApiError('BadRequest', `the body is a ${String(body.kind)}, but the request is for an Eviction`);
     if (body?.metadata?.name !== undefined && body.metadata.name !== name)
       throw new ApiError('BadRequest', `the name of the eviction (${body.metadata.name}) does not match the pod on the URL (${name})`);
     const opts = body?.deleteOptions;
-    this.opts.registry.delete('Pod', namespace, name, { gracePeriodSeconds: opts?.gracePeriodSeconds, preconditions: opts?.preconditions });
+    this.opts.registry.delete('Pod', namespace, name, {
+      // kubectl drain --dry-run=server puts it in the eviction's DeleteOptions.
+      dryRun: write.dryRun || bodyDryRun(opts?.dryRun),
+      gracePeriodSeconds: opts?.gracePeriodSeconds,
+      preconditions: opts?.preconditions,
+    });
     return this.send(res, 201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
   }
 
@@ -459,6 +465,14 @@ function writeOptions(q: URLSearchParams, req: IncomingMessage): WriteOptions {
   if (given !== null && given.length > 128) throw new ApiError('BadRequest', 'fieldManager: Too long: may not be longer than 128 bytes');
   const fieldManager = given || (req.headers['user-agent'] ?? '').split('/')[0]!.slice(0, 128) || undefined;
   return { dryRun: dryRun.length > 0, fieldManager };
+}
+
+/** DeleteOptions.dryRun of a body: ["All"], or nothing; any other value is a 400 as in the query. */
+function bodyDryRun(v: unknown): boolean {
+  if (v === undefined || v === null) return false;
+  if (!Array.isArray(v) || v.some((x) => x !== 'All'))
+    throw new ApiError('BadRequest', `dryRun: Unsupported value: ${JSON.stringify(v)}: supported values: "All"`);
+  return v.length > 0;
 }
 
 const PATCH_TYPES: Record<string, PatchType> = {

@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import type { Deployment, Status } from '@kip/shared';
-import { deployment } from './fixtures.js';
+import { deployment, pod } from './fixtures.js';
 import { isStatus, RestServer } from './rest-harness.js';
 
 const DEPLOYS = '/apis/apps/v1/namespaces/default/deployments';
@@ -83,5 +83,21 @@ describe('controlplane/api/rest: patches, apply and dry runs', function () {
       'BadRequest',
       /dryRun: Unsupported value: "Some": supported values: "All"/,
     );
+    // The subresources too (kubectl scale and drain with --dry-run=server), and DeleteOptions.dryRun in a body (kubectl delete).
+    const scaled = await api.call('PATCH', `${DEPLOYS}/web/scale?dryRun=All`, { spec: { replicas: 5 } }, type('application/merge-patch+json'));
+    assert.equal(scaled.body.spec.replicas, 5);
+    await api.call('POST', '/api/v1/namespaces/default/pods', pod('p'));
+    const podRv = api.store.resourceVersion();
+    const evicted = await api.call('POST', '/api/v1/namespaces/default/pods/p/eviction', {
+      apiVersion: 'policy/v1',
+      kind: 'Eviction',
+      metadata: { name: 'p' },
+      deleteOptions: { dryRun: ['All'] },
+    });
+    assert.equal(evicted.status, 201, evicted.text);
+    assert.equal((await api.call('DELETE', '/api/v1/namespaces/default/pods/p', { kind: 'DeleteOptions', dryRun: ['All'] })).status, 200);
+    assert.equal(api.store.resourceVersion(), podRv);
+    assert.equal((await api.call<Deployment>('GET', `${DEPLOYS}/web`)).body.spec.replicas, 2);
+    assert.equal((await api.call('GET', '/api/v1/namespaces/default/pods/p')).status, 200);
   });
 });
