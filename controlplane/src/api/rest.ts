@@ -155,7 +155,9 @@ export class RestApi {
         // An apply names its manager; only the other writes default it from the user agent.
         const fieldManager = type === 'apply' ? q.get('fieldManager') || undefined : write.fieldManager;
         const opts = { ...write, fieldManager, type, force: isTrue(force), status };
-        return this.send(res, 200, registry.patch(kind, ns, route.name, body, opts));
+        // An apply that creates the object answers 201 Created, as the API server does.
+        const creates = type === 'apply' && registry.store.get(kind, ns, route.name) === undefined;
+        return this.send(res, creates ? 201 : 200, registry.patch(kind, ns, route.name, body, opts));
       }
       case 'DELETE': {
         const body = (await readBody(req, true)) as

@@ -50,12 +50,13 @@ describe('controlplane/api/rest: patches, apply and dry runs', function () {
     const yaml = (replicas: number) =>
       `apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  replicas: ${replicas}\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec:\n      containers: [{name: main, image: pause}]\n`;
     const created = await api.call<Deployment>('PATCH', `${DEPLOYS}/web?fieldManager=alice`, yaml(2), type('application/apply-patch+yaml'));
-    assert.equal(created.status, 200, created.text);
+    assert.equal(created.status, 201, created.text);
     assert.equal(created.body.metadata.managedFields?.[0]?.manager, 'alice');
     const conflict = await api.call<Status>('PATCH', `${DEPLOYS}/web?fieldManager=bob`, yaml(3), type('application/apply-patch+yaml'));
     const s = isStatus(conflict, 409, 'Conflict', /^Apply failed with 1 conflict: conflict with "alice" using apps\/v1: \.spec\.replicas$/);
     assert.deepEqual(s.details?.causes, [{ reason: 'FieldManagerConflict', message: 'conflict with "alice" using apps/v1', field: '.spec.replicas' }]);
     const forced = await api.call<Deployment>('PATCH', `${DEPLOYS}/web?fieldManager=bob&force=true`, yaml(3), type('application/apply-patch+yaml'));
+    assert.equal(forced.status, 200);
     assert.equal(forced.body.spec.replicas, 3);
     isStatus(await api.call('PATCH', `${DEPLOYS}/web`, yaml(3), type('application/apply-patch+yaml')), 422, 'Invalid', /fieldManager: Required value/);
     // A plain write is recorded under the user agent's name when it names no manager.

@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { kindDefinition, type Deployment } from '@kip/shared';
-import { applyStrategicMergePatch, deepFreeze, type SchemaNode } from '@kip/controlplane';
+import { applyStrategicMergePatch, deepFreeze, openApiV3, type SchemaNode } from '@kip/controlplane';
 import { throwsApi } from './api-assert.js';
 import { deployment } from './fixtures.js';
 
@@ -116,6 +116,18 @@ describe('controlplane/api/strategic-merge-patch', () => {
     });
     throwsApi(() => patched({ spec: { $patch: 'explode' } }), { reason: 'BadRequest', code: 400, message: /Unknown patch type: "explode"/ });
     throwsApi(() => applyStrategicMergePatch(web(), [1], schema), { reason: 'BadRequest', code: 400 });
+  });
+
+  it('serves the merge keys in the OpenAPI documents kubectl computes its patches from', () => {
+    const doc = openApiV3('apis/apps/v1') as { components: { schemas: Record<string, any> } };
+    const podSpec = doc.components.schemas['io.k8s.api.apps.v1.Deployment'].properties.spec.properties.template.properties.spec;
+    const containers = podSpec.properties.containers;
+    assert.equal(containers['x-kubernetes-patch-merge-key'], 'name');
+    assert.equal(containers['x-kubernetes-patch-strategy'], 'merge');
+    assert.deepEqual(containers['x-kubernetes-list-map-keys'], ['name']);
+    assert.equal(containers.items.properties.ports['x-kubernetes-patch-merge-key'], 'containerPort');
+    assert.equal(containers.items.properties.env['x-kubernetes-patch-merge-key'], 'name');
+    assert.equal(podSpec.properties.tolerations['x-kubernetes-patch-merge-key'], undefined, 'tolerations are replaced whole, as in Kubernetes');
   });
 
   it('treats a "__proto__" key as data', () => {
