@@ -308,6 +308,14 @@ export class Registry {
     const result = serverSideApply(live, body, { manager: opts.fieldManager, force: opts.force ?? false, schema: schemaOf(def), now: this.clock.now() });
     const write = { dryRun: opts.dryRun };
     if (!live) return this.create<T>(result, ns, write);
+    // An apply that changes nothing writes nothing, as in Kubernetes: the same resourceVersion, no watch event.
+    if (
+      jsonEqual(
+        { ...result, metadata: { ...result.metadata, resourceVersion: undefined } },
+        { ...live, metadata: { ...live.metadata, resourceVersion: undefined } },
+      )
+    )
+      return live as T;
     // A resourceVersion in the configuration is a precondition; without one, the apply is to what is current.
     result.metadata.resourceVersion = typeof meta.resourceVersion === 'string' ? meta.resourceVersion : live.metadata.resourceVersion;
     return this.update<T>(result, { namespace: ns, name }, write);

@@ -49,11 +49,12 @@ export function serverSideApply(live: KObject | undefined, config: Obj, opts: Ap
   delete meta.managedFields;
   const configSet = fieldSetOf(trackedPart(applied), opts.schema);
   const mine = (m: FieldManagerEntry) => m.manager === opts.manager && m.operation === 'Apply' && !m.subresource;
-  const entry = (): FieldManagerEntry => ({
+  const entry = (previous?: FieldManagerEntry): FieldManagerEntry => ({
     manager: opts.manager,
     operation: 'Apply',
     apiVersion: String(applied.apiVersion ?? ''),
-    time: entryTime(opts.now),
+    // The time says when the manager's fields last changed: the same set applied again keeps it.
+    time: previous?.time && sameSet(previous.fields, configSet) ? previous.time : entryTime(opts.now),
     fields: configSet,
   });
   if (!live) {
@@ -91,8 +92,14 @@ export function serverSideApply(live: KObject | undefined, config: Obj, opts: Ap
     // The tracked part shares its values with the object (metadata aside), so remove from the object.
     removeAt(path[0] === 'f:metadata' ? merged.metadata : merged, path[0] === 'f:metadata' ? path.slice(1) : path);
   }
-  merged.metadata.managedFields = encodeManagers([...others, entry()]);
+  // The applier's entry keeps its place among the others: an apply that changes nothing leaves them as they were.
+  const previous = managers.find(mine);
+  merged.metadata.managedFields = encodeManagers(previous ? managers.map((m) => (m === previous ? entry(previous) : m)) : [...managers, entry()]);
   return merged;
+}
+
+function sameSet(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
+  return a.size === b.size && [...a].every((k) => b.has(k));
 }
 
 /**

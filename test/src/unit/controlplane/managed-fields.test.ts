@@ -166,6 +166,11 @@ describe('controlplane/api/managed-fields', () => {
       assert.equal(env.registry.get<Deployment>('Deployment', 'default', 'web').spec.replicas, 2);
       env.registry.patch('Deployment', 'default', 'web', web(3), { type: 'apply', fieldManager: 'alice' });
       assert.equal(env.registry.get<Deployment>('Deployment', 'default', 'web').spec.replicas, 3);
+      // The same configuration again, later, writes nothing.
+      const rv = env.store.resourceVersion();
+      env.clock.advance(60_000);
+      env.registry.patch('Deployment', 'default', 'web', web(3), { type: 'apply', fieldManager: 'alice' });
+      assert.equal(env.store.resourceVersion(), rv);
       throwsApi(() => env.registry.patch('Deployment', 'default', 'web', web(), { type: 'apply' }), {
         reason: 'Invalid',
         code: 422,
