@@ -52,16 +52,21 @@ function itemElement(item: unknown, key: string | undefined): PathElement | unde
 
 /** The fields a value sets, by the schema's list types: leaves, and list items by key. */
 export function fieldSetOf(value: unknown, schema: SchemaNode): FieldSet {
-  const out: FieldSet = new Set();
-  walkObject(value, schema, [], out);
+  return new Set(fieldValues(value, schema).keys());
+}
+
+/** The fields a value sets, each with its value there (a list item's is the item), found in one walk. */
+export function fieldValues(value: unknown, schema: SchemaNode): Map<string, unknown> {
+  const out = new Map<string, unknown>();
+  walkObject(value, schema, '', out);
   return out;
 }
 
-function walkObject(v: unknown, s: SchemaNode, prefix: PathElement[], out: FieldSet): void {
+function walkObject(v: unknown, s: SchemaNode, prefix: string, out: Map<string, unknown>): void {
   if (!isObj(v)) return;
   for (const [k, child] of Object.entries(v)) {
     if (child === undefined || child === null) continue;
-    const path = [...prefix, `f:${k}`];
+    const path = join(prefix, `f:${k}`);
     const cs = fieldSchema(s, k);
     if (isObj(child) && Object.keys(child).length > 0) walkObject(child, cs, path, out);
     else if (Array.isArray(child) && child.length > 0 && listMeta(cs).listType !== 'atomic') {
@@ -69,12 +74,16 @@ function walkObject(v: unknown, s: SchemaNode, prefix: PathElement[], out: Field
       for (const item of child) {
         const e = itemElement(item, meta.listType === 'map' ? meta.mergeKey : undefined);
         if (e === undefined) continue;
-        const ip = [...path, e];
-        out.add(pathKey(ip));
+        const ip = join(path, e);
+        out.set(ip, item);
         if (meta.listType === 'map') walkObject(item, itemSchema(cs), ip, out);
       }
-    } else out.add(pathKey(path));
+    } else out.set(path, child);
   }
+}
+
+function join(prefix: string, e: PathElement): string {
+  return prefix === '' ? e : prefix + SEP + e;
 }
 
 /** The value at a path, or undefined. */
@@ -193,6 +202,21 @@ export interface FieldManagerEntry {
   time?: string;
   subresource?: string;
   fields: FieldSet;
+  /** The stored tree it was decoded from: written back as it is when the set has not changed. */
+  stored?: Record<string, unknown>;
+}
+
+// Stored trees are frozen and shared from one version of an object to the next: each is decoded once.
+const decoded = new WeakMap<object, FieldSet>();
+
+function decodeTree(tree: unknown): FieldSet {
+  if (!isObj(tree)) return new Set();
+  let set = decoded.get(tree);
+  if (!set) {
+    set = fromFieldsV1(tree);
+    if (Object.isFrozen(tree)) decoded.set(tree, set);
+  }
+  return new Set(set);
 }
 
 export function decodeManagers(entries: readonly ManagedFieldsEntry[] | undefined): FieldManagerEntry[] {
@@ -202,7 +226,8 @@ export function decodeManagers(entries: readonly ManagedFieldsEntry[] | undefine
     apiVersion: e.apiVersion ?? '',
     ...(e.time ? { time: e.time } : {}),
     ...(e.subresource ? { subresource: e.subresource } : {}),
-    fields: fromFieldsV1(e.fieldsV1),
+    fields: decodeTree(e.fieldsV1),
+    ...(isObj(e.fieldsV1) ? { stored: e.fieldsV1 } : {}),
   }));
 }
 
@@ -216,9 +241,15 @@ export function encodeManagers(managers: readonly FieldManagerEntry[]): ManagedF
       apiVersion: m.apiVersion,
       ...(m.time ? { time: m.time } : {}),
       fieldsType: 'FieldsV1' as const,
-      fieldsV1: toFieldsV1(m.fields),
+      fieldsV1: m.stored && sameSet(m.fields, decodeTree(m.stored)) ? m.stored : toFieldsV1(m.fields),
       ...(m.subresource ? { subresource: m.subresource } : {}),
     }));
+}
+
+export function sameSet(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
+  if (a.size !== b.size) return false;
+  for (const k of a) if (!b.has(k)) return false;
+  return true;
 }
 
 /** The time of an entry, to the second as Kubernetes writes it. */
@@ -238,16 +269,14 @@ export function isItem(key: string): boolean {
  * write removed leave every set.
  */
 export function recordUpdate(old: KObject | undefined, next: KObject, manager: string, schema: SchemaNode, now: number): ManagedFieldsEntry[] {
-  const before = old ? trackedPart(old) : {};
-  const after = trackedPart(next);
-  const oldSet = old ? fieldSetOf(before, schema) : new Set<string>();
-  const newSet = fieldSetOf(after, schema);
+  const oldValues = old ? fieldValues(trackedPart(old), schema) : new Map<string, unknown>();
+  const newValues = fieldValues(trackedPart(next), schema);
   const changed = new Set<string>();
-  for (const key of newSet) {
-    if (!oldSet.has(key)) changed.add(key);
-    else if (!isItem(key) && !jsonEqual(valueAt(before, pathOf(key)), valueAt(after, pathOf(key)))) changed.add(key);
+  for (const [key, value] of newValues) {
+    if (!oldValues.has(key)) changed.add(key);
+    else if (!isItem(key) && !jsonEqual(oldValues.get(key), value)) changed.add(key);
   }
-  const removed = [...oldSet].filter((k) => !newSet.has(k));
+  const removed = [...oldValues.keys()].filter((k) => !newValues.has(k));
   const managers = decodeManagers(next.metadata.managedFields);
   let mine = managers.find((m) => m.manager === manager && m.operation === 'Update' && !m.subresource);
   for (const m of managers) {

@@ -11,14 +11,16 @@ import {
   decodeManagers,
   encodeManagers,
   entryTime,
-  fieldSetOf,
+  fieldValues,
   isItem,
   pathOf,
   removeAt,
+  sameSet,
   showPath,
   trackedPart,
   valueAt,
   type FieldManagerEntry,
+  type FieldSet,
 } from './managed-fields.js';
 import { fieldSchema, itemSchema, listMeta, type SchemaNode } from './patch-meta.js';
 
@@ -47,7 +49,8 @@ export function serverSideApply(live: KObject | undefined, config: Obj, opts: Ap
   const applied = structuredClone(config) as Obj;
   const meta = (isObj(applied.metadata) ? applied.metadata : {}) as Obj;
   delete meta.managedFields;
-  const configSet = fieldSetOf(trackedPart(applied), opts.schema);
+  const configValues = fieldValues(trackedPart(applied), opts.schema);
+  const configSet: FieldSet = new Set(configValues.keys());
   const mine = (m: FieldManagerEntry) => m.manager === opts.manager && m.operation === 'Apply' && !m.subresource;
   const entry = (previous?: FieldManagerEntry): FieldManagerEntry => ({
     manager: opts.manager,
@@ -63,18 +66,16 @@ export function serverSideApply(live: KObject | undefined, config: Obj, opts: Ap
     return created;
   }
   const managers = decodeManagers(live.metadata.managedFields);
-  const liveTracked = trackedPart(live);
-  const configTracked = trackedPart(applied);
+  const liveValues = fieldValues(trackedPart(live), opts.schema);
   const conflicts: Conflict[] = [];
   for (const m of managers) {
     if (mine(m) || m.manager === opts.manager) continue;
     for (const key of m.fields) {
       // A list item itself has no value to disagree on; its fields do.
       if (!configSet.has(key) || isItem(key)) continue;
-      const path = pathOf(key);
-      if (jsonEqual(valueAt(liveTracked, path), valueAt(configTracked, path))) continue;
+      if (jsonEqual(liveValues.get(key), configValues.get(key))) continue;
       if (opts.force) m.fields.delete(key);
-      else conflicts.push({ manager: m.manager, apiVersion: m.apiVersion, path: showPath(path) });
+      else conflicts.push({ manager: m.manager, apiVersion: m.apiVersion, path: showPath(pathOf(key)) });
     }
   }
   if (conflicts.length > 0) throw conflictError(conflicts);
@@ -96,10 +97,6 @@ export function serverSideApply(live: KObject | undefined, config: Obj, opts: Ap
   const previous = managers.find(mine);
   merged.metadata.managedFields = encodeManagers(previous ? managers.map((m) => (m === previous ? entry(previous) : m)) : [...managers, entry()]);
   return merged;
-}
-
-function sameSet(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
-  return a.size === b.size && [...a].every((k) => b.has(k));
 }
 
 /**
