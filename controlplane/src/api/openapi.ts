@@ -10,12 +10,8 @@ import { KINDS, KIP_VERSION, apiVersionOf, openApiName, openApiSchemas, type Res
 
 type Json = Record<string, unknown>;
 
-/**
- * The query parameters of writes that kubectl looks for before relying on them. Not dryRun: the
- * server does not honour it yet, and kubectl sends it only where the document says it is served,
- * so `--dry-run=server` is refused by kubectl rather than written for real.
- */
-const WRITE_PARAMS = ['fieldManager', 'fieldValidation'];
+/** The query parameters of writes that kubectl looks for before relying on them. */
+const WRITE_PARAMS = ['dryRun', 'fieldManager', 'fieldValidation'];
 
 /**
  * A TypeBox schema in the OpenAPI subset kubectl parses: maps are `additionalProperties` (OpenAPI
@@ -82,17 +78,16 @@ function paths(r: ResourceType, v3: boolean): Json {
     ? { responses: { '200': { description: 'OK', content: { 'application/json': { schema: { $ref: ref } } } } } }
     : { responses: { '200': { description: 'OK', schema: { $ref: ref } } } };
   // The patch types a PATCH takes. kubectl computes a strategic merge patch from the schema when
-  // the document lists that type; the schemas name no merge keys, so every list is replaced whole,
-  // which is what the server's merge does with it.
+  // the document lists that type, merging lists by the x-kubernetes-patch-merge-key the schemas
+  // carry, as the server does (strategic-merge-patch.ts).
   const patchBody = v3
     ? {
         requestBody: {
           required: true,
           content: Object.fromEntries(
-            ['application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json'].map((t) => [
-              t,
-              { schema: { $ref: ref } },
-            ]),
+            ['application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json', 'application/apply-patch+yaml'].map(
+              (t) => [t, { schema: { $ref: ref } }],
+            ),
           ),
         },
       }
@@ -123,7 +118,7 @@ function paths(r: ResourceType, v3: boolean): Json {
       get: op('get', 'read', [], false),
       put: op('put', 'replace', WRITE_PARAMS, true),
       patch: op('patch', 'patch', [...WRITE_PARAMS, 'force'], true),
-      delete: op('delete', 'delete', [], false),
+      delete: op('delete', 'delete', ['dryRun', 'gracePeriodSeconds', 'propagationPolicy'], false),
     },
   };
 }

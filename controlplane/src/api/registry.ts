@@ -2,6 +2,7 @@
 // controllers so that both see the same rules: validation, defaulting, generateName, generation,
 // the status subresource, admission, and graceful deletion of pods.
 
+import { randomUUID } from 'node:crypto';
 import {
   applyDefaults,
   isoTime,
@@ -25,14 +26,44 @@ import {
 import { StoreError, type Store } from '../store/store.js';
 import { ApiError, invalid, notFound, toApiError } from './errors.js';
 import { fieldsMatch, parseFieldSelector } from './field-selector.js';
+import { applyJsonPatch } from './json-patch.js';
+import { recordUpdate } from './managed-fields.js';
 import { applyMergePatch } from './merge-patch.js';
+import type { SchemaNode } from './patch-meta.js';
+import { serverSideApply } from './server-side-apply.js';
+import { applyStrategicMergePatch } from './strategic-merge-patch.js';
 
 export { PERMANENT_NAMESPACES } from '@kip/shared';
 
 /** Admission: may change the object being written, or refuse it with an ApiError. */
 export type AdmissionHook = (op: 'create' | 'update', obj: KObject, old: KObject | undefined) => void;
 
+/** How a write is made: for real or as a dry run, and by whom. */
+export interface WriteOptions {
+  /** dryRun=All: validation, defaulting and admission run and the object is returned, but nothing is stored. */
+  dryRun?: boolean;
+  /**
+   * Who writes: the write is recorded in managedFields as this manager's Update. Requests always
+   * name one (the user agent's by default); the in-process controllers leave it out and their
+   * writes keep managedFields as they are.
+   */
+  fieldManager?: string;
+}
+
+/** The body of a PATCH, by its content type. */
+export type PatchType = 'merge' | 'strategic' | 'json' | 'apply';
+
+export interface PatchOptions extends WriteOptions {
+  /** merge (RFC 7386) unless said otherwise. */
+  type?: PatchType;
+  /** Server-side apply: take the fields other managers hold instead of failing with a conflict. */
+  force?: boolean;
+  /** A patch of the /status subresource: only the status of the patched object is kept. */
+  status?: boolean;
+}
+
 export interface DeleteOptions {
+  dryRun?: boolean;
   /** 0 deletes at once; undefined takes the pod's own terminationGracePeriodSeconds. */
   gracePeriodSeconds?: number;
   propagationPolicy?: 'Background' | 'Foreground' | 'Orphan';
@@ -111,7 +142,7 @@ export class Registry {
   }
 
   /** Validates, defaults and stores a new object. `urlNamespace` is the namespace of the request path. */
-  create<T extends KObject = KObject>(body: unknown, urlNamespace?: string): T {
+  create<T extends KObject = KObject>(body: unknown, urlNamespace?: string, opts: WriteOptions = {}): T {
     const obj = this.checked(body);
     const def = this.definition(obj.kind);
     const r = def.resource;
@@ -134,10 +165,13 @@ export class Registry {
     if (typeof onCreate === 'function') (obj as { status?: unknown }).status = onCreate(obj as never);
     else if (onCreate === 'drop') delete (obj as { status?: unknown }).status;
     for (const hook of this.admission) hook('create', obj, undefined);
+    if (opts.fieldManager) obj.metadata.managedFields = recordUpdate(undefined, obj, opts.fieldManager, schemaOf(def), this.clock.now());
+    if (obj.metadata.managedFields?.length === 0) delete obj.metadata.managedFields;
     const generate = !obj.metadata.name && obj.metadata.generateName;
     for (let attempt = 0; ; attempt++) {
       if (generate) obj.metadata.name = `${obj.metadata.generateName}${randomSuffix()}`;
       try {
+        if (opts.dryRun) return this.dryRunCreate(obj) as T;
         return this.store.create(obj) as T;
       } catch (err) {
         if (generate && err instanceof StoreError && err.code === 'AlreadyExists' && attempt < 8) continue;
@@ -147,7 +181,7 @@ export class Registry {
   }
 
   /** Replaces an object's spec and metadata; its status is kept (status has its own subresource). */
-  update<T extends KObject = KObject>(body: unknown, target?: { namespace?: string; name?: string }): T {
+  update<T extends KObject = KObject>(body: unknown, target?: { namespace?: string; name?: string }, opts: WriteOptions = {}): T {
     const obj = this.checked(body);
     const def = this.definition(obj.kind);
     const r = def.resource;
@@ -177,7 +211,12 @@ export class Registry {
       obj.metadata.generation = (old.metadata.generation ?? 1) + (specChanged ? 1 : 0);
     }
     for (const hook of this.admission) hook('update', obj, old);
+    // A write that leaves managedFields out keeps them; one that sends them (even empty) sets them.
+    if (obj.metadata.managedFields === undefined && old.metadata.managedFields) obj.metadata.managedFields = old.metadata.managedFields;
+    if (opts.fieldManager) obj.metadata.managedFields = recordUpdate(old, obj, opts.fieldManager, schemaOf(def), this.clock.now());
+    if (obj.metadata.managedFields?.length === 0) delete obj.metadata.managedFields;
     try {
+      if (opts.dryRun) return this.dryRunUpdate(obj, old) as T;
       return this.store.update(obj) as T;
     } catch (err) {
       throw toApiError(err, qualified(r), obj.metadata.name);
@@ -185,7 +224,7 @@ export class Registry {
   }
 
   /** Replaces only the status of an object (the /status subresource). */
-  updateStatus<T extends KObject = KObject>(obj: T): T {
+  updateStatus<T extends KObject = KObject>(obj: T, opts: WriteOptions = {}): T {
     const r = this.resource(obj.kind);
     const old = this.get(obj.kind, obj.metadata.namespace, obj.metadata.name);
     if (obj.metadata.resourceVersion && obj.metadata.resourceVersion !== old.metadata.resourceVersion)
@@ -195,6 +234,7 @@ export class Registry {
       );
     // The store copies what changed and shares the rest: only the status is new here.
     const next = { ...old, status: (obj as { status?: unknown }).status } as unknown as T;
+    if (opts.dryRun) return next;
     try {
       return this.store.update(next);
     } catch (err) {
@@ -202,15 +242,103 @@ export class Registry {
     }
   }
 
-  patch<T extends KObject = KObject>(kind: string, namespace: string | undefined, name: string, patch: unknown): T {
-    if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) throw new ApiError('BadRequest', 'a merge patch must be a JSON object');
+  /**
+   * Patches an object: a merge patch (RFC 7386), a strategic merge patch, a JSON patch (RFC 6902),
+   * or a server-side apply, which also creates the object when there is none.
+   */
+  patch<T extends KObject = KObject>(kind: string, namespace: string | undefined, name: string, patch: unknown, opts: PatchOptions = {}): T {
+    const type = opts.type ?? 'merge';
+    if (type === 'apply') return this.apply<T>(kind, namespace, name, patch, opts);
+    if (type !== 'json' && (typeof patch !== 'object' || patch === null || Array.isArray(patch)))
+      throw new ApiError('BadRequest', `a ${type === 'strategic' ? 'strategic ' : ''}merge patch must be a JSON object`);
     const current = this.get(kind, namespace, name);
-    const merged = applyMergePatch(structuredClone(current), patch) as KObject;
-    const p = patch as { metadata?: { resourceVersion?: string } };
-    // Without an explicit resourceVersion in the patch, a merge patch applies to whatever is current.
-    merged.metadata.resourceVersion = p.metadata?.resourceVersion ?? current.metadata.resourceVersion;
-    const statusOnly = Object.keys(patch).every((k) => k === 'status');
-    return statusOnly && this.definition(kind).status.subresource ? this.updateStatus(merged as T) : this.update<T>(merged, { namespace, name });
+    const def = this.definition(kind);
+    const merged = (
+      type === 'json'
+        ? applyJsonPatch(current, patch)
+        : type === 'strategic'
+          ? applyStrategicMergePatch(current, patch, schemaOf(def))
+          : applyMergePatch(structuredClone(current), patch)
+    ) as KObject;
+    if (typeof merged !== 'object' || merged === null || Array.isArray(merged) || typeof merged.metadata !== 'object' || merged.metadata === null)
+      throw new ApiError('Invalid', `the patched ${kind} is not an object with metadata`);
+    if (type !== 'json') {
+      const p = patch as { metadata?: { resourceVersion?: string } };
+      // Without an explicit resourceVersion in the patch, a merge patch applies to whatever is current.
+      // A copy: the merges share the parts a patch does not touch with the stored (frozen) object.
+      merged.metadata = { ...merged.metadata, resourceVersion: p.metadata?.resourceVersion ?? current.metadata.resourceVersion };
+    }
+    const write = { dryRun: opts.dryRun, fieldManager: opts.fieldManager };
+    if (opts.status)
+      return this.updateStatus({ ...current, metadata: merged.metadata, status: (merged as { status?: unknown }).status } as unknown as T, write);
+    const statusOnly = type !== 'json' && Object.keys(patch as object).every((k) => k === 'status');
+    return statusOnly && def.status.subresource ? this.updateStatus(merged as T, write) : this.update<T>(merged, { namespace, name }, write);
+  }
+
+  /**
+   * Server-side apply of `config` by `opts.fieldManager` (server-side-apply.ts): creates the
+   * object when it is absent, else merges and records ownership, or fails with the conflicts.
+   */
+  apply<T extends KObject = KObject>(kind: string, namespace: string | undefined, name: string, config: unknown, opts: PatchOptions): T {
+    const def = this.definition(kind);
+    const r = def.resource;
+    if (!opts.fieldManager) throw new ApiError('Invalid', 'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch');
+    if (typeof config !== 'object' || config === null || Array.isArray(config))
+      throw new ApiError('BadRequest', 'an apply patch must be an object: the configuration to apply');
+    const c = config as { apiVersion?: unknown; kind?: unknown; metadata?: Record<string, unknown> };
+    const apiVersion = r.group ? `${r.group}/${r.version}` : r.version;
+    if (c.kind !== kind || c.apiVersion !== apiVersion)
+      throw invalid(kind, name, [
+        ...(c.apiVersion !== apiVersion
+          ? [{ field: 'apiVersion', message: `Invalid value: ${JSON.stringify(c.apiVersion ?? '')}: must be ${apiVersion}` }]
+          : []),
+        ...(c.kind !== kind ? [{ field: 'kind', message: `Invalid value: ${JSON.stringify(c.kind ?? '')}: must be ${kind}` }] : []),
+      ]);
+    const meta = typeof c.metadata === 'object' && c.metadata !== null && !Array.isArray(c.metadata) ? c.metadata : {};
+    if (meta.name !== undefined && meta.name !== name)
+      throw new ApiError('BadRequest', `the name of the object (${String(meta.name)}) does not match the name on the URL (${name})`);
+    const ns = r.namespaced ? namespace : undefined;
+    if (ns !== undefined && meta.namespace !== undefined && meta.namespace !== ns)
+      throw new ApiError(
+        'BadRequest',
+        `the namespace of the provided object (${String(meta.namespace)}) does not match the namespace sent on the request (${ns})`,
+      );
+    const body = { ...c, metadata: { ...meta, name, ...(ns !== undefined ? { namespace: ns } : {}) } };
+    const live = this.store.get(kind, ns, name);
+    const result = serverSideApply(live, body, { manager: opts.fieldManager, force: opts.force ?? false, schema: schemaOf(def), now: this.clock.now() });
+    const write = { dryRun: opts.dryRun };
+    if (!live) return this.create<T>(result, ns, write);
+    // An apply that changes nothing writes nothing, as in Kubernetes: the same resourceVersion, no watch event.
+    if (
+      jsonEqual(
+        { ...result, metadata: { ...result.metadata, resourceVersion: undefined } },
+        { ...live, metadata: { ...live.metadata, resourceVersion: undefined } },
+      )
+    )
+      return live as T;
+    // A resourceVersion in the configuration is a precondition; without one, the apply is to what is current.
+    result.metadata.resourceVersion = typeof meta.resourceVersion === 'string' ? meta.resourceVersion : live.metadata.resourceVersion;
+    return this.update<T>(result, { namespace: ns, name }, write);
+  }
+
+  /** A dry-run create: what the store would assign, without storing; a name taken is still AlreadyExists. */
+  private dryRunCreate(obj: KObject): KObject {
+    if (this.store.get(obj.kind, obj.metadata.namespace, obj.metadata.name))
+      throw new StoreError('AlreadyExists', `${obj.kind.toLowerCase()}s "${obj.metadata.name}" already exists`);
+    return { ...obj, metadata: { ...obj.metadata, uid: randomUUID(), creationTimestamp: isoTime(this.clock.now()) } };
+  }
+
+  /** A dry-run update: the store's checks (a stale resourceVersion is a Conflict), without storing. */
+  private dryRunUpdate(obj: KObject, old: KObject): KObject {
+    if (obj.metadata.resourceVersion && obj.metadata.resourceVersion !== old.metadata.resourceVersion)
+      throw new StoreError(
+        'Conflict',
+        `Operation cannot be fulfilled on ${obj.kind.toLowerCase()}s "${obj.metadata.name}": the object has been modified; please apply your changes to the latest version and try again`,
+      );
+    return {
+      ...obj,
+      metadata: { ...obj.metadata, uid: old.metadata.uid, creationTimestamp: old.metadata.creationTimestamp, resourceVersion: old.metadata.resourceVersion },
+    };
   }
 
   /**
@@ -237,6 +365,8 @@ export class Registry {
     const forbidden = rules.forbidden?.(obj as never);
     if (forbidden) throw new ApiError('Forbidden', `${qualified(r)} "${name}" is forbidden: ${forbidden}`);
     const grace = rules.gracePeriod?.(obj as never, opts.gracePeriodSeconds, { nodeCanTerminate: (node) => this.opts.nodeCanTerminate?.(node) ?? false }) ?? 0;
+    // A dry run has passed every check a delete makes: the object is as it would be answered, and stays.
+    if (opts.dryRun) return obj as T;
     if (grace > 0) return this.markForDeletion(obj, grace) as T;
     if (rules.terminate) return this.terminate(obj, rules.terminate) as T;
     if (opts.propagationPolicy === 'Orphan') this.orphanDependents(obj);
@@ -304,6 +434,11 @@ export class Registry {
     }
     return structuredClone(body) as KObject;
   }
+}
+
+/** A kind's schema as the merges read it. */
+function schemaOf(def: KindDefinition): SchemaNode {
+  return def.schema as unknown as SchemaNode;
 }
 
 /** The resource as messages name it: "pods", "deployments.apps". */

@@ -24,7 +24,7 @@ import {
 import { StoreError, type StoreEvent } from '../store/store.js';
 import { ApiError, notFound, toApiError } from './errors.js';
 import { fieldsMatch, parseFieldSelector } from './field-selector.js';
-import type { Registry } from './registry.js';
+import type { PatchType, Registry, WriteOptions } from './registry.js';
 import { parseRoute, type OtherRoute, type ResourceRoute } from './routes.js';
 import type { Authorizer } from './auth.js';
 import { MAX_BODY_DEPTH, textDepth } from './body-depth.js';
@@ -89,11 +89,8 @@ export class RestApi {
     const method = req.method ?? 'GET';
     if (route.type !== 'resource') return this.other(route, url, req, res);
     const q = url.searchParams;
-    // A dry run must change nothing; until writes can be run without storing them, refuse it
-    // rather than write for real (kubectl diff and --dry-run=server send it without asking first).
-    if (method !== 'GET' && method !== 'HEAD' && q.has('dryRun'))
-      throw new ApiError('BadRequest', 'dry-run requests (dryRun=All) are not supported by kip yet; nothing was changed');
     const { registry } = this.opts;
+    const write = method === 'GET' || method === 'HEAD' ? {} : writeOptions(q, req);
     const r = route.resource;
     const kind = r.kind;
     // Reads may be asked for as a Table (server-side printing, kubectl get); writes never are.
@@ -116,15 +113,15 @@ export class RestApi {
         const body = await readBody(req);
         checkKind(body, kind);
         this.checkFields(q, kind, body, res);
-        return this.send(res, 201, registry.create(body, route.namespace));
+        return this.send(res, 201, registry.create(body, route.namespace, write));
       }
       throw new ApiError('MethodNotAllowed', `${method} is not supported on ${r.plural}`);
     }
     const ns = r.namespaced ? route.namespace : undefined;
     const served = registry.definition(kind).subresources ?? [];
     if (route.subresource === 'log' && served.includes('log') && method === 'GET') return this.logs(ns!, route.name, q, res);
-    if (route.subresource === 'scale' && served.includes('scale')) return this.scale(route, method, req, res);
-    if (route.subresource === 'eviction' && kind === 'Pod' && method === 'POST') return this.evict(ns!, route.name, req, res);
+    if (route.subresource === 'scale' && served.includes('scale')) return this.scale(route, method, req, res, write);
+    if (route.subresource === 'eviction' && kind === 'Pod' && method === 'POST') return this.evict(ns!, route.name, req, res, write);
     if (route.subresource !== undefined && route.subresource !== 'status')
       throw new ApiError('NotFound', `the server could not find the requested resource (${r.plural}/${route.subresource})`);
     const status = route.subresource === 'status';
@@ -142,25 +139,37 @@ export class RestApi {
           const b = body as KObject;
           if (b.metadata?.name !== route.name)
             throw new ApiError('BadRequest', `the name of the object (${b.metadata?.name}) does not match the name on the URL (${route.name})`);
-          return this.send(res, 200, registry.updateStatus({ ...b, metadata: { ...b.metadata, namespace: ns } }));
+          return this.send(res, 200, registry.updateStatus({ ...b, metadata: { ...b.metadata, namespace: ns } }, { dryRun: write.dryRun }));
         }
-        return this.send(res, 200, registry.update(body, { namespace: ns, name: route.name }));
+        return this.send(res, 200, registry.update(body, { namespace: ns, name: route.name }, write));
       }
       case 'PATCH': {
+        const type = patchType(req.headers['content-type']);
+        const force = q.get('force');
+        if (force !== null && type !== 'apply')
+          throw new ApiError('Invalid', 'PatchOptions.meta.k8s.io "" is invalid: force: Forbidden: may not be specified for non-apply patch');
+        if (type === 'apply' && status)
+          throw new ApiError('MethodNotAllowed', 'server-side apply of the status subresource is not supported; apply the object, or patch its status');
         const body = await readBody(req);
-        const patch = status ? statusPatch(body) : body;
-        this.checkFields(q, kind, patch, res);
-        return this.send(res, 200, registry.patch(kind, ns, route.name, patch));
+        this.checkFields(q, kind, status && type !== 'json' ? statusPatch(body) : body, res);
+        // An apply names its manager; only the other writes default it from the user agent.
+        const fieldManager = type === 'apply' ? q.get('fieldManager') || undefined : write.fieldManager;
+        const opts = { ...write, fieldManager, type, force: isTrue(force), status };
+        // An apply that creates the object answers 201 Created, as the API server does.
+        const creates = type === 'apply' && registry.store.get(kind, ns, route.name) === undefined;
+        return this.send(res, creates ? 201 : 200, registry.patch(kind, ns, route.name, body, opts));
       }
       case 'DELETE': {
         const body = (await readBody(req, true)) as
-          | { gracePeriodSeconds?: number; propagationPolicy?: string; preconditions?: { uid?: string; resourceVersion?: string } }
+          | { gracePeriodSeconds?: number; propagationPolicy?: string; preconditions?: { uid?: string; resourceVersion?: string }; dryRun?: unknown }
           | undefined;
         const grace = q.get('gracePeriodSeconds') ?? body?.gracePeriodSeconds;
         const policy = q.get('propagationPolicy') ?? body?.propagationPolicy;
         if (policy !== undefined && policy !== null && !['Background', 'Foreground', 'Orphan'].includes(policy))
           throw new ApiError('BadRequest', `propagationPolicy: Unsupported value: "${policy}": supported values: "Background", "Foreground", "Orphan"`);
         const deleted = registry.delete(kind, ns, route.name, {
+          // kubectl delete --dry-run=server says so in the DeleteOptions body, not the query.
+          dryRun: write.dryRun || bodyDryRun(body?.dryRun),
           gracePeriodSeconds: grace === undefined || grace === null ? undefined : Number(grace),
           propagationPolicy: (policy ?? undefined) as 'Background' | 'Foreground' | 'Orphan' | undefined,
           preconditions: body?.preconditions,
@@ -192,7 +201,7 @@ export class RestApi {
     );
   }
 
-  private async scale(route: ResourceRoute, method: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  private async scale(route: ResourceRoute, method: string, req: IncomingMessage, res: ServerResponse, write: WriteOptions): Promise<void> {
     const { registry } = this.opts;
     const kind = route.resource.kind;
     const obj = registry.get<Deployment | ReplicaSet>(kind, route.namespace, route.name!);
@@ -223,25 +232,30 @@ export class RestApi {
     const next = structuredClone(obj);
     next.spec.replicas = replicas;
     if (method === 'PUT' && body.metadata?.resourceVersion) next.metadata.resourceVersion = body.metadata.resourceVersion;
-    return this.send(res, 200, toScale(registry.update(next, { namespace: route.namespace, name: route.name })));
+    return this.send(res, 200, toScale(registry.update(next, { namespace: route.namespace, name: route.name }, write)));
   }
 
   /**
    * policy/v1 Eviction, what `kubectl drain` posts (as protobuf): kip has no disruption budgets
    * yet, so an eviction is always allowed and deletes the pod with the eviction's delete options.
    */
-  private async evict(namespace: string, name: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  private async evict(namespace: string, name: string, req: IncomingMessage, res: ServerResponse, write: WriteOptions): Promise<void> {
     const body = (await readBody(req)) as {
       kind?: string;
       metadata?: { name?: string };
-      deleteOptions?: { gracePeriodSeconds?: number; preconditions?: { uid?: string; resourceVersion?: string } };
+      deleteOptions?: { gracePeriodSeconds?: number; preconditions?: { uid?: string; resourceVersion?: string }; dryRun?: unknown };
     };
     if (body?.kind !== undefined && body.kind !== 'Eviction')
       throw new ApiError('BadRequest', `the body is a ${String(body.kind)}, but the request is for an Eviction`);
     if (body?.metadata?.name !== undefined && body.metadata.name !== name)
       throw new ApiError('BadRequest', `the name of the eviction (${body.metadata.name}) does not match the pod on the URL (${name})`);
     const opts = body?.deleteOptions;
-    this.opts.registry.delete('Pod', namespace, name, { gracePeriodSeconds: opts?.gracePeriodSeconds, preconditions: opts?.preconditions });
+    this.opts.registry.delete('Pod', namespace, name, {
+      // kubectl drain --dry-run=server puts it in the eviction's DeleteOptions.
+      dryRun: write.dryRun || bodyDryRun(opts?.dryRun),
+      gracePeriodSeconds: opts?.gracePeriodSeconds,
+      preconditions: opts?.preconditions,
+    });
     return this.send(res, 201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
   }
 
@@ -440,6 +454,47 @@ export class RestApi {
     }
     this.send(res, err.code, err.toStatus());
   }
+}
+
+/**
+ * The dryRun and fieldManager of a write. dryRun=All is the one value Kubernetes defines; the
+ * field manager defaults, as in Kubernetes, to the user agent up to its first "/" (kubectl/v1.32.0 …: kubectl).
+ */
+function writeOptions(q: URLSearchParams, req: IncomingMessage): WriteOptions {
+  const dryRun = q.getAll('dryRun');
+  for (const v of dryRun) if (v !== 'All') throw new ApiError('BadRequest', `dryRun: Unsupported value: ${JSON.stringify(v)}: supported values: "All"`);
+  const given = q.get('fieldManager');
+  if (given !== null && given.length > 128) throw new ApiError('BadRequest', 'fieldManager: Too long: may not be longer than 128 bytes');
+  const fieldManager = given || (req.headers['user-agent'] ?? '').split('/')[0]!.slice(0, 128) || undefined;
+  return { dryRun: dryRun.length > 0, fieldManager };
+}
+
+/** DeleteOptions.dryRun of a body: ["All"], or nothing; any other value is a 400 as in the query. */
+function bodyDryRun(v: unknown): boolean {
+  if (v === undefined || v === null) return false;
+  if (!Array.isArray(v) || v.some((x) => x !== 'All'))
+    throw new ApiError('BadRequest', `dryRun: Unsupported value: ${JSON.stringify(v)}: supported values: "All"`);
+  return v.length > 0;
+}
+
+const PATCH_TYPES: Record<string, PatchType> = {
+  'application/json-patch+json': 'json',
+  'application/merge-patch+json': 'merge',
+  'application/strategic-merge-patch+json': 'strategic',
+  'application/apply-patch+yaml': 'apply',
+  // kip's own clients and curl users: a plain JSON body is a merge patch.
+  'application/json': 'merge',
+  '': 'merge',
+};
+
+/** The kind of patch a PATCH's Content-Type says its body is; any other type is a 415. */
+function patchType(contentType: string | undefined): PatchType {
+  const t = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+  if (Object.hasOwn(PATCH_TYPES, t)) return PATCH_TYPES[t]!;
+  throw new ApiError(
+    'UnsupportedMediaType',
+    `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json`,
+  );
 }
 
 /** A PATCH of /status changes only the status; one that names no status changes nothing. */

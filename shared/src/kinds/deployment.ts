@@ -7,6 +7,7 @@ import { ANNOTATION_REVISION, LABEL_POD_TEMPLATE_HASH } from '../api/names.js';
 import { fromLabelSelector, selectorToString } from '../api/selector.js';
 import { child, isInt, type Obj } from '../validation/errors.js';
 import { IntOrString, READ_ONLY, StringEnum, withCheck } from '../validation/schema.js';
+import { mergeByKey, RETAIN_KEYS } from '../validation/patch-keys.js';
 import { ageSince } from './age.js';
 import { NONE, writeAnnotations, writeEvents, writeLabels, writePodTemplate } from './describe.js';
 import { defineKind } from './kind.js';
@@ -18,10 +19,13 @@ import { containerImages, containerNames, defaultReplicas, selectorText, workloa
 const isIntOrPercent = (v: unknown) => (isInt(v) && v >= 0) || (typeof v === 'string' && /^\d+%$/.test(v));
 
 export const DeploymentStrategy = withCheck(
-  Type.Object({
-    type: Type.Optional(StringEnum(['RollingUpdate', 'Recreate'])),
-    rollingUpdate: Type.Optional(Type.Object({ maxSurge: Type.Optional(IntOrString()), maxUnavailable: Type.Optional(IntOrString()) })),
-  }),
+  Type.Object(
+    {
+      type: Type.Optional(StringEnum(['RollingUpdate', 'Recreate'])),
+      rollingUpdate: Type.Optional(Type.Object({ maxSurge: Type.Optional(IntOrString()), maxUnavailable: Type.Optional(IntOrString()) })),
+    },
+    RETAIN_KEYS,
+  ),
   (strategy: Obj, field, errors) => {
     const ru = strategy.rollingUpdate as Obj | undefined;
     if (ru === undefined || ru === null || typeof ru !== 'object') return;
@@ -60,7 +64,7 @@ export const DeploymentStatus = Type.Object(
     readyReplicas: Type.Optional(Type.Integer()),
     availableReplicas: Type.Optional(Type.Integer()),
     unavailableReplicas: Type.Optional(Type.Integer()),
-    conditions: Type.Optional(Type.Array(DeploymentCondition)),
+    conditions: Type.Optional(Type.Array(DeploymentCondition, mergeByKey('type'))),
   },
   READ_ONLY,
 );

@@ -23,6 +23,7 @@ export type {
   ConditionStatus,
   LabelSelector,
   LabelSelectorRequirement,
+  ManagedFieldsEntry,
   ObjectMeta,
   ObjectReference,
   OwnerReference,

@@ -6,6 +6,7 @@ import { isQuantity, parseQuantity } from '../api/quantity.js';
 import { checkLabels, isDNS1123Label, isDNS1123Subdomain } from '../validation/names.js';
 import { child, isObj, type Obj } from '../validation/errors.js';
 import { notRequiredOnInput, READ_ONLY, StringEnum, withCheck } from '../validation/schema.js';
+import { MERGE_SET, mergeByKey } from '../validation/patch-keys.js';
 
 export const ConditionStatus = StringEnum(['True', 'False', 'Unknown']);
 export type ConditionStatus = Static<typeof ConditionStatus>;
@@ -24,6 +25,18 @@ export const OwnerReference = Type.Object({
 });
 export type OwnerReference = Static<typeof OwnerReference>;
 
+/** One manager's fields (server-side apply): who, by which operation, at which version, and the set itself in FieldsV1. */
+export const ManagedFieldsEntry = Type.Object({
+  manager: Type.Optional(Type.String()),
+  operation: Type.Optional(StringEnum(['Apply', 'Update'])),
+  apiVersion: Type.Optional(Type.String()),
+  time: Type.Optional(Type.String()),
+  fieldsType: Type.Optional(StringEnum(['FieldsV1'])),
+  fieldsV1: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+  subresource: Type.Optional(Type.String()),
+});
+export type ManagedFieldsEntry = Static<typeof ManagedFieldsEntry>;
+
 const metaFields = {
   name: Type.String(),
   generateName: Type.Optional(Type.String()),
@@ -36,9 +49,11 @@ const metaFields = {
   deletionGracePeriodSeconds: Type.Optional(Type.Integer(READ_ONLY)),
   labels: Type.Optional(Labels),
   annotations: Type.Optional(StringMap),
-  ownerReferences: Type.Optional(Type.Array(OwnerReference)),
+  ownerReferences: Type.Optional(Type.Array(OwnerReference, mergeByKey('uid'))),
   // Kept as given; nothing in kip finalizes, so an object with finalizers is deleted as any other.
-  finalizers: Type.Optional(Type.Array(Type.String())),
+  finalizers: Type.Optional(Type.Array(Type.String(), MERGE_SET)),
+  // Kept by the server for server-side apply; a write may reset it, as in Kubernetes.
+  managedFields: Type.Optional(Type.Array(ManagedFieldsEntry)),
 };
 
 /**

@@ -7,6 +7,7 @@ import { isLabelKey } from '../api/selector.js';
 import type { Pod } from './pod.js';
 import { child, type Obj } from '../validation/errors.js';
 import { notRequiredOnInput, READ_ONLY, StringEnum, withCheck } from '../validation/schema.js';
+import { mergeByKey } from '../validation/patch-keys.js';
 import { ageSince } from './age.js';
 import { formatTaint, NONE, writeAnnotations, writeEvents, writeLabels, writeMultiline, type DescribeOutput } from './describe.js';
 import { defineKind } from './kind.js';
@@ -62,8 +63,8 @@ export const NodeStatus = Type.Object(
   {
     capacity: Type.Optional(ResourceList),
     allocatable: Type.Optional(ResourceList),
-    conditions: Type.Optional(Type.Array(NodeCondition)),
-    addresses: Type.Optional(Type.Array(NodeAddress)),
+    conditions: Type.Optional(Type.Array(NodeCondition, mergeByKey('type'))),
+    addresses: Type.Optional(Type.Array(NodeAddress, mergeByKey('type'))),
     nodeInfo: Type.Optional(NodeSystemInfo),
   },
   READ_ONLY,

@@ -6,6 +6,7 @@ import { child, index, isObj, type FieldErrors, type Obj } from '../validation/e
 import { ENV_NAME, isDNS1123Label, isDNS1123Subdomain, PORT_NAME } from '../validation/names.js';
 import { IntOrString, StringEnum, withCheck } from '../validation/schema.js';
 import { checkConfigKey } from './config-data.js';
+import { mergeByKey } from '../validation/patch-keys.js';
 import { ResourceRequirements, StringMap, TaintEffect, TemplateMeta } from './meta.js';
 import {
   checkVolumeMounts,
@@ -161,10 +162,12 @@ export const Container = withCheck(
     command: Type.Optional(Type.Array(Type.String())),
     args: Type.Optional(Type.Array(Type.String())),
     workingDir: Type.Optional(Type.String()),
-    env: Type.Optional(Type.Array(EnvVar)),
+    env: Type.Optional(Type.Array(EnvVar, mergeByKey('name'))),
     envFrom: Type.Optional(Type.Array(EnvFromSource)),
-    volumeMounts: Type.Optional(Type.Array(VolumeMount)),
-    ports: Type.Optional(withCheck(Type.Array(ContainerPort), (ports: unknown[], field, errors) => checkUniqueNames(ports, field, errors))),
+    volumeMounts: Type.Optional(Type.Array(VolumeMount, mergeByKey('mountPath'))),
+    ports: Type.Optional(
+      withCheck(Type.Array(ContainerPort, mergeByKey('containerPort')), (ports: unknown[], field, errors) => checkUniqueNames(ports, field, errors)),
+    ),
     resources: Type.Optional(ResourceRequirements),
     livenessProbe: Type.Optional(Probe),
     readinessProbe: Type.Optional(Probe),
@@ -256,11 +259,11 @@ export type Toleration = Static<typeof Toleration>;
 
 export const PodSpec = withCheck(
   Type.Object({
-    containers: withCheck(Type.Array(Container), (containers: unknown[], field, errors) => {
+    containers: withCheck(Type.Array(Container, mergeByKey('name')), (containers: unknown[], field, errors) => {
       if (containers.length === 0) errors.required(field, 'a pod needs at least one container');
       checkUniqueNames(containers, field, errors);
     }),
-    volumes: Type.Optional(withCheck(Type.Array(Volume), checkVolumes)),
+    volumes: Type.Optional(withCheck(Type.Array(Volume, mergeByKey('name')), checkVolumes)),
     restartPolicy: Type.Optional(RestartPolicy),
     terminationGracePeriodSeconds: Type.Optional(Type.Integer({ minimum: 0 })),
     nodeName: Type.Optional(Type.String()),
@@ -276,7 +279,7 @@ export const PodSpec = withCheck(
     securityContext: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
     dnsPolicy: Type.Optional(Type.String()),
     enableServiceLinks: Type.Optional(Type.Boolean()),
-    imagePullSecrets: Type.Optional(Type.Array(Type.Object({ name: Type.String() }))),
+    imagePullSecrets: Type.Optional(Type.Array(Type.Object({ name: Type.String() }), mergeByKey('name'))),
     priorityClassName: Type.Optional(Type.String()),
     hostname: Type.Optional(Type.String()),
     subdomain: Type.Optional(Type.String()),

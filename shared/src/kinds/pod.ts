@@ -6,6 +6,7 @@ import { controllerOf } from '../api/meta.js';
 import { podDisplayStatus } from '../api/pod.js';
 import { parseBytes, parseCpuMillis } from '../api/quantity.js';
 import { READ_ONLY, StringEnum } from '../validation/schema.js';
+import { mergeByKey } from '../validation/patch-keys.js';
 import { ageSince } from './age.js';
 import { formatToleration, NONE, writeAnnotations, writeContainers, writeEvents, writeLabels, writeMultiline } from './describe.js';
 import { defineKind } from './kind.js';
@@ -62,7 +63,7 @@ export type ContainerStatus = Static<typeof ContainerStatus>;
 export const PodStatus = Type.Object(
   {
     phase: Type.Optional(PodPhase),
-    conditions: Type.Optional(Type.Array(PodCondition)),
+    conditions: Type.Optional(Type.Array(PodCondition, mergeByKey('type'))),
     message: Type.Optional(Type.String()),
     reason: Type.Optional(Type.String()),
     hostIP: Type.Optional(Type.String()),

@@ -6,6 +6,7 @@ import { ipToNumber } from '../ipv4.js';
 import { child, index, isObj, type FieldErrors, type Obj } from '../validation/errors.js';
 import { isDNS1123Label, PORT_NAME } from '../validation/names.js';
 import { IntOrString, READ_ONLY, StringEnum, withCheck } from '../validation/schema.js';
+import { mergeByKey } from '../validation/patch-keys.js';
 import { ageSince } from './age.js';
 import { NONE, writeAnnotations, writeEvents, writeLabels } from './describe.js';
 import type { Endpoints } from './endpoints.js';
@@ -50,7 +51,7 @@ export const ServiceSpec = withCheck(
     type: Type.Optional(StringEnum(['ClusterIP'])),
     sessionAffinity: Type.Optional(StringEnum(['None', 'ClientIP'])),
     clusterIP: Type.Optional(Type.String()),
-    ports: withCheck(Type.Array(ServicePort), checkPorts),
+    ports: withCheck(Type.Array(ServicePort, mergeByKey('port')), checkPorts),
     clusterIPs: Type.Optional(Type.Array(Type.String())),
   }),
   (spec: Obj, field, errors) => {

@@ -18,8 +18,12 @@ export interface KubectlRun {
 }
 
 /** Runs kubectl with a kubeconfig (and, if given, its own discovery cache); resolves with what it said. */
-export function runKubectl(args: string[], opts: { kubeconfig: string; cacheDir?: string; timeoutMs?: number; input?: string }): Promise<KubectlRun> {
-  const env = { ...process.env, KUBECONFIG: opts.kubeconfig, ...(opts.cacheDir ? { KUBECACHEDIR: opts.cacheDir } : {}) };
+export function runKubectl(
+  args: string[],
+  opts: { kubeconfig: string; cacheDir?: string; timeoutMs?: number; input?: string; env?: Record<string, string> },
+): Promise<KubectlRun> {
+  // opts.env: more of the environment, such as the EDITOR `kubectl edit` runs.
+  const env = { ...process.env, KUBECONFIG: opts.kubeconfig, ...(opts.cacheDir ? { KUBECACHEDIR: opts.cacheDir } : {}), ...opts.env };
   return new Promise((resolve) => {
     const child = execFile(KUBECTL, args, { env, timeout: opts.timeoutMs ?? 60_000 }, (error, out, err) => {
       resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, out, err });

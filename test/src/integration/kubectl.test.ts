@@ -68,7 +68,7 @@ ${extra}  selector:
     assert.equal(again.code, 0, again.err);
   });
 
-  it('applies a change to a list item whole: the patch kubectl computes from the schemas replaces the list', async () => {
+  it('applies a change to a list item: the patch kubectl computes from the schemas merges containers by name', async () => {
     const file = manifest('web');
     writeFileSync(file, readFileSync(file, 'utf8').replace('image: sleep', 'image: pause'));
     const r = await kubectl('apply', '-f', file);
