@@ -149,8 +149,9 @@ export class CronJobController implements Controller {
       const finished = jobFinished(job);
       const listed = active.some((r) => r.uid === job.metadata.uid);
       if (!finished && !listed) {
+        // Not taken into the active list, as in Kubernetes: a Job made by hand (kip create job
+        // --from) runs beside the schedule, not in its place.
         this.event(cj, 'Warning', 'UnexpectedJob', `Saw a job that the controller did not create or forgot: ${job.metadata.name}`);
-        active.push(jobRef(job));
       } else if (finished && listed) {
         active = active.filter((r) => r.uid !== job.metadata.uid);
         this.event(cj, 'Normal', 'SawCompletedJob', `Saw completed job: ${job.metadata.name}, condition: ${finished}`);
