@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { bufferIO, main } from '@kip/scripts';
 import type { CronJob, Event, Job, Pod } from '@kip/shared';
 import { TestCluster } from '../helpers/cluster.js';
+import { requireKubectl, runKubectl } from '../helpers/kubectl.js';
 import { eventually } from '../helpers/wait.js';
 
 const JOB = (name: string, spec: string, command: string) => `apiVersion: batch/v1
@@ -47,7 +48,9 @@ describe('integration: jobs', function () {
   let cluster: TestCluster;
 
   before(async () => {
-    cluster = await TestCluster.start({ nodes: 2 });
+    requireKubectl();
+    // TLS: kubectl sends its bearer token only over it.
+    cluster = await TestCluster.start({ nodes: 2, controlPlaneArgs: ['--tls'] });
   });
 
   after(async () => {
@@ -101,6 +104,13 @@ describe('integration: jobs', function () {
     const get = await kip(['get', 'jobs']);
     assert.match(get.out, /^NAME\s+STATUS\s+COMPLETIONS\s+DURATION\s+AGE\n/);
     assert.match(get.out, /\npi\s+Complete\s+3\/3\s+\d+s\s+\d+s\n/);
+    // kubectl reads the same table from the server, and describes the Job with its own describer.
+    const kubectl = await runKubectl(['get', 'jobs', 'pi'], { kubeconfig: cluster.kubeconfig, cacheDir: `${cluster.dataDir}/kube-cache` });
+    assert.equal(kubectl.code, 0, kubectl.err);
+    assert.match(kubectl.out, /^NAME\s+STATUS\s+COMPLETIONS\s+DURATION\s+AGE\npi\s+Complete\s+3\/3\s/);
+    const kubectlDescribe = await runKubectl(['describe', 'job', 'pi'], { kubeconfig: cluster.kubeconfig, cacheDir: `${cluster.dataDir}/kube-cache` });
+    assert.equal(kubectlDescribe.code, 0, kubectlDescribe.err);
+    assert.match(kubectlDescribe.out, /Pods Statuses:\s+0 Active \(0 Ready\) \/ 3 Succeeded \/ 0 Failed/);
     const describe = await kip(['describe', 'job', 'pi']);
     assert.match(describe.out, /Pods Statuses:\s+0 Active \(0 Ready\) \/ 3 Succeeded \/ 0 Failed/);
     assert.match(describe.out, /Normal\s+Completed\s+.*Job completed/);
