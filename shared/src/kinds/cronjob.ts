@@ -4,7 +4,7 @@
 
 import { Type, type Static } from '@sinclair/typebox';
 import { fromLabelSelector, selectorToString } from '../api/selector.js';
-import { child, type FieldErrors, type Obj } from '../validation/errors.js';
+import { child, isObj, type FieldErrors, type Obj } from '../validation/errors.js';
 import { READ_ONLY, StringEnum, withCheck } from '../validation/schema.js';
 import { ageSince } from './age.js';
 import { CronSyntaxError, isKnownTimeZone, parseCronJobSchedule } from './cron-schedule.js';
@@ -63,13 +63,23 @@ export const CronJobStatus = Type.Object(
 );
 export type CronJobStatus = Static<typeof CronJobStatus>;
 
-export const CronJob = Type.Object({
-  apiVersion: Type.Literal('batch/v1'),
-  kind: Type.Literal('CronJob'),
-  metadata: ObjectMeta,
-  spec: CronJobSpec,
-  status: Type.Optional(CronJobStatus),
-});
+/** A Job's name adds 11 characters (`-` and the minutes) to the CronJob's, and must stay a 63-character label value. */
+export const MAX_CRONJOB_NAME_LENGTH = 52;
+
+export const CronJob = withCheck(
+  Type.Object({
+    apiVersion: Type.Literal('batch/v1'),
+    kind: Type.Literal('CronJob'),
+    metadata: ObjectMeta,
+    spec: CronJobSpec,
+    status: Type.Optional(CronJobStatus),
+  }),
+  (cj: Obj, field, errors) => {
+    const name = isObj(cj.metadata) ? cj.metadata.name : undefined;
+    if (typeof name === 'string' && name.length > MAX_CRONJOB_NAME_LENGTH)
+      errors.invalid(child(field, 'metadata.name'), name, `must be no more than ${MAX_CRONJOB_NAME_LENGTH} characters`);
+  },
+);
 export type CronJob = Static<typeof CronJob>;
 
 const boolText = (b: boolean | undefined) => (b ? 'True' : 'False');

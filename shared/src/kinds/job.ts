@@ -103,13 +103,22 @@ export const JobStatus = Type.Object(
 );
 export type JobStatus = Static<typeof JobStatus>;
 
-export const Job = Type.Object({
-  apiVersion: Type.Literal('batch/v1'),
-  kind: Type.Literal('Job'),
-  metadata: ObjectMeta,
-  spec: JobSpec,
-  status: Type.Optional(JobStatus),
-});
+export const Job = withCheck(
+  Type.Object({
+    apiVersion: Type.Literal('batch/v1'),
+    kind: Type.Literal('Job'),
+    metadata: ObjectMeta,
+    spec: JobSpec,
+    status: Type.Optional(JobStatus),
+  }),
+  (job: Obj, field, errors) => {
+    // The name becomes the value of the job-name label its pods carry.
+    const name = isObj(job.metadata) ? job.metadata.name : undefined;
+    const manual = isObj(job.spec) && job.spec.manualSelector === true;
+    if (!manual && typeof name === 'string' && name.length > 63)
+      errors.invalid(child(field, 'spec.template.labels'), name, 'must be no more than 63 characters');
+  },
+);
 export type Job = Static<typeof Job>;
 
 /** A Job's spec as SetDefaults_Job leaves it; the CronJob's job template is not defaulted so. */

@@ -194,5 +194,7 @@ describe('controllers/cronjob', () => {
     const always = newCronJob('c', '* * * * *');
     always.spec.jobTemplate.spec.template.spec.restartPolicy = 'Always';
     refused(always, 'spec.jobTemplate.spec.template.spec.restartPolicy: Unsupported value: "Always"');
+    refused(newCronJob('x'.repeat(53), '* * * * *'), 'metadata.name: Invalid value: "xxxxx');
+    refused(newCronJob('x'.repeat(53), '* * * * *'), 'must be no more than 52 characters');
   });
 });

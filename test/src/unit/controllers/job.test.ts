@@ -92,6 +92,10 @@ describe('controllers/job', () => {
       () => env.registry.create(newJob('i', { completionMode: 'Indexed' })),
       (e: unknown) => e instanceof ApiError && e.message.includes('spec.completions: Required value: when completion mode is Indexed'),
     );
+    assert.throws(
+      () => env.registry.create(newJob('j'.repeat(64))),
+      (e: unknown) => e instanceof ApiError && /spec\.template\.labels: Invalid value: "j+": must be no more than 63 characters/.test(e.message),
+    );
     const j = env.registry.create<Job>(newJob('pi'));
     const changed = structuredClone(j);
     changed.spec.template.spec.containers[0]!.image = 'alpine';
