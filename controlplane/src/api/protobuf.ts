@@ -3,7 +3,8 @@
 // envelope), and a client does not fall back to JSON when refused. Decoding every kind would mean
 // every field number of every kind; kip decodes the options of a delete and an eviction (what
 // `kubectl drain` sends) and the fields kubectl's create commands set on namespaces, deployments
-// and services, and refuses anything else with a 415 that says to send JSON.
+// and services, jobs (also --from=cronjob) and cronjobs, and refuses anything else with a 415
+// that says to send JSON.
 
 import { ApiError } from './errors.js';
 
@@ -94,16 +95,32 @@ function eviction(buf: Buffer, apiVersion: string): Record<string, unknown> {
 }
 
 // Messages by field number, as Kubernetes' generated.proto numbers them. A field is a string, an
-// integer, a string map, a message or an int-or-string; `[]` marks a repeated one. Empty
+// integer, a boolean, a string map, a message or an int-or-string; `[]` marks a repeated one. Empty
 // strings and zero integers are what gogo-protobuf writes for unset plain fields, so they are left
-// out as JSON's omitempty would, except where a pointer field makes zero a value (`i0`).
-type Scalar = 's' | 'i' | 'i0' | 'map' | 'intstr';
+// out as JSON's omitempty would, except where a pointer field makes zero a value (`i0`); the
+// booleans kip reads are pointers too, written only when set, so false is kept.
+type Scalar = 's' | 'i' | 'i0' | 'b' | 'map' | 'intstr';
 type FieldType = Scalar | Message | [Scalar | Message];
 interface Message {
   [no: number]: [string, FieldType];
 }
 
-const OBJECT_META: Message = { 1: ['name', 's'], 2: ['generateName', 's'], 3: ['namespace', 's'], 11: ['labels', 'map'], 12: ['annotations', 'map'] };
+const OWNER_REFERENCE: Message = {
+  1: ['kind', 's'],
+  3: ['name', 's'],
+  4: ['uid', 's'],
+  5: ['apiVersion', 's'],
+  6: ['controller', 'b'],
+  7: ['blockOwnerDeletion', 'b'],
+};
+const OBJECT_META: Message = {
+  1: ['name', 's'],
+  2: ['generateName', 's'],
+  3: ['namespace', 's'],
+  11: ['labels', 'map'],
+  12: ['annotations', 'map'],
+  13: ['ownerReferences', [OWNER_REFERENCE]],
+};
 const LABEL_SELECTOR: Message = {
   1: ['matchLabels', 'map'],
   2: ['matchExpressions', [{ 1: ['key', 's'], 2: ['operator', 's'], 3: ['values', ['s']] }]],
@@ -116,6 +133,7 @@ const CONTAINER: Message = {
   5: ['workingDir', 's'],
   6: ['ports', [{ 1: ['name', 's'], 2: ['hostPort', 'i'], 3: ['containerPort', 'i'], 4: ['protocol', 's'] }]],
   7: ['env', [{ 1: ['name', 's'], 2: ['value', 's'] }]],
+  14: ['imagePullPolicy', 's'],
 };
 const POD_TEMPLATE: Message = {
   1: ['metadata', OBJECT_META],
@@ -127,10 +145,41 @@ const POD_TEMPLATE: Message = {
       4: ['terminationGracePeriodSeconds', 'i0'],
       7: ['nodeSelector', 'map'],
       10: ['nodeName', 's'],
+      // What the API server defaults, back from a stored template (kubectl create job --from).
+      19: ['schedulerName', 's'],
     },
   ],
 };
+const JOB_SPEC: Message = {
+  1: ['parallelism', 'i0'],
+  2: ['completions', 'i0'],
+  3: ['activeDeadlineSeconds', 'i0'],
+  4: ['selector', LABEL_SELECTOR],
+  5: ['manualSelector', 'b'],
+  6: ['template', POD_TEMPLATE],
+  7: ['backoffLimit', 'i0'],
+  8: ['ttlSecondsAfterFinished', 'i0'],
+  9: ['completionMode', 's'],
+  10: ['suspend', 'b'],
+};
 const OBJECTS: Record<string, Message> = {
+  Job: { 1: ['metadata', OBJECT_META], 2: ['spec', JOB_SPEC] },
+  CronJob: {
+    1: ['metadata', OBJECT_META],
+    2: [
+      'spec',
+      {
+        1: ['schedule', 's'],
+        2: ['startingDeadlineSeconds', 'i0'],
+        3: ['concurrencyPolicy', 's'],
+        4: ['suspend', 'b'],
+        5: ['jobTemplate', { 1: ['metadata', OBJECT_META], 2: ['spec', JOB_SPEC] }],
+        6: ['successfulJobsHistoryLimit', 'i0'],
+        7: ['failedJobsHistoryLimit', 'i0'],
+        8: ['timeZone', 's'],
+      },
+    ],
+  },
   Namespace: { 1: ['metadata', OBJECT_META], 2: ['spec', { 1: ['finalizers', ['s']] }] },
   Deployment: {
     1: ['metadata', OBJECT_META],
@@ -167,6 +216,8 @@ function scalar(f: Field, type: Scalar | Message): unknown {
     case 'i':
     case 'i0':
       return f.varint === undefined ? undefined : Number(BigInt.asIntN(64, f.varint));
+    case 'b':
+      return f.varint === undefined ? undefined : f.varint !== 0n;
     case 'intstr': {
       const v = fields(f.bytes ?? Buffer.alloc(0));
       return one(v, 1)?.varint === 1n ? str(one(v, 3)) : Number(one(v, 2)?.varint ?? 0n);

@@ -163,5 +163,17 @@ describe('integration: jobs', function () {
     const [pod] = await podsOf('hello-now');
     const log = await cluster.api.request<string>('GET', `/api/v1/namespaces/default/pods/${pod!.metadata.name}/log`);
     assert.match(String(log.body), /Hello from the Kubernetes cluster/);
+    // kubectl sends the Job as protobuf.
+    const kubectl = await runKubectl(['create', 'job', 'hello-kubectl', '--from=cronjob/hello'], {
+      kubeconfig: cluster.kubeconfig,
+      cacheDir: `${cluster.dataDir}/kube-cache`,
+    });
+    assert.equal(kubectl.code, 0, kubectl.err);
+    assert.equal(kubectl.out, 'job.batch/hello-kubectl created\n');
+    const viaKubectl = await finished('hello-kubectl', 'Complete');
+    assert.deepEqual(
+      viaKubectl.metadata.ownerReferences?.map((r) => [r.kind, r.name, r.uid]),
+      [['CronJob', 'hello', cj!.metadata.uid]],
+    );
   });
 });
