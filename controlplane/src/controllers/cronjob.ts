@@ -125,7 +125,7 @@ export class CronJobController implements Controller {
     const status = structuredClone(cj.status ?? {}) as CronJobStatus;
     this.syncActive(cj, jobs, status);
     this.cleanupFinished(cj, jobs);
-    let result: ReconcileResult = undefined;
+    let result: ReconcileResult | undefined;
     let failure: unknown;
     try {
       result = this.schedule(cj, jobs, status, now);
