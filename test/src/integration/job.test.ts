@@ -1,10 +1,12 @@
 // Jobs and CronJobs on a real cluster: pods run as processes by the agents, finish, and the Job
 // controller counts them. A Job of three completions two at a time completes; a failing one
-// stops at its backoff limit; a finished Job with a TTL goes away with its pods; and a CronJob's
-// job is run by hand with `kip create job --from`. (CronJob scheduling itself, which takes
-// minutes of real time, is tested on a fake clock in the unit tests.)
+// stops at its backoff limit; a finished Job with a TTL goes away with its pods; and a CronJob
+// applied with kubectl has its job run by hand with `kip create job --from` and kubectl's (sent as
+// protobuf). kubectl reads the Jobs too. (CronJob scheduling itself, which takes minutes of real
+// time, is tested on a fake clock in the unit tests.)
 
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
 import { bufferIO, main } from '@kip/scripts';
 import type { CronJob, Event, Job, Pod } from '@kip/shared';
 import { TestCluster } from '../helpers/cluster.js';
@@ -145,8 +147,19 @@ describe('integration: jobs', function () {
     await eventually('its pod gone with it', async () => (await podsOf('brief')).length === 0, { timeoutMs: 30_000 });
   });
 
-  it("runs a CronJob's job now with kip create job --from, owned by the CronJob", async () => {
-    await apply(CRONJOB);
+  it('applies a CronJob with kubectl, and runs its job now with kip and kubectl create job --from, owned by the CronJob', async () => {
+    // Through kubectl: created, then applied again unchanged (a patch), and explained from the OpenAPI.
+    const kubectlOpts = { kubeconfig: cluster.kubeconfig, cacheDir: `${cluster.dataDir}/kube-cache` };
+    const file = `${cluster.dataDir}/cronjob.yaml`;
+    writeFileSync(file, CRONJOB);
+    for (const expected of ['cronjob.batch/hello created\n', 'cronjob.batch/hello unchanged\n']) {
+      const applied = await runKubectl(['apply', '-f', file], kubectlOpts);
+      assert.equal(applied.code, 0, applied.err);
+      assert.equal(applied.out, expected);
+    }
+    const explained = await runKubectl(['explain', 'cronjob.spec'], kubectlOpts);
+    assert.equal(explained.code, 0, explained.err);
+    assert.match(explained.out, /^\s+schedule\s+<string> -required-/m);
     const cj = await cluster.api.get<CronJob>('cronjobs', 'hello');
     const get = await kip(['get', 'cronjobs']);
     assert.match(get.out, /^NAME\s+SCHEDULE\s+TIMEZONE\s+SUSPEND\s+ACTIVE\s+LAST SCHEDULE\s+AGE\n/);
