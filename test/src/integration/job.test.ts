@@ -6,7 +6,8 @@
 // time, is tested on a fake clock in the unit tests.)
 
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { bufferIO, main } from '@kip/scripts';
 import type { CronJob, Event, Job, Pod } from '@kip/shared';
 import { TestCluster } from '../helpers/cluster.js';
@@ -28,10 +29,12 @@ ${spec}
       restartPolicy: Never
 `;
 
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+
 const CRONJOB = `apiVersion: batch/v1
 kind: CronJob
 metadata:
-  name: hello
+  name: yearly
 spec:
   schedule: "0 0 1 1 *"
   jobTemplate:
@@ -53,6 +56,9 @@ describe('integration: jobs', function () {
     requireKubectl();
     // TLS: kubectl sends its bearer token only over it.
     cluster = await TestCluster.start({ nodes: 2, controlPlaneArgs: ['--tls'] });
+    // The docs' every-minute CronJob, applied first: its first Job is due within a minute, while
+    // the other tests run; the last test waits for it.
+    await apply(readFileSync(`${ROOT}examples/cronjob.yaml`, 'utf8'));
   });
 
   after(async () => {
@@ -152,7 +158,7 @@ describe('integration: jobs', function () {
     const kubectlOpts = { kubeconfig: cluster.kubeconfig, cacheDir: `${cluster.dataDir}/kube-cache` };
     const file = `${cluster.dataDir}/cronjob.yaml`;
     writeFileSync(file, CRONJOB);
-    for (const expected of ['cronjob.batch/hello created\n', 'cronjob.batch/hello unchanged\n']) {
+    for (const expected of ['cronjob.batch/yearly created\n', 'cronjob.batch/yearly unchanged\n']) {
       const applied = await runKubectl(['apply', '-f', file], kubectlOpts);
       assert.equal(applied.code, 0, applied.err);
       assert.equal(applied.out, expected);
@@ -160,24 +166,24 @@ describe('integration: jobs', function () {
     const explained = await runKubectl(['explain', 'cronjob.spec'], kubectlOpts);
     assert.equal(explained.code, 0, explained.err);
     assert.match(explained.out, /^\s+schedule\s+<string> -required-/m);
-    const cj = await cluster.api.get<CronJob>('cronjobs', 'hello');
-    const get = await kip(['get', 'cronjobs']);
+    const cj = await cluster.api.get<CronJob>('cronjobs', 'yearly');
+    const get = await kip(['get', 'cronjobs', 'yearly']);
     assert.match(get.out, /^NAME\s+SCHEDULE\s+TIMEZONE\s+SUSPEND\s+ACTIVE\s+LAST SCHEDULE\s+AGE\n/);
-    assert.match(get.out, /\nhello\s+0 0 1 1 \*\s+<none>\s+False\s+0\s+<none>\s+\d+s\n/);
-    const created = await kip(['create', 'job', 'hello-now', '--from=cronjob/hello']);
+    assert.match(get.out, /\nyearly\s+0 0 1 1 \*\s+<none>\s+False\s+0\s+<none>\s+\d+s\n/);
+    const created = await kip(['create', 'job', 'hello-now', '--from=cronjob/yearly']);
     assert.equal(created.code, 0, created.err);
     assert.equal(created.out, 'job.batch/hello-now created\n');
     const job = await finished('hello-now', 'Complete');
     assert.deepEqual(
       job.metadata.ownerReferences?.map((r) => [r.kind, r.name, r.uid]),
-      [['CronJob', 'hello', cj!.metadata.uid]],
+      [['CronJob', 'yearly', cj!.metadata.uid]],
     );
     assert.equal(job.metadata.annotations?.['cronjob.kubernetes.io/instantiate'], 'manual');
     const [pod] = await podsOf('hello-now');
     const log = await cluster.api.request<string>('GET', `/api/v1/namespaces/default/pods/${pod!.metadata.name}/log`);
     assert.match(String(log.body), /Hello from the Kubernetes cluster/);
     // kubectl sends the Job as protobuf.
-    const kubectl = await runKubectl(['create', 'job', 'hello-kubectl', '--from=cronjob/hello'], {
+    const kubectl = await runKubectl(['create', 'job', 'hello-kubectl', '--from=cronjob/yearly'], {
       kubeconfig: cluster.kubeconfig,
       cacheDir: `${cluster.dataDir}/kube-cache`,
     });
@@ -186,7 +192,37 @@ describe('integration: jobs', function () {
     const viaKubectl = await finished('hello-kubectl', 'Complete');
     assert.deepEqual(
       viaKubectl.metadata.ownerReferences?.map((r) => [r.kind, r.name, r.uid]),
-      [['CronJob', 'hello', cj!.metadata.uid]],
+      [['CronJob', 'yearly', cj!.metadata.uid]],
     );
+  });
+
+  it("starts the docs' every-minute CronJob's Job at the next minute, named by it, and notes its success", async () => {
+    let job: Job | undefined;
+    await eventually(
+      'a job of the hello CronJob',
+      async () => {
+        const jobs = await cluster.api.list<Job>('jobs');
+        job = jobs.find((j) => j.metadata.ownerReferences?.some((r) => r.kind === 'CronJob' && r.name === 'hello'));
+        return job !== undefined;
+      },
+      { timeoutMs: 75_000, intervalMs: 500 },
+    );
+    const scheduled = job!.metadata.annotations?.['batch.kubernetes.io/cronjob-scheduled-timestamp'];
+    assert.ok(scheduled, 'the scheduled-timestamp annotation');
+    assert.equal(new Date(scheduled).getUTCSeconds(), 0, 'on a minute');
+    assert.equal(job!.metadata.name, `hello-${Date.parse(scheduled) / 60_000}`);
+    await finished(job!.metadata.name, 'Complete');
+    await eventually(
+      'the CronJob noting the success',
+      async () => {
+        const cj = await cluster.api.get<CronJob>('cronjobs', 'hello');
+        return !!cj?.status?.lastSuccessfulTime && !cj.status.active?.length && !!cj.status.lastScheduleTime;
+      },
+      { timeoutMs: 30_000 },
+    );
+    const [pod] = await podsOf(job!.metadata.name);
+    const log = await cluster.api.request<string>('GET', `/api/v1/namespaces/default/pods/${pod!.metadata.name}/log`);
+    assert.match(String(log.body), /Hello from the Kubernetes cluster/);
+    assert.equal((await kip(['delete', 'cronjob', 'hello'])).code, 0);
   });
 });
