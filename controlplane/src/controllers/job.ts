@@ -116,7 +116,11 @@ export class JobController implements Controller {
   }
 
   resyncKeys(): string[] {
-    return this.store.list('Job').items.map(keyOf);
+    const jobs = this.store.list('Job').items;
+    // Forget Jobs deleted while no watch was there to say so.
+    const live = new Set(jobs.map((j) => j.metadata.uid));
+    for (const uid of this.memory.keys()) if (!live.has(uid)) this.memory.delete(uid);
+    return jobs.map(keyOf);
   }
 
   reconcile(key: string): ReconcileResult {
