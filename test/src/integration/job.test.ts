@@ -146,6 +146,17 @@ describe('integration: jobs', function () {
     assert.match((await kip(['get', 'job', 'fails'])).out, /\nfails\s+Failed\s+0\/1\s/);
   });
 
+  it('runs a command once with kip create job --image', async () => {
+    const created = await kip(['create', 'job', 'oneshot', '--image=busybox', '--', 'sh', '-c', 'echo one shot']);
+    assert.equal(created.code, 0, created.err);
+    assert.equal(created.out, 'job.batch/oneshot created\n');
+    await finished('oneshot', 'Complete');
+    const [pod] = await podsOf('oneshot');
+    assert.equal(pod?.spec.restartPolicy, 'Never');
+    const log = await cluster.api.request<string>('GET', `/api/v1/namespaces/default/pods/${pod!.metadata.name}/log`);
+    assert.match(String(log.body), /^one shot\n?$/);
+  });
+
   it('deletes a finished Job and its pods after ttlSecondsAfterFinished', async () => {
     await apply(JOB('brief', '  ttlSecondsAfterFinished: 2', 'true'));
     await finished('brief', 'Complete');

@@ -1,5 +1,7 @@
-// `kip create job NAME --from=cronjob/CRONJOB`: runs a CronJob's job now, by hand, as kubectl's
-// create job does: the CronJob's job template, owned by the CronJob, marked as started manually.
+// `kip create job NAME --image=IMAGE [-- COMMAND [ARGS...]]`, a Job of one pod that runs once
+// (restartPolicy Never), and `kip create job NAME --from=cronjob/CRONJOB`, which runs a CronJob's
+// job now, by hand: its job template, owned by the CronJob, marked as started manually. Both as
+// kubectl's create job builds them.
 
 import { formatFieldErrors, resolveResource, resourceByKind, validateObject, type CronJob, type Job } from '@kip/shared';
 import type { Context } from '../command.js';
@@ -26,17 +28,38 @@ export function jobFromCronJob(name: string, cj: CronJob): Job {
   };
 }
 
-export async function createJob(ctx: Context, args: string[], dryRun: boolean): Promise<number> {
-  if (args.length !== 1) throw new UsageError('exactly one NAME is required, e.g. kip create job backup-now --from=cronjob/backup');
-  const from = ctx.flags.str('from');
-  if (!from) throw new UsageError('kip create job needs --from=cronjob/NAME');
+/** A Job of one container of the image, running the command if one is given, once. */
+export function jobFromImage(name: string, namespace: string, image: string, command: string[]): Job {
+  return {
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: { name, namespace },
+    spec: {
+      template: { spec: { containers: [{ name, image, ...(command.length > 0 ? { command } : {}) }], restartPolicy: 'Never' } },
+    },
+  };
+}
+
+async function fromCronJob(ctx: Context, name: string, from: string): Promise<Job> {
   const [type, source, extra] = from.split('/');
   if (!type || !source || extra !== undefined || resolveResource(type)?.kind !== 'CronJob')
     throw new UsageError(`--from must be cronjob/NAME, got "${from}": only CronJobs can be the source of a job`);
   const cj = await ctx.api.get<CronJob>(resourceByKind('CronJob')!, ctx.namespace, source);
-  const job = jobFromCronJob(args[0]!, cj);
+  return jobFromCronJob(name, cj);
+}
+
+export async function createJob(ctx: Context, args: string[], dryRun: boolean): Promise<number> {
+  // NAME, then (after --) the command: kip create job pi --image=busybox -- sh -c 'echo done'
+  const [name, ...command] = args;
+  if (!name) throw new UsageError('a NAME is required, e.g. kip create job backup-now --from=cronjob/backup');
+  const from = ctx.flags.str('from');
+  const images = ctx.flags.list('image');
+  if (from && images.length > 0) throw new UsageError('either --image or --from must be specified, not both');
+  if (from && command.length > 0) throw new UsageError('cannot specify --from and command');
+  if (!from && images.length !== 1) throw new UsageError('kip create job needs --image=IMAGE (one) or --from=cronjob/NAME');
+  const job = from ? await fromCronJob(ctx, name, from) : jobFromImage(name, ctx.namespace, images[0]!, command);
   const errors = validateObject(job);
-  if (errors.length > 0) throw new CliError(formatFieldErrors('Job', args[0]!, errors));
+  if (errors.length > 0) throw new CliError(formatFieldErrors('Job', name, errors));
   const created = dryRun ? job : await ctx.api.create<Job>(resourceByKind('Job')!, ctx.namespace, job);
   const format = parseOutputFormat(ctx.flags.str('output'), ['table', 'json', 'yaml', 'name']);
   if (format === 'table') ctx.out(`${objectName(job)} created${dryRun ? ' (dry run)' : ''}\n`);
