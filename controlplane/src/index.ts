@@ -3,6 +3,7 @@
 // controllers, the scheduler and its plugins, networking, and fault injection.
 
 export * from './api/errors.js';
+export * from './api/job-selector.js';
 export * from './api/auth.js';
 export * from './api/body-depth.js';
 export * from './api/config-publisher.js';
@@ -30,10 +31,14 @@ export * from './chaos/index.js';
 export * from './chaos/resume-early.js';
 
 export * from './controllers/controller.js';
+export * from './controllers/cronjob.js';
 export * from './controllers/deployment.js';
 export * from './controllers/endpoints.js';
 export * from './controllers/eviction-queue.js';
 export * from './controllers/garbage-collector.js';
+export * from './controllers/job.js';
+export * from './controllers/job-indexes.js';
+export * from './controllers/job-ttl.js';
 export * from './controllers/manager.js';
 export * from './controllers/node-lifecycle.js';
 export * from './controllers/pod-deletion-rank.js';

@@ -17,6 +17,7 @@ import { RestApi } from './api/rest.js';
 import { ControllerManager, defaultControllers } from './controllers/manager.js';
 import { EndpointsController } from './controllers/endpoints.js';
 import { NamespaceController } from './controllers/namespace.js';
+import { jobSelectorAdmission } from './api/job-selector.js';
 import { namespaceLifecycle } from './api/namespace-lifecycle.js';
 import { NodeLifecycleController } from './controllers/node-lifecycle.js';
 import { ClusterIPAllocator } from './network/cluster-ip.js';
@@ -115,8 +116,9 @@ export class ControlPlane {
     this.config = new ConfigPublisher(this.store, this.agents, log.child('config'));
     this.registry.addAdmission(namespaceLifecycle(this.store));
     this.registry.addAdmission(new ClusterIPAllocator(this.store, this.addressPlan.serviceCidr).admit);
+    this.registry.addAdmission(jobSelectorAdmission);
     this.scheduler = new Scheduler({ store: this.store, recorder: this.recorder, log: log.child('scheduler'), clock: this.clock });
-    const ctx = { store: this.store, registry: this.registry, recorder: this.recorder, log: log.child('controllers'), clock: this.clock };
+    const ctx = { store: this.store, registry: this.registry, recorder: this.recorder, log: log.child('controllers'), clock: this.clock, timing: this.timing };
     this.controllers = new ControllerManager(ctx);
     for (const c of defaultControllers(ctx)) this.controllers.add(c);
     this.controllers.add(new EndpointsController(ctx));

@@ -31,6 +31,7 @@ export * from './experiment/timeline.js';
 export * from './experiment/workload.js';
 
 export * from './kip/apply-merge.js';
+export * from './kip/commands/create-job.js';
 export * from './kip/commands/drain.js';
 export * from './kip/commands/index.js';
 export * from './kip/commands/port-forward.js';

@@ -26,6 +26,9 @@ export interface Timing {
   crashLoopBackOffInitialMs: number;
   crashLoopBackOffMaxMs: number;
   crashLoopBackOffResetMs: number;
+  /** The Job controller's delay before replacing a failed pod: first delay, doubling to the cap. */
+  jobBackoffInitialMs: number;
+  jobBackoffMaxMs: number;
   /** How often the agent samples resource use of its containers (pidusage). */
   resourceSampleIntervalMs: number;
   /** Pod status changes are batched for at most this long before being sent. */
@@ -47,13 +50,15 @@ export const PROFILES: Record<ProfileName, Timing> = {
     crashLoopBackOffInitialMs: 1000,
     crashLoopBackOffMaxMs: 30_000,
     crashLoopBackOffResetMs: 60_000,
+    jobBackoffInitialMs: 1000,
+    jobBackoffMaxMs: 36_000,
     resourceSampleIntervalMs: 2000,
     statusBatchMs: 50,
   },
   // Kubernetes' defaults: node lease every 10 s, node-monitor-grace-period 50 s,
   // node-startup-grace-period 60 s, the 300 s
   // not-ready/unreachable tolerations, eviction of 0.1 node/s (0.01 in a disrupted large zone),
-  // CrashLoopBackOff 10 s doubling to 300 s, reset after 10 min.
+  // CrashLoopBackOff 10 s doubling to 300 s, reset after 10 min, Job pod failures 10 s doubling to 6 min.
   kubernetes: {
     heartbeatIntervalMs: 10_000,
     nodeMonitorGracePeriodMs: 50_000,
@@ -64,6 +69,8 @@ export const PROFILES: Record<ProfileName, Timing> = {
     crashLoopBackOffInitialMs: 10_000,
     crashLoopBackOffMaxMs: 300_000,
     crashLoopBackOffResetMs: 600_000,
+    jobBackoffInitialMs: 10_000,
+    jobBackoffMaxMs: 360_000,
     resourceSampleIntervalMs: 10_000,
     statusBatchMs: 50,
   },

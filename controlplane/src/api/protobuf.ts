@@ -3,7 +3,8 @@
 // envelope), and a client does not fall back to JSON when refused. Decoding every kind would mean
 // every field number of every kind; kip decodes the options of a delete and an eviction (what
 // `kubectl drain` sends) and the fields kubectl's create commands set on namespaces, deployments
-// and services, and refuses anything else with a 415 that says to send JSON.
+// and services, jobs (also --from=cronjob) and cronjobs, and refuses anything else with a 415
+// that says to send JSON.
 
 import { ApiError } from './errors.js';
 
@@ -95,16 +96,32 @@ function eviction(buf: Buffer, apiVersion: string): Record<string, unknown> {
 
 // Messages by field number, as Kubernetes' generated.proto numbers them. A field is a string, an
 // integer, a boolean, a string map, a bytes map (base64 in JSON), a message or an int-or-string;
-// `[]` marks a repeated one. Empty
-// strings and zero integers are what gogo-protobuf writes for unset plain fields, so they are left
-// out as JSON's omitempty would, except where a pointer field makes zero a value (`i0`).
+// `[]` marks a repeated one. Empty strings and zero integers are what gogo-protobuf writes for
+// unset plain fields, so they are left out as JSON's omitempty would, except where a pointer field
+// makes zero a value (`i0`); the booleans kip reads are pointers too, written only when set, so
+// false is kept.
 type Scalar = 's' | 'i' | 'i0' | 'bool' | 'map' | 'bytesMap' | 'intstr';
 type FieldType = Scalar | Message | [Scalar | Message];
 interface Message {
   [no: number]: [string, FieldType];
 }
 
-const OBJECT_META: Message = { 1: ['name', 's'], 2: ['generateName', 's'], 3: ['namespace', 's'], 11: ['labels', 'map'], 12: ['annotations', 'map'] };
+const OWNER_REFERENCE: Message = {
+  1: ['kind', 's'],
+  3: ['name', 's'],
+  4: ['uid', 's'],
+  5: ['apiVersion', 's'],
+  6: ['controller', 'bool'],
+  7: ['blockOwnerDeletion', 'bool'],
+};
+const OBJECT_META: Message = {
+  1: ['name', 's'],
+  2: ['generateName', 's'],
+  3: ['namespace', 's'],
+  11: ['labels', 'map'],
+  12: ['annotations', 'map'],
+  13: ['ownerReferences', [OWNER_REFERENCE]],
+};
 const LABEL_SELECTOR: Message = {
   1: ['matchLabels', 'map'],
   2: ['matchExpressions', [{ 1: ['key', 's'], 2: ['operator', 's'], 3: ['values', ['s']] }]],
@@ -117,6 +134,7 @@ const CONTAINER: Message = {
   5: ['workingDir', 's'],
   6: ['ports', [{ 1: ['name', 's'], 2: ['hostPort', 'i'], 3: ['containerPort', 'i'], 4: ['protocol', 's'] }]],
   7: ['env', [{ 1: ['name', 's'], 2: ['value', 's'] }]],
+  14: ['imagePullPolicy', 's'],
 };
 const POD_TEMPLATE: Message = {
   1: ['metadata', OBJECT_META],
@@ -128,13 +146,44 @@ const POD_TEMPLATE: Message = {
       4: ['terminationGracePeriodSeconds', 'i0'],
       7: ['nodeSelector', 'map'],
       10: ['nodeName', 's'],
+      // What the API server defaults, back from a stored template (kubectl create job --from).
+      19: ['schedulerName', 's'],
     },
   ],
+};
+const JOB_SPEC: Message = {
+  1: ['parallelism', 'i0'],
+  2: ['completions', 'i0'],
+  3: ['activeDeadlineSeconds', 'i0'],
+  4: ['selector', LABEL_SELECTOR],
+  5: ['manualSelector', 'bool'],
+  6: ['template', POD_TEMPLATE],
+  7: ['backoffLimit', 'i0'],
+  8: ['ttlSecondsAfterFinished', 'i0'],
+  9: ['completionMode', 's'],
+  10: ['suspend', 'bool'],
 };
 const OBJECTS: Record<string, Message> = {
   // What `kubectl create configmap` and `kubectl create secret` send.
   ConfigMap: { 1: ['metadata', OBJECT_META], 2: ['data', 'map'], 3: ['binaryData', 'bytesMap'], 4: ['immutable', 'bool'] },
   Secret: { 1: ['metadata', OBJECT_META], 2: ['data', 'bytesMap'], 3: ['type', 's'], 4: ['stringData', 'map'], 5: ['immutable', 'bool'] },
+  Job: { 1: ['metadata', OBJECT_META], 2: ['spec', JOB_SPEC] },
+  CronJob: {
+    1: ['metadata', OBJECT_META],
+    2: [
+      'spec',
+      {
+        1: ['schedule', 's'],
+        2: ['startingDeadlineSeconds', 'i0'],
+        3: ['concurrencyPolicy', 's'],
+        4: ['suspend', 'bool'],
+        5: ['jobTemplate', { 1: ['metadata', OBJECT_META], 2: ['spec', JOB_SPEC] }],
+        6: ['successfulJobsHistoryLimit', 'i0'],
+        7: ['failedJobsHistoryLimit', 'i0'],
+        8: ['timeZone', 's'],
+      },
+    ],
+  },
   Namespace: { 1: ['metadata', OBJECT_META], 2: ['spec', { 1: ['finalizers', ['s']] }] },
   Deployment: {
     1: ['metadata', OBJECT_META],

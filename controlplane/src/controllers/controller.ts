@@ -6,7 +6,7 @@
 // a periodic resync so that nothing missed stays missed.
 
 import { performance } from 'node:perf_hooks';
-import { realClock, type Clock, type Logger, type TimerHandle } from '@kip/shared';
+import { realClock, type Clock, type Logger, type TimerHandle, type Timing } from '@kip/shared';
 import type { Registry } from '../api/registry.js';
 import type { EventRecorder } from '../events.js';
 import type { Store, Unsubscribe } from '../store/store.js';
@@ -19,6 +19,8 @@ export interface ControllerDeps {
   recorder: EventRecorder;
   log: Logger;
   clock?: Clock;
+  /** The cluster's timing profile, for controllers whose delays follow it (the Job's backoff). */
+  timing?: Timing;
 }
 
 /** A reconcile either finishes, or asks to look at the key again after a while. */

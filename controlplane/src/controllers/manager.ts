@@ -6,8 +6,11 @@ import type { Registry } from '../api/registry.js';
 import type { EventRecorder } from '../events.js';
 import type { Store } from '../store/store.js';
 import { ControllerRunner, type Controller, type ControllerDeps } from './controller.js';
+import { CronJobController } from './cronjob.js';
 import { DeploymentController } from './deployment.js';
 import { GarbageCollector } from './garbage-collector.js';
+import { JobController } from './job.js';
+import { JobTTLController } from './job-ttl.js';
 import { PodGarbageCollector } from './pod-gc.js';
 import { ReplicaSetController } from './replicaset.js';
 
@@ -62,5 +65,13 @@ export class ControllerManager {
 
 /** The workload controllers every control plane runs. */
 export function defaultControllers(opts: ControllerDeps): Controller[] {
-  return [new ReplicaSetController(opts), new DeploymentController(opts), new GarbageCollector(opts), new PodGarbageCollector(opts)];
+  return [
+    new ReplicaSetController(opts),
+    new DeploymentController(opts),
+    new JobController(opts),
+    new JobTTLController(opts),
+    new CronJobController(opts),
+    new GarbageCollector(opts),
+    new PodGarbageCollector(opts),
+  ];
 }

@@ -7,9 +7,11 @@
 import type { TSchema } from '@sinclair/typebox';
 import { networkChaosKind, nodeChaosKind } from './chaos.js';
 import { configMapKind } from './configmap.js';
+import { cronJobKind } from './cronjob.js';
 import { deploymentKind } from './deployment.js';
 import { endpointsKind } from './endpoints.js';
 import { eventKind } from './event.js';
+import { jobKind } from './job.js';
 import type { KindDefinition } from './kind.js';
 import { namespaceKind } from './namespace.js';
 import { nodeKind } from './node.js';
@@ -87,6 +89,9 @@ export type { EndpointAddress, EndpointPort, EndpointSubset, Endpoints } from '.
 export type { Event } from './event.js';
 export type { ConfigMap } from './configmap.js';
 export type { Secret } from './secret.js';
+export type { Job, JobCondition, JobConditionType, JobSpec, JobStatus, JobTemplateSpec } from './job.js';
+export type { CronJob, CronJobSpec, CronJobStatus } from './cronjob.js';
+export type { CronJobSchedule } from './cron-schedule.js';
 
 export const KINDS: readonly KindDefinition[] = [
   namespaceKind,
@@ -99,6 +104,8 @@ export const KINDS: readonly KindDefinition[] = [
   secretKind,
   deploymentKind,
   replicaSetKind,
+  jobKind,
+  cronJobKind,
   nodeChaosKind,
   networkChaosKind,
 ];
@@ -115,13 +122,16 @@ export function resolveKind(name: string): KindDefinition | undefined {
   return KINDS.find(({ resource: r }) => r.plural === n || r.singular === n || r.kind.toLowerCase() === n || r.shortNames.includes(n));
 }
 
+/** Groups of Kubernetes' own API (named io.k8s.api.GROUP in OpenAPI), as opposed to kip's own. */
+const BUILT_IN_GROUPS = new Set(['apps', 'batch']);
+
 /**
  * The name OpenAPI gives a kind's definition, as Kubernetes names them: `io.k8s.api.core.v1.Pod`,
  * `io.k8s.api.apps.v1.Deployment` for the built-in groups, and for others the group reversed, as
  * for custom resources (`dev.kip.chaos.v1alpha1.NodeChaos`).
  */
 export function openApiName(r: { group: string; version: string; kind: string }): string {
-  const group = r.group === '' || r.group === 'apps' ? `io.k8s.api.${r.group || 'core'}` : r.group.split('.').reverse().join('.');
+  const group = r.group === '' || BUILT_IN_GROUPS.has(r.group) ? `io.k8s.api.${r.group || 'core'}` : r.group.split('.').reverse().join('.');
   return `${group}.${r.version}.${r.kind}`;
 }
 
@@ -151,6 +161,23 @@ export { formatEndpoints } from './endpoints.js';
 export { eventTime, sortEvents } from './event.js';
 export { podPhaseCounts } from './replicaset.js';
 export { splitReplicaSets } from './deployment.js';
+export {
+  DEFAULT_BACKOFF_LIMIT,
+  JOB_COMPLETION_INDEX,
+  JOB_COMPLETION_INDEX_ENV,
+  LABEL_JOB_CONTROLLER_UID,
+  LABEL_JOB_NAME,
+  LEGACY_LABEL_JOB_CONTROLLER_UID,
+  LEGACY_LABEL_JOB_NAME,
+  defaultJobSpec,
+  jobCompletions,
+  jobCondition,
+  jobDisplayStatus,
+  jobDuration,
+  jobFinished,
+} from './job.js';
+export { ANNOTATION_CRONJOB_SCHEDULED_TIMESTAMP, DEFAULT_FAILED_JOBS_HISTORY_LIMIT, DEFAULT_SUCCESSFUL_JOBS_HISTORY_LIMIT } from './cronjob.js';
+export { CronSyntaxError, isKnownTimeZone, missedScheduleTimes, nextScheduleTime, parseCronJobSchedule, wallClock } from './cron-schedule.js';
 export type { ColumnSet, DeletionRules, Describer, KindDefinition, RelatedQuery, StatusRules } from './kind.js';
 export { PERMANENT_NAMESPACES } from './namespace.js';
 export { configMapKeyCount } from './configmap.js';

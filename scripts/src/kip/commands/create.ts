@@ -5,6 +5,7 @@ import { formatFieldErrors, resourceByKind, validateObject, type Deployment, typ
 import type { Command, Context } from '../command.js';
 import { CliError, UsageError } from '../errors.js';
 import type { ManifestObject } from '../manifests.js';
+import { createJob } from './create-job.js';
 import { eachManifest } from './each-manifest.js';
 import { objectName } from '../printers/name.js';
 import { parseOutputFormat, printStructured } from '../printers/output.js';
@@ -88,7 +89,10 @@ async function run(ctx: Context, args: string[]): Promise<number> {
     const sub = args[0]!.toLowerCase();
     if (sub === 'deployment' || sub === 'deploy') return createDeployment(ctx, args.slice(1), dryRun);
     if (sub === 'namespace' || sub === 'ns') return createNamespace(ctx, args.slice(1), dryRun);
-    throw new UsageError(`unknown subcommand "${args[0]}": kip create takes -f FILE, "deployment NAME --image=IMAGE" or "namespace NAME"`);
+    if (sub === 'job') return createJob(ctx, args.slice(1), dryRun);
+    throw new UsageError(
+      `unknown subcommand "${args[0]}": kip create takes -f FILE, "deployment NAME --image=IMAGE", "namespace NAME" or "job NAME --from=cronjob/NAME"`,
+    );
   }
   const saveConfig = ctx.flags.bool('save-config');
   return eachManifest(ctx, 'create', async (m) => {
@@ -101,7 +105,13 @@ export const createCommand: Command = {
   name: 'create',
   group: 'basic',
   summary: 'Create a resource from a file or from stdin',
-  usage: ['create -f FILENAME [flags]', 'create deployment NAME --image=IMAGE [--replicas=N] [--port=PORT] [flags]', 'create namespace NAME [flags]'],
+  usage: [
+    'create -f FILENAME [flags]',
+    'create deployment NAME --image=IMAGE [--replicas=N] [--port=PORT] [flags]',
+    'create namespace NAME [flags]',
+    'create job NAME --image=IMAGE [-- COMMAND [ARGS...]] [flags]',
+    'create job NAME --from=cronjob/NAME [flags]',
+  ],
   description: 'Create objects from manifests (JSON or YAML, several per file); an object that already exists is an error. Use kip apply to create or update.',
   examples: [
     '  # Create the objects in web.yaml',
@@ -109,14 +119,26 @@ export const createCommand: Command = {
     '',
     '  # Create a deployment of three http-echo pods listening on 8080',
     '  kip create deployment web --image=http-echo --replicas=3 --port=8080',
+    '',
+    '  # Run a job of one busybox pod that prints a line',
+    "  kip create job hello --image=busybox -- sh -c 'echo hello'",
+    '',
+    '  # Run the job of the CronJob "backup" now',
+    '  kip create job backup-now --from=cronjob/backup',
   ].join('\n'),
   flags: [
     FILENAME_FLAG,
     RECURSIVE_FLAG,
     { name: 'output', short: 'o', type: 'string', valueName: 'format', description: 'Output format: json, yaml or name. By default, one line per object.' },
-    { name: 'image', type: 'strings', valueName: 'strings', description: 'create deployment: the image of the container (repeat for several containers).' },
+    {
+      name: 'image',
+      type: 'strings',
+      valueName: 'strings',
+      description: 'create deployment, create job: the image of the container (repeat for several containers of a deployment).',
+    },
     { name: 'replicas', short: 'r', type: 'int', valueName: 'int', description: 'create deployment: number of replicas (default 1).' },
     { name: 'port', type: 'int', valueName: 'int', description: 'create deployment: the port the container exposes.' },
+    { name: 'from', type: 'string', valueName: 'string', description: 'create job: the CronJob to take the job template from, as cronjob/NAME.' },
     { name: 'save-config', type: 'bool', description: 'Record the manifest as kip apply does, so that later applies can remove fields.' },
     DRY_RUN_FLAG,
     VALIDATE_FLAG,

@@ -133,8 +133,8 @@ describe('cli manifests', () => {
 
     it('names a kind kip does not serve', () => {
       assert.throws(
-        () => prepareManifest(doc({ apiVersion: 'batch/v1', kind: 'CronJob', metadata: { name: 'c' } }), opts),
-        /no matches for kind "CronJob" in version "batch\/v1"/,
+        () => prepareManifest(doc({ apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'c' } }), opts),
+        /no matches for kind "Widget" in version "example\.com\/v1"/,
       );
     });
   });

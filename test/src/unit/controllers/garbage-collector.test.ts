@@ -135,10 +135,13 @@ describe('controllers/garbage-collector', () => {
     const env = makeEnv();
     const gc = withGC(env);
     try {
-      create(env, newPod('job-pod', { x: 'y' }, { ownerReferences: [{ apiVersion: 'batch/v1', kind: 'Job', name: 'j', uid: 'u1', controller: true }] }));
+      create(
+        env,
+        newPod('widget-pod', { x: 'y' }, { ownerReferences: [{ apiVersion: 'example.com/v1', kind: 'Widget', name: 'w', uid: 'u1', controller: true }] }),
+      );
       gc.resync();
       gc.drain();
-      assert.ok(get<Pod>(env, 'Pod', 'job-pod'));
+      assert.ok(get<Pod>(env, 'Pod', 'widget-pod'));
     } finally {
       gc.close();
     }

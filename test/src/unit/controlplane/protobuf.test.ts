@@ -38,7 +38,57 @@ const CREATE_DEPLOYMENT =
 const CREATE_SERVICE =
   '6b3873000a0d0a02763112075365727669636512660a1d0a02733112001a0022002a003200380042005a090a036170701202733112410a1b0a0738302d38303830120354435018502207080010903f1a00280012090a03617070120273311a002209436c757374657249503a00420052005a00600068001a020a001a002200';
 
+// kubectl create job pi --image=busybox -- sh -c 'echo done'
+const CREATE_JOB =
+  '6b3873000a0f0a0862617463682f763112034a6f62128d010a120a02706912001a0022002a00320038004200126d326b0a100a0012001a0022002a00320038004200125712340a02706912' +
+  '0762757379626f781a0273681a022d631a096563686f20646f6e652a0042006a007200800100880100900100a201001a054e65766572320042004a0052005800600068008201008a01009a' +
+  '0100c201001a082000280030003a001a002200';
+// kubectl create job hello-now --from=cronjob/hello (a CronJob with uid abc-123 and job template label team=a)
+const CREATE_JOB_FROM_CRONJOB =
+  '6b3873000a0f0a0862617463682f763112034a6f6212f5010a780a0968656c6c6f2d6e6f7712001a0022002a003200380042005a090a047465616d120161622b0a2163726f6e6a6f622e6b' +
+  '756265726e657465732e696f2f696e7374616e746961746512066d616e75616c6a250a0743726f6e4a6f621a0568656c6c6f22076162632d3132332a0862617463682f76313001126f326d' +
+  '0a100a0012001a0022002a00320038004200125912320a0568656c6c6f120762757379626f781a0273681a022d631a04646174652a0042006a007200800100880100900100a201001a094f' +
+  '6e4661696c757265320042004a0052005800600068008201008a01009a0100c201001a082000280030003a001a002200';
+// kubectl create cronjob hello --image=busybox --schedule='*/1 * * * *' -- date
+const CREATE_CRONJOB =
+  '6b3873000a130a0862617463682f7631120743726f6e4a6f6212ae010a150a0568656c6c6f12001a0022002a003200380042001292010a0b2a2f31202a202a202a202a1a002a80010a150a' +
+  '0568656c6c6f12001a0022002a00320038004200126732650a100a0012001a0022002a003200380042001251122a0a0568656c6c6f120762757379626f781a04646174652a0042006a0072' +
+  '00800100880100900100a201001a094f6e4661696c757265320042004a0052005800600068008201008a01009a0100c201001a001a002200';
+
 describe('controlplane/api/protobuf', function () {
+  it('decodes what kubectl create job (also --from=cronjob) and create cronjob send', function () {
+    const containers = (name: string, command: string[]) => [{ name, image: 'busybox', command }];
+    assert.deepEqual(decodeProtobufBody(Buffer.from(CREATE_JOB, 'hex')), {
+      apiVersion: 'batch/v1',
+      kind: 'Job',
+      metadata: { name: 'pi' },
+      spec: { template: { metadata: {}, spec: { containers: containers('pi', ['sh', '-c', 'echo done']), restartPolicy: 'Never' } } },
+    });
+    assert.deepEqual(decodeProtobufBody(Buffer.from(CREATE_JOB_FROM_CRONJOB, 'hex')), {
+      apiVersion: 'batch/v1',
+      kind: 'Job',
+      metadata: {
+        name: 'hello-now',
+        labels: { team: 'a' },
+        annotations: { 'cronjob.kubernetes.io/instantiate': 'manual' },
+        ownerReferences: [{ kind: 'CronJob', name: 'hello', uid: 'abc-123', apiVersion: 'batch/v1', controller: true }],
+      },
+      spec: { template: { metadata: {}, spec: { containers: containers('hello', ['sh', '-c', 'date']), restartPolicy: 'OnFailure' } } },
+    });
+    assert.deepEqual(decodeProtobufBody(Buffer.from(CREATE_CRONJOB, 'hex')), {
+      apiVersion: 'batch/v1',
+      kind: 'CronJob',
+      metadata: { name: 'hello' },
+      spec: {
+        schedule: '*/1 * * * *',
+        jobTemplate: {
+          metadata: { name: 'hello' },
+          spec: { template: { metadata: {}, spec: { containers: containers('hello', ['date']), restartPolicy: 'OnFailure' } } },
+        },
+      },
+    });
+  });
+
   it('decodes what kubectl create sends for namespaces, deployments and services', function () {
     assert.deepEqual(decodeProtobufBody(Buffer.from(CREATE_NAMESPACE, 'hex')), { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'foo' }, spec: {} });
     assert.deepEqual(decodeProtobufBody(Buffer.from(CREATE_DEPLOYMENT, 'hex')), {
