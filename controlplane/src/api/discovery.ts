@@ -10,7 +10,7 @@ export const AGGREGATED_DISCOVERY_TYPE = 'application/json;g=apidiscovery.k8s.io
 export const RESOURCE_VERBS = ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'];
 
 /** What `kubectl get all` lists, as Kubernetes puts those kinds in the `all` category. */
-const CATEGORY_ALL = new Set(['Pod', 'Service', 'Deployment', 'ReplicaSet']);
+const CATEGORY_ALL = new Set(['Pod', 'Service', 'Deployment', 'ReplicaSet', 'DaemonSet']);
 
 export function categories(r: ResourceType): string[] | undefined {
   return CATEGORY_ALL.has(r.kind) ? ['all'] : undefined;
@@ -32,6 +32,9 @@ function resourceEntry(r: ResourceType, subresources: readonly string[], statusS
   if (subresources.includes('scale'))
     subs.push({ subresource: 'scale', responseKind: { group: 'autoscaling', version: 'v1', kind: 'Scale' }, verbs: ['get', 'patch', 'update'] });
   if (subresources.includes('log')) subs.push({ subresource: 'log', responseKind: { group: '', version: 'v1', kind: 'Pod' }, verbs: ['get'] });
+  // kubectl drain evicts (and so respects disruption budgets) only where discovery lists pods/eviction.
+  if (subresources.includes('eviction'))
+    subs.push({ subresource: 'eviction', responseKind: { group: 'policy', version: 'v1', kind: 'Eviction' }, verbs: ['create'] });
   const cats = categories(r);
   return {
     resource: r.plural,

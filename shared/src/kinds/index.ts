@@ -6,11 +6,13 @@
 
 import type { TSchema } from '@sinclair/typebox';
 import { networkChaosKind, nodeChaosKind } from './chaos.js';
+import { daemonSetKind } from './daemonset.js';
 import { deploymentKind } from './deployment.js';
 import { endpointsKind } from './endpoints.js';
 import { eventKind } from './event.js';
 import type { KindDefinition } from './kind.js';
 import { namespaceKind } from './namespace.js';
+import { podDisruptionBudgetKind } from './pdb.js';
 import { nodeKind } from './node.js';
 import { podKind } from './pod.js';
 import { replicaSetKind } from './replicaset.js';
@@ -65,6 +67,8 @@ export type { Deployment, DeploymentCondition, DeploymentSpec, DeploymentStatus,
 export type { Service, ServicePort, ServiceSpec } from './service.js';
 export type { EndpointAddress, EndpointPort, EndpointSubset, Endpoints } from './endpoints.js';
 export type { Event } from './event.js';
+export type { DaemonSet, DaemonSetSpec, DaemonSetStatus, DaemonSetUpdateStrategy } from './daemonset.js';
+export type { PodDisruptionBudget, PodDisruptionBudgetCondition, PodDisruptionBudgetSpec, PodDisruptionBudgetStatus } from './pdb.js';
 
 export const KINDS: readonly KindDefinition[] = [
   namespaceKind,
@@ -75,6 +79,8 @@ export const KINDS: readonly KindDefinition[] = [
   endpointsKind,
   deploymentKind,
   replicaSetKind,
+  daemonSetKind,
+  podDisruptionBudgetKind,
   nodeChaosKind,
   networkChaosKind,
 ];
@@ -97,7 +103,7 @@ export function resolveKind(name: string): KindDefinition | undefined {
  * for custom resources (`dev.kip.chaos.v1alpha1.NodeChaos`).
  */
 export function openApiName(r: { group: string; version: string; kind: string }): string {
-  const group = r.group === '' || r.group === 'apps' ? `io.k8s.api.${r.group || 'core'}` : r.group.split('.').reverse().join('.');
+  const group = r.group === '' || r.group === 'apps' || r.group === 'policy' ? `io.k8s.api.${r.group || 'core'}` : r.group.split('.').reverse().join('.');
   return `${group}.${r.version}.${r.kind}`;
 }
 
@@ -127,5 +133,8 @@ export { formatEndpoints } from './endpoints.js';
 export { eventTime, sortEvents } from './event.js';
 export { podPhaseCounts } from './replicaset.js';
 export { splitReplicaSets } from './deployment.js';
+export { LABEL_CONTROLLER_REVISION_HASH } from './daemonset.js';
+export { CONDITION_DISRUPTION_ALLOWED } from './pdb.js';
+export { checkIntOrPercent, isIntOrPercent, scaledIntOrPercent } from './int-or-percent.js';
 export type { ColumnSet, DeletionRules, Describer, KindDefinition, RelatedQuery, StatusRules } from './kind.js';
 export { PERMANENT_NAMESPACES } from './namespace.js';
