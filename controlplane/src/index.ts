@@ -22,7 +22,12 @@ export * from './chaos/index.js';
 export * from './chaos/resume-early.js';
 
 export * from './controllers/controller.js';
+export * from './controllers/daemonset.js';
+export * from './controllers/daemonset-eligibility.js';
+export * from './controllers/daemonset-plan.js';
 export * from './controllers/deployment.js';
+export * from './controllers/disruption.js';
+export * from './controllers/disruption-budget.js';
 export * from './controllers/endpoints.js';
 export * from './controllers/eviction-queue.js';
 export * from './controllers/garbage-collector.js';

@@ -9,6 +9,7 @@ import {
   KIP_VERSION,
   RESOURCES,
   apiVersionOf,
+  kindDefinition,
   fromLabelSelector,
   matches,
   parseSelector,
@@ -25,6 +26,7 @@ import {
 } from '@kip/shared';
 import { StoreError, type StoreEvent } from '../store/store.js';
 import { ApiError, notFound, toApiError } from './errors.js';
+import { evictPod } from './eviction.js';
 import { fieldsMatch, parseFieldSelector } from './field-selector.js';
 import type { Registry } from './registry.js';
 import { parseRoute, type OtherRoute, type ResourceRoute } from './routes.js';
@@ -124,7 +126,7 @@ export class RestApi {
     const served = registry.definition(kind).subresources ?? [];
     if (route.subresource === 'log' && served.includes('log') && method === 'GET') return this.logs(ns!, route.name, q, res);
     if (route.subresource === 'scale' && served.includes('scale')) return this.scale(route, method, req, res);
-    if (route.subresource === 'eviction' && kind === 'Pod' && method === 'POST') return this.evict(ns!, route.name, req, res);
+    if (route.subresource === 'eviction' && served.includes('eviction') && method === 'POST') return this.evict(ns!, route.name, req, res);
     if (route.subresource !== undefined && route.subresource !== 'status')
       throw new ApiError('NotFound', `the server could not find the requested resource (${r.plural}/${route.subresource})`);
     const status = route.subresource === 'status';
@@ -227,8 +229,8 @@ export class RestApi {
   }
 
   /**
-   * policy/v1 Eviction, what `kubectl drain` posts (as protobuf): kip has no disruption budgets
-   * yet, so an eviction is always allowed and deletes the pod with the eviction's delete options.
+   * policy/v1 Eviction, what `kubectl drain` posts (as protobuf): deletes the pod with the
+   * eviction's delete options if its disruption budget allows (eviction.ts), else 429.
    */
   private async evict(namespace: string, name: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
     const body = (await readBody(req)) as {
@@ -241,7 +243,7 @@ export class RestApi {
     if (body?.metadata?.name !== undefined && body.metadata.name !== name)
       throw new ApiError('BadRequest', `the name of the eviction (${body.metadata.name}) does not match the pod on the URL (${name})`);
     const opts = body?.deleteOptions;
-    this.opts.registry.delete('Pod', namespace, name, { gracePeriodSeconds: opts?.gracePeriodSeconds, preconditions: opts?.preconditions });
+    evictPod(this.opts.registry, namespace, name, { gracePeriodSeconds: opts?.gracePeriodSeconds, preconditions: opts?.preconditions });
     return this.send(res, 201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
   }
 
@@ -513,15 +515,21 @@ function discovery(path: string): unknown {
     kind: 'APIResourceList',
     apiVersion: 'v1',
     groupVersion: gv,
-    resources: RESOURCES.filter((r) => apiVersionOf(r) === gv).map((r) => ({
-      name: r.plural,
-      singularName: r.singular,
-      namespaced: r.namespaced,
-      kind: r.kind,
-      shortNames: r.shortNames,
-      verbs: RESOURCE_VERBS,
-      ...(categories(r) ? { categories: categories(r) } : {}),
-    })),
+    resources: RESOURCES.filter((r) => apiVersionOf(r) === gv).flatMap((r) => [
+      {
+        name: r.plural,
+        singularName: r.singular,
+        namespaced: r.namespaced,
+        kind: r.kind,
+        shortNames: r.shortNames,
+        verbs: RESOURCE_VERBS,
+        ...(categories(r) ? { categories: categories(r) } : {}),
+      },
+      // kubectl drain looks for pods/eviction here (or in aggregated discovery) before it evicts.
+      ...(kindDefinition(r.kind)?.subresources?.includes('eviction')
+        ? [{ name: `${r.plural}/eviction`, singularName: '', namespaced: r.namespaced, group: 'policy', version: 'v1', kind: 'Eviction', verbs: ['create'] }]
+        : []),
+    ]),
   };
 }
 

@@ -6,7 +6,9 @@ import type { Registry } from '../api/registry.js';
 import type { EventRecorder } from '../events.js';
 import type { Store } from '../store/store.js';
 import { ControllerRunner, type Controller, type ControllerDeps } from './controller.js';
+import { DaemonSetController } from './daemonset.js';
 import { DeploymentController } from './deployment.js';
+import { DisruptionController } from './disruption.js';
 import { GarbageCollector } from './garbage-collector.js';
 import { PodGarbageCollector } from './pod-gc.js';
 import { ReplicaSetController } from './replicaset.js';
@@ -62,5 +64,12 @@ export class ControllerManager {
 
 /** The workload controllers every control plane runs. */
 export function defaultControllers(opts: ControllerDeps): Controller[] {
-  return [new ReplicaSetController(opts), new DeploymentController(opts), new GarbageCollector(opts), new PodGarbageCollector(opts)];
+  return [
+    new ReplicaSetController(opts),
+    new DeploymentController(opts),
+    new DaemonSetController(opts),
+    new DisruptionController(opts),
+    new GarbageCollector(opts),
+    new PodGarbageCollector(opts),
+  ];
 }

@@ -89,7 +89,7 @@ describe('controlplane/api/rest: subresources, discovery and auth', function () 
       assert.equal(groups.kind, 'APIGroupList');
       assert.deepEqual(
         groups.groups.map((g: { name: string; preferredVersion: { groupVersion: string } }) => `${g.name} ${g.preferredVersion.groupVersion}`),
-        ['apps apps/v1', 'chaos.kip.dev chaos.kip.dev/v1alpha1'],
+        ['apps apps/v1', 'policy policy/v1', 'chaos.kip.dev chaos.kip.dev/v1alpha1'],
       );
       const core = (await api.call('GET', '/api/v1')).body;
       assert.equal(core.kind, 'APIResourceList');
@@ -102,7 +102,15 @@ describe('controlplane/api/rest: subresources, discovery and auth', function () 
       assert.ok(pods.verbs.includes('watch'));
       assert.ok(!core.resources.some((r: { name: string }) => r.name === 'deployments'));
       const apps = (await api.call('GET', '/apis/apps/v1')).body;
-      assert.deepEqual(apps.resources.map((r: { name: string }) => r.name).sort(), ['deployments', 'replicasets']);
+      assert.deepEqual(apps.resources.map((r: { name: string }) => r.name).sort(), ['daemonsets', 'deployments', 'replicasets']);
+      // kubectl drain evicts only where discovery lists pods/eviction, with its group and version.
+      const eviction = core.resources.find((r: { name: string }) => r.name === 'pods/eviction');
+      assert.deepEqual({ group: eviction?.group, version: eviction?.version, kind: eviction?.kind }, { group: 'policy', version: 'v1', kind: 'Eviction' });
+      const policy = (await api.call('GET', '/apis/policy/v1')).body;
+      assert.deepEqual(
+        policy.resources.map((r: { name: string }) => r.name),
+        ['poddisruptionbudgets'],
+      );
     });
 
     it('answers health and version', async () => {
