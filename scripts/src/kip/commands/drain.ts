@@ -141,13 +141,13 @@ async function evictWithRetry(ctx: Context, p: Pod, grace: number | undefined, d
         reportError(err, ctx.io.stderr, ctx.io.env, `error when evicting ${what}`);
         return 'failed';
       }
-      if (ctx.now() + EVICTION_RETRY_MS > deadline) {
+      ctx.err(`error when evicting ${what} (will retry after 5s): ${err.message}\n`);
+      await abortableDelay(Math.min(EVICTION_RETRY_MS, Math.max(0, deadline - ctx.now())), ctx.signal);
+      if (ctx.signal?.aborted) return 'failed';
+      if (ctx.now() >= deadline) {
         ctx.err(`error when evicting ${what}: global timeout reached: ${Math.round(timeoutMs / 1000)}s\n`);
         return 'failed';
       }
-      ctx.err(`error when evicting ${what} (will retry after 5s): ${err.message}\n`);
-      await abortableDelay(EVICTION_RETRY_MS, ctx.signal);
-      if (ctx.signal?.aborted) return 'failed';
     }
   }
 }
