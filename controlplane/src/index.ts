@@ -3,6 +3,7 @@
 // controllers, the scheduler and its plugins, networking, and fault injection.
 
 export * from './api/errors.js';
+export * from './api/eviction.js';
 export * from './api/auth.js';
 export * from './api/body-depth.js';
 export * from './api/field-selector.js';
