@@ -117,9 +117,14 @@ describe('DaemonSet and PodDisruptionBudget on a real cluster', function () {
     const before = new Set((await daemonPods()).map((p) => p.metadata.name));
     const oldHash = (await daemonPods())[0]?.metadata.labels?.[LABEL_CONTROLLER_REVISION_HASH];
     await cluster.api.patch('daemonsets', 'agent', { spec: { template: { metadata: { annotations: { rev: '2' } } } } });
-    const rollout = await kubectl('rollout', 'status', 'daemonset/agent', '--timeout', '80s');
+    const [rollout, kipRollout] = await Promise.all([
+      kubectl('rollout', 'status', 'daemonset/agent', '--timeout', '80s'),
+      kip('rollout', 'status', 'ds/agent', '--timeout', '80s'),
+    ]);
     assert.equal(rollout.code, 0, `kubectl rollout status: ${rollout.out}${rollout.err}`);
-    assert.match(rollout.out, /daemon set "agent" successfully rolled out/);
+    assert.match(rollout.out, /daemon set "agent" successfully rolled out\n$/);
+    assert.equal(kipRollout.code, 0, `kip rollout status: ${kipRollout.out}${kipRollout.err}`);
+    assert.match(kipRollout.out, /daemon set "agent" successfully rolled out\n$/);
     const after = await daemonsOn(['node-1', 'node-3', 'node-4'], 'the rolled pods to run');
     for (const p of after) {
       assert.ok(!before.has(p.metadata.name), `pod ${p.metadata.name} was replaced`);
