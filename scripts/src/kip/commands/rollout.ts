@@ -13,9 +13,8 @@ const POLL_MS = 500;
 
 async function status(ctx: Context, args: string[]): Promise<number> {
   const { targets } = parseTargets(args, 'rollout status');
-  const t = targets[0];
-  if (!t || t.names.length !== 1 || targets.length !== 1)
-    throw new UsageError('rollout status needs exactly one resource, e.g. kip rollout status daemonset/agent');
+  const t = targets.length === 1 ? targets[0] : undefined;
+  if (t?.names.length !== 1) throw new UsageError('rollout status needs exactly one resource, e.g. kip rollout status daemonset/agent');
   const view = rolloutStatusViewer(t.resource.kind);
   if (!view) throw new CliError(`no status viewer has been implemented for ${t.resource.kind}`);
   const name = t.names[0]!;
