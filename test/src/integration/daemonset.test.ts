@@ -4,7 +4,7 @@
 // `kip drain` and `kubectl drain` stopping short of breaking it.
 
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { bufferIO, main } from '@kip/scripts';
@@ -152,13 +152,15 @@ describe('DaemonSet and PodDisruptionBudget on a real cluster', function () {
       },
     };
     await cluster.api.create(web);
-    const pdb: PodDisruptionBudget = {
-      apiVersion: 'policy/v1',
-      kind: 'PodDisruptionBudget',
-      metadata: { name: 'web', namespace: 'default' },
-      spec: { minAvailable: 2, selector: { matchLabels: { app: 'web' } } },
-    };
-    await cluster.api.create(pdb);
+    // As the docs write one (the zookeeper example's budget), applied by kubectl with its validation on.
+    const file = path.join(dir, 'pdb.yaml');
+    writeFileSync(
+      file,
+      'apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata:\n  name: web\nspec:\n  minAvailable: 2\n  selector:\n    matchLabels:\n      app: web\n',
+    );
+    const applied = await kubectl('apply', '-f', file);
+    assert.equal(applied.code, 0, applied.err);
+    assert.equal(applied.out, 'poddisruptionbudget.policy/web created\n');
     await eventually(
       'the budget to see 2 healthy pods',
       async () => {

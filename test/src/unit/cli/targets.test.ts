@@ -40,7 +40,7 @@ describe('cli resource names', () => {
     ]);
     assert.deepEqual(
       kinds(['all']).map(([k]) => k),
-      ['Pod', 'Service', 'Deployment', 'ReplicaSet'],
+      ['Pod', 'Service', 'DaemonSet', 'Deployment', 'ReplicaSet'],
     );
     assert.equal(parseTargets(['all'], 'get').all, true);
   });
