@@ -32,10 +32,22 @@ export const DAEMON_POD_TOLERATIONS: readonly Toleration[] = [
   { key: TAINT_UNSCHEDULABLE, operator: 'Exists', effect: 'NoSchedule' },
 ];
 
-/** The spec's tolerations plus the daemon ones it lacks (same key and effect), as a new list. */
+/** Kubernetes' Toleration.MatchToleration: the same toleration but perhaps for its tolerationSeconds. */
+const sameToleration = (a: Toleration, b: Toleration) =>
+  a.key === b.key && (a.operator ?? 'Equal') === (b.operator ?? 'Equal') && (a.value ?? '') === (b.value ?? '') && a.effect === b.effect;
+
+/**
+ * The spec's tolerations with the daemon ones added, as a new list. As Kubernetes'
+ * AddOrUpdateTolerationInPodSpec, a daemon toleration replaces the pod's own one that matches it,
+ * so a tolerationSeconds there cannot make a daemon leave a node that stops answering.
+ */
 export function withDaemonTolerations(tolerations: readonly Toleration[] | undefined): Toleration[] {
   const out = [...(tolerations ?? [])];
-  for (const t of DAEMON_POD_TOLERATIONS) if (!out.some((o) => o.key === t.key && o.effect === t.effect)) out.push({ ...t });
+  for (const t of DAEMON_POD_TOLERATIONS) {
+    const i = out.findIndex((o) => sameToleration(o, t));
+    if (i >= 0) out[i] = { ...t };
+    else out.push({ ...t });
+  }
   return out;
 }
 

@@ -132,9 +132,11 @@ export class DaemonSetController implements Controller {
   private strandedPods(ds: DaemonSet, entries: readonly NodeDaemons[]): Pod[] {
     const nodes = new Set(entries.map((e) => e.node.metadata.name));
     const uid = ds.metadata.uid;
-    return this.store
-      .list<Pod>('Pod', { namespace: ds.metadata.namespace, filter: (o) => controllerOf(o)?.uid === uid })
-      .items.filter((p) => !p.spec.nodeName && !p.metadata.deletionTimestamp && !nodes.has(targetNodeName(p.spec) ?? ''));
+    return this.store.list<Pod>('Pod', { namespace: ds.metadata.namespace, filter: (o) => controllerOf(o)?.uid === uid }).items.filter((p) => {
+      // An adopted pod pinned nowhere is the scheduler's to place, not stranded.
+      const target = targetNodeName(p.spec);
+      return !p.spec.nodeName && !p.metadata.deletionTimestamp && target !== undefined && !nodes.has(target);
+    });
   }
 
   private carryOut(ds: DaemonSet, plan: DaemonPlan, hash: string): void {

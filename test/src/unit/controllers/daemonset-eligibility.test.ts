@@ -93,13 +93,14 @@ describe('controllers/daemonset-eligibility', () => {
   ];
   for (const [name, s, n, want] of cases) it(name, () => assert.deepEqual(nodeShouldRunDaemonPod(s, n), want));
 
-  it('adds the daemon tolerations once, keeping the pod’s own', () => {
+  it('adds the daemon tolerations once, keeping the pod’s own, but not a tolerationSeconds that would evict it', () => {
     const t = withDaemonTolerations([
       { key: 'gpu', operator: 'Exists' },
       { key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 5 },
     ]);
     assert.equal(t.length, 7);
-    assert.deepEqual(t[1], { key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 5 });
+    assert.deepEqual(t[0], { key: 'gpu', operator: 'Exists' });
+    assert.deepEqual(t[1], { key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute' });
     assert.equal(t.filter((x) => x.key === 'node.kubernetes.io/not-ready').length, 1);
     assert.ok(t.some((x) => x.key === 'node.kubernetes.io/unschedulable' && x.effect === 'NoSchedule'));
   });
