@@ -25,6 +25,7 @@ export * from './chaos/resume-early.js';
 export * from './controllers/controller.js';
 export * from './controllers/daemonset.js';
 export * from './controllers/daemonset-eligibility.js';
+export * from './controllers/daemonset-history.js';
 export * from './controllers/daemonset-plan.js';
 export * from './controllers/deployment.js';
 export * from './controllers/disruption.js';

@@ -4,7 +4,8 @@
 // places it with its usual checks (as Kubernetes does since 1.12), deletes pods on nodes they may
 // no longer run on, replaces pods of an old template as the update strategy allows
 // (daemonset-plan.ts), and writes status last. Pods carry the controller-revision-hash of the
-// template they were made from, which is how old and new pods are told apart.
+// template they were made from, which is how old and new pods are told apart; each template is
+// also kept as a ControllerRevision (daemonset-history.ts) for `kubectl rollout history`.
 
 import {
   controllerOf,
@@ -28,6 +29,7 @@ import type { Store, StoreEvent, Unsubscribe } from '../store/store.js';
 import { claimObjects, enqueueOwners } from './claim.js';
 import { COALESCE_MS, type Controller, type ControllerDeps, type Enqueue, type ReconcileResult } from './controller.js';
 import { nodeShouldRunDaemonPod, pinToNode, targetNodeName, withDaemonTolerations } from './daemonset-eligibility.js';
+import { syncHistory } from './daemonset-history.js';
 import {
   calculateDaemonSetStatus,
   daemonSetStatusEqual,
@@ -94,6 +96,7 @@ export class DaemonSetController implements Controller {
     let failure: unknown;
     if (!ds.metadata.deletionTimestamp) {
       try {
+        syncHistory(this.store, this.registry, ds, hash, this.ownedPods(ds));
         const entries = this.nodeDaemons(ds);
         const desired = entries.filter((e) => e.placement.shouldRun).length;
         const surge = isDaemonRollingUpdate(ds) && resolveDaemonFenceposts(ds, desired).maxSurge > 0;
@@ -108,12 +111,15 @@ export class DaemonSetController implements Controller {
     return result;
   }
 
+  private ownedPods(ds: DaemonSet): Pod[] {
+    const uid = ds.metadata.uid;
+    return this.store.list<Pod>('Pod', { namespace: ds.metadata.namespace, filter: (o) => controllerOf(o)?.uid === uid }).items;
+  }
+
   /** Every node with where the DaemonSet's pod belongs and the DaemonSet's pods meant for it. */
   private nodeDaemons(ds: DaemonSet): NodeDaemons[] {
-    const uid = ds.metadata.uid;
-    const pods = this.store.list<Pod>('Pod', { namespace: ds.metadata.namespace, filter: (o) => controllerOf(o)?.uid === uid }).items;
     const byNode = new Map<string, Pod[]>();
-    for (const p of pods) {
+    for (const p of this.ownedPods(ds)) {
       const node = targetNodeName(p.spec);
       if (node === undefined) continue;
       byNode.set(node, [...(byNode.get(node) ?? []), p]);
@@ -131,8 +137,7 @@ export class DaemonSetController implements Controller {
    */
   private strandedPods(ds: DaemonSet, entries: readonly NodeDaemons[]): Pod[] {
     const nodes = new Set(entries.map((e) => e.node.metadata.name));
-    const uid = ds.metadata.uid;
-    return this.store.list<Pod>('Pod', { namespace: ds.metadata.namespace, filter: (o) => controllerOf(o)?.uid === uid }).items.filter((p) => {
+    return this.ownedPods(ds).filter((p) => {
       // An adopted pod pinned nowhere is the scheduler's to place, not stranded.
       const target = targetNodeName(p.spec);
       return !p.spec.nodeName && !p.metadata.deletionTimestamp && target !== undefined && !nodes.has(target);

@@ -6,6 +6,7 @@
 
 import type { TSchema } from '@sinclair/typebox';
 import { networkChaosKind, nodeChaosKind } from './chaos.js';
+import { controllerRevisionKind } from './controllerrevision.js';
 import { daemonSetKind } from './daemonset.js';
 import { deploymentKind } from './deployment.js';
 import { endpointsKind } from './endpoints.js';
@@ -67,6 +68,7 @@ export type { Deployment, DeploymentCondition, DeploymentSpec, DeploymentStatus,
 export type { Service, ServicePort, ServiceSpec } from './service.js';
 export type { EndpointAddress, EndpointPort, EndpointSubset, Endpoints } from './endpoints.js';
 export type { Event } from './event.js';
+export type { ControllerRevision } from './controllerrevision.js';
 export type { DaemonSet, DaemonSetSpec, DaemonSetStatus, DaemonSetUpdateStrategy } from './daemonset.js';
 export type { PodDisruptionBudget, PodDisruptionBudgetCondition, PodDisruptionBudgetSpec, PodDisruptionBudgetStatus } from './pdb.js';
 
@@ -80,6 +82,7 @@ export const KINDS: readonly KindDefinition[] = [
   deploymentKind,
   replicaSetKind,
   daemonSetKind,
+  controllerRevisionKind,
   podDisruptionBudgetKind,
   nodeChaosKind,
   networkChaosKind,

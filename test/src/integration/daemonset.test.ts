@@ -125,6 +125,9 @@ describe('DaemonSet and PodDisruptionBudget on a real cluster', function () {
     assert.match(rollout.out, /daemon set "agent" successfully rolled out\n$/);
     assert.equal(kipRollout.code, 0, `kip rollout status: ${kipRollout.out}${kipRollout.err}`);
     assert.match(kipRollout.out, /daemon set "agent" successfully rolled out\n$/);
+    const history = await kubectl('rollout', 'history', 'daemonset/agent');
+    assert.equal(history.code, 0, history.err);
+    assert.match(history.out, /REVISION\s+CHANGE-CAUSE\n1\s+<none>\n2\s+<none>\n/);
     const after = await daemonsOn(['node-1', 'node-3', 'node-4'], 'the rolled pods to run');
     for (const p of after) {
       assert.ok(!before.has(p.metadata.name), `pod ${p.metadata.name} was replaced`);

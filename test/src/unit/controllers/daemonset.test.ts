@@ -2,7 +2,7 @@
 // nodes that come, change and go, and for a template change.
 
 import assert from 'node:assert/strict';
-import type { DaemonSet, Node, Pod } from '@kip/shared';
+import type { ControllerRevision, DaemonSet, Node, Pod } from '@kip/shared';
 import { DaemonSetController } from '@kip/controlplane';
 import { bind, create, get, makeEnv, markReady, messages, newNode, NS, pods, type Env } from './fixtures.js';
 
@@ -119,5 +119,44 @@ describe('controllers/daemonset', () => {
     dsc.reconcile(KEY);
     assert.equal(pods(env).length, 3, 'OnDelete: nothing is replaced until deleted by hand');
     assert.equal(get<DaemonSet>(env, 'DaemonSet', 'agent')?.status?.updatedNumberScheduled, 0);
+  });
+  it('keeps a ControllerRevision per template: numbered in order, renumbered when a template comes back, trimmed to the limit', () => {
+    const { env, dsc } = setup(['n1']);
+    const revisions = () =>
+      env.store
+        .list<ControllerRevision>('ControllerRevision', { namespace: NS })
+        .items.map((r) => [r.metadata.labels?.['controller-revision-hash'], r.revision] as const)
+        .sort((a, b) => a[1] - b[1]);
+    const setImage = (image: string, limit?: number) => {
+      const next = structuredClone(get<DaemonSet>(env, 'DaemonSet', 'agent')!);
+      next.spec.template.spec.containers[0]!.image = image;
+      if (limit !== undefined) next.spec.revisionHistoryLimit = limit;
+      env.registry.update(next);
+      dsc.reconcile(KEY);
+      runAll(env);
+      dsc.reconcile(KEY);
+      dsc.reconcile(KEY);
+      runAll(env);
+    };
+    dsc.reconcile(KEY);
+    runAll(env);
+    const first = pods(env)[0]!.metadata.labels!['controller-revision-hash'];
+    const rev = env.store.list<ControllerRevision>('ControllerRevision', { namespace: NS }).items[0]!;
+    assert.equal(rev.metadata.name, `agent-${first}`);
+    assert.equal(rev.metadata.ownerReferences?.[0]?.kind, 'DaemonSet');
+    assert.deepEqual((rev.data as { spec: { template: { spec: Pod['spec'] } } }).spec.template.spec.containers[0]?.image, 'pause');
+    setImage('http-echo');
+    const second = pods(env)[0]!.metadata.labels!['controller-revision-hash'];
+    assert.deepEqual(revisions(), [
+      [first, 1],
+      [second, 2],
+    ]);
+    setImage('pause');
+    assert.deepEqual(revisions(), [
+      [second, 2],
+      [first, 3],
+    ]);
+    setImage('crasher', 0);
+    assert.deepEqual(revisions().length, 1, 'only the current one once no pod runs the others and the limit is 0');
   });
 });
