@@ -134,6 +134,17 @@ describe('DaemonSet and PodDisruptionBudget on a real cluster', function () {
       assert.notEqual(p.metadata.labels?.[LABEL_CONTROLLER_REVISION_HASH], oldHash);
       assert.equal(p.metadata.annotations?.rev, '2');
     }
+    // Back to the first template, as kubectl does it: the saved revision, sent as a strategic merge patch.
+    const undo = await kubectl('rollout', 'undo', 'daemonset/agent');
+    assert.equal(undo.code, 0, undo.err);
+    assert.match(undo.out, /daemonset.apps\/agent rolled back/);
+    const undone = await kubectl('rollout', 'status', 'daemonset/agent', '--timeout', '80s');
+    assert.equal(undone.code, 0, `${undone.out}${undone.err}`);
+    const back = await daemonsOn(['node-1', 'node-3', 'node-4'], 'the pods of the first template to run');
+    for (const p of back) {
+      assert.equal(p.metadata.labels?.[LABEL_CONTROLLER_REVISION_HASH], oldHash, 'the first template’s hash again');
+      assert.equal(p.metadata.annotations?.rev, undefined);
+    }
     const done = await dsStatus();
     assert.equal(done?.updatedNumberScheduled, 3);
     assert.equal(done?.observedGeneration, (await cluster.api.get<DaemonSet>('daemonsets', 'agent'))?.metadata.generation);

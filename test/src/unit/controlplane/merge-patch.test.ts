@@ -34,6 +34,12 @@ describe('controlplane/api/merge-patch', () => {
     });
   });
 
+  it('reads strategic merge patch’s $patch: replace: that object replaces the target’s whole', () => {
+    const target = { spec: { template: { metadata: { labels: { a: '1' }, annotations: { rev: '2' } }, spec: { x: 1 } }, keep: true } };
+    const patch = { spec: { template: { $patch: 'replace', metadata: { labels: { a: '1' } }, spec: { y: 2 } } } };
+    assert.deepEqual(applyMergePatch(target, patch), { spec: { template: { metadata: { labels: { a: '1' } }, spec: { y: 2 } }, keep: true } });
+  });
+
   it('changes neither the target nor the patch, even when they are frozen', () => {
     const target = deepFreeze({ metadata: { labels: { a: '1', b: '2' } }, spec: { list: [1, 2] } });
     const patch = deepFreeze({ metadata: { labels: { a: null, c: '3' } }, spec: { list: [3] } });
