@@ -149,6 +149,11 @@ describe('DaemonSet and PodDisruptionBudget on a real cluster', function () {
     assert.equal(done?.updatedNumberScheduled, 3);
     assert.equal(done?.observedGeneration, (await cluster.api.get<DaemonSet>('daemonsets', 'agent'))?.metadata.generation);
 
+    const described = await kubectl('describe', 'ds', 'agent');
+    assert.equal(described.code, 0, described.err);
+    assert.match(described.out, /Desired Number of Nodes Scheduled: 3\n/);
+    assert.match(described.out, /Pods Status:\s+3 Running \/ 0 Waiting \/ 0 Succeeded \/ 0 Failed\n/);
+    assert.match(described.out, /SuccessfulCreate/);
     const table = await kubectl('get', 'ds', 'agent');
     assert.match(table.out, /^NAME\s+DESIRED\s+CURRENT\s+READY\s+UP-TO-DATE\s+AVAILABLE\s+NODE SELECTOR\s+AGE\n/);
     assert.match(table.out, /\nagent\s+3\s+3\s+3\s+3\s+3\s+<none>\s+/);
@@ -227,6 +232,10 @@ describe('DaemonSet and PodDisruptionBudget on a real cluster', function () {
     assert.equal(allowed.status, 201, JSON.stringify(allowed.body));
     const evicted = await cluster.api.get<Pod>('pods', victim.metadata.name);
     assert.ok(!evicted || evicted.metadata.deletionTimestamp, 'the evicted pod is going');
+    const described = await kubectl('describe', 'pdb', 'web');
+    assert.equal(described.code, 0, described.err);
+    assert.match(described.out, /Min available:\s+1\n/);
+    assert.match(described.out, /Allowed disruptions:\s+\d\n/);
     const table = await kubectl('get', 'pdb', 'web');
     assert.match(table.out, /^NAME\s+MIN AVAILABLE\s+MAX UNAVAILABLE\s+ALLOWED DISRUPTIONS\s+AGE\n/);
     assert.match(table.out, /\nweb\s+1\s+N\/A\s+\d\s+/);
