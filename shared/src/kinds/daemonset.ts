@@ -3,6 +3,7 @@
 
 import { Type, type Static } from '@sinclair/typebox';
 import { controllerOf } from '../api/meta.js';
+import { jsonEqual } from '../json-equal.js';
 import { fromLabelSelector, selectorToString } from '../api/selector.js';
 import { child, isObj, type Obj } from '../validation/errors.js';
 import { IntOrString, READ_ONLY, StringEnum, withCheck } from '../validation/schema.js';
@@ -108,6 +109,11 @@ export const daemonSetKind = defineKind<DaemonSet>({
   },
   status: { subresource: true, onCreate: 'drop' },
   generation: true,
+  // As apps/v1: the selector says which pods are the DaemonSet's; changing it would orphan them.
+  validateUpdate: (next, old) =>
+    jsonEqual(next.spec?.selector, old.spec?.selector)
+      ? []
+      : [{ field: 'spec.selector', message: `Invalid value: ${JSON.stringify(next.spec?.selector)}: field is immutable` }],
   columns: {
     nameColumn: true,
     headers: ['DESIRED', 'CURRENT', 'READY', 'UP-TO-DATE', 'AVAILABLE', 'NODE SELECTOR', 'AGE'],

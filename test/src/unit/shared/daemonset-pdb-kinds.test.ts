@@ -60,6 +60,16 @@ describe('kinds/daemonset and kinds/pdb', () => {
     ]);
   });
 
+  it('refuses a change of a DaemonSet’s selector: it is immutable in apps/v1', () => {
+    const def = kindDefinition('DaemonSet')!;
+    const old = daemonSet();
+    const next = daemonSet({ selector: { matchLabels: { app: 'agent', tier: 'x' } } });
+    assert.deepEqual(def.validateUpdate!(next as unknown as KObject, old as unknown as KObject), [
+      { field: 'spec.selector', message: 'Invalid value: {"matchLabels":{"app":"agent","tier":"x"}}: field is immutable' },
+    ]);
+    assert.deepEqual(def.validateUpdate!(daemonSet({ minReadySeconds: 5 }) as unknown as KObject, old as unknown as KObject), []);
+  });
+
   it('refuses a budget with both minAvailable and maxUnavailable, or a bad amount', () => {
     assert.deepEqual(validateObject(pdb({ minAvailable: 1, maxUnavailable: 1 })), [
       { field: 'spec', message: 'Invalid value: minAvailable and maxUnavailable cannot be both set' },
