@@ -4,6 +4,7 @@
 
 export * from './api/errors.js';
 export * from './api/job-selector.js';
+export * from './api/eviction.js';
 export * from './api/auth.js';
 export * from './api/body-depth.js';
 export * from './api/config-publisher.js';
@@ -32,7 +33,13 @@ export * from './chaos/resume-early.js';
 
 export * from './controllers/controller.js';
 export * from './controllers/cronjob.js';
+export * from './controllers/daemonset.js';
+export * from './controllers/daemonset-eligibility.js';
+export * from './controllers/daemonset-history.js';
+export * from './controllers/daemonset-plan.js';
 export * from './controllers/deployment.js';
+export * from './controllers/disruption.js';
+export * from './controllers/disruption-budget.js';
 export * from './controllers/endpoints.js';
 export * from './controllers/eviction-queue.js';
 export * from './controllers/garbage-collector.js';

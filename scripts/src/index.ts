@@ -48,6 +48,7 @@ export * from './kip/printers/jsonpath.js';
 export * from './kip/printers/output.js';
 export * from './kip/printers/table.js';
 export * from './kip/printers/tabwriter.js';
+export * from './kip/rollout-status.js';
 export * from './kip/targets.js';
 
 export { defaultMinReady, parseSoakCommandLine, type SoakOptions } from './soak/command-line.js';

@@ -11,7 +11,7 @@ export const AGGREGATED_DISCOVERY_TYPE = 'application/json;g=apidiscovery.k8s.io
 export const RESOURCE_VERBS = ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'];
 
 /** What `kubectl get all` lists, as Kubernetes puts those kinds in the `all` category. */
-const CATEGORY_ALL = new Set(['Pod', 'Service', 'Deployment', 'ReplicaSet', 'Job', 'CronJob']);
+const CATEGORY_ALL = new Set(['Pod', 'Service', 'DaemonSet', 'Deployment', 'ReplicaSet', 'Job', 'CronJob']);
 
 export function categories(r: ResourceType): string[] | undefined {
   return CATEGORY_ALL.has(r.kind) ? ['all'] : undefined;
@@ -33,6 +33,9 @@ function resourceEntry(r: ResourceType, verbs: readonly string[], subresources: 
   if (subresources.includes('scale'))
     subs.push({ subresource: 'scale', responseKind: { group: 'autoscaling', version: 'v1', kind: 'Scale' }, verbs: ['get', 'patch', 'update'] });
   if (subresources.includes('log')) subs.push({ subresource: 'log', responseKind: { group: '', version: 'v1', kind: 'Pod' }, verbs: ['get'] });
+  // kubectl drain evicts (and so respects disruption budgets) only where discovery lists pods/eviction.
+  if (subresources.includes('eviction'))
+    subs.push({ subresource: 'eviction', responseKind: { group: 'policy', version: 'v1', kind: 'Eviction' }, verbs: ['create'] });
   const cats = categories(r);
   return {
     resource: r.plural,
@@ -96,15 +99,21 @@ export function legacyDiscovery(path: string): unknown {
     groupVersion: gv,
     resources: all
       .filter((d) => groupVersion(d.resource) === gv)
-      .map(({ resource: r, verbs }) => ({
-        name: r.plural,
-        singularName: r.singular,
-        namespaced: r.namespaced,
-        kind: r.kind,
-        shortNames: r.shortNames,
-        verbs,
-        ...(categories(r) ? { categories: categories(r) } : {}),
-      })),
+      .flatMap(({ resource: r, verbs, subresources }) => [
+        {
+          name: r.plural,
+          singularName: r.singular,
+          namespaced: r.namespaced,
+          kind: r.kind,
+          shortNames: r.shortNames,
+          verbs,
+          ...(categories(r) ? { categories: categories(r) } : {}),
+        },
+        // kubectl drain looks for pods/eviction here (or in aggregated discovery) before it evicts.
+        ...(subresources.includes('eviction')
+          ? [{ name: `${r.plural}/eviction`, singularName: '', namespaced: r.namespaced, group: 'policy', version: 'v1', kind: 'Eviction', verbs: ['create'] }]
+          : []),
+      ]),
   };
 }
 

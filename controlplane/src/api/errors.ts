@@ -21,6 +21,7 @@ export type ApiReason =
   | 'NotAcceptable'
   | 'UnsupportedMediaType'
   | 'RequestEntityTooLarge'
+  | 'TooManyRequests'
   | 'ServiceUnavailable'
   | 'InternalError';
 
@@ -38,6 +39,7 @@ const CODES: Record<ApiReason, number> = {
   NotAcceptable: 406,
   UnsupportedMediaType: 415,
   RequestEntityTooLarge: 413,
+  TooManyRequests: 429,
   ServiceUnavailable: 503,
   InternalError: 500,
 };

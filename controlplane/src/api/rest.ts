@@ -23,6 +23,7 @@ import {
 } from '@kip/shared';
 import { StoreError, type StoreEvent } from '../store/store.js';
 import { ApiError, notFound, toApiError } from './errors.js';
+import { evictPod } from './eviction.js';
 import { fieldsMatch, parseFieldSelector } from './field-selector.js';
 import type { PatchType, Registry, WriteOptions } from './registry.js';
 import { parseRoute, type OtherRoute, type ResourceRoute } from './routes.js';
@@ -121,7 +122,7 @@ export class RestApi {
     const served = registry.definition(kind).subresources ?? [];
     if (route.subresource === 'log' && served.includes('log') && method === 'GET') return this.logs(ns!, route.name, q, res);
     if (route.subresource === 'scale' && served.includes('scale')) return this.scale(route, method, req, res, write);
-    if (route.subresource === 'eviction' && kind === 'Pod' && method === 'POST') return this.evict(ns!, route.name, req, res, write);
+    if (route.subresource === 'eviction' && served.includes('eviction') && method === 'POST') return this.evict(ns!, route.name, req, res, write);
     if (route.subresource !== undefined && route.subresource !== 'status')
       throw new ApiError('NotFound', `the server could not find the requested resource (${r.plural}/${route.subresource})`);
     const status = route.subresource === 'status';
@@ -236,8 +237,8 @@ export class RestApi {
   }
 
   /**
-   * policy/v1 Eviction, what `kubectl drain` posts (as protobuf): kip has no disruption budgets
-   * yet, so an eviction is always allowed and deletes the pod with the eviction's delete options.
+   * policy/v1 Eviction, what `kubectl drain` posts (as protobuf): deletes the pod with the
+   * eviction's delete options if its disruption budget allows (eviction.ts), else 429.
    */
   private async evict(namespace: string, name: string, req: IncomingMessage, res: ServerResponse, write: WriteOptions): Promise<void> {
     const body = (await readBody(req)) as {
@@ -250,7 +251,7 @@ export class RestApi {
     if (body?.metadata?.name !== undefined && body.metadata.name !== name)
       throw new ApiError('BadRequest', `the name of the eviction (${body.metadata.name}) does not match the pod on the URL (${name})`);
     const opts = body?.deleteOptions;
-    this.opts.registry.delete('Pod', namespace, name, {
+    evictPod(this.opts.registry, namespace, name, {
       // kubectl drain --dry-run=server puts it in the eviction's DeleteOptions.
       dryRun: write.dryRun || bodyDryRun(opts?.dryRun),
       gracePeriodSeconds: opts?.gracePeriodSeconds,

@@ -7,7 +7,9 @@ import type { EventRecorder } from '../events.js';
 import type { Store } from '../store/store.js';
 import { ControllerRunner, type Controller, type ControllerDeps } from './controller.js';
 import { CronJobController } from './cronjob.js';
+import { DaemonSetController } from './daemonset.js';
 import { DeploymentController } from './deployment.js';
+import { DisruptionController } from './disruption.js';
 import { GarbageCollector } from './garbage-collector.js';
 import { JobController } from './job.js';
 import { JobTTLController } from './job-ttl.js';
@@ -71,6 +73,8 @@ export function defaultControllers(opts: ControllerDeps): Controller[] {
     new JobController(opts),
     new JobTTLController(opts),
     new CronJobController(opts),
+    new DaemonSetController(opts),
+    new DisruptionController(opts),
     new GarbageCollector(opts),
     new PodGarbageCollector(opts),
   ];

@@ -8,12 +8,15 @@ import type { TSchema } from '@sinclair/typebox';
 import { networkChaosKind, nodeChaosKind } from './chaos.js';
 import { configMapKind } from './configmap.js';
 import { cronJobKind } from './cronjob.js';
+import { controllerRevisionKind } from './controllerrevision.js';
+import { daemonSetKind } from './daemonset.js';
 import { deploymentKind } from './deployment.js';
 import { endpointsKind } from './endpoints.js';
 import { eventKind } from './event.js';
 import { jobKind } from './job.js';
 import type { KindDefinition } from './kind.js';
 import { namespaceKind } from './namespace.js';
+import { podDisruptionBudgetKind } from './pdb.js';
 import { nodeKind } from './node.js';
 import { podKind } from './pod.js';
 import { replicaSetKind } from './replicaset.js';
@@ -92,6 +95,9 @@ export type { Secret } from './secret.js';
 export type { Job, JobCondition, JobConditionType, JobSpec, JobStatus, JobTemplateSpec } from './job.js';
 export type { CronJob, CronJobSpec, CronJobStatus } from './cronjob.js';
 export type { CronJobSchedule } from './cron-schedule.js';
+export type { ControllerRevision } from './controllerrevision.js';
+export type { DaemonSet, DaemonSetSpec, DaemonSetStatus, DaemonSetUpdateStrategy } from './daemonset.js';
+export type { PodDisruptionBudget, PodDisruptionBudgetCondition, PodDisruptionBudgetSpec, PodDisruptionBudgetStatus } from './pdb.js';
 
 export const KINDS: readonly KindDefinition[] = [
   namespaceKind,
@@ -106,6 +112,9 @@ export const KINDS: readonly KindDefinition[] = [
   replicaSetKind,
   jobKind,
   cronJobKind,
+  daemonSetKind,
+  controllerRevisionKind,
+  podDisruptionBudgetKind,
   nodeChaosKind,
   networkChaosKind,
 ];
@@ -123,7 +132,7 @@ export function resolveKind(name: string): KindDefinition | undefined {
 }
 
 /** Groups of Kubernetes' own API (named io.k8s.api.GROUP in OpenAPI), as opposed to kip's own. */
-const BUILT_IN_GROUPS = new Set(['apps', 'batch']);
+const BUILT_IN_GROUPS = new Set(['apps', 'batch', 'policy']);
 
 /**
  * The name OpenAPI gives a kind's definition, as Kubernetes names them: `io.k8s.api.core.v1.Pod`,
@@ -178,6 +187,9 @@ export {
 } from './job.js';
 export { ANNOTATION_CRONJOB_SCHEDULED_TIMESTAMP, DEFAULT_FAILED_JOBS_HISTORY_LIMIT, DEFAULT_SUCCESSFUL_JOBS_HISTORY_LIMIT } from './cronjob.js';
 export { CronSyntaxError, isKnownTimeZone, missedScheduleTimes, nextScheduleTime, parseCronJobSchedule, wallClock } from './cron-schedule.js';
+export { LABEL_CONTROLLER_REVISION_HASH } from './daemonset.js';
+export { CONDITION_DISRUPTION_ALLOWED } from './pdb.js';
+export { checkIntOrPercent, isIntOrPercent, scaledIntOrPercent } from './int-or-percent.js';
 export type { ColumnSet, DeletionRules, Describer, KindDefinition, RelatedQuery, StatusRules } from './kind.js';
 export { PERMANENT_NAMESPACES } from './namespace.js';
 export { configMapKeyCount } from './configmap.js';

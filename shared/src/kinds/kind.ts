@@ -81,8 +81,8 @@ export interface KindDefinition<T extends KObject = KObject> {
   status: StatusRules<T>;
   /** metadata.generation counts changes of the spec. */
   generation?: boolean;
-  /** Served subresources besides status: `scale` (replicas), `log` (a pod's output). */
-  subresources?: readonly ('scale' | 'log')[];
+  /** Served subresources besides status: `scale` (replicas), `log` (a pod's output), `eviction` (a budget-checked delete). */
+  subresources?: readonly ('scale' | 'log' | 'eviction')[];
   /** Adjusts an update before it is checked: fields a replace may leave out that must be kept. */
   prepareForUpdate?(next: T, old: T): void;
   /** Refuses updates that the object's own rules forbid (a pod cannot move); empty when allowed. */

@@ -23,7 +23,7 @@ export function workloadSpec<P extends TProperties>(own: P) {
 }
 
 /** Template pods restart Always (a workload replaces pods, it does not rerun them), and the selector must select them. */
-function checkWorkloadSpec(spec: Obj, field: string, errors: FieldErrors): void {
+export function checkWorkloadSpec(spec: Obj, field: string, errors: FieldErrors): void {
   const tpl = spec.template;
   if (!isObj(tpl)) return;
   const rp = isObj(tpl.spec) ? tpl.spec.restartPolicy : undefined;

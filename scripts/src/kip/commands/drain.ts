@@ -1,7 +1,10 @@
-// `kip drain`: cordon a node, then delete every pod on it and wait until they are gone, so their
-// controllers recreate them elsewhere. Pods no controller would recreate are refused unless --force.
+// `kip drain`: cordon a node, then evict every pod on it and wait until they are gone, so their
+// controllers recreate them elsewhere. Evictions go through the eviction API, so disruption
+// budgets hold: a refused eviction is retried until --timeout, as kubectl drain does. Pods no
+// controller would recreate are refused unless --force.
 
-import { controllerOf, resourceByKind, ApiStatusError, ClientError, type Pod } from '@kip/shared';
+import { setTimeout as delay } from 'node:timers/promises';
+import { controllerOf, objectPath, resourceByKind, ApiStatusError, ClientError, type Pod } from '@kip/shared';
 import type { Command, Context } from '../command.js';
 import { reportError } from '../errors.js';
 import { waitUntilGone, type Deleted } from '../wait.js';
@@ -65,29 +68,29 @@ async function drainNode(ctx: Context, node: string, grace: number | undefined):
   for (const w of plan.warnings) ctx.err(`Warning: ${w}\n`);
   const deleted: Deleted[] = [];
   let ok = true;
-  for (const p of plan.evict) {
-    ctx.out(`evicting pod ${key(p)}\n`);
-    try {
-      await ctx.api.delete(POD(), p.metadata.namespace, p.metadata.name, grace);
+  const timeoutMs = ctx.flags.duration('timeout') ?? 0;
+  const deadline = timeoutMs > 0 ? ctx.now() + timeoutMs : Infinity;
+  // In parallel, as kubectl does: a pod its budget holds back must not hold back the others.
+  const results = await Promise.all(plan.evict.map((p) => evictWithRetry(ctx, p, grace, deadline, timeoutMs)));
+  for (const [i, r] of results.entries()) {
+    const p = plan.evict[i]!;
+    if (r === 'gone') ctx.out(`pod/${p.metadata.name} evicted\n`);
+    else if (r === 'evicted')
       deleted.push({
         resource: POD(),
         namespace: p.metadata.namespace ?? 'default',
         name: p.metadata.name,
         ...(p.metadata.uid ? { uid: p.metadata.uid } : {}),
       });
-    } catch (err) {
-      if (err instanceof ApiStatusError && err.isNotFound) {
-        ctx.out(`pod/${p.metadata.name} evicted\n`);
-        continue;
-      }
-      if (!(err instanceof ApiStatusError)) throw err;
-      ok = false;
-      reportError(err, ctx.io.stderr, ctx.io.env, `error when evicting pods/"${p.metadata.name}" -n "${p.metadata.namespace ?? 'default'}"`);
-    }
+    else ok = false;
+  }
+  if (!ok) {
+    ctx.err(`error: unable to drain node "${node}": some pods could not be evicted, continuing command...\nThere are pending nodes to be drained:\n ${node}\n`);
+    return false;
   }
   try {
     await waitUntilGone(ctx.api, deleted, {
-      timeoutMs: ctx.flags.duration('timeout') ?? 0,
+      timeoutMs: deadline === Infinity ? 0 : Math.max(1, deadline - ctx.now()),
       ...(ctx.signal ? { signal: ctx.signal } : {}),
       now: () => ctx.now(),
       onGone: (d) => ctx.out(`pod/${d.name} evicted\n`),
@@ -98,8 +101,63 @@ async function drainNode(ctx: Context, node: string, grace: number | undefined):
     return false;
   }
   if (ctx.signal?.aborted) return false;
-  if (ok) ctx.out(`node/${node} drained\n`);
-  return ok;
+  ctx.out(`node/${node} drained\n`);
+  return true;
+}
+
+/** How long drain waits before asking again for an eviction a disruption budget refused (kubectl's 5 s). */
+export const EVICTION_RETRY_MS = 5000;
+
+/**
+ * Evicts one pod through the eviction API, so its disruption budget has its say; a refusal (429)
+ * is retried every 5 s until the deadline, as kubectl drain does. Resolves 'evicted' (deleted,
+ * maybe still stopping), 'gone' (it was already), or 'failed' (reported on stderr).
+ */
+async function evictWithRetry(ctx: Context, p: Pod, grace: number | undefined, deadline: number, timeoutMs: number): Promise<'evicted' | 'gone' | 'failed'> {
+  const ns = p.metadata.namespace ?? 'default';
+  const what = `pods/"${p.metadata.name}" -n "${ns}"`;
+  ctx.out(`evicting pod ${key(p)}\n`);
+  const body = {
+    apiVersion: 'policy/v1',
+    kind: 'Eviction',
+    metadata: { name: p.metadata.name, namespace: ns },
+    ...(grace !== undefined || p.metadata.uid
+      ? {
+          deleteOptions: {
+            ...(grace !== undefined ? { gracePeriodSeconds: grace } : {}),
+            ...(p.metadata.uid ? { preconditions: { uid: p.metadata.uid } } : {}),
+          },
+        }
+      : {}),
+  };
+  for (;;) {
+    try {
+      await ctx.api.call('POST', `${objectPath(POD(), ns, p.metadata.name)}/eviction`, { body });
+      return 'evicted';
+    } catch (err) {
+      if (!(err instanceof ApiStatusError)) throw err;
+      if (err.isNotFound) return 'gone';
+      if (err.httpCode !== 429) {
+        reportError(err, ctx.io.stderr, ctx.io.env, `error when evicting ${what}`);
+        return 'failed';
+      }
+      ctx.err(`error when evicting ${what} (will retry after 5s): ${err.message}\n`);
+      await abortableDelay(Math.min(EVICTION_RETRY_MS, Math.max(0, deadline - ctx.now())), ctx.signal);
+      if (ctx.signal?.aborted) return 'failed';
+      if (ctx.now() >= deadline) {
+        ctx.err(`error when evicting ${what}: global timeout reached: ${Math.round(timeoutMs / 1000)}s\n`);
+        return 'failed';
+      }
+    }
+  }
+}
+
+async function abortableDelay(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  try {
+    await delay(ms, undefined, signal ? { signal } : {});
+  } catch (err) {
+    if (!signal?.aborted) throw err;
+  }
 }
 
 async function run(ctx: Context, args: string[]): Promise<number> {
@@ -114,8 +172,9 @@ export const drainCommand: Command = {
   summary: 'Drain node in preparation for maintenance',
   usage: ['drain NODE [flags]'],
   description:
-    'Cordon a node, then delete every pod on it, each with its grace period, and wait until they are gone; ' +
-    'their controllers recreate them on other nodes. Pods without a controller would be lost, so drain refuses ' +
+    'Cordon a node, then evict every pod on it, each with its grace period, and wait until they are gone; ' +
+    'their controllers recreate them on other nodes. An eviction a PodDisruptionBudget refuses is retried every 5s ' +
+    'until --timeout. Pods without a controller would be lost, so drain refuses ' +
     'them unless --force. Uncordon the node afterwards to use it again.',
   examples: [
     '  # Drain node-1, giving pods 5 seconds to stop, and at most a minute in all',
@@ -134,7 +193,7 @@ export const drainCommand: Command = {
       type: 'duration',
       default: 0,
       valueName: 'duration',
-      description: 'How long to wait for the pods to be gone; 0 waits as long as it takes.',
+      description: 'How long to keep evicting and wait for the pods to be gone; 0 waits as long as it takes.',
     },
     { name: 'pod-selector', type: 'string', valueName: 'string', description: 'Only delete the pods on the node that match this label selector.' },
     LABEL_SELECTOR_FLAG,

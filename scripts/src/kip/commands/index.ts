@@ -12,6 +12,7 @@ import { drainCommand } from './drain.js';
 import { getCommand } from './get.js';
 import { makeHelpCommand } from './help.js';
 import { logsCommand } from './logs.js';
+import { rolloutCommand } from './rollout.js';
 import { scaleCommand } from './scale.js';
 import { exposeCommand } from './expose.js';
 import { portForwardCommand } from './port-forward.js';
@@ -24,6 +25,7 @@ export const COMMANDS: Command[] = [
   getCommand,
   deleteCommand,
   scaleCommand,
+  rolloutCommand,
   exposeCommand,
   portForwardCommand,
   clusterInfoCommand,

@@ -88,7 +88,7 @@ describe('controlplane/api/rest: subresources, discovery and auth', function () 
       const groups = (await api.call('GET', '/apis')).body;
       assert.equal(groups.kind, 'APIGroupList');
       const listed = groups.groups.map((g: { name: string; preferredVersion: { groupVersion: string } }) => `${g.name} ${g.preferredVersion.groupVersion}`);
-      for (const gv of ['apps apps/v1', 'batch batch/v1', 'chaos.kip.dev chaos.kip.dev/v1alpha1', 'metrics.k8s.io metrics.k8s.io/v1beta1'])
+      for (const gv of ['apps apps/v1', 'batch batch/v1', 'chaos.kip.dev chaos.kip.dev/v1alpha1', 'metrics.k8s.io metrics.k8s.io/v1beta1', 'policy policy/v1'])
         assert.ok(listed.includes(gv), `${gv} in ${listed}`);
       const metrics = (await api.call('GET', '/apis/metrics.k8s.io/v1beta1')).body;
       assert.deepEqual(
@@ -106,7 +106,15 @@ describe('controlplane/api/rest: subresources, discovery and auth', function () 
       assert.ok(pods.verbs.includes('watch'));
       assert.ok(!core.resources.some((r: { name: string }) => r.name === 'deployments'));
       const apps = (await api.call('GET', '/apis/apps/v1')).body;
-      assert.deepEqual(apps.resources.map((r: { name: string }) => r.name).sort(), ['deployments', 'replicasets']);
+      assert.deepEqual(apps.resources.map((r: { name: string }) => r.name).sort(), ['controllerrevisions', 'daemonsets', 'deployments', 'replicasets']);
+      // kubectl drain evicts only where discovery lists pods/eviction, with its group and version.
+      const eviction = core.resources.find((r: { name: string }) => r.name === 'pods/eviction');
+      assert.deepEqual({ group: eviction?.group, version: eviction?.version, kind: eviction?.kind }, { group: 'policy', version: 'v1', kind: 'Eviction' });
+      const policy = (await api.call('GET', '/apis/policy/v1')).body;
+      assert.deepEqual(
+        policy.resources.map((r: { name: string }) => r.name),
+        ['poddisruptionbudgets'],
+      );
     });
 
     it('answers health and version', async () => {
