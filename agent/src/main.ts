@@ -12,6 +12,7 @@ import {
   DEFAULT_API_PORT,
   createLogger,
   isDNS1123Subdomain,
+  isIPv4,
   isLabelKey,
   isLabelValue,
   parseBytes,
@@ -46,6 +47,9 @@ const USAGE = `usage: kip-agent --name NODE [flags]
   --memory Q          memory capacity (default 8Gi)
   --pods N            most pods this node runs (default 110)
   --labels K=V,...    node labels, e.g. zone=a,disk=ssd
+  --node-ip ADDR      the address agents on other hosts reach this node's tunnel at (default
+                      127.0.0.1); off loopback, tunnels to it run inside TLS keyed by the token
+  --tunnel-tls        take only TLS tunnels even on loopback (as a node reachable from other hosts)
   --data-dir DIR      where pod directories and logs live (default .kip)
   --exit-with-parent  stop when standard input closes (the launcher died)
   --verbose           debug logging`;
@@ -96,6 +100,8 @@ async function main(): Promise<void> {
     memory: { type: 'string' },
     pods: { type: 'string' },
     labels: { type: 'string' },
+    'node-ip': { type: 'string' },
+    'tunnel-tls': { type: 'boolean' },
     'data-dir': { type: 'string' },
   });
   const name = values.name as string | undefined;
@@ -152,7 +158,16 @@ async function main(): Promise<void> {
   const reports = new Reports(clock);
 
   // The proxy listens before the agent says hello: its tunnel address is part of the hello.
-  const proxy = new NodeProxy({ nodeName: name, token, log, localPort: (ip, port) => addresses.localPort(ip, port) });
+  const nodeIP = values['node-ip'] as string | undefined;
+  if (nodeIP !== undefined && !isIPv4(nodeIP)) fail(`--node-ip: "${nodeIP}" is not an IPv4 address`);
+  const proxy = new NodeProxy({
+    nodeName: name,
+    token,
+    log,
+    localPort: (ip, port) => addresses.localPort(ip, port),
+    ...(nodeIP ? { tunnelHost: nodeIP } : {}),
+    ...(values['tunnel-tls'] ? { tunnelTls: true } : {}),
+  });
   try {
     await proxy.start();
   } catch (err) {
