@@ -47,4 +47,5 @@ export * from './proxy/node-proxy.js';
 export * from './proxy/peer-identity.js';
 export * from './proxy/resolve.js';
 export * from './proxy/routing-table.js';
+export * from './proxy/tunnel-server.js';
 export * from './proxy/service-env.js';

@@ -13,6 +13,7 @@ import {
   DEFAULT_API_PORT,
   createLogger,
   isDNS1123Subdomain,
+  isIPv4,
   isLabelKey,
   isLabelValue,
   parseBytes,
@@ -48,6 +49,9 @@ const USAGE = `usage: kip-agent --name NODE [flags]
   --memory Q          memory capacity (default 8Gi)
   --pods N            most pods this node runs (default 110)
   --labels K=V,...    node labels, e.g. zone=a,disk=ssd
+  --node-ip ADDR      the address agents on other hosts reach this node's tunnel at (default
+                      127.0.0.1); off loopback, tunnels to it run inside TLS keyed by the token
+  --tunnel-tls        take only TLS tunnels even on loopback (as a node reachable from other hosts)
   --data-dir DIR      where pod directories and logs live (default .kip)
   --images FILE       your own images: a YAML or JSON file mapping image names to programs on
                       this host (read again when it changes; see the README's images section)
@@ -100,6 +104,8 @@ async function main(): Promise<void> {
     memory: { type: 'string' },
     pods: { type: 'string' },
     labels: { type: 'string' },
+    'node-ip': { type: 'string' },
+    'tunnel-tls': { type: 'boolean' },
     'data-dir': { type: 'string' },
     images: { type: 'string' },
   });
@@ -162,7 +168,16 @@ async function main(): Promise<void> {
   const reports = new Reports(clock);
 
   // The proxy listens before the agent says hello: its tunnel address is part of the hello.
-  const proxy = new NodeProxy({ nodeName: name, token, log, localPort: (ip, port) => addresses.localPort(ip, port) });
+  const nodeIP = values['node-ip'] as string | undefined;
+  if (nodeIP !== undefined && !isIPv4(nodeIP)) fail(`--node-ip: "${nodeIP}" is not an IPv4 address`);
+  const proxy = new NodeProxy({
+    nodeName: name,
+    token,
+    log,
+    localPort: (ip, port) => addresses.localPort(ip, port),
+    ...(nodeIP ? { tunnelHost: nodeIP } : {}),
+    ...(values['tunnel-tls'] ? { tunnelTls: true } : {}),
+  });
   try {
     await proxy.start();
   } catch (err) {

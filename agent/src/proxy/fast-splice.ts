@@ -13,6 +13,7 @@
 // falls back to plain pipes.
 
 import net from 'node:net';
+import tls from 'node:tls';
 import type { Duplex } from 'node:stream';
 
 /**
@@ -81,6 +82,8 @@ export class Pump {
 
 function adoptable(s: net.Socket): boolean {
   const i = s as unknown as SocketInternals;
+  // A TLS socket's handle carries ciphertext: moved into a plain socket it would bypass TLS.
+  if (s instanceof tls.TLSSocket) return false;
   return (
     !!i._handle &&
     !s.destroyed &&

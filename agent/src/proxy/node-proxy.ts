@@ -5,7 +5,7 @@
 // asks it for each pod's network environment.
 
 import type net from 'node:net';
-import type { Logger, Pod, Routes } from '@kip/shared';
+import { isLoopbackHost, type Logger, type Pod, type Routes } from '@kip/shared';
 import { Dialer, type LocalPortLookup } from './dialer.js';
 import { HttpProxy } from './http-proxy.js';
 import { Links, type Link, type LinkStats } from './link.js';
@@ -27,6 +27,10 @@ export interface NodeProxyOptions {
   localPort: LocalPortLookup;
   /** where every listener binds (default 127.0.0.1) */
   host?: string;
+  /** where the tunnel listener binds instead, for agents on other hosts (kubelet's --node-ip) */
+  tunnelHost?: string;
+  /** the tunnel listener takes only TLS keyed by the token (on by default off loopback) */
+  tunnelTls?: boolean;
   /** for each dial, local or through a tunnel (default 5 s) */
   dialTimeoutMs?: number;
 }
@@ -61,7 +65,13 @@ export class NodeProxy {
     this.dialer = new Dialer({ ...common, timeoutMs: opts.dialTimeoutMs });
     this.router = new ServiceRouter(this.table, this.dialer);
     this.listeners = new ServiceListeners(this.host, this.table, (c, s, p) => void this.serveServiceConnection(c, s, p), this.log);
-    this.tunnel = new TunnelServer({ ...common, log: this.log, dialTimeoutMs: opts.dialTimeoutMs });
+    this.tunnel = new TunnelServer({
+      ...common,
+      listenHost: opts.tunnelHost,
+      requireTls: opts.tunnelTls ?? (opts.tunnelHost !== undefined && !isLoopbackHost(opts.tunnelHost)),
+      log: this.log,
+      dialTimeoutMs: opts.dialTimeoutMs,
+    });
     this.http = new HttpProxy({
       nodeName: opts.nodeName,
       host: this.host,
@@ -88,7 +98,7 @@ export class NodeProxy {
     await Promise.all([this.tunnel.close(), this.http.close(), this.listeners.closeAll()]);
   }
 
-  /** "127.0.0.1:PORT": where other agents open tunnels to this node's pods. */
+  /** "127.0.0.1:PORT" (or "tls://ADDR:PORT"): where other agents open tunnels to this node's pods. */
   tunnelEndpoint(): string {
     return this.tunnel.endpoint();
   }

@@ -4,14 +4,22 @@
 // the two sockets are spliced by the link to the dialling node.
 
 import net from 'node:net';
-import { TunnelAcceptor, type TunnelError, encodeStatus, isDNS1123Subdomain, type Logger } from '@kip/shared';
+import { acceptSecureOrPlain, TLS_SCHEME, TunnelAcceptor, type TunnelError, encodeStatus, isDNS1123Subdomain, type Logger } from '@kip/shared';
+
+/** How long a connection may take to show whether it speaks TLS, when no hello timeout is set. */
+const DEFAULT_HELLO_TIMEOUT_MS = 5000;
 import { connectLocal, localRefusal, type LocalPortLookup } from './dialer.js';
 import { SOCKET_HIGH_WATER_MARK, UNKNOWN_PEER, type Links } from './link.js';
 
 export interface TunnelServerOptions {
   nodeName: string;
   token: string;
+  /** where the pods' host ports are (this host) */
   host: string;
+  /** where the listener binds and what it advertises (default: host); another host's agents dial it */
+  listenHost?: string;
+  /** take only TLS (keyed by the token): set when other hosts can reach the listener */
+  requireTls?: boolean;
   links: Links;
   localPort: LocalPortLookup;
   log: Logger;
@@ -35,7 +43,7 @@ export class TunnelServer {
   listen(port = 0): Promise<void> {
     return new Promise((resolve, reject) => {
       this.server.once('error', reject);
-      this.server.listen({ port, host: this.opts.host }, () => {
+      this.server.listen({ port, host: this.opts.listenHost ?? this.opts.host }, () => {
         this.server.off('error', reject);
         this.server.on('error', (err) => this.opts.log.error('tunnel listener failed', { error: err.message }));
         this.port = (this.server.address() as net.AddressInfo).port;
@@ -44,9 +52,9 @@ export class TunnelServer {
     });
   }
 
-  /** "host:port" other agents dial. */
+  /** "host:port" other agents dial, or "tls://host:port" when it takes only TLS. */
   endpoint(): string {
-    return `${this.opts.host}:${this.port}`;
+    return `${this.opts.requireTls ? TLS_SCHEME : ''}${this.opts.listenHost ?? this.opts.host}:${this.port}`;
   }
 
   close(): Promise<void> {
@@ -55,11 +63,21 @@ export class TunnelServer {
     return new Promise((resolve) => this.server.close(() => resolve()));
   }
 
-  private async handle(tunnel: net.Socket): Promise<void> {
+  private async handle(raw: net.Socket): Promise<void> {
     const { log, links, nodeName } = this.opts;
-    this.pending.add(tunnel);
-    tunnel.on('error', () => undefined);
+    this.pending.add(raw);
+    raw.on('error', () => undefined);
+    let tunnel = raw;
     try {
+      try {
+        // A peer on another host speaks TLS keyed by the join token (secure.ts); one on this host, plain TCP.
+        tunnel = await acceptSecureOrPlain(raw, this.opts.token, this.opts.helloTimeoutMs ?? DEFAULT_HELLO_TIMEOUT_MS, this.opts.requireTls);
+      } catch (err) {
+        log.warn('tunnel connection dropped before its hello', { remote: `${raw.remoteAddress}:${raw.remotePort}`, reason: (err as Error).message });
+        raw.destroy();
+        return;
+      }
+      tunnel.on('error', () => undefined);
       let target: Awaited<ReturnType<TunnelAcceptor['accept']>>;
       try {
         target = await this.acceptor.accept(tunnel);
@@ -103,7 +121,7 @@ export class TunnelServer {
       // The ok goes out first on the tunnel, then the pod's bytes.
       link.splice(pod, tunnel, info, { toFar: encodeStatus('Ok') });
     } finally {
-      this.pending.delete(tunnel);
+      this.pending.delete(raw);
     }
   }
 }

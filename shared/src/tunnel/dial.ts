@@ -6,6 +6,7 @@ import net from 'node:net';
 import { TunnelError } from './errors.js';
 import { MAX_STATUS_BYTES, decodeStatus, encodeHello, readFrame } from './frames.js';
 import { signHello } from './proof.js';
+import { connectSecure, TLS_SCHEME } from './secure.js';
 
 export const DEFAULT_TUNNEL_TIMEOUT_MS = 5000;
 /** Socket buffer size: large enough that a bulk stream rarely stalls on it, small enough to bound memory. */
@@ -16,14 +17,22 @@ export interface DialTunnelOptions {
   timeoutMs?: number;
   /** who is dialling (a node name, "controlplane"): the acceptor counts the connection on that link */
   from?: string;
+  /** Run the tunnel inside TLS keyed by the token (secure.ts); default: as the endpoint says (tls://). */
+  secure?: boolean;
 }
 
-/** Splits "host:port" or "[v6]:port"; throws a ProtocolError naming the endpoint when it is not one. */
-export function parseEndpoint(endpoint: string): { host: string; port: number } {
-  const m = /^\[([^\]]+)\]:(\d+)$/.exec(endpoint) ?? /^([^:]+):(\d+)$/.exec(endpoint);
+/**
+ * Splits "host:port", "[v6]:port" or either behind "tls://" (a listener that takes only TLS, as
+ * an agent reachable from other hosts advertises itself); throws a ProtocolError naming the
+ * endpoint when it is not one.
+ */
+export function parseEndpoint(endpoint: string): { host: string; port: number; secure: boolean } {
+  const secure = endpoint.startsWith(TLS_SCHEME);
+  const rest = secure ? endpoint.slice(TLS_SCHEME.length) : endpoint;
+  const m = /^\[([^\]]+)\]:(\d+)$/.exec(rest) ?? /^([^:]+):(\d+)$/.exec(rest);
   const port = m ? Number(m[2]) : NaN;
   if (!m || !Number.isInteger(port) || port < 1 || port > 65535) throw new TunnelError('ProtocolError', `tunnel endpoint "${endpoint}" is not host:port`);
-  return { host: m[1]!, port };
+  return { host: m[1]!, port, secure };
 }
 
 /**
@@ -33,7 +42,7 @@ export function parseEndpoint(endpoint: string): { host: string; port: number } 
 export function dialTunnel(endpoint: string, token: string, target: { podIP: string; port: number }, opts: DialTunnelOptions = {}): Promise<net.Socket> {
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TUNNEL_TIMEOUT_MS;
   let hello: Buffer;
-  let where: { host: string; port: number };
+  let where: { host: string; port: number; secure: boolean };
   try {
     where = parseEndpoint(endpoint);
     const h = signHello(token, target, opts.from ?? '');
@@ -44,13 +53,9 @@ export function dialTunnel(endpoint: string, token: string, target: { podIP: str
   const started = Date.now();
   return new Promise<net.Socket>((resolve, reject) => {
     // net.Socket honours highWaterMark (it hands its options to Duplex); the typings omit it.
-    const socket = net.connect({
-      host: where.host,
-      port: where.port,
-      allowHalfOpen: true,
-      noDelay: true,
-      highWaterMark: TUNNEL_HIGH_WATER_MARK,
-    } as net.NetConnectOpts);
+    const socketOptions = { host: where.host, port: where.port, allowHalfOpen: true, noDelay: true, highWaterMark: TUNNEL_HIGH_WATER_MARK };
+    const secure = opts.secure ?? where.secure;
+    const socket: net.Socket = secure ? connectSecure(where.host, where.port, token, socketOptions) : net.connect(socketOptions as net.NetConnectOpts);
     let settled = false;
     const fail = (err: TunnelError) => {
       if (settled) return;
@@ -65,7 +70,7 @@ export function dialTunnel(endpoint: string, token: string, target: { podIP: str
     );
     const onConnectError = (err: NodeJS.ErrnoException) => fail(new TunnelError('Unreachable', `tunnel to ${endpoint}: ${err.message}`));
     socket.once('error', onConnectError);
-    socket.once('connect', () => {
+    socket.once(secure ? 'secureConnect' : 'connect', () => {
       socket.off('error', onConnectError);
       socket.write(hello);
       const left = Math.max(1, timeoutMs - (Date.now() - started));

@@ -5,3 +5,4 @@ export * from './frames.js';
 export * from './proof.js';
 export * from './dial.js';
 export * from './accept.js';
+export * from './secure.js';
