@@ -8,7 +8,8 @@
 // the framework keeps from one cycle to the next.
 
 import type { Pod } from '@kip/shared';
-import { CycleState } from './cycle-state.js';
+import { CycleState, type ClusterSnapshot } from './cycle-state.js';
+import { NodeListSnapshot } from './node-list-snapshot.js';
 import type { NodeInfo } from './node-info.js';
 
 export { CycleState, stateKey, type ClusterSnapshot, type StateKey } from './cycle-state.js';
@@ -56,6 +57,8 @@ export const ClusterEvents = {
   NodeReadyChange: 'NodeUpdate:Ready',
   /** An assigned pod went away or finished, freeing its requests. */
   PodDelete: 'PodDelete',
+  /** A pod was bound to a node (or a bound pod's labels changed): affinity or spreading may now hold. */
+  AssignedPodAdd: 'AssignedPodAdd',
 } as const;
 export type ClusterEvent = (typeof ClusterEvents)[keyof typeof ClusterEvents];
 
@@ -288,8 +291,8 @@ export class Framework {
 }
 
 /** Runs a filter plugin as the framework would (preFilter first, Skip meaning pass), for tests and tools. */
-export function runFilterPlugin(plugin: FilterPlugin, pod: Pod, nodeInfo: NodeInfo): Status {
-  const state = new CycleState();
+export function runFilterPlugin(plugin: FilterPlugin, pod: Pod, nodeInfo: NodeInfo, snapshot: ClusterSnapshot = new NodeListSnapshot([nodeInfo])): Status {
+  const state = new CycleState(snapshot);
   const pre = plugin.preFilter?.(pod, state);
   if (pre?.code === 'Skip') return SUCCESS;
   if (pre && pre.code !== 'Success') return pre;
@@ -297,8 +300,8 @@ export function runFilterPlugin(plugin: FilterPlugin, pod: Pod, nodeInfo: NodeIn
 }
 
 /** Runs one score plugin over nodes as the framework would, returning normalized scores (0 each when it skips). */
-export function runScorePlugin(plugin: ScorePlugin, pod: Pod, nodes: readonly NodeInfo[]): number[] {
-  const state = new CycleState();
+export function runScorePlugin(plugin: ScorePlugin, pod: Pod, nodes: readonly NodeInfo[], snapshot: ClusterSnapshot = new NodeListSnapshot(nodes)): number[] {
+  const state = new CycleState(snapshot);
   const pre = plugin.preScore?.(pod, nodes, state);
   if (pre?.code === 'Skip') return nodes.map(() => 0);
   const scores = new Float64Array(nodes.length);

@@ -2,6 +2,7 @@
 // request. The cache keeps these up to date event by event; plugins only read them.
 
 import { isNodeReady, parseBytes, parseCpuMillis, type Node, type Pod, type Taint } from '@kip/shared';
+import { podInfoOf, type PodInfo } from './pod-info.js';
 import { controllerUid, podResources, type PodResources } from './pod-resources.js';
 
 export const ZONE_LABEL = 'topology.kubernetes.io/zone';
@@ -46,6 +47,8 @@ export interface PodContribution extends PodResources {
   nodeName: string;
   /** The controller uid counted for spreading; unset for pods being deleted, as SelectorSpread ignores them. */
   owner?: string;
+  /** Labels, namespace, priority and affinity terms, for inter-pod affinity, spreading and preemption. */
+  info: PodInfo;
 }
 
 export function contributionOf(pod: Pod, nodeName: string): PodContribution {
@@ -58,6 +61,7 @@ export function contributionOf(pod: Pod, nodeName: string): PodContribution {
     nonZeroCpu: r.nonZeroCpu,
     nonZeroMemory: r.nonZeroMemory,
     owner: pod.metadata.deletionTimestamp ? undefined : controllerUid(pod),
+    info: podInfoOf(pod),
   };
 }
 
@@ -80,6 +84,12 @@ export class NodeInfo {
   podCount = 0;
   /** uids of the pods bound here that still hold resources. */
   readonly pods = new Set<string>();
+  /** uid -> what other pods' terms and preemption need to know of each pod bound here. */
+  readonly podInfos = new Map<string, PodInfo>();
+  /** How many pods here have inter-pod affinity or anti-affinity terms (kube-scheduler's PodsWithAffinity). */
+  podsWithAffinity = 0;
+  /** How many of those have required anti-affinity terms (PodsWithRequiredAntiAffinity). */
+  podsWithRequiredAntiAffinity = 0;
   /** controller uid -> how many of its pods are here. */
   readonly ownerCounts = new Map<string, number>();
   /** From the Node, refreshed on every update. */
@@ -112,6 +122,12 @@ export class NodeInfo {
     this.nonZeroRequestedCpu += c.nonZeroCpu;
     this.nonZeroRequestedMemory += c.nonZeroMemory;
     if (c.owner) this.ownerCounts.set(c.owner, (this.ownerCounts.get(c.owner) ?? 0) + 1);
+    this.podInfos.set(c.uid, c.info);
+    const a = c.info.affinity;
+    if (a) {
+      this.podsWithAffinity++;
+      if (a.requiredAntiAffinity.length > 0) this.podsWithRequiredAntiAffinity++;
+    }
   }
 
   remove(c: PodContribution): void {
@@ -121,6 +137,12 @@ export class NodeInfo {
     this.requestedMemory -= c.memory;
     this.nonZeroRequestedCpu -= c.nonZeroCpu;
     this.nonZeroRequestedMemory -= c.nonZeroMemory;
+    this.podInfos.delete(c.uid);
+    const a = c.info.affinity;
+    if (a) {
+      this.podsWithAffinity--;
+      if (a.requiredAntiAffinity.length > 0) this.podsWithRequiredAntiAffinity--;
+    }
     if (c.owner) {
       const n = (this.ownerCounts.get(c.owner) ?? 0) - 1;
       if (n > 0) this.ownerCounts.set(c.owner, n);

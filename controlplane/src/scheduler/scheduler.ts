@@ -5,7 +5,7 @@
 // Watch handlers only update the cache and queue; every store write happens in the loop, which runs
 // from setImmediate in short batches so the API server stays responsive.
 
-import { isoTime, podCondition, realClock, setCondition, type Clock, type Logger, type Node, type Pod, type PodCondition } from '@kip/shared';
+import { isoTime, podCondition, realClock, setCondition, type Clock, type Logger, type Namespace, type Node, type Pod, type PodCondition } from '@kip/shared';
 import type { EventRecorder } from '../events.js';
 import { StoreError, type Store, type StoreEvent, type Unsubscribe } from '../store/store.js';
 import { SchedulerCache } from './cache.js';
@@ -15,6 +15,7 @@ import { ClusterEvents, Framework, type Plugin } from './framework.js';
 import type { NodeInfo } from './node-info.js';
 import { findPlacement } from './placement.js';
 import { needsScheduling, podKey } from './pod-resources.js';
+import { findPreemption, type PreemptionCandidate } from './preemption.js';
 import { SchedulingQueue, type QueuedPod } from './queue.js';
 import { expandScored, type ScoreSummary } from './score-summary.js';
 
@@ -42,6 +43,11 @@ export interface SchedulerOptions {
   batchMs?: number;
   /** How many filtered and scored nodes one Diagnosis lists (default 10 each); counts are always complete. */
   diagnosisNodeLimit?: number;
+  /**
+   * Deletes a preemption victim. The API server passes its graceful delete (the victim's node stops
+   * it first); unset, the victim leaves the store at once.
+   */
+  deletePod?: (pod: Pod) => void;
 }
 
 function optionError(field: string, why: string, got: unknown): Error {
@@ -87,7 +93,7 @@ export class Scheduler {
   }
 
   private reset(): void {
-    this.cache = new SchedulerCache();
+    this.cache = new SchedulerCache((name) => this.store.get<Namespace>('Namespace', undefined, name)?.metadata.labels);
     this.queue = new SchedulingQueue({
       pluginEvents: this.framework.pluginEvents(),
       clock: this.clock,
@@ -188,7 +194,10 @@ export class Scheduler {
     if (pod.spec.nodeName) {
       // Bound, by this scheduler (confirming an assumed pod) or by anyone else.
       this.queue.delete(uid);
+      const isNew = this.cache.nodeOf(uid) === undefined;
       if (this.cache.updatePod(pod)) this.queue.moveOnEvent(ClusterEvents.PodDelete);
+      // A new pod on a node (or new labels on one) may satisfy a parked pod's affinity.
+      if (isNew || (ev.type === 'MODIFIED' && !sameLabels(pod, ev.oldObject as Pod | undefined))) this.queue.moveOnEvent(ClusterEvents.AssignedPodAdd);
       return;
     }
     if (this.cache.removePod(uid)) this.queue.moveOnEvent(ClusterEvents.PodDelete);
@@ -250,14 +259,57 @@ export class Scheduler {
         this.bind(qp, placement.node, placement.diag, placement.scores);
         return;
       case 'unschedulable':
-        this.queue.addUnschedulable(qp, placement.plugins);
-        this.fail(qp, placement.diag, 'Unschedulable');
+        this.postFilter(qp, placement.diag, placement.plugins);
         return;
       case 'error':
         this.queue.addBackoff(qp);
         this.fail(qp, placement.diag, 'SchedulerError');
         return;
     }
+  }
+
+  /**
+   * No node fits: try preemption (kube-scheduler's PostFilter). With victims chosen, they are
+   * deleted, the pod is nominated to their node and retried after backoff; otherwise it is parked.
+   */
+  private postFilter(qp: QueuedPod, diag: Diagnosis, plugins: ReadonlySet<string>): void {
+    const pod = qp.pod;
+    if (diag.numAllNodes > 0) {
+      const outcome = findPreemption({
+        pod,
+        nodes: this.cache.nodeList(),
+        framework: this.framework,
+        snapshot: this.cache,
+        withoutPods: (uids, fn) => this.cache.withoutPods(uids, fn),
+        getNode: (name) => this.cache.getNode(name),
+        anyLowerPriority: this.cache.hasPodsBelow(pod.spec.priority ?? 0),
+      });
+      if (outcome.kind === 'preempt') {
+        this.preempt(qp, outcome.candidate);
+        this.queue.addBackoff(qp);
+        this.fail(qp, diag, 'Unschedulable', outcome.candidate.node.name);
+        return;
+      }
+      if (outcome.message) diag.message = `${diag.message} preemption: ${outcome.message}`;
+    }
+    this.queue.addUnschedulable(qp, plugins);
+    this.fail(qp, diag, 'Unschedulable');
+  }
+
+  /** Deletes the victims, each with a Preempted event, as kube-scheduler's prepareCandidate. */
+  private preempt(qp: QueuedPod, c: PreemptionCandidate): void {
+    const deletePod = this.opts.deletePod ?? ((p: Pod) => this.store.delete('Pod', p.metadata.namespace, p.metadata.name, { uid: p.metadata.uid }));
+    for (const v of c.victims) {
+      try {
+        deletePod(v.pod);
+      } catch (err) {
+        // Gone already, or changed: the next attempt looks again.
+        this.log.debug('preemption victim not deleted', { pod: podKey(v.pod), err: err instanceof Error ? err.message : String(err) });
+        continue;
+      }
+      this.recorder.record(v.pod, 'Normal', 'Preempted', `Preempted by pod ${qp.uid} on node ${c.node.name}`, EVENT_SOURCE);
+    }
+    this.log.info('preempted pods', { pod: podKey(qp.pod), node: c.node.name, victims: c.victims.map((v) => podKey(v.pod)).join(',') });
   }
 
   private bind(qp: QueuedPod, ni: NodeInfo, diag: Diagnosis, scores: ScoreSummary | undefined): void {
@@ -272,6 +324,8 @@ export class Scheduler {
         conditions: setCondition<PodCondition>(pod.status?.conditions, { type: 'PodScheduled', status: 'True', lastProbeTime: null }, diag.time),
       },
     };
+    // Placed: the nomination from an earlier preemption is spent.
+    if (copy.status?.nominatedNodeName !== undefined) delete copy.status.nominatedNodeName;
     // Count the pod on its node before the write, so the store event that follows (synchronously,
     // from inside update) and the next cycle both see it exactly once.
     this.cache.assume(copy, ni.name);
@@ -284,6 +338,7 @@ export class Scheduler {
       return;
     }
     this.queue.done(qp.uid);
+    this.queue.moveOnEvent(ClusterEvents.AssignedPodAdd);
     diag.result = 'Scheduled';
     diag.node = ni.name;
     diag.message = `Successfully assigned ${podKey(bound)} to ${ni.name}`;
@@ -328,25 +383,27 @@ export class Scheduler {
   }
 
   /** Records the FailedScheduling event and the PodScheduled=False condition (the pod is already requeued). */
-  private fail(qp: QueuedPod, diag: Diagnosis, reason: 'Unschedulable' | 'SchedulerError'): void {
+  private fail(qp: QueuedPod, diag: Diagnosis, reason: 'Unschedulable' | 'SchedulerError', nominatedNodeName?: string): void {
     if (reason === 'SchedulerError') this.log.error('error scheduling pod; retrying', { pod: diag.pod, err: diag.message });
     else this.log.debug('unable to schedule pod; waiting', { pod: diag.pod, message: diag.message });
     this.recorder.record(qp.pod, 'Warning', 'FailedScheduling', truncateMessage(diag.message), EVENT_SOURCE);
-    this.setUnscheduledCondition(qp, reason, diag.message, diag.time);
+    this.setUnscheduledCondition(qp, reason, diag.message, diag.time, nominatedNodeName);
   }
 
-  private setUnscheduledCondition(qp: QueuedPod, reason: string, message: string, now: string): void {
+  private setUnscheduledCondition(qp: QueuedPod, reason: string, message: string, now: string, nominatedNodeName?: string): void {
     const { namespace, name } = qp.pod.metadata;
     for (let attempt = 0; attempt < 3; attempt++) {
       const cur = this.store.get<Pod>('Pod', namespace, name);
       if (!cur || cur.metadata.uid !== qp.uid || !needsScheduling(cur)) return;
       const prev = podCondition(cur, 'PodScheduled');
       // Unchanged: skip the write, so a pod retried on every event does not churn the store.
-      if (prev && prev.status === 'False' && prev.reason === reason && prev.message === message) return;
+      const nominate = nominatedNodeName !== undefined && cur.status?.nominatedNodeName !== nominatedNodeName;
+      if (prev && prev.status === 'False' && prev.reason === reason && prev.message === message && !nominate) return;
       const copy = structuredClone(cur);
       copy.status = {
         ...copy.status,
         conditions: setCondition<PodCondition>(copy.status?.conditions, { type: 'PodScheduled', status: 'False', reason, message, lastProbeTime: null }, now),
+        ...(nominatedNodeName !== undefined ? { nominatedNodeName } : {}),
       };
       try {
         this.store.update(copy);
@@ -358,4 +415,13 @@ export class Scheduler {
       }
     }
   }
+}
+
+function sameLabels(a: Pod, b: Pod | undefined): boolean {
+  const x = a.metadata.labels ?? {};
+  const y = b?.metadata.labels ?? {};
+  const kx = Object.keys(x);
+  if (kx.length !== Object.keys(y).length) return false;
+  for (const k of kx) if (x[k] !== y[k]) return false;
+  return true;
 }

@@ -13,6 +13,7 @@ import type { KindDefinition } from './kind.js';
 import { namespaceKind } from './namespace.js';
 import { nodeKind } from './node.js';
 import { podKind } from './pod.js';
+import { priorityClassKind } from './priorityclass.js';
 import { replicaSetKind } from './replicaset.js';
 import { serviceKind } from './service.js';
 
@@ -48,6 +49,14 @@ export type {
   Toleration,
 } from './pod-spec.js';
 export type {
+  PodAffinity,
+  PodAffinityTerm,
+  PodAntiAffinity,
+  PreemptionPolicy,
+  TopologySpreadConstraint,
+  WeightedPodAffinityTerm,
+} from './pod-scheduling.js';
+export type {
   ContainerState,
   ContainerStateRunning,
   ContainerStateTerminated,
@@ -65,6 +74,7 @@ export type { Deployment, DeploymentCondition, DeploymentSpec, DeploymentStatus,
 export type { Service, ServicePort, ServiceSpec } from './service.js';
 export type { EndpointAddress, EndpointPort, EndpointSubset, Endpoints } from './endpoints.js';
 export type { Event } from './event.js';
+export type { PriorityClass } from './priorityclass.js';
 
 export const KINDS: readonly KindDefinition[] = [
   namespaceKind,
@@ -75,6 +85,7 @@ export const KINDS: readonly KindDefinition[] = [
   endpointsKind,
   deploymentKind,
   replicaSetKind,
+  priorityClassKind,
   nodeChaosKind,
   networkChaosKind,
 ];
@@ -97,7 +108,9 @@ export function resolveKind(name: string): KindDefinition | undefined {
  * for custom resources (`dev.kip.chaos.v1alpha1.NodeChaos`).
  */
 export function openApiName(r: { group: string; version: string; kind: string }): string {
-  const group = r.group === '' || r.group === 'apps' ? `io.k8s.api.${r.group || 'core'}` : r.group.split('.').reverse().join('.');
+  // Kubernetes' own groups: "" (core), "apps", and "<name>.k8s.io" (scheduling.k8s.io -> io.k8s.api.scheduling).
+  const builtIn = r.group === '' || r.group === 'apps' || r.group.endsWith('.k8s.io');
+  const group = builtIn ? `io.k8s.api.${r.group.replace(/\.k8s\.io$/, '') || 'core'}` : r.group.split('.').reverse().join('.');
   return `${group}.${r.version}.${r.kind}`;
 }
 
@@ -129,3 +142,9 @@ export { podPhaseCounts } from './replicaset.js';
 export { splitReplicaSets } from './deployment.js';
 export type { ColumnSet, DeletionRules, Describer, KindDefinition, RelatedQuery, StatusRules } from './kind.js';
 export { PERMANENT_NAMESPACES } from './namespace.js';
+export {
+  HIGHEST_USER_DEFINABLE_PRIORITY,
+  SYSTEM_CLUSTER_CRITICAL,
+  SYSTEM_NODE_CRITICAL,
+  SYSTEM_PRIORITY_CLASSES,
+} from './priorityclass.js';

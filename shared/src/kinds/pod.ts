@@ -70,6 +70,8 @@ export const PodStatus = Type.Object(
     startTime: Type.Optional(Type.String()),
     containerStatuses: Type.Optional(Type.Array(ContainerStatus)),
     qosClass: Type.Optional(StringEnum(['Guaranteed', 'Burstable', 'BestEffort'])),
+    /** The node the scheduler preempted pods on for this pod, while it waits for them to go. */
+    nominatedNodeName: Type.Optional(Type.String()),
     /** kip extension: the host ports that back each declared container port, "container/port" -> host port. */
     kipHostPorts: Type.Optional(Type.Record(Type.String(), Type.Integer())),
   },
@@ -159,6 +161,9 @@ export const podKind = defineKind<Pod>({
   // A replace that leaves out the node keeps it: otherwise the stored pod would come unbound.
   prepareForUpdate: (next, old) => {
     if (!next.spec.nodeName && old.spec.nodeName) next.spec.nodeName = old.spec.nodeName;
+    // Priority admission filled these in at create from priorityClassName; a replace need not repeat them.
+    if (next.spec.priority === undefined && old.spec.priority !== undefined) next.spec.priority = old.spec.priority;
+    if (next.spec.preemptionPolicy === undefined && old.spec.preemptionPolicy !== undefined) next.spec.preemptionPolicy = old.spec.preemptionPolicy;
   },
   validateUpdate: validatePodUpdate,
   deletion: {

@@ -1,0 +1,273 @@
+// PodTopologySpread, as kube-scheduler's: a pod's DoNotSchedule topologySpreadConstraints keep
+// the count of matching pods in the node's domain within maxSkew of the emptiest domain (filter);
+// ScheduleAnyway constraints rank nodes by how few matching pods their domains hold (score).
+// A pod with no constraints of its own gets the system defaults (hostname maxSkew 3, zone maxSkew
+// 5, ScheduleAnyway) over the pods of its controller: this is what spreads a ReplicaSet's
+// replicas, as SelectorSpread did before it. PreFilter counts once per cycle, so a node costs a
+// few map lookups; the defaults count through the scheduler's owner index, touching only the
+// nodes that already hold a sibling.
+
+import { matches, type Pod, type Selector, type TopologySpreadConstraint } from '@kip/shared';
+import {
+  ClusterEvents,
+  MAX_NODE_SCORE,
+  SKIP,
+  stateKey,
+  SUCCESS,
+  unschedulable,
+  type CycleState,
+  type FilterPlugin,
+  type Scores,
+  type ScorePlugin,
+  type Status,
+} from '../framework.js';
+import { ZONE_LABEL, type NodeInfo } from '../node-info.js';
+import { selectorWithMatchLabelKeys } from '../pod-info.js';
+import { controllerUid } from '../pod-resources.js';
+import { TopologyCounts } from '../topology-counts.js';
+import { requiredAffinityMatches, requiredNodeAffinityOf, type RequiredAffinity } from './node-affinity.js';
+import { findUntoleratedTaint } from './taint-toleration.js';
+
+export const POD_TOPOLOGY_SPREAD = 'PodTopologySpread';
+export const ERR_REASON_CONSTRAINTS_NOT_MATCH = "node(s) didn't match pod topology spread constraints";
+export const ERR_REASON_NODE_LABEL_NOT_MATCH = `${ERR_REASON_CONSTRAINTS_NOT_MATCH} (missing required label)`;
+export const HOSTNAME_LABEL = 'kubernetes.io/hostname';
+
+/** kube-scheduler's system default constraints, for pods that bring none. */
+export const SYSTEM_DEFAULT_CONSTRAINTS: readonly { topologyKey: string; maxSkew: number }[] = Object.freeze([
+  { topologyKey: HOSTNAME_LABEL, maxSkew: 3 },
+  { topologyKey: ZONE_LABEL, maxSkew: 5 },
+]);
+
+const NOT_MATCH = unschedulable(ERR_REASON_CONSTRAINTS_NOT_MATCH);
+const LABEL_NOT_MATCH = unschedulable(ERR_REASON_NODE_LABEL_NOT_MATCH);
+
+/** A constraint ready to count: which pods it counts (by selector, or a controller's for the defaults). */
+export interface SpreadConstraint {
+  readonly maxSkew: number;
+  readonly topologyKey: string;
+  readonly minDomains: number;
+  /** Undefined (with owner undefined): a nil labelSelector, which counts no pod. */
+  readonly selector: Selector | undefined;
+  /** The system defaults count the pods of this controller. */
+  readonly owner: string | undefined;
+  readonly honorNodeAffinity: boolean;
+  readonly honorTaints: boolean;
+  /** 1 when the incoming pod matches its own constraint (it will count once placed). */
+  readonly selfMatch: number;
+}
+
+function compile(c: TopologySpreadConstraint, pod: Pod): SpreadConstraint {
+  const labels = pod.metadata.labels ?? {};
+  const selector = selectorWithMatchLabelKeys(c.labelSelector, c.matchLabelKeys, labels);
+  return {
+    maxSkew: c.maxSkew,
+    topologyKey: c.topologyKey,
+    minDomains: c.minDomains ?? 1,
+    selector,
+    owner: undefined,
+    honorNodeAffinity: (c.nodeAffinityPolicy ?? 'Honor') === 'Honor',
+    honorTaints: c.nodeTaintsPolicy === 'Honor',
+    selfMatch: selector && matches(selector, labels) ? 1 : 0,
+  };
+}
+
+/** The constraints a phase uses: the pod's own with that action, or, for scoring a pod with none, the defaults. */
+export function spreadConstraints(pod: Pod, action: 'DoNotSchedule' | 'ScheduleAnyway'): SpreadConstraint[] {
+  const own = pod.spec.topologySpreadConstraints;
+  if (own && own.length > 0) return own.filter((c) => c.whenUnsatisfiable === action).map((c) => compile(c, pod));
+  if (action === 'DoNotSchedule') return [];
+  const owner = controllerUid(pod);
+  if (owner === undefined) return [];
+  return SYSTEM_DEFAULT_CONSTRAINTS.map((d) => ({
+    maxSkew: d.maxSkew,
+    topologyKey: d.topologyKey,
+    minDomains: 1,
+    selector: undefined,
+    owner,
+    honorNodeAffinity: true,
+    honorTaints: false,
+    selfMatch: 1,
+  }));
+}
+
+/** Matching pods on one node: not terminating, in the pod's namespace, selected (kube-scheduler's countPodsMatchSelector). */
+function countOnNode(c: SpreadConstraint, ni: NodeInfo, namespace: string): number {
+  if (c.owner !== undefined) return ni.ownerCounts.get(c.owner) ?? 0;
+  if (!c.selector) return 0;
+  let n = 0;
+  for (const p of ni.podInfos.values()) if (!p.terminating && p.namespace === namespace && matches(c.selector, p.labels)) n++;
+  return n;
+}
+
+/** Whether a node's pods count for the constraint (nodeAffinityPolicy, nodeTaintsPolicy). */
+function included(c: SpreadConstraint, ni: NodeInfo, pod: Pod, affinity: RequiredAffinity): boolean {
+  if (c.honorNodeAffinity && !requiredAffinityMatches(affinity, ni)) return false;
+  if (c.honorTaints && findUntoleratedTaint(ni.taints, pod.spec.tolerations)) return false;
+  return true;
+}
+
+function hasAllKeys(labels: Readonly<Record<string, string>>, constraints: readonly SpreadConstraint[]): boolean {
+  for (const c of constraints) if (labels[c.topologyKey] === undefined) return false;
+  return true;
+}
+
+interface PreFilterState {
+  constraints: SpreadConstraint[];
+  /** Matching pods per domain, every eligible domain present (0 when empty). */
+  counts: TopologyCounts;
+  /** Per constraint: the fewest matching pods in any domain, and how many domains there are. */
+  minMatch: number[];
+  domains: number[];
+}
+
+const PRE_FILTER_KEY = stateKey<PreFilterState>(`PreFilter${POD_TOPOLOGY_SPREAD}`);
+
+function preFilter(pod: Pod, state: CycleState): Status {
+  const constraints = spreadConstraints(pod, 'DoNotSchedule');
+  if (constraints.length === 0) return SKIP;
+  const namespace = pod.metadata.namespace ?? 'default';
+  const affinity = requiredNodeAffinityOf(pod);
+  const counts = new TopologyCounts();
+  for (const ni of state.snapshot?.nodeList() ?? []) {
+    if (!ni.node || !hasAllKeys(ni.labels, constraints)) continue;
+    for (const c of constraints) if (included(c, ni, pod, affinity)) counts.addPair(c.topologyKey, ni.labels[c.topologyKey]!, countOnNode(c, ni, namespace));
+  }
+  const minMatch: number[] = [];
+  const domains: number[] = [];
+  for (const c of constraints) {
+    const values = counts.valuesOf(c.topologyKey);
+    let min = Infinity;
+    for (const n of values?.values() ?? []) if (n < min) min = n;
+    minMatch.push(min);
+    domains.push(values?.size ?? 0);
+  }
+  state.write(PRE_FILTER_KEY, { constraints, counts, minMatch, domains });
+  return SUCCESS;
+}
+
+function filter(pod: Pod, nodeInfo: NodeInfo, state: CycleState): Status {
+  let s = state.read(PRE_FILTER_KEY);
+  if (!s) {
+    if (preFilter(pod, state) === SKIP) return SUCCESS;
+    s = state.read(PRE_FILTER_KEY)!;
+  }
+  const labels = nodeInfo.labels;
+  for (let i = 0; i < s.constraints.length; i++) {
+    const c = s.constraints[i]!;
+    if (labels[c.topologyKey] === undefined) return LABEL_NOT_MATCH;
+    // With fewer domains than minDomains, the emptiest domain counts as 0 (kube-scheduler's global minimum).
+    let min = s.domains[i]! < c.minDomains ? 0 : s.minMatch[i]!;
+    if (min === Infinity) min = 0;
+    const skew = s.counts.on(c.topologyKey, labels) + c.selfMatch - min;
+    if (skew > c.maxSkew) return NOT_MATCH;
+  }
+  return SUCCESS;
+}
+
+interface PreScoreState {
+  constraints: SpreadConstraint[];
+  /** Matching pods per domain, for the constraints that are not per-hostname. */
+  counts: TopologyCounts;
+  /** Per constraint: log(domains + 2), so a spread over many domains weighs more per pod. */
+  weights: number[];
+  /** Nodes lacking a key of the pod's own constraints score 0 (kube-scheduler's IgnoredNodes). */
+  requireAllKeys: boolean;
+  namespace: string;
+  /** The defaults' hostname counts: node -> siblings, from the owner index. */
+  siblings: ReadonlyMap<NodeInfo, number> | undefined;
+}
+
+const PRE_SCORE_KEY = stateKey<PreScoreState>(`PreScore${POD_TOPOLOGY_SPREAD}`);
+
+function preScore(pod: Pod, nodes: readonly NodeInfo[], state: CycleState): Status {
+  const constraints = spreadConstraints(pod, 'ScheduleAnyway');
+  if (constraints.length === 0) return SKIP;
+  const requireAllKeys = (pod.spec.topologySpreadConstraints?.length ?? 0) > 0;
+  const namespace = pod.metadata.namespace ?? 'default';
+  const affinity = requiredNodeAffinityOf(pod);
+  const counts = new TopologyCounts();
+  const weights: number[] = [];
+  let considered = 0;
+  for (const ni of nodes) if (!requireAllKeys || hasAllKeys(ni.labels, constraints)) considered++;
+  for (const c of constraints) {
+    if (c.topologyKey === HOSTNAME_LABEL) {
+      weights.push(Math.log(considered + 2));
+      continue;
+    }
+    // The domains the feasible nodes are in: only they are counted, over every node of the cluster.
+    const domains = new Set<string>();
+    for (const ni of nodes) {
+      const v = ni.labels[c.topologyKey];
+      if (v !== undefined && (!requireAllKeys || hasAllKeys(ni.labels, constraints))) domains.add(v);
+    }
+    weights.push(Math.log(domains.size + 2));
+    if (domains.size === 0) continue;
+    for (const v of domains) counts.addPair(c.topologyKey, v, 0);
+    const owned = c.owner !== undefined ? state.snapshot?.nodesOfOwner(c.owner) : undefined;
+    const source: Iterable<NodeInfo> = owned ? owned.keys() : (state.snapshot?.nodeList() ?? nodes);
+    for (const ni of source) {
+      const v = ni.labels[c.topologyKey];
+      if (v === undefined || !domains.has(v) || !ni.node) continue;
+      if (requireAllKeys && !hasAllKeys(ni.labels, constraints)) continue;
+      if (!included(c, ni, pod, affinity)) continue;
+      counts.addPair(c.topologyKey, v, countOnNode(c, ni, namespace));
+    }
+  }
+  const owner = constraints[0]!.owner;
+  const siblings = owner !== undefined ? state.snapshot?.nodesOfOwner(owner) : undefined;
+  state.write(PRE_SCORE_KEY, { constraints, counts, weights, requireAllKeys, namespace, siblings });
+  return SUCCESS;
+}
+
+/** Marks a node the pod's own constraints cannot place it by; normalize turns it into 0. */
+const IGNORED = -1;
+
+function score(_pod: Pod, nodeInfo: NodeInfo, state: CycleState): number {
+  const s = state.read(PRE_SCORE_KEY);
+  if (!s) return 0;
+  const labels = nodeInfo.labels;
+  if (s.requireAllKeys && !hasAllKeys(labels, s.constraints)) return IGNORED;
+  let sum = 0;
+  for (let i = 0; i < s.constraints.length; i++) {
+    const c = s.constraints[i]!;
+    if (labels[c.topologyKey] === undefined) continue;
+    let cnt: number;
+    if (c.topologyKey === HOSTNAME_LABEL) cnt = s.siblings ? (s.siblings.get(nodeInfo) ?? 0) : countOnNode(c, nodeInfo, s.namespace);
+    else cnt = s.counts.on(c.topologyKey, labels);
+    sum += cnt * s.weights[i]! + (c.maxSkew - 1);
+  }
+  return Math.round(sum);
+}
+
+export const PodTopologySpread: FilterPlugin & ScorePlugin = {
+  name: POD_TOPOLOGY_SPREAD,
+  weight: 2,
+  events: [ClusterEvents.AssignedPodAdd, ClusterEvents.PodDelete, ClusterEvents.NodeAdd, ClusterEvents.NodeLabelChange, ClusterEvents.NodeTaintChange],
+  preFilter,
+  filter,
+  preScore,
+  score,
+
+  scoreNodes(pod: Pod, nodes: readonly NodeInfo[], state: CycleState, out: Scores): void {
+    for (let i = 0; i < nodes.length; i++) out[i] = score(pod, nodes[i]!, state);
+  },
+
+  /** kube-scheduler's: the fewest matching pods score 100; ignored nodes 0. Integer arithmetic, as Go's. */
+  normalize(scores: Scores): void {
+    let min = Infinity;
+    let max = 0;
+    for (let i = 0; i < scores.length; i++) {
+      const v = scores[i]!;
+      if (v === IGNORED) continue;
+      if (v < min) min = v;
+      if (v > max) max = v;
+    }
+    for (let i = 0; i < scores.length; i++) {
+      const v = scores[i]!;
+      if (v === IGNORED) scores[i] = 0;
+      else if (max === 0) scores[i] = MAX_NODE_SCORE;
+      else scores[i] = Math.trunc((MAX_NODE_SCORE * (max + min - v)) / max);
+    }
+  },
+};
