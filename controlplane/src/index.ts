@@ -11,6 +11,7 @@ export * from './api/merge-patch.js';
 export * from './api/openapi.js';
 export * from './api/node-session.js';
 export * from './api/pod-cidr.js';
+export * from './api/priority-admission.js';
 export * from './api/registry.js';
 export * from './api/request-guard.js';
 export * from './api/rest.js';

@@ -167,6 +167,8 @@ function filter(pod: Pod, nodeInfo: NodeInfo, state: CycleState): Status {
 
 interface PreScoreState {
   constraints: SpreadConstraint[];
+  /** The constraints some feasible node has the key of, parallel to weights. */
+  scoring: SpreadConstraint[];
   /** Matching pods per domain, for the constraints that are not per-hostname. */
   counts: TopologyCounts;
   /** Per constraint: log(domains + 2), so a spread over many domains weighs more per pod. */
@@ -188,21 +190,29 @@ function preScore(pod: Pod, nodes: readonly NodeInfo[], state: CycleState): Stat
   const affinity = requiredNodeAffinityOf(pod);
   const counts = new TopologyCounts();
   const weights: number[] = [];
-  let considered = 0;
-  for (const ni of nodes) if (!requireAllKeys || hasAllKeys(ni.labels, constraints)) considered++;
+  // The constraints that can score: one whose key no feasible node has adds nothing anywhere (the
+  // zone default on a cluster without zones), so it is left out rather than looked up per node.
+  const scoring: SpreadConstraint[] = [];
+  let considered = nodes.length;
+  if (requireAllKeys) {
+    considered = 0;
+    for (const ni of nodes) if (hasAllKeys(ni.labels, constraints)) considered++;
+  }
   for (const c of constraints) {
     if (c.topologyKey === HOSTNAME_LABEL) {
+      scoring.push(c);
       weights.push(Math.log(considered + 2));
       continue;
     }
     // The domains the feasible nodes are in: only they are counted, over every node of the cluster.
-    const domains = new Set<string>();
+    let domains: Set<string> | undefined;
     for (const ni of nodes) {
       const v = ni.labels[c.topologyKey];
-      if (v !== undefined && (!requireAllKeys || hasAllKeys(ni.labels, constraints))) domains.add(v);
+      if (v !== undefined && (!requireAllKeys || hasAllKeys(ni.labels, constraints))) (domains ??= new Set()).add(v);
     }
+    if (!domains) continue;
+    scoring.push(c);
     weights.push(Math.log(domains.size + 2));
-    if (domains.size === 0) continue;
     for (const v of domains) counts.addPair(c.topologyKey, v, 0);
     const owned = c.owner !== undefined ? state.snapshot?.nodesOfOwner(c.owner) : undefined;
     const source: Iterable<NodeInfo> = owned ? owned.keys() : (state.snapshot?.nodeList() ?? nodes);
@@ -216,7 +226,7 @@ function preScore(pod: Pod, nodes: readonly NodeInfo[], state: CycleState): Stat
   }
   const owner = constraints[0]!.owner;
   const siblings = owner !== undefined ? state.snapshot?.nodesOfOwner(owner) : undefined;
-  state.write(PRE_SCORE_KEY, { constraints, counts, weights, requireAllKeys, namespace, siblings });
+  state.write(PRE_SCORE_KEY, { constraints, scoring, counts, weights, requireAllKeys, namespace, siblings });
   return SUCCESS;
 }
 
@@ -229,8 +239,8 @@ function score(_pod: Pod, nodeInfo: NodeInfo, state: CycleState): number {
   const labels = nodeInfo.labels;
   if (s.requireAllKeys && !hasAllKeys(labels, s.constraints)) return IGNORED;
   let sum = 0;
-  for (let i = 0; i < s.constraints.length; i++) {
-    const c = s.constraints[i]!;
+  for (let i = 0; i < s.scoring.length; i++) {
+    const c = s.scoring[i]!;
     if (labels[c.topologyKey] === undefined) continue;
     let cnt: number;
     if (c.topologyKey === HOSTNAME_LABEL) cnt = s.siblings ? (s.siblings.get(nodeInfo) ?? 0) : countOnNode(c, nodeInfo, s.namespace);
