@@ -1,7 +1,8 @@
 // Where pods go relative to each other, end to end on a 3-node cluster of real processes:
 // required anti-affinity leaves the replica that has no node of its own Pending with
 // kube-scheduler's message, a DoNotSchedule spread constraint overrides a preference for one node,
-// and a high-priority pod that fits nowhere preempts a low-priority one.
+// a zone constraint counts the nodes of a zone together (zones from the launcher's --zones), and a
+// high-priority pod that fits nowhere preempts a low-priority one.
 
 import assert from 'node:assert/strict';
 import type { Deployment, Event, Pod, PodCondition, PriorityClass } from '@kip/shared';
@@ -37,6 +38,15 @@ const live = (p: Pod) => !p.metadata.deletionTimestamp;
 const isRunning = (p: Pod) => p.status?.phase === 'Running' && live(p);
 const scheduled = (p: Pod): PodCondition | undefined => p.status?.conditions?.find((c) => c.type === 'PodScheduled');
 
+/** A strong preference (weight 100) for node-1, which spreading must override. */
+const preferNode1: NonNullable<Pod['spec']['affinity']> = {
+  nodeAffinity: {
+    preferredDuringSchedulingIgnoredDuringExecution: [
+      { weight: 100, preference: { matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'In', values: ['node-1'] }] } },
+    ],
+  },
+};
+
 /** How many running pods each node has, by node name. */
 function perNode(pods: Pod[]): Record<string, number> {
   const out: Record<string, number> = {};
@@ -48,7 +58,8 @@ describe('scheduling: pod affinity, topology spread, priority and preemption', f
   let cluster: TestCluster;
 
   before(async function () {
-    cluster = await TestCluster.start({ nodes: 3, nodeCpu: '1', readyTimeoutMs: 60_000 });
+    // Zones a, b, a: node-1 and node-3 share zone a.
+    cluster = await TestCluster.start({ nodes: 3, nodeCpu: '1', zones: ['a', 'b'], readyTimeoutMs: 60_000 });
   });
 
   after(async function () {
@@ -107,13 +118,7 @@ describe('scheduling: pod affinity, topology spread, priority and preemption', f
   it('DoNotSchedule spread with maxSkew 1 places 6 replicas 2/2/2, though every pod prefers node-1', async function () {
     const spec: Partial<Pod['spec']> = {
       // Without the constraint this preference (weight 100) would put every replica on node-1.
-      affinity: {
-        nodeAffinity: {
-          preferredDuringSchedulingIgnoredDuringExecution: [
-            { weight: 100, preference: { matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'In', values: ['node-1'] }] } },
-          ],
-        },
-      },
+      affinity: preferNode1,
       topologySpreadConstraints: [
         { maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: { app: 'spread' } } },
       ],
@@ -130,6 +135,29 @@ describe('scheduling: pod affinity, topology spread, priority and preemption', f
     );
     assert.deepEqual(perNode(running), { 'node-1': 2, 'node-2': 2, 'node-3': 2 });
     await removeDeployment('spread');
+  });
+
+  it('a zone spread counts the nodes a zone has together: 4 replicas go 2 to zone a, 2 to zone b', async function () {
+    const spec: Partial<Pod['spec']> = {
+      // Every replica would go to node-1 (zone a) but for the constraint.
+      affinity: preferNode1,
+      topologySpreadConstraints: [
+        { maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: { app: 'zonal' } } },
+      ],
+    };
+    await cluster.api.create(deployment('zonal', 4, spec));
+    const running = await eventually(
+      '4 running zonal pods',
+      async () => {
+        const all = await podsOf('zonal');
+        const r = all.filter(isRunning);
+        return r.length === 4 && all.length === 4 ? r : undefined;
+      },
+      { timeoutMs: 60_000 },
+    );
+    // Zone a's two on the node they prefer, zone b's two on its only node.
+    assert.deepEqual(perNode(running), { 'node-1': 2, 'node-2': 2 });
+    await removeDeployment('zonal');
   });
 
   it('a pod naming an unknown PriorityClass is refused as Kubernetes refuses it', async function () {

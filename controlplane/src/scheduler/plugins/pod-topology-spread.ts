@@ -94,17 +94,23 @@ export function spreadConstraints(pod: Pod, action: 'DoNotSchedule' | 'ScheduleA
 /** Matching pods on one node: not terminating, in the pod's namespace, selected (kube-scheduler's countPodsMatchSelector). */
 function countOnNode(c: SpreadConstraint, ni: NodeInfo, namespace: string): number {
   if (c.owner !== undefined) return ni.ownerCounts.get(c.owner) ?? 0;
-  if (!c.selector) return 0;
+  if (!c.selector || ni.podCount === 0) return 0;
   let n = 0;
   for (const p of ni.podInfos.values()) if (!p.terminating && p.namespace === namespace && matches(c.selector, p.labels)) n++;
   return n;
 }
 
-/** Whether a node's pods count for the constraint (nodeAffinityPolicy, nodeTaintsPolicy). */
-function included(c: SpreadConstraint, ni: NodeInfo, pod: Pod, affinity: RequiredAffinity): boolean {
-  if (c.honorNodeAffinity && !requiredAffinityMatches(affinity, ni)) return false;
+/** Whether a node's pods count for the constraint (nodeAffinityPolicy, nodeTaintsPolicy); affinity undefined: the pod has none. */
+function included(c: SpreadConstraint, ni: NodeInfo, pod: Pod, affinity: RequiredAffinity | undefined): boolean {
+  if (affinity && c.honorNodeAffinity && !requiredAffinityMatches(affinity, ni)) return false;
   if (c.honorTaints && findUntoleratedTaint(ni.taints, pod.spec.tolerations)) return false;
   return true;
+}
+
+/** The pod's nodeSelector and required node affinity; undefined when it has neither, so every node matches. */
+function nodeAffinityOf(pod: Pod): RequiredAffinity | undefined {
+  const req = requiredNodeAffinityOf(pod);
+  return req.selector.length === 0 && req.terms === undefined ? undefined : req;
 }
 
 function hasAllKeys(labels: Readonly<Record<string, string>>, constraints: readonly SpreadConstraint[]): boolean {
@@ -127,7 +133,7 @@ function preFilter(pod: Pod, state: CycleState): Status {
   const constraints = spreadConstraints(pod, 'DoNotSchedule');
   if (constraints.length === 0) return SKIP;
   const namespace = pod.metadata.namespace ?? 'default';
-  const affinity = requiredNodeAffinityOf(pod);
+  const affinity = nodeAffinityOf(pod);
   const counts = new TopologyCounts();
   for (const ni of state.snapshot?.nodeList() ?? []) {
     if (!ni.node || !hasAllKeys(ni.labels, constraints)) continue;
@@ -187,7 +193,7 @@ function preScore(pod: Pod, nodes: readonly NodeInfo[], state: CycleState): Stat
   if (constraints.length === 0) return SKIP;
   const requireAllKeys = (pod.spec.topologySpreadConstraints?.length ?? 0) > 0;
   const namespace = pod.metadata.namespace ?? 'default';
-  const affinity = requiredNodeAffinityOf(pod);
+  const affinity = nodeAffinityOf(pod);
   const counts = new TopologyCounts();
   const weights: number[] = [];
   // The constraints that can score: one whose key no feasible node has adds nothing anywhere (the
