@@ -29,6 +29,11 @@ export type StatusCode = 'Success' | 'Unschedulable' | 'Skip' | 'Error';
 export interface Status {
   readonly code: StatusCode;
   readonly reasons: readonly string[];
+  /**
+   * On an Unschedulable status: no deletion of pods on the node can change the verdict (the node's
+   * labels, taints or state decide), so preemption does not look there (UnschedulableAndUnresolvable).
+   */
+  readonly unresolvable?: boolean;
 }
 
 export const SUCCESS: Status = Object.freeze({ code: 'Success', reasons: Object.freeze([]) as readonly string[] });
@@ -37,6 +42,11 @@ export const SKIP: Status = Object.freeze({ code: 'Skip', reasons: Object.freeze
 
 export function unschedulable(...reasons: string[]): Status {
   return Object.freeze({ code: 'Unschedulable', reasons: Object.freeze(reasons) });
+}
+
+/** kube-scheduler's UnschedulableAndUnresolvable: a rejection that evicting pods cannot lift. */
+export function unresolvable(...reasons: string[]): Status {
+  return Object.freeze({ code: 'Unschedulable', reasons: Object.freeze(reasons), unresolvable: true });
 }
 
 export function errorStatus(message: string): Status {

@@ -5,13 +5,17 @@
 // decision over the scheduler cache; the scheduler deletes the victims and nominates the node.
 
 import type { Pod } from '@kip/shared';
-import { CycleState, type ClusterSnapshot, type Framework } from './framework.js';
+import { fitErrorMessage } from './diagnosis.js';
+import { CycleState, unschedulable, type ClusterSnapshot, type Framework, type Status } from './framework.js';
 import type { NodeInfo } from './node-info.js';
 import type { PodInfo } from './pod-info.js';
 
 /** kube-scheduler stops looking once it has this many candidate nodes (minCandidateNodesAbsolute). */
 export const MAX_PREEMPTION_CANDIDATES = 100;
 export const ERR_REASON_NO_VICTIMS = 'No preemption victims found for incoming pod';
+export const ERR_REASON_NOT_HELPFUL = 'Preemption is not helpful for scheduling';
+
+const NO_VICTIMS = unschedulable(ERR_REASON_NO_VICTIMS);
 
 export interface PreemptionCandidate {
   node: NodeInfo;
@@ -22,11 +26,8 @@ export interface PreemptionCandidate {
 export type PreemptionOutcome =
   /** The pod may not preempt now; message says why, in kube-scheduler's words. */
   | { kind: 'ineligible'; message: string }
-  /**
-   * No node would fit the pod even without its lower-priority pods; message is undefined when no
-   * bound pod ranks lower, so nothing was looked at (kip then leaves the FailedScheduling text as is).
-   */
-  | { kind: 'none'; message: string | undefined }
+  /** No node would fit the pod even without its lower-priority pods; message says why, per node. */
+  | { kind: 'none'; message: string }
   | { kind: 'preempt'; candidate: PreemptionCandidate };
 
 export interface PreemptionInput {
@@ -38,7 +39,7 @@ export interface PreemptionInput {
   withoutPods<T>(uids: readonly string[], fn: () => T): T;
   /** The pod's node when it is nominated already. */
   getNode(name: string): NodeInfo | undefined;
-  /** False when no bound pod has a lower priority: then there is nothing to look for on any node. */
+  /** False when no bound pod has a lower priority: then no node has victims, and none is simulated. */
   anyLowerPriority?: boolean;
 }
 
@@ -62,29 +63,34 @@ export function preemptionIneligibility(pod: Pod, getNode: (name: string) => Nod
   return undefined;
 }
 
-/** Whether the pod passes every filter on node with these pods gone. */
-function fitsWithout(input: PreemptionInput, node: NodeInfo, uids: readonly string[]): boolean {
+/** The first rejection of the pod on node with these pods gone; undefined when it fits. */
+function rejectionWithout(input: PreemptionInput, node: NodeInfo, uids: readonly string[]): Status | undefined {
   return input.withoutPods(uids, () => {
     const state = new CycleState(input.snapshot);
-    if (input.framework.runPreFilter(input.pod, state)) return false;
-    return input.framework.runFilters(input.pod, node, state) === undefined;
+    const pre = input.framework.runPreFilter(input.pod, state);
+    if (pre) return pre.status;
+    return input.framework.runFilters(input.pod, node, state)?.status;
   });
 }
 
-/** kube-scheduler's SelectVictimsOnNode; undefined when removing every lower-priority pod is not enough. */
-export function selectVictimsOnNode(input: PreemptionInput, node: NodeInfo): PodInfo[] | undefined {
+/**
+ * kube-scheduler's SelectVictimsOnNode: the victims, or the status that says why there are none
+ * (no lower-priority pod, or the pod does not fit even with all of them gone).
+ */
+export function selectVictimsOnNode(input: PreemptionInput, node: NodeInfo): PodInfo[] | Status {
   const priority = priorityOf(input.pod);
   const potential: PodInfo[] = [];
   for (const p of node.podInfos.values()) if (p.priority < priority && !p.terminating) potential.push(p);
-  if (potential.length === 0) return undefined;
+  if (potential.length === 0) return NO_VICTIMS;
   let removed = potential.map((p) => p.uid);
-  if (!fitsWithout(input, node, removed)) return undefined;
+  const without = rejectionWithout(input, node, removed);
+  if (without) return without;
   // Reprieve as many as possible, the most important first.
   potential.sort((a, b) => b.priority - a.priority);
   const victims: PodInfo[] = [];
   for (const p of potential) {
-    const without = removed.filter((uid) => uid !== p.uid);
-    if (fitsWithout(input, node, without)) removed = without;
+    const rest = removed.filter((uid) => uid !== p.uid);
+    if (!rejectionWithout(input, node, rest)) removed = rest;
     else victims.push(p);
   }
   return victims;
@@ -103,17 +109,33 @@ function better(a: PreemptionCandidate, b: PreemptionCandidate): boolean {
 export function findPreemption(input: PreemptionInput): PreemptionOutcome {
   const why = preemptionIneligibility(input.pod, input.getNode);
   if (why) return { kind: 'ineligible', message: why };
+  // The verdicts as they stand, to skip the nodes no eviction can help (kube-scheduler's
+  // nodesWherePreemptionMightHelp).
+  const now = new CycleState(input.snapshot);
+  const preRejected = input.framework.runPreFilter(input.pod, now) !== undefined;
+  const reasons = new Map<string, number>();
+  const count = (r: string) => reasons.set(r, (reasons.get(r) ?? 0) + 1);
   let best: PreemptionCandidate | undefined;
   let found = 0;
-  if (input.anyLowerPriority === false) return { kind: 'none', message: undefined };
   for (const node of input.nodes) {
     if (!node.node) continue;
+    if (!preRejected && input.framework.runFilters(input.pod, node, now)?.status.unresolvable) {
+      count(ERR_REASON_NOT_HELPFUL);
+      continue;
+    }
+    if (input.anyLowerPriority === false) {
+      count(ERR_REASON_NO_VICTIMS);
+      continue;
+    }
     const victims = selectVictimsOnNode(input, node);
-    if (!victims) continue;
+    if (!Array.isArray(victims)) {
+      for (const r of victims.reasons) count(r);
+      continue;
+    }
     const c = { node, victims };
     if (!best || better(c, best)) best = c;
     if (++found >= MAX_PREEMPTION_CANDIDATES) break;
   }
-  if (!best) return { kind: 'none', message: `0/${input.nodes.length} nodes are available: ${input.nodes.length} ${ERR_REASON_NO_VICTIMS}.` };
+  if (!best) return { kind: 'none', message: fitErrorMessage(input.nodes.length, reasons) };
   return { kind: 'preempt', candidate: best };
 }

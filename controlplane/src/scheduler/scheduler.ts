@@ -290,7 +290,7 @@ export class Scheduler {
         this.fail(qp, diag, 'Unschedulable', outcome.candidate.node.name);
         return;
       }
-      if (outcome.message) diag.message = `${diag.message} preemption: ${outcome.message}`;
+      diag.message = `${diag.message} preemption: ${outcome.message}`;
     }
     this.queue.addUnschedulable(qp, plugins);
     this.fail(qp, diag, 'Unschedulable');

@@ -93,7 +93,8 @@ describe('scheduling: pod affinity, topology spread, priority and preemption', f
       },
     };
     await cluster.api.create(deployment('anti', 4, { affinity: anti }));
-    const want = "0/3 nodes are available: 3 node(s) didn't match pod anti-affinity rules.";
+    const want =
+      "0/3 nodes are available: 3 node(s) didn't match pod anti-affinity rules. preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod.";
     const pods = await eventually(
       '3 running anti pods on distinct nodes and 1 pending with the anti-affinity message',
       async () => {

@@ -12,6 +12,7 @@ import {
   SKIP,
   stateKey,
   SUCCESS,
+  unresolvable,
   unschedulable,
   type CycleState,
   type FilterPlugin,
@@ -31,7 +32,7 @@ export const ERR_REASON_ANTI_AFFINITY_RULES_NOT_MATCH = "node(s) didn't match po
 export const HARD_POD_AFFINITY_WEIGHT = 1;
 
 const EXISTING_ANTI = unschedulable(ERR_REASON_EXISTING_ANTI_AFFINITY_RULES_NOT_MATCH);
-const AFFINITY = unschedulable(ERR_REASON_AFFINITY_RULES_NOT_MATCH);
+const AFFINITY = unresolvable(ERR_REASON_AFFINITY_RULES_NOT_MATCH);
 const ANTI = unschedulable(ERR_REASON_ANTI_AFFINITY_RULES_NOT_MATCH);
 
 interface PreFilterState {

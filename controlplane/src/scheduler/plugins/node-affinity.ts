@@ -9,7 +9,7 @@ import {
   SKIP,
   stateKey,
   SUCCESS,
-  unschedulable,
+  unresolvable,
   type CycleState,
   type FilterPlugin,
   type Scores,
@@ -21,7 +21,7 @@ import type { NodeInfo } from '../node-info.js';
 export const NODE_AFFINITY = 'NodeAffinity';
 export const ERR_REASON_AFFINITY_MISMATCH = "node(s) didn't match Pod's node affinity/selector";
 
-const MISMATCH = unschedulable(ERR_REASON_AFFINITY_MISMATCH);
+const MISMATCH = unresolvable(ERR_REASON_AFFINITY_MISMATCH);
 
 export interface RequiredAffinity {
   selector: [string, string][];

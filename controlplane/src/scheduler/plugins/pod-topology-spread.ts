@@ -14,6 +14,7 @@ import {
   SKIP,
   stateKey,
   SUCCESS,
+  unresolvable,
   unschedulable,
   type CycleState,
   type FilterPlugin,
@@ -40,7 +41,7 @@ export const SYSTEM_DEFAULT_CONSTRAINTS: readonly { topologyKey: string; maxSkew
 ]);
 
 const NOT_MATCH = unschedulable(ERR_REASON_CONSTRAINTS_NOT_MATCH);
-const LABEL_NOT_MATCH = unschedulable(ERR_REASON_NODE_LABEL_NOT_MATCH);
+const LABEL_NOT_MATCH = unresolvable(ERR_REASON_NODE_LABEL_NOT_MATCH);
 
 /** A constraint ready to count: which pods it counts (by selector, or a controller's for the defaults). */
 export interface SpreadConstraint {

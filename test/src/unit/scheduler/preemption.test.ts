@@ -74,6 +74,21 @@ describe('scheduler preemption (DefaultPreemption)', () => {
     assert.deepEqual(victimsOf(preempt(c, p)), { node: 'n1', victims: ['web-old'] });
   });
 
+  it('says per node why none was found, in kube-scheduler words', () => {
+    const c = new SchedulerCache();
+    c.upsertNode(makeNode('cordoned', { cpu: '1', unschedulable: true }));
+    c.upsertNode(makeNode('higher', { cpu: '1' }));
+    c.upsertNode(makeNode('small', { cpu: '1' }));
+    c.updatePod(bound('top', 'higher', '900m', 500));
+    c.updatePod(bound('low', 'small', '100m', 1));
+    const o = preempt(c, makePod('big', { cpu: '2', priority: 100 }));
+    assert.equal(o.kind, 'none');
+    assert.equal(
+      o.kind === 'none' && o.message,
+      '0/3 nodes are available: 1 Insufficient cpu, 1 No preemption victims found for incoming pod, 1 Preemption is not helpful for scheduling.',
+    );
+  });
+
   it('leaves the cache exactly as it was', () => {
     const c = cacheWith(['n1'], [bound('low', 'n1', '800m', 1)]);
     preempt(c, makePod('p', { cpu: '500m', priority: 100 }));
