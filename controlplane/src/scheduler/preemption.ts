@@ -41,6 +41,11 @@ export interface PreemptionInput {
   getNode(name: string): NodeInfo | undefined;
   /** False when no bound pod has a lower priority: then no node has victims, and none is simulated. */
   anyLowerPriority?: boolean;
+  /**
+   * How many nodes the failed search rejected as unresolvable, when it looked at every node: with
+   * no victims anywhere, the message follows from it without filtering the nodes again.
+   */
+  unresolvableNodes?: number;
 }
 
 function priorityOf(pod: Pod): number {
@@ -109,6 +114,13 @@ function better(a: PreemptionCandidate, b: PreemptionCandidate): boolean {
 export function findPreemption(input: PreemptionInput): PreemptionOutcome {
   const why = preemptionIneligibility(input.pod, input.getNode);
   if (why) return { kind: 'ineligible', message: why };
+  const n = input.nodes.length;
+  if (input.anyLowerPriority === false && input.unresolvableNodes !== undefined) {
+    const counts = new Map<string, number>();
+    if (input.unresolvableNodes > 0) counts.set(ERR_REASON_NOT_HELPFUL, input.unresolvableNodes);
+    if (n - input.unresolvableNodes > 0) counts.set(ERR_REASON_NO_VICTIMS, n - input.unresolvableNodes);
+    return { kind: 'none', message: fitErrorMessage(n, counts) };
+  }
   // The verdicts as they stand, to skip the nodes no eviction can help (kube-scheduler's
   // nodesWherePreemptionMightHelp).
   const now = new CycleState(input.snapshot);
@@ -136,6 +148,6 @@ export function findPreemption(input: PreemptionInput): PreemptionOutcome {
     if (!best || better(c, best)) best = c;
     if (++found >= MAX_PREEMPTION_CANDIDATES) break;
   }
-  if (!best) return { kind: 'none', message: fitErrorMessage(input.nodes.length, reasons) };
+  if (!best) return { kind: 'none', message: fitErrorMessage(n, reasons) };
   return { kind: 'preempt', candidate: best };
 }

@@ -283,6 +283,8 @@ export class Scheduler {
         withoutPods: (uids, fn) => this.cache.withoutPods(uids, fn),
         getNode: (name) => this.cache.getNode(name),
         anyLowerPriority: this.cache.hasPodsBelow(pod.spec.priority ?? 0),
+        // The search looked at every node (none was feasible), so its count is complete.
+        unresolvableNodes: diag.unresolvableNodes,
       });
       if (outcome.kind === 'preempt') {
         this.preempt(qp, outcome.candidate);
