@@ -5,6 +5,7 @@ import { isNodeReady, parseBytes, parseCpuMillis, type Node, type Pod, type Tain
 import { podInfoOf, type PodInfo } from './pod-info.js';
 import { controllerUid, podResources, type PodResources } from './pod-resources.js';
 
+export const HOSTNAME_LABEL = 'kubernetes.io/hostname';
 export const ZONE_LABEL = 'topology.kubernetes.io/zone';
 export const REGION_LABEL = 'topology.kubernetes.io/region';
 const LEGACY_ZONE_LABEL = 'failure-domain.beta.kubernetes.io/zone';
@@ -98,6 +99,8 @@ export class NodeInfo {
   unschedulable = false;
   taints: readonly Taint[] = NO_TAINTS;
   labels: Readonly<Record<string, string>> = NO_LABELS;
+  /** labels['kubernetes.io/hostname'], read once: spreading by hostname asks it of every node it scores. */
+  hostname: string | undefined = undefined;
 
   constructor(readonly name: string) {}
 
@@ -112,6 +115,7 @@ export class NodeInfo {
     this.unschedulable = !!node.spec.unschedulable;
     this.taints = node.spec.taints ?? NO_TAINTS;
     this.labels = node.metadata.labels ?? NO_LABELS;
+    this.hostname = this.labels[HOSTNAME_LABEL];
   }
 
   add(c: PodContribution): void {

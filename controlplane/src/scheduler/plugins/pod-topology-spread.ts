@@ -22,7 +22,7 @@ import {
   type ScorePlugin,
   type Status,
 } from '../framework.js';
-import { ZONE_LABEL, type NodeInfo } from '../node-info.js';
+import { HOSTNAME_LABEL, ZONE_LABEL, type NodeInfo } from '../node-info.js';
 import { selectorWithMatchLabelKeys } from '../pod-info.js';
 import { controllerUid } from '../pod-resources.js';
 import { TopologyCounts } from '../topology-counts.js';
@@ -32,7 +32,6 @@ import { findUntoleratedTaint } from './taint-toleration.js';
 export const POD_TOPOLOGY_SPREAD = 'PodTopologySpread';
 export const ERR_REASON_CONSTRAINTS_NOT_MATCH = "node(s) didn't match pod topology spread constraints";
 export const ERR_REASON_NODE_LABEL_NOT_MATCH = `${ERR_REASON_CONSTRAINTS_NOT_MATCH} (missing required label)`;
-export const HOSTNAME_LABEL = 'kubernetes.io/hostname';
 
 /** kube-scheduler's system default constraints, for pods that bring none. */
 export const SYSTEM_DEFAULT_CONSTRAINTS: readonly { topologyKey: string; maxSkew: number }[] = Object.freeze([
@@ -267,6 +266,20 @@ export const PodTopologySpread: FilterPlugin & ScorePlugin = {
   score,
 
   scoreNodes(pod: Pod, nodes: readonly NodeInfo[], state: CycleState, out: Scores): void {
+    const s = state.read(PRE_SCORE_KEY);
+    const only = s?.scoring.length === 1 ? s.scoring[0]! : undefined;
+    if (s?.siblings && only?.topologyKey === HOSTNAME_LABEL && !s.requireAllKeys) {
+      // The system defaults on a cluster without zones, every cycle of every ReplicaSet's pods:
+      // one lookup in the owner's node map per node.
+      const siblings = s.siblings;
+      const weight = s.weights[0]!;
+      const base = only.maxSkew - 1;
+      for (let i = 0; i < nodes.length; i++) {
+        const ni = nodes[i]!;
+        out[i] = ni.hostname === undefined ? 0 : Math.round((siblings.get(ni) ?? 0) * weight + base);
+      }
+      return;
+    }
     for (let i = 0; i < nodes.length; i++) out[i] = score(pod, nodes[i]!, state);
   },
 

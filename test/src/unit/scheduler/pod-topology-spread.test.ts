@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import type { Pod, TopologySpreadConstraint } from '@kip/shared';
 import {
+  CycleState,
   ERR_REASON_CONSTRAINTS_NOT_MATCH,
   ERR_REASON_NODE_LABEL_NOT_MATCH,
   NodeInfo,
@@ -135,6 +136,19 @@ describe('scheduler plugin PodTopologySpread', () => {
         const c = cluster({ a: { pods: [sibling('1'), sibling('2')] }, b: { pods: [sibling('3')] }, c: {} });
         // raw: cnt * log(5) + 2: 5.2 -> 5, 3.6 -> 4, 2; normalized 100 * (5 + 2 - s) / 5.
         assert.deepEqual(runScorePlugin(PodTopologySpread, makePod('p', { owner: 'rs-1' }), c.nodes, c.snapshot), [40, 60, 100]);
+      });
+
+      it('scores in one pass (scoreNodes) exactly as node by node', () => {
+        const c = cluster({ a: { pods: [sibling('1'), sibling('2')] }, b: { pods: [sibling('3')] }, c: {} });
+        const pod = makePod('p', { owner: 'rs-1' });
+        const state = new CycleState(c.snapshot);
+        PodTopologySpread.preScore!(pod, c.nodes, state);
+        const out = new Float64Array(c.nodes.length);
+        PodTopologySpread.scoreNodes!(pod, c.nodes, state, out);
+        assert.deepEqual(
+          Array.from(out),
+          c.nodes.map((ni) => PodTopologySpread.score(pod, ni, state)),
+        );
       });
 
       it('counts zones too when nodes have them', () => {
