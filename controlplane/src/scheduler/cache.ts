@@ -81,7 +81,7 @@ export class SchedulerCache implements ClusterSnapshot {
       this.position.delete(name);
     }
     // Pods still bound to a vanished node keep their sums until their own events arrive.
-    if (ni.pods.size === 0) this.infos.delete(name);
+    if (ni.podInfos.size === 0) this.infos.delete(name);
   }
 
   /** Nodes that exist, for the search. The array is live: do not keep it across writes. */
@@ -229,6 +229,6 @@ export class SchedulerCache implements ClusterSnapshot {
     ni.remove(r);
     if (r.owner) this.owners.remove(r.owner, ni);
     if (r.info.affinity) this.trackAffinity(ni);
-    if (!ni.node && ni.pods.size === 0) this.infos.delete(r.nodeName);
+    if (!ni.node && ni.podInfos.size === 0) this.infos.delete(r.nodeName);
   }
 }

@@ -81,11 +81,12 @@ export class NodeInfo {
   /** The same sums with kube-scheduler's defaults for pods that request nothing, for scoring. */
   nonZeroRequestedCpu = 0;
   nonZeroRequestedMemory = 0;
-  /** How many pods hold resources here (pods.size, kept as a number for the filter's hot path). */
+  /** How many pods hold resources here (podInfos.size, kept as a number for the filter's hot path). */
   podCount = 0;
-  /** uids of the pods bound here that still hold resources. */
-  readonly pods = new Set<string>();
-  /** uid -> what other pods' terms and preemption need to know of each pod bound here. */
+  /**
+   * The pods bound here that still hold resources, by uid, with what other pods' terms and
+   * preemption need to know of each.
+   */
   readonly podInfos = new Map<string, PodInfo>();
   /** How many pods here have inter-pod affinity or anti-affinity terms (kube-scheduler's PodsWithAffinity). */
   podsWithAffinity = 0;
@@ -101,6 +102,8 @@ export class NodeInfo {
   labels: Readonly<Record<string, string>> = NO_LABELS;
   /** labels['kubernetes.io/hostname'], read once: spreading by hostname asks it of every node it scores. */
   hostname: string | undefined = undefined;
+  /** labels['topology.kubernetes.io/zone'], read once, for the zone spreading every ReplicaSet pod gets. */
+  zoneLabel: string | undefined = undefined;
 
   constructor(readonly name: string) {}
 
@@ -116,17 +119,17 @@ export class NodeInfo {
     this.taints = node.spec.taints ?? NO_TAINTS;
     this.labels = node.metadata.labels ?? NO_LABELS;
     this.hostname = this.labels[HOSTNAME_LABEL];
+    this.zoneLabel = this.labels[ZONE_LABEL];
   }
 
   add(c: PodContribution): void {
-    this.pods.add(c.uid);
-    this.podCount = this.pods.size;
+    this.podInfos.set(c.uid, c.info);
+    this.podCount = this.podInfos.size;
     this.requestedCpu += c.cpu;
     this.requestedMemory += c.memory;
     this.nonZeroRequestedCpu += c.nonZeroCpu;
     this.nonZeroRequestedMemory += c.nonZeroMemory;
     if (c.owner) this.ownerCounts.set(c.owner, (this.ownerCounts.get(c.owner) ?? 0) + 1);
-    this.podInfos.set(c.uid, c.info);
     const a = c.info.affinity;
     if (a) {
       this.podsWithAffinity++;
@@ -135,13 +138,12 @@ export class NodeInfo {
   }
 
   remove(c: PodContribution): void {
-    this.pods.delete(c.uid);
-    this.podCount = this.pods.size;
+    this.podInfos.delete(c.uid);
+    this.podCount = this.podInfos.size;
     this.requestedCpu -= c.cpu;
     this.requestedMemory -= c.memory;
     this.nonZeroRequestedCpu -= c.nonZeroCpu;
     this.nonZeroRequestedMemory -= c.nonZeroMemory;
-    this.podInfos.delete(c.uid);
     const a = c.info.affinity;
     if (a) {
       this.podsWithAffinity--;
@@ -161,4 +163,11 @@ export class NodeInfo {
     for (const p of pods) ni.add(contributionOf(p, node.metadata.name));
     return ni;
   }
+}
+
+/** The node's value for a label key; the hostname and zone come from fields kept for the purpose (no keyed lookup). */
+export function nodeLabel(ni: NodeInfo, key: string): string | undefined {
+  if (key === HOSTNAME_LABEL) return ni.hostname;
+  if (key === ZONE_LABEL) return ni.zoneLabel;
+  return ni.labels[key];
 }

@@ -30,6 +30,11 @@ export class TopologyCounts {
     return this.byKey.get(key)?.get(value) ?? NONE;
   }
 
+  /** The count at (key, value); 0 for a pair never counted. */
+  at(key: string, value: string): number {
+    return this.byKey.get(key)?.get(value) ?? NONE;
+  }
+
   /** Whether any pair the node belongs to has a positive count. */
   anyOn(nodeLabels: Readonly<Record<string, string>>): boolean {
     for (const [key, values] of this.byKey) {

@@ -22,7 +22,7 @@ import {
   type ScorePlugin,
   type Status,
 } from '../framework.js';
-import { HOSTNAME_LABEL, ZONE_LABEL, type NodeInfo } from '../node-info.js';
+import { HOSTNAME_LABEL, nodeLabel, ZONE_LABEL, type NodeInfo } from '../node-info.js';
 import { selectorWithMatchLabelKeys } from '../pod-info.js';
 import { controllerUid } from '../pod-resources.js';
 import { TopologyCounts } from '../topology-counts.js';
@@ -73,13 +73,15 @@ function compile(c: TopologySpreadConstraint, pod: Pod): SpreadConstraint {
 }
 
 /** The constraints a phase uses: the pod's own with that action, or, for scoring a pod with none, the defaults. */
-export function spreadConstraints(pod: Pod, action: 'DoNotSchedule' | 'ScheduleAnyway'): SpreadConstraint[] {
+export function spreadConstraints(pod: Pod, action: 'DoNotSchedule' | 'ScheduleAnyway'): readonly SpreadConstraint[] {
   const own = pod.spec.topologySpreadConstraints;
   if (own && own.length > 0) return own.filter((c) => c.whenUnsatisfiable === action).map((c) => compile(c, pod));
   if (action === 'DoNotSchedule') return [];
   const owner = controllerUid(pod);
   if (owner === undefined) return [];
-  return SYSTEM_DEFAULT_CONSTRAINTS.map((d) => ({
+  // A ReplicaSet's pods come one after another: the last owner's defaults are kept, not remade per cycle.
+  if (lastDefaults?.owner === owner) return lastDefaults.constraints;
+  const constraints = SYSTEM_DEFAULT_CONSTRAINTS.map((d) => ({
     maxSkew: d.maxSkew,
     topologyKey: d.topologyKey,
     minDomains: 1,
@@ -89,7 +91,11 @@ export function spreadConstraints(pod: Pod, action: 'DoNotSchedule' | 'ScheduleA
     honorTaints: false,
     selfMatch: 1,
   }));
+  lastDefaults = { owner, constraints };
+  return constraints;
 }
+
+let lastDefaults: { owner: string; constraints: SpreadConstraint[] } | undefined;
 
 /** Matching pods on one node: not terminating, in the pod's namespace, selected (kube-scheduler's countPodsMatchSelector). */
 function countOnNode(c: SpreadConstraint, ni: NodeInfo, namespace: string): number {
@@ -109,6 +115,7 @@ function included(c: SpreadConstraint, ni: NodeInfo, pod: Pod, affinity: Require
 
 /** The pod's nodeSelector and required node affinity; undefined when it has neither, so every node matches. */
 function nodeAffinityOf(pod: Pod): RequiredAffinity | undefined {
+  if (!pod.spec.nodeSelector && !pod.spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution) return undefined;
   const req = requiredNodeAffinityOf(pod);
   return req.selector.length === 0 && req.terms === undefined ? undefined : req;
 }
@@ -119,7 +126,7 @@ function hasAllKeys(labels: Readonly<Record<string, string>>, constraints: reado
 }
 
 interface PreFilterState {
-  constraints: SpreadConstraint[];
+  constraints: readonly SpreadConstraint[];
   /** Matching pods per domain, every eligible domain present (0 when empty). */
   counts: TopologyCounts;
   /** Per constraint: the fewest matching pods in any domain, and how many domains there are. */
@@ -172,7 +179,7 @@ function filter(pod: Pod, nodeInfo: NodeInfo, state: CycleState): Status {
 }
 
 interface PreScoreState {
-  constraints: SpreadConstraint[];
+  constraints: readonly SpreadConstraint[];
   /** The constraints some feasible node has the key of, parallel to weights. */
   scoring: SpreadConstraint[];
   /** Matching pods per domain, for the constraints that are not per-hostname. */
@@ -213,7 +220,7 @@ function preScore(pod: Pod, nodes: readonly NodeInfo[], state: CycleState): Stat
     // The domains the feasible nodes are in: only they are counted, over every node of the cluster.
     let domains: Set<string> | undefined;
     for (const ni of nodes) {
-      const v = ni.labels[c.topologyKey];
+      const v = nodeLabel(ni, c.topologyKey);
       if (v !== undefined && (!requireAllKeys || hasAllKeys(ni.labels, constraints))) (domains ??= new Set()).add(v);
     }
     if (!domains) continue;
@@ -223,7 +230,7 @@ function preScore(pod: Pod, nodes: readonly NodeInfo[], state: CycleState): Stat
     const owned = c.owner !== undefined ? state.snapshot?.nodesOfOwner(c.owner) : undefined;
     const source: Iterable<NodeInfo> = owned ? owned.keys() : (state.snapshot?.nodeList() ?? nodes);
     for (const ni of source) {
-      const v = ni.labels[c.topologyKey];
+      const v = nodeLabel(ni, c.topologyKey);
       if (v === undefined || !domains.has(v) || !ni.node) continue;
       if (requireAllKeys && !hasAllKeys(ni.labels, constraints)) continue;
       if (!included(c, ni, pod, affinity)) continue;
@@ -247,10 +254,11 @@ function score(_pod: Pod, nodeInfo: NodeInfo, state: CycleState): number {
   let sum = 0;
   for (let i = 0; i < s.scoring.length; i++) {
     const c = s.scoring[i]!;
-    if (labels[c.topologyKey] === undefined) continue;
+    const value = nodeLabel(nodeInfo, c.topologyKey);
+    if (value === undefined) continue;
     let cnt: number;
     if (c.topologyKey === HOSTNAME_LABEL) cnt = s.siblings ? (s.siblings.get(nodeInfo) ?? 0) : countOnNode(c, nodeInfo, s.namespace);
-    else cnt = s.counts.on(c.topologyKey, labels);
+    else cnt = s.counts.at(c.topologyKey, value);
     sum += cnt * s.weights[i]! + (c.maxSkew - 1);
   }
   return Math.round(sum);
