@@ -419,11 +419,17 @@ export class Scheduler {
   }
 }
 
+/** Whether a pod's labels are unchanged; runs on every bound pod's update, so it allocates nothing. */
 function sameLabels(a: Pod, b: Pod | undefined): boolean {
-  const x = a.metadata.labels ?? {};
-  const y = b?.metadata.labels ?? {};
-  const kx = Object.keys(x);
-  if (kx.length !== Object.keys(y).length) return false;
-  for (const k of kx) if (x[k] !== y[k]) return false;
-  return true;
+  const x = a.metadata.labels;
+  const y = b?.metadata.labels;
+  if (x === y) return true;
+  if (!x || !y) return false;
+  let n = 0;
+  for (const k in x) {
+    if (x[k] !== y[k]) return false;
+    n++;
+  }
+  for (const _ in y) n--;
+  return n === 0;
 }

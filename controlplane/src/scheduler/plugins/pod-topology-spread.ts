@@ -194,6 +194,7 @@ interface PreScoreState {
 }
 
 const PRE_SCORE_KEY = stateKey<PreScoreState>(`PreScore${POD_TOPOLOGY_SPREAD}`);
+const NO_COUNTS = new TopologyCounts();
 
 function preScore(pod: Pod, nodes: readonly NodeInfo[], state: CycleState): Status {
   const constraints = spreadConstraints(pod, 'ScheduleAnyway');
@@ -201,7 +202,8 @@ function preScore(pod: Pod, nodes: readonly NodeInfo[], state: CycleState): Stat
   const requireAllKeys = (pod.spec.topologySpreadConstraints?.length ?? 0) > 0;
   const namespace = pod.metadata.namespace ?? 'default';
   const affinity = nodeAffinityOf(pod);
-  const counts = new TopologyCounts();
+  // Made only for a constraint that is not per hostname: the defaults on a cluster without zones need none.
+  let counts: TopologyCounts | undefined;
   const weights: number[] = [];
   // The constraints that can score: one whose key no feasible node has adds nothing anywhere (the
   // zone default on a cluster without zones), so it is left out rather than looked up per node.
@@ -226,6 +228,7 @@ function preScore(pod: Pod, nodes: readonly NodeInfo[], state: CycleState): Stat
     if (!domains) continue;
     scoring.push(c);
     weights.push(Math.log(domains.size + 2));
+    counts ??= new TopologyCounts();
     for (const v of domains) counts.addPair(c.topologyKey, v, 0);
     const owned = c.owner !== undefined ? state.snapshot?.nodesOfOwner(c.owner) : undefined;
     const source: Iterable<NodeInfo> = owned ? owned.keys() : (state.snapshot?.nodeList() ?? nodes);
@@ -239,7 +242,7 @@ function preScore(pod: Pod, nodes: readonly NodeInfo[], state: CycleState): Stat
   }
   const owner = constraints[0]!.owner;
   const siblings = owner !== undefined ? state.snapshot?.nodesOfOwner(owner) : undefined;
-  state.write(PRE_SCORE_KEY, { constraints, scoring, counts, weights, requireAllKeys, namespace, siblings });
+  state.write(PRE_SCORE_KEY, { constraints, scoring, counts: counts ?? NO_COUNTS, weights, requireAllKeys, namespace, siblings });
   return SUCCESS;
 }
 
