@@ -134,6 +134,29 @@ describe('scheduler end to end (MemoryStore)', () => {
     assert.equal(t.pod('high').status?.nominatedNodeName, undefined, 'the nomination is spent once bound');
   });
 
+  it('keeps zone-spread, anti-affine replicas apart and says why the one left over fits nowhere', () => {
+    const t = setup();
+    const zones: Record<string, string> = { 'node-1': 'a', 'node-2': 'b', 'node-3': 'a' };
+    for (const [n, zone] of Object.entries(zones)) t.store.create(makeNode(n, { labels: { 'topology.kubernetes.io/zone': zone } }));
+    const sel = { matchLabels: { app: 'spread' } };
+    for (let i = 0; i < 4; i++) {
+      const p = makePod(`spread-${i}`, {
+        owner: 'rs-spread',
+        labels: { app: 'spread' },
+        affinity: { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: sel, topologyKey: 'kubernetes.io/hostname' }] } },
+      });
+      p.spec.topologySpreadConstraints = [{ maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'DoNotSchedule', labelSelector: sel }];
+      t.store.create(p);
+    }
+    t.drain();
+    assert.deepEqual(placements(t.store), { 'node-1': 1, 'node-2': 1, 'node-3': 1 });
+    const pending = t.store.list<Pod>('Pod').items.find((p) => !p.spec.nodeName)!;
+    assert.equal(
+      t.events('FailedScheduling', pending.metadata.name)[0]?.message,
+      "0/3 nodes are available: 1 node(s) didn't match pod anti-affinity rules, 2 node(s) didn't match pod topology spread constraints. preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod.",
+    );
+  });
+
   it('does not preempt for a pod with preemptionPolicy Never, and says so', () => {
     const t = setup();
     t.store.create(makeNode('only', { cpu: '1' }));
