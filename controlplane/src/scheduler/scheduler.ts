@@ -68,6 +68,12 @@ export class Scheduler {
   private cache!: SchedulerCache;
   private queue!: SchedulingQueue;
   private nextStartNodeIndex = 0;
+  /**
+   * Pods that preempted others, by uid, with the node they wait for (status.nominatedNodeName).
+   * Other pods of no higher priority see them there as if bound, so they do not take the room
+   * the preemption made (kube-scheduler's nominator).
+   */
+  private readonly nominations = new Map<string, { pod: Pod; node: string }>();
   private unsubscribes: Unsubscribe[] = [];
   private connected = false;
   private running = false;
@@ -93,6 +99,7 @@ export class Scheduler {
   }
 
   private reset(): void {
+    this.nominations.clear();
     this.cache = new SchedulerCache((name) => this.store.get<Namespace>('Namespace', undefined, name)?.metadata.labels);
     this.queue = new SchedulingQueue({
       pluginEvents: this.framework.pluginEvents(),
@@ -118,7 +125,12 @@ export class Scheduler {
     const pods = this.store.list<Pod>('Pod');
     for (const p of pods.items) {
       if (p.spec.nodeName) this.cache.updatePod(p);
-      else if (needsScheduling(p)) this.queue.add(p);
+      else if (needsScheduling(p)) {
+        this.queue.add(p);
+        // A nomination made before a restart still holds.
+        const nominated = p.status?.nominatedNodeName;
+        if (nominated && p.metadata.uid) this.nominations.set(p.metadata.uid, { pod: p, node: nominated });
+      }
     }
     this.unsubscribes.push(this.store.watch({ kind: 'Node', resourceVersion: nodes.resourceVersion }, this.onNodeEvent));
     this.unsubscribes.push(this.store.watch({ kind: 'Pod', resourceVersion: pods.resourceVersion }, this.onPodEvent));
@@ -188,12 +200,14 @@ export class Scheduler {
     if (!uid) return;
     if (ev.type === 'DELETED') {
       this.queue.delete(uid);
+      this.nominations.delete(uid);
       if (this.cache.removePod(uid)) this.queue.moveOnEvent(ClusterEvents.PodDelete);
       return;
     }
     if (pod.spec.nodeName) {
       // Bound, by this scheduler (confirming an assumed pod) or by anyone else.
       this.queue.delete(uid);
+      this.nominations.delete(uid);
       const isNew = this.cache.nodeOf(uid) === undefined;
       if (this.cache.updatePod(pod)) this.queue.moveOnEvent(ClusterEvents.PodDelete);
       // A new pod on a node (or new labels on one) may satisfy a parked pod's affinity.
@@ -202,7 +216,10 @@ export class Scheduler {
     }
     if (this.cache.removePod(uid)) this.queue.moveOnEvent(ClusterEvents.PodDelete);
     if (needsScheduling(pod)) this.queue.update(pod);
-    else this.queue.delete(uid);
+    else {
+      this.queue.delete(uid);
+      this.nominations.delete(uid);
+    }
   };
 
   // --- the loop -------------------------------------------------------------------------------
@@ -238,21 +255,29 @@ export class Scheduler {
   private runCycle(qp: QueuedPod): void {
     if (!needsScheduling(qp.pod)) {
       this.queue.delete(qp.uid);
+      this.nominations.delete(qp.uid);
       return;
     }
-    const placement = findPlacement({
-      pod: qp.pod,
-      uid: qp.uid,
-      attempt: qp.attempts,
-      time: this.isoNow(),
-      nodes: this.cache.nodeList(),
-      framework: this.framework,
-      snapshot: this.cache,
-      seed: decisionSeed(this.seed, qp.uid, qp.attempts),
-      startIndex: this.nextStartNodeIndex,
-      percentageOfNodesToScore: this.percentage,
-      diagnosisNodeLimit: this.diagnosisNodeLimit,
-    });
+    // Pods nominated by preemption count on their nodes for this decision, if they rank as high.
+    const reserved = this.reserveNominated(qp);
+    let placement: ReturnType<typeof findPlacement>;
+    try {
+      placement = findPlacement({
+        pod: qp.pod,
+        uid: qp.uid,
+        attempt: qp.attempts,
+        time: this.isoNow(),
+        nodes: this.cache.nodeList(),
+        framework: this.framework,
+        snapshot: this.cache,
+        seed: decisionSeed(this.seed, qp.uid, qp.attempts),
+        startIndex: this.nextStartNodeIndex,
+        percentageOfNodesToScore: this.percentage,
+        diagnosisNodeLimit: this.diagnosisNodeLimit,
+      });
+    } finally {
+      for (const uid of reserved) this.cache.forget(uid);
+    }
     this.nextStartNodeIndex = placement.nextStartIndex;
     switch (placement.kind) {
       case 'fit':
@@ -266,6 +291,19 @@ export class Scheduler {
         this.fail(qp, placement.diag, 'SchedulerError');
         return;
     }
+  }
+
+  /** Assumes the nominated pods of at least qp's priority onto their nodes; returns their uids, to forget after. */
+  private reserveNominated(qp: QueuedPod): string[] {
+    if (this.nominations.size === 0) return [];
+    const out: string[] = [];
+    for (const [uid, n] of this.nominations) {
+      if (uid === qp.uid || (n.pod.spec.priority ?? 0) < qp.priority || !this.cache.getNode(n.node)?.node) continue;
+      if (this.cache.nodeOf(uid) !== undefined) continue; // bound meanwhile
+      this.cache.assume(n.pod, n.node);
+      out.push(uid);
+    }
+    return out;
   }
 
   /**
@@ -288,6 +326,7 @@ export class Scheduler {
       });
       if (outcome.kind === 'preempt') {
         this.preempt(qp, outcome.candidate);
+        this.nominations.set(qp.uid, { pod, node: outcome.candidate.node.name });
         this.queue.addBackoff(qp);
         this.fail(qp, diag, 'Unschedulable', outcome.candidate.node.name);
         return;
@@ -340,6 +379,7 @@ export class Scheduler {
       return;
     }
     this.queue.done(qp.uid);
+    this.nominations.delete(qp.uid);
     this.queue.moveOnEvent(ClusterEvents.AssignedPodAdd);
     diag.result = 'Scheduled';
     diag.node = ni.name;

@@ -157,6 +157,23 @@ describe('scheduler end to end (MemoryStore)', () => {
     );
   });
 
+  it('keeps the room a preemption made for the pod that made it, from pods of lower priority', () => {
+    const t = setup();
+    t.store.create(makeNode('only', { cpu: '1' }));
+    t.store.create(makePod('low', { cpu: '800m', nodeName: 'only', priority: 1, phase: 'Running' }));
+    t.store.create(makePod('high', { cpu: '500m', priority: 100 }));
+    t.drain();
+    assert.equal(t.store.get('Pod', 'default', 'low'), undefined, 'the victim is gone at once (no graceful delete here)');
+    // While high waits out its backoff, a pod of middle priority arrives: the room is high's.
+    t.store.create(makePod('mid', { cpu: '600m', priority: 50 }));
+    t.drain();
+    assert.equal(t.nodeOf('mid'), undefined);
+    t.clock.advance(1000);
+    t.drain();
+    assert.equal(t.nodeOf('high'), 'only');
+    assert.equal(t.nodeOf('mid'), undefined);
+  });
+
   it('does not preempt for a pod with preemptionPolicy Never, and says so', () => {
     const t = setup();
     t.store.create(makeNode('only', { cpu: '1' }));
