@@ -189,6 +189,7 @@ export const podKind = defineKind<Pod>({
       w.field(0, 'Name', pod.metadata.name);
       w.field(0, 'Namespace', pod.metadata.namespace ?? '');
       if (pod.spec?.priority !== undefined) w.field(0, 'Priority', pod.spec.priority);
+      if (pod.spec?.priorityClassName) w.field(0, 'Priority Class Name', pod.spec.priorityClassName);
       w.field(0, 'Node', pod.spec?.nodeName ? `${pod.spec.nodeName}/${st.hostIP ?? ''}` : NONE);
       if (st.startTime) w.field(0, 'Start Time', w.date(st.startTime));
       writeLabels(w, '', 'Labels', pod.metadata.labels);
@@ -201,6 +202,7 @@ export const podKind = defineKind<Pod>({
       }
       if (st.reason) w.field(0, 'Reason', st.reason);
       if (st.message) w.field(0, 'Message', st.message.replace(/\n/g, ' '));
+      if (st.nominatedNodeName) w.field(0, 'NominatedNodeName', st.nominatedNodeName);
       w.field(0, 'IP', st.podIP ?? '');
       const ips = st.podIPs?.length ? st.podIPs.map((p) => p.ip) : st.podIP ? [st.podIP] : [];
       if (ips.length === 0) w.field(0, 'IPs', NONE);
