@@ -18,6 +18,7 @@ import { ControllerManager, defaultControllers } from './controllers/manager.js'
 import { EndpointsController } from './controllers/endpoints.js';
 import { NamespaceController } from './controllers/namespace.js';
 import { jobSelectorAdmission } from './api/job-selector.js';
+import { ensureSystemPriorityClasses, priorityAdmission } from './api/priority-admission.js';
 import { namespaceLifecycle } from './api/namespace-lifecycle.js';
 import { NodeLifecycleController } from './controllers/node-lifecycle.js';
 import { ClusterIPAllocator } from './network/cluster-ip.js';
@@ -117,7 +118,16 @@ export class ControlPlane {
     this.registry.addAdmission(namespaceLifecycle(this.store));
     this.registry.addAdmission(new ClusterIPAllocator(this.store, this.addressPlan.serviceCidr).admit);
     this.registry.addAdmission(jobSelectorAdmission);
-    this.scheduler = new Scheduler({ store: this.store, recorder: this.recorder, log: log.child('scheduler'), clock: this.clock });
+    this.registry.addAdmission(priorityAdmission(this.store));
+    ensureSystemPriorityClasses(this.store);
+    this.scheduler = new Scheduler({
+      store: this.store,
+      recorder: this.recorder,
+      log: log.child('scheduler'),
+      clock: this.clock,
+      // Preemption victims get their grace period, as any deleted pod does.
+      deletePod: (p) => this.registry.delete('Pod', p.metadata.namespace, p.metadata.name, { preconditions: { uid: p.metadata.uid } }),
+    });
     const ctx = { store: this.store, registry: this.registry, recorder: this.recorder, log: log.child('controllers'), clock: this.clock, timing: this.timing };
     this.controllers = new ControllerManager(ctx);
     for (const c of defaultControllers(ctx)) this.controllers.add(c);

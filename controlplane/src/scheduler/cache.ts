@@ -39,6 +39,13 @@ export class SchedulerCache implements ClusterSnapshot {
   private readonly order: NodeInfo[] = [];
   private readonly position = new Map<string, number>();
   private readonly records = new Map<string, PodRecord>();
+  /** priority -> how many bound pods have it, so preemption can tell at once whether anything ranks lower. */
+  private readonly priorities = new Map<number, number>();
+  private readonly withAffinity = new Set<NodeInfo>();
+  private readonly withRequiredAntiAffinity = new Set<NodeInfo>();
+
+  /** namespaceLabels looks namespaces up here (the scheduler reads them from the store). */
+  constructor(private readonly namespaces: (name: string) => Readonly<Record<string, string>> | undefined = () => undefined) {}
 
   // --- nodes -------------------------------------------------------------------------------
 
@@ -74,7 +81,7 @@ export class SchedulerCache implements ClusterSnapshot {
       this.position.delete(name);
     }
     // Pods still bound to a vanished node keep their sums until their own events arrive.
-    if (ni.pods.size === 0) this.infos.delete(name);
+    if (ni.podInfos.size === 0) this.infos.delete(name);
   }
 
   /** Nodes that exist, for the search. The array is live: do not keep it across writes. */
@@ -92,6 +99,24 @@ export class SchedulerCache implements ClusterSnapshot {
 
   nodesOfOwner(owner: string): ReadonlyMap<NodeInfo, number> {
     return this.owners.nodesOf(owner);
+  }
+
+  /** Whether any bound pod has a priority below p. */
+  hasPodsBelow(p: number): boolean {
+    for (const q of this.priorities.keys()) if (q < p) return true;
+    return false;
+  }
+
+  nodesWithAffinityPods(): ReadonlySet<NodeInfo> {
+    return this.withAffinity;
+  }
+
+  nodesWithRequiredAntiAffinityPods(): ReadonlySet<NodeInfo> {
+    return this.withRequiredAntiAffinity;
+  }
+
+  namespaceLabels(namespace: string): Readonly<Record<string, string>> | undefined {
+    return this.namespaces(namespace);
   }
 
   // --- pods --------------------------------------------------------------------------------
@@ -163,14 +188,47 @@ export class SchedulerCache implements ClusterSnapshot {
     ni.add(r);
     if (r.owner) this.owners.add(r.owner, ni);
     this.records.set(r.uid, r);
+    this.priorities.set(r.info.priority, (this.priorities.get(r.info.priority) ?? 0) + 1);
+    if (r.info.affinity) this.trackAffinity(ni);
+  }
+
+  /** Keeps the affinity node sets in step with the node's counts. */
+  private trackAffinity(ni: NodeInfo): void {
+    if (ni.podsWithAffinity > 0) this.withAffinity.add(ni);
+    else this.withAffinity.delete(ni);
+    if (ni.podsWithRequiredAntiAffinity > 0) this.withRequiredAntiAffinity.add(ni);
+    else this.withRequiredAntiAffinity.delete(ni);
+  }
+
+  /**
+   * Runs fn with these pods taken off their nodes, then puts them back exactly as they were:
+   * preemption asks "would the pod fit if these went?" of the same NodeInfos every plugin reads.
+   */
+  withoutPods<T>(uids: readonly string[], fn: () => T): T {
+    const removed: PodRecord[] = [];
+    for (const uid of uids) {
+      const r = this.records.get(uid);
+      if (!r) continue;
+      this.unapply(r);
+      removed.push(r);
+    }
+    try {
+      return fn();
+    } finally {
+      for (let i = removed.length - 1; i >= 0; i--) this.apply(removed[i]!);
+    }
   }
 
   private unapply(r: PodRecord): void {
     this.records.delete(r.uid);
+    const n = (this.priorities.get(r.info.priority) ?? 0) - 1;
+    if (n > 0) this.priorities.set(r.info.priority, n);
+    else this.priorities.delete(r.info.priority);
     const ni = this.infos.get(r.nodeName);
     if (!ni) return;
     ni.remove(r);
     if (r.owner) this.owners.remove(r.owner, ni);
-    if (!ni.node && ni.pods.size === 0) this.infos.delete(r.nodeName);
+    if (r.info.affinity) this.trackAffinity(ni);
+    if (!ni.node && ni.podInfos.size === 0) this.infos.delete(r.nodeName);
   }
 }

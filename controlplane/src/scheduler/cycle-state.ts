@@ -14,6 +14,14 @@ import type { NodeInfo } from './node-info.js';
 export interface ClusterSnapshot {
   /** Node -> how many pods of this controller count there, 0s left out. */
   nodesOfOwner(owner: string): ReadonlyMap<NodeInfo, number>;
+  /** Every node that exists (spreading and inter-pod affinity count pods on all of them, not just the feasible). */
+  nodeList(): readonly NodeInfo[];
+  /** Nodes with at least one pod with inter-pod affinity terms (kube-scheduler's HavePodsWithAffinityList). */
+  nodesWithAffinityPods(): ReadonlySet<NodeInfo>;
+  /** Nodes with at least one pod with required anti-affinity (HavePodsWithRequiredAntiAffinityList). */
+  nodesWithRequiredAntiAffinityPods(): ReadonlySet<NodeInfo>;
+  /** A namespace's labels, for namespaceSelector; undefined when unknown. */
+  namespaceLabels(namespace: string): Readonly<Record<string, string>> | undefined;
 }
 
 /** Names one value in a CycleState; create it once, at module level, with stateKey(). */

@@ -52,6 +52,8 @@ export interface Diagnosis {
   reasonCounts: Record<string, number>;
   /** Plugins that rejected at least one node: the events they registered can retry the pod. */
   unschedulablePlugins: string[];
+  /** How many nodes were rejected in a way no eviction can change (preemption's "not helpful"). */
+  unresolvableNodes?: number;
   /** Nodes filtered out, up to the scheduler's diagnosis limit. */
   filtered: FilteredNode[];
   /** Scored nodes, best first, up to the scheduler's diagnosis limit. */
@@ -67,6 +69,8 @@ export class RejectionTally {
   readonly counts = new Map<string, number>();
   readonly plugins = new Set<string>();
   readonly filtered: FilteredNode[] = [];
+  /** Nodes whose rejection was unresolvable (see Status.unresolvable). */
+  unresolvable = 0;
 
   constructor(private readonly limit: number) {}
 
@@ -74,6 +78,7 @@ export class RejectionTally {
     const reasons = ps.status.reasons;
     for (let i = 0; i < reasons.length; i++) this.counts.set(reasons[i]!, (this.counts.get(reasons[i]!) ?? 0) + 1);
     this.plugins.add(ps.plugin);
+    if (ps.status.unresolvable) this.unresolvable++;
     if (this.filtered.length < this.limit) this.filtered.push({ node, plugin: ps.plugin, reasons });
   }
 }

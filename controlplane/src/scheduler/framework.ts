@@ -8,7 +8,8 @@
 // the framework keeps from one cycle to the next.
 
 import type { Pod } from '@kip/shared';
-import { CycleState } from './cycle-state.js';
+import { CycleState, type ClusterSnapshot } from './cycle-state.js';
+import { NodeListSnapshot } from './node-list-snapshot.js';
 import type { NodeInfo } from './node-info.js';
 
 export { CycleState, stateKey, type ClusterSnapshot, type StateKey } from './cycle-state.js';
@@ -28,6 +29,11 @@ export type StatusCode = 'Success' | 'Unschedulable' | 'Skip' | 'Error';
 export interface Status {
   readonly code: StatusCode;
   readonly reasons: readonly string[];
+  /**
+   * On an Unschedulable status: no deletion of pods on the node can change the verdict (the node's
+   * labels, taints or state decide), so preemption does not look there (UnschedulableAndUnresolvable).
+   */
+  readonly unresolvable?: boolean;
 }
 
 export const SUCCESS: Status = Object.freeze({ code: 'Success', reasons: Object.freeze([]) as readonly string[] });
@@ -36,6 +42,11 @@ export const SKIP: Status = Object.freeze({ code: 'Skip', reasons: Object.freeze
 
 export function unschedulable(...reasons: string[]): Status {
   return Object.freeze({ code: 'Unschedulable', reasons: Object.freeze(reasons) });
+}
+
+/** kube-scheduler's UnschedulableAndUnresolvable: a rejection that evicting pods cannot lift. */
+export function unresolvable(...reasons: string[]): Status {
+  return Object.freeze({ code: 'Unschedulable', reasons: Object.freeze(reasons), unresolvable: true });
 }
 
 export function errorStatus(message: string): Status {
@@ -56,6 +67,8 @@ export const ClusterEvents = {
   NodeReadyChange: 'NodeUpdate:Ready',
   /** An assigned pod went away or finished, freeing its requests. */
   PodDelete: 'PodDelete',
+  /** A pod was bound to a node (or a bound pod's labels changed): affinity or spreading may now hold. */
+  AssignedPodAdd: 'AssignedPodAdd',
 } as const;
 export type ClusterEvent = (typeof ClusterEvents)[keyof typeof ClusterEvents];
 
@@ -288,8 +301,8 @@ export class Framework {
 }
 
 /** Runs a filter plugin as the framework would (preFilter first, Skip meaning pass), for tests and tools. */
-export function runFilterPlugin(plugin: FilterPlugin, pod: Pod, nodeInfo: NodeInfo): Status {
-  const state = new CycleState();
+export function runFilterPlugin(plugin: FilterPlugin, pod: Pod, nodeInfo: NodeInfo, snapshot: ClusterSnapshot = new NodeListSnapshot([nodeInfo])): Status {
+  const state = new CycleState(snapshot);
   const pre = plugin.preFilter?.(pod, state);
   if (pre?.code === 'Skip') return SUCCESS;
   if (pre && pre.code !== 'Success') return pre;
@@ -297,8 +310,8 @@ export function runFilterPlugin(plugin: FilterPlugin, pod: Pod, nodeInfo: NodeIn
 }
 
 /** Runs one score plugin over nodes as the framework would, returning normalized scores (0 each when it skips). */
-export function runScorePlugin(plugin: ScorePlugin, pod: Pod, nodes: readonly NodeInfo[]): number[] {
-  const state = new CycleState();
+export function runScorePlugin(plugin: ScorePlugin, pod: Pod, nodes: readonly NodeInfo[], snapshot: ClusterSnapshot = new NodeListSnapshot(nodes)): number[] {
+  const state = new CycleState(snapshot);
   const pre = plugin.preScore?.(pod, nodes, state);
   if (pre?.code === 'Skip') return nodes.map(() => 0);
   const scores = new Float64Array(nodes.length);

@@ -2,8 +2,10 @@
 // request. The cache keeps these up to date event by event; plugins only read them.
 
 import { isNodeReady, parseBytes, parseCpuMillis, type Node, type Pod, type Taint } from '@kip/shared';
+import { podInfoOf, type PodInfo } from './pod-info.js';
 import { controllerUid, podResources, type PodResources } from './pod-resources.js';
 
+export const HOSTNAME_LABEL = 'kubernetes.io/hostname';
 export const ZONE_LABEL = 'topology.kubernetes.io/zone';
 export const REGION_LABEL = 'topology.kubernetes.io/region';
 const LEGACY_ZONE_LABEL = 'failure-domain.beta.kubernetes.io/zone';
@@ -46,6 +48,8 @@ export interface PodContribution extends PodResources {
   nodeName: string;
   /** The controller uid counted for spreading; unset for pods being deleted, as SelectorSpread ignores them. */
   owner?: string;
+  /** Labels, namespace, priority and affinity terms, for inter-pod affinity, spreading and preemption. */
+  info: PodInfo;
 }
 
 export function contributionOf(pod: Pod, nodeName: string): PodContribution {
@@ -58,6 +62,7 @@ export function contributionOf(pod: Pod, nodeName: string): PodContribution {
     nonZeroCpu: r.nonZeroCpu,
     nonZeroMemory: r.nonZeroMemory,
     owner: pod.metadata.deletionTimestamp ? undefined : controllerUid(pod),
+    info: podInfoOf(pod),
   };
 }
 
@@ -76,10 +81,17 @@ export class NodeInfo {
   /** The same sums with kube-scheduler's defaults for pods that request nothing, for scoring. */
   nonZeroRequestedCpu = 0;
   nonZeroRequestedMemory = 0;
-  /** How many pods hold resources here (pods.size, kept as a number for the filter's hot path). */
+  /** How many pods hold resources here (podInfos.size, kept as a number for the filter's hot path). */
   podCount = 0;
-  /** uids of the pods bound here that still hold resources. */
-  readonly pods = new Set<string>();
+  /**
+   * The pods bound here that still hold resources, by uid, with what other pods' terms and
+   * preemption need to know of each.
+   */
+  readonly podInfos = new Map<string, PodInfo>();
+  /** How many pods here have inter-pod affinity or anti-affinity terms (kube-scheduler's PodsWithAffinity). */
+  podsWithAffinity = 0;
+  /** How many of those have required anti-affinity terms (PodsWithRequiredAntiAffinity). */
+  podsWithRequiredAntiAffinity = 0;
   /** controller uid -> how many of its pods are here. */
   readonly ownerCounts = new Map<string, number>();
   /** From the Node, refreshed on every update. */
@@ -88,6 +100,10 @@ export class NodeInfo {
   unschedulable = false;
   taints: readonly Taint[] = NO_TAINTS;
   labels: Readonly<Record<string, string>> = NO_LABELS;
+  /** labels['kubernetes.io/hostname'], read once: spreading by hostname asks it of every node it scores. */
+  hostname: string | undefined = undefined;
+  /** labels['topology.kubernetes.io/zone'], read once, for the zone spreading every ReplicaSet pod gets. */
+  zoneLabel: string | undefined = undefined;
 
   constructor(readonly name: string) {}
 
@@ -102,25 +118,37 @@ export class NodeInfo {
     this.unschedulable = !!node.spec.unschedulable;
     this.taints = node.spec.taints ?? NO_TAINTS;
     this.labels = node.metadata.labels ?? NO_LABELS;
+    this.hostname = this.labels[HOSTNAME_LABEL];
+    this.zoneLabel = this.labels[ZONE_LABEL];
   }
 
   add(c: PodContribution): void {
-    this.pods.add(c.uid);
-    this.podCount = this.pods.size;
+    this.podInfos.set(c.uid, c.info);
+    this.podCount = this.podInfos.size;
     this.requestedCpu += c.cpu;
     this.requestedMemory += c.memory;
     this.nonZeroRequestedCpu += c.nonZeroCpu;
     this.nonZeroRequestedMemory += c.nonZeroMemory;
     if (c.owner) this.ownerCounts.set(c.owner, (this.ownerCounts.get(c.owner) ?? 0) + 1);
+    const a = c.info.affinity;
+    if (a) {
+      this.podsWithAffinity++;
+      if (a.requiredAntiAffinity.length > 0) this.podsWithRequiredAntiAffinity++;
+    }
   }
 
   remove(c: PodContribution): void {
-    this.pods.delete(c.uid);
-    this.podCount = this.pods.size;
+    this.podInfos.delete(c.uid);
+    this.podCount = this.podInfos.size;
     this.requestedCpu -= c.cpu;
     this.requestedMemory -= c.memory;
     this.nonZeroRequestedCpu -= c.nonZeroCpu;
     this.nonZeroRequestedMemory -= c.nonZeroMemory;
+    const a = c.info.affinity;
+    if (a) {
+      this.podsWithAffinity--;
+      if (a.requiredAntiAffinity.length > 0) this.podsWithRequiredAntiAffinity--;
+    }
     if (c.owner) {
       const n = (this.ownerCounts.get(c.owner) ?? 0) - 1;
       if (n > 0) this.ownerCounts.set(c.owner, n);
@@ -135,4 +163,11 @@ export class NodeInfo {
     for (const p of pods) ni.add(contributionOf(p, node.metadata.name));
     return ni;
   }
+}
+
+/** The node's value for a label key; the hostname and zone come from fields kept for the purpose (no keyed lookup). */
+export function nodeLabel(ni: NodeInfo, key: string): string | undefined {
+  if (key === HOSTNAME_LABEL) return ni.hostname;
+  if (key === ZONE_LABEL) return ni.zoneLabel;
+  return ni.labels[key];
 }

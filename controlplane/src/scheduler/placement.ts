@@ -99,6 +99,7 @@ export function findPlacement(input: PlacementInput): Placement {
     diag.preFilter = { plugin: pre.plugin, reasons: pre.status.reasons };
     for (const r of pre.status.reasons) diag.reasonCounts[r] = n;
     diag.unschedulablePlugins = [pre.plugin];
+    diag.unresolvableNodes = pre.status.unresolvable ? n : 0;
     diag.message = fitErrorMessage(n, new Map(), pre.status.reasons.join(', '));
     return { kind: 'unschedulable', diag, plugins: new Set([pre.plugin]), nextStartIndex: start };
   }
@@ -131,6 +132,7 @@ export function findPlacement(input: PlacementInput): Placement {
   if (rejected) {
     diag.reasonCounts = Object.fromEntries(rejected.counts);
     diag.unschedulablePlugins = [...rejected.plugins];
+    diag.unresolvableNodes = rejected.unresolvable;
     diag.filtered = rejected.filtered;
   }
 

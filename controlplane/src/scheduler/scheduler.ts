@@ -5,7 +5,7 @@
 // Watch handlers only update the cache and queue; every store write happens in the loop, which runs
 // from setImmediate in short batches so the API server stays responsive.
 
-import { isoTime, podCondition, realClock, setCondition, type Clock, type Logger, type Node, type Pod, type PodCondition } from '@kip/shared';
+import { isoTime, podCondition, realClock, setCondition, type Clock, type Logger, type Namespace, type Node, type Pod, type PodCondition } from '@kip/shared';
 import type { EventRecorder } from '../events.js';
 import { StoreError, type Store, type StoreEvent, type Unsubscribe } from '../store/store.js';
 import { SchedulerCache } from './cache.js';
@@ -15,6 +15,7 @@ import { ClusterEvents, Framework, type Plugin } from './framework.js';
 import type { NodeInfo } from './node-info.js';
 import { findPlacement } from './placement.js';
 import { needsScheduling, podKey } from './pod-resources.js';
+import { findPreemption, type PreemptionCandidate } from './preemption.js';
 import { SchedulingQueue, type QueuedPod } from './queue.js';
 import { expandScored, type ScoreSummary } from './score-summary.js';
 
@@ -42,6 +43,11 @@ export interface SchedulerOptions {
   batchMs?: number;
   /** How many filtered and scored nodes one Diagnosis lists (default 10 each); counts are always complete. */
   diagnosisNodeLimit?: number;
+  /**
+   * Deletes a preemption victim. The API server passes its graceful delete (the victim's node stops
+   * it first); unset, the victim leaves the store at once.
+   */
+  deletePod?: (pod: Pod) => void;
 }
 
 function optionError(field: string, why: string, got: unknown): Error {
@@ -62,6 +68,12 @@ export class Scheduler {
   private cache!: SchedulerCache;
   private queue!: SchedulingQueue;
   private nextStartNodeIndex = 0;
+  /**
+   * Pods that preempted others, by uid, with the node they wait for (status.nominatedNodeName).
+   * Other pods of no higher priority see them there as if bound, so they do not take the room
+   * the preemption made (kube-scheduler's nominator).
+   */
+  private readonly nominations = new Map<string, { pod: Pod; node: string }>();
   private unsubscribes: Unsubscribe[] = [];
   private connected = false;
   private running = false;
@@ -87,7 +99,8 @@ export class Scheduler {
   }
 
   private reset(): void {
-    this.cache = new SchedulerCache();
+    this.nominations.clear();
+    this.cache = new SchedulerCache((name) => this.store.get<Namespace>('Namespace', undefined, name)?.metadata.labels);
     this.queue = new SchedulingQueue({
       pluginEvents: this.framework.pluginEvents(),
       clock: this.clock,
@@ -112,7 +125,12 @@ export class Scheduler {
     const pods = this.store.list<Pod>('Pod');
     for (const p of pods.items) {
       if (p.spec.nodeName) this.cache.updatePod(p);
-      else if (needsScheduling(p)) this.queue.add(p);
+      else if (needsScheduling(p)) {
+        this.queue.add(p);
+        // A nomination made before a restart still holds.
+        const nominated = p.status?.nominatedNodeName;
+        if (nominated && p.metadata.uid) this.nominations.set(p.metadata.uid, { pod: p, node: nominated });
+      }
     }
     this.unsubscribes.push(this.store.watch({ kind: 'Node', resourceVersion: nodes.resourceVersion }, this.onNodeEvent));
     this.unsubscribes.push(this.store.watch({ kind: 'Pod', resourceVersion: pods.resourceVersion }, this.onPodEvent));
@@ -182,18 +200,26 @@ export class Scheduler {
     if (!uid) return;
     if (ev.type === 'DELETED') {
       this.queue.delete(uid);
+      this.nominations.delete(uid);
       if (this.cache.removePod(uid)) this.queue.moveOnEvent(ClusterEvents.PodDelete);
       return;
     }
     if (pod.spec.nodeName) {
       // Bound, by this scheduler (confirming an assumed pod) or by anyone else.
       this.queue.delete(uid);
+      this.nominations.delete(uid);
+      const isNew = this.cache.nodeOf(uid) === undefined;
       if (this.cache.updatePod(pod)) this.queue.moveOnEvent(ClusterEvents.PodDelete);
+      // A new pod on a node (or new labels on one) may satisfy a parked pod's affinity.
+      if (isNew || (ev.type === 'MODIFIED' && !sameLabels(pod, ev.oldObject as Pod | undefined))) this.queue.moveOnEvent(ClusterEvents.AssignedPodAdd);
       return;
     }
     if (this.cache.removePod(uid)) this.queue.moveOnEvent(ClusterEvents.PodDelete);
     if (needsScheduling(pod)) this.queue.update(pod);
-    else this.queue.delete(uid);
+    else {
+      this.queue.delete(uid);
+      this.nominations.delete(uid);
+    }
   };
 
   // --- the loop -------------------------------------------------------------------------------
@@ -229,35 +255,102 @@ export class Scheduler {
   private runCycle(qp: QueuedPod): void {
     if (!needsScheduling(qp.pod)) {
       this.queue.delete(qp.uid);
+      this.nominations.delete(qp.uid);
       return;
     }
-    const placement = findPlacement({
-      pod: qp.pod,
-      uid: qp.uid,
-      attempt: qp.attempts,
-      time: this.isoNow(),
-      nodes: this.cache.nodeList(),
-      framework: this.framework,
-      snapshot: this.cache,
-      seed: decisionSeed(this.seed, qp.uid, qp.attempts),
-      startIndex: this.nextStartNodeIndex,
-      percentageOfNodesToScore: this.percentage,
-      diagnosisNodeLimit: this.diagnosisNodeLimit,
-    });
+    // Pods nominated by preemption count on their nodes for this decision, if they rank as high.
+    const reserved = this.reserveNominated(qp);
+    let placement: ReturnType<typeof findPlacement>;
+    try {
+      placement = findPlacement({
+        pod: qp.pod,
+        uid: qp.uid,
+        attempt: qp.attempts,
+        time: this.isoNow(),
+        nodes: this.cache.nodeList(),
+        framework: this.framework,
+        snapshot: this.cache,
+        seed: decisionSeed(this.seed, qp.uid, qp.attempts),
+        startIndex: this.nextStartNodeIndex,
+        percentageOfNodesToScore: this.percentage,
+        diagnosisNodeLimit: this.diagnosisNodeLimit,
+      });
+    } finally {
+      for (const uid of reserved) this.cache.forget(uid);
+    }
     this.nextStartNodeIndex = placement.nextStartIndex;
     switch (placement.kind) {
       case 'fit':
         this.bind(qp, placement.node, placement.diag, placement.scores);
         return;
       case 'unschedulable':
-        this.queue.addUnschedulable(qp, placement.plugins);
-        this.fail(qp, placement.diag, 'Unschedulable');
+        this.postFilter(qp, placement.diag, placement.plugins);
         return;
       case 'error':
         this.queue.addBackoff(qp);
         this.fail(qp, placement.diag, 'SchedulerError');
         return;
     }
+  }
+
+  /** Assumes the nominated pods of at least qp's priority onto their nodes; returns their uids, to forget after. */
+  private reserveNominated(qp: QueuedPod): string[] {
+    if (this.nominations.size === 0) return [];
+    const out: string[] = [];
+    for (const [uid, n] of this.nominations) {
+      if (uid === qp.uid || (n.pod.spec.priority ?? 0) < qp.priority || !this.cache.getNode(n.node)?.node) continue;
+      if (this.cache.nodeOf(uid) !== undefined) continue; // bound meanwhile
+      this.cache.assume(n.pod, n.node);
+      out.push(uid);
+    }
+    return out;
+  }
+
+  /**
+   * No node fits: try preemption (kube-scheduler's PostFilter). With victims chosen, they are
+   * deleted, the pod is nominated to their node and retried after backoff; otherwise it is parked.
+   */
+  private postFilter(qp: QueuedPod, diag: Diagnosis, plugins: ReadonlySet<string>): void {
+    const pod = qp.pod;
+    if (diag.numAllNodes > 0) {
+      const outcome = findPreemption({
+        pod,
+        nodes: this.cache.nodeList(),
+        framework: this.framework,
+        snapshot: this.cache,
+        withoutPods: (uids, fn) => this.cache.withoutPods(uids, fn),
+        getNode: (name) => this.cache.getNode(name),
+        anyLowerPriority: this.cache.hasPodsBelow(pod.spec.priority ?? 0),
+        // The search looked at every node (none was feasible), so its count is complete.
+        unresolvableNodes: diag.unresolvableNodes,
+      });
+      if (outcome.kind === 'preempt') {
+        this.preempt(qp, outcome.candidate);
+        this.nominations.set(qp.uid, { pod, node: outcome.candidate.node.name });
+        this.queue.addBackoff(qp);
+        this.fail(qp, diag, 'Unschedulable', outcome.candidate.node.name);
+        return;
+      }
+      diag.message = `${diag.message} preemption: ${outcome.message}`;
+    }
+    this.queue.addUnschedulable(qp, plugins);
+    this.fail(qp, diag, 'Unschedulable');
+  }
+
+  /** Deletes the victims, each with a Preempted event, as kube-scheduler's prepareCandidate. */
+  private preempt(qp: QueuedPod, c: PreemptionCandidate): void {
+    const deletePod = this.opts.deletePod ?? ((p: Pod) => this.store.delete('Pod', p.metadata.namespace, p.metadata.name, { uid: p.metadata.uid }));
+    for (const v of c.victims) {
+      try {
+        deletePod(v.pod);
+      } catch (err) {
+        // Gone already, or changed: the next attempt looks again.
+        this.log.debug('preemption victim not deleted', { pod: podKey(v.pod), err: err instanceof Error ? err.message : String(err) });
+        continue;
+      }
+      this.recorder.record(v.pod, 'Normal', 'Preempted', `Preempted by pod ${qp.uid} on node ${c.node.name}`, EVENT_SOURCE);
+    }
+    this.log.info('preempted pods', { pod: podKey(qp.pod), node: c.node.name, victims: c.victims.map((v) => podKey(v.pod)).join(',') });
   }
 
   private bind(qp: QueuedPod, ni: NodeInfo, diag: Diagnosis, scores: ScoreSummary | undefined): void {
@@ -272,6 +365,8 @@ export class Scheduler {
         conditions: setCondition<PodCondition>(pod.status?.conditions, { type: 'PodScheduled', status: 'True', lastProbeTime: null }, diag.time),
       },
     };
+    // Placed: the nomination from an earlier preemption is spent.
+    if (copy.status?.nominatedNodeName !== undefined) delete copy.status.nominatedNodeName;
     // Count the pod on its node before the write, so the store event that follows (synchronously,
     // from inside update) and the next cycle both see it exactly once.
     this.cache.assume(copy, ni.name);
@@ -284,6 +379,8 @@ export class Scheduler {
       return;
     }
     this.queue.done(qp.uid);
+    this.nominations.delete(qp.uid);
+    this.queue.moveOnEvent(ClusterEvents.AssignedPodAdd);
     diag.result = 'Scheduled';
     diag.node = ni.name;
     diag.message = `Successfully assigned ${podKey(bound)} to ${ni.name}`;
@@ -328,25 +425,27 @@ export class Scheduler {
   }
 
   /** Records the FailedScheduling event and the PodScheduled=False condition (the pod is already requeued). */
-  private fail(qp: QueuedPod, diag: Diagnosis, reason: 'Unschedulable' | 'SchedulerError'): void {
+  private fail(qp: QueuedPod, diag: Diagnosis, reason: 'Unschedulable' | 'SchedulerError', nominatedNodeName?: string): void {
     if (reason === 'SchedulerError') this.log.error('error scheduling pod; retrying', { pod: diag.pod, err: diag.message });
     else this.log.debug('unable to schedule pod; waiting', { pod: diag.pod, message: diag.message });
     this.recorder.record(qp.pod, 'Warning', 'FailedScheduling', truncateMessage(diag.message), EVENT_SOURCE);
-    this.setUnscheduledCondition(qp, reason, diag.message, diag.time);
+    this.setUnscheduledCondition(qp, reason, diag.message, diag.time, nominatedNodeName);
   }
 
-  private setUnscheduledCondition(qp: QueuedPod, reason: string, message: string, now: string): void {
+  private setUnscheduledCondition(qp: QueuedPod, reason: string, message: string, now: string, nominatedNodeName?: string): void {
     const { namespace, name } = qp.pod.metadata;
     for (let attempt = 0; attempt < 3; attempt++) {
       const cur = this.store.get<Pod>('Pod', namespace, name);
       if (!cur || cur.metadata.uid !== qp.uid || !needsScheduling(cur)) return;
       const prev = podCondition(cur, 'PodScheduled');
       // Unchanged: skip the write, so a pod retried on every event does not churn the store.
-      if (prev && prev.status === 'False' && prev.reason === reason && prev.message === message) return;
+      const nominate = nominatedNodeName !== undefined && cur.status?.nominatedNodeName !== nominatedNodeName;
+      if (prev && prev.status === 'False' && prev.reason === reason && prev.message === message && !nominate) return;
       const copy = structuredClone(cur);
       copy.status = {
         ...copy.status,
         conditions: setCondition<PodCondition>(copy.status?.conditions, { type: 'PodScheduled', status: 'False', reason, message, lastProbeTime: null }, now),
+        ...(nominatedNodeName !== undefined ? { nominatedNodeName } : {}),
       };
       try {
         this.store.update(copy);
@@ -358,4 +457,19 @@ export class Scheduler {
       }
     }
   }
+}
+
+/** Whether a pod's labels are unchanged; runs on every bound pod's update, so it allocates nothing. */
+function sameLabels(a: Pod, b: Pod | undefined): boolean {
+  const x = a.metadata.labels;
+  const y = b?.metadata.labels;
+  if (x === y) return true;
+  if (!x || !y) return false;
+  let n = 0;
+  for (const k in x) {
+    if (x[k] !== y[k]) return false;
+    n++;
+  }
+  for (const _ in y) n--;
+  return n === 0;
 }

@@ -44,6 +44,10 @@ export interface LocalClusterOptions {
   profile?: string;
   nodeCpu?: string;
   nodeMemory?: string;
+  /** Labels every node gets ("K=V,..."), passed to each agent's --labels. */
+  nodeLabels?: string;
+  /** Zones the nodes are spread over by their number (node-1 in the first, ...), as topology.kubernetes.io/zone. */
+  zones?: readonly string[];
   verbose?: boolean;
   controlPlaneArgs?: string[];
   /** Every line a process writes, with its name; lines are also kept in Member.output. */
@@ -153,6 +157,17 @@ export class LocalCluster {
     return this.url;
   }
 
+  /** The --labels of a node: the common ones and its zone, which node-N takes from the zones round-robin. */
+  private labelsOf(name: string): string | undefined {
+    const parts = this.opts.nodeLabels ? [this.opts.nodeLabels] : [];
+    const zones = this.opts.zones ?? [];
+    if (zones.length > 0) {
+      const n = Number(/(\d+)$/.exec(name)?.[1] ?? 1);
+      parts.push(`topology.kubernetes.io/zone=${zones[(Math.max(n, 1) - 1) % zones.length]}`);
+    }
+    return parts.length > 0 ? parts.join(',') : undefined;
+  }
+
   /** Starts (or restarts) the agent of a node. */
   startAgent(name: string, extra: string[] = []): Member {
     const o = this.opts;
@@ -174,6 +189,8 @@ export class LocalCluster {
     const images = path.join(o.dataDir, 'images.yaml');
     if (existsSync(images)) args.push('--images', images);
     args.push('--cpu', o.nodeCpu ?? '4', '--memory', o.nodeMemory ?? '8Gi');
+    const labels = this.labelsOf(name);
+    if (labels) args.push('--labels', labels);
     if (o.verbose) args.push('--verbose');
     const m = this.spawnMember(name, [...args, ...extra], { [SUPERVISOR_ENV]: 'kip local cluster' });
     this.agents.set(name, m);

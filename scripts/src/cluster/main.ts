@@ -5,7 +5,17 @@
 
 import { existsSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { DEFAULT_API_PORT, DEFAULT_DATA_DIR, isProfileName, isQuantity, parseDuration, readCommandLine, RESTART_REQUEST_FILE } from '@kip/shared';
+import {
+  DEFAULT_API_PORT,
+  DEFAULT_DATA_DIR,
+  isLabelKey,
+  isLabelValue,
+  isProfileName,
+  isQuantity,
+  parseDuration,
+  readCommandLine,
+  RESTART_REQUEST_FILE,
+} from '@kip/shared';
 import { AGENT_MAIN, CONTROLPLANE_MAIN, LocalCluster, ROOT, consumeRestartRequest, isRunning, type Member } from './local-cluster.js';
 
 /** A control plane that dies is started again after this, doubled for each time it died at once. */
@@ -20,6 +30,10 @@ const USAGE = `usage: npm run cluster -- [flags]
   --data-dir DIR         token, pod directories and logs (default .kip)
   --node-cpu Q           cpu capacity of each node (default 4)
   --node-memory Q        memory capacity of each node (default 8Gi)
+  --node-labels K=V,...  labels every node gets, e.g. disk=ssd
+  --zones A,B,...        spread the nodes over these zones (node-1 in A, node-2 in B, ...),
+                         as the label topology.kubernetes.io/zone, for topology spread
+                         constraints and pod affinity by zone
   --profile P            timing profile: fast (default) or kubernetes
   --store S              where the control plane keeps the cluster: sqlite (the
                          default: <data-dir>/state.db; the cluster comes back when
@@ -52,6 +66,8 @@ function parse() {
       'data-dir': { type: 'string' },
       'node-cpu': { type: 'string' },
       'node-memory': { type: 'string' },
+      'node-labels': { type: 'string' },
+      zones: { type: 'string' },
       profile: { type: 'string' },
       store: { type: 'string' },
       fresh: { type: 'boolean' },
@@ -79,6 +95,14 @@ function parse() {
   const memory = String(values['node-memory'] ?? '8Gi');
   if (!isQuantity(cpu)) fail(`--node-cpu: "${cpu}" is not a quantity such as 4 or 500m`);
   if (!isQuantity(memory)) fail(`--node-memory: "${memory}" is not a quantity such as 8Gi or 512Mi`);
+  const nodeLabels = values['node-labels'] === undefined ? undefined : String(values['node-labels']);
+  for (const part of nodeLabels?.split(',') ?? []) {
+    const i = part.indexOf('=');
+    if (i <= 0 || !isLabelKey(part.slice(0, i)) || !isLabelValue(part.slice(i + 1)))
+      fail(`--node-labels: "${part}" is not KEY=VALUE with a valid label key and value`);
+  }
+  const zones = values.zones === undefined ? [] : String(values.zones).split(',');
+  for (const z of zones) if (z === '' || !isLabelValue(z)) fail(`--zones: "${z}" is not a valid label value`);
   const profile = String(values.profile ?? 'fast');
   if (!isProfileName(profile)) fail(`--profile: "${profile}" is not a profile; use fast or kubernetes`);
   const store = String(values.store ?? 'sqlite');
@@ -91,6 +115,8 @@ function parse() {
     dataDir: path.resolve(String(values['data-dir'] ?? '.kip')),
     cpu,
     memory,
+    nodeLabels,
+    zones,
     profile,
     store,
     fresh: !!values.fresh,
@@ -163,6 +189,8 @@ async function main(): Promise<void> {
     profile: o.profile,
     nodeCpu: o.cpu,
     nodeMemory: o.memory,
+    nodeLabels: o.nodeLabels,
+    zones: o.zones,
     verbose: o.verbose,
     controlPlaneArgs: ['--store', o.store, ...(o.tls ? ['--tls'] : []), ...o.ranges],
     onLine: (name, line) => process.stderr.write(`${name} | ${line}\n`),

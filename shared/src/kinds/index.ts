@@ -19,6 +19,7 @@ import { namespaceKind } from './namespace.js';
 import { podDisruptionBudgetKind } from './pdb.js';
 import { nodeKind } from './node.js';
 import { podKind } from './pod.js';
+import { priorityClassKind } from './priorityclass.js';
 import { replicaSetKind } from './replicaset.js';
 import { secretKind } from './secret.js';
 import { serviceKind } from './service.js';
@@ -57,6 +58,14 @@ export type {
   TCPSocketAction,
   Toleration,
 } from './pod-spec.js';
+export type {
+  PodAffinity,
+  PodAffinityTerm,
+  PodAntiAffinity,
+  PreemptionPolicy,
+  TopologySpreadConstraint,
+  WeightedPodAffinityTerm,
+} from './pod-scheduling.js';
 export type {
   ContainerState,
   ContainerStateRunning,
@@ -98,6 +107,7 @@ export type { CronJobSchedule } from './cron-schedule.js';
 export type { ControllerRevision } from './controllerrevision.js';
 export type { DaemonSet, DaemonSetSpec, DaemonSetStatus, DaemonSetUpdateStrategy } from './daemonset.js';
 export type { PodDisruptionBudget, PodDisruptionBudgetCondition, PodDisruptionBudgetSpec, PodDisruptionBudgetStatus } from './pdb.js';
+export type { PriorityClass } from './priorityclass.js';
 
 export const KINDS: readonly KindDefinition[] = [
   namespaceKind,
@@ -115,6 +125,7 @@ export const KINDS: readonly KindDefinition[] = [
   daemonSetKind,
   controllerRevisionKind,
   podDisruptionBudgetKind,
+  priorityClassKind,
   nodeChaosKind,
   networkChaosKind,
 ];
@@ -140,7 +151,9 @@ const BUILT_IN_GROUPS = new Set(['apps', 'batch', 'policy']);
  * for custom resources (`dev.kip.chaos.v1alpha1.NodeChaos`).
  */
 export function openApiName(r: { group: string; version: string; kind: string }): string {
-  const group = r.group === '' || BUILT_IN_GROUPS.has(r.group) ? `io.k8s.api.${r.group || 'core'}` : r.group.split('.').reverse().join('.');
+  // Kubernetes' own groups: "" (core), apps, batch, policy, and "<name>.k8s.io" (scheduling.k8s.io -> io.k8s.api.scheduling).
+  const builtIn = r.group === '' || BUILT_IN_GROUPS.has(r.group) || r.group.endsWith('.k8s.io');
+  const group = builtIn ? `io.k8s.api.${r.group.replace(/\.k8s\.io$/, '') || 'core'}` : r.group.split('.').reverse().join('.');
   return `${group}.${r.version}.${r.kind}`;
 }
 
@@ -196,3 +209,9 @@ export { configMapKeyCount } from './configmap.js';
 export { mergeStringData, SECRET_TYPE_OPAQUE } from './secret.js';
 export { base64Error } from './config-data.js';
 export { configRefKey, podConfigRefs } from './pod-config-refs.js';
+export {
+  HIGHEST_USER_DEFINABLE_PRIORITY,
+  SYSTEM_CLUSTER_CRITICAL,
+  SYSTEM_NODE_CRITICAL,
+  SYSTEM_PRIORITY_CLASSES,
+} from './priorityclass.js';

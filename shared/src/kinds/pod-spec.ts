@@ -18,6 +18,7 @@ import {
   Volume,
   VolumeMount,
 } from './pod-volumes.js';
+import { PodAffinity, PodAntiAffinity, PreemptionPolicy, TopologySpreadConstraints } from './pod-scheduling.js';
 
 export const DEFAULT_TERMINATION_GRACE_SECONDS = 30;
 
@@ -240,7 +241,11 @@ export const NodeAffinity = Type.Object({
 });
 export type NodeAffinity = Static<typeof NodeAffinity>;
 
-export const Affinity = Type.Object({ nodeAffinity: Type.Optional(NodeAffinity) });
+export const Affinity = Type.Object({
+  nodeAffinity: Type.Optional(NodeAffinity),
+  podAffinity: Type.Optional(PodAffinity),
+  podAntiAffinity: Type.Optional(PodAntiAffinity),
+});
 export type Affinity = Static<typeof Affinity>;
 
 export const Toleration = withCheck(
@@ -271,6 +276,8 @@ export const PodSpec = withCheck(
     priority: Type.Optional(Type.Integer()),
     tolerations: Type.Optional(Type.Array(Toleration)),
     affinity: Type.Optional(Affinity),
+    topologySpreadConstraints: Type.Optional(TopologySpreadConstraints),
+    preemptionPolicy: Type.Optional(PreemptionPolicy),
     schedulerName: Type.Optional(Type.String()),
     // Known to Kubernetes and without effect here (no service accounts, DNS or image pulls).
     serviceAccountName: Type.Optional(Type.String()),

@@ -72,6 +72,8 @@ export const PodStatus = Type.Object(
     startTime: Type.Optional(Type.String()),
     containerStatuses: Type.Optional(Type.Array(ContainerStatus)),
     qosClass: Type.Optional(StringEnum(['Guaranteed', 'Burstable', 'BestEffort'])),
+    /** The node the scheduler preempted pods on for this pod, while it waits for them to go. */
+    nominatedNodeName: Type.Optional(Type.String()),
     /** kip extension: the host ports that back each declared container port, "container/port" -> host port. */
     kipHostPorts: Type.Optional(Type.Record(Type.String(), Type.Integer())),
   },
@@ -161,6 +163,9 @@ export const podKind = defineKind<Pod>({
   // A replace that leaves out the node keeps it: otherwise the stored pod would come unbound.
   prepareForUpdate: (next, old) => {
     if (!next.spec.nodeName && old.spec.nodeName) next.spec.nodeName = old.spec.nodeName;
+    // Priority admission filled these in at create from priorityClassName; a replace need not repeat them.
+    if (next.spec.priority === undefined && old.spec.priority !== undefined) next.spec.priority = old.spec.priority;
+    if (next.spec.preemptionPolicy === undefined && old.spec.preemptionPolicy !== undefined) next.spec.preemptionPolicy = old.spec.preemptionPolicy;
   },
   validateUpdate: validatePodUpdate,
   deletion: {
@@ -186,6 +191,7 @@ export const podKind = defineKind<Pod>({
       w.field(0, 'Name', pod.metadata.name);
       w.field(0, 'Namespace', pod.metadata.namespace ?? '');
       if (pod.spec?.priority !== undefined) w.field(0, 'Priority', pod.spec.priority);
+      if (pod.spec?.priorityClassName) w.field(0, 'Priority Class Name', pod.spec.priorityClassName);
       w.field(0, 'Node', pod.spec?.nodeName ? `${pod.spec.nodeName}/${st.hostIP ?? ''}` : NONE);
       if (st.startTime) w.field(0, 'Start Time', w.date(st.startTime));
       writeLabels(w, '', 'Labels', pod.metadata.labels);
@@ -198,6 +204,7 @@ export const podKind = defineKind<Pod>({
       }
       if (st.reason) w.field(0, 'Reason', st.reason);
       if (st.message) w.field(0, 'Message', st.message.replace(/\n/g, ' '));
+      if (st.nominatedNodeName) w.field(0, 'NominatedNodeName', st.nominatedNodeName);
       w.field(0, 'IP', st.podIP ?? '');
       const ips = st.podIPs?.length ? st.podIPs.map((p) => p.ip) : st.podIP ? [st.podIP] : [];
       if (ips.length === 0) w.field(0, 'IPs', NONE);

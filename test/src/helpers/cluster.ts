@@ -17,6 +17,8 @@ export interface TestClusterOptions {
   nodes?: number;
   nodeCpu?: string;
   nodeMemory?: string;
+  /** Zones node-1, node-2, ... are put in, round-robin (the launcher's --zones). */
+  zones?: string[];
   controlPlaneArgs?: string[];
   /** extra agent flags per node index (1-based) */
   agentArgs?: (i: number) => string[];
@@ -32,7 +34,14 @@ export class TestCluster {
     readonly dataDir: string,
     opts: TestClusterOptions,
   ) {
-    this.local = new LocalCluster({ dataDir, port: 0, nodeCpu: opts.nodeCpu, nodeMemory: opts.nodeMemory, controlPlaneArgs: opts.controlPlaneArgs });
+    this.local = new LocalCluster({
+      dataDir,
+      port: 0,
+      nodeCpu: opts.nodeCpu,
+      nodeMemory: opts.nodeMemory,
+      zones: opts.zones,
+      controlPlaneArgs: opts.controlPlaneArgs,
+    });
   }
 
   static async start(opts: TestClusterOptions = {}): Promise<TestCluster> {

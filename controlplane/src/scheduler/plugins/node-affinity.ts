@@ -9,7 +9,7 @@ import {
   SKIP,
   stateKey,
   SUCCESS,
-  unschedulable,
+  unresolvable,
   type CycleState,
   type FilterPlugin,
   type Scores,
@@ -21,9 +21,9 @@ import type { NodeInfo } from '../node-info.js';
 export const NODE_AFFINITY = 'NodeAffinity';
 export const ERR_REASON_AFFINITY_MISMATCH = "node(s) didn't match Pod's node affinity/selector";
 
-const MISMATCH = unschedulable(ERR_REASON_AFFINITY_MISMATCH);
+const MISMATCH = unresolvable(ERR_REASON_AFFINITY_MISMATCH);
 
-interface RequiredAffinity {
+export interface RequiredAffinity {
   selector: [string, string][];
   /** Undefined when the pod has no required node affinity (any node matches). */
   terms: readonly NodeSelectorTerm[] | undefined;
@@ -31,7 +31,8 @@ interface RequiredAffinity {
 
 const PRE_FILTER_KEY = stateKey<RequiredAffinity>(`PreFilter${NODE_AFFINITY}`);
 
-function requiredOf(pod: Pod): RequiredAffinity {
+/** The pod's nodeSelector and required node affinity, for matching against nodes. */
+export function requiredNodeAffinityOf(pod: Pod): RequiredAffinity {
   return {
     selector: Object.entries(pod.spec.nodeSelector ?? {}),
     terms: pod.spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms,
@@ -70,14 +71,14 @@ export const NodeAffinity: FilterPlugin & ScorePlugin = {
 
   /** As kube-scheduler: a pod with neither nodeSelector nor required affinity skips the filter. */
   preFilter(pod: Pod, state: CycleState): Status {
-    const req = requiredOf(pod);
+    const req = requiredNodeAffinityOf(pod);
     if (req.selector.length === 0 && req.terms === undefined) return SKIP;
     state.write(PRE_FILTER_KEY, req);
     return SUCCESS;
   },
 
   filter(pod: Pod, nodeInfo: NodeInfo, state: CycleState): Status {
-    const req = state.read(PRE_FILTER_KEY) ?? requiredOf(pod);
+    const req = state.read(PRE_FILTER_KEY) ?? requiredNodeAffinityOf(pod);
     return requiredAffinityMatches(req, nodeInfo) ? SUCCESS : MISMATCH;
   },
 

@@ -4,13 +4,13 @@
 // keeps the rule when a node has not been tainted yet, and says it in plain words.
 
 import type { Pod } from '@kip/shared';
-import { ClusterEvents, SUCCESS, unschedulable, type CycleState, type FilterPlugin, type Status } from '../framework.js';
+import { ClusterEvents, SUCCESS, unresolvable, type CycleState, type FilterPlugin, type Status } from '../framework.js';
 import type { NodeInfo } from '../node-info.js';
 
 export const NODE_READY = 'NodeReady';
 export const ERR_REASON_NOT_READY = 'node(s) were not ready';
 
-const NOT_READY = unschedulable(ERR_REASON_NOT_READY);
+const NOT_READY = unresolvable(ERR_REASON_NOT_READY);
 
 export const NodeReady: FilterPlugin = {
   name: NODE_READY,

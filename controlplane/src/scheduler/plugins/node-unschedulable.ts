@@ -2,7 +2,7 @@
 // tolerates the node.kubernetes.io/unschedulable:NoSchedule taint, as kube-scheduler allows.
 
 import type { Pod, Taint } from '@kip/shared';
-import { ClusterEvents, SUCCESS, unschedulable, type CycleState, type FilterPlugin, type Status } from '../framework.js';
+import { ClusterEvents, SUCCESS, unresolvable, type CycleState, type FilterPlugin, type Status } from '../framework.js';
 import type { NodeInfo } from '../node-info.js';
 import { tolerationsTolerateTaint } from './taint-toleration.js';
 
@@ -11,7 +11,7 @@ export const ERR_REASON_UNSCHEDULABLE = 'node(s) were unschedulable';
 export const TAINT_NODE_UNSCHEDULABLE = 'node.kubernetes.io/unschedulable';
 
 const UNSCHEDULABLE_TAINT: Taint = { key: TAINT_NODE_UNSCHEDULABLE, effect: 'NoSchedule' };
-const CORDONED = unschedulable(ERR_REASON_UNSCHEDULABLE);
+const CORDONED = unresolvable(ERR_REASON_UNSCHEDULABLE);
 
 export const NodeUnschedulable: FilterPlugin = {
   name: NODE_UNSCHEDULABLE,

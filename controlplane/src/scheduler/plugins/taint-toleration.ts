@@ -8,7 +8,7 @@ import {
   defaultNormalizeScore,
   stateKey,
   SUCCESS,
-  unschedulable,
+  unresolvable,
   type CycleState,
   type FilterPlugin,
   type Scores,
@@ -67,7 +67,7 @@ const statusByTaint = new WeakMap<Taint, Status>();
 function untoleratedStatus(taint: Taint): Status {
   let s = statusByTaint.get(taint);
   if (!s) {
-    s = unschedulable(untoleratedTaintReason(taint));
+    s = unresolvable(untoleratedTaintReason(taint));
     statusByTaint.set(taint, s);
   }
   return s;

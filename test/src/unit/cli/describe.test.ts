@@ -112,6 +112,16 @@ describe('cli describe', () => {
       ]);
     });
 
+    it('shows the priority, its class and the node a preemption nominated, as kubectl does', () => {
+      const p = pod('waiting');
+      p.spec.priority = 1000;
+      p.spec.priorityClassName = 'high';
+      p.status = { ...p.status, nominatedNodeName: 'node-2' };
+      const t = describePod(p, [], env);
+      assert.match(t, /^Priority: +1000\nPriority Class Name: +high$/m);
+      assert.match(t, /^NominatedNodeName: +node-2$/m);
+    });
+
     it('says Events: <none> and Terminating when so', () => {
       const t = describePod(pod('gone', { deleting: true }), [], env);
       assert.match(t, /^Events: +<none>$/m);

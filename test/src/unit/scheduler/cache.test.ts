@@ -9,8 +9,8 @@ const MI = 2 ** 20;
 function sums(cache: SchedulerCache, node: string) {
   const ni = cache.getNode(node);
   if (!ni) return undefined;
-  assert.equal(ni.podCount, ni.pods.size);
-  return { cpu: ni.requestedCpu, memory: ni.requestedMemory, pods: ni.pods.size, owners: Object.fromEntries(ni.ownerCounts) };
+  assert.equal(ni.podCount, ni.podInfos.size);
+  return { cpu: ni.requestedCpu, memory: ni.requestedMemory, pods: ni.podInfos.size, owners: Object.fromEntries(ni.ownerCounts) };
 }
 
 describe('scheduler cache', () => {

@@ -63,10 +63,11 @@ describe('findPlacement', () => {
     assert.equal(scored[0]!.node, p.node.name);
     assert.equal(scored.length, 10, 'up to the diagnosis limit');
     assert.deepEqual(Object.keys(scored[0]!.scores).sort(), [
+      'InterPodAffinity',
       'NodeAffinity',
       'NodeResourcesBalancedAllocation',
       'NodeResourcesFit',
-      'OwnerSpread',
+      'PodTopologySpread',
       'TaintToleration',
     ]);
     for (let i = 2; i < scored.length; i++) assert.ok(scored[i - 1]!.total >= scored[i]!.total, 'the others best first');

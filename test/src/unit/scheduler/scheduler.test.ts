@@ -77,7 +77,8 @@ describe('scheduler end to end (MemoryStore)', () => {
     t.store.create(makePod('big', { cpu: '2' }));
     t.drain();
 
-    const want = '0/5 nodes are available: 2 node(s) were unschedulable, 3 Insufficient cpu.';
+    const want =
+      '0/5 nodes are available: 2 node(s) were unschedulable, 3 Insufficient cpu. preemption: 0/5 nodes are available: 2 Preemption is not helpful for scheduling, 3 No preemption victims found for incoming pod.';
     const failed = t.events('FailedScheduling', 'big');
     assert.equal(failed.length, 1);
     assert.equal(failed[0]!.type, 'Warning');
@@ -110,13 +111,94 @@ describe('scheduler end to end (MemoryStore)', () => {
     assert.equal(t.nodeOf('lonely'), 'first');
   });
 
+  it('preempts a lower-priority pod for a pod that fits nowhere: the victim goes, the pod is nominated, then bound there', () => {
+    const deleted: string[] = [];
+    const t = setup({
+      // The API server deletes gracefully; here the victim leaves the store at once, and is recorded.
+      deletePod: (p) => {
+        deleted.push(p.metadata.name);
+        t.store.delete('Pod', p.metadata.namespace, p.metadata.name);
+      },
+    });
+    t.store.create(makeNode('only', { cpu: '1' }));
+    t.store.create(makePod('low', { cpu: '800m', nodeName: 'only', priority: 1, phase: 'Running' }));
+    const high = t.store.create(makePod('high', { cpu: '500m', priority: 100 }));
+    t.drain();
+    assert.deepEqual(deleted, ['low']);
+    const [ev] = t.events('Preempted', 'low');
+    assert.equal(ev?.message, `Preempted by pod ${high.metadata.uid} on node only`);
+    assert.equal(t.pod('high').status?.nominatedNodeName, 'only');
+    t.clock.advance(1000);
+    t.drain();
+    assert.equal(t.nodeOf('high'), 'only');
+    assert.equal(t.pod('high').status?.nominatedNodeName, undefined, 'the nomination is spent once bound');
+  });
+
+  it('keeps zone-spread, anti-affine replicas apart and says why the one left over fits nowhere', () => {
+    const t = setup();
+    const zones: Record<string, string> = { 'node-1': 'a', 'node-2': 'b', 'node-3': 'a' };
+    for (const [n, zone] of Object.entries(zones)) t.store.create(makeNode(n, { labels: { 'topology.kubernetes.io/zone': zone } }));
+    const sel = { matchLabels: { app: 'spread' } };
+    for (let i = 0; i < 4; i++) {
+      const p = makePod(`spread-${i}`, {
+        owner: 'rs-spread',
+        labels: { app: 'spread' },
+        affinity: { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: sel, topologyKey: 'kubernetes.io/hostname' }] } },
+      });
+      p.spec.topologySpreadConstraints = [{ maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'DoNotSchedule', labelSelector: sel }];
+      t.store.create(p);
+    }
+    t.drain();
+    assert.deepEqual(placements(t.store), { 'node-1': 1, 'node-2': 1, 'node-3': 1 });
+    const pending = t.store.list<Pod>('Pod').items.find((p) => !p.spec.nodeName)!;
+    assert.equal(
+      t.events('FailedScheduling', pending.metadata.name)[0]?.message,
+      "0/3 nodes are available: 1 node(s) didn't match pod anti-affinity rules, 2 node(s) didn't match pod topology spread constraints. preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod.",
+    );
+  });
+
+  it('keeps the room a preemption made for the pod that made it, from pods of lower priority', () => {
+    const t = setup();
+    t.store.create(makeNode('only', { cpu: '1' }));
+    t.store.create(makePod('low', { cpu: '800m', nodeName: 'only', priority: 1, phase: 'Running' }));
+    t.store.create(makePod('high', { cpu: '500m', priority: 100 }));
+    t.drain();
+    assert.equal(t.store.get('Pod', 'default', 'low'), undefined, 'the victim is gone at once (no graceful delete here)');
+    // While high waits out its backoff, a pod of middle priority arrives: the room is high's.
+    t.store.create(makePod('mid', { cpu: '600m', priority: 50 }));
+    t.drain();
+    assert.equal(t.nodeOf('mid'), undefined);
+    t.clock.advance(1000);
+    t.drain();
+    assert.equal(t.nodeOf('high'), 'only');
+    assert.equal(t.nodeOf('mid'), undefined);
+  });
+
+  it('does not preempt for a pod with preemptionPolicy Never, and says so', () => {
+    const t = setup();
+    t.store.create(makeNode('only', { cpu: '1' }));
+    t.store.create(makePod('low', { cpu: '800m', nodeName: 'only', priority: 1, phase: 'Running' }));
+    const p = makePod('polite', { cpu: '500m', priority: 100 });
+    p.spec.preemptionPolicy = 'Never';
+    t.store.create(p);
+    t.drain();
+    assert.ok(t.pod('low'), 'the low pod stays');
+    assert.equal(
+      t.events('FailedScheduling', 'polite')[0]?.message,
+      '0/1 nodes are available: 1 Insufficient cpu. preemption: not eligible due to preemptionPolicy=Never.',
+    );
+  });
+
   it('retries a parked pod when an assigned pod is deleted and frees room', () => {
     const t = setup();
     t.store.create(makeNode('only', { cpu: '1' }));
     t.store.create(makePod('holder', { cpu: '1', nodeName: 'only' }));
     t.store.create(makePod('waiter', { cpu: '1' }));
     t.drain();
-    assert.equal(t.events('FailedScheduling', 'waiter')[0]?.message, '0/1 nodes are available: 1 Insufficient cpu.');
+    assert.equal(
+      t.events('FailedScheduling', 'waiter')[0]?.message,
+      '0/1 nodes are available: 1 Insufficient cpu. preemption: 0/1 nodes are available: 1 No preemption victims found for incoming pod.',
+    );
     t.store.delete('Pod', 'default', 'holder');
     t.clock.advance(1000);
     t.drain();
@@ -145,7 +227,10 @@ describe('scheduler end to end (MemoryStore)', () => {
     t.store.create(makePod('gpu', { nodeSelector: { gpu: 'true' } }));
     t.drain();
     assert.deepEqual(placements(t.store), { 'ssd-1': 4 });
-    assert.equal(t.events('FailedScheduling', 'gpu')[0]?.message, "0/3 nodes are available: 3 node(s) didn't match Pod's node affinity/selector.");
+    assert.equal(
+      t.events('FailedScheduling', 'gpu')[0]?.message,
+      "0/3 nodes are available: 3 node(s) didn't match Pod's node affinity/selector. preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling.",
+    );
   });
 
   it('keeps pods off tainted nodes unless they tolerate the taint', () => {
@@ -156,7 +241,10 @@ describe('scheduler end to end (MemoryStore)', () => {
     t.drain();
     assert.equal(t.nodeOf('trainer'), 'gpu');
     assert.equal(t.nodeOf('plain'), undefined);
-    assert.equal(t.events('FailedScheduling', 'plain')[0]?.message, '0/1 nodes are available: 1 node(s) had untolerated taint {dedicated: gpu}.');
+    assert.equal(
+      t.events('FailedScheduling', 'plain')[0]?.message,
+      '0/1 nodes are available: 1 node(s) had untolerated taint {dedicated: gpu}. preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling.',
+    );
 
     // Removing the taint is an event TaintToleration registered for: the plain pod lands.
     const node = structuredClone(t.store.get<Node>('Node', undefined, 'gpu')!);
