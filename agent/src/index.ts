@@ -27,6 +27,8 @@ export * from './kubelet/probe-handlers.js';
 export * from './kubelet/prober.js';
 export * from './kubelet/proc.js';
 export * from './kubelet/process-group.js';
+export * from './kubelet/sandbox.js';
+export * from './kubelet/sandbox-probe.js';
 export * from './kubelet/resource-sampler.js';
 
 export * from './proxy/balancer.js';

@@ -23,6 +23,7 @@ import { workingDirOf } from './env.js';
 import { specGracePeriodMs, type PodContext } from './pod-context.js';
 import { PROBE_TITLE, ProbeWorker, type ProbeKind } from './prober.js';
 import type { ContainerProcess } from './process-group.js';
+import { podHostname, prepareSandbox, sandboxArgv, sandboxExecArgv, type SandboxSpec } from './sandbox.js';
 
 /** The I/O side of the live run: what the lifecycle's Run is not. */
 interface LiveRun {
@@ -32,6 +33,8 @@ interface LiveRun {
   env: Record<string, string>;
   cwd: string;
   probes: ProbeWorker[];
+  /** The run is in a sandbox of its own: commands run in its namespaces. */
+  sandboxed: boolean;
 }
 
 export interface ContainerUsageSample {
@@ -69,6 +72,14 @@ export class ContainerWorker {
   /** The pid of the running program (its process group id), if it runs. */
   get pid(): number | undefined {
     return this.live?.group.pid;
+  }
+
+  /**
+   * Whether the container runs in a sandbox of its own: wherever the node can make one, except for
+   * `pause`, which writes nothing and is the one container a hundred-pod node has a hundred of.
+   */
+  get sandboxed(): boolean {
+    return this.ctx.sandbox.available && this.image?.name !== 'pause';
   }
 
   get memoryLimit(): number {
@@ -248,14 +259,20 @@ export class ContainerWorker {
     try {
       const env = this.ctx.env(this.spec);
       const cwd = workingDirOf(this.spec, this.ctx.podDir);
-      fs.mkdirSync(cwd, { recursive: true });
-      const argv = containerArgv(this.spec, this.image, env);
-      argv[0] = lookPath(argv[0] ?? '', env.PATH ?? '', cwd);
+      const sandbox = this.sandboxSpec(cwd);
+      // In a sandbox the working directory is made inside it, not on the host.
+      if (!sandbox) fs.mkdirSync(cwd, { recursive: true });
+      let argv = containerArgv(this.spec, this.image, env);
+      argv[0] = lookPath(argv[0] ?? '', env.PATH ?? '', sandbox && !fs.existsSync(cwd) ? this.ctx.podDir : cwd);
+      if (sandbox) {
+        prepareSandbox(sandbox);
+        argv = sandboxArgv(sandbox, argv);
+      }
       log = new ContainerLog(logFile, undefined, (err) =>
         this.ctx.log.warn('cannot write container log', { pod: this.ctx.podKey, container: this.name, error: err.message }),
       );
       if (this.image) this.ctx.event('Normal', 'Pulled', `Container image "${this.spec.image}" already present on machine`, this.name);
-      live = { index, group: this.ctx.spawn({ argv, env, cwd }), log, env, cwd, probes: [] };
+      live = { index, group: this.ctx.spawn({ argv, env, cwd: sandbox ? this.ctx.podDir : cwd }), log, env, cwd, probes: [], sandboxed: !!sandbox };
     } catch (err) {
       log?.close();
       try {
@@ -276,6 +293,26 @@ export class ContainerWorker {
     this.dispatch({ type: 'spawned', pid: group.pid });
   }
 
+  private sandboxSpec(cwd: string): SandboxSpec | undefined {
+    const support = this.ctx.sandbox;
+    if (!support.available || !this.sandboxed) return undefined;
+    return {
+      podDir: this.ctx.podDir,
+      container: this.name,
+      hostname: podHostname(this.ctx.pod),
+      cwd,
+      mounts: this.ctx.mounts(this.spec),
+      layout: support.layout,
+    };
+  }
+
+  /** The argv that runs a command where the live run is: in its sandbox when it has one (exec probes, hooks). */
+  private commandArgv(live: LiveRun, command: string[]): string[] {
+    const support = this.ctx.sandbox;
+    if (!live.sandboxed || !support.available) return command;
+    return sandboxExecArgv(support.layout.nsenter, live.group.pid, live.cwd, command);
+  }
+
   /** The run has exited: what it left in its group is killed, and its log closes once its pipes drain. */
   private release(): void {
     const live = this.live;
@@ -291,7 +328,14 @@ export class ContainerWorker {
   private startProbe(live: LiveRun, kind: ProbeKind): void {
     const probe = kind === 'liveness' ? this.spec.livenessProbe : kind === 'readiness' ? this.spec.readinessProbe : this.spec.startupProbe;
     if (!probe) return;
-    const target = { container: this.spec, hostPorts: this.ctx.hostPorts, env: live.env, cwd: live.cwd, groups: this.ctx.groups };
+    const target = {
+      container: this.spec,
+      hostPorts: this.ctx.hostPorts,
+      env: live.env,
+      cwd: live.sandboxed ? this.ctx.podDir : live.cwd,
+      groups: this.ctx.groups,
+      execArgv: (command: string[]) => this.commandArgv(live, command),
+    };
     const worker = new ProbeWorker(kind, probe, () => this.ctx.probe(probe, target), this.ctx.clock, {
       attemptFailed: (k, message) => {
         if (this.live !== live) return;

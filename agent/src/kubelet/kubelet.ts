@@ -13,6 +13,7 @@ import { gracePeriodMs, specGracePeriodMs } from './pod-context.js';
 import { PodWorker, type PodWorkerDeps, type StopReason } from './pod-worker.js';
 import { GroupRegistry, ProcessGroup, type ContainerProcess, type SpawnGroupOptions } from './process-group.js';
 import { ResourceSampler } from './resource-sampler.js';
+import { probeSandbox, type SandboxSupport } from './sandbox-probe.js';
 import { StartQueue } from './start-queue.js';
 
 export interface KubeletHooks {
@@ -45,6 +46,8 @@ export interface KubeletOptions {
   extraEnv?: (pod: Pod) => Record<string, string>;
   /** A stopped pod has given up its IP (the proxy forgets what it knew of that address). */
   addressReleased?: (ip: string) => void;
+  /** Whether containers get a sandbox of their own (default: probed, or none when `spawn` is a stand-in). */
+  sandbox?: SandboxSupport;
 }
 
 interface NodeUsage {
@@ -106,7 +109,11 @@ export class Kubelet {
     this.starts = new StartQueue(this.clock, (err) => this.log.error('container start failed', { error: (err as Error).message }));
     this.addressReleased = opts.addressReleased;
     fs.mkdirSync(this.podsDir, { recursive: true });
+    const sandbox = opts.sandbox ?? (opts.spawn ? { available: false, reason: 'containers are started by a stand-in' } : probeSandbox(this.podsDir));
+    if (sandbox.available) this.log.info('containers run in their own user, mount and UTS namespaces', { node: this.nodeName });
+    else this.log.warn(`containers run on the bare host, without a sandbox: user namespaces unavailable: ${sandbox.reason}`, { node: this.nodeName });
     this.deps = {
+      sandbox,
       nodeName: this.nodeName,
       podsDir: this.podsDir,
       clock: this.clock,

@@ -21,6 +21,8 @@ export interface PodStatusInput {
   /** The status last computed, whose conditions keep their lastTransitionTime while unchanged. */
   previous?: PodStatus;
   now: string;
+  /** What isolates the pod's containers, as `kip describe pod` shows it. */
+  sandbox?: string;
 }
 
 /** The pod phase, as the kubelet's getPhase computes it. */
@@ -128,5 +130,6 @@ export function computePodStatus(input: PodStatusInput): PodStatus {
   status.containerStatuses = statuses;
   status.qosClass = qosClass(pod.spec);
   if (input.hostPorts && Object.keys(input.hostPorts).length > 0) status.kipHostPorts = { ...input.hostPorts };
+  if (input.sandbox) status.kipSandbox = input.sandbox;
   return status;
 }

@@ -13,6 +13,8 @@ import type { EventType, PodContext } from './pod-context.js';
 import { computePodStatus } from './pod-status.js';
 import { runProbe, type ProbeResult, type ProbeTarget } from './probe-handlers.js';
 import type { ContainerProcess, GroupRegistry, SpawnGroupOptions } from './process-group.js';
+import type { Mount } from './sandbox.js';
+import { sandboxDescription, type SandboxSupport } from './sandbox-probe.js';
 
 export const HOST_IP = '127.0.0.1';
 
@@ -25,6 +27,8 @@ export interface PodWorkerDeps {
   clock: Clock;
   log: Logger;
   groups: GroupRegistry;
+  /** Whether containers get a sandbox of their own on this node. */
+  sandbox: SandboxSupport;
   spawn(opts: SpawnGroupOptions): ContainerProcess;
   addresses: PodAddresses;
   timing(): Timing;
@@ -90,8 +94,15 @@ export class PodWorker implements PodContext {
   get groups(): GroupRegistry {
     return this.deps.groups;
   }
+  get sandbox(): SandboxSupport {
+    return this.deps.sandbox;
+  }
   timing(): Timing {
     return this.deps.timing();
+  }
+  mounts(_container: Container): Mount[] {
+    // The pod's volumes (volumes.ts) are wired in here; until then a container mounts none.
+    return [];
   }
   env(container: Container): Record<string, string> {
     return buildContainerEnv({
@@ -221,6 +232,10 @@ export class PodWorker implements PodContext {
         ? { reason: 'Terminated', message: 'Pod was terminated in response to imminent node shutdown.' }
         : {}),
       previous: this.lastStatus,
+      sandbox: sandboxDescription(
+        this.deps.sandbox,
+        this.containers.some((c) => c.sandboxed),
+      ),
       now: isoNow(this.deps.clock),
     });
   }

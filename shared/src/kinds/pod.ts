@@ -72,6 +72,8 @@ export const PodStatus = Type.Object(
     qosClass: Type.Optional(StringEnum(['Guaranteed', 'Burstable', 'BestEffort'])),
     /** kip extension: the host ports that back each declared container port, "container/port" -> host port. */
     kipHostPorts: Type.Optional(Type.Record(Type.String(), Type.Integer())),
+    /** kip extension: what isolates the pod's containers ("user+mount+uts namespaces", or "none (why)"). */
+    kipSandbox: Type.Optional(Type.String()),
   },
   READ_ONLY,
 );
@@ -203,6 +205,7 @@ export const podKind = defineKind<Pod>({
         w.write(0, 'IPs:\n');
         for (const ip of ips) w.write(1, `IP:\t${ip}\n`);
       }
+      if (st.kipSandbox) w.field(0, 'Sandbox', st.kipSandbox);
       const owner = controllerOf(pod);
       if (owner) w.field(0, 'Controlled By', `${owner.kind}/${owner.name}`);
       writeContainers(w, '', 'Containers', pod.spec?.containers ?? [], { statuses: st.containerStatuses ?? [], hostPorts: st.kipHostPorts ?? {} });
