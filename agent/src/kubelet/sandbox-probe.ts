@@ -3,10 +3,10 @@
 // UTS namespaces, overlay each top-level directory, name the host). Where the kernel refuses, pods
 // run on the bare host, and their status says why.
 
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { type HostLayout, KERNEL_DIRS, SKIPPED_DIRS } from './sandbox.js';
+import { fstabEscape, type HostLayout, KERNEL_DIRS, SKIPPED_DIRS } from './sandbox.js';
 
 export type SandboxSupport = { available: true; layout: HostLayout } | { available: false; reason: string };
 
@@ -31,16 +31,29 @@ function findProgram(name: string): string | undefined {
   return undefined;
 }
 
-// Run inside the namespaces as `sh -c PROBE probe SCRATCH DIR...`: each directory that overlays
-// is named on stdout; the hostname is set first, and a refusal ends the probe.
-const PROBE = `s=$1; shift
-printf kip-probe > /proc/sys/kernel/hostname || { echo "cannot set the hostname in a UTS namespace" >&2; exit 3; }
-for d in "$@"; do
-  mkdir -p "$s/u/$d" "$s/w/$d" "$s/m/$d" && mount -t overlay overlay -o "lowerdir=/$d,upperdir=$s/u/$d,workdir=$s/w/$d" "$s/m/$d" 2>/dev/null && echo "$d"
-done`;
+// Run inside the namespaces as `sh -c PROBE probe FSTAB MOUNT`: one `mount -a` tries every
+// overlay, then the mount points that came up are listed (a shell builtin loop, no process each).
+// The hostname is set first, and a refusal ends the probe.
+const PROBE = `printf kip-probe > /proc/sys/kernel/hostname || { echo "cannot set the hostname in a UTS namespace" >&2; exit 3; }
+"$2" -a -T "$1" 2>/dev/null
+while read -r _ _ _ _ mp _; do echo "$mp"; done < /proc/self/mountinfo`;
 
-/** Probes once: the layout a sandbox gets on this machine, or why there is none. */
-export function probeSandbox(scratchDir: string): SandboxSupport {
+interface ProbePlan {
+  layout: HostLayout;
+  candidates: string[];
+  scratch: string;
+  args: string[];
+}
+
+function plan(scratchDir: string): ProbePlan | { available: false; reason: string } {
+  try {
+    return planOrThrow(scratchDir);
+  } catch (err) {
+    return { available: false, reason: `cannot prepare the probe: ${(err as Error).message}` };
+  }
+}
+
+function planOrThrow(scratchDir: string): ProbePlan | { available: false; reason: string } {
   if (process.platform !== 'linux') return { available: false, reason: `${process.platform} has no Linux namespaces` };
   const unshare = findProgram('unshare');
   const mount = findProgram('mount');
@@ -56,25 +69,58 @@ export function probeSandbox(scratchDir: string): SandboxSupport {
     else candidates.push(e.name);
   }
   const scratch = path.join(scratchDir, `.sandbox-probe-${process.pid}`);
+  const lines: string[] = [];
+  for (const d of candidates) {
+    for (const sub of ['u', 'w', 'm']) fs.mkdirSync(path.join(scratch, sub, d), { recursive: true });
+    const opts = `lowerdir=/${d},upperdir=${path.join(scratch, 'u', d)},workdir=${path.join(scratch, 'w', d)}`;
+    lines.push(`overlay ${fstabEscape(path.join(scratch, 'm', d))} overlay ${opts} 0 0`);
+  }
+  fs.writeFileSync(path.join(scratch, 'fstab'), `${lines.join('\n')}\n`);
+  const args = ['--user', '--map-root-user', '--mount', '--uts', '/bin/sh', '-c', PROBE, 'probe', path.join(scratch, 'fstab'), mount];
+  return { layout, candidates, scratch, args };
+}
+
+function conclude(p: ProbePlan, r: { error?: Error; status: number | null; signal?: string | null; stdout: string; stderr: string }): SandboxSupport {
+  if (r.error) return { available: false, reason: r.error.message };
+  if (r.status !== 0)
+    return {
+      available: false,
+      reason: (r.stderr || `unshare exited with ${r.status ?? r.signal}`)
+        .trim()
+        .replace(/^unshare: /, '')
+        .split('\n')[0]!,
+    };
+  const mounted = new Set(r.stdout.split('\n'));
+  p.layout.overlay = p.candidates.filter((d) => mounted.has(path.join(p.scratch, 'm', d)));
+  if (!p.layout.overlay.includes('usr')) return { available: false, reason: 'overlayfs cannot be mounted in a user namespace' };
+  return { available: true, layout: p.layout };
+}
+
+/** Probes once, blocking: the layout a sandbox gets on this machine, or why there is none. */
+export function probeSandbox(scratchDir: string): SandboxSupport {
+  const p = plan(scratchDir);
+  if (!('layout' in p)) return p;
   try {
-    fs.mkdirSync(scratch, { recursive: true });
-    const r = spawnSync(unshare, ['--user', '--map-root-user', '--mount', '--uts', '/bin/sh', '-c', PROBE, 'probe', scratch, ...candidates], {
-      encoding: 'utf8',
-      timeout: 10_000,
-    });
-    if (r.error) return { available: false, reason: r.error.message };
-    if (r.status !== 0)
-      return {
-        available: false,
-        reason: (r.stderr || `unshare exited with ${r.status ?? r.signal}`)
-          .trim()
-          .replace(/^unshare: /, '')
-          .split('\n')[0]!,
-      };
-    layout.overlay = r.stdout.split('\n').filter((d) => candidates.includes(d));
-    if (!layout.overlay.includes('usr')) return { available: false, reason: 'overlayfs cannot be mounted in a user namespace' };
-    return { available: true, layout };
+    const r = spawnSync(p.layout.unshare, p.args, { encoding: 'utf8', timeout: 10_000 });
+    return conclude(p, { ...r, error: r.error });
   } finally {
-    fs.rmSync(scratch, { recursive: true, force: true });
+    fs.rmSync(p.scratch, { recursive: true, force: true });
+  }
+}
+
+/** Probes once without blocking the event loop (the agent, before it joins the cluster). */
+export async function probeSandboxAsync(scratchDir: string): Promise<SandboxSupport> {
+  const p = plan(scratchDir);
+  if (!('layout' in p)) return p;
+  try {
+    const r = await new Promise<{ error?: Error; status: number | null; stdout: string; stderr: string }>((resolve) => {
+      execFile(p.layout.unshare, p.args, { encoding: 'utf8', timeout: 10_000 }, (err, stdout, stderr) => {
+        const code = err ? ((err as { code?: unknown }).code ?? 1) : 0;
+        resolve(typeof code === 'number' ? { status: code, stdout, stderr } : { error: err!, status: null, stdout, stderr });
+      });
+    });
+    return conclude(p, r);
+  } finally {
+    fs.rmSync(p.scratch, { recursive: true, force: true });
   }
 }
