@@ -125,6 +125,7 @@ export interface LifecycleEnv {
   /** The pod as the kubelet names it in messages: name_namespace(uid). */
   pod: string;
   image?: string;
+  /** The restart policy of this container: an init container's is the pod's, with Always read as OnFailure (see initRestartPolicy). */
   restartPolicy?: RestartPolicy;
   backOff: CrashLoopSettings;
   /** The grace period of a kill that restarts the container (the pod's own). */
@@ -138,10 +139,14 @@ export interface Step {
   actions: LifecycleAction[];
 }
 
-export function initialLifecycle(): ContainerLifecycle {
+/**
+ * A container not started yet: ContainerCreating, or PodInitializing for an init container and
+ * for a container waiting on init containers, as the kubelet says.
+ */
+export function initialLifecycle(waitingReason = 'ContainerCreating'): ContainerLifecycle {
   return {
     phase: 'Waiting',
-    state: { waiting: { reason: 'ContainerCreating' } },
+    state: { waiting: { reason: waitingReason } },
     lastState: {},
     restartCount: 0,
     ready: false,
@@ -398,4 +403,9 @@ function stop(s: ContainerLifecycle, graceMs: number, now: boolean, env: Lifecyc
   }
   if (s.released) actions.push({ type: 'stopped' });
   return { state: next, actions };
+}
+
+/** An init container runs to completion: it is restarted only when it fails, unless the pod's policy is Never. */
+export function initRestartPolicy(podPolicy: RestartPolicy | undefined): RestartPolicy {
+  return podPolicy === 'Never' ? 'Never' : 'OnFailure';
 }

@@ -10,6 +10,7 @@ import { ImagePullError, resolveImage, type ResolvedImage } from '../images/regi
 import { containerArgv, lookPath } from './command.js';
 import {
   initialLifecycle,
+  initRestartPolicy,
   step,
   type ContainerLifecycle,
   type LifecycleAction,
@@ -46,7 +47,7 @@ export class ContainerWorker {
   spec: Container;
   private image: ResolvedImage | undefined;
   private imageError: string | undefined;
-  private lifecycle: ContainerLifecycle = initialLifecycle();
+  private lifecycle: ContainerLifecycle;
   private live: LiveRun | undefined;
   private readonly timers = new Map<Timer, TimerHandle>();
   /** Events that arrived while actions were being performed, handled in order after them. */
@@ -59,8 +60,13 @@ export class ContainerWorker {
   constructor(
     private readonly ctx: PodContext,
     spec: Container,
+    /** An init container runs to completion before the pod's containers start. */
+    readonly init = false,
+    /** The pod has init containers: a container waits for them as PodInitializing. */
+    podInitializing = false,
   ) {
     this.spec = spec;
+    this.lifecycle = initialLifecycle(init || podInitializing ? 'PodInitializing' : 'ContainerCreating');
     this.stopped = new Promise((resolve) => (this.markStopped = resolve));
     this.resolveImage();
   }
@@ -84,6 +90,16 @@ export class ContainerWorker {
 
   get memoryLimit(): number {
     return parseBytes(this.spec.resources?.limits?.memory);
+  }
+
+  /** It ran to completion (exit 0) and will not run again: what the next init container waits for. */
+  get completed(): boolean {
+    return this.lifecycle.phase === 'Terminated' && this.lifecycle.state.terminated?.exitCode === 0;
+  }
+
+  /** It will not run again and did not complete: a failed init container of a pod that restarts nothing. */
+  get failedForGood(): boolean {
+    return this.lifecycle.phase === 'Terminated' && (this.lifecycle.state.terminated?.exitCode ?? 0) !== 0;
   }
 
   /** Where the container is in its life, for tests and debugging. */
@@ -196,7 +212,7 @@ export class ContainerWorker {
       container: this.name,
       pod: formatPod(this.ctx.pod),
       image: this.spec.image,
-      restartPolicy: this.ctx.pod.spec.restartPolicy,
+      restartPolicy: this.init ? initRestartPolicy(this.ctx.pod.spec.restartPolicy) : this.ctx.pod.spec.restartPolicy,
       backOff: { initialMs: t.crashLoopBackOffInitialMs, maxMs: t.crashLoopBackOffMaxMs, resetMs: t.crashLoopBackOffResetMs },
       graceMs: specGracePeriodMs(this.ctx.pod),
       hasStartupProbe: !!this.spec.startupProbe,

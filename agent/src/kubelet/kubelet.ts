@@ -237,7 +237,7 @@ export class Kubelet {
     let cpu = this.selfUsage.cpu;
     let memory = this.selfUsage.memory;
     for (const w of this.workers.values()) {
-      const containers = w.containers.filter((c) => c.pid !== undefined).map((c) => ({ name: c.name, cpu: c.usage.cpu, memory: c.usage.memory }));
+      const containers = w.allContainers.filter((c) => c.pid !== undefined).map((c) => ({ name: c.name, cpu: c.usage.cpu, memory: c.usage.memory }));
       for (const c of containers) {
         cpu += c.cpu;
         memory += c.memory;
@@ -255,16 +255,17 @@ export class Kubelet {
       sink.end(`pods "${req.pod}" not found`);
       return () => undefined;
     }
-    const names = w.containers.map((c) => c.name);
+    const names = w.allContainers.map((c) => c.name);
     let name = req.container;
     if (!name) {
-      if (names.length !== 1) {
+      // Only a pod with one container has a default; its init containers do not count.
+      if (w.containers.length !== 1) {
         sink.end(`a container name must be specified for pod ${req.pod}, choose one of: [${names.join(' ')}]`);
         return () => undefined;
       }
-      name = names[0]!;
+      name = w.containers[0]!.name;
     }
-    const c = w.containers.find((x) => x.name === name);
+    const c = w.allContainers.find((x) => x.name === name);
     if (!c) {
       sink.end(`container "${name}" is not valid for pod "${req.pod}": choose one of: [${names.join(' ')}]`);
       return () => undefined;
@@ -381,7 +382,7 @@ export class Kubelet {
   private sample(): void {
     try {
       const byPid = new Map<number, { w: PodWorker; c: PodWorker['containers'][number] }>();
-      for (const w of this.workers.values()) for (const c of w.containers) if (c.pid !== undefined) byPid.set(c.pid, { w, c });
+      for (const w of this.workers.values()) for (const c of w.allContainers) if (c.pid !== undefined) byPid.set(c.pid, { w, c });
       const s = this.sampler.sample([...byPid.keys()]);
       this.samples++;
       this.selfUsage = s.self;

@@ -60,6 +60,8 @@ export class PodWorker implements PodContext {
   hostPorts: Record<string, number> = {};
   readonly startTime: string;
   readonly containers: ContainerWorker[];
+  /** Run one after the other, each to completion, before `containers` start. */
+  readonly initContainers: ContainerWorker[];
   stopReason: StopReason | undefined;
   /** Its status is no longer reported (the pod is not this node's any more). */
   silent = false;
@@ -68,6 +70,10 @@ export class PodWorker implements PodContext {
   /** The status last reported. */
   lastStatus: PodStatus | undefined;
   private setup: Promise<boolean> = Promise.resolve(false);
+  /** The sandbox is set up: containers may start. */
+  private prepared = false;
+  /** The workers whose start has been asked for. */
+  private readonly startsAsked = new Set<ContainerWorker>();
   private retryTimer: TimerHandle | undefined;
   private stopping: Promise<void> | undefined;
 
@@ -80,7 +86,13 @@ export class PodWorker implements PodContext {
     this.podKey = `${pod.metadata.namespace ?? 'default'}/${pod.metadata.name}`;
     this.podDir = path.join(deps.podsDir, podDirName(pod));
     this.startTime = isoNow(deps.clock);
-    this.containers = pod.spec.containers.map((c) => new ContainerWorker(this, c));
+    this.initContainers = (pod.spec.initContainers ?? []).map((c) => new ContainerWorker(this, c, true));
+    this.containers = pod.spec.containers.map((c) => new ContainerWorker(this, c, false, this.initContainers.length > 0));
+  }
+
+  /** Init containers, then containers. */
+  get allContainers(): ContainerWorker[] {
+    return [...this.initContainers, ...this.containers];
   }
 
   // ---- PodContext ------------------------------------------------------------------------------
@@ -124,7 +136,7 @@ export class PodWorker implements PodContext {
         namespace: this.pod.metadata.namespace ?? 'default',
         name: this.pod.metadata.name,
         uid: this.uid,
-        ...(container ? { fieldPath: `spec.containers{${container}}` } : {}),
+        ...(container ? { fieldPath: `spec.${this.initContainers.some((c) => c.name === container) ? 'initContainers' : 'containers'}{${container}}` } : {}),
       },
       reason,
       message,
@@ -132,6 +144,7 @@ export class PodWorker implements PodContext {
     });
   }
   changed(): void {
+    this.advance();
     this.deps.changed(this);
   }
   spawn(opts: SpawnGroupOptions): ContainerProcess {
@@ -149,10 +162,8 @@ export class PodWorker implements PodContext {
     this.setup = this.prepare();
     void this.setup.then((ok) => {
       if (!ok || this.stopReason) return;
-      for (const c of this.containers)
-        this.deps.pace(() => {
-          if (!this.stopReason) c.start();
-        });
+      this.prepared = true;
+      this.advance();
     });
     this.changed();
   }
@@ -185,6 +196,29 @@ export class PodWorker implements PodContext {
   }
   private retryResolve: ((again: boolean) => void) | undefined;
 
+  /**
+   * Starts what may start now: the first init container that has not completed, once the one
+   * before it has; the containers once every init container has. A failed init container is
+   * restarted by its own worker (or not, under restartPolicy Never: then nothing else starts).
+   */
+  private advance(): void {
+    if (!this.prepared || this.stopReason) return;
+    for (const c of this.initContainers) {
+      if (c.completed) continue;
+      this.startOnce(c);
+      return;
+    }
+    for (const c of this.containers) this.startOnce(c);
+  }
+
+  private startOnce(c: ContainerWorker): void {
+    if (this.startsAsked.has(c)) return;
+    this.startsAsked.add(c);
+    this.deps.pace(() => {
+      if (!this.stopReason) c.start();
+    });
+  }
+
   /** A newer version of the pod object: containers whose definition changed are restarted. */
   update(pod: Pod): void {
     this.pod = pod;
@@ -206,13 +240,13 @@ export class PodWorker implements PodContext {
       this.retryResolve?.(false);
     }
     if (this.stopping) {
-      for (const c of this.containers) void (reason === 'removed' ? c.killNow() : c.stop(graceMs));
+      for (const c of this.allContainers) void (reason === 'removed' ? c.killNow() : c.stop(graceMs));
       return this.stopping;
     }
     this.deps.log.info('stopping pod', { pod: this.podKey, reason, graceSeconds: graceMs / 1000 });
     this.stopping = (async () => {
       await this.setup;
-      await Promise.all(this.containers.map((c) => (this.stopReason === 'removed' ? c.killNow() : c.stop(graceMs))));
+      await Promise.all(this.allContainers.map((c) => (this.stopReason === 'removed' ? c.killNow() : c.stop(graceMs))));
       this.terminal = true;
       this.changed();
     })();
@@ -223,6 +257,7 @@ export class PodWorker implements PodContext {
     return computePodStatus({
       pod: this.pod,
       containerStatuses: this.containers.map((c) => c.status()),
+      initContainerStatuses: this.initContainers.map((c) => c.status()),
       podIP: this.podIP || undefined,
       hostIP: HOST_IP,
       startTime: this.startTime,
@@ -234,7 +269,7 @@ export class PodWorker implements PodContext {
       previous: this.lastStatus,
       sandbox: sandboxDescription(
         this.deps.sandbox,
-        this.containers.some((c) => c.sandboxed),
+        this.allContainers.some((c) => c.sandboxed),
       ),
       now: isoNow(this.deps.clock),
     });

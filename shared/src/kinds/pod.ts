@@ -68,6 +68,7 @@ export const PodStatus = Type.Object(
     podIP: Type.Optional(Type.String()),
     podIPs: Type.Optional(Type.Array(Type.Object({ ip: Type.String() }))),
     startTime: Type.Optional(Type.String()),
+    initContainerStatuses: Type.Optional(Type.Array(ContainerStatus)),
     containerStatuses: Type.Optional(Type.Array(ContainerStatus)),
     qosClass: Type.Optional(StringEnum(['Guaranteed', 'Burstable', 'BestEffort'])),
     /** kip extension: the host ports that back each declared container port, "container/port" -> host port. */
@@ -101,7 +102,7 @@ export function podReady(pod: Pod): string {
 export function podRestarts(pod: Pod, now: number): string {
   let restarts = 0;
   let last = 0;
-  for (const cs of pod.status?.containerStatuses ?? []) {
+  for (const cs of [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])]) {
     restarts += cs.restartCount ?? 0;
     const finished = cs.lastState?.terminated?.finishedAt;
     if (finished) last = Math.max(last, Date.parse(finished) || 0);
@@ -139,6 +140,7 @@ function validatePodUpdate(next: Pod, old: Pod) {
     ...p.spec,
     nodeName: p.spec.nodeName || old.spec.nodeName,
     containers: p.spec.containers.map((c) => ({ ...c, image: undefined })),
+    initContainers: p.spec.initContainers?.map((c) => ({ ...c, image: undefined })),
     tolerations: undefined,
   });
   if (!jsonEqual(strip(next), strip(old)))

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Event, Pod } from '@kip/shared';
+import { podDisplayStatus, type Event, type Pod } from '@kip/shared';
 import { bufferIO, main } from '@kip/scripts';
 import { TestCluster } from '../helpers/cluster.js';
 import { processesUnder } from '../helpers/processes.js';
@@ -127,6 +127,68 @@ describe('pod sandbox: own filesystem and hostname, without root', function () {
     assert.ok(!fs.existsSync('/tmp/healthy'), 'the host has no /tmp/healthy');
     assert.ok(restarted!.status?.containerStatuses?.[0]?.lastState.terminated, 'the killed run is the last state');
     await cluster.api.delete('pods', 'liveness-exec', 'default', 0);
+  });
+
+  it('runs init containers in order, to completion, before the app container, with Init:N/M on the way', async () => {
+    // Each init container appends its name to a file in the pod's /tmp, shared by its containers;
+    // the second waits until it may go, so that the pod is seen at Init:1/2.
+    await cluster.api.create(
+      pod('init-order', {
+        initContainers: [
+          { name: 'first', command: ['/bin/sh', '-c', 'echo first >> /tmp/order'] },
+          { name: 'second', command: ['/bin/sh', '-c', 'while [ ! -f /tmp/go ]; do sleep 0.1; done; echo second >> /tmp/order'] },
+        ],
+        containers: [{ name: 'app', command: ['/bin/sh', '-c', 'echo app >> /tmp/order; cat /tmp/order; exec sleep 1000'] }],
+      }),
+    );
+    const waiting = await eventually(
+      'the pod at Init:1/2',
+      async () => {
+        const p = await cluster.api.get<Pod>('pods', 'init-order');
+        return p && podDisplayStatus(p) === 'Init:1/2' ? p : undefined;
+      },
+      { timeoutMs: 60_000 },
+    );
+    assert.equal(waiting.status?.phase, 'Pending');
+    assert.equal(waiting.status?.initContainerStatuses?.[0]?.state.terminated?.reason, 'Completed');
+    assert.equal(waiting.status?.containerStatuses?.[0]?.state.waiting?.reason, 'PodInitializing');
+    assert.match(waiting.status?.conditions?.find((c) => c.type === 'Initialized')?.message ?? '', /containers with incomplete status: \[second\]/);
+    fs.writeFileSync(path.join(podDir(waiting), 'tmp', 'go'), '');
+    const running = await eventually(
+      'the app running',
+      async () => {
+        const p = await cluster.api.get<Pod>('pods', 'init-order');
+        return p?.status?.phase === 'Running' && podDisplayStatus(p) === 'Running' ? p : undefined;
+      },
+      { timeoutMs: 60_000 },
+    );
+    assert.equal(running.status?.conditions?.find((c) => c.type === 'Initialized')?.status, 'True');
+    assert.equal(await eventually('the app log', async () => (await log('init-order')) || undefined), 'first\nsecond\napp\n');
+    const init = await cluster.api.request<string>('GET', '/api/v1/namespaces/default/pods/init-order/log?container=first');
+    assert.equal(init.status, 200);
+    await cluster.api.delete('pods', 'init-order', 'default', 0);
+  });
+
+  it('fails a restartPolicy Never pod whose init container fails, and never starts its app: Init:Error', async () => {
+    await cluster.api.create(
+      pod('init-fails', {
+        restartPolicy: 'Never',
+        initContainers: [{ name: 'broken', command: ['/bin/sh', '-c', 'exit 3'] }],
+        containers: [{ name: 'app', command: ['/bin/sh', '-c', 'exec sleep 1000'] }],
+      }),
+    );
+    const failed = await eventually(
+      'the pod Failed',
+      async () => {
+        const p = await cluster.api.get<Pod>('pods', 'init-fails');
+        return p?.status?.phase === 'Failed' ? p : undefined;
+      },
+      { timeoutMs: 60_000 },
+    );
+    assert.equal(podDisplayStatus(failed), 'Init:Error');
+    assert.equal(failed.status?.initContainerStatuses?.[0]?.state.terminated?.exitCode, 3);
+    assert.ok(!failed.status?.containerStatuses?.[0]?.state.running, 'the app never ran');
+    await cluster.api.delete('pods', 'init-fails', 'default', 0);
   });
 
   it("kills what runs in a pod's namespaces when its agent dies", async () => {
