@@ -5,7 +5,7 @@
 
 import fs from 'node:fs';
 import { jsonEqual, parseBytes } from '@kip/shared';
-import type { Container, ContainerStatus, TimerHandle } from '@kip/shared';
+import type { Container, ContainerStatus, Probe, TimerHandle } from '@kip/shared';
 import { ImagePullError, resolveImage, type ResolvedImage } from '../images/registry.js';
 import { containerArgv, lookPath } from './command.js';
 import {
@@ -16,6 +16,7 @@ import {
   type LifecycleAction,
   type LifecycleEnv,
   type LifecycleEvent,
+  type Hook,
   type Timer,
 } from './container-lifecycle.js';
 import { ContainerLog, containerLogDir, containerLogPath, removeLog } from './container-logs.js';
@@ -24,7 +25,35 @@ import { workingDirOf } from './env.js';
 import { specGracePeriodMs, type PodContext } from './pod-context.js';
 import { PROBE_TITLE, ProbeWorker, type ProbeKind } from './prober.js';
 import type { ContainerProcess } from './process-group.js';
-import { podHostname, prepareSandbox, sandboxArgv, sandboxExecArgv, type SandboxSpec } from './sandbox.js';
+import { DEFAULT_TERMINATION_MESSAGE_PATH, hostPathOf, podHostname, prepareSandbox, sandboxArgv, sandboxExecArgv, type SandboxSpec } from './sandbox.js';
+import type { ProbeTarget } from './probe-handlers.js';
+
+/** Kubernetes' limits: a termination message of 4096 bytes, a log fallback of 2048 bytes or 80 lines. */
+const TERMINATION_MESSAGE_MAX_BYTES = 4096;
+const FALLBACK_LOG_MAX_BYTES = 2048;
+const FALLBACK_LOG_MAX_LINES = 80;
+
+/** The last maxBytes of a file, as text. */
+function readTail(file: string, maxBytes: number): string {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const size = fs.fstatSync(fd).size;
+    const len = Math.min(size, maxBytes);
+    const buf = Buffer.alloc(len);
+    fs.readSync(fd, buf, 0, len, size - len);
+    return buf.toString('utf8');
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+function ended(stream: NodeJS.ReadableStream & { readableEnded?: boolean; destroyed?: boolean }): Promise<void> {
+  if (stream.readableEnded || stream.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    stream.once('end', resolve);
+    stream.once('close', resolve);
+  });
+}
 
 /** The I/O side of the live run: what the lifecycle's Run is not. */
 interface LiveRun {
@@ -36,6 +65,8 @@ interface LiveRun {
   probes: ProbeWorker[];
   /** The run is in a sandbox of its own: commands run in its namespaces. */
   sandboxed: boolean;
+  /** The run's sandbox, where its files are found. */
+  sandbox?: SandboxSpec;
 }
 
 export interface ContainerUsageSample {
@@ -217,6 +248,8 @@ export class ContainerWorker {
       graceMs: specGracePeriodMs(this.ctx.pod),
       hasStartupProbe: !!this.spec.startupProbe,
       hasReadinessProbe: !!this.spec.readinessProbe,
+      hasPostStart: !!this.spec.lifecycle?.postStart,
+      hasPreStop: !!this.spec.lifecycle?.preStop,
     };
   }
 
@@ -246,6 +279,9 @@ export class ContainerWorker {
         return this.clearTimer(a.timer);
       case 'startProbes':
         if (this.live) for (const kind of a.kinds) this.startProbe(this.live, kind);
+        return;
+      case 'runHook':
+        if (this.live?.index === a.index) this.runHook(this.live, a.hook, a.timeoutMs);
         return;
       case 'stopProbes':
         for (const p of this.live?.probes ?? []) p.stop();
@@ -288,7 +324,16 @@ export class ContainerWorker {
         this.ctx.log.warn('cannot write container log', { pod: this.ctx.podKey, container: this.name, error: err.message }),
       );
       if (this.image) this.ctx.event('Normal', 'Pulled', `Container image "${this.spec.image}" already present on machine`, this.name);
-      live = { index, group: this.ctx.spawn({ argv, env, cwd: sandbox ? this.ctx.podDir : cwd }), log, env, cwd, probes: [], sandboxed: !!sandbox };
+      live = {
+        index,
+        group: this.ctx.spawn({ argv, env, cwd: sandbox ? this.ctx.podDir : cwd }),
+        log,
+        env,
+        cwd,
+        probes: [],
+        sandboxed: !!sandbox,
+        ...(sandbox ? { sandbox } : {}),
+      };
     } catch (err) {
       log?.close();
       try {
@@ -305,7 +350,9 @@ export class ContainerWorker {
     const { group } = live;
     group.stdout.on('data', (d: Buffer) => live.log.write(d));
     group.stderr.on('data', (d: Buffer) => live.log.write(d));
-    void group.exited.then((exit) => this.dispatch({ type: 'exited', index, exitCode: exit.exitCode }));
+    void group.exited
+      .then(async (exit) => ({ exit, message: await this.terminationMessage(live, exit.exitCode) }))
+      .then(({ exit, message }) => this.dispatch({ type: 'exited', index, exitCode: exit.exitCode, ...(message ? { message } : {}) }));
     this.dispatch({ type: 'spawned', pid: group.pid });
   }
 
@@ -329,6 +376,67 @@ export class ContainerWorker {
     return sandboxExecArgv(support.layout.nsenter, live.group.pid, live.cwd, command);
   }
 
+  /**
+   * What the run left at its terminationMessagePath (the container's /dev/termination-log by
+   * default), else with FallbackToLogsOnError and a failed exit the tail of its log, as the kubelet
+   * reports it in state.terminated.message.
+   */
+  private async terminationMessage(live: LiveRun, exitCode: number): Promise<string> {
+    const inside = this.spec.terminationMessagePath || DEFAULT_TERMINATION_MESSAGE_PATH;
+    let file: string | undefined;
+    if (live.sandbox) file = hostPathOf(live.sandbox, inside);
+    // On the bare host only a path in the pod's own directory is the container's.
+    else if (inside.startsWith(`${this.ctx.podDir}/`)) file = inside;
+    let message = '';
+    if (file) {
+      try {
+        message = readTail(file, TERMINATION_MESSAGE_MAX_BYTES);
+      } catch {
+        // nothing written there
+      }
+    }
+    if (message || exitCode === 0 || this.spec.terminationMessagePolicy !== 'FallbackToLogsOnError') return message;
+    // The log is complete once the program's pipes have drained.
+    await Promise.race([Promise.all([ended(live.group.stdout), ended(live.group.stderr)]), new Promise((r) => setTimeout(r, 200))]);
+    try {
+      const tail = readTail(live.log.file, FALLBACK_LOG_MAX_BYTES);
+      return tail
+        .split('\n')
+        .slice(-FALLBACK_LOG_MAX_LINES - 1)
+        .join('\n');
+    } catch {
+      return '';
+    }
+  }
+
+  /** Runs a postStart or preStop hook against the live run, and says how it went. */
+  private runHook(live: LiveRun, hook: Hook, timeoutMs: number): void {
+    const handler = this.spec.lifecycle?.[hook];
+    const done = (ok: boolean, message?: string) => this.dispatch({ type: 'hookDone', index: live.index, hook, ok, ...(message ? { message } : {}) });
+    if (!handler) return done(true);
+    if (handler.sleep) {
+      this.ctx.clock.setTimeout(() => done(true), Math.min(handler.sleep.seconds * 1000, timeoutMs));
+      return;
+    }
+    const probe: Probe = handler.exec ? { exec: handler.exec } : { httpGet: handler.httpGet! };
+    probe.timeoutSeconds = Math.max(1, Math.ceil(timeoutMs / 1000));
+    const what = handler.exec ? `Exec lifecycle hook (${JSON.stringify(handler.exec.command)})` : `HTTP lifecycle hook (${handler.httpGet?.path ?? '/'})`;
+    void this.ctx
+      .probe(probe, this.probeTarget(live))
+      .then((r) => done(r.ok, r.ok ? undefined : `${what} for Container "${this.name}" in Pod "${formatPod(this.ctx.pod)}" failed - error: ${r.message}`));
+  }
+
+  private probeTarget(live: LiveRun): ProbeTarget {
+    return {
+      container: this.spec,
+      hostPorts: this.ctx.hostPorts,
+      env: live.env,
+      cwd: live.sandboxed ? this.ctx.podDir : live.cwd,
+      groups: this.ctx.groups,
+      execArgv: (command: string[]) => this.commandArgv(live, command),
+    };
+  }
+
   /** The run has exited: what it left in its group is killed, and its log closes once its pipes drain. */
   private release(): void {
     const live = this.live;
@@ -344,14 +452,7 @@ export class ContainerWorker {
   private startProbe(live: LiveRun, kind: ProbeKind): void {
     const probe = kind === 'liveness' ? this.spec.livenessProbe : kind === 'readiness' ? this.spec.readinessProbe : this.spec.startupProbe;
     if (!probe) return;
-    const target = {
-      container: this.spec,
-      hostPorts: this.ctx.hostPorts,
-      env: live.env,
-      cwd: live.sandboxed ? this.ctx.podDir : live.cwd,
-      groups: this.ctx.groups,
-      execArgv: (command: string[]) => this.commandArgv(live, command),
-    };
+    const target = this.probeTarget(live);
     const worker = new ProbeWorker(kind, probe, () => this.ctx.probe(probe, target), this.ctx.clock, {
       attemptFailed: (k, message) => {
         if (this.live !== live) return;

@@ -6,7 +6,7 @@
 import { execFile, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fstabEscape, type HostLayout, KERNEL_DIRS, SKIPPED_DIRS } from './sandbox.js';
+import { DEV_DIRS, DEV_NODES, fstabEscape, type HostLayout, KERNEL_DIRS, SKIPPED_DIRS } from './sandbox.js';
 
 export type SandboxSupport = { available: true; layout: HostLayout } | { available: false; reason: string };
 
@@ -59,7 +59,17 @@ function planOrThrow(scratchDir: string): ProbePlan | { available: false; reason
   const mount = findProgram('mount');
   const nsenter = findProgram('nsenter');
   if (!unshare || !mount || !nsenter) return { available: false, reason: 'util-linux unshare, mount and nsenter are needed' };
-  const layout: HostLayout = { overlay: [], bind: [], links: {}, unshare, mount, nsenter };
+  const exists = (p: string) => fs.existsSync(p);
+  const layout: HostLayout = {
+    overlay: [],
+    bind: [],
+    links: {},
+    devNodes: DEV_NODES.filter((n) => exists(`/dev/${n}`)),
+    devDirs: DEV_DIRS.filter((d) => exists(`/dev/${d}`)),
+    unshare,
+    mount,
+    nsenter,
+  };
   const candidates: string[] = [];
   for (const e of fs.readdirSync('/', { withFileTypes: true })) {
     if (SKIPPED_DIRS.includes(e.name)) continue;

@@ -30,8 +30,12 @@ export interface Mount {
 export interface HostLayout {
   /** Top-level directories seen through a writable overlay (usr, etc, var, ...). */
   overlay: string[];
-  /** Top-level directories bound as they are, recursively (proc, sys, dev): the kernel's own. */
+  /** Top-level directories bound as they are, recursively (proc, sys): the kernel's own. */
   bind: string[];
+  /** The device nodes of /dev a container gets (null, zero, tty, ...), bound from the host's. */
+  devNodes: string[];
+  /** The directories of /dev a container gets (pts, shm), bound from the host's. */
+  devDirs: string[];
   /** Top-level symlinks (bin -> usr/bin), recreated in the tree. */
   links: Record<string, string>;
   /** Absolute paths of the util-linux programs used. */
@@ -52,9 +56,24 @@ export interface SandboxSpec {
 }
 
 /** Directories bound from the host rather than overlaid: the kernel's views, whose contents are not files. */
-export const KERNEL_DIRS = ['proc', 'sys', 'dev'];
-/** Top-level entries a sandbox leaves out: /tmp is the pod's own, the rest is not the container's business. */
-export const SKIPPED_DIRS = ['tmp', 'lost+found'];
+export const KERNEL_DIRS = ['proc', 'sys'];
+/**
+ * Top-level entries a sandbox leaves out or makes itself: /tmp is the pod's own, /dev the
+ * container's own (so that /dev/termination-log is a file of the container, as in Kubernetes).
+ */
+export const SKIPPED_DIRS = ['tmp', 'dev', 'lost+found'];
+/** What a container's /dev holds of the host's, as container runtimes give it. */
+export const DEV_NODES = ['null', 'zero', 'full', 'random', 'urandom', 'tty'];
+export const DEV_DIRS = ['pts', 'shm', 'mqueue'];
+const DEV_LINKS: Record<string, string> = {
+  fd: '/proc/self/fd',
+  stdin: '/proc/self/fd/0',
+  stdout: '/proc/self/fd/1',
+  stderr: '/proc/self/fd/2',
+  ptmx: 'pts/ptmx',
+};
+/** Where Kubernetes has a container write why it ended. */
+export const DEFAULT_TERMINATION_MESSAGE_PATH = '/dev/termination-log';
 
 export function sandboxPaths(podDir: string, container: string) {
   const base = path.join(podDir, 'sandbox');
@@ -62,6 +81,7 @@ export function sandboxPaths(podDir: string, container: string) {
     root: path.join(base, 'rootfs'),
     upper: path.join(base, 'upper'),
     work: path.join(base, 'work', container),
+    dev: path.join(base, 'dev', container),
     tmp: path.join(podDir, 'tmp'),
     fstab: path.join(base, `${container}.fstab`),
   };
@@ -100,6 +120,9 @@ export function sandboxFstab(spec: SandboxSpec): string {
     line('overlay', path.join(p.root, d), 'overlay', opts);
   }
   for (const d of spec.layout.bind) line(`/${d}`, path.join(p.root, d), 'none', ['rbind']);
+  line(p.dev, path.join(p.root, 'dev'), 'none', ['bind']);
+  for (const n of spec.layout.devNodes) line(`/dev/${n}`, path.join(p.root, 'dev', n), 'none', ['bind']);
+  for (const d of spec.layout.devDirs) line(`/dev/${d}`, path.join(p.root, 'dev', d), 'none', ['rbind']);
   line(p.tmp, path.join(p.root, 'tmp'), 'none', ['bind', 'X-mount.mkdir']);
   line(spec.podDir, insideRoot(p.root, spec.podDir), 'none', ['bind', 'X-mount.mkdir']);
   for (const m of spec.mounts) {
@@ -148,7 +171,8 @@ export function prepareSandbox(spec: SandboxSpec): void {
   const p = sandboxPaths(spec.podDir, spec.container);
   fs.mkdirSync(p.root, { recursive: true });
   fs.mkdirSync(p.tmp, { recursive: true, mode: 0o1777 });
-  for (const d of [...spec.layout.overlay, ...spec.layout.bind]) fs.mkdirSync(path.join(p.root, d), { recursive: true });
+  for (const d of [...spec.layout.overlay, ...spec.layout.bind, 'dev']) fs.mkdirSync(path.join(p.root, d), { recursive: true });
+  prepareDev(p.dev, spec.layout);
   for (const d of spec.layout.overlay) {
     fs.mkdirSync(path.join(p.upper, d), { recursive: true });
     fs.mkdirSync(path.join(p.work, d), { recursive: true });
@@ -162,6 +186,48 @@ export function prepareSandbox(spec: SandboxSpec): void {
     }
   }
   fs.writeFileSync(p.fstab, sandboxFstab(spec));
+}
+
+/** The container's own /dev: mount points for the host's nodes and directories, its links, and an empty termination log. */
+function prepareDev(dev: string, layout: HostLayout): void {
+  fs.mkdirSync(dev, { recursive: true });
+  for (const n of layout.devNodes) fs.closeSync(fs.openSync(path.join(dev, n), 'a'));
+  for (const d of layout.devDirs) fs.mkdirSync(path.join(dev, d), { recursive: true });
+  for (const [name, target] of Object.entries(DEV_LINKS)) {
+    try {
+      fs.symlinkSync(target, path.join(dev, name));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+  }
+  // Each run starts with an empty message: what is there at its end is that run's.
+  fs.writeFileSync(path.join(dev, 'termination-log'), '');
+}
+
+/**
+ * Where a path inside the container is on the host, for the kubelet to read (the termination
+ * message): the container's /dev and /tmp, a volume, the pod's directory, or what the container
+ * wrote over the host's directories (an overlay's upper layer). Undefined when the container
+ * cannot have written it.
+ */
+export function hostPathOf(spec: Pick<SandboxSpec, 'podDir' | 'container' | 'mounts' | 'layout'>, inside: string): string | undefined {
+  const p = sandboxPaths(spec.podDir, spec.container);
+  const target = path.posix.normalize(`/${inside}`);
+  const under = (dir: string) => (target === dir ? '' : target.startsWith(`${dir}/`) ? target.slice(dir.length + 1) : undefined);
+  // Volumes are mounted last, so they cover the rest.
+  for (const m of [...spec.mounts].reverse()) {
+    const rest = under(path.posix.normalize(`/${m.mountPath}`).replace(/\/$/, ''));
+    if (rest !== undefined) return path.join(m.subPath ? path.join(m.hostDir, path.posix.normalize(`/${m.subPath}`)) : m.hostDir, rest);
+  }
+  const inPod = under(spec.podDir);
+  if (inPod !== undefined) return path.join(spec.podDir, inPod);
+  const inTmp = under('/tmp');
+  if (inTmp !== undefined) return path.join(p.tmp, inTmp);
+  const inDev = under('/dev');
+  if (inDev !== undefined) return path.join(p.dev, inDev);
+  const top = target.split('/')[1] ?? '';
+  if (spec.layout.overlay.includes(top)) return path.join(p.upper, target);
+  return undefined;
 }
 
 /**

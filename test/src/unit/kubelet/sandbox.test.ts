@@ -14,6 +14,7 @@ import {
   ProcessGroup,
   type SandboxSpec,
   fstabEscape,
+  hostPathOf,
   groupGone,
   insideRoot,
   podHostname,
@@ -28,7 +29,9 @@ import { waitFor } from './harness.js';
 
 const LAYOUT: HostLayout = {
   overlay: ['etc', 'usr'],
-  bind: ['proc', 'dev'],
+  bind: ['proc'],
+  devNodes: ['null'],
+  devDirs: ['pts'],
   links: { bin: 'usr/bin' },
   unshare: '/usr/bin/unshare',
   mount: '/usr/bin/mount',
@@ -55,13 +58,26 @@ describe('kubelet sandbox: setup generation', () => {
       `overlay ${root}/etc overlay lowerdir=/etc,upperdir=/data/pods/default_web_u1/sandbox/upper/etc,workdir=/data/pods/default_web_u1/sandbox/work/app/etc 0 0`,
       `overlay ${root}/usr overlay lowerdir=/usr,upperdir=/data/pods/default_web_u1/sandbox/upper/usr,workdir=/data/pods/default_web_u1/sandbox/work/app/usr 0 0`,
       `/proc ${root}/proc none rbind 0 0`,
-      `/dev ${root}/dev none rbind 0 0`,
+      // The container's own /dev, with the host's device nodes in it.
+      `/data/pods/default_web_u1/sandbox/dev/app ${root}/dev none bind 0 0`,
+      `/dev/null ${root}/dev/null none bind 0 0`,
+      `/dev/pts ${root}/dev/pts none rbind 0 0`,
       `/data/pods/default_web_u1/tmp ${root}/tmp none bind,X-mount.mkdir 0 0`,
       `/data/pods/default_web_u1 ${root}/data/pods/default_web_u1 none bind,X-mount.mkdir 0 0`,
       `/data/vol/data ${root}/var/lib/my\\040data none bind,X-mount.mkdir 0 0`,
       // `..` in a mountPath or subPath cannot climb out of the tree or the volume.
       `/data/vol/conf/x ${root}/etc/conf none bind,X-mount.mkdir,ro 0 0`,
     ]);
+  });
+
+  it('finds on the host what the container wrote at a path inside', () => {
+    const d = '/data/pods/default_web_u1';
+    assert.equal(hostPathOf(spec, '/dev/termination-log'), `${d}/sandbox/dev/app/termination-log`);
+    assert.equal(hostPathOf(spec, '/tmp/why'), `${d}/tmp/why`);
+    assert.equal(hostPathOf(spec, '/usr/share/x'), `${d}/sandbox/upper/usr/share/x`);
+    assert.equal(hostPathOf(spec, '/var/lib/my data/m'), '/data/vol/data/m');
+    assert.equal(hostPathOf(spec, `${d}/log`), `${d}/log`);
+    assert.equal(hostPathOf(spec, '/proc/1/status'), undefined);
   });
 
   it('escapes whitespace and backslashes as fstab reads them', () => {
@@ -138,7 +154,7 @@ describe('kubelet sandbox: real runs on this machine', function () {
     ];
     const script = (who: string) =>
       `echo ${who} > /tmp/x && mkdir -p /usr/share && echo ${who} > /usr/share/message && echo ${who} > /data/${who} &&
-       echo "host=$(hostname) pwd=$(pwd) conf=$(cat /etc/conf/config)"; echo nope > /etc/conf/other || echo read-only; exec sleep 60`;
+       echo "host=$(hostname) pwd=$(pwd) conf=$(cat /etc/conf/config)"; echo ${who}-ends > /dev/termination-log; echo nope > /dev/null; echo nope > /etc/conf/other || echo read-only; exec sleep 60`;
     const a = run(path.join(dir, 'pod-a'), 'pod-a', script('a'), mounts);
     const b = run(path.join(dir, 'pod-b'), 'pod-b', script('b'), mounts.slice(0, 1));
     await waitFor('both to report', () => a.out().includes('read-only') && b.out().includes('host=pod-b'), 10_000).catch((err: Error) => {
@@ -151,6 +167,9 @@ describe('kubelet sandbox: real runs on this machine', function () {
     assert.equal(fs.readFileSync(path.join(dir, 'pod-a', 'sandbox', 'upper', 'usr', 'share', 'message'), 'utf8'), 'a\n');
     assert.equal(fs.readFileSync(path.join(dir, 'pod-b', 'sandbox', 'upper', 'usr', 'share', 'message'), 'utf8'), 'b\n');
     assert.equal(fs.existsSync('/usr/share/message') && fs.readFileSync('/usr/share/message', 'utf8').match(/^[ab]\n$/), false);
+    // /dev is the container's own: its termination log is its file, and /dev/null works.
+    assert.equal(fs.readFileSync(path.join(dir, 'pod-a', 'sandbox', 'dev', 'app', 'termination-log'), 'utf8'), 'a-ends\n');
+    assert.equal(fs.readFileSync(path.join(dir, 'pod-b', 'sandbox', 'dev', 'app', 'termination-log'), 'utf8'), 'b-ends\n');
     // The volume is the host's directory itself; the read-only one refused the write.
     assert.equal(fs.readFileSync(path.join(vol, 'a'), 'utf8'), 'a\n');
     assert.equal(fs.existsSync(path.join(vol, 'sub', 'other')), false);
