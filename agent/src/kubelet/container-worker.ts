@@ -25,7 +25,16 @@ import { workingDirOf } from './env.js';
 import { specGracePeriodMs, type PodContext } from './pod-context.js';
 import { PROBE_TITLE, ProbeWorker, type ProbeKind } from './prober.js';
 import type { ContainerProcess } from './process-group.js';
-import { DEFAULT_TERMINATION_MESSAGE_PATH, hostPathOf, podHostname, prepareSandbox, sandboxArgv, sandboxExecArgv, type SandboxSpec } from './sandbox.js';
+import {
+  DEFAULT_TERMINATION_MESSAGE_PATH,
+  hostPathOf,
+  sandboxEntered,
+  podHostname,
+  prepareSandbox,
+  sandboxArgv,
+  sandboxExecArgv,
+  type SandboxSpec,
+} from './sandbox.js';
 import type { ProbeTarget } from './probe-handlers.js';
 
 /** Kubernetes' limits: a termination message of 4096 bytes, a log fallback of 2048 bytes or 80 lines. */
@@ -67,6 +76,8 @@ interface LiveRun {
   sandboxed: boolean;
   /** The run's sandbox, where its files are found. */
   sandbox?: SandboxSpec;
+  /** Resolves once the program is in its sandbox: commands entered into it wait for that. */
+  entered: Promise<void>;
 }
 
 export interface ContainerUsageSample {
@@ -277,12 +288,19 @@ export class ContainerWorker {
       }
       case 'clearTimer':
         return this.clearTimer(a.timer);
-      case 'startProbes':
-        if (this.live) for (const kind of a.kinds) this.startProbe(this.live, kind);
+      case 'startProbes': {
+        const live = this.live;
+        if (live)
+          this.whenEntered(live, () => {
+            if (this.live === live) for (const kind of a.kinds) this.startProbe(live, kind);
+          });
         return;
-      case 'runHook':
-        if (this.live?.index === a.index) this.runHook(this.live, a.hook, a.timeoutMs);
+      }
+      case 'runHook': {
+        const live = this.live;
+        if (live?.index === a.index) this.whenEntered(live, () => this.runHook(live, a.hook, a.timeoutMs));
         return;
+      }
       case 'stopProbes':
         for (const p of this.live?.probes ?? []) p.stop();
         return;
@@ -295,6 +313,12 @@ export class ContainerWorker {
       case 'stopped':
         return this.markStopped();
     }
+  }
+
+  /** Runs fn once the run is in its sandbox: at once on the bare host. */
+  private whenEntered(live: LiveRun, fn: () => void): void {
+    if (live.sandboxed) void live.entered.then(fn);
+    else fn();
   }
 
   private clearTimer(timer: Timer): void {
@@ -333,6 +357,7 @@ export class ContainerWorker {
         probes: [],
         sandboxed: !!sandbox,
         ...(sandbox ? { sandbox } : {}),
+        entered: Promise.resolve(),
       };
     } catch (err) {
       log?.close();
@@ -348,6 +373,7 @@ export class ContainerWorker {
     }
     this.live = live;
     const { group } = live;
+    if (live.sandboxed) live.entered = sandboxEntered(group.pid);
     group.stdout.on('data', (d: Buffer) => live.log.write(d));
     group.stderr.on('data', (d: Buffer) => live.log.write(d));
     void group.exited

@@ -231,6 +231,24 @@ export function hostPathOf(spec: Pick<SandboxSpec, 'podDir' | 'container' | 'mou
 }
 
 /**
+ * Resolves once the sandboxed process `pid` has entered its tree (its root is no longer the
+ * host's), or is gone, or after timeoutMs: a command entered into its namespaces before that
+ * would see the host's /tmp. The setup takes a few milliseconds; this polls /proc, which costs
+ * no process.
+ */
+export async function sandboxEntered(pid: number, timeoutMs = 10_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  for (let waitMs = 2; Date.now() < until; waitMs = Math.min(waitMs * 2, 50)) {
+    try {
+      if (fs.readlinkSync(`/proc/${pid}/root`) !== '/') return;
+    } catch {
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, waitMs));
+  }
+}
+
+/**
  * The argv that runs `argv` inside the namespaces of the sandboxed process `pid` (exec probes,
  * exec hooks): its user, mount and UTS namespaces, its root, and `cwd` as seen inside.
  */

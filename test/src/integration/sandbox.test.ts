@@ -191,6 +191,69 @@ describe('pod sandbox: own filesystem and hostname, without root', function () {
     await cluster.api.delete('pods', 'init-fails', 'default', 0);
   });
 
+  it('runs postStart and preStop in the container, and reports its termination message', async () => {
+    await cluster.api.create(
+      pod('hooks', {
+        restartPolicy: 'OnFailure',
+        containers: [
+          {
+            name: 'main',
+            // Alive while /tmp/alive exists; on SIGTERM it shows what the hooks wrote and leaves a termination message.
+            command: [
+              '/bin/sh',
+              '-c',
+              'trap \'echo "saw $(cat /tmp/poststart) $(cat /tmp/prestop)"; echo "ended by kip" > /dev/termination-log; exit 1\' TERM; touch /tmp/alive; while :; do sleep 0.1; done',
+            ],
+            lifecycle: {
+              postStart: { exec: { command: ['/bin/sh', '-c', 'echo poststart-$(hostname) > /tmp/poststart'] } },
+              preStop: { exec: { command: ['/bin/sh', '-c', 'echo prestop > /tmp/prestop; rm -f /tmp/alive'] } },
+            },
+            livenessProbe: {
+              exec: { command: ['/bin/sh', '-c', 'test -f /tmp/alive && ! test -f /tmp/poststart-seen'] },
+              initialDelaySeconds: 1,
+              periodSeconds: 1,
+              failureThreshold: 2,
+            },
+          },
+          {
+            name: 'fails',
+            command: ['/bin/sh', '-c', 'echo some output; echo the reason it failed; exit 4'],
+            terminationMessagePolicy: 'FallbackToLogsOnError',
+          },
+        ],
+      }),
+    );
+    const p = await eventually(
+      'main running and fails failed once',
+      async () => {
+        const p = await cluster.api.get<Pod>('pods', 'hooks');
+        const [main, fails] = p?.status?.containerStatuses ?? [];
+        return main?.state.running && (fails?.lastState.terminated || fails?.state.terminated) ? p : undefined;
+      },
+      { timeoutMs: 60_000 },
+    );
+    // Make the liveness probe fail: preStop runs inside, then SIGTERM.
+    fs.writeFileSync(path.join(podDir(p), 'tmp', 'poststart-seen'), '');
+    const restarted = await eventually(
+      'main killed for its liveness probe and its termination message reported',
+      async () => {
+        const p = await cluster.api.get<Pod>('pods', 'hooks');
+        const main = p?.status?.containerStatuses?.find((c) => c.name === 'main');
+        return main?.lastState.terminated?.message && main.restartCount >= 1 ? p : undefined;
+      },
+      { timeoutMs: 60_000 },
+    );
+    fs.rmSync(path.join(podDir(restarted), 'tmp', 'poststart-seen'));
+    const [main, fails] = restarted.status!.containerStatuses!;
+    assert.equal(main!.lastState.terminated?.message, 'ended by kip\n');
+    assert.equal((fails!.state.terminated ?? fails!.lastState.terminated)?.message, 'some output\nthe reason it failed\n');
+    const previous = await cluster.api.request<string>('GET', '/api/v1/namespaces/default/pods/hooks/log?container=main&previous=true');
+    assert.equal(previous.status, 200, JSON.stringify(previous.body));
+    // (The shell may first say its sleep was Terminated: SIGTERM goes to the whole group.)
+    assert.match(String(previous.body), /^(Terminated\n)?saw poststart-hooks prestop\n$/);
+    await cluster.api.delete('pods', 'hooks', 'default', 0);
+  });
+
   it("kills what runs in a pod's namespaces when its agent dies", async () => {
     await cluster.api.create(
       pod('orphan-check', { containers: [{ name: 'main', command: ['/bin/sh', '-c', 'sleep 1001 & (sleep 1002 &); exec sleep 1003'] }] }, 'node-2'),
