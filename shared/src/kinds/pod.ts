@@ -210,6 +210,8 @@ export const podKind = defineKind<Pod>({
       if (st.kipSandbox) w.field(0, 'Sandbox', st.kipSandbox);
       const owner = controllerOf(pod);
       if (owner) w.field(0, 'Controlled By', `${owner.kind}/${owner.name}`);
+      if (pod.spec?.initContainers?.length)
+        writeContainers(w, '', 'Init Containers', pod.spec.initContainers, { statuses: st.initContainerStatuses ?? [], hostPorts: st.kipHostPorts ?? {} });
       writeContainers(w, '', 'Containers', pod.spec?.containers ?? [], { statuses: st.containerStatuses ?? [], hostPorts: st.kipHostPorts ?? {} });
       if (st.conditions?.length) {
         w.write(0, 'Conditions:\n  Type\tStatus\n');

@@ -166,6 +166,10 @@ describe('pod sandbox: own filesystem and hostname, without root', function () {
     assert.equal(await eventually('the app log', async () => (await log('init-order')) || undefined), 'first\nsecond\napp\n');
     const init = await cluster.api.request<string>('GET', '/api/v1/namespaces/default/pods/init-order/log?container=first');
     assert.equal(init.status, 200);
+    const io = bufferIO({ env: { KUBECONFIG: cluster.kubeconfig }, cwd: cluster.dataDir });
+    assert.equal(await main(['describe', 'pod', 'init-order'], io), 0, io.stderr.text());
+    assert.match(io.stdout.text(), /^Init Containers:\n {2}first:\n/m);
+    assert.match(io.stdout.text(), /^ {4}State:\s+Terminated\n {6}Reason:\s+Completed$/m);
     await cluster.api.delete('pods', 'init-order', 'default', 0);
   });
 
