@@ -315,6 +315,16 @@ export class ContainerWorker {
     }
   }
 
+  /**
+   * How to run a command where the live run is, for an exec into the container: inside its
+   * namespaces when it has a sandbox. Undefined when the container does not run.
+   */
+  commandInside(command: string[]): { argv: string[]; env: Record<string, string>; cwd: string } | undefined {
+    const live = this.live;
+    if (!live) return undefined;
+    return { argv: this.commandArgv(live, command), env: live.env, cwd: live.sandboxed ? this.ctx.podDir : live.cwd };
+  }
+
   /** Runs fn once the run is in its sandbox: at once on the bare host. */
   private whenEntered(live: LiveRun, fn: () => void): void {
     if (live.sandboxed) void live.entered.then(fn);

@@ -106,8 +106,16 @@ function conclude(p: ProbePlan, r: { error?: Error; status: number | null; signa
   return { available: true, layout: p.layout };
 }
 
-/** Probes once, blocking: the layout a sandbox gets on this machine, or why there is none. */
+/** The machine does not change while the process runs: one blocking probe per process is enough. */
+let probed: SandboxSupport | undefined;
+
+/** Probes once per process, blocking: the layout a sandbox gets on this machine, or why there is none. */
 export function probeSandbox(scratchDir: string): SandboxSupport {
+  probed ??= probeNow(scratchDir);
+  return probed;
+}
+
+function probeNow(scratchDir: string): SandboxSupport {
   const p = plan(scratchDir);
   if (!('layout' in p)) return p;
   try {
