@@ -25,44 +25,9 @@ import { workingDirOf } from './env.js';
 import { specGracePeriodMs, type PodContext } from './pod-context.js';
 import { PROBE_TITLE, ProbeWorker, type ProbeKind } from './prober.js';
 import type { ContainerProcess } from './process-group.js';
-import {
-  DEFAULT_TERMINATION_MESSAGE_PATH,
-  hostPathOf,
-  sandboxEntered,
-  podHostname,
-  prepareSandbox,
-  sandboxArgv,
-  sandboxExecArgv,
-  type SandboxSpec,
-} from './sandbox.js';
+import { sandboxEntered, podHostname, prepareSandbox, sandboxArgv, sandboxExecArgv, type SandboxSpec } from './sandbox.js';
 import type { ProbeTarget } from './probe-handlers.js';
-
-/** Kubernetes' limits: a termination message of 4096 bytes, a log fallback of 2048 bytes or 80 lines. */
-const TERMINATION_MESSAGE_MAX_BYTES = 4096;
-const FALLBACK_LOG_MAX_BYTES = 2048;
-const FALLBACK_LOG_MAX_LINES = 80;
-
-/** The last maxBytes of a file, as text. */
-function readTail(file: string, maxBytes: number): string {
-  const fd = fs.openSync(file, 'r');
-  try {
-    const size = fs.fstatSync(fd).size;
-    const len = Math.min(size, maxBytes);
-    const buf = Buffer.alloc(len);
-    fs.readSync(fd, buf, 0, len, size - len);
-    return buf.toString('utf8');
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
-function ended(stream: NodeJS.ReadableStream & { readableEnded?: boolean; destroyed?: boolean }): Promise<void> {
-  if (stream.readableEnded || stream.destroyed) return Promise.resolve();
-  return new Promise((resolve) => {
-    stream.once('end', resolve);
-    stream.once('close', resolve);
-  });
-}
+import { readTerminationMessage } from './termination-message.js';
 
 /** The I/O side of the live run: what the lifecycle's Run is not. */
 interface LiveRun {
@@ -412,37 +377,16 @@ export class ContainerWorker {
     return sandboxExecArgv(support.layout.nsenter, live.group.pid, live.cwd, command);
   }
 
-  /**
-   * What the run left at its terminationMessagePath (the container's /dev/termination-log by
-   * default), else with FallbackToLogsOnError and a failed exit the tail of its log, as the kubelet
-   * reports it in state.terminated.message.
-   */
-  private async terminationMessage(live: LiveRun, exitCode: number): Promise<string> {
-    const inside = this.spec.terminationMessagePath || DEFAULT_TERMINATION_MESSAGE_PATH;
-    let file: string | undefined;
-    if (live.sandbox) file = hostPathOf(live.sandbox, inside);
-    // On the bare host only a path in the pod's own directory is the container's.
-    else if (inside.startsWith(`${this.ctx.podDir}/`)) file = inside;
-    let message = '';
-    if (file) {
-      try {
-        message = readTail(file, TERMINATION_MESSAGE_MAX_BYTES);
-      } catch {
-        // nothing written there
-      }
-    }
-    if (message || exitCode === 0 || this.spec.terminationMessagePolicy !== 'FallbackToLogsOnError') return message;
-    // The log is complete once the program's pipes have drained.
-    await Promise.race([Promise.all([ended(live.group.stdout), ended(live.group.stderr)]), new Promise((r) => setTimeout(r, 200))]);
-    try {
-      const tail = readTail(live.log.file, FALLBACK_LOG_MAX_BYTES);
-      return tail
-        .split('\n')
-        .slice(-FALLBACK_LOG_MAX_LINES - 1)
-        .join('\n');
-    } catch {
-      return '';
-    }
+  /** What the run left as its termination message (termination-message.ts). */
+  private terminationMessage(live: LiveRun, exitCode: number): Promise<string> {
+    return readTerminationMessage({
+      container: this.spec,
+      exitCode,
+      podDir: this.ctx.podDir,
+      ...(live.sandbox ? { sandbox: live.sandbox } : {}),
+      logFile: live.log.file,
+      output: [live.group.stdout, live.group.stderr],
+    });
   }
 
   /** Runs a postStart or preStop hook against the live run, and says how it went. */
