@@ -123,8 +123,7 @@ describe('pod sandbox: own filesystem and hostname, without root', function () {
     const events = await cluster.api.list<Event>('events', { fieldSelector: 'involvedObject.name=liveness-exec' });
     const unhealthy = events.find((e) => e.reason === 'Unhealthy');
     assert.match(unhealthy?.message ?? '', /Liveness probe failed: cat: \/tmp\/healthy: No such file or directory/);
-    // Before the file was removed the probe passed: it saw the container's /tmp, not the host's.
-    assert.ok(!fs.existsSync('/tmp/healthy'), 'the host has no /tmp/healthy');
+    // (Whether the host has a /tmp/healthy says nothing: other programs on this machine run this example too.)
     assert.ok(restarted!.status?.containerStatuses?.[0]?.lastState.terminated, 'the killed run is the last state');
     await cluster.api.delete('pods', 'liveness-exec', 'default', 0);
   });
