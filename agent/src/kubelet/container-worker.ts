@@ -104,11 +104,6 @@ export class ContainerWorker {
     return this.lifecycle.phase === 'Terminated' && this.lifecycle.state.terminated?.exitCode === 0;
   }
 
-  /** It will not run again and did not complete: a failed init container of a pod that restarts nothing. */
-  get failedForGood(): boolean {
-    return this.lifecycle.phase === 'Terminated' && (this.lifecycle.state.terminated?.exitCode ?? 0) !== 0;
-  }
-
   /** Where the container is in its life, for tests and debugging. */
   get phase(): ContainerLifecycle['phase'] {
     return this.lifecycle.phase;
@@ -257,7 +252,8 @@ export class ContainerWorker {
         const live = this.live;
         if (live)
           this.whenEntered(live, () => {
-            if (this.live === live) for (const kind of a.kinds) this.startProbe(live, kind);
+            // A run being killed meanwhile (the pod deleted as it started) is probed no more.
+            if (this.live === live && this.lifecycle.phase === 'Running') for (const kind of a.kinds) this.startProbe(live, kind);
           });
         return;
       }
