@@ -31,6 +31,7 @@ import { isCaCertHash } from './ca-pin.js';
 import { Kubelet } from './kubelet/kubelet.js';
 import { PodAddresses } from './kubelet/pod-addresses.js';
 import { GroupRegistry } from './kubelet/process-group.js';
+import { probeSandboxAsync } from './kubelet/sandbox-probe.js';
 import { Reports } from './reports.js';
 import { NodeProxy } from './proxy/node-proxy.js';
 import { AgentChaos } from './chaos/agent-chaos.js';
@@ -178,6 +179,8 @@ async function main(): Promise<void> {
     ...(nodeIP ? { tunnelHost: nodeIP } : {}),
     ...(values['tunnel-tls'] ? { tunnelTls: true } : {}),
   });
+  // Whether containers get their own namespaces here: probed once, alongside the proxy's start.
+  const sandbox = probeSandboxAsync(nodeDir);
   try {
     await proxy.start();
   } catch (err) {
@@ -185,6 +188,7 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   // Network faults go on the proxy's links and on the connection to the control plane; node faults act on this process.
+  const sandboxSupport = await sandbox;
   const chaos = new AgentChaos({ nodeName: name, nodeDir, log, token, link: (peer) => proxy.link(peer), event: (e) => reports.event(e) });
   const agent = new Agent({
     name,
@@ -206,6 +210,7 @@ async function main(): Promise<void> {
         clock,
         addresses,
         groups,
+        sandbox: sandboxSupport,
         hooks: {
           status: (u) => reports.status(u),
           event: (e) => reports.event(e),

@@ -10,6 +10,8 @@
 //              retried by configRetry (a timer, or the config arriving)
 //   Running    a failed liveness or startup probe, a new definition -> Killing (SIGTERM, SIGKILL
 //              when the grace period is over); over its memory limit -> Killing (SIGKILL)
+//              A postStart hook runs as the run starts; if it fails, the run is killed.
+//              A preStop hook runs before the SIGTERM of a kill, within the grace period.
 //   Running, Killing   exited -> the restart policy decides
 //   BackOff    backOffOver -> Starting
 //   Stopping   exited -> Terminated
@@ -43,7 +45,7 @@ export type Phase =
   | 'Terminated';
 
 /** Why the kubelet ended a run. */
-export type KillReason = 'liveness' | 'startup' | 'definition' | 'stop' | 'OOMKilled';
+export type KillReason = 'liveness' | 'startup' | 'definition' | 'stop' | 'OOMKilled' | 'postStart';
 
 /** One run of the container's program, which is what a container ID names. */
 export interface Instance {
@@ -59,6 +61,8 @@ export interface Run extends Instance {
   killedFor?: KillReason;
   /** When SIGKILL follows the SIGTERM already sent. */
   killDeadline?: number;
+  /** The preStop hook runs: SIGTERM is sent when it is done. */
+  preStopping?: boolean;
 }
 
 export interface ContainerLifecycle {
@@ -93,8 +97,10 @@ export type LifecycleEvent =
   | { type: 'configFailed'; message: string }
   /** Try a start that waits for its config again. */
   | { type: 'configRetry' }
-  /** The program of run `index` exited (exitCode is 128 + signal when a signal ended it). */
-  | { type: 'exited'; index: number; exitCode: number }
+  /** The program of run `index` exited (exitCode is 128 + signal when a signal ended it), leaving its termination message. */
+  | { type: 'exited'; index: number; exitCode: number; message?: string }
+  /** A lifecycle hook of run `index` is done; message says why it failed. */
+  | { type: 'hookDone'; index: number; hook: Hook; ok: boolean; message?: string }
   /** What the last run left in its process group is gone, and its output drained. */
   | { type: 'released' }
   | { type: 'backOffOver' }
@@ -110,6 +116,8 @@ export type Timer = 'backOff' | 'grace' | 'configRetry';
 /** How often a container waiting for its config tries again without being told it arrived. */
 export const CONFIG_RETRY_MS = 5000;
 
+export type Hook = 'postStart' | 'preStop';
+
 export type LifecycleAction =
   /** Start the next run; answer with `spawned` or `spawnFailed`. */
   | { type: 'spawn' }
@@ -119,6 +127,8 @@ export type LifecycleAction =
   | { type: 'setTimer'; timer: Timer; ms: number }
   | { type: 'clearTimer'; timer: Timer }
   | { type: 'startProbes'; kinds: ProbeKind[] }
+  /** Run a lifecycle hook against run `index`, for at most timeoutMs; answer with `hookDone`. */
+  | { type: 'runHook'; hook: Hook; index: number; timeoutMs: number }
   | { type: 'stopProbes' }
   | { type: 'event'; eventType: 'Normal' | 'Warning'; reason: string; message: string }
   | { type: 'log'; level: 'debug' | 'info' | 'warn'; message: string; fields: Record<string, unknown> }
@@ -134,12 +144,15 @@ export interface LifecycleEnv {
   /** The pod as the kubelet names it in messages: name_namespace(uid). */
   pod: string;
   image?: string;
+  /** The restart policy of this container: an init container's is the pod's, with Always read as OnFailure (see initRestartPolicy). */
   restartPolicy?: RestartPolicy;
   backOff: CrashLoopSettings;
   /** The grace period of a kill that restarts the container (the pod's own). */
   graceMs: number;
   hasStartupProbe: boolean;
   hasReadinessProbe: boolean;
+  hasPostStart?: boolean;
+  hasPreStop?: boolean;
 }
 
 export interface Step {
@@ -147,10 +160,14 @@ export interface Step {
   actions: LifecycleAction[];
 }
 
-export function initialLifecycle(): ContainerLifecycle {
+/**
+ * A container not started yet: ContainerCreating, or PodInitializing for an init container and
+ * for a container waiting on init containers, as the kubelet says.
+ */
+export function initialLifecycle(waitingReason = 'ContainerCreating'): ContainerLifecycle {
   return {
     phase: 'Waiting',
-    state: { waiting: { reason: 'ContainerCreating' } },
+    state: { waiting: { reason: waitingReason } },
     lastState: {},
     restartCount: 0,
     ready: false,
@@ -188,7 +205,9 @@ export function step(s: ContainerLifecycle, ev: LifecycleEvent, env: LifecycleEn
         actions: [{ type: 'clearTimer', timer: 'configRetry' }, ...(s.released ? [{ type: 'spawn' } as const] : [])],
       };
     case 'exited':
-      return s.run?.index === ev.index ? exited(s, s.run, ev.exitCode, env) : same(s);
+      return s.run?.index === ev.index ? exited(s, s.run, ev.exitCode, ev.message, env) : same(s);
+    case 'hookDone':
+      return s.run?.index === ev.index ? hookDone(s, s.run, ev.hook, ev.ok, ev.message ?? '', env) : same(s);
     case 'released': {
       const next = { ...s, released: true };
       if (s.phase === 'Starting') return { state: next, actions: [{ type: 'spawn' }] };
@@ -274,6 +293,7 @@ function spawned(s: ContainerLifecycle, pid: number, env: LifecycleEnv): Step {
       { type: 'event', eventType: 'Normal', reason: 'Started', message: `Started container ${env.container}` },
       { type: 'log', level: 'info', message: 'container started', fields: { container: env.container, pid, restartCount: index } },
       { type: 'startProbes', kinds: started ? ['liveness', 'readiness'] : ['startup'] },
+      ...(env.hasPostStart ? [{ type: 'runHook', hook: 'postStart', index, timeoutMs: env.graceMs } as const] : []),
       { type: 'report' },
     ],
   };
@@ -303,6 +323,24 @@ function configFailed(s: ContainerLifecycle, message: string, env: LifecycleEnv)
   };
 }
 
+/**
+ * A hook is done. A failed postStart kills the run (it restarts by the policy); a preStop, failed
+ * or not, is followed by the SIGTERM it was holding back.
+ */
+function hookDone(s: ContainerLifecycle, run: Run, hook: Hook, ok: boolean, message: string, env: LifecycleEnv): Step {
+  if (hook === 'postStart') {
+    if (ok) return same(s);
+    const failed: LifecycleAction = { type: 'event', eventType: 'Warning', reason: 'FailedPostStartHook', message };
+    const next = kill(s, 'postStart', `FailedPostStartHook`, env.graceMs, { ...env, hasPreStop: false });
+    return { state: next.state, actions: [failed, ...next.actions] };
+  }
+  if (!run.preStopping) return same(s);
+  return {
+    state: { ...s, run: { ...run, preStopping: false } },
+    actions: [...(ok ? [] : [{ type: 'event', eventType: 'Warning', reason: 'FailedPreStopHook', message } as const]), { type: 'signal', signal: 'SIGTERM' }],
+  };
+}
+
 /** The program could not be started at all: a run that ended at once with exit code 128, as runtimes report it. */
 function spawnFailed(s: ContainerLifecycle, message: string, env: LifecycleEnv): Step {
   const index = s.runs;
@@ -319,12 +357,13 @@ function spawnFailed(s: ContainerLifecycle, message: string, env: LifecycleEnv):
   };
 }
 
-function exited(s: ContainerLifecycle, run: Run, exitCode: number, env: LifecycleEnv): Step {
+function exited(s: ContainerLifecycle, run: Run, exitCode: number, message: string | undefined, env: LifecycleEnv): Step {
   const oom = run.killedFor === 'OOMKilled';
   const code = oom ? 137 : exitCode;
   const terminated: ContainerStateTerminated = {
     exitCode: code,
     reason: oom ? 'OOMKilled' : code === 0 ? 'Completed' : 'Error',
+    ...(message ? { message } : {}),
     startedAt: run.startedAt,
     finishedAt: isoTime(env.now),
   };
@@ -407,7 +446,10 @@ function kill(s: ContainerLifecycle, why: KillReason, message: string, graceMs: 
   const actions: LifecycleAction[] = [{ type: 'stopProbes' }];
   const deadline = env.now + graceMs;
   if (run.killDeadline !== undefined && run.killDeadline <= deadline) return { state: { ...s, phase, run: { ...run, killedFor } }, actions };
+  // The preStop hook runs first, within the grace period; the SIGTERM waits for it.
+  let preStopping = run.preStopping;
   if (run.killDeadline === undefined) {
+    preStopping = !!env.hasPreStop && graceMs > 0;
     actions.push(
       { type: 'event', eventType: 'Normal', reason: 'Killing', message },
       {
@@ -416,16 +458,17 @@ function kill(s: ContainerLifecycle, why: KillReason, message: string, graceMs: 
         message: 'stopping container',
         fields: { container: env.container, pid: run.pid, reason: why, graceSeconds: graceMs / 1000 },
       },
-      { type: 'signal', signal: 'SIGTERM' },
+      preStopping ? { type: 'runHook', hook: 'preStop', index: run.index, timeoutMs: graceMs } : { type: 'signal', signal: 'SIGTERM' },
     );
   }
   actions.push({ type: 'clearTimer', timer: 'grace' }, { type: 'setTimer', timer: 'grace', ms: graceMs });
-  return { state: { ...s, phase, run: { ...run, killedFor, killDeadline: deadline } }, actions };
+  return { state: { ...s, phase, run: { ...run, killedFor, killDeadline: deadline, preStopping } }, actions };
 }
 
 function stop(s: ContainerLifecycle, graceMs: number, now: boolean, env: LifecycleEnv): Step {
   if (s.run) {
-    const next = kill(s, 'stop', `Stopping container ${env.container}`, graceMs, env);
+    // Removed from the store: killed at once, with no hook to wait for.
+    const next = kill(s, 'stop', `Stopping container ${env.container}`, graceMs, now ? { ...env, hasPreStop: false } : env);
     return now ? { state: next.state, actions: [...next.actions, { type: 'signal', signal: 'SIGKILL' }] } : next;
   }
   const actions: LifecycleAction[] = [];
@@ -444,4 +487,9 @@ function stop(s: ContainerLifecycle, graceMs: number, now: boolean, env: Lifecyc
   }
   if (s.released) actions.push({ type: 'stopped' });
   return { state: next, actions };
+}
+
+/** An init container runs to completion: it is restarted only when it fails, unless the pod's policy is Never. */
+export function initRestartPolicy(podPolicy: RestartPolicy | undefined): RestartPolicy {
+  return podPolicy === 'Never' ? 'Never' : 'OnFailure';
 }

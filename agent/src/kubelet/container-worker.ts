@@ -5,17 +5,19 @@
 
 import fs from 'node:fs';
 import { jsonEqual, parseBytes } from '@kip/shared';
-import type { Container, ContainerStatus, TimerHandle } from '@kip/shared';
+import type { Container, ContainerStatus, Probe, TimerHandle } from '@kip/shared';
 import { ImagePullError, resolveImage, type ResolvedImage } from '../images/registry.js';
 import { imageProgram, imageRunEnv } from '../images/run.js';
 import { containerArgv, lookPath } from './command.js';
 import {
   initialLifecycle,
+  initRestartPolicy,
   step,
   type ContainerLifecycle,
   type LifecycleAction,
   type LifecycleEnv,
   type LifecycleEvent,
+  type Hook,
   type Timer,
 } from './container-lifecycle.js';
 import { ContainerLog, containerLogDir, containerLogPath, removeLog } from './container-logs.js';
@@ -25,6 +27,9 @@ import { ContainerConfigError } from './env-sources.js';
 import { specGracePeriodMs, type PodContext } from './pod-context.js';
 import { PROBE_TITLE, ProbeWorker, type ProbeKind } from './prober.js';
 import type { ContainerProcess } from './process-group.js';
+import { sandboxEntered, podHostname, prepareSandbox, sandboxArgv, sandboxExecArgv, type SandboxSpec } from './sandbox.js';
+import type { ProbeTarget } from './probe-handlers.js';
+import { readTerminationMessage } from './termination-message.js';
 
 /** The I/O side of the live run: what the lifecycle's Run is not. */
 interface LiveRun {
@@ -34,6 +39,12 @@ interface LiveRun {
   env: Record<string, string>;
   cwd: string;
   probes: ProbeWorker[];
+  /** The run is in a sandbox of its own: commands run in its namespaces. */
+  sandboxed: boolean;
+  /** The run's sandbox, where its files are found. */
+  sandbox?: SandboxSpec;
+  /** Resolves once the program is in its sandbox: commands entered into it wait for that. */
+  entered: Promise<void>;
 }
 
 export interface ContainerUsageSample {
@@ -45,7 +56,7 @@ export class ContainerWorker {
   spec: Container;
   private image: ResolvedImage | undefined;
   private imageError: string | undefined;
-  private lifecycle: ContainerLifecycle = initialLifecycle();
+  private lifecycle: ContainerLifecycle;
   private live: LiveRun | undefined;
   private readonly timers = new Map<Timer, TimerHandle>();
   /** Events that arrived while actions were being performed, handled in order after them. */
@@ -58,8 +69,13 @@ export class ContainerWorker {
   constructor(
     private readonly ctx: PodContext,
     spec: Container,
+    /** An init container runs to completion before the pod's containers start. */
+    readonly init = false,
+    /** The pod has init containers: a container waits for them as PodInitializing. */
+    podInitializing = false,
   ) {
     this.spec = spec;
+    this.lifecycle = initialLifecycle(init || podInitializing ? 'PodInitializing' : 'ContainerCreating');
     this.stopped = new Promise((resolve) => (this.markStopped = resolve));
     this.resolveImage();
   }
@@ -73,8 +89,21 @@ export class ContainerWorker {
     return this.live?.group.pid;
   }
 
+  /**
+   * Whether the container runs in a sandbox of its own: wherever the node can make one, except for
+   * `pause`, which writes nothing and is the one container a hundred-pod node has a hundred of.
+   */
+  get sandboxed(): boolean {
+    return this.ctx.sandbox.available && this.image?.name !== 'pause';
+  }
+
   get memoryLimit(): number {
     return parseBytes(this.spec.resources?.limits?.memory);
+  }
+
+  /** It ran to completion (exit 0) and will not run again: what the next init container waits for. */
+  get completed(): boolean {
+    return this.lifecycle.phase === 'Terminated' && this.lifecycle.state.terminated?.exitCode === 0;
   }
 
   /** Where the container is in its life, for tests and debugging. */
@@ -192,11 +221,13 @@ export class ContainerWorker {
       container: this.name,
       pod: formatPod(this.ctx.pod),
       image: this.spec.image,
-      restartPolicy: this.ctx.pod.spec.restartPolicy,
+      restartPolicy: this.init ? initRestartPolicy(this.ctx.pod.spec.restartPolicy) : this.ctx.pod.spec.restartPolicy,
       backOff: { initialMs: t.crashLoopBackOffInitialMs, maxMs: t.crashLoopBackOffMaxMs, resetMs: t.crashLoopBackOffResetMs },
       graceMs: specGracePeriodMs(this.ctx.pod),
       hasStartupProbe: !!this.spec.startupProbe,
       hasReadinessProbe: !!this.spec.readinessProbe,
+      hasPostStart: !!this.spec.lifecycle?.postStart,
+      hasPreStop: !!this.spec.lifecycle?.preStop,
     };
   }
 
@@ -225,9 +256,20 @@ export class ContainerWorker {
       }
       case 'clearTimer':
         return this.clearTimer(a.timer);
-      case 'startProbes':
-        if (this.live) for (const kind of a.kinds) this.startProbe(this.live, kind);
+      case 'startProbes': {
+        const live = this.live;
+        if (live)
+          this.whenEntered(live, () => {
+            // A run being killed meanwhile (the pod deleted as it started) is probed no more.
+            if (this.live === live && this.lifecycle.phase === 'Running') for (const kind of a.kinds) this.startProbe(live, kind);
+          });
         return;
+      }
+      case 'runHook': {
+        const live = this.live;
+        if (live?.index === a.index) this.whenEntered(live, () => this.runHook(live, a.hook, a.timeoutMs));
+        return;
+      }
       case 'stopProbes':
         for (const p of this.live?.probes ?? []) p.stop();
         return;
@@ -240,6 +282,22 @@ export class ContainerWorker {
       case 'stopped':
         return this.markStopped();
     }
+  }
+
+  /**
+   * How to run a command where the live run is, for an exec into the container: inside its
+   * namespaces when it has a sandbox. Undefined when the container does not run.
+   */
+  commandInside(command: string[]): { argv: string[]; env: Record<string, string>; cwd: string } | undefined {
+    const live = this.live;
+    if (!live) return undefined;
+    return { argv: this.commandArgv(live, command), env: live.env, cwd: live.sandboxed ? this.ctx.podDir : live.cwd };
+  }
+
+  /** Runs fn once the run is in its sandbox: at once on the bare host. */
+  private whenEntered(live: LiveRun, fn: () => void): void {
+    if (live.sandboxed) void live.entered.then(fn);
+    else fn();
   }
 
   private clearTimer(timer: Timer): void {
@@ -256,14 +314,30 @@ export class ContainerWorker {
     try {
       const env = imageRunEnv(this.image, this.ctx.env(this.spec), this.spec, this.ctx.hostPorts);
       const cwd = workingDirOf(this.spec, this.ctx.podDir);
-      fs.mkdirSync(cwd, { recursive: true });
-      const argv = containerArgv(this.spec, this.image, env);
-      argv[0] = lookPath(imageProgram(this.image, argv[0] ?? ''), env.PATH ?? '', cwd);
+      const sandbox = this.sandboxSpec(cwd);
+      // In a sandbox the working directory is made inside it, not on the host.
+      if (!sandbox) fs.mkdirSync(cwd, { recursive: true });
+      let argv = containerArgv(this.spec, this.image, env);
+      argv[0] = lookPath(imageProgram(this.image, argv[0] ?? ''), env.PATH ?? '', sandbox && !fs.existsSync(cwd) ? this.ctx.podDir : cwd);
+      if (sandbox) {
+        prepareSandbox(sandbox);
+        argv = sandboxArgv(sandbox, argv);
+      }
       log = new ContainerLog(logFile, undefined, (err) =>
         this.ctx.log.warn('cannot write container log', { pod: this.ctx.podKey, container: this.name, error: err.message }),
       );
       if (this.image) this.ctx.event('Normal', 'Pulled', `Container image "${this.spec.image}" already present on machine`, this.name);
-      live = { index, group: this.ctx.spawn({ argv, env, cwd }), log, env, cwd, probes: [] };
+      live = {
+        index,
+        group: this.ctx.spawn({ argv, env, cwd: sandbox ? this.ctx.podDir : cwd }),
+        log,
+        env,
+        cwd,
+        probes: [],
+        sandboxed: !!sandbox,
+        ...(sandbox ? { sandbox } : {}),
+        entered: Promise.resolve(),
+      };
     } catch (err) {
       log?.close();
       if (err instanceof ContainerConfigError) {
@@ -283,10 +357,73 @@ export class ContainerWorker {
     }
     this.live = live;
     const { group } = live;
+    if (live.sandboxed) live.entered = sandboxEntered(group.pid);
     group.stdout.on('data', (d: Buffer) => live.log.write(d));
     group.stderr.on('data', (d: Buffer) => live.log.write(d));
-    void group.exited.then((exit) => this.dispatch({ type: 'exited', index, exitCode: exit.exitCode }));
+    void group.exited
+      .then(async (exit) => ({ exit, message: await this.terminationMessage(live, exit.exitCode) }))
+      .then(({ exit, message }) => this.dispatch({ type: 'exited', index, exitCode: exit.exitCode, ...(message ? { message } : {}) }));
     this.dispatch({ type: 'spawned', pid: group.pid });
+  }
+
+  private sandboxSpec(cwd: string): SandboxSpec | undefined {
+    const support = this.ctx.sandbox;
+    if (!support.available || !this.sandboxed) return undefined;
+    return {
+      podDir: this.ctx.podDir,
+      container: this.name,
+      hostname: podHostname(this.ctx.pod),
+      cwd,
+      mounts: this.ctx.mounts(this.spec),
+      layout: support.layout,
+    };
+  }
+
+  /** The argv that runs a command where the live run is: in its sandbox when it has one (exec probes, hooks). */
+  private commandArgv(live: LiveRun, command: string[]): string[] {
+    const support = this.ctx.sandbox;
+    if (!live.sandboxed || !support.available) return command;
+    return sandboxExecArgv(support.layout.nsenter, live.group.pid, live.cwd, command);
+  }
+
+  /** What the run left as its termination message (termination-message.ts). */
+  private terminationMessage(live: LiveRun, exitCode: number): Promise<string> {
+    return readTerminationMessage({
+      container: this.spec,
+      exitCode,
+      podDir: this.ctx.podDir,
+      ...(live.sandbox ? { sandbox: live.sandbox } : {}),
+      logFile: live.log.file,
+      output: [live.group.stdout, live.group.stderr],
+    });
+  }
+
+  /** Runs a postStart or preStop hook against the live run, and says how it went. */
+  private runHook(live: LiveRun, hook: Hook, timeoutMs: number): void {
+    const handler = this.spec.lifecycle?.[hook];
+    const done = (ok: boolean, message?: string) => this.dispatch({ type: 'hookDone', index: live.index, hook, ok, ...(message ? { message } : {}) });
+    if (!handler) return done(true);
+    if (handler.sleep) {
+      this.ctx.clock.setTimeout(() => done(true), Math.min(handler.sleep.seconds * 1000, timeoutMs));
+      return;
+    }
+    const probe: Probe = handler.exec ? { exec: handler.exec } : { httpGet: handler.httpGet! };
+    probe.timeoutSeconds = Math.max(1, Math.ceil(timeoutMs / 1000));
+    const what = handler.exec ? `Exec lifecycle hook (${JSON.stringify(handler.exec.command)})` : `HTTP lifecycle hook (${handler.httpGet?.path ?? '/'})`;
+    void this.ctx
+      .probe(probe, this.probeTarget(live))
+      .then((r) => done(r.ok, r.ok ? undefined : `${what} for Container "${this.name}" in Pod "${formatPod(this.ctx.pod)}" failed - error: ${r.message}`));
+  }
+
+  private probeTarget(live: LiveRun): ProbeTarget {
+    return {
+      container: this.spec,
+      hostPorts: this.ctx.hostPorts,
+      env: live.env,
+      cwd: live.sandboxed ? this.ctx.podDir : live.cwd,
+      groups: this.ctx.groups,
+      execArgv: (command: string[]) => this.commandArgv(live, command),
+    };
   }
 
   /** The run has exited: what it left in its group is killed, and its log closes once its pipes drain. */
@@ -304,7 +441,7 @@ export class ContainerWorker {
   private startProbe(live: LiveRun, kind: ProbeKind): void {
     const probe = kind === 'liveness' ? this.spec.livenessProbe : kind === 'readiness' ? this.spec.readinessProbe : this.spec.startupProbe;
     if (!probe) return;
-    const target = { container: this.spec, hostPorts: this.ctx.hostPorts, env: live.env, cwd: live.cwd, groups: this.ctx.groups };
+    const target = this.probeTarget(live);
     const worker = new ProbeWorker(kind, probe, () => this.ctx.probe(probe, target), this.ctx.clock, {
       attemptFailed: (k, message) => {
         if (this.live !== live) return;

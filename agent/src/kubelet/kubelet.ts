@@ -32,6 +32,7 @@ import { GroupRegistry, ProcessGroup, type ContainerProcess, type SpawnGroupOpti
 import { ResourceSampler } from './resource-sampler.js';
 import { ListenPortDiscovery } from './listen-ports.js';
 import { groupMembers } from './proc.js';
+import { probeSandbox, type SandboxSupport } from './sandbox-probe.js';
 import { StartQueue } from './start-queue.js';
 
 export interface KubeletHooks {
@@ -66,6 +67,8 @@ export interface KubeletOptions {
   addressReleased?: (ip: string) => void;
   /** The node's allocatable resources: what the downward API gives for a limit a container left out. */
   allocatable?: ResourceList;
+  /** Whether containers get a sandbox of their own (default: probed, or none when `spawn` is a stand-in). */
+  sandbox?: SandboxSupport;
 }
 
 interface NodeUsage {
@@ -130,7 +133,11 @@ export class Kubelet {
     this.starts = new StartQueue(this.clock, (err) => this.log.error('container start failed', { error: (err as Error).message }));
     this.addressReleased = opts.addressReleased;
     fs.mkdirSync(this.podsDir, { recursive: true });
+    const sandbox = opts.sandbox ?? (opts.spawn ? { available: false, reason: 'containers are started by a stand-in' } : probeSandbox(this.podsDir));
+    if (sandbox.available) this.log.info('containers run in their own user, mount and UTS namespaces', { node: this.nodeName });
+    else this.log.warn(`containers run on the bare host, without a sandbox: user namespaces unavailable: ${sandbox.reason}`, { node: this.nodeName });
     this.deps = {
+      sandbox,
       nodeName: this.nodeName,
       podsDir: this.podsDir,
       clock: this.clock,
@@ -267,7 +274,7 @@ export class Kubelet {
     let cpu = this.selfUsage.cpu;
     let memory = this.selfUsage.memory;
     for (const w of this.workers.values()) {
-      const containers = w.containers.filter((c) => c.pid !== undefined).map((c) => ({ name: c.name, cpu: c.usage.cpu, memory: c.usage.memory }));
+      const containers = w.allContainers.filter((c) => c.pid !== undefined).map((c) => ({ name: c.name, cpu: c.usage.cpu, memory: c.usage.memory }));
       for (const c of containers) {
         cpu += c.cpu;
         memory += c.memory;
@@ -285,13 +292,14 @@ export class Kubelet {
     const candidates = [...this.workers.values()].filter((w) => w.pod.metadata.name === pod && (w.pod.metadata.namespace ?? 'default') === namespace);
     const w = candidates.find((c) => !c.stopReason) ?? candidates[candidates.length - 1];
     if (!w) return { error: `pods "${pod}" not found` };
-    const names = w.containers.map((c) => c.name);
+    const names = w.allContainers.map((c) => c.name);
     let name = container;
     if (!name) {
-      if (names.length !== 1) return { error: `a container name must be specified for pod ${pod}, choose one of: [${names.join(' ')}]` };
-      name = names[0]!;
+      // Only a pod with one container has a default; its init containers do not count.
+      if (w.containers.length !== 1) return { error: `a container name must be specified for pod ${pod}, choose one of: [${names.join(' ')}]` };
+      name = w.containers[0]!.name;
     }
-    const c = w.containers.find((x) => x.name === name);
+    const c = w.allContainers.find((x) => x.name === name);
     if (!c) return { error: `container "${name}" is not valid for pod "${pod}": choose one of: [${names.join(' ')}]` };
     return { w, c };
   }
@@ -320,8 +328,10 @@ export class Kubelet {
     };
     if ('error' in found) return refuse(found.error);
     const { w, c } = found;
-    if (w.stopReason || c.pid === undefined) return refuse(`container ${c.name} is not running (pod ${req.namespace}/${req.pod})`);
-    return startExec({ argv: req.command, env: w.env(c.spec), cwd: w.podDir, stdin: req.stdin, tty: req.tty }, this.groups, sink);
+    // Inside the container's namespaces when it has a sandbox, as `kubectl exec` enters the container.
+    const inside = w.stopReason || c.pid === undefined ? undefined : c.commandInside(req.command);
+    if (!inside) return refuse(`container ${c.name} is not running (pod ${req.namespace}/${req.pod})`);
+    return startExec({ ...inside, stdin: req.stdin, tty: req.tty }, this.groups, sink);
   }
 
   /** Clean node shutdown: every pod stopped gracefully; resolves when all their processes are gone. */
@@ -428,7 +438,7 @@ export class Kubelet {
   private sample(): void {
     try {
       const byPid = new Map<number, { w: PodWorker; c: PodWorker['containers'][number] }>();
-      for (const w of this.workers.values()) for (const c of w.containers) if (c.pid !== undefined) byPid.set(c.pid, { w, c });
+      for (const w of this.workers.values()) for (const c of w.allContainers) if (c.pid !== undefined) byPid.set(c.pid, { w, c });
       const s = this.sampler.sample([...byPid.keys()]);
       this.samples++;
       this.selfUsage = s.self;

@@ -4,6 +4,8 @@
 import type { Clock, Container, Logger, Pod, Probe, Timing } from '@kip/shared';
 import type { ProbeResult, ProbeTarget } from './probe-handlers.js';
 import type { ContainerProcess, GroupRegistry, SpawnGroupOptions } from './process-group.js';
+import type { Mount } from './sandbox.js';
+import type { SandboxSupport } from './sandbox-probe.js';
 
 export type EventType = 'Normal' | 'Warning';
 
@@ -19,7 +21,11 @@ export interface PodContext {
   readonly clock: Clock;
   readonly log: Logger;
   readonly groups: GroupRegistry;
+  /** Whether this node can give containers a sandbox, and the host layout it rebuilds. */
+  readonly sandbox: SandboxSupport;
   timing(): Timing;
+  /** The volumes mounted into a container of this pod (bind mounts in its sandbox). */
+  mounts(container: Container): Mount[];
   /** The full environment of a container of this pod. */
   env(container: Container): Record<string, string>;
   /** Records a kubelet event about the pod, or about one of its containers. */

@@ -9,6 +9,8 @@ export interface PodStatusInput {
   pod: Pod;
   /** In spec order, one per container. */
   containerStatuses: ContainerStatus[];
+  /** In spec order, one per init container. */
+  initContainerStatuses?: ContainerStatus[];
   podIP?: string;
   hostIP: string;
   startTime?: string;
@@ -21,10 +23,30 @@ export interface PodStatusInput {
   /** The status last computed, whose conditions keep their lastTransitionTime while unchanged. */
   previous?: PodStatus;
   now: string;
+  /** What isolates the pod's containers, as `kip describe pod` shows it. */
+  sandbox?: string;
+}
+
+/** Init containers not completed yet, and those that failed, as the kubelet's getPhase counts them. */
+export function initProgress(spec: PodSpec, statuses: readonly ContainerStatus[]): { pending: string[]; failed: string[] } {
+  const pending: string[] = [];
+  const failed: string[] = [];
+  for (const c of spec.initContainers ?? []) {
+    const cs = statuses.find((s) => s.name === c.name);
+    const t = cs?.state.terminated;
+    if (t && t.exitCode === 0) continue;
+    if (t) failed.push(c.name);
+    else if (cs?.state.waiting && cs.lastState.terminated && cs.lastState.terminated.exitCode !== 0) failed.push(c.name);
+    else pending.push(c.name);
+  }
+  return { pending, failed };
 }
 
 /** The pod phase, as the kubelet's getPhase computes it. */
-export function podPhase(spec: PodSpec, statuses: readonly ContainerStatus[], terminal: boolean): PodPhase {
+export function podPhase(spec: PodSpec, statuses: readonly ContainerStatus[], terminal: boolean, initStatuses: readonly ContainerStatus[] = []): PodPhase {
+  const init = initProgress(spec, initStatuses);
+  if (init.failed.length > 0 && spec.restartPolicy === 'Never') return 'Failed';
+  if (init.pending.length > 0 || init.failed.length > 0) return terminal ? 'Failed' : 'Pending';
   let waiting = 0;
   let running = 0;
   let stopped = 0;
@@ -88,7 +110,10 @@ function unready(statuses: readonly ContainerStatus[]): string[] {
 
 export function computePodStatus(input: PodStatusInput): PodStatus {
   const { pod, containerStatuses: statuses, now } = input;
-  const phase = podPhase(pod.spec, statuses, input.terminal);
+  const initStatuses = input.initContainerStatuses ?? [];
+  const phase = podPhase(pod.spec, statuses, input.terminal, initStatuses);
+  const init = initProgress(pod.spec, initStatuses);
+  const incomplete = [...init.pending, ...init.failed];
   const prev = input.previous?.conditions;
   const notReady = unready(statuses);
   const completed = phase === 'Succeeded' || phase === 'Failed';
@@ -110,7 +135,17 @@ export function computePodStatus(input: PodStatusInput): PodStatus {
   });
   // Kubernetes' order: Initialized, Ready, ContainersReady, PodScheduled.
   const conditions: PodCondition[] = [
-    since({ type: 'Initialized', status: 'True', lastProbeTime: null }),
+    since(
+      incomplete.length === 0
+        ? { type: 'Initialized', status: 'True', lastProbeTime: null }
+        : {
+            type: 'Initialized',
+            status: 'False',
+            reason: 'ContainersNotInitialized',
+            message: `containers with incomplete status: [${incomplete.join(' ')}]`,
+            lastProbeTime: null,
+          },
+    ),
     since(readyCond('Ready')),
     since(readyCond('ContainersReady')),
     { ...scheduled, lastTransitionTime: scheduled.lastTransitionTime ?? since(scheduled).lastTransitionTime },
@@ -125,8 +160,10 @@ export function computePodStatus(input: PodStatusInput): PodStatus {
     status.podIPs = [{ ip: input.podIP }];
   }
   if (input.startTime) status.startTime = input.startTime;
+  if ((pod.spec.initContainers?.length ?? 0) > 0) status.initContainerStatuses = initStatuses;
   status.containerStatuses = statuses;
   status.qosClass = qosClass(pod.spec);
   if (input.hostPorts && Object.keys(input.hostPorts).length > 0) status.kipHostPorts = { ...input.hostPorts };
+  if (input.sandbox) status.kipSandbox = input.sandbox;
   return status;
 }

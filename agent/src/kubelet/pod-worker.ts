@@ -14,7 +14,9 @@ import type { EventType, PodContext } from './pod-context.js';
 import { computePodStatus } from './pod-status.js';
 import { runProbe, type ProbeResult, type ProbeTarget } from './probe-handlers.js';
 import type { ContainerProcess, GroupRegistry, SpawnGroupOptions } from './process-group.js';
-import { PodVolumes, VolumeSetupError } from './volumes.js';
+import { containerMounts, PodVolumes, VolumeSetupError } from './volumes.js';
+import type { Mount } from './sandbox.js';
+import { sandboxDescription, type SandboxSupport } from './sandbox-probe.js';
 
 export const HOST_IP = '127.0.0.1';
 
@@ -30,6 +32,8 @@ export interface PodWorkerDeps {
   clock: Clock;
   log: Logger;
   groups: GroupRegistry;
+  /** Whether containers get a sandbox of their own on this node. */
+  sandbox: SandboxSupport;
   spawn(opts: SpawnGroupOptions): ContainerProcess;
   addresses: PodAddresses;
   timing(): Timing;
@@ -65,6 +69,8 @@ export class PodWorker implements PodContext {
   hostPorts: Record<string, number> = {};
   readonly startTime: string;
   readonly containers: ContainerWorker[];
+  /** Run one after the other, each to completion, before `containers` start. */
+  readonly initContainers: ContainerWorker[];
   stopReason: StopReason | undefined;
   /** Its status is no longer reported (the pod is not this node's any more). */
   silent = false;
@@ -76,6 +82,10 @@ export class PodWorker implements PodContext {
   private readonly volumes: PodVolumes;
   /** Volumes are set up: from now on they are refreshed, not set up. */
   private volumesReady = false;
+  /** The sandbox is set up: containers may start. */
+  private prepared = false;
+  /** The workers whose start has been asked for. */
+  private readonly startsAsked = new Set<ContainerWorker>();
   private retryTimer: TimerHandle | undefined;
   private stopping: Promise<void> | undefined;
 
@@ -88,7 +98,8 @@ export class PodWorker implements PodContext {
     this.podKey = `${pod.metadata.namespace ?? 'default'}/${pod.metadata.name}`;
     this.podDir = path.join(deps.podsDir, podDirName(pod));
     this.startTime = isoNow(deps.clock);
-    this.containers = pod.spec.containers.map((c) => new ContainerWorker(this, c));
+    this.initContainers = (pod.spec.initContainers ?? []).map((c) => new ContainerWorker(this, c, true));
+    this.containers = pod.spec.containers.map((c) => new ContainerWorker(this, c, false, this.initContainers.length > 0));
     this.volumes = new PodVolumes(this.podDir, () => ({
       pod: this.pod,
       config: deps.config,
@@ -97,6 +108,11 @@ export class PodWorker implements PodContext {
       hostIP: HOST_IP,
       allocatable: deps.allocatable,
     }));
+  }
+
+  /** Init containers, then containers. */
+  get allContainers(): ContainerWorker[] {
+    return [...this.initContainers, ...this.containers];
   }
 
   // ---- PodContext ------------------------------------------------------------------------------
@@ -110,8 +126,14 @@ export class PodWorker implements PodContext {
   get groups(): GroupRegistry {
     return this.deps.groups;
   }
+  get sandbox(): SandboxSupport {
+    return this.deps.sandbox;
+  }
   timing(): Timing {
     return this.deps.timing();
+  }
+  mounts(container: Container): Mount[] {
+    return containerMounts(this.pod, container, this.podDir);
   }
   env(container: Container): Record<string, string> {
     return buildContainerEnv({
@@ -141,7 +163,7 @@ export class PodWorker implements PodContext {
         namespace: this.pod.metadata.namespace ?? 'default',
         name: this.pod.metadata.name,
         uid: this.uid,
-        ...(container ? { fieldPath: `spec.containers{${container}}` } : {}),
+        ...(container ? { fieldPath: `spec.${this.initContainers.some((c) => c.name === container) ? 'initContainers' : 'containers'}{${container}}` } : {}),
       },
       reason,
       message,
@@ -149,6 +171,7 @@ export class PodWorker implements PodContext {
     });
   }
   changed(): void {
+    this.advance();
     this.deps.changed(this);
   }
   spawn(opts: SpawnGroupOptions): ContainerProcess {
@@ -166,10 +189,8 @@ export class PodWorker implements PodContext {
     this.setup = this.prepare();
     void this.setup.then((ok) => {
       if (!ok || this.stopReason) return;
-      for (const c of this.containers)
-        this.deps.pace(() => {
-          if (!this.stopReason) c.start();
-        });
+      this.prepared = true;
+      this.advance();
     });
     this.changed();
   }
@@ -230,7 +251,7 @@ export class PodWorker implements PodContext {
       return;
     }
     this.refreshVolumes();
-    for (const c of this.containers) c.configChanged();
+    for (const c of this.allContainers) c.configChanged();
   }
 
   private refreshVolumes(): void {
@@ -238,6 +259,29 @@ export class PodWorker implements PodContext {
   }
 
   private retryResolve: ((again: boolean) => void) | undefined;
+
+  /**
+   * Starts what may start now: the first init container that has not completed, once the one
+   * before it has; the containers once every init container has. A failed init container is
+   * restarted by its own worker (or not, under restartPolicy Never: then nothing else starts).
+   */
+  private advance(): void {
+    if (!this.prepared || this.stopReason) return;
+    for (const c of this.initContainers) {
+      if (c.completed) continue;
+      this.startOnce(c);
+      return;
+    }
+    for (const c of this.containers) this.startOnce(c);
+  }
+
+  private startOnce(c: ContainerWorker): void {
+    if (this.startsAsked.has(c)) return;
+    this.startsAsked.add(c);
+    this.deps.pace(() => {
+      if (!this.stopReason) c.start();
+    });
+  }
 
   /** A newer version of the pod object: containers whose definition changed are restarted. */
   update(pod: Pod): void {
@@ -262,13 +306,13 @@ export class PodWorker implements PodContext {
       this.retryResolve?.(false);
     }
     if (this.stopping) {
-      for (const c of this.containers) void (reason === 'removed' ? c.killNow() : c.stop(graceMs));
+      for (const c of this.allContainers) void (reason === 'removed' ? c.killNow() : c.stop(graceMs));
       return this.stopping;
     }
     this.deps.log.info('stopping pod', { pod: this.podKey, reason, graceSeconds: graceMs / 1000 });
     this.stopping = (async () => {
       await this.setup;
-      await Promise.all(this.containers.map((c) => (this.stopReason === 'removed' ? c.killNow() : c.stop(graceMs))));
+      await Promise.all(this.allContainers.map((c) => (this.stopReason === 'removed' ? c.killNow() : c.stop(graceMs))));
       this.terminal = true;
       this.changed();
     })();
@@ -279,6 +323,7 @@ export class PodWorker implements PodContext {
     return computePodStatus({
       pod: this.pod,
       containerStatuses: this.containers.map((c) => c.status()),
+      initContainerStatuses: this.initContainers.map((c) => c.status()),
       podIP: this.podIP || undefined,
       hostIP: HOST_IP,
       startTime: this.startTime,
@@ -288,6 +333,10 @@ export class PodWorker implements PodContext {
         ? { reason: 'Terminated', message: 'Pod was terminated in response to imminent node shutdown.' }
         : {}),
       previous: this.lastStatus,
+      sandbox: sandboxDescription(
+        this.deps.sandbox,
+        this.allContainers.some((c) => c.sandboxed),
+      ),
       now: isoNow(this.deps.clock),
     });
   }

@@ -20,6 +20,8 @@ export interface ProbeTarget {
   env: Record<string, string>;
   cwd: string;
   groups: GroupRegistry;
+  /** The argv that runs an exec probe's command where the container is (inside its sandbox). */
+  execArgv?: (command: string[]) => string[];
 }
 
 /**
@@ -44,7 +46,7 @@ function execProbe(command: string[], timeoutMs: number, t: ProbeTarget): Promis
   return new Promise((resolve) => {
     let group: ProcessGroup;
     try {
-      group = ProcessGroup.spawn({ argv: command, env: t.env, cwd: t.cwd }, t.groups);
+      group = ProcessGroup.spawn({ argv: t.execArgv ? t.execArgv(command) : command, env: t.env, cwd: t.cwd }, t.groups);
     } catch (err) {
       resolve({ ok: false, message: (err as Error).message });
       return;

@@ -262,15 +262,20 @@ export class RestApi {
 
   private logs(namespace: string, name: string, q: URLSearchParams, res: ServerResponse): void {
     const pod = this.opts.registry.get<Pod>('Pod', namespace, name);
-    const names = pod.spec.containers.map((c) => c.name);
+    const apps = pod.spec.containers.map((c) => c.name);
+    const names = [...apps, ...(pod.spec.initContainers ?? []).map((c) => c.name)];
     let container = q.get('container') ?? '';
     if (!container) {
-      if (names.length !== 1) throw new ApiError('BadRequest', `a container name must be specified for pod ${name}, choose one of: [${names.join(' ')}]`);
-      container = names[0]!;
+      if (apps.length !== 1)
+        throw new ApiError(
+          'BadRequest',
+          `a container name must be specified for pod ${name}, choose one of: [${apps.join(' ')}]${names.length > apps.length ? ` or one of the init containers: [${names.slice(apps.length).join(' ')}]` : ''}`,
+        );
+      container = apps[0]!;
     }
     if (!names.includes(container)) throw new ApiError('BadRequest', `container ${container} is not valid for pod ${name}`);
     const previous = isTrue(q.get('previous'));
-    const cs = pod.status?.containerStatuses?.find((c) => c.name === container);
+    const cs = [...(pod.status?.containerStatuses ?? []), ...(pod.status?.initContainerStatuses ?? [])].find((c) => c.name === container);
     if (!pod.spec.nodeName) throw new ApiError('BadRequest', `pod ${name} is not scheduled to a node yet; it has no logs`);
     if (previous && !(cs && cs.restartCount > 0)) throw new ApiError('BadRequest', `previous terminated container "${container}" in pod "${name}" not found`);
     if (!previous && cs?.state.waiting && cs.restartCount === 0)

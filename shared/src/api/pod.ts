@@ -23,6 +23,13 @@ export function podRequests(spec: PodSpec): PodRequests {
     cpu += parseCpuMillis(req.cpu ?? lim.cpu);
     memory += parseBytes(req.memory ?? lim.memory);
   }
+  // Init containers run one at a time before the others: the pod needs the largest of them, if more.
+  for (const c of spec.initContainers ?? []) {
+    const req = c.resources?.requests ?? {};
+    const lim = c.resources?.limits ?? {};
+    cpu = Math.max(cpu, parseCpuMillis(req.cpu ?? lim.cpu));
+    memory = Math.max(memory, parseBytes(req.memory ?? lim.memory));
+  }
   return { cpu, memory };
 }
 
@@ -30,7 +37,9 @@ export function podRequests(spec: PodSpec): PodRequests {
 export function podDisplayStatus(pod: Pod): string {
   let reason = pod.status?.reason || pod.status?.phase || 'Pending';
   let hasRunning = false;
-  for (const cs of [...(pod.status?.containerStatuses ?? [])].reverse()) {
+  const init = initDisplayStatus(pod);
+  if (init) reason = init;
+  for (const cs of init ? [] : [...(pod.status?.containerStatuses ?? [])].reverse()) {
     if (cs.state.waiting?.reason) reason = cs.state.waiting.reason;
     else if (cs.state.terminated?.reason) reason = cs.state.terminated.reason;
     else if (cs.state.terminated) reason = cs.state.terminated.signal ? `Signal:${cs.state.terminated.signal}` : `ExitCode:${cs.state.terminated.exitCode}`;
@@ -41,4 +50,23 @@ export function podDisplayStatus(pod: Pod): string {
   if (pod.metadata.deletionTimestamp && pod.status?.reason === 'NodeLost') reason = 'Unknown';
   else if (pod.metadata.deletionTimestamp && !terminal) reason = 'Terminating';
   return reason;
+}
+
+/**
+ * While init containers have not all completed: `Init:<reason>` for one that failed or waits
+ * for a reason (`Init:Error`, `Init:CrashLoopBackOff`), else `Init:<done>/<total>`, as kubectl shows.
+ */
+function initDisplayStatus(pod: Pod): string | undefined {
+  const total = pod.spec?.initContainers?.length ?? 0;
+  const statuses = pod.status?.initContainerStatuses ?? [];
+  for (let i = 0; i < total; i++) {
+    const cs = statuses[i];
+    const t = cs?.state.terminated;
+    if (t && t.exitCode === 0) continue;
+    if (t) return t.reason ? `Init:${t.reason}` : t.signal ? `Init:Signal:${t.signal}` : `Init:ExitCode:${t.exitCode}`;
+    const waiting = cs?.state.waiting?.reason;
+    if (waiting && waiting !== 'PodInitializing') return `Init:${waiting}`;
+    return `Init:${i}/${total}`;
+  }
+  return undefined;
 }

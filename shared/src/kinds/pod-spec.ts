@@ -156,6 +156,23 @@ function checkUniqueNames(items: unknown[], field: string, errors: FieldErrors):
   });
 }
 
+export const SleepAction = Type.Object({ seconds: Type.Integer({ minimum: 0 }) });
+
+const HOOK_HANDLERS = ['exec', 'httpGet', 'sleep'] as const;
+
+/** What a postStart or preStop hook runs: exactly one of exec, httpGet, sleep. */
+export const LifecycleHandler = withCheck(
+  Type.Object({ exec: Type.Optional(ExecAction), httpGet: Type.Optional(HTTPGetAction), sleep: Type.Optional(SleepAction) }),
+  (h: Obj, field, errors) => {
+    const handlers = HOOK_HANDLERS.filter((k) => h[k] !== undefined);
+    if (handlers.length !== 1) errors.add(field, `must specify exactly one of exec, httpGet, sleep (found ${handlers.length})`);
+  },
+);
+export type LifecycleHandler = Static<typeof LifecycleHandler>;
+
+export const Lifecycle = Type.Object({ postStart: Type.Optional(LifecycleHandler), preStop: Type.Optional(LifecycleHandler) });
+export type Lifecycle = Static<typeof Lifecycle>;
+
 export const Container = withCheck(
   Type.Object({
     name: Type.String({ minLength: 1 }),
@@ -173,6 +190,7 @@ export const Container = withCheck(
     livenessProbe: Type.Optional(Probe),
     readinessProbe: Type.Optional(Probe),
     startupProbe: Type.Optional(Probe),
+    lifecycle: Type.Optional(Lifecycle),
     // Fields every manifest may carry that change nothing for a process on this host: accepted, as
     // a Kubernetes API server knows them, so that kubectl's strict validation lets them through.
     imagePullPolicy: Type.Optional(StringEnum(['Always', 'IfNotPresent', 'Never'])),
@@ -195,6 +213,11 @@ export const Container = withCheck(
       const f = child(field, name);
       if (isObj(probe.httpGet)) checkPortRef(probe.httpGet.port, child(f, 'httpGet.port'), portNames, errors);
       if (isObj(probe.tcpSocket)) checkPortRef(probe.tcpSocket.port, child(f, 'tcpSocket.port'), portNames, errors);
+    }
+    const lifecycle = isObj(c.lifecycle) ? c.lifecycle : {};
+    for (const hook of ['postStart', 'preStop'] as const) {
+      const h = lifecycle[hook];
+      if (isObj(h) && isObj(h.httpGet)) checkPortRef(h.httpGet.port, child(field, `lifecycle.${hook}.httpGet.port`), portNames, errors);
     }
   },
 );
@@ -269,6 +292,18 @@ export const PodSpec = withCheck(
       checkUniqueNames(containers, field, errors);
     }),
     volumes: Type.Optional(withCheck(Type.Array(Volume, mergeByKey('name')), checkVolumes)),
+    /** Run to completion, one after the other, before the containers start. */
+    initContainers: Type.Optional(
+      withCheck(Type.Array(Container, mergeByKey('name')), (containers: unknown[], field, errors) => {
+        checkUniqueNames(containers, field, errors);
+        containers.forEach((c, i) => {
+          if (!isObj(c)) return;
+          // What only a container that keeps running can use, as Kubernetes says for init containers.
+          for (const k of ['lifecycle', 'livenessProbe', 'readinessProbe', 'startupProbe'])
+            if (c[k] !== undefined) errors.forbidden(child(index(field, i), k), 'may not be set for init containers without restartPolicy=Always');
+        });
+      }),
+    ),
     restartPolicy: Type.Optional(RestartPolicy),
     terminationGracePeriodSeconds: Type.Optional(Type.Integer({ minimum: 0 })),
     nodeName: Type.Optional(Type.String()),
@@ -297,10 +332,18 @@ export const PodSpec = withCheck(
       errors.invalid(child(field, 'nodeName'), nodeName, 'must be a valid node name');
     const volumeNames = new Set<string>();
     for (const v of Array.isArray(spec.volumes) ? spec.volumes : []) if (isObj(v) && typeof v.name === 'string') volumeNames.add(v.name);
-    const containers = Array.isArray(spec.containers) ? spec.containers : [];
-    containers.forEach((c, i) => {
-      if (isObj(c) && Array.isArray(c.volumeMounts))
-        checkVolumeMounts(c.volumeMounts, child(index(child(field, 'containers'), i), 'volumeMounts'), volumeNames, errors);
+    for (const list of ['containers', 'initContainers'] as const) {
+      const containers = Array.isArray(spec[list]) ? (spec[list] as unknown[]) : [];
+      containers.forEach((c, i) => {
+        if (isObj(c) && Array.isArray(c.volumeMounts))
+          checkVolumeMounts(c.volumeMounts, child(index(child(field, list), i), 'volumeMounts'), volumeNames, errors);
+      });
+    }
+    // A name is the container's in logs and statuses: an init container may not share one with a container.
+    const names = new Set((Array.isArray(spec.containers) ? spec.containers : []).map((c) => (isObj(c) ? c.name : undefined)));
+    (Array.isArray(spec.initContainers) ? spec.initContainers : []).forEach((c, i) => {
+      if (isObj(c) && typeof c.name === 'string' && c.name && names.has(c.name))
+        errors.duplicate(child(index(child(field, 'initContainers'), i), 'name'), c.name);
     });
   },
 );
@@ -327,6 +370,7 @@ export function defaultPodSpec(spec: PodSpec): void {
   spec.restartPolicy ??= 'Always';
   spec.terminationGracePeriodSeconds ??= DEFAULT_TERMINATION_GRACE_SECONDS;
   spec.schedulerName ??= 'default-scheduler';
+  for (const c of spec.initContainers ?? []) for (const p of c.ports ?? []) p.protocol ??= 'TCP';
   for (const c of spec.containers ?? []) {
     for (const p of c.ports ?? []) p.protocol ??= 'TCP';
     for (const e of c.env ?? []) if (e.valueFrom?.fieldRef) e.valueFrom.fieldRef.apiVersion ??= 'v1';

@@ -70,12 +70,15 @@ export const PodStatus = Type.Object(
     podIP: Type.Optional(Type.String()),
     podIPs: Type.Optional(Type.Array(Type.Object({ ip: Type.String() }))),
     startTime: Type.Optional(Type.String()),
+    initContainerStatuses: Type.Optional(Type.Array(ContainerStatus)),
     containerStatuses: Type.Optional(Type.Array(ContainerStatus)),
     qosClass: Type.Optional(StringEnum(['Guaranteed', 'Burstable', 'BestEffort'])),
     /** The node the scheduler preempted pods on for this pod, while it waits for them to go. */
     nominatedNodeName: Type.Optional(Type.String()),
     /** kip extension: the host ports that back each declared container port, "container/port" -> host port. */
     kipHostPorts: Type.Optional(Type.Record(Type.String(), Type.Integer())),
+    /** kip extension: what isolates the pod's containers ("user+mount+uts namespaces", or "none (why)"). */
+    kipSandbox: Type.Optional(Type.String()),
   },
   READ_ONLY,
 );
@@ -103,7 +106,7 @@ export function podReady(pod: Pod): string {
 export function podRestarts(pod: Pod, now: number): string {
   let restarts = 0;
   let last = 0;
-  for (const cs of pod.status?.containerStatuses ?? []) {
+  for (const cs of [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])]) {
     restarts += cs.restartCount ?? 0;
     const finished = cs.lastState?.terminated?.finishedAt;
     if (finished) last = Math.max(last, Date.parse(finished) || 0);
@@ -141,6 +144,7 @@ function validatePodUpdate(next: Pod, old: Pod) {
     ...p.spec,
     nodeName: p.spec.nodeName || old.spec.nodeName,
     containers: p.spec.containers.map((c) => ({ ...c, image: undefined })),
+    initContainers: p.spec.initContainers?.map((c) => ({ ...c, image: undefined })),
     tolerations: undefined,
   });
   if (!jsonEqual(strip(next), strip(old)))
@@ -212,8 +216,11 @@ export const podKind = defineKind<Pod>({
         w.write(0, 'IPs:\n');
         for (const ip of ips) w.write(1, `IP:\t${ip}\n`);
       }
+      if (st.kipSandbox) w.field(0, 'Sandbox', st.kipSandbox);
       const owner = controllerOf(pod);
       if (owner) w.field(0, 'Controlled By', `${owner.kind}/${owner.name}`);
+      if (pod.spec?.initContainers?.length)
+        writeContainers(w, '', 'Init Containers', pod.spec.initContainers, { statuses: st.initContainerStatuses ?? [], hostPorts: st.kipHostPorts ?? {} });
       writeContainers(w, '', 'Containers', pod.spec?.containers ?? [], { statuses: st.containerStatuses ?? [], hostPorts: st.kipHostPorts ?? {} });
       if (st.conditions?.length) {
         w.write(0, 'Conditions:\n  Type\tStatus\n');

@@ -64,7 +64,8 @@ async function run(ctx: Context, args: string[]): Promise<number> {
   const allContainers = ctx.flags.bool('all-containers');
   let containers: string[];
   const chosen = ctx.flags.str('container') ?? args[1];
-  if (allContainers) containers = names;
+  // As kubectl does, --all-containers starts with the init containers.
+  if (allContainers) containers = [...(pod.spec?.initContainers ?? []).map((c) => c.name), ...names];
   else if (chosen) containers = [chosen];
   else if (names.length === 1) containers = names;
   else throw new CliError(`a container name must be specified for pod ${pod.metadata.name}, choose one of: [${names.join(' ')}]`);
@@ -72,7 +73,7 @@ async function run(ctx: Context, args: string[]): Promise<number> {
   const tail = ctx.flags.int('tail');
   const follow = ctx.flags.bool('follow');
   const path = `${objectPath(POD(), pod.metadata.namespace ?? ctx.namespace, pod.metadata.name)}/log`;
-  const prefixed = ctx.flags.bool('prefix') || (allContainers && names.length > 1 && follow);
+  const prefixed = ctx.flags.bool('prefix') || (allContainers && containers.length > 1 && follow);
   const streamOne = async (container: string) => {
     const prefixer = prefixed ? new LinePrefixer(`[pod/${pod.metadata.name}/${container}] `, (s) => ctx.out(s)) : undefined;
     await ctx.api.stream(

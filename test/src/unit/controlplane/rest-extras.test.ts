@@ -88,7 +88,14 @@ describe('controlplane/api/rest: subresources, discovery and auth', function () 
       const groups = (await api.call('GET', '/apis')).body;
       assert.equal(groups.kind, 'APIGroupList');
       const listed = groups.groups.map((g: { name: string; preferredVersion: { groupVersion: string } }) => `${g.name} ${g.preferredVersion.groupVersion}`);
-      for (const gv of ['apps apps/v1', 'batch batch/v1', 'chaos.kip.dev chaos.kip.dev/v1alpha1', 'metrics.k8s.io metrics.k8s.io/v1beta1', 'policy policy/v1', 'scheduling.k8s.io scheduling.k8s.io/v1'])
+      for (const gv of [
+        'apps apps/v1',
+        'batch batch/v1',
+        'chaos.kip.dev chaos.kip.dev/v1alpha1',
+        'metrics.k8s.io metrics.k8s.io/v1beta1',
+        'policy policy/v1',
+        'scheduling.k8s.io scheduling.k8s.io/v1',
+      ])
         assert.ok(listed.includes(gv), `${gv} in ${listed}`);
       const metrics = (await api.call('GET', '/apis/metrics.k8s.io/v1beta1')).body;
       assert.deepEqual(

@@ -4,7 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { FakeClock, isoTime } from '@kip/shared';
-import { initialLifecycle, step, type ContainerLifecycle, type LifecycleAction, type LifecycleEnv, type LifecycleEvent } from '@kip/agent';
+import { initRestartPolicy, initialLifecycle, step, type ContainerLifecycle, type LifecycleAction, type LifecycleEnv, type LifecycleEvent } from '@kip/agent';
 
 const POD = 'web_default(u1)';
 
@@ -24,6 +24,9 @@ function words(actions: LifecycleAction[], all = false): string[] {
         break;
       case 'startProbes':
         out.push(`probes ${a.kinds.join(',')}`);
+        break;
+      case 'runHook':
+        out.push(`hook ${a.hook} ${a.timeoutMs}`);
         break;
       case 'event':
         out.push(`${a.reason}: ${a.message}`);
@@ -359,5 +362,86 @@ describe('container lifecycle: the pure step', () => {
       assert.deepEqual(m.send(ev), [], ev.type);
       assert.equal(m.s, before);
     }
+  });
+
+  it('init containers: restarted only on failure, never under restartPolicy Never; waiting as PodInitializing', () => {
+    assert.equal(initRestartPolicy('Always'), 'OnFailure');
+    assert.equal(initRestartPolicy(undefined), 'OnFailure');
+    assert.equal(initRestartPolicy('Never'), 'Never');
+    const m = new Machine({ restartPolicy: initRestartPolicy('Always') });
+    m.s = initialLifecycle('PodInitializing');
+    assert.deepEqual(m.s.state, { waiting: { reason: 'PodInitializing' } });
+    m.run();
+    m.crash(1, 1000);
+    assert.equal(m.s.phase, 'Starting', 'a failed init container runs again');
+    m.send({ type: 'spawned', pid: 9 });
+    m.crash(0, 1000);
+    assert.equal(m.s.phase, 'Terminated', 'a completed one does not');
+    assert.equal((m.s as ContainerLifecycle).state.terminated?.reason, 'Completed');
+    const never = new Machine({ restartPolicy: initRestartPolicy('Never') });
+    never.run();
+    never.crash(2);
+    assert.equal(never.s.phase, 'Terminated');
+    assert.equal(never.s.state.terminated?.exitCode, 2);
+  });
+
+  it('carries the termination message into state.terminated.message', () => {
+    const m = new Machine({ restartPolicy: 'Never' });
+    m.run();
+    m.clock.advance(500);
+    m.send({ type: 'exited', index: 0, exitCode: 1, message: 'disk full' });
+    assert.deepEqual(m.s.state.terminated && { reason: m.s.state.terminated.reason, message: m.s.state.terminated.message }, {
+      reason: 'Error',
+      message: 'disk full',
+    });
+  });
+
+  it('postStart runs as the run starts; a failed one kills the run, which restarts by the policy', () => {
+    const m = new Machine({ hasPostStart: true, graceMs: 5000 });
+    m.send({ type: 'start' });
+    assert.deepEqual(m.send({ type: 'spawned', pid: 5 }).slice(-1), ['hook postStart 5000']);
+    assert.deepEqual(m.send({ type: 'hookDone', index: 0, hook: 'postStart', ok: true }), []);
+    assert.deepEqual(m.send({ type: 'hookDone', index: 0, hook: 'postStart', ok: false, message: 'Exec lifecycle hook failed' }), [
+      'FailedPostStartHook: Exec lifecycle hook failed',
+      'stopProbes',
+      'Killing: FailedPostStartHook',
+      'SIGTERM',
+      'clear grace',
+      'set grace 5000',
+    ]);
+    assert.equal(m.s.phase, 'Killing');
+    m.crash(143, 100);
+    assert.equal(m.s.phase, 'Starting', 'restarted at once: the first restart has no back-off');
+  });
+
+  it('preStop runs before the SIGTERM, within the grace period; SIGKILL when the grace period is over', () => {
+    const m = new Machine({ hasPreStop: true });
+    m.run();
+    assert.deepEqual(m.send({ type: 'stop', graceMs: 10_000 }), [
+      'stopProbes',
+      'Killing: Stopping container app',
+      'hook preStop 10000',
+      'clear grace',
+      'set grace 10000',
+    ]);
+    assert.equal(m.s.run?.preStopping, true);
+    m.clock.advance(3000);
+    assert.deepEqual(m.send({ type: 'hookDone', index: 0, hook: 'preStop', ok: true }), ['SIGTERM']);
+    assert.deepEqual(m.send({ type: 'hookDone', index: 0, hook: 'preStop', ok: true }), [], 'a second answer sends nothing');
+    const slow = new Machine({ hasPreStop: true });
+    slow.run();
+    slow.send({ type: 'stop', graceMs: 2000 });
+    slow.clock.advance(2000);
+    assert.deepEqual(slow.send({ type: 'graceOver', index: 0 }), ['SIGKILL'], 'a preStop that outlasts the grace period is cut short');
+    const failed = new Machine({ hasPreStop: true });
+    failed.run();
+    failed.send({ type: 'probe', index: 0, kind: 'liveness', ok: false });
+    assert.deepEqual(failed.send({ type: 'hookDone', index: 0, hook: 'preStop', ok: false, message: 'HTTP lifecycle hook failed' }), [
+      'FailedPreStopHook: HTTP lifecycle hook failed',
+      'SIGTERM',
+    ]);
+    const removed = new Machine({ hasPreStop: true });
+    removed.run();
+    assert.ok(!removed.send({ type: 'stop', graceMs: 0, now: true }).some((w) => w.startsWith('hook')), 'a pod removed from the store runs no hook');
   });
 });

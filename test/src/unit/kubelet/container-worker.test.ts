@@ -47,6 +47,8 @@ class Rig {
       clock: this.clock,
       log: silentLogger,
       groups: new GroupRegistry(),
+      sandbox: { available: false, reason: 'containers are fakes' },
+      mounts: () => [],
       timing: () => TIMING,
       env: () => ({ PATH: process.env.PATH ?? '/usr/bin:/bin' }),
       event: (_type, reason, message) => this.events.push(`${reason}: ${message}`),

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { PROFILES, readProcStat, silentLogger } from '@kip/shared';
 import type { Container, EventRecord, Pod, PodRef, PodSpec, PodStatus, Timing } from '@kip/shared';
-import { Kubelet } from '@kip/agent';
+import { Kubelet, type SandboxSupport } from '@kip/agent';
 import { processesWithCwdUnder } from '@kip/agent';
 import { eventually } from '../../helpers/wait.js';
 
@@ -73,7 +73,7 @@ export class Harness {
   readonly events: EventRecord[] = [];
   readonly terminated: PodRef[] = [];
 
-  constructor(timing: Timing = TEST_TIMING, extraEnv?: (pod: Pod) => Record<string, string>) {
+  constructor(timing: Timing = TEST_TIMING, extraEnv?: (pod: Pod) => Record<string, string>, sandbox?: SandboxSupport) {
     this.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kip-kubelet-'));
     this.kubelet = new Kubelet({
       nodeName: NODE,
@@ -82,6 +82,7 @@ export class Harness {
       timing,
       log: silentLogger,
       extraEnv,
+      ...(sandbox ? { sandbox } : {}),
       hooks: {
         status: (u) => this.statuses.push({ ref: { namespace: u.namespace, name: u.name, uid: u.uid }, status: structuredClone(u.status) }),
         event: (e) => this.events.push(e),

@@ -154,4 +154,37 @@ describe('kubelet pod status', () => {
     assert.ok(!jsonEqual({ a: null }, { a: {} }));
     assert.ok(!jsonEqual([1], { 0: 1 }));
   });
+
+  it('keeps a pod Pending while init containers run, Failed when one fails under Never, and says which are incomplete', () => {
+    const withInit = (policy: PodSpec['restartPolicy']): PodSpec => ({
+      ...spec(policy, ['a']),
+      initContainers: [
+        { name: 'i0', image: 'pause' },
+        { name: 'i1', image: 'pause' },
+      ],
+    });
+    const app = [cs('a', waiting('PodInitializing'))];
+    assert.equal(podPhase(withInit('Always'), app, false, [cs('i0', exited(0)), cs('i1', running)]), 'Pending');
+    assert.equal(podPhase(withInit('Always'), app, false, [cs('i0', waiting('CrashLoopBackOff'), exited(1))]), 'Pending');
+    assert.equal(podPhase(withInit('Never'), app, false, [cs('i0', exited(1)), cs('i1', waiting('PodInitializing'))]), 'Failed');
+    assert.equal(podPhase(withInit('Always'), [cs('a', running)], false, [cs('i0', exited(0)), cs('i1', exited(0))]), 'Running');
+    const pod: Pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: withInit('Always') };
+    const st = computePodStatus({
+      pod,
+      containerStatuses: app,
+      initContainerStatuses: [cs('i0', exited(0)), cs('i1', running)],
+      hostIP: '127.0.0.1',
+      terminal: false,
+      now: '2026-01-01T00:00:00Z',
+    });
+    assert.deepEqual(st.conditions?.[0] && { ...st.conditions[0], lastTransitionTime: undefined }, {
+      type: 'Initialized',
+      status: 'False',
+      reason: 'ContainersNotInitialized',
+      message: 'containers with incomplete status: [i1]',
+      lastProbeTime: null,
+      lastTransitionTime: undefined,
+    });
+    assert.equal(st.initContainerStatuses?.length, 2);
+  });
 });

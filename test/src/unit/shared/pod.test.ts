@@ -1,5 +1,14 @@
 import assert from 'node:assert/strict';
-import { podDisplayStatus, podRequests, type ContainerState, type Pod, type PodCondition, type PodStatus, type ResourceRequirements } from '@kip/shared';
+import {
+  podDisplayStatus,
+  podRequests,
+  podRestarts,
+  type ContainerState,
+  type Pod,
+  type PodCondition,
+  type PodStatus,
+  type ResourceRequirements,
+} from '@kip/shared';
 
 const Mi = 2 ** 20;
 
@@ -127,5 +136,38 @@ describe('shared/api/pod', () => {
       },
     ];
     for (const c of cases) it(`${c.name}: ${c.want}`, () => assert.equal(podDisplayStatus(c.pod), c.want));
+  });
+});
+
+describe('pods with init containers', () => {
+  function initPod(inits: ContainerState[], restartCount = 0): Pod {
+    return {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'p' },
+      spec: { initContainers: inits.map((_, i) => ({ name: `i${i}`, image: 'pause' })), containers: [{ name: 'c', image: 'pause' }] },
+      status: {
+        phase: 'Pending',
+        initContainerStatuses: inits.map((state, i) => ({ ...cs(state, false, `i${i}`), restartCount })),
+        containerStatuses: [cs({ waiting: { reason: 'PodInitializing' } })],
+      },
+    };
+  }
+  const done: ContainerState = { terminated: { exitCode: 0, reason: 'Completed' } };
+
+  it('shows Init:N/M, Init:<reason> and then the containers, as kubectl does', () => {
+    assert.equal(podDisplayStatus(initPod([{ waiting: { reason: 'PodInitializing' } }, { waiting: { reason: 'PodInitializing' } }])), 'Init:0/2');
+    assert.equal(podDisplayStatus(initPod([done, { running: {} }])), 'Init:1/2');
+    assert.equal(podDisplayStatus(initPod([done, { terminated: { exitCode: 1, reason: 'Error' } }])), 'Init:Error');
+    assert.equal(podDisplayStatus(initPod([{ waiting: { reason: 'CrashLoopBackOff' } }, { waiting: {} }])), 'Init:CrashLoopBackOff');
+    assert.equal(podDisplayStatus(initPod([{ terminated: { exitCode: 2 } }])), 'Init:ExitCode:2');
+    assert.equal(podDisplayStatus(initPod([done, done])), 'PodInitializing');
+  });
+
+  it('counts init container restarts, and requests the most of one init container or all containers', () => {
+    assert.equal(podRestarts(initPod([{ running: {} }], 3), Date.now()), '3');
+    const p = podWith([{ requests: { cpu: '100m', memory: '64Mi' } }]);
+    p.spec.initContainers = [{ name: 'big', image: 'pause', resources: { requests: { cpu: '500m', memory: '32Mi' } } }];
+    assert.deepEqual(podRequests(p.spec), { cpu: 500, memory: 64 * Mi });
   });
 });

@@ -122,6 +122,32 @@ const objectCases: Case[] = [
 ];
 
 const podCases: Case[] = [
+  {
+    name: 'init containers may not have probes or lifecycle hooks, nor share a name with a container',
+    base: goodPod,
+    set: {
+      'spec.initContainers': [
+        { name: 'setup', command: ['true'], livenessProbe: { exec: { command: ['true'] } } },
+        { name: 'web', command: ['true'], lifecycle: { postStart: { exec: { command: ['true'] } } } },
+      ],
+    },
+    want: [
+      ['spec.initContainers[0].livenessProbe', /^Forbidden: may not be set for init containers without restartPolicy=Always$/],
+      ['spec.initContainers[1].lifecycle', /^Forbidden: may not be set for init containers without restartPolicy=Always$/],
+      ['spec.initContainers[1].name', /^Duplicate value: "web"$/],
+    ],
+  },
+  {
+    name: 'a lifecycle hook has exactly one handler, and an httpGet port the container declares',
+    base: goodPod,
+    set: {
+      'spec.containers.0.lifecycle': { postStart: { exec: { command: ['true'] }, sleep: { seconds: 1 } }, preStop: { httpGet: { port: 'nope' } } },
+    },
+    want: [
+      ['spec.containers[0].lifecycle.postStart', /must specify exactly one of exec, httpGet, sleep \(found 2\)/],
+      ['spec.containers[0].lifecycle.preStop.httpGet.port', /Invalid value: "nope"/],
+    ],
+  },
   { name: 'a pod needs a spec', base: goodPod, set: { spec: undefined }, want: [['spec', /^Required value$/]] },
   { name: 'a pod needs containers', base: goodPod, set: { 'spec.containers': undefined }, want: [['spec.containers', /^Required value$/]] },
   {
