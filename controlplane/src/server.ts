@@ -14,6 +14,8 @@ import { Registry } from './api/registry.js';
 import { RestApi } from './api/rest.js';
 import { ControllerManager, defaultControllers } from './controllers/manager.js';
 import { EndpointsController } from './controllers/endpoints.js';
+import { VolumeProvisioner } from './controllers/volume-provisioner.js';
+import { nodeMayReadVolume } from './api/node-volume-access.js';
 import { NamespaceController } from './controllers/namespace.js';
 import { namespaceLifecycle } from './api/namespace-lifecycle.js';
 import { NodeLifecycleController } from './controllers/node-lifecycle.js';
@@ -64,6 +66,8 @@ export interface ControlPlaneOptions {
   addressPlan?: AddressPlan;
   /** Names the API is reached by besides its address and localhost (a Host header must be one). */
   apiNames?: readonly string[];
+  /** The data dir: provisioned volumes are directories under <dataDir>/volumes (the working directory when absent). */
+  dataDir?: string;
   log: Logger;
   clock?: Clock;
   store?: Store;
@@ -116,6 +120,7 @@ export class ControlPlane {
     this.controllers = new ControllerManager(ctx);
     for (const c of defaultControllers(ctx)) this.controllers.add(c);
     this.controllers.add(new EndpointsController(ctx));
+    this.controllers.add(new VolumeProvisioner({ ...ctx, dataDir: opts.dataDir ?? process.cwd() }));
     const namespaces = new NamespaceController(ctx);
     namespaces.ensurePermanent();
     this.controllers.add(namespaces);
@@ -129,7 +134,11 @@ export class ControlPlane {
       timing: this.timing,
       health: (name) => this.agents.health(name),
     });
-    const auth = new Authorizer({ adminToken: opts.apiToken, nodeToken: opts.joinToken });
+    const auth = new Authorizer({
+      adminToken: opts.apiToken,
+      nodeToken: opts.joinToken,
+      nodeMayGet: (kind, namespace, name) => nodeMayReadVolume(this.store, kind, namespace, name),
+    });
     const rest = new RestApi({ registry: this.registry, nodes: this.agents, log: log.child('api'), auth });
     const guard = new RequestGuard({
       listenAddress: opts.host ?? '127.0.0.1',

@@ -18,7 +18,7 @@ import type { Enqueue } from './controller.js';
 export function enqueueOwners(
   store: Store,
   ev: StoreEvent<KObject>,
-  ownerKind: 'Deployment' | 'ReplicaSet',
+  ownerKind: 'Deployment' | 'ReplicaSet' | 'StatefulSet',
   enqueue: Enqueue,
   adoptable: (o: KObject) => boolean = () => true,
 ): void {

@@ -47,6 +47,8 @@ export function endpointSubsets(svc: Service, pods: readonly Pod[]): EndpointSub
     if (!g) groups.set(key, (g = { ports, ready: [], notReady: [] }));
     const addr: EndpointAddress = {
       ip: pod.status.podIP,
+      // A pod names itself within the service its subdomain names: DNS answers `hostname.service`.
+      ...(pod.spec.hostname && pod.spec.subdomain === svc.metadata.name ? { hostname: pod.spec.hostname } : {}),
       nodeName: pod.spec.nodeName,
       targetRef: { kind: 'Pod', namespace: pod.metadata.namespace, name: pod.metadata.name, uid: pod.metadata.uid },
     };

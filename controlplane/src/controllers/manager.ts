@@ -10,6 +10,7 @@ import { DeploymentController } from './deployment.js';
 import { GarbageCollector } from './garbage-collector.js';
 import { PodGarbageCollector } from './pod-gc.js';
 import { ReplicaSetController } from './replicaset.js';
+import { StatefulSetController } from './statefulset.js';
 
 export interface ControllerManagerOptions {
   store: Store;
@@ -62,5 +63,11 @@ export class ControllerManager {
 
 /** The workload controllers every control plane runs. */
 export function defaultControllers(opts: ControllerDeps): Controller[] {
-  return [new ReplicaSetController(opts), new DeploymentController(opts), new GarbageCollector(opts), new PodGarbageCollector(opts)];
+  return [
+    new ReplicaSetController(opts),
+    new StatefulSetController(opts),
+    new DeploymentController(opts),
+    new GarbageCollector(opts),
+    new PodGarbageCollector(opts),
+  ];
 }

@@ -4,7 +4,7 @@
 // the store event that follows for the same uid replaces the assumption instead of adding twice.
 
 import { isDeepStrictEqual } from 'node:util';
-import { isPodTerminal, type Node, type Pod } from '@kip/shared';
+import { isPodTerminal, type Node, type PersistentVolumeClaim, type Pod } from '@kip/shared';
 import { ClusterEvents, type ClusterEvent, type ClusterSnapshot } from './framework.js';
 import { contributionOf, NodeInfo, nodeAllocatable, type PodContribution } from './node-info.js';
 import { OwnerIndex } from './owner-index.js';
@@ -39,6 +39,22 @@ export class SchedulerCache implements ClusterSnapshot {
   private readonly order: NodeInfo[] = [];
   private readonly position = new Map<string, number>();
   private readonly records = new Map<string, PodRecord>();
+  /** PersistentVolumeClaims by "namespace/name", for the VolumeBinding plugin. */
+  private readonly claims = new Map<string, PersistentVolumeClaim>();
+
+  // --- claims ------------------------------------------------------------------------------
+
+  upsertClaim(claim: PersistentVolumeClaim): void {
+    this.claims.set(`${claim.metadata.namespace}/${claim.metadata.name}`, claim);
+  }
+
+  removeClaim(claim: PersistentVolumeClaim): void {
+    this.claims.delete(`${claim.metadata.namespace}/${claim.metadata.name}`);
+  }
+
+  claim(namespace: string, name: string): PersistentVolumeClaim | undefined {
+    return this.claims.get(`${namespace}/${name}`);
+  }
 
   // --- nodes -------------------------------------------------------------------------------
 

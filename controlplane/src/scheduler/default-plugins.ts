@@ -1,5 +1,5 @@
-// The default profile: kube-scheduler's filter order (cheap node-level checks first, resources
-// last) and its default score weights: resources fit (LeastAllocated) 1, BalancedAllocation 1,
+// The default profile: kube-scheduler's filter order (cheap node-level checks first, then resources and volumes)
+// and its default score weights: resources fit (LeastAllocated) 1, BalancedAllocation 1,
 // spreading 2, NodeAffinity 2, TaintToleration 3.
 
 import type { Plugin } from './framework.js';
@@ -10,8 +10,9 @@ import { NodeResourcesFit } from './plugins/node-resources-fit.js';
 import { NodeUnschedulable } from './plugins/node-unschedulable.js';
 import { OwnerSpread } from './plugins/owner-spread.js';
 import { TaintToleration } from './plugins/taint-toleration.js';
+import { VolumeBinding } from './plugins/volume-binding.js';
 
 /** Filters run in this order and stop at the first rejection, so it decides which reason a node reports. */
 export function defaultPlugins(): Plugin[] {
-  return [NodeUnschedulable, NodeReady, TaintToleration, NodeAffinity, NodeResourcesFit, BalancedAllocation, OwnerSpread];
+  return [NodeUnschedulable, NodeReady, TaintToleration, NodeAffinity, NodeResourcesFit, VolumeBinding, BalancedAllocation, OwnerSpread];
 }

@@ -56,6 +56,8 @@ export const ClusterEvents = {
   NodeReadyChange: 'NodeUpdate:Ready',
   /** An assigned pod went away or finished, freeing its requests. */
   PodDelete: 'PodDelete',
+  /** A PersistentVolumeClaim was added or changed (bound, most often). */
+  PvcChange: 'PersistentVolumeClaimChange',
 } as const;
 export type ClusterEvent = (typeof ClusterEvents)[keyof typeof ClusterEvents];
 

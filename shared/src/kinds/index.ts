@@ -7,14 +7,18 @@
 import type { TSchema } from '@sinclair/typebox';
 import { networkChaosKind, nodeChaosKind } from './chaos.js';
 import { deploymentKind } from './deployment.js';
+import { controllerRevisionKind } from './controllerrevision.js';
 import { endpointsKind } from './endpoints.js';
 import { eventKind } from './event.js';
 import type { KindDefinition } from './kind.js';
 import { namespaceKind } from './namespace.js';
 import { nodeKind } from './node.js';
 import { podKind } from './pod.js';
+import { persistentVolumeKind } from './pv.js';
+import { persistentVolumeClaimKind } from './pvc.js';
 import { replicaSetKind } from './replicaset.js';
 import { serviceKind } from './service.js';
+import { statefulSetKind } from './statefulset.js';
 
 // Each kind's types, by the names Kubernetes gives them.
 export type {
@@ -65,6 +69,16 @@ export type { Deployment, DeploymentCondition, DeploymentSpec, DeploymentStatus,
 export type { Service, ServicePort, ServiceSpec } from './service.js';
 export type { EndpointAddress, EndpointPort, EndpointSubset, Endpoints } from './endpoints.js';
 export type { Event } from './event.js';
+export type { StatefulSet, StatefulSetSpec, StatefulSetStatus, StatefulSetUpdateStrategy } from './statefulset.js';
+export type { ControllerRevision } from './controllerrevision.js';
+export type {
+  PersistentVolumeAccessMode,
+  PersistentVolumeClaim,
+  PersistentVolumeClaimSpec,
+  PersistentVolumeClaimStatus,
+  PersistentVolumeClaimTemplate,
+} from './pvc.js';
+export type { PersistentVolume, PersistentVolumeSpec, PersistentVolumeStatus } from './pv.js';
 
 export const KINDS: readonly KindDefinition[] = [
   namespaceKind,
@@ -75,6 +89,10 @@ export const KINDS: readonly KindDefinition[] = [
   endpointsKind,
   deploymentKind,
   replicaSetKind,
+  statefulSetKind,
+  controllerRevisionKind,
+  persistentVolumeClaimKind,
+  persistentVolumeKind,
   nodeChaosKind,
   networkChaosKind,
 ];
@@ -127,5 +145,8 @@ export { formatEndpoints } from './endpoints.js';
 export { eventTime, sortEvents } from './event.js';
 export { podPhaseCounts } from './replicaset.js';
 export { splitReplicaSets } from './deployment.js';
+export { LABEL_CONTROLLER_REVISION_HASH, LABEL_POD_INDEX, LABEL_STATEFULSET_POD_NAME } from './statefulset.js';
+export { accessModesText, claimNamesOf, DEFAULT_STORAGE_CLASS } from './pvc.js';
+export { ANNOTATION_PROVISIONED_BY, volumeHostPath } from './pv.js';
 export type { ColumnSet, DeletionRules, Describer, KindDefinition, RelatedQuery, StatusRules } from './kind.js';
 export { PERMANENT_NAMESPACES } from './namespace.js';

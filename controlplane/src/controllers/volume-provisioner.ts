@@ -1,0 +1,229 @@
+// The local volume provisioner and binder, as kind's local-path provisioner and Kubernetes' PV
+// controller together: a Pending claim binds to an Available volume that fits it (its class, its
+// access modes, enough capacity), or, for the default class `standard`, to a new volume made for
+// it: a directory <data-dir>/volumes/<pv-name>/ under the control plane's data dir, which every
+// agent of this machine can reach. A volume whose claim is gone is deleted with its directory
+// (reclaim policy Delete, as kind's default class has), or Released when its policy is Retain.
+
+import { mkdirSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { ANNOTATION_PROVISIONED_BY, DEFAULT_STORAGE_CLASS, parseQuantity, type Logger, type PersistentVolume, type PersistentVolumeClaim } from '@kip/shared';
+import { ApiError } from '../api/errors.js';
+import type { Registry } from '../api/registry.js';
+import type { EventRecorder } from '../events.js';
+import type { Store, StoreEvent, Unsubscribe } from '../store/store.js';
+import type { Controller, ControllerDeps, Enqueue, ReconcileResult } from './controller.js';
+
+export const PROVISIONER_NAME = 'kip.dev/local-path';
+export const PROVISIONER_COMPONENT = 'persistentvolume-controller';
+/** Where provisioned volumes live, under the control plane's data dir. */
+export const VOLUMES_DIR = 'volumes';
+
+const errorMessage = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+export interface VolumeProvisionerDeps extends ControllerDeps {
+  /** The control plane's data dir; volumes are made under <dataDir>/volumes. */
+  dataDir: string;
+}
+
+/** Bytes a claim asks for. */
+function requested(claim: PersistentVolumeClaim): number {
+  return parseQuantity(claim.spec.resources?.requests?.storage ?? 0) ?? 0;
+}
+
+/** Whether a volume can take a claim: same class, every mode the claim asks for, enough room. */
+export function volumeFits(pv: PersistentVolume, claim: PersistentVolumeClaim): boolean {
+  if ((pv.spec.storageClassName ?? '') !== (claim.spec.storageClassName ?? '')) return false;
+  if (!(claim.spec.accessModes ?? []).every((m) => pv.spec.accessModes?.includes(m))) return false;
+  return (parseQuantity(pv.spec.capacity?.storage ?? 0) ?? 0) >= requested(claim);
+}
+
+/** The smallest Available volume that fits the claim, as the PV controller picks. */
+export function findVolumeFor(claim: PersistentVolumeClaim, volumes: readonly PersistentVolume[]): PersistentVolume | undefined {
+  const size = (pv: PersistentVolume) => parseQuantity(pv.spec.capacity?.storage ?? 0) ?? 0;
+  return volumes
+    .filter((pv) => !pv.spec.claimRef && !pv.metadata.deletionTimestamp && volumeFits(pv, claim))
+    .sort((a, b) => size(a) - size(b) || a.metadata.name.localeCompare(b.metadata.name))[0];
+}
+
+export class VolumeProvisioner implements Controller {
+  readonly name = 'volume-provisioner';
+  private readonly store: Store;
+  private readonly registry: Registry;
+  private readonly recorder: EventRecorder;
+  private readonly log: Logger;
+  private readonly volumesDir: string;
+
+  constructor(deps: VolumeProvisionerDeps) {
+    this.store = deps.store;
+    this.registry = deps.registry;
+    this.recorder = deps.recorder;
+    this.log = deps.log.child('volume-provisioner');
+    this.volumesDir = path.resolve(deps.dataDir, VOLUMES_DIR);
+  }
+
+  register(enqueue: Enqueue): Unsubscribe[] {
+    const onVolume = (ev: StoreEvent) => {
+      const pv = ev.object as PersistentVolume;
+      enqueue(`pv:${pv.metadata.name}`);
+      // A volume that became Available may be what a Pending claim waits for.
+      if (!pv.spec.claimRef) for (const c of this.pendingClaims()) enqueue(`pvc:${c.metadata.namespace}/${c.metadata.name}`);
+    };
+    const onClaim = (ev: StoreEvent) => {
+      const c = ev.object as PersistentVolumeClaim;
+      enqueue(`pvc:${c.metadata.namespace}/${c.metadata.name}`);
+      if (c.spec.volumeName) enqueue(`pv:${c.spec.volumeName}`);
+    };
+    return [this.store.watch({ kind: 'PersistentVolumeClaim' }, onClaim), this.store.watch({ kind: 'PersistentVolume' }, onVolume)];
+  }
+
+  resyncKeys(): string[] {
+    return [
+      ...this.store.list<PersistentVolumeClaim>('PersistentVolumeClaim').items.map((c) => `pvc:${c.metadata.namespace}/${c.metadata.name}`),
+      ...this.store.list<PersistentVolume>('PersistentVolume').items.map((pv) => `pv:${pv.metadata.name}`),
+    ];
+  }
+
+  private pendingClaims(): PersistentVolumeClaim[] {
+    return this.store.list<PersistentVolumeClaim>('PersistentVolumeClaim', { filter: (o) => (o as PersistentVolumeClaim).status?.phase !== 'Bound' }).items;
+  }
+
+  reconcile(key: string): ReconcileResult {
+    if (key.startsWith('pv:')) return this.syncVolume(key.slice(3));
+    const [namespace, name] = key.slice(4).split('/') as [string, string];
+    const claim = this.store.get<PersistentVolumeClaim>('PersistentVolumeClaim', namespace, name);
+    if (claim && !claim.metadata.deletionTimestamp) this.syncClaim(claim);
+  }
+
+  private syncClaim(claim: PersistentVolumeClaim): void {
+    if (claim.status?.phase === 'Bound' && claim.spec.volumeName) {
+      const pv = this.store.get<PersistentVolume>('PersistentVolume', undefined, claim.spec.volumeName);
+      if (pv && pv.spec.claimRef?.uid === claim.metadata.uid) return;
+      if (!pv) {
+        // Its volume is gone: the claim is Lost, as Kubernetes marks it.
+        this.writeClaimStatus(claim, { ...claim.status, phase: 'Lost' });
+        this.event(claim, 'Warning', 'ClaimLost', `Bound claim has lost its PersistentVolume. Data on the volume is lost!`);
+        return;
+      }
+    }
+    let pv: PersistentVolume | undefined;
+    if (claim.spec.volumeName) {
+      pv = this.store.get<PersistentVolume>('PersistentVolume', undefined, claim.spec.volumeName);
+      if (!pv || (pv.spec.claimRef && pv.spec.claimRef.uid !== claim.metadata.uid)) return; // waits for its named volume
+    } else {
+      pv = findVolumeFor(claim, this.store.list<PersistentVolume>('PersistentVolume').items);
+    }
+    if (!pv) {
+      if ((claim.spec.storageClassName ?? '') !== DEFAULT_STORAGE_CLASS) {
+        const cls = claim.spec.storageClassName;
+        const why = cls ? `storageclass.storage.k8s.io "${cls}" not found` : 'no persistent volumes available for this claim and no storage class is set';
+        this.event(claim, cls ? 'Warning' : 'Normal', cls ? 'ProvisioningFailed' : 'FailedBinding', why);
+        return;
+      }
+      pv = this.provision(claim);
+    }
+    this.bind(claim, pv);
+  }
+
+  /** Makes the claim's directory and its volume, already pointing at the claim. */
+  private provision(claim: PersistentVolumeClaim): PersistentVolume {
+    const name = `pvc-${claim.metadata.uid}`;
+    const dir = path.join(this.volumesDir, name);
+    try {
+      mkdirSync(dir, { recursive: true, mode: 0o777 });
+    } catch (err) {
+      this.event(claim, 'Warning', 'ProvisioningFailed', `failed to provision volume with StorageClass "${DEFAULT_STORAGE_CLASS}": ${errorMessage(err)}`);
+      throw err;
+    }
+    const pv: PersistentVolume = {
+      apiVersion: 'v1',
+      kind: 'PersistentVolume',
+      metadata: { name, annotations: { [ANNOTATION_PROVISIONED_BY]: PROVISIONER_NAME } },
+      spec: {
+        capacity: { storage: String(claim.spec.resources?.requests?.storage ?? '0') },
+        accessModes: [...(claim.spec.accessModes ?? [])],
+        persistentVolumeReclaimPolicy: 'Delete',
+        storageClassName: DEFAULT_STORAGE_CLASS,
+        volumeMode: 'Filesystem',
+        hostPath: { path: dir, type: 'DirectoryOrCreate' },
+        claimRef: this.refTo(claim),
+      },
+    };
+    let created: PersistentVolume;
+    try {
+      created = this.registry.create<PersistentVolume>(pv);
+    } catch (err) {
+      if (!(err instanceof ApiError && err.reason === 'AlreadyExists')) throw err;
+      created = this.store.get<PersistentVolume>('PersistentVolume', undefined, name)!;
+    }
+    this.log.info('provisioned volume', { claim: `${claim.metadata.namespace}/${claim.metadata.name}`, volume: name, path: dir });
+    this.event(claim, 'Normal', 'ProvisioningSucceeded', `Successfully provisioned volume ${name}`);
+    return created;
+  }
+
+  private refTo(claim: PersistentVolumeClaim): NonNullable<PersistentVolume['spec']['claimRef']> {
+    return { apiVersion: 'v1', kind: 'PersistentVolumeClaim', namespace: claim.metadata.namespace, name: claim.metadata.name, uid: claim.metadata.uid };
+  }
+
+  /** Volume first (claimRef, Bound), then the claim (volumeName, then status Bound), as the PV controller orders it. */
+  private bind(claim: PersistentVolumeClaim, pv: PersistentVolume): void {
+    if (pv.spec.claimRef?.uid !== claim.metadata.uid) {
+      const next = structuredClone(pv);
+      next.spec.claimRef = this.refTo(claim);
+      pv = this.registry.update<PersistentVolume>(next);
+    }
+    if (pv.status?.phase !== 'Bound') {
+      const next = structuredClone(pv);
+      next.status = { phase: 'Bound' };
+      this.registry.updateStatus(next);
+    }
+    let stored = claim;
+    if (claim.spec.volumeName !== pv.metadata.name) {
+      const next = structuredClone(claim);
+      next.spec.volumeName = pv.metadata.name;
+      stored = this.registry.update<PersistentVolumeClaim>(next);
+    }
+    this.writeClaimStatus(stored, { phase: 'Bound', accessModes: [...(pv.spec.accessModes ?? [])], capacity: { ...(pv.spec.capacity ?? {}) } });
+  }
+
+  private writeClaimStatus(claim: PersistentVolumeClaim, status: NonNullable<PersistentVolumeClaim['status']>): void {
+    if (JSON.stringify(claim.status) === JSON.stringify(status)) return;
+    const next = structuredClone(claim);
+    next.status = status;
+    this.registry.updateStatus(next);
+  }
+
+  private syncVolume(name: string): void {
+    const pv = this.store.get<PersistentVolume>('PersistentVolume', undefined, name);
+    if (!pv || pv.metadata.deletionTimestamp) return;
+    const ref = pv.spec.claimRef;
+    if (!ref) {
+      if (pv.status?.phase !== 'Available') this.writeVolumePhase(pv, 'Available');
+      return;
+    }
+    const claim = this.store.get<PersistentVolumeClaim>('PersistentVolumeClaim', ref.namespace, ref.name);
+    if (claim && (!ref.uid || claim.metadata.uid === ref.uid)) return; // bound, or being bound by the claim's sync
+    // Its claim is gone: reclaim.
+    if (pv.spec.persistentVolumeReclaimPolicy === 'Delete') {
+      this.registry.delete('PersistentVolume', undefined, name, { preconditions: { uid: pv.metadata.uid } });
+      if (pv.metadata.annotations?.[ANNOTATION_PROVISIONED_BY] === PROVISIONER_NAME) {
+        const dir = pv.spec.hostPath?.path;
+        // Only ever a directory this provisioner made, under its own volumes dir.
+        if (dir && path.dirname(dir) === this.volumesDir) rmSync(dir, { recursive: true, force: true });
+      }
+      this.log.info('deleted volume of a deleted claim', { volume: name, claim: `${ref.namespace}/${ref.name}` });
+      return;
+    }
+    if (pv.status?.phase !== 'Released') this.writeVolumePhase(pv, 'Released');
+  }
+
+  private writeVolumePhase(pv: PersistentVolume, phase: NonNullable<PersistentVolume['status']>['phase']): void {
+    const next = structuredClone(pv);
+    next.status = { phase };
+    this.registry.updateStatus(next);
+  }
+
+  private event(claim: PersistentVolumeClaim, type: 'Normal' | 'Warning', reason: string, message: string): void {
+    this.recorder.record(claim, type, reason, message, { component: PROVISIONER_COMPONENT });
+  }
+}
