@@ -126,8 +126,10 @@ export function resolveHost(
   if (podInService) {
     const [hostname, service, namespace] = labels as [string, string, string];
     const svc = table.headlessService(namespace, service);
-    if (!svc) return { kind: 'unknown', message: `no headless service "${service}" in namespace "${namespace}" (looked up ${host} as ${POD_NAME_FORMS})` };
-    return podByHostname(table, svc, hostname, port, host);
+    if (svc) return podByHostname(table, svc, hostname, port, host);
+    // a.b.c is a cluster name only when it names a headless service; else it is an outside host.
+    if (labels.length > 3)
+      return { kind: 'unknown', message: `no headless service "${service}" in namespace "${namespace}" (looked up ${host} as ${POD_NAME_FORMS})` };
   }
   // HOSTNAME.SERVICE in the client's namespace comes first, as the DNS search path tries it first.
   if (labels.length === 2) {

@@ -102,7 +102,7 @@ describe('controlplane/api/rest: subresources, discovery and auth', function () 
       assert.ok(pods.verbs.includes('watch'));
       assert.ok(!core.resources.some((r: { name: string }) => r.name === 'deployments'));
       const apps = (await api.call('GET', '/apis/apps/v1')).body;
-      assert.deepEqual(apps.resources.map((r: { name: string }) => r.name).sort(), ['deployments', 'replicasets']);
+      assert.deepEqual(apps.resources.map((r: { name: string }) => r.name).sort(), ['controllerrevisions', 'deployments', 'replicasets', 'statefulsets']);
     });
 
     it('answers health and version', async () => {

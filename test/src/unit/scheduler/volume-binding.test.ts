@@ -1,0 +1,62 @@
+import assert from 'node:assert/strict';
+import type { PersistentVolumeClaim, Pod } from '@kip/shared';
+import { ClusterEvents, CycleState, ERR_REASON_UNBOUND_IMMEDIATE, VolumeBinding, type ClusterSnapshot } from '@kip/controlplane';
+import { makePod } from './fixtures.js';
+
+function claim(name: string, phase: 'Pending' | 'Bound', extra: Partial<PersistentVolumeClaim['metadata']> = {}): PersistentVolumeClaim {
+  return {
+    apiVersion: 'v1',
+    kind: 'PersistentVolumeClaim',
+    metadata: { name, namespace: 'default', ...extra },
+    spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } }, ...(phase === 'Bound' ? { volumeName: `pv-${name}` } : {}) },
+    status: { phase },
+  };
+}
+
+function withClaims(pod: Pod, names: string[]): Pod {
+  (pod.spec as { volumes?: unknown[] }).volumes = [
+    { name: 'scratch', emptyDir: {} },
+    ...names.map((n, i) => ({ name: `v${i}`, persistentVolumeClaim: { claimName: n } })),
+  ];
+  return pod;
+}
+
+function state(claims: PersistentVolumeClaim[]): CycleState {
+  const snapshot: ClusterSnapshot = {
+    nodesOfOwner: () => new Map(),
+    claim: (ns, name) => claims.find((c) => c.metadata.namespace === ns && c.metadata.name === name),
+  };
+  return new CycleState(snapshot);
+}
+
+describe('scheduler plugin VolumeBinding', () => {
+  const cases: { name: string; claims: PersistentVolumeClaim[]; uses: string[]; want: string | 'Skip' }[] = [
+    { name: 'a pod without claims is not its business', claims: [], uses: [], want: 'Skip' },
+    { name: 'bound claims pass', claims: [claim('a', 'Bound'), claim('b', 'Bound')], uses: ['a', 'b'], want: 'Skip' },
+    { name: 'one unbound claim holds the pod', claims: [claim('a', 'Bound'), claim('b', 'Pending')], uses: ['a', 'b'], want: ERR_REASON_UNBOUND_IMMEDIATE },
+    { name: 'a missing claim is named', claims: [claim('a', 'Bound')], uses: ['a', 'gone'], want: 'persistentvolumeclaim "gone" not found' },
+    {
+      name: 'a claim being deleted is named',
+      claims: [claim('a', 'Bound', { deletionTimestamp: '2026-01-01T00:00:00Z' })],
+      uses: ['a'],
+      want: 'persistentvolumeclaim "a" is being deleted',
+    },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      const s = VolumeBinding.preFilter!(withClaims(makePod('p'), c.uses), state(c.claims));
+      if (c.want === 'Skip') assert.equal(s.code, 'Skip');
+      else assert.deepEqual({ code: s.code, reasons: [...s.reasons] }, { code: 'Unschedulable', reasons: [c.want] });
+    });
+  }
+
+  it('looks claims up in the pod namespace', () => {
+    const other = claim('a', 'Bound', { namespace: 'shop' });
+    const s = VolumeBinding.preFilter!(withClaims(makePod('p'), ['a']), state([other]));
+    assert.deepEqual([...s.reasons], ['persistentvolumeclaim "a" not found']);
+  });
+
+  it('retries a held pod when a claim changes', () => {
+    assert.deepEqual([...VolumeBinding.events], [ClusterEvents.PvcChange]);
+  });
+});
