@@ -13,6 +13,7 @@ import {
   ApiClient,
   ApiStatusError,
   isPodReady,
+  readKubeconfig,
   type Event,
   type PersistentVolume,
   type PersistentVolumeClaim,
@@ -21,6 +22,7 @@ import {
   type StatefulSet,
 } from '@kip/shared';
 import { TestCluster } from '../helpers/cluster.js';
+import { requireKubectl, runKubectl } from '../helpers/kubectl.js';
 import { eventually } from '../helpers/wait.js';
 
 const nginx: Service = {
@@ -67,7 +69,8 @@ describe('a StatefulSet with a headless Service and volume claims', function () 
 
   before(async function () {
     this.timeout(60_000);
-    cluster = await TestCluster.start({ nodes: 2 });
+    // TLS, as kubectl sends its token only over https.
+    cluster = await TestCluster.start({ nodes: 2, controlPlaneArgs: ['--tls'] });
   });
 
   after(async function () {
@@ -89,7 +92,8 @@ describe('a StatefulSet with a headless Service and volume claims', function () 
 
   /** An API client with the agents' join token: what an agent reads the claim's volume with. */
   function agentApi(): ApiClient {
-    return new ApiClient({ server: cluster.url, token: cluster.token });
+    const kc = readKubeconfig(cluster.kubeconfig);
+    return new ApiClient({ server: kc.server, token: cluster.token, ...(kc.caPem ? { ca: kc.caPem } : {}) });
   }
 
   it('creates web-0, then web-1 only once web-0 is Running and Ready, each with a Bound claim', async function () {
@@ -225,6 +229,31 @@ describe('a StatefulSet with a headless Service and volume claims', function () 
     assert.equal((await claim('www-web-1'))?.status?.phase, 'Bound', 'the claim of a removed pod is retained');
     const events = await cluster.api.list<Event>('events', { namespace: 'default', fieldSelector: 'involvedObject.name=web' });
     assert.ok(events.some((e) => e.reason === 'SuccessfulDelete' && e.message === 'delete Pod web-1 in StatefulSet web successful'));
+  });
+
+  it('kubectl prints the set, its claims and volumes, and describes the set', async function () {
+    this.timeout(60_000);
+    requireKubectl();
+    const kubectl = async (...args: string[]) => {
+      const r = await runKubectl(args, { kubeconfig: cluster.kubeconfig });
+      assert.equal(r.code, 0, r.err);
+      return r.out;
+    };
+    assert.match(await kubectl('get', 'statefulset', 'web'), /^NAME\s+READY\s+AGE\nweb\s+1\/1\s+\S+\n$/);
+    const pvcs = await kubectl('get', 'pvc');
+    assert.match(pvcs, /^NAME\s+STATUS\s+VOLUME\s+CAPACITY\s+ACCESS MODES\s+STORAGECLASS\s+AGE$/m);
+    assert.match(pvcs, /^www-web-0\s+Bound\s+pvc-[0-9a-f-]+\s+1Gi\s+RWO\s+standard\s+\S+$/m);
+    assert.match(await kubectl('get', 'pv'), /^pvc-[0-9a-f-]+\s+1Gi\s+RWO\s+Delete\s+Bound\s+default\/www-web-0\s+standard\s+/m);
+    const described = await kubectl('describe', 'statefulset', 'web');
+    for (const line of [
+      /^Name:\s+web$/m,
+      /^Replicas:\s+1 desired \| 1 total$/m,
+      /^Update Strategy:\s+RollingUpdate$/m,
+      /^Volume Claims:$/m,
+      /^\s+Capacity:\s+1Gi$/m,
+    ])
+      assert.match(described, line);
+    assert.match(await kubectl('get', 'controllerrevisions'), /^web-[a-z0-9]+\s+statefulset\.apps\/web\s+1\s+/m);
   });
 
   it('a pod whose claim cannot bind stays Pending with the scheduler reason', async function () {
