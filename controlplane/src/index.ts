@@ -35,6 +35,7 @@ export * from './controllers/pod-template-hash.js';
 export * from './controllers/replicaset.js';
 export * from './controllers/rollout-plan.js';
 export * from './controllers/statefulset.js';
+export * from './controllers/statefulset-claims.js';
 export * from './controllers/statefulset-plan.js';
 export * from './controllers/statefulset-revisions.js';
 export * from './controllers/statefulset-status.js';

@@ -3,7 +3,8 @@
 // matches), keeps the set's revisions, acts on what the pure plan says (statefulset-plan.ts) and
 // writes status last. Claims made from volumeClaimTemplates carry no owner: they stay when their
 // pod or the set goes (Kubernetes' default retention policy, Retain), so a pod made again under
-// the same name finds its data.
+// the same name finds its data; a set whose persistentVolumeClaimRetentionPolicy says Delete
+// makes itself or a scaled-away pod their owner instead (statefulset-claims.ts).
 
 import {
   controllerOf,
@@ -29,6 +30,7 @@ import type { EventRecorder } from '../events.js';
 import type { Store, Unsubscribe } from '../store/store.js';
 import { claimObjects, enqueueOwners } from './claim.js';
 import { COALESCE_MS, type Controller, type ControllerDeps, type Enqueue, type ReconcileResult } from './controller.js';
+import { claimOwnerReferences, sameReferences } from './statefulset-claims.js';
 import { claimName, ordinalOf, planStatefulSet, podName, type SetAction } from './statefulset-plan.js';
 import { revisionTemplate, syncRevisions, truncateHistory, type SetRevisions } from './statefulset-revisions.js';
 import { calculateStatefulSetStatus, statefulSetStatusEqual } from './statefulset-status.js';
@@ -137,6 +139,7 @@ export class StatefulSetController implements Controller {
     const revisions = syncRevisions(this.store, this.registry, set);
     let manageError: unknown;
     try {
+      for (const pod of claim.claimed) this.syncClaimOwners(set, pod);
       const plan = planStatefulSet({ set, pods: claim.claimed, updateRevision: revisions.update.metadata.name });
       if (plan.waitingFor) this.log.debug('waiting', { statefulset: key, for: plan.waitingFor });
       for (const action of plan.actions) this.perform(set, revisions, action);
@@ -159,10 +162,34 @@ export class StatefulSetController implements Controller {
     this.createPod(set, newStatefulSetPod(set, template, rev.metadata.name, action.ordinal));
   }
 
+  /** Claim ownership as the retention policy says (statefulset-claims.ts), for a live pod's claims. */
+  private syncClaimOwners(set: StatefulSet, pod: Pod): void {
+    const ordinal = ordinalOf(set.metadata.name, pod.metadata.name);
+    if (ordinal === undefined || pod.metadata.deletionTimestamp) return;
+    const start = set.spec.ordinals?.start ?? 0;
+    const condemned = ordinal < start || ordinal >= start + (set.spec.replicas ?? 1);
+    for (const t of set.spec.volumeClaimTemplates ?? []) {
+      const claim = this.store.get<PersistentVolumeClaim>(
+        'PersistentVolumeClaim',
+        set.metadata.namespace,
+        claimName(t.metadata.name, set.metadata.name, ordinal),
+      );
+      if (!claim || claim.metadata.deletionTimestamp) continue;
+      const refs = claimOwnerReferences(set, claim, pod, condemned);
+      if (sameReferences(claim.metadata.ownerReferences, refs)) continue;
+      const next = structuredClone(claim);
+      if (refs.length > 0) next.metadata.ownerReferences = refs;
+      else delete next.metadata.ownerReferences;
+      this.registry.update(next);
+    }
+  }
+
   private createClaims(set: StatefulSet, ordinal: number): void {
     const pod = podName(set.metadata.name, ordinal);
     for (const claim of newStatefulSetClaims(set, ordinal)) {
       if (this.store.get('PersistentVolumeClaim', claim.metadata.namespace, claim.metadata.name)) continue;
+      const refs = claimOwnerReferences(set, claim, undefined, false);
+      if (refs.length > 0) claim.metadata.ownerReferences = refs;
       try {
         this.registry.create(claim);
       } catch (err) {

@@ -45,7 +45,7 @@ export const StatefulSetUpdateStrategy = withCheck(
 );
 export type StatefulSetUpdateStrategy = Static<typeof StatefulSetUpdateStrategy>;
 
-const RetentionPolicy = StringEnum(['Retain']);
+const RetentionPolicy = StringEnum(['Retain', 'Delete']);
 
 export const StatefulSetSpec = workloadSpec(
   {
@@ -54,7 +54,7 @@ export const StatefulSetSpec = workloadSpec(
     updateStrategy: Type.Optional(StatefulSetUpdateStrategy),
     revisionHistoryLimit: Type.Optional(Type.Integer({ minimum: 0 })),
     volumeClaimTemplates: Type.Optional(Type.Array(PersistentVolumeClaimTemplate)),
-    // Claims are kept when pods go (Kubernetes' default); deleting them with the set is not built.
+    // Retain (the default) keeps claims when their pod or the set goes; Delete lets them go with it.
     persistentVolumeClaimRetentionPolicy: Type.Optional(
       Type.Object({ whenDeleted: Type.Optional(RetentionPolicy), whenScaled: Type.Optional(RetentionPolicy) }),
     ),

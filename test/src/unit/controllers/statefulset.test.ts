@@ -141,6 +141,31 @@ describe('controllers/statefulset', () => {
     );
   });
 
+  it('with the Delete retention policies, the set owns its claims and a scaled-away pod owns its own', () => {
+    const { env, ssc } = setup(2, { persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Delete', whenScaled: 'Delete' } });
+    converge(env, ssc);
+    const owners = (name: string) =>
+      (get<PersistentVolumeClaim>(env, 'PersistentVolumeClaim', name)?.metadata.ownerReferences ?? []).map(
+        (r) => `${r.kind}/${r.name}/${r.controller ?? false}`,
+      );
+    assert.deepEqual(owners('www-web-0'), ['StatefulSet/web/false']);
+    assert.deepEqual(owners('www-web-1'), ['StatefulSet/web/false']);
+    const s = structuredClone(setOf(env));
+    s.spec.replicas = 1;
+    env.registry.update(s);
+    ssc.reconcile(KEY);
+    assert.deepEqual(owners('www-web-1').sort(), ['Pod/web-1/false', 'StatefulSet/web/false']);
+    assert.deepEqual(owners('www-web-0'), ['StatefulSet/web/false']);
+    // Retain again: the references go.
+    const r = structuredClone(setOf(env));
+    r.spec.persistentVolumeClaimRetentionPolicy = { whenDeleted: 'Retain', whenScaled: 'Retain' };
+    r.spec.replicas = 2;
+    env.registry.update(r);
+    converge(env, ssc);
+    assert.deepEqual(owners('www-web-0'), []);
+    assert.deepEqual(owners('www-web-1'), []);
+  });
+
   it('Parallel creates every pod at once', () => {
     const { env, ssc } = setup(3, { podManagementPolicy: 'Parallel' });
     ssc.reconcile(KEY);
