@@ -221,9 +221,12 @@ describe('a StatefulSet with a headless Service and volume claims', function () 
     );
   });
 
-  it('scaling down to 1 removes web-1 and keeps its claim', async function () {
+  it('kubectl scale to 1 removes web-1 and keeps its claim', async function () {
     this.timeout(60_000);
-    await cluster.api.request('PATCH', '/apis/apps/v1/namespaces/default/statefulsets/web/scale', { spec: { replicas: 1 } }, 'application/merge-patch+json');
+    requireKubectl();
+    const r = await runKubectl(['scale', 'statefulset', 'web', '--replicas=1'], { kubeconfig: cluster.kubeconfig });
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /statefulset\.apps\/web scaled/);
     await eventually('web-1 gone', async () => !(await pod('web-1')), { timeoutMs: 30_000 });
     assert.ok(runningAndReady(await pod('web-0')), 'web-0 stays');
     assert.equal((await claim('www-web-1'))?.status?.phase, 'Bound', 'the claim of a removed pod is retained');
