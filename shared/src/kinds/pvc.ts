@@ -5,7 +5,8 @@
 
 import { Type, type Static } from '@sinclair/typebox';
 import { isQuantity, parseQuantity } from '../api/quantity.js';
-import { child, isObj, type Obj } from '../validation/errors.js';
+import { jsonEqual } from '../json-equal.js';
+import { child, isObj, type FieldError, type Obj } from '../validation/errors.js';
 import { READ_ONLY, StringEnum, withCheck } from '../validation/schema.js';
 import { ageSince } from './age.js';
 import { NONE, writeAnnotations, writeEvents, writeLabels } from './describe.js';
@@ -93,6 +94,15 @@ export function defaultClaimSpec(spec: PersistentVolumeClaimSpec): void {
   spec.volumeMode ??= 'Filesystem';
 }
 
+/** A claim's spec is fixed once made, but for a larger request and the volume a binder fills in. */
+function validateClaimUpdate(next: PersistentVolumeClaim, old: PersistentVolumeClaim): FieldError[] {
+  const fixed = (c: PersistentVolumeClaim, volumeName: string | undefined) => ({ ...c.spec, resources: undefined, volumeName });
+  const volumeName = old.spec.volumeName || next.spec.volumeName;
+  if (!jsonEqual(fixed(next, next.spec.volumeName), fixed(old, volumeName)))
+    return [{ field: 'spec', message: 'Forbidden: spec is immutable after creation except resources.requests and volumeAttributesClassName for bound claims' }];
+  return [];
+}
+
 export const persistentVolumeClaimKind = defineKind<PersistentVolumeClaim>({
   resource: {
     kind: 'PersistentVolumeClaim',
@@ -106,6 +116,7 @@ export const persistentVolumeClaimKind = defineKind<PersistentVolumeClaim>({
   schema: PersistentVolumeClaim,
   defaults: (c) => defaultClaimSpec(c.spec),
   status: { subresource: true, onCreate: () => ({ phase: 'Pending' }) },
+  validateUpdate: validateClaimUpdate,
   columns: {
     nameColumn: true,
     headers: ['STATUS', 'VOLUME', 'CAPACITY', 'ACCESS MODES', 'STORAGECLASS', 'AGE'],

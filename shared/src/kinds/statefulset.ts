@@ -4,6 +4,8 @@
 
 import { Type, type Static } from '@sinclair/typebox';
 import { controllerOf } from '../api/meta.js';
+import { jsonEqual } from '../json-equal.js';
+import type { FieldError } from '../validation/errors.js';
 import { child, index, isInt, isObj, type Obj } from '../validation/errors.js';
 import { isDNS1123Label } from '../validation/names.js';
 import { READ_ONLY, StringEnum, withCheck } from '../validation/schema.js';
@@ -114,6 +116,21 @@ export const StatefulSet = Type.Object({
 });
 export type StatefulSet = Static<typeof StatefulSet>;
 
+/** What an update may change in a set's spec; the rest (claims, service, selector, policy) is its identity. */
+const MUTABLE_SPEC = ['replicas', 'ordinals', 'template', 'updateStrategy', 'revisionHistoryLimit', 'persistentVolumeClaimRetentionPolicy', 'minReadySeconds'];
+
+function validateStatefulSetUpdate(next: StatefulSet, old: StatefulSet): FieldError[] {
+  const fixed = (s: StatefulSet) => Object.fromEntries(Object.entries(s.spec).filter(([k]) => !MUTABLE_SPEC.includes(k)));
+  if (jsonEqual(fixed(next), fixed(old))) return [];
+  const allowed = MUTABLE_SPEC.map((f) => `'${f}'`);
+  return [
+    {
+      field: 'spec',
+      message: `Forbidden: updates to statefulset spec for fields other than ${allowed.slice(0, -1).join(', ')} and ${allowed.at(-1)} are forbidden`,
+    },
+  ];
+}
+
 export const statefulSetKind = defineKind<StatefulSet>({
   resource: { kind: 'StatefulSet', plural: 'statefulsets', singular: 'statefulset', shortNames: ['sts'], group: 'apps', version: 'v1', namespaced: true },
   schema: StatefulSet,
@@ -140,6 +157,7 @@ export const statefulSetKind = defineKind<StatefulSet>({
   status: { subresource: true, onCreate: 'drop' },
   generation: true,
   subresources: ['scale'],
+  validateUpdate: validateStatefulSetUpdate,
   columns: {
     nameColumn: true,
     headers: ['READY', 'AGE'],

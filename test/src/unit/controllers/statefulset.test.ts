@@ -239,6 +239,30 @@ describe('controllers/statefulset', () => {
     assert.equal(get<Pod>(env, 'Pod', 'stray')!.metadata.ownerReferences, undefined);
   });
 
+  it('refuses updates to the parts of a set and a claim that are their identity', () => {
+    const { env, ssc } = setup(1);
+    ssc.reconcile(KEY);
+    const s = structuredClone(setOf(env));
+    s.spec.replicas = 4;
+    s.spec.template.spec.containers[0]!.image = 'pause';
+    env.registry.update(s);
+    const renamed = structuredClone(setOf(env));
+    renamed.spec.serviceName = 'other';
+    assert.throws(
+      () => env.registry.update(renamed),
+      /spec: Forbidden: updates to statefulset spec for fields other than 'replicas', .* and 'minReadySeconds' are forbidden/,
+    );
+    const claim = structuredClone(get<PersistentVolumeClaim>(env, 'PersistentVolumeClaim', 'www-web-0')!);
+    claim.spec.volumeName = 'pv-1';
+    const bound = env.registry.update<PersistentVolumeClaim>(claim);
+    const moved = structuredClone(bound);
+    moved.spec.volumeName = 'pv-2';
+    assert.throws(() => env.registry.update(moved), /spec: Forbidden: spec is immutable after creation except resources.requests/);
+    const grown = structuredClone(bound);
+    grown.spec.resources = { requests: { storage: '2Gi' } };
+    env.registry.update(grown);
+  });
+
   it('refuses a set with invalid fields, naming them', () => {
     const env = makeEnv();
     const bad = newSet(1, {
