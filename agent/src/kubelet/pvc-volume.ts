@@ -5,7 +5,7 @@
 // the claims its pods name and their volumes (Kubernetes' Node authorizer).
 
 import { statSync } from 'node:fs';
-import { ApiStatusError, volumeHostPath, type ApiClient, type PersistentVolume, type PersistentVolumeClaim } from '@kip/shared';
+import { ApiStatusError, claimNamesOf, volumeHostPath, type ApiClient, type PersistentVolume, type PersistentVolumeClaim, type Pod } from '@kip/shared';
 
 /** Why a claim gives no directory yet; `code` is stable, the message says what to do. */
 export class ClaimVolumeError extends Error {
@@ -67,4 +67,17 @@ export async function resolveClaimVolume(api: ApiClient, namespace: string, clai
       `the directory ${dir} of volume ${pv!.metadata.name} (PVC ${namespace}/${claimName}) does not exist on this machine`,
     );
   return dir;
+}
+
+/**
+ * Every claim a pod's volumes name, resolved to its directory: what the volume code's synchronous
+ * `claimDir(claimName)` is given, once per pod start. Throws the first ClaimVolumeError; the pod
+ * then waits and is tried again, as the kubelet keeps a pod in ContainerCreating.
+ */
+export async function resolvePodClaims(api: ApiClient, pod: Pod, signal?: AbortSignal): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (const name of claimNamesOf(pod)) {
+    if (!out.has(name)) out.set(name, await resolveClaimVolume(api, pod.metadata.namespace ?? 'default', name, signal));
+  }
+  return out;
 }

@@ -145,7 +145,7 @@ export { formatEndpoints } from './endpoints.js';
 export { eventTime, sortEvents } from './event.js';
 export { podPhaseCounts } from './replicaset.js';
 export { splitReplicaSets } from './deployment.js';
-export { LABEL_CONTROLLER_REVISION_HASH, LABEL_POD_INDEX, LABEL_STATEFULSET_POD_NAME } from './statefulset.js';
+export { acceptClaimTemplateMounts, LABEL_CONTROLLER_REVISION_HASH, LABEL_POD_INDEX, LABEL_STATEFULSET_POD_NAME } from './statefulset.js';
 export { accessModesText, claimNamesOf, DEFAULT_STORAGE_CLASS } from './pvc.js';
 export { ANNOTATION_PROVISIONED_BY, volumeHostPath } from './pv.js';
 export type { ColumnSet, DeletionRules, Describer, KindDefinition, RelatedQuery, StatusRules } from './kind.js';

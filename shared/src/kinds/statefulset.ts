@@ -6,7 +6,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { controllerOf } from '../api/meta.js';
 import { jsonEqual } from '../json-equal.js';
 import type { FieldError } from '../validation/errors.js';
-import { child, index, isInt, isObj, type Obj } from '../validation/errors.js';
+import { child, index, isInt, isObj, type FieldErrors, type Obj } from '../validation/errors.js';
 import { isDNS1123Label } from '../validation/names.js';
 import { READ_ONLY, StringEnum, withCheck } from '../validation/schema.js';
 import { ageSince } from './age.js';
@@ -49,6 +49,21 @@ export type StatefulSetUpdateStrategy = Static<typeof StatefulSetUpdateStrategy>
 
 const RetentionPolicy = StringEnum(['Retain', 'Delete']);
 
+/**
+ * Containers of a set's template mount its claim templates by name, though the template has no
+ * such volume: the set adds one per claim to each pod. Kubernetes validates the template with the
+ * claims added as volumes; here the template's own check has run already (checks run from the
+ * leaves up), so its `volumeMounts[].name: Not found` for a claim template's name is taken back.
+ */
+export function acceptClaimTemplateMounts(errors: FieldErrors, field: string, claimTemplates: ReadonlySet<string>): void {
+  const mount = new RegExp(`^${child(field, 'template.spec').replace(/\./g, '\\.')}\\.(initContainers|containers)\\[\\d+\\]\\.volumeMounts\\[\\d+\\]\\.name$`);
+  for (let i = errors.list.length - 1; i >= 0; i--) {
+    const e = errors.list[i]!;
+    const name = /^Not found: "(.*)"$/.exec(e.message)?.[1];
+    if (name !== undefined && claimTemplates.has(name) && mount.test(e.field)) errors.list.splice(i, 1);
+  }
+}
+
 export const StatefulSetSpec = workloadSpec(
   {
     serviceName: Type.Optional(Type.String()),
@@ -76,6 +91,7 @@ export const StatefulSetSpec = workloadSpec(
       if (names.has(name)) errors.duplicate(f, name);
       names.add(name);
     });
+    acceptClaimTemplateMounts(errors, field, names);
     const start = isObj(spec.ordinals) ? spec.ordinals.start : undefined;
     if (start !== undefined && !isInt(start)) errors.invalid(child(field, 'ordinals.start'), start, 'must be a non-negative integer');
   },

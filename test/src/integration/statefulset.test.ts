@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { resolveClaimVolume } from '@kip/agent';
+import { resolveClaimVolume, resolvePodClaims } from '@kip/agent';
 import {
   ApiClient,
   ApiStatusError,
@@ -164,6 +164,7 @@ describe('a StatefulSet with a headless Service and volume claims', function () 
     assert.equal(again.metadata.uid, c.metadata.uid, 'the same claim');
     assert.equal(again.spec.volumeName, c.spec.volumeName);
     assert.equal(await resolveClaimVolume(agentApi(), 'default', 'www-web-0'), dir);
+    assert.deepEqual(await resolvePodClaims(agentApi(), after), new Map([['www-web-0', dir]]));
     assert.equal(readFileSync(path.join(dir, 'index.html'), 'utf8'), 'kept across restarts\n');
   });
 

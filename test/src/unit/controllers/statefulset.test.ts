@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { ControllerRevision, PersistentVolumeClaim, Pod, StatefulSet } from '@kip/shared';
+import { acceptClaimTemplateMounts, FieldErrors, type ControllerRevision, type PersistentVolumeClaim, type Pod, type StatefulSet } from '@kip/shared';
 import { ApiError, StatefulSetController } from '@kip/controlplane';
 import { bind, create, get, makeEnv, markReady, messages, NS, pods, type Env } from './fixtures.js';
 
@@ -261,6 +261,19 @@ describe('controllers/statefulset', () => {
     const grown = structuredClone(bound);
     grown.spec.resources = { requests: { storage: '2Gi' } };
     env.registry.update(grown);
+  });
+
+  it('takes back a template volumeMount "Not found" only for the name of a claim template', () => {
+    const errors = new FieldErrors();
+    errors.add('spec.template.spec.containers[0].volumeMounts[0].name', 'Not found: "www"');
+    errors.add('spec.template.spec.containers[0].volumeMounts[1].name', 'Not found: "cache"');
+    errors.add('spec.template.spec.initContainers[1].volumeMounts[0].name', 'Not found: "www"');
+    errors.add('spec.template.spec.containers[0].name', 'Not found: "www"');
+    acceptClaimTemplateMounts(errors, 'spec', new Set(['www']));
+    assert.deepEqual(
+      errors.list.map((e) => e.field),
+      ['spec.template.spec.containers[0].volumeMounts[1].name', 'spec.template.spec.containers[0].name'],
+    );
   });
 
   it('refuses a set with invalid fields, naming them', () => {
