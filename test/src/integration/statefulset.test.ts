@@ -284,5 +284,22 @@ describe('a StatefulSet with a headless Service and volume claims', function () 
     assert.equal(event.message, '0/2 nodes are available: pod has unbound immediate PersistentVolumeClaims.');
     assert.equal((await pod('waits'))?.status?.phase, 'Pending');
     assert.equal((await claim('slow'))?.status?.phase, 'Pending');
+    // A volume of its class, made by hand, binds the claim, and the pod is scheduled and runs.
+    await cluster.api.create(
+      {
+        apiVersion: 'v1',
+        kind: 'PersistentVolume',
+        metadata: { name: 'by-hand' },
+        spec: {
+          capacity: { storage: '2Gi' },
+          accessModes: ['ReadWriteOnce'],
+          storageClassName: 'slow',
+          hostPath: { path: path.join(cluster.dataDir, 'by-hand') },
+        },
+      } as PersistentVolume,
+      '',
+    );
+    await eventually('the claim Bound to the volume made by hand', async () => (await claim('slow'))?.spec.volumeName === 'by-hand');
+    await eventually('the pod Running', async () => (await pod('waits'))?.status?.phase === 'Running', { timeoutMs: 20_000 });
   });
 });
