@@ -11,6 +11,7 @@ export * from './api/merge-patch.js';
 export * from './api/openapi.js';
 export * from './api/node-session.js';
 export * from './api/node-volume-access.js';
+export * from './api/default-storage-class.js';
 export * from './api/pod-cidr.js';
 export * from './api/registry.js';
 export * from './api/request-guard.js';

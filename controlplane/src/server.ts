@@ -16,6 +16,7 @@ import { ControllerManager, defaultControllers } from './controllers/manager.js'
 import { EndpointsController } from './controllers/endpoints.js';
 import { VolumeProvisioner } from './controllers/volume-provisioner.js';
 import { nodeMayReadVolume } from './api/node-volume-access.js';
+import { defaultStorageClass } from './api/default-storage-class.js';
 import { NamespaceController } from './controllers/namespace.js';
 import { namespaceLifecycle } from './api/namespace-lifecycle.js';
 import { NodeLifecycleController } from './controllers/node-lifecycle.js';
@@ -115,12 +116,15 @@ export class ControlPlane {
     this.routes = new RoutePublisher(this.store, this.agents, log.child('routes'), { clock: this.clock, addressPlan: this.addressPlan });
     this.registry.addAdmission(namespaceLifecycle(this.store));
     this.registry.addAdmission(new ClusterIPAllocator(this.store, this.addressPlan.serviceCidr).admit);
+    this.registry.addAdmission(defaultStorageClass(this.store));
     this.scheduler = new Scheduler({ store: this.store, recorder: this.recorder, log: log.child('scheduler'), clock: this.clock });
     const ctx = { store: this.store, registry: this.registry, recorder: this.recorder, log: log.child('controllers'), clock: this.clock };
     this.controllers = new ControllerManager(ctx);
     for (const c of defaultControllers(ctx)) this.controllers.add(c);
     this.controllers.add(new EndpointsController(ctx));
-    this.controllers.add(new VolumeProvisioner({ ...ctx, dataDir: opts.dataDir ?? process.cwd() }));
+    const volumes = new VolumeProvisioner({ ...ctx, dataDir: opts.dataDir ?? process.cwd() });
+    volumes.ensureDefaultClass();
+    this.controllers.add(volumes);
     const namespaces = new NamespaceController(ctx);
     namespaces.ensurePermanent();
     this.controllers.add(namespaces);

@@ -1,13 +1,28 @@
 // The local volume provisioner and binder, as kind's local-path provisioner and Kubernetes' PV
 // controller together: a Pending claim binds to an Available volume that fits it (its class, its
-// access modes, enough capacity), or, for the default class `standard`, to a new volume made for
-// it: a directory <data-dir>/volumes/<pv-name>/ under the control plane's data dir, which every
-// agent of this machine can reach. A volume whose claim is gone is deleted with its directory
-// (reclaim policy Delete, as kind's default class has), or Released when its policy is Retain.
+// access modes, enough capacity), or, when its StorageClass names this provisioner, to a new
+// volume made for it: a directory <data-dir>/volumes/<pv-name>/ under the control plane's data
+// dir, which every agent of this machine can reach. A claim of a WaitForFirstConsumer class waits
+// for a pod that names it. A volume whose claim is gone is deleted with its directory (reclaim
+// policy Delete, as kind's default class has), or Released when its policy is Retain. At its
+// first start the cluster gets a default class `standard` of this provisioner, as kind has.
 
 import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { ANNOTATION_PROVISIONED_BY, DEFAULT_STORAGE_CLASS, parseQuantity, type Logger, type PersistentVolume, type PersistentVolumeClaim } from '@kip/shared';
+import {
+  ANNOTATION_DEFAULT_STORAGE_CLASS,
+  ANNOTATION_PROVISIONED_BY,
+  claimNamesOf,
+  DEFAULT_STORAGE_CLASS,
+  isPodTerminal,
+  parseQuantity,
+  type KObject,
+  type Pod,
+  type StorageClass,
+  type Logger,
+  type PersistentVolume,
+  type PersistentVolumeClaim,
+} from '@kip/shared';
 import { ApiError } from '../api/errors.js';
 import type { Registry } from '../api/registry.js';
 import type { EventRecorder } from '../events.js';
@@ -15,6 +30,8 @@ import type { Store, StoreEvent, Unsubscribe } from '../store/store.js';
 import type { Controller, ControllerDeps, Enqueue, ReconcileResult } from './controller.js';
 
 export const PROVISIONER_NAME = 'kip.dev/local-path';
+/** Provisioner names this one answers to: its own, and kind's, so that kind's manifests bind here too. */
+export const PROVISIONER_NAMES: ReadonlySet<string> = new Set([PROVISIONER_NAME, 'rancher.io/local-path']);
 export const PROVISIONER_COMPONENT = 'persistentvolume-controller';
 /** Where provisioned volumes live, under the control plane's data dir. */
 export const VOLUMES_DIR = 'volumes';
@@ -74,7 +91,38 @@ export class VolumeProvisioner implements Controller {
       enqueue(`pvc:${c.metadata.namespace}/${c.metadata.name}`);
       if (c.spec.volumeName) enqueue(`pv:${c.spec.volumeName}`);
     };
-    return [this.store.watch({ kind: 'PersistentVolumeClaim' }, onClaim), this.store.watch({ kind: 'PersistentVolume' }, onVolume)];
+    const onPod = (ev: StoreEvent) => {
+      // The first consumer of a claim that waits for one.
+      if (ev.type === 'DELETED') return;
+      for (const name of claimNamesOf(ev.object)) enqueue(`pvc:${ev.object.metadata.namespace}/${name}`);
+    };
+    const onClass = () => {
+      for (const c of this.pendingClaims()) enqueue(`pvc:${c.metadata.namespace}/${c.metadata.name}`);
+    };
+    return [
+      this.store.watch({ kind: 'PersistentVolumeClaim' }, onClaim),
+      this.store.watch({ kind: 'PersistentVolume' }, onVolume),
+      this.store.watch({ kind: 'Pod' }, onPod),
+      this.store.watch({ kind: 'StorageClass' }, onClass),
+    ];
+  }
+
+  /** Makes the default class `standard` when there is no class of that name, as kind ships one. */
+  ensureDefaultClass(): void {
+    if (this.store.get('StorageClass', undefined, DEFAULT_STORAGE_CLASS)) return;
+    const sc: StorageClass = {
+      apiVersion: 'storage.k8s.io/v1',
+      kind: 'StorageClass',
+      metadata: { name: DEFAULT_STORAGE_CLASS, annotations: { [ANNOTATION_DEFAULT_STORAGE_CLASS]: 'true' } },
+      provisioner: PROVISIONER_NAME,
+      reclaimPolicy: 'Delete',
+      volumeBindingMode: 'Immediate',
+    };
+    try {
+      this.registry.create(sc);
+    } catch (err) {
+      if (!(err instanceof ApiError && err.reason === 'AlreadyExists')) throw err;
+    }
   }
 
   resyncKeys(): string[] {
@@ -113,37 +161,56 @@ export class VolumeProvisioner implements Controller {
     } else {
       pv = findVolumeFor(claim, this.store.list<PersistentVolume>('PersistentVolume').items);
     }
+    const className = claim.spec.storageClassName ?? '';
+    const cls = className ? this.store.get<StorageClass>('StorageClass', undefined, className) : undefined;
+    if (cls?.volumeBindingMode === 'WaitForFirstConsumer' && !claim.spec.volumeName && !this.hasConsumer(claim)) {
+      this.event(claim, 'Normal', 'WaitForFirstConsumer', 'waiting for first consumer to be created before binding');
+      return;
+    }
     if (!pv) {
-      if ((claim.spec.storageClassName ?? '') !== DEFAULT_STORAGE_CLASS) {
-        const cls = claim.spec.storageClassName;
-        const why = cls ? `storageclass.storage.k8s.io "${cls}" not found` : 'no persistent volumes available for this claim and no storage class is set';
-        this.event(claim, cls ? 'Warning' : 'Normal', cls ? 'ProvisioningFailed' : 'FailedBinding', why);
-        return;
+      if (!className) return this.event(claim, 'Normal', 'FailedBinding', 'no persistent volumes available for this claim and no storage class is set');
+      if (!cls) return this.event(claim, 'Warning', 'ProvisioningFailed', `storageclass.storage.k8s.io "${className}" not found`);
+      if (!PROVISIONER_NAMES.has(cls.provisioner)) {
+        // A static class (kubernetes.io/no-provisioner) or someone else's: a volume made by hand binds when it comes.
+        return this.event(
+          claim,
+          'Normal',
+          'ExternalProvisioning',
+          `Waiting for a volume to be created either by the external provisioner '${cls.provisioner}' or manually by the system administrator. If volume creation is delayed, please verify that the provisioner is running and correctly registered.`,
+        );
       }
-      pv = this.provision(claim);
+      pv = this.provision(claim, cls);
     }
     this.bind(claim, pv);
   }
 
+  /** Whether a pod that is not finished names the claim. */
+  private hasConsumer(claim: PersistentVolumeClaim): boolean {
+    const name = claim.metadata.name;
+    const filter = (o: KObject) => !isPodTerminal(o as Pod) && claimNamesOf(o).includes(name);
+    return this.store.list<Pod>('Pod', { namespace: claim.metadata.namespace, filter }).items.length > 0;
+  }
+
   /** Makes the claim's directory and its volume, already pointing at the claim. */
-  private provision(claim: PersistentVolumeClaim): PersistentVolume {
+  private provision(claim: PersistentVolumeClaim, cls: StorageClass): PersistentVolume {
     const name = `pvc-${claim.metadata.uid}`;
     const dir = path.join(this.volumesDir, name);
     try {
       mkdirSync(dir, { recursive: true, mode: 0o777 });
     } catch (err) {
-      this.event(claim, 'Warning', 'ProvisioningFailed', `failed to provision volume with StorageClass "${DEFAULT_STORAGE_CLASS}": ${errorMessage(err)}`);
+      this.event(claim, 'Warning', 'ProvisioningFailed', `failed to provision volume with StorageClass "${cls.metadata.name}": ${errorMessage(err)}`);
       throw err;
     }
     const pv: PersistentVolume = {
       apiVersion: 'v1',
       kind: 'PersistentVolume',
-      metadata: { name, annotations: { [ANNOTATION_PROVISIONED_BY]: PROVISIONER_NAME } },
+      metadata: { name, annotations: { [ANNOTATION_PROVISIONED_BY]: cls.provisioner } },
       spec: {
         capacity: { storage: String(claim.spec.resources?.requests?.storage ?? '0') },
         accessModes: [...(claim.spec.accessModes ?? [])],
-        persistentVolumeReclaimPolicy: 'Delete',
-        storageClassName: DEFAULT_STORAGE_CLASS,
+        persistentVolumeReclaimPolicy: cls.reclaimPolicy ?? 'Delete',
+        storageClassName: cls.metadata.name,
+        ...(cls.mountOptions?.length ? { mountOptions: [...cls.mountOptions] } : {}),
         volumeMode: 'Filesystem',
         hostPath: { path: dir, type: 'DirectoryOrCreate' },
         claimRef: this.refTo(claim),
@@ -206,7 +273,7 @@ export class VolumeProvisioner implements Controller {
     // Its claim is gone: reclaim.
     if (pv.spec.persistentVolumeReclaimPolicy === 'Delete') {
       this.registry.delete('PersistentVolume', undefined, name, { preconditions: { uid: pv.metadata.uid } });
-      if (pv.metadata.annotations?.[ANNOTATION_PROVISIONED_BY] === PROVISIONER_NAME) {
+      if (PROVISIONER_NAMES.has(pv.metadata.annotations?.[ANNOTATION_PROVISIONED_BY] ?? '')) {
         const dir = pv.spec.hostPath?.path;
         // Only ever a directory this provisioner made, under its own volumes dir.
         if (dir && path.dirname(dir) === this.volumesDir) rmSync(dir, { recursive: true, force: true });

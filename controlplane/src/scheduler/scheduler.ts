@@ -16,6 +16,7 @@ import {
   type PersistentVolumeClaim,
   type Pod,
   type PodCondition,
+  type StorageClass,
 } from '@kip/shared';
 import type { EventRecorder } from '../events.js';
 import { StoreError, type Store, type StoreEvent, type Unsubscribe } from '../store/store.js';
@@ -130,6 +131,13 @@ export class Scheduler {
     const claims = this.store.list<PersistentVolumeClaim>('PersistentVolumeClaim');
     for (const c of claims.items) this.cache.upsertClaim(c);
     this.unsubscribes.push(this.store.watch({ kind: 'PersistentVolumeClaim', resourceVersion: claims.resourceVersion }, this.onClaimEvent));
+    const classes = this.store.list<StorageClass>('StorageClass');
+    for (const sc of classes.items) this.cache.upsertStorageClass(sc);
+    this.unsubscribes.push(
+      this.store.watch({ kind: 'StorageClass', resourceVersion: classes.resourceVersion }, (ev) =>
+        ev.type === 'DELETED' ? this.cache.removeStorageClass(ev.object as StorageClass) : this.cache.upsertStorageClass(ev.object as StorageClass),
+      ),
+    );
   }
 
   start(): void {

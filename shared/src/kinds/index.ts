@@ -19,6 +19,7 @@ import { persistentVolumeClaimKind } from './pvc.js';
 import { replicaSetKind } from './replicaset.js';
 import { serviceKind } from './service.js';
 import { statefulSetKind } from './statefulset.js';
+import { storageClassKind } from './storageclass.js';
 
 // Each kind's types, by the names Kubernetes gives them.
 export type {
@@ -79,6 +80,7 @@ export type {
   PersistentVolumeClaimTemplate,
 } from './pvc.js';
 export type { PersistentVolume, PersistentVolumeSpec, PersistentVolumeStatus } from './pv.js';
+export type { StorageClass } from './storageclass.js';
 
 export const KINDS: readonly KindDefinition[] = [
   namespaceKind,
@@ -93,6 +95,7 @@ export const KINDS: readonly KindDefinition[] = [
   controllerRevisionKind,
   persistentVolumeClaimKind,
   persistentVolumeKind,
+  storageClassKind,
   nodeChaosKind,
   networkChaosKind,
 ];
@@ -148,5 +151,6 @@ export { splitReplicaSets } from './deployment.js';
 export { acceptClaimTemplateMounts, LABEL_CONTROLLER_REVISION_HASH, LABEL_POD_INDEX, LABEL_STATEFULSET_POD_NAME } from './statefulset.js';
 export { accessModesText, claimNamesOf, DEFAULT_STORAGE_CLASS } from './pvc.js';
 export { ANNOTATION_PROVISIONED_BY, volumeHostPath } from './pv.js';
+export { ANNOTATION_DEFAULT_STORAGE_CLASS, isDefaultClass } from './storageclass.js';
 export type { ColumnSet, DeletionRules, Describer, KindDefinition, RelatedQuery, StatusRules } from './kind.js';
 export { PERMANENT_NAMESPACES } from './namespace.js';

@@ -13,7 +13,7 @@ import { NONE, writeAnnotations, writeEvents, writeLabels } from './describe.js'
 import { defineKind } from './kind.js';
 import { LabelSelector, ObjectMeta } from './meta.js';
 
-/** The storage class kip provisions for, the name kind's default class has. */
+/** The default storage class kip makes at its first start, with the name kind's default class has. */
 export const DEFAULT_STORAGE_CLASS = 'standard';
 
 export const ACCESS_MODES = ['ReadWriteOnce', 'ReadOnlyMany', 'ReadWriteMany', 'ReadWriteOncePod'] as const;
@@ -89,8 +89,8 @@ export const PersistentVolumeClaimTemplate = Type.Object({
 });
 export type PersistentVolumeClaimTemplate = Static<typeof PersistentVolumeClaimTemplate>;
 
+/** The class a claim that names none gets is the default StorageClass's, given by admission when the claim is made. */
 export function defaultClaimSpec(spec: PersistentVolumeClaimSpec): void {
-  spec.storageClassName ??= DEFAULT_STORAGE_CLASS;
   spec.volumeMode ??= 'Filesystem';
 }
 

@@ -1,7 +1,9 @@
-// VolumeBinding: a pod that mounts PersistentVolumeClaims waits until every one exists and is
-// bound to a volume, in kube-scheduler's words (its claims bind at once, Immediate mode, since
-// kip's volumes are directories every node of the machine reaches). The rejection covers every
-// node at once, so it is a preFilter; a claim added or bound retries the pod.
+// VolumeBinding: a pod that mounts PersistentVolumeClaims waits until every one exists and its
+// Immediate claims are bound to a volume, in kube-scheduler's words. A claim of a
+// WaitForFirstConsumer class is bound once a pod names it, and kip's volumes are directories every
+// node of the machine reaches, so such a claim holds no node back: the pod is placed and its
+// kubelet waits for the binding, as kube-scheduler's PreBind does. The rejection covers every node
+// at once, so it is a preFilter; a claim added or bound retries the pod.
 
 import { claimNamesOf, type Pod } from '@kip/shared';
 import { ClusterEvents, SKIP, SUCCESS, unschedulable, type CycleState, type FilterPlugin, type Status } from '../framework.js';
@@ -27,7 +29,9 @@ export const VolumeBinding: FilterPlugin = {
       const claim = lookup.call(state.snapshot, namespace, name);
       if (!claim) return unschedulable(errReasonClaimNotFound(name));
       if (claim.metadata.deletionTimestamp) return unschedulable(errReasonClaimDeleting(name));
-      if (claim.status?.phase !== 'Bound' || !claim.spec.volumeName) unbound = true;
+      if (claim.status?.phase === 'Bound' && claim.spec.volumeName) continue;
+      const cls = claim.spec.storageClassName ? state.snapshot?.storageClass?.call(state.snapshot, claim.spec.storageClassName) : undefined;
+      if (cls?.volumeBindingMode !== 'WaitForFirstConsumer') unbound = true;
     }
     return unbound ? unschedulable(ERR_REASON_UNBOUND_IMMEDIATE) : SKIP;
   },

@@ -63,7 +63,7 @@ describe('controllers/statefulset', () => {
     const claim = get<PersistentVolumeClaim>(env, 'PersistentVolumeClaim', 'www-web-0')!;
     assert.deepEqual(claim.metadata.labels, { app: 'nginx' });
     assert.equal(claim.metadata.ownerReferences, undefined, 'claims are retained: no owner');
-    assert.equal(claim.spec.storageClassName, 'standard');
+    assert.deepEqual(claim.spec, { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } }, volumeMode: 'Filesystem' });
 
     ssc.reconcile(KEY);
     assert.deepEqual(names(env), ['web-0'], 'web-1 waits');

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { PersistentVolume, PersistentVolumeClaim } from '@kip/shared';
-import { VolumeProvisioner } from '@kip/controlplane';
+import type { PersistentVolume, PersistentVolumeClaim, Pod, StorageClass } from '@kip/shared';
+import { defaultStorageClass, VolumeProvisioner } from '@kip/controlplane';
 import { create, get, makeEnv, messages, NS, type Env } from './fixtures.js';
 
 function newClaim(name: string, spec: Partial<PersistentVolumeClaim['spec']> = {}): PersistentVolumeClaim {
@@ -13,6 +13,10 @@ function newClaim(name: string, spec: Partial<PersistentVolumeClaim['spec']> = {
     metadata: { name, namespace: NS },
     spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } }, ...spec },
   };
+}
+
+function newClass(name: string, provisioner: string): StorageClass {
+  return { apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name }, provisioner };
 }
 
 function newVolume(name: string, storage: string, storageClassName = 'manual'): PersistentVolume {
@@ -32,6 +36,9 @@ describe('controllers/volume-provisioner', () => {
     dataDir = mkdtempSync(path.join(os.tmpdir(), 'kip-pv-'));
     env = makeEnv();
     vp = new VolumeProvisioner({ ...env.deps, dataDir });
+    // As the control plane starts it: the default class, and the admission that gives it to claims.
+    env.registry.addAdmission(defaultStorageClass(env.store));
+    vp.ensureDefaultClass();
   });
   afterEach(() => rmSync(dataDir, { recursive: true, force: true }));
 
@@ -40,7 +47,7 @@ describe('controllers/volume-provisioner', () => {
 
   it('provisions a directory under the data dir for a claim of the default class, and binds both ways', () => {
     const c = create(env, newClaim('www-web-0'));
-    assert.equal(c.spec.storageClassName, 'standard', 'defaulted');
+    assert.equal(c.spec.storageClassName, 'standard', 'the default class, given by admission');
     assert.equal(c.status?.phase, 'Pending');
     vp.reconcile(`pvc:${NS}/www-web-0`);
     const bound = claimNamed('www-web-0');
@@ -99,6 +106,54 @@ describe('controllers/volume-provisioner', () => {
     env.registry.delete('PersistentVolumeClaim', NS, 'user');
     vp.reconcile('pv:kept');
     assert.equal(volumeNamed('kept')?.status?.phase, 'Released');
+  });
+
+  it('makes the default class once, and gives the newest default class to claims that name none', () => {
+    const sc = env.store.get<StorageClass>('StorageClass', undefined, 'standard')!;
+    assert.equal(sc.provisioner, 'kip.dev/local-path');
+    assert.equal(sc.metadata.annotations?.['storageclass.kubernetes.io/is-default-class'], 'true');
+    vp.ensureDefaultClass();
+    assert.equal(env.store.list('StorageClass').items.length, 1);
+    env.clock.advance(2000);
+    create(env, {
+      ...newClass('fast', 'rancher.io/local-path'),
+      metadata: { name: 'fast', annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' } },
+    });
+    assert.equal(create(env, newClaim('a')).spec.storageClassName, 'fast');
+    assert.equal(create(env, newClaim('b', { storageClassName: '' })).spec.storageClassName, '', 'no class is a choice');
+    // kind's provisioner name is this provisioner too.
+    vp.reconcile(`pvc:${NS}/a`);
+    assert.equal(claimNamed('a').status?.phase, 'Bound');
+  });
+
+  it('binds a claim of a WaitForFirstConsumer class once a pod names it', () => {
+    create(env, { ...newClass('wait', 'kip.dev/local-path'), volumeBindingMode: 'WaitForFirstConsumer' });
+    create(env, newClaim('later', { storageClassName: 'wait' }));
+    vp.reconcile(`pvc:${NS}/later`);
+    assert.equal(claimNamed('later').status?.phase, 'Pending');
+    assert.deepEqual(messages(env, 'WaitForFirstConsumer'), ['waiting for first consumer to be created before binding']);
+    create(env, {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'user', namespace: NS },
+      spec: { containers: [{ name: 'c', image: 'pause' }], volumes: [{ name: 'd', persistentVolumeClaim: { claimName: 'later' } }] },
+    } as unknown as Pod);
+    vp.reconcile(`pvc:${NS}/later`);
+    assert.equal(claimNamed('later').status?.phase, 'Bound');
+  });
+
+  it('leaves a claim of another provisioner to it, and binds a volume made by hand', () => {
+    create(env, newClass('local', 'kubernetes.io/no-provisioner'));
+    create(env, newClaim('static', { storageClassName: 'local' }));
+    vp.reconcile(`pvc:${NS}/static`);
+    assert.equal(claimNamed('static').status?.phase, 'Pending');
+    assert.match(
+      messages(env, 'ExternalProvisioning')[0] ?? '',
+      /^Waiting for a volume to be created either by the external provisioner 'kubernetes.io\/no-provisioner'/,
+    );
+    create(env, newVolume('disk-1', '5Gi', 'local'));
+    vp.reconcile(`pvc:${NS}/static`);
+    assert.equal(claimNamed('static').spec.volumeName, 'disk-1');
   });
 
   it('refuses a volume that is no directory, and a claim without a size', () => {

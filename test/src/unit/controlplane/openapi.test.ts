@@ -26,7 +26,7 @@ type Json = Record<string, any>;
 describe('controlplane/api/openapi: the documents', () => {
   it('indexes every group-version kip serves, each with a hash that follows its content', () => {
     const index = openApiV3Index() as { paths: Record<string, { serverRelativeURL: string }> };
-    assert.deepEqual(Object.keys(index.paths).sort(), ['api/v1', 'apis/apps/v1', 'apis/chaos.kip.dev/v1alpha1']);
+    assert.deepEqual(Object.keys(index.paths).sort(), ['api/v1', 'apis/apps/v1', 'apis/chaos.kip.dev/v1alpha1', 'apis/storage.k8s.io/v1']);
     assert.match(index.paths['apis/apps/v1']!.serverRelativeURL, /^\/openapi\/v3\/apis\/apps\/v1\?hash=[0-9A-F]{64}$/);
     assert.equal(openApiV3('apis/nothing/v1'), undefined);
   });

@@ -89,7 +89,7 @@ describe('controlplane/api/rest: subresources, discovery and auth', function () 
       assert.equal(groups.kind, 'APIGroupList');
       assert.deepEqual(
         groups.groups.map((g: { name: string; preferredVersion: { groupVersion: string } }) => `${g.name} ${g.preferredVersion.groupVersion}`),
-        ['apps apps/v1', 'chaos.kip.dev chaos.kip.dev/v1alpha1'],
+        ['apps apps/v1', 'storage.k8s.io storage.k8s.io/v1', 'chaos.kip.dev chaos.kip.dev/v1alpha1'],
       );
       const core = (await api.call('GET', '/api/v1')).body;
       assert.equal(core.kind, 'APIResourceList');

@@ -49,6 +49,21 @@ describe('scheduler plugin VolumeBinding', () => {
     });
   }
 
+  it('lets a claim of a WaitForFirstConsumer class through unbound: it binds once the pod names it', () => {
+    const cache = new SchedulerCache();
+    cache.upsertStorageClass({
+      apiVersion: 'storage.k8s.io/v1',
+      kind: 'StorageClass',
+      metadata: { name: 'wait' },
+      provisioner: 'x',
+      volumeBindingMode: 'WaitForFirstConsumer',
+    });
+    const c = claim('a', 'Pending');
+    c.spec.storageClassName = 'wait';
+    cache.upsertClaim(c);
+    assert.equal(VolumeBinding.preFilter!(withClaims(makePod('p'), ['a']), new CycleState(cache)).code, 'Skip');
+  });
+
   it('looks claims up in the pod namespace', () => {
     const other = claim('a', 'Bound', { namespace: 'shop' });
     const s = VolumeBinding.preFilter!(withClaims(makePod('p'), ['a']), state([other]));
