@@ -3,7 +3,8 @@
 // each gets a claim www-web-N bound to a directory under the data dir; a file written there
 // survives deleting the pod, which comes back with the same name and claim; `web-0.nginx`
 // reaches web-0 through the proxies from another pod; scaling down removes the highest ordinal
-// first and keeps its claim; a pod whose claim cannot bind stays Pending with kube-scheduler's reason.
+// first and keeps its claim; a pod whose claim cannot bind stays Pending with kube-scheduler's
+// reason; and when web-0's node dies, web-0 comes back on the other node with its claim and data.
 
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -302,5 +303,24 @@ describe('a StatefulSet with a headless Service and volume claims', function () 
     );
     await eventually('the claim Bound to the volume made by hand', async () => (await claim('slow'))?.spec.volumeName === 'by-hand');
     await eventually('the pod Running', async () => (await pod('waits'))?.status?.phase === 'Running', { timeoutMs: 20_000 });
+  });
+
+  it('when the node of web-0 dies, web-0 comes back on the other node with the same claim and data', async function () {
+    this.timeout(120_000);
+    const before = (await pod('web-0'))!;
+    const claimUid = (await claim('www-web-0'))!.metadata.uid;
+    const dir = await resolveClaimVolume(agentApi(), 'default', 'www-web-0');
+    await cluster.killAgent(before.spec.nodeName!);
+    const after = await eventually(
+      'web-0 Running and Ready on the other node',
+      async () => {
+        const p = await pod('web-0');
+        return p && p.metadata.uid !== before.metadata.uid && p.spec.nodeName !== before.spec.nodeName && runningAndReady(p) ? p : undefined;
+      },
+      { timeoutMs: 90_000 },
+    );
+    assert.equal((await claim('www-web-0'))!.metadata.uid, claimUid);
+    assert.deepEqual(await resolvePodClaims(agentApi(), after), new Map([['www-web-0', dir]]));
+    assert.equal(readFileSync(path.join(dir, 'index.html'), 'utf8'), 'kept across restarts\n');
   });
 });
