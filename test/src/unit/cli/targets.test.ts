@@ -40,7 +40,7 @@ describe('cli resource names', () => {
     ]);
     assert.deepEqual(
       kinds(['all']).map(([k]) => k),
-      ['Pod', 'Service', 'Deployment', 'ReplicaSet'],
+      ['Pod', 'Service', 'Deployment', 'ReplicaSet', 'StatefulSet'],
     );
     assert.equal(parseTargets(['all'], 'get').all, true);
   });
