@@ -4,14 +4,16 @@
 // - Every ordinal in [start, start+replicas) has a slot; a missing pod is created (at the update
 //   revision, or at the current one below the rollout partition), a finished one is deleted so it
 //   is made again with the same name.
-// - OrderedReady ("monotonic"): pod N is created only once pods start..N-1 are Running and Ready,
-//   and nothing else happens while any pod is on its way in or out; scale down removes the highest
-//   ordinal first, one at a time. Parallel: all creations and deletions at once.
-// - Rolling update: only when every slot holds a Running and Ready pod, the pod with the highest
+// - OrderedReady ("monotonic"): pod N is created only once pods start..N-1 are Running and
+//   Available (Ready for minReadySeconds), and nothing else happens while any pod is on its way in
+//   or out; scale down removes the highest ordinal first, one at a time. Parallel: all creations
+//   and deletions at once.
+// - Rolling update: only when every slot holds a Running and Available pod, the pod with the highest
 //   ordinal at or above the partition that is not at the update revision is deleted (and then
 //   made again, at the update revision, by the creation step).
 
 import { isPodReady, LABEL_CONTROLLER_REVISION_HASH, type Pod, type StatefulSet } from '@kip/shared';
+import { isPodAvailable } from './replicaset-status.js';
 
 export type SetAction =
   | { type: 'create'; ordinal: number; revision: 'current' | 'update' }
@@ -43,6 +45,11 @@ export function isRunningAndReady(pod: Pod): boolean {
   return pod.status?.phase === 'Running' && isPodReady(pod);
 }
 
+/** Running, and Ready for at least minReadySeconds at `now`. */
+export function isRunningAndAvailable(pod: Pod, minReadySeconds: number, now: number): boolean {
+  return pod.status?.phase === 'Running' && isPodAvailable(pod, minReadySeconds, now);
+}
+
 const isTerminating = (pod: Pod) => !!pod.metadata.deletionTimestamp;
 const isFinished = (pod: Pod) => pod.status?.phase === 'Failed' || pod.status?.phase === 'Succeeded';
 
@@ -59,9 +66,13 @@ export interface PlanInput {
   /** The pods the set controls, terminating and finished ones included. */
   pods: readonly Pod[];
   updateRevision: string;
+  /** The clock, for minReadySeconds. */
+  now: number;
 }
 
-export function planStatefulSet({ set, pods, updateRevision }: PlanInput): SetPlan {
+export function planStatefulSet({ set, pods, updateRevision, now }: PlanInput): SetPlan {
+  const minReady = set.spec.minReadySeconds ?? 0;
+  const healthy = (p: Pod) => isRunningAndAvailable(p, minReady, now) && !isTerminating(p);
   const name = set.metadata.name;
   const start = set.spec.ordinals?.start ?? 0;
   const replicas = set.spec.replicas ?? 1;
@@ -79,7 +90,7 @@ export function planStatefulSet({ set, pods, updateRevision }: PlanInput): SetPl
 
   // The first unhealthy pod, from the lowest slot up then the condemned from the highest down:
   // under OrderedReady, only it may change.
-  const unhealthy = [...slots, ...condemned].find((p) => !p || !isRunningAndReady(p) || isTerminating(p));
+  const unhealthy = [...slots, ...condemned].find((p) => !p || !healthy(p));
 
   for (let i = 0; i < replicas; i++) {
     const ordinal = start + i;
@@ -92,14 +103,14 @@ export function planStatefulSet({ set, pods, updateRevision }: PlanInput): SetPl
     }
     if (!pod) {
       actions.push({ type: 'create', ordinal, revision: revisionFor(set, ordinal) });
-      if (monotonic) return { actions, waitingFor: `${podName(name, ordinal)} to be Running and Ready` };
+      if (monotonic) return { actions, waitingFor: `${podName(name, ordinal)} to be Running and Available` };
       continue;
     }
     if (isTerminating(pod)) {
       if (monotonic) return { actions, waitingFor: `${pod.metadata.name} to terminate` };
       continue;
     }
-    if (!isRunningAndReady(pod) && monotonic) return { actions, waitingFor: `${pod.metadata.name} to be Running and Ready` };
+    if (!healthy(pod) && monotonic) return { actions, waitingFor: `${pod.metadata.name} to be Running and Available` };
   }
 
   for (const pod of condemned) {
@@ -108,7 +119,7 @@ export function planStatefulSet({ set, pods, updateRevision }: PlanInput): SetPl
       continue;
     }
     // An unhealthy pod is removed only when it is the first unhealthy one: the others wait for it.
-    if (monotonic && !isRunningAndReady(pod) && unhealthy !== pod) return { actions, waitingFor: `${unhealthy?.metadata.name} to be Running and Ready` };
+    if (monotonic && !healthy(pod) && unhealthy !== pod) return { actions, waitingFor: `${unhealthy?.metadata.name} to be Running and Available` };
     actions.push({ type: 'delete', pod, why: 'scale-down' });
     if (monotonic) return { actions, waitingFor: `${pod.metadata.name} to terminate` };
   }
@@ -122,7 +133,7 @@ export function planStatefulSet({ set, pods, updateRevision }: PlanInput): SetPl
     if (pod.metadata.labels?.[LABEL_CONTROLLER_REVISION_HASH] !== updateRevision && !isTerminating(pod)) {
       return { actions: [{ type: 'delete', pod, why: 'update' }], waitingFor: `${pod.metadata.name} to be updated` };
     }
-    if (!isRunningAndReady(pod) || isTerminating(pod)) return { actions, waitingFor: `${pod.metadata.name} to be Running and Ready` };
+    if (!healthy(pod)) return { actions, waitingFor: `${pod.metadata.name} to be Running and Available` };
   }
   return { actions };
 }

@@ -140,7 +140,7 @@ export class StatefulSetController implements Controller {
     let manageError: unknown;
     try {
       for (const pod of claim.claimed) this.syncClaimOwners(set, pod);
-      const plan = planStatefulSet({ set, pods: claim.claimed, updateRevision: revisions.update.metadata.name });
+      const plan = planStatefulSet({ set, pods: claim.claimed, updateRevision: revisions.update.metadata.name, now: this.clock.now() });
       if (plan.waitingFor) this.log.debug('waiting', { statefulset: key, for: plan.waitingFor });
       for (const action of plan.actions) this.perform(set, revisions, action);
     } catch (err) {

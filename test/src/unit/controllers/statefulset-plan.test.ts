@@ -38,7 +38,7 @@ function pod(ordinal: number, state: State = 'ready', revision = UPDATE): Pod {
     spec: { containers: [{ name: 'c', image: 'pause' }] },
     status: {
       phase: state === 'failed' ? 'Failed' : state === 'pending' ? 'Pending' : 'Running',
-      conditions: [{ type: 'Ready', status: ready ? 'True' : 'False' }],
+      conditions: [{ type: 'Ready', status: ready ? 'True' : 'False', lastTransitionTime: '2026-01-01T00:00:55Z' }],
     },
   };
 }
@@ -48,7 +48,8 @@ function show(actions: SetAction[]): string[] {
   return actions.map((a) => (a.type === 'create' ? `create ${podName('web', a.ordinal)} (${a.revision})` : `delete ${a.pod.metadata.name} (${a.why})`));
 }
 
-const plan = (s: StatefulSet, pods: Pod[]) => show(planStatefulSet({ set: s, pods, updateRevision: UPDATE }).actions);
+const NOW = Date.parse('2026-01-01T00:01:00Z');
+const plan = (s: StatefulSet, pods: Pod[]) => show(planStatefulSet({ set: s, pods, updateRevision: UPDATE, now: NOW }).actions);
 
 describe('controllers/statefulset-plan', () => {
   describe('names', () => {
@@ -120,6 +121,13 @@ describe('controllers/statefulset-plan', () => {
       assert.deepEqual(plan(onDelete, [pod(0, 'ready', OLD), pod(1, 'ready', OLD)]), []);
       assert.deepEqual(plan(onDelete, [pod(1, 'ready', OLD)]), ['create web-0 (update)']);
     });
+  });
+
+  it('with minReadySeconds, waits for each pod to be Available (Ready long enough), not just Ready', () => {
+    // Ready for 5 s at NOW.
+    assert.deepEqual(plan(set(2, { minReadySeconds: 10 }), [pod(0)]), []);
+    assert.deepEqual(plan(set(2, { minReadySeconds: 5 }), [pod(0)]), ['create web-1 (update)']);
+    assert.deepEqual(plan(set(2, { minReadySeconds: 10 }), [pod(0, 'ready', OLD), pod(1)]), [], 'the rollout waits too');
   });
 
   it('counts ordinals from spec.ordinals.start', () => {
