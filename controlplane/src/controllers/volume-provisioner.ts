@@ -4,7 +4,8 @@
 // volume made for it: a directory <data-dir>/volumes/<pv-name>/ under the control plane's data
 // dir, which every agent of this machine can reach. A claim of a WaitForFirstConsumer class waits
 // for a pod that names it. A volume whose claim is gone is deleted with its directory (reclaim
-// policy Delete, as kind's default class has), or Released when its policy is Retain. At its
+// policy Delete, as kind's default class has), or Released when its policy is Retain. A claim
+// deleted while a pod still uses it stays Terminating until no pod does (pvc-protection). At its
 // first start the cluster gets a default class `standard` of this provisioner, as kind has.
 
 import { mkdirSync, rmSync } from 'node:fs';
@@ -26,7 +27,7 @@ import {
 import { ApiError } from '../api/errors.js';
 import type { Registry } from '../api/registry.js';
 import type { EventRecorder } from '../events.js';
-import type { Store, StoreEvent, Unsubscribe } from '../store/store.js';
+import { StoreError, type Store, type StoreEvent, type Unsubscribe } from '../store/store.js';
 import type { Controller, ControllerDeps, Enqueue, ReconcileResult } from './controller.js';
 
 export const PROVISIONER_NAME = 'kip.dev/local-path';
@@ -91,9 +92,8 @@ export class VolumeProvisioner implements Controller {
       enqueue(`pvc:${c.metadata.namespace}/${c.metadata.name}`);
       if (c.spec.volumeName) enqueue(`pv:${c.spec.volumeName}`);
     };
+    // A pod that names a claim may be its first consumer, or its last going away.
     const onPod = (ev: StoreEvent) => {
-      // The first consumer of a claim that waits for one.
-      if (ev.type === 'DELETED') return;
       for (const name of claimNamesOf(ev.object)) enqueue(`pvc:${ev.object.metadata.namespace}/${name}`);
     };
     const onClass = () => {
@@ -140,7 +140,19 @@ export class VolumeProvisioner implements Controller {
     if (key.startsWith('pv:')) return this.syncVolume(key.slice(3));
     const [namespace, name] = key.slice(4).split('/') as [string, string];
     const claim = this.store.get<PersistentVolumeClaim>('PersistentVolumeClaim', namespace, name);
-    if (claim && !claim.metadata.deletionTimestamp) this.syncClaim(claim);
+    if (!claim) return;
+    if (claim.metadata.deletionTimestamp) this.finalizeClaim(claim);
+    else this.syncClaim(claim);
+  }
+
+  /** A claim being deleted goes once no pod uses it (what the pvc-protection finalizer waits for). */
+  private finalizeClaim(claim: PersistentVolumeClaim): void {
+    if (this.hasConsumer(claim)) return; // the pod's end enqueues the claim again
+    try {
+      this.store.delete('PersistentVolumeClaim', claim.metadata.namespace, claim.metadata.name, { uid: claim.metadata.uid });
+    } catch (err) {
+      if (!(err instanceof StoreError)) throw err;
+    }
   }
 
   private syncClaim(claim: PersistentVolumeClaim): void {
@@ -184,7 +196,7 @@ export class VolumeProvisioner implements Controller {
     this.bind(claim, pv);
   }
 
-  /** Whether a pod that is not finished names the claim. */
+  /** Whether a pod that is not finished names the claim (a pod on its way out still uses it). */
   private hasConsumer(claim: PersistentVolumeClaim): boolean {
     const name = claim.metadata.name;
     const filter = (o: KObject) => !isPodTerminal(o as Pod) && claimNamesOf(o).includes(name);

@@ -117,6 +117,9 @@ export const persistentVolumeClaimKind = defineKind<PersistentVolumeClaim>({
   defaults: (c) => defaultClaimSpec(c.spec),
   status: { subresource: true, onCreate: () => ({ phase: 'Pending' }) },
   validateUpdate: validateClaimUpdate,
+  // Storage object in use protection (kubernetes.io/pvc-protection): a claim a pod still uses stays,
+  // Terminating, until no pod uses it; the volume provisioner then deletes it.
+  deletion: { terminate: () => {} },
   columns: {
     nameColumn: true,
     headers: ['STATUS', 'VOLUME', 'CAPACITY', 'ACCESS MODES', 'STORAGECLASS', 'AGE'],
@@ -124,7 +127,7 @@ export const persistentVolumeClaimKind = defineKind<PersistentVolumeClaim>({
     cells: (c, now) => {
       const bound = c.status?.phase === 'Bound';
       return [
-        c.status?.phase ?? 'Pending',
+        c.metadata.deletionTimestamp ? 'Terminating' : (c.status?.phase ?? 'Pending'),
         c.spec?.volumeName ?? '',
         bound ? String(c.status?.capacity?.storage ?? '') : '',
         bound ? accessModesText(c.status?.accessModes) : '',
@@ -141,7 +144,7 @@ export const persistentVolumeClaimKind = defineKind<PersistentVolumeClaim>({
       w.field(0, 'Name', c.metadata.name);
       w.field(0, 'Namespace', c.metadata.namespace ?? '');
       w.field(0, 'StorageClass', c.spec?.storageClassName ?? '');
-      w.field(0, 'Status', c.status?.phase ?? 'Pending');
+      w.field(0, 'Status', c.metadata.deletionTimestamp ? 'Terminating' : (c.status?.phase ?? 'Pending'));
       w.field(0, 'Volume', c.spec?.volumeName ?? '');
       writeLabels(w, '', 'Labels', c.metadata.labels);
       writeAnnotations(w, '', 'Annotations', c.metadata.annotations);

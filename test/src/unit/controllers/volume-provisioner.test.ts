@@ -96,6 +96,7 @@ describe('controllers/volume-provisioner', () => {
     const pvName = claimNamed('gone').spec.volumeName!;
     const dir = volumeNamed(pvName)!.spec.hostPath!.path;
     env.registry.delete('PersistentVolumeClaim', NS, 'gone');
+    vp.reconcile(`pvc:${NS}/gone`);
     vp.reconcile(`pv:${pvName}`);
     assert.equal(volumeNamed(pvName), undefined);
     assert.equal(existsSync(dir), false);
@@ -104,6 +105,7 @@ describe('controllers/volume-provisioner', () => {
     create(env, newClaim('user', { storageClassName: 'manual' }));
     vp.reconcile(`pvc:${NS}/user`);
     env.registry.delete('PersistentVolumeClaim', NS, 'user');
+    vp.reconcile(`pvc:${NS}/user`);
     vp.reconcile('pv:kept');
     assert.equal(volumeNamed('kept')?.status?.phase, 'Released');
   });
@@ -154,6 +156,28 @@ describe('controllers/volume-provisioner', () => {
     create(env, newVolume('disk-1', '5Gi', 'local'));
     vp.reconcile(`pvc:${NS}/static`);
     assert.equal(claimNamed('static').spec.volumeName, 'disk-1');
+  });
+
+  it('keeps a deleted claim, Terminating, while a pod uses it, and its volume and directory with it', () => {
+    create(env, newClaim('busy'));
+    vp.reconcile(`pvc:${NS}/busy`);
+    const pv = volumeNamed(claimNamed('busy').spec.volumeName!)!;
+    const user = create(env, {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'user', namespace: NS },
+      spec: { containers: [{ name: 'c', image: 'pause' }], volumes: [{ name: 'd', persistentVolumeClaim: { claimName: 'busy' } }] },
+    } as unknown as Pod);
+    env.registry.delete('PersistentVolumeClaim', NS, 'busy');
+    vp.reconcile(`pvc:${NS}/busy`);
+    vp.reconcile(`pv:${pv.metadata.name}`);
+    assert.ok(claimNamed('busy').metadata.deletionTimestamp, 'Terminating');
+    assert.ok(existsSync(pv.spec.hostPath!.path), 'the directory stays under the running pod');
+    env.registry.delete('Pod', NS, user.metadata.name);
+    vp.reconcile(`pvc:${NS}/busy`);
+    assert.equal(get(env, 'PersistentVolumeClaim', 'busy'), undefined);
+    vp.reconcile(`pv:${pv.metadata.name}`);
+    assert.equal(existsSync(pv.spec.hostPath!.path), false);
   });
 
   it('refuses a volume that is no directory, and a claim without a size', () => {
