@@ -260,6 +260,8 @@ describe('a StatefulSet with a headless Service and volume claims', function () 
       assert.match(described, line);
     assert.match(await kubectl('get', 'controllerrevisions'), /^web-[a-z0-9]+\s+statefulset\.apps\/web\s+1\s+/m);
     assert.match(await kubectl('get', 'all'), /^statefulset\.apps\/web\s+1\/1\s+/m);
+    assert.match(await kubectl('rollout', 'status', 'statefulset/web', '--timeout=30s'), /partitioned roll out complete: 1 new pods have been updated/);
+    assert.match(await kubectl('rollout', 'history', 'statefulset/web'), /^1\s+<none>$/m);
     assert.match(await kubectl('get', 'storageclass'), /^standard\s+kip\.dev\/local-path\s+Delete\s+Immediate\s+false\s+\S+$/m);
   });
 
