@@ -14,11 +14,11 @@ interface RevisionData {
   spec: { template: PodTemplateSpec };
 }
 
-export function revisionTemplate(rev: ControllerRevision): PodTemplateSpec | undefined {
+export function statefulSetRevisionTemplate(rev: ControllerRevision): PodTemplateSpec | undefined {
   return (rev.data as RevisionData | undefined)?.spec?.template;
 }
 
-export function revisionName(set: StatefulSet, collisionCount = set.status?.collisionCount ?? 0): string {
+export function statefulSetRevisionName(set: StatefulSet, collisionCount = set.status?.collisionCount ?? 0): string {
   return `${set.metadata.name}-${computeTemplateHash(set.spec.template, collisionCount)}`;
 }
 
@@ -45,14 +45,14 @@ export function syncRevisions(store: Store, registry: Registry, set: StatefulSet
   const next = all.length ? all[all.length - 1]!.revision + 1 : 1;
   const wanted = canonicalJson(set.spec.template);
   let collisionCount = set.status?.collisionCount ?? 0;
-  let update = all.find((r) => canonicalJson(revisionTemplate(r)) === wanted);
+  let update = all.find((r) => canonicalJson(statefulSetRevisionTemplate(r)) === wanted);
   if (update && update !== all[all.length - 1]) {
     const copy = structuredClone(update);
     copy.revision = next;
     update = registry.update<ControllerRevision>(copy);
   }
   while (!update) {
-    const name = revisionName(set, collisionCount);
+    const name = statefulSetRevisionName(set, collisionCount);
     const taken = store.get<ControllerRevision>('ControllerRevision', set.metadata.namespace, name);
     if (taken) {
       // A name held by another set's revision (or another template): step to the next hash.

@@ -32,7 +32,7 @@ import { claimObjects, enqueueOwners } from './claim.js';
 import { COALESCE_MS, type Controller, type ControllerDeps, type Enqueue, type ReconcileResult } from './controller.js';
 import { claimOwnerReferences, sameReferences } from './statefulset-claims.js';
 import { claimName, ordinalOf, planStatefulSet, podName, type SetAction } from './statefulset-plan.js';
-import { revisionTemplate, syncRevisions, truncateHistory, type SetRevisions } from './statefulset-revisions.js';
+import { statefulSetRevisionTemplate, syncRevisions, truncateHistory, type SetRevisions } from './statefulset-revisions.js';
 import { calculateStatefulSetStatus, statefulSetStatusEqual } from './statefulset-status.js';
 
 export const STATEFULSET_COMPONENT = 'statefulset-controller';
@@ -157,7 +157,7 @@ export class StatefulSetController implements Controller {
       return;
     }
     const rev = action.revision === 'current' ? revisions.current : revisions.update;
-    const template = revisionTemplate(rev) ?? set.spec.template;
+    const template = statefulSetRevisionTemplate(rev) ?? set.spec.template;
     this.createClaims(set, action.ordinal);
     this.createPod(set, newStatefulSetPod(set, template, rev.metadata.name, action.ordinal));
   }
