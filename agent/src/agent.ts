@@ -11,6 +11,7 @@ import tls from 'node:tls';
 import type { Duplex } from 'node:stream';
 import WebSocket from 'ws';
 import {
+  ApiClient,
   Attention,
   Backoff,
   Channel,
@@ -144,6 +145,17 @@ export class Agent {
 
   /** The CA a pinned wss:// server was found to have (ca-pin.ts), once it is known. */
   private pinnedCa?: string;
+
+  /**
+   * A client of the control plane's API with the join token, which the API lets a node use only
+   * for what its own pods name (their claims and volumes): the kubelet's reads beside its session.
+   */
+  apiClient(): ApiClient {
+    const u = new URL(this.opts.server);
+    const server = `${u.protocol === 'wss:' ? 'https' : 'http'}://${u.host}`;
+    const ca = this.pinnedCa ?? this.opts.ca;
+    return new ApiClient({ server, token: this.opts.token, userAgent: `kip-agent/${this.opts.name}`, ...(ca ? { ca } : {}) });
+  }
 
   /** Fetches the pinned CA before the first TLS dial; a server whose CA does not match is refused for good. */
   private discoverCa(): void {

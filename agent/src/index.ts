@@ -33,6 +33,7 @@ export * from './kubelet/log-stream.js';
 export * from './kubelet/pod-addresses.js';
 export * from './kubelet/pod-context.js';
 export * from './kubelet/pod-status.js';
+export * from './kubelet/pvc-volume.js';
 export * from './kubelet/probe-handlers.js';
 export * from './kubelet/prober.js';
 export * from './kubelet/proc.js';

@@ -29,6 +29,7 @@ import {
 import { Agent } from './agent.js';
 import { isCaCertHash } from './ca-pin.js';
 import { Kubelet } from './kubelet/kubelet.js';
+import { resolvePodClaims } from './kubelet/pvc-volume.js';
 import { PodAddresses } from './kubelet/pod-addresses.js';
 import { GroupRegistry } from './kubelet/process-group.js';
 import { probeSandboxAsync } from './kubelet/sandbox-probe.js';
@@ -219,6 +220,7 @@ async function main(): Promise<void> {
         extraEnv: (pod) => proxy.podEnv(pod),
         addressReleased: (ip) => proxy.podGone(ip),
         allocatable: { cpu, memory, pods },
+        claims: (pod) => resolvePodClaims(agent.apiClient(), pod),
       }),
     onRefused: () => shutdown(2),
     ...(caCertHash ? { caCertHash } : {}),

@@ -189,7 +189,7 @@ function main(): void {
       fail(`cannot make or read the TLS certificates in ${path.join(dataDir, 'pki')}: ${(err as Error).message}`);
     }
   }
-  const cp = new ControlPlane({ host, port, profile, timing, joinToken, store, tls, apiToken, apiNames: names, addressPlan, log });
+  const cp = new ControlPlane({ host, port, profile, timing, joinToken, store, tls, apiToken, apiNames: names, addressPlan, dataDir, log });
   const infoFile = path.join(dataDir, 'controlplane.json');
   cp.start().then(
     ({ url, port: bound }) => {

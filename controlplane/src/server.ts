@@ -16,6 +16,9 @@ import { Registry } from './api/registry.js';
 import { RestApi } from './api/rest.js';
 import { ControllerManager, defaultControllers } from './controllers/manager.js';
 import { EndpointsController } from './controllers/endpoints.js';
+import { VolumeProvisioner } from './controllers/volume-provisioner.js';
+import { nodeMayReadVolume } from './api/node-volume-access.js';
+import { defaultStorageClass } from './api/default-storage-class.js';
 import { NamespaceController } from './controllers/namespace.js';
 import { jobSelectorAdmission } from './api/job-selector.js';
 import { ensureSystemPriorityClasses, priorityAdmission } from './api/priority-admission.js';
@@ -68,6 +71,8 @@ export interface ControlPlaneOptions {
   addressPlan?: AddressPlan;
   /** Names the API is reached by besides its address and localhost (a Host header must be one). */
   apiNames?: readonly string[];
+  /** The data dir: provisioned volumes are directories under <dataDir>/volumes (the working directory when absent). */
+  dataDir?: string;
   log: Logger;
   clock?: Clock;
   store?: Store;
@@ -120,6 +125,7 @@ export class ControlPlane {
     this.registry.addAdmission(jobSelectorAdmission);
     this.registry.addAdmission(priorityAdmission(this.store));
     ensureSystemPriorityClasses(this.store);
+    this.registry.addAdmission(defaultStorageClass(this.store));
     this.scheduler = new Scheduler({
       store: this.store,
       recorder: this.recorder,
@@ -132,6 +138,9 @@ export class ControlPlane {
     this.controllers = new ControllerManager(ctx);
     for (const c of defaultControllers(ctx)) this.controllers.add(c);
     this.controllers.add(new EndpointsController(ctx));
+    const volumes = new VolumeProvisioner({ ...ctx, dataDir: opts.dataDir ?? process.cwd() });
+    volumes.ensureDefaultClass();
+    this.controllers.add(volumes);
     const namespaces = new NamespaceController(ctx);
     namespaces.ensurePermanent();
     this.controllers.add(namespaces);
@@ -145,7 +154,11 @@ export class ControlPlane {
       timing: this.timing,
       health: (name) => this.agents.health(name),
     });
-    const auth = new Authorizer({ adminToken: opts.apiToken, nodeToken: opts.joinToken });
+    const auth = new Authorizer({
+      adminToken: opts.apiToken,
+      nodeToken: opts.joinToken,
+      nodeMayGet: (kind, namespace, name) => nodeMayReadVolume(this.store, kind, namespace, name),
+    });
     const rest = new RestApi({ registry: this.registry, nodes: this.agents, log: log.child('api'), auth });
     const guard = new RequestGuard({
       listenAddress: opts.host ?? '127.0.0.1',

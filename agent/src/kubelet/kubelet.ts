@@ -67,6 +67,8 @@ export interface KubeletOptions {
   addressReleased?: (ip: string) => void;
   /** The node's allocatable resources: what the downward API gives for a limit a container left out. */
   allocatable?: ResourceList;
+  /** Resolves a pod's PersistentVolumeClaims to their directories (pvc-volume.ts). */
+  claims?: (pod: Pod) => Promise<Map<string, string>>;
   /** Whether containers get a sandbox of their own (default: probed, or none when `spawn` is a stand-in). */
   sandbox?: SandboxSupport;
 }
@@ -149,6 +151,7 @@ export class Kubelet {
       extraEnv: opts.extraEnv,
       config: this.config,
       allocatable: opts.allocatable ?? {},
+      ...(opts.claims ? { claims: opts.claims } : {}),
       changed: (w) => this.markDirty(w),
       event: (ev) => this.hooks.event(ev),
       pace: (start) => this.starts.push(start),

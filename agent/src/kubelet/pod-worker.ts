@@ -3,7 +3,7 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-import { isoNow } from '@kip/shared';
+import { claimNamesOf, isoNow } from '@kip/shared';
 import type { Clock, Container, EventRecord, Logger, Pod, PodStatus, Probe, ResourceList, Timing, TimerHandle } from '@kip/shared';
 import type { ConfigSource } from './config-objects.js';
 import { ContainerWorker } from './container-worker.js';
@@ -42,6 +42,8 @@ export interface PodWorkerDeps {
   config: ConfigSource;
   /** The node's allocatable resources, for the downward API's resourceFieldRef. */
   allocatable: ResourceList;
+  /** The directories of the PersistentVolumeClaims a pod names (pvc-volume.ts); none when absent. */
+  claims?: (pod: Pod) => Promise<Map<string, string>>;
   /** The pod's status may have changed. */
   changed(worker: PodWorker): void;
   event(ev: EventRecord): void;
@@ -80,6 +82,8 @@ export class PodWorker implements PodContext {
   lastStatus: PodStatus | undefined;
   private setup: Promise<boolean> = Promise.resolve(false);
   private readonly volumes: PodVolumes;
+  /** claim name -> its volume's directory, resolved before the containers start. */
+  private claimDirs = new Map<string, string>();
   /** Volumes are set up: from now on they are refreshed, not set up. */
   private volumesReady = false;
   /** The sandbox is set up: containers may start. */
@@ -133,7 +137,7 @@ export class PodWorker implements PodContext {
     return this.deps.timing();
   }
   mounts(container: Container): Mount[] {
-    return containerMounts(this.pod, container, this.podDir);
+    return containerMounts(this.pod, container, this.podDir, (claim) => this.claimDirs.get(claim));
   }
   env(container: Container): Record<string, string> {
     return buildContainerEnv({
@@ -212,6 +216,19 @@ export class PodWorker implements PodContext {
         this.event('Warning', 'FailedCreatePodSandBox', message);
         this.deps.log.warn('pod sandbox setup failed', { pod: this.podKey, error: (err as Error).message });
         if (this.stopReason || !(await this.retryAfter(SANDBOX_RETRY_MS))) return false;
+      }
+    }
+    // A claim's directory comes from its bound volume; a claim not bound yet keeps the pod waiting.
+    if (this.deps.claims && claimNamesOf(this.pod).length > 0) {
+      for (;;) {
+        try {
+          this.claimDirs = await this.deps.claims(this.pod);
+          break;
+        } catch (err) {
+          this.event('Warning', 'FailedMount', `Unable to attach or mount volumes: ${(err as Error).message}`);
+          this.deps.log.debug('pod claims not ready', { pod: this.podKey, error: (err as Error).message });
+          if (this.stopReason || !(await this.retryAfter(VOLUME_RETRY_MS))) return false;
+        }
       }
     }
     // Containers start only once every volume is there, as the kubelet waits for its mounts.

@@ -1,14 +1,18 @@
 // What a host name or address means inside the cluster, as cluster DNS and the service VIPs would
 // make it mean: a service (by name, in any of the forms Kubernetes' DNS answers, or by cluster IP)
 // or a pod (by pod IP, or its a-b-c-d.ns.pod name), routed to the node whose pod range holds the
-// address; that node's agent knows whether such a pod and port exist. Pure: a function of the
-// routing table, so the HTTP proxy can answer anything else with a clear refusal at once.
+// address; that node's agent knows whether such a pod and port exist. A headless service's name
+// means one of its ready pods, and `HOSTNAME.SERVICE[.NAMESPACE[.svc[.cluster.local]]]` the pod
+// of that hostname in it (a StatefulSet's `web-0.nginx`), at the port asked for, as DNS gives
+// the pod's own address there. Pure: a function of the routing table, so the HTTP proxy can
+// answer anything else with a clear refusal at once.
 
-import { cidrContains, ipToNumber, ipToString, isIPv4, type Cidr, type ServiceRoute } from '@kip/shared';
+import { cidrContains, ipToNumber, ipToString, isIPv4, type Cidr, type EndpointRoute, type ServiceRoute } from '@kip/shared';
 import type { RoutingTable } from './routing-table.js';
 
 export const CLUSTER_DOMAIN = 'cluster.local';
 const NAME_FORMS = 'SERVICE, SERVICE.NAMESPACE, SERVICE.NAMESPACE.svc or SERVICE.NAMESPACE.svc.cluster.local';
+const POD_NAME_FORMS = 'HOSTNAME.SERVICE, HOSTNAME.SERVICE.NAMESPACE, HOSTNAME.SERVICE.NAMESPACE.svc or HOSTNAME.SERVICE.NAMESPACE.svc.cluster.local';
 
 function cidrText(c: Cidr): string {
   return `${ipToString(c.base)}/${c.prefix}`;
@@ -45,11 +49,47 @@ function podAddress(table: RoutingTable, ip: string, port: number): Resolution {
   return { kind: 'pod', ip, node, port };
 }
 
+/** A headless service's ready pods, once each whatever the ports (DNS names addresses, not ports). */
+function readyPods(table: RoutingTable, svc: ServiceRoute): EndpointRoute[] {
+  const seen = new Map<string, EndpointRoute>();
+  for (const p of svc.ports) for (const e of p.endpoints) if (table.usable(e) && !seen.has(e.ip)) seen.set(e.ip, e);
+  return [...seen.values()];
+}
+
+/** One of a headless service's ready pods, as a client takes one of the addresses DNS answers. */
+function headlessPod(table: RoutingTable, svc: ServiceRoute, port: number, shown: string, choose: (n: number) => number): Resolution {
+  const pods = readyPods(table, svc);
+  if (pods.length === 0) return { kind: 'unknown', message: `headless service ${svc.namespace}/${svc.name} (${shown}) has no ready pods` };
+  return podAddress(table, pods[choose(pods.length)]!.ip, port);
+}
+
+/** The pod of a hostname in a headless service: what `web-0.nginx` names. */
+function podByHostname(table: RoutingTable, svc: ServiceRoute, hostname: string, port: number, shown: string): Resolution {
+  const pods = readyPods(table, svc);
+  const e = pods.find((x) => x.hostname === hostname);
+  if (!e) {
+    const names = pods.map((x) => x.hostname).filter(Boolean);
+    return {
+      kind: 'unknown',
+      message: `no ready pod with hostname "${hostname}" in headless service ${svc.namespace}/${svc.name} (${shown}); ready hostnames: ${names.join(', ') || 'none'}`,
+    };
+  }
+  return podAddress(table, e.ip, port);
+}
+
+const randomIndex = (n: number) => Math.floor(Math.random() * n);
+
 /**
  * Resolves `host` (from a CONNECT target or an absolute URI) and `port` for a client in
  * `clientNamespace`, which is where a bare service name is looked up, as in a pod's DNS search path.
  */
-export function resolveHost(table: RoutingTable, rawHost: string, port: number, clientNamespace = 'default'): Resolution {
+export function resolveHost(
+  table: RoutingTable,
+  rawHost: string,
+  port: number,
+  clientNamespace = 'default',
+  choose: (n: number) => number = randomIndex,
+): Resolution {
   const host = rawHost
     .trim()
     .toLowerCase()
@@ -78,6 +118,24 @@ export function resolveHost(table: RoutingTable, rawHost: string, port: number, 
     if (!isIPv4(ip)) return { kind: 'unknown', message: `${host} is not a pod name: ${labels[0]} is not an address written with dashes` };
     return podAddress(table, ip, port);
   }
+  // HOSTNAME.SERVICE.NAMESPACE[.svc[.cluster.local]]: a pod of a headless service.
+  const podInService =
+    (labels.length === 3 && labels[2] !== 'svc') ||
+    (labels.length === 4 && labels[3] === 'svc') ||
+    (labels.length === 6 && labels[3] === 'svc' && labels.slice(4).join('.') === CLUSTER_DOMAIN);
+  if (podInService) {
+    const [hostname, service, namespace] = labels as [string, string, string];
+    const svc = table.headlessService(namespace, service);
+    if (svc) return podByHostname(table, svc, hostname, port, host);
+    // a.b.c is a cluster name only when it names a headless service; else it is an outside host.
+    if (labels.length > 3)
+      return { kind: 'unknown', message: `no headless service "${service}" in namespace "${namespace}" (looked up ${host} as ${POD_NAME_FORMS})` };
+  }
+  // HOSTNAME.SERVICE in the client's namespace comes first, as the DNS search path tries it first.
+  if (labels.length === 2) {
+    const svc = table.headlessService(clientNamespace, labels[1]!);
+    if (svc && readyPods(table, svc).some((e) => e.hostname === labels[0])) return podByHostname(table, svc, labels[0]!, port, host);
+  }
   let name: string;
   let namespace: string;
   if (labels.length === 1) [name, namespace] = [labels[0]!, clientNamespace];
@@ -90,6 +148,8 @@ export function resolveHost(table: RoutingTable, rawHost: string, port: number, 
   } else {
     return { kind: 'outside', message: `${host} is not a cluster name (${NAME_FORMS}); the pod network does not reach outside hosts` };
   }
+  const headless = table.headlessService(namespace, name);
+  if (headless) return headlessPod(table, headless, port, host, choose);
   const svc = table.service(namespace, name);
   if (!svc) {
     const hint = labels.length === 2 ? `; the pod network does not reach outside hosts` : '';

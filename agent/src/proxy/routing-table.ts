@@ -16,6 +16,9 @@ import {
   type ServiceRoute,
 } from '@kip/shared';
 
+/** The cluster IP of a headless service. */
+export const HEADLESS = 'None';
+
 export function serviceKey(namespace: string, name: string): string {
   return `${namespace}/${name}`;
 }
@@ -31,6 +34,8 @@ export interface RoutingChange {
 export class RoutingTable {
   private readonly services = new Map<string, ServiceRoute>();
   private readonly byClusterIP = new Map<string, ServiceRoute>();
+  /** Headless services: names only, resolved to their pods' own addresses; no listeners, no variables. */
+  private readonly headless = new Map<string, ServiceRoute>();
   private readonly nodes = new Map<string, NodeRoute>();
   /** each node's pod range as numbers, for routing a pod IP */
   private readonly ranges = new Map<string, Cidr>();
@@ -50,13 +55,23 @@ export class RoutingTable {
       if (r.serviceCidr) this.serviceNetwork = parseCidr(r.serviceCidr) ?? this.serviceNetwork;
       const keep = new Set((r.services ?? []).map((s) => serviceKey(s.namespace, s.name)));
       for (const key of this.services.keys()) if (!keep.has(key)) this.removeService(key, removed);
+      for (const key of this.headless.keys()) if (!keep.has(key)) this.headless.delete(key);
       this.nodes.clear();
       this.ranges.clear();
       this.deleting.clear();
     }
-    for (const key of r.removeServices ?? []) this.removeService(key, removed);
+    for (const key of r.removeServices ?? []) {
+      this.removeService(key, removed);
+      this.headless.delete(key);
+    }
     for (const s of r.services ?? []) {
       const key = serviceKey(s.namespace, s.name);
+      if (s.clusterIP === HEADLESS) {
+        this.removeService(key, removed);
+        this.headless.set(key, s);
+        continue;
+      }
+      this.headless.delete(key);
       const prev = this.services.get(key);
       if (prev && this.byClusterIP.get(prev.clusterIP) === prev) this.byClusterIP.delete(prev.clusterIP);
       this.services.set(key, s);
@@ -106,6 +121,11 @@ export class RoutingTable {
 
   service(namespace: string, name: string): ServiceRoute | undefined {
     return this.services.get(serviceKey(namespace, name));
+  }
+
+  /** A headless service by namespace and name. */
+  headlessService(namespace: string, name: string): ServiceRoute | undefined {
+    return this.headless.get(serviceKey(namespace, name));
   }
 
   serviceByKey(key: string): ServiceRoute | undefined {

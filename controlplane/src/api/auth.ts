@@ -2,7 +2,8 @@
 // two roles kip has. The admin token (written to <data-dir>/admin-token and the kubeconfig at
 // first start) may do everything. The join token, which every agent holds, identifies a node: it
 // may read the fault objects (the agent's side channel when its link to the control plane is
-// faulty) and nothing else, as Kubernetes' Node authorizer limits kubelets. Without credentials
+// faulty) and get the volume objects its pods name, and nothing else, as Kubernetes' Node
+// authorizer limits kubelets. Without credentials
 // only the health and version endpoints answer (Kubernetes' system:public-info-viewer), unless the
 // server runs with --anonymous.
 
@@ -18,9 +19,11 @@ export interface AuthOptions {
   adminToken?: string;
   /** The cluster join token, which identifies an agent. */
   nodeToken?: string;
+  /** Whether a node may get one object of a kind besides the fault objects (its pods' volumes). */
+  nodeMayGet?: (kind: string, namespace: string | undefined, name: string) => boolean;
 }
 
-/** What a node may do: read fault objects. */
+/** What a node may do: read fault objects, and get the objects its pods need (AuthOptions.nodeMayGet). */
 const NODE_READABLE = new Set(['NetworkChaos', 'NodeChaos']);
 
 function bearer(req: IncomingMessage): string | undefined {
@@ -56,6 +59,14 @@ export class Authorizer {
       );
     const method = req.method ?? 'GET';
     if (route?.type === 'resource' && NODE_READABLE.has(route.resource.kind) && !route.subresource && (method === 'GET' || method === 'HEAD')) return;
+    if (
+      route?.type === 'resource' &&
+      route.name &&
+      !route.subresource &&
+      (method === 'GET' || method === 'HEAD') &&
+      this.opts.nodeMayGet?.(route.resource.kind, route.namespace, route.name)
+    )
+      return;
     const what = route?.type === 'resource' ? route.resource.plural : 'this path';
     throw new ApiError(
       'Forbidden',

@@ -11,7 +11,7 @@ export const AGGREGATED_DISCOVERY_TYPE = 'application/json;g=apidiscovery.k8s.io
 export const RESOURCE_VERBS = ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'];
 
 /** What `kubectl get all` lists, as Kubernetes puts those kinds in the `all` category. */
-const CATEGORY_ALL = new Set(['Pod', 'Service', 'DaemonSet', 'Deployment', 'ReplicaSet', 'Job', 'CronJob']);
+const CATEGORY_ALL = new Set(['Pod', 'Service', 'DaemonSet', 'Deployment', 'ReplicaSet', 'StatefulSet', 'Job', 'CronJob']);
 
 export function categories(r: ResourceType): string[] | undefined {
   return CATEGORY_ALL.has(r.kind) ? ['all'] : undefined;

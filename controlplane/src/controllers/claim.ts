@@ -18,7 +18,7 @@ import type { Enqueue } from './controller.js';
 export function enqueueOwners(
   store: Store,
   ev: StoreEvent<KObject>,
-  ownerKind: 'Deployment' | 'ReplicaSet' | 'DaemonSet' | 'Job',
+  ownerKind: 'Deployment' | 'ReplicaSet' | 'DaemonSet' | 'StatefulSet' | 'Job',
   enqueue: Enqueue,
   adoptable: (o: KObject) => boolean = () => true,
 ): void {

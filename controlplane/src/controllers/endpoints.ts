@@ -1,7 +1,8 @@
 // The endpoints controller: keeps one Endpoints object per Service with a selector, listing the
 // addresses of the pods it selects, ready ones and not-ready ones, each with its node, and the
 // target port resolved per pod (a named targetPort may be a different number on each pod).
-// Pods being deleted or finished are left out, so they get no new traffic.
+// Pods being deleted or finished are left out, so they get no new traffic. A service that
+// publishes not-ready addresses lists every pod as ready, as Kubernetes does for it.
 
 import { isDeepStrictEqual } from 'node:util';
 import {
@@ -47,10 +48,12 @@ export function endpointSubsets(svc: Service, pods: readonly Pod[]): EndpointSub
     if (!g) groups.set(key, (g = { ports, ready: [], notReady: [] }));
     const addr: EndpointAddress = {
       ip: pod.status.podIP,
+      // A pod names itself within the service its subdomain names: DNS answers `hostname.service`.
+      ...(pod.spec.hostname && pod.spec.subdomain === svc.metadata.name ? { hostname: pod.spec.hostname } : {}),
       nodeName: pod.spec.nodeName,
       targetRef: { kind: 'Pod', namespace: pod.metadata.namespace, name: pod.metadata.name, uid: pod.metadata.uid },
     };
-    (isPodReady(pod) ? g.ready : g.notReady).push(addr);
+    (isPodReady(pod) || svc.spec.publishNotReadyAddresses ? g.ready : g.notReady).push(addr);
   }
   const byIp = (a: EndpointAddress, b: EndpointAddress) => a.ip.localeCompare(b.ip, 'en', { numeric: true });
   return [...groups.values()]

@@ -15,6 +15,7 @@ import { JobController } from './job.js';
 import { JobTTLController } from './job-ttl.js';
 import { PodGarbageCollector } from './pod-gc.js';
 import { ReplicaSetController } from './replicaset.js';
+import { StatefulSetController } from './statefulset.js';
 
 export interface ControllerManagerOptions {
   store: Store;
@@ -69,6 +70,7 @@ export class ControllerManager {
 export function defaultControllers(opts: ControllerDeps): Controller[] {
   return [
     new ReplicaSetController(opts),
+    new StatefulSetController(opts),
     new DeploymentController(opts),
     new JobController(opts),
     new JobTTLController(opts),

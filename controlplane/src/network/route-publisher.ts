@@ -184,7 +184,8 @@ export class RoutePublisher {
   private serviceRoute(key: string): ServiceRoute | undefined {
     const [namespace, name] = key.split('/') as [string, string];
     const svc = this.store.get<Service>('Service', namespace, name);
-    if (!svc?.spec.clusterIP || svc.spec.clusterIP === 'None') return undefined;
+    // A headless service (clusterIP None) is routed too: its name resolves to its pods' own addresses.
+    if (!svc?.spec.clusterIP) return undefined;
     const ep = this.store.get<Endpoints>('Endpoints', namespace, name);
     const ports = svc.spec.ports.map((sp) => ({ name: sp.name ?? '', port: sp.port, protocol: 'TCP' as const, endpoints: [] as EndpointRoute[] }));
     for (const subset of ep?.subsets ?? []) {
@@ -199,7 +200,14 @@ export class RoutePublisher {
             // A pod being deleted or gone takes no new connections, whatever the Endpoints object says yet.
             const pod = this.pods.get(a.ip);
             const live = ready && !!pod && !pod.terminating;
-            port.endpoints.push({ ip: a.ip, port: p.port, node: a.nodeName ?? pod?.node ?? '', pod: a.targetRef?.name ?? pod?.name ?? '', ready: live });
+            port.endpoints.push({
+              ip: a.ip,
+              port: p.port,
+              node: a.nodeName ?? pod?.node ?? '',
+              pod: a.targetRef?.name ?? pod?.name ?? '',
+              ready: live,
+              ...(a.hostname ? { hostname: a.hostname } : {}),
+            });
           }
         }
       }

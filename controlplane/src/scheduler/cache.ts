@@ -4,7 +4,7 @@
 // the store event that follows for the same uid replaces the assumption instead of adding twice.
 
 import { isDeepStrictEqual } from 'node:util';
-import { isPodTerminal, type Node, type Pod } from '@kip/shared';
+import { isPodTerminal, type Node, type PersistentVolumeClaim, type Pod, type StorageClass } from '@kip/shared';
 import { ClusterEvents, type ClusterEvent, type ClusterSnapshot } from './framework.js';
 import { contributionOf, NodeInfo, nodeAllocatable, type PodContribution } from './node-info.js';
 import { OwnerIndex } from './owner-index.js';
@@ -46,6 +46,38 @@ export class SchedulerCache implements ClusterSnapshot {
 
   /** namespaceLabels looks namespaces up here (the scheduler reads them from the store). */
   constructor(private readonly namespaces: (name: string) => Readonly<Record<string, string>> | undefined = () => undefined) {}
+
+  /** PersistentVolumeClaims by "namespace/name", for the VolumeBinding plugin. */
+  private readonly claims = new Map<string, PersistentVolumeClaim>();
+
+  // --- claims ------------------------------------------------------------------------------
+
+  upsertClaim(claim: PersistentVolumeClaim): void {
+    this.claims.set(`${claim.metadata.namespace}/${claim.metadata.name}`, claim);
+  }
+
+  removeClaim(claim: PersistentVolumeClaim): void {
+    this.claims.delete(`${claim.metadata.namespace}/${claim.metadata.name}`);
+  }
+
+  claim(namespace: string, name: string): PersistentVolumeClaim | undefined {
+    return this.claims.get(`${namespace}/${name}`);
+  }
+
+  /** StorageClasses by name: whether a claim binds at once or waits for its first consumer. */
+  private readonly classes = new Map<string, StorageClass>();
+
+  upsertStorageClass(sc: StorageClass): void {
+    this.classes.set(sc.metadata.name, sc);
+  }
+
+  removeStorageClass(sc: StorageClass): void {
+    this.classes.delete(sc.metadata.name);
+  }
+
+  storageClass(name: string): StorageClass | undefined {
+    return this.classes.get(name);
+  }
 
   // --- nodes -------------------------------------------------------------------------------
 

@@ -3,6 +3,7 @@
 // per plugin, hundreds of times a cycle, so a key is a slot number fixed when the plugin module
 // loads, and a read is an array index rather than a hash lookup of a string.
 
+import type { PersistentVolumeClaim, StorageClass } from '@kip/shared';
 import type { FilterPlugin } from './framework.js';
 import type { NodeInfo } from './node-info.js';
 
@@ -22,6 +23,10 @@ export interface ClusterSnapshot {
   nodesWithRequiredAntiAffinityPods(): ReadonlySet<NodeInfo>;
   /** A namespace's labels, for namespaceSelector; undefined when unknown. */
   namespaceLabels(namespace: string): Readonly<Record<string, string>> | undefined;
+  /** A PersistentVolumeClaim by namespace and name, as the scheduler last saw it. */
+  claim?(namespace: string, name: string): PersistentVolumeClaim | undefined;
+  /** A StorageClass by name, as the scheduler last saw it. */
+  storageClass?(name: string): StorageClass | undefined;
 }
 
 /** Names one value in a CycleState; create it once, at module level, with stateKey(). */

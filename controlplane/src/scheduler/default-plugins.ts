@@ -1,7 +1,7 @@
 // The default profile: kube-scheduler's filter order (cheap node-level checks first, resources
-// before the plugins that look at other pods) and its default score weights: resources fit
-// (LeastAllocated) 1, BalancedAllocation 1, PodTopologySpread 2, InterPodAffinity 2, NodeAffinity 2,
-// TaintToleration 3.
+// and volumes before the plugins that look at other pods) and its default score weights: resources
+// fit (LeastAllocated) 1, BalancedAllocation 1, PodTopologySpread 2, InterPodAffinity 2,
+// NodeAffinity 2, TaintToleration 3.
 
 import type { Plugin } from './framework.js';
 import { BalancedAllocation } from './plugins/balanced-allocation.js';
@@ -12,8 +12,19 @@ import { NodeUnschedulable } from './plugins/node-unschedulable.js';
 import { InterPodAffinity } from './plugins/inter-pod-affinity.js';
 import { PodTopologySpread } from './plugins/pod-topology-spread.js';
 import { TaintToleration } from './plugins/taint-toleration.js';
+import { VolumeBinding } from './plugins/volume-binding.js';
 
 /** Filters run in this order and stop at the first rejection, so it decides which reason a node reports. */
 export function defaultPlugins(): Plugin[] {
-  return [NodeUnschedulable, NodeReady, TaintToleration, NodeAffinity, NodeResourcesFit, PodTopologySpread, InterPodAffinity, BalancedAllocation];
+  return [
+    NodeUnschedulable,
+    NodeReady,
+    TaintToleration,
+    NodeAffinity,
+    NodeResourcesFit,
+    VolumeBinding,
+    PodTopologySpread,
+    InterPodAffinity,
+    BalancedAllocation,
+  ];
 }

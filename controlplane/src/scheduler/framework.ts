@@ -69,6 +69,8 @@ export const ClusterEvents = {
   PodDelete: 'PodDelete',
   /** A pod was bound to a node (or a bound pod's labels changed): affinity or spreading may now hold. */
   AssignedPodAdd: 'AssignedPodAdd',
+  /** A PersistentVolumeClaim was added or changed (bound, most often). */
+  PvcChange: 'PersistentVolumeClaimChange',
 } as const;
 export type ClusterEvent = (typeof ClusterEvents)[keyof typeof ClusterEvents];
 

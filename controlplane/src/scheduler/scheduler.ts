@@ -5,7 +5,20 @@
 // Watch handlers only update the cache and queue; every store write happens in the loop, which runs
 // from setImmediate in short batches so the API server stays responsive.
 
-import { isoTime, podCondition, realClock, setCondition, type Clock, type Logger, type Namespace, type Node, type Pod, type PodCondition } from '@kip/shared';
+import {
+  isoTime,
+  podCondition,
+  realClock,
+  setCondition,
+  type Clock,
+  type Logger,
+  type Namespace,
+  type Node,
+  type PersistentVolumeClaim,
+  type Pod,
+  type PodCondition,
+  type StorageClass,
+} from '@kip/shared';
 import type { EventRecorder } from '../events.js';
 import { StoreError, type Store, type StoreEvent, type Unsubscribe } from '../store/store.js';
 import { SchedulerCache } from './cache.js';
@@ -134,6 +147,16 @@ export class Scheduler {
     }
     this.unsubscribes.push(this.store.watch({ kind: 'Node', resourceVersion: nodes.resourceVersion }, this.onNodeEvent));
     this.unsubscribes.push(this.store.watch({ kind: 'Pod', resourceVersion: pods.resourceVersion }, this.onPodEvent));
+    const claims = this.store.list<PersistentVolumeClaim>('PersistentVolumeClaim');
+    for (const c of claims.items) this.cache.upsertClaim(c);
+    this.unsubscribes.push(this.store.watch({ kind: 'PersistentVolumeClaim', resourceVersion: claims.resourceVersion }, this.onClaimEvent));
+    const classes = this.store.list<StorageClass>('StorageClass');
+    for (const sc of classes.items) this.cache.upsertStorageClass(sc);
+    this.unsubscribes.push(
+      this.store.watch({ kind: 'StorageClass', resourceVersion: classes.resourceVersion }, (ev) =>
+        ev.type === 'DELETED' ? this.cache.removeStorageClass(ev.object as StorageClass) : this.cache.upsertStorageClass(ev.object as StorageClass),
+      ),
+    );
   }
 
   start(): void {
@@ -192,6 +215,16 @@ export class Scheduler {
       return;
     }
     for (const e of this.cache.upsertNode(node)) this.queue.moveOnEvent(e);
+  };
+
+  private readonly onClaimEvent = (ev: StoreEvent): void => {
+    const claim = ev.object as PersistentVolumeClaim;
+    if (ev.type === 'DELETED') {
+      this.cache.removeClaim(claim);
+      return;
+    }
+    this.cache.upsertClaim(claim);
+    this.queue.moveOnEvent(ClusterEvents.PvcChange);
   };
 
   private readonly onPodEvent = (ev: StoreEvent): void => {

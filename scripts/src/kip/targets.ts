@@ -12,7 +12,7 @@ export interface Target {
 }
 
 /** What `kip get all` means, as in kubectl: the workload kinds a user looks at first. */
-export const ALL_CATEGORY = ['pods', 'services', 'daemonsets', 'deployments', 'replicasets', 'cronjobs', 'jobs'];
+export const ALL_CATEGORY = ['pods', 'services', 'daemonsets', 'deployments', 'replicasets', 'statefulsets', 'cronjobs', 'jobs'];
 
 export function resolveType(name: string): ResourceType {
   const r = resolveResource(name);

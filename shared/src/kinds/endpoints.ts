@@ -7,7 +7,12 @@ import { NONE, writeAnnotations, writeEvents, writeLabels } from './describe.js'
 import { defineKind } from './kind.js';
 import { ObjectMeta, ObjectReference } from './meta.js';
 
-export const EndpointAddress = Type.Object({ ip: Type.String(), nodeName: Type.Optional(Type.String()), targetRef: Type.Optional(ObjectReference) });
+export const EndpointAddress = Type.Object({
+  ip: Type.String(),
+  hostname: Type.Optional(Type.String()),
+  nodeName: Type.Optional(Type.String()),
+  targetRef: Type.Optional(ObjectReference),
+});
 export type EndpointAddress = Static<typeof EndpointAddress>;
 
 export const EndpointPort = Type.Object({ name: Type.Optional(Type.String()), port: Type.Integer(), protocol: Type.Optional(StringEnum(['TCP'])) });

@@ -20,9 +20,13 @@ import { podDisruptionBudgetKind } from './pdb.js';
 import { nodeKind } from './node.js';
 import { podKind } from './pod.js';
 import { priorityClassKind } from './priorityclass.js';
+import { persistentVolumeKind } from './pv.js';
+import { persistentVolumeClaimKind } from './pvc.js';
 import { replicaSetKind } from './replicaset.js';
 import { secretKind } from './secret.js';
 import { serviceKind } from './service.js';
+import { statefulSetKind } from './statefulset.js';
+import { storageClassKind } from './storageclass.js';
 
 // Each kind's types, by the names Kubernetes gives them.
 export type {
@@ -108,6 +112,16 @@ export type { ControllerRevision } from './controllerrevision.js';
 export type { DaemonSet, DaemonSetSpec, DaemonSetStatus, DaemonSetUpdateStrategy } from './daemonset.js';
 export type { PodDisruptionBudget, PodDisruptionBudgetCondition, PodDisruptionBudgetSpec, PodDisruptionBudgetStatus } from './pdb.js';
 export type { PriorityClass } from './priorityclass.js';
+export type { StatefulSet, StatefulSetSpec, StatefulSetStatus, StatefulSetUpdateStrategy } from './statefulset.js';
+export type {
+  PersistentVolumeAccessMode,
+  PersistentVolumeClaim,
+  PersistentVolumeClaimSpec,
+  PersistentVolumeClaimStatus,
+  PersistentVolumeClaimTemplate,
+} from './pvc.js';
+export type { PersistentVolume, PersistentVolumeSpec, PersistentVolumeStatus } from './pv.js';
+export type { StorageClass } from './storageclass.js';
 
 export const KINDS: readonly KindDefinition[] = [
   namespaceKind,
@@ -126,6 +140,10 @@ export const KINDS: readonly KindDefinition[] = [
   controllerRevisionKind,
   podDisruptionBudgetKind,
   priorityClassKind,
+  statefulSetKind,
+  persistentVolumeClaimKind,
+  persistentVolumeKind,
+  storageClassKind,
   nodeChaosKind,
   networkChaosKind,
 ];
@@ -203,6 +221,10 @@ export { CronSyntaxError, isKnownTimeZone, missedScheduleTimes, nextScheduleTime
 export { LABEL_CONTROLLER_REVISION_HASH } from './daemonset.js';
 export { CONDITION_DISRUPTION_ALLOWED } from './pdb.js';
 export { checkIntOrPercent, isIntOrPercent, scaledIntOrPercent } from './int-or-percent.js';
+export { acceptClaimTemplateMounts, LABEL_POD_INDEX, LABEL_STATEFULSET_POD_NAME } from './statefulset.js';
+export { accessModesText, claimNamesOf, DEFAULT_STORAGE_CLASS } from './pvc.js';
+export { ANNOTATION_PROVISIONED_BY, volumeHostPath } from './pv.js';
+export { ANNOTATION_DEFAULT_STORAGE_CLASS, isDefaultClass } from './storageclass.js';
 export type { ColumnSet, DeletionRules, Describer, KindDefinition, RelatedQuery, StatusRules } from './kind.js';
 export { PERMANENT_NAMESPACES } from './namespace.js';
 export { configMapKeyCount } from './configmap.js';

@@ -53,6 +53,8 @@ export const ServiceSpec = withCheck(
     clusterIP: Type.Optional(Type.String()),
     ports: withCheck(Type.Array(ServicePort, mergeByKey('port')), checkPorts),
     clusterIPs: Type.Optional(Type.Array(Type.String())),
+    /** Every selected pod's address counts as ready, ready or not: how a StatefulSet's peers find each other before they are ready. */
+    publishNotReadyAddresses: Type.Optional(Type.Boolean()),
   }),
   (spec: Obj, field, errors) => {
     const ip = spec.clusterIP;

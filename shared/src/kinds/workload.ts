@@ -8,8 +8,8 @@ import { NONE } from './describe.js';
 import { selectorMatches, WorkloadSelector } from './meta.js';
 import { PodTemplateSpec } from './pod-spec.js';
 
-/** The spec fields of both, then the kind's own; checked as one. */
-export function workloadSpec<P extends TProperties>(own: P) {
+/** The spec fields of both, then the kind's own; checked as one, then by the kind's own check if it has one. */
+export function workloadSpec<P extends TProperties>(own: P, ownCheck?: (spec: Obj, field: string, errors: FieldErrors) => void) {
   return withCheck(
     Type.Object({
       replicas: Type.Optional(Type.Integer({ minimum: 0 })),
@@ -18,7 +18,10 @@ export function workloadSpec<P extends TProperties>(own: P) {
       template: PodTemplateSpec,
       ...own,
     }),
-    checkWorkloadSpec,
+    (spec: Obj, field: string, errors: FieldErrors) => {
+      checkWorkloadSpec(spec, field, errors);
+      ownCheck?.(spec, field, errors);
+    },
   );
 }
 

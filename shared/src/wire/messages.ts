@@ -223,12 +223,15 @@ export interface EndpointRoute {
   node: string;
   pod: string;
   ready: boolean;
+  /** the pod's hostname within a headless service (its `spec.hostname`), which per-pod names resolve by */
+  hostname?: string;
 }
 
 /** A service with its endpoints, as the agents' proxies need it. */
 export interface ServiceRoute {
   namespace: string;
   name: string;
+  /** "None" for a headless service: its name resolves to its pods' own addresses, and it has no listeners */
   clusterIP: string;
   sessionAffinity: 'None' | 'ClientIP';
   ports: { name: string; port: number; protocol: 'TCP'; endpoints: EndpointRoute[] }[];

@@ -1,6 +1,7 @@
-// `kip scale`: set the replicas of deployments and replica sets through their scale subresource.
+// `kip scale`: set the replicas of the kinds with a scale subresource (deployments, replica sets,
+// stateful sets) through it.
 
-import { objectPath, ApiStatusError, ClientError } from '@kip/shared';
+import { objectPath, ApiStatusError, ClientError, KINDS } from '@kip/shared';
 import type { Command, Context } from '../command.js';
 import { CliError, reportError, UsageError } from '../errors.js';
 import { parseTargets, kindPrefix } from '../targets.js';
@@ -14,7 +15,8 @@ export interface Scale {
   status?: { replicas?: number; selector?: string };
 }
 
-const SCALABLE = new Set(['Deployment', 'ReplicaSet']);
+/** The kinds that serve a scale subresource, as the kinds table says. */
+const SCALABLE = new Set(KINDS.filter((k) => k.subresources?.includes('scale')).map((k) => k.resource.kind));
 const CONFLICT_RETRIES = 5;
 
 async function run(ctx: Context, args: string[]): Promise<number> {
@@ -26,7 +28,10 @@ async function run(ctx: Context, args: string[]): Promise<number> {
   if (targets.length === 0) throw new UsageError('You must specify the type and name of what to scale, e.g. kip scale deployment/web --replicas=3');
   let failed = false;
   for (const t of targets) {
-    if (!SCALABLE.has(t.resource.kind)) throw new CliError(`cannot scale ${t.resource.plural}: only deployments and replicasets have a scale subresource`);
+    if (!SCALABLE.has(t.resource.kind))
+      throw new CliError(
+        `cannot scale ${t.resource.plural}: only ${[...SCALABLE].map((k) => KINDS.find((d) => d.resource.kind === k)!.resource.plural).join(', ')} have a scale subresource`,
+      );
     if (t.names.length === 0) throw new UsageError(`resource(s) were provided, but no name was specified`);
     for (const name of t.names) {
       const path = `${objectPath(t.resource, ctx.namespace, name)}/scale`;

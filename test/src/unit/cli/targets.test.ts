@@ -40,7 +40,7 @@ describe('cli resource names', () => {
     ]);
     assert.deepEqual(
       kinds(['all']).map(([k]) => k),
-      ['Pod', 'Service', 'DaemonSet', 'Deployment', 'ReplicaSet', 'CronJob', 'Job'],
+      ['Pod', 'Service', 'DaemonSet', 'Deployment', 'ReplicaSet', 'StatefulSet', 'CronJob', 'Job'],
     );
     assert.equal(parseTargets(['all'], 'get').all, true);
   });

@@ -26,11 +26,11 @@ describe('controllers/manager', () => {
     return { clock, store, registry };
   }
 
-  it('runs the default controllers: ReplicaSet, Deployment, Job, TTL-after-finished, CronJob, DaemonSet, disruption, garbage collector, pod GC', () => {
+  it('runs the default controllers: ReplicaSet, StatefulSet, Deployment, Job, TTL-after-finished, CronJob, DaemonSet, disruption, garbage collector, pod GC', () => {
     start();
     assert.deepEqual(
       manager!.controllers.map((c) => c.name),
-      ['replicaset', 'deployment', 'job', 'ttl-after-finished', 'cronjob', 'daemonset', 'disruption', 'garbage-collector', 'pod-gc'],
+      ['replicaset', 'statefulset', 'deployment', 'job', 'ttl-after-finished', 'cronjob', 'daemonset', 'disruption', 'garbage-collector', 'pod-gc'],
     );
     assert.throws(() => manager!.add(manager!.controllers[0]!), /already registered/);
   });

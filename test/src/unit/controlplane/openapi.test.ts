@@ -33,6 +33,7 @@ describe('controlplane/api/openapi: the documents', () => {
       'apis/chaos.kip.dev/v1alpha1',
       'apis/policy/v1',
       'apis/scheduling.k8s.io/v1',
+      'apis/storage.k8s.io/v1',
     ]);
     assert.match(index.paths['apis/apps/v1']!.serverRelativeURL, /^\/openapi\/v3\/apis\/apps\/v1\?hash=[0-9A-F]{64}$/);
     assert.equal(openApiV3('apis/nothing/v1'), undefined);

@@ -113,7 +113,13 @@ describe('controlplane/api/rest: subresources, discovery and auth', function () 
       assert.ok(pods.verbs.includes('watch'));
       assert.ok(!core.resources.some((r: { name: string }) => r.name === 'deployments'));
       const apps = (await api.call('GET', '/apis/apps/v1')).body;
-      assert.deepEqual(apps.resources.map((r: { name: string }) => r.name).sort(), ['controllerrevisions', 'daemonsets', 'deployments', 'replicasets']);
+      assert.deepEqual(apps.resources.map((r: { name: string }) => r.name).sort(), [
+        'controllerrevisions',
+        'daemonsets',
+        'deployments',
+        'replicasets',
+        'statefulsets',
+      ]);
       // kubectl drain evicts only where discovery lists pods/eviction, with its group and version.
       const eviction = core.resources.find((r: { name: string }) => r.name === 'pods/eviction');
       assert.deepEqual({ group: eviction?.group, version: eviction?.version, kind: eviction?.kind }, { group: 'policy', version: 'v1', kind: 'Eviction' });
