@@ -20,6 +20,11 @@ export const PROGRAM_IMAGES: readonly ProgramName[] = [
 ];
 
 /** [node, the program's file, ...args]. */
+/** The directory of the program images' files: a sandbox keeps it visible at its path. */
+export function programDir(): string {
+  return fileURLToPath(new URL('.', import.meta.url));
+}
+
 export function programArgv(name: ProgramName, ...args: string[]): string[] {
   return [process.execPath, fileURLToPath(new URL(`./${name}.js`, import.meta.url)), ...args];
 }

@@ -5,6 +5,7 @@
 // agent's --images file. References match on their repository path whatever the registry,
 // tag or digest ("registry.k8s.io/pause:3.9" is pause), then on their last path segment.
 
+import fs from 'node:fs';
 import { AGNHOST_IMAGES } from './catalog/agnhost.js';
 import { INTERPRETER_IMAGES } from './catalog/interpreters.js';
 import { KIP_IMAGES } from './catalog/kip.js';
@@ -14,9 +15,9 @@ import { STRESS_IMAGES } from './catalog/stress.js';
 import type { CatalogImage, ImageConfig, ImageHost } from './catalog/types.js';
 import { UserImages } from './catalog/user-images.js';
 import { WEB_SERVER_IMAGES } from './catalog/web-servers.js';
-import { programArgv } from './programs.js';
+import { programArgv, programDir } from './programs.js';
 import { ImagePullError, parseImageReference } from './reference.js';
-import { setStandInRoot, whichOnPath, writeStandIns } from './stand-ins.js';
+import { setStandInRoot, standInRoot, whichOnPath, writeStandIns } from './stand-ins.js';
 
 export { PROGRAM_IMAGES } from './programs.js';
 export { ImagePullError, parseImageReference, type ImageReference } from './reference.js';
@@ -67,6 +68,16 @@ export function configureImages(settings: ImageSettings): void {
 /** The problem with the user's images file, if it has one. */
 export function userImagesProblem(): string | undefined {
   return userImages?.problem();
+}
+
+/**
+ * The host directories images run from (kip's program images, the stand-ins' scripts): a
+ * container's sandbox binds them read-only at their own paths, wherever they are (a data dir
+ * under /tmp, which a sandbox replaces with the pod's own).
+ */
+export function imageHostDirs(): string[] {
+  // Stand-ins are written when an image that has them is resolved: before its container starts.
+  return [programDir(), standInRoot()].filter((d) => fs.existsSync(d));
 }
 
 export function builtinImageNames(): string[] {

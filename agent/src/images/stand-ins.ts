@@ -28,6 +28,11 @@ export function setStandInRoot(dir: string): void {
   root = dir;
 }
 
+/** Where stand-in directories are: a sandbox keeps it visible at its path. */
+export function standInRoot(): string {
+  return root;
+}
+
 /** The directory `<root>/<family>` holding one stand-in per command. */
 export function writeStandIns(family: string, commands: Record<string, StandIn>): string {
   const dir = path.join(root, family);

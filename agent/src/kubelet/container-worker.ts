@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import { jsonEqual, parseBytes } from '@kip/shared';
 import type { Container, ContainerStatus, Probe, TimerHandle } from '@kip/shared';
-import { ImagePullError, resolveImage, type ResolvedImage } from '../images/registry.js';
+import { ImagePullError, imageHostDirs, resolveImage, type ResolvedImage } from '../images/registry.js';
 import { imageProgram, imageRunEnv } from '../images/run.js';
 import { containerArgv, lookPath } from './command.js';
 import {
@@ -375,6 +375,8 @@ export class ContainerWorker {
       hostname: podHostname(this.ctx.pod),
       cwd,
       mounts: this.ctx.mounts(this.spec),
+      // The image's programs may live under a directory the sandbox replaces (a data dir in /tmp).
+      hostDirs: imageHostDirs(),
       layout: support.layout,
     };
   }

@@ -4,7 +4,7 @@
 // machine reaches it. The agent reads both with its join token; the API lets a node read only
 // the claims its pods name and their volumes (Kubernetes' Node authorizer).
 
-import { statSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { ApiStatusError, claimNamesOf, volumeHostPath, type ApiClient, type PersistentVolume, type PersistentVolumeClaim, type Pod } from '@kip/shared';
 
 /** Why a claim gives no directory yet; `code` is stable, the message says what to do. */
@@ -55,6 +55,10 @@ export async function resolveClaimVolume(api: ApiClient, namespace: string, clai
   if (!claim) throw new ClaimVolumeError('ClaimNotFound', `persistentvolumeclaim "${claimName}" not found`);
   const pv = claim.spec.volumeName ? await getOrUndefined<PersistentVolume>(api, `/api/v1/persistentvolumes/${enc(claim.spec.volumeName)}`, signal) : undefined;
   const dir = claimDirectory(claim, pv);
+  // A hostPath volume of no type (or DirectoryOrCreate) is made when missing, as container runtimes
+  // make a missing bind source; a local volume must already be there.
+  const hostType = pv!.spec.hostPath ? (pv!.spec.hostPath.type ?? '') : undefined;
+  if (hostType === '' || hostType === 'DirectoryOrCreate') mkdirSync(dir, { recursive: true, mode: 0o755 });
   let isDir = false;
   try {
     isDir = statSync(dir).isDirectory();

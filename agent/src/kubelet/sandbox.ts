@@ -52,6 +52,8 @@ export interface SandboxSpec {
   /** The program's working directory, as seen inside. */
   cwd: string;
   mounts: Mount[];
+  /** Host directories the container must see at their own paths, read-only (where its image's programs are). */
+  hostDirs?: string[];
   layout: HostLayout;
 }
 
@@ -104,8 +106,9 @@ export function podHostname(pod: { metadata: { name: string }; spec: { hostname?
 
 /**
  * The mounts of one container, in order: the host's directories (overlays and kernel binds), the
- * pod's /tmp, the pod's own directory at its path (the default working directory and HOME), then
- * the volumes, which go last so that they cover what is below their mountPath.
+ * pod's /tmp, the directories its image runs from, the pod's own directory at its path (the
+ * default working directory and HOME), then the volumes, which go last so that they cover what
+ * is below their mountPath.
  */
 export function sandboxFstab(spec: SandboxSpec): string {
   const p = sandboxPaths(spec.podDir, spec.container);
@@ -124,6 +127,7 @@ export function sandboxFstab(spec: SandboxSpec): string {
   for (const n of spec.layout.devNodes) line(`/dev/${n}`, path.join(p.root, 'dev', n), 'none', ['bind']);
   for (const d of spec.layout.devDirs) line(`/dev/${d}`, path.join(p.root, 'dev', d), 'none', ['rbind']);
   line(p.tmp, path.join(p.root, 'tmp'), 'none', ['bind', 'X-mount.mkdir']);
+  for (const d of spec.hostDirs ?? []) line(d, insideRoot(p.root, d), 'none', ['bind', 'ro', 'X-mount.mkdir']);
   line(spec.podDir, insideRoot(p.root, spec.podDir), 'none', ['bind', 'X-mount.mkdir']);
   for (const m of spec.mounts) {
     const source = m.subPath ? path.join(m.hostDir, path.posix.normalize(`/${m.subPath}`)) : m.hostDir;

@@ -286,7 +286,10 @@ describe('a StatefulSet with a headless Service and volume claims', function () 
       const evs = await cluster.api.list<Event>('events', { namespace: 'default', fieldSelector: 'involvedObject.name=waits' });
       return evs.find((e) => e.reason === 'FailedScheduling');
     });
-    assert.equal(event.message, '0/2 nodes are available: pod has unbound immediate PersistentVolumeClaims.');
+    assert.equal(
+      event.message,
+      '0/2 nodes are available: pod has unbound immediate PersistentVolumeClaims. preemption: 0/2 nodes are available: 2 Preemption is not helpful for scheduling.',
+    );
     assert.equal((await pod('waits'))?.status?.phase, 'Pending');
     assert.equal((await claim('slow'))?.status?.phase, 'Pending');
     // A volume of its class, made by hand, binds the claim, and the pod is scheduled and runs.

@@ -6,7 +6,7 @@
 // at once, so it is a preFilter; a claim added or bound retries the pod.
 
 import { claimNamesOf, type Pod } from '@kip/shared';
-import { ClusterEvents, SKIP, SUCCESS, unschedulable, type CycleState, type FilterPlugin, type Status } from '../framework.js';
+import { ClusterEvents, SKIP, SUCCESS, unresolvable, type CycleState, type FilterPlugin, type Status } from '../framework.js';
 import type { NodeInfo } from '../node-info.js';
 
 export const VOLUME_BINDING = 'VolumeBinding';
@@ -27,13 +27,13 @@ export const VolumeBinding: FilterPlugin = {
     let unbound = false;
     for (const name of names) {
       const claim = lookup.call(state.snapshot, namespace, name);
-      if (!claim) return unschedulable(errReasonClaimNotFound(name));
-      if (claim.metadata.deletionTimestamp) return unschedulable(errReasonClaimDeleting(name));
+      if (!claim) return unresolvable(errReasonClaimNotFound(name));
+      if (claim.metadata.deletionTimestamp) return unresolvable(errReasonClaimDeleting(name));
       if (claim.status?.phase === 'Bound' && claim.spec.volumeName) continue;
       const cls = claim.spec.storageClassName ? state.snapshot?.storageClass?.call(state.snapshot, claim.spec.storageClassName) : undefined;
       if (cls?.volumeBindingMode !== 'WaitForFirstConsumer') unbound = true;
     }
-    return unbound ? unschedulable(ERR_REASON_UNBOUND_IMMEDIATE) : SKIP;
+    return unbound ? unresolvable(ERR_REASON_UNBOUND_IMMEDIATE) : SKIP;
   },
   filter(_pod: Pod, _nodeInfo: NodeInfo, _state: CycleState): Status {
     return SUCCESS;
