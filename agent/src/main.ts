@@ -35,6 +35,7 @@ import { GroupRegistry } from './kubelet/process-group.js';
 import { probeSandboxAsync } from './kubelet/sandbox-probe.js';
 import { Reports } from './reports.js';
 import { NodeProxy } from './proxy/node-proxy.js';
+import { apiServerEnv } from './proxy/service-env.js';
 import { AgentChaos } from './chaos/agent-chaos.js';
 import { configureImages, userImagesProblem } from './images/registry.js';
 
@@ -190,6 +191,7 @@ async function main(): Promise<void> {
   }
   // Network faults go on the proxy's links and on the connection to the control plane; node faults act on this process.
   const sandboxSupport = await sandbox;
+  const masterServiceEnv = apiServerEnv(new URL(server));
   const chaos = new AgentChaos({ nodeName: name, nodeDir, log, token, link: (peer) => proxy.link(peer), event: (e) => reports.event(e) });
   const agent = new Agent({
     name,
@@ -217,7 +219,8 @@ async function main(): Promise<void> {
           event: (e) => reports.event(e),
           terminated: (r) => reports.terminated(r),
         },
-        extraEnv: (pod) => proxy.podEnv(pod),
+        // The kubernetes service's variables first, so that a service of the pod's own namespace wins.
+        extraEnv: (pod) => ({ ...masterServiceEnv, ...proxy.podEnv(pod) }),
         addressReleased: (ip) => proxy.podGone(ip),
         allocatable: { cpu, memory, pods },
         claims: (pod) => resolvePodClaims(agent.apiClient(), pod),

@@ -21,10 +21,9 @@ export function imageRunEnv(
   hostPorts: Record<string, number>,
 ): Record<string, string> {
   const out: Record<string, string> = { ...(image?.env ?? {}) };
-  for (const p of container.ports ?? []) {
-    const host = hostPorts[`${container.name}/${p.containerPort}`];
-    if (host !== undefined) out[hostPortEnvName(p.containerPort)] = String(host);
-  }
+  // Every port the kubelet gave this container a host port for: declared, or exposed by its image.
+  const prefix = `${container.name}/`;
+  for (const [key, host] of Object.entries(hostPorts)) if (key.startsWith(prefix)) out[hostPortEnvName(Number(key.slice(prefix.length)))] = String(host);
   Object.assign(out, env);
   const ownPath = (container.env ?? []).some((e) => e.name === 'PATH');
   if (image?.path?.length && !ownPath) out.PATH = [...image.path, env.PATH ?? ''].filter(Boolean).join(':');

@@ -1,6 +1,8 @@
 // The small sample apps the Kubernetes docs deploy: `sample-apps <app>`.
 //   hello-app    gcr.io/google-samples/hello-app: "Hello, world!", its version and hostname, on $PORT (8080)
 //   node-hello   gcr.io/google-samples/node-hello: "Hello Kubernetes!" on 8080
+//   hello-go-gke gcr.io/google-samples/hello-go-gke (the frontend-backend tutorial's backend):
+//                {"message":"Hello"} on 80
 //   hpa-example  registry.k8s.io/hpa-example (the HPA walkthrough's php-apache): burns cpu for
 //                each request, then "OK!", on 80
 // A port is the host port behind the container's declared port of that number, as everywhere.
@@ -46,6 +48,16 @@ switch (app) {
     );
     break;
   }
+  case 'hello-go-gke':
+    serve(
+      hostPortFor(80),
+      (req) => {
+        process.stdout.write(`${req.method} ${req.url}\n`);
+        return '{"message":"Hello"}';
+      },
+      'Listening on port 80',
+    );
+    break;
   case 'node-hello':
     serve(hostPortFor(8080), () => 'Hello Kubernetes!', 'Kubernetes Bootcamp App Started At: ' + new Date().toISOString());
     break;
@@ -62,6 +74,6 @@ switch (app) {
     );
     break;
   default:
-    process.stderr.write(`sample-apps: unknown app "${app ?? ''}": hello-app, node-hello or hpa-example\n`);
+    process.stderr.write(`sample-apps: unknown app "${app ?? ''}": hello-app, hello-go-gke, node-hello or hpa-example\n`);
     process.exit(2);
 }

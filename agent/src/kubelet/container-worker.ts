@@ -84,6 +84,11 @@ export class ContainerWorker {
     return this.spec.name;
   }
 
+  /** The ports the container's image listens on by default (its EXPOSE). */
+  get exposedPorts(): readonly number[] {
+    return this.image?.ports ?? [];
+  }
+
   /** The pid of the running program (its process group id), if it runs. */
   get pid(): number | undefined {
     return this.live?.group.pid;

@@ -6,10 +6,13 @@
 import net from 'node:net';
 import type { Pod } from '@kip/shared';
 
-/** "container/containerPort" for every port the pod declares, in declaration order. */
-export function declaredPortKeys(pod: Pod): string[] {
+/** "container/containerPort" for every port the pod declares and every port its images expose, in declaration order. */
+export function declaredPortKeys(pod: Pod, exposed: (container: string) => readonly number[] = () => []): string[] {
   const keys: string[] = [];
-  for (const c of pod.spec.containers) for (const p of c.ports ?? []) keys.push(`${c.name}/${p.containerPort}`);
+  for (const c of pod.spec.containers) {
+    const ports = new Set([...(c.ports ?? []).map((p) => p.containerPort), ...exposed(c.name)]);
+    for (const port of ports) keys.push(`${c.name}/${port}`);
+  }
   return keys;
 }
 

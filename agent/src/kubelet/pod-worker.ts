@@ -207,7 +207,10 @@ export class PodWorker implements PodContext {
         fs.mkdirSync(this.podDir, { recursive: true });
         const name = { namespace: this.pod.metadata.namespace ?? 'default', name: this.pod.metadata.name };
         this.podIP = this.deps.addresses.allocateIP(this.uid, name, this.pod.status?.podIP);
-        this.hostPorts = await this.deps.addresses.allocatePorts(this.uid, declaredPortKeys(this.pod));
+        this.hostPorts = await this.deps.addresses.allocatePorts(
+          this.uid,
+          declaredPortKeys(this.pod, (name) => this.containers.find((c) => c.name === name)?.exposedPorts ?? []),
+        );
         if (this.stopReason) return false;
         this.changed();
         break;

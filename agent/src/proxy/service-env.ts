@@ -46,6 +46,28 @@ export function serviceEnv(services: readonly ServiceListenerPorts[], host = '12
 }
 
 /**
+ * The `kubernetes` service's variables, which the kubelet gives every pod of every namespace
+ * (KUBERNETES_SERVICE_HOST/PORT, what in-cluster clients read). In Kubernetes they name the
+ * service's cluster IP and port 443; a pod here is a process on the control plane's host, so they
+ * name the API server's own address, where such a client reaches it directly.
+ */
+export function apiServerEnv(apiServer: URL): Record<string, string> {
+  const host = apiServer.hostname;
+  const port = apiServer.port || (apiServer.protocol === 'wss:' || apiServer.protocol === 'https:' ? '443' : '80');
+  const url = `tcp://${host}:${port}`;
+  return {
+    KUBERNETES_SERVICE_HOST: host,
+    KUBERNETES_SERVICE_PORT: port,
+    KUBERNETES_SERVICE_PORT_HTTPS: port,
+    KUBERNETES_PORT: url,
+    [`KUBERNETES_PORT_${port}_TCP`]: url,
+    [`KUBERNETES_PORT_${port}_TCP_PROTO`]: 'tcp',
+    [`KUBERNETES_PORT_${port}_TCP_PORT`]: port,
+    [`KUBERNETES_PORT_${port}_TCP_ADDR`]: host,
+  };
+}
+
+/**
  * HTTP_PROXY for a pod: the agent's HTTP proxy, with the pod's namespace and name as proxy
  * credentials, so that the proxy knows who is asking (bare service names resolve in the pod's
  * namespace; ClientIP affinity sticks per pod although every connection comes from 127.0.0.1).

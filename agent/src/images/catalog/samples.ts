@@ -12,21 +12,28 @@ export const SAMPLE_IMAGES: readonly CatalogImage[] = [
     description: 'answers "Hello, world!", its version and hostname on $PORT (8080)',
     config: (ref, host) => {
       const version = /^\d+(\.\d+)*$/.test(ref.tag ?? '') ? (ref.tag!.split('.').length < 3 ? `${ref.tag}.0` : ref.tag!) : '1.0.0';
-      return { entrypoint: host.program('sample-apps', 'hello-app', version), cmd: [] };
+      return { entrypoint: host.program('sample-apps', 'hello-app', version), cmd: [], ports: [8080] };
     },
+  },
+  {
+    name: 'hello-go-gke',
+    repositories: ['google-samples/hello-go-gke'],
+    lastSegments: ['hello-go-gke'],
+    description: 'the frontend-backend tutorial\'s backend: answers {"message":"Hello"} on 80',
+    config: (_ref, host) => ({ entrypoint: host.program('sample-apps', 'hello-go-gke'), cmd: [], ports: [80] }),
   },
   {
     name: 'node-hello',
     repositories: ['google-samples/node-hello'],
     lastSegments: ['node-hello'],
     description: 'answers "Hello Kubernetes!" on 8080',
-    config: (_ref, host) => ({ entrypoint: host.program('sample-apps', 'node-hello'), cmd: [] }),
+    config: (_ref, host) => ({ entrypoint: host.program('sample-apps', 'node-hello'), cmd: [], ports: [8080] }),
   },
   {
     name: 'hpa-example',
     repositories: ['hpa-example'],
     lastSegments: ['hpa-example'],
     description: 'the HPA walkthrough\'s php-apache: burns cpu per request, answers "OK!" on 80',
-    config: (_ref, host) => ({ entrypoint: host.program('sample-apps', 'hpa-example'), cmd: [] }),
+    config: (_ref, host) => ({ entrypoint: host.program('sample-apps', 'hpa-example'), cmd: [], ports: [80] }),
   },
 ];

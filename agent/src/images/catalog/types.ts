@@ -13,6 +13,12 @@ export interface ImageConfig {
   env?: Record<string, string>;
   /** Directories of the image's own programs, put in front of the container's PATH. */
   path?: string[];
+  /**
+   * The image's EXPOSE: ports its program listens on by default. The kubelet gives each one a
+   * host port, as it does a declared containerPort, so the pod answers there even when the
+   * manifest declares none (two nginx pods on one node must not both bind port 80 of the host).
+   */
+  ports?: number[];
 }
 
 /** The programs kip's images run as `node <file>.js`; registry.ts's PROGRAM_IMAGES lists them. */

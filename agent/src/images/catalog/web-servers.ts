@@ -18,6 +18,7 @@ export const WEB_SERVER_IMAGES: readonly CatalogImage[] = [
       entrypoint: [],
       cmd: ['nginx', '-g', 'daemon off;'],
       env: { KIP_DOCUMENT_ROOT: '/usr/share/nginx/html' },
+      ports: [80],
       path: [host.standIns('nginx', { nginx: host.program('static-http', 'nginx') })],
     }),
   },
@@ -31,6 +32,7 @@ export const WEB_SERVER_IMAGES: readonly CatalogImage[] = [
         entrypoint: [],
         cmd: ['httpd-foreground'],
         env: { KIP_DOCUMENT_ROOT: '/usr/local/apache2/htdocs' },
+        ports: [80],
         path: [host.standIns('httpd', { 'httpd-foreground': httpd, httpd, apachectl: httpd })],
       };
     },
@@ -43,6 +45,7 @@ export const WEB_SERVER_IMAGES: readonly CatalogImage[] = [
       entrypoint: [],
       cmd: ['caddy', 'run', '--config', '/etc/caddy/Caddyfile', '--adapter', 'caddyfile'],
       env: { KIP_DOCUMENT_ROOT: '/usr/share/caddy' },
+      ports: [80],
       path: [host.standIns('caddy', { caddy: host.program('static-http', 'caddy') })],
     }),
   },

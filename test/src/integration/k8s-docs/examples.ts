@@ -110,7 +110,11 @@ export const DOCS_EXAMPLES: DocsExample[] = [
     docs: '`kubectl exec envar-demo -- printenv` lists DEMO_GREETING=Hello from the environment.',
     expect: [
       { pod: 'envar-demo', phase: 'Running' },
-      { exec: 'envar-demo', command: ['printenv'], output: /DEMO_GREETING=Hello from the environment\nDEMO_FAREWELL=Such a sweet sorrow/ },
+      {
+        exec: 'envar-demo',
+        command: ['printenv'],
+        output: /^(?=[\s\S]*^DEMO_GREETING=Hello from the environment$)(?=[\s\S]*^DEMO_FAREWELL=Such a sweet sorrow$)/m,
+      },
     ],
   },
   {
@@ -289,7 +293,7 @@ export const DOCS_EXAMPLES: DocsExample[] = [
     file: 'job.yaml',
     source: `${W}controllers/job.yaml @3c774f6`,
     docs: 'The Job runs perl to print pi to 1000 places and completes: `kubectl logs jobs/pi` shows 3.14159265...',
-    expect: [{ job: 'pi', condition: 'Complete', log: /^3\.14159265358979323846/ }],
+    expect: [{ job: 'pi', condition: 'Complete', log: /^3\.14159265358979323846/m }],
   },
   {
     file: 'cronjob.yaml',

@@ -2,7 +2,7 @@
 // agent's listeners, and its HTTP proxy with the pod's identity as proxy credentials.
 
 import assert from 'node:assert/strict';
-import { envVariableName, identityFromProxyAuthorization, proxyEnv, serviceEnv } from '@kip/agent';
+import { apiServerEnv, envVariableName, identityFromProxyAuthorization, proxyEnv, serviceEnv } from '@kip/agent';
 import { serviceRoute } from './fixtures.js';
 
 describe('proxy: pod environment', () => {
@@ -70,5 +70,19 @@ describe('proxy: pod environment', () => {
     ]) {
       assert.equal(identityFromProxyAuthorization(h), undefined, String(h));
     }
+  });
+
+  it('gives every pod the kubernetes service variables, naming the API server where a pod reaches it', () => {
+    assert.deepEqual(apiServerEnv(new URL('wss://127.0.0.1:7070/agent/v1/connect')), {
+      KUBERNETES_SERVICE_HOST: '127.0.0.1',
+      KUBERNETES_SERVICE_PORT: '7070',
+      KUBERNETES_SERVICE_PORT_HTTPS: '7070',
+      KUBERNETES_PORT: 'tcp://127.0.0.1:7070',
+      KUBERNETES_PORT_7070_TCP: 'tcp://127.0.0.1:7070',
+      KUBERNETES_PORT_7070_TCP_PROTO: 'tcp',
+      KUBERNETES_PORT_7070_TCP_PORT: '7070',
+      KUBERNETES_PORT_7070_TCP_ADDR: '127.0.0.1',
+    });
+    assert.equal(apiServerEnv(new URL('wss://kip.example/')).KUBERNETES_SERVICE_PORT, '443');
   });
 });
