@@ -20,7 +20,7 @@ export const PROGRAM_IMAGES: readonly ProgramName[] = [
 ];
 
 /** [node, the program's file, ...args]. */
-/** The directory of the program images' files: a sandbox keeps it visible at its path. */
+/** The directory of the program images' files: agent/dist/images, or agent/dist/bundle when bundled. */
 export function programDir(): string {
   return fileURLToPath(new URL('.', import.meta.url));
 }

@@ -6,6 +6,7 @@
 // tag or digest ("registry.k8s.io/pause:3.9" is pause), then on their last path segment.
 
 import fs from 'node:fs';
+import path from 'node:path';
 import { AGNHOST_IMAGES } from './catalog/agnhost.js';
 import { INTERPRETER_IMAGES } from './catalog/interpreters.js';
 import { KIP_IMAGES } from './catalog/kip.js';
@@ -71,13 +72,16 @@ export function userImagesProblem(): string | undefined {
 }
 
 /**
- * The host directories images run from (kip's program images, the stand-ins' scripts): a
+ * The host directories images run from (kip's checkout with its program images, the stand-ins' scripts): a
  * container's sandbox binds them read-only at their own paths, wherever they are (a data dir
  * under /tmp, which a sandbox replaces with the pod's own).
  */
 export function imageHostDirs(): string[] {
-  // Stand-ins are written when an image that has them is resolved: before its container starts.
-  return [programDir(), standInRoot()].filter((d) => fs.existsSync(d));
+  // kip's checkout, not just the program files: a program run from tsc's per-file output imports
+  // its workspace packages through node_modules there. Stand-ins are written when an image that
+  // has them is resolved, before its container starts.
+  const checkout = path.resolve(programDir(), '..', '..', '..');
+  return [checkout, standInRoot()].filter((d) => fs.existsSync(d));
 }
 
 export function builtinImageNames(): string[] {
