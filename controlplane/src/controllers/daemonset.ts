@@ -11,23 +11,18 @@ import {
   controllerOf,
   fromLabelSelector,
   isPodActive,
-  keyOf,
   LABEL_CONTROLLER_REVISION_HASH,
   ownerReferenceTo,
-  realClock,
   splitKey,
-  type Clock,
   type DaemonSet,
-  type Logger,
   type Node,
   type Pod,
 } from '@kip/shared';
 import { ApiError } from '../api/errors.js';
-import type { Registry } from '../api/registry.js';
-import type { EventRecorder } from '../events.js';
-import type { Store, StoreEvent, Unsubscribe } from '../store/store.js';
-import { claimObjects, enqueueOwners } from './claim.js';
-import { COALESCE_MS, type Controller, type ControllerDeps, type Enqueue, type ReconcileResult } from './controller.js';
+import type { StoreEvent, Unsubscribe } from '../store/store.js';
+import { claimObjects } from './claim.js';
+import type { ControllerDeps, Enqueue, ReconcileResult } from './controller.js';
+import { OwnerController } from './owner-controller.js';
 import { nodeShouldRunDaemonPod, pinToNode, targetNodeName, withDaemonTolerations } from './daemonset-eligibility.js';
 import { syncHistory } from './daemonset-history.js';
 import {
@@ -51,36 +46,20 @@ function placementFacts(node: Node | undefined): string {
   return node ? JSON.stringify([node.metadata.labels ?? {}, node.spec.taints ?? []]) : '';
 }
 
-export class DaemonSetController implements Controller {
-  readonly name = 'daemonset';
-  readonly coalesceMs = COALESCE_MS;
-  private readonly store: Store;
-  private readonly registry: Registry;
-  private readonly recorder: EventRecorder;
-  private readonly log: Logger;
-  private readonly clock: Clock;
-
+export class DaemonSetController extends OwnerController {
   constructor(deps: ControllerDeps) {
-    this.store = deps.store;
-    this.registry = deps.registry;
-    this.recorder = deps.recorder;
-    this.log = deps.log.child('daemonset');
-    this.clock = deps.clock ?? realClock;
+    super('daemonset', 'DaemonSet', { kind: 'Pod', adoptable: (o) => isPodActive(o as Pod) }, deps);
   }
 
-  register(enqueue: Enqueue): Unsubscribe[] {
+  override register(enqueue: Enqueue): Unsubscribe[] {
     return [
-      this.store.watch({ kind: 'DaemonSet' }, (ev) => enqueue(keyOf(ev.object))),
-      this.store.watch({ kind: 'Pod' }, (ev) => enqueueOwners(this.store, ev, 'DaemonSet', enqueue, (o) => isPodActive(o as Pod))),
+      ...super.register(enqueue),
+      // A node's labels and taints decide which nodes are eligible for every DaemonSet.
       this.store.watch({ kind: 'Node' }, (ev: StoreEvent) => {
         if (ev.type === 'MODIFIED' && placementFacts(ev.object as Node) === placementFacts(ev.oldObject as Node | undefined)) return;
         for (const key of this.resyncKeys()) enqueue(key);
       }),
     ];
-  }
-
-  resyncKeys(): string[] {
-    return this.store.list('DaemonSet').items.map(keyOf);
   }
 
   reconcile(key: string): ReconcileResult {

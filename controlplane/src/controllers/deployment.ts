@@ -10,20 +10,16 @@ import {
   fromLabelSelector,
   keyOf,
   ownerReferenceTo,
-  realClock,
   splitKey,
-  type Clock,
   type Deployment,
-  type Logger,
   type Pod,
   type ReplicaSet,
 } from '@kip/shared';
 import { ApiError } from '../api/errors.js';
-import type { Registry } from '../api/registry.js';
-import type { EventRecorder } from '../events.js';
-import type { Store, StoreEvent, Unsubscribe } from '../store/store.js';
-import { claimObjects, enqueueOwners } from './claim.js';
-import { COALESCE_MS, type Controller, type ControllerDeps, type Enqueue, type ReconcileResult } from './controller.js';
+import type { StoreEvent, Unsubscribe } from '../store/store.js';
+import { claimObjects } from './claim.js';
+import type { ControllerDeps, Enqueue, ReconcileResult } from './controller.js';
+import { OwnerController } from './owner-controller.js';
 import {
   findNewReplicaSet,
   historyToClean,
@@ -65,29 +61,13 @@ interface Sync {
   createdNewRS: boolean;
 }
 
-export class DeploymentController implements Controller {
-  readonly name = 'deployment';
-  readonly coalesceMs = COALESCE_MS;
-  private readonly store: Store;
-  private readonly registry: Registry;
-  private readonly recorder: EventRecorder;
-  private readonly log: Logger;
-  private readonly clock: Clock;
-
+export class DeploymentController extends OwnerController {
   constructor(deps: ControllerDeps) {
-    this.store = deps.store;
-    this.registry = deps.registry;
-    this.recorder = deps.recorder;
-    this.log = deps.log.child('deployment');
-    this.clock = deps.clock ?? realClock;
+    super('deployment', 'Deployment', { kind: 'ReplicaSet' }, deps);
   }
 
-  register(enqueue: Enqueue): Unsubscribe[] {
-    return [
-      this.store.watch({ kind: 'Deployment' }, (ev) => enqueue(keyOf(ev.object))),
-      this.store.watch({ kind: 'ReplicaSet' }, (ev) => enqueueOwners(this.store, ev, 'Deployment', enqueue)),
-      this.store.watch({ kind: 'Pod' }, (ev) => this.onPod(ev as StoreEvent<Pod>, enqueue)),
-    ];
+  override register(enqueue: Enqueue): Unsubscribe[] {
+    return [...super.register(enqueue), this.store.watch({ kind: 'Pod' }, (ev) => this.onPod(ev as StoreEvent<Pod>, enqueue))];
   }
 
   /** Recreate waits for old pods to be gone, so their disappearance concerns the Deployment. */
@@ -100,10 +80,6 @@ export class DeploymentController implements Controller {
     const rs = this.store.get<ReplicaSet>('ReplicaSet', pod.metadata.namespace, ref.name);
     const owner = rs ? controllerOf(rs) : undefined;
     if (owner?.kind === 'Deployment') enqueue(`${pod.metadata.namespace}/${owner.name}`);
-  }
-
-  resyncKeys(): string[] {
-    return this.store.list('Deployment').items.map(keyOf);
   }
 
   reconcile(key: string): ReconcileResult {

@@ -3,25 +3,11 @@
 // deletes the surplus in Kubernetes' ranking order, and writes status last. The store is
 // synchronous, so a pod it created is visible at once and no "expectations" bookkeeping is needed.
 
-import {
-  controllerOf,
-  fromLabelSelector,
-  isPodActive,
-  keyOf,
-  ownerReferenceTo,
-  realClock,
-  splitKey,
-  type Clock,
-  type Logger,
-  type Pod,
-  type ReplicaSet,
-} from '@kip/shared';
+import { controllerOf, fromLabelSelector, isPodActive, ownerReferenceTo, splitKey, type Pod, type ReplicaSet } from '@kip/shared';
 import { ApiError } from '../api/errors.js';
-import type { Registry } from '../api/registry.js';
-import type { EventRecorder } from '../events.js';
-import type { Store, Unsubscribe } from '../store/store.js';
-import { claimObjects, enqueueOwners } from './claim.js';
-import { COALESCE_MS, type Controller, type ControllerDeps, type Enqueue, type ReconcileResult } from './controller.js';
+import { claimObjects } from './claim.js';
+import type { ControllerDeps, ReconcileResult } from './controller.js';
+import { OwnerController } from './owner-controller.js';
 import { podsToDelete } from './pod-deletion-rank.js';
 import { calculateReplicaSetStatus, replicaSetStatusEqual } from './replicaset-status.js';
 
@@ -31,32 +17,9 @@ export const BURST_REPLICAS = 500;
 
 const errorMessage = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
-export class ReplicaSetController implements Controller {
-  readonly name = 'replicaset';
-  readonly coalesceMs = COALESCE_MS;
-  private readonly store: Store;
-  private readonly registry: Registry;
-  private readonly recorder: EventRecorder;
-  private readonly log: Logger;
-  private readonly clock: Clock;
-
+export class ReplicaSetController extends OwnerController {
   constructor(deps: ControllerDeps) {
-    this.store = deps.store;
-    this.registry = deps.registry;
-    this.recorder = deps.recorder;
-    this.log = deps.log.child('replicaset');
-    this.clock = deps.clock ?? realClock;
-  }
-
-  register(enqueue: Enqueue): Unsubscribe[] {
-    return [
-      this.store.watch({ kind: 'ReplicaSet' }, (ev) => enqueue(keyOf(ev.object))),
-      this.store.watch({ kind: 'Pod' }, (ev) => enqueueOwners(this.store, ev, 'ReplicaSet', enqueue, (o) => isPodActive(o as Pod))),
-    ];
-  }
-
-  resyncKeys(): string[] {
-    return this.store.list('ReplicaSet').items.map(keyOf);
+    super('replicaset', 'ReplicaSet', { kind: 'Pod', adoptable: (o) => isPodActive(o as Pod) }, deps);
   }
 
   reconcile(key: string): ReconcileResult {

@@ -10,26 +10,20 @@ import {
   controllerOf,
   fromLabelSelector,
   isPodActive,
-  keyOf,
   LABEL_CONTROLLER_REVISION_HASH,
   LABEL_POD_INDEX,
   LABEL_STATEFULSET_POD_NAME,
   ownerReferenceTo,
-  realClock,
   splitKey,
-  type Clock,
-  type Logger,
   type PersistentVolumeClaim,
   type Pod,
   type PodTemplateSpec,
   type StatefulSet,
 } from '@kip/shared';
 import { ApiError } from '../api/errors.js';
-import type { Registry } from '../api/registry.js';
-import type { EventRecorder } from '../events.js';
-import type { Store, Unsubscribe } from '../store/store.js';
-import { claimObjects, enqueueOwners } from './claim.js';
-import { COALESCE_MS, type Controller, type ControllerDeps, type Enqueue, type ReconcileResult } from './controller.js';
+import { claimObjects } from './claim.js';
+import type { ControllerDeps, ReconcileResult } from './controller.js';
+import { OwnerController } from './owner-controller.js';
 import { claimOwnerReferences, sameReferences } from './statefulset-claims.js';
 import { claimName, ordinalOf, planStatefulSet, podName, type SetAction } from './statefulset-plan.js';
 import { statefulSetRevisionTemplate, syncRevisions, truncateHistory, type SetRevisions } from './statefulset-revisions.js';
@@ -97,32 +91,9 @@ export function newStatefulSetClaims(set: StatefulSet, ordinal: number): Persist
   }));
 }
 
-export class StatefulSetController implements Controller {
-  readonly name = 'statefulset';
-  readonly coalesceMs = COALESCE_MS;
-  private readonly store: Store;
-  private readonly registry: Registry;
-  private readonly recorder: EventRecorder;
-  private readonly log: Logger;
-  private readonly clock: Clock;
-
+export class StatefulSetController extends OwnerController {
   constructor(deps: ControllerDeps) {
-    this.store = deps.store;
-    this.registry = deps.registry;
-    this.recorder = deps.recorder;
-    this.log = deps.log.child('statefulset');
-    this.clock = deps.clock ?? realClock;
-  }
-
-  register(enqueue: Enqueue): Unsubscribe[] {
-    return [
-      this.store.watch({ kind: 'StatefulSet' }, (ev) => enqueue(keyOf(ev.object))),
-      this.store.watch({ kind: 'Pod' }, (ev) => enqueueOwners(this.store, ev, 'StatefulSet', enqueue, (o) => isPodActive(o as Pod))),
-    ];
-  }
-
-  resyncKeys(): string[] {
-    return this.store.list('StatefulSet').items.map(keyOf);
+    super('statefulset', 'StatefulSet', { kind: 'Pod', adoptable: (o) => isPodActive(o as Pod) }, deps);
   }
 
   reconcile(key: string): ReconcileResult {
