@@ -6,36 +6,25 @@
 import {
   isoTime,
   keyOf,
-  realClock,
   setCondition,
   splitKey,
-  type Clock,
   type DaemonSet,
   type Deployment,
   type KObject,
-  type Logger,
   type Pod,
   type PodDisruptionBudget,
   type ReplicaSet,
 } from '@kip/shared';
-import type { Registry } from '../api/registry.js';
-import type { Store, StoreEvent, Unsubscribe } from '../store/store.js';
-import { COALESCE_MS, type Controller, type ControllerDeps, type Enqueue, type ReconcileResult } from './controller.js';
+import type { StoreEvent, Unsubscribe } from '../store/store.js';
+import { COALESCE_MS, type ControllerDeps, type Enqueue, type ReconcileResult } from './controller.js';
+import { ControllerBase } from './owner-controller.js';
 import { budgetStatusEqual, calculateBudgetStatus, DISRUPTED_POD_TIMEOUT_MS, type ScaleOf } from './disruption-budget.js';
 
-export class DisruptionController implements Controller {
-  readonly name = 'disruption';
+export class DisruptionController extends ControllerBase {
   readonly coalesceMs = COALESCE_MS;
-  private readonly store: Store;
-  private readonly registry: Registry;
-  private readonly log: Logger;
-  private readonly clock: Clock;
 
   constructor(deps: ControllerDeps) {
-    this.store = deps.store;
-    this.registry = deps.registry;
-    this.log = deps.log.child('disruption');
-    this.clock = deps.clock ?? realClock;
+    super('disruption', deps);
   }
 
   register(enqueue: Enqueue): Unsubscribe[] {

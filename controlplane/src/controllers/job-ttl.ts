@@ -3,11 +3,11 @@
 // controller does. The delete cascades in the background, so the garbage collector takes the
 // Job's pods with it.
 
-import { jobFinished, keyOf, realClock, splitKey, type Clock, type Job, type Logger } from '@kip/shared';
+import { jobFinished, keyOf, splitKey, type Job } from '@kip/shared';
 import { ApiError } from '../api/errors.js';
-import type { Registry } from '../api/registry.js';
-import type { Store, Unsubscribe } from '../store/store.js';
-import type { Controller, ControllerDeps, Enqueue, ReconcileResult } from './controller.js';
+import type { Unsubscribe } from '../store/store.js';
+import type { ControllerDeps, Enqueue, ReconcileResult } from './controller.js';
+import { ControllerBase } from './owner-controller.js';
 
 /** When a finished Job finished: its completion time, or when its terminal condition turned true. */
 export function jobFinishTime(job: Job): number | undefined {
@@ -21,18 +21,9 @@ export function jobFinishTime(job: Job): number | undefined {
   return Number.isNaN(ms) ? undefined : ms;
 }
 
-export class JobTTLController implements Controller {
-  readonly name = 'ttl-after-finished';
-  private readonly store: Store;
-  private readonly registry: Registry;
-  private readonly log: Logger;
-  private readonly clock: Clock;
-
+export class JobTTLController extends ControllerBase {
   constructor(deps: ControllerDeps) {
-    this.store = deps.store;
-    this.registry = deps.registry;
-    this.log = deps.log.child('ttl-after-finished');
-    this.clock = deps.clock ?? realClock;
+    super('ttl-after-finished', deps);
   }
 
   register(enqueue: Enqueue): Unsubscribe[] {

@@ -1,5 +1,5 @@
-// The shape every workload controller shares, as controller-runtime's builder says it:
-// For(kind).Owns(dependent). It reconciles the objects of its kind, is woken by changes to the
+// What every controller is given (ControllerBase), and the shape every workload controller
+// shares (OwnerController), as controller-runtime's builder says it: For(kind).Owns(dependent). It reconciles the objects of its kind, is woken by changes to the
 // dependents it controls (and to orphans it may adopt), and resyncs every object of its kind.
 // ReplicaSet, StatefulSet and DaemonSet own pods; Deployment owns ReplicaSets. A subclass adds
 // what else it watches by extending register().
@@ -19,8 +19,8 @@ export interface Owns {
   adoptable?: (o: KObject) => boolean;
 }
 
-export abstract class OwnerController implements Controller {
-  readonly coalesceMs = COALESCE_MS;
+/** What every controller is given: the store it watches, the registry it writes through, events, log, clock. */
+export abstract class ControllerBase implements Controller {
   protected readonly store: Store;
   protected readonly registry: Registry;
   protected readonly recorder: EventRecorder;
@@ -29,8 +29,6 @@ export abstract class OwnerController implements Controller {
 
   constructor(
     readonly name: string,
-    protected readonly kind: OwnerKind,
-    private readonly owns: Owns,
     deps: ControllerDeps,
   ) {
     this.store = deps.store;
@@ -38,6 +36,23 @@ export abstract class OwnerController implements Controller {
     this.recorder = deps.recorder;
     this.log = deps.log.child(name);
     this.clock = deps.clock ?? realClock;
+  }
+
+  abstract register(enqueue: Enqueue): Unsubscribe[];
+  abstract resyncKeys(): string[];
+  abstract reconcile(key: string): ReconcileResult;
+}
+
+export abstract class OwnerController extends ControllerBase {
+  readonly coalesceMs = COALESCE_MS;
+
+  constructor(
+    name: string,
+    protected readonly kind: OwnerKind,
+    private readonly owns: Owns,
+    deps: ControllerDeps,
+  ) {
+    super(name, deps);
   }
 
   register(enqueue: Enqueue): Unsubscribe[] {
@@ -50,6 +65,4 @@ export abstract class OwnerController implements Controller {
   resyncKeys(): string[] {
     return this.store.list(this.kind).items.map(keyOf);
   }
-
-  abstract reconcile(key: string): ReconcileResult;
 }
