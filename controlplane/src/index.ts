@@ -4,6 +4,7 @@
 
 export * from './api/errors.js';
 export * from './api/job-selector.js';
+export * from './api/disruption-target.js';
 export * from './api/eviction.js';
 export * from './api/auth.js';
 export * from './api/body-depth.js';
@@ -48,6 +49,7 @@ export * from './controllers/eviction-queue.js';
 export * from './controllers/garbage-collector.js';
 export * from './controllers/job.js';
 export * from './controllers/job-indexes.js';
+export * from './controllers/job-policies.js';
 export * from './controllers/job-ttl.js';
 export * from './controllers/manager.js';
 export * from './controllers/node-lifecycle.js';
@@ -80,6 +82,7 @@ export * from './scheduler/placement.js';
 export * from './scheduler/node-list-snapshot.js';
 export * from './scheduler/pod-info.js';
 export * from './scheduler/preemption.js';
+export * from './scheduler/preemption-budgets.js';
 export * from './scheduler/topology-counts.js';
 export * from './scheduler/plugins/balanced-allocation.js';
 export * from './scheduler/plugins/node-affinity.js';

@@ -40,6 +40,14 @@ import type { Store, Unsubscribe } from '../store/store.js';
 import { claimObjects, enqueueOwners } from './claim.js';
 import { COALESCE_MS, type Controller, type ControllerDeps, type Enqueue, type ReconcileResult } from './controller.js';
 import { compressIndexes, parseIndexes, podIndex } from './job-indexes.js';
+import {
+  INDEX_FAILURE_COUNT,
+  INDEX_IGNORED_FAILURE_COUNT,
+  indexFailureCount,
+  indexIgnoredFailureCount,
+  matchPodFailurePolicy,
+  matchSuccessPolicy,
+} from './job-policies.js';
 import { podsToDelete } from './pod-deletion-rank.js';
 import { BURST_REPLICAS } from './replicaset.js';
 
@@ -51,12 +59,23 @@ const errorMessage = (err: unknown) => (err instanceof Error ? err.message : Str
 interface JobMemory {
   /** Finished pods already counted in the status. */
   counted: Set<string>;
-  /** Pods seen not finished, not being deleted by this controller. */
-  running: Set<string>;
+  /** Pods seen not finished, as last seen: one that vanishes is judged by what it was. */
+  running: Map<string, Pod>;
   /** Pods this controller deleted: their going is not a failure. */
   deletedByUs: Set<string>;
   /** Failures since the last success, and when the last one was: the replacement backoff. */
   failuresSinceSuccess: number;
+  lastFailureAt: number;
+  /** The message of the pod failure policy's FailJob rule a pod matched, once one has. */
+  failJob?: string;
+  /** Jobs with backoffLimitPerIndex: each index's failures so far, and the indexes failed for good. */
+  indexFailures: Map<number, IndexFailures>;
+  failedIndexes: Set<number>;
+}
+
+interface IndexFailures {
+  counted: number;
+  ignored: number;
   lastFailureAt: number;
 }
 
@@ -135,6 +154,8 @@ export class JobController implements Controller {
     this.count(job, pods, mem, status, now);
 
     const running = pods.filter((p) => !isTerminal(p) && !p.metadata.deletionTimestamp);
+    // With podReplacementPolicy Failed, a terminating pod keeps its place until it has failed.
+    const occupied = job.spec.podReplacementPolicy === 'Failed' ? pods.filter((p) => !isTerminal(p)) : running;
     const suspended = job.spec.suspend === true;
     let requeueMs: number | undefined;
     let firstError: unknown;
@@ -155,7 +176,7 @@ export class JobController implements Controller {
       status.startTime ??= isoTime(now);
     }
 
-    const ending = this.pendingEnding(status) ?? this.ending(job, pods, running, status, now);
+    const ending = this.pendingEnding(status) ?? this.ending(job, pods, running, status, mem, now);
     if (ending) {
       if (!hasTrue(status, ending.interim)) status.conditions = this.condition(status, ending.interim, 'True', ending.reason, ending.message, now);
       attempt(() => this.deletePods(job, running, mem));
@@ -167,7 +188,7 @@ export class JobController implements Controller {
       attempt(() => this.deletePods(job, running, mem));
     } else {
       attempt(() => {
-        requeueMs = this.manage(job, pods, running, mem, status, now);
+        requeueMs = this.manage(job, pods, running, occupied, mem, status, now);
       });
       const deadline = job.spec.activeDeadlineSeconds;
       if (deadline !== undefined && status.startTime) {
@@ -188,6 +209,7 @@ export class JobController implements Controller {
       const done = compressIndexes(this.succeededIndexes(job, after));
       if (done) status.completedIndexes = done;
     }
+    if (job.spec.backoffLimitPerIndex !== undefined) status.failedIndexes = compressIndexes(mem.failedIndexes);
     if (ending && active.length === 0 && terminating === 0) this.finish(job, ending, status, now);
     this.writeStatus(job, status);
     if (firstError !== undefined) throw firstError;
@@ -199,7 +221,15 @@ export class JobController implements Controller {
     const uid = job.metadata.uid!;
     let mem = this.memory.get(uid);
     if (mem) return mem;
-    mem = { counted: new Set(), running: new Set(), deletedByUs: new Set(), failuresSinceSuccess: 0, lastFailureAt: 0 };
+    mem = {
+      counted: new Set(),
+      running: new Map(),
+      deletedByUs: new Set(),
+      failuresSinceSuccess: 0,
+      lastFailureAt: 0,
+      indexFailures: new Map(),
+      failedIndexes: new Set(parseIndexes(status.failedIndexes)),
+    };
     // What is already finished is in the status (or is counted now, if the status is behind).
     const finished = pods.filter(isTerminal).sort((a, b) => finishedAt(a, 0) - finishedAt(b, 0));
     for (const p of finished) {
@@ -208,6 +238,8 @@ export class JobController implements Controller {
       else {
         mem.failuresSinceSuccess++;
         mem.lastFailureAt = Math.max(mem.lastFailureAt, finishedAt(p, 0));
+        const index = podIndex(p);
+        if (index !== undefined) this.noteIndexFailure(mem, index, indexFailureCount(p) + 1, indexIgnoredFailureCount(p), finishedAt(p, 0));
       }
     }
     const succeeded = finished.filter((p) => p.status?.phase === 'Succeeded').length;
@@ -219,7 +251,14 @@ export class JobController implements Controller {
   }
 
   private track(mem: JobMemory, pods: Pod[]): void {
-    mem.running = new Set(pods.filter((p) => !isTerminal(p)).map((p) => p.metadata.uid!));
+    mem.running = new Map(pods.filter((p) => !isTerminal(p)).map((p) => [p.metadata.uid!, p]));
+  }
+
+  /** Keeps the latest failure counts of an index (a later pod of it carries the higher ones). */
+  private noteIndexFailure(mem: JobMemory, index: number, counted: number, ignored: number, at: number): void {
+    const prev = mem.indexFailures.get(index);
+    if (prev && prev.counted + prev.ignored > counted + ignored) return;
+    mem.indexFailures.set(index, { counted, ignored, lastFailureAt: Math.max(at, prev?.lastFailureAt ?? 0) });
   }
 
   /** Counts pods that finished since the last look, and pods that vanished while running. */
@@ -237,19 +276,36 @@ export class JobController implements Controller {
         status.succeeded++;
         mem.failuresSinceSuccess = 0;
       } else {
-        status.failed++;
-        mem.failuresSinceSuccess++;
-        mem.lastFailureAt = Math.max(mem.lastFailureAt, finishedAt(p, now));
+        this.countFailure(job, p, mem, status, finishedAt(p, now));
       }
     }
-    for (const uid of mem.running) {
+    for (const [uid, last] of mem.running) {
       if (present.has(uid)) continue;
       if (mem.deletedByUs.delete(uid)) continue;
-      this.log.info('pod of job gone before it finished; counted as failed', { job: keyOf(job), uid });
-      status.failed++;
-      mem.failuresSinceSuccess++;
-      mem.lastFailureAt = now;
+      this.log.info('pod of job gone before it finished; counted as failed', { job: keyOf(job), pod: last.metadata.name });
+      this.countFailure(job, last, mem, status, now);
     }
+  }
+
+  /**
+   * A pod that failed (or vanished while it ran, judged as it was last seen): the pod failure
+   * policy says whether it fails the Job or its index, is ignored, or counts towards the limits.
+   */
+  private countFailure(job: Job, pod: Pod, mem: JobMemory, status: JobStatus, at: number): void {
+    const match = matchPodFailurePolicy(job.spec.podFailurePolicy, pod);
+    const index = job.spec.backoffLimitPerIndex !== undefined ? podIndex(pod) : undefined;
+    if (match.action === 'FailJob') mem.failJob ??= match.message;
+    if (!match.countFailed) {
+      if (index !== undefined) this.noteIndexFailure(mem, index, indexFailureCount(pod), indexIgnoredFailureCount(pod) + 1, at);
+      return;
+    }
+    status.failed = (status.failed ?? 0) + 1;
+    mem.failuresSinceSuccess++;
+    mem.lastFailureAt = Math.max(mem.lastFailureAt, at);
+    if (index === undefined) return;
+    const failures = indexFailureCount(pod) + 1;
+    this.noteIndexFailure(mem, index, failures, indexIgnoredFailureCount(pod), at);
+    if (match.action === 'FailIndex' || failures > (job.spec.backoffLimitPerIndex ?? 0)) mem.failedIndexes.add(index);
   }
 
   /** An ending decided on an earlier reconcile, waiting for the pods to stop. */
@@ -263,9 +319,10 @@ export class JobController implements Controller {
   }
 
   /** Whether the Job has reached its end now: failure first, as Kubernetes checks it. */
-  private ending(job: Job, pods: Pod[], running: Pod[], status: JobStatus, now: number): Ending | undefined {
+  private ending(job: Job, pods: Pod[], running: Pod[], status: JobStatus, mem: JobMemory, now: number): Ending | undefined {
     const limit = job.spec.backoffLimit ?? 6;
     const failed = (reason: string, message: string): Ending => ({ interim: 'FailureTarget', final: 'Failed', reason, message });
+    if (mem.failJob !== undefined) return failed('PodFailurePolicy', mem.failJob);
     if ((status.failed ?? 0) > limit) return failed('BackoffLimitExceeded', 'Job has reached the specified backoff limit');
     if (job.spec.template.spec.restartPolicy === 'OnFailure') {
       // Restarts in place count as failures too: a pod that keeps crashing must not retry forever.
@@ -284,7 +341,16 @@ export class JobController implements Controller {
     };
     const completions = job.spec.completions;
     if (job.spec.completionMode === 'Indexed') {
-      if (completions !== undefined && this.succeededIndexes(job, pods).size >= completions) return succeededOk;
+      const succeeded = this.succeededIndexes(job, pods);
+      if (job.spec.backoffLimitPerIndex !== undefined) {
+        const failedIndexes = mem.failedIndexes.size;
+        if (job.spec.maxFailedIndexes !== undefined && failedIndexes > job.spec.maxFailedIndexes)
+          return failed('MaxFailedIndexesExceeded', 'Job has exceeded the specified maximal number of failed indexes');
+        if (failedIndexes > 0 && failedIndexes + succeeded.size >= (completions ?? 0)) return failed('FailedIndexes', 'Job has failed indexes');
+      }
+      const policyMet = matchSuccessPolicy(job.spec.successPolicy, completions ?? 0, succeeded);
+      if (policyMet) return { interim: 'SuccessCriteriaMet', final: 'Complete', reason: 'SuccessPolicy', message: policyMet };
+      if (completions !== undefined && succeeded.size >= completions) return succeededOk;
     } else if (completions !== undefined && completions !== null) {
       if ((status.succeeded ?? 0) >= completions) return succeededOk;
     } else if ((status.succeeded ?? 0) > 0 && running.length === 0) {
@@ -295,40 +361,57 @@ export class JobController implements Controller {
   }
 
   /** Creates or deletes pods towards what the Job wants running; answers when to look again. */
-  private manage(job: Job, pods: Pod[], running: Pod[], mem: JobMemory, status: JobStatus, now: number): number | undefined {
+  private manage(job: Job, pods: Pod[], running: Pod[], occupied: Pod[], mem: JobMemory, status: JobStatus, now: number): number | undefined {
     const parallelism = job.spec.parallelism ?? 1;
     const completions = job.spec.completions;
+    const perIndex = job.spec.backoffLimitPerIndex !== undefined;
     let want: number;
     const indexes: number[] = [];
+    let indexWaitMs: number | undefined;
     if (job.spec.completionMode === 'Indexed') {
       const done = this.succeededIndexes(job, pods);
-      const busy = new Set(running.map(podIndex).filter((i): i is number => i !== undefined));
-      for (let i = 0; i < (completions ?? 0) && indexes.length < parallelism; i++) if (!done.has(i) && !busy.has(i)) indexes.push(i);
-      want = Math.min(parallelism, running.length + indexes.length);
+      const busy = new Set(occupied.map(podIndex).filter((i): i is number => i !== undefined));
+      for (let i = 0; i < (completions ?? 0) && indexes.length < parallelism; i++) {
+        if (done.has(i) || busy.has(i) || mem.failedIndexes.has(i)) continue;
+        // With a limit per index, each index waits out its own backoff, not the Job's.
+        const wait = perIndex ? this.indexBackoffMs(mem, i, now) : 0;
+        if (wait > 0) indexWaitMs = Math.min(indexWaitMs ?? Infinity, wait);
+        else indexes.push(i);
+      }
+      want = Math.min(parallelism, occupied.length + indexes.length);
     } else if (completions !== undefined && completions !== null) {
       want = Math.max(0, Math.min(parallelism, completions - (status.succeeded ?? 0)));
     } else {
       // A work queue: once one pod succeeded, no new ones start.
-      want = (status.succeeded ?? 0) > 0 ? running.length : parallelism;
+      want = (status.succeeded ?? 0) > 0 ? occupied.length : parallelism;
     }
-    if (running.length > want) {
-      this.deletePods(job, podsToDelete(running, running.length - want), mem);
+    if (occupied.length > want) {
+      const surplus = Math.min(running.length, occupied.length - want);
+      if (surplus > 0) this.deletePods(job, podsToDelete(running, surplus), mem);
       return undefined;
     }
-    const missing = Math.min(want - running.length, BURST_REPLICAS);
-    if (missing <= 0) return undefined;
-    if (mem.failuresSinceSuccess > 0) {
+    const missing = Math.min(want - occupied.length, BURST_REPLICAS);
+    if (missing <= 0) return indexWaitMs;
+    if (!perIndex && mem.failuresSinceSuccess > 0) {
       const delay = Math.min(this.backoffInitialMs * 2 ** (mem.failuresSinceSuccess - 1), this.backoffMaxMs);
       const wait = mem.lastFailureAt + delay - now;
       if (wait > 0) return wait;
     }
-    if (job.spec.completionMode === 'Indexed') this.createPods(job, indexes.slice(0, missing));
-    else this.createPods(job, new Array<undefined>(missing).fill(undefined));
-    return undefined;
+    if (job.spec.completionMode === 'Indexed') this.createPods(job, indexes.slice(0, missing), mem);
+    else this.createPods(job, new Array<undefined>(missing).fill(undefined), mem);
+    return indexWaitMs;
+  }
+
+  /** How long an index still waits after its last failure: 10 s doubling per failure, capped. */
+  private indexBackoffMs(mem: JobMemory, index: number, now: number): number {
+    const f = mem.indexFailures.get(index);
+    const failures = f ? f.counted + f.ignored : 0;
+    if (!f || failures === 0) return 0;
+    return f.lastFailureAt + Math.min(this.backoffInitialMs * 2 ** (failures - 1), this.backoffMaxMs) - now;
   }
 
   /** Creates in batches of 1, 2, 4 ... stopping at the first batch with a failure (slowStartBatch). */
-  private createPods(job: Job, indexes: (number | undefined)[]): void {
+  private createPods(job: Job, indexes: (number | undefined)[], mem: JobMemory): void {
     let next = 0;
     let batch = 1;
     while (next < indexes.length) {
@@ -336,7 +419,7 @@ export class JobController implements Controller {
       let firstError: unknown;
       for (let i = 0; i < size; i++) {
         try {
-          this.createPod(job, indexes[next + i]);
+          this.createPod(job, indexes[next + i], mem);
         } catch (err) {
           firstError ??= err;
         }
@@ -347,7 +430,7 @@ export class JobController implements Controller {
     }
   }
 
-  private createPod(job: Job, index: number | undefined): void {
+  private createPod(job: Job, index: number | undefined, mem: JobMemory): void {
     const tpl = job.spec.template;
     const indexed = index !== undefined;
     const meta: Pod['metadata'] = {
@@ -366,6 +449,12 @@ export class JobController implements Controller {
       for (const c of spec.containers)
         if (!c.env?.some((e) => e.name === JOB_COMPLETION_INDEX_ENV)) c.env = [...(c.env ?? []), { name: JOB_COMPLETION_INDEX_ENV, value: String(index) }];
       spec.hostname ??= `${job.metadata.name}-${index}`;
+      if (job.spec.backoffLimitPerIndex !== undefined) {
+        // The replacement carries its index's failures so far, as Kubernetes' pods do.
+        const f = mem.indexFailures.get(index);
+        meta.annotations[INDEX_FAILURE_COUNT] = String(f?.counted ?? 0);
+        meta.annotations[INDEX_IGNORED_FAILURE_COUNT] = String(f?.ignored ?? 0);
+      }
     }
     const pod: Pod = { apiVersion: 'v1', kind: 'Pod', metadata: meta, spec };
     let created: Pod;

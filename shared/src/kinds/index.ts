@@ -106,6 +106,16 @@ export type { Event } from './event.js';
 export type { ConfigMap } from './configmap.js';
 export type { Secret } from './secret.js';
 export type { Job, JobCondition, JobConditionType, JobSpec, JobStatus, JobTemplateSpec } from './job.js';
+export type {
+  PodFailurePolicy,
+  PodFailurePolicyAction,
+  PodFailurePolicyOnExitCodes,
+  PodFailurePolicyOnPodConditionsPattern,
+  PodFailurePolicyRule,
+  SuccessPolicy,
+  SuccessPolicyRule,
+} from './job-policies.js';
+export { parseIndexList, UNLIMITED_BACKOFF } from './job-policies.js';
 export type { CronJob, CronJobSpec, CronJobStatus } from './cronjob.js';
 export type { CronJobSchedule } from './cron-schedule.js';
 export type { ControllerRevision } from './controllerrevision.js';

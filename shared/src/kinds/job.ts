@@ -13,6 +13,7 @@ import { child, isObj, type FieldErrors, type Obj } from '../validation/errors.j
 import { READ_ONLY, StringEnum, withCheck } from '../validation/schema.js';
 import { ageSince, humanDuration } from './age.js';
 import { NONE, writeAnnotations, writeEvents, writeLabels, writePodTemplate } from './describe.js';
+import { checkJobPolicies, jobPolicyFields, UNLIMITED_BACKOFF } from './job-policies.js';
 import { defineKind } from './kind.js';
 import { ConditionStatus, LabelSelector, ObjectMeta, selectorMatches, TemplateMeta } from './meta.js';
 import { defaultPodSpec, PodTemplateSpec } from './pod-spec.js';
@@ -47,6 +48,7 @@ function checkJobSpec(spec: Obj, field: string, errors: FieldErrors): void {
     if (typeof spec.parallelism === 'number' && spec.parallelism > MAX_INDEXED_COMPLETIONS)
       errors.invalid(child(field, 'parallelism'), spec.parallelism, `must be less than or equal to ${MAX_INDEXED_COMPLETIONS} when completion mode is Indexed`);
   }
+  checkJobPolicies(spec, field, errors);
   if (spec.manualSelector === true) {
     if (!isObj(spec.selector)) errors.required(child(field, 'selector'), 'when `manualSelector` is true');
     else {
@@ -68,6 +70,7 @@ const jobSpecFields = {
   ttlSecondsAfterFinished: Type.Optional(Type.Integer({ minimum: 0 })),
   completionMode: Type.Optional(StringEnum(['NonIndexed', 'Indexed'])),
   suspend: Type.Optional(Type.Boolean()),
+  ...jobPolicyFields,
 };
 
 export const JobSpec = withCheck(Type.Object(jobSpecFields), checkJobSpec);
@@ -98,6 +101,8 @@ export const JobStatus = Type.Object(
     ready: Type.Optional(Type.Integer()),
     /** Indexed Jobs: the succeeded indexes, as "1,3-5,7". */
     completedIndexes: Type.Optional(Type.String()),
+    /** Indexed Jobs with backoffLimitPerIndex: the indexes that failed for good, as completedIndexes. */
+    failedIndexes: Type.Optional(Type.String()),
   },
   READ_ONLY,
 );
@@ -126,7 +131,11 @@ export function defaultJobSpec(spec: JobSpec): void {
   // Neither given: one pod to one success. Parallelism alone: a work queue, done when one succeeds.
   if (spec.completions === undefined && spec.parallelism === undefined) spec.completions = 1;
   spec.parallelism ??= 1;
-  spec.backoffLimit ??= DEFAULT_BACKOFF_LIMIT;
+  // With a limit per index, the global one only applies when given.
+  spec.backoffLimit ??= spec.backoffLimitPerIndex !== undefined ? UNLIMITED_BACKOFF : DEFAULT_BACKOFF_LIMIT;
+  if (spec.podFailurePolicy) for (const rule of spec.podFailurePolicy.rules) for (const p of rule.onPodConditions ?? []) p.status ??= 'True';
+  // A pod is replaced once it has failed, not while it terminates, when a failure policy may still judge it.
+  spec.podReplacementPolicy ??= spec.podFailurePolicy ? 'Failed' : 'TerminatingOrFailed';
   spec.completionMode ??= 'NonIndexed';
   spec.suspend ??= false;
 }
@@ -233,6 +242,8 @@ export const jobKind = defineKind<Job>({
       if (spec.completionMode) w.field(0, 'Completion Mode', spec.completionMode);
       if (spec.suspend !== undefined) w.field(0, 'Suspend', spec.suspend);
       if (spec.backoffLimit !== undefined) w.field(0, 'Backoff Limit', spec.backoffLimit);
+      if (spec.backoffLimitPerIndex !== undefined) w.field(0, 'Backoff Limit Per Index', spec.backoffLimitPerIndex);
+      if (spec.maxFailedIndexes !== undefined) w.field(0, 'Max Failed Indexes', spec.maxFailedIndexes);
       if (spec.ttlSecondsAfterFinished !== undefined) w.field(0, 'TTL Seconds After Finished', spec.ttlSecondsAfterFinished);
       if (st.startTime) w.field(0, 'Start Time', w.date(st.startTime));
       if (st.completionTime) w.field(0, 'Completed At', w.date(st.completionTime));
@@ -240,6 +251,7 @@ export const jobKind = defineKind<Job>({
       if (spec.activeDeadlineSeconds !== undefined) w.field(0, 'Active Deadline Seconds', `${spec.activeDeadlineSeconds}s`);
       w.field(0, 'Pods Statuses', `${st.active ?? 0} Active (${st.ready ?? 0} Ready) / ${st.succeeded ?? 0} Succeeded / ${st.failed ?? 0} Failed`);
       if (spec.completionMode === 'Indexed') w.field(0, 'Completed Indexes', st.completedIndexes || NONE);
+      if (spec.backoffLimitPerIndex !== undefined) w.field(0, 'Failed Indexes', st.failedIndexes || NONE);
       writePodTemplate(w, spec.template);
       writeEvents(w, events);
     },
