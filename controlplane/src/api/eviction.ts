@@ -16,6 +16,7 @@ import {
   type Pod,
   type PodDisruptionBudget,
 } from '@kip/shared';
+import { DISRUPTED_BY, markedDisrupted } from './disruption-target.js';
 import { ApiError } from './errors.js';
 import type { DeleteOptions, Registry } from './registry.js';
 
@@ -51,6 +52,8 @@ export function evictPod(registry: Registry, namespace: string, name: string, op
       throw new ApiError('InternalError', 'This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.');
     if (budgets.length === 1) spendBudget(registry, budgets[0]!, pod, clock, opts.dryRun ?? false);
   }
+  const marked = opts.dryRun ? undefined : markedDisrupted(pod, DISRUPTED_BY.eviction, clock.now());
+  if (marked) registry.updateStatus(marked);
   registry.delete('Pod', namespace, name, { ...opts, preconditions: { uid: pod.metadata.uid, ...opts.preconditions } });
 }
 

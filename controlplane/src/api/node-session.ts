@@ -20,6 +20,7 @@ import {
 import type { EventRecorder } from '../events.js';
 import type { Store } from '../store/store.js';
 import { agentExited, isLoopback } from './agent-process.js';
+import { KUBELET_CONDITIONS } from './disruption-target.js';
 import type { Registry } from './registry.js';
 import type { ExecOptions, ExecSink, RemoteExec } from './exec.js';
 import type { LogOptions } from './rest.js';
@@ -148,9 +149,12 @@ export class NodeSession {
     const pod = this.deps.store.get<Pod>('Pod', u.namespace, u.name);
     if (!pod || pod.metadata.uid !== u.uid || pod.spec.nodeName !== this.nodeName) return;
     const status = structuredClone(u.status);
-    // The scheduler's condition stays the scheduler's.
-    const scheduled = pod.status?.conditions?.find((c) => c.type === 'PodScheduled');
-    if (scheduled) status.conditions = [scheduled, ...(status.conditions ?? []).filter((c) => c.type !== 'PodScheduled')];
+    // Conditions the kubelet does not own (PodScheduled, DisruptionTarget) stay as others wrote them.
+    const kept = (pod.status?.conditions ?? []).filter((c) => !KUBELET_CONDITIONS.has(c.type));
+    if (kept.length > 0) {
+      const keptTypes = new Set(kept.map((c) => c.type));
+      status.conditions = [...kept, ...(status.conditions ?? []).filter((c) => !keptTypes.has(c.type))];
+    }
     if (isDeepStrictEqual(status, pod.status)) return;
     try {
       this.deps.registry.updateStatus({ ...pod, status });

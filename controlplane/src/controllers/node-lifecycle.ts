@@ -29,6 +29,7 @@ import {
   type Taint,
   type Timing,
 } from '@kip/shared';
+import { DISRUPTED_BY, markedDisrupted } from '../api/disruption-target.js';
 import type { EventRecorder } from '../events.js';
 import { StoreError, type Store } from '../store/store.js';
 import { EvictionQueue } from './eviction-queue.js';
@@ -285,6 +286,8 @@ export class NodeLifecycleController {
       const tolerated = tolerationMs(pod, taint, this.opts.timing.podEvictionTimeoutMs);
       if (now < since + tolerated) continue;
       try {
+        const marked = markedDisrupted(pod, DISRUPTED_BY.taint, now);
+        if (marked) this.opts.store.update(marked);
         this.opts.store.delete('Pod', pod.metadata.namespace, pod.metadata.name, { uid: pod.metadata.uid });
       } catch (err) {
         if (err instanceof StoreError) continue;

@@ -18,7 +18,8 @@ export const PodPhase = StringEnum(['Pending', 'Running', 'Succeeded', 'Failed',
 export type PodPhase = Static<typeof PodPhase>;
 
 export const PodCondition = Type.Object({
-  type: StringEnum(['PodScheduled', 'Initialized', 'ContainersReady', 'Ready']),
+  // Any type: besides the kubelet's and the scheduler's, DisruptionTarget and readiness gates' own.
+  type: Type.String(),
   status: ConditionStatus,
   reason: Type.Optional(Type.String()),
   message: Type.Optional(Type.String()),

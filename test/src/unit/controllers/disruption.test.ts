@@ -136,7 +136,14 @@ describe('controllers/disruption and the eviction API', () => {
   it('allows an eviction the budget covers, spending it at once so a second one is refused', () => {
     const { env, dc, podNames } = setup('50%');
     assert.equal(get<PodDisruptionBudget>(env, 'PodDisruptionBudget', 'web')?.status?.disruptionsAllowed, 1);
+    const marks: string[] = [];
+    const stop = env.store.watch({ kind: 'Pod' }, (ev) => {
+      const c = (ev.object as Pod).status?.conditions?.find((x) => x.type === 'DisruptionTarget');
+      if (ev.type === 'MODIFIED' && c) marks.push(`${ev.object.metadata.name} ${c.status} ${c.reason}: ${c.message}`);
+    });
     evictPod(env.registry, NS, podNames[0]!, {}, env.clock);
+    stop();
+    assert.deepEqual(marks, [`${podNames[0]} True EvictionByEvictionAPI: Eviction API: evicting`], 'marked DisruptionTarget before it goes');
     assert.ok(!get<Pod>(env, 'Pod', podNames[0]!), 'deleted (its node cannot terminate it, so at once)');
     const spent = get<PodDisruptionBudget>(env, 'PodDisruptionBudget', 'web')!;
     assert.equal(spent.status?.disruptionsAllowed, 0);
