@@ -1,14 +1,16 @@
 // Preemption, as kube-scheduler's DefaultPreemption PostFilter: when no node fits a pod, find the
 // nodes where deleting pods of lower priority would make room, keep on each only the victims the
-// pod really needs gone (the most important are reprieved first), and pick the node whose victims
-// matter least: the lowest highest priority, then the lowest sum, then the fewest. A pure
+// pod really needs gone (those whose eviction would break a PodDisruptionBudget are reprieved
+// first, then the most important), and pick the node whose victims matter least: the fewest
+// budget violations, the lowest highest priority, then the lowest sum, then the fewest. A pure
 // decision over the scheduler cache; the scheduler deletes the victims and nominates the node.
 
-import type { Pod } from '@kip/shared';
+import type { Pod, PodDisruptionBudget } from '@kip/shared';
 import { fitErrorMessage } from './diagnosis.js';
 import { CycleState, unschedulable, type ClusterSnapshot, type Framework, type Status } from './framework.js';
 import type { NodeInfo } from './node-info.js';
 import type { PodInfo } from './pod-info.js';
+import { splitByBudgetViolation } from './preemption-budgets.js';
 
 /** kube-scheduler stops looking once it has this many candidate nodes (minCandidateNodesAbsolute). */
 export const MAX_PREEMPTION_CANDIDATES = 100;
@@ -21,6 +23,8 @@ export interface PreemptionCandidate {
   node: NodeInfo;
   /** The pods to delete, most important first. */
   victims: PodInfo[];
+  /** How many of them break a PodDisruptionBudget. */
+  budgetViolations: number;
 }
 
 export type PreemptionOutcome =
@@ -46,6 +50,8 @@ export interface PreemptionInput {
    * no victims anywhere, the message follows from it without filtering the nodes again.
    */
   unresolvableNodes?: number;
+  /** Every PodDisruptionBudget, so that victims that would break one are spared where possible. */
+  budgets?: readonly PodDisruptionBudget[];
 }
 
 function priorityOf(pod: Pod): number {
@@ -82,7 +88,7 @@ function rejectionWithout(input: PreemptionInput, node: NodeInfo, uids: readonly
  * kube-scheduler's SelectVictimsOnNode: the victims, or the status that says why there are none
  * (no lower-priority pod, or the pod does not fit even with all of them gone).
  */
-export function selectVictimsOnNode(input: PreemptionInput, node: NodeInfo): PodInfo[] | Status {
+export function selectVictimsOnNode(input: PreemptionInput, node: NodeInfo): { victims: PodInfo[]; budgetViolations: number } | Status {
   const priority = priorityOf(input.pod);
   const potential: PodInfo[] = [];
   for (const p of node.podInfos.values()) if (p.priority < priority && !p.terminating) potential.push(p);
@@ -90,19 +96,30 @@ export function selectVictimsOnNode(input: PreemptionInput, node: NodeInfo): Pod
   let removed = potential.map((p) => p.uid);
   const without = rejectionWithout(input, node, removed);
   if (without) return without;
-  // Reprieve as many as possible, the most important first.
+  // Reprieve as many as possible: those a budget protects first, then the most important.
   potential.sort((a, b) => b.priority - a.priority);
+  const { violating, nonViolating } = splitByBudgetViolation(potential, input.budgets ?? []);
   const victims: PodInfo[] = [];
-  for (const p of potential) {
+  let budgetViolations = 0;
+  const reprieve = (p: PodInfo): boolean => {
     const rest = removed.filter((uid) => uid !== p.uid);
-    if (!rejectionWithout(input, node, rest)) removed = rest;
-    else victims.push(p);
+    if (rejectionWithout(input, node, rest)) return false;
+    removed = rest;
+    return true;
+  };
+  for (const p of violating) {
+    if (reprieve(p)) continue;
+    victims.push(p);
+    budgetViolations++;
   }
-  return victims;
+  for (const p of nonViolating) if (!reprieve(p)) victims.push(p);
+  victims.sort((a, b) => b.priority - a.priority);
+  return { victims, budgetViolations };
 }
 
-/** Orders candidates: the lowest highest victim priority, then the lowest sum of priorities, then the fewest victims. */
+/** Orders candidates: the fewest budget violations, the lowest highest victim priority, the lowest sum of priorities, the fewest victims. */
 function better(a: PreemptionCandidate, b: PreemptionCandidate): boolean {
+  if (a.budgetViolations !== b.budgetViolations) return a.budgetViolations < b.budgetViolations;
   const top = (c: PreemptionCandidate) => c.victims[0]?.priority ?? -Infinity;
   if (top(a) !== top(b)) return top(a) < top(b);
   // kube-scheduler offsets each priority by MaxInt32+1 so that more victims always sum higher.
@@ -139,12 +156,12 @@ export function findPreemption(input: PreemptionInput): PreemptionOutcome {
       count(ERR_REASON_NO_VICTIMS);
       continue;
     }
-    const victims = selectVictimsOnNode(input, node);
-    if (!Array.isArray(victims)) {
-      for (const r of victims.reasons) count(r);
+    const selected = selectVictimsOnNode(input, node);
+    if (!('victims' in selected)) {
+      for (const r of selected.reasons) count(r);
       continue;
     }
-    const c = { node, victims };
+    const c = { node, ...selected };
     if (!best || better(c, best)) best = c;
     if (++found >= MAX_PREEMPTION_CANDIDATES) break;
   }

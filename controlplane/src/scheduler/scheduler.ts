@@ -16,6 +16,7 @@ import {
   type Node,
   type PersistentVolumeClaim,
   type Pod,
+  type PodDisruptionBudget,
   type PodCondition,
   type StorageClass,
 } from '@kip/shared';
@@ -28,6 +29,7 @@ import { ClusterEvents, Framework, type Plugin } from './framework.js';
 import type { NodeInfo } from './node-info.js';
 import { findPlacement } from './placement.js';
 import { needsScheduling, podKey } from './pod-resources.js';
+import { DISRUPTED_BY, markedDisrupted } from '../api/disruption-target.js';
 import { findPreemption, type PreemptionCandidate } from './preemption.js';
 import { SchedulingQueue, type QueuedPod } from './queue.js';
 import { expandScored, type ScoreSummary } from './score-summary.js';
@@ -356,6 +358,7 @@ export class Scheduler {
         anyLowerPriority: this.cache.hasPodsBelow(pod.spec.priority ?? 0),
         // The search looked at every node (none was feasible), so its count is complete.
         unresolvableNodes: diag.unresolvableNodes,
+        budgets: this.store.list<PodDisruptionBudget>('PodDisruptionBudget').items,
       });
       if (outcome.kind === 'preempt') {
         this.preempt(qp, outcome.candidate);
@@ -375,6 +378,9 @@ export class Scheduler {
     const deletePod = this.opts.deletePod ?? ((p: Pod) => this.store.delete('Pod', p.metadata.namespace, p.metadata.name, { uid: p.metadata.uid }));
     for (const v of c.victims) {
       try {
+        // Marked first, so that a Job's pod failure policy can tell a preempted pod from a failed one.
+        const marked = markedDisrupted(v.pod, DISRUPTED_BY.preemption, this.clock.now());
+        if (marked) this.store.update(marked);
         deletePod(v.pod);
       } catch (err) {
         // Gone already, or changed: the next attempt looks again.

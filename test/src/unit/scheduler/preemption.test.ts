@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { Pod } from '@kip/shared';
+import type { Pod, PodDisruptionBudget } from '@kip/shared';
 import { defaultPlugins, findPreemption, Framework, SchedulerCache, type PreemptionOutcome } from '@kip/controlplane';
 import { makeNode, makePod } from './fixtures.js';
 
@@ -11,8 +11,9 @@ function cacheWith(nodes: string[], pods: Pod[]): SchedulerCache {
   return c;
 }
 
-function preempt(c: SchedulerCache, pod: Pod): PreemptionOutcome {
+function preempt(c: SchedulerCache, pod: Pod, budgets: PodDisruptionBudget[] = []): PreemptionOutcome {
   return findPreemption({
+    budgets,
     pod,
     nodes: c.nodeList(),
     framework: new Framework(defaultPlugins()),
@@ -110,5 +111,37 @@ describe('scheduler preemption (DefaultPreemption)', () => {
     nominated.status = { ...nominated.status, nominatedNodeName: 'n1' };
     const o2 = preempt(c2, nominated);
     assert.equal(o2.kind === 'ineligible' && o2.message, 'not eligible due to a terminating pod on the nominated node.');
+  });
+
+  describe('with PodDisruptionBudgets (filterPodsWithPDBViolation)', () => {
+    const pdb = (app: string, allowed: number, disruptedPods: Record<string, string> = {}): PodDisruptionBudget => ({
+      apiVersion: 'policy/v1',
+      kind: 'PodDisruptionBudget',
+      metadata: { name: `${app}-pdb`, namespace: 'default', generation: 1 },
+      spec: { minAvailable: 1, selector: { matchLabels: { app } } },
+      status: { disruptionsAllowed: allowed, currentHealthy: 1, desiredHealthy: 1, expectedPods: 1, observedGeneration: 1, disruptedPods },
+    });
+
+    it('prefers the node where preempting breaks no budget, over a lower-priority victim that would', () => {
+      const c = cacheWith(['n1', 'n2'], [bound('guarded', 'n1', '800m', 1, { labels: { app: 'db' } }), bound('free', 'n2', '800m', 5)]);
+      const p = makePod('p', { cpu: '500m', priority: 100 });
+      assert.deepEqual(victimsOf(preempt(c, p)), { node: 'n1', victims: ['guarded'] }, 'without budgets the lowest priority goes');
+      assert.deepEqual(victimsOf(preempt(c, p, [pdb('db', 0)])), { node: 'n2', victims: ['free'] });
+    });
+
+    it('on one node, reprieves the victim a budget protects when another makes room', () => {
+      const c = cacheWith(['n1'], [bound('guarded', 'n1', '400m', 1, { labels: { app: 'db' } }), bound('other', 'n1', '400m', 5)]);
+      const p = makePod('p', { cpu: '500m', priority: 100 });
+      assert.deepEqual(victimsOf(preempt(c, p)), { node: 'n1', victims: ['guarded'] });
+      assert.deepEqual(victimsOf(preempt(c, p, [pdb('db', 0)])), { node: 'n1', victims: ['other'] });
+      assert.deepEqual(victimsOf(preempt(c, p, [pdb('db', 1)])), { node: 'n1', victims: ['guarded'] }, 'a budget with room left protects nothing');
+    });
+
+    it('still preempts when only a protected pod makes room: budgets are best effort, as in kube-scheduler', () => {
+      const c = cacheWith(['n1'], [bound('guarded', 'n1', '800m', 1, { labels: { app: 'db' } })]);
+      const o = preempt(c, makePod('p', { cpu: '500m', priority: 100 }), [pdb('db', 0)]);
+      assert.equal(o.kind, 'preempt');
+      if (o.kind === 'preempt') assert.equal(o.candidate.budgetViolations, 1);
+    });
   });
 });
