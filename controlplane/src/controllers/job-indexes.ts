@@ -9,14 +9,14 @@ export function podIndex(pod: Pod): number | undefined {
   return v !== undefined && /^\d+$/.test(v) ? Number(v) : undefined;
 }
 
-/** Sorted indexes as intervals: 0,1,2,5 -> "0-2,5"; "" when there are none. */
+/** Sorted indexes as intervals: 0,1,2,5 -> "0-2,5", and two in a row as a pair (2,3 -> "2,3"), as Kubernetes writes them; "" when there are none. */
 export function compressIndexes(indexes: Iterable<number>): string {
   const sorted = [...new Set(indexes)].sort((a, b) => a - b);
   const parts: string[] = [];
   for (let i = 0; i < sorted.length; ) {
     let j = i;
     while (j + 1 < sorted.length && sorted[j + 1] === sorted[j]! + 1) j++;
-    parts.push(i === j ? String(sorted[i]) : `${sorted[i]}-${sorted[j]}`);
+    parts.push(i === j ? String(sorted[i]) : `${sorted[i]}${j === i + 1 ? ',' : '-'}${sorted[j]}`);
     i = j + 1;
   }
   return parts.join(',');

@@ -130,9 +130,16 @@ describe('the Kubernetes docs examples, as written', function () {
       return pods.length === e.pods && nodes.size >= (e.nodes ?? 0) ? `${pods.length} pods on ${nodes.size} nodes` : undefined;
     }
     if ('job' in e) {
-      const job = await cluster.api.get<KObject & { status?: { conditions?: { type: string; status: string }[] } }>('jobs', e.job, ns);
-      if (!job?.status?.conditions?.some((c) => c.type === e.condition && c.status === 'True')) return undefined;
-      if (!e.log) return e.condition;
+      const job = await cluster.api.get<KObject & { status?: { conditions?: { type: string; status: string; reason?: string; message?: string }[] } }>(
+        'jobs',
+        e.job,
+        ns,
+      );
+      const c = job?.status?.conditions?.find((x) => x.type === e.condition && x.status === 'True');
+      if (!job || !c) return undefined;
+      if (e.reason && !e.reason.test(`${c.reason}: ${c.message}`)) return undefined;
+      for (const [path, want] of Object.entries(e.fields ?? {})) if (String(dig(job, path)) !== want) return undefined;
+      if (!e.log) return `${e.condition} (${c.reason})`;
       return jobLogMatches(ns, job, e.log);
     }
     if ('cronjob' in e) {

@@ -25,8 +25,11 @@ export type Expectation =
   | { workload: string; ready: number }
   /** So many pods match the selector, on so many distinct nodes at least. */
   | { selector: string; pods: number; nodes?: number }
-  /** The Job reaches this condition; with `log`, its pod's log matches. */
-  | { job: string; condition: 'Complete' | 'Failed'; log?: RegExp }
+  /**
+   * The Job reaches this condition; with `reason`, its "reason: message" matches; with `fields`, the
+   * Job's fields by dotted path (status.failedIndexes) equal these; with `log`, its pod's log matches.
+   */
+  | { job: string; condition: 'Complete' | 'Failed'; reason?: RegExp; fields?: Record<string, string>; log?: RegExp }
   /** A CronJob has created a Job that completed, with this log. */
   | { cronjob: string; log: RegExp }
   /** A PersistentVolumeClaim is Bound. */
@@ -294,6 +297,45 @@ export const DOCS_EXAMPLES: DocsExample[] = [
     source: `${W}controllers/job.yaml @3c774f6`,
     docs: 'The Job runs perl to print pi to 1000 places and completes: `kubectl logs jobs/pi` shows 3.14159265...',
     expect: [{ job: 'pi', condition: 'Complete', log: /^3\.14159265358979323846/m }],
+  },
+  {
+    file: 'job-pod-failure-policy-failjob.yaml',
+    source: `${W}controllers/job-pod-failure-policy-failjob.yaml @7a090ad`,
+    docs: 'A pod exits with 42 after 30 s; the FailJob rule fails the whole Job at once, without retries: reason PodFailurePolicy, "Container main for pod ... failed with exit code 42 matching FailJob rule at index 0".',
+    expect: [
+      {
+        job: 'job-pod-failure-policy-failjob',
+        condition: 'Failed',
+        reason: /^PodFailurePolicy: Container main for pod \S+ failed with exit code 42 matching FailJob rule at index 0$/,
+        fields: { 'status.failed': '1' },
+      },
+    ],
+  },
+  {
+    file: 'job-backoff-limit-per-index-example.yaml',
+    source: `${W}controllers/job-backoff-limit-per-index-example.yaml @08f4d48`,
+    docs: 'Even indexes fail and are retried once each; the odd ones succeed. Five failed indexes do not exceed maxFailedIndexes, so every index runs, and the Job ends Failed with failedIndexes 0,2,4,6,8 and completedIndexes 1,3,5,7,9.',
+    expect: [
+      {
+        job: 'job-backoff-limit-per-index-example',
+        condition: 'Failed',
+        reason: /^FailedIndexes: Job has failed indexes$/,
+        fields: { 'status.failedIndexes': '0,2,4,6,8', 'status.completedIndexes': '1,3,5,7,9', 'status.failed': '10', 'status.succeeded': '5' },
+      },
+    ],
+  },
+  {
+    file: 'job-backoff-limit-per-index-failindex.yaml',
+    source: `${W}controllers/job-backoff-limit-per-index-failindex.yaml @048a0f5`,
+    docs: 'Index 0 fails twice (one retry); index 1 exits 42, which the FailIndex rule fails without a retry; 2 and 3 succeed. The Job is Failed with failedIndexes 0,1.',
+    expect: [
+      {
+        job: 'job-backoff-limit-per-index-failindex',
+        condition: 'Failed',
+        reason: /^FailedIndexes: /,
+        fields: { 'status.failedIndexes': '0,1', 'status.completedIndexes': '2,3', 'status.failed': '3' },
+      },
+    ],
   },
   {
     file: 'cronjob.yaml',

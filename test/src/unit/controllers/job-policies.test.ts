@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import type { Job, JobSpec, Pod } from '@kip/shared';
-import { JobController, jobSelectorAdmission, matchPodFailurePolicy, matchSuccessPolicy } from '@kip/controlplane';
+import { compressIndexes, JobController, jobSelectorAdmission, matchPodFailurePolicy, matchSuccessPolicy } from '@kip/controlplane';
 import { get, makeEnv, NS, pods, SyncDriver, type Env } from './fixtures.js';
 
 const BACKOFF_MS = 1000;
@@ -213,6 +213,13 @@ describe('controllers/job policies', () => {
     assert.equal(matchSuccessPolicy({ rules: [{ succeededIndexes: '0-2' }] }, 5, ok(0, 1)), undefined);
     assert.equal(matchSuccessPolicy({ rules: [{ succeededIndexes: '0-2' }] }, 5, ok(0, 1, 2)), 'Matched rules at index 0');
     assert.equal(matchSuccessPolicy({ rules: [{ succeededIndexes: '4' }, { succeededCount: 2 }] }, 5, ok(0, 3)), 'Matched rules at index 1');
+  });
+
+  it('writes index lists as Kubernetes does: ranges, but two in a row as a pair', () => {
+    assert.equal(compressIndexes([5, 0, 1, 2]), '0-2,5');
+    assert.equal(compressIndexes([2, 3]), '2,3');
+    assert.equal(compressIndexes([0, 1, 3, 4, 5, 8]), '0,1,3-5,8');
+    assert.equal(compressIndexes([]), '');
   });
 
   it('the API server refuses policies Kubernetes refuses, naming the field', () => {
