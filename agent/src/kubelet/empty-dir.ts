@@ -5,8 +5,9 @@
 // so a memory-backed emptyDir is a directory on the host's own tmpfs, /dev/shm: in RAM, shared by
 // the pod's containers, kept across their restarts, and removed with the pod. Its files count
 // toward the memory of the first container that mounts it (as tmpfs pages are charged to the
-// cgroup that touched them), so a pod memory limit bounds them as the kubelet's tmpfs `size=` and
-// the memory cgroup do. Where there is no writable tmpfs at /dev/shm the volume is a directory on
+// cgroup that touched them), so a container's memory limit bounds them as the memory cgroup does
+// (its OOM kill), where a real tmpfs would also have a `size=` (the sizeLimit, else the pod's memory
+// limit) and fail writes past it with ENOSPC; here a sizeLimit evicts instead, as below. Where there is no writable tmpfs at /dev/shm the volume is a directory on
 // disk, and the pod gets a warning event saying so.
 //
 // sizeLimit: the kubelet's eviction manager evicts a pod one of whose emptyDirs uses more than its
@@ -52,21 +53,6 @@ export function emptyDirLimits(pod: Pod): EmptyDirLimit[] {
 
 export function isMemoryBacked(v: Volume): boolean {
   return v.emptyDir?.medium === 'Memory';
-}
-
-/**
- * The size the kubelet gives a memory-backed emptyDir's tmpfs (calculateEmptyDirMemorySize): the
- * node's allocatable memory, or less, the pod's memory limit (when every container has one), or
- * less still, the volume's sizeLimit.
- */
-export function memoryVolumeSize(pod: Pod, v: Volume, allocatableBytes: number): number {
-  let size = allocatableBytes;
-  const limits = pod.spec.containers.map((c) => parseBytes(c.resources?.limits?.memory));
-  const podLimit = limits.every((l) => l > 0) ? limits.reduce((a, b) => a + b, 0) : 0;
-  if (podLimit > 0 && (size <= 0 || podLimit <= size)) size = podLimit;
-  const volumeLimit = parseBytes(v.emptyDir?.sizeLimit);
-  if (volumeLimit > 0 && (size <= 0 || volumeLimit <= size)) size = volumeLimit;
-  return size;
 }
 
 /** Where a node keeps its pods' memory-backed volumes: one directory per node's pods directory. */
