@@ -1,6 +1,7 @@
 // CPU limits, enforced as the kernel's CFS bandwidth control does (a quota of CPU time per 100 ms
-// period), but from the agent, for machines where it cannot give a container a cgroup of its own:
-// a duty cycle, as cpulimit(1) does. Each period the throttle reads how much CPU the container's
+// period), but from the agent, for machines where it cannot give a container a cgroup of its own
+// (kip's machines run a hybrid hierarchy whose cgroup v2 half has no cpu controller: no cpu.max to
+// write): a duty cycle, as cpulimit(1) does. Each period the throttle reads how much CPU the container's
 // process group used (the stat lines the sampler reads), earns the period's quota as credit, and
 // lets the group run for as long as its credit lasts at the rate it burns CPU when running: it
 // SIGCONTs the group at the start of the period and SIGSTOPs it when the window ends. A group in
