@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { groupMembers, memoryVolumesRoot, readProcStat } from '@kip/agent';
-import type { Event, Pod, ReplicaSet } from '@kip/shared';
+import type { Event, Node, Pod, ReplicaSet } from '@kip/shared';
 import path from 'node:path';
 import { TestCluster } from '../helpers/cluster.js';
 import { requireKubectl, runKubectl, type KubectlRun } from '../helpers/kubectl.js';
@@ -102,6 +102,7 @@ describe('resource limits: CPU throttling, emptyDir medium and sizeLimit', funct
     assert.equal(now?.status?.phase, 'Running');
     assert.equal(now?.status?.containerStatuses?.[0]?.restartCount, 0);
     assert.equal(pidOf(now), pidOf(limited));
+    for (const name of ['limited', 'free']) await cluster.api.delete('pods', name, 'default', 0);
   });
 
   it('an exec probe of a throttled container passes, and a deleted one is never left stopped', async () => {
@@ -131,6 +132,23 @@ describe('resource limits: CPU throttling, emptyDir medium and sizeLimit', funct
     await eventually('the container seen stopped by its throttle', () => readProcStat(pid)?.state === 'T', { timeoutMs: 20_000, intervalMs: 5 });
     await cluster.api.delete('pods', 'probed');
     await eventually('the throttled container gone', () => !isAlive(pid), { timeoutMs: 30_000 });
+  });
+
+  it('a throttled container, stopped for most of every period, still dies with its agent', async () => {
+    await cluster.api.create(pod('doomed', { containers: [{ name: 'main', image: 'busybox', command: BUSY, resources: { limits: { cpu: '50m' } } }] }));
+    const pid = pidOf(await running('doomed'));
+    await eventually('the container seen stopped by its throttle', () => readProcStat(pid)?.state === 'T', { timeoutMs: 20_000, intervalMs: 5 });
+    await cluster.killAgent('node-1');
+    await eventually('the stopped container killed by its watcher', () => !isAlive(pid), { timeoutMs: 10_000 });
+    await cluster.startAgent('node-1');
+    await eventually(
+      'node-1 back',
+      async () => (await cluster.api.get<Node>('nodes', 'node-1'))?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
+      {
+        timeoutMs: 60_000,
+      },
+    );
+    await cluster.api.delete('pods', 'doomed', 'default', 0);
   });
 
   it('an emptyDir with medium Memory is in RAM, shared by the containers, and counted in memory', async () => {
