@@ -37,6 +37,8 @@ export * from './kubelet/pvc-volume.js';
 export * from './kubelet/probe-handlers.js';
 export * from './kubelet/prober.js';
 export * from './kubelet/proc.js';
+export * from './kubelet/cpu-throttle.js';
+export * from './kubelet/empty-dir.js';
 export * from './kubelet/process-group.js';
 export * from './kubelet/sandbox.js';
 export * from './kubelet/sandbox-probe.js';

@@ -4,7 +4,7 @@
 // back as an event.
 
 import fs from 'node:fs';
-import { jsonEqual, parseBytes } from '@kip/shared';
+import { jsonEqual, parseBytes, parseCpuMillis } from '@kip/shared';
 import type { Container, ContainerStatus, Probe, TimerHandle } from '@kip/shared';
 import { ImagePullError, imageHostDirs, resolveImage, type ResolvedImage } from '../images/registry.js';
 import { imageProgram, imageRunEnv } from '../images/run.js';
@@ -45,6 +45,8 @@ interface LiveRun {
   sandbox?: SandboxSpec;
   /** Resolves once the program is in its sandbox: commands entered into it wait for that. */
   entered: Promise<void>;
+  /** Lets the run go from its CPU limit's throttle. */
+  unlimit: () => void;
 }
 
 export interface ContainerUsageSample {
@@ -104,6 +106,11 @@ export class ContainerWorker {
 
   get memoryLimit(): number {
     return parseBytes(this.spec.resources?.limits?.memory);
+  }
+
+  /** resources.limits.cpu in millicores; 0 when unlimited. */
+  get cpuLimit(): number {
+    return parseCpuMillis(this.spec.resources?.limits?.cpu);
   }
 
   /** It ran to completion (exit 0) and will not run again: what the next init container waits for. */
@@ -342,6 +349,7 @@ export class ContainerWorker {
         sandboxed: !!sandbox,
         ...(sandbox ? { sandbox } : {}),
         entered: Promise.resolve(),
+        unlimit: () => undefined,
       };
     } catch (err) {
       log?.close();
@@ -362,6 +370,7 @@ export class ContainerWorker {
     }
     this.live = live;
     const { group } = live;
+    if (this.cpuLimit > 0) live.unlimit = this.ctx.limitCpu(group, this.cpuLimit);
     if (live.sandboxed) live.entered = sandboxEntered(group.pid);
     group.stdout.on('data', (d: Buffer) => live.log.write(d));
     group.stderr.on('data', (d: Buffer) => live.log.write(d));
@@ -439,6 +448,7 @@ export class ContainerWorker {
     if (!live) return;
     this.live = undefined;
     this.usage = { cpu: 0, memory: 0 };
+    live.unlimit();
     void live.group
       .release()
       .then(() => live.log.close())

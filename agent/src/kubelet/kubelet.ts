@@ -22,6 +22,8 @@ import type {
   Timing,
 } from '@kip/shared';
 import { ConfigObjectCache } from './config-objects.js';
+import { CpuThrottle } from './cpu-throttle.js';
+import { memoryVolumesRoot } from './empty-dir.js';
 import type { ContainerWorker } from './container-worker.js';
 import { startExec, type ExecHandle, type ExecSink } from './exec.js';
 import { streamLog, type LogSink } from './log-stream.js';
@@ -101,6 +103,10 @@ export class Kubelet {
   private flushScheduled = false;
   private readonly deps: PodWorkerDeps;
   private readonly sampler = new ResourceSampler();
+  /** Pods this kubelet evicted: never started again, whatever a late copy of them says. */
+  private readonly evicted = new Set<string>();
+  /** Holds containers with a CPU limit to it. */
+  readonly cpuThrottle = new CpuThrottle();
   private readonly listenPorts = new ListenPortDiscovery();
   private sampleTimer: TimerHandle | undefined;
   private selfUsage = { cpu: 0, memory: 0 };
@@ -146,6 +152,10 @@ export class Kubelet {
       log: this.log,
       groups: this.groups,
       spawn: opts.spawn ?? ((o) => ProcessGroup.spawn(o, this.groups)),
+      limitCpu: (group, millis) => {
+        this.cpuThrottle.limit(group.pid, millis, () => group.watcherPid);
+        return () => this.cpuThrottle.release(group.pid);
+      },
       addresses: this.addresses,
       timing: () => this.timing,
       extraEnv: opts.extraEnv,
@@ -200,6 +210,7 @@ export class Kubelet {
       this.stopWorker(w, 'unwanted', specGracePeriodMs(w.pod));
     }
     for (const uid of this.startAfterStop.keys()) if (!wanted.has(uid)) this.startAfterStop.delete(uid);
+    for (const uid of this.evicted) if (!wanted.has(uid)) this.evicted.delete(uid);
     this.removeStaleDirs();
   }
 
@@ -235,12 +246,13 @@ export class Kubelet {
     if (deleting) {
       // Nothing of it runs here: it has already stopped.
       fs.rmSync(path.join(this.podsDir, `${ref.namespace}_${ref.name}_${uid}`), { recursive: true, force: true });
+      fs.rmSync(path.join(memoryVolumesRoot(this.podsDir), `${ref.namespace}_${ref.name}_${uid}`), { recursive: true, force: true });
       queueMicrotask(() => this.hooks.terminated(ref));
       return;
     }
-    if (pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') {
+    if (pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed' || this.evicted.has(uid)) {
       // A pod that has finished never runs again, as in Kubernetes.
-      this.log.debug('terminal pod not started', { pod: `${ref.namespace}/${ref.name}`, phase: pod.status.phase });
+      this.log.debug('terminal pod not started', { pod: `${ref.namespace}/${ref.name}`, phase: pod.status?.phase ?? 'Failed' });
       return;
     }
     const worker = new PodWorker(this.deps, pod);
@@ -347,6 +359,7 @@ export class Kubelet {
       this.stopWorker(w, 'shutdown', w.pod.metadata.deletionTimestamp ? gracePeriodMs(w.pod) : specGracePeriodMs(w.pod));
     }
     await Promise.all(this.stopping.values());
+    this.cpuThrottle.releaseAll();
     this.log.info('all pods stopped');
   }
 
@@ -355,6 +368,7 @@ export class Kubelet {
     this.shuttingDown = true;
     this.clock.clearTimeout(this.sampleTimer);
     this.sampleTimer = undefined;
+    this.cpuThrottle.releaseAll();
     this.groups.killAll();
   }
 
@@ -374,6 +388,8 @@ export class Kubelet {
     if (w.podIP) this.addressReleased?.(w.podIP);
     try {
       fs.rmSync(w.podDir, { recursive: true, force: true });
+      fs.rmSync(path.join(memoryVolumesRoot(this.podsDir), path.basename(w.podDir)), { recursive: true, force: true });
+      removeIfEmpty(memoryVolumesRoot(this.podsDir));
     } catch (err) {
       this.log.warn('cannot remove pod directory', { pod: w.podKey, dir: w.podDir, error: (err as Error).message });
     }
@@ -397,10 +413,22 @@ export class Kubelet {
       return;
     }
     const known = new Set([...this.workers.keys(), ...this.stopping.keys()]);
-    for (const e of entries) {
-      const uid = e.slice(e.lastIndexOf('_') + 1);
-      if (known.has(uid)) continue;
-      fs.rmSync(path.join(this.podsDir, e), { recursive: true, force: true });
+    const memoryRoot = memoryVolumesRoot(this.podsDir);
+    let inMemory: string[] = [];
+    try {
+      inMemory = fs.readdirSync(memoryRoot);
+    } catch {
+      // no memory-backed volume here
+    }
+    for (const [dir, list] of [
+      [this.podsDir, entries],
+      [memoryRoot, inMemory],
+    ] as const) {
+      for (const e of list) {
+        const uid = e.slice(e.lastIndexOf('_') + 1);
+        if (known.has(uid)) continue;
+        fs.rmSync(path.join(dir, e), { recursive: true, force: true });
+      }
     }
   }
 
@@ -445,15 +473,30 @@ export class Kubelet {
       const s = this.sampler.sample([...byPid.keys()]);
       this.samples++;
       this.selfUsage = s.self;
+      const inMemoryVolumes = new Map<PodWorker['containers'][number], number>();
+      for (const w of this.workers.values()) for (const [c, bytes] of w.memoryVolumeBytes()) inMemoryVolumes.set(c, bytes);
       for (const [pgid, { c }] of byPid) {
-        const u = s.groups.get(pgid) ?? { cpu: 0, memory: 0 };
+        const u = { ...(s.groups.get(pgid) ?? { cpu: 0, memory: 0 }) };
+        u.memory += inMemoryVolumes.get(c) ?? 0;
         c.usage = u;
         const limit = c.memoryLimit;
         if (limit > 0 && u.memory > limit) c.oomKill(u.memory);
       }
       this.discoverListenPorts();
+      this.evictOverLimit();
     } catch (err) {
       this.log.warn('resource sampling failed', { error: (err as Error).message });
+    }
+  }
+
+  /** The eviction manager's emptyDir check: a pod whose emptyDir passed its sizeLimit fails, Evicted. */
+  private evictOverLimit(): void {
+    for (const w of this.workers.values()) {
+      const message = w.overLimit();
+      if (!message) continue;
+      w.markEvicted(message);
+      this.evicted.add(w.uid);
+      this.stopWorker(w, 'evicted', 0);
     }
   }
 
@@ -480,6 +523,15 @@ export class Kubelet {
       this.log.info('container listens elsewhere: its declared ports now reach the ports it listens on', { pod: w.podKey, ports: JSON.stringify(w.hostPorts) });
       this.markDirty(w);
     }
+  }
+}
+
+/** Removes a directory that nothing is left in (the node's memory-backed volumes, when its last pod goes). */
+function removeIfEmpty(dir: string): void {
+  try {
+    fs.rmdirSync(dir);
+  } catch {
+    // not empty, or not there
   }
 }
 

@@ -34,6 +34,8 @@ export interface PodContext {
   changed(): void;
   /** Starts a container's program in its own process group; throws if it cannot be started. */
   spawn(opts: SpawnGroupOptions): ContainerProcess;
+  /** Holds a running container to its CPU limit (millicores); the returned function lets it go. */
+  limitCpu(group: ContainerProcess, millis: number): () => void;
   /** One attempt of a probe against a container of this pod. */
   probe(probe: Probe, target: ProbeTarget): Promise<ProbeResult>;
 }

@@ -17,6 +17,8 @@ export interface PodStatusInput {
   hostPorts?: Record<string, number>;
   /** Nothing will run again: the pod is being stopped (deleted, node shutdown) and its containers are gone. */
   terminal: boolean;
+  /** The kubelet's own verdict on the phase (an eviction fails the pod), over what its containers say. */
+  phase?: PodPhase;
   /** Pod-level reason and message, e.g. for a node shutdown. */
   reason?: string;
   message?: string;
@@ -111,7 +113,7 @@ function unready(statuses: readonly ContainerStatus[]): string[] {
 export function computePodStatus(input: PodStatusInput): PodStatus {
   const { pod, containerStatuses: statuses, now } = input;
   const initStatuses = input.initContainerStatuses ?? [];
-  const phase = podPhase(pod.spec, statuses, input.terminal, initStatuses);
+  const phase = input.phase ?? podPhase(pod.spec, statuses, input.terminal, initStatuses);
   const init = initProgress(pod.spec, initStatuses);
   const incomplete = [...init.pending, ...init.failed];
   const prev = input.previous?.conditions;

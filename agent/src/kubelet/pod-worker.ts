@@ -14,7 +14,8 @@ import type { EventType, PodContext } from './pod-context.js';
 import { computePodStatus } from './pod-status.js';
 import { runProbe, type ProbeResult, type ProbeTarget } from './probe-handlers.js';
 import type { ContainerProcess, GroupRegistry, SpawnGroupOptions } from './process-group.js';
-import { containerMounts, PodVolumes, VolumeSetupError } from './volumes.js';
+import { containerMounts, PodVolumes, VolumeSetupError, volumeHostDir } from './volumes.js';
+import { directoryUsage, EVICTED_REASON, emptyDirLimits, emptyDirOverLimit, isMemoryBacked, SHM_DIR, tmpfsAvailable } from './empty-dir.js';
 import type { Mount } from './sandbox.js';
 import { sandboxDescription, type SandboxSupport } from './sandbox-probe.js';
 
@@ -35,6 +36,8 @@ export interface PodWorkerDeps {
   /** Whether containers get a sandbox of their own on this node. */
   sandbox: SandboxSupport;
   spawn(opts: SpawnGroupOptions): ContainerProcess;
+  /** Holds a container to its CPU limit (cpu-throttle.ts); returns its release. */
+  limitCpu(group: ContainerProcess, millis: number): () => void;
   addresses: PodAddresses;
   timing(): Timing;
   extraEnv?: (pod: Pod) => Record<string, string>;
@@ -54,9 +57,9 @@ export interface PodWorkerDeps {
 /**
  * Why a pod is being stopped: deleted (metadata.deletionTimestamp; the control plane waits for
  * `terminated`), unwanted (no longer bound here), removed (gone from the store: kill now),
- * shutdown (the node is going down).
+ * shutdown (the node is going down), evicted (the kubelet's eviction manager: the pod fails).
  */
-export type StopReason = 'deleted' | 'unwanted' | 'removed' | 'shutdown';
+export type StopReason = 'deleted' | 'unwanted' | 'removed' | 'shutdown' | 'evicted';
 
 export function podDirName(pod: Pod): string {
   return `${pod.metadata.namespace ?? 'default'}_${pod.metadata.name}_${pod.metadata.uid ?? ''}`;
@@ -80,6 +83,8 @@ export class PodWorker implements PodContext {
   terminal = false;
   /** The status last reported. */
   lastStatus: PodStatus | undefined;
+  /** Why the kubelet evicted the pod (its status message), once it has. */
+  evictedBecause: string | undefined;
   private setup: Promise<boolean> = Promise.resolve(false);
   private readonly volumes: PodVolumes;
   /** claim name -> its volume's directory, resolved before the containers start. */
@@ -181,6 +186,9 @@ export class PodWorker implements PodContext {
   spawn(opts: SpawnGroupOptions): ContainerProcess {
     return this.deps.spawn(opts);
   }
+  limitCpu(group: ContainerProcess, millis: number): () => void {
+    return this.deps.limitCpu(group, millis);
+  }
   probe(probe: Probe, target: ProbeTarget): Promise<ProbeResult> {
     return runProbe(probe, target, this.podIP);
   }
@@ -239,6 +247,13 @@ export class PodWorker implements PodContext {
       try {
         this.volumes.setUp();
         this.volumesReady = true;
+        const onDisk = (this.pod.spec.volumes ?? []).filter((v) => isMemoryBacked(v) && !tmpfsAvailable()).map((v) => v.name);
+        if (onDisk.length > 0)
+          this.event(
+            'Warning',
+            'MemoryVolumeOnDisk',
+            `emptyDir volumes [${onDisk.join(' ')}] with medium Memory are on disk: ${SHM_DIR} is not a writable tmpfs here`,
+          );
         return !this.stopReason;
       } catch (err) {
         const volume = err instanceof VolumeSetupError ? err.volume : '?';
@@ -303,6 +318,42 @@ export class PodWorker implements PodContext {
     });
   }
 
+  /**
+   * The eviction manager's check of this pod: the message of an eviction when an emptyDir uses
+   * more than its sizeLimit (empty-dir.ts), undefined otherwise.
+   */
+  overLimit(): string | undefined {
+    if (!this.volumesReady || this.stopReason) return undefined;
+    const limits = emptyDirLimits(this.pod);
+    if (limits.length === 0) return undefined;
+    const volumes = new Map((this.pod.spec.volumes ?? []).map((v) => [v.name, v]));
+    return emptyDirOverLimit(limits, (name) => volumeHostDir(volumes.get(name)!, this.podDir));
+  }
+
+  /** The kubelet evicts the pod: it fails with the reason Evicted (the kubelet then stops it with no grace, as evictPod does). */
+  markEvicted(message: string): void {
+    this.evictedBecause = message;
+    this.event('Warning', EVICTED_REASON, message);
+    this.deps.log.info('pod evicted', { pod: this.podKey, message });
+  }
+
+  /**
+   * Bytes in the pod's memory-backed emptyDirs, by the container they count toward: the first
+   * that mounts each (tmpfs pages are charged to the cgroup that touched them).
+   */
+  memoryVolumeBytes(): Map<ContainerWorker, number> {
+    const out = new Map<ContainerWorker, number>();
+    if (!this.volumesReady || !tmpfsAvailable()) return out;
+    for (const v of this.pod.spec.volumes ?? []) {
+      if (!isMemoryBacked(v)) continue;
+      const owner = this.allContainers.find((c) => c.pid !== undefined && (c.spec.volumeMounts ?? []).some((m) => m.name === v.name));
+      if (!owner) continue;
+      const { bytes } = directoryUsage(volumeHostDir(v, this.podDir));
+      out.set(owner, (out.get(owner) ?? 0) + bytes);
+    }
+    return out;
+  }
+
   /** A newer version of the pod object: containers whose definition changed are restarted. */
   update(pod: Pod): void {
     this.pod = pod;
@@ -352,6 +403,7 @@ export class PodWorker implements PodContext {
       ...(this.terminal && this.stopReason === 'shutdown'
         ? { reason: 'Terminated', message: 'Pod was terminated in response to imminent node shutdown.' }
         : {}),
+      ...(this.evictedBecause ? { phase: 'Failed' as const, reason: EVICTED_REASON, message: this.evictedBecause } : {}),
       previous: this.lastStatus,
       sandbox: sandboxDescription(
         this.deps.sandbox,

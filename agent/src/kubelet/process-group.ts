@@ -6,6 +6,8 @@
 // program keeps the group leader's pid and its exit status reaches the agent directly. When the
 // agent dies, however it dies, the kernel closes the agent's end, the watcher's read returns, and
 // it SIGKILLs the whole group: a killed agent is a failed node, with no orphans left behind.
+// The shell writes the watcher's pid on fd 3 first: a CPU limit stops the group (cpu-throttle.ts)
+// but keeps the watcher running, so that a stopped group still dies with the agent.
 // The agent's end is close-on-exec (libuv opens it so), so no other child inherits it and keeps a
 // group alive; the program itself gets fd 3 closed.
 
@@ -14,6 +16,7 @@ import { spawn } from 'node:child_process';
 import { groupReaper, signalGroup } from './proc.js';
 
 const WATCHER = `( trap '' TERM INT HUP; read -r _ <&3; kill -KILL 0 ) </dev/null >/dev/null 2>&1 &
+echo $! >&3
 exec "$@" 3<&-`;
 
 export interface SpawnGroupOptions {
@@ -45,6 +48,8 @@ export interface ContainerProcess {
   readonly stderr: Readable;
   readonly exited: Promise<GroupExit>;
   signal(sig: NodeJS.Signals): boolean;
+  /** The pid of the group's lifeline watcher, once the group has said it (a stand-in has none). */
+  readonly watcherPid?: number | undefined;
   /** After the program exited: resolves when nothing of its group is left. */
   release(): Promise<void>;
 }
@@ -75,6 +80,7 @@ export class ProcessGroup implements ContainerProcess {
   /** Resolves when the program (the group leader) exits; other members may still be alive. */
   readonly exited: Promise<GroupExit>;
   private readonly lifeline: Duplex;
+  watcherPid: number | undefined;
   private gone: Promise<void> | undefined;
 
   private constructor(
@@ -93,6 +99,15 @@ export class ProcessGroup implements ContainerProcess {
     this.lifeline = lifeline;
     this.exited = exited;
     registry.add(this);
+    let said = '';
+    const hear = (d: Buffer) => {
+      said += d.toString('latin1');
+      const line = /^(\d+)\n/.exec(said);
+      if (!line && said.length < 32) return;
+      lifeline.off('data', hear);
+      if (line) this.watcherPid = Number(line[1]);
+    };
+    lifeline.on('data', hear);
   }
 
   /** Starts the program in its own group; throws (with the system's reason) if it cannot be started. */

@@ -1,7 +1,8 @@
 // A pod's volumes on this node. Each is a directory, `<podDir>/volumes/<name>/`, except hostPath,
 // which is the host path itself:
 //   emptyDir      an empty directory, shared by the pod's containers, gone with the pod
-//                 (medium: Memory and sizeLimit are accepted; the directory is on the node's disk)
+//                 (medium: Memory puts it on the host's tmpfs, and sizeLimit evicts the pod
+//                 that passes it: empty-dir.ts)
 //   configMap, secret, downwardAPI, projected
 //                 files written atomically (volumes-atomic-writer.ts) and rewritten when the
 //                 objects they come from, or the pod's labels and annotations, change
@@ -17,6 +18,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { DEFAULT_VOLUME_MODE, type Container, type KeyToPath, type Pod, type ResourceList, type Volume } from '@kip/shared';
 import type { ConfigSource } from './config-objects.js';
+import { isMemoryBacked, memoryVolumeDir, tmpfsAvailable } from './empty-dir.js';
 import { fieldRefValue } from './env.js';
 import { resourceFieldValue } from './env-sources.js';
 import { writeAtomically, type VolumePayload } from './volumes-atomic-writer.js';
@@ -45,6 +47,7 @@ export function volumesDir(podDir: string): string {
 export function volumeHostDir(volume: Volume, podDir: string, claimDir?: (claimName: string) => string | undefined): string {
   if (volume.hostPath) return volume.hostPath.path;
   const claim = volume.persistentVolumeClaim ? claimDir?.(volume.persistentVolumeClaim.claimName) : undefined;
+  if (isMemoryBacked(volume) && tmpfsAvailable()) return memoryVolumeDir(podDir, volume.name);
   return claim ?? path.join(volumesDir(podDir), volume.name);
 }
 

@@ -110,6 +110,11 @@ describe('the Kubernetes docs examples, as written', function () {
 
   /** Resolves when the expectation holds, with what was seen; the caller's deadline bounds it. */
   async function check(ns: string, e: Expectation): Promise<string | undefined> {
+    if ('top' in e) {
+      const r = await kubectl(['top', 'pod', '-n', ns, e.top, '--no-headers'], 30_000);
+      const cpu = Number(/^\S+\s+(\d+)m\s/.exec(r.out)?.[1] ?? Number.NaN);
+      return r.code === 0 && cpu > 0 && cpu <= e.cpuAtMost ? r.out : undefined;
+    }
     if ('exec' in e) {
       const r = await kubectl(['exec', '-n', ns, e.exec, '--', ...e.command], 30_000);
       return r.code === 0 && e.output.test(r.out) ? r.out : undefined;

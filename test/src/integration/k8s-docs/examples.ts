@@ -19,6 +19,8 @@ export type Expectation =
   | { pod: string; unschedulable: RegExp }
   /** A field of the pod, by dotted path (status.qosClass), equals this. */
   | { pod: string; field: string; equals: string }
+  /** `kubectl top pod POD` shows a CPU use above zero and at most this many millicores (its limit, with the sampling's slack). */
+  | { top: string; cpuAtMost: number }
   /** `kubectl exec POD -- command...` prints this. */
   | { exec: string; command: string[]; output: RegExp }
   /** A workload's status: readyReplicas (Deployment/ReplicaSet/StatefulSet) or numberReady (DaemonSet). */
@@ -175,8 +177,11 @@ export const DOCS_EXAMPLES: DocsExample[] = [
     file: 'cpu-request-limit.yaml',
     source: `${W}pods/resource/cpu-request-limit.yaml @7a090ad`,
     namespace: 'cpu-example',
-    docs: 'vish/stress tries to use 2 CPUs; the container runs, throttled to its 1 CPU limit.',
-    expect: [{ pod: 'cpu-demo', phase: 'Running' }],
+    docs: 'vish/stress tries to use 2 CPUs; the container runs, throttled to its 1 CPU limit: `kubectl top pod` shows about 1000m.',
+    expect: [
+      { pod: 'cpu-demo', phase: 'Running' },
+      { top: 'cpu-demo', cpuAtMost: 1200 },
+    ],
   },
   {
     file: 'qos-pod.yaml',

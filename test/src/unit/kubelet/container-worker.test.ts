@@ -24,6 +24,8 @@ class Rig {
   readonly probeResults: ProbeResult[] = [];
   ignoresTerm = false;
   reports = 0;
+  /** CPU limits asked for ("pid:millis"), and released ("-pid"). */
+  readonly cpuLimits: string[] = [];
   readonly worker: ContainerWorker;
   readonly pod: Pod;
 
@@ -58,6 +60,10 @@ class Rig {
         this.procs.push(p);
         return p;
       },
+      limitCpu: (group, millis) => {
+        this.cpuLimits.push(`${group.pid}:${millis}`);
+        return () => this.cpuLimits.push(`-${group.pid}`);
+      },
       probe: () => Promise.resolve(this.probeResults.shift() ?? { ok: true, message: '' }),
     };
     this.worker = new ContainerWorker(ctx, spec);
@@ -88,6 +94,23 @@ describe('container worker: the shell on a fake clock', () => {
     assert.ok(rig.status.state.running);
     assert.deepEqual(rig.events, ['Created: Created container app', 'Started: Started container app']);
     assert.ok(rig.reports > 0);
+  });
+
+  it('a CPU limit throttles each run, and each run is let go when it exits', async () => {
+    rig = new Rig({ resources: { limits: { cpu: '200m' } } });
+    rig.worker.start();
+    assert.deepEqual(rig.cpuLimits, ['1000:200']);
+    rig.proc.exit(1);
+    await settle();
+    assert.deepEqual(rig.cpuLimits, ['1000:200', '-1000', '1001:200'], 'released before the restart, and the new run limited');
+  });
+
+  it('no CPU limit: nothing is throttled', async () => {
+    rig = new Rig({ resources: { limits: { memory: '64Mi' } } });
+    rig.worker.start();
+    rig.proc.exit(1);
+    await settle();
+    assert.deepEqual(rig.cpuLimits, []);
   });
 
   it('crash: restarts at once once the old group is released, then backs off on the clock', async () => {

@@ -148,6 +148,22 @@ describe('kubelet pod status', () => {
     assert.equal(shut.podIP, undefined);
   });
 
+  it('an evicted pod is Failed with the reason Evicted while its containers still run', () => {
+    const evicted = computePodStatus({
+      pod,
+      containerStatuses: [cs('a', running), cs('b', running)],
+      hostIP: '127.0.0.1',
+      terminal: false,
+      phase: 'Failed',
+      reason: 'Evicted',
+      message: 'Usage of EmptyDir volume "cache" exceeds the limit "1Mi". ',
+      now: 'T',
+    });
+    assert.equal(evicted.phase, 'Failed');
+    assert.equal(evicted.reason, 'Evicted');
+    assert.equal(evicted.conditions!.find((c) => c.type === 'Ready')!.reason, 'PodCompleted');
+  });
+
   it('compares plain JSON structurally', () => {
     assert.ok(jsonEqual({ a: [1, { b: 2 }], c: undefined }, { a: [1, { b: 2 }] }));
     assert.ok(!jsonEqual({ a: [1, 2] }, { a: [2, 1] }));
