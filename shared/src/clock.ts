@@ -70,9 +70,19 @@ export class FakeClock implements Clock {
   }
 }
 
+/** The last second isoTime formatted, and its text: every write stamps the current time, many a second. */
+let lastSecond = Number.NaN;
+let lastText = '';
+
 /** RFC 3339 with second precision, as Kubernetes writes timestamps. */
 export function isoTime(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const second = Math.floor(ms / 1000);
+  // NaN never equals itself, so an invalid time still throws below as Date does.
+  if (second !== lastSecond) {
+    lastText = new Date(second * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    lastSecond = second;
+  }
+  return lastText;
 }
 
 export function isoNow(clock: Clock = realClock): string {

@@ -31,6 +31,24 @@ export function nodeUpdateEvents(prev: Node, next: Node): ClusterEvent[] {
   return out;
 }
 
+/**
+ * Whether two versions of a pod count the same on a node: each part contributionOf reads is the
+ * same object or value. A store shares the frozen parts a write did not change, so the bind's own
+ * write passes; any other change, or a pod decoded afresh, takes the full path.
+ */
+function countsTheSame(a: Pod, b: Pod): boolean {
+  return (
+    a.spec.containers === b.spec.containers &&
+    a.spec.affinity === b.spec.affinity &&
+    a.spec.priority === b.spec.priority &&
+    a.metadata.labels === b.metadata.labels &&
+    a.metadata.ownerReferences === b.metadata.ownerReferences &&
+    a.metadata.deletionTimestamp === b.metadata.deletionTimestamp &&
+    a.metadata.name === b.metadata.name &&
+    a.metadata.namespace === b.metadata.namespace
+  );
+}
+
 export class SchedulerCache implements ClusterSnapshot {
   private readonly infos = new Map<string, NodeInfo>();
   /** The nodes' ownerCounts seen from the owner's side, for spreading (see owner-index.ts). */
@@ -163,9 +181,18 @@ export class SchedulerCache implements ClusterSnapshot {
     if (!uid) return false;
     const nodeName = pod.spec.nodeName;
     if (!nodeName || isPodTerminal(pod)) return this.removePod(uid);
+    const prev = this.records.get(uid);
+    // The store's version of a pod this scheduler assumed, counting the same: confirm it in
+    // place, as kube-scheduler's cache does on the pod's Add event, rather than take it off its
+    // node and put it back (every bind came through here twice).
+    if (prev?.assumed && prev.nodeName === nodeName && countsTheSame(prev.info.pod, pod)) {
+      prev.assumed = false;
+      prev.info = { ...prev.info, pod };
+      this.infos.get(nodeName)?.podInfos.set(uid, prev.info);
+      return false;
+    }
     const next = contributionOf(pod, nodeName) as PodRecord;
     next.assumed = false;
-    const prev = this.records.get(uid);
     if (prev) this.unapply(prev);
     this.apply(next);
     return (

@@ -87,7 +87,18 @@ export interface FilterPlugin extends Plugin {
    */
   preFilter?(pod: Pod, state: CycleState): Status;
   filter(pod: Pod, nodeInfo: NodeInfo, state: CycleState): Status;
+  /**
+   * Optional: filter over a batch of nodes in one call, for the reason scoreNodes exists (one call
+   * per plugin per batch, with filter inlined in the plugin's own loop). For every i whose
+   * verdicts[i] is undefined (nodes[i] passed the filters before this one), it sets verdicts[i] to
+   * filter(pod, nodes[i], state) when that is not Success, and leaves the others alone; it returns
+   * how many it set. It must agree with filter.
+   */
+  filterNodes?(pod: Pod, nodes: readonly NodeInfo[], state: CycleState, verdicts: Verdicts): number;
 }
+
+/** Per node of a filter batch: the first rejection, undefined while the node passes. */
+export type Verdicts = (Status | undefined)[];
 
 /** One score per node, parallel to the nodes scored; reused from cycle to cycle, so never kept. */
 export type Scores = Float64Array;
@@ -179,6 +190,12 @@ export class Framework {
   private readonly activeByMask = new Map<number, readonly FilterPlugin[]>();
   /** The feasible-node list, refilled every cycle (see feasibleNodes). */
   private readonly feasible: NodeInfo[] = [];
+  /** The nodes of one filter batch (see filterBatch). */
+  private readonly batch: NodeInfo[] = [];
+  /** The last filterNodes batch: each node's first rejection and the index (in state.filters) of the filter that made it. */
+  private readonly verdicts: Verdicts = [];
+  private readonly rejectedBy: number[] = [];
+  private batchFilters: readonly FilterPlugin[] = [];
 
   constructor(plugins: readonly Plugin[]) {
     const names = new Set<string>();
@@ -201,6 +218,11 @@ export class Framework {
    */
   feasibleNodes(): NodeInfo[] {
     return this.feasible;
+  }
+
+  /** The array a cycle hands the filters its nodes in, batch by batch (see filterNodes); the same every cycle. */
+  filterBatch(): NodeInfo[] {
+    return this.batch;
   }
 
   /** Which cluster events each plugin registered, for the queue. */
@@ -256,6 +278,75 @@ export class Framework {
       if (s !== SUCCESS && s.code !== 'Success') return { plugin: f.name, status: s };
     }
     return undefined;
+  }
+
+  /**
+   * runFilters for a batch of nodes, one filter at a time over all of them (as kube-scheduler
+   * would for each node, in the same order): a node a filter rejects is not shown to the filters
+   * after it. Returns how many nodes were rejected; rejectionAt(i) then names the first rejection
+   * of nodes[i]. The same answers as runFilters node by node, at a fraction of the calls.
+   */
+  filterNodes(pod: Pod, nodes: readonly NodeInfo[], state: CycleState): number {
+    const filters = state.filters ?? this.filters;
+    const verdicts = this.verdicts;
+    const rejectedBy = this.rejectedBy;
+    const n = nodes.length;
+    while (verdicts.length < n) {
+      verdicts.push(undefined);
+      rejectedBy.push(0);
+    }
+    // filters.length: no filter has rejected the node (yet).
+    for (let i = 0; i < n; i++) {
+      verdicts[i] = undefined;
+      rejectedBy[i] = filters.length;
+    }
+    this.batchFilters = filters;
+    let rejected = 0;
+    for (let k = 0; k < filters.length && rejected < n; k++) {
+      const f = filters[k]!;
+      let added: number;
+      if (f.filterNodes) {
+        try {
+          added = f.filterNodes(pod, nodes, state, verdicts);
+        } catch {
+          // Which node threw is lost in a batch: ask again node by node, as runFilters would.
+          added = this.filterEach(f, pod, nodes, state, verdicts, k);
+        }
+      } else added = this.filterEach(f, pod, nodes, state, verdicts, k);
+      if (added === 0) continue;
+      // Stamp the new rejections with this filter; only a batch with rejections pays for the pass.
+      for (let i = 0; i < n; i++) if (verdicts[i] !== undefined && rejectedBy[i]! > k) rejectedBy[i] = k;
+      rejected += added;
+    }
+    return rejected;
+  }
+
+  /** The first rejection of node i of the last filterNodes batch; undefined when it passed every filter. */
+  rejectionAt(i: number): PluginStatus | undefined {
+    const status = this.verdicts[i];
+    if (status === undefined) return undefined;
+    return { plugin: this.batchFilters[this.rejectedBy[i]!]!.name, status };
+  }
+
+  /** One filter over the batch's passing nodes, node by node, a throw becoming that node's Error status. */
+  private filterEach(f: FilterPlugin, pod: Pod, nodes: readonly NodeInfo[], state: CycleState, verdicts: Verdicts, k: number): number {
+    let added = 0;
+    for (let i = 0; i < nodes.length; i++) {
+      // Undefined, or set by this very filter's filterNodes before it threw: ask again.
+      if (verdicts[i] !== undefined && this.rejectedBy[i]! < k) continue;
+      let s: Status;
+      try {
+        s = f.filter(pod, nodes[i]!, state);
+      } catch (err) {
+        s = describeThrow(f.name, 'filter', err);
+      }
+      if (s === SUCCESS || s.code === 'Success') verdicts[i] = undefined;
+      else {
+        verdicts[i] = s;
+        added++;
+      }
+    }
+    return added;
   }
 
   /**

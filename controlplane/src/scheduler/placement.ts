@@ -109,18 +109,34 @@ export function findPlacement(input: PlacementInput): Placement {
   let found = 0;
   // Made on the first rejection: a cluster with room rejects nothing and tallies nothing.
   let rejected: RejectionTally | undefined;
+  // Nodes go to the filters in batches of as many as are still to be found: if all of a batch
+  // fit, the search ends on its last node, exactly where a node-by-node search would have, and
+  // the nodes after it are not looked at.
+  const batch = framework.filterBatch();
   let i = 0;
-  for (; i < n && found < toFind; i++) {
-    let at = start + i;
-    if (at >= n) at -= n;
-    const ni = nodes[at]!;
-    const ps = framework.runFilters(pod, ni, state);
-    if (ps === undefined) {
-      feasible[found++] = ni;
+  while (i < n && found < toFind) {
+    const size = Math.min(toFind - found, n - i);
+    for (let j = 0; j < size; j++) {
+      let at = start + i + j;
+      if (at >= n) at -= n;
+      batch[j] = nodes[at]!;
+    }
+    batch.length = size;
+    if (framework.filterNodes(pod, batch, state) === 0) {
+      for (let j = 0; j < size; j++) feasible[found++] = batch[j]!;
+      i += size;
       continue;
     }
-    if (ps.status.code === 'Error') return error(ps.status.reasons.join(', '), (at + 1) % n);
-    (rejected ??= new RejectionTally(input.diagnosisNodeLimit)).add(ni.name, ps);
+    for (let j = 0; j < size; j++) {
+      const ps = framework.rejectionAt(j);
+      if (ps === undefined) {
+        feasible[found++] = batch[j]!;
+        continue;
+      }
+      if (ps.status.code === 'Error') return error(ps.status.reasons.join(', '), (start + i + j + 1) % n);
+      (rejected ??= new RejectionTally(input.diagnosisNodeLimit)).add(batch[j]!.name, ps);
+    }
+    i += size;
   }
   feasible.length = found;
   // The next search starts where this one stopped, so every node gets the same chance to be looked at.

@@ -43,10 +43,18 @@ async function main(): Promise<void> {
       rows.push({ ...(await benchScheduler({ nodes, pods: 10_000, percentageOfNodesToScore: 100 })), how: 'baseline: every node filtered and scored' });
     }
     printTable(
-      ['nodes', 'pods', 'pods/s', 'p50 ms', 'p99 ms', ''],
+      ['nodes', 'pods', 'pods/s', 'p50 ms', 'p99 ms', 'CPU us/pod', ''],
       [
-        ...rows.map((r) => [r.nodes, r.pods, r.podsPerSecond, r.p50Ms, r.p99Ms, r.how]),
-        [KUBE_SCHEDULER_ANCHOR.nodes, KUBE_SCHEDULER_ANCHOR.pods, KUBE_SCHEDULER_ANCHOR.podsPerSecond, '', '', 'anchor: kube-scheduler scheduler_perf floor'],
+        ...rows.map((r) => [r.nodes, r.pods, r.podsPerSecond, r.p50Ms, r.p99Ms, r.cpuUsPerPod, r.how]),
+        [
+          KUBE_SCHEDULER_ANCHOR.nodes,
+          KUBE_SCHEDULER_ANCHOR.pods,
+          KUBE_SCHEDULER_ANCHOR.podsPerSecond,
+          '',
+          '',
+          '',
+          'anchor: kube-scheduler scheduler_perf floor',
+        ],
       ],
     );
     results.scheduler = rows;

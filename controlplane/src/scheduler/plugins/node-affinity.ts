@@ -15,6 +15,7 @@ import {
   type Scores,
   type ScorePlugin,
   type Status,
+  type Verdicts,
 } from '../framework.js';
 import type { NodeInfo } from '../node-info.js';
 
@@ -80,6 +81,18 @@ export const NodeAffinity: FilterPlugin & ScorePlugin = {
   filter(pod: Pod, nodeInfo: NodeInfo, state: CycleState): Status {
     const req = state.read(PRE_FILTER_KEY) ?? requiredNodeAffinityOf(pod);
     return requiredAffinityMatches(req, nodeInfo) ? SUCCESS : MISMATCH;
+  },
+
+  /** filter for a batch, so the engine can inline it (see FilterPlugin.filterNodes). */
+  filterNodes(pod: Pod, nodes: readonly NodeInfo[], state: CycleState, verdicts: Verdicts): number {
+    const req = state.read(PRE_FILTER_KEY) ?? requiredNodeAffinityOf(pod);
+    let rejected = 0;
+    for (let i = 0; i < nodes.length; i++) {
+      if (verdicts[i] !== undefined || requiredAffinityMatches(req, nodes[i]!)) continue;
+      verdicts[i] = MISMATCH;
+      rejected++;
+    }
+    return rejected;
   },
 
   /** As kube-scheduler: without preferred terms every node would score 0, so the plugin sits the cycle out. */

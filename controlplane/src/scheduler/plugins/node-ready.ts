@@ -4,7 +4,7 @@
 // keeps the rule when a node has not been tainted yet, and says it in plain words.
 
 import type { Pod } from '@kip/shared';
-import { ClusterEvents, SUCCESS, unresolvable, type CycleState, type FilterPlugin, type Status } from '../framework.js';
+import { ClusterEvents, SUCCESS, unresolvable, type CycleState, type FilterPlugin, type Status, type Verdicts } from '../framework.js';
 import type { NodeInfo } from '../node-info.js';
 
 export const NODE_READY = 'NodeReady';
@@ -17,5 +17,16 @@ export const NodeReady: FilterPlugin = {
   events: [ClusterEvents.NodeAdd, ClusterEvents.NodeReadyChange],
   filter(_pod: Pod, nodeInfo: NodeInfo, _state: CycleState): Status {
     return nodeInfo.ready ? SUCCESS : NOT_READY;
+  },
+
+  /** filter for a batch, so the engine can inline it (see FilterPlugin.filterNodes). */
+  filterNodes(_pod: Pod, nodes: readonly NodeInfo[], _state: CycleState, verdicts: Verdicts): number {
+    let rejected = 0;
+    for (let i = 0; i < nodes.length; i++) {
+      if (verdicts[i] !== undefined || nodes[i]!.ready) continue;
+      verdicts[i] = NOT_READY;
+      rejected++;
+    }
+    return rejected;
   },
 };

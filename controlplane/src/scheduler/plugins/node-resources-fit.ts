@@ -15,6 +15,7 @@ import {
   type Scores,
   type ScorePlugin,
   type Status,
+  type Verdicts,
 } from '../framework.js';
 import type { NodeInfo } from '../node-info.js';
 import { podResources, type PodResources } from '../pod-resources.js';
@@ -62,6 +63,19 @@ function insufficientStatus(reasons: string[]): Status {
   return s;
 }
 
+/** The filter's verdict for requests r on a node. */
+function fitStatus(r: PodResources, nodeInfo: NodeInfo): Status {
+  // The common case, checked without allocating.
+  if (
+    nodeInfo.podCount + 1 <= nodeInfo.allocatablePods &&
+    (r.cpu === 0 || r.cpu <= nodeInfo.allocatableCpu - nodeInfo.requestedCpu) &&
+    (r.memory === 0 || r.memory <= nodeInfo.allocatableMemory - nodeInfo.requestedMemory)
+  )
+    return SUCCESS;
+  const reasons = insufficientResources(r, nodeInfo);
+  return reasons.length === 0 ? SUCCESS : insufficientStatus(reasons);
+}
+
 /** kube-scheduler's leastRequestedScore: the free fraction after placing, times 100, in integers. */
 export function leastRequestedScore(requested: number, capacity: number): number {
   if (capacity === 0 || requested > capacity) return 0;
@@ -95,16 +109,22 @@ export const NodeResourcesFit: FilterPlugin & ScorePlugin = {
   },
 
   filter(pod: Pod, nodeInfo: NodeInfo, state: CycleState): Status {
+    return fitStatus(podResourcesFromState(pod, state), nodeInfo);
+  },
+
+  /** filter for a batch, so the engine can inline it (see FilterPlugin.filterNodes). */
+  filterNodes(pod: Pod, nodes: readonly NodeInfo[], state: CycleState, verdicts: Verdicts): number {
     const r = podResourcesFromState(pod, state);
-    // The common case, checked without allocating.
-    if (
-      nodeInfo.podCount + 1 <= nodeInfo.allocatablePods &&
-      (r.cpu === 0 || r.cpu <= nodeInfo.allocatableCpu - nodeInfo.requestedCpu) &&
-      (r.memory === 0 || r.memory <= nodeInfo.allocatableMemory - nodeInfo.requestedMemory)
-    )
-      return SUCCESS;
-    const reasons = insufficientResources(r, nodeInfo);
-    return reasons.length === 0 ? SUCCESS : insufficientStatus(reasons);
+    let rejected = 0;
+    for (let i = 0; i < nodes.length; i++) {
+      if (verdicts[i] !== undefined) continue;
+      const s = fitStatus(r, nodes[i]!);
+      if (s !== SUCCESS) {
+        verdicts[i] = s;
+        rejected++;
+      }
+    }
+    return rejected;
   },
 
   score: leastAllocatedScore,

@@ -14,6 +14,7 @@ import {
   type Scores,
   type ScorePlugin,
   type Status,
+  type Verdicts,
 } from '../framework.js';
 import type { NodeInfo } from '../node-info.js';
 
@@ -88,15 +89,31 @@ function untoleratedPreferNoScheduleCount(pod: Pod, nodeInfo: NodeInfo, state: C
   return n;
 }
 
+function taintFilter(pod: Pod, nodeInfo: NodeInfo, _state: CycleState): Status {
+  if (nodeInfo.taints.length === 0) return SUCCESS;
+  const taint = findUntoleratedTaint(nodeInfo.taints, pod.spec.tolerations);
+  return taint ? untoleratedStatus(taint) : SUCCESS;
+}
+
 export const TaintToleration: FilterPlugin & ScorePlugin = {
   name: TAINT_TOLERATION,
   weight: 3,
   events: [ClusterEvents.NodeAdd, ClusterEvents.NodeTaintChange],
 
-  filter(pod: Pod, nodeInfo: NodeInfo, _state: CycleState): Status {
-    if (nodeInfo.taints.length === 0) return SUCCESS;
-    const taint = findUntoleratedTaint(nodeInfo.taints, pod.spec.tolerations);
-    return taint ? untoleratedStatus(taint) : SUCCESS;
+  filter: taintFilter,
+
+  /** filter for a batch, so the engine can inline it (see FilterPlugin.filterNodes). */
+  filterNodes(pod: Pod, nodes: readonly NodeInfo[], state: CycleState, verdicts: Verdicts): number {
+    let rejected = 0;
+    for (let i = 0; i < nodes.length; i++) {
+      if (verdicts[i] !== undefined) continue;
+      const s = nodes[i]!.taints.length === 0 ? SUCCESS : taintFilter(pod, nodes[i]!, state);
+      if (s !== SUCCESS) {
+        verdicts[i] = s;
+        rejected++;
+      }
+    }
+    return rejected;
   },
 
   preScore(pod: Pod, _nodes: readonly NodeInfo[], state: CycleState): void {

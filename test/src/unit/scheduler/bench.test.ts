@@ -10,6 +10,7 @@ describe('scheduler benchmark (benchScheduler)', () => {
     assert.ok(r.podsPerSecond > 0, `podsPerSecond ${r.podsPerSecond}`);
     assert.ok(r.p50Ms > 0 && r.p50Ms <= r.p99Ms, `p50 ${r.p50Ms} p99 ${r.p99Ms}`);
     assert.ok(r.p99Ms <= r.seconds * 1000 + 1, 'no pod waited longer than the whole run');
+    assert.ok(r.cpuUsPerPod > 0, `cpuUsPerPod ${r.cpuUsPerPod}`);
   });
 
   it('refuses sizes that cannot work, naming the field', async () => {

@@ -79,6 +79,39 @@ describe('scheduler cache', () => {
     assert.deepEqual(sums(c, 'n1'), { cpu: 1000, memory: 0, pods: 1, owners: { 'rs-1': 1 } });
   });
 
+  it('confirms an assumed pod in place, keeping the stored version for preemption to read', () => {
+    const c = new SchedulerCache();
+    c.upsertNode(makeNode('n1'));
+    const pod = makePod('a', { cpu: '1', memory: '64Mi', owner: 'rs-1', labels: { app: 'web' } });
+    c.assume({ ...pod, spec: { ...pod.spec, nodeName: 'n1' } }, 'n1');
+    // As the store writes it: a new object, the unchanged parts shared.
+    const stored: Pod = { ...pod, metadata: { ...pod.metadata, resourceVersion: '7' }, spec: { ...pod.spec, nodeName: 'n1' } };
+    assert.equal(c.updatePod(stored), false);
+    assert.equal(c.isAssumed('uid-a'), false);
+    assert.deepEqual(sums(c, 'n1'), { cpu: 1000, memory: 64 * MI, pods: 1, owners: { 'rs-1': 1 } });
+    assert.equal(c.getNode('n1')!.podInfos.get('uid-a')!.pod, stored);
+  });
+
+  it('recounts an assumed pod whose store version changed what it counts', () => {
+    const c = new SchedulerCache();
+    c.upsertNode(makeNode('n1'));
+    c.upsertNode(makeNode('n2'));
+    const pod = makePod('a', { cpu: '1', owner: 'rs-1', labels: { app: 'web' } });
+    c.assume({ ...pod, spec: { ...pod.spec, nodeName: 'n1' } }, 'n1');
+    const relabelled: Pod = { ...pod, metadata: { ...pod.metadata, labels: { app: 'db' } }, spec: { ...pod.spec, nodeName: 'n1' } };
+    assert.equal(c.updatePod(relabelled), false);
+    assert.deepEqual(c.getNode('n1')!.podInfos.get('uid-a')!.labels, { app: 'db' });
+    const bigger = makePod('a', { cpu: '2', owner: 'rs-1', nodeName: 'n1' });
+    c.assume(pod, 'n1');
+    assert.equal(c.updatePod(bigger), false);
+    assert.deepEqual(sums(c, 'n1'), { cpu: 2000, memory: 0, pods: 1, owners: { 'rs-1': 1 } });
+    // Bound elsewhere than assumed: counted there, and the first node freed.
+    c.assume(pod, 'n1');
+    assert.equal(c.updatePod({ ...pod, spec: { ...pod.spec, nodeName: 'n2' } }), true);
+    assert.deepEqual(sums(c, 'n1'), { cpu: 0, memory: 0, pods: 0, owners: {} });
+    assert.deepEqual(sums(c, 'n2'), { cpu: 1000, memory: 0, pods: 1, owners: { 'rs-1': 1 } });
+  });
+
   it('forgets an assumed pod whose bind failed', () => {
     const c = new SchedulerCache();
     c.upsertNode(makeNode('n1'));

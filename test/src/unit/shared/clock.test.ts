@@ -98,6 +98,12 @@ describe('shared/clock', () => {
     it('isoTime writes RFC 3339 with second precision, as Kubernetes does', () => {
       assert.equal(isoTime(Date.parse('2026-01-01T12:34:56.789Z')), '2026-01-01T12:34:56Z');
       assert.equal(isoTime(0), '1970-01-01T00:00:00Z');
+      // Times within one second share the text, and the next second gets its own.
+      assert.equal(isoTime(Date.parse('2026-01-01T12:34:56.789Z')), '2026-01-01T12:34:56Z');
+      assert.equal(isoTime(Date.parse('2026-01-01T12:34:56.001Z')), '2026-01-01T12:34:56Z');
+      assert.equal(isoTime(Date.parse('2026-01-01T12:34:57.000Z')), '2026-01-01T12:34:57Z');
+      assert.equal(isoTime(-1500), '1969-12-31T23:59:58Z');
+      assert.throws(() => isoTime(Number.NaN), RangeError);
     });
 
     it('isoNow reads the given clock', () => {
