@@ -51,6 +51,7 @@ export * from './controllers/job-indexes.js';
 export * from './controllers/job-ttl.js';
 export * from './controllers/manager.js';
 export * from './controllers/node-lifecycle.js';
+export * from './leader/leader-election.js';
 export * from './controllers/pod-deletion-rank.js';
 export * from './controllers/pod-gc.js';
 export * from './controllers/pod-template-hash.js';

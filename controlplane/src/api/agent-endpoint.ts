@@ -65,6 +65,8 @@ export interface AgentEndpointOptions {
    * start with their services' env; the faults it must enforce): one provider per concern.
    */
   initialMessages?: ((nodeName: string) => ControlPlaneMessage[])[];
+  /** The agent spoke (hello or heartbeat): renew its node's Lease, when control planes share one store. */
+  onHeartbeat?(nodeName: string): void;
 }
 
 export class AgentEndpoint implements NodeAccess {
@@ -174,6 +176,7 @@ export class AgentEndpoint implements NodeAccess {
       remote,
     );
     this.sessions.set(name, session);
+    this.opts.onHeartbeat?.(name);
     log.info('node connected', { node: name, pid: hello.node.pid, podCIDR, runningPods: hello.pods.length });
     channel.send({ type: 'welcome', nodeName: name, podCIDR, timing });
     for (const provide of this.opts.initialMessages ?? []) for (const m of provide(name)) channel.send(m);

@@ -31,6 +31,8 @@ export interface NodeSessionDeps {
   log: Logger;
   clock: Clock;
   now(): number;
+  /** The agent spoke (hello or heartbeat): renew its node's Lease, when control planes share one store. */
+  onHeartbeat?(nodeName: string): void;
 }
 
 /**
@@ -93,6 +95,7 @@ export class NodeSession {
         return;
       case 'heartbeat':
         this.lastHeartbeatMs = this.deps.now();
+        this.deps.onHeartbeat?.(this.nodeName);
         if (msg.usage) {
           this.usage = msg.usage;
           this.usageAtMs = this.lastHeartbeatMs;
