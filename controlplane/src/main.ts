@@ -2,7 +2,7 @@
 // kip-controlplane: API server, store, scheduler and controllers in one process.
 //
 //   node controlplane/dist/main.js [--port 7070] [--listen 127.0.0.1 [--tls]] [--data-dir .kip]
-//        [--profile fast|kubernetes] [--store memory|sqlite] [--api-token T] [--verbose]
+//        [--profile fast|kubernetes] [--store memory|sqlite|etcd://HOST:PORT[,...]] [--api-token T] [--verbose]
 //        [--node-monitor-grace-period 4s] [--pod-eviction-timeout 0s] [--heartbeat-interval 1s]
 
 import { writeFileSync, mkdirSync, rmSync } from 'node:fs';
@@ -26,6 +26,7 @@ import {
   stopOnSignals,
 } from '@kip/shared';
 import { ControlPlane } from './server.js';
+import { EtcdStore, parseEtcdUrl } from './store/etcd.js';
 import { openSqliteStore } from './store/sqlite.js';
 import type { Store } from './store/store.js';
 import { loadOrCreateTls, type ServingTls } from './tls.js';
@@ -40,7 +41,9 @@ const USAGE = `usage: kip-controlplane [flags]
                                  hash printed at start
   --data-dir DIR                 where the join token and state live (default .kip)
   --profile fast|kubernetes      timing profile (default fast)
-  --store memory|sqlite          keep state in memory only, or in <data-dir>/state.db (default memory)
+  --store memory|sqlite|etcd://HOST:PORT[,HOST:PORT...][/PREFIX]
+                                 keep state in memory only, in <data-dir>/state.db, or in etcd
+                                 under PREFIX (default /registry) (default memory)
   --pod-cidr CIDR                the pod network, a /24 per node (default 10.244.0.0/16)
   --service-cidr CIDR            the range of Services' cluster IPs (default 10.96.0.0/16)
   --api-token T                  the admin bearer token every API request needs (default: one
@@ -125,8 +128,17 @@ function main(): void {
     if (!/^\d+(\.\d+)?$/.test(String(v)) || !Number.isFinite(rate)) fail(`--${flag}: "${String(v)}" is not a rate such as 0.1 (nodes per second)`);
     timing[key] = rate;
   }
-  const storeKind = String(values.store ?? 'memory');
-  if (storeKind !== 'memory' && storeKind !== 'sqlite') fail(`--store: "${storeKind}" is not a store; use memory or sqlite`);
+  const storeSpec = String(values.store ?? 'memory');
+  let etcd: { hosts: string[]; prefix: string } | undefined;
+  if (storeSpec.startsWith('etcd://')) {
+    try {
+      etcd = parseEtcdUrl(storeSpec);
+    } catch (err) {
+      fail(`--store: ${(err as Error).message}`);
+    }
+  } else if (storeSpec !== 'memory' && storeSpec !== 'sqlite')
+    fail(`--store: "${storeSpec}" is not a store; use memory, sqlite or etcd://HOST:PORT[,HOST:PORT...]`);
+  const storeKind = etcd ? 'etcd' : storeSpec;
   const addressPlan = {
     podNetworkCidr: String(values['pod-cidr'] ?? DEFAULT_ADDRESS_PLAN.podNetworkCidr),
     serviceCidr: String(values['service-cidr'] ?? DEFAULT_ADDRESS_PLAN.serviceCidr),
@@ -178,6 +190,22 @@ function main(): void {
       fail((err as Error).message);
     }
     log.info('state kept in SQLite', { file: path.join(dataDir, 'state.db'), resourceVersion: store.resourceVersion() });
+  } else if (etcd) {
+    try {
+      store = new EtcdStore({
+        ...etcd,
+        onHandlerError: (err) => log.error('store watcher failed', { error: err }),
+        // A store that can no longer follow etcd would serve a stale cache: exit, and be started
+        // again (the launcher restarts a dead control plane), loading afresh.
+        onBroken: (err) => {
+          log.error('the etcd store cannot go on; exiting', { error: err });
+          process.exit(1);
+        },
+      });
+    } catch (err) {
+      fail((err as Error).message);
+    }
+    log.info('state kept in etcd', { hosts: etcd.hosts.join(','), prefix: etcd.prefix, resourceVersion: store.resourceVersion() });
   }
   // A wildcard address is reached by the machine's own addresses: those are its names too.
   const names = [...new Set(['localhost', '127.0.0.1', ...(isWildcard(host) ? machineAddresses() : [host]), ...apiNames])];

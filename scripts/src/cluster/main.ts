@@ -38,8 +38,10 @@ const USAGE = `usage: npm run cluster -- [flags]
   --store S              where the control plane keeps the cluster: sqlite (the
                          default: <data-dir>/state.db; the cluster comes back when
                          started again, and a control plane that dies is restarted
-                         from it while the pods keep running) or memory (gone when
-                         the control plane stops)
+                         from it while the pods keep running), memory (gone when
+                         the control plane stops) or etcd://HOST:PORT[,HOST:PORT...][/PREFIX]
+                         (every object in etcd under PREFIX, default /registry; more
+                         than one control plane can share it)
   --fresh                start from an empty cluster, forgetting the stored one
   --pod-cidr CIDR        the pod network, a /24 per node (default 10.244.0.0/16)
   --service-cidr CIDR    the range of Services' cluster IPs (default 10.96.0.0/16)
@@ -106,7 +108,9 @@ function parse() {
   const profile = String(values.profile ?? 'fast');
   if (!isProfileName(profile)) fail(`--profile: "${profile}" is not a profile; use fast or kubernetes`);
   const store = String(values.store ?? 'sqlite');
-  if (store !== 'sqlite' && store !== 'memory') fail(`--store: "${store}" is not a store; use sqlite or memory`);
+  // An etcd:// URL is checked by the control plane, which says what is wrong with it.
+  if (!store.startsWith('etcd://') && store !== 'sqlite' && store !== 'memory')
+    fail(`--store: "${store}" is not a store; use sqlite, memory or etcd://HOST:PORT[,HOST:PORT...]`);
   const restartDelayMs = parseDuration(String(values['restart-delay'] ?? '3s'));
   if (restartDelayMs === undefined) fail(`--restart-delay: "${String(values['restart-delay'])}" is not a duration such as 3s`);
   return {
@@ -177,6 +181,8 @@ async function main(): Promise<void> {
   process.title = 'kip-cluster';
   const stateFile = path.join(o.dataDir, 'state.db');
   if (o.fresh) for (const suffix of ['', '-wal', '-shm']) rmSync(`${stateFile}${suffix}`, { force: true });
+  if (o.fresh && o.store.startsWith('etcd://'))
+    process.stderr.write(`cluster: --fresh does not empty etcd; the cluster stored under ${o.store} comes back (give another /PREFIX for an empty one)\n`);
   else if (o.store === 'sqlite' && existsSync(stateFile))
     process.stderr.write(
       `cluster: bringing back the cluster stored in ${path.relative(process.cwd(), stateFile) || stateFile} (--fresh starts an empty one)\n`,
