@@ -57,6 +57,13 @@ const USAGE = `usage: kip-controlplane [flags]
   --pod-eviction-timeout D       how long pods stay on an unreachable node (e.g. 0s, 300s)
   --node-eviction-rate R         nodes per second tainted for eviction per zone (e.g. 0.1)
   --secondary-node-eviction-rate R  the same while most of a large zone is unhealthy (e.g. 0.01)
+  --id ID                        this control plane's identity, the holder it writes in the leader
+                                 Lease kube-system/kip-controller-manager (default <host>_<random>);
+                                 with --store etcd:// control planes elect a leader, which alone
+                                 runs the scheduler and the controllers
+  --info-file NAME               where, in the data dir, to say where this control plane listens
+                                 (default controlplane.json; a second control plane needs its own)
+  --skip-kubeconfig              do not write <data-dir>/kubeconfig (another control plane did)
   --exit-with-parent             stop when standard input closes (the launcher died)
   --verbose                      debug logging`;
 
@@ -99,7 +106,15 @@ function main(): void {
     'pod-eviction-timeout': { type: 'string' },
     'node-eviction-rate': { type: 'string' },
     'secondary-node-eviction-rate': { type: 'string' },
+    id: { type: 'string' },
+    'info-file': { type: 'string' },
+    'skip-kubeconfig': { type: 'boolean' },
   });
+  const id = values.id === undefined ? undefined : String(values.id);
+  if (id !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(id))
+    fail(`--id: "${id}" must be 1-128 letters, digits, '.', '_' or '-', starting with a letter or digit`);
+  const infoName = String(values['info-file'] ?? 'controlplane.json');
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*\.json$/.test(infoName)) fail(`--info-file: "${infoName}" must be a file name (no directory) ending in .json`);
   const port = Number(values.port ?? DEFAULT_API_PORT);
   if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`--port: "${String(values.port)}" is not a port number`);
   const profile = String(values.profile ?? 'fast');
@@ -217,8 +232,10 @@ function main(): void {
       fail(`cannot make or read the TLS certificates in ${path.join(dataDir, 'pki')}: ${(err as Error).message}`);
     }
   }
-  const cp = new ControlPlane({ host, port, profile, timing, joinToken, store, tls, apiToken, apiNames: names, addressPlan, dataDir, log });
-  const infoFile = path.join(dataDir, 'controlplane.json');
+  // Control planes that share etcd elect a leader; one with its own store is always the leader.
+  const leaderElection = etcd ? { ...(id !== undefined ? { identity: id } : {}) } : undefined;
+  const cp = new ControlPlane({ host, port, profile, timing, joinToken, store, tls, apiToken, apiNames: names, addressPlan, dataDir, log, leaderElection });
+  const infoFile = path.join(dataDir, infoName);
   cp.start().then(
     ({ url, port: bound }) => {
       const agentUrl = `${url.replace(/^http/, 'ws')}${AGENT_PATH}`;
@@ -227,10 +244,10 @@ function main(): void {
       // The admin's kubeconfig, as kubeadm's admin.conf and k3s's k3s.yaml: kip, kubectl and the
       // scripts find the server and the credentials in it.
       const kubeconfig = path.join(dataDir, KUBECONFIG_FILE);
-      writeKubeconfig(kubeconfig, 'kip', { server: url, ...(apiToken ? { token: apiToken } : {}), ...(tls ? { caPem: tls.caPem } : {}) });
+      if (!values['skip-kubeconfig']) writeKubeconfig(kubeconfig, 'kip', { server: url, ...(apiToken ? { token: apiToken } : {}), ...(tls ? { caPem: tls.caPem } : {}) });
       writeFileSync(
         infoFile,
-        JSON.stringify({ url, agentUrl, port: bound, pid: process.pid, tokenFile: tokenPath(dataDir), kubeconfig, store: storeKind, profile, ...ca }, null, 2) +
+        JSON.stringify({ url, agentUrl, port: bound, pid: process.pid, tokenFile: tokenPath(dataDir), kubeconfig, store: storeKind, profile, id: cp.identity, ...ca }, null, 2) +
           '\n',
       );
       process.stdout.write(`kip-controlplane listening on ${url} (agents: ${agentUrl}, profile ${profile}, pid ${process.pid})\n`);
