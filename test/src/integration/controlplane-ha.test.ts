@@ -92,7 +92,7 @@ describe('two control planes on one etcd, the leader killed with SIGKILL', funct
           data: { n: String(n) },
         });
         if (res.status === 201) acked.set(name, res.body.metadata.uid!);
-        else failures.push(`${name}: ${res.status}`);
+        else failures.push(`${name}: ${res.status} ${JSON.stringify(res.body)}`);
       }
     };
     const writers = Array.from({ length: WRITERS }, (_, w) => writer(w));
