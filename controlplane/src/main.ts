@@ -244,11 +244,15 @@ function main(): void {
       // The admin's kubeconfig, as kubeadm's admin.conf and k3s's k3s.yaml: kip, kubectl and the
       // scripts find the server and the credentials in it.
       const kubeconfig = path.join(dataDir, KUBECONFIG_FILE);
-      if (!values['skip-kubeconfig']) writeKubeconfig(kubeconfig, 'kip', { server: url, ...(apiToken ? { token: apiToken } : {}), ...(tls ? { caPem: tls.caPem } : {}) });
+      if (!values['skip-kubeconfig'])
+        writeKubeconfig(kubeconfig, 'kip', { server: url, ...(apiToken ? { token: apiToken } : {}), ...(tls ? { caPem: tls.caPem } : {}) });
       writeFileSync(
         infoFile,
-        JSON.stringify({ url, agentUrl, port: bound, pid: process.pid, tokenFile: tokenPath(dataDir), kubeconfig, store: storeKind, profile, id: cp.identity, ...ca }, null, 2) +
-          '\n',
+        JSON.stringify(
+          { url, agentUrl, port: bound, pid: process.pid, tokenFile: tokenPath(dataDir), kubeconfig, store: storeKind, profile, id: cp.identity, ...ca },
+          null,
+          2,
+        ) + '\n',
       );
       process.stdout.write(`kip-controlplane listening on ${url} (agents: ${agentUrl}, profile ${profile}, pid ${process.pid})\n`);
       if (tls) process.stdout.write(`kip-controlplane CA ${tls.caFile}, pin it with --discovery-token-ca-cert-hash ${tls.caCertHash}\n`);

@@ -151,6 +151,7 @@ export class ControlPlane {
       timing: this.timing,
       initialMessages: [() => [this.routes.snapshot()], (node) => [this.config.snapshot(node)], (node) => this.chaos.initialMessages(node)],
       onHeartbeat: this.nodeLeases ? (node) => this.nodeLeases!.renew(node) : undefined,
+      connectedElsewhere: (node) => this.nodeCanTerminate(node),
     });
     this.routes = new RoutePublisher(this.store, this.agents, log.child('routes'), { clock: this.clock, addressPlan: this.addressPlan });
     this.config = new ConfigPublisher(this.store, this.agents, log.child('config'));

@@ -174,7 +174,14 @@ export function resumedLifecycle(waitingReason: string, previous: ContainerStatu
   const startedAt = previous.state?.running?.startedAt ?? previous.state?.terminated?.startedAt;
   const lastState: ContainerState = previous.state?.terminated
     ? { terminated: previous.state.terminated }
-    : { terminated: { exitCode: 255, reason: 'Unknown', ...(startedAt ? { startedAt } : {}), ...(previous.containerID ? { containerID: previous.containerID } : {}) } };
+    : {
+        terminated: {
+          exitCode: 255,
+          reason: 'Unknown',
+          ...(startedAt ? { startedAt } : {}),
+          ...(previous.containerID ? { containerID: previous.containerID } : {}),
+        },
+      };
   return { ...fresh, lastState, restartCount: count, runs: count + 1 };
 }
 

@@ -16,7 +16,7 @@ import {
   readCommandLine,
   RESTART_REQUEST_FILE,
 } from '@kip/shared';
-import { AGENT_MAIN, CONTROLPLANE_MAIN, LocalCluster, ROOT, consumeRestartRequest, isRunning, type Member } from './local-cluster.js';
+import { AGENT_MAIN, CONTROLPLANE_MAIN, LocalCluster, ROOT, consumeRestartRequest, isRunning } from './local-cluster.js';
 
 /** A control plane that dies is started again after this, doubled for each time it died at once. */
 const CONTROL_PLANE_RESTART_DELAY_MS = 1000;
@@ -253,7 +253,6 @@ async function main(): Promise<void> {
   // The control plane is one more process that can die: with a durable store it comes back from the
   // data dir on its old port, and the agents, which keep their pods running meanwhile, reconnect.
   // One that keeps dying at once is not helped by restarting it forever.
-  let quickExits = 0;
   const quickExitsOf: number[] = [];
   const watchControlPlane = (index: number, startedAt: number): void => {
     const cp = cluster.controlPlanes[index];

@@ -4,7 +4,16 @@
 
 import assert from 'node:assert/strict';
 import { FakeClock, isoTime } from '@kip/shared';
-import { initRestartPolicy, initialLifecycle, resumedLifecycle, step, type ContainerLifecycle, type LifecycleAction, type LifecycleEnv, type LifecycleEvent } from '@kip/agent';
+import {
+  initRestartPolicy,
+  initialLifecycle,
+  resumedLifecycle,
+  step,
+  type ContainerLifecycle,
+  type LifecycleAction,
+  type LifecycleEnv,
+  type LifecycleEvent,
+} from '@kip/agent';
 
 const POD = 'web_default(u1)';
 
@@ -468,13 +477,26 @@ describe('container lifecycle: the pure step', () => {
 
     it('counts on from a count it had, and keeps a terminated last run as the last state', () => {
       const terminated = { exitCode: 1, reason: 'Error', startedAt: '2026-01-01T00:00:00Z', finishedAt: '2026-01-01T00:00:05Z' };
-      const s = resumedLifecycle('ContainerCreating', { name: 'app', ready: false, restartCount: 3, image: 'pause', containerID: 'kip://9', state: { terminated } } as never);
+      const s = resumedLifecycle('ContainerCreating', {
+        name: 'app',
+        ready: false,
+        restartCount: 3,
+        image: 'pause',
+        containerID: 'kip://9',
+        state: { terminated },
+      } as never);
       assert.equal(s.runs, 4);
       assert.deepEqual(s.lastState, { terminated });
     });
 
     it('a container that never ran (still creating) starts fresh', () => {
-      const s = resumedLifecycle('ContainerCreating', { name: 'app', ready: false, restartCount: 0, image: 'pause', state: { waiting: { reason: 'ContainerCreating' } } } as never);
+      const s = resumedLifecycle('ContainerCreating', {
+        name: 'app',
+        ready: false,
+        restartCount: 0,
+        image: 'pause',
+        state: { waiting: { reason: 'ContainerCreating' } },
+      } as never);
       assert.deepEqual(s, initialLifecycle('ContainerCreating'));
       assert.deepEqual(resumedLifecycle('PodInitializing', undefined), initialLifecycle('PodInitializing'));
     });
