@@ -231,4 +231,6 @@ if (parentPort) {
   };
   const worker = new EtcdWorker(d, post);
   d.port.on('message', (req: EtcdRequest) => void worker.handle(req));
+  // Ready: the etcd client is loaded (the store's deadlines for etcd start now).
+  post({ t: 'reply', id: 0, ok: true, revision: 0 });
 }

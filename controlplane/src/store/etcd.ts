@@ -65,6 +65,12 @@ export function parseEtcdUrl(url: string): { hosts: string[]; prefix: string } {
   return { hosts, prefix };
 }
 
+/** A request before the store numbers it. */
+type Unsent = { [Op in EtcdRequest['op']]: Omit<Extract<EtcdRequest, { op: Op }>, 'id'> }[EtcdRequest['op']];
+
+/** How long the worker may take to load the etcd client, on a machine as busy as it gets. */
+const WORKER_START_TIMEOUT_MS = 60_000;
+
 const errMessage = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 export class EtcdStore implements Store {
@@ -103,7 +109,10 @@ export class EtcdStore implements Store {
     this.worker.on('error', (err) => this.break(err));
     let loaded: Extract<EtcdReply, { ok: true }>;
     try {
-      loaded = this.request({ id: 0, op: 'load' }, (r) => {
+      // The worker's first message (id 0) says it has loaded the etcd client, which takes a
+      // second of cpu (gRPC and its protobuf definitions): not part of etcd's deadline.
+      this.wait('the etcd client to load', (r) => (r?.id === 0 ? r : undefined), WORKER_START_TIMEOUT_MS);
+      loaded = this.request({ op: 'load' }, (r) => {
         if (!r.ok) throw new Error('error' in r ? r.error : 'no answer');
         return r;
       });
@@ -173,8 +182,8 @@ export class EtcdStore implements Store {
    * Posts a request and blocks until its answer, applying the watch's changes that arrive
    * meanwhile. `until` is asked after every message whether the wait is over.
    */
-  private wait<T>(what: string, until: (reply: EtcdReply | undefined) => T | undefined): T {
-    const deadline = Date.now() + this.timeoutMs;
+  private wait<T>(what: string, until: (reply: EtcdReply | undefined) => T | undefined, timeoutMs = this.timeoutMs): T {
+    const deadline = Date.now() + timeoutMs;
     for (;;) {
       const seen = Atomics.load(this.signal, 0);
       for (let m = receiveMessageOnPort(this.port); m; m = receiveMessageOnPort(this.port)) {
@@ -185,15 +194,15 @@ export class EtcdStore implements Store {
       if (done !== undefined) return done;
       if (this.broken) throw this.broken;
       const left = deadline - Date.now();
-      if (left <= 0) throw new StoreError('Timeout', `etcd did not answer in ${this.timeoutMs} ms (${what}); the change may or may not have been made`);
+      if (left <= 0) throw new StoreError('Timeout', `etcd did not answer in ${timeoutMs} ms (${what}); the change may or may not have been made`);
       Atomics.wait(this.signal, 0, seen, left);
     }
   }
 
-  private request<T>(req: EtcdRequest, onReply: (r: EtcdReply) => T): T {
+  private request<T>(req: Unsent, onReply: (r: EtcdReply) => T): T {
     if (this.closed) throw new StoreError('Invalid', 'the store is closed');
     if (this.broken) throw this.broken;
-    const id = req.id === 0 ? 0 : this.nextId++;
+    const id = this.nextId++;
     this.port.postMessage({ ...req, id });
     return this.wait(req.op, (r) => (r?.id === id ? onReply(r) : undefined));
   }
@@ -204,7 +213,7 @@ export class EtcdStore implements Store {
   }
 
   /** Runs one txn; answers the new revision, or the key's current mod revision (0: none) when the comparison failed. */
-  private txn(req: EtcdRequest): { ok: true; revision: number } | { ok: false; current: number } {
+  private txn(req: Unsent): { ok: true; revision: number } | { ok: false; current: number } {
     return this.request(req, (r) => {
       if (r.ok) return { ok: true as const, revision: r.revision };
       if ('current' in r) return { ok: false as const, current: r.current };
@@ -239,7 +248,7 @@ export class EtcdStore implements Store {
       ...obj,
       metadata: { ...metadata, uid: metadata.uid || randomUUID(), creationTimestamp: metadata.creationTimestamp || isoNow(this.clock) },
     };
-    const r = this.txn({ id: -1, op: 'create', key: this.key(kind, metadata.namespace, metadata.name), value: this.encode(stored) });
+    const r = this.txn({ op: 'create', key: this.key(kind, metadata.namespace, metadata.name), value: this.encode(stored) });
     if (!r.ok) throw exists();
     return this.written(r.revision).object as T;
   }
@@ -267,7 +276,7 @@ export class EtcdStore implements Store {
         );
       const stored: KObject = { ...obj, metadata: { ...metadata, uid: old.metadata.uid, creationTimestamp: old.metadata.creationTimestamp } };
       const expect = Number(given || old.metadata.resourceVersion);
-      const r = this.txn({ id: -1, op: 'update', key: this.key(kind, metadata.namespace, metadata.name), value: this.encode(stored), expect });
+      const r = this.txn({ op: 'update', key: this.key(kind, metadata.namespace, metadata.name), value: this.encode(stored), expect });
       if (r.ok) return this.written(r.revision).object as T;
       if (r.current === 0) throw new StoreError('NotFound', `${kind.toLowerCase()}s "${metadata.name}" not found`);
       if (given) throw conflict();
@@ -283,7 +292,7 @@ export class EtcdStore implements Store {
         throw new StoreError('Conflict', `${kind.toLowerCase()}s "${name}": precondition failed: uid ${pre.uid} does not match ${old.metadata.uid}`);
       const stale = () => new StoreError('Conflict', `${kind.toLowerCase()}s "${name}": precondition failed: resourceVersion ${pre.resourceVersion} is stale`);
       if (pre.resourceVersion && pre.resourceVersion !== old.metadata.resourceVersion) throw stale();
-      const r = this.txn({ id: -1, op: 'delete', key: this.key(kind, namespace, name), expect: Number(old.metadata.resourceVersion) });
+      const r = this.txn({ op: 'delete', key: this.key(kind, namespace, name), expect: Number(old.metadata.resourceVersion) });
       if (r.ok) return this.written(r.revision).object as T;
       if (r.current === 0) throw new StoreError('NotFound', `${kind.toLowerCase()}s "${name}" not found`);
       if (pre.resourceVersion) throw stale();
@@ -297,7 +306,7 @@ export class EtcdStore implements Store {
     const floor = this.cache.oldestResumable();
     if (from > 0 && Number.isInteger(from) && from < floor) {
       // Before what the cache holds: replay etcd's history up to where the cache's begins.
-      const events = this.request({ id: -1, op: 'history', from, to: floor }, (r) => {
+      const events = this.request({ op: 'history', from, to: floor }, (r) => {
         if (r.ok) return r.events ?? [];
         if ('gone' in r && r.gone) throw new StoreError('Gone', `too old resource version: ${from} (etcd compacted its history)`);
         throw new Error(`etcd: ${'error' in r ? r.error : 'no answer'}`);
@@ -320,7 +329,7 @@ export class EtcdStore implements Store {
 
   /** Compacts etcd's history up to `revision` now (the worker also does every compactIntervalMs). */
   compact(revision: number): void {
-    this.request({ id: -1, op: 'compact', revision }, (r) => {
+    this.request({ op: 'compact', revision }, (r) => {
       if (!r.ok) throw new Error(`etcd: ${'error' in r ? r.error : 'compaction failed'}`);
       return r;
     });
