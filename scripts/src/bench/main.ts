@@ -3,19 +3,20 @@
 // baseline measured in the same run and the published anchor it should be compared with.
 //
 //   npm run bench                       everything
-//   npm run bench -- --only scheduler,store,start,deploy,failover,scale,network
+//   npm run bench -- --only scheduler,store,start,deploy,failover,ha,scale,network
 //   npm run bench -- --json out.json    also write the figures as JSON
 
 import { writeFileSync } from 'node:fs';
 import { readCommandLine } from '@kip/shared';
 import { benchClusterStart, benchDeploy, benchFailover } from './e2e.js';
 import { benchNetwork, printNetworkRows } from './network.js';
+import { benchLeaderTakeover } from './leader-takeover.js';
 import { benchScale } from './scale.js';
 import { benchScheduler, KUBE_SCHEDULER_ANCHOR } from './scheduler.js';
 import { benchControlPlaneRestart, benchEtcdStoreWrites, benchStoreDurability, benchStoreWrites } from './store.js';
 import { printTable } from './table.js';
 
-const SECTIONS = ['scheduler', 'store', 'start', 'deploy', 'failover', 'scale', 'network'] as const;
+const SECTIONS = ['scheduler', 'store', 'start', 'deploy', 'failover', 'ha', 'scale', 'network'] as const;
 type Section = (typeof SECTIONS)[number];
 
 async function main(): Promise<void> {
@@ -135,6 +136,25 @@ async function main(): Promise<void> {
       ],
     );
     results.failover = r;
+  }
+
+  if (want('ha')) {
+    process.stdout.write(
+      '\n== Two control planes on one etcd: SIGKILL of the leader to the other leading, and to every node Ready on it (5 nodes, fast profile)\n',
+    );
+    const r = await benchLeaderTakeover(5, 3);
+    if (!r) process.stdout.write('etcd not installed (apt-get install etcd-server): skipped\n');
+    else {
+      printTable(
+        ['', 'p50 s', 'trials s'],
+        [
+          ['kill -> new leader holds the Lease', r.p50LeaderSeconds.toFixed(2), r.leaderSeconds.map((t) => t.toFixed(2)).join(' ')],
+          ['kill -> every node Ready on it', r.p50ReadySeconds.toFixed(2), r.readySeconds.map((t) => t.toFixed(2)).join(' ')],
+          ['anchor: client-go defaults (15 s lease, 2 s retry)', '~15-17', ''],
+        ],
+      );
+      results.ha = r;
+    }
   }
 
   if (want('scale')) {

@@ -288,10 +288,10 @@ export class LocalCluster {
     return path.join(this.opts.dataDir, KUBECONFIG_FILE);
   }
 
-  /** An API client with the cluster's admin credentials. */
-  client(userAgent = 'kip'): ApiClient {
+  /** An API client with the cluster's admin credentials, of the first control plane or the one at `index`. */
+  client(userAgent = 'kip', index = 0): ApiClient {
     const kc = readKubeconfig(this.kubeconfigFile);
-    return new ApiClient({ server: this.url, ...(kc.token ? { token: kc.token } : {}), ...(kc.caPem ? { ca: kc.caPem } : {}), userAgent });
+    return new ApiClient({ server: this.urls[index] ?? this.url, ...(kc.token ? { token: kc.token } : {}), ...(kc.caPem ? { ca: kc.caPem } : {}), userAgent });
   }
 
   async readyNodes(): Promise<Node[]> {
