@@ -255,7 +255,10 @@ export class AgentEndpoint implements NodeAccess {
    */
   private unreachable(nodeName: string, what: string): ApiError {
     if (this.opts.connectedElsewhere?.(nodeName))
-      return new ApiError('ServiceUnavailable', `node ${nodeName} is connected to another control plane; ${what} from this one: ask the control plane it is connected to`);
+      return new ApiError(
+        'ServiceUnavailable',
+        `node ${nodeName} is connected to another control plane; ${what} from this one: ask the control plane it is connected to`,
+      );
     return new ApiError('ServiceUnavailable', `node ${nodeName} is not connected; ${what}`);
   }
 
