@@ -20,6 +20,7 @@ export * from './api/server-side-apply.js';
 export * from './api/strategic-merge-patch.js';
 export * from './api/openapi.js';
 export * from './api/node-session.js';
+export * from './api/node-leases.js';
 export * from './api/node-volume-access.js';
 export * from './api/default-storage-class.js';
 export * from './api/pod-cidr.js';

@@ -291,7 +291,8 @@ export class ControlPlane {
   private nodeHealth(name: string): NodeHealthView | undefined {
     const local = this.agents.health(name);
     const leaseMs = this.nodeLeases?.lastRenewMs(name);
-    if (leaseMs === undefined || local?.connected || (local && local.lastHeartbeatMs >= leaseMs)) return local;
+    // An agent whose process is known to have exited is lost at once, whatever its Lease says.
+    if (leaseMs === undefined || local?.connected || local?.agentGone || (local && local.lastHeartbeatMs >= leaseMs)) return local;
     return { connected: this.clock.now() - leaseMs < this.timing.nodeMonitorGracePeriodMs, lastHeartbeatMs: leaseMs };
   }
 

@@ -149,7 +149,8 @@ export class LocalCluster {
     const args = [...this.nodeFlags(), CONTROLPLANE_MAIN, '--port', port, '--data-dir', o.dataDir, '--exit-with-parent'];
     // Control planes past the first say where they listen in a file of their own, and leave the kubeconfig to the first.
     const infoFile = index === 0 ? 'controlplane.json' : `controlplane-${index + 1}.json`;
-    if (several) args.push('--id', `cp-${index + 1}`);
+    // A stable identity: a control plane restarted in its place takes its own leader Lease back at once.
+    args.push('--id', `cp-${index + 1}`);
     if (index > 0) args.push('--info-file', infoFile, '--skip-kubeconfig');
     if (o.profile) args.push('--profile', o.profile);
     if (o.verbose) args.push('--verbose');
