@@ -163,8 +163,9 @@ export class EtcdStore implements Store {
       this.break(new Error(m.error));
       return undefined;
     }
-    // A revision already applied comes again only when the client resumed a broken stream.
-    if (m.rev <= Number(this.cache.resourceVersion())) return undefined;
+    // Never older than what is applied (the client resumes a broken stream from the revision after
+    // the last it delivered); equal when one txn, of another writer, changed several keys.
+    if (m.rev < Number(this.cache.resourceVersion())) return undefined;
     const change = this.toChange(m);
     if (change) this.lastEvent = this.cache.applyChange(change, m.rev);
     return undefined;
