@@ -16,8 +16,12 @@
 // write waits until the watch has brought its own revision back, so every change before it, from
 // this control plane or another on the same etcd, has been applied and delivered to watchers
 // first. Watchers of every control plane thus see the same changes in the same order, and a
-// write's caller reads its write back at once. The price is one watch round trip per write:
-// measured with `npm run bench -- --only store`, figures in the commit that added this file.
+// write's caller reads its write back at once. The price is one watch round trip per write, which
+// measured small beside etcd's own commit: on this 2-core machine under a load of 27, a txn on a
+// local etcd 3.4 took 17 ms (its fsync) and its watch event came 0.4 ms after the answer;
+// `npm run bench -- --only store` gave 41 writes/s, p50 11 ms, p99 146 ms for the whole store
+// (worker hop, txn, watch), against 95 bare puts/s from the etcd3 client alone. Writes are one at
+// a time because the interface is synchronous: etcd's pace, not the process's, bounds them.
 //
 // A watch from a resourceVersion older than the cache's history (one from before this process
 // loaded, after a restart) is replayed from etcd's history, or is Gone once etcd compacted it. The
@@ -159,8 +163,9 @@ export class EtcdStore implements Store {
       this.break(new Error(m.error));
       return undefined;
     }
-    // A revision already applied comes again only when the client resumed a broken stream.
-    if (m.rev <= Number(this.cache.resourceVersion())) return undefined;
+    // Never older than what is applied (the client resumes a broken stream from the revision after
+    // the last it delivered); equal when one txn, of another writer, changed several keys.
+    if (m.rev < Number(this.cache.resourceVersion())) return undefined;
     const change = this.toChange(m);
     if (change) this.lastEvent = this.cache.applyChange(change, m.rev);
     return undefined;
