@@ -31,7 +31,8 @@ const { PROGRAM_IMAGES } = await import(pathToFileURL(at('agent/dist/images/regi
 
 const groups = [
   { outdir: OUTDIRS[0], entries: { main: 'agent/dist/main.js', ...Object.fromEntries(PROGRAM_IMAGES.map((n) => [n, `agent/dist/images/${n}.js`])) } },
-  { outdir: OUTDIRS[1], entries: { main: 'controlplane/dist/main.js' } },
+  // The etcd store's worker thread (store/etcd.ts) is started from the file beside the bundle.
+  { outdir: OUTDIRS[1], entries: { main: 'controlplane/dist/main.js', 'etcd-worker': 'controlplane/dist/store/etcd-worker.js' } },
   // The kip CLI starts on every command (0.27 s of cpu against 0.48 s as modules). The other
   // scripts start once per run, and some of their modules run themselves when they are the main
   // module (bench/network.ts, chaos/main.ts imports kip/main.ts): bundled together, each would
@@ -56,7 +57,8 @@ await Promise.all(
       banner: { js: banner },
       // Native addons stay outside, loaded from node_modules if they are there: msgpackr-extract
       // speeds up msgpackr and is optional, as are ws's bufferutil and utf-8-validate.
-      external: ['msgpackr-extract', 'bufferutil', 'utf-8-validate', 'better-sqlite3'],
+      // etcd3 stays outside too: its gRPC loads rpc.proto from beside its own files at run time.
+      external: ['msgpackr-extract', 'bufferutil', 'utf-8-validate', 'better-sqlite3', 'etcd3'],
       sourcemap: 'linked',
       // The maps point at the .ts files in the checkout; copying their text into the maps would
       // only make them bigger to parse for a stack trace.

@@ -52,6 +52,11 @@ export interface AgentOptions {
   name: string;
   /** ws://host:port/agent/v1/connect */
   server: string;
+  /**
+   * Every control plane's agent URL (control planes sharing one store), `server` among them: on
+   * losing one the agent fails over to the next, its pods running all along.
+   */
+  servers?: readonly string[];
   token: string;
   capacity: ResourceList;
   labels: Record<string, string>;
@@ -126,8 +131,27 @@ export class Agent {
   private heldPodMessages: PodMessage[] | undefined;
   private routesWaitTimer?: TimerHandle;
 
+  /** The control planes this agent may talk to, and the one it dials now. */
+  private readonly servers: readonly string[];
+  private serverIndex = 0;
+
   constructor(private readonly opts: AgentOptions) {
     this.clock = opts.clock ?? realClock;
+    this.servers = opts.servers && opts.servers.length > 0 ? opts.servers : [opts.server];
+    this.serverIndex = Math.max(0, this.servers.indexOf(opts.server));
+  }
+
+  /** The control plane this agent talks to (or dials) now. */
+  get server(): string {
+    return this.servers[this.serverIndex];
+  }
+
+  /** A failed dial or a lost connection: the next attempt goes to the next control plane, if there are several. */
+  private failOver(): void {
+    if (this.servers.length < 2) return;
+    const from = this.server;
+    this.serverIndex = (this.serverIndex + 1) % this.servers.length;
+    this.opts.log.debug('failing over to the next control plane', { node: this.opts.name, from, to: this.server });
   }
 
   /** The kubelet, once the control plane has welcomed this node. */
@@ -151,7 +175,7 @@ export class Agent {
    * for what its own pods name (their claims and volumes): the kubelet's reads beside its session.
    */
   apiClient(): ApiClient {
-    const u = new URL(this.opts.server);
+    const u = new URL(this.server);
     const server = `${u.protocol === 'wss:' ? 'https' : 'http'}://${u.host}`;
     const ca = this.pinnedCa ?? this.opts.ca;
     return new ApiClient({ server, token: this.opts.token, userAgent: `kip-agent/${this.opts.name}`, ...(ca ? { ca } : {}) });
@@ -159,7 +183,7 @@ export class Agent {
 
   /** Fetches the pinned CA before the first TLS dial; a server whose CA does not match is refused for good. */
   private discoverCa(): void {
-    const u = new URL(this.opts.server);
+    const u = new URL(this.server);
     discoverPinnedCa(u.hostname, Number(u.port || 443), this.opts.caCertHash!).then(
       (pem) => {
         this.pinnedCa = pem;
@@ -175,10 +199,11 @@ export class Agent {
         if (!this.unreachableWarned)
           this.opts.log.warn('cannot reach the control plane; retrying until it answers', {
             node: this.opts.name,
-            server: this.opts.server,
+            server: this.server,
             error: err.message,
           });
         this.unreachableWarned = true;
+        this.failOver();
         this.reconnectTimer = this.clock.setTimeout(() => this.connect(), this.reconnect.next());
       },
     );
@@ -187,14 +212,14 @@ export class Agent {
   private connect(): void {
     if (this.stopped) return;
     const { log } = this.opts;
-    const secure = this.opts.server.startsWith('wss:');
+    const secure = this.server.startsWith('wss:');
     if (secure && this.opts.caCertHash && !this.pinnedCa) return this.discoverCa();
     const ca = this.pinnedCa ?? this.opts.ca;
     // The connection goes through createConnection (chaos's fault stages) whatever the scheme: over
     // wss:// TLS runs on top of the shaped stream, so a fault on the link to the control plane is
     // felt the same with TLS as without.
     const dial = this.opts.createConnection;
-    const ws = new WebSocket(this.opts.server, {
+    const ws = new WebSocket(this.server, {
       maxPayload: MAX_FRAME_BYTES,
       handshakeTimeout: 5000,
       ...(secure && ca ? { ca } : {}),
@@ -269,12 +294,13 @@ export class Agent {
       // Said once, so that an agent pointed at the wrong --server does not wait in silence.
       this.opts.log.warn('cannot reach the control plane; retrying until it answers', {
         node: this.opts.name,
-        server: this.opts.server,
+        server: this.server,
         error: this.lastDialError ?? (reason || `closed with code ${code}`),
       });
       this.unreachableWarned = true;
     } else this.opts.log.debug('control plane not reachable; retrying', { node: this.opts.name, inMs: delay, error: this.lastDialError });
     this.lastDialError = undefined;
+    this.failOver();
     this.reconnectTimer = this.clock.setTimeout(() => this.connect(), delay);
   }
 

@@ -41,7 +41,9 @@ import { configureImages, userImagesProblem } from './images/registry.js';
 
 const USAGE = `usage: kip-agent --name NODE [flags]
   --name NODE         node name (required), e.g. node-3
-  --server URL        control plane (default ws://127.0.0.1:${DEFAULT_API_PORT}; http:// works too)
+  --server URL[,URL]  control plane (default ws://127.0.0.1:${DEFAULT_API_PORT}; http:// works too);
+                      several control planes sharing one store: the agent talks to one and,
+                      on losing it, fails over to the next, its pods running all along
   --token T           cluster join token (or KIP_TOKEN, or --token-file)
   --token-file F      file holding the token (default <data-dir>/token)
   --discovery-token-ca-cert-hash sha256:HEX
@@ -132,7 +134,14 @@ async function main(): Promise<void> {
       fail(`no join token: pass --token, set KIP_TOKEN, or point --token-file at the control plane's token (${file}: ${(err as NodeJS.ErrnoException).code})`);
     }
   }
-  const server = agentUrl(String(values.server ?? `ws://127.0.0.1:${DEFAULT_API_PORT}`));
+  const servers = String(values.server ?? `ws://127.0.0.1:${DEFAULT_API_PORT}`)
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map(agentUrl);
+  if (servers.length === 0) fail('--server: give at least one control plane URL');
+  if (new Set(servers.map((s) => s.startsWith('wss:'))).size > 1) fail('--server: the control planes must all be ws:// or all wss://');
+  const server = servers[0];
   const caCertHash = values['discovery-token-ca-cert-hash'] as string | undefined;
   if (caCertHash !== undefined && !isCaCertHash(caCertHash))
     fail(`--discovery-token-ca-cert-hash: "${caCertHash}" must look like sha256:<64 hex digits>, as the control plane prints it`);
@@ -196,6 +205,7 @@ async function main(): Promise<void> {
   const agent = new Agent({
     name,
     server,
+    servers,
     token,
     capacity: { cpu, memory, pods },
     labels: parseLabels(values.labels as string | undefined),

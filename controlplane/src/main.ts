@@ -2,7 +2,7 @@
 // kip-controlplane: API server, store, scheduler and controllers in one process.
 //
 //   node controlplane/dist/main.js [--port 7070] [--listen 127.0.0.1 [--tls]] [--data-dir .kip]
-//        [--profile fast|kubernetes] [--store memory|sqlite] [--api-token T] [--verbose]
+//        [--profile fast|kubernetes] [--store memory|sqlite|etcd://HOST:PORT[,...]] [--api-token T] [--verbose]
 //        [--node-monitor-grace-period 4s] [--pod-eviction-timeout 0s] [--heartbeat-interval 1s]
 
 import { writeFileSync, mkdirSync, rmSync } from 'node:fs';
@@ -26,6 +26,7 @@ import {
   stopOnSignals,
 } from '@kip/shared';
 import { ControlPlane } from './server.js';
+import { EtcdStore, parseEtcdUrl } from './store/etcd.js';
 import { openSqliteStore } from './store/sqlite.js';
 import type { Store } from './store/store.js';
 import { loadOrCreateTls, type ServingTls } from './tls.js';
@@ -40,7 +41,9 @@ const USAGE = `usage: kip-controlplane [flags]
                                  hash printed at start
   --data-dir DIR                 where the join token and state live (default .kip)
   --profile fast|kubernetes      timing profile (default fast)
-  --store memory|sqlite          keep state in memory only, or in <data-dir>/state.db (default memory)
+  --store memory|sqlite|etcd://HOST:PORT[,HOST:PORT...][/PREFIX]
+                                 keep state in memory only, in <data-dir>/state.db, or in etcd
+                                 under PREFIX (default /registry) (default memory)
   --pod-cidr CIDR                the pod network, a /24 per node (default 10.244.0.0/16)
   --service-cidr CIDR            the range of Services' cluster IPs (default 10.96.0.0/16)
   --api-token T                  the admin bearer token every API request needs (default: one
@@ -54,6 +57,13 @@ const USAGE = `usage: kip-controlplane [flags]
   --pod-eviction-timeout D       how long pods stay on an unreachable node (e.g. 0s, 300s)
   --node-eviction-rate R         nodes per second tainted for eviction per zone (e.g. 0.1)
   --secondary-node-eviction-rate R  the same while most of a large zone is unhealthy (e.g. 0.01)
+  --id ID                        this control plane's identity, the holder it writes in the leader
+                                 Lease kube-system/kip-controller-manager (default <host>_<random>);
+                                 with --store etcd:// control planes elect a leader, which alone
+                                 runs the scheduler and the controllers
+  --info-file NAME               where, in the data dir, to say where this control plane listens
+                                 (default controlplane.json; a second control plane needs its own)
+  --skip-kubeconfig              do not write <data-dir>/kubeconfig (another control plane did)
   --exit-with-parent             stop when standard input closes (the launcher died)
   --verbose                      debug logging`;
 
@@ -96,7 +106,15 @@ function main(): void {
     'pod-eviction-timeout': { type: 'string' },
     'node-eviction-rate': { type: 'string' },
     'secondary-node-eviction-rate': { type: 'string' },
+    id: { type: 'string' },
+    'info-file': { type: 'string' },
+    'skip-kubeconfig': { type: 'boolean' },
   });
+  const id = values.id === undefined ? undefined : String(values.id);
+  if (id !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(id))
+    fail(`--id: "${id}" must be 1-128 letters, digits, '.', '_' or '-', starting with a letter or digit`);
+  const infoName = String(values['info-file'] ?? 'controlplane.json');
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*\.json$/.test(infoName)) fail(`--info-file: "${infoName}" must be a file name (no directory) ending in .json`);
   const port = Number(values.port ?? DEFAULT_API_PORT);
   if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`--port: "${String(values.port)}" is not a port number`);
   const profile = String(values.profile ?? 'fast');
@@ -125,8 +143,17 @@ function main(): void {
     if (!/^\d+(\.\d+)?$/.test(String(v)) || !Number.isFinite(rate)) fail(`--${flag}: "${String(v)}" is not a rate such as 0.1 (nodes per second)`);
     timing[key] = rate;
   }
-  const storeKind = String(values.store ?? 'memory');
-  if (storeKind !== 'memory' && storeKind !== 'sqlite') fail(`--store: "${storeKind}" is not a store; use memory or sqlite`);
+  const storeSpec = String(values.store ?? 'memory');
+  let etcd: { hosts: string[]; prefix: string } | undefined;
+  if (storeSpec.startsWith('etcd://')) {
+    try {
+      etcd = parseEtcdUrl(storeSpec);
+    } catch (err) {
+      fail(`--store: ${(err as Error).message}`);
+    }
+  } else if (storeSpec !== 'memory' && storeSpec !== 'sqlite')
+    fail(`--store: "${storeSpec}" is not a store; use memory, sqlite or etcd://HOST:PORT[,HOST:PORT...]`);
+  const storeKind = etcd ? 'etcd' : storeSpec;
   const addressPlan = {
     podNetworkCidr: String(values['pod-cidr'] ?? DEFAULT_ADDRESS_PLAN.podNetworkCidr),
     serviceCidr: String(values['service-cidr'] ?? DEFAULT_ADDRESS_PLAN.serviceCidr),
@@ -178,6 +205,22 @@ function main(): void {
       fail((err as Error).message);
     }
     log.info('state kept in SQLite', { file: path.join(dataDir, 'state.db'), resourceVersion: store.resourceVersion() });
+  } else if (etcd) {
+    try {
+      store = new EtcdStore({
+        ...etcd,
+        onHandlerError: (err) => log.error('store watcher failed', { error: err }),
+        // A store that can no longer follow etcd would serve a stale cache: exit, and be started
+        // again (the launcher restarts a dead control plane), loading afresh.
+        onBroken: (err) => {
+          log.error('the etcd store cannot go on; exiting', { error: err });
+          process.exit(1);
+        },
+      });
+    } catch (err) {
+      fail((err as Error).message);
+    }
+    log.info('state kept in etcd', { hosts: etcd.hosts.join(','), prefix: etcd.prefix, resourceVersion: store.resourceVersion() });
   }
   // A wildcard address is reached by the machine's own addresses: those are its names too.
   const names = [...new Set(['localhost', '127.0.0.1', ...(isWildcard(host) ? machineAddresses() : [host]), ...apiNames])];
@@ -189,8 +232,10 @@ function main(): void {
       fail(`cannot make or read the TLS certificates in ${path.join(dataDir, 'pki')}: ${(err as Error).message}`);
     }
   }
-  const cp = new ControlPlane({ host, port, profile, timing, joinToken, store, tls, apiToken, apiNames: names, addressPlan, dataDir, log });
-  const infoFile = path.join(dataDir, 'controlplane.json');
+  // Control planes that share etcd elect a leader; one with its own store is always the leader.
+  const leaderElection = etcd ? { ...(id !== undefined ? { identity: id } : {}) } : undefined;
+  const cp = new ControlPlane({ host, port, profile, timing, joinToken, store, tls, apiToken, apiNames: names, addressPlan, dataDir, log, leaderElection });
+  const infoFile = path.join(dataDir, infoName);
   cp.start().then(
     ({ url, port: bound }) => {
       const agentUrl = `${url.replace(/^http/, 'ws')}${AGENT_PATH}`;
@@ -199,11 +244,15 @@ function main(): void {
       // The admin's kubeconfig, as kubeadm's admin.conf and k3s's k3s.yaml: kip, kubectl and the
       // scripts find the server and the credentials in it.
       const kubeconfig = path.join(dataDir, KUBECONFIG_FILE);
-      writeKubeconfig(kubeconfig, 'kip', { server: url, ...(apiToken ? { token: apiToken } : {}), ...(tls ? { caPem: tls.caPem } : {}) });
+      if (!values['skip-kubeconfig'])
+        writeKubeconfig(kubeconfig, 'kip', { server: url, ...(apiToken ? { token: apiToken } : {}), ...(tls ? { caPem: tls.caPem } : {}) });
       writeFileSync(
         infoFile,
-        JSON.stringify({ url, agentUrl, port: bound, pid: process.pid, tokenFile: tokenPath(dataDir), kubeconfig, store: storeKind, profile, ...ca }, null, 2) +
-          '\n',
+        JSON.stringify(
+          { url, agentUrl, port: bound, pid: process.pid, tokenFile: tokenPath(dataDir), kubeconfig, store: storeKind, profile, id: cp.identity, ...ca },
+          null,
+          2,
+        ) + '\n',
       );
       process.stdout.write(`kip-controlplane listening on ${url} (agents: ${agentUrl}, profile ${profile}, pid ${process.pid})\n`);
       if (tls) process.stdout.write(`kip-controlplane CA ${tls.caFile}, pin it with --discovery-token-ca-cert-hash ${tls.caCertHash}\n`);

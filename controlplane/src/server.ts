@@ -23,7 +23,9 @@ import { NamespaceController } from './controllers/namespace.js';
 import { jobSelectorAdmission } from './api/job-selector.js';
 import { ensureSystemPriorityClasses, priorityAdmission } from './api/priority-admission.js';
 import { namespaceLifecycle } from './api/namespace-lifecycle.js';
-import { NodeLifecycleController } from './controllers/node-lifecycle.js';
+import { NodeLifecycleController, type NodeHealthView } from './controllers/node-lifecycle.js';
+import { LEADER_ELECTION_PROFILES, LeaderElector, newIdentity, type LeaderElectionTiming } from './leader/leader-election.js';
+import { NodeLeases } from './api/node-leases.js';
 import { ClusterIPAllocator } from './network/cluster-ip.js';
 import { RoutePublisher } from './network/route-publisher.js';
 import { StoreEventRecorder } from './events.js';
@@ -76,6 +78,11 @@ export interface ControlPlaneOptions {
   log: Logger;
   clock?: Clock;
   store?: Store;
+  /**
+   * Several control planes share the store (etcd): they elect a leader through a Lease, and only
+   * the leader runs the scheduler and the controllers. Without it this one is always the leader.
+   */
+  leaderElection?: { identity?: string; timing?: LeaderElectionTiming };
 }
 
 export class ControlPlane {
@@ -91,6 +98,12 @@ export class ControlPlane {
   readonly chaos: Chaos;
   readonly timing: Timing;
   readonly addressPlan: AddressPlan;
+  /** This control plane's identity: the holder it writes in the leader Lease. */
+  readonly identity: string;
+  /** Present when control planes share the store (leaderElection). */
+  readonly elector?: LeaderElector;
+  private readonly nodeLeases?: NodeLeases;
+  private leading = false;
   private readonly server: http.Server | https.Server;
   private readonly clock: Clock;
 
@@ -100,12 +113,32 @@ export class ControlPlane {
     this.timing = { ...PROFILES[opts.profile ?? 'fast'], ...opts.timing };
     this.addressPlan = opts.addressPlan ?? DEFAULT_ADDRESS_PLAN;
     this.store = opts.store ?? new MemoryStore({ clock: this.clock, onHandlerError: (err) => log.error('store watcher failed', { error: err }) });
+    this.identity = opts.leaderElection?.identity ?? newIdentity();
+    if (opts.leaderElection) {
+      this.nodeLeases = new NodeLeases({
+        store: this.store,
+        clock: this.clock,
+        log: log.child('node-leases'),
+        renewEveryMs: this.timing.heartbeatIntervalMs,
+        leaseDurationMs: this.timing.nodeMonitorGracePeriodMs,
+      });
+      this.elector = new LeaderElector({
+        store: this.store,
+        clock: this.clock,
+        log: log.child('leader-election'),
+        identity: this.identity,
+        timing: opts.leaderElection.timing ?? LEADER_ELECTION_PROFILES[opts.profile ?? 'fast'],
+        onStartedLeading: () => this.startLeading(),
+        onStoppedLeading: () => this.stopLeading(),
+        onNewLeader: (holder) => log.info('leader is now', { holder: holder ?? '(none)', self: holder === this.identity }),
+      });
+    }
     this.recorder = new StoreEventRecorder(this.store, { component: 'controlplane', clock: this.clock });
     this.registry = new Registry({
       store: this.store,
       log: log.child('registry'),
       clock: this.clock,
-      nodeCanTerminate: (node) => this.agents.canTerminate(node),
+      nodeCanTerminate: (node) => this.nodeCanTerminate(node),
     });
     this.agents = new AgentEndpoint({
       store: this.store,
@@ -117,6 +150,8 @@ export class ControlPlane {
       joinToken: opts.joinToken,
       timing: this.timing,
       initialMessages: [() => [this.routes.snapshot()], (node) => [this.config.snapshot(node)], (node) => this.chaos.initialMessages(node)],
+      onHeartbeat: this.nodeLeases ? (node) => this.nodeLeases!.renew(node) : undefined,
+      connectedElsewhere: (node) => this.nodeCanTerminate(node),
     });
     this.routes = new RoutePublisher(this.store, this.agents, log.child('routes'), { clock: this.clock, addressPlan: this.addressPlan });
     this.config = new ConfigPublisher(this.store, this.agents, log.child('config'));
@@ -152,7 +187,7 @@ export class ControlPlane {
       log: log.child('node-lifecycle'),
       clock: this.clock,
       timing: this.timing,
-      health: (name) => this.agents.health(name),
+      health: (name) => this.nodeHealth(name),
     });
     const auth = new Authorizer({
       adminToken: opts.apiToken,
@@ -210,9 +245,10 @@ export class ControlPlane {
     this.routes.start();
     this.config.start();
     this.agents.start();
-    this.scheduler.start();
-    this.controllers.start();
-    this.nodeLifecycle.start();
+    this.nodeLeases?.start();
+    // Every control plane serves the API and its agents; only the leader schedules and reconciles.
+    if (this.elector) this.elector.start();
+    else this.startLeading();
     await new Promise<void>((resolve, reject) => {
       this.server.once('error', reject);
       this.server.listen(this.opts.port ?? 0, this.opts.host ?? '127.0.0.1', () => {
@@ -225,10 +261,51 @@ export class ControlPlane {
     return { url: `${this.opts.tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`, port };
   }
 
-  async stop(): Promise<void> {
+  /** Whether this control plane runs the scheduler and the controllers now. */
+  isLeader(): boolean {
+    return this.leading;
+  }
+
+  private startLeading(): void {
+    if (this.leading) return;
+    this.leading = true;
+    this.scheduler.start();
+    this.controllers.start();
+    this.nodeLifecycle.start();
+  }
+
+  /** Leadership lost: stop at once, as kube-controller-manager exits, so two never act together. */
+  private stopLeading(): void {
+    if (!this.leading) return;
+    this.leading = false;
     this.nodeLifecycle.stop();
     this.controllers.stop();
     this.scheduler.stop();
+  }
+
+  /**
+   * A node's liveness as the node lifecycle controller judges it: its agent's connection to this
+   * control plane, or, when control planes share the store, its Lease renewed by whichever one the
+   * agent is connected to, whichever was heard from last.
+   */
+  private nodeHealth(name: string): NodeHealthView | undefined {
+    const local = this.agents.health(name);
+    const leaseMs = this.nodeLeases?.lastRenewMs(name);
+    // An agent whose process is known to have exited is lost at once, whatever its Lease says.
+    if (leaseMs === undefined || local?.connected || local?.agentGone || (local && local.lastHeartbeatMs >= leaseMs)) return local;
+    return { connected: this.clock.now() - leaseMs < this.timing.nodeMonitorGracePeriodMs, lastHeartbeatMs: leaseMs };
+  }
+
+  private nodeCanTerminate(name: string): boolean {
+    if (this.agents.canTerminate(name)) return true;
+    const leaseMs = this.nodeLeases?.lastRenewMs(name);
+    return leaseMs !== undefined && this.clock.now() - leaseMs < this.timing.nodeMonitorGracePeriodMs;
+  }
+
+  async stop(): Promise<void> {
+    if (this.elector) this.elector.stop();
+    else this.stopLeading();
+    this.nodeLeases?.stop();
     this.agents.stop();
     this.config.stop();
     this.routes.stop();

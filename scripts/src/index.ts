@@ -5,6 +5,7 @@ export * from './bench/scheduler.js';
 
 export { main as chaosMain } from './chaos/main.js';
 
+export * from './cluster/etcd-server.js';
 export * from './cluster/local-cluster.js';
 
 export * from './experiment/client-log.js';

@@ -25,7 +25,7 @@
 // restartCount, ready, started), kept as the kubelet keeps them, so that the status is a read.
 
 import { isoTime } from '@kip/shared';
-import type { ContainerState, ContainerStateTerminated, RestartPolicy } from '@kip/shared';
+import type { ContainerState, ContainerStateTerminated, ContainerStatus, RestartPolicy } from '@kip/shared';
 import { backOffMessage, crashLoopDelay, shouldRestart, type CrashLoopSettings } from './crash-backoff.js';
 import type { ProbeKind } from './prober.js';
 
@@ -158,6 +158,31 @@ export interface LifecycleEnv {
 export interface Step {
   state: ContainerLifecycle;
   actions: LifecycleAction[];
+}
+
+/**
+ * A container that already ran on this node under an earlier agent process (the pod's stored
+ * status says so): that process took the container down with it, so the next run is a restart
+ * and counts as one, as the kubelet counts the containers of a node that rebooted. Its last state
+ * is the run that ended unseen: Terminated, reason Unknown, exit code 255, as Kubernetes shows it.
+ */
+export function resumedLifecycle(waitingReason: string, previous: ContainerStatus | undefined): ContainerLifecycle {
+  const fresh = initialLifecycle(waitingReason);
+  const ran = previous?.state?.running ?? previous?.state?.terminated;
+  if (!previous || (!previous.containerID && !ran)) return fresh;
+  const count = previous.restartCount ?? 0;
+  const startedAt = previous.state?.running?.startedAt ?? previous.state?.terminated?.startedAt;
+  const lastState: ContainerState = previous.state?.terminated
+    ? { terminated: previous.state.terminated }
+    : {
+        terminated: {
+          exitCode: 255,
+          reason: 'Unknown',
+          ...(startedAt ? { startedAt } : {}),
+          ...(previous.containerID ? { containerID: previous.containerID } : {}),
+        },
+      };
+  return { ...fresh, lastState, restartCount: count, runs: count + 1 };
 }
 
 /**

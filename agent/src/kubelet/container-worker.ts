@@ -10,7 +10,7 @@ import { ImagePullError, imageHostDirs, resolveImage, type ResolvedImage } from 
 import { imageProgram, imageRunEnv } from '../images/run.js';
 import { containerArgv, lookPath } from './command.js';
 import {
-  initialLifecycle,
+  resumedLifecycle,
   initRestartPolicy,
   step,
   type ContainerLifecycle,
@@ -75,9 +75,11 @@ export class ContainerWorker {
     readonly init = false,
     /** The pod has init containers: a container waits for them as PodInitializing. */
     podInitializing = false,
+    /** Its status as stored: it ran here under an earlier agent process, and starts again as a restart. */
+    previous?: ContainerStatus,
   ) {
     this.spec = spec;
-    this.lifecycle = initialLifecycle(init || podInitializing ? 'PodInitializing' : 'ContainerCreating');
+    this.lifecycle = resumedLifecycle(init || podInitializing ? 'PodInitializing' : 'ContainerCreating', previous);
     this.stopped = new Promise((resolve) => (this.markStopped = resolve));
     this.resolveImage();
   }

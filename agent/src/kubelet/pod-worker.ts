@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { claimNamesOf, isoNow } from '@kip/shared';
-import type { Clock, Container, EventRecord, Logger, Pod, PodStatus, Probe, ResourceList, Timing, TimerHandle } from '@kip/shared';
+import type { Clock, Container, ContainerStatus, EventRecord, Logger, Pod, PodStatus, Probe, ResourceList, Timing, TimerHandle } from '@kip/shared';
 import type { ConfigSource } from './config-objects.js';
 import { ContainerWorker } from './container-worker.js';
 import { buildContainerEnv } from './env.js';
@@ -107,8 +107,16 @@ export class PodWorker implements PodContext {
     this.podKey = `${pod.metadata.namespace ?? 'default'}/${pod.metadata.name}`;
     this.podDir = path.join(deps.podsDir, podDirName(pod));
     this.startTime = isoNow(deps.clock);
-    this.initContainers = (pod.spec.initContainers ?? []).map((c) => new ContainerWorker(this, c, true));
-    this.containers = pod.spec.containers.map((c) => new ContainerWorker(this, c, false, this.initContainers.length > 0));
+    // A pod this node ran before this agent process (the stored status names its containers' runs)
+    // starts its containers again as restarts, as the kubelet does after a reboot.
+    const previous = (statuses: ContainerStatus[] | undefined, name: string) =>
+      pod.spec.nodeName === deps.nodeName ? statuses?.find((s) => s.name === name) : undefined;
+    this.initContainers = (pod.spec.initContainers ?? []).map(
+      (c) => new ContainerWorker(this, c, true, false, previous(pod.status?.initContainerStatuses, c.name)),
+    );
+    this.containers = pod.spec.containers.map(
+      (c) => new ContainerWorker(this, c, false, this.initContainers.length > 0, previous(pod.status?.containerStatuses, c.name)),
+    );
     this.volumes = new PodVolumes(this.podDir, () => ({
       pod: this.pod,
       config: deps.config,

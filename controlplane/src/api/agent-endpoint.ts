@@ -65,6 +65,10 @@ export interface AgentEndpointOptions {
    * start with their services' env; the faults it must enforce): one provider per concern.
    */
   initialMessages?: ((nodeName: string) => ControlPlaneMessage[])[];
+  /** The agent spoke (hello or heartbeat): renew its node's Lease, when control planes share one store. */
+  onHeartbeat?(nodeName: string): void;
+  /** The node's agent is connected to another control plane on the same store (its Lease is fresh). */
+  connectedElsewhere?(nodeName: string): boolean;
 }
 
 export class AgentEndpoint implements NodeAccess {
@@ -174,6 +178,7 @@ export class AgentEndpoint implements NodeAccess {
       remote,
     );
     this.sessions.set(name, session);
+    this.opts.onHeartbeat?.(name);
     log.info('node connected', { node: name, pid: hello.node.pid, podCIDR, runningPods: hello.pods.length });
     channel.send({ type: 'welcome', nodeName: name, podCIDR, timing });
     for (const provide of this.opts.initialMessages ?? []) for (const m of provide(name)) channel.send(m);
@@ -233,14 +238,28 @@ export class AgentEndpoint implements NodeAccess {
 
   streamLogs(nodeName: string, opts: LogOptions, sink: { data(chunk: Uint8Array): void; end(error?: string): void }): () => void {
     const s = this.session(nodeName);
-    if (!s) throw new ApiError('ServiceUnavailable', `node ${nodeName} is not connected; the logs of pod ${opts.pod} cannot be reached`);
+    if (!s) throw this.unreachable(nodeName, `the logs of pod ${opts.pod} cannot be reached`);
     return s.streamLogs(opts, sink);
   }
 
   exec(nodeName: string, opts: ExecOptions, sink: ExecSink): RemoteExec {
     const s = this.session(nodeName);
-    if (!s) throw new ApiError('ServiceUnavailable', `node ${nodeName} is not connected; pod ${opts.pod} cannot be reached`);
+    if (!s) throw this.unreachable(nodeName, `pod ${opts.pod} cannot be reached`);
     return s.exec(opts, sink);
+  }
+
+  /**
+   * Logs and exec travel over the agent's own connection, which only the control plane it is
+   * connected to holds: another control plane says where to ask instead of relaying (a limit of
+   * several control planes; port-forward dials the agent's tunnel and works from any of them).
+   */
+  private unreachable(nodeName: string, what: string): ApiError {
+    if (this.opts.connectedElsewhere?.(nodeName))
+      return new ApiError(
+        'ServiceUnavailable',
+        `node ${nodeName} is connected to another control plane; ${what} from this one: ask the control plane it is connected to`,
+      );
+    return new ApiError('ServiceUnavailable', `node ${nodeName} is not connected; ${what}`);
   }
 
   nodeMetrics(): NodeMetrics[] {

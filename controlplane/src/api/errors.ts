@@ -23,6 +23,7 @@ export type ApiReason =
   | 'RequestEntityTooLarge'
   | 'TooManyRequests'
   | 'ServiceUnavailable'
+  | 'Timeout'
   | 'InternalError';
 
 const CODES: Record<ApiReason, number> = {
@@ -41,6 +42,7 @@ const CODES: Record<ApiReason, number> = {
   RequestEntityTooLarge: 413,
   TooManyRequests: 429,
   ServiceUnavailable: 503,
+  Timeout: 504,
   InternalError: 500,
 };
 
@@ -123,6 +125,9 @@ export function fromStoreError(err: StoreError, kindPlural: string, name: string
       return new ApiError('Expired', err.message);
     case 'Invalid':
       return new ApiError('BadRequest', err.message);
+    case 'Timeout':
+      // The store's backend (etcd) did not answer in time: Kubernetes' 504 Timeout, which a client may retry.
+      return new ApiError('Timeout', err.message);
   }
 }
 

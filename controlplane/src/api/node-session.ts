@@ -32,6 +32,8 @@ export interface NodeSessionDeps {
   log: Logger;
   clock: Clock;
   now(): number;
+  /** The agent spoke (hello or heartbeat): renew its node's Lease, when control planes share one store. */
+  onHeartbeat?(nodeName: string): void;
 }
 
 /**
@@ -94,6 +96,7 @@ export class NodeSession {
         return;
       case 'heartbeat':
         this.lastHeartbeatMs = this.deps.now();
+        this.deps.onHeartbeat?.(this.nodeName);
         if (msg.usage) {
           this.usage = msg.usage;
           this.usageAtMs = this.lastHeartbeatMs;

@@ -64,7 +64,7 @@ const STATUS_REFRESH_MS = 10_000;
 
 export class NodeLifecycleController {
   private stopLoop?: () => void;
-  private readonly startedAt: number;
+  private startedAt: number;
   readonly tickMs: number;
   private readonly attention: Attention;
   private zoneStates = new Map<string, ZoneState>();
@@ -79,6 +79,9 @@ export class NodeLifecycleController {
   }
 
   start(): void {
+    // A controller that starts (again: a control plane that became leader) gives the agents the
+    // startup grace to be heard from before it judges any node.
+    this.startedAt = this.opts.clock.now();
     this.stopLoop = everyWithAttention(this.opts.clock, this.tickMs, this.attention, () => {
       try {
         this.tick();

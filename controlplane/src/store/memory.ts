@@ -49,6 +49,12 @@ export class MemoryStore implements Store {
   private watcherList: Watcher[] = [];
   private readonly history: HistoryEntry[] = [];
   private historyStart = 0;
+  /**
+   * The history holds every change after this version: a watch from an older one is Gone. Kept
+   * apart from the oldest entry's version because versions need not be consecutive: with etcd
+   * (store/etcd.ts) the revision counts the writes of every prefix, not just this store's.
+   */
+  private historyFloor = 0;
   private readonly historySize: number;
   private readonly clock: Clock;
   private readonly onHandlerError: (err: unknown) => void;
@@ -64,6 +70,7 @@ export class MemoryStore implements Store {
       for (const h of opts.restore.history.slice(-this.historySize))
         this.history.push({ rv: h.rv, ev: { type: h.change.type, object: deepFreeze(h.change.object) } });
       this.rv = opts.restore.rv;
+      this.historyFloor = this.history.length > 0 ? this.history[0]!.rv - 1 : this.rv;
     }
   }
 
@@ -162,8 +169,7 @@ export class MemoryStore implements Store {
     if (opts.resourceVersion !== undefined && !Number.isInteger(from))
       throw new StoreError('Invalid', `resourceVersion "${opts.resourceVersion}" is not a number`);
     if (from > 0) {
-      const oldest = this.history.length > this.historyStart ? this.history[this.historyStart]!.rv : this.rv + 1;
-      if (from < oldest - 1) throw new StoreError('Gone', `too old resource version: ${from} (${oldest - 1})`);
+      if (from < this.historyFloor) throw new StoreError('Gone', `too old resource version: ${from} (${this.historyFloor})`);
       for (let i = this.historyStart; i < this.history.length; i++) {
         const h = this.history[i]!;
         if (h.rv > from && this.wants(opts, h.ev)) handler(h.ev);
@@ -184,6 +190,38 @@ export class MemoryStore implements Store {
     return true;
   }
 
+  /** The oldest version a watch can resume from: the history holds every change after it. */
+  oldestResumable(): number {
+    return this.historyFloor;
+  }
+
+  /**
+   * Applies a change that was made elsewhere, at a resourceVersion assigned elsewhere (etcd's
+   * revision, store/etcd.ts), without the checks a write makes: the change happened already.
+   * Versions must not go back. ADDED or MODIFIED follow from what the store holds; a DELETED of
+   * something it does not hold only advances the version. Returns the event it emitted, if any.
+   */
+  applyChange(change: JournalChange, rv: number): StoreEvent | undefined {
+    if (rv < this.rv) throw new Error(`store: change at version ${rv} after version ${this.rv}`);
+    const o = change.object;
+    const t = this.table(o.kind);
+    const k = keyFor(o.metadata.namespace, o.metadata.name);
+    const old = t.get(k);
+    this.rv = rv;
+    let ev: StoreEvent;
+    if (change.type === 'DELETED') {
+      if (!old) return undefined;
+      t.delete(k);
+      ev = { type: 'DELETED', object: Object.freeze({ ...old, metadata: Object.freeze({ ...old.metadata, resourceVersion: String(rv) }) }), oldObject: old };
+    } else {
+      const stored = frozenCopy({ ...o, metadata: { ...o.metadata, resourceVersion: String(rv) } });
+      t.set(k, stored);
+      ev = old ? { type: 'MODIFIED', object: stored, oldObject: old } : { type: 'ADDED', object: stored };
+    }
+    this.emit(ev);
+    return ev;
+  }
+
   /** Takes the next resourceVersion for a change, once the journal (if any) has made it durable. */
   private commit(change: JournalChange): void {
     this.journal?.append(change, this.rv + 1);
@@ -193,6 +231,7 @@ export class MemoryStore implements Store {
   private emit(ev: StoreEvent): void {
     this.history.push({ rv: this.rv, ev });
     if (this.history.length - this.historyStart > this.historySize) {
+      this.historyFloor = this.history[this.historyStart]!.rv;
       this.historyStart++;
       // Compact now and then, so the array does not grow without end.
       if (this.historyStart > this.historySize) {

@@ -2,13 +2,15 @@
 // resourceVersion across all kinds orders every write, and watches replay from any recent version.
 // Backends implement this interface; the API server, scheduler and controllers see nothing else.
 //
-// The interface is synchronous on purpose: both backends kip has (memory, SQLite) answer at once,
-// and synchronous reads keep reconcile loops free of interleaving.
+// The interface is synchronous on purpose: the memory and SQLite backends answer at once, etcd's
+// (store/etcd.ts) serves reads from memory and blocks on its writes, and synchronous reads keep
+// reconcile loops free of interleaving.
 
 import type { KObject, WatchEventType } from '@kip/shared';
 import type { Selector } from '@kip/shared';
 
-export type StoreErrorCode = 'NotFound' | 'AlreadyExists' | 'Conflict' | 'Gone' | 'Invalid';
+/** Timeout: a backend that answers over the network (etcd) did not answer in time; the write may or may not have happened. */
+export type StoreErrorCode = 'NotFound' | 'AlreadyExists' | 'Conflict' | 'Gone' | 'Invalid' | 'Timeout';
 
 export class StoreError extends Error {
   constructor(

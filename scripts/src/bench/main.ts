@@ -3,19 +3,20 @@
 // baseline measured in the same run and the published anchor it should be compared with.
 //
 //   npm run bench                       everything
-//   npm run bench -- --only scheduler,store,start,deploy,failover,scale,network
+//   npm run bench -- --only scheduler,store,start,deploy,failover,ha,scale,network
 //   npm run bench -- --json out.json    also write the figures as JSON
 
 import { writeFileSync } from 'node:fs';
 import { readCommandLine } from '@kip/shared';
 import { benchClusterStart, benchDeploy, benchFailover } from './e2e.js';
 import { benchNetwork, printNetworkRows } from './network.js';
+import { benchLeaderTakeover } from './leader-takeover.js';
 import { benchScale } from './scale.js';
 import { benchScheduler, KUBE_SCHEDULER_ANCHOR } from './scheduler.js';
-import { benchControlPlaneRestart, benchStoreDurability, benchStoreWrites } from './store.js';
+import { benchControlPlaneRestart, benchEtcdStoreWrites, benchStoreDurability, benchStoreWrites } from './store.js';
 import { printTable } from './table.js';
 
-const SECTIONS = ['scheduler', 'store', 'start', 'deploy', 'failover', 'scale', 'network'] as const;
+const SECTIONS = ['scheduler', 'store', 'start', 'deploy', 'failover', 'ha', 'scale', 'network'] as const;
 type Section = (typeof SECTIONS)[number];
 
 async function main(): Promise<void> {
@@ -61,18 +62,21 @@ async function main(): Promise<void> {
   }
 
   if (want('store')) {
-    process.stdout.write('\n== Store: 10 000 pods created then bound (20 000 writes), in process\n');
+    process.stdout.write('\n== Store: 10 000 pods created then bound (20 000 writes; etcd: 500 pods, 1 000 writes), in process\n');
     const rows = [benchStoreWrites('sqlite'), benchStoreWrites('memory')];
+    const etcdRow = await benchEtcdStoreWrites();
+    if (etcdRow) rows.push(etcdRow);
+    const notes = {
+      sqlite: 'kip --store sqlite: committed (WAL) before acknowledged',
+      memory: 'baseline: memory only',
+      etcd: 'kip --store etcd://: a txn on a local etcd 3.4 (fsync), then its watch event',
+    };
     printTable(
       ['store', 'writes', 'writes/s', 'p50 us', 'p99 us', ''],
-      rows.map((r) => [
-        r.store,
-        r.writes,
-        r.writesPerSecond,
-        r.p50Us.toFixed(1),
-        r.p99Us.toFixed(1),
-        r.store === 'sqlite' ? 'kip --store sqlite: committed (WAL) before acknowledged' : 'baseline: memory only',
-      ]),
+      [
+        ...rows.map((r) => [r.store, r.writes, r.writesPerSecond, r.p50Us.toFixed(1), r.p99Us.toFixed(1), notes[r.store]]),
+        ...(etcdRow ? [] : [['etcd', '-', '-', '-', '-', 'etcd not installed (apt-get install -y etcd-server)']]),
+      ],
     );
     const durability = await benchStoreDurability(20);
     const restart = await benchControlPlaneRestart(5);
@@ -140,6 +144,25 @@ async function main(): Promise<void> {
       ],
     );
     results.failover = r;
+  }
+
+  if (want('ha')) {
+    process.stdout.write(
+      '\n== Two control planes on one etcd: SIGKILL of the leader to the other leading, and to every node Ready on it (5 nodes, fast profile)\n',
+    );
+    const r = await benchLeaderTakeover(5, 3);
+    if (!r) process.stdout.write('etcd not installed (apt-get install etcd-server): skipped\n');
+    else {
+      printTable(
+        ['', 'p50 s', 'trials s'],
+        [
+          ['kill -> new leader holds the Lease', r.p50LeaderSeconds.toFixed(2), r.leaderSeconds.map((t) => t.toFixed(2)).join(' ')],
+          ['kill -> every node Ready on it', r.p50ReadySeconds.toFixed(2), r.readySeconds.map((t) => t.toFixed(2)).join(' ')],
+          ['anchor: client-go defaults (15 s lease, 2 s retry)', '~15-17', ''],
+        ],
+      );
+      results.ha = r;
+    }
   }
 
   if (want('scale')) {

@@ -1,5 +1,4 @@
-// The store: how fast the durable SQLite store takes writes beside the memory store it journals
-// for, whether a kill -9 ever loses an acknowledged write, and how long a restarted control plane
+// The store: how fast the durable SQLite store and etcd take writes beside the memory store, whether a kill -9 ever loses an acknowledged write, and how long a restarted control plane
 // takes to have every agent back.
 //
 // Run alone: node scripts/dist/bench/store.js
@@ -11,11 +10,12 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { percentile, waitFor, type KObject, type Pod } from '@kip/shared';
-import { MemoryStore, openSqliteStore } from '@kip/controlplane';
+import { EtcdStore, MemoryStore, openSqliteStore, type Store } from '@kip/controlplane';
+import { etcdInstalled, startEtcd } from '../cluster/etcd-server.js';
 import { LocalCluster } from '../cluster/local-cluster.js';
 
 export interface StoreWriteResult {
-  store: 'memory' | 'sqlite';
+  store: 'memory' | 'sqlite' | 'etcd';
   writes: number;
   writesPerSecond: number;
   p50Us: number;
@@ -50,20 +50,43 @@ function pod(i: number): Pod {
 export function benchStoreWrites(kind: 'memory' | 'sqlite', pods = 10_000): StoreWriteResult {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'kip-bench-store-'));
   const store = kind === 'memory' ? new MemoryStore({ historySize: 1000 }) : openSqliteStore({ file: path.join(dir, 'state.db'), historySize: 1000 });
-  const latencies: number[] = [];
-  const start = performance.now();
   try {
-    for (let i = 0; i < pods; i++) {
-      let t = performance.now();
-      const p = store.create(pod(i));
-      latencies.push(performance.now() - t);
-      t = performance.now();
-      store.update({ ...p, spec: { ...p.spec, nodeName: `node-${i % 100}` } });
-      latencies.push(performance.now() - t);
-    }
+    return timeWrites(kind, store, pods);
   } finally {
     store.close();
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The same against a throwaway etcd on this machine (undefined when `etcd` is not installed).
+ * Fewer pods: every write waits for etcd's fsync, so it runs at etcd's pace, not the process's.
+ */
+export async function benchEtcdStoreWrites(pods = 500): Promise<StoreWriteResult | undefined> {
+  if (!etcdInstalled()) return undefined;
+  const etcd = await startEtcd();
+  try {
+    const store = new EtcdStore({ hosts: [`http://${etcd.address}`], prefix: '/kip-bench', historySize: 1000, compactIntervalMs: 0 });
+    try {
+      return timeWrites('etcd', store, pods);
+    } finally {
+      store.close();
+    }
+  } finally {
+    await etcd.stop();
+  }
+}
+
+function timeWrites(kind: StoreWriteResult['store'], store: Store, pods: number): StoreWriteResult {
+  const latencies: number[] = [];
+  const start = performance.now();
+  for (let i = 0; i < pods; i++) {
+    let t = performance.now();
+    const p = store.create(pod(i));
+    latencies.push(performance.now() - t);
+    t = performance.now();
+    store.update({ ...p, spec: { ...p.spec, nodeName: `node-${i % 100}` } });
+    latencies.push(performance.now() - t);
   }
   const seconds = (performance.now() - start) / 1000;
   latencies.sort((a, b) => a - b);
@@ -141,6 +164,7 @@ export async function benchControlPlaneRestart(nodes = 5): Promise<ControlPlaneR
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   for (const kind of ['memory', 'sqlite'] as const) console.log(JSON.stringify(benchStoreWrites(kind)));
+  console.log(JSON.stringify((await benchEtcdStoreWrites()) ?? 'etcd not installed'));
   console.log(JSON.stringify(await benchStoreDurability(5)));
   console.log(JSON.stringify(await benchControlPlaneRestart(5)));
 }

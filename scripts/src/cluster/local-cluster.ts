@@ -50,6 +50,12 @@ export interface LocalClusterOptions {
   zones?: readonly string[];
   verbose?: boolean;
   controlPlaneArgs?: string[];
+  /**
+   * How many control planes to run (default 1). More than one needs a shared store
+   * (controlPlaneArgs with --store etcd://...): they elect a leader, and every agent is given
+   * every control plane's address. The first writes the kubeconfig.
+   */
+  controlPlanes?: number;
   /** Every line a process writes, with its name; lines are also kept in Member.output. */
   onLine?: (name: string, line: string) => void;
   /** Bring back a node whose agent dies, whatever killed it (the launcher's --restart-nodes). */
@@ -77,8 +83,14 @@ const START_SLOT_MS = 5_000;
 
 export class LocalCluster {
   readonly agents = new Map<string, Member>();
+  /** The first control plane (the one the kubeconfig names). */
   controlPlane?: Member;
+  /** Every control plane by its index; the first is controlPlane. */
+  readonly controlPlanes: Member[] = [];
+  /** Each control plane's API URL by index; url is the first's. */
+  readonly urls: string[] = [];
   url = '';
+  /** The agents' --server: every control plane's agent URL, comma-separated. */
   agentUrl = '';
   /** The pin of the control plane's CA, when it serves TLS. */
   caCertHash: string | undefined;
@@ -130,15 +142,23 @@ export class LocalCluster {
    * Starts the control plane and resolves with its URL once it listens. Started again (after it
    * died), it takes the port it had, where the agents are looking for it.
    */
-  async startControlPlane(): Promise<string> {
+  async startControlPlane(index = 0): Promise<string> {
     const o = this.opts;
-    const port = this.url ? new URL(this.url).port : String(o.port ?? 0);
+    const several = (o.controlPlanes ?? 1) > 1;
+    const port = this.urls[index] ? new URL(this.urls[index]).port : String(index === 0 ? (o.port ?? 0) : 0);
     const args = [...this.nodeFlags(), CONTROLPLANE_MAIN, '--port', port, '--data-dir', o.dataDir, '--exit-with-parent'];
+    // Control planes past the first say where they listen in a file of their own, and leave the kubeconfig to the first.
+    const infoFile = index === 0 ? 'controlplane.json' : `controlplane-${index + 1}.json`;
+    // A stable identity: a control plane restarted in its place takes its own leader Lease back at once.
+    args.push('--id', `cp-${index + 1}`);
+    if (index > 0) args.push('--info-file', infoFile, '--skip-kubeconfig');
     if (o.profile) args.push('--profile', o.profile);
     if (o.verbose) args.push('--verbose');
-    const m = this.spawnMember('controlplane', [...args, ...(o.controlPlaneArgs ?? [])]);
-    this.controlPlane = m;
-    this.url = await new Promise<string>((resolve, reject) => {
+    const name = several ? `controlplane-${index + 1}` : 'controlplane';
+    const m = this.spawnMember(name, [...args, ...(o.controlPlaneArgs ?? [])]);
+    this.controlPlanes[index] = m;
+    if (index === 0) this.controlPlane = m;
+    const url = await new Promise<string>((resolve, reject) => {
       const onData = () =>
         setImmediate(() => {
           const url = m.output.map((l) => /listening on (https?:\/\/[^\s]+)/.exec(l)?.[1]).find(Boolean);
@@ -151,9 +171,17 @@ export class LocalCluster {
         reject(new Error(`the control plane exited (${signal ?? `code ${code}`}) before it was ready:\n${m.output.slice(-20).join('\n')}`)),
       );
     });
-    this.agentUrl = this.url.replace(/^http/, 'ws');
+    this.urls[index] = url;
+    if (index === 0) this.url = url;
+    this.agentUrl = this.urls.map((u) => u.replace(/^http/, 'ws')).join(',');
     // With TLS the agents pin the control plane's CA by the hash it wrote beside its URL.
-    this.caCertHash = (JSON.parse(readFileSync(path.join(o.dataDir, 'controlplane.json'), 'utf8')) as { caCertHash?: string }).caCertHash;
+    this.caCertHash = (JSON.parse(readFileSync(path.join(o.dataDir, infoFile), 'utf8')) as { caCertHash?: string }).caCertHash;
+    return url;
+  }
+
+  /** Starts every control plane (opts.controlPlanes), one after the other; resolves with the first's URL. */
+  async startControlPlanes(): Promise<string> {
+    for (let i = 0; i < (this.opts.controlPlanes ?? 1); i++) await this.startControlPlane(i);
     return this.url;
   }
 
@@ -261,10 +289,10 @@ export class LocalCluster {
     return path.join(this.opts.dataDir, KUBECONFIG_FILE);
   }
 
-  /** An API client with the cluster's admin credentials. */
-  client(userAgent = 'kip'): ApiClient {
+  /** An API client with the cluster's admin credentials, of the first control plane or the one at `index`. */
+  client(userAgent = 'kip', index = 0): ApiClient {
     const kc = readKubeconfig(this.kubeconfigFile);
-    return new ApiClient({ server: this.url, ...(kc.token ? { token: kc.token } : {}), ...(kc.caPem ? { ca: kc.caPem } : {}), userAgent });
+    return new ApiClient({ server: this.urls[index] ?? this.url, ...(kc.token ? { token: kc.token } : {}), ...(kc.caPem ? { ca: kc.caPem } : {}), userAgent });
   }
 
   async readyNodes(): Promise<Node[]> {
@@ -302,7 +330,7 @@ export class LocalCluster {
    */
   async stop(graceMs = 15_000): Promise<void> {
     this.cancelRestarts();
-    if (this.controlPlane) await stopMember(this.controlPlane, 'SIGTERM', 10_000);
+    await Promise.all(this.controlPlanes.map((m) => stopMember(m, 'SIGTERM', 10_000)));
     await Promise.all([...this.agents.values()].map((m) => stopMember(m, 'SIGTERM', graceMs)));
   }
 
@@ -315,7 +343,7 @@ export class LocalCluster {
   /** Kills everything at once, for a second Ctrl-C. */
   killAll(): void {
     this.cancelRestarts();
-    for (const m of [...this.agents.values(), ...(this.controlPlane ? [this.controlPlane] : [])]) if (isRunning(m)) m.child.kill('SIGKILL');
+    for (const m of [...this.agents.values(), ...this.controlPlanes]) if (isRunning(m)) m.child.kill('SIGKILL');
   }
 }
 

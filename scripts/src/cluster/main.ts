@@ -16,7 +16,7 @@ import {
   readCommandLine,
   RESTART_REQUEST_FILE,
 } from '@kip/shared';
-import { AGENT_MAIN, CONTROLPLANE_MAIN, LocalCluster, ROOT, consumeRestartRequest, isRunning, type Member } from './local-cluster.js';
+import { AGENT_MAIN, CONTROLPLANE_MAIN, LocalCluster, ROOT, consumeRestartRequest, isRunning } from './local-cluster.js';
 
 /** A control plane that dies is started again after this, doubled for each time it died at once. */
 const CONTROL_PLANE_RESTART_DELAY_MS = 1000;
@@ -38,8 +38,14 @@ const USAGE = `usage: npm run cluster -- [flags]
   --store S              where the control plane keeps the cluster: sqlite (the
                          default: <data-dir>/state.db; the cluster comes back when
                          started again, and a control plane that dies is restarted
-                         from it while the pods keep running) or memory (gone when
-                         the control plane stops)
+                         from it while the pods keep running), memory (gone when
+                         the control plane stops) or etcd://HOST:PORT[,HOST:PORT...][/PREFIX]
+                         (every object in etcd under PREFIX, default /registry; more
+                         than one control plane can share it)
+  --control-planes N     run N control planes (default 1; more needs --store etcd://):
+                         they elect a leader, which alone schedules and reconciles,
+                         the others serve the API and take over within seconds when
+                         it dies; every agent is given every address and fails over
   --fresh                start from an empty cluster, forgetting the stored one
   --pod-cidr CIDR        the pod network, a /24 per node (default 10.244.0.0/16)
   --service-cidr CIDR    the range of Services' cluster IPs (default 10.96.0.0/16)
@@ -70,6 +76,7 @@ function parse() {
       zones: { type: 'string' },
       profile: { type: 'string' },
       store: { type: 'string' },
+      'control-planes': { type: 'string' },
       fresh: { type: 'boolean' },
       tls: { type: 'boolean' },
       'pod-cidr': { type: 'string' },
@@ -106,7 +113,14 @@ function parse() {
   const profile = String(values.profile ?? 'fast');
   if (!isProfileName(profile)) fail(`--profile: "${profile}" is not a profile; use fast or kubernetes`);
   const store = String(values.store ?? 'sqlite');
-  if (store !== 'sqlite' && store !== 'memory') fail(`--store: "${store}" is not a store; use sqlite or memory`);
+  // An etcd:// URL is checked by the control plane, which says what is wrong with it.
+  if (!store.startsWith('etcd://') && store !== 'sqlite' && store !== 'memory')
+    fail(`--store: "${store}" is not a store; use sqlite, memory or etcd://HOST:PORT[,HOST:PORT...]`);
+  const controlPlanes = Number(values['control-planes'] ?? 1);
+  if (!Number.isInteger(controlPlanes) || controlPlanes < 1 || controlPlanes > 7)
+    fail(`--control-planes: "${String(values['control-planes'])}" must be a whole number from 1 to 7`);
+  if (controlPlanes > 1 && !store.startsWith('etcd://'))
+    fail(`--control-planes ${controlPlanes} needs a store they share: --store etcd://HOST:PORT (${store} belongs to one process)`);
   const restartDelayMs = parseDuration(String(values['restart-delay'] ?? '3s'));
   if (restartDelayMs === undefined) fail(`--restart-delay: "${String(values['restart-delay'])}" is not a duration such as 3s`);
   return {
@@ -119,6 +133,7 @@ function parse() {
     zones,
     profile,
     store,
+    controlPlanes,
     fresh: !!values.fresh,
     // TLS by default, as kind and k3d serve: kubectl sends a kubeconfig's token only over https.
     tls: !values['plain-http'],
@@ -177,6 +192,8 @@ async function main(): Promise<void> {
   process.title = 'kip-cluster';
   const stateFile = path.join(o.dataDir, 'state.db');
   if (o.fresh) for (const suffix of ['', '-wal', '-shm']) rmSync(`${stateFile}${suffix}`, { force: true });
+  if (o.fresh && o.store.startsWith('etcd://'))
+    process.stderr.write(`cluster: --fresh does not empty etcd; the cluster stored under ${o.store} comes back (give another /PREFIX for an empty one)\n`);
   else if (o.store === 'sqlite' && existsSync(stateFile))
     process.stderr.write(
       `cluster: bringing back the cluster stored in ${path.relative(process.cwd(), stateFile) || stateFile} (--fresh starts an empty one)\n`,
@@ -192,6 +209,7 @@ async function main(): Promise<void> {
     nodeLabels: o.nodeLabels,
     zones: o.zones,
     verbose: o.verbose,
+    controlPlanes: o.controlPlanes,
     controlPlaneArgs: ['--store', o.store, ...(o.tls ? ['--tls'] : []), ...o.ranges],
     onLine: (name, line) => process.stderr.write(`${name} | ${line}\n`),
     // A node whose agent asks to be restarted (chaos restart) always comes back; with
@@ -227,7 +245,7 @@ async function main(): Promise<void> {
 
   let url: string;
   try {
-    url = await cluster.startControlPlane();
+    url = await cluster.startControlPlanes();
   } catch (err) {
     process.stderr.write(`cluster: ${(err as Error).message}\n`);
     process.exit(1);
@@ -235,8 +253,9 @@ async function main(): Promise<void> {
   // The control plane is one more process that can die: with a durable store it comes back from the
   // data dir on its old port, and the agents, which keep their pods running meanwhile, reconnect.
   // One that keeps dying at once is not helped by restarting it forever.
-  let quickExits = 0;
-  const watchControlPlane = (cp: Member, startedAt: number): void => {
+  const quickExitsOf: number[] = [];
+  const watchControlPlane = (index: number, startedAt: number): void => {
+    const cp = cluster.controlPlanes[index];
     void cp.exited.then(async ({ code, signal }) => {
       if (stopping) return;
       const how = signal ?? `code ${code}`;
@@ -244,7 +263,7 @@ async function main(): Promise<void> {
         process.stderr.write(`cluster: the control plane exited unexpectedly (${how}); its state was in memory only, so stopping the nodes\n`);
         return stopAll(1);
       }
-      quickExits = Date.now() - startedAt < CONTROL_PLANE_QUICK_EXIT_MS ? quickExits + 1 : 0;
+      const quickExits = (quickExitsOf[index] = Date.now() - startedAt < CONTROL_PLANE_QUICK_EXIT_MS ? (quickExitsOf[index] ?? 0) + 1 : 0);
       if (quickExits >= CONTROL_PLANE_MAX_QUICK_EXITS) {
         process.stderr.write(`cluster: the control plane exited (${how}) ${quickExits} times in a row right after starting; stopping the nodes\n`);
         return stopAll(1);
@@ -260,15 +279,15 @@ async function main(): Promise<void> {
       if (stopping) return;
       const at = Date.now();
       try {
-        await cluster.startControlPlane();
-        process.stderr.write(`cluster: control plane restarted (pid ${cluster.controlPlane!.child.pid}) at ${cluster.url}\n`);
+        await cluster.startControlPlane(index);
+        process.stderr.write(`cluster: control plane restarted (pid ${cluster.controlPlanes[index].child.pid}) at ${cluster.urls[index]}\n`);
       } catch (err) {
         process.stderr.write(`cluster: ${(err as Error).message}\n`);
       }
-      if (!stopping) watchControlPlane(cluster.controlPlane!, at);
+      if (!stopping) watchControlPlane(index, at);
     });
   };
-  watchControlPlane(cluster.controlPlane!, started);
+  for (let i = 0; i < o.controlPlanes; i++) watchControlPlane(i, started);
 
   // A few at a time, so that the control plane keeps answering the agents that already started.
   void cluster.startAgents(Array.from({ length: o.nodes }, (_, i) => `node-${i + 1}`));
@@ -296,7 +315,7 @@ async function main(): Promise<void> {
     [
       ``,
       `kip cluster is up: ${o.nodes} node(s) Ready in ${secs}s (profile ${o.profile})`,
-      `  API:           ${url}`,
+      `  API:           ${url}${cluster.urls.length > 1 ? ` (control planes: ${cluster.urls.join(', ')})` : ''}`,
       `  data dir:      ${o.dataDir}`,
       `  credentials:   ${cluster.kubeconfigFile} (for kubectl, or kip from elsewhere: export KUBECONFIG=${cluster.kubeconfigFile})`,
       ``,

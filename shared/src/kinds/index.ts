@@ -14,6 +14,7 @@ import { deploymentKind } from './deployment.js';
 import { endpointsKind } from './endpoints.js';
 import { eventKind } from './event.js';
 import { jobKind } from './job.js';
+import { leaseKind } from './lease.js';
 import type { KindDefinition } from './kind.js';
 import { namespaceKind } from './namespace.js';
 import { podDisruptionBudgetKind } from './pdb.js';
@@ -132,6 +133,8 @@ export type {
 } from './pvc.js';
 export type { PersistentVolume, PersistentVolumeSpec, PersistentVolumeStatus } from './pv.js';
 export type { StorageClass } from './storageclass.js';
+export type { Lease, LeaseSpec } from './lease.js';
+export { NODE_LEASE_NAMESPACE } from './lease.js';
 
 export const KINDS: readonly KindDefinition[] = [
   namespaceKind,
@@ -154,6 +157,7 @@ export const KINDS: readonly KindDefinition[] = [
   persistentVolumeClaimKind,
   persistentVolumeKind,
   storageClassKind,
+  leaseKind,
   nodeChaosKind,
   networkChaosKind,
 ];

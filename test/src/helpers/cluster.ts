@@ -20,6 +20,8 @@ export interface TestClusterOptions {
   /** Zones node-1, node-2, ... are put in, round-robin (the launcher's --zones). */
   zones?: string[];
   controlPlaneArgs?: string[];
+  /** How many control planes (default 1; more need a shared store: --store etcd://). */
+  controlPlanes?: number;
   /** extra agent flags per node index (1-based) */
   agentArgs?: (i: number) => string[];
   /** how long every node may take to be Ready (default 30 s) */
@@ -41,6 +43,7 @@ export class TestCluster {
       nodeMemory: opts.nodeMemory,
       zones: opts.zones,
       controlPlaneArgs: opts.controlPlaneArgs,
+      controlPlanes: opts.controlPlanes,
     });
   }
 
@@ -48,7 +51,7 @@ export class TestCluster {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'kip-test-'));
     const c = new TestCluster(dir, opts);
     try {
-      c.api = TestApi.fromKubeconfig(c.local.kubeconfigFile, await c.local.startControlPlane());
+      c.api = TestApi.fromKubeconfig(c.local.kubeconfigFile, await c.local.startControlPlanes());
       const n = opts.nodes ?? 3;
       for (let i = 1; i <= n; i++) c.startAgent(`node-${i}`, opts.agentArgs?.(i) ?? []);
       await c.waitReady(n, opts.readyTimeoutMs);
@@ -75,6 +78,17 @@ export class TestCluster {
   }
   get controlPlane(): Member {
     return this.local.controlPlane!;
+  }
+  /** Every control plane's process and API URL, by index. */
+  get controlPlanes(): readonly Member[] {
+    return this.local.controlPlanes;
+  }
+  get controlPlaneUrls(): readonly string[] {
+    return this.local.urls;
+  }
+  /** A client of the control plane at this index, with the admin credentials. */
+  apiOf(index: number): TestApi {
+    return TestApi.fromKubeconfig(this.local.kubeconfigFile, this.local.urls[index]);
   }
   get token(): string {
     return readFileSync(this.local.tokenFile, 'utf8').trim();
@@ -108,8 +122,8 @@ export class TestCluster {
   }
 
   /** Kills the control plane process (SIGKILL by default); resolves once it has exited. */
-  async killControlPlane(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
-    const m = this.controlPlane;
+  async killControlPlane(signal: NodeJS.Signals = 'SIGKILL', index = 0): Promise<void> {
+    const m = this.local.controlPlanes[index]!;
     m.child.kill(signal);
     await m.exited;
   }
@@ -121,7 +135,7 @@ export class TestCluster {
 
   /** What this cluster's processes wrote lately, for a failing test's message. */
   dump(): string {
-    const parts = [`--- controlplane\n${this.local.controlPlane?.output.slice(-60).join('\n') ?? ''}`];
+    const parts = this.local.controlPlanes.map((m) => `--- ${m.name}\n${m.output.slice(-60).join('\n')}`);
     for (const [n, m] of this.agents) parts.push(`--- ${n}\n${m.output.slice(-40).join('\n')}`);
     return parts.join('\n');
   }

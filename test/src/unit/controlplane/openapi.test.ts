@@ -31,6 +31,7 @@ describe('controlplane/api/openapi: the documents', () => {
       'apis/apps/v1',
       'apis/batch/v1',
       'apis/chaos.kip.dev/v1alpha1',
+      'apis/coordination.k8s.io/v1',
       'apis/policy/v1',
       'apis/scheduling.k8s.io/v1',
       'apis/storage.k8s.io/v1',

@@ -4,7 +4,16 @@
 
 import assert from 'node:assert/strict';
 import { FakeClock, isoTime } from '@kip/shared';
-import { initRestartPolicy, initialLifecycle, step, type ContainerLifecycle, type LifecycleAction, type LifecycleEnv, type LifecycleEvent } from '@kip/agent';
+import {
+  initRestartPolicy,
+  initialLifecycle,
+  resumedLifecycle,
+  step,
+  type ContainerLifecycle,
+  type LifecycleAction,
+  type LifecycleEnv,
+  type LifecycleEvent,
+} from '@kip/agent';
 
 const POD = 'web_default(u1)';
 
@@ -443,5 +452,53 @@ describe('container lifecycle: the pure step', () => {
     const removed = new Machine({ hasPreStop: true });
     removed.run();
     assert.ok(!removed.send({ type: 'stop', graceMs: 0, now: true }).some((w) => w.startsWith('hook')), 'a pod removed from the store runs no hook');
+  });
+
+  describe('a container that ran under an earlier agent process (the agent restarted)', () => {
+    it('starts again as a restart: restartCount 1, last state Terminated Unknown 255, as after a node reboot', () => {
+      const m = new Machine();
+      m.s = resumedLifecycle('ContainerCreating', {
+        name: 'app',
+        ready: true,
+        restartCount: 0,
+        image: 'pause',
+        containerID: 'kip://4242',
+        state: { running: { startedAt: '2026-01-01T00:00:00Z' } },
+      } as never);
+      assert.equal(m.s.restartCount, 0, 'while it waits, the count it had');
+      assert.deepEqual(m.s.lastState, { terminated: { exitCode: 255, reason: 'Unknown', startedAt: '2026-01-01T00:00:00Z', containerID: 'kip://4242' } });
+      assert.deepEqual(m.send({ type: 'start' }), ['spawn'], 'no back-off: it did not crash');
+      m.send({ type: 'spawned', pid: 7 });
+      assert.equal(m.s.restartCount, 1);
+      assert.equal(m.s.run!.index, 1);
+      m.crash();
+      assert.equal(m.s.restartCount, 1, 'a crash after counts on from there');
+    });
+
+    it('counts on from a count it had, and keeps a terminated last run as the last state', () => {
+      const terminated = { exitCode: 1, reason: 'Error', startedAt: '2026-01-01T00:00:00Z', finishedAt: '2026-01-01T00:00:05Z' };
+      const s = resumedLifecycle('ContainerCreating', {
+        name: 'app',
+        ready: false,
+        restartCount: 3,
+        image: 'pause',
+        containerID: 'kip://9',
+        state: { terminated },
+      } as never);
+      assert.equal(s.runs, 4);
+      assert.deepEqual(s.lastState, { terminated });
+    });
+
+    it('a container that never ran (still creating) starts fresh', () => {
+      const s = resumedLifecycle('ContainerCreating', {
+        name: 'app',
+        ready: false,
+        restartCount: 0,
+        image: 'pause',
+        state: { waiting: { reason: 'ContainerCreating' } },
+      } as never);
+      assert.deepEqual(s, initialLifecycle('ContainerCreating'));
+      assert.deepEqual(resumedLifecycle('PodInitializing', undefined), initialLifecycle('PodInitializing'));
+    });
   });
 });
