@@ -66,6 +66,8 @@ export class ChannelPortForward {
 
   private serve(ws: WebSocket, ports: number[], dial: PortDialer): void {
     const upstreams: (Socket | undefined)[] = ports.map(() => undefined);
+    // What the client sends before its port's connection is open waits here, in order.
+    const early: Buffer[][] = ports.map(() => []);
     let open = ports.length;
     const portDone = () => {
       open -= 1;
@@ -79,7 +81,10 @@ export class ChannelPortForward {
       if (!isBinary || data.length === 0) return;
       const channel = data[0]!;
       // Only a data channel (even) carries bytes to the pod; the rest are ignored, as the kubelet does.
-      if (channel % 2 === 0) upstreams[channel / 2]?.write(data.subarray(1));
+      if (channel % 2 !== 0 || channel / 2 >= ports.length) return;
+      const upstream = upstreams[channel / 2];
+      if (upstream) upstream.write(data.subarray(1));
+      else early[channel / 2]!.push(Buffer.from(data.subarray(1)));
     });
     ports.forEach((port, i) => {
       ws.send(portPrefix(2 * i, port));
@@ -88,6 +93,7 @@ export class ChannelPortForward {
         (upstream) => {
           if (ws.readyState !== ws.OPEN) return void upstream.destroy();
           upstreams[i] = upstream;
+          for (const chunk of early[i]!.splice(0)) upstream.write(chunk);
           upstream.on('data', (chunk: Buffer) => {
             ws.send(channelMessage(2 * i, chunk), () => {
               if (upstream.isPaused() && ws.bufferedAmount < HIGH_WATER / 2) upstream.resume();
@@ -95,6 +101,8 @@ export class ChannelPortForward {
             if (ws.bufferedAmount > HIGH_WATER) upstream.pause();
           });
           upstream.on('error', (err) => this.log.debug('port-forward upstream failed', { port, error: err.message }));
+          // The pod closing its side ends the connection: there is no half-close in this protocol.
+          upstream.on('end', () => upstream.end());
           upstream.on('close', portDone);
         },
         (err: unknown) => {

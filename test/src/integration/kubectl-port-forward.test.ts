@@ -167,12 +167,16 @@ describe('kubectl port-forward', function () {
     });
   }
 
-  it('reports a port nothing listens on, as kubectl reports the kubelet error', async () => {
+  it('reports a port nothing listens on, as kubectl reports the kubelet error, and serves the next forward', async () => {
     let f: Forward | undefined;
     try {
       f = await kubectlForward(cluster.kubeconfig, [`pod/${echoPod}`, ':9090']);
       await assert.rejects(fetch(`http://127.0.0.1:${f.port}/`));
       await eventually('kubectl to print the error', async () => /an error occurred forwarding \d+ -> 9090: error forwarding port 9090 to pod/.test(f!.err()));
+      // kubectl 1.32 closes its connection after an error stream says something, then exits, as
+      // it does against a real cluster.
+      assert.equal(await f.exited, 1, f.err());
+      assert.match(f.err(), /lost connection to pod/);
     } finally {
       await stop(f);
     }
