@@ -41,15 +41,15 @@ export function checkStreamHeaders(type: string | undefined, port: string | unde
 }
 
 export class SpdyPortForward {
-  private readonly wss = new WebSocketServer({
-    noServer: true,
-    handleProtocols: (offered) => (offered.has(SPDY_TUNNEL_PROTOCOL) ? SPDY_TUNNEL_PROTOCOL : false),
-  });
+  // The ws library refuses `SPDY/3.1+portforward.k8s.io` as a subprotocol (a '/' is not allowed in
+  // an RFC 7230 token), so the header is taken off the request and the answer is added here.
+  private readonly wss = new WebSocketServer({ noServer: true }).on('headers', (headers) => headers.push(`Sec-WebSocket-Protocol: ${SPDY_TUNNEL_PROTOCOL}`));
 
   constructor(private readonly log: Logger) {}
 
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, transport: 'upgrade' | 'websocket', dial: PortDialer): void {
     if (transport === 'websocket') {
+      delete req.headers['sec-websocket-protocol'];
       this.wss.handleUpgrade(req, socket, head, (ws) => this.serve(createWebSocketStream(ws), dial));
       return;
     }

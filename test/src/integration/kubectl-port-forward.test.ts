@@ -138,15 +138,18 @@ describe('kubectl port-forward', function () {
     await cluster?.stop();
   });
 
-  for (const [transport, env] of [
-    ['the WebSocket tunnel', {}],
-    ['a plain SPDY upgrade', { KUBECTL_PORT_FORWARD_WEBSOCKETS: 'false' }],
+  // -v=4 makes kubectl log which dialer it used, so a tunnel refused (and fallen back from) is seen.
+  for (const [transport, env, used] of [
+    ['the WebSocket tunnel', {}, /negotiated protocol: portforward\.k8s\.io/],
+    ['a plain SPDY upgrade', { KUBECTL_PORT_FORWARD_WEBSOCKETS: 'false' }, /^(?![\s\S]*negotiated protocol)/],
   ] as const) {
     it(`forwards several connections to a pod over ${transport}`, async () => {
       let f: Forward | undefined;
       try {
-        f = await kubectlForward(cluster.kubeconfig, [`pod/${echoPod}`, ':8080'], env);
+        f = await kubectlForward(cluster.kubeconfig, ['-v=4', `pod/${echoPod}`, ':8080'], env);
         assert.match(f.out(), new RegExp(`Forwarding from 127\\.0\\.0\\.1:${f.port} -> 8080`));
+        assert.match(f.err(), used);
+        assert.doesNotMatch(f.err(), /fallback to secondary dialer/);
         // One after another, then several at once: each is its own pair of SPDY streams.
         for (let i = 0; i < 3; i++) {
           const res = await fetch(`http://127.0.0.1:${f.port}/one-${i}`);
