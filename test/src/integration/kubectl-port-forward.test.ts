@@ -207,6 +207,19 @@ describe('kubectl port-forward', function () {
     }
   });
 
+  it('forwards deploy/NAME to one of its pods', async () => {
+    let f: Forward | undefined;
+    try {
+      f = await kubectlForward(cluster.kubeconfig, ['deploy/echo', ':http']);
+      assert.match(f.out(), /-> 8080/);
+      const pods = (await cluster.api.list<Pod>('pods', { labelSelector: 'app=echo' })).map((p) => p.metadata.name);
+      const res = await fetch(`http://127.0.0.1:${f.port}/`);
+      assert.ok(pods.includes(((await res.json()) as { pod: string }).pod));
+    } finally {
+      await stop(f);
+    }
+  });
+
   it('carries a 50 MB download intact through kubectl and through kip port-forward', async () => {
     let f: Forward | undefined;
     const abort = new AbortController();
