@@ -75,7 +75,8 @@ describe('service types NodePort, LoadBalancer and ExternalName on a 3-node clus
 
   before(async function () {
     this.timeout(120_000);
-    cluster = await TestCluster.start({ nodes: 3, readyTimeoutMs: 60_000 });
+    // TLS: kubectl sends the kubeconfig's token only over TLS.
+    cluster = await TestCluster.start({ nodes: 3, readyTimeoutMs: 60_000, controlPlaneArgs: ['--tls'] });
     await cluster.api.create(web);
     await eventually(
       '3 ready web pods',
