@@ -80,8 +80,8 @@ export const ServiceSpec = withCheck(
   (spec: Obj, field, errors) => {
     const external = spec.type === 'ExternalName';
     const ports = spec.ports;
-    if (!external && (ports === undefined || (Array.isArray(ports) && ports.length === 0)))
-      errors.required(child(field, 'ports'), 'a service needs at least one port');
+    if (!external && ports === undefined) errors.required(child(field, 'ports'));
+    else if (!external && Array.isArray(ports) && ports.length === 0) errors.required(child(field, 'ports'), 'a service needs at least one port');
     const ip = spec.clusterIP;
     if (typeof ip === 'string' && ip && ip !== 'None' && ipToNumber(ip) === undefined)
       // Whether it is in the service range is the cluster IP allocator's to say (--service-cidr).
