@@ -6,6 +6,9 @@
 import assert from 'node:assert/strict';
 import {
   dropTypeDependentFields,
+  FakeClock,
+  silentLogger,
+  type Node,
   kindDefinition,
   serviceExternalIP,
   servicePorts,
@@ -14,7 +17,18 @@ import {
   type Service,
   type ServiceRoute,
 } from '@kip/shared';
-import { ApiError, decideAddress, MemoryStore, NodePortAllocator, parsePortRange } from '@kip/controlplane';
+import {
+  ApiError,
+  ClusterIPAllocator,
+  decideAddress,
+  LoadBalancerController,
+  MemoryStore,
+  NodePortAllocator,
+  parsePortRange,
+  Registry,
+  RoutePublisher,
+  StoreEventRecorder,
+} from '@kip/controlplane';
 import { desiredListeners } from '@kip/agent';
 import { nodeAddress } from '@kip/scripts';
 import { parseCidr } from '@kip/shared';
@@ -272,5 +286,65 @@ describe('services: as kubectl get prints them', () => {
     assert.equal(serviceExternalIP(service('lb', { type: 'LoadBalancer' }, { loadBalancer: { ingress: [{ ip: '127.0.2.1' }] } })), '127.0.2.1');
     assert.equal(serviceExternalIP(service('ext', { type: 'ExternalName', externalName: 'db.example.com', ports: [] })), 'db.example.com');
     assert.equal(servicePorts(service('ext', { type: 'ExternalName', externalName: 'db.example.com', ports: [] })), '<none>');
+  });
+});
+
+describe('services: through the registry and the route publisher', () => {
+  function node(name: string, ready: boolean): Node {
+    return {
+      apiVersion: 'v1',
+      kind: 'Node',
+      metadata: { name },
+      spec: {},
+      status: { conditions: [{ type: 'Ready', status: ready ? 'True' : 'False' }] },
+    } as Node;
+  }
+
+  function setup() {
+    const clock = new FakeClock();
+    const store = new MemoryStore({ clock });
+    const registry = new Registry({ store, log: silentLogger, clock });
+    registry.addAdmission(new NodePortAllocator(store).admit);
+    registry.addAdmission(new ClusterIPAllocator(store).admit);
+    const recorder = new StoreEventRecorder(store, { component: 'test', clock });
+    const lb = new LoadBalancerController({ store, registry, recorder, log: silentLogger, clock });
+    const pub = new RoutePublisher(store, { broadcast: () => undefined }, silentLogger, { clock, batchMs: 100 });
+    return { store, registry, lb, pub };
+  }
+
+  it('turns a ClusterIP service ExternalName and back: the cluster IP goes, and a new one comes', () => {
+    const { registry } = setup();
+    const created = registry.create<Service>(service('db', {}));
+    assert.match(created.spec.clusterIP!, /^10\.96\./);
+    const ext = registry.update<Service>({ ...created, spec: { ...created.spec, type: 'ExternalName', externalName: 'db.example.com' } });
+    assert.equal(ext.spec.clusterIP, undefined);
+    const back = registry.update<Service>({ ...ext, spec: { ...ext.spec, type: 'NodePort', externalName: undefined } });
+    assert.match(back.spec.clusterIP!, /^10\.96\./);
+    assert.ok(back.spec.ports[0]!.nodePort! >= 30000);
+  });
+
+  it('holds a load balancer address on one Ready node, moves it when that node goes, and routes ExternalName by name', () => {
+    const { store, registry, lb, pub } = setup();
+    for (const n of ['node-1', 'node-2', 'node-3']) store.create(node(n, true));
+    pub.start();
+    try {
+      registry.create(service('web', { type: 'LoadBalancer' }));
+      registry.create(service('ext', { type: 'ExternalName', externalName: 'localhost', ports: [] }));
+      lb.reconcile('default/web');
+      const route = () => pub.snapshot().services!.find((s) => s.name === 'web')!;
+      const first = route().loadBalancer!;
+      assert.deepEqual(first.ips, ['127.0.2.1']);
+      assert.ok(['node-1', 'node-2', 'node-3'].includes(first.node));
+      assert.ok(route().ports[0]!.nodePort, 'the node port goes to the agents');
+      const down = store.get<Node>('Node', undefined, first.node)!;
+      store.update({ ...down, status: { conditions: [{ type: 'Ready', status: 'False' }] } } as Node);
+      const second = route().loadBalancer!;
+      assert.notEqual(second.node, first.node, 'a node that is not Ready holds no address');
+      assert.deepEqual(second.ips, ['127.0.2.1']);
+      const ext = pub.snapshot().services!.find((s) => s.name === 'ext')!;
+      assert.deepEqual([ext.clusterIP, ext.externalName, ext.ports], ['', 'localhost', []]);
+    } finally {
+      pub.stop();
+    }
   });
 });
