@@ -1,7 +1,8 @@
 // Cluster IP allocation for Services (the API server's service IP allocator): each Service gets a
 // virtual address from the service range (--service-cidr, 10.96.0.0/16 by default) at creation,
-// unique, and keeps it for life, whatever its type becomes, but ExternalName, which has none. A requested address must be in the range: the range is the
-// cluster's setting, so this check is the allocator's, not the object's validation.
+// unique, and keeps it for life whatever its type becomes (ExternalName, a name for another name,
+// has none). A requested address must be in the range: the range is the cluster's setting, so
+// this check is the allocator's, not the object's validation.
 
 import { cidrContains, ipToNumber, ipToString, parseCidr, SERVICE_CIDR, type Cidr, type KObject, type Service } from '@kip/shared';
 import { ApiError, invalid } from '../api/errors.js';

@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Deployment, Node, Pod, Service } from '@kip/shared';
+import { bufferIO, main } from '@kip/scripts';
 import { TestCluster } from '../helpers/cluster.js';
 import { runKubectl } from '../helpers/kubectl.js';
 import { eventually } from '../helpers/wait.js';
@@ -168,6 +169,23 @@ describe('service types NodePort, LoadBalancer and ExternalName on a 3-node clus
     const r = await answers(svc.ip, 8080, 60_000);
     assert.match(r.pod, /^web-/);
     assert.deepEqual(await kubectlRow('web-lb'), ['web-lb', 'LoadBalancer', svc.s.spec.clusterIP, svc.ip, `8080:${svc.s.spec.ports[0]!.nodePort}/TCP`]);
+  });
+
+  it('kip expose --type=NodePort makes a service that answers at its node port', async function () {
+    this.timeout(60_000);
+    const kip = async (...args: string[]) => {
+      const io = bufferIO({ env: { KUBECONFIG: cluster.kubeconfig } });
+      const code = await main(args, io);
+      return { code, out: io.stdout.text(), err: io.stderr.text() };
+    };
+    const bad = await kip('expose', 'deployment/web', '--port=8080', '--type=Bogus');
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.err, /--type: "Bogus" is not one of ClusterIP, NodePort, LoadBalancer/);
+    const r = await kip('expose', 'deployment/web', '--port=8080', '--target-port=http', '--name=web-cli', '--type=NodePort');
+    assert.equal(r.code, 0, r.err);
+    const nodePort = Number(/node port (\d+)/.exec(r.out)?.[1]);
+    assert.ok(nodePort >= 30000, r.out);
+    assert.match((await answers('127.0.1.3', nodePort, 30_000)).pod, /^web-/);
   });
 
   it('leaves a LoadBalancer of another class pending', async function () {
