@@ -71,6 +71,8 @@ export interface AgentOptions {
   onRoutes?: (routes: Routes) => void | Promise<void>;
   /** host:port of this agent's tunnel listener, announced in the hello. */
   tunnelEndpoint?: () => string | undefined;
+  /** The node's own address (--node-ip), announced in the hello: its InternalIP. */
+  nodeIP?: string;
   /**
    * With onRoutes set, pods are started only once the first routing snapshot has been applied
    * (the promise onRoutes returns has settled), as the kubelet waits for services to sync, so that
@@ -266,6 +268,7 @@ export class Agent {
           instance: AGENT_INSTANCE,
           version: KIP_VERSION,
           tunnelEndpoint: this.opts.tunnelEndpoint?.(),
+          ...(this.opts.nodeIP ? { nodeIP: this.opts.nodeIP } : {}),
         },
         // Before the first welcome there is no kubelet, and nothing runs.
         pods: this.welcomedKubelet?.running() ?? [],

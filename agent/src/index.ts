@@ -55,3 +55,4 @@ export * from './proxy/resolve.js';
 export * from './proxy/routing-table.js';
 export * from './proxy/tunnel-server.js';
 export * from './proxy/service-env.js';
+export * from './proxy/external-listeners.js';

@@ -54,8 +54,10 @@ const USAGE = `usage: kip-agent --name NODE [flags]
   --memory Q          memory capacity (default 8Gi)
   --pods N            most pods this node runs (default 110)
   --labels K=V,...    node labels, e.g. zone=a,disk=ssd
-  --node-ip ADDR      the address agents on other hosts reach this node's tunnel at (default
-                      127.0.0.1); off loopback, tunnels to it run inside TLS keyed by the token
+  --node-ip ADDR      the node's own address (its InternalIP): where it listens on NodePorts and
+                      where other agents reach its tunnel (the launcher gives node-N 127.0.1.N);
+                      without it, tunnels listen on 127.0.0.1 and no NodePort is opened; off
+                      loopback, tunnels to it run inside TLS keyed by the token
   --tunnel-tls        take only TLS tunnels even on loopback (as a node reachable from other hosts)
   --data-dir DIR      where pod directories and logs live (default .kip)
   --images FILE       your own images: a YAML or JSON file mapping image names to programs on
@@ -187,7 +189,7 @@ async function main(): Promise<void> {
     token,
     log,
     localPort: (ip, port) => addresses.localPort(ip, port),
-    ...(nodeIP ? { tunnelHost: nodeIP } : {}),
+    ...(nodeIP ? { tunnelHost: nodeIP, nodeIP } : {}),
     ...(values['tunnel-tls'] ? { tunnelTls: true } : {}),
   });
   // Whether containers get their own namespaces here: probed once, alongside the proxy's start.
@@ -239,6 +241,7 @@ async function main(): Promise<void> {
     ...(caCertHash ? { caCertHash } : {}),
     ...(ca ? { ca } : {}),
     tunnelEndpoint: () => proxy.tunnelEndpoint(),
+    ...(nodeIP ? { nodeIP } : {}),
     onRoutes: (routes) => {
       proxy.applyRoutes(routes);
       return proxy.settled();

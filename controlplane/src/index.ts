@@ -77,6 +77,8 @@ export * from './events.js';
 export * from './server.js';
 
 export * from './network/cluster-ip.js';
+export * from './network/load-balancer.js';
+export * from './network/node-port.js';
 export * from './network/route-publisher.js';
 
 export * from './scheduler/cache.js';

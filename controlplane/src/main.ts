@@ -13,6 +13,7 @@ import {
   AGENT_PATH,
   cidrContains,
   DEFAULT_ADDRESS_PLAN,
+  ipToString,
   parseCidr,
   DEFAULT_API_PORT,
   KUBECONFIG_FILE,
@@ -25,6 +26,8 @@ import {
   parseDaemonFlags,
   stopOnSignals,
 } from '@kip/shared';
+import { DEFAULT_LOAD_BALANCER_CIDR } from './network/load-balancer.js';
+import { parsePortRange } from './network/node-port.js';
 import { ControlPlane } from './server.js';
 import { EtcdStore, parseEtcdUrl } from './store/etcd.js';
 import { openSqliteStore } from './store/sqlite.js';
@@ -46,6 +49,9 @@ const USAGE = `usage: kip-controlplane [flags]
                                  under PREFIX (default /registry) (default memory)
   --pod-cidr CIDR                the pod network, a /24 per node (default 10.244.0.0/16)
   --service-cidr CIDR            the range of Services' cluster IPs (default 10.96.0.0/16)
+  --service-node-port-range A-B  the ports NodePort services get on every node (default 30000-32767)
+  --load-balancer-cidr CIDR      the loopback range LoadBalancer services get addresses from
+                                 (default 127.0.2.0/24)
   --api-token T                  the admin bearer token every API request needs (default: one
                                  made at first start, in <data-dir>/admin-token and the kubeconfig)
   --anonymous                    serve the API without credentials (anyone who can reach it can
@@ -98,6 +104,8 @@ function main(): void {
     store: { type: 'string' },
     'pod-cidr': { type: 'string' },
     'service-cidr': { type: 'string' },
+    'service-node-port-range': { type: 'string' },
+    'load-balancer-cidr': { type: 'string' },
     'api-token': { type: 'string' },
     anonymous: { type: 'boolean' },
     'api-names': { type: 'string' },
@@ -166,6 +174,13 @@ function main(): void {
     fail(`--service-cidr: "${addressPlan.serviceCidr}" must be a CIDR from /12 to /24, e.g. 10.96.0.0/16`);
   if (cidrContains(pods, services.base) || cidrContains(services, pods.base))
     fail(`--pod-cidr ${addressPlan.podNetworkCidr} and --service-cidr ${addressPlan.serviceCidr} overlap: a cluster IP must never be a pod's address`);
+  const nodePortRange = parsePortRange(String(values['service-node-port-range'] ?? '30000-32767'));
+  if (!nodePortRange) fail(`--service-node-port-range: "${String(values['service-node-port-range'])}" is not a port range such as 30000-32767`);
+  const loadBalancerCidr = String(values['load-balancer-cidr'] ?? DEFAULT_LOAD_BALANCER_CIDR);
+  const lbRange = parseCidr(loadBalancerCidr);
+  // Tests and users reach load balancers from this machine: the range must be loopback (127.0.0.0/8).
+  if (!lbRange || lbRange.prefix < 8 || lbRange.prefix > 30 || !isLoopbackAddress(ipToString(lbRange.base)))
+    fail(`--load-balancer-cidr: "${loadBalancerCidr}" must be a loopback CIDR from /8 to /30, e.g. ${DEFAULT_LOAD_BALANCER_CIDR}`);
   const dataDir = path.resolve(String(values['data-dir'] ?? '.kip'));
   const host = String(values.listen ?? values.host ?? '127.0.0.1');
   if (isIP(host) === 0) fail(`--listen: "${host}" is not an IP address`);
@@ -234,7 +249,23 @@ function main(): void {
   }
   // Control planes that share etcd elect a leader; one with its own store is always the leader.
   const leaderElection = etcd ? { ...(id !== undefined ? { identity: id } : {}) } : undefined;
-  const cp = new ControlPlane({ host, port, profile, timing, joinToken, store, tls, apiToken, apiNames: names, addressPlan, dataDir, log, leaderElection });
+  const cp = new ControlPlane({
+    host,
+    port,
+    profile,
+    timing,
+    joinToken,
+    store,
+    tls,
+    apiToken,
+    apiNames: names,
+    addressPlan,
+    nodePortRange,
+    loadBalancerCidr,
+    dataDir,
+    log,
+    leaderElection,
+  });
   const infoFile = path.join(dataDir, infoName);
   cp.start().then(
     ({ url, port: bound }) => {

@@ -27,6 +27,8 @@ import { NodeLifecycleController, type NodeHealthView } from './controllers/node
 import { LEADER_ELECTION_PROFILES, LeaderElector, newIdentity, type LeaderElectionTiming } from './leader/leader-election.js';
 import { NodeLeases } from './api/node-leases.js';
 import { ClusterIPAllocator } from './network/cluster-ip.js';
+import { LoadBalancerController } from './network/load-balancer.js';
+import { NodePortAllocator, type PortRange } from './network/node-port.js';
 import { RoutePublisher } from './network/route-publisher.js';
 import { StoreEventRecorder } from './events.js';
 import { Chaos } from './chaos/index.js';
@@ -71,6 +73,10 @@ export interface ControlPlaneOptions {
   tls?: { certPem: string; keyPem: string; caPem?: string };
   /** The pod network and service range (--pod-cidr, --service-cidr); kubeadm's defaults when absent. */
   addressPlan?: AddressPlan;
+  /** The ports NodePort services get (--service-node-port-range); 30000-32767 when absent. */
+  nodePortRange?: PortRange;
+  /** The range LoadBalancer services get addresses from (--load-balancer-cidr); 127.0.2.0/24 when absent. */
+  loadBalancerCidr?: string;
   /** Names the API is reached by besides its address and localhost (a Host header must be one). */
   apiNames?: readonly string[];
   /** The data dir: provisioned volumes are directories under <dataDir>/volumes (the working directory when absent). */
@@ -156,6 +162,8 @@ export class ControlPlane {
     this.routes = new RoutePublisher(this.store, this.agents, log.child('routes'), { clock: this.clock, addressPlan: this.addressPlan });
     this.config = new ConfigPublisher(this.store, this.agents, log.child('config'));
     this.registry.addAdmission(namespaceLifecycle(this.store));
+    // The type's field rules and node ports first: the cluster IP allocator relies on a valid type.
+    this.registry.addAdmission(new NodePortAllocator(this.store, opts.nodePortRange).admit);
     this.registry.addAdmission(new ClusterIPAllocator(this.store, this.addressPlan.serviceCidr).admit);
     this.registry.addAdmission(jobSelectorAdmission);
     this.registry.addAdmission(priorityAdmission(this.store));
@@ -173,6 +181,7 @@ export class ControlPlane {
     this.controllers = new ControllerManager(ctx);
     for (const c of defaultControllers(ctx)) this.controllers.add(c);
     this.controllers.add(new EndpointsController(ctx));
+    this.controllers.add(new LoadBalancerController({ ...ctx, cidr: opts.loadBalancerCidr }));
     const volumes = new VolumeProvisioner({ ...ctx, dataDir: opts.dataDir ?? process.cwd() });
     volumes.ensureDefaultClass();
     this.controllers.add(volumes);

@@ -102,4 +102,17 @@ export class Dialer {
       throw err instanceof TunnelError ? err : new TunnelError('Unreachable', `${where}: ${(err as Error).message}`);
     }
   }
+
+  /** A connection to a host outside the cluster (an ExternalName service's), made from this node. */
+  async dialExternal(host: string, port: number): Promise<Dialled> {
+    const link = this.opts.links.get(this.opts.nodeName);
+    const where = `${host}:${port}`;
+    link.admit({ peer: this.opts.nodeName, inbound: false, target: where });
+    try {
+      return { socket: await connectLocal(host, port, this.timeoutMs, where), link };
+    } catch (err) {
+      link.failed();
+      throw err;
+    }
+  }
 }

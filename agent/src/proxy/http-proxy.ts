@@ -136,6 +136,8 @@ export class HttpProxy {
           return await this.opts.router.connect(r.service, r.port, client);
         case 'pod':
           return await this.opts.dialer.dial({ node: r.node, ip: r.ip, port: r.port });
+        case 'external':
+          return await this.opts.dialer.dialExternal(r.host, r.port);
         default: {
           const never: never = r;
           throw new Error(`unhandled resolution ${JSON.stringify(never)}`);

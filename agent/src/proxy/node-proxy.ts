@@ -12,6 +12,7 @@ import { Links, type Link, type LinkStats } from './link.js';
 import { loopbackPeerPod } from './peer-identity.js';
 import type { ServicePortRoute } from './resolve.js';
 import { RoutingTable } from './routing-table.js';
+import { ExternalListeners } from './external-listeners.js';
 import { ServiceListeners, type ListenerInfo } from './service-listeners.js';
 import { proxyEnv, serviceEnv } from './service-env.js';
 import { ServiceRouter } from './service-router.js';
@@ -29,6 +30,8 @@ export interface NodeProxyOptions {
   host?: string;
   /** where the tunnel listener binds instead, for agents on other hosts (kubelet's --node-ip) */
   tunnelHost?: string;
+  /** the node's own address (--node-ip), where it listens on NodePorts; none are opened without one */
+  nodeIP?: string;
   /** the tunnel listener takes only TLS keyed by the token (on by default off loopback) */
   tunnelTls?: boolean;
   /** for each dial, local or through a tunnel (default 5 s) */
@@ -41,6 +44,8 @@ export interface NodeProxyStatus {
   httpProxy: string;
   synced: boolean;
   listeners: ListenerInfo[];
+  /** NodePort and load balancer listeners */
+  external: ReturnType<ExternalListeners['list']>;
   links: LinkStats[];
 }
 
@@ -50,6 +55,7 @@ export class NodeProxy {
   private readonly dialer: Dialer;
   private readonly router: ServiceRouter;
   private readonly listeners: ServiceListeners;
+  private readonly external: ExternalListeners;
   private readonly tunnel: TunnelServer;
   private readonly http: HttpProxy;
   private readonly host: string;
@@ -65,6 +71,13 @@ export class NodeProxy {
     this.dialer = new Dialer({ ...common, timeoutMs: opts.dialTimeoutMs });
     this.router = new ServiceRouter(this.table, this.dialer);
     this.listeners = new ServiceListeners(this.host, this.table, (c, s, p) => void this.serveServiceConnection(c, s, p), this.log);
+    this.external = new ExternalListeners(
+      opts.nodeName,
+      opts.nodeIP,
+      this.table,
+      (c, s, p, localOnly) => void this.serveServiceConnection(c, s, p, localOnly ? opts.nodeName : undefined),
+      this.log,
+    );
     this.tunnel = new TunnelServer({
       ...common,
       listenHost: opts.tunnelHost,
@@ -95,7 +108,7 @@ export class NodeProxy {
     this.started = false;
     for (const c of this.clients) c.destroy();
     this.linkSet.closeAll();
-    await Promise.all([this.tunnel.close(), this.http.close(), this.listeners.closeAll()]);
+    await Promise.all([this.tunnel.close(), this.http.close(), this.listeners.closeAll(), this.external.closeAll()]);
   }
 
   /** "127.0.0.1:PORT" (or "tls://ADDR:PORT"): where other agents open tunnels to this node's pods. */
@@ -113,6 +126,7 @@ export class NodeProxy {
     const change = this.table.apply(r);
     for (const key of change.servicesRemoved) this.router.forget(key);
     this.listeners.sync(change);
+    if (this.started) this.external.sync();
   }
 
   /** Resolves once the listeners of every service known so far are bound, so pod env can name them. */
@@ -168,11 +182,13 @@ export class NodeProxy {
       httpProxy: this.httpProxyEndpoint(),
       synced: this.synced,
       listeners: this.listeners.list(),
+      external: this.external.list(),
       links: this.links(),
     };
   }
 
-  private async serveServiceConnection(client: net.Socket, service: ServiceRoute, port: ServicePortRoute): Promise<void> {
+  /** `onlyNode`: the connection came from outside at this node and its service's externalTrafficPolicy is Local. */
+  private async serveServiceConnection(client: net.Socket, service: ServiceRoute, port: ServicePortRoute, onlyNode?: string): Promise<void> {
     this.clients.add(client);
     client.on('error', () => undefined);
     try {
@@ -180,7 +196,7 @@ export class NodeProxy {
       const who = service.sessionAffinity === 'ClientIP' ? ((await loopbackPeerPod(client)) ?? client.remoteAddress) : undefined;
       let conn: Awaited<ReturnType<typeof this.router.connect>>;
       try {
-        conn = await this.router.connect(service, port, who);
+        conn = await this.router.connect(service, port, who, onlyNode);
       } catch (err) {
         // No endpoint took it: the client sees its connection reset, as with kube-proxy's userspace mode.
         this.log.debug('service connection failed', { service: `${service.namespace}/${service.name}`, error: (err as Error).message });

@@ -4,7 +4,9 @@
 // address; that node's agent knows whether such a pod and port exist. A headless service's name
 // means one of its ready pods, and `HOSTNAME.SERVICE[.NAMESPACE[.svc[.cluster.local]]]` the pod
 // of that hostname in it (a StatefulSet's `web-0.nginx`), at the port asked for, as DNS gives
-// the pod's own address there. Pure: a function of the routing table, so the HTTP proxy can
+// the pod's own address there. An ExternalName service's name means its external name, as the
+// CNAME cluster DNS answers: looked up again (it may name another service), else dialled as it is
+// from this host. Pure: a function of the routing table, so the HTTP proxy can
 // answer anything else with a clear refusal at once.
 
 import { cidrContains, ipToNumber, ipToString, isIPv4, type Cidr, type EndpointRoute, type ServiceRoute } from '@kip/shared';
@@ -22,6 +24,8 @@ export type ServicePortRoute = ServiceRoute['ports'][number];
 
 export type Resolution =
   | { kind: 'service'; service: ServiceRoute; port: ServicePortRoute }
+  /** an ExternalName service's external name, outside the cluster: dialled from the host as it is */
+  | { kind: 'external'; service: ServiceRoute; host: string; port: number }
   /** a pod address, and the node whose pod range holds it */
   | { kind: 'pod'; ip: string; node: string; port: number }
   /** 502: a cluster name or address that names nothing (no such service, pod or port) */
@@ -79,6 +83,18 @@ function podByHostname(table: RoutingTable, svc: ServiceRoute, hostname: string,
 
 const randomIndex = (n: number) => Math.floor(Math.random() * n);
 
+/** How many ExternalName services may name one another in a row, as a resolver bounds a CNAME chain. */
+const MAX_NAME_CHAIN = 8;
+
+/** What an ExternalName service's name means: its external name, looked up in turn. */
+function externalName(table: RoutingTable, svc: ServiceRoute, port: number, namespace: string, choose: (n: number) => number, depth: number): Resolution {
+  const target = svc.externalName ?? '';
+  if (depth >= MAX_NAME_CHAIN)
+    return { kind: 'unknown', message: `service ${svc.namespace}/${svc.name}: more than ${MAX_NAME_CHAIN} ExternalName services name one another` };
+  const r = resolveHost(table, target, port, namespace, choose, depth + 1);
+  return r.kind === 'outside' ? { kind: 'external', service: svc, host: target, port } : r;
+}
+
 /**
  * Resolves `host` (from a CONNECT target or an absolute URI) and `port` for a client in
  * `clientNamespace`, which is where a bare service name is looked up, as in a pod's DNS search path.
@@ -89,6 +105,7 @@ export function resolveHost(
   port: number,
   clientNamespace = 'default',
   choose: (n: number) => number = randomIndex,
+  depth = 0,
 ): Resolution {
   const host = rawHost
     .trim()
@@ -97,7 +114,7 @@ export function resolveHost(
     .replace(/\.$/, '');
   if (!host) return { kind: 'unknown', message: 'no host given' };
   if (isIPv4(host)) {
-    const svc = table.serviceByClusterIP(host);
+    const svc = table.serviceByClusterIP(host) ?? table.serviceByLoadBalancerIP(host);
     if (svc) return servicePort(svc, port, host);
     const addr = ipToNumber(host)!;
     if (table.nodeForPodIP(host) || cidrContains(table.podNetwork, addr)) return podAddress(table, host, port);
@@ -150,6 +167,8 @@ export function resolveHost(
   }
   const headless = table.headlessService(namespace, name);
   if (headless) return headlessPod(table, headless, port, host, choose);
+  const external = table.externalService(namespace, name);
+  if (external) return externalName(table, external, port, namespace, choose, depth);
   const svc = table.service(namespace, name);
   if (!svc) {
     const hint = labels.length === 2 ? `; the pod network does not reach outside hosts` : '';

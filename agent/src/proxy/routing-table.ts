@@ -36,6 +36,10 @@ export class RoutingTable {
   private readonly byClusterIP = new Map<string, ServiceRoute>();
   /** Headless services: names only, resolved to their pods' own addresses; no listeners, no variables. */
   private readonly headless = new Map<string, ServiceRoute>();
+  /** ExternalName services: names that stand for other names; no listeners, no variables. */
+  private readonly external = new Map<string, ServiceRoute>();
+  /** load balancer address -> its service */
+  private readonly byLoadBalancerIP = new Map<string, ServiceRoute>();
   private readonly nodes = new Map<string, NodeRoute>();
   /** each node's pod range as numbers, for routing a pod IP */
   private readonly ranges = new Map<string, Cidr>();
@@ -56,6 +60,7 @@ export class RoutingTable {
       const keep = new Set((r.services ?? []).map((s) => serviceKey(s.namespace, s.name)));
       for (const key of this.services.keys()) if (!keep.has(key)) this.removeService(key, removed);
       for (const key of this.headless.keys()) if (!keep.has(key)) this.headless.delete(key);
+      for (const key of this.external.keys()) if (!keep.has(key)) this.external.delete(key);
       this.nodes.clear();
       this.ranges.clear();
       this.deleting.clear();
@@ -63,19 +68,28 @@ export class RoutingTable {
     for (const key of r.removeServices ?? []) {
       this.removeService(key, removed);
       this.headless.delete(key);
+      this.external.delete(key);
     }
     for (const s of r.services ?? []) {
       const key = serviceKey(s.namespace, s.name);
-      if (s.clusterIP === HEADLESS) {
+      if (s.clusterIP === HEADLESS || s.externalName !== undefined) {
         this.removeService(key, removed);
-        this.headless.set(key, s);
+        if (s.externalName !== undefined) {
+          this.headless.delete(key);
+          this.external.set(key, s);
+        } else {
+          this.external.delete(key);
+          this.headless.set(key, s);
+        }
         continue;
       }
       this.headless.delete(key);
+      this.external.delete(key);
       const prev = this.services.get(key);
-      if (prev && this.byClusterIP.get(prev.clusterIP) === prev) this.byClusterIP.delete(prev.clusterIP);
+      if (prev) this.unindex(prev);
       this.services.set(key, s);
       if (s.clusterIP) this.byClusterIP.set(s.clusterIP, s);
+      for (const ip of s.loadBalancer?.ips ?? []) this.byLoadBalancerIP.set(ip, s);
       removed.delete(key);
       changed.add(key);
     }
@@ -97,8 +111,14 @@ export class RoutingTable {
     const prev = this.services.get(key);
     if (!prev) return;
     this.services.delete(key);
-    if (this.byClusterIP.get(prev.clusterIP) === prev) this.byClusterIP.delete(prev.clusterIP);
+    this.unindex(prev);
     removed.add(key);
+  }
+
+  /** Forgets a service's addresses, unless another service has taken them since. */
+  private unindex(prev: ServiceRoute): void {
+    if (this.byClusterIP.get(prev.clusterIP) === prev) this.byClusterIP.delete(prev.clusterIP);
+    for (const ip of prev.loadBalancer?.ips ?? []) if (this.byLoadBalancerIP.get(ip) === prev) this.byLoadBalancerIP.delete(ip);
   }
 
   /**
@@ -126,6 +146,16 @@ export class RoutingTable {
   /** A headless service by namespace and name. */
   headlessService(namespace: string, name: string): ServiceRoute | undefined {
     return this.headless.get(serviceKey(namespace, name));
+  }
+
+  /** An ExternalName service by namespace and name. */
+  externalService(namespace: string, name: string): ServiceRoute | undefined {
+    return this.external.get(serviceKey(namespace, name));
+  }
+
+  /** The service a load balancer address belongs to: pods reach it as a client outside would. */
+  serviceByLoadBalancerIP(ip: string): ServiceRoute | undefined {
+    return this.byLoadBalancerIP.get(ip);
   }
 
   serviceByKey(key: string): ServiceRoute | undefined {

@@ -51,21 +51,25 @@ export class ServiceRouter {
     for (const k of this.balancers.keys()) if (k.startsWith(`${key}:`)) this.balancers.delete(k);
   }
 
-  /** Endpoints of a service port that may take a new connection now. */
-  candidates(port: ServicePortRoute): EndpointRoute[] {
-    return port.endpoints.filter((e) => this.table.usable(e));
+  /** Endpoints of a service port that may take a new connection now (only those on `onlyNode`, when given). */
+  candidates(port: ServicePortRoute, onlyNode?: string): EndpointRoute[] {
+    return port.endpoints.filter((e) => this.table.usable(e) && (onlyNode === undefined || e.node === onlyNode));
   }
 
   /**
    * A connection to one endpoint of the service port, for `client` (an identity for affinity, or
-   * undefined). Rejects with NoEndpointsError when no endpoint took it.
+   * undefined). `onlyNode` keeps it to that node's endpoints (externalTrafficPolicy Local, as
+   * kube-proxy drops such traffic on a node without one). Rejects with NoEndpointsError when no
+   * endpoint took it.
    */
-  async connect(service: ServiceRoute, port: ServicePortRoute, client: string | undefined): Promise<ServiceConnection> {
+  async connect(service: ServiceRoute, port: ServicePortRoute, client: string | undefined, onlyNode?: string): Promise<ServiceConnection> {
     const name = `${service.namespace}/${service.name}:${port.name || port.port}`;
     const balancer = this.balancer(service, port);
-    const candidates = this.candidates(port);
+    const candidates = this.candidates(port, onlyNode);
     if (candidates.length === 0) {
       const total = port.endpoints.length;
+      if (onlyNode !== undefined && this.candidates(port).length > 0)
+        throw new NoEndpointsError(`service ${name} has no ready endpoint on node ${onlyNode} (externalTrafficPolicy: Local)`, 0);
       throw new NoEndpointsError(`service ${name} has no ready endpoints${total ? ` (${total} not ready)` : ''}`, 0);
     }
     const tried = new Set<string>();

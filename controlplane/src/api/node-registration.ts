@@ -39,7 +39,8 @@ export function registerNode(deps: RegistrationDeps, hello: Hello): string {
     capacity,
     allocatable: { ...capacity },
     addresses: [
-      { type: 'InternalIP', address: '127.0.0.1' },
+      // The agent's own loopback address (127.0.1.N from the launcher) when it has one: where its NodePorts are.
+      { type: 'InternalIP', address: hello.node.nodeIP ?? '127.0.0.1' },
       { type: 'Hostname', address: name },
     ],
     nodeInfo: {

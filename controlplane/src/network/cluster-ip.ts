@@ -1,7 +1,8 @@
 // Cluster IP allocation for Services (the API server's service IP allocator): each Service gets a
 // virtual address from the service range (--service-cidr, 10.96.0.0/16 by default) at creation,
-// unique, and keeps it for life. A requested address must be in the range: the range is the
-// cluster's setting, so this check is the allocator's, not the object's validation.
+// unique, and keeps it for life whatever its type becomes (ExternalName, a name for another name,
+// has none). A requested address must be in the range: the range is the cluster's setting, so
+// this check is the allocator's, not the object's validation.
 
 import { cidrContains, ipToNumber, ipToString, parseCidr, SERVICE_CIDR, type Cidr, type KObject, type Service } from '@kip/shared';
 import { ApiError, invalid } from '../api/errors.js';
@@ -58,7 +59,14 @@ export class ClusterIPAllocator {
   readonly admit: AdmissionHook = (op: 'create' | 'update', obj: KObject, old: KObject | undefined) => {
     if (obj.kind !== 'Service') return;
     const svc = obj as Service;
-    if (op === 'update') {
+    // ExternalName: a name for another name, with no address of its own (one it had is released).
+    if (svc.spec.type === 'ExternalName') {
+      delete svc.spec.clusterIP;
+      delete svc.spec.clusterIPs;
+      return;
+    }
+    // A service that was ExternalName gets an address as a new one does.
+    if (op === 'update' && (old as Service).spec.clusterIP) {
       const prev = (old as Service).spec.clusterIP;
       if (svc.spec.clusterIP && svc.spec.clusterIP !== prev)
         throw invalid('Service', svc.metadata.name, [{ field: 'spec.clusterIP', message: `Invalid value: "${svc.spec.clusterIP}": field is immutable` }]);

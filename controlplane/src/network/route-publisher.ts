@@ -15,8 +15,10 @@
 import {
   DEFAULT_ADDRESS_PLAN,
   type AddressPlan,
+  isNodeReady,
   isPodReady,
   isPodTerminal,
+  loadBalancerIngress,
   keyOf,
   realClock,
   type Clock,
@@ -30,6 +32,7 @@ import {
   type Service,
   type ServiceRoute,
 } from '@kip/shared';
+import { createHash } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import type { Store, StoreEvent, Unsubscribe } from '../store/store.js';
 
@@ -62,6 +65,8 @@ export class RoutePublisher {
   private readonly services = new Map<string, ServiceRoute>();
   private readonly pods = new Map<string, PodState>();
   private readonly nodes = new Map<string, NodeRoute>();
+  /** Ready nodes: where a load balancer's address may be held */
+  private readonly readyNodes = new Set<string>();
   /** pod IP -> keys of the services that route to it, to refresh them when the pod changes */
   private readonly servicesByIp = new Map<string, Set<string>>();
   /** keys changed since the last delta: services ("ns/name") and nodes (names) */
@@ -184,10 +189,20 @@ export class RoutePublisher {
   private serviceRoute(key: string): ServiceRoute | undefined {
     const [namespace, name] = key.split('/') as [string, string];
     const svc = this.store.get<Service>('Service', namespace, name);
+    if (!svc) return undefined;
+    // An ExternalName service is a name for another name: no address, no endpoints.
+    if (svc.spec.type === 'ExternalName' && svc.spec.externalName)
+      return { namespace, name, clusterIP: '', sessionAffinity: 'None', ports: [], externalName: svc.spec.externalName.replace(/\.$/, '') };
     // A headless service (clusterIP None) is routed too: its name resolves to its pods' own addresses.
-    if (!svc?.spec.clusterIP) return undefined;
+    if (!svc.spec.clusterIP) return undefined;
     const ep = this.store.get<Endpoints>('Endpoints', namespace, name);
-    const ports = svc.spec.ports.map((sp) => ({ name: sp.name ?? '', port: sp.port, protocol: 'TCP' as const, endpoints: [] as EndpointRoute[] }));
+    const ports = (svc.spec.ports ?? []).map((sp) => ({
+      name: sp.name ?? '',
+      port: sp.port,
+      protocol: 'TCP' as const,
+      ...(sp.nodePort ? { nodePort: sp.nodePort } : {}),
+      endpoints: [] as EndpointRoute[],
+    }));
     for (const subset of ep?.subsets ?? []) {
       for (const p of subset.ports ?? []) {
         const port = ports.find((x) => x.name === (p.name ?? ''));
@@ -212,7 +227,36 @@ export class RoutePublisher {
         }
       }
     }
-    return { namespace, name, clusterIP: svc.spec.clusterIP, sessionAffinity: svc.spec.sessionAffinity ?? 'None', ports };
+    const route: ServiceRoute = { namespace, name, clusterIP: svc.spec.clusterIP, sessionAffinity: svc.spec.sessionAffinity ?? 'None', ports };
+    if (svc.spec.externalTrafficPolicy === 'Local') route.externalTrafficPolicy = 'Local';
+    const ips = loadBalancerIngress(svc);
+    const node = ips.length > 0 ? this.loadBalancerNode(key, route) : undefined;
+    if (node) route.loadBalancer = { ips, node };
+    return route;
+  }
+
+  /**
+   * The node whose agent listens on a load balancer's addresses. An address can be bound by one
+   * process only, so one node holds it, as one speaker announces an address in MetalLB's layer 2
+   * mode: chosen among the Ready nodes by rendezvous hashing on the service's key, so that
+   * different services spread over the nodes and a node's loss moves only its own addresses.
+   * With externalTrafficPolicy Local, only nodes with a ready endpoint qualify (as a cloud load
+   * balancer's health check keeps traffic off the others), while any has one.
+   */
+  private loadBalancerNode(key: string, route: ServiceRoute): string | undefined {
+    let candidates = [...this.readyNodes];
+    if (route.externalTrafficPolicy === 'Local') {
+      const local = new Set(route.ports.flatMap((p) => p.endpoints.filter((e) => e.ready).map((e) => e.node)));
+      const withEndpoints = candidates.filter((n) => local.has(n));
+      if (withEndpoints.length > 0) candidates = withEndpoints;
+    }
+    let best: string | undefined;
+    let bestScore = -1;
+    for (const n of candidates.sort()) {
+      const score = createHash('sha256').update(`${key}\0${n}`).digest().readUInt32BE(0);
+      if (score > bestScore) [best, bestScore] = [n, score];
+    }
+    return best;
   }
 
   private serviceChanged(key: string): void {
@@ -238,9 +282,21 @@ export class RoutePublisher {
     this.changed(lostUsableEndpoint(prev, next));
   }
 
+  /** A node turned Ready or stopped being Ready: the load balancers' addresses may move. */
+  private refreshLoadBalancers(): void {
+    for (const [key, r] of [...this.services])
+      if (r.loadBalancer || this.store.get<Service>('Service', ...splitPair(key))?.spec.type === 'LoadBalancer') this.serviceChanged(key);
+  }
+
   // ---- nodes ---------------------------------------------------------------------------------
 
   private nodeChanged(node: Node): void {
+    const ready = isNodeReady(node) && !node.metadata.deletionTimestamp;
+    if (ready !== this.readyNodes.has(node.metadata.name)) {
+      if (ready) this.readyNodes.add(node.metadata.name);
+      else this.readyNodes.delete(node.metadata.name);
+      this.refreshLoadBalancers();
+    }
     const next: NodeRoute = {
       name: node.metadata.name,
       ...(node.status?.nodeInfo?.tunnelEndpoint ? { tunnel: node.status.nodeInfo.tunnelEndpoint } : {}),
@@ -254,10 +310,15 @@ export class RoutePublisher {
   }
 
   private nodeRemoved(name: string): void {
+    if (this.readyNodes.delete(name)) this.refreshLoadBalancers();
     if (!this.nodes.delete(name)) return;
     this.dirtyNodes.add(name);
     this.changed(false);
   }
+}
+
+function splitPair(key: string): [string, string] {
+  return key.split('/') as [string, string];
 }
 
 function ipsOf(r: ServiceRoute | undefined): string[] {

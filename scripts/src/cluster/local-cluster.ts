@@ -81,6 +81,16 @@ const START_CONCURRENCY = Math.max(4, 8 * os.availableParallelism());
 /** An agent not Ready this long after its start no longer holds back the next ones. */
 const START_SLOT_MS = 5_000;
 
+/**
+ * The address of node-N: 127.0.1.N, a loopback address of its own (all of 127.0.0.0/8 answers on
+ * Linux without setup), so that every node can listen on the same NodePort, as machines do.
+ * Undefined for names without a number from 1 to 254: such a node listens on no NodePort.
+ */
+export function nodeAddress(name: string): string | undefined {
+  const n = Number(/^node-(\d+)$/.exec(name)?.[1]);
+  return Number.isInteger(n) && n >= 1 && n <= 254 ? `127.0.1.${n}` : undefined;
+}
+
 export class LocalCluster {
   readonly agents = new Map<string, Member>();
   /** The first control plane (the one the kubeconfig names). */
@@ -219,6 +229,8 @@ export class LocalCluster {
     args.push('--cpu', o.nodeCpu ?? '4', '--memory', o.nodeMemory ?? '8Gi');
     const labels = this.labelsOf(name);
     if (labels) args.push('--labels', labels);
+    const nodeIP = nodeAddress(name);
+    if (nodeIP && !extra.includes('--node-ip')) args.push('--node-ip', nodeIP);
     if (o.verbose) args.push('--verbose');
     const m = this.spawnMember(name, [...args, ...extra], { [SUPERVISOR_ENV]: 'kip local cluster' });
     this.agents.set(name, m);

@@ -49,6 +49,8 @@ const USAGE = `usage: npm run cluster -- [flags]
   --fresh                start from an empty cluster, forgetting the stored one
   --pod-cidr CIDR        the pod network, a /24 per node (default 10.244.0.0/16)
   --service-cidr CIDR    the range of Services' cluster IPs (default 10.96.0.0/16)
+  --service-node-port-range A-B  the ports NodePort services get on every node (default 30000-32767)
+  --load-balancer-cidr CIDR      the loopback range LoadBalancer services get addresses from (default 127.0.2.0/24)
   --plain-http           serve the API and the agents' connections over plain HTTP and
                          ws:// instead of TLS from the cluster's own CA (<data-dir>/pki,
                          in the kubeconfig); kubectl sends no credentials over plain HTTP
@@ -81,6 +83,8 @@ function parse() {
       tls: { type: 'boolean' },
       'pod-cidr': { type: 'string' },
       'service-cidr': { type: 'string' },
+      'service-node-port-range': { type: 'string' },
+      'load-balancer-cidr': { type: 'string' },
       'plain-http': { type: 'boolean' },
       'restart-nodes': { type: 'boolean' },
       'restart-delay': { type: 'string' },
@@ -141,6 +145,8 @@ function parse() {
     ranges: [
       ...(values['pod-cidr'] !== undefined ? ['--pod-cidr', String(values['pod-cidr'])] : []),
       ...(values['service-cidr'] !== undefined ? ['--service-cidr', String(values['service-cidr'])] : []),
+      ...(values['service-node-port-range'] !== undefined ? ['--service-node-port-range', String(values['service-node-port-range'])] : []),
+      ...(values['load-balancer-cidr'] !== undefined ? ['--load-balancer-cidr', String(values['load-balancer-cidr'])] : []),
     ],
     restartNodes: !!values['restart-nodes'],
     restartDelayMs,

@@ -101,7 +101,7 @@ export type { Namespace } from './namespace.js';
 export type { Node, NodeAddress, NodeCondition, NodeSpec, NodeStatus, NodeSystemInfo, Taint } from './node.js';
 export type { ReplicaSet, ReplicaSetSpec, ReplicaSetStatus } from './replicaset.js';
 export type { Deployment, DeploymentCondition, DeploymentSpec, DeploymentStatus, DeploymentStrategy } from './deployment.js';
-export type { Service, ServicePort, ServiceSpec } from './service.js';
+export type { Service, ServicePort, ServiceSpec, ServiceType } from './service.js';
 export type { EndpointAddress, EndpointPort, EndpointSubset, Endpoints } from './endpoints.js';
 export type { Event } from './event.js';
 export type { ConfigMap } from './configmap.js';
@@ -210,7 +210,17 @@ export * from './describe.js';
 export { chaosMode, chaosSchedule } from './chaos.js';
 export { qosClass, podReady, podRestarts } from './pod.js';
 export { nodeRoles, nodeStatus, podTotals } from './node.js';
-export { endpointsForPort, servicePorts } from './service.js';
+export {
+  dropTypeDependentFields,
+  endpointsForPort,
+  isExternallyReachable,
+  loadBalancerIngress,
+  needsNodePorts,
+  SERVICE_TYPES,
+  serviceExternalIP,
+  servicePorts,
+  serviceTypeErrors,
+} from './service.js';
 export { formatEndpoints } from './endpoints.js';
 export { eventTime, sortEvents } from './event.js';
 export { podPhaseCounts } from './replicaset.js';

@@ -5,7 +5,7 @@
 import { Packr } from 'msgpackr';
 import { findNetworkAction, findNodeAction, NETWORK_ACTIONS, NODE_ACTION_NAMES, NODE_ACTIONS } from '../chaos/actions/index.js';
 import { MessageType, type AgentMessage, type ControlPlaneMessage, type Message, type MessageTypeName } from './messages.js';
-import { parseCidr } from '../ipv4.js';
+import { isIPv4, parseCidr } from '../ipv4.js';
 
 /** Frames larger than this are refused (the WebSocket's maxPayload). */
 export const MAX_FRAME_BYTES = 64 * 1024 * 1024;
@@ -71,6 +71,7 @@ const validators: Record<MessageTypeName, (m: Obj) => void> = {
     need(n.version === undefined || str(n.version), 'hello', 'node.version must be a string');
     need(n.tunnelEndpoint === undefined || str(n.tunnelEndpoint), 'hello', 'node.tunnelEndpoint must be a string');
     need(n.instance === undefined || str(n.instance), 'hello', 'node.instance must be a string');
+    need(n.nodeIP === undefined || (str(n.nodeIP) && isIPv4(n.nodeIP as string)), 'hello', 'node.nodeIP must be an IPv4 address');
     need(Array.isArray(m.pods), 'hello', 'pods must be a list');
     (m.pods as unknown[]).forEach((p, i) => {
       need(isObj(p), 'hello', `pods[${i}] must be an object`);
@@ -162,6 +163,23 @@ const validators: Record<MessageTypeName, (m: Obj) => void> = {
         `services[${i}] needs namespace, name, clusterIP and ports`,
       ),
     );
+    ((m.services as unknown[] | undefined) ?? []).forEach((sv, i) => {
+      const s = sv as Obj;
+      need(s.externalName === undefined || str(s.externalName), 'routes', `services[${i}].externalName must be a string`);
+      const lb = s.loadBalancer;
+      need(
+        lb === undefined || (isObj(lb) && str(lb.node) && Array.isArray(lb.ips) && lb.ips.every((ip) => str(ip) && isIPv4(ip as string))),
+        'routes',
+        `services[${i}].loadBalancer needs a node and a list of IPv4 addresses`,
+      );
+      (s.ports as unknown[]).forEach((p, j) =>
+        need(
+          isObj(p) && (p.nodePort === undefined || (Number.isInteger(p.nodePort) && (p.nodePort as number) > 0 && (p.nodePort as number) < 65536)),
+          'routes',
+          `services[${i}].ports[${j}].nodePort must be a port number`,
+        ),
+      );
+    });
     ((m.nodes as unknown[] | undefined) ?? []).forEach((n, i) => need(isObj(n) && str(n.name), 'routes', `nodes[${i}] needs a name`));
   },
   faults: (m) => {

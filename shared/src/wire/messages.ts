@@ -67,6 +67,8 @@ export interface Hello {
     version: string;
     /** host:port where this agent accepts tunnel connections from other agents, if it does. */
     tunnelEndpoint?: string;
+    /** The node's own address (--node-ip): its InternalIP, where it listens on NodePorts. */
+    nodeIP?: string;
   };
   /** Pods the agent is running right now, so the control plane can reconcile after a reconnect. */
   pods: PodRef[];
@@ -234,7 +236,14 @@ export interface ServiceRoute {
   /** "None" for a headless service: its name resolves to its pods' own addresses, and it has no listeners */
   clusterIP: string;
   sessionAffinity: 'None' | 'ClientIP';
-  ports: { name: string; port: number; protocol: 'TCP'; endpoints: EndpointRoute[] }[];
+  /** nodePort: where every node with an address listens for this port from outside (NodePort and LoadBalancer) */
+  ports: { name: string; port: number; protocol: 'TCP'; nodePort?: number; endpoints: EndpointRoute[] }[];
+  /** Local: traffic from outside goes only to endpoints on the node it came in at (absent: Cluster) */
+  externalTrafficPolicy?: 'Cluster' | 'Local';
+  /** LoadBalancer: its ingress addresses, and the one node whose agent listens on them (as one speaker announces an address in MetalLB's L2 mode) */
+  loadBalancer?: { ips: string[]; node: string };
+  /** ExternalName: the name the service's name stands for (clusterIP is then ""; no listeners, no endpoints) */
+  externalName?: string;
 }
 
 /** How to reach a node's agent from another agent, and which pod addresses live there. */

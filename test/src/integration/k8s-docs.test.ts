@@ -47,6 +47,7 @@ describe('the Kubernetes docs examples, as written', function () {
       if (ns !== 'default') steps.push(['create', 'namespace', ns]);
       for (const b of ex.before ?? []) steps.push(b);
       for (const f of [...(ex.needs ?? []), ex.file]) steps.push(['apply', '-n', ns, '-f', path.join(FIXTURES, f)]);
+      for (const a of ex.after ?? []) steps.push([...a, '-n', ns]);
       for (const args of steps) {
         const r = await kubectl(args);
         // A namespace two examples share is created once; the second create says AlreadyExists.
@@ -121,6 +122,14 @@ describe('the Kubernetes docs examples, as written', function () {
     }
     if ('http' in e) {
       const body = await fetchInCluster(ns, e.http);
+      return body !== undefined && e.body.test(body) ? body : undefined;
+    }
+    if ('loadBalancer' in e) {
+      const svc = await cluster.api.get<KObject & { status?: { loadBalancer?: { ingress?: { ip?: string }[] } } }>('services', e.loadBalancer, ns);
+      const ip = svc?.status?.loadBalancer?.ingress?.[0]?.ip;
+      if (!ip) return undefined;
+      const res = await fetch(`http://${ip}:${e.port}/`, { signal: AbortSignal.timeout(5000) }).catch(() => undefined);
+      const body = res?.ok ? await res.text() : undefined;
       return body !== undefined && e.body.test(body) ? body : undefined;
     }
     if ('workload' in e) {

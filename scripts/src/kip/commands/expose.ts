@@ -52,35 +52,47 @@ async function run(ctx: Context, args: string[]): Promise<number> {
   const selector = selectorOf(source);
   if (Object.keys(selector).length === 0) throw new CliError(`the ${t.resource.singular} ${t.names[0]} has no labels to select its pods by`);
   const portName = ctx.flags.str('port-name');
+  const type = ctx.flags.str('type') || 'ClusterIP';
+  if (!EXPOSE_TYPES.includes(type as ExposeType)) throw new UsageError(`--type: "${type}" is not one of ${EXPOSE_TYPES.join(', ')}`);
   const svc: Service = {
     apiVersion: 'v1',
     kind: 'Service',
     metadata: { name, namespace: ctx.namespace, labels: { ...(source.metadata.labels ?? selector) } },
     spec: {
-      type: 'ClusterIP',
+      type: type as ExposeType,
       selector,
       ports: [{ ...(portName ? { name: portName } : {}), port, targetPort, protocol: 'TCP' }],
       ...(ctx.flags.str('session-affinity') ? { sessionAffinity: ctx.flags.str('session-affinity') as 'None' | 'ClientIP' } : {}),
     },
   };
   const created = await ctx.api.call<Service>('POST', `/api/v1/namespaces/${encodeURIComponent(ctx.namespace)}/services`, { body: svc });
-  ctx.out(`service/${created.metadata.name} exposed (cluster IP ${created.spec.clusterIP}, port ${port} -> ${targetPort})\n`);
+  const nodePort = created.spec.ports[0]?.nodePort;
+  ctx.out(
+    `service/${created.metadata.name} exposed (cluster IP ${created.spec.clusterIP}, port ${port} -> ${targetPort}${nodePort ? `, node port ${nodePort}` : ''})\n`,
+  );
   return 0;
 }
+
+/** The types expose makes; ExternalName selects no pods, so it is not one. */
+const EXPOSE_TYPES = ['ClusterIP', 'NodePort', 'LoadBalancer'] as const;
+type ExposeType = (typeof EXPOSE_TYPES)[number];
 
 export const exposeCommand: Command = {
   name: 'expose',
   group: 'basic',
   summary: 'Take a deployment, replica set or pod and expose it as a new Service',
-  usage: ['expose (TYPE NAME | TYPE/NAME) --port=PORT [--target-port=PORT] [--name=NAME] [flags]'],
+  usage: ['expose (TYPE NAME | TYPE/NAME) --port=PORT [--target-port=PORT] [--name=NAME] [--type=ClusterIP|NodePort|LoadBalancer] [flags]'],
   description:
-    'Create a ClusterIP Service that selects the pods of a deployment, replica set or pod. Every agent then serves it on a local listener (handed to new pods as <NAME>_SERVICE_HOST/_PORT) and by name through its HTTP proxy.',
+    'Create a Service that selects the pods of a deployment, replica set or pod. Every agent then serves it on a local listener (handed to new pods as <NAME>_SERVICE_HOST/_PORT) and by name through its HTTP proxy; a NodePort service also on every node address (127.0.1.N) at its node port, a LoadBalancer service also on its own address (EXTERNAL-IP).',
   examples: [
     '  # Serve the pods of deployment web on port 80, forwarding to their port 8080',
     '  kip expose deployment/web --port=80 --target-port=8080',
     '',
     '  # Target a named container port',
     '  kip expose deploy web --port=80 --target-port=http',
+    '',
+    '  # Reach it from the host at an address of its own',
+    '  kip expose deployment/web --port=8080 --target-port=http --type=LoadBalancer',
   ].join('\n'),
   flags: [
     { name: 'port', type: 'string', valueName: 'port', description: 'The port the service serves on. Required.' },
@@ -88,6 +100,7 @@ export const exposeCommand: Command = {
     { name: 'name', type: 'string', valueName: 'name', description: "The name of the new service; defaults to the exposed resource's name." },
     { name: 'port-name', type: 'string', valueName: 'name', description: 'A name for the service port.' },
     { name: 'session-affinity', type: 'string', valueName: 'None|ClientIP', description: 'ClientIP sticks each client to one endpoint.' },
+    { name: 'type', type: 'string', valueName: 'type', description: 'ClusterIP (the default), NodePort or LoadBalancer.' },
   ],
   run,
 };

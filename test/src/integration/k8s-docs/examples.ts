@@ -38,6 +38,8 @@ export type Expectation =
   | { claim: string; bound: true }
   /** A pod of the namespace GETting this URL (busybox wget) prints this. */
   | { http: string; body: RegExp }
+  /** GET http://EXTERNAL-IP:port/ of this LoadBalancer Service from the host, as the docs' curl, answers this. */
+  | { loadBalancer: string; port: number; body: RegExp }
   /** A PodDisruptionBudget reports this many disruptions allowed. */
   | { pdb: string; disruptionsAllowed: number };
 
@@ -54,6 +56,8 @@ export interface DocsExample {
   namespace?: string;
   /** A step the docs ask for before applying (kubectl args, run against the cluster). */
   before?: string[][];
+  /** Steps the docs take after applying (kubectl args, run in the example's namespace). */
+  after?: string[][];
   expect: Expectation[];
 }
 
@@ -381,8 +385,13 @@ export const DOCS_EXAMPLES: DocsExample[] = [
   {
     file: 'load-balancer-example.yaml',
     source: `${W}service/load-balancer-example.yaml @3842a28`,
-    docs: 'Five hello-world replicas (google-samples hello-app) listening on 8080.',
-    expect: [{ workload: 'deployment/hello-world', ready: 5 }],
+    // tutorials/stateless-application/expose-external-ip-address: expose it, then curl the external IP.
+    after: [['expose', 'deployment', 'hello-world', '--type=LoadBalancer', '--name=my-service']],
+    docs: 'Five hello-world replicas (google-samples hello-app) listening on 8080; exposed as the LoadBalancer my-service, its EXTERNAL-IP answers "Hello, world!".',
+    expect: [
+      { workload: 'deployment/hello-world', ready: 5 },
+      { loadBalancer: 'my-service', port: 8080, body: /Hello, world!\nVersion: 2\.0\.0/ },
+    ],
   },
   {
     file: 'backend-deployment.yaml',

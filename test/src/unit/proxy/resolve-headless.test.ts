@@ -42,6 +42,8 @@ function answer(host: string, port: number, ns?: string, pick = 0): string {
       return `service ${r.service.namespace}/${r.service.name}:${r.port.port}`;
     case 'pod':
       return `pod ${r.ip}:${r.port} on ${r.node}`;
+    case 'external':
+      return `external ${r.host}:${r.port}`;
     default:
       return `${r.kind}: ${r.message}`;
   }

@@ -12,6 +12,11 @@ function table(): RoutingTable {
       [
         serviceRoute('web', [endpoint('web-1', '10.244.1.2', 'node-1')], { clusterIP: '10.96.0.10', port: 80 }),
         serviceRoute('web', [], { namespace: 'shop', clusterIP: '10.96.0.20', port: 8080, portName: 'http' }),
+        { ...serviceRoute('lb', [], { clusterIP: '10.96.0.30', port: 8080 }), loadBalancer: { ips: ['127.0.2.1'], node: 'node-2' } },
+        { namespace: 'default', name: 'ext', clusterIP: '', sessionAffinity: 'None', ports: [], externalName: 'localhost' },
+        { namespace: 'default', name: 'alias', clusterIP: '', sessionAffinity: 'None', ports: [], externalName: 'web.shop.svc.cluster.local' },
+        { namespace: 'default', name: 'loop-a', clusterIP: '', sessionAffinity: 'None', ports: [], externalName: 'loop-b.default' },
+        { namespace: 'default', name: 'loop-b', clusterIP: '', sessionAffinity: 'None', ports: [], externalName: 'loop-a.default' },
       ],
       [
         { name: 'node-1', podCIDR: '10.244.1.0/24' },
@@ -34,6 +39,8 @@ function answer(host: string, port: number, ns?: string): string {
       return `502: ${r.message}`;
     case 'outside':
       return `403: ${r.message}`;
+    case 'external':
+      return `external ${r.host}:${r.port} for ${r.service.namespace}/${r.service.name}`;
   }
 }
 
@@ -66,6 +73,17 @@ describe('proxy: resolving hosts', () => {
     ['an outside address', '8.8.8.8', 53, undefined, /^403: 8\.8\.8\.8 is not a pod or service address/],
     ['localhost', 'localhost', 80, undefined, /^403: localhost is not a cluster address/],
     ['IPv6', '[::1]', 80, undefined, /^403: ::1 is not a cluster address/],
+    ['a load balancer address, as a pod reaches it', '127.0.2.1', 8080, undefined, 'service default/lb:8080'],
+    ['an ExternalName service: its external name, at the port asked for', 'ext', 5432, undefined, 'external localhost:5432 for default/ext'],
+    ['an ExternalName service by its full name', 'ext.default.svc.cluster.local', 80, 'shop', 'external localhost:80 for default/ext'],
+    ['an ExternalName that names another service resolves to it', 'alias', 8080, undefined, 'service shop/web:8080'],
+    [
+      'ExternalName services naming each other end with a clear error',
+      'loop-a',
+      80,
+      undefined,
+      /^502: service default\/loop-[ab]: more than 8 ExternalName services/,
+    ],
   ];
   for (const [name, host, port, ns, want] of cases) {
     it(`${name}: ${host}:${port}`, () => {

@@ -701,10 +701,10 @@ const serviceCases: Case[] = [
     want: [['spec.ports[1].targetPort', /Invalid value: true: must be a port number or a container port name/]],
   },
   {
-    name: 'only ClusterIP services',
+    name: 'a known service type',
     base: goodService,
-    set: { 'spec.type': 'NodePort' },
-    want: [['spec.type', /Unsupported value: "NodePort": supported values: "ClusterIP"/]],
+    set: { 'spec.type': 'Cluster' },
+    want: [['spec.type', /Unsupported value: "Cluster": supported values: "ClusterIP", "NodePort", "LoadBalancer", "ExternalName"/]],
   },
   {
     name: 'a session affinity',
