@@ -11,6 +11,7 @@ import { ConfigPublisher } from './api/config-publisher.js';
 import { PodCidrAllocator } from './api/pod-cidr.js';
 import { ExecHandler } from './api/exec.js';
 import { PortForwarder } from './api/port-forward.js';
+import { ResourceProxy } from './api/proxy.js';
 import { parseRoute } from './api/routes.js';
 import { Registry } from './api/registry.js';
 import { RestApi } from './api/rest.js';
@@ -159,7 +160,8 @@ export class ControlPlane {
       nodeToken: opts.joinToken,
       nodeMayGet: (kind, namespace, name) => nodeMayReadVolume(this.store, kind, namespace, name),
     });
-    const rest = new RestApi({ registry: this.registry, nodes: this.agents, log: log.child('api'), auth });
+    const proxy = new ResourceProxy({ store: this.store, joinToken: opts.joinToken, log: log.child('proxy') });
+    const rest = new RestApi({ registry: this.registry, nodes: this.agents, log: log.child('api'), auth, proxy });
     const guard = new RequestGuard({
       listenAddress: opts.host ?? '127.0.0.1',
       port: () => (this.server.address() as AddressInfo | null)?.port ?? 0,

@@ -32,6 +32,7 @@ import { MAX_BODY_DEPTH, textDepth } from './body-depth.js';
 import { decodeProtobufBody, PROTOBUF_TYPE } from './protobuf.js';
 import { parseIncludeObject, tableVersionAccepted, toTable, type TableOptions } from './table.js';
 import { pageOf, parseLimit } from './paging.js';
+import type { ResourceProxy } from './proxy.js';
 import { AGGREGATED_DISCOVERY_TYPE, aggregatedDiscovery, legacyDiscovery, wantsAggregated } from './discovery.js';
 import { acceptsJson, OPENAPI_V2_PROTOBUF, openApiV2, openApiV2Protobuf, openApiV3, openApiV3Index } from './openapi.js';
 
@@ -64,6 +65,8 @@ export interface RestOptions {
   log: Logger;
   /** Who may do what (auth.ts); without it every request is served. */
   auth?: Authorizer;
+  /** The proxy subresource of pods and services (proxy.ts); without it those paths are 404. */
+  proxy?: ResourceProxy;
 }
 
 export class RestApi {
@@ -90,6 +93,8 @@ export class RestApi {
     const method = req.method ?? 'GET';
     if (route.type !== 'resource') return this.other(route, url, req, res);
     const q = url.searchParams;
+    // Proxied requests carry the pod's query and body, not the API's: they pass through untouched.
+    if (route.subresource === 'proxy' && route.name && this.opts.proxy) return this.opts.proxy.serve(req, res, route, url.search);
     const { registry } = this.opts;
     const write = method === 'GET' || method === 'HEAD' ? {} : writeOptions(q, req);
     const r = route.resource;
