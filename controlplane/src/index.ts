@@ -15,6 +15,7 @@ export * from './api/json-patch.js';
 export * from './api/managed-fields.js';
 export * from './api/merge-patch.js';
 export * from './api/paging.js';
+export * from './api/list-options.js';
 export * from './api/patch-meta.js';
 export * from './api/server-side-apply.js';
 export * from './api/strategic-merge-patch.js';

@@ -74,6 +74,8 @@ export interface ControlPlaneOptions {
   apiNames?: readonly string[];
   /** The data dir: provisioned volumes are directories under <dataDir>/volumes (the working directory when absent). */
   dataDir?: string;
+  /** How often watches that allow bookmarks get one (default a minute, as the API server). */
+  watchBookmarkIntervalMs?: number;
   log: Logger;
   clock?: Clock;
   store?: Store;
@@ -161,7 +163,14 @@ export class ControlPlane {
       nodeMayGet: (kind, namespace, name) => nodeMayReadVolume(this.store, kind, namespace, name),
     });
     const proxy = new ResourceProxy({ store: this.store, joinToken: opts.joinToken, log: log.child('proxy') });
-    const rest = new RestApi({ registry: this.registry, nodes: this.agents, log: log.child('api'), auth, proxy });
+    const rest = new RestApi({
+      registry: this.registry,
+      nodes: this.agents,
+      log: log.child('api'),
+      auth,
+      proxy,
+      bookmarkIntervalMs: opts.watchBookmarkIntervalMs,
+    });
     const guard = new RequestGuard({
       listenAddress: opts.host ?? '127.0.0.1',
       port: () => (this.server.address() as AddressInfo | null)?.port ?? 0,

@@ -23,6 +23,7 @@ export type ApiReason =
   | 'RequestEntityTooLarge'
   | 'TooManyRequests'
   | 'ServiceUnavailable'
+  | 'Timeout'
   | 'InternalError';
 
 const CODES: Record<ApiReason, number> = {
@@ -41,6 +42,7 @@ const CODES: Record<ApiReason, number> = {
   RequestEntityTooLarge: 413,
   TooManyRequests: 429,
   ServiceUnavailable: 503,
+  Timeout: 504,
   InternalError: 500,
 };
 

@@ -32,6 +32,7 @@ import { MAX_BODY_DEPTH, textDepth } from './body-depth.js';
 import { decodeProtobufBody, PROTOBUF_TYPE } from './protobuf.js';
 import { parseIncludeObject, tableVersionAccepted, toTable, type TableOptions } from './table.js';
 import { pageOf, parseLimit } from './paging.js';
+import { bookmarkObject, checkListVersion, INITIAL_EVENTS_END_ANNOTATION, parseListOptions } from './list-options.js';
 import type { ResourceProxy } from './proxy.js';
 import { AGGREGATED_DISCOVERY_TYPE, aggregatedDiscovery, legacyDiscovery, wantsAggregated } from './discovery.js';
 import { acceptsJson, OPENAPI_V2_PROTOBUF, openApiV2, openApiV2Protobuf, openApiV3, openApiV3Index } from './openapi.js';
@@ -67,7 +68,11 @@ export interface RestOptions {
   auth?: Authorizer;
   /** The proxy subresource of pods and services (proxy.ts); without it those paths are 404. */
   proxy?: ResourceProxy;
+  /** How often a watch that allows bookmarks gets one (default a minute, as the API server). */
+  bookmarkIntervalMs?: number;
 }
+
+export const DEFAULT_BOOKMARK_INTERVAL_MS = 60_000;
 
 export class RestApi {
   constructor(private readonly opts: RestOptions) {}
@@ -104,11 +109,13 @@ export class RestApi {
     if (!route.name) {
       if (method === 'GET') {
         if (isTrue(q.get('watch'))) return this.watch(route, q, res, table);
+        const options = parseListOptions(q, false);
         const list = registry.list(kind, {
           namespace: route.namespace,
           labelSelector: q.get('labelSelector') ?? undefined,
           fieldSelector: q.get('fieldSelector') ?? undefined,
         });
+        checkListVersion(options, list.metadata.resourceVersion ?? '0');
         const page = pageOf(list.items, list.metadata.resourceVersion ?? '', { limit: parseLimit(q.get('limit')), continue: q.get('continue') ?? undefined });
         if (table) return this.send(res, 200, toTable(registry.definition(kind), page.items, page.metadata, table));
         return this.send(res, 200, { ...list, ...page });
@@ -327,6 +334,7 @@ export class RestApi {
 
   private watch(route: ResourceRoute, q: URLSearchParams, res: ServerResponse, table?: TableOptions): void {
     const kind = route.resource.kind;
+    const options = parseListOptions(q, true);
     let selector: Selector | undefined;
     try {
       selector = q.get('labelSelector') ? parseSelector(q.get('labelSelector')!) : undefined;
@@ -347,7 +355,8 @@ export class RestApi {
       return out;
     };
     const write = (type: string, object: KObject) => {
-      const line = JSON.stringify({ type, object: table ? asTable(object, table) : object }) + '\n';
+      // A bookmark carries no object to print: it goes as it is, even in a watch of Table rows.
+      const line = JSON.stringify({ type, object: table && type !== 'BOOKMARK' ? asTable(object, table) : object }) + '\n';
       if (!headersSent) {
         pending.push(line);
         return;
@@ -365,21 +374,31 @@ export class RestApi {
       else if (now) write(ev.type, ev.object);
     };
     let unsubscribe: () => void;
-    const rv = q.get('resourceVersion');
-    // "0" asks, as in Kubernetes, for the current state first, as ADDED events: kubectl get NAME -w
-    // reads its object that way and drops that first event. Listing and subscribing happen in one
-    // turn of the event loop, so no change falls between them.
-    if (rv === '0') for (const o of this.opts.registry.list(kind, { namespace: route.namespace }).items) if (want(o)) write('ADDED', o);
+    const { store } = this.opts.registry;
+    const rv = options.resourceVersion;
+    // The current state first, as ADDED events: asked for with sendInitialEvents=true (client-go's
+    // watch-list), or, as before it, with resourceVersion "0": kubectl get NAME -w reads its object
+    // that way and drops that first event. Listing and subscribing happen in one turn of the event
+    // loop, so no change falls between them.
+    const initial = options.sendInitialEvents ?? rv === '0';
+    if (initial) for (const o of this.opts.registry.list(kind, { namespace: route.namespace }).items) if (want(o)) write('ADDED', o);
+    // Then a bookmark at the version the state was read at, saying that the state is complete.
+    if (options.sendInitialEvents) write('BOOKMARK', bookmarkObject(route.resource, store.resourceVersion(), { [INITIAL_EVENTS_END_ANNOTATION]: 'true' }));
+    const bookmark = () => write('BOOKMARK', bookmarkObject(route.resource, store.resourceVersion()));
     try {
-      unsubscribe = this.opts.registry.store.watch({ kind, namespace: route.namespace, resourceVersion: rv && rv !== '0' ? rv : undefined }, onEvent);
+      unsubscribe = store.watch({ kind, namespace: route.namespace, resourceVersion: rv && !initial ? rv : undefined }, onEvent);
     } catch (err) {
       if (err instanceof StoreError) throw toApiError(err);
       throw err;
     }
     let timer: NodeJS.Timeout | undefined;
+    // Bookmarks let a client that resumes its watch start from a recent version even when nothing
+    // it watches has changed; one goes out periodically and one as the watch times out.
+    const bookmarks = options.allowWatchBookmarks ? setInterval(bookmark, this.opts.bookmarkIntervalMs ?? DEFAULT_BOOKMARK_INTERVAL_MS) : undefined;
     const stop = () => {
       unsubscribe();
       if (timer) clearTimeout(timer);
+      clearInterval(bookmarks);
       res.end();
     };
     res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache', 'Transfer-Encoding': 'chunked' });
@@ -387,10 +406,15 @@ export class RestApi {
     headersSent = true;
     for (const line of pending) res.write(line);
     const timeout = Number(q.get('timeoutSeconds') ?? 0);
-    if (timeout > 0) timer = setTimeout(stop, timeout * 1000);
+    if (timeout > 0)
+      timer = setTimeout(() => {
+        if (options.allowWatchBookmarks) bookmark();
+        stop();
+      }, timeout * 1000);
     res.on('close', () => {
       unsubscribe();
       if (timer) clearTimeout(timer);
+      clearInterval(bookmarks);
     });
   }
 
