@@ -123,7 +123,7 @@ export class RestApi {
       if (method === 'POST') {
         if (r.namespaced && route.namespace === undefined)
           throw new ApiError('MethodNotAllowed', `create ${r.plural} needs a namespace in the path (/namespaces/NS/${r.plural})`);
-        const body = await readBody(req);
+        const body = withTypeDefaults(await readBody(req), r);
         checkKind(body, kind);
         this.checkFields(q, kind, body, res);
         return this.send(res, 201, registry.create(body, route.namespace, write));
@@ -145,7 +145,7 @@ export class RestApi {
         return this.send(res, 200, obj);
       }
       case 'PUT': {
-        const body = await readBody(req);
+        const body = withTypeDefaults(await readBody(req), r);
         checkKind(body, kind);
         this.checkFields(q, kind, body, res);
         if (status) {
@@ -548,6 +548,16 @@ function tableOptions(req: IncomingMessage, q: URLSearchParams): TableOptions | 
 
 function isTrue(v: string | null): boolean {
   return v === 'true' || v === '1';
+}
+
+/**
+ * A body that leaves out kind or apiVersion takes them from the URL, as the API server's decoder
+ * defaults them (client libraries such as @kubernetes/client-node send typed bodies without them).
+ */
+function withTypeDefaults(body: unknown, r: ResourceRoute['resource']): unknown {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return body;
+  const b = body as { kind?: unknown; apiVersion?: unknown };
+  return { ...b, kind: b.kind ?? r.kind, apiVersion: b.apiVersion ?? (r.group ? `${r.group}/${r.version}` : r.version) };
 }
 
 function checkKind(body: unknown, kind: string): void {
