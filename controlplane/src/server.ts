@@ -203,7 +203,7 @@ export class ControlPlane {
         if (auth.identify(req) !== 'admin') return rejectUpgrade(socket, new ApiError('Unauthorized', 'Unauthorized'));
         return portForward.handleUpgrade(req, socket, head, route);
       }
-      if (route?.type === 'resource' && route.subresource === 'exec' && route.name && route.resource.kind === 'Pod') {
+      if (route?.type === 'resource' && (route.subresource === 'exec' || route.subresource === 'attach') && route.name && route.resource.kind === 'Pod') {
         if (auth.identify(req) !== 'admin') return rejectUpgrade(socket, new ApiError('Unauthorized', 'Unauthorized'));
         return exec.handleUpgrade(req, socket, head, route);
       }

@@ -43,6 +43,8 @@ export interface ContainerProcess {
   readonly pid: number;
   readonly stdout: Readable;
   readonly stderr: Readable;
+  /** The program's stdin, when it was spawned with one (a container with `stdin: true`). */
+  readonly stdin?: Writable;
   readonly exited: Promise<GroupExit>;
   signal(sig: NodeJS.Signals): boolean;
   /** After the program exited: resolves when nothing of its group is left. */

@@ -4,7 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
-import type { Endpoints } from '@kip/shared';
+import type { Endpoints, Pod } from '@kip/shared';
 import { TestCluster } from '../helpers/cluster.js';
 import { KUBECTL, requireKubectl, runKubectl, type KubectlRun } from '../helpers/kubectl.js';
 import { eventually } from '../helpers/wait.js';
@@ -150,5 +150,72 @@ spec:
     const closed = await fetch(`${base}/api/v1/namespaces/default/pods/${pods[0]}:9/proxy/`);
     assert.equal(closed.status, 503);
     assert.match(((await closed.json()) as { message: string }).message, /error trying to reach service/);
+  });
+
+  describe('attach', () => {
+    before(async () => {
+      for (const pod of [
+        { name: 'talker', command: 'i=0; while true; do echo tick $i; i=$((i+1)); sleep 0.2; done', stdin: false },
+        { name: 'reader', command: 'while read l; do echo "got $l"; done; echo "stdin closed"', stdin: true },
+      ])
+        await cluster.api.create({
+          apiVersion: 'v1',
+          kind: 'Pod',
+          metadata: { name: pod.name },
+          spec: {
+            restartPolicy: 'Never',
+            containers: [{ name: 'main', image: 'busybox', command: ['sh', '-c', pod.command], stdin: pod.stdin, stdinOnce: pod.stdin }],
+          },
+        } as Pod);
+      for (const name of ['talker', 'reader'])
+        await eventually(`${name} to run`, async () => (await cluster.api.get<Pod>('pods', name))?.status?.phase === 'Running', { timeoutMs: 60_000 });
+    });
+
+    it("streams a running container's output from the attach on, and leaves it running when it detaches", async () => {
+      await eventually('talker to have ticked 5 times', async () => (await kubectl(['logs', 'talker'])).out.includes('tick 5'), { timeoutMs: 30_000 });
+      const child = spawn(KUBECTL, ['attach', 'talker', '-c', 'main'], {
+        env: { ...process.env, KUBECONFIG: cluster.kubeconfig },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+      try {
+        await eventually('three ticks through attach', async () => (out.match(/^tick \d+$/gm) ?? []).length >= 3, { timeoutMs: 30_000 });
+      } finally {
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        await exited;
+      }
+      const ticks = (out.match(/^tick \d+$/gm) ?? []).map((l) => Number(l.split(' ')[1]));
+      assert.ok(ticks[0]! >= 5, `the first tick attached to was ${ticks[0]}: output from before the attach came too`);
+      for (let i = 1; i < ticks.length; i++) assert.equal(ticks[i], ticks[i - 1]! + 1, out);
+      const pod = await cluster.api.get<Pod>('pods', 'talker');
+      assert.equal(pod?.status?.phase, 'Running');
+      assert.equal(pod?.status?.containerStatuses?.[0]?.restartCount, 0);
+    });
+
+    it('feeds stdin with -i to a container that keeps it open, and closes it at the end (stdinOnce)', async () => {
+      const r = await kubectl(['attach', '-i', 'reader', '-c', 'main'], 'one\ntwo\n');
+      assert.equal(r.code, 0, r.err);
+      assert.equal(r.out, 'got one\ngot two\nstdin closed\n');
+      await eventually('reader to finish', async () => (await cluster.api.get<Pod>('pods', 'reader'))?.status?.phase === 'Succeeded', { timeoutMs: 30_000 });
+    });
+
+    it('runs kubectl run -i --rm: attached to the new pod, which is deleted afterwards', async () => {
+      const r = await kubectl(['run', 'runner', '--image=busybox', '-i', '--rm', '--restart=Never', '--', 'sh', '-c', 'read l; echo "hello $l"'], 'world\n');
+      assert.equal(r.code, 0, r.err);
+      assert.match(r.out, /hello world/);
+      await eventually('the pod to be deleted', async () => (await cluster.api.get<Pod>('pods', 'runner')) === undefined, { timeoutMs: 30_000 });
+    });
+
+    it('refuses a completed pod and a wrong container, as the API server', async () => {
+      const done = await kubectl(['attach', 'reader', '-c', 'main']);
+      assert.notEqual(done.code, 0);
+      assert.match(done.err, /cannot attach to a container in a completed pod; current phase is Succeeded|pod reader is not running|completed/);
+      const wrong = await kubectl(['attach', 'talker', '-c', 'nope']);
+      assert.notEqual(wrong.code, 0);
+      assert.match(wrong.err, /container nope (is not valid for pod talker|not found)/);
+    });
   });
 });
