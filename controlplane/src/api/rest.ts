@@ -152,7 +152,7 @@ export class RestApi {
           const b = body as KObject;
           if (b.metadata?.name !== route.name)
             throw new ApiError('BadRequest', `the name of the object (${b.metadata?.name}) does not match the name on the URL (${route.name})`);
-          return this.send(res, 200, registry.updateStatus({ ...b, metadata: { ...b.metadata, namespace: ns } }, { dryRun: write.dryRun }));
+          return this.send(res, 200, registry.updateStatus({ ...b, metadata: { ...b.metadata, namespace: ns } }, write));
         }
         return this.send(res, 200, registry.update(body, { namespace: ns, name: route.name }, write));
       }
