@@ -180,7 +180,8 @@ export class ExecHandler {
     try {
       remote = this.opts.nodes.exec(node, opts, {
         output: (stream, data) => {
-          if (ws.readyState === ws.OPEN) ws.send(frame(stream, data));
+          // A terminal has one output: with tty, kubectl reads stdout only, as a pty merges the two.
+          if (ws.readyState === ws.OPEN) ws.send(frame(opts.tty ? ExecChannel.Stdout : stream, data));
         },
         exit: finish,
       });

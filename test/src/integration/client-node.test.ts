@@ -145,7 +145,9 @@ describe('@kubernetes/client-node against kip', function () {
         body: {
           metadata: { name: 'talker' },
           spec: {
-            containers: [{ name: 'main', image: 'busybox', command: ['sh', '-c', 'i=0; while true; do echo tick $i; i=$((i+1)); sleep 0.2; done'] }],
+            containers: [
+              { name: 'main', image: 'busybox', command: ['sh', '-c', 'i=0; while true; do echo tick $i; echo tock $i >&2; i=$((i+1)); sleep 0.2; done'] },
+            ],
           },
         },
       });
@@ -167,6 +169,22 @@ describe('@kubernetes/client-node against kip', function () {
       assert.equal(ok.status, 'Success');
     });
 
+    it('attaches with Attach: stdout and stderr apart, or merged on a terminal', async () => {
+      for (const tty of [false, true]) {
+        const out = collector();
+        const err = collector();
+        const ws = await new k8s.Attach(kc).attach('default', 'talker', 'main', out, err, null, tty);
+        try {
+          await eventually(`ticks and tocks (tty ${tty})`, async () => /tick \d+/.test(out.text()) && /tock \d+/.test(tty ? out.text() : err.text()));
+        } finally {
+          ws.close();
+        }
+        if (tty) assert.equal(err.text(), '');
+        else assert.doesNotMatch(out.text(), /tock/);
+      }
+      assert.equal((await cluster.api.get<Pod>('pods', 'talker'))?.status?.phase, 'Running');
+    });
+
     it('follows a log with Log', async () => {
       const stream = new PassThrough();
       let text = '';
@@ -177,7 +195,7 @@ describe('@kubernetes/client-node against kip', function () {
         await eventually('three more lines', async () => text.split('\n').filter((l) => /^tick \d+$/.test(l)).length >= 4, { timeoutMs: 30_000 });
         const ticks = text
           .split('\n')
-          .filter(Boolean)
+          .filter((l) => l.startsWith('tick '))
           .map((l) => Number(l.split(' ')[1]));
         for (let i = 1; i < ticks.length; i++) assert.equal(ticks[i], ticks[i - 1]! + 1, text);
       } finally {
