@@ -70,6 +70,24 @@ export function relayedHeaders(headers: http.IncomingHttpHeaders): http.Outgoing
   return out;
 }
 
+/**
+ * A redirect from the pod, made to lead back through the proxy, as the API server's proxy transport
+ * rewrites it: a path on the pod (or a URL naming the pod's own address) gets the proxy's prefix;
+ * a URL elsewhere is left alone.
+ */
+export function rewriteLocation(location: string, podHost: string, prefix: string): string {
+  let url: URL;
+  try {
+    url = new URL(location, `http://${podHost}/`);
+  } catch {
+    return location;
+  }
+  const relative = !/^[a-z][a-z0-9+.-]*:/i.test(location) && !location.startsWith('//');
+  if (!relative && url.host !== podHost) return location;
+  if (relative && !location.startsWith('/')) return location;
+  return `${prefix}${url.pathname}${url.search}${url.hash}`;
+}
+
 export class ResourceProxy {
   constructor(private readonly opts: { store: Store; joinToken: string; log: Logger }) {}
 
@@ -79,7 +97,7 @@ export class ResourceProxy {
   }
 
   /** Serves one proxied request: dials the pod, relays the request, streams the answer back. */
-  async serve(req: IncomingMessage, res: ServerResponse, route: ResourceRoute, search: string): Promise<void> {
+  async serve(req: IncomingMessage, res: ServerResponse, route: ResourceRoute, pathname: string, search: string): Promise<void> {
     const kind = route.resource.kind;
     if (kind !== 'Pod' && kind !== 'Service')
       throw new ApiError('NotFound', `the server could not find the requested resource (${route.resource.plural}/proxy)`);
@@ -92,7 +110,12 @@ export class ResourceProxy {
       const out = http.request(
         { method: req.method, path: `${path}${search}`, headers: { ...relayedHeaders(req.headers), host }, createConnection: () => upstream },
         (answer) => {
-          res.writeHead(answer.statusCode ?? 502, answer.statusMessage, relayedHeaders(answer.headers));
+          const headers = relayedHeaders(answer.headers);
+          if (typeof headers.location === 'string') {
+            const prefix = pathname.slice(0, pathname.length - (route.proxyPath ?? '').length);
+            headers.location = rewriteLocation(headers.location, host, prefix);
+          }
+          res.writeHead(answer.statusCode ?? 502, answer.statusMessage, headers);
           answer.pipe(res);
           answer.on('end', resolve);
           answer.on('error', () => res.destroy());

@@ -99,7 +99,7 @@ export class RestApi {
     if (route.type !== 'resource') return this.other(route, url, req, res);
     const q = url.searchParams;
     // Proxied requests carry the pod's query and body, not the API's: they pass through untouched.
-    if (route.subresource === 'proxy' && route.name && this.opts.proxy) return this.opts.proxy.serve(req, res, route, url.search);
+    if (route.subresource === 'proxy' && route.name && this.opts.proxy) return this.opts.proxy.serve(req, res, route, url.pathname, url.search);
     const { registry } = this.opts;
     const write = method === 'GET' || method === 'HEAD' ? {} : writeOptions(q, req);
     const r = route.resource;

@@ -3,7 +3,7 @@
 // a service's id leads (a ready endpoint; the API server's refusals otherwise).
 
 import assert from 'node:assert/strict';
-import { MemoryStore, ResourceProxy, relayedHeaders, splitSchemeNamePort, ApiError } from '@kip/controlplane';
+import { MemoryStore, ResourceProxy, relayedHeaders, rewriteLocation, splitSchemeNamePort, ApiError } from '@kip/controlplane';
 import type { Endpoints, KObject, Pod, Service } from '@kip/shared';
 import { silentLogger } from '@kip/shared';
 
@@ -29,6 +29,14 @@ describe('controlplane/api/proxy', () => {
       'x-custom': 'kept',
     });
     assert.deepEqual(out, { 'content-type': 'text/plain', 'x-custom': 'kept' });
+  });
+
+  it('rewrites a redirect on the pod to lead back through the proxy, and leaves others alone', () => {
+    const prefix = '/api/v1/namespaces/default/services/web:80/proxy';
+    assert.equal(rewriteLocation('/login?next=%2F', '10.244.1.5:8080', prefix), `${prefix}/login?next=%2F`);
+    assert.equal(rewriteLocation('http://10.244.1.5:8080/a#b', '10.244.1.5:8080', prefix), `${prefix}/a#b`);
+    assert.equal(rewriteLocation('https://example.com/x', '10.244.1.5:8080', prefix), 'https://example.com/x');
+    assert.equal(rewriteLocation('next', '10.244.1.5:8080', prefix), 'next');
   });
 
   describe('locate', () => {
