@@ -386,7 +386,7 @@ export class RestApi {
     if (options.sendInitialEvents) write('BOOKMARK', bookmarkObject(route.resource, store.resourceVersion(), { [INITIAL_EVENTS_END_ANNOTATION]: 'true' }));
     const bookmark = () => write('BOOKMARK', bookmarkObject(route.resource, store.resourceVersion()));
     try {
-      unsubscribe = store.watch({ kind, namespace: route.namespace, resourceVersion: rv && !initial ? rv : undefined }, onEvent);
+      unsubscribe = store.watch({ kind, namespace: route.namespace, resourceVersion: rv && rv !== '0' && !initial ? rv : undefined }, onEvent);
     } catch (err) {
       if (err instanceof StoreError) throw toApiError(err);
       throw err;
