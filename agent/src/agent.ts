@@ -360,13 +360,14 @@ export class Agent {
           this.channel?.send({ type: 'execExit', id, error: 'the node has not joined the cluster yet' });
           return;
         }
-        const handle = this.welcomedKubelet.exec(msg, {
-          output: (stream, data) => this.channel?.send({ type: 'execOutput', id, stream, data }),
-          exit: (result) => {
+        const sink = {
+          output: (stream: 1 | 2, data: Uint8Array) => this.channel?.send({ type: 'execOutput', id, stream, data }),
+          exit: (result: { exitCode?: number; error?: string }) => {
             this.execs.delete(id);
             this.channel?.send({ type: 'execExit', id, ...result });
           },
-        });
+        };
+        const handle = msg.attach ? this.welcomedKubelet.attach(msg, sink) : this.welcomedKubelet.exec(msg, sink);
         this.execs.set(id, handle);
         return;
       }

@@ -20,6 +20,7 @@ export * from './api/port-forward.js';
 export * from './api/port-forward-channels.js';
 export * from './api/port-forward-spdy.js';
 export * as spdy from './api/spdy/index.js';
+export * from './api/list-options.js';
 export * from './api/patch-meta.js';
 export * from './api/server-side-apply.js';
 export * from './api/strategic-merge-patch.js';
@@ -34,6 +35,7 @@ export * from './api/registry.js';
 export * from './api/request-guard.js';
 export * from './api/rest.js';
 export * from './api/protobuf.js';
+export * from './api/proxy.js';
 export * from './api/routes.js';
 export * from './api/table.js';
 

@@ -11,6 +11,7 @@ import { ConfigPublisher } from './api/config-publisher.js';
 import { PodCidrAllocator } from './api/pod-cidr.js';
 import { ExecHandler } from './api/exec.js';
 import { PortForwarder } from './api/port-forward.js';
+import { ResourceProxy } from './api/proxy.js';
 import { parseRoute } from './api/routes.js';
 import { Registry } from './api/registry.js';
 import { RestApi } from './api/rest.js';
@@ -81,6 +82,8 @@ export interface ControlPlaneOptions {
   apiNames?: readonly string[];
   /** The data dir: provisioned volumes are directories under <dataDir>/volumes (the working directory when absent). */
   dataDir?: string;
+  /** How often watches that allow bookmarks get one (default a minute, as the API server). */
+  watchBookmarkIntervalMs?: number;
   log: Logger;
   clock?: Clock;
   store?: Store;
@@ -203,7 +206,15 @@ export class ControlPlane {
       nodeToken: opts.joinToken,
       nodeMayGet: (kind, namespace, name) => nodeMayReadVolume(this.store, kind, namespace, name),
     });
-    const rest = new RestApi({ registry: this.registry, nodes: this.agents, log: log.child('api'), auth });
+    const proxy = new ResourceProxy({ store: this.store, joinToken: opts.joinToken, log: log.child('proxy') });
+    const rest = new RestApi({
+      registry: this.registry,
+      nodes: this.agents,
+      log: log.child('api'),
+      auth,
+      proxy,
+      bookmarkIntervalMs: opts.watchBookmarkIntervalMs,
+    });
     const guard = new RequestGuard({
       listenAddress: opts.host ?? '127.0.0.1',
       port: () => (this.server.address() as AddressInfo | null)?.port ?? 0,
@@ -236,7 +247,7 @@ export class ControlPlane {
         if (auth.identify(req) !== 'admin') return rejectUpgrade(socket, new ApiError('Unauthorized', 'Unauthorized'));
         return portForward.handleUpgrade(req, socket, head, route);
       }
-      if (route?.type === 'resource' && route.subresource === 'exec' && route.name && route.resource.kind === 'Pod') {
+      if (route?.type === 'resource' && (route.subresource === 'exec' || route.subresource === 'attach') && route.name && route.resource.kind === 'Pod') {
         if (auth.identify(req) !== 'admin') return rejectUpgrade(socket, new ApiError('Unauthorized', 'Unauthorized'));
         return exec.handleUpgrade(req, socket, head, route);
       }

@@ -27,6 +27,7 @@ import { ContainerConfigError } from './env-sources.js';
 import { specGracePeriodMs, type PodContext } from './pod-context.js';
 import { PROBE_TITLE, ProbeWorker, type ProbeKind } from './prober.js';
 import type { ContainerProcess } from './process-group.js';
+import type { ExecHandle, ExecSink } from './exec.js';
 import { sandboxEntered, podHostname, prepareSandbox, sandboxArgv, sandboxExecArgv, type SandboxSpec } from './sandbox.js';
 import type { ProbeTarget } from './probe-handlers.js';
 import { readTerminationMessage } from './termination-message.js';
@@ -47,6 +48,22 @@ interface LiveRun {
   entered: Promise<void>;
   /** Lets the run go from its CPU limit's throttle. */
   unlimit: () => void;
+  /** The `kubectl attach` sessions joined to this run: each gets its output from then on. */
+  attached: Set<ExecSink>;
+}
+
+/** Resolves when the stream has ended, or after ms, whichever is first (a grandchild may hold a pipe open). */
+function ended(stream: NodeJS.ReadableStream & { readableEnded?: boolean; destroyed?: boolean }, ms: number): Promise<void> {
+  if (stream.readableEnded || stream.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    const done = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    stream.once('end', done);
+    stream.once('close', done);
+  });
 }
 
 export interface ContainerUsageSample {
@@ -343,7 +360,8 @@ export class ContainerWorker {
       if (this.image) this.ctx.event('Normal', 'Pulled', `Container image "${this.spec.image}" already present on machine`, this.name);
       live = {
         index,
-        group: this.ctx.spawn({ argv, env, cwd: sandbox ? this.ctx.podDir : cwd }),
+        // stdin: true keeps a pipe open for `kubectl attach -i`, as a runtime keeps the container's stdin.
+        group: this.ctx.spawn({ argv, env, cwd: sandbox ? this.ctx.podDir : cwd, stdin: this.spec.stdin === true }),
         log,
         env,
         cwd,
@@ -352,6 +370,7 @@ export class ContainerWorker {
         ...(sandbox ? { sandbox } : {}),
         entered: Promise.resolve(),
         unlimit: () => undefined,
+        attached: new Set(),
       };
     } catch (err) {
       log?.close();
@@ -374,8 +393,22 @@ export class ContainerWorker {
     const { group } = live;
     if (this.cpuLimit > 0) live.unlimit = this.ctx.limitCpu(group, this.cpuLimit);
     if (live.sandboxed) live.entered = sandboxEntered(group.pid);
-    group.stdout.on('data', (d: Buffer) => live.log.write(d));
-    group.stderr.on('data', (d: Buffer) => live.log.write(d));
+    group.stdin?.on('error', () => undefined);
+    group.stdout.on('data', (d: Buffer) => {
+      live.log.write(d);
+      for (const a of live.attached) a.output(1, d);
+    });
+    group.stderr.on('data', (d: Buffer) => {
+      live.log.write(d);
+      for (const a of live.attached) a.output(2, d);
+    });
+    // Attached clients hear the run's last words, then its end.
+    void group.exited.then(async (exit) => {
+      if (live.attached.size === 0) return;
+      await Promise.all([ended(group.stdout, 500), ended(group.stderr, 500)]);
+      for (const a of live.attached) a.exit({ exitCode: exit.exitCode });
+      live.attached.clear();
+    });
     void group.exited
       .then(async (exit) => ({ exit, message: await this.terminationMessage(live, exit.exitCode) }))
       .then(({ exit, message }) => this.dispatch({ type: 'exited', index, exitCode: exit.exitCode, ...(message ? { message } : {}) }));
@@ -394,6 +427,34 @@ export class ContainerWorker {
       // The image's programs may live under a directory the sandbox replaces (a data dir in /tmp).
       hostDirs: imageHostDirs(),
       layout: support.layout,
+    };
+  }
+
+  /**
+   * `kubectl attach`: the sink gets the running program's output from now on and, with stdin, feeds
+   * its stdin. Detaching leaves the program running; with stdinOnce, the end of the first attach
+   * that used stdin closes the program's stdin, as a container runtime does.
+   */
+  attach(withStdin: boolean, sink: ExecSink): ExecHandle {
+    const live = this.live;
+    if (!live) {
+      sink.exit({ error: `container ${this.name} is not running` });
+      return { input: () => undefined, eof: () => undefined, cancel: () => undefined };
+    }
+    live.attached.add(sink);
+    const stdin = withStdin ? live.group.stdin : undefined;
+    const closeOnce = () => {
+      if (stdin && this.spec.stdinOnce && !stdin.writableEnded) stdin.end();
+    };
+    return {
+      input: (data) => {
+        if (stdin && !stdin.destroyed && !stdin.writableEnded) stdin.write(data);
+      },
+      eof: closeOnce,
+      cancel: () => {
+        live.attached.delete(sink);
+        closeOnce();
+      },
     };
   }
 

@@ -349,6 +349,14 @@ export class Kubelet {
     return startExec({ ...inside, stdin: req.stdin, tty: req.tty }, this.groups, sink);
   }
 
+  /** Serves `kubectl attach`: the sink joins the running container's own output, and its stdin with -i. */
+  attach(req: ExecStart, sink: ExecSink): ExecHandle {
+    const found = this.findContainer(req.namespace, req.pod, req.container);
+    if (!('error' in found) && !found.w.stopReason && found.c.pid !== undefined) return found.c.attach(req.stdin, sink);
+    sink.exit({ error: 'error' in found ? found.error : `container ${found.c.name} is not running (pod ${req.namespace}/${req.pod})` });
+    return { input: () => undefined, eof: () => undefined, cancel: () => undefined };
+  }
+
   /** Clean node shutdown: every pod stopped gracefully; resolves when all their processes are gone. */
   async shutdown(): Promise<void> {
     this.shuttingDown = true;

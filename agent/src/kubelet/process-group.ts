@@ -46,6 +46,8 @@ export interface ContainerProcess {
   readonly pid: number;
   readonly stdout: Readable;
   readonly stderr: Readable;
+  /** The program's stdin, when it was spawned with one (a container with `stdin: true`). */
+  readonly stdin?: Writable;
   readonly exited: Promise<GroupExit>;
   signal(sig: NodeJS.Signals): boolean;
   /** The pid of the group's lifeline watcher, once the group has said it (a stand-in has none). */

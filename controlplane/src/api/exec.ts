@@ -5,6 +5,8 @@
 // [255, n] closes channel n, which is how a client ends its stdin. The command itself runs on the
 // pod's node: the control plane relays the streams over the agent's session (execStart, execInput,
 // execOutput, execExit), as the API server relays to the kubelet's streaming server.
+// `kubectl attach` (`.../pods/NAME/attach?container=&stdin=&tty=`) speaks the same protocol but
+// joins the container's own streams: no command, and leaving does not stop the container.
 
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -29,6 +31,8 @@ export interface ExecOptions {
   command: string[];
   stdin: boolean;
   tty: boolean;
+  /** An attach to the container's own streams; command is then empty. */
+  attach?: boolean;
 }
 
 export interface ExecSink {
@@ -74,6 +78,32 @@ export function parseExecRequest(query: URLSearchParams, pod: Pod): ExecOptions 
   return { namespace: pod.metadata.namespace ?? 'default', pod: pod.metadata.name, container, command, stdin: flag('stdin'), tty: flag('tty') };
 }
 
+/** The attach request in the query: the container (the only one by default) must be running. */
+export function parseAttachRequest(query: URLSearchParams, pod: Pod): ExecOptions {
+  const flag = (k: string) => ['true', '1'].includes(query.get(k) ?? '');
+  const names = pod.spec.containers.map((c) => c.name);
+  let container = query.get('container') ?? '';
+  if (!container) {
+    if (names.length !== 1)
+      throw new ApiError('BadRequest', `a container name must be specified for pod ${pod.metadata.name}, choose one of: [${names.join(' ')}]`);
+    container = names[0]!;
+  }
+  if (!names.includes(container)) throw new ApiError('BadRequest', `container ${container} is not valid for pod ${pod.metadata.name}`);
+  if (!pod.spec.nodeName) throw new ApiError('BadRequest', `pod ${pod.metadata.name} does not have a host assigned`);
+  const phase = pod.status?.phase;
+  if (phase === 'Succeeded' || phase === 'Failed')
+    throw new ApiError('BadRequest', `cannot attach to a container in a completed pod; current phase is ${phase}`);
+  return {
+    namespace: pod.metadata.namespace ?? 'default',
+    pod: pod.metadata.name,
+    container,
+    command: [],
+    stdin: flag('stdin'),
+    tty: flag('tty'),
+    attach: true,
+  };
+}
+
 /** The Status kubectl reads on channel 3 when the command ends: its exit code decides kubectl's. */
 export function execStatus(command: string[], result: { exitCode?: number; error?: string }): ExecStatus {
   if (result.error !== undefined)
@@ -115,12 +145,15 @@ export class ExecHandler {
       const url = new URL(req.url ?? '/', 'http://localhost');
       const pod = this.opts.store.get<Pod>('Pod', route.namespace, route.name!);
       if (!pod) throw notFound('pods', route.name!);
-      opts = parseExecRequest(url.searchParams, pod);
+      opts = route.subresource === 'attach' ? parseAttachRequest(url.searchParams, pod) : parseExecRequest(url.searchParams, pod);
       const offered = String(req.headers['sec-websocket-protocol'] ?? '')
         .split(',')
         .map((p) => p.trim());
       if (!chooseExecProtocol(offered))
-        throw new ApiError('BadRequest', `exec needs a WebSocket with one of the subprotocols ${EXEC_PROTOCOLS.join(', ')} (SPDY is not served)`);
+        throw new ApiError(
+          'BadRequest',
+          `${route.subresource} needs a WebSocket with one of the subprotocols ${EXEC_PROTOCOLS.join(', ')} (SPDY is not served)`,
+        );
     } catch (err) {
       return rejectUpgrade(socket, err instanceof ApiError ? err : new ApiError('InternalError', String(err)));
     }
@@ -135,16 +168,20 @@ export class ExecHandler {
       if (ended) return;
       ended = true;
       if (ws.readyState === ws.OPEN) {
-        ws.send(frame(ExecChannel.Error, JSON.stringify(execStatus(opts.command, result))));
+        // The end of an attached container is no failure of the attach: kubectl run -i reads the
+        // container's exit code from the pod's status afterwards, as with the API server.
+        const status = opts.attach && result.error === undefined ? execStatus([], { exitCode: 0 }) : execStatus(opts.command, result);
+        ws.send(frame(ExecChannel.Error, JSON.stringify(status)));
         ws.close(1000);
       }
-      log.debug('exec ended', { pod: `${opts.namespace}/${opts.pod}`, container: opts.container, ...result });
+      log.debug(opts.attach ? 'attach ended' : 'exec ended', { pod: `${opts.namespace}/${opts.pod}`, container: opts.container, ...result });
     };
     let remote: RemoteExec;
     try {
       remote = this.opts.nodes.exec(node, opts, {
         output: (stream, data) => {
-          if (ws.readyState === ws.OPEN) ws.send(frame(stream, data));
+          // A terminal has one output: with tty, kubectl reads stdout only, as a pty merges the two.
+          if (ws.readyState === ws.OPEN) ws.send(frame(opts.tty ? ExecChannel.Stdout : stream, data));
         },
         exit: finish,
       });

@@ -5,7 +5,9 @@
 // `.` the item itself.
 //
 // What is tracked is what a user sets: labels, annotations, owner references and finalizers of
-// the metadata, and everything else but apiVersion, kind and status, as the API server does.
+// the metadata, and everything else but apiVersion, kind and status, as the API server does. A
+// write of the status subresource is recorded apart, in an entry with `subresource: status` that
+// owns fields under `f:status` only.
 
 import { isObj, jsonEqual, type KObject, type ManagedFieldsEntry } from '@kip/shared';
 import { fieldSchema, itemSchema, listMeta, type SchemaNode } from './patch-meta.js';
@@ -263,14 +265,29 @@ export function isItem(key: string): boolean {
   return last.startsWith('k:') || last.startsWith('v:');
 }
 
+/** The part of an object a write of its status subresource changes. */
+function statusPart(obj: KObject): Obj {
+  const status = (obj as { status?: unknown }).status;
+  return isObj(status) ? { status } : {};
+}
+
 /**
  * An ordinary write (create, update, patch) by `manager`: it takes the fields it changed from
  * whoever had them, without conflicts, as the API server's Update operation does; fields the
- * write removed leave every set.
+ * write removed leave every set. A write of the status subresource counts only the status, in the
+ * manager's entry for that subresource.
  */
-export function recordUpdate(old: KObject | undefined, next: KObject, manager: string, schema: SchemaNode, now: number): ManagedFieldsEntry[] {
-  const oldValues = old ? fieldValues(trackedPart(old), schema) : new Map<string, unknown>();
-  const newValues = fieldValues(trackedPart(next), schema);
+export function recordUpdate(
+  old: KObject | undefined,
+  next: KObject,
+  manager: string,
+  schema: SchemaNode,
+  now: number,
+  subresource?: 'status',
+): ManagedFieldsEntry[] {
+  const part = subresource === 'status' ? statusPart : trackedPart;
+  const oldValues = old ? fieldValues(part(old), schema) : new Map<string, unknown>();
+  const newValues = fieldValues(part(next), schema);
   const changed = new Set<string>();
   for (const [key, value] of newValues) {
     if (!oldValues.has(key)) changed.add(key);
@@ -278,14 +295,14 @@ export function recordUpdate(old: KObject | undefined, next: KObject, manager: s
   }
   const removed = [...oldValues.keys()].filter((k) => !newValues.has(k));
   const managers = decodeManagers(next.metadata.managedFields);
-  let mine = managers.find((m) => m.manager === manager && m.operation === 'Update' && !m.subresource);
+  let mine = managers.find((m) => m.manager === manager && m.operation === 'Update' && m.subresource === subresource);
   for (const m of managers) {
     for (const k of removed) m.fields.delete(k);
     if (m !== mine) for (const k of changed) m.fields.delete(k);
   }
   if (changed.size > 0) {
     if (!mine) {
-      mine = { manager, operation: 'Update', apiVersion: next.apiVersion, fields: new Set() };
+      mine = { manager, operation: 'Update', apiVersion: next.apiVersion, fields: new Set(), ...(subresource ? { subresource } : {}) };
       managers.push(mine);
     }
     for (const k of changed) mine.fields.add(k);

@@ -234,6 +234,11 @@ export class Registry {
       );
     // The store copies what changed and shares the rest: only the status is new here.
     const next = { ...old, status: (obj as { status?: unknown }).status } as unknown as T;
+    if (opts.fieldManager) {
+      const managedFields = recordUpdate(old, next, opts.fieldManager, schemaOf(this.definition(obj.kind)), this.clock.now(), 'status');
+      next.metadata = { ...old.metadata, managedFields };
+      if (managedFields.length === 0) delete next.metadata.managedFields;
+    }
     if (opts.dryRun) return next;
     try {
       return this.store.update(next);
@@ -272,7 +277,8 @@ export class Registry {
     if (opts.status)
       return this.updateStatus({ ...current, metadata: merged.metadata, status: (merged as { status?: unknown }).status } as unknown as T, write);
     const statusOnly = type !== 'json' && Object.keys(patch as object).every((k) => k === 'status');
-    return statusOnly && def.status.subresource ? this.updateStatus(merged as T, write) : this.update<T>(merged, { namespace, name }, write);
+    // Not a write of the status subresource, though it changes only the status: no status entry in managedFields.
+    return statusOnly && def.status.subresource ? this.updateStatus(merged as T, { dryRun: opts.dryRun }) : this.update<T>(merged, { namespace, name }, write);
   }
 
   /**

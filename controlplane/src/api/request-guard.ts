@@ -2,7 +2,8 @@
 // visits can reach it:
 // - a body of a type the API does not read (415): a cross-site "simple" request (text/plain,
 //   application/x-www-form-urlencoded, multipart/form-data) needs no CORS preflight, so without
-//   this check any web page could POST a pod;
+//   this check any web page could POST a pod; the proxy subresource is the exception, its body
+//   being the pod's to read (the Origin check below still keeps other sites out);
 // - a Host header that does not name this server (403): a page on a name that resolves to
 //   127.0.0.1 (DNS rebinding) would otherwise be same-origin with the API and read its answers;
 // - a browser's Origin that is not this server's own (403), WebSocket upgrades included.
@@ -10,6 +11,7 @@
 
 import type { IncomingMessage } from 'node:http';
 import { ApiError } from './errors.js';
+import { parseRoute } from './routes.js';
 
 /**
  * The body types the API reads: JSON and YAML, the patch types Kubernetes clients send, and
@@ -55,7 +57,7 @@ export class RequestGuard {
     const origin = req.headers.origin;
     if (origin !== undefined && !this.isOwnOrigin(origin))
       return new ApiError('Forbidden', `requests from origin "${origin}" are not allowed: the API serves no other site`);
-    if (!upgrade && hasBody(req)) {
+    if (!upgrade && hasBody(req) && !isProxied(req)) {
       const type = mediaType(req.headers['content-type']);
       if (!ACCEPTED_BODY_TYPES.includes(type))
         return new ApiError('UnsupportedMediaType', `the body's Content-Type "${type}" is not supported; send one of ${ACCEPTED_BODY_TYPES.join(', ')}`);
@@ -85,6 +87,12 @@ export class RequestGuard {
 /** "application/json; charset=utf-8" -> "application/json". */
 function mediaType(header: string | undefined): string {
   return (header ?? '').split(';')[0]!.trim().toLowerCase();
+}
+
+/** A request for a pod's or service's proxy subresource (proxy.ts), whose body goes to the pod as it is. */
+function isProxied(req: IncomingMessage): boolean {
+  const route = parseRoute(new URL(req.url ?? '/', 'http://localhost').pathname);
+  return route?.type === 'resource' && route.subresource === 'proxy';
 }
 
 function hasBody(req: IncomingMessage): boolean {

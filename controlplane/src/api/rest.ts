@@ -32,6 +32,8 @@ import { MAX_BODY_DEPTH, textDepth } from './body-depth.js';
 import { decodeProtobufBody, PROTOBUF_TYPE } from './protobuf.js';
 import { parseIncludeObject, tableVersionAccepted, toTable, type TableOptions } from './table.js';
 import { pageOf, parseLimit } from './paging.js';
+import { bookmarkObject, checkListVersion, INITIAL_EVENTS_END_ANNOTATION, parseListOptions } from './list-options.js';
+import type { ResourceProxy } from './proxy.js';
 import { AGGREGATED_DISCOVERY_TYPE, aggregatedDiscovery, legacyDiscovery, wantsAggregated } from './discovery.js';
 import { acceptsJson, OPENAPI_V2_PROTOBUF, openApiV2, openApiV2Protobuf, openApiV3, openApiV3Index } from './openapi.js';
 
@@ -64,7 +66,13 @@ export interface RestOptions {
   log: Logger;
   /** Who may do what (auth.ts); without it every request is served. */
   auth?: Authorizer;
+  /** The proxy subresource of pods and services (proxy.ts); without it those paths are 404. */
+  proxy?: ResourceProxy;
+  /** How often a watch that allows bookmarks gets one (default a minute, as the API server). */
+  bookmarkIntervalMs?: number;
 }
+
+export const DEFAULT_BOOKMARK_INTERVAL_MS = 60_000;
 
 export class RestApi {
   constructor(private readonly opts: RestOptions) {}
@@ -90,6 +98,8 @@ export class RestApi {
     const method = req.method ?? 'GET';
     if (route.type !== 'resource') return this.other(route, url, req, res);
     const q = url.searchParams;
+    // Proxied requests carry the pod's query and body, not the API's: they pass through untouched.
+    if (route.subresource === 'proxy' && route.name && this.opts.proxy) return this.opts.proxy.serve(req, res, route, url.pathname, url.search);
     const { registry } = this.opts;
     const write = method === 'GET' || method === 'HEAD' ? {} : writeOptions(q, req);
     const r = route.resource;
@@ -99,11 +109,13 @@ export class RestApi {
     if (!route.name) {
       if (method === 'GET') {
         if (isTrue(q.get('watch'))) return this.watch(route, q, res, table);
+        const options = parseListOptions(q, false);
         const list = registry.list(kind, {
           namespace: route.namespace,
           labelSelector: q.get('labelSelector') ?? undefined,
           fieldSelector: q.get('fieldSelector') ?? undefined,
         });
+        checkListVersion(options, list.metadata.resourceVersion ?? '0');
         const page = pageOf(list.items, list.metadata.resourceVersion ?? '', { limit: parseLimit(q.get('limit')), continue: q.get('continue') ?? undefined });
         if (table) return this.send(res, 200, toTable(registry.definition(kind), page.items, page.metadata, table));
         return this.send(res, 200, { ...list, ...page });
@@ -111,7 +123,7 @@ export class RestApi {
       if (method === 'POST') {
         if (r.namespaced && route.namespace === undefined)
           throw new ApiError('MethodNotAllowed', `create ${r.plural} needs a namespace in the path (/namespaces/NS/${r.plural})`);
-        const body = await readBody(req);
+        const body = withTypeDefaults(await readBody(req), r);
         checkKind(body, kind);
         this.checkFields(q, kind, body, res);
         return this.send(res, 201, registry.create(body, route.namespace, write));
@@ -133,14 +145,14 @@ export class RestApi {
         return this.send(res, 200, obj);
       }
       case 'PUT': {
-        const body = await readBody(req);
+        const body = withTypeDefaults(await readBody(req), r);
         checkKind(body, kind);
         this.checkFields(q, kind, body, res);
         if (status) {
           const b = body as KObject;
           if (b.metadata?.name !== route.name)
             throw new ApiError('BadRequest', `the name of the object (${b.metadata?.name}) does not match the name on the URL (${route.name})`);
-          return this.send(res, 200, registry.updateStatus({ ...b, metadata: { ...b.metadata, namespace: ns } }, { dryRun: write.dryRun }));
+          return this.send(res, 200, registry.updateStatus({ ...b, metadata: { ...b.metadata, namespace: ns } }, write));
         }
         return this.send(res, 200, registry.update(body, { namespace: ns, name: route.name }, write));
       }
@@ -322,6 +334,7 @@ export class RestApi {
 
   private watch(route: ResourceRoute, q: URLSearchParams, res: ServerResponse, table?: TableOptions): void {
     const kind = route.resource.kind;
+    const options = parseListOptions(q, true);
     let selector: Selector | undefined;
     try {
       selector = q.get('labelSelector') ? parseSelector(q.get('labelSelector')!) : undefined;
@@ -342,7 +355,8 @@ export class RestApi {
       return out;
     };
     const write = (type: string, object: KObject) => {
-      const line = JSON.stringify({ type, object: table ? asTable(object, table) : object }) + '\n';
+      // A bookmark carries no object to print: it goes as it is, even in a watch of Table rows.
+      const line = JSON.stringify({ type, object: table && type !== 'BOOKMARK' ? asTable(object, table) : object }) + '\n';
       if (!headersSent) {
         pending.push(line);
         return;
@@ -360,21 +374,31 @@ export class RestApi {
       else if (now) write(ev.type, ev.object);
     };
     let unsubscribe: () => void;
-    const rv = q.get('resourceVersion');
-    // "0" asks, as in Kubernetes, for the current state first, as ADDED events: kubectl get NAME -w
-    // reads its object that way and drops that first event. Listing and subscribing happen in one
-    // turn of the event loop, so no change falls between them.
-    if (rv === '0') for (const o of this.opts.registry.list(kind, { namespace: route.namespace }).items) if (want(o)) write('ADDED', o);
+    const { store } = this.opts.registry;
+    const rv = options.resourceVersion;
+    // The current state first, as ADDED events: asked for with sendInitialEvents=true (client-go's
+    // watch-list), or, as before it, with resourceVersion "0": kubectl get NAME -w reads its object
+    // that way and drops that first event. Listing and subscribing happen in one turn of the event
+    // loop, so no change falls between them.
+    const initial = options.sendInitialEvents ?? rv === '0';
+    if (initial) for (const o of this.opts.registry.list(kind, { namespace: route.namespace }).items) if (want(o)) write('ADDED', o);
+    // Then a bookmark at the version the state was read at, saying that the state is complete.
+    if (options.sendInitialEvents) write('BOOKMARK', bookmarkObject(route.resource, store.resourceVersion(), { [INITIAL_EVENTS_END_ANNOTATION]: 'true' }));
+    const bookmark = () => write('BOOKMARK', bookmarkObject(route.resource, store.resourceVersion()));
     try {
-      unsubscribe = this.opts.registry.store.watch({ kind, namespace: route.namespace, resourceVersion: rv && rv !== '0' ? rv : undefined }, onEvent);
+      unsubscribe = store.watch({ kind, namespace: route.namespace, resourceVersion: rv && rv !== '0' && !initial ? rv : undefined }, onEvent);
     } catch (err) {
       if (err instanceof StoreError) throw toApiError(err);
       throw err;
     }
     let timer: NodeJS.Timeout | undefined;
+    // Bookmarks let a client that resumes its watch start from a recent version even when nothing
+    // it watches has changed; one goes out periodically and one as the watch times out.
+    const bookmarks = options.allowWatchBookmarks ? setInterval(bookmark, this.opts.bookmarkIntervalMs ?? DEFAULT_BOOKMARK_INTERVAL_MS) : undefined;
     const stop = () => {
       unsubscribe();
       if (timer) clearTimeout(timer);
+      clearInterval(bookmarks);
       res.end();
     };
     res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache', 'Transfer-Encoding': 'chunked' });
@@ -382,10 +406,15 @@ export class RestApi {
     headersSent = true;
     for (const line of pending) res.write(line);
     const timeout = Number(q.get('timeoutSeconds') ?? 0);
-    if (timeout > 0) timer = setTimeout(stop, timeout * 1000);
+    if (timeout > 0)
+      timer = setTimeout(() => {
+        if (options.allowWatchBookmarks) bookmark();
+        stop();
+      }, timeout * 1000);
     res.on('close', () => {
       unsubscribe();
       if (timer) clearTimeout(timer);
+      clearInterval(bookmarks);
     });
   }
 
@@ -519,6 +548,16 @@ function tableOptions(req: IncomingMessage, q: URLSearchParams): TableOptions | 
 
 function isTrue(v: string | null): boolean {
   return v === 'true' || v === '1';
+}
+
+/**
+ * A body that leaves out kind or apiVersion takes them from the URL, as the API server's decoder
+ * defaults them (client libraries such as @kubernetes/client-node send typed bodies without them).
+ */
+function withTypeDefaults(body: unknown, r: ResourceRoute['resource']): unknown {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return body;
+  const b = body as { kind?: unknown; apiVersion?: unknown };
+  return { ...b, kind: b.kind ?? r.kind, apiVersion: b.apiVersion ?? (r.group ? `${r.group}/${r.version}` : r.version) };
 }
 
 function checkKind(body: unknown, kind: string): void {

@@ -13,6 +13,8 @@ export interface ResourceRoute {
   namespace?: string;
   name?: string;
   subresource?: string;
+  /** The proxy subresource: the path after `.../proxy`, still percent-encoded ("" or "/..."). */
+  proxyPath?: string;
 }
 
 export interface OtherRoute {
@@ -67,10 +69,24 @@ export function parseRoute(pathname: string): Route | undefined {
     rest = rest.slice(2);
   }
   const [plural, name, subresource, ...extra] = rest;
-  if (!plural || extra.length > 0) return undefined;
+  // Only the proxy subresource goes deeper: what follows it is the path asked of the pod.
+  const proxyPath = subresource === 'proxy' ? rawTail(pathname, segs.length - extra.length) : undefined;
+  if (!plural || (extra.length > 0 && proxyPath === undefined)) return undefined;
   if (group === METRICS_GROUP) return { type: 'metrics', plural, namespace, name };
   const resource = RESOURCES.find((r) => r.group === group && r.version === version && r.plural === plural);
   if (!resource) return undefined;
   if (!resource.namespaced && namespace !== undefined) return undefined;
-  return { type: 'resource', resource, namespace, name, subresource };
+  return { type: 'resource', resource, namespace, name, subresource, ...(proxyPath !== undefined ? { proxyPath } : {}) };
+}
+
+/** What follows the first `count` non-empty segments of a path, as sent: "", "/", "/a/b%20c/". */
+function rawTail(pathname: string, count: number): string {
+  let at = 0;
+  for (let seen = 0; seen < count; ) {
+    while (pathname[at] === '/') at++;
+    const next = pathname.indexOf('/', at);
+    at = next === -1 ? pathname.length : next;
+    seen++;
+  }
+  return pathname.slice(at);
 }

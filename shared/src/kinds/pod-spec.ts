@@ -197,7 +197,9 @@ export const Container = withCheck(
     terminationMessagePath: Type.Optional(Type.String()),
     terminationMessagePolicy: Type.Optional(StringEnum(['File', 'FallbackToLogsOnError'])),
     securityContext: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+    // stdin keeps the container's stdin open for `kubectl attach -i`; stdinOnce closes it when the first attach ends.
     stdin: Type.Optional(Type.Boolean()),
+    stdinOnce: Type.Optional(Type.Boolean()),
     tty: Type.Optional(Type.Boolean()),
   }),
   (c: Obj, field, errors) => {

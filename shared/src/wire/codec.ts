@@ -133,7 +133,12 @@ const validators: Record<MessageTypeName, (m: Obj) => void> = {
   execStart: (m) => {
     need(num(m.id), 'execStart', 'id must be a number');
     need(str(m.namespace) && str(m.pod) && str(m.container), 'execStart', 'namespace, pod and container must be strings');
-    need(Array.isArray(m.command) && m.command.length > 0 && m.command.every(str), 'execStart', 'command must be a non-empty list of strings');
+    need(m.attach === undefined || typeof m.attach === 'boolean', 'execStart', 'attach must be true or false');
+    need(
+      Array.isArray(m.command) && (m.command.length > 0 || m.attach === true) && m.command.every(str),
+      'execStart',
+      'command must be a non-empty list of strings (empty only for an attach)',
+    );
     need(typeof m.stdin === 'boolean' && typeof m.tty === 'boolean', 'execStart', 'stdin and tty must be true or false');
   },
   execInput: (m) => {

@@ -197,9 +197,12 @@ export interface ExecStart {
   pod: string;
   /** empty: the pod's only container */
   container: string;
+  /** empty for an attach */
   command: string[];
   stdin: boolean;
   tty: boolean;
+  /** `kubectl attach`: join the running container's own streams instead of running a command. */
+  attach?: boolean;
 }
 /** Input for a running exec: bytes for its stdin, the end of its stdin, or a new terminal size. */
 export interface ExecInput {

@@ -109,6 +109,14 @@ describe('controlplane/api/routes', () => {
     { path: '/apis/chaos.kip.dev/v1alpha1/namespaces/default/networkchaos/cut', resource: 'networkchaos', want: { type: 'resource', name: 'cut' } },
     { path: '/apis/metrics.k8s.io/v1beta1/nodes', want: { type: 'metrics', plural: 'nodes', namespace: undefined, name: undefined } },
     { path: '/apis/metrics.k8s.io/v1beta1/namespaces/default/pods/web-1', want: { type: 'metrics', plural: 'pods', namespace: 'default', name: 'web-1' } },
+    {
+      path: '/api/v1/namespaces/default/services/https:web:443/proxy/a/b%20c/',
+      resource: 'services',
+      want: { type: 'resource', name: 'https:web:443', subresource: 'proxy', proxyPath: '/a/b%20c/' },
+    },
+    { path: '/api/v1/namespaces/default/pods/web-1:8080/proxy', resource: 'pods', want: { type: 'resource', subresource: 'proxy', proxyPath: '' } },
+    { path: '/api/v1/namespaces/default/pods/web-1/proxy/', resource: 'pods', want: { type: 'resource', subresource: 'proxy', proxyPath: '/' } },
+    { path: '/api/v1/namespaces/default/pods/web-1/status', resource: 'pods', want: { type: 'resource', subresource: 'status', proxyPath: undefined } },
     // Not routes:
     { path: '/', want: undefined },
     { path: '/nope', want: undefined },

@@ -196,6 +196,45 @@ describe('controlplane/api/managed-fields', () => {
       assert.deepEqual(owners(env.registry.get('Deployment', 'default', 'web').metadata.managedFields, 'f:spec', 'f:replicas'), ['kubectl-scale/Update']);
     });
 
+    it('records a status write in an entry of its own, subresource status, owning only status fields', () => {
+      env.registry.create(web(), 'default', { fieldManager: 'kubectl-create' });
+      const patched = env.registry.patch<Deployment>(
+        'Deployment',
+        'default',
+        'web',
+        { status: { observedGeneration: 5, replicas: 2 } },
+        {
+          type: 'merge',
+          status: true,
+          fieldManager: 'my-controller',
+        },
+      );
+      const entry = patched.metadata.managedFields?.find((e) => e.manager === 'my-controller');
+      assert.deepEqual(
+        { ...entry, time: undefined },
+        {
+          manager: 'my-controller',
+          operation: 'Update',
+          apiVersion: 'apps/v1',
+          time: undefined,
+          fieldsType: 'FieldsV1',
+          fieldsV1: { 'f:status': { 'f:observedGeneration': {}, 'f:replicas': {} } },
+          subresource: 'status',
+        },
+      );
+      // The main entry is untouched, and an ordinary write by the same manager is a separate entry.
+      assert.deepEqual(owners(patched.metadata.managedFields, 'f:spec', 'f:replicas'), ['kubectl-create/Update']);
+      const both = env.registry.patch<Deployment>('Deployment', 'default', 'web', { spec: { replicas: 3 } }, { type: 'merge', fieldManager: 'my-controller' });
+      assert.deepEqual(
+        both.metadata.managedFields?.filter((e) => e.manager === 'my-controller').map((e) => e.subresource ?? ''),
+        ['status', ''],
+      );
+      // A status write without a manager (the in-process controllers') records nothing.
+      const before = env.registry.get('Deployment', 'default', 'web').metadata.managedFields;
+      env.registry.updateStatus({ ...copy(both), status: { replicas: 9 } } as Deployment);
+      assert.deepEqual(env.registry.get('Deployment', 'default', 'web').metadata.managedFields, before);
+    });
+
     it('dry runs validate and answer, but store nothing: create, update, patch, apply, delete', () => {
       const rv = () => env.store.resourceVersion();
       const answered = env.registry.create<Deployment>(web(), 'default', { dryRun: true });

@@ -60,6 +60,15 @@ describe('controlplane: requests from other sites are refused', () => {
     });
   }
 
+  it("lets a proxied body of any type through to the pod's proxy, but not from another site", async () => {
+    const path = '/api/v1/namespaces/default/pods/nope:80/proxy/form';
+    const res = await request(port, { method: 'POST', path, headers: { 'Content-Type': 'text/plain' }, body: 'a=1' });
+    assert.equal(res.status, 404, res.body);
+    assert.match((JSON.parse(res.body) as Status).message, /pods "nope" not found/);
+    const cross = await request(port, { method: 'POST', path, headers: { 'Content-Type': 'text/plain', Origin: 'https://evil.example' }, body: 'a=1' });
+    assert.equal(cross.status, 403, cross.body);
+  });
+
   it('serves JSON and YAML bodies, with a charset or without', async () => {
     const res = await request(port, { method: 'POST', path: pods, headers: { 'Content-Type': 'application/json; charset=utf-8' }, body: POD });
     assert.equal(res.status, 201, res.body);

@@ -64,6 +64,21 @@ describe('shared/wire/codec', () => {
       });
     }
 
+    it('carries an attach, the one execStart without a command', () => {
+      const attach = {
+        type: 'execStart',
+        id: 5,
+        namespace: 'default',
+        pod: 'web-1',
+        container: 'web',
+        command: [],
+        stdin: true,
+        tty: false,
+        attach: true,
+      } as const;
+      assert.deepEqual(decode(encode({ ...attach, command: [] })), attach);
+    });
+
     it('keeps binary log data binary', () => {
       const data = Buffer.from([0, 1, 2, 255, 10]);
       const m = decode(encode({ type: 'logData', id: 1, data }));
@@ -204,6 +219,7 @@ describe('shared/wire/codec', () => {
       ['logData', 'text instead of bytes', (m) => (m.data = 'hello'), /needs a numeric id and binary data/],
       ['execStart', 'an empty command', (m) => (m.command = []), /command must be a non-empty list of strings/],
       ['execStart', 'no tty flag', (m) => delete m.tty, /stdin and tty must be true or false/],
+      ['execStart', 'an attach flag that is text', (m) => (m.attach = 'yes'), /attach must be true or false/],
       ['execInput', 'text instead of bytes', (m) => (m.data = 'hello'), /data must be binary/],
       ['execCancel', 'no id', (m) => delete m.id, /id must be a number/],
       ['execOutput', 'a stream that is not stdout or stderr', (m) => (m.stream = 3), /needs a numeric id, stream 1 or 2 and binary data/],
