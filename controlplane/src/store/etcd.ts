@@ -111,6 +111,7 @@ export class EtcdStore implements Store {
     this.worker = new Worker(new URL('./etcd-worker.js', import.meta.url), { workerData: data, transferList: [channel.port2] });
     this.worker.unref();
     this.worker.on('error', (err) => this.break(err));
+    this.worker.on('exit', (code) => this.break(new Error(`the etcd client's thread exited (code ${code})`)));
     let loaded: Extract<EtcdReply, { ok: true }>;
     try {
       // The worker's first message (id 0) says it has loaded the etcd client, which takes a
@@ -121,6 +122,7 @@ export class EtcdStore implements Store {
         return r;
       });
     } catch (err) {
+      this.closed = true;
       void this.worker.terminate();
       this.port.close();
       throw new StoreError('Invalid', `cannot load the store from etcd at ${opts.hosts.join(',')}: ${errMessage(err)}`);
