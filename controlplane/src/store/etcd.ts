@@ -111,6 +111,7 @@ export class EtcdStore implements Store {
     this.worker = new Worker(new URL('./etcd-worker.js', import.meta.url), { workerData: data, transferList: [channel.port2] });
     this.worker.unref();
     this.worker.on('error', (err) => this.break(err));
+    this.worker.on('exit', (code) => this.break(new Error(`the etcd client's thread exited (code ${code})`)));
     let loaded: Extract<EtcdReply, { ok: true }>;
     try {
       // The worker's first message (id 0) says it has loaded the etcd client, which takes a
@@ -121,11 +122,19 @@ export class EtcdStore implements Store {
         return r;
       });
     } catch (err) {
+      this.closed = true;
       void this.worker.terminate();
       this.port.close();
       throw new StoreError('Invalid', `cannot load the store from etcd at ${opts.hosts.join(',')}: ${errMessage(err)}`);
     }
-    const objects = (loaded.kvs ?? []).map((kv) => this.decode(kv.value, kv.rev));
+    const objects: KObject[] = [];
+    for (const kv of loaded.kvs ?? []) {
+      try {
+        objects.push(this.decode(kv.value, kv.rev));
+      } catch (err) {
+        (opts.onHandlerError ?? console.error)(new Error(`etcd store: cannot read ${kv.key}: ${errMessage(err)}`));
+      }
+    }
     this.cache = new MemoryStore({
       historySize: opts.historySize,
       clock: this.clock,
@@ -166,7 +175,13 @@ export class EtcdStore implements Store {
     // Never older than what is applied (the client resumes a broken stream from the revision after
     // the last it delivered); equal when one txn, of another writer, changed several keys.
     if (m.rev < Number(this.cache.resourceVersion())) return undefined;
-    const change = this.toChange(m);
+    let change: JournalChange | undefined;
+    try {
+      change = this.toChange(m);
+    } catch (err) {
+      // Not an object kip wrote (a value that is not JSON under the prefix): skipped, and said.
+      (this.opts.onHandlerError ?? console.error)(new Error(`etcd store: cannot read ${m.key} at revision ${m.rev}: ${errMessage(err)}`));
+    }
     if (change) this.lastEvent = this.cache.applyChange(change, m.rev);
     return undefined;
   }
@@ -199,7 +214,10 @@ export class EtcdStore implements Store {
       if (done !== undefined) return done;
       if (this.broken) throw this.broken;
       const left = deadline - Date.now();
-      if (left <= 0) throw new StoreError('Timeout', `etcd did not answer in ${timeoutMs} ms (${what}); the change may or may not have been made`);
+      if (left <= 0) {
+        const maybe = /^(create|update|delete)$/.test(what) ? '; the change may or may not have been made' : '';
+        throw new StoreError('Timeout', `etcd did not answer in ${timeoutMs} ms (${what})${maybe}`);
+      }
       Atomics.wait(this.signal, 0, seen, left);
     }
   }

@@ -166,6 +166,25 @@ describe('controlplane/store/etcd', function () {
       b.watch({ resourceVersion: b.resourceVersion() }, (ev) => seen.push(ev));
       assert.deepEqual(seen, []);
     });
+    it('compacts etcd now and then, to the revision of the pass before', async () => {
+      const prefix = freshPrefix();
+      const a = open({ prefix, compactIntervalMs: 300 });
+      const first = a.create(configMap('first'));
+      // A compaction keeps the revision it compacts to: one more write, so one can pass the first.
+      a.create(configMap('second'));
+      // b loads after the writes, so a watch from before it is served from etcd's history.
+      const b = open({ prefix });
+      const before = String(Number(first.metadata.resourceVersion) - 1);
+      await eventually('a compaction past the first write', () => {
+        try {
+          b.watch({ resourceVersion: before }, () => undefined)();
+          return false;
+        } catch (err) {
+          if (err instanceof StoreError && err.code === 'Gone') return true;
+          throw err;
+        }
+      });
+    });
   });
 
   describe('when etcd does not answer', () => {

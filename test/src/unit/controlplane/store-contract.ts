@@ -20,9 +20,8 @@ export function throwsStore(fn: () => unknown, code: StoreErrorCode, message?: R
 
 export const withNs = (p: Pod, namespace = 'default') => ({ ...p, metadata: { ...p.metadata, namespace } });
 
-export interface OpenStore {
-  (opts: { clock: FakeClock; onHandlerError?: (err: unknown) => void }): Store;
-}
+/** Opens an empty store of the backend under test. */
+export type OpenStore = (opts: { clock: FakeClock; onHandlerError?: (err: unknown) => void }) => Store;
 
 /** Defines the contract's tests for stores made by `open`, each test with a store of its own. */
 export function storeContract(open: OpenStore): void {
