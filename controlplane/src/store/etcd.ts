@@ -87,7 +87,12 @@ export class EtcdStore implements Store {
   private readonly clock: Clock;
   private nextId = 1;
   /** The last event applied from the watch: what a write returns once its revision is back. */
-  private lastEvent: StoreEvent | undefined;
+  /**
+   * The changes applied while a write of this store is in flight, by revision. Its own change is
+   * among them, but need not be the last: the watch may deliver it, then another control plane's
+   * change, before the worker's answer to the txn is read.
+   */
+  private inFlight: Map<number, StoreEvent> | undefined;
   private broken: Error | undefined;
   private closed = false;
 
@@ -182,7 +187,10 @@ export class EtcdStore implements Store {
       // Not an object kip wrote (a value that is not JSON under the prefix): skipped, and said.
       (this.opts.onHandlerError ?? console.error)(new Error(`etcd store: cannot read ${m.key} at revision ${m.rev}: ${errMessage(err)}`));
     }
-    if (change) this.lastEvent = this.cache.applyChange(change, m.rev);
+    if (change) {
+      const ev = this.cache.applyChange(change, m.rev);
+      if (ev) this.inFlight?.set(m.rev, ev);
+    }
     return undefined;
   }
 
@@ -230,25 +238,39 @@ export class EtcdStore implements Store {
     return this.wait(req.op, (r) => (r?.id === id ? onReply(r) : undefined));
   }
 
-  /** Waits until the watch has applied revision `rev`; returns the event applied last. */
-  private catchUp(rev: number): StoreEvent | undefined {
-    return this.wait(`watch to revision ${rev}`, () => (Number(this.cache.resourceVersion()) >= rev ? (this.lastEvent ?? null) : undefined)) ?? undefined;
+  /** Waits until the watch has applied revision `rev`. */
+  private catchUp(rev: number): void {
+    this.wait(`watch to revision ${rev}`, () => (Number(this.cache.resourceVersion()) >= rev ? true : undefined));
   }
 
   /** Runs one txn; answers the new revision, or the key's current mod revision (0: none) when the comparison failed. */
   private txn(req: Unsent): { ok: true; revision: number } | { ok: false; current: number } {
-    return this.request(req, (r) => {
-      if (r.ok) return { ok: true as const, revision: r.revision };
-      if ('current' in r) return { ok: false as const, current: r.current };
-      throw new Error(`etcd: ${r.error}`);
-    });
+    // Collected only until written() takes the write's own change, so that it never grows.
+    this.inFlight = new Map();
+    try {
+      const r = this.request(req, (r) => {
+        if (r.ok) return { ok: true as const, revision: r.revision };
+        if ('current' in r) return { ok: false as const, current: r.current };
+        throw new Error(`etcd: ${r.error}`);
+      });
+      if (!r.ok) this.inFlight = undefined;
+      return r;
+    } catch (err) {
+      this.inFlight = undefined;
+      throw err;
+    }
   }
 
   /** What the watch applied at `revision`, the write's own change. */
   private written(revision: number): StoreEvent {
-    const ev = this.catchUp(revision);
-    if (!ev || ev.object.metadata.resourceVersion !== String(revision)) throw new Error(`store: the watch did not bring back revision ${revision}`);
-    return ev;
+    try {
+      this.catchUp(revision);
+      const ev = this.inFlight?.get(revision);
+      if (!ev) throw new Error(`store: the watch did not bring back revision ${revision}`);
+      return ev;
+    } finally {
+      this.inFlight = undefined;
+    }
   }
 
   resourceVersion(): string {
