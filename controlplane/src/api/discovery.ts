@@ -2,7 +2,7 @@
 // to /api and one to /apis, which kubectl 1.32 asks for first. Without it kubectl falls back to
 // the legacy lists, one request per group-version; with it, two requests discover everything.
 
-import { KINDS, type ResourceType } from '@kip/shared';
+import { KINDS, type ResourceType, type Subresource } from '@kip/shared';
 import { METRICS_GROUP } from './routes.js';
 
 export const AGGREGATED_DISCOVERY_TYPE = 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList';
@@ -26,16 +26,24 @@ export function wantsAggregated(accept: string | undefined): boolean {
   });
 }
 
-function resourceEntry(r: ResourceType, verbs: readonly string[], subresources: readonly string[], statusSubresource: boolean): Record<string, unknown> {
+/** What each subresource answers with and which verbs it takes, as the API server lists them. */
+const SUBRESOURCES: Record<Subresource, { kind: (r: ResourceType) => { group: string; version: string; kind: string }; verbs: string[] }> = {
+  scale: { kind: () => ({ group: 'autoscaling', version: 'v1', kind: 'Scale' }), verbs: ['get', 'patch', 'update'] },
+  log: { kind: () => ({ group: '', version: 'v1', kind: 'Pod' }), verbs: ['get'] },
+  // kubectl drain evicts (and so respects disruption budgets) only where discovery lists pods/eviction.
+  eviction: { kind: () => ({ group: 'policy', version: 'v1', kind: 'Eviction' }), verbs: ['create'] },
+  binding: { kind: () => ({ group: '', version: 'v1', kind: 'Binding' }), verbs: ['create'] },
+  exec: { kind: () => ({ group: '', version: 'v1', kind: 'PodExecOptions' }), verbs: ['create', 'get'] },
+  attach: { kind: () => ({ group: '', version: 'v1', kind: 'PodAttachOptions' }), verbs: ['create', 'get'] },
+  portforward: { kind: () => ({ group: '', version: 'v1', kind: 'PodPortForwardOptions' }), verbs: ['create', 'get'] },
+  proxy: { kind: (r) => ({ group: '', version: 'v1', kind: `${r.kind}ProxyOptions` }), verbs: ['create', 'delete', 'get', 'patch', 'update'] },
+};
+
+function resourceEntry(r: ResourceType, verbs: readonly string[], subresources: readonly Subresource[], statusSubresource: boolean): Record<string, unknown> {
   const kind = { group: r.group, version: r.version, kind: r.kind };
   const subs: Record<string, unknown>[] = [];
   if (statusSubresource) subs.push({ subresource: 'status', responseKind: kind, verbs: ['get', 'patch', 'update'] });
-  if (subresources.includes('scale'))
-    subs.push({ subresource: 'scale', responseKind: { group: 'autoscaling', version: 'v1', kind: 'Scale' }, verbs: ['get', 'patch', 'update'] });
-  if (subresources.includes('log')) subs.push({ subresource: 'log', responseKind: { group: '', version: 'v1', kind: 'Pod' }, verbs: ['get'] });
-  // kubectl drain evicts (and so respects disruption budgets) only where discovery lists pods/eviction.
-  if (subresources.includes('eviction'))
-    subs.push({ subresource: 'eviction', responseKind: { group: 'policy', version: 'v1', kind: 'Eviction' }, verbs: ['create'] });
+  for (const sub of subresources) subs.push({ subresource: sub, responseKind: SUBRESOURCES[sub].kind(r), verbs: SUBRESOURCES[sub].verbs });
   const cats = categories(r);
   return {
     resource: r.plural,
@@ -53,7 +61,7 @@ function resourceEntry(r: ResourceType, verbs: readonly string[], subresources: 
 interface Discovered {
   resource: ResourceType;
   verbs: readonly string[];
-  subresources: readonly string[];
+  subresources: readonly Subresource[];
   statusSubresource: boolean;
 }
 
@@ -99,7 +107,7 @@ export function legacyDiscovery(path: string): unknown {
     groupVersion: gv,
     resources: all
       .filter((d) => groupVersion(d.resource) === gv)
-      .flatMap(({ resource: r, verbs, subresources }) => [
+      .flatMap(({ resource: r, verbs, subresources, statusSubresource }) => [
         {
           name: r.plural,
           singularName: r.singular,
@@ -109,10 +117,14 @@ export function legacyDiscovery(path: string): unknown {
           verbs,
           ...(categories(r) ? { categories: categories(r) } : {}),
         },
-        // kubectl drain looks for pods/eviction here (or in aggregated discovery) before it evicts.
-        ...(subresources.includes('eviction')
-          ? [{ name: `${r.plural}/eviction`, singularName: '', namespaced: r.namespaced, group: 'policy', version: 'v1', kind: 'Eviction', verbs: ['create'] }]
+        ...(statusSubresource
+          ? [{ name: `${r.plural}/status`, singularName: '', namespaced: r.namespaced, kind: r.kind, verbs: ['get', 'patch', 'update'] }]
           : []),
+        // kubectl drain looks for pods/eviction here (or in aggregated discovery) before it evicts.
+        ...subresources.map((sub) => {
+          const { group, version, kind } = SUBRESOURCES[sub].kind(r);
+          return { name: `${r.plural}/${sub}`, singularName: '', namespaced: r.namespaced, group, version, kind, verbs: SUBRESOURCES[sub].verbs };
+        }),
       ]),
   };
 }

@@ -22,6 +22,7 @@ import {
   type Selector,
 } from '@kip/shared';
 import { StoreError, type StoreEvent } from '../store/store.js';
+import { bindPod } from './binding.js';
 import { ApiError, notFound, toApiError } from './errors.js';
 import { evictPod } from './eviction.js';
 import { fieldsMatch, parseFieldSelector } from './field-selector.js';
@@ -135,6 +136,10 @@ export class RestApi {
     if (route.subresource === 'log' && served.includes('log') && method === 'GET') return this.logs(ns!, route.name, q, res);
     if (route.subresource === 'scale' && served.includes('scale')) return this.scale(route, method, req, res, write);
     if (route.subresource === 'eviction' && served.includes('eviction') && method === 'POST') return this.evict(ns!, route.name, req, res, write);
+    if (route.subresource === 'binding' && served.includes('binding') && method === 'POST') {
+      bindPod(this.opts.registry, ns!, route.name, await readBody(req), write);
+      return this.send(res, 201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
+    }
     if (route.subresource !== undefined && route.subresource !== 'status')
       throw new ApiError('NotFound', `the server could not find the requested resource (${r.plural}/${route.subresource})`);
     const status = route.subresource === 'status';

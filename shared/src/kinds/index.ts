@@ -249,7 +249,7 @@ export { acceptClaimTemplateMounts, LABEL_POD_INDEX, LABEL_STATEFULSET_POD_NAME 
 export { accessModesText, claimNamesOf, DEFAULT_STORAGE_CLASS } from './pvc.js';
 export { ANNOTATION_PROVISIONED_BY, volumeHostPath } from './pv.js';
 export { ANNOTATION_DEFAULT_STORAGE_CLASS, isDefaultClass } from './storageclass.js';
-export type { ColumnSet, DeletionRules, Describer, KindDefinition, RelatedQuery, StatusRules } from './kind.js';
+export type { ColumnSet, DeletionRules, Describer, KindDefinition, RelatedQuery, StatusRules, Subresource } from './kind.js';
 export { PERMANENT_NAMESPACES } from './namespace.js';
 export { configMapKeyCount } from './configmap.js';
 export { mergeStringData, SECRET_TYPE_OPAQUE } from './secret.js';

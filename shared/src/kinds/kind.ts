@@ -72,6 +72,9 @@ export interface DeletionRules<T extends KObject = KObject> {
   terminate?(obj: T): void;
 }
 
+/** A subresource a kind serves (besides status, which every kind with one has). */
+export type Subresource = 'scale' | 'log' | 'eviction' | 'binding' | 'exec' | 'attach' | 'portforward' | 'proxy';
+
 export interface KindDefinition<T extends KObject = KObject> {
   resource: ResourceType;
   /** JSON Schema of the whole object, with its semantic checks attached (validation/schema.ts). */
@@ -81,8 +84,12 @@ export interface KindDefinition<T extends KObject = KObject> {
   status: StatusRules<T>;
   /** metadata.generation counts changes of the spec. */
   generation?: boolean;
-  /** Served subresources besides status: `scale` (replicas), `log` (a pod's output), `eviction` (a budget-checked delete). */
-  subresources?: readonly ('scale' | 'log' | 'eviction')[];
+  /**
+   * Served subresources besides status, as discovery lists them: `scale` (replicas), `log` (a
+   * pod's output), `eviction` (a budget-checked delete), `binding` (a pod's node), and the
+   * streaming ones served beside the REST handlers: `exec`, `attach`, `portforward`, `proxy`.
+   */
+  subresources?: readonly Subresource[];
   /** Adjusts an update before it is checked: fields a replace may leave out that must be kept. */
   prepareForUpdate?(next: T, old: T): void;
   /** Refuses updates that the object's own rules forbid (a pod cannot move); empty when allowed. */

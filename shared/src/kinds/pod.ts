@@ -164,7 +164,7 @@ export const podKind = defineKind<Pod>({
   schema: Pod,
   defaults: (pod) => defaultPodSpec(pod.spec),
   status: { subresource: true, onCreate: () => ({ phase: 'Pending', conditions: [] }) },
-  subresources: ['log', 'eviction'],
+  subresources: ['log', 'eviction', 'binding', 'exec', 'attach', 'portforward', 'proxy'],
   // A replace that leaves out the node keeps it: otherwise the stored pod would come unbound.
   prepareForUpdate: (next, old) => {
     if (!next.spec.nodeName && old.spec.nodeName) next.spec.nodeName = old.spec.nodeName;

@@ -213,6 +213,7 @@ export function endpointsForPort(ep: Endpoints | undefined, portName: string | u
 export const serviceKind = defineKind<Service>({
   resource: { kind: 'Service', plural: 'services', singular: 'service', shortNames: ['svc'], group: '', version: 'v1', namespaced: true },
   schema: Service,
+  subresources: ['proxy'],
   defaults: (s) => {
     s.spec.type ??= 'ClusterIP';
     s.spec.sessionAffinity ??= 'None';

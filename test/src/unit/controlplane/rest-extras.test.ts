@@ -113,21 +113,60 @@ describe('controlplane/api/rest: subresources, discovery and auth', function () 
       assert.ok(pods.verbs.includes('watch'));
       assert.ok(!core.resources.some((r: { name: string }) => r.name === 'deployments'));
       const apps = (await api.call('GET', '/apis/apps/v1')).body;
-      assert.deepEqual(apps.resources.map((r: { name: string }) => r.name).sort(), [
-        'controllerrevisions',
-        'daemonsets',
-        'deployments',
-        'replicasets',
-        'statefulsets',
-      ]);
+      const top = (list: { resources: { name: string }[] }) => list.resources.map((r) => r.name).filter((n) => !n.includes('/'));
+      assert.deepEqual(top(apps).sort(), ['controllerrevisions', 'daemonsets', 'deployments', 'replicasets', 'statefulsets']);
       // kubectl drain evicts only where discovery lists pods/eviction, with its group and version.
       const eviction = core.resources.find((r: { name: string }) => r.name === 'pods/eviction');
       assert.deepEqual({ group: eviction?.group, version: eviction?.version, kind: eviction?.kind }, { group: 'policy', version: 'v1', kind: 'Eviction' });
       const policy = (await api.call('GET', '/apis/policy/v1')).body;
-      assert.deepEqual(
-        policy.resources.map((r: { name: string }) => r.name),
-        ['poddisruptionbudgets'],
+      assert.deepEqual(top(policy), ['poddisruptionbudgets']);
+      // Every subresource kip serves is listed, as the API server lists them.
+      const subs = core.resources
+        .filter((r: { name: string }) => /^(pods|services)\//.test(r.name))
+        .map((r: { name: string; kind: string }) => `${r.name} ${r.kind}`);
+      assert.deepEqual(subs.sort(), [
+        'pods/attach PodAttachOptions',
+        'pods/binding Binding',
+        'pods/eviction Eviction',
+        'pods/exec PodExecOptions',
+        'pods/log Pod',
+        'pods/portforward PodPortForwardOptions',
+        'pods/proxy PodProxyOptions',
+        'pods/status Pod',
+        'services/proxy ServiceProxyOptions',
+        'services/status Service',
+      ]);
+      assert.ok(apps.resources.some((r: { name: string }) => r.name === 'deployments/scale'));
+    });
+
+    it('binds a pod through pods/binding, once, refusing a second binding and a Binding without a node', async () => {
+      const unbound = {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'b' },
+        spec: { schedulerName: 'my-scheduler', containers: [{ name: 'c', image: 'pause' }] },
+      };
+      assert.equal((await api.call('POST', PODS, unbound)).status, 201);
+      const binding = { apiVersion: 'v1', kind: 'Binding', metadata: { name: 'b' }, target: { apiVersion: 'v1', kind: 'Node', name: 'node-1' } };
+      isStatus(
+        await api.call('POST', `${PODS}/b/binding`, { ...binding, target: { kind: 'Node' } }),
+        422,
+        'Invalid',
+        /^Binding "b" is invalid: target.name: Required value$/,
       );
+      const res = await api.call('POST', `${PODS}/b/binding`, binding);
+      assert.equal(res.status, 201);
+      assert.equal(res.body.status, 'Success');
+      const bound = (await api.call<Pod>('GET', `${PODS}/b`)).body;
+      assert.equal(bound.spec.nodeName, 'node-1');
+      assert.equal(bound.status?.conditions?.find((c) => c.type === 'PodScheduled')?.status, 'True');
+      isStatus(
+        await api.call('POST', `${PODS}/b/binding`, { ...binding, target: { kind: 'Node', name: 'node-2' } }),
+        409,
+        'Conflict',
+        /^Operation cannot be fulfilled on pods\/binding "b": pod b is already assigned to node "node-1"$/,
+      );
+      isStatus(await api.call('POST', `${PODS}/ghost/binding`, binding), 404, 'NotFound');
     });
 
     it('answers health and version', async () => {
