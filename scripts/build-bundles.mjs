@@ -12,7 +12,7 @@
 // (msgpackr's native extension, yaml loaded on first use) resolves from there, inside the checkout.
 
 import { build } from 'esbuild';
-import { rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -65,3 +65,18 @@ await Promise.all(
     }),
   ),
 );
+
+// A bundle must stay ASCII. One character beyond it (a "µ" in a regular expression, which esbuild
+// cannot escape there) made V8 hold the agent's whole source as a two-byte string, after Node had
+// decoded it as UTF-8: twice the memory for the source, in every agent, and a slower load.
+// Write such a character as \uXXXX in the source.
+for (const dir of OUTDIRS) {
+  for (const f of readdirSync(at(dir)).filter((n) => n.endsWith('.js'))) {
+    const lines = readFileSync(path.join(at(dir), f), 'utf8').split('\n');
+    const i = lines.findIndex((l) => /[\u0080-\uffff]/.test(l));
+    if (i >= 0)
+      process.stderr.write(
+        `build-bundles: warning: ${dir}/${f}:${i + 1} is not ASCII, so the whole bundle loads as a two-byte string; write the character as \\uXXXX in the source\n`,
+      );
+  }
+}
