@@ -12,7 +12,7 @@
 // (msgpackr's native extension, yaml loaded on first use) resolves from there, inside the checkout.
 
 import { build } from 'esbuild';
-import { rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -30,7 +30,13 @@ if (process.argv.includes('--clean')) {
 const { PROGRAM_IMAGES } = await import(pathToFileURL(at('agent/dist/images/registry.js')).href);
 
 const groups = [
-  { outdir: OUTDIRS[0], entries: { main: 'agent/dist/main.js', ...Object.fromEntries(PROGRAM_IMAGES.map((n) => [n, `agent/dist/images/${n}.js`])) } },
+  // The agent's main.js is a small loader that runs main.cjs, the agent itself, from V8's code
+  // cache (agent/src/bundle-loader.ts says why CommonJS).
+  {
+    outdir: OUTDIRS[0],
+    entries: { main: 'agent/dist/bundle-loader.js', ...Object.fromEntries(PROGRAM_IMAGES.map((n) => [n, `agent/dist/images/${n}.js`])) },
+  },
+  { outdir: OUTDIRS[0], entries: { main: 'agent/dist/main.js' }, format: 'cjs' },
   // The etcd store's worker thread (store/etcd.ts) is started from the file beside the bundle.
   { outdir: OUTDIRS[1], entries: { main: 'controlplane/dist/main.js', 'etcd-worker': 'controlplane/dist/store/etcd-worker.js' } },
   // The kip CLI starts on every command (0.27 s of cpu against 0.48 s as modules). The other
@@ -44,6 +50,18 @@ const groups = [
 // msgpackr loads its optional native extension with require(): an ESM file has no require of its
 // own, so the bundle makes one that resolves from where the bundle is, inside the checkout.
 const banner = "import { createRequire as __kipCreateRequire } from 'node:module';\nconst require = __kipCreateRequire(import.meta.url);";
+// A CommonJS bundle has require, and no import.meta: the code's import.meta.url (which finds the
+// image bundles beside the agent's) becomes the bundle file's own URL.
+const cjs = {
+  banner: { js: "const __kipImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
+  define: { 'import.meta.url': '__kipImportMetaUrl' },
+  outExtension: { '.js': '.cjs' },
+};
+
+// Code cached for an earlier build is never used again (agent/src/bundle-loader.ts names the
+// cache by the bundle's hash): the build drops it.
+if (existsSync(at(OUTDIRS[0])))
+  for (const f of readdirSync(at(OUTDIRS[0])).filter((n) => n.endsWith('.cache'))) rmSync(path.join(at(OUTDIRS[0]), f), { force: true });
 
 await Promise.all(
   groups.map((g) =>
@@ -52,9 +70,9 @@ await Promise.all(
       outdir: at(g.outdir),
       bundle: true,
       platform: 'node',
-      format: 'esm',
+      format: g.format ?? 'esm',
       target: 'node20',
-      banner: { js: banner },
+      ...(g.format === 'cjs' ? cjs : { banner: { js: banner } }),
       // Native addons stay outside, loaded from node_modules if they are there: msgpackr-extract
       // speeds up msgpackr and is optional, as are ws's bufferutil and utf-8-validate.
       // etcd3 stays outside too: its gRPC loads rpc.proto from beside its own files at run time.
@@ -67,3 +85,18 @@ await Promise.all(
     }),
   ),
 );
+
+// A bundle must stay ASCII. One character beyond it (a "µ" in a regular expression, which esbuild
+// cannot escape there) made V8 hold the agent's whole source as a two-byte string, after Node had
+// decoded it as UTF-8: twice the memory for the source, in every agent, and a slower load.
+// Write such a character as \uXXXX in the source.
+for (const dir of OUTDIRS) {
+  for (const f of readdirSync(at(dir)).filter((n) => n.endsWith('.js') || n.endsWith('.cjs'))) {
+    const lines = readFileSync(path.join(at(dir), f), 'utf8').split('\n');
+    const i = lines.findIndex((l) => /[\u0080-\uffff]/.test(l));
+    if (i >= 0)
+      process.stderr.write(
+        `build-bundles: warning: ${dir}/${f}:${i + 1} is not ASCII, so the whole bundle loads as a two-byte string; write the character as \\uXXXX in the source\n`,
+      );
+  }
+}

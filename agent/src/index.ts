@@ -42,6 +42,7 @@ export * from './kubelet/empty-dir.js';
 export * from './kubelet/process-group.js';
 export * from './kubelet/sandbox.js';
 export * from './kubelet/sandbox-probe.js';
+export * from './kubelet/sandbox-probe-shared.js';
 export * from './kubelet/termination-message.js';
 export * from './kubelet/resource-sampler.js';
 export * from './kubelet/volumes.js';

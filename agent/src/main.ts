@@ -32,7 +32,7 @@ import { Kubelet } from './kubelet/kubelet.js';
 import { resolvePodClaims } from './kubelet/pvc-volume.js';
 import { PodAddresses } from './kubelet/pod-addresses.js';
 import { GroupRegistry } from './kubelet/process-group.js';
-import { probeSandboxAsync } from './kubelet/sandbox-probe.js';
+import { probeSandboxShared } from './kubelet/sandbox-probe-shared.js';
 import { Reports } from './reports.js';
 import { NodeProxy } from './proxy/node-proxy.js';
 import { apiServerEnv } from './proxy/service-env.js';
@@ -192,8 +192,9 @@ async function main(): Promise<void> {
     ...(nodeIP ? { tunnelHost: nodeIP, nodeIP } : {}),
     ...(values['tunnel-tls'] ? { tunnelTls: true } : {}),
   });
-  // Whether containers get their own namespaces here: probed once, alongside the proxy's start.
-  const sandbox = probeSandboxAsync(nodeDir);
+  // Whether containers get their own namespaces here: probed once, alongside the proxy's start,
+  // or taken from the answer another agent of this data dir stored.
+  const sandbox = probeSandboxShared(dataDir, nodeDir);
   try {
     await proxy.start();
   } catch (err) {

@@ -12,6 +12,8 @@ export interface ProcStat {
   pgid: number;
   /** CPU time used, user and system, in clock ticks (USER_HZ: 100 a second) */
   cpuTicks?: number;
+  /** CPU time of the children it has waited for (cutime + cstime), in clock ticks */
+  childCpuTicks?: number;
   /** resident set size, in pages */
   rssPages?: number;
 }
@@ -29,6 +31,9 @@ export function parseProcStat(pid: number, text: string): ProcStat | undefined {
   const ticks = Number(f[11]) + Number(f[12]);
   const rss = Number(f[21]);
   if (Number.isFinite(ticks)) st.cpuTicks = ticks;
+  // Fields 16 and 17 (cutime, cstime): the children it has reaped, such as a probe's unshare.
+  const childTicks = Number(f[13]) + Number(f[14]);
+  if (Number.isFinite(childTicks)) st.childCpuTicks = childTicks;
   if (Number.isFinite(rss)) st.rssPages = rss;
   return st;
 }

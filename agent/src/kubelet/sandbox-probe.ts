@@ -53,7 +53,16 @@ function plan(scratchDir: string): ProbePlan | { available: false; reason: strin
   }
 }
 
-function planOrThrow(scratchDir: string): ProbePlan | { available: false; reason: string } {
+/** What the probe's answer depends on, read without writing anything: the host's layout as a sandbox would see it. */
+export interface HostFacts {
+  /** The layout, its overlay still empty: which directories take an overlay is what the probe finds out. */
+  layout: HostLayout;
+  /** The top-level directories the probe tries to overlay. */
+  candidates: string[];
+}
+
+/** The host's facts, or why no sandbox can be tried here at all. */
+export function hostFacts(): HostFacts | { available: false; reason: string } {
   if (process.platform !== 'linux') return { available: false, reason: `${process.platform} has no Linux namespaces` };
   const unshare = findProgram('unshare');
   const mount = findProgram('mount');
@@ -78,6 +87,14 @@ function planOrThrow(scratchDir: string): ProbePlan | { available: false; reason
     else if (KERNEL_DIRS.includes(e.name)) layout.bind.push(e.name);
     else candidates.push(e.name);
   }
+  return { layout, candidates };
+}
+
+function planOrThrow(scratchDir: string): ProbePlan | { available: false; reason: string } {
+  const facts = hostFacts();
+  if (!('layout' in facts)) return facts;
+  const { layout, candidates } = facts;
+  const mount = layout.mount;
   const scratch = path.join(scratchDir, `.sandbox-probe-${process.pid}`);
   const lines: string[] = [];
   for (const d of candidates) {

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isNodeReady, resolveResource, percentile, ApiClient, type Deployment, type Pod } from '@kip/shared';
 import { LocalCluster } from '../cluster/local-cluster.js';
-import { pssBytes, rssBytes } from './proc-stats.js';
+import { cpuSecondsWithChildren, pssBytes, rssBytes } from './proc-stats.js';
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const MiB = 2 ** 20;
@@ -34,6 +34,10 @@ async function withCluster<T>(nodes: number, fn: (c: LocalCluster, api: ApiClien
 export interface ClusterStartResult {
   nodes: number;
   secondsToReady: number;
+  /** cpu seconds the control plane used from its start to every node Ready, its reaped children's included */
+  controlPlaneCpuSeconds: number;
+  /** the same for the agents, summed: on a loaded machine a steadier figure than seconds to Ready */
+  agentsCpuSeconds: number;
   agentRssMiB: number;
   agentPssMiB: number;
   controlPlaneRssMiB: number;
@@ -102,12 +106,16 @@ export async function benchClusterStart(nodes: number): Promise<ClusterStartResu
     } finally {
       answers = await healthz.stop();
     }
+    const controlPlaneCpuSeconds = cpuSecondsWithChildren(cluster.controlPlane!.child.pid!);
+    const agentsCpuSeconds = [...cluster.agents.values()].reduce((sum, m) => sum + cpuSecondsWithChildren(m.child.pid!), 0);
     // Idle a moment so that start-up garbage is collected before reading memory.
     await sleep(2000);
     const pids = [...cluster.agents.values()].map((m) => m.child.pid!);
     return {
       nodes,
       secondsToReady,
+      controlPlaneCpuSeconds,
+      agentsCpuSeconds,
       agentRssMiB: mean(pids.map(rssBytes)) / MiB,
       agentPssMiB: mean(pids.map(pssBytes)) / MiB,
       controlPlaneRssMiB: rssBytes(cluster.controlPlane!.child.pid!) / MiB,

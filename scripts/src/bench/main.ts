@@ -98,6 +98,8 @@ async function main(): Promise<void> {
       [
         'nodes',
         'seconds to Ready',
+        'cpu s cp/agents',
+        'cpu s per agent',
         'RSS per agent MiB',
         'PSS per agent MiB',
         'control plane MiB',
@@ -108,6 +110,8 @@ async function main(): Promise<void> {
       rows.map((r) => [
         r.nodes,
         r.secondsToReady.toFixed(2),
+        `${r.controlPlaneCpuSeconds.toFixed(1)}/${r.agentsCpuSeconds.toFixed(1)}`,
+        (r.agentsCpuSeconds / r.nodes).toFixed(2),
         r.agentRssMiB.toFixed(1),
         r.agentPssMiB.toFixed(1),
         r.controlPlaneRssMiB.toFixed(1),

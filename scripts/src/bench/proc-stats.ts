@@ -23,6 +23,12 @@ export function cpuSeconds(pid: number): number {
   return ticks === undefined ? 0 : ticks / CLOCK_TICKS_PER_SECOND;
 }
 
+/** CPU seconds of a process and of the children it has waited for (a probe, a pod's wrapper); 0 when it is gone. */
+export function cpuSecondsWithChildren(pid: number): number {
+  const st = readProcStat(pid);
+  return ((st?.cpuTicks ?? 0) + (st?.childCpuTicks ?? 0)) / CLOCK_TICKS_PER_SECOND;
+}
+
 /** Pids of the live processes whose working directory lies under `dir` (a cluster's pods). */
 export function processesUnder(dir: string): number[] {
   return listProcesses()

@@ -79,7 +79,7 @@ export function parseDuration(s: string | number): number | undefined {
   if (typeof s !== 'string') return undefined;
   const t = s.trim();
   if (/^\d+(\.\d+)?$/.test(t)) return Number(t) * 1000;
-  const re = /(\d+(?:\.\d+)?)(ms|us|µs|ns|s|m|h|d)/gy;
+  const re = /(\d+(?:\.\d+)?)(ms|us|\u00b5s|ns|s|m|h|d)/gy;
   let total = 0;
   let pos = 0;
   let m: RegExpExecArray | null;

@@ -12,8 +12,14 @@
 // user can also say what "nginx" is on their machine.
 
 import fs from 'node:fs';
-import { parse as parseYaml } from 'yaml';
+import { createRequire } from 'node:module';
 import { parseImageReference, type ImageReference } from '../reference.js';
+
+// yaml is loaded on first use, when there is a file to read: it was a quarter of the agent's bundle,
+// and every agent paid for loading it at start (as describe.ts does for the CLI). Required at run
+// time, it resolves from node_modules, outside the bundle.
+const require = createRequire(import.meta.url);
+const parseYaml = (text: string): unknown => (require('yaml') as typeof import('yaml')).parse(text);
 
 export interface UserImage {
   /** The key as written ("myapp:1.0"). */

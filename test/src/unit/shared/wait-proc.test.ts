@@ -51,12 +51,13 @@ describe('shared /proc reader', () => {
   });
 
   it('parses a stat line whose command holds spaces and parentheses', () => {
-    assert.deepEqual(parseProcStat(7, '7 (a (b) c) S 1 7 7 0 -1 0 0 0 0 0 12 3 0 0 20 0 1 0 100 1000 42'), {
+    assert.deepEqual(parseProcStat(7, '7 (a (b) c) S 1 7 7 0 -1 0 0 0 0 0 12 3 4 5 20 0 1 0 100 1000 42'), {
       pid: 7,
       state: 'S',
       ppid: 1,
       pgid: 7,
       cpuTicks: 15,
+      childCpuTicks: 9,
       rssPages: 42,
     });
   });

@@ -1,0 +1,64 @@
+// The agent's bundle entry (agent/dist/bundle/main.js, built by scripts/build-bundles.mjs): runs
+// main.cjs, the agent bundled as one CommonJS file, from V8's code cache. Every agent compiled
+// the same 850 KiB of JavaScript at its start, and a hundred agents on two cores did it a hundred
+// times; with the cache V8 deserializes what the first agent compiled instead (the top level
+// and every function it ran while joining). Node 20 has no compile cache for ES modules
+// (module.enableCompileCache is Node 22), hence a CommonJS bundle run through vm.Script.
+//
+// The cache lives beside the bundle, named by a hash of the bundle's text: V8 itself checks only
+// its length, and code cached for other text would be wrong code. It is written once, a few
+// seconds after an agent has started (so that it holds what starting compiled), by whichever
+// agent found none; wherever it cannot be written, agents compile as before.
+
+import { createHash } from 'node:crypto';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import vm from 'node:vm';
+
+const dir = path.dirname(fileURLToPath(import.meta.url));
+const file = path.join(dir, 'main.cjs');
+const require = createRequire(file);
+
+/** How long after its start an agent writes the cache: it has joined by then, and compiled what joining takes. */
+const WRITE_AFTER_MS = 5_000;
+
+function cacheFileFor(source: string): string {
+  return path.join(dir, `main.cjs.${createHash('sha256').update(source).digest('hex').slice(0, 16)}.cache`);
+}
+
+function readOrUndefined(f: string): Buffer | undefined {
+  try {
+    return readFileSync(f);
+  } catch {
+    return undefined;
+  }
+}
+
+function runCached(): void {
+  const source = readFileSync(file, 'utf8');
+  const cacheFile = cacheFileFor(source);
+  const cachedData = readOrUndefined(cacheFile);
+  // The wrapper Node's own CommonJS loader puts around a module; a #! line is no JavaScript.
+  const wrapped = `(function (exports, require, module, __filename, __dirname) {${source.replace(/^#!/, '//')}\n})`;
+  const script = new vm.Script(wrapped, { filename: file, ...(cachedData ? { cachedData } : {}) });
+  if (cachedData === undefined || script.cachedDataRejected) {
+    setTimeout(() => {
+      try {
+        const tmp = `${cacheFile}.${process.pid}`;
+        writeFileSync(tmp, script.createCachedData());
+        renameSync(tmp, cacheFile);
+      } catch {
+        // a read-only checkout: the next agent compiles, as every agent did before
+      }
+    }, WRITE_AFTER_MS).unref();
+  }
+  const module = { exports: {} };
+  (script.runInThisContext() as (...args: unknown[]) => void)(module.exports, require, module, file, dir);
+}
+
+// With source maps on (--verbose runs), Node's own loader runs the bundle: it maps stack traces
+// of what it loads to the .ts files, and not those of a vm.Script.
+if (process.sourceMapsEnabled) require(file);
+else runCached();
