@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
@@ -14,11 +14,17 @@ const withNs = (p: Pod): Pod => ({ ...p, metadata: { ...p.metadata, namespace: '
 describe('controlplane/store/sqlite', () => {
   let dir: string;
   let file: string;
+  /** A writer a test started: killed after the test whatever happened, even on a timeout. */
+  let writer: ChildProcess | undefined;
   beforeEach(() => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'kip-sqlite-'));
     file = path.join(dir, 'state.db');
   });
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  afterEach(() => {
+    if (writer && writer.exitCode === null && writer.signalCode === null) writer.kill('SIGKILL');
+    writer = undefined;
+    rmSync(dir, { recursive: true, force: true });
+  });
 
   it('brings back every object, its uid and the resourceVersion after it is opened again', () => {
     const a = openSqliteStore({ file });
@@ -110,6 +116,7 @@ describe('controlplane/store/sqlite', () => {
         process.stdout.write(name + '\\n');
       }`;
     const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    writer = child;
     let out = '';
     child.stdout.setEncoding('utf8');
     const enough = new Promise<void>((resolve) =>
