@@ -33,9 +33,13 @@ export function podRequests(spec: PodSpec): PodRequests {
   return { cpu, memory };
 }
 
+/** The PodScheduled condition's reason while a pod's schedulingGates hold it back. */
+export const SCHEDULING_GATED_REASON = 'SchedulingGated';
+
 /** The STATUS column of `kubectl get pods`, computed as kubectl computes it. */
 export function podDisplayStatus(pod: Pod): string {
   let reason = pod.status?.reason || pod.status?.phase || 'Pending';
+  if (pod.status?.conditions?.some((c) => c.type === 'PodScheduled' && c.reason === SCHEDULING_GATED_REASON)) reason = SCHEDULING_GATED_REASON;
   let hasRunning = false;
   const init = initDisplayStatus(pod);
   if (init) reason = init;

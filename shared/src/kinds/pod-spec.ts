@@ -314,6 +314,17 @@ export const PodSpec = withCheck(
     topologySpreadConstraints: Type.Optional(TopologySpreadConstraints),
     preemptionPolicy: Type.Optional(PreemptionPolicy),
     schedulerName: Type.Optional(Type.String()),
+    /** While any is left, the scheduler leaves the pod alone (Pending, SchedulingGated); they may only be removed. */
+    schedulingGates: Type.Optional(
+      withCheck(Type.Array(Type.Object({ name: Type.String({ minLength: 1 }) }), mergeByKey('name')), (gates: unknown[], field, errors) => {
+        const seen = new Set<unknown>();
+        gates.forEach((g, i) => {
+          if (!isObj(g)) return;
+          if (seen.has(g.name)) errors.duplicate(child(index(field, i), 'name'), g.name);
+          seen.add(g.name);
+        });
+      }),
+    ),
     // Known to Kubernetes and without effect here (no service accounts, DNS or image pulls).
     serviceAccountName: Type.Optional(Type.String()),
     serviceAccount: Type.Optional(Type.String()),
@@ -330,6 +341,9 @@ export const PodSpec = withCheck(
     const nodeName = spec.nodeName;
     if (typeof nodeName === 'string' && nodeName && !isDNS1123Subdomain(nodeName))
       errors.invalid(child(field, 'nodeName'), nodeName, 'must be a valid node name');
+    // A pod already given its node has nothing left to gate, as Kubernetes' validation says.
+    if (typeof nodeName === 'string' && nodeName && Array.isArray(spec.schedulingGates) && spec.schedulingGates.length > 0)
+      errors.forbidden(child(field, 'nodeName'), 'cannot be set until all schedulingGates have been cleared');
     const volumeNames = new Set<string>();
     for (const v of Array.isArray(spec.volumes) ? spec.volumes : []) if (isObj(v) && typeof v.name === 'string') volumeNames.add(v.name);
     for (const list of ['containers', 'initContainers'] as const) {

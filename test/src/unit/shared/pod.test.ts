@@ -67,6 +67,11 @@ describe('shared/api/pod', () => {
       { name: 'the phase, when nothing says more', pod: pod({ phase: 'Running', containerStatuses: [cs(running, true)] }), want: 'Running' },
       { name: 'a pod reason wins over the phase', pod: pod({ phase: 'Failed', reason: 'Evicted' }), want: 'Evicted' },
       {
+        name: 'a pod held by its scheduling gates',
+        pod: pod({ phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'False', reason: 'SchedulingGated' }] }),
+        want: 'SchedulingGated',
+      },
+      {
         name: 'a waiting reason',
         pod: pod({ phase: 'Pending', containerStatuses: [cs({ waiting: { reason: 'ContainerCreating' } })] }),
         want: 'ContainerCreating',
