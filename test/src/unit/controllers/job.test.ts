@@ -261,7 +261,7 @@ describe('controllers/job', () => {
     assert.equal(running.length, 2);
     for (const p of running) {
       const i = p.metadata.annotations?.['batch.kubernetes.io/job-completion-index'];
-      assert.deepEqual(p.spec.initContainers?.[0]!.env, [{ name: 'JOB_COMPLETION_INDEX', value: i }]);
+      assert.deepEqual(p.spec.initContainers?.[0]?.env, [{ name: 'JOB_COMPLETION_INDEX', value: i }]);
       assert.deepEqual(p.spec.containers[0]!.env, [{ name: 'JOB_COMPLETION_INDEX', value: i }]);
     }
   });
