@@ -1,7 +1,12 @@
 // What a pod asks of a node, and how a pod is summed up in one word for tables.
 
 import { parseBytes, parseCpuMillis } from './quantity.js';
-import type { Pod, PodSpec } from '../kinds/index.js';
+import type { Container, Pod, PodSpec } from '../kinds/index.js';
+
+/** An init container with restartPolicy Always: a sidecar, as Kubernetes calls it (a restartable init container). */
+export function isSidecar(c: Container): boolean {
+  return c.restartPolicy === 'Always';
+}
 
 export interface PodRequests {
   /** millicores */
@@ -65,6 +70,8 @@ function initDisplayStatus(pod: Pod): string | undefined {
   const statuses = pod.status?.initContainerStatuses ?? [];
   for (let i = 0; i < total; i++) {
     const cs = statuses[i];
+    // A sidecar that has started counts as initialized, whatever it does later, as kubectl counts it.
+    if (isSidecar(pod.spec.initContainers![i]!) && (cs?.started || (cs?.restartCount ?? 0) > 0)) continue;
     const t = cs?.state.terminated;
     if (t && t.exitCode === 0) continue;
     if (t) return t.reason ? `Init:${t.reason}` : t.signal ? `Init:Signal:${t.signal}` : `Init:ExitCode:${t.exitCode}`;

@@ -191,6 +191,8 @@ export const Container = withCheck(
     readinessProbe: Type.Optional(Probe),
     startupProbe: Type.Optional(Probe),
     lifecycle: Type.Optional(Lifecycle),
+    /** Only on an init container, and only Always: a sidecar, started in order and kept running beside the containers. */
+    restartPolicy: Type.Optional(StringEnum(['Always'])),
     // Fields every manifest may carry that change nothing for a process on this host: accepted, as
     // a Kubernetes API server knows them, so that kubectl's strict validation lets them through.
     imagePullPolicy: Type.Optional(StringEnum(['Always', 'IfNotPresent', 'Never'])),
@@ -290,14 +292,20 @@ export const PodSpec = withCheck(
     containers: withCheck(Type.Array(Container, mergeByKey('name')), (containers: unknown[], field, errors) => {
       if (containers.length === 0) errors.required(field, 'a pod needs at least one container');
       checkUniqueNames(containers, field, errors);
+      containers.forEach((c, i) => {
+        if (isObj(c) && c.restartPolicy !== undefined) errors.forbidden(child(index(field, i), 'restartPolicy'), 'may not be set for non-init containers');
+      });
     }),
     volumes: Type.Optional(withCheck(Type.Array(Volume, mergeByKey('name')), checkVolumes)),
-    /** Run to completion, one after the other, before the containers start. */
+    /**
+     * Run to completion, one after the other, before the containers start; a sidecar
+     * (restartPolicy Always) is started in its turn and keeps running beside them.
+     */
     initContainers: Type.Optional(
       withCheck(Type.Array(Container, mergeByKey('name')), (containers: unknown[], field, errors) => {
         checkUniqueNames(containers, field, errors);
         containers.forEach((c, i) => {
-          if (!isObj(c)) return;
+          if (!isObj(c) || c.restartPolicy === 'Always') return;
           // What only a container that keeps running can use, as Kubernetes says for init containers.
           for (const k of ['lifecycle', 'livenessProbe', 'readinessProbe', 'startupProbe'])
             if (c[k] !== undefined) errors.forbidden(child(index(field, i), k), 'may not be set for init containers without restartPolicy=Always');

@@ -160,6 +160,15 @@ describe('pods with init containers', () => {
   }
   const done: ContainerState = { terminated: { exitCode: 0, reason: 'Completed' } };
 
+  it('counts a started sidecar as initialized, as kubectl does', () => {
+    const p = initPod([{ running: { startedAt: '2026-01-01T00:00:00Z' } }, { waiting: { reason: 'PodInitializing' } }]);
+    p.spec.initContainers![0]!.restartPolicy = 'Always';
+    p.status!.initContainerStatuses![0]!.started = true;
+    assert.equal(podDisplayStatus(p), 'Init:1/2');
+    p.status!.initContainerStatuses![0]!.started = false;
+    assert.equal(podDisplayStatus(p), 'Init:0/2');
+  });
+
   it('shows Init:N/M, Init:<reason> and then the containers, as kubectl does', () => {
     assert.equal(podDisplayStatus(initPod([{ waiting: { reason: 'PodInitializing' } }, { waiting: { reason: 'PodInitializing' } }])), 'Init:0/2');
     assert.equal(podDisplayStatus(initPod([done, { running: {} }])), 'Init:1/2');
