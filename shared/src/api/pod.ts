@@ -68,6 +68,8 @@ export function podDisplayStatus(pod: Pod): string {
 function initDisplayStatus(pod: Pod): string | undefined {
   const total = pod.spec?.initContainers?.length ?? 0;
   const statuses = pod.status?.initContainerStatuses ?? [];
+  // Initialized: what sidecars do later (stopped with the pod's end) is not initialization, as kubectl reads it.
+  if (pod.status?.conditions?.some((c) => c.type === 'Initialized' && c.status === 'True')) return undefined;
   for (let i = 0; i < total; i++) {
     const cs = statuses[i];
     // A sidecar that has started counts as initialized, whatever it does later, as kubectl counts it.

@@ -167,6 +167,17 @@ describe('pods with init containers', () => {
     assert.equal(podDisplayStatus(p), 'Init:1/2');
     p.status!.initContainerStatuses![0]!.started = false;
     assert.equal(podDisplayStatus(p), 'Init:0/2');
+    // A Job's pod whose sidecar was stopped at its end shows its container, once Initialized.
+    p.status = {
+      phase: 'Succeeded',
+      conditions: [{ type: 'Initialized', status: 'True' }],
+      initContainerStatuses: [
+        cs({ terminated: { exitCode: 143, reason: 'Error' } }, false, 'i0'),
+        cs({ terminated: { exitCode: 0, reason: 'Completed' } }, false, 'i1'),
+      ],
+      containerStatuses: [cs({ terminated: { exitCode: 0, reason: 'Completed' } })],
+    };
+    assert.equal(podDisplayStatus(p), 'Completed');
   });
 
   it('shows Init:N/M, Init:<reason> and then the containers, as kubectl does', () => {
