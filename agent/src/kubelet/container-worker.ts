@@ -4,7 +4,7 @@
 // back as an event.
 
 import fs from 'node:fs';
-import { jsonEqual, parseBytes, parseCpuMillis } from '@kip/shared';
+import { isSidecar, jsonEqual, parseBytes, parseCpuMillis } from '@kip/shared';
 import type { Container, ContainerStatus, Probe, TimerHandle } from '@kip/shared';
 import { ImagePullError, imageHostDirs, resolveImage, type ResolvedImage } from '../images/registry.js';
 import { imageProgram, imageRunEnv } from '../images/run.js';
@@ -103,6 +103,16 @@ export class ContainerWorker {
 
   get name(): string {
     return this.spec.name;
+  }
+
+  /** An init container that keeps running beside the containers (restartPolicy Always). */
+  get sidecar(): boolean {
+    return this.init && isSidecar(this.spec);
+  }
+
+  /** Running and past its startup probe: what the init container after a sidecar waits for. */
+  get started(): boolean {
+    return this.lifecycle.phase === 'Running' && this.lifecycle.started;
   }
 
   /** The ports the container's image listens on by default (its EXPOSE). */
@@ -252,7 +262,7 @@ export class ContainerWorker {
       container: this.name,
       pod: formatPod(this.ctx.pod),
       image: this.spec.image,
-      restartPolicy: this.init ? initRestartPolicy(this.ctx.pod.spec.restartPolicy) : this.ctx.pod.spec.restartPolicy,
+      restartPolicy: this.sidecar ? 'Always' : this.init ? initRestartPolicy(this.ctx.pod.spec.restartPolicy) : this.ctx.pod.spec.restartPolicy,
       backOff: { initialMs: t.crashLoopBackOffInitialMs, maxMs: t.crashLoopBackOffMaxMs, resetMs: t.crashLoopBackOffResetMs },
       graceMs: specGracePeriodMs(this.ctx.pod),
       hasStartupProbe: !!this.spec.startupProbe,

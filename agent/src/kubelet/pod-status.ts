@@ -2,7 +2,7 @@
 // phase, conditions and QoS class follow the kubelet's own rules (getPhase, generateAPIPodStatus)
 // so that tools and controllers that read Kubernetes pods read kip's the same way.
 
-import { parseBytes, parseCpuMillis } from '@kip/shared';
+import { isSidecar, parseBytes, parseCpuMillis } from '@kip/shared';
 import type { ContainerStatus, Pod, PodCondition, PodPhase, PodSpec, PodStatus } from '@kip/shared';
 
 export interface PodStatusInput {
@@ -35,6 +35,11 @@ export function initProgress(spec: PodSpec, statuses: readonly ContainerStatus[]
   const failed: string[] = [];
   for (const c of spec.initContainers ?? []) {
     const cs = statuses.find((s) => s.name === c.name);
+    // A sidecar is done initializing once it has started; it never fails the pod (it is restarted).
+    if (isSidecar(c)) {
+      if (!(cs?.started || (cs?.restartCount ?? 0) > 0 || cs?.state.terminated)) pending.push(c.name);
+      continue;
+    }
     const t = cs?.state.terminated;
     if (t && t.exitCode === 0) continue;
     if (t) failed.push(c.name);

@@ -10,7 +10,7 @@ import { ContainerWorker } from './container-worker.js';
 import { buildContainerEnv } from './env.js';
 import { declaredPortKeys } from './host-ports.js';
 import type { PodAddresses } from './pod-addresses.js';
-import type { EventType, PodContext } from './pod-context.js';
+import { specGracePeriodMs, type EventType, type PodContext } from './pod-context.js';
 import { computePodStatus } from './pod-status.js';
 import { runProbe, type ProbeResult, type ProbeTarget } from './probe-handlers.js';
 import type { ContainerProcess, GroupRegistry, SpawnGroupOptions } from './process-group.js';
@@ -302,6 +302,9 @@ export class PodWorker implements PodContext {
   }
 
   private retryResolve: ((again: boolean) => void) | undefined;
+  /** Sidecars that have started once: the init containers after them may go. */
+  private readonly sidecarsUp = new Set<ContainerWorker>();
+  private sidecarsStopped = false;
 
   /**
    * Starts what may start now: the first init container that has not completed, once the one
@@ -311,11 +314,33 @@ export class PodWorker implements PodContext {
   private advance(): void {
     if (!this.prepared || this.stopReason) return;
     for (const c of this.initContainers) {
+      if (c.sidecar) {
+        // A sidecar starts in its turn; the next waits until it has started, once.
+        this.startOnce(c);
+        if (!this.sidecarsUp.has(c)) {
+          if (!c.started) return;
+          this.sidecarsUp.add(c);
+        }
+        continue;
+      }
       if (c.completed) continue;
       this.startOnce(c);
       return;
     }
     for (const c of this.containers) this.startOnce(c);
+    this.stopSidecarsWhenDone();
+  }
+
+  /**
+   * Once every container has ended for good (a Job's pod), its sidecars are stopped, as the kubelet
+   * does, so that the pod can finish.
+   */
+  private stopSidecarsWhenDone(): void {
+    if (this.sidecarsStopped || this.pod.spec.restartPolicy === 'Always') return;
+    const sidecars = this.initContainers.filter((c) => c.sidecar);
+    if (sidecars.length === 0 || !this.containers.every((c) => c.phase === 'Terminated')) return;
+    this.sidecarsStopped = true;
+    for (const c of sidecars) void c.stop(specGracePeriodMs(this.pod));
   }
 
   private startOnce(c: ContainerWorker): void {

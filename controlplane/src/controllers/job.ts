@@ -445,8 +445,9 @@ export class JobController implements Controller {
     if (indexed) {
       meta.annotations = { ...meta.annotations, [JOB_COMPLETION_INDEX]: String(index) };
       meta.labels = { ...meta.labels, [JOB_COMPLETION_INDEX]: String(index) };
-      // Kubernetes passes the index through the downward API; the value itself says the same.
-      for (const c of spec.containers)
+      // Kubernetes passes the index through the downward API, to init containers too (the docs'
+      // indexed-job.yaml picks its input in one); the value itself says the same.
+      for (const c of [...(spec.initContainers ?? []), ...spec.containers])
         if (!c.env?.some((e) => e.name === JOB_COMPLETION_INDEX_ENV)) c.env = [...(c.env ?? []), { name: JOB_COMPLETION_INDEX_ENV, value: String(index) }];
       spec.hostname ??= `${job.metadata.name}-${index}`;
       if (job.spec.backoffLimitPerIndex !== undefined) {

@@ -80,6 +80,8 @@ export function needsScheduling(pod: Pod): boolean {
   if (pod.spec.nodeName) return false;
   if (pod.metadata.deletionTimestamp) return false;
   if ((pod.spec.schedulerName ?? 'default-scheduler') !== 'default-scheduler') return false;
+  // A gated pod waits outside the queue, as kube-scheduler's SchedulingGates PreEnqueue plugin keeps it.
+  if (pod.spec.schedulingGates?.length) return false;
   const phase = pod.status?.phase;
   return phase !== 'Succeeded' && phase !== 'Failed';
 }

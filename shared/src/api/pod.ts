@@ -1,7 +1,12 @@
 // What a pod asks of a node, and how a pod is summed up in one word for tables.
 
 import { parseBytes, parseCpuMillis } from './quantity.js';
-import type { Pod, PodSpec } from '../kinds/index.js';
+import type { Container, Pod, PodSpec } from '../kinds/index.js';
+
+/** An init container with restartPolicy Always: a sidecar, as Kubernetes calls it (a restartable init container). */
+export function isSidecar(c: Container): boolean {
+  return c.restartPolicy === 'Always';
+}
 
 export interface PodRequests {
   /** millicores */
@@ -33,9 +38,13 @@ export function podRequests(spec: PodSpec): PodRequests {
   return { cpu, memory };
 }
 
+/** The PodScheduled condition's reason while a pod's schedulingGates hold it back. */
+export const SCHEDULING_GATED_REASON = 'SchedulingGated';
+
 /** The STATUS column of `kubectl get pods`, computed as kubectl computes it. */
 export function podDisplayStatus(pod: Pod): string {
   let reason = pod.status?.reason || pod.status?.phase || 'Pending';
+  if (pod.status?.conditions?.some((c) => c.type === 'PodScheduled' && c.reason === SCHEDULING_GATED_REASON)) reason = SCHEDULING_GATED_REASON;
   let hasRunning = false;
   const init = initDisplayStatus(pod);
   if (init) reason = init;
@@ -59,8 +68,12 @@ export function podDisplayStatus(pod: Pod): string {
 function initDisplayStatus(pod: Pod): string | undefined {
   const total = pod.spec?.initContainers?.length ?? 0;
   const statuses = pod.status?.initContainerStatuses ?? [];
+  // Initialized: what sidecars do later (stopped with the pod's end) is not initialization, as kubectl reads it.
+  if (pod.status?.conditions?.some((c) => c.type === 'Initialized' && c.status === 'True')) return undefined;
   for (let i = 0; i < total; i++) {
     const cs = statuses[i];
+    // A sidecar that has started counts as initialized, whatever it does later, as kubectl counts it.
+    if (isSidecar(pod.spec.initContainers![i]!) && (cs?.started || (cs?.restartCount ?? 0) > 0)) continue;
     const t = cs?.state.terminated;
     if (t && t.exitCode === 0) continue;
     if (t) return t.reason ? `Init:${t.reason}` : t.signal ? `Init:Signal:${t.signal}` : `Init:ExitCode:${t.exitCode}`;

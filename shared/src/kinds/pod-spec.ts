@@ -191,6 +191,8 @@ export const Container = withCheck(
     readinessProbe: Type.Optional(Probe),
     startupProbe: Type.Optional(Probe),
     lifecycle: Type.Optional(Lifecycle),
+    /** Only on an init container, and only Always: a sidecar, started in order and kept running beside the containers. */
+    restartPolicy: Type.Optional(StringEnum(['Always'])),
     // Fields every manifest may carry that change nothing for a process on this host: accepted, as
     // a Kubernetes API server knows them, so that kubectl's strict validation lets them through.
     imagePullPolicy: Type.Optional(StringEnum(['Always', 'IfNotPresent', 'Never'])),
@@ -292,14 +294,20 @@ export const PodSpec = withCheck(
     containers: withCheck(Type.Array(Container, mergeByKey('name')), (containers: unknown[], field, errors) => {
       if (containers.length === 0) errors.required(field, 'a pod needs at least one container');
       checkUniqueNames(containers, field, errors);
+      containers.forEach((c, i) => {
+        if (isObj(c) && c.restartPolicy !== undefined) errors.forbidden(child(index(field, i), 'restartPolicy'), 'may not be set for non-init containers');
+      });
     }),
     volumes: Type.Optional(withCheck(Type.Array(Volume, mergeByKey('name')), checkVolumes)),
-    /** Run to completion, one after the other, before the containers start. */
+    /**
+     * Run to completion, one after the other, before the containers start; a sidecar
+     * (restartPolicy Always) is started in its turn and keeps running beside them.
+     */
     initContainers: Type.Optional(
       withCheck(Type.Array(Container, mergeByKey('name')), (containers: unknown[], field, errors) => {
         checkUniqueNames(containers, field, errors);
         containers.forEach((c, i) => {
-          if (!isObj(c)) return;
+          if (!isObj(c) || c.restartPolicy === 'Always') return;
           // What only a container that keeps running can use, as Kubernetes says for init containers.
           for (const k of ['lifecycle', 'livenessProbe', 'readinessProbe', 'startupProbe'])
             if (c[k] !== undefined) errors.forbidden(child(index(field, i), k), 'may not be set for init containers without restartPolicy=Always');
@@ -316,6 +324,17 @@ export const PodSpec = withCheck(
     topologySpreadConstraints: Type.Optional(TopologySpreadConstraints),
     preemptionPolicy: Type.Optional(PreemptionPolicy),
     schedulerName: Type.Optional(Type.String()),
+    /** While any is left, the scheduler leaves the pod alone (Pending, SchedulingGated); they may only be removed. */
+    schedulingGates: Type.Optional(
+      withCheck(Type.Array(Type.Object({ name: Type.String({ minLength: 1 }) }), mergeByKey('name')), (gates: unknown[], field, errors) => {
+        const seen = new Set<unknown>();
+        gates.forEach((g, i) => {
+          if (!isObj(g)) return;
+          if (seen.has(g.name)) errors.duplicate(child(index(field, i), 'name'), g.name);
+          seen.add(g.name);
+        });
+      }),
+    ),
     // Known to Kubernetes and without effect here (no service accounts, DNS or image pulls).
     serviceAccountName: Type.Optional(Type.String()),
     serviceAccount: Type.Optional(Type.String()),
@@ -332,6 +351,9 @@ export const PodSpec = withCheck(
     const nodeName = spec.nodeName;
     if (typeof nodeName === 'string' && nodeName && !isDNS1123Subdomain(nodeName))
       errors.invalid(child(field, 'nodeName'), nodeName, 'must be a valid node name');
+    // A pod already given its node has nothing left to gate, as Kubernetes' validation says.
+    if (typeof nodeName === 'string' && nodeName && Array.isArray(spec.schedulingGates) && spec.schedulingGates.length > 0)
+      errors.forbidden(child(field, 'nodeName'), 'cannot be set until all schedulingGates have been cleared');
     const volumeNames = new Set<string>();
     for (const v of Array.isArray(spec.volumes) ? spec.volumes : []) if (isObj(v) && typeof v.name === 'string') volumeNames.add(v.name);
     for (const list of ['containers', 'initContainers'] as const) {

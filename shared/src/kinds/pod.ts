@@ -3,7 +3,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { jsonEqual } from '../json-equal.js';
 import { controllerOf } from '../api/meta.js';
-import { podDisplayStatus } from '../api/pod.js';
+import { podDisplayStatus, SCHEDULING_GATED_REASON } from '../api/pod.js';
 import { parseBytes, parseCpuMillis } from '../api/quantity.js';
 import { READ_ONLY, StringEnum } from '../validation/schema.js';
 import { mergeByKey } from '../validation/patch-keys.js';
@@ -137,12 +137,32 @@ export function qosClass(pod: Pod): 'Guaranteed' | 'Burstable' | 'BestEffort' {
   return guaranteed ? 'Guaranteed' : 'Burstable';
 }
 
+/** A gated pod says so from its creation, as the API server's pod strategy writes it. */
+function schedulingGatedConditions(pod: Pod): PodCondition[] {
+  if (!pod.spec.schedulingGates?.length) return [];
+  return [
+    {
+      type: 'PodScheduled',
+      status: 'False',
+      reason: SCHEDULING_GATED_REASON,
+      message: 'Scheduling is blocked due to non-empty scheduling gates',
+      lastProbeTime: null,
+      lastTransitionTime: new Date().toISOString(),
+    },
+  ];
+}
+
 /** Pod specs are immutable apart from container images and added tolerations, as in Kubernetes. */
 function validatePodUpdate(next: Pod, old: Pod) {
   if (old.spec.nodeName && next.spec.nodeName && old.spec.nodeName !== next.spec.nodeName)
     return [{ field: 'spec.nodeName', message: 'Forbidden: a pod bound to a node cannot move' }];
+  // Scheduling gates may be removed, never added, as in Kubernetes: the scheduler takes the pod once none is left.
+  const oldGates = new Set((old.spec.schedulingGates ?? []).map((g) => g.name));
+  const added = (next.spec.schedulingGates ?? []).find((g) => !oldGates.has(g.name));
+  if (added) return [{ field: 'spec.schedulingGates', message: `Forbidden: only deletion is allowed, but found new scheduling gate '${added.name}'` }];
   const strip = (p: Pod) => ({
     ...p.spec,
+    schedulingGates: undefined,
     nodeName: p.spec.nodeName || old.spec.nodeName,
     containers: p.spec.containers.map((c) => ({ ...c, image: undefined })),
     initContainers: p.spec.initContainers?.map((c) => ({ ...c, image: undefined })),
@@ -163,7 +183,7 @@ export const podKind = defineKind<Pod>({
   resource: { kind: 'Pod', plural: 'pods', singular: 'pod', shortNames: ['po'], group: '', version: 'v1', namespaced: true },
   schema: Pod,
   defaults: (pod) => defaultPodSpec(pod.spec),
-  status: { subresource: true, onCreate: () => ({ phase: 'Pending', conditions: [] }) },
+  status: { subresource: true, onCreate: (pod) => ({ phase: 'Pending', conditions: schedulingGatedConditions(pod) }) },
   subresources: ['log', 'eviction', 'binding', 'exec', 'attach', 'portforward', 'proxy'],
   // A replace that leaves out the node keeps it: otherwise the stored pod would come unbound.
   prepareForUpdate: (next, old) => {

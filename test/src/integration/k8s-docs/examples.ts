@@ -403,4 +403,140 @@ export const DOCS_EXAMPLES: DocsExample[] = [
       { http: 'http://hello/', body: /Hello/ },
     ],
   },
+  {
+    file: 'qos-pod-2.yaml',
+    source: `${W}pods/qos/qos-pod-2.yaml @5712187`,
+    namespace: 'qos-example',
+    docs: 'A memory request below its limit, no CPU: the qosClass is Burstable.',
+    expect: [
+      { pod: 'qos-demo-2', phase: 'Running' },
+      { pod: 'qos-demo-2', field: 'status.qosClass', equals: 'Burstable' },
+    ],
+  },
+  {
+    file: 'qos-pod-3.yaml',
+    source: `${W}pods/qos/qos-pod-3.yaml @81dca13`,
+    namespace: 'qos-example',
+    docs: 'No requests or limits at all: the qosClass is BestEffort.',
+    expect: [
+      { pod: 'qos-demo-3', phase: 'Running' },
+      { pod: 'qos-demo-3', field: 'status.qosClass', equals: 'BestEffort' },
+    ],
+  },
+  {
+    file: 'dapi-envars-container.yaml',
+    source: `${W}pods/inject/dapi-envars-container.yaml @6ef03d7`,
+    docs: "The container's requests and limits as variables through resourceFieldRef: the log shows 1, 1 (CPU rounded up to whole cores), 33554432 and 67108864.",
+    expect: [
+      { pod: 'dapi-envars-resourcefieldref', phase: 'Running' },
+      { pod: 'dapi-envars-resourcefieldref', log: /^\n1\n1\n33554432\n67108864\n/ },
+    ],
+  },
+  {
+    file: 'dapi-volume-resources.yaml',
+    source: `${W}pods/inject/dapi-volume-resources.yaml @7a090ad`,
+    docs: "The container's limits and requests as files in /etc/podinfo, in the divisor's units: cpu_limit 250, cpu_request 125, mem_limit 64, mem_request 32.",
+    expect: [
+      { pod: 'kubernetes-downwardapi-volume-example-2', phase: 'Running' },
+      {
+        exec: 'kubernetes-downwardapi-volume-example-2',
+        command: ['sh', '-c', 'for f in cpu_limit cpu_request mem_limit mem_request; do cat /etc/podinfo/$f; echo; done'],
+        output: /^250\n125\n64\n32\n$/,
+      },
+    ],
+  },
+  {
+    file: 'pod-multiple-configmap-env-variable.yaml',
+    source: `${W}pods/pod-multiple-configmap-env-variable.yaml @7a090ad`,
+    docs: 'Variables from two ConfigMaps (created first with `kubectl create configmap`): the output includes SPECIAL_LEVEL_KEY=very and LOG_LEVEL=INFO.',
+    before: [
+      ['create', 'configmap', 'special-config', '-n', 'docs-pod-multiple-configmap-env-variable', '--from-literal=special.how=very'],
+      ['create', 'configmap', 'env-config', '-n', 'docs-pod-multiple-configmap-env-variable', '--from-literal=log_level=INFO'],
+    ],
+    expect: [
+      { pod: 'dapi-test-pod', phase: 'Succeeded' },
+      { pod: 'dapi-test-pod', log: /^(?=[\s\S]*^SPECIAL_LEVEL_KEY=very$)(?=[\s\S]*^LOG_LEVEL=INFO$)/m },
+    ],
+  },
+  {
+    file: 'pod-configmap-volume-specific-key.yaml',
+    source: `${W}pods/pod-configmap-volume-specific-key.yaml @7a090ad`,
+    docs: 'Only the SPECIAL_LEVEL key of the ConfigMap, at the path keys: `cat /etc/config/keys` prints very.',
+    before: [
+      [
+        'create',
+        'configmap',
+        'special-config',
+        '-n',
+        'docs-pod-configmap-volume-specific-key',
+        '--from-literal=SPECIAL_LEVEL=very',
+        '--from-literal=SPECIAL_TYPE=charm',
+      ],
+    ],
+    expect: [
+      { pod: 'dapi-test-pod', phase: 'Succeeded' },
+      { pod: 'dapi-test-pod', log: /^very$/ },
+    ],
+  },
+  {
+    file: 'pod-with-scheduling-gates.yaml',
+    source: `${W}pods/pod-with-scheduling-gates.yaml @7a090ad`,
+    docs: 'A pod with two scheduling gates is not scheduled: `kubectl get pod test-pod` shows SchedulingGated.',
+    expect: [
+      { pod: 'test-pod', field: 'status.conditions.0.reason', equals: 'SchedulingGated' },
+      { pod: 'test-pod', field: 'spec.nodeName', equals: 'undefined' },
+    ],
+  },
+  {
+    file: 'pod-without-scheduling-gates.yaml',
+    source: `${W}pods/pod-without-scheduling-gates.yaml @81dca13`,
+    needs: ['pod-with-scheduling-gates.yaml'],
+    docs: 'Applying the same pod without its gates removes them: the pod is scheduled and Running.',
+    expect: [{ pod: 'test-pod', phase: 'Running' }],
+  },
+  {
+    file: 'indexed-job.yaml',
+    source: `${W}application/job/indexed-job.yaml @81dca13`,
+    docs: 'An Indexed Job of 5: each init container writes the item of its JOB_COMPLETION_INDEX, the worker reverses it (index 4 prints zyx); completedIndexes 0-4.',
+    expect: [{ job: 'indexed-job', condition: 'Complete', fields: { 'status.completedIndexes': '0-4', 'status.succeeded': '5' }, log: /^zyx$/m }],
+  },
+  {
+    file: 'replicaset.yaml',
+    source: `${W}controllers/replicaset.yaml @7a090ad`,
+    docs: 'A ReplicaSet of 3 nginx pods (the garbage collection example), all ready.',
+    expect: [{ workload: 'replicaset/my-repset', ready: 3 }],
+  },
+  {
+    file: 'pod-with-http-healthcheck.yaml',
+    source: `${W}pods/probe/pod-with-http-healthcheck.yaml @81dca13`,
+    docs: 'An HTTP liveness probe from 30 s on; nginx answers 404 for /_status/healthz, so, as on any cluster, the kubelet restarts the container.',
+    expect: [
+      { pod: 'pod-with-http-healthcheck', phase: 'Running' },
+      { pod: 'pod-with-http-healthcheck', restartsAtLeast: 1 },
+    ],
+  },
+  {
+    file: 'adapter.yaml',
+    source: `${W}pods/multi-container/adapter.yaml @625be18`,
+    docs: 'A sidecar (an init container with restartPolicy Always) adapts the app\'s raw log lines: its log shows "adapted: <date> raw event" while the app keeps running.',
+    expect: [
+      { pod: 'adapter-pattern-example', phase: 'Running' },
+      { pod: 'adapter-pattern-example', container: 'adapter', log: /^adapted: .+ raw event$/m },
+    ],
+  },
+  {
+    file: 'deployment-sidecar.yaml',
+    source: `${W}application/deployment-sidecar.yaml @464022b`,
+    docs: 'A Deployment whose logshipper sidecar tails the file the app writes to a shared emptyDir; the pod runs both.',
+    expect: [
+      { workload: 'deployment/myapp', ready: 1 },
+      { selector: 'app.kubernetes.io/name=myapp', pods: 1 },
+    ],
+  },
+  {
+    file: 'job-sidecar.yaml',
+    source: `${W}application/job/job-sidecar.yaml @0ad55a1`,
+    docs: 'A Job with a logshipper sidecar: once the main container is done the sidecar is stopped and the Job completes.',
+    expect: [{ job: 'myjob', condition: 'Complete', fields: { 'status.succeeded': '1' } }],
+  },
 ];

@@ -251,6 +251,21 @@ describe('controllers/job', () => {
     assert.equal(live(env, j).length, 1);
   });
 
+  it("gives an Indexed Job's init containers the index too, as the docs' indexed-job.yaml reads it in one", () => {
+    const env = jobEnv();
+    const j = newJob('idx-init', { completionMode: 'Indexed', completions: 2, parallelism: 2 });
+    j.spec.template.spec.initContainers = [{ name: 'input', image: 'bash', command: ['bash', '-c', 'echo $JOB_COMPLETION_INDEX'] }];
+    const created = env.registry.create<Job>(j);
+    env.driver.drain();
+    const running = live(env, created);
+    assert.equal(running.length, 2);
+    for (const p of running) {
+      const i = p.metadata.annotations?.['batch.kubernetes.io/job-completion-index'];
+      assert.deepEqual(p.spec.initContainers?.[0]?.env, [{ name: 'JOB_COMPLETION_INDEX', value: i }]);
+      assert.deepEqual(p.spec.containers[0]!.env, [{ name: 'JOB_COMPLETION_INDEX', value: i }]);
+    }
+  });
+
   it('runs an Indexed Job: one pod per index with its index in env, annotation and hostname', () => {
     const env = jobEnv();
     const j = env.registry.create<Job>(newJob('idx', { completionMode: 'Indexed', completions: 3, parallelism: 3 }));

@@ -440,6 +440,36 @@ describe('controlplane/api/registry: create, get, list, update', () => {
       });
     });
 
+    it('marks a gated pod SchedulingGated at create, lets its gates be removed and refuses adding one', () => {
+      const gated = env.registry.create<Pod>({
+        ...pod('gated'),
+        spec: { ...pod('gated').spec, schedulingGates: [{ name: 'example.com/foo' }, { name: 'example.com/bar' }] },
+      });
+      const cond = gated.status?.conditions?.find((c) => c.type === 'PodScheduled');
+      assert.deepEqual([cond?.status, cond?.reason, cond?.message], ['False', 'SchedulingGated', 'Scheduling is blocked due to non-empty scheduling gates']);
+      const more = copy(gated);
+      more.spec.schedulingGates!.push({ name: 'example.com/baz' });
+      throwsApi(() => env.registry.update(more), {
+        reason: 'Invalid',
+        code: 400,
+        causes: [['spec.schedulingGates', /^Forbidden: only deletion is allowed, but found new scheduling gate 'example.com\/baz'$/]],
+      });
+      const fewer = copy(gated);
+      fewer.spec.schedulingGates = [{ name: 'example.com/bar' }];
+      assert.deepEqual(env.registry.update<Pod>(fewer).spec.schedulingGates, [{ name: 'example.com/bar' }]);
+      const none = copy(env.registry.get<Pod>('Pod', 'default', 'gated')!);
+      delete none.spec.schedulingGates;
+      assert.equal(env.registry.update<Pod>(none).spec.schedulingGates, undefined);
+    });
+
+    it('refuses a pod with both scheduling gates and a node name', () => {
+      throwsApi(() => env.registry.create<Pod>({ ...pod('both'), spec: { ...pod('both').spec, nodeName: 'n1', schedulingGates: [{ name: 'g' }] } }), {
+        reason: 'Invalid',
+        code: 400,
+        causes: [['spec.nodeName', /^Forbidden: cannot be set until all schedulingGates have been cleared$/]],
+      });
+    });
+
     it('keeps a bound pod on its node when a replace leaves nodeName out', () => {
       const b = bind(created, 'n1');
       const body = copy(b);

@@ -171,6 +171,18 @@ describe('kubelet pod status', () => {
     assert.ok(!jsonEqual([1], { 0: 1 }));
   });
 
+  it('counts a sidecar as initialized once started, and never as a failed init container', () => {
+    const withSidecar = (policy: PodSpec['restartPolicy']): PodSpec => ({
+      ...spec(policy, ['a']),
+      initContainers: [{ name: 'side', image: 'pause', restartPolicy: 'Always' }],
+    });
+    const app = [cs('a', waiting('PodInitializing'))];
+    assert.equal(podPhase(withSidecar('Always'), app, false, [cs('side', waiting('ContainerCreating'))]), 'Pending');
+    assert.equal(podPhase(withSidecar('Always'), [cs('a', running)], false, [cs('side', running)]), 'Running');
+    // Stopped once the Job's container is done: the pod succeeds all the same.
+    assert.equal(podPhase(withSidecar('Never'), [cs('a', exited(0))], false, [cs('side', exited(143))]), 'Succeeded');
+  });
+
   it('keeps a pod Pending while init containers run, Failed when one fails under Never, and says which are incomplete', () => {
     const withInit = (policy: PodSpec['restartPolicy']): PodSpec => ({
       ...spec(policy, ['a']),

@@ -285,6 +285,23 @@ describe('scheduler end to end (MemoryStore)', () => {
     assert.equal(t.scheduler.nodeInfo('n1')?.requestedCpu, 1000, 'a pre-bound pod still uses its node');
   });
 
+  it('leaves a pod with scheduling gates alone, and places it once the last gate is removed', () => {
+    const t = setup();
+    t.store.create(makeNode('n1'));
+    t.store.create({ ...makePod('gated'), spec: { ...makePod('gated').spec, schedulingGates: [{ name: 'example.com/foo' }, { name: 'example.com/bar' }] } });
+    assert.equal(t.drain(), 0);
+    const one = structuredClone(t.pod('gated'));
+    one.spec.schedulingGates = [{ name: 'example.com/bar' }];
+    t.store.update(one);
+    assert.equal(t.drain(), 0);
+    assert.equal(t.nodeOf('gated'), undefined);
+    const none = structuredClone(t.pod('gated'));
+    delete none.spec.schedulingGates;
+    t.store.update(none);
+    assert.equal(t.drain(), 1);
+    assert.equal(t.nodeOf('gated'), 'n1');
+  });
+
   it('explains each decision at --verbose: the best nodes and their totals, the seed', () => {
     const lines: string[] = [];
     const t = setup({ log: createLogger('scheduler', 'debug', (l) => lines.push(l)) });

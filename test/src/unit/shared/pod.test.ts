@@ -67,6 +67,11 @@ describe('shared/api/pod', () => {
       { name: 'the phase, when nothing says more', pod: pod({ phase: 'Running', containerStatuses: [cs(running, true)] }), want: 'Running' },
       { name: 'a pod reason wins over the phase', pod: pod({ phase: 'Failed', reason: 'Evicted' }), want: 'Evicted' },
       {
+        name: 'a pod held by its scheduling gates',
+        pod: pod({ phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'False', reason: 'SchedulingGated' }] }),
+        want: 'SchedulingGated',
+      },
+      {
         name: 'a waiting reason',
         pod: pod({ phase: 'Pending', containerStatuses: [cs({ waiting: { reason: 'ContainerCreating' } })] }),
         want: 'ContainerCreating',
@@ -154,6 +159,26 @@ describe('pods with init containers', () => {
     };
   }
   const done: ContainerState = { terminated: { exitCode: 0, reason: 'Completed' } };
+
+  it('counts a started sidecar as initialized, as kubectl does', () => {
+    const p = initPod([{ running: { startedAt: '2026-01-01T00:00:00Z' } }, { waiting: { reason: 'PodInitializing' } }]);
+    p.spec.initContainers![0]!.restartPolicy = 'Always';
+    p.status!.initContainerStatuses![0]!.started = true;
+    assert.equal(podDisplayStatus(p), 'Init:1/2');
+    p.status!.initContainerStatuses![0]!.started = false;
+    assert.equal(podDisplayStatus(p), 'Init:0/2');
+    // A Job's pod whose sidecar was stopped at its end shows its container, once Initialized.
+    p.status = {
+      phase: 'Succeeded',
+      conditions: [{ type: 'Initialized', status: 'True' }],
+      initContainerStatuses: [
+        cs({ terminated: { exitCode: 143, reason: 'Error' } }, false, 'i0'),
+        cs({ terminated: { exitCode: 0, reason: 'Completed' } }, false, 'i1'),
+      ],
+      containerStatuses: [cs({ terminated: { exitCode: 0, reason: 'Completed' } })],
+    };
+    assert.equal(podDisplayStatus(p), 'Completed');
+  });
 
   it('shows Init:N/M, Init:<reason> and then the containers, as kubectl does', () => {
     assert.equal(podDisplayStatus(initPod([{ waiting: { reason: 'PodInitializing' } }, { waiting: { reason: 'PodInitializing' } }])), 'Init:0/2');

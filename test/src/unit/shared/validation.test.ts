@@ -138,6 +138,15 @@ const podCases: Case[] = [
     ],
   },
   {
+    name: 'restartPolicy is for init containers only, and only Always',
+    base: goodPod,
+    set: { 'spec.containers.0.restartPolicy': 'Always', 'spec.initContainers': [{ name: 'side', command: ['true'], restartPolicy: 'OnFailure' }] },
+    want: [
+      ['spec.containers[0].restartPolicy', /^Forbidden: may not be set for non-init containers$/],
+      ['spec.initContainers[0].restartPolicy', /^Unsupported value: "OnFailure": supported values: "Always"$/],
+    ],
+  },
+  {
     name: 'a lifecycle hook has exactly one handler, and an httpGet port the container declares',
     base: goodPod,
     set: {
@@ -792,6 +801,19 @@ describe('shared/api/validation', () => {
       ['a Node without spec', () => ({ apiVersion: 'v1', kind: 'Node', metadata: { name: 'n' } })],
       ['a Node with a namespace (dropped by defaulting)', () => setPath(goodNode(), 'metadata.namespace', 'Not A Label')],
       ['unknown fields, which are kept', () => setPath(goodPod(), 'spec.hostNetwork', true)],
+      [
+        'a sidecar: an init container with restartPolicy Always, probes and hooks',
+        () =>
+          setPath(goodPod(), 'spec.initContainers', [
+            {
+              name: 'side',
+              command: ['true'],
+              restartPolicy: 'Always',
+              readinessProbe: { exec: { command: ['true'] } },
+              lifecycle: { preStop: { sleep: { seconds: 1 } } },
+            },
+          ]),
+      ],
     ];
     for (const [name, make] of good) it(name, () => assert.deepEqual(validateObject(make()), []));
   });
