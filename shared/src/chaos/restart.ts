@@ -4,7 +4,9 @@
 // starts it again under the same name after the delay. Whoever does so says so in the agent's
 // environment, so that an agent started by hand knows nobody will.
 
-/** The request file, in <data-dir>/nodes/<node>/. */
+import { readCmdline, readProcStat } from '../proc.js';
+
+/** The request file: in <data-dir>/nodes/<node>/ for an agent, in <data-dir> for the control plane. */
 export const RESTART_REQUEST_FILE = 'restart-after';
 
 /** Set in an agent's environment by whoever restarts it on request; names that someone. */
@@ -32,4 +34,13 @@ export function parseRestartRequest(text: string): RestartRequest {
   } catch {
     return { delayMs: DEFAULT_RESTART_DELAY_MS };
   }
+}
+
+/** The launcher's process title (`npm run cluster`): it restarts a dead control plane with a durable store. */
+export const LAUNCHER_TITLE = 'kip-cluster';
+
+/** Whether kip's launcher is the parent of this process: only then does a control plane come back after dying. */
+export function startedByLauncher(pid: number): boolean {
+  const ppid = readProcStat(pid)?.ppid;
+  return ppid !== undefined && (readCmdline(ppid)?.[0] ?? '').startsWith(LAUNCHER_TITLE);
 }

@@ -1,0 +1,102 @@
+// The ControlPlaneChaos controller: kills the control plane it runs in. A run records the
+// injection in the object's status (the store has it before anything else happens), leaves a
+// RestartRequest in the data dir for the launcher (restart after spec.restartAfter), and SIGKILLs
+// its own process. The control plane the launcher starts again from the durable store finds the
+// object Injected, before its own start: it is healed, and the downtime is the time from the
+// injection to that start.
+//
+// It refuses (the run Fails, the status says why) when nothing would bring the control plane back
+// with its state: a memory store, or a control plane not started by kip's launcher.
+
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import {
+  humanDuration,
+  restartAfterMs,
+  RESTART_REQUEST_FILE,
+  startedByLauncher,
+  type ChaosStatus,
+  type ControlPlaneChaos,
+  type RestartRequest,
+} from '@kip/shared';
+import { ChaosController, type ActiveFault, type ChaosControllerDeps, type HealCheck, type RunOutcome } from './chaos-controller.js';
+import { msOf } from './runs.js';
+
+/** What the controller needs to know of, and do to, its own process. */
+export interface ControlPlaneProcess {
+  /** the store keeps the state across a restart (sqlite, etcd), unlike memory */
+  durable: boolean;
+  /** where the launcher looks for a RestartRequest */
+  dataDir?: string;
+  /** when this process started (ms since epoch) */
+  startedAtMs: number;
+  /** the launcher started this process, and so restarts it */
+  supervised(): boolean;
+  /** writes the RestartRequest (default: into dataDir) */
+  requestRestart(req: RestartRequest): void;
+  /** SIGKILLs this process */
+  kill(): void;
+}
+
+/** This process, as the control plane's main runs it. */
+export function thisProcess(opts: { durable: boolean; dataDir?: string }): ControlPlaneProcess {
+  return {
+    ...opts,
+    startedAtMs: Date.now() - Math.round(process.uptime() * 1000),
+    supervised: () => startedByLauncher(process.pid),
+    requestRestart: (req) => writeFileSync(path.join(opts.dataDir ?? process.cwd(), RESTART_REQUEST_FILE), JSON.stringify(req) + '\n'),
+    kill: () => process.kill(process.pid, 'SIGKILL'),
+  };
+}
+
+/** Why this control plane must not be killed, or undefined when it may. */
+export function refusal(proc: Pick<ControlPlaneProcess, 'durable' | 'supervised'>): string | undefined {
+  if (!proc.durable)
+    return 'the control plane keeps its state in memory only (--store memory): killing it would lose the cluster; run it with --store sqlite or etcd';
+  if (!proc.supervised()) return "the control plane was not started by kip's launcher (npm run cluster): nothing would start it again";
+  return undefined;
+}
+
+export class ControlPlaneChaosController extends ChaosController<ControlPlaneChaos> {
+  readonly name = 'controlplanechaos';
+  readonly kind = 'ControlPlaneChaos' as const;
+  private readonly proc: ControlPlaneProcess;
+
+  constructor(deps: ChaosControllerDeps, proc: ControlPlaneProcess) {
+    super(deps);
+    this.proc = proc;
+  }
+
+  protected run(obj: ControlPlaneChaos, _status: ChaosStatus, now: number): RunOutcome {
+    const why = refusal(this.proc);
+    if (why) return { result: 'Failed', nodes: [], message: `not injected: ${why}` };
+    const delayMs = restartAfterMs(obj.spec);
+    const key = `${obj.metadata.namespace}/${obj.metadata.name}`;
+    return {
+      result: 'Injected',
+      nodes: [],
+      recordTargets: ['the control plane'],
+      lasting: true,
+      message: `killing the control plane (pid ${process.pid}) with SIGKILL; the launcher restarts it ${delayMs ? `after ${humanDuration(delayMs)}` : 'at once'}`,
+      // After the status is written: the restarted control plane reads it from the store.
+      act: () => {
+        this.log.warn('killing the control plane, as a ControlPlaneChaos asks', { chaos: key, restartAfterMs: delayMs });
+        this.proc.requestRestart({ delayMs, chaos: `ControlPlaneChaos ${key}`, requestedAt: now });
+        this.proc.kill();
+      },
+    };
+  }
+
+  /** Healed once a control plane started after the injection sees it: this one was restarted. */
+  protected checkHeal(_obj: ControlPlaneChaos, status: ChaosStatus): HealCheck {
+    const injected = msOf(status.injectedTime);
+    if (injected === undefined || this.proc.startedAtMs <= injected) return { healed: false };
+    const downtimeMs = this.proc.startedAtMs - injected;
+    status.downtimeMs = downtimeMs;
+    return { healed: true, message: `the control plane is back (pid ${process.pid}) after ${(downtimeMs / 1000).toFixed(1)}s down` };
+  }
+
+  protected healDeleted(_fault: ActiveFault): string {
+    return 'deleted while the control plane was down: nothing to undo';
+  }
+}
