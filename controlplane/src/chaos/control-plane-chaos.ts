@@ -34,7 +34,7 @@ export interface ControlPlaneProcess {
   supervised(): boolean;
   /** writes the RestartRequest (default: into dataDir) */
   requestRestart(req: RestartRequest): void;
-  /** SIGKILLs this process */
+  /** SIGKILLs this process, once the reconcile that asked has written its Events */
   kill(): void;
 }
 
@@ -45,7 +45,8 @@ export function thisProcess(opts: { durable: boolean; dataDir?: string }): Contr
     startedAtMs: Date.now() - Math.round(process.uptime() * 1000),
     supervised: () => startedByLauncher(process.pid),
     requestRestart: (req) => writeFileSync(path.join(opts.dataDir ?? process.cwd(), RESTART_REQUEST_FILE), JSON.stringify(req) + '\n'),
-    kill: () => process.kill(process.pid, 'SIGKILL'),
+    // The ChaosInjected Event is written right after the act: die on the next turn of the loop.
+    kill: () => setImmediate(() => process.kill(process.pid, 'SIGKILL')),
   };
 }
 
