@@ -6,15 +6,16 @@
 // injection to that start.
 //
 // It refuses (the run Fails, the status says why) when nothing would bring the control plane back
-// with its state: a memory store, or a control plane not started by kip's launcher.
+// with its state: a memory store, or a control plane whose starter did not say (in its
+// environment, CONTROL_PLANE_SUPERVISOR_ENV) that it restarts it.
 
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import {
+  CONTROL_PLANE_SUPERVISOR_ENV,
   humanDuration,
   restartAfterMs,
   RESTART_REQUEST_FILE,
-  startedByLauncher,
   type ChaosStatus,
   type ControlPlaneChaos,
   type RestartRequest,
@@ -30,7 +31,7 @@ export interface ControlPlaneProcess {
   dataDir?: string;
   /** when this process started (ms since epoch) */
   startedAtMs: number;
-  /** the launcher started this process, and so restarts it */
+  /** whoever started this process starts it again when it dies (the launcher, an experiment's private cluster) */
   supervised(): boolean;
   /** writes the RestartRequest (default: into dataDir) */
   requestRestart(req: RestartRequest): void;
@@ -43,7 +44,7 @@ export function thisProcess(opts: { durable: boolean; dataDir?: string }): Contr
   return {
     ...opts,
     startedAtMs: Date.now() - Math.round(process.uptime() * 1000),
-    supervised: () => startedByLauncher(process.pid),
+    supervised: () => Boolean(process.env[CONTROL_PLANE_SUPERVISOR_ENV]),
     requestRestart: (req) => writeFileSync(path.join(opts.dataDir ?? process.cwd(), RESTART_REQUEST_FILE), JSON.stringify(req) + '\n'),
     // The ChaosInjected Event is written right after the act: die on the next turn of the loop.
     kill: () => setImmediate(() => process.kill(process.pid, 'SIGKILL')),
@@ -54,7 +55,8 @@ export function thisProcess(opts: { durable: boolean; dataDir?: string }): Contr
 export function refusal(proc: Pick<ControlPlaneProcess, 'durable' | 'supervised'>): string | undefined {
   if (!proc.durable)
     return 'the control plane keeps its state in memory only (--store memory): killing it would lose the cluster; run it with --store sqlite or etcd';
-  if (!proc.supervised()) return "the control plane was not started by kip's launcher (npm run cluster): nothing would start it again";
+  if (!proc.supervised())
+    return "the control plane was not started by kip's launcher (npm run cluster) or an experiment's private cluster: nothing would start it again";
   return undefined;
 }
 

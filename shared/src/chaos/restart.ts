@@ -12,6 +12,12 @@ export const RESTART_REQUEST_FILE = 'restart-after';
 /** Set in an agent's environment by whoever restarts it on request; names that someone. */
 export const SUPERVISOR_ENV = 'KIP_AGENT_SUPERVISOR';
 
+/**
+ * Set in the control plane's environment by whoever starts it again when it dies (the launcher,
+ * an experiment's private cluster); names that someone. Without it, a ControlPlaneChaos refuses.
+ */
+export const CONTROL_PLANE_SUPERVISOR_ENV = 'KIP_CONTROLPLANE_SUPERVISOR';
+
 export const DEFAULT_RESTART_DELAY_MS = 3000;
 
 export interface RestartRequest {

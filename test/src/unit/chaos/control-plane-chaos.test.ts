@@ -130,6 +130,9 @@ describe('chaos: the ControlPlaneChaos controller', () => {
     assert.equal(env.controlPlane.kills, 0);
     const st = get(env, 'down').status!;
     assert.equal(st.phase, 'Failed');
-    assert.match(st.records![0]!.message!, /not started by kip's launcher \(npm run cluster\): nothing would start it again$/);
+    assert.match(
+      st.records![0]!.message!,
+      /not started by kip's launcher \(npm run cluster\) or an experiment's private cluster: nothing would start it again$/,
+    );
   });
 });
