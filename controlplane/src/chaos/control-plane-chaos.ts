@@ -29,6 +29,8 @@ export interface ControlPlaneProcess {
   durable: boolean;
   /** where the launcher looks for a RestartRequest */
   dataDir?: string;
+  /** this process's pid */
+  pid: number;
   /** when this process started (ms since epoch) */
   startedAtMs: number;
   /** whoever started this process starts it again when it dies (the launcher, an experiment's private cluster) */
@@ -43,6 +45,7 @@ export interface ControlPlaneProcess {
 export function thisProcess(opts: { durable: boolean; dataDir?: string }): ControlPlaneProcess {
   return {
     ...opts,
+    pid: process.pid,
     startedAtMs: Date.now() - Math.round(process.uptime() * 1000),
     supervised: () => Boolean(process.env[CONTROL_PLANE_SUPERVISOR_ENV]),
     requestRestart: (req) => writeFileSync(path.join(opts.dataDir ?? process.cwd(), RESTART_REQUEST_FILE), JSON.stringify(req) + '\n'),
@@ -70,9 +73,10 @@ export class ControlPlaneChaosController extends ChaosController<ControlPlaneCha
     this.proc = proc;
   }
 
-  protected run(obj: ControlPlaneChaos, _status: ChaosStatus, now: number): RunOutcome {
+  protected run(obj: ControlPlaneChaos, status: ChaosStatus, now: number): RunOutcome {
     const why = refusal(this.proc);
     if (why) return { result: 'Failed', nodes: [], message: `not injected: ${why}` };
+    status.killedPid = this.proc.pid;
     const delayMs = restartAfterMs(obj.spec);
     const key = `${obj.metadata.namespace}/${obj.metadata.name}`;
     return {
@@ -80,7 +84,7 @@ export class ControlPlaneChaosController extends ChaosController<ControlPlaneCha
       nodes: [],
       recordTargets: ['the control plane'],
       lasting: true,
-      message: `killing the control plane (pid ${process.pid}) with SIGKILL; the launcher restarts it ${delayMs ? `after ${humanDuration(delayMs)}` : 'at once'}`,
+      message: `killing the control plane (pid ${this.proc.pid}) with SIGKILL; the launcher restarts it ${delayMs ? `after ${humanDuration(delayMs)}` : 'at once'}`,
       // After the status is written: the restarted control plane reads it from the store.
       act: () => {
         this.log.warn('killing the control plane, as a ControlPlaneChaos asks', { chaos: key, restartAfterMs: delayMs });
@@ -90,13 +94,22 @@ export class ControlPlaneChaosController extends ChaosController<ControlPlaneCha
     };
   }
 
-  /** Healed once a control plane started after the injection sees it: this one was restarted. */
-  protected checkHeal(_obj: ControlPlaneChaos, status: ChaosStatus): HealCheck {
+  /**
+   * Healed once another control plane process sees it: the killed one restarted (the downtime
+   * runs to its start), or one that shares the store (etcd) took over (to when it sees it).
+   */
+  protected checkHeal(_obj: ControlPlaneChaos, status: ChaosStatus, now: number): HealCheck {
     const injected = msOf(status.injectedTime);
-    if (injected === undefined || this.proc.startedAtMs <= injected) return { healed: false };
-    const downtimeMs = this.proc.startedAtMs - injected;
+    if (injected === undefined) return { healed: false };
+    if (this.proc.startedAtMs > injected) {
+      const downtimeMs = this.proc.startedAtMs - injected;
+      status.downtimeMs = downtimeMs;
+      return { healed: true, message: `the control plane is back (pid ${this.proc.pid}) after ${(downtimeMs / 1000).toFixed(1)}s down` };
+    }
+    if (status.killedPid === undefined || status.killedPid === this.proc.pid) return { healed: false };
+    const downtimeMs = Math.max(0, now - injected);
     status.downtimeMs = downtimeMs;
-    return { healed: true, message: `the control plane is back (pid ${process.pid}) after ${(downtimeMs / 1000).toFixed(1)}s down` };
+    return { healed: true, message: `another control plane (pid ${this.proc.pid}) took over ${(downtimeMs / 1000).toFixed(1)}s after the kill` };
   }
 
   protected healDeleted(_fault: ActiveFault): string {

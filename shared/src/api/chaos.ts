@@ -135,6 +135,7 @@ export const ChaosStatusSchema = Type.Object({
   healTime: Type.Optional(Type.String({ description: 'when the current injection heals by itself (its start plus spec.duration)' })),
   skippedRuns: Type.Optional(Type.Integer({ description: 'runs that were skipped (minReady, no node to act on) or failed; they count toward schedule.count' })),
   seed: Type.Optional(Type.Integer({ description: "the seed in use: spec.seed, or one derived from the object's uid when none was given" })),
+  killedPid: Type.Optional(Type.Integer({ description: 'for a ControlPlaneChaos: the pid of the control plane process it killed' })),
   downtimeMs: Type.Optional(Type.Integer({ description: 'for a ControlPlaneChaos: how long the control plane was down, from the kill to its restart (ms)' })),
 });
 export type ChaosStatus = Static<typeof ChaosStatusSchema>;

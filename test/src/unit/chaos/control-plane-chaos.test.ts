@@ -18,10 +18,12 @@ const errorsOf = (spec: unknown) => validateObject(cpChaos('x', spec as Record<s
 const get = (env: ChaosEnv, name: string) => env.store.get<ControlPlaneChaos>('ControlPlaneChaos', 'default', name)!;
 
 /** The same store seen by a control plane started `afterMs` after the first one's clock now. */
-function restarted(env: ChaosEnv, afterMs: number): { chaos: Chaos; proc: FakeControlPlane } {
-  env.clock.advance(afterMs);
+function restarted(env: ChaosEnv, afterMs: number, startedBefore = false): { chaos: Chaos; proc: FakeControlPlane } {
   const proc = new FakeControlPlane();
-  proc.startedAtMs = env.clock.now();
+  proc.pid = env.controlPlane.pid + 1;
+  if (startedBefore) proc.startedAtMs = env.controlPlane.startedAtMs;
+  env.clock.advance(afterMs);
+  if (!startedBefore) proc.startedAtMs = env.clock.now();
   const recorder = new StoreEventRecorder(env.store, { component: 'test', clock: env.clock });
   const chaos = new Chaos(
     { store: env.store, registry: env.registry, recorder, log: silentLogger, clock: env.clock, agents: env.agents, resumeNow: () => 0 },
@@ -103,10 +105,24 @@ describe('chaos: the ControlPlaneChaos controller', () => {
     );
     const recovered = events(env, 'ChaosRecovered');
     assert.equal(recovered.length, 1);
-    assert.match(recovered[0]!.message, /^the control plane is back \(pid \d+\) after 2\.5s down$/);
+    assert.match(recovered[0]!.message, /^the control plane is back \(pid 4243\) after 2\.5s down$/);
     assert.equal(next.proc.kills, 0, 'a healed fault is not injected again');
     next.chaos.controlPlaneChaos.reconcile('default/down');
     assert.equal(next.proc.kills, 0);
+  });
+
+  it('a control plane that shares the store and was running already heals it when it takes over', () => {
+    const env = makeChaosEnv([]);
+    env.registry.create(cpChaos('down', { action: 'kill' }));
+    env.chaos.controlPlaneChaos.reconcile('default/down');
+    assert.equal(get(env, 'down').status?.killedPid, 4242);
+    const other = restarted(env, 1500, true);
+    other.chaos.controlPlaneChaos.reconcile('default/down');
+    const st = get(env, 'down').status!;
+    assert.equal(st.phase, 'Recovered');
+    assert.equal(st.downtimeMs, 1500);
+    assert.equal(events(env, 'ChaosRecovered')[0]?.message, 'another control plane (pid 4243) took over 1.5s after the kill');
+    assert.equal(other.proc.kills, 0);
   });
 
   it('refuses with a memory store, and says why', () => {

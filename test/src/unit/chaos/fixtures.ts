@@ -55,6 +55,7 @@ export interface ChaosEnv {
 export class FakeControlPlane implements ControlPlaneProcess {
   durable = true;
   dataDir = '/nonexistent';
+  pid = 4242;
   startedAtMs = 0;
   launcher = true;
   readonly restartRequests: RestartRequest[] = [];
