@@ -26,6 +26,11 @@ function readInfo(dataDir: string): ControlPlaneInfo {
   }
 }
 
+/** Whether the store controlplane.json names (memory, sqlite or etcd) keeps the state across a restart. */
+export function durableStore(store: string | undefined): boolean {
+  return store === 'sqlite' || store === 'etcd';
+}
+
 export async function killControlPlane(flags: ParsedFlags, io: CliIO): Promise<number> {
   const dataDir = path.resolve(io.cwd, flags.str('data-dir') || io.env.KIP_DATA_DIR || DEFAULT_DATA_DIR);
   const afterText = flags.str('restart-after');
@@ -38,8 +43,7 @@ export async function killControlPlane(flags: ParsedFlags, io: CliIO): Promise<n
     throw new UsageError(`the control plane of ${dataDir} serves ${info.url}, not ${server}; name the right --data-dir`);
   if (!readProcStat(info.pid)) throw new CliError(`the control plane of ${dataDir} (pid ${info.pid}) is not running`);
   const supervised = startedByLauncher(info.pid);
-  // controlplane.json says memory, sqlite or etcd: the last two keep the state across a restart.
-  const durable = info.store === 'sqlite' || info.store === 'etcd';
+  const durable = durableStore(info.store);
   if (flags.bool('dry-run')) {
     io.stdout.write(`dry run: would SIGKILL the control plane (pid ${info.pid}) of ${info.url}; nothing was done\n`);
     return 0;

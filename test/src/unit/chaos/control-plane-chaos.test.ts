@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { CHAOS_API_VERSION, silentLogger, validateObject, type ControlPlaneChaos, type ControlPlaneChaosSpec } from '@kip/shared';
 import { Chaos, StoreEventRecorder } from '@kip/controlplane';
+import { durableStore } from '@kip/scripts';
 import { events, FakeControlPlane, makeChaosEnv, type ChaosEnv } from './fixtures.js';
 
 function cpChaos(name: string, spec: Record<string, unknown>): ControlPlaneChaos {
@@ -150,5 +151,14 @@ describe('chaos: the ControlPlaneChaos controller', () => {
       st.records![0]!.message!,
       /not started by kip's launcher \(npm run cluster\) or an experiment's private cluster: nothing would start it again$/,
     );
+  });
+});
+
+describe('chaos: kill-control-plane', () => {
+  it('knows sqlite and etcd keep the state across a restart, and memory does not', () => {
+    assert.equal(durableStore('sqlite'), true);
+    assert.equal(durableStore('etcd'), true);
+    assert.equal(durableStore('memory'), false);
+    assert.equal(durableStore(undefined), false);
   });
 });
