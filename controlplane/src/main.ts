@@ -256,6 +256,7 @@ function main(): void {
     timing,
     joinToken,
     store,
+    durableStore: storeKind !== 'memory',
     tls,
     apiToken,
     apiNames: names,

@@ -32,7 +32,7 @@ import { LoadBalancerController } from './network/load-balancer.js';
 import { NodePortAllocator, type PortRange } from './network/node-port.js';
 import { RoutePublisher } from './network/route-publisher.js';
 import { StoreEventRecorder } from './events.js';
-import { Chaos } from './chaos/index.js';
+import { Chaos, thisProcess, type ControlPlaneProcess } from './chaos/index.js';
 import { Scheduler } from './scheduler/scheduler.js';
 import { MemoryStore } from './store/memory.js';
 import type { Store } from './store/store.js';
@@ -87,6 +87,10 @@ export interface ControlPlaneOptions {
   log: Logger;
   clock?: Clock;
   store?: Store;
+  /** The store keeps the state across a restart (sqlite, etcd): a ControlPlaneChaos may kill this process. */
+  durableStore?: boolean;
+  /** What a ControlPlaneChaos knows of and does to this process (default: this very process). */
+  controlPlaneProcess?: ControlPlaneProcess;
   /**
    * Several control planes share the store (etcd): they elect a leader through a Lease, and only
    * the leader runs the scheduler and the controllers. Without it this one is always the leader.
@@ -191,7 +195,10 @@ export class ControlPlane {
     const namespaces = new NamespaceController(ctx);
     namespaces.ensurePermanent();
     this.controllers.add(namespaces);
-    this.chaos = new Chaos({ ...ctx, log, agents: this.agents });
+    this.chaos = new Chaos(
+      { ...ctx, log, agents: this.agents },
+      opts.controlPlaneProcess ?? thisProcess({ durable: opts.durableStore ?? false, dataDir: opts.dataDir }),
+    );
     for (const c of this.chaos.controllers) this.controllers.add(c);
     this.nodeLifecycle = new NodeLifecycleController({
       store: this.store,

@@ -4,6 +4,7 @@
 export * from './bench/scheduler.js';
 
 export { main as chaosMain } from './chaos/main.js';
+export { durableStore } from './chaos/kill-control-plane.js';
 
 export * from './cluster/etcd-server.js';
 export * from './cluster/local-cluster.js';

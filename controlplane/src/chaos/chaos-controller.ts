@@ -24,7 +24,20 @@ import type { Registry } from '../api/registry.js';
 import type { Controller, ControllerDeps, Enqueue, ReconcileResult } from '../controllers/controller.js';
 import type { EventRecorder } from '../events.js';
 import type { Store, Unsubscribe } from '../store/store.js';
-import { addRecord, attemptsOf, clearInjection, exhausted, isoMs, msOf, nextRunAt, phaseBetweenRuns, runAfter, seedOf, type ChaosObject } from './runs.js';
+import {
+  addRecord,
+  attemptsOf,
+  clearInjection,
+  exhausted,
+  isoMs,
+  msOf,
+  nextRunAt,
+  phaseBetweenRuns,
+  runAfter,
+  scheduleOf,
+  seedOf,
+  type ChaosObject,
+} from './runs.js';
 
 export const CHAOS_COMPONENT = 'chaos-controller';
 
@@ -92,7 +105,7 @@ class Pass {
 
 export abstract class ChaosController<T extends ChaosObject> implements Controller {
   abstract readonly name: string;
-  abstract readonly kind: 'NodeChaos' | 'NetworkChaos';
+  abstract readonly kind: 'NodeChaos' | 'NetworkChaos' | 'ControlPlaneChaos';
   protected readonly store: Store;
   protected readonly registry: Registry;
   protected readonly recorder: EventRecorder;
@@ -182,7 +195,7 @@ export abstract class ChaosController<T extends ChaosObject> implements Controll
     if (status.targets?.length) record.targets = status.targets;
     addRecord(status, record);
     clearInjection(status);
-    status.phase = h.failed && !obj.spec.schedule ? 'Failed' : phaseBetweenRuns(obj, status, true);
+    status.phase = h.failed && !scheduleOf(obj.spec) ? 'Failed' : phaseBetweenRuns(obj, status, true);
     pass.after.push(() => {
       if (h.failed) return this.event(obj, 'Warning', 'ChaosFailed', h.failed);
       this.event(obj, 'Normal', 'ChaosRecovered', record.message!);
@@ -224,7 +237,7 @@ export abstract class ChaosController<T extends ChaosObject> implements Controll
     } else {
       status.skippedRuns = (status.skippedRuns ?? 0) + 1;
       clearInjection(status);
-      status.phase = outcome.result === 'Failed' && !obj.spec.schedule ? 'Failed' : phaseBetweenRuns(obj, status, false);
+      status.phase = outcome.result === 'Failed' && !scheduleOf(obj.spec) ? 'Failed' : phaseBetweenRuns(obj, status, false);
     }
     const next = exhausted(obj.spec, status) ? undefined : runAfter(obj.spec, due, now);
     if (next === undefined) delete status.nextRunTime;

@@ -9,6 +9,7 @@ import {
   type NodeChaos,
   type ChaosRecord,
   type ChaosStatus,
+  type ControlPlaneChaosSpec,
   type KObject,
   type NetworkChaosSpec,
   type NodeChaosSpec,
@@ -17,7 +18,14 @@ import {
 /** Records kept in status; older ones go first. */
 export const MAX_RECORDS = 50;
 
-export type ChaosObject = KObject & { spec: NodeChaosSpec | NetworkChaosSpec; status?: ChaosStatus };
+/** What the bookkeeping reads of a spec; a ControlPlaneChaos has neither schedule nor seed: it runs once. */
+export type ChaosSpec = NodeChaosSpec | NetworkChaosSpec | ControlPlaneChaosSpec;
+
+export type ChaosObject = KObject & { spec: ChaosSpec; status?: ChaosStatus };
+
+export function scheduleOf(spec: ChaosSpec): NodeChaosSpec['schedule'] {
+  return 'schedule' in spec ? spec.schedule : undefined;
+}
 
 /** A time with milliseconds: heal and run times must not round a short fault away. */
 export function isoMs(ms: number): string {
@@ -41,26 +49,29 @@ export function attemptsOf(status: ChaosStatus): number {
 }
 
 /** Runs are used up: a one-shot fault has run, or a schedule reached its count. */
-export function exhausted(spec: NodeChaosSpec | NetworkChaosSpec, status: ChaosStatus): boolean {
+export function exhausted(spec: ChaosSpec, status: ChaosStatus): boolean {
   const attempts = attemptsOf(status);
-  if (!spec.schedule) return attempts >= 1;
-  return spec.schedule.count !== undefined && attempts >= spec.schedule.count;
+  const schedule = scheduleOf(spec);
+  if (!schedule) return attempts >= 1;
+  return schedule.count !== undefined && attempts >= schedule.count;
 }
 
 /** When the next run is due (ms), or undefined when there is none. */
 export function nextRunAt(obj: ChaosObject, status: ChaosStatus): number | undefined {
   if (exhausted(obj.spec, status)) return undefined;
   const created = msOf(obj.metadata.creationTimestamp) ?? 0;
-  if (!obj.spec.schedule) return created;
+  const schedule = scheduleOf(obj.spec);
+  if (!schedule) return created;
   const stored = msOf(status.nextRunTime);
   if (stored !== undefined) return stored;
-  return runSchedule(obj.spec.schedule).first(created);
+  return runSchedule(schedule).first(created);
 }
 
 /** The run after one that was due at `dueMs`, skipping whatever was missed by `now`. */
-export function runAfter(spec: NodeChaosSpec | NetworkChaosSpec, dueMs: number, now: number): number | undefined {
-  if (!spec.schedule) return undefined;
-  const sched = runSchedule(spec.schedule);
+export function runAfter(spec: ChaosSpec, dueMs: number, now: number): number | undefined {
+  const schedule = scheduleOf(spec);
+  if (!schedule) return undefined;
+  const sched = runSchedule(schedule);
   const next = sched.after(dueMs);
   return next !== undefined && next <= now ? sched.after(now) : next;
 }
@@ -74,7 +85,7 @@ export function addRecord(status: ChaosStatus, record: ChaosRecord): void {
 /** The phase after a run is over (healed, or instantaneous): waiting for the next run, or done. */
 export function phaseBetweenRuns(obj: ChaosObject, status: ChaosStatus, healed: boolean): ChaosStatus['phase'] {
   if (!exhausted(obj.spec, status)) return 'Running';
-  if (!obj.spec.schedule && healed) return 'Recovered';
+  if (!scheduleOf(obj.spec) && healed) return 'Recovered';
   return 'Finished';
 }
 

@@ -6,7 +6,7 @@ import { UsageError } from '../kip/errors.js';
 import type { ParsedFlags } from '../kip/flags.js';
 import type { CliIO } from '../kip/io.js';
 
-const KINDS = ['NodeChaos', 'NetworkChaos'];
+const KINDS = ['NodeChaos', 'NetworkChaos', 'ControlPlaneChaos'];
 
 function kinds(): ResourceType[] {
   return KINDS.map((k) => resourceByKind(k)!);

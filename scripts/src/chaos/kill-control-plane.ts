@@ -6,7 +6,7 @@
 
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { DEFAULT_DATA_DIR, parseDuration, readCmdline, readProcStat, RESTART_REQUEST_FILE, waitFor, type RestartRequest } from '@kip/shared';
+import { DEFAULT_DATA_DIR, parseDuration, readProcStat, RESTART_REQUEST_FILE, startedByLauncher, waitFor, type RestartRequest } from '@kip/shared';
 import { CliError, UsageError } from '../kip/errors.js';
 import type { ParsedFlags } from '../kip/flags.js';
 import type { CliIO } from '../kip/io.js';
@@ -26,10 +26,9 @@ function readInfo(dataDir: string): ControlPlaneInfo {
   }
 }
 
-/** Whether kip's launcher (process title kip-cluster) is the control plane's parent. */
-function launcherOf(pid: number): boolean {
-  const ppid = readProcStat(pid)?.ppid;
-  return ppid !== undefined && (readCmdline(ppid)?.[0] ?? '').startsWith('kip-cluster');
+/** Whether the store controlplane.json names (memory, sqlite or etcd) keeps the state across a restart. */
+export function durableStore(store: string | undefined): boolean {
+  return store === 'sqlite' || store === 'etcd';
 }
 
 export async function killControlPlane(flags: ParsedFlags, io: CliIO): Promise<number> {
@@ -43,8 +42,8 @@ export async function killControlPlane(flags: ParsedFlags, io: CliIO): Promise<n
   if (server && server.replace(/\/+$/, '') !== info.url)
     throw new UsageError(`the control plane of ${dataDir} serves ${info.url}, not ${server}; name the right --data-dir`);
   if (!readProcStat(info.pid)) throw new CliError(`the control plane of ${dataDir} (pid ${info.pid}) is not running`);
-  const supervised = launcherOf(info.pid);
-  const durable = info.store === 'sqlite';
+  const supervised = startedByLauncher(info.pid);
+  const durable = durableStore(info.store);
   if (flags.bool('dry-run')) {
     io.stdout.write(`dry run: would SIGKILL the control plane (pid ${info.pid}) of ${info.url}; nothing was done\n`);
     return 0;
@@ -60,7 +59,7 @@ export async function killControlPlane(flags: ParsedFlags, io: CliIO): Promise<n
   });
   io.stdout.write(`killed the control plane (pid ${info.pid}) of ${info.url}\n`);
   if (!supervised) io.stdout.write(`nothing restarts it: it was not started by kip's launcher; start kip-controlplane again with --data-dir ${dataDir}\n`);
-  else if (!durable) io.stdout.write('its state was in memory only: the launcher stops the cluster (run it with --store sqlite to survive this)\n');
+  else if (!durable) io.stdout.write('its state was in memory only: the launcher stops the cluster (run it with --store sqlite or etcd to survive this)\n');
   else
     io.stdout.write(
       `the launcher restarts it from ${dataDir}${delayMs !== undefined ? ` in ${afterText}` : ''}; pods keep running meanwhile, scheduling and failover wait\n`,

@@ -16,6 +16,7 @@ import {
   readKubeconfig,
   RESTART_REQUEST_FILE,
   SUPERVISOR_ENV,
+  CONTROL_PLANE_SUPERVISOR_ENV,
   isNodeReady,
   parseRestartRequest,
   type List,
@@ -58,6 +59,11 @@ export interface LocalClusterOptions {
   controlPlanes?: number;
   /** Every line a process writes, with its name; lines are also kept in Member.output. */
   onLine?: (name: string, line: string) => void;
+  /**
+   * Who starts the control plane again when it dies, if anyone (the launcher, a private cluster):
+   * said in its environment, so that a ControlPlaneChaos knows it may kill it.
+   */
+  controlPlaneSupervisor?: string;
   /** Bring back a node whose agent dies, whatever killed it (the launcher's --restart-nodes). */
   restartNodes?: boolean;
   /** How long a node stays down before it is brought back (default 3 s). */
@@ -165,7 +171,8 @@ export class LocalCluster {
     if (o.profile) args.push('--profile', o.profile);
     if (o.verbose) args.push('--verbose');
     const name = several ? `controlplane-${index + 1}` : 'controlplane';
-    const m = this.spawnMember(name, [...args, ...(o.controlPlaneArgs ?? [])]);
+    const env = o.controlPlaneSupervisor ? { [CONTROL_PLANE_SUPERVISOR_ENV]: o.controlPlaneSupervisor } : undefined;
+    const m = this.spawnMember(name, [...args, ...(o.controlPlaneArgs ?? [])], env);
     this.controlPlanes[index] = m;
     if (index === 0) this.controlPlane = m;
     const url = await new Promise<string>((resolve, reject) => {

@@ -217,6 +217,8 @@ async function main(): Promise<void> {
     verbose: o.verbose,
     controlPlanes: o.controlPlanes,
     controlPlaneArgs: ['--store', o.store, ...(o.tls ? ['--tls'] : []), ...o.ranges],
+    // With a durable store the launcher starts a dead control plane again (below): a ControlPlaneChaos may kill it.
+    ...(o.store !== 'memory' ? { controlPlaneSupervisor: 'kip launcher (npm run cluster)' } : {}),
     onLine: (name, line) => process.stderr.write(`${name} | ${line}\n`),
     // A node whose agent asks to be restarted (chaos restart) always comes back; with
     // --restart-nodes, every node that dies does.

@@ -1,11 +1,35 @@
-// Faults as the timeline injects them: NodeChaos and NetworkChaos objects created through the
-// API, for the chaos controller to enforce, and deleted to heal them. The runner enforces
-// nothing itself; it only remembers what it created, so that whatever happens every fault of
-// the run is deleted at the end, and it reads back their status for the report.
+// Faults as the timeline injects them: NodeChaos, NetworkChaos and ControlPlaneChaos objects
+// created through the API, for the chaos controller to enforce, and deleted to heal them. The
+// runner enforces nothing itself; it only remembers what it created, so that whatever happens
+// every fault of the run is deleted at the end, and it reads back their status for the report.
+//
+// A ControlPlaneChaos takes the API away for a while: every request here is tried again while the
+// control plane cannot be reached, until it is back (or CONTROL_PLANE_WAIT_MS have passed).
 
-import { CHAOS_API_VERSION, resourceByKind, ApiStatusError, type ChaosStatus, type KObject, type ApiClient } from '@kip/shared';
+import { CHAOS_API_VERSION, resourceByKind, ApiStatusError, ConnectionError, type ChaosStatus, type KObject, type ApiClient } from '@kip/shared';
 import { CliError } from '../kip/errors.js';
+import { sleep } from './sleep.js';
 import type { FaultKind, FaultStep, TimelineStep } from './timeline.js';
+
+/** How long a request waits for an unreachable control plane to come back. */
+export const CONTROL_PLANE_WAIT_MS = 60_000;
+const RETRY_EVERY_MS = 500;
+
+/**
+ * `fn`, tried again while the control plane cannot be reached (a ConnectionError), up to `waitMs`;
+ * not when `gone()` says it will not come back (a private cluster that was stopped).
+ */
+export async function whileUnreachable<T>(fn: (attempt: number) => Promise<T>, opts: { waitMs?: number; gone?: () => boolean } = {}): Promise<T> {
+  const deadline = Date.now() + (opts.waitMs ?? CONTROL_PLANE_WAIT_MS);
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await fn(attempt);
+    } catch (err) {
+      if (!(err instanceof ConnectionError) || Date.now() + RETRY_EVERY_MS > deadline || opts.gone?.()) throw err;
+    }
+    await sleep(RETRY_EVERY_MS);
+  }
+}
 
 export interface FaultObject extends KObject {
   spec: Record<string, unknown>;
@@ -39,7 +63,13 @@ export class FaultInjector {
     private readonly api: ApiClient,
     private readonly namespace: string,
     private readonly runLabels: Record<string, string>,
+    /** the cluster is gone for good: requests are not tried again */
+    private readonly clusterGone?: () => boolean,
   ) {}
+
+  private retrying<T>(fn: (attempt: number) => Promise<T>): Promise<T> {
+    return whileUnreachable(fn, { gone: this.clusterGone });
+  }
 
   /**
    * Before anything runs: the server must serve the fault kinds the timeline uses, and no fault
@@ -72,7 +102,15 @@ export class FaultInjector {
 
   async inject(step: FaultStep): Promise<void> {
     try {
-      await this.api.create(resource(step.kind), this.namespace, faultObject(step, this.namespace, this.runLabels));
+      await this.retrying(async (attempt) => {
+        try {
+          await this.api.create(resource(step.kind), this.namespace, faultObject(step, this.namespace, this.runLabels));
+        } catch (err) {
+          // A retry finding it there: the first try was written, its answer lost (preflight saw none).
+          if (attempt > 0 && err instanceof ApiStatusError && err.isAlreadyExists) return;
+          throw err;
+        }
+      });
     } catch (err) {
       if (err instanceof ApiStatusError) throw new CliError(err.message);
       throw err;
@@ -89,7 +127,7 @@ export class FaultInjector {
       if (!kind) continue;
       await this.readStatus(name, kind);
       try {
-        await this.api.delete(resource(kind), this.namespace, name);
+        await this.retrying(() => this.api.delete(resource(kind), this.namespace, name));
       } catch (err) {
         if (!(err instanceof ApiStatusError && err.isNotFound)) {
           failures.push(`${name}: ${(err as Error).message}`);
@@ -103,7 +141,7 @@ export class FaultInjector {
 
   private async readStatus(name: string, kind: FaultKind): Promise<void> {
     try {
-      const o = await this.api.get<FaultObject>(resource(kind), this.namespace, name);
+      const o = await this.retrying(() => this.api.get<FaultObject>(resource(kind), this.namespace, name));
       this.lastStatus.set(name, o.status ?? {});
     } catch {
       // gone already, or the server is busy: the report goes without it
@@ -117,7 +155,7 @@ export class FaultInjector {
   async statuses(): Promise<Record<string, ChaosStatus>> {
     for (const [name, kind] of this.live) {
       try {
-        const o = await this.api.get<FaultObject>(resource(kind), this.namespace, name);
+        const o = await this.retrying(() => this.api.get<FaultObject>(resource(kind), this.namespace, name));
         this.lastStatus.set(name, o.status ?? {});
       } catch (err) {
         if (!(err instanceof ApiStatusError && err.isNotFound)) throw err;

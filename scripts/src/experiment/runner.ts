@@ -99,7 +99,7 @@ export async function runExperiment(o: RunOptions): Promise<RunResult> {
   let t0 = 0;
   let stage: 'setup' | 'run' | 'cleanup' = 'setup';
   const stamp = (wall: number) => (stage === 'run' ? at(wall - t0) : `[${stage}]`);
-  const faults = new FaultInjector(api, ns, labels);
+  const faults = new FaultInjector(api, ns, labels, o.clusterGone);
   const watcher = new ClusterWatcher(api, ns, (ob: ClusterObservation) => log(`${stamp(ob.at)} ${ob.object} ${ob.reason}: ${ob.message}`));
   const workload = new Workload(api, o.workload, (line) => log(`[${stage}] ${line}`));
   const fresh: MeasuredSample[] = [];

@@ -1,9 +1,10 @@
-// The timeline of an experiment: at given offsets from the start, inject a fault (a NodeChaos or
-// NetworkChaos object, created through the API for the chaos controller to enforce) or heal one
-// (delete it). Parsed into steps ordered by time, with every heal resolved to the faults it ends.
+// The timeline of an experiment: at given offsets from the start, inject a fault (a NodeChaos,
+// NetworkChaos or ControlPlaneChaos object, created through the API for the chaos controller to
+// enforce) or heal one (delete it). Parsed into steps ordered by time, with every heal resolved to the faults it ends.
 
 import {
   CHAOS_API_VERSION,
+  CONTROL_PLANE_CHAOS_ACTIONS,
   describeFault,
   directionArrow,
   findNetworkAction,
@@ -14,12 +15,15 @@ import {
 } from '@kip/shared';
 import { type FieldChecker, isObj, type Obj } from './field-checker.js';
 
-export type FaultKind = 'NodeChaos' | 'NetworkChaos';
+export type FaultKind = 'NodeChaos' | 'NetworkChaos' | 'ControlPlaneChaos';
 
 export const FAULT_ACTIONS: Record<FaultKind, readonly string[]> = {
   NodeChaos: NODE_ACTION_NAMES,
   NetworkChaos: NETWORK_ACTION_NAMES,
+  ControlPlaneChaos: CONTROL_PLANE_CHAOS_ACTIONS,
 };
+
+const FAULT_KINDS = Object.keys(FAULT_ACTIONS) as FaultKind[];
 
 export interface FaultStep {
   type: 'fault';
@@ -101,8 +105,8 @@ function parseFault(c: FieldChecker, v: unknown, f: string, index: number, atMs:
   if (!o) return undefined;
   c.noUnknown(o, f, FAULT_FIELDS);
   const kind = c.string(o.kind, `${f}.kind`, true);
-  if (kind !== undefined && kind !== 'NodeChaos' && kind !== 'NetworkChaos') {
-    c.add(`${f}.kind`, `Unsupported value: "${kind}": supported values: "NodeChaos", "NetworkChaos"`);
+  if (kind !== undefined && !(FAULT_KINDS as string[]).includes(kind)) {
+    c.add(`${f}.kind`, `Unsupported value: "${kind}": supported values: ${FAULT_KINDS.map((k) => `"${k}"`).join(', ')}`);
     return undefined;
   }
   if (o.apiVersion !== undefined && o.apiVersion !== CHAOS_API_VERSION)
@@ -116,8 +120,9 @@ function parseFault(c: FieldChecker, v: unknown, f: string, index: number, atMs:
   const labels = meta ? c.stringMap(meta.labels, `${f}.metadata.labels`) : undefined;
   const spec = c.object(o.spec, `${f}.spec`, true);
   if (!kind || !spec || !name) return undefined;
+  const faultKind = kind as FaultKind;
   const action = c.string(spec.action, `${f}.spec.action`, true);
-  const actions = FAULT_ACTIONS[kind];
+  const actions = FAULT_ACTIONS[faultKind];
   if (action !== undefined && !actions.includes(action))
     c.add(`${f}.spec.action`, `Unsupported value: "${action}": supported values for ${kind}: ${actions.map((a) => `"${a}"`).join(', ')}`);
   if (spec.duration !== undefined) c.duration(spec.duration, `${f}.spec.duration`);
@@ -129,7 +134,7 @@ function parseFault(c: FieldChecker, v: unknown, f: string, index: number, atMs:
     const at = e.field ? `${f}.${e.field}` : f;
     if (!reported.has(at)) c.add(at, e.message);
   }
-  return { type: 'fault', index, atMs, name, kind, spec, ...(labels && Object.keys(labels).length > 0 ? { labels } : {}) };
+  return { type: 'fault', index, atMs, name, kind: faultKind, spec, ...(labels && Object.keys(labels).length > 0 ? { labels } : {}) };
 }
 
 /** Checks names against the faults injected before each heal, and expands "all". */
@@ -171,6 +176,8 @@ function resolveHeals(c: FieldChecker, parsed: { step: FaultStep | RawHeal; fiel
 /** One line saying what a step does, for the live output and the report. */
 export function describeStep(step: TimelineStep): string {
   if (step.type === 'heal') return `heal ${step.all ? `all (${step.names.join(', ') || 'none'})` : step.names.join(', ')}`;
+  if (step.kind === 'ControlPlaneChaos')
+    return `inject ${step.kind} ${step.name} (${String(step.spec.action)} the control plane, restart after ${typeof step.spec.restartAfter === 'string' ? step.spec.restartAfter : '0s'})`;
   return `inject ${step.kind} ${step.name} (${describeFaultSpec(step.spec)})`;
 }
 

@@ -30,7 +30,7 @@ import { ExperimentSpecError, type ExperimentSpec } from './spec.js';
 import { sleep } from './sleep.js';
 
 /** Kinds a workload may not hold: nodes are the cluster itself, and faults belong in the timeline. */
-const NOT_WORKLOAD = new Set(['Node', 'Event', 'Endpoints', 'NodeChaos', 'NetworkChaos']);
+const NOT_WORKLOAD = new Set(['Node', 'Event', 'Endpoints', 'NodeChaos', 'NetworkChaos', 'ControlPlaneChaos']);
 
 /** Reads every manifest the experiment names, checked as `kip apply` checks them. */
 export async function loadWorkload(spec: ExperimentSpec, baseDir: string, source: string): Promise<ManifestObject[]> {

@@ -135,6 +135,8 @@ export const ChaosStatusSchema = Type.Object({
   healTime: Type.Optional(Type.String({ description: 'when the current injection heals by itself (its start plus spec.duration)' })),
   skippedRuns: Type.Optional(Type.Integer({ description: 'runs that were skipped (minReady, no node to act on) or failed; they count toward schedule.count' })),
   seed: Type.Optional(Type.Integer({ description: "the seed in use: spec.seed, or one derived from the object's uid when none was given" })),
+  killedPid: Type.Optional(Type.Integer({ description: 'for a ControlPlaneChaos: the pid of the control plane process it killed' })),
+  downtimeMs: Type.Optional(Type.Integer({ description: 'for a ControlPlaneChaos: how long the control plane was down, from the kill to its restart (ms)' })),
 });
 export type ChaosStatus = Static<typeof ChaosStatusSchema>;
 
@@ -149,5 +151,19 @@ export interface NetworkChaos extends KObject {
   apiVersion: typeof CHAOS_API_VERSION;
   kind: 'NetworkChaos';
   spec: NetworkChaosSpec;
+  status?: ChaosStatus;
+}
+
+/** ControlPlaneChaos's spec: validated by chaos/control-plane.ts. */
+export interface ControlPlaneChaosSpec {
+  action: 'kill';
+  /** how long the launcher waits before it starts the control plane again (a duration; default 0s) */
+  restartAfter?: string;
+}
+
+export interface ControlPlaneChaos extends KObject {
+  apiVersion: typeof CHAOS_API_VERSION;
+  kind: 'ControlPlaneChaos';
+  spec: ControlPlaneChaosSpec;
   status?: ChaosStatus;
 }

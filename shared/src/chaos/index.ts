@@ -7,6 +7,7 @@ export * from './params.js';
 export * from './plan.js';
 export { validateActionParams, validateChaosSpec } from './validate.js';
 export * from './restart.js';
+export * from './control-plane.js';
 export * from './resumer.js';
 export * from './actions/index.js';
 export * from './actions/action.js';

@@ -4,11 +4,19 @@
 // starts it again under the same name after the delay. Whoever does so says so in the agent's
 // environment, so that an agent started by hand knows nobody will.
 
-/** The request file, in <data-dir>/nodes/<node>/. */
+import { readCmdline, readProcStat } from '../proc.js';
+
+/** The request file: in <data-dir>/nodes/<node>/ for an agent, in <data-dir> for the control plane. */
 export const RESTART_REQUEST_FILE = 'restart-after';
 
 /** Set in an agent's environment by whoever restarts it on request; names that someone. */
 export const SUPERVISOR_ENV = 'KIP_AGENT_SUPERVISOR';
+
+/**
+ * Set in the control plane's environment by whoever starts it again when it dies (the launcher,
+ * an experiment's private cluster); names that someone. Without it, a ControlPlaneChaos refuses.
+ */
+export const CONTROL_PLANE_SUPERVISOR_ENV = 'KIP_CONTROLPLANE_SUPERVISOR';
 
 export const DEFAULT_RESTART_DELAY_MS = 3000;
 
@@ -32,4 +40,13 @@ export function parseRestartRequest(text: string): RestartRequest {
   } catch {
     return { delayMs: DEFAULT_RESTART_DELAY_MS };
   }
+}
+
+/** The launcher's process title (`npm run cluster`): it restarts a dead control plane with a durable store. */
+export const LAUNCHER_TITLE = 'kip-cluster';
+
+/** Whether kip's launcher is the parent of this process: only then does a control plane come back after dying. */
+export function startedByLauncher(pid: number): boolean {
+  const ppid = readProcStat(pid)?.ppid;
+  return ppid !== undefined && (readCmdline(ppid)?.[0] ?? '').startsWith(LAUNCHER_TITLE);
 }

@@ -7,11 +7,14 @@ import {
   CHAOS_API_VERSION,
   CHAOS_GROUP,
   type ChaosStatus,
+  type ControlPlaneChaos,
+  type ControlPlaneChaosSpec,
   type NetworkChaos,
   type NetworkChaosSpec,
   type NodeChaos,
   type NodeChaosSpec,
 } from '../api/chaos.js';
+import { validateControlPlaneChaosSpec } from '../chaos/control-plane.js';
 import { validateChaosSpec } from '../chaos/validate.js';
 import type { Obj } from '../validation/errors.js';
 import { notRequiredOnInput, READ_ONLY, withCheck } from '../validation/schema.js';
@@ -20,7 +23,7 @@ import { NONE } from './describe.js';
 import { defineKind, type ColumnSet } from './kind.js';
 import { ObjectMeta } from './meta.js';
 
-function chaosSchema<K extends 'NodeChaos' | 'NetworkChaos', Spec>(kind: K) {
+function chaosSchema<K extends 'NodeChaos' | 'NetworkChaos' | 'ControlPlaneChaos', Spec>(kind: K) {
   return withCheck(
     notRequiredOnInput(
       Type.Object({
@@ -33,12 +36,13 @@ function chaosSchema<K extends 'NodeChaos' | 'NetworkChaos', Spec>(kind: K) {
       }),
       'spec',
     ),
-    (o: Obj, _field, errors) => errors.addAll(validateChaosSpec(kind, o.spec)),
+    (o: Obj, _field, errors) => errors.addAll(kind === 'ControlPlaneChaos' ? validateControlPlaneChaosSpec(o.spec) : validateChaosSpec(kind, o.spec)),
   );
 }
 
 export const NodeChaosSchema = chaosSchema<'NodeChaos', NodeChaosSpec>('NodeChaos');
 export const NetworkChaosSchema = chaosSchema<'NetworkChaos', NetworkChaosSpec>('NetworkChaos');
+export const ControlPlaneChaosSchema = chaosSchema<'ControlPlaneChaos', ControlPlaneChaosSpec>('ControlPlaneChaos');
 
 /** MODE as `one`, `fixed 2`, `fixed-percent 50%`; `all` when none is set. */
 export function chaosMode(spec: { mode?: string; value?: string | number }): string {
@@ -97,4 +101,25 @@ export const networkChaosKind = defineKind<NetworkChaos>({
   schema: NetworkChaosSchema,
   status: { subresource: true, onCreate: 'drop' },
   columns: chaosColumns,
+});
+
+const controlPlaneChaosColumns: ColumnSet<ControlPlaneChaos> = {
+  nameColumn: true,
+  headers: ['ACTION', 'RESTART AFTER', 'PHASE', 'DOWNTIME', 'AGE'],
+  cells: (c, now) => [
+    c.spec?.action ?? '',
+    c.spec?.restartAfter ?? '0s',
+    c.status?.phase ?? 'Pending',
+    c.status?.downtimeMs !== undefined ? `${(c.status.downtimeMs / 1000).toFixed(1)}s` : NONE,
+    ageSince(c.metadata.creationTimestamp, now),
+  ],
+  wideHeaders: ['INJECTED'],
+  wideCells: (c) => [c.status?.records?.find((r) => r.result === 'Injected')?.time ?? NONE],
+};
+
+export const controlPlaneChaosKind = defineKind<ControlPlaneChaos>({
+  resource: resource('ControlPlaneChaos', 'controlplanechaos'),
+  schema: ControlPlaneChaosSchema,
+  status: { subresource: true, onCreate: 'drop' },
+  columns: controlPlaneChaosColumns,
 });

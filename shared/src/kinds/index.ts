@@ -5,7 +5,7 @@
 // KINDS and its types' export; a controller for it, if it needs one, is registered with the others.
 
 import type { TSchema } from '@sinclair/typebox';
-import { networkChaosKind, nodeChaosKind } from './chaos.js';
+import { controlPlaneChaosKind, networkChaosKind, nodeChaosKind } from './chaos.js';
 import { configMapKind } from './configmap.js';
 import { cronJobKind } from './cronjob.js';
 import { controllerRevisionKind } from './controllerrevision.js';
@@ -160,6 +160,7 @@ export const KINDS: readonly KindDefinition[] = [
   leaseKind,
   nodeChaosKind,
   networkChaosKind,
+  controlPlaneChaosKind,
 ];
 
 const byKind = new Map(KINDS.map((k) => [k.resource.kind, k]));

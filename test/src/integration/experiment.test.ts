@@ -187,6 +187,39 @@ timeline:
     );
   });
 
+  it('survives a ControlPlaneChaos on a private cluster: the control plane comes back, the service kept serving', async () => {
+    const file = path.join(dir, 'cp.yaml');
+    await writeFile(
+      file,
+      `name: cp-down
+duration: 12s
+warmup: 1s
+sustain: 2s
+workload: [web.yaml]
+probe: {url: "http://web/", rate: 10, timeout: 1s}
+timeline:
+- at: 2s
+  fault: {name: cp-down, kind: ControlPlaneChaos, spec: {action: kill, restartAfter: 2s}}
+`,
+    );
+    const scratch = await mkdtemp(path.join(dir, 'tmp-'));
+    const out = path.join(dir, 'out-cp');
+    const run = runExperiment([file, '--nodes', '2', '--out', out], { TMPDIR: scratch });
+    const code = await finished(run, 120_000);
+    assert.equal(code, 0, run.out());
+    assert.match(run.out(), /restarting it in 2s, as ControlPlaneChaos [\w-]+\/cp-down asked/);
+    assert.match(run.out(), /control plane restarted/);
+    const report = JSON.parse(await readFile(path.join(out, 'report.json'), 'utf8'));
+    const status = report.faultStatus['cp-down'];
+    assert.equal(status?.phase, 'Recovered', JSON.stringify(status));
+    assert.ok(status.downtimeMs >= 2000, `downtime ${status.downtimeMs} ms`);
+    // The pods and the service proxies do not need the control plane to serve.
+    assert.ok(report.requests.total >= 80, `about 10 requests a second for 12s, got ${report.requests.total}`);
+    assert.ok(report.availability >= 0.9, `availability ${report.availability} while the control plane was down ${status.downtimeMs} ms`);
+    process.stdout.write(`      downtime ${status.downtimeMs} ms; availability ${report.availability} over ${report.requests.total} requests\n`);
+    await eventually('no process of the private cluster', () => processesUnder(scratch).length === 0, { timeoutMs: 5000 });
+  });
+
   describe('against a running cluster', () => {
     let cluster: TestCluster;
 

@@ -13,11 +13,12 @@ import {
   type Node,
   type NodeChaos,
   type NodeChaosSpec,
+  type RestartRequest,
 } from '@kip/shared';
 import { Registry } from '@kip/controlplane';
 import { StoreEventRecorder } from '@kip/controlplane';
 import { MemoryStore } from '@kip/controlplane';
-import { Chaos, type ChaosAgents } from '@kip/controlplane';
+import { Chaos, type ChaosAgents, type ControlPlaneProcess } from '@kip/controlplane';
 
 export class FakeSession {
   readonly sent: ControlPlaneMessage[] = [];
@@ -46,6 +47,28 @@ export interface ChaosEnv {
   chaos: Chaos;
   /** the agent pids whose pause the controller ended early */
   resumed: number[];
+  /** the control plane a ControlPlaneChaos acts on: a fake whose kill and restart request are only recorded */
+  controlPlane: FakeControlPlane;
+}
+
+/** The control plane's own process, faked: durable and supervised unless told otherwise. */
+export class FakeControlPlane implements ControlPlaneProcess {
+  durable = true;
+  dataDir = '/nonexistent';
+  pid = 4242;
+  startedAtMs = 0;
+  launcher = true;
+  readonly restartRequests: RestartRequest[] = [];
+  kills = 0;
+  supervised(): boolean {
+    return this.launcher;
+  }
+  requestRestart(req: RestartRequest): void {
+    this.restartRequests.push(req);
+  }
+  kill(): void {
+    this.kills++;
+  }
 }
 
 export function makeChaosEnv(nodes = ['node-1', 'node-2', 'node-3']): ChaosEnv {
@@ -56,8 +79,10 @@ export function makeChaosEnv(nodes = ['node-1', 'node-2', 'node-3']): ChaosEnv {
   const agents = new FakeAgents();
   const resumed: number[] = [];
   const resumeNow = (pid: number) => (resumed.push(pid), 1);
-  const chaos = new Chaos({ store, registry, recorder, log: silentLogger, clock, agents, resumeNow });
-  const env = { clock, store, registry, agents, chaos, resumed };
+  const controlPlane = new FakeControlPlane();
+  controlPlane.startedAtMs = clock.now();
+  const chaos = new Chaos({ store, registry, recorder, log: silentLogger, clock, agents, resumeNow }, controlPlane);
+  const env = { clock, store, registry, agents, chaos, resumed, controlPlane };
   for (const n of nodes) addNode(env, n);
   return env;
 }

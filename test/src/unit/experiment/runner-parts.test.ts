@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import type { Deployment, Endpoints, Event, Node } from '@kip/shared';
+import { ConnectionError, type Deployment, type Endpoints, type Event, type Node } from '@kip/shared';
 import { observeEvent, observeNode } from '@kip/scripts';
 import { parseExperimentCommandLine as parseCommandLine, RunnerUsageError as UsageError } from '@kip/scripts';
 import { probePodManifest } from '@kip/scripts';
-import { chooseProbeNode, recoveredAt } from '@kip/scripts';
+import { chooseProbeNode, recoveredAt, whileUnreachable } from '@kip/scripts';
 import { parseExperiment } from '@kip/scripts';
 import { deploymentProgress, serviceProgress } from '@kip/scripts';
 
@@ -207,4 +207,39 @@ describe('experiment command line', () => {
       ));
 
   it('answers --help without a file', () => assert.equal(parseCommandLine(['--help'], {}).help, true));
+});
+
+describe('experiment: requests while the control plane is unreachable', () => {
+  it('are tried again until it answers', async () => {
+    let calls = 0;
+    const got = await whileUnreachable(async () => {
+      if (++calls < 3) throw new ConnectionError('The connection to the server 127.0.0.1:1 was refused', true);
+      return 'ok';
+    });
+    assert.equal(got, 'ok');
+    assert.equal(calls, 3);
+  });
+
+  it('are not tried again for an API error, nor once the cluster is gone for good', async () => {
+    let calls = 0;
+    await assert.rejects(
+      whileUnreachable(async () => {
+        calls++;
+        throw new Error('Forbidden');
+      }),
+      /Forbidden/,
+    );
+    assert.equal(calls, 1);
+    await assert.rejects(
+      whileUnreachable(
+        async () => {
+          calls++;
+          throw new ConnectionError('refused', true);
+        },
+        { gone: () => true },
+      ),
+      /refused/,
+    );
+    assert.equal(calls, 2);
+  });
 });

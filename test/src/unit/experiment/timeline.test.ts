@@ -91,7 +91,7 @@ describe('experiment timeline', () => {
     {
       name: 'an unknown fault kind',
       yaml: '- at: 1s\n  fault: {name: a, kind: PodChaos, spec: {action: kill}}\n',
-      want: /^timeline\[0\]\.fault\.kind: Unsupported value: "PodChaos": supported values: "NodeChaos", "NetworkChaos"/,
+      want: /^timeline\[0\]\.fault\.kind: Unsupported value: "PodChaos": supported values: "NodeChaos", "NetworkChaos", "ControlPlaneChaos"/,
     },
     {
       name: 'an action of the other kind',
@@ -162,5 +162,26 @@ describe('experiment timeline', () => {
     ]);
     assert.equal(describeFaultSpec({ action: 'partition', selector: { nodes: ['node-3'] }, direction: 'both' }), 'partition node-3 <-> others');
     assert.equal(describeFaultSpec({ action: 'kill', mode: 'one', selector: { labelSelectors: { zone: 'b' } } }), 'kill zone=b (one)');
+  });
+});
+
+describe('experiment timeline: ControlPlaneChaos steps', () => {
+  it('accepts one, describes it, and makes the object the chaos controller acts on', () => {
+    const { steps, problems } = timeline('- at: 5s\n  fault: {name: cp-down, kind: ControlPlaneChaos, spec: {action: kill, restartAfter: 2s}}\n');
+    assert.deepEqual(problems, []);
+    const step = steps[0] as FaultStep;
+    assert.equal(step.kind, 'ControlPlaneChaos');
+    assert.equal(describeStep(step), 'inject ControlPlaneChaos cp-down (kill the control plane, restart after 2s)');
+    const obj = faultObject(step, 'default', { run: 'r1' });
+    assert.equal(obj.kind, 'ControlPlaneChaos');
+    assert.deepEqual(obj.spec, { action: 'kill', restartAfter: '2s' });
+  });
+
+  it('reports a bad ControlPlaneChaos spec before the run, naming the field', () => {
+    const { problems } = timeline('- at: 5s\n  fault: {name: cp-down, kind: ControlPlaneChaos, spec: {action: pause, restartAfter: soon}}\n');
+    assert.deepEqual(problems, [
+      'timeline[0].fault.spec.action: Unsupported value: "pause": supported values for ControlPlaneChaos: "kill"',
+      'timeline[0].fault.spec.restartAfter: Invalid value: "soon": must be a duration such as 500ms, 30s, 5m or 1h',
+    ]);
   });
 });
