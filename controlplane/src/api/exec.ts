@@ -58,10 +58,11 @@ export function chooseExecProtocol(offered: Iterable<string>): string | undefine
   return EXEC_PROTOCOLS.find((p) => set.has(p));
 }
 
-/** The exec request in the query, checked against the pod as the API server checks it. */
-export function parseExecRequest(query: URLSearchParams, pod: Pod): ExecOptions {
-  const command = query.getAll('command');
-  if (command.length === 0) throw new ApiError('BadRequest', 'you must specify at least 1 command');
+/**
+ * The container an exec or attach request names (the only one by default), checked against the
+ * pod as the API server checks it: bound to a node, and not finished.
+ */
+function streamTarget(query: URLSearchParams, pod: Pod, verb: 'exec into' | 'attach to'): ExecOptions {
   const flag = (k: string) => ['true', '1'].includes(query.get(k) ?? '');
   const names = pod.spec.containers.map((c) => c.name);
   let container = query.get('container') ?? '';
@@ -73,35 +74,20 @@ export function parseExecRequest(query: URLSearchParams, pod: Pod): ExecOptions 
   if (!names.includes(container)) throw new ApiError('BadRequest', `container ${container} is not valid for pod ${pod.metadata.name}`);
   if (!pod.spec.nodeName) throw new ApiError('BadRequest', `pod ${pod.metadata.name} does not have a host assigned`);
   const phase = pod.status?.phase;
-  if (phase === 'Succeeded' || phase === 'Failed')
-    throw new ApiError('BadRequest', `cannot exec into a container in a completed pod; current phase is ${phase}`);
-  return { namespace: pod.metadata.namespace ?? 'default', pod: pod.metadata.name, container, command, stdin: flag('stdin'), tty: flag('tty') };
+  if (phase === 'Succeeded' || phase === 'Failed') throw new ApiError('BadRequest', `cannot ${verb} a container in a completed pod; current phase is ${phase}`);
+  return { namespace: pod.metadata.namespace ?? 'default', pod: pod.metadata.name, container, command: [], stdin: flag('stdin'), tty: flag('tty') };
+}
+
+/** The exec request in the query: the command, and its container. */
+export function parseExecRequest(query: URLSearchParams, pod: Pod): ExecOptions {
+  const command = query.getAll('command');
+  if (command.length === 0) throw new ApiError('BadRequest', 'you must specify at least 1 command');
+  return { ...streamTarget(query, pod, 'exec into'), command };
 }
 
 /** The attach request in the query: the container (the only one by default) must be running. */
 export function parseAttachRequest(query: URLSearchParams, pod: Pod): ExecOptions {
-  const flag = (k: string) => ['true', '1'].includes(query.get(k) ?? '');
-  const names = pod.spec.containers.map((c) => c.name);
-  let container = query.get('container') ?? '';
-  if (!container) {
-    if (names.length !== 1)
-      throw new ApiError('BadRequest', `a container name must be specified for pod ${pod.metadata.name}, choose one of: [${names.join(' ')}]`);
-    container = names[0]!;
-  }
-  if (!names.includes(container)) throw new ApiError('BadRequest', `container ${container} is not valid for pod ${pod.metadata.name}`);
-  if (!pod.spec.nodeName) throw new ApiError('BadRequest', `pod ${pod.metadata.name} does not have a host assigned`);
-  const phase = pod.status?.phase;
-  if (phase === 'Succeeded' || phase === 'Failed')
-    throw new ApiError('BadRequest', `cannot attach to a container in a completed pod; current phase is ${phase}`);
-  return {
-    namespace: pod.metadata.namespace ?? 'default',
-    pod: pod.metadata.name,
-    container,
-    command: [],
-    stdin: flag('stdin'),
-    tty: flag('tty'),
-    attach: true,
-  };
+  return { ...streamTarget(query, pod, 'attach to'), attach: true };
 }
 
 /** The Status kubectl reads on channel 3 when the command ends: its exit code decides kubectl's. */
