@@ -69,8 +69,13 @@ const server = http.createServer((req, res) => {
     };
   }
   const payload = JSON.stringify(body) + '\n';
-  res.writeHead(code, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload), 'x-kip-pod': identity.pod });
-  res.end(payload);
+  // The answer goes once the request's body is read (and dropped): answering mid-upload lets the
+  // connection close under a client still sending, which it sees as a reset, not as the answer.
+  req.resume();
+  req.on('end', () => {
+    res.writeHead(code, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload), 'x-kip-pod': identity.pod });
+    res.end(payload);
+  });
   // One line per request, like hashicorp/http-echo, so `kip logs` shows the traffic.
   process.stdout.write(
     `${new Date().toISOString()} ${req.socket.remoteAddress ?? '-'} "${req.method} ${path} HTTP/${req.httpVersion}" ${code} ${Date.now() - started}ms\n`,

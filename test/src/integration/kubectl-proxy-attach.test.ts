@@ -121,8 +121,9 @@ spec:
       headers: { 'content-type': 'text/plain' },
       body: 'x'.repeat(100_000),
     });
-    assert.equal(res.status, 200);
-    const body = (await res.json()) as { method: string; path: string };
+    const text = await res.text();
+    assert.equal(res.status, 200, text);
+    const body = JSON.parse(text) as { method: string; path: string };
     assert.deepEqual([body.method, body.path], ['POST', '/things']);
   });
 
