@@ -5,7 +5,8 @@
 
 import assert from 'node:assert/strict';
 import { isNodeReady, type ConfigMap, type KObject, type Lease, type Node, type Pod } from '@kip/shared';
-import { etcdInstalled, startEtcd, type EtcdServer } from '@kip/scripts';
+import { startEtcd, type EtcdServer } from '@kip/scripts';
+import { requireEtcd } from '../helpers/etcd.js';
 import { TestCluster } from '../helpers/cluster.js';
 import type { TestApi } from '../helpers/api.js';
 import { processesUnder } from '../helpers/processes.js';
@@ -38,10 +39,7 @@ describe('two control planes on one etcd, the leader killed with SIGKILL', funct
   let c: TestCluster | undefined;
 
   before(function () {
-    if (etcdInstalled()) return;
-    if (process.env.CI) throw new Error('etcd is not installed (apt-get install -y etcd-server); CI must run the etcd tests');
-    console.log('    etcd is not installed (apt-get install etcd-server): skipping the control-plane failover test');
-    this.skip();
+    requireEtcd();
   });
 
   afterEach(async () => {

@@ -4,7 +4,8 @@
 
 import assert from 'node:assert/strict';
 import { isNodeReady, type KObject, type Pod, type Service, type WatchEvent } from '@kip/shared';
-import { etcdInstalled, startEtcd, type EtcdServer } from '@kip/scripts';
+import { startEtcd, type EtcdServer } from '@kip/scripts';
+import { requireEtcd } from '../helpers/etcd.js';
 import { TestCluster } from '../helpers/cluster.js';
 import { processesUnder } from '../helpers/processes.js';
 import { eventually } from '../helpers/wait.js';
@@ -159,11 +160,7 @@ killedAmidWriters('SQLite', () => ['--store', 'sqlite']);
 let etcd: EtcdServer | undefined;
 killedAmidWriters('etcd', () => ['--store', `${etcd!.url}/kip-restart-${process.pid}`], {
   async before() {
-    if (!etcdInstalled()) {
-      if (process.env.CI) throw new Error('etcd is not installed (apt-get install -y etcd-server); CI must run the etcd store tests');
-      console.log('    etcd is not installed (apt-get install -y etcd-server): skipping the etcd restart test');
-      this.skip();
-    }
+    requireEtcd();
     etcd = await startEtcd();
   },
   async after() {

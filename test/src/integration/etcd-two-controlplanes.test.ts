@@ -4,7 +4,8 @@
 
 import assert from 'node:assert/strict';
 import type { ConfigMap, KObject, WatchEvent } from '@kip/shared';
-import { etcdInstalled, startEtcd, type EtcdServer } from '@kip/scripts';
+import { startEtcd, type EtcdServer } from '@kip/scripts';
+import { requireEtcd } from '../helpers/etcd.js';
 import { TestCluster } from '../helpers/cluster.js';
 import { eventually } from '../helpers/wait.js';
 import { WatchRecorder } from '../helpers/watch.js';
@@ -15,11 +16,7 @@ describe('two control planes on one etcd', function () {
   const clusters: TestCluster[] = [];
 
   before(async function () {
-    if (!etcdInstalled()) {
-      if (process.env.CI) throw new Error('etcd is not installed (apt-get install -y etcd-server); CI must run the etcd store tests');
-      console.log('    etcd is not installed (apt-get install -y etcd-server): skipping the two control planes test');
-      this.skip();
-    }
+    requireEtcd();
     etcd = await startEtcd();
   });
   after(async () => {

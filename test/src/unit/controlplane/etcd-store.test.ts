@@ -5,7 +5,8 @@
 import assert from 'node:assert/strict';
 import { FakeClock, type KObject, type Pod } from '@kip/shared';
 import { EtcdStore, mutable, parseEtcdUrl, StoreError, type EtcdStoreOptions, type StoreEvent } from '@kip/controlplane';
-import { etcdInstalled, startEtcd, type EtcdServer } from '@kip/scripts';
+import { startEtcd, type EtcdServer } from '@kip/scripts';
+import { requireEtcd } from '../../helpers/etcd.js';
 import { pod } from './fixtures.js';
 import { storeContract, throwsStore, withNs } from './store-contract.js';
 
@@ -36,11 +37,7 @@ describe('controlplane/store/etcd', function () {
   };
 
   before(async function () {
-    if (!etcdInstalled()) {
-      if (process.env.CI) throw new Error('etcd is not installed (apt-get install -y etcd-server); CI must run the etcd store tests');
-      console.log('    etcd is not installed (apt-get install -y etcd-server): skipping the etcd store tests');
-      this.skip();
-    }
+    requireEtcd();
     etcd = await startEtcd();
   });
   afterEach(() => {
