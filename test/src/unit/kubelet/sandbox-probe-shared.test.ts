@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { type HostLayout, probeFingerprint, probeSandboxShared, SANDBOX_PROBE_FILE, type SandboxSupport } from '@kip/agent';
+import { type HostLayout, probeFingerprint, probeSandboxShared, SANDBOX_PROBE_FILE, type SandboxSupport, takeProbeLock } from '@kip/agent';
 
 const LAYOUT: HostLayout = {
   overlay: ['etc', 'usr'],
@@ -44,6 +44,49 @@ describe('kubelet sandbox probe shared by the agents of a data dir', () => {
     assert.deepEqual(await probeSandboxShared(dir, path.join(dir, 'n2'), f.probe), { available: true, layout: LAYOUT });
     assert.deepEqual(f.calls, [path.join(dir, 'n1')]);
     assert.equal(JSON.parse(fs.readFileSync(path.join(dir, SANDBOX_PROBE_FILE), 'utf8')).fingerprint, probeFingerprint());
+  });
+
+  it('agents starting together probe once: the others wait for the first one\'s answer', async () => {
+    let release!: () => void;
+    const calls: string[] = [];
+    const slow = (scratch: string) => {
+      calls.push(scratch);
+      return new Promise<SandboxSupport>((resolve) => {
+        release = () => resolve({ available: true, layout: LAYOUT });
+      });
+    };
+    const answers = [1, 2, 3].map((n) => probeSandboxShared(dir, path.join(dir, `n${n}`), slow));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.deepEqual(calls, [path.join(dir, 'n1')], 'only the first agent probes while it holds the lock');
+    release();
+    for (const a of await Promise.all(answers)) assert.deepEqual(a, { available: true, layout: LAYOUT });
+    assert.equal(calls.length, 1);
+    assert.equal(fs.existsSync(path.join(dir, `${SANDBOX_PROBE_FILE}.lock`)), false, 'the lock is gone once the answer is stored');
+  });
+
+  it('takes over the lock of an agent that died mid-probe', async () => {
+    const lock = path.join(dir, `${SANDBOX_PROBE_FILE}.lock`);
+    fs.writeFileSync(lock, '2147483646'); // no such pid
+    const f = fakeProbe({ available: true, layout: LAYOUT });
+    assert.deepEqual(await probeSandboxShared(dir, path.join(dir, 'n1'), f.probe), { available: true, layout: LAYOUT });
+    assert.equal(f.calls.length, 1);
+    assert.equal(fs.existsSync(lock), false);
+    fs.writeFileSync(lock, String(process.pid)); // a live holder
+    assert.equal(takeProbeLock(lock), false);
+  });
+
+  it('probes for itself when the agent holding the lock ends without an answer (a refusal is not stored)', async () => {
+    let refuse!: () => void;
+    const first = (_: string) => new Promise<SandboxSupport>((resolve) => (refuse = () => resolve({ available: false, reason: 'probe timed out' })));
+    const f = fakeProbe({ available: true, layout: LAYOUT });
+    const a = probeSandboxShared(dir, path.join(dir, 'n1'), first);
+    const b = probeSandboxShared(dir, path.join(dir, 'n2'), f.probe);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(f.calls.length, 0);
+    refuse();
+    assert.deepEqual(await a, { available: false, reason: 'probe timed out' });
+    assert.deepEqual(await b, { available: true, layout: LAYOUT });
+    assert.deepEqual(f.calls, [path.join(dir, 'n2')]);
   });
 
   it('does not store a refusal: each agent asks the kernel again', async () => {
