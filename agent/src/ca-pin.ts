@@ -5,6 +5,7 @@
 // TLS checks (signature, validity, host name) apply to every connection after.
 
 import { createHash, X509Certificate } from 'node:crypto';
+import net from 'node:net';
 import tls from 'node:tls';
 
 export class CaPinError extends Error {
@@ -36,7 +37,7 @@ function toPem(der: Buffer): string {
  */
 export function discoverPinnedCa(host: string, port: number, pin: string, timeoutMs = 5000): Promise<string> {
   return new Promise((resolve, reject) => {
-    const socket = tls.connect({ host, port, servername: host, rejectUnauthorized: false, timeout: timeoutMs }, () => {
+    const socket = tls.connect({ host, port, servername: net.isIP(host) ? undefined : host, rejectUnauthorized: false, timeout: timeoutMs }, () => {
       try {
         const chain: X509Certificate[] = [];
         let c: tls.DetailedPeerCertificate | undefined = socket.getPeerCertificate(true);
