@@ -6,7 +6,8 @@ import type { ResourceType } from '../kinds/kind.js';
 
 export { apiVersionOf, type ResourceType } from '../kinds/kind.js';
 
-export const RESOURCES: readonly ResourceType[] = KINDS.map((k) => k.resource);
+// Pure: a program that only builds paths (the agent's API client) need not hold the kinds.
+export const RESOURCES: readonly ResourceType[] = /* @__PURE__ */ KINDS.map((k) => k.resource);
 
 export function resourceByKind(kind: string): ResourceType | undefined {
   return kindDefinition(kind)?.resource;

@@ -163,9 +163,13 @@ export const KINDS: readonly KindDefinition[] = [
   controlPlaneChaosKind,
 ];
 
-const byKind = new Map(KINDS.map((k) => [k.resource.kind, k]));
+// Built on first use, as are all tables here: a program that takes only a helper from this module
+// (the agent takes a few) must not hold every kind's schema, and a bundler keeps whatever a
+// module computes when it loads.
+let byKind: Map<string, KindDefinition> | undefined;
 
 export function kindDefinition(kind: string): KindDefinition | undefined {
+  byKind ??= new Map(KINDS.map((k) => [k.resource.kind, k]));
   return byKind.get(kind);
 }
 
@@ -176,7 +180,7 @@ export function resolveKind(name: string): KindDefinition | undefined {
 }
 
 /** Groups of Kubernetes' own API (named io.k8s.api.GROUP in OpenAPI), as opposed to kip's own. */
-const BUILT_IN_GROUPS = new Set(['apps', 'batch', 'policy']);
+const BUILT_IN_GROUPS: readonly string[] = ['apps', 'batch', 'policy'];
 
 /**
  * The name OpenAPI gives a kind's definition, as Kubernetes names them: `io.k8s.api.core.v1.Pod`,
@@ -185,7 +189,7 @@ const BUILT_IN_GROUPS = new Set(['apps', 'batch', 'policy']);
  */
 export function openApiName(r: { group: string; version: string; kind: string }): string {
   // Kubernetes' own groups: "" (core), apps, batch, policy, and "<name>.k8s.io" (scheduling.k8s.io -> io.k8s.api.scheduling).
-  const builtIn = r.group === '' || BUILT_IN_GROUPS.has(r.group) || r.group.endsWith('.k8s.io');
+  const builtIn = r.group === '' || BUILT_IN_GROUPS.includes(r.group) || r.group.endsWith('.k8s.io');
   const group = builtIn ? `io.k8s.api.${r.group.replace(/\.k8s\.io$/, '') || 'core'}` : r.group.split('.').reverse().join('.');
   return `${group}.${r.version}.${r.kind}`;
 }
@@ -247,8 +251,9 @@ export { LABEL_CONTROLLER_REVISION_HASH } from './daemonset.js';
 export { CONDITION_DISRUPTION_ALLOWED } from './pdb.js';
 export { checkIntOrPercent, isIntOrPercent, scaledIntOrPercent } from './int-or-percent.js';
 export { acceptClaimTemplateMounts, LABEL_POD_INDEX, LABEL_STATEFULSET_POD_NAME } from './statefulset.js';
-export { accessModesText, claimNamesOf, DEFAULT_STORAGE_CLASS } from './pvc.js';
-export { ANNOTATION_PROVISIONED_BY, volumeHostPath } from './pv.js';
+export { accessModesText, DEFAULT_STORAGE_CLASS } from './pvc.js';
+export { ANNOTATION_PROVISIONED_BY } from './pv.js';
+export { claimNamesOf, volumeHostPath } from './claims.js';
 export { ANNOTATION_DEFAULT_STORAGE_CLASS, isDefaultClass } from './storageclass.js';
 export type { ColumnSet, DeletionRules, Describer, KindDefinition, RelatedQuery, StatusRules, Subresource } from './kind.js';
 export { PERMANENT_NAMESPACES } from './namespace.js';

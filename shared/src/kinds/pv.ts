@@ -55,11 +55,6 @@ export const PersistentVolume = Type.Object({
 });
 export type PersistentVolume = Static<typeof PersistentVolume>;
 
-/** The host directory a volume is, or undefined for a volume kip cannot mount. */
-export function volumeHostPath(pv: PersistentVolume): string | undefined {
-  return pv.spec.hostPath?.path ?? pv.spec.local?.path;
-}
-
 function claimText(pv: PersistentVolume): string {
   const ref = pv.spec?.claimRef;
   return ref ? `${ref.namespace ?? ''}/${ref.name}` : '';

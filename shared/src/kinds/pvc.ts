@@ -7,6 +7,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { isQuantity, parseQuantity } from '../api/quantity.js';
 import { jsonEqual } from '../json-equal.js';
 import { child, isObj, type FieldError, type Obj } from '../validation/errors.js';
+import { claimNamesOf } from './claims.js';
 import { READ_ONLY, StringEnum, withCheck } from '../validation/schema.js';
 import { ageSince } from './age.js';
 import { NONE, writeAnnotations, writeEvents, writeLabels } from './describe.js';
@@ -157,18 +158,3 @@ export const persistentVolumeClaimKind = defineKind<PersistentVolumeClaim>({
     },
   },
 });
-
-/**
- * The claims a pod's volumes name (`volumes[].persistentVolumeClaim.claimName`). Read without the
- * pod's type: the pod volume schema lives in pod-spec.ts, and this is all that claims need of it.
- */
-export function claimNamesOf(pod: object): string[] {
-  const spec = (pod as { spec?: unknown }).spec;
-  const volumes = isObj(spec) && Array.isArray(spec.volumes) ? spec.volumes : [];
-  const out: string[] = [];
-  for (const v of volumes) {
-    const pvc = isObj(v) && isObj(v.persistentVolumeClaim) ? v.persistentVolumeClaim : undefined;
-    if (typeof pvc?.claimName === 'string' && pvc.claimName) out.push(pvc.claimName);
-  }
-  return out;
-}
