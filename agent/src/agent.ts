@@ -90,6 +90,8 @@ export interface AgentOptions {
   /** Opens the WebSocket's connection (chaos puts its fault stages on it); default: plain TCP. */
   createConnection?: (target: ControlPlaneTarget) => Duplex;
   clock?: Clock;
+  /** Where in each second this agent's periodic work falls (untilNextTick): heartbeats share their wakeups with the kubelet's samples. */
+  tickPhaseMs?: number;
 }
 
 /** How long pods wait for the first routing snapshot before they start without it. */
@@ -480,7 +482,7 @@ export class Agent {
       ch.send({ type: 'heartbeat', time: this.clock.now(), ...(fresh ? { usage: kubelet.usage() } : {}) });
     };
     beat();
-    this.stopHeartbeats = everyWithAttention(this.clock, every, attention, beat);
+    this.stopHeartbeats = everyWithAttention(this.clock, every, attention, beat, this.opts.tickPhaseMs);
   }
 
   /** Stops talking to the control plane (clean shutdown); pods are the kubelet's business. */

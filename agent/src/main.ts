@@ -205,8 +205,11 @@ async function main(): Promise<void> {
   const sandboxSupport = await sandbox;
   const masterServiceEnv = apiServerEnv(new URL(server));
   const chaos = new AgentChaos({ nodeName: name, nodeDir, log, token, link: (peer) => proxy.link(peer), event: (e) => reports.event(e) });
+  // One phase for all of this agent's periodic work, its own so that agents do not wake together.
+  const tickPhaseMs = Math.floor(Math.random() * 1000);
   const agent = new Agent({
     name,
+    tickPhaseMs,
     server,
     servers,
     token,
@@ -227,6 +230,7 @@ async function main(): Promise<void> {
         addresses,
         groups,
         sandbox: sandboxSupport,
+        tickPhaseMs,
         hooks: {
           status: (u) => reports.status(u),
           event: (e) => reports.event(e),

@@ -4,7 +4,7 @@
 // died, and its reaction makes more load. So a periodic observer notes when its own ticks come
 // late, and silence is counted only from when it resumed: it vouches only for time it was looking.
 
-import type { Clock } from './clock.js';
+import { type Clock, untilNextTick } from './clock.js';
 
 export class Attention {
   private resumedAt = -Infinity;
@@ -38,13 +38,15 @@ export class Attention {
 /**
  * Runs `fn` every `periodMs` on the clock, after the I/O already waiting has been handled (a tick
  * due while messages sat unread judges with them read), and tells `attention` how late each tick
- * came. Returns a function that stops it.
+ * came. With `phaseMs`, ticks fall on the process's tick phase (untilNextTick), where its other
+ * periodic work falls too. Returns a function that stops it.
  */
-export function everyWithAttention(clock: Clock, periodMs: number, attention: Attention, fn: () => void): () => void {
+export function everyWithAttention(clock: Clock, periodMs: number, attention: Attention, fn: () => void, phaseMs?: number): () => void {
   let timer: ReturnType<Clock['setTimeout']> | undefined;
   let stopped = false;
   const schedule = () => {
-    const due = clock.now() + periodMs;
+    const delay = phaseMs === undefined ? periodMs : untilNextTick(clock.now(), periodMs, phaseMs);
+    const due = clock.now() + delay;
     timer = clock.setTimeout(() => {
       clock.afterIO(() => {
         if (stopped) return;
@@ -55,7 +57,7 @@ export function everyWithAttention(clock: Clock, periodMs: number, attention: At
           if (!stopped) schedule();
         }
       });
-    }, periodMs);
+    }, delay);
   };
   schedule();
   return () => {

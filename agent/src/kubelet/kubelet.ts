@@ -5,7 +5,7 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-import { configRefKey, jsonEqual, podConfigRefs, realClock } from '@kip/shared';
+import { configRefKey, jsonEqual, podConfigRefs, realClock, untilNextTick } from '@kip/shared';
 import type {
   Clock,
   ConfigObjects,
@@ -73,6 +73,8 @@ export interface KubeletOptions {
   claims?: (pod: Pod) => Promise<Map<string, string>>;
   /** Whether containers get a sandbox of their own (default: probed, or none when `spawn` is a stand-in). */
   sandbox?: SandboxSupport;
+  /** Where in each period resource samples fall (untilNextTick): on the agent's heartbeat ticks, so both take one wakeup. */
+  tickPhaseMs?: number;
 }
 
 interface NodeUsage {
@@ -113,6 +115,7 @@ export class Kubelet {
   /** Counts samples, so that a heartbeat carries usage only when there is a new one. */
   private samples = 0;
   private shuttingDown = false;
+  private readonly tickPhaseMs: number;
 
   constructor(opts: KubeletOptions) {
     this.nodeName = opts.nodeName;
@@ -120,6 +123,7 @@ export class Kubelet {
     this.timing = opts.timing;
     this.log = opts.log;
     this.clock = opts.clock ?? realClock;
+    this.tickPhaseMs = opts.tickPhaseMs ?? 0;
     // A hook that throws is a bug elsewhere; it must not stop this kubelet from managing its pods.
     const guard =
       <A extends unknown[]>(name: string, fn: (...a: A) => void) =>
@@ -467,11 +471,14 @@ export class Kubelet {
 
   private scheduleSample(): void {
     if (this.shuttingDown || this.sampleTimer) return;
-    this.sampleTimer = this.clock.setTimeout(() => {
-      this.sampleTimer = undefined;
-      this.sample();
-      this.scheduleSample();
-    }, this.timing.resourceSampleIntervalMs);
+    this.sampleTimer = this.clock.setTimeout(
+      () => {
+        this.sampleTimer = undefined;
+        this.sample();
+        this.scheduleSample();
+      },
+      untilNextTick(this.clock.now(), this.timing.resourceSampleIntervalMs, this.tickPhaseMs),
+    );
   }
 
   private sample(): void {

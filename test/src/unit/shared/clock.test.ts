@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { Attention, FakeClock, everyWithAttention, isoNow, isoTime, realClock } from '@kip/shared';
+import { Attention, FakeClock, everyWithAttention, isoNow, isoTime, realClock, untilNextTick } from '@kip/shared';
 
 describe('shared/clock', () => {
   describe('FakeClock', () => {
@@ -111,6 +111,28 @@ describe('shared/clock', () => {
     });
   });
 
+  describe('untilNextTick', () => {
+    it('counts to the next multiple of the period past the phase, a whole period when on a tick', () => {
+      assert.equal(untilNextTick(10_000, 1000, 250), 250);
+      assert.equal(untilNextTick(10_250, 1000, 250), 1000);
+      assert.equal(untilNextTick(10_251, 1000, 250), 999);
+      assert.equal(untilNextTick(10_249, 1000, 250), 1);
+      assert.equal(untilNextTick(100, 1000, 250), 150, 'before the first tick of the epoch too');
+    });
+
+    it('puts a task of twice the period on every other tick of the shorter one', () => {
+      const phase = 437;
+      const ticks = (period: number, from: number, n: number) => {
+        const out: number[] = [];
+        let t = from;
+        for (let i = 0; i < n; i++) out.push((t += untilNextTick(t, period, phase)));
+        return out;
+      };
+      const fast = new Set(ticks(1000, 123_456, 20));
+      for (const t of ticks(2000, 123_456, 10)) assert.ok(fast.has(t), `the 2 s tick at ${t} falls on a 1 s tick`);
+    });
+  });
+
   describe('realClock', () => {
     it('runs a timer and can cancel one', async () => {
       const before = realClock.now();
@@ -134,6 +156,17 @@ describe('shared/attention', () => {
     assert.equal(a.tick(1000, 9000), true, '8 s late: the observer was away');
     assert.equal(a.silence(0, 9500), 500, 'only the time since it came back counts');
     assert.equal(a.silence(9200, 9500), 300, 'a peer heard after the return is measured as usual');
+  });
+
+  it('ticks on the given phase, and stays on it after a late tick', () => {
+    const c = new FakeClock(10_000);
+    const at: number[] = [];
+    const stop = everyWithAttention(c, 1000, new Attention(1000), () => at.push(c.now()), 300);
+    c.advance(2500);
+    c.stall(1000); // the process was away over the 13 300 tick: it comes late, and the next is on phase again
+    c.advance(1000);
+    stop();
+    assert.deepEqual(at, [10_300, 11_300, 12_300, 13_500, 14_300]);
   });
 
   it('runs a periodic look after pending I/O and notes a stall of the process', () => {
