@@ -46,7 +46,7 @@ describe('kubelet sandbox probe shared by the agents of a data dir', () => {
     assert.equal(JSON.parse(fs.readFileSync(path.join(dir, SANDBOX_PROBE_FILE), 'utf8')).fingerprint, probeFingerprint());
   });
 
-  it('agents starting together probe once: the others wait for the first one\'s answer', async () => {
+  it("agents starting together probe once: the others wait for the first one's answer", async () => {
     let release!: () => void;
     const calls: string[] = [];
     const slow = (scratch: string) => {
