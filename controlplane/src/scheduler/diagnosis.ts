@@ -131,23 +131,23 @@ export function decisionSeed(schedulerSeed: number, podUid: string, attempt: num
 }
 
 /**
- * The index of the highest total; among equal totals each is chosen with equal chance
- * (kube-scheduler's reservoir sampling in selectHost).
+ * The index of the highest total; among equal totals each is chosen with equal chance, as
+ * kube-scheduler's selectHost chooses by reservoir sampling.
  */
 export function selectHost(totals: ArrayLike<number>, random: () => number): number {
-  let best = -1;
+  // Two passes and one draw, rather than a draw per tie: on an empty cluster every sampled node
+  // ties, and a draw for each of hundreds of nodes was a tenth of a decision's cost.
   let bestScore = -Infinity;
   let ties = 0;
   for (let i = 0; i < totals.length; i++) {
     const s = totals[i]!;
     if (s > bestScore) {
       bestScore = s;
-      best = i;
       ties = 1;
-    } else if (s === bestScore) {
-      ties++;
-      if (Math.floor(random() * ties) === 0) best = i;
-    }
+    } else if (s === bestScore) ties++;
   }
-  return best;
+  if (ties === 0) return -1;
+  let pick = ties === 1 ? 0 : Math.floor(random() * ties);
+  for (let i = 0; i < totals.length; i++) if (totals[i] === bestScore && pick-- === 0) return i;
+  return -1;
 }

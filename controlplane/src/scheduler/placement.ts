@@ -50,6 +50,8 @@ export interface PlacementInput {
   percentageOfNodesToScore: number;
   /** How many filtered and scored nodes the Diagnosis lists. */
   diagnosisNodeLimit: number;
+  /** How many of the best nodes a fit's score summary keeps (default diagnosisNodeLimit); 0 for none, when nothing will read it. */
+  scoreSummaryLimit?: number;
 }
 
 /**
@@ -166,5 +168,5 @@ export function findPlacement(input: PlacementInput): Placement {
     return error(err instanceof Error ? err.message : String(err), nextStartIndex);
   }
   const chosen = selectHost(result.totals, seededRandom(seed));
-  return { kind: 'fit', node: feasible[chosen]!, diag, scores: summarizeScores(feasible, result, chosen, input.diagnosisNodeLimit), nextStartIndex };
+  return { kind: 'fit', node: feasible[chosen]!, diag, scores: summarizeScores(feasible, result, chosen, input.scoreSummaryLimit ?? input.diagnosisNodeLimit), nextStartIndex };
 }

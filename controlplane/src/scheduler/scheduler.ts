@@ -309,6 +309,8 @@ export class Scheduler {
         startIndex: this.nextStartNodeIndex,
         percentageOfNodesToScore: this.percentage,
         diagnosisNodeLimit: this.diagnosisNodeLimit,
+        // Only a --verbose log line reads a fit's best nodes: other runs do not rank them.
+        scoreSummaryLimit: this.log.level === 'debug' ? this.diagnosisNodeLimit : 0,
       });
     } finally {
       for (const uid of reserved) this.cache.forget(uid);
