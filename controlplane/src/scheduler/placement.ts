@@ -168,5 +168,11 @@ export function findPlacement(input: PlacementInput): Placement {
     return error(err instanceof Error ? err.message : String(err), nextStartIndex);
   }
   const chosen = selectHost(result.totals, seededRandom(seed));
-  return { kind: 'fit', node: feasible[chosen]!, diag, scores: summarizeScores(feasible, result, chosen, input.scoreSummaryLimit ?? input.diagnosisNodeLimit), nextStartIndex };
+  return {
+    kind: 'fit',
+    node: feasible[chosen]!,
+    diag,
+    scores: summarizeScores(feasible, result, chosen, input.scoreSummaryLimit ?? input.diagnosisNodeLimit),
+    nextStartIndex,
+  };
 }
