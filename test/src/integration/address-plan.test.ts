@@ -36,6 +36,11 @@ describe('a cluster with its own pod network and service range', function () {
       return p?.status?.phase === 'Running' && p.status.podIP ? p : undefined;
     });
     assert.match(echo.status!.podIP!, /^10\.50\.2\.\d+$/, 'node-2 has 10.50.2.0/24');
+    // Running is not ready: the Service routes once the pod is among its ready endpoints.
+    await eventually("the echo pod among the Service's ready endpoints", async () => {
+      const ep = await api.get<KObject & { subsets?: { addresses?: { ip: string }[] }[] }>('endpoints', 'echo');
+      return ep?.subsets?.some((s) => s.addresses?.some((a) => a.ip === echo.status!.podIP)) ? ep : undefined;
+    });
 
     for (const [name, url] of [
       ['by-cluster-ip', `http://${svc.spec.clusterIP}/`],
