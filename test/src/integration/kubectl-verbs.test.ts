@@ -50,7 +50,8 @@ describe('kubectl top, chunked get, cp and logs -f', function () {
     assert.match(nodes, /^node-2\s+/m);
     const pods = await eventually('kubectl top pods', async () => {
       const r = await kubectl('top', 'pods', '-l', 'app=verbs');
-      return r.code === 0 && /^c\s/m.test(r.out) ? r.out : undefined;
+      // Each node reports its own pods' usage with its own samples: wait until every node's have come.
+      return r.code === 0 && ['a', 'b', 'c'].every((p) => new RegExp(`^${p}\\s`, 'm').test(r.out)) ? r.out : undefined;
     });
     assert.match(pods, /^a\s+\d+m\s+\d+Mi/m);
   });
