@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import type { KObject, Pod, Service } from '@kip/shared';
 import { TestCluster } from '../helpers/cluster.js';
+import { untilRouted } from '../helpers/routed.js';
 import { eventually } from '../helpers/wait.js';
 
 describe('a cluster with its own pod network and service range', function () {
@@ -46,6 +47,8 @@ describe('a cluster with its own pod network and service range', function () {
       ['by-cluster-ip', `http://${svc.spec.clusterIP}/`],
       ['by-pod-ip', `http://${echo.status!.podIP}:8080/`],
     ]) {
+      // Every request must succeed, so first wait for node-1's proxy to have the route.
+      await untilRouted(api, 'node-1', url!);
       await api.create({
         apiVersion: 'v1',
         kind: 'Pod',

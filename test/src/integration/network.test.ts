@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { isDeepStrictEqual } from 'node:util';
 import type { Deployment, Endpoints, Pod, Service } from '@kip/shared';
 import { TestCluster } from '../helpers/cluster.js';
+import { untilRouted } from '../helpers/routed.js';
 import { eventually } from '../helpers/wait.js';
 
 const web: Deployment = {
@@ -146,6 +147,8 @@ describe('the pod network across a 3-node cluster', function () {
 
   it('a client pod on node-1 reaches pods on all three nodes by the service variables, the service name, and a pod IP', async function () {
     this.timeout(120_000);
+    // Every request must succeed, so first wait for node-1's proxy to have the service's route.
+    await untilRouted(cluster.api, 'node-1', 'http://web/');
     // The variables point at node-1's listener for the service; 127.0.0.1 bypasses the proxy (NO_PROXY).
     for (const [name, url] of [
       ['probe-env', 'http://$(WEB_SERVICE_HOST):$(WEB_SERVICE_PORT)/'],
