@@ -81,6 +81,19 @@ export function listProcesses(): ProcStat[] {
   return out;
 }
 
+/**
+ * The process a task id belongs to (Tgid, from /proc/<id>/status). A thread's id opens in /proc as
+ * a pid does, though /proc does not list it; only where the two are equal is the id a process.
+ */
+export function readTgid(id: number): number | undefined {
+  try {
+    const m = /^Tgid:\s+(\d+)/m.exec(fs.readFileSync(`/proc/${id}/status`, 'latin1'));
+    return m ? Number(m[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The pid the kernel handed out last (the last field of /proc/loadavg), or undefined. */
 export function lastPid(): number | undefined {
   try {

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { groupGone, groupMembers, parseProcStat, readProcStat } from '@kip/agent';
+import fs from 'node:fs';
+import { ProcessTable, groupGone, groupMembers, parseProcStat, readProcStat } from '@kip/agent';
+import { lastPid } from '@kip/shared';
 import { ResourceSampler, usageByGroup } from '@kip/agent';
 import os from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -31,6 +33,39 @@ describe('kubelet /proc and resource sums', () => {
       process.kill(-pgid, 'SIGKILL');
     }
     await waitFor('group gone', () => groupGone(pgid));
+  });
+
+  it('finds what a group forks after the last look by the pids handed out since, not counting threads as processes', async () => {
+    // The group: a Node process (a dozen threads, whose ids come right after its pid) that forks
+    // a sleep when told to.
+    const script = "process.stdin.once('data', () => require('child_process').spawn('sleep', ['30'], { stdio: 'ignore' })); console.log('up');";
+    const table = new ProcessTable();
+    // The first looks list /proc, reading a bounded share of the machine's processes each time.
+    for (let i = 0; i < 64; i++) table.members(new Set([process.pid]));
+    const listings: string[] = [];
+    const readdirSync = fs.readdirSync;
+    fs.readdirSync = ((dir: fs.PathLike, ...rest: never[]) => {
+      if (String(dir) === '/proc') listings.push('/proc');
+      return (readdirSync as (...a: unknown[]) => unknown)(dir, ...rest);
+    }) as typeof fs.readdirSync;
+    const before = lastPid()!;
+    const child = spawn(process.execPath, ['-e', script], { detached: true, stdio: ['pipe', 'pipe', 'ignore'] });
+    const pgid = child.pid!;
+    try {
+      await new Promise((r) => child.stdout!.once('data', r));
+      assert.deepEqual(table.members(new Set([pgid])).get(pgid), [pgid], 'the threads of the Node process are not members');
+      child.stdin!.write('fork\n');
+      const members = await waitFor('the forked sleep', () => {
+        const m = table.members(new Set([pgid])).get(pgid);
+        return m && m.length === 2 ? m : undefined;
+      });
+      assert.equal(readProcStat(members.find((p) => p !== pgid)!)?.ppid, pgid);
+      // Only a long span of new pids (a busy machine) sends the table back to listing /proc.
+      if (lastPid()! - before < 200) assert.deepEqual(listings, [], 'new pids were read by number');
+    } finally {
+      fs.readdirSync = readdirSync;
+      process.kill(-pgid, 'SIGKILL');
+    }
   });
 
   it('sums per-pid usage per group in millicores and bytes, from CPU ticks between two samples', () => {
