@@ -22,10 +22,10 @@ export const FULL_LISTING_EVERY_MS = 60_000;
  * process on the machine; a hundred agents each doing that every second is most of two cores. So
  * only the stat of new pids is read, and only the members of the groups asked about are read again
  * (to see zombies, and a process that left its group). The kernel hands out pids in order, so the
- * new ones are those between the last pid seen at the previous look and the last one now: while
- * that span is short they are read by number, without listing /proc, whose listing costs about
- * 5 ms with 3,000 processes on the machine. /proc is listed when the span is long (a burst, or the
- * numbers wrapped) and once a minute, which is when processes that exited unseen are forgotten.
+ * new ones are those between the last pid seen at the previous look and the last one now. They
+ * are read by number, a bounded share per look after a burst, without listing /proc: a listing
+ * costs about 5 ms with 3,000 processes on the machine. /proc is listed at the first look, when
+ * the numbers wrapped, and once a minute, which is when processes that exited unseen are forgotten.
  */
 export class ProcessTable {
   /** pid -> its group, and the listing that last saw it */
@@ -103,9 +103,11 @@ export class ProcessTable {
     const last = lastPid();
     if (last !== undefined && last === this.listedAfterPid) return;
     const since = this.listedAfterPid;
-    if (last !== undefined && since !== undefined && last > since && last - since <= MAX_NEW_READS && Date.now() - this.listedAtMs < FULL_LISTING_EVERY_MS) {
-      for (let pid = since + 1; pid <= last; pid++) this.learn(pid);
-      this.listedAfterPid = last;
+    if (last !== undefined && since !== undefined && last > since && Date.now() - this.listedAtMs < FULL_LISTING_EVERY_MS) {
+      // After a burst the span is long: a bounded share of it is read now, the rest at the next looks.
+      const upTo = Math.min(last, since + MAX_NEW_READS);
+      for (let pid = since + 1; pid <= upTo; pid++) this.learn(pid);
+      this.listedAfterPid = upTo;
       return;
     }
     this.list(last);

@@ -68,6 +68,26 @@ describe('kubelet /proc and resource sums', () => {
     }
   });
 
+  it('finds a burst of 300 forks over a few looks, a bounded share of the new pids each', async () => {
+    const table = new ProcessTable();
+    for (let i = 0; i < 64; i++) table.members(new Set([process.pid]));
+    const child = spawn('/bin/sh', ['-c', 'for i in $(seq 300); do sleep 30 & done; echo up; wait'], { detached: true, stdio: ['ignore', 'pipe', 'ignore'] });
+    const pgid = child.pid!;
+    try {
+      await new Promise((r) => child.stdout!.once('data', r));
+      const first = table.members(new Set([pgid])).get(pgid)!.length;
+      assert.ok(first <= 257, `one look reads at most 256 new pids, found ${first} members`);
+      let looks = 1;
+      await waitFor('all 301 members', () => {
+        looks++;
+        return table.members(new Set([pgid])).get(pgid)!.length === 301;
+      });
+      assert.ok(looks >= 2, 'the rest came at later looks');
+    } finally {
+      process.kill(-pgid, 'SIGKILL');
+    }
+  });
+
   it('sums per-pid usage per group in millicores and bytes, from CPU ticks between two samples', () => {
     const st = (pid: number, pgid: number, cpuTicks: number, rssPages: number) => ({ pid, pgid, ppid: 1, state: 'S', cpuTicks, rssPages });
     const first = usageByGroup(new Map([[10, [st(10, 10, 100, 2)]]]), undefined, 0, 4096);
