@@ -103,7 +103,10 @@ export class ProcessTable {
     const last = lastPid();
     if (last !== undefined && last === this.listedAfterPid) return;
     const since = this.listedAfterPid;
-    if (last !== undefined && since !== undefined && last > since && Date.now() - this.listedAtMs < FULL_LISTING_EVERY_MS) {
+    // The listing once a minute waits while a burst's pids are being read: it would find them
+    // unknown too, read its own bounded share, and list again at every look until done.
+    const catchingUp = last !== undefined && since !== undefined && last - since > MAX_NEW_READS;
+    if (last !== undefined && since !== undefined && last > since && (catchingUp || Date.now() - this.listedAtMs < FULL_LISTING_EVERY_MS)) {
       // After a burst the span is long: a bounded share of it is read now, the rest at the next looks.
       const upTo = Math.min(last, since + MAX_NEW_READS);
       for (let pid = since + 1; pid <= upTo; pid++) this.learn(pid);
