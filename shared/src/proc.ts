@@ -18,22 +18,52 @@ export interface ProcStat {
   rssPages?: number;
 }
 
-/** Parses /proc/<pid>/stat; the command name may hold spaces and parentheses, so fields start after the last ')'. */
+/** The fields of a stat line that are read, counted from the state (0) as proc(5)'s fields 3 on. */
+const STATE = 0;
+const PPID = 1;
+const PGID = 2;
+const UTIME = 11;
+const STIME = 12;
+const CUTIME = 13;
+const CSTIME = 14;
+const RSS = 21;
+
+/**
+ * Parses /proc/<pid>/stat; the command name may hold spaces and parentheses, so fields start after
+ * the last ')'. Agents parse thousands of lines a minute, so only the fields read are cut out of
+ * the line: splitting it whole made fifty strings of garbage a line.
+ */
 export function parseProcStat(pid: number, text: string): ProcStat | undefined {
   const close = text.lastIndexOf(')');
   if (close < 0) return undefined;
-  const f = text.slice(close + 2).split(' ');
-  const ppid = Number(f[1]);
-  const pgid = Number(f[2]);
-  if (!f[0] || !Number.isInteger(ppid) || !Number.isInteger(pgid)) return undefined;
-  const st: ProcStat = { pid, state: f[0], ppid, pgid };
-  // Fields 14, 15 (utime, stime) and 24 (rss) of proc(5), counted from the state's 3.
-  const ticks = Number(f[11]) + Number(f[12]);
-  const rss = Number(f[21]);
+  const field: number[] = []; // start offsets of fields 0..RSS
+  let at = close + 2;
+  for (let i = 0; i <= RSS && at <= text.length; i++) {
+    field.push(at);
+    const space = text.indexOf(' ', at);
+    at = space < 0 ? text.length + 1 : space + 1;
+  }
+  const cut = (i: number): string | undefined => {
+    const start = field[i];
+    if (start === undefined) return undefined;
+    const end = text.indexOf(' ', start);
+    return text.slice(start, end < 0 ? text.length : end).trim();
+  };
+  const num = (i: number): number => {
+    const f = cut(i);
+    return f === undefined || f === '' ? Number.NaN : Number(f);
+  };
+  const state = cut(STATE);
+  const ppid = num(PPID);
+  const pgid = num(PGID);
+  if (!state || !Number.isInteger(ppid) || !Number.isInteger(pgid)) return undefined;
+  const st: ProcStat = { pid, state, ppid, pgid };
+  const ticks = num(UTIME) + num(STIME);
   if (Number.isFinite(ticks)) st.cpuTicks = ticks;
-  // Fields 16 and 17 (cutime, cstime): the children it has reaped, such as a probe's unshare.
-  const childTicks = Number(f[13]) + Number(f[14]);
+  // cutime + cstime: the children it has reaped, such as a probe's unshare.
+  const childTicks = num(CUTIME) + num(CSTIME);
   if (Number.isFinite(childTicks)) st.childCpuTicks = childTicks;
+  const rss = num(RSS);
   if (Number.isFinite(rss)) st.rssPages = rss;
   return st;
 }
