@@ -36,24 +36,16 @@ const RSS = 21;
 export function parseProcStat(pid: number, text: string): ProcStat | undefined {
   const close = text.lastIndexOf(')');
   if (close < 0) return undefined;
-  const field: number[] = []; // start offsets of fields 0..RSS
-  let at = close + 2;
-  for (let i = 0; i <= RSS && at <= text.length; i++) {
-    field.push(at);
+  const f: string[] = []; // fields 0..RSS; those never read stay empty
+  for (let i = 0, at = close + 2; i <= RSS && at <= text.length; i++) {
     const space = text.indexOf(' ', at);
-    at = space < 0 ? text.length + 1 : space + 1;
+    const end = space < 0 ? text.length : space;
+    if (i <= PGID || (i >= UTIME && i <= CSTIME) || i === RSS) f[i] = text.slice(at, end).trim();
+    at = end + 1;
   }
-  const cut = (i: number): string | undefined => {
-    const start = field[i];
-    if (start === undefined) return undefined;
-    const end = text.indexOf(' ', start);
-    return text.slice(start, end < 0 ? text.length : end).trim();
-  };
-  const num = (i: number): number => {
-    const f = cut(i);
-    return f === undefined || f === '' ? Number.NaN : Number(f);
-  };
-  const state = cut(STATE);
+  // A field the line lacks reads as NaN, not as Number('') = 0.
+  const num = (i: number): number => (f[i] ? Number(f[i]) : Number.NaN);
+  const state = f[STATE];
   const ppid = num(PPID);
   const pgid = num(PGID);
   if (!state || !Number.isInteger(ppid) || !Number.isInteger(pgid)) return undefined;

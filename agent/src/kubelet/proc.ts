@@ -8,14 +8,14 @@ import { lastPid, listProcesses, parseProcStat, readCwd, readProcStat, readTgid,
 // The readers live in shared, for every program that reads /proc; the kubelet's callers import them from here.
 export { lastPid, listProcesses, parseProcStat, readProcStat, type ProcStat };
 
-/** How many new processes one listing of /proc reads the stat of, at most. */
+/** How many new processes one look reads the stat of, at most (by listing /proc or by pid number). */
 const MAX_NEW_READS = 256;
 
 /**
  * How often /proc is listed even when the pids handed out since the last look can be read one by
  * one: the listing is what forgets processes that exited without anyone asking about their group.
  */
-export const FULL_LISTING_EVERY_MS = 60_000;
+const FULL_LISTING_EVERY_MS = 60_000;
 
 /**
  * A cached view of /proc: the process group of every pid. A whole scan reads one stat file per
