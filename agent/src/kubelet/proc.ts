@@ -8,34 +8,65 @@ import { lastPid, listProcesses, parseProcStat, readCwd, readProcStat, readTgid,
 // The readers live in shared, for every program that reads /proc; the kubelet's callers import them from here.
 export { lastPid, listProcesses, parseProcStat, readProcStat, type ProcStat };
 
-/** How many new processes one look reads the stat of, at most (by listing /proc or by pid number). */
+/** How many of the pids handed out since the last look one look reads, at most. */
 const MAX_NEW_READS = 256;
 
-/**
- * How often /proc is listed even when the pids handed out since the last look can be read one by
- * one: the listing is what forgets processes that exited without anyone asking about their group.
- */
-const FULL_LISTING_EVERY_MS = 60_000;
+/** Where the kernel starts again when pids wrap (RESERVED_PIDS): the pids below are the boot's. */
+const FIRST_PID_AFTER_WRAP = 300;
+
+/** A group nobody has asked about for this long is let go (its container is long gone). */
+const FORGET_GROUP_AFTER_MS = 60_000;
+
+let cachedPidMax: number | undefined;
+
+/** The largest pid the kernel hands out (/proc/sys/kernel/pid_max; 32768 when unreadable). */
+function pidMax(): number {
+  if (cachedPidMax === undefined) {
+    try {
+      cachedPidMax = Number(fs.readFileSync('/proc/sys/kernel/pid_max', 'latin1').trim()) || 32_768;
+    } catch {
+      cachedPidMax = 32_768;
+    }
+  }
+  return cachedPidMax;
+}
 
 /**
- * A cached view of /proc: the process group of every pid. A whole scan reads one stat file per
- * process on the machine; a hundred agents each doing that every second is most of two cores. So
- * only the stat of new pids is read, and only the members of the groups asked about are read again
- * (to see zombies, and a process that left its group). The kernel hands out pids in order, so the
- * new ones are those between the last pid seen at the previous look and the last one now. They
- * are read by number, a bounded share per look after a burst, without listing /proc: a listing
- * costs about 5 ms with 3,000 processes on the machine. /proc is listed at the first look, when
- * the numbers wrapped, and once a minute, which is when processes that exited unseen are forgotten.
+ * A cached view of /proc: the members of the process groups this agent runs. A group's members
+ * are found by their pgid, which is the only way to see the processes a container forks even once
+ * their parent is gone. The kernel hands out pids in order, so the processes new since the last
+ * look are those between the last pid read and the last one handed out: they are read by number,
+ * a bounded share per look after a burst (each read is an open of /proc/N/stat). /proc is listed
+ * only for a group the agent did not spawn (a listing costs about 5 ms with 3,000 processes on the
+ * machine; a hundred agents listing once a minute made a third of a cluster's idle CPU). Only the
+ * members of tracked groups are kept: the agent tracks each group as it spawns it, before any look
+ * can pass the pids of its children. Other agents' processes are read once and dropped, and the
+ * members kept are read again at every look, which is when those that exited are forgotten.
  */
 export class ProcessTable {
-  /** pid -> its group, and the listing that last saw it */
-  private readonly entries = new Map<number, { pgid: number; seen: number }>();
+  /** pid -> its group, for the members of tracked groups */
+  private readonly entries = new Map<number, number>();
   /** pgid -> pids, so that a group's members are found without going through every process */
   private readonly byGroup = new Map<number, Set<number>>();
-  private generation = 0;
-  /** the last pid handed out when /proc was last looked at: every pid up to it is known */
-  private listedAfterPid: number | undefined;
-  private listedAtMs = -Infinity;
+  /** tracked pgid -> when it was last tracked or asked about (Date.now()) */
+  private readonly tracked = new Map<number, number>();
+  /** every pid handed out up to this one, in the kernel's cyclic order, has been read */
+  private readAfterPid: number | undefined;
+  private readonly lastPid: () => number | undefined;
+
+  /** `lastPid` replaces the kernel's, for tests of the numbers wrapping. */
+  constructor(opts: { lastPid?: () => number | undefined } = {}) {
+    this.lastPid = opts.lastPid ?? lastPid;
+    this.readAfterPid = this.lastPid();
+  }
+
+  /**
+   * Keeps the members of a group from now on: called as it is spawned, before any look, so that
+   * every process it forks is read while the group is tracked.
+   */
+  track(pgid: number): void {
+    this.tracked.set(pgid, Date.now());
+  }
 
   /** The pids of the live members of each of the given groups. */
   members(pgids: ReadonlySet<number>): Map<number, number[]> {
@@ -51,28 +82,31 @@ export class ProcessTable {
   /**
    * The live (non-zombie) members of each of the given groups, as their stat reads now. Zombies
    * are ignored: they hold no resources, and where PID 1 does not reap orphans they stay forever.
-   * With `discover` false, /proc is not listed: the members known already are read again (the
-   * group's leader, whose pid is the group's, is always known), and children forked since the
-   * last listing are found at the next one. Listing costs a read of every new process on the
-   * machine, so a hundred agents listing every second through a burst of pods is most of the
-   * burst's cost.
+   * With `discover` false, the pids handed out since the last look are not read: the members
+   * known already are read again (the group's leader, whose pid is the group's, is always known),
+   * and children forked since are found at the next look.
    */
   memberStats(pgids: ReadonlySet<number>, discover = true): Map<number, ProcStat[]> {
     const members = new Map<number, ProcStat[]>();
     if (pgids.size === 0) return members;
-    if (discover) this.refresh();
+    const now = Date.now();
+    for (const pgid of pgids) {
+      if (!this.tracked.has(pgid)) this.adopt(pgid, now);
+      this.tracked.set(pgid, now);
+    }
+    if (discover) this.refresh(now);
     for (const pgid of pgids) {
       if (!this.byGroup.has(pgid)) {
         const leader = readProcStat(pgid);
-        if (leader?.pgid === pgid) this.set(pgid, pgid, this.generation);
+        if (leader?.pgid === pgid) this.set(pgid, pgid);
       }
       for (const pid of [...(this.byGroup.get(pgid) ?? [])]) {
         const st = readProcStat(pid);
-        if (!st) {
-          this.forget(pid);
+        if (!st || !this.tracked.has(st.pgid)) {
+          this.forget(pid); // gone, or it left for a group nobody runs
           continue;
         }
-        if (st.pgid !== pgid) this.set(pid, st.pgid, this.entries.get(pid)!.seen);
+        if (st.pgid !== pgid) this.set(pid, st.pgid);
         if (st.state === 'Z' || st.state === 'X' || !pgids.has(st.pgid)) continue;
         let list = members.get(st.pgid);
         if (!list) members.set(st.pgid, (list = []));
@@ -82,83 +116,75 @@ export class ProcessTable {
     return members;
   }
 
-  private set(pid: number, pgid: number, seen: number): void {
+  /**
+   * A group asked about that was not tracked (spawned by someone else, or let go): the looks may
+   * have read its members already and dropped them, so every process is read once, now. The
+   * kubelet tracks what it spawns, so this is rare.
+   */
+  private adopt(pgid: number, now: number): void {
+    this.tracked.set(pgid, now);
+    for (const st of listProcesses()) if (st.pgid === pgid) this.set(st.pid, pgid);
+  }
+
+  private set(pid: number, pgid: number): void {
     this.forget(pid);
-    this.entries.set(pid, { pgid, seen });
+    this.entries.set(pid, pgid);
     let group = this.byGroup.get(pgid);
     if (!group) this.byGroup.set(pgid, (group = new Set()));
     group.add(pid);
   }
 
   private forget(pid: number): void {
-    const e = this.entries.get(pid);
-    if (!e) return;
+    const pgid = this.entries.get(pid);
+    if (pgid === undefined) return;
     this.entries.delete(pid);
-    const group = this.byGroup.get(e.pgid);
+    const group = this.byGroup.get(pgid);
     group?.delete(pid);
-    if (group?.size === 0) this.byGroup.delete(e.pgid);
+    if (group?.size === 0) this.byGroup.delete(pgid);
   }
 
-  private refresh(): void {
-    const last = lastPid();
-    if (last !== undefined && last === this.listedAfterPid) return;
-    const since = this.listedAfterPid;
-    // The listing once a minute waits while a burst's pids are being read: it would find them
-    // unknown too, read its own bounded share, and list again at every look until done.
-    const catchingUp = last !== undefined && since !== undefined && last - since > MAX_NEW_READS;
-    if (last !== undefined && since !== undefined && last > since && (catchingUp || Date.now() - this.listedAtMs < FULL_LISTING_EVERY_MS)) {
-      // After a burst the span is long: a bounded share of it is read now, the rest at the next looks.
-      const upTo = Math.min(last, since + MAX_NEW_READS);
-      for (let pid = since + 1; pid <= upTo; pid++) this.learn(pid);
-      this.listedAfterPid = upTo;
+  /** Reads a bounded share of the pids handed out since the last look, and lets go of groups nobody asks about. */
+  private refresh(now: number): void {
+    for (const [pgid, at] of this.tracked) {
+      if (now - at < FORGET_GROUP_AFTER_MS) continue;
+      this.tracked.delete(pgid);
+      for (const pid of [...(this.byGroup.get(pgid) ?? [])]) this.forget(pid);
+    }
+    const last = this.lastPid();
+    let from = this.readAfterPid;
+    if (last === undefined || from === undefined) {
+      this.readAfterPid = last;
       return;
     }
-    this.list(last);
+    let budget = MAX_NEW_READS;
+    if (last < from) {
+      // The numbers wrapped: the top of the range first, then on from the bottom. (Wrapping twice
+      // between two looks, tens of thousands of processes in a few seconds, would lose a span.)
+      const top = Math.min(pidMax(), from + budget);
+      for (let pid = from + 1; pid <= top; pid++) this.learn(pid);
+      budget -= top - from;
+      if (top < pidMax()) {
+        this.readAfterPid = top;
+        return;
+      }
+      from = FIRST_PID_AFTER_WRAP - 1;
+    }
+    const upTo = Math.min(last, from + budget);
+    for (let pid = from + 1; pid <= upTo; pid++) this.learn(pid);
+    this.readAfterPid = upTo;
   }
 
-  /** Reads a pid handed out since the last look: a process is recorded, a thread is not. */
+  /** Reads a pid handed out since the last look: a process of a tracked group is kept; a thread, or anyone else's, is not. */
   private learn(pid: number): void {
     const st = readProcStat(pid);
-    if (!st) {
-      this.forget(pid); // exited already
+    // Gone already, or someone else's: a number kept from an earlier process goes too.
+    if (!st || !this.tracked.has(st.pgid)) {
+      this.forget(pid);
       return;
     }
     // A group's leader is a process; another id may be a thread, whose stat would count twice.
     if (st.pgid !== pid && readTgid(pid) !== pid) return;
-    this.set(pid, st.pgid, this.generation);
-  }
-
-  /** Lists /proc: reads the stat of pids not known yet (a bounded share of them), forgets those gone. */
-  private list(last: number | undefined): void {
-    let listing: string[];
-    try {
-      listing = fs.readdirSync('/proc');
-    } catch {
-      return;
-    }
-    const gen = ++this.generation;
-    // A burst of pods starts thousands of processes between two looks; reading them all at once
-    // would hold a starved agent for seconds, so each look reads a bounded share and the next
-    // look goes on from there.
-    let budget = MAX_NEW_READS;
-    for (const e of listing) {
-      const c = e.charCodeAt(0);
-      if (c < 48 || c > 57) continue;
-      const pid = Number(e);
-      const known = this.entries.get(pid);
-      if (known) {
-        known.seen = gen;
-        continue;
-      }
-      if (budget-- <= 0) continue;
-      const st = readProcStat(pid);
-      if (st) this.set(pid, st.pgid, gen);
-    }
-    if (budget >= 0) {
-      this.listedAfterPid = last;
-      this.listedAtMs = Date.now();
-    }
-    for (const [pid, entry] of this.entries) if (entry.seen !== gen) this.forget(pid);
+    this.set(pid, st.pgid);
   }
 }
 

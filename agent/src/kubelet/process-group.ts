@@ -13,7 +13,7 @@
 
 import type { Readable, Duplex, Writable } from 'node:stream';
 import { spawn } from 'node:child_process';
-import { groupReaper, signalGroup } from './proc.js';
+import { groupReaper, processTable, signalGroup } from './proc.js';
 
 const WATCHER = `( trap '' TERM INT HUP; read -r _ <&3; kill -KILL 0 ) </dev/null >/dev/null 2>&1 &
 echo $! >&3
@@ -125,6 +125,8 @@ export class ProcessGroup implements ContainerProcess {
     // A spawn that fails (its working directory vanished) says so here, after pid came back undefined.
     child.on('error', () => undefined);
     const pid = child.pid;
+    // Before any look at /proc can pass the pids of what it forks (see ProcessTable).
+    if (pid !== undefined) processTable.track(pid);
     const lifeline = child.stdio[3] as Duplex | undefined;
     if (pid === undefined || !child.stdout || !child.stderr || !lifeline) {
       throw new Error(`cannot start process: /bin/sh could not be spawned in ${opts.cwd}`);

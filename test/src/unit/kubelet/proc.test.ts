@@ -40,17 +40,16 @@ describe('kubelet /proc and resource sums', () => {
     // a sleep when told to.
     const script = "process.stdin.once('data', () => require('child_process').spawn('sleep', ['30'], { stdio: 'ignore' })); console.log('up');";
     const table = new ProcessTable();
-    // The first looks list /proc, reading a bounded share of the machine's processes each time.
-    for (let i = 0; i < 64; i++) table.members(new Set([process.pid]));
     const listings: string[] = [];
     const readdirSync = fs.readdirSync;
     fs.readdirSync = ((dir: fs.PathLike, ...rest: never[]) => {
       if (String(dir) === '/proc') listings.push('/proc');
       return (readdirSync as (...a: unknown[]) => unknown)(dir, ...rest);
     }) as typeof fs.readdirSync;
-    const before = lastPid()!;
     const child = spawn(process.execPath, ['-e', script], { detached: true, stdio: ['pipe', 'pipe', 'ignore'] });
     const pgid = child.pid!;
+    // As the kubelet does for what it spawns (ProcessGroup.spawn).
+    table.track(pgid);
     try {
       await new Promise((r) => child.stdout!.once('data', r));
       assert.deepEqual(table.members(new Set([pgid])).get(pgid), [pgid], 'the threads of the Node process are not members');
@@ -60,8 +59,7 @@ describe('kubelet /proc and resource sums', () => {
         return m && m.length === 2 ? m : undefined;
       });
       assert.equal(readProcStat(members.find((p) => p !== pgid)!)?.ppid, pgid);
-      // Only a long span of new pids (a busy machine) sends the table back to listing /proc.
-      if (lastPid()! - before < 200) assert.deepEqual(listings, [], 'new pids were read by number');
+      assert.deepEqual(listings, [], 'new pids were read by number, /proc never listed');
     } finally {
       fs.readdirSync = readdirSync;
       process.kill(-pgid, 'SIGKILL');
@@ -70,9 +68,9 @@ describe('kubelet /proc and resource sums', () => {
 
   it('finds a burst of 300 forks over a few looks, a bounded share of the new pids each', async () => {
     const table = new ProcessTable();
-    for (let i = 0; i < 64; i++) table.members(new Set([process.pid]));
     const child = spawn('/bin/sh', ['-c', 'for i in $(seq 300); do sleep 30 & done; echo up; wait'], { detached: true, stdio: ['ignore', 'pipe', 'ignore'] });
     const pgid = child.pid!;
+    table.track(pgid);
     try {
       await new Promise((r) => child.stdout!.once('data', r));
       const first = table.members(new Set([pgid])).get(pgid)!.length;
@@ -83,6 +81,41 @@ describe('kubelet /proc and resource sums', () => {
         return table.members(new Set([pgid])).get(pgid)!.length === 301;
       });
       assert.ok(looks >= 2, 'the rest came at later looks');
+    } finally {
+      process.kill(-pgid, 'SIGKILL');
+    }
+  });
+
+  it('adopts a group it did not spawn: members its looks passed before anyone asked are found', async () => {
+    const table = new ProcessTable();
+    const child = spawn('/bin/sh', ['-c', 'sleep 30 & sleep 30 & echo up; wait'], { detached: true, stdio: ['ignore', 'pipe', 'ignore'] });
+    const pgid = child.pid!;
+    try {
+      await new Promise((r) => child.stdout!.once('data', r));
+      // Looks for another group read the sleeps' pids and drop them: nobody tracks their group.
+      for (let look = 0; look < 64; look++) table.members(new Set([process.pid]));
+      const members = table.members(new Set([pgid])).get(pgid) ?? [];
+      assert.equal(members.length, 3, `the shell and its two sleeps, found ${members.join(',')}`);
+    } finally {
+      process.kill(-pgid, 'SIGKILL');
+    }
+  });
+
+  it('follows the pids across a wrap of the numbers: the top of the range, then on from the bottom', async () => {
+    const child = spawn('/bin/sh', ['-c', 'sleep 30 & echo up; wait'], { detached: true, stdio: ['ignore', 'pipe', 'ignore'] });
+    const pgid = child.pid!;
+    try {
+      await new Promise((r) => child.stdout!.once('data', r));
+      const pidMax = Number(fs.readFileSync('/proc/sys/kernel/pid_max', 'latin1'));
+      // The table last looked just below the top; the kernel has since wrapped and handed out the group.
+      let reported = pidMax - 5;
+      const table = new ProcessTable({ lastPid: () => reported });
+      table.track(pgid);
+      reported = lastPid()!;
+      // Up to pid_max / 256 looks: the span from the wrap to the group is read a share at a time.
+      let members: number[] = [];
+      for (let look = 0; look < 200 && members.length < 2; look++) members = table.members(new Set([pgid])).get(pgid) ?? [];
+      assert.equal(members.length, 2, `the group and its sleep, read after the wrap: ${members.join(',')}`);
     } finally {
       process.kill(-pgid, 'SIGKILL');
     }
