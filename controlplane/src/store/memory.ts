@@ -7,7 +7,7 @@ import { matches, isoNow, realClock, type Clock, type KObject } from '@kip/share
 import type { JournalChange, JournalState, StoreJournal } from './journal.js';
 import {
   deepFreeze,
-  frozenCopy,
+  frozenCopyWithMetadata,
   StoreError,
   type ListOptions,
   type ListResult,
@@ -106,14 +106,10 @@ export class MemoryStore implements Store {
     const t = this.table(obj.kind);
     const k = keyFor(obj.metadata.namespace, obj.metadata.name);
     if (t.has(k)) throw new StoreError('AlreadyExists', `${obj.kind.toLowerCase()}s "${obj.metadata.name}" already exists`);
-    const stored = frozenCopy({
-      ...obj,
-      metadata: {
-        ...obj.metadata,
-        uid: obj.metadata.uid || randomUUID(),
-        creationTimestamp: obj.metadata.creationTimestamp || isoNow(this.clock),
-        resourceVersion: String(this.rv + 1),
-      },
+    const stored = frozenCopyWithMetadata(obj, {
+      uid: obj.metadata.uid || randomUUID(),
+      creationTimestamp: obj.metadata.creationTimestamp || isoNow(this.clock),
+      resourceVersion: String(this.rv + 1),
     });
     this.commit({ type: 'ADDED', object: stored });
     t.set(k, stored);
@@ -137,9 +133,10 @@ export class MemoryStore implements Store {
         'Conflict',
         `${obj.kind.toLowerCase()}s "${obj.metadata.name}": uid ${obj.metadata.uid} does not match the stored object (${old.metadata.uid})`,
       );
-    const stored = frozenCopy({
-      ...obj,
-      metadata: { ...obj.metadata, uid: old.metadata.uid, creationTimestamp: old.metadata.creationTimestamp, resourceVersion: String(this.rv + 1) },
+    const stored = frozenCopyWithMetadata(obj, {
+      uid: old.metadata.uid,
+      creationTimestamp: old.metadata.creationTimestamp,
+      resourceVersion: String(this.rv + 1),
     });
     this.commit({ type: 'MODIFIED', object: stored });
     t.set(k, stored);
@@ -214,7 +211,7 @@ export class MemoryStore implements Store {
       t.delete(k);
       ev = { type: 'DELETED', object: Object.freeze({ ...old, metadata: Object.freeze({ ...old.metadata, resourceVersion: String(rv) }) }), oldObject: old };
     } else {
-      const stored = frozenCopy({ ...o, metadata: { ...o.metadata, resourceVersion: String(rv) } });
+      const stored = frozenCopyWithMetadata(o, { resourceVersion: String(rv) });
       t.set(k, stored);
       ev = old ? { type: 'MODIFIED', object: stored, oldObject: old } : { type: 'ADDED', object: stored };
     }

@@ -104,6 +104,24 @@ export function frozenCopy<T>(o: T): T {
   return Object.freeze(out) as T;
 }
 
+/**
+ * frozenCopy of an API object with some metadata fields set (uid, resourceVersion, ...), in the
+ * same one walk: what a store keeps of what it is asked to write. Building the changed metadata
+ * with object spreads first (`{ ...obj, metadata: { ...obj.metadata, resourceVersion } }`) cost
+ * V8 four times the memory of the copy itself, for objects thrown away at once: measured on the
+ * scheduler's bench, most of what a pod's creation allocated.
+ */
+export function frozenCopyWithMetadata<T extends KObject>(o: T, set: Readonly<Record<string, unknown>>): T {
+  const meta: Record<string, unknown> = {};
+  const from = o.metadata as unknown as Record<string, unknown>;
+  for (const k in from) meta[k] = frozenCopy(from[k]);
+  for (const k in set) meta[k] = set[k];
+  Object.freeze(meta);
+  const out: Record<string, unknown> = {};
+  for (const k in o) out[k] = k === 'metadata' ? meta : frozenCopy((o as Record<string, unknown>)[k]);
+  return Object.freeze(out) as T;
+}
+
 /** A mutable deep copy of a stored object. */
 export function mutable<T>(o: T): T {
   return structuredClone(o);

@@ -36,6 +36,22 @@ describe('controlplane/store/memory', () => {
       throwsStore(() => small.watch({ resourceVersion: '89' }, () => undefined), 'Gone');
     });
 
+    it('keeps a frozen copy of what it is given, sharing the parts that were frozen already', () => {
+      const given = withNs(pod('frozen'));
+      const created = store.create(given);
+      assert.notEqual(created, given);
+      assert.equal(given.metadata.resourceVersion, undefined, "the writer's object is not changed");
+      for (const part of [created, created.metadata, created.spec, created.spec.containers, created.spec.containers[0]]) assert.ok(Object.isFrozen(part));
+      assert.ok(created.metadata.uid && created.metadata.creationTimestamp && created.metadata.resourceVersion);
+      // A writer copies what it read and changes one part: the rest is shared, not copied again.
+      const updated = store.update({ ...created, metadata: { ...created.metadata, labels: { app: 'x' } } });
+      assert.equal(updated.spec, created.spec);
+      assert.deepEqual(updated.metadata.labels, { app: 'x' });
+      assert.ok(Object.isFrozen(updated.metadata.labels));
+      assert.equal(updated.metadata.uid, created.metadata.uid);
+      assert.equal(Number(updated.metadata.resourceVersion), Number(created.metadata.resourceVersion) + 1);
+    });
+
     it('close() drops every watcher', () => {
       const evs: StoreEvent[] = [];
       store.watch({}, (e) => evs.push(e));
