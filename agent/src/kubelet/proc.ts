@@ -37,11 +37,12 @@ function pidMax(): number {
  * their parent is gone. The kernel hands out pids in order, so the processes new since the last
  * look are those between the last pid read and the last one handed out: they are read by number,
  * a bounded share per look after a burst (each read is an open of /proc/N/stat). /proc is listed
- * only for a group the agent did not spawn (a listing costs about 5 ms with 3,000 processes on the
- * machine; a hundred agents listing once a minute made a third of a cluster's idle CPU). Only the
- * members of tracked groups are kept: the agent tracks each group as it spawns it, before any look
- * can pass the pids of its children. Other agents' processes are read once and dropped, and the
- * members kept are read again at every look, which is when those that exited are forgotten.
+ * only for a group the agent did not spawn: a listing costs about 5 ms with 3,000 processes on the
+ * machine, and after a burst of pods a hundred agents listing once a minute, and keeping every
+ * process of the machine, doubled a cluster's idle CPU for minutes. Only the members of tracked
+ * groups are kept: the agent tracks each group as it spawns it, before any look can pass the pids
+ * of its children. Other agents' processes are read once and dropped, and the members kept are
+ * read again at every look, which is when those that exited are forgotten.
  */
 export class ProcessTable {
   /** pid -> its group, for the members of tracked groups */
