@@ -19,7 +19,7 @@ import { type ProcStat, processTable, signalGroup } from './proc.js';
 export const PERIOD_MS = 100;
 /** USER_HZ: /proc counts CPU time in hundredths of a second. */
 const MS_PER_TICK = 10;
-/** How often a period also lists /proc to find processes the container forked (stress forks its workers). */
+/** How often a period also reads the pids handed out since, to find processes the container forked (stress forks its workers). */
 const DISCOVER_EVERY_PERIODS = 5;
 /** A debt is paid for at most this many periods: a burst seen late does not stop a group for minutes. */
 const MAX_DEBT_PERIODS = 50;

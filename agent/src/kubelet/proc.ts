@@ -92,8 +92,8 @@ export class ProcessTable {
     if (pgids.size === 0) return members;
     const now = Date.now();
     for (const pgid of pgids) {
-      if (!this.tracked.has(pgid)) this.adopt(pgid, now);
-      this.tracked.set(pgid, now);
+      if (this.tracked.has(pgid)) this.tracked.set(pgid, now);
+      else this.adopt(pgid, now);
     }
     if (discover) this.refresh(now);
     for (const pgid of pgids) {
@@ -163,7 +163,7 @@ export class ProcessTable {
       // between two looks, tens of thousands of processes in a few seconds, would lose a span.)
       const top = Math.min(pidMax(), from + budget);
       for (let pid = from + 1; pid <= top; pid++) this.learn(pid);
-      budget -= top - from;
+      budget -= Math.max(0, top - from); // pid_max lowered meanwhile: nothing read up there
       if (top < pidMax()) {
         this.readAfterPid = top;
         return;

@@ -23,7 +23,7 @@ export interface Sample {
   self: Usage;
 }
 
-/** How often a sample also lists /proc to find processes that containers forked. */
+/** How often a sample also reads the pids handed out since, to find processes that containers forked. */
 export const DISCOVER_EVERY_MS = 10_000;
 
 /** USER_HZ: /proc counts CPU time in hundredths of a second on every Linux. */

@@ -119,6 +119,7 @@ export function frozenCopyWithMetadata<T extends KObject>(o: T, set: Readonly<Re
   Object.freeze(meta);
   const out: Record<string, unknown> = {};
   for (const k in o) out[k] = k === 'metadata' ? meta : frozenCopy((o as Record<string, unknown>)[k]);
+  out.metadata = meta; // in its place when the object had one; at the end when it had none
   return Object.freeze(out) as T;
 }
 

@@ -54,7 +54,7 @@ describe('CPU throttle: the duty cycle', () => {
   });
 
   it('a burst seen late is paid for by stopped periods, and a bounded debt', () => {
-    // 3 s of CPU found at once (children forked since the last listing of /proc).
+    // 3 s of CPU found at once (children forked since the last look at new pids).
     const first = nextWindow(initialDuty(), 200, 3000, PERIOD_MS);
     assert.equal(first.runMs, 0);
     assert.equal(first.state.creditMs, -20 * 50, 'at most 50 periods of debt');
