@@ -13,6 +13,7 @@
 
 import { build } from 'esbuild';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { isBuiltin } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -29,6 +30,42 @@ if (process.argv.includes('--clean')) {
 // (registry.js re-exports it).
 const { PROGRAM_IMAGES } = await import(pathToFileURL(at('agent/dist/images/registry.js')).href);
 
+// How the agent's CommonJS bundle takes Node's built-in modules (every agent pays for them, a
+// hundred times over):
+// - Once each. esbuild turns each file's `import fs from 'node:fs'` into a copy of the module made
+//   of getters (its __toESM), one copy per importing file: 63 copies and 2,800 getters with their
+//   closures, about 0.5 MiB of every agent's heap. Served through one module of the bundle, each
+//   built-in is copied once. A plain require() copies nothing and is left alone.
+// - The rare ones on first use. tls, https and zlib are for TLS links and compressed WebSocket
+//   frames, which a default cluster has neither of; loading them (ws requires all three when it
+//   loads) cost each agent about 1 MiB. Each is a stand-in that loads the module when a property
+//   of it is first read. An import of one takes its default export (`import tls from 'node:tls'`):
+//   a named import of it has nothing to bind to, and fails the build (logOverride below).
+const LAZY_BUILTINS = new Set(['tls', 'https', 'zlib']);
+const lazyModule = (id) =>
+  `(() => { let m; const load = () => (m ??= require(${id})); return new Proxy({}, { get: (_, k) => load()[k], has: (_, k) => k in load(), ownKeys: () => Reflect.ownKeys(load()), getOwnPropertyDescriptor: (_, k) => { const d = Reflect.getOwnPropertyDescriptor(load(), k); return d && { ...d, configurable: true }; } }); })()`;
+const builtinsOncePlugin = {
+  name: 'builtins-once',
+  setup(b) {
+    const ns = 'builtin';
+    b.onResolve({ filter: /^(node:)?[a-z_/]+$/ }, (a) => {
+      const name = a.path.replace(/^node:/, '');
+      if (a.namespace === ns || !isBuiltin(name)) return undefined;
+      const lazy = LAZY_BUILTINS.has(name);
+      const cjs = a.kind === 'require-call';
+      if (cjs && !lazy) return undefined;
+      // A require needs module.exports, an import a default export: two modules, by two names.
+      return { path: cjs ? `${name} (require)` : name, namespace: ns, pluginData: { name, lazy, cjs } };
+    });
+    b.onLoad({ filter: /.*/, namespace: ns }, (a) => {
+      const { name, lazy, cjs } = a.pluginData;
+      const id = JSON.stringify(`node:${name}`);
+      if (!lazy) return { contents: `const m = require(${id});\nexport default m;\nexport * from ${id};`, loader: 'js' };
+      return { contents: cjs ? `module.exports = ${lazyModule(id)};` : `export default ${lazyModule(id)};`, loader: 'js' };
+    });
+  },
+};
+
 const groups = [
   // The agent's main.js is a small loader that runs main.cjs, the agent itself, from V8's code
   // cache (agent/src/bundle-loader.ts says why CommonJS).
@@ -44,6 +81,8 @@ const groups = [
     entries: { main: 'agent/dist/main.js' },
     format: 'cjs',
     define: { 'process.env.MSGPACKR_NATIVE_ACCELERATION_DISABLED': '"true"' },
+    plugins: [builtinsOncePlugin],
+    logOverride: { 'import-is-undefined': 'error' },
   },
   // The etcd store's worker thread (store/etcd.ts) is started from the file beside the bundle.
   { outdir: OUTDIRS[1], entries: { main: 'controlplane/dist/main.js', 'etcd-worker': 'controlplane/dist/store/etcd-worker.js' } },
@@ -90,6 +129,8 @@ await Promise.all(
       // only make them bigger to parse for a stack trace.
       sourcesContent: false,
       logLevel: 'warning',
+      plugins: g.plugins ?? [],
+      logOverride: g.logOverride,
     }),
   ),
 );

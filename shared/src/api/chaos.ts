@@ -16,10 +16,8 @@ import {
   type NetworkActionName,
   type NodeActionName,
 } from '../chaos/actions/index.js';
+import type { CHAOS_API_VERSION } from './names.js';
 import type { KObject } from './types.js';
-
-export const CHAOS_GROUP = 'chaos.kip.dev';
-export const CHAOS_API_VERSION = `${CHAOS_GROUP}/v1alpha1`;
 
 /** How many of the selected nodes a fault takes (Chaos Mesh's modes). */
 export const ChaosModeSchema = Type.Union([

@@ -3,17 +3,8 @@
 // where they live, so far.
 
 import { Type } from '@sinclair/typebox';
-import {
-  CHAOS_API_VERSION,
-  CHAOS_GROUP,
-  type ChaosStatus,
-  type ControlPlaneChaos,
-  type ControlPlaneChaosSpec,
-  type NetworkChaos,
-  type NetworkChaosSpec,
-  type NodeChaos,
-  type NodeChaosSpec,
-} from '../api/chaos.js';
+import { CHAOS_API_VERSION, CHAOS_GROUP } from '../api/names.js';
+import type { ChaosStatus, ControlPlaneChaos, ControlPlaneChaosSpec, NetworkChaos, NetworkChaosSpec, NodeChaos, NodeChaosSpec } from '../api/chaos.js';
 import { validateControlPlaneChaosSpec } from '../chaos/control-plane.js';
 import { validateChaosSpec } from '../chaos/validate.js';
 import type { Obj } from '../validation/errors.js';

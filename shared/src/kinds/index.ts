@@ -96,7 +96,7 @@ export type {
   VolumeMount,
   VolumeProjection,
 } from './pod-volumes.js';
-export { DEFAULT_VOLUME_MODE, VOLUME_SOURCES } from './pod-volumes.js';
+export { VOLUME_SOURCES } from './pod-volumes.js';
 export type { Namespace } from './namespace.js';
 export type { Node, NodeAddress, NodeCondition, NodeSpec, NodeStatus, NodeSystemInfo, Taint } from './node.js';
 export type { ReplicaSet, ReplicaSetSpec, ReplicaSetStatus } from './replicaset.js';

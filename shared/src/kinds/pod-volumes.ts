@@ -10,9 +10,7 @@ import { StringEnum, withCheck } from '../validation/schema.js';
 /** A quantity, written as a string or a number, as Kubernetes' Quantity (int-or-string in OpenAPI). */
 const Quantity = () => Type.Unsafe<string | number>({ 'x-kubernetes-int-or-string': true, anyOf: [{ type: 'integer' }, { type: 'string' }] });
 import { isQuantity } from '../api/quantity.js';
-
-/** Files of configMap, secret, downwardAPI and projected volumes: 0644, as Kubernetes defaults them. */
-export const DEFAULT_VOLUME_MODE = 0o644;
+import { DEFAULT_VOLUME_MODE } from '../api/names.js';
 
 /** The fields a downward API file or variable may name of the pod (env allows a few more). */
 export const DOWNWARD_VOLUME_FIELDS = ['metadata.name', 'metadata.namespace', 'metadata.uid', 'metadata.labels', 'metadata.annotations'] as const;
