@@ -1,6 +1,8 @@
 // One line per event, naming the node or pod it concerns. Quiet by default (info and above);
 // --verbose adds debug lines.
 
+import { isoTimeMillis } from './clock.js';
+
 export type Level = 'debug' | 'info' | 'warn' | 'error';
 const ORDER: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
@@ -27,7 +29,7 @@ function formatFields(fields?: Record<string, unknown>): string {
 export function createLogger(component: string, level: Level = 'info', write: (line: string) => void = (l) => process.stderr.write(l + '\n')): Logger {
   const emit = (lvl: Level, msg: string, fields?: Record<string, unknown>) => {
     if (ORDER[lvl] < ORDER[level]) return;
-    const ts = new Date().toISOString();
+    const ts = isoTimeMillis(Date.now());
     write(`${ts} ${lvl.toUpperCase().padEnd(5)} ${component}: ${msg}${formatFields(fields)}`);
   };
   return {

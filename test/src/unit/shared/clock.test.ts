@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { Attention, FakeClock, everyWithAttention, isoNow, isoTime, realClock, untilNextTick } from '@kip/shared';
+import { Attention, FakeClock, everyWithAttention, isoNow, isoTime, isoTimeMillis, realClock, untilNextTick } from '@kip/shared';
 
 describe('shared/clock', () => {
   describe('FakeClock', () => {
@@ -104,6 +104,26 @@ describe('shared/clock', () => {
       assert.equal(isoTime(Date.parse('2026-01-01T12:34:57.000Z')), '2026-01-01T12:34:57Z');
       assert.equal(isoTime(-1500), '1969-12-31T23:59:58Z');
       assert.throws(() => isoTime(Number.NaN), RangeError);
+    });
+
+    it('isoTime and isoTimeMillis write what toISOString writes, in every range it has a form for', () => {
+      const times = [0, 1, 9, 10, 99, 100, 999, -1, -1500, Date.parse('2026-12-03T05:21:14.123Z'), Date.parse('2024-02-29T23:59:59.999Z')];
+      // years 1000 and 9999 at their edges, and beyond them where toISOString pads or extends the year
+      times.push(
+        Date.parse('1000-01-01T00:00:00Z'),
+        Date.parse('0999-12-31T23:59:59.500Z'),
+        Date.parse('9999-12-31T23:59:59.999Z'),
+        253402300800000,
+        -62198755200000,
+      );
+      for (let t = -3.2e13; t < 2.6e14; t += 187_654_321_987) times.push(t);
+      for (const t of times) {
+        const iso = new Date(t).toISOString();
+        assert.equal(isoTimeMillis(t), iso, `isoTimeMillis(${t})`);
+        assert.equal(isoTime(t), iso.replace(/\.\d{3}Z$/, 'Z'), `isoTime(${t})`);
+      }
+      assert.throws(() => isoTimeMillis(Number.NaN), RangeError);
+      assert.throws(() => isoTimeMillis(8.64e15 + 1), RangeError);
     });
 
     it('isoNow reads the given clock', () => {
