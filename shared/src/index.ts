@@ -21,6 +21,7 @@ export * from './backoff.js';
 export * from './address-plan.js';
 export * from './ipv4.js';
 export * from './json-equal.js';
+export * from './byte-order.js';
 export * from './random.js';
 export * from './stats.js';
 export * from './log.js';

@@ -10,7 +10,7 @@
 // or the previous holder of a load balancer address not closed yet) is retried with backoff.
 
 import net from 'node:net';
-import type { Logger, ServiceRoute } from '@kip/shared';
+import { byteOrder, type Logger, type ServiceRoute } from '@kip/shared';
 import { SOCKET_HIGH_WATER_MARK } from './link.js';
 import type { ServicePortRoute } from './resolve.js';
 import { serviceKey, type RoutingTable } from './routing-table.js';
@@ -85,7 +85,7 @@ export class ExternalListeners {
 
   /** Bound listeners, for the proxy's status page. */
   list(): (ExternalListenerSpec & { bound: boolean })[] {
-    return [...this.listeners.values()].map((l) => ({ ...l.spec, bound: l.bound })).sort((a, b) => addressKey(a).localeCompare(addressKey(b)));
+    return [...this.listeners.values()].map((l) => ({ ...l.spec, bound: l.bound })).sort((a, b) => byteOrder(addressKey(a), addressKey(b)));
   }
 
   /** Resolves once every listener has bound or failed its first try. */

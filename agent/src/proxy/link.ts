@@ -7,6 +7,7 @@
 
 import type { Socket } from 'node:net';
 import { Duplex } from 'node:stream';
+import { byteOrder } from '@kip/shared';
 import { fastSplice, type Pump } from './fast-splice.js';
 
 /** Large socket buffers let a bulk transfer pause and resume its source less often; still bounded. */
@@ -346,7 +347,7 @@ export class Links {
   }
 
   all(): Link[] {
-    return [...this.byPeer.values()].sort((a, b) => a.peer.localeCompare(b.peer));
+    return [...this.byPeer.values()].sort((a, b) => byteOrder(a.peer, b.peer));
   }
 
   stats(): LinkStats[] {

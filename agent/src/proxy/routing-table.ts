@@ -5,6 +5,7 @@
 
 import {
   cidrContains,
+  byteOrder,
   ipToNumber,
   parseCidr,
   POD_NETWORK_CIDR,
@@ -168,7 +169,7 @@ export class RoutingTable {
 
   /** Services of one namespace, by name, for pod environment variables. */
   servicesIn(namespace: string): ServiceRoute[] {
-    return [...this.services.values()].filter((s) => s.namespace === namespace).sort((a, b) => a.name.localeCompare(b.name));
+    return [...this.services.values()].filter((s) => s.namespace === namespace).sort((a, b) => byteOrder(a.name, b.name));
   }
 
   allServices(): ServiceRoute[] {

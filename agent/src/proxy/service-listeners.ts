@@ -4,7 +4,7 @@
 // come and go underneath), because pods were given that port in their environment.
 
 import net from 'node:net';
-import type { Logger, ServiceRoute } from '@kip/shared';
+import { byteOrder, type Logger, type ServiceRoute } from '@kip/shared';
 import type { ServicePortRoute } from './resolve.js';
 import { serviceKey, type RoutingChange, type RoutingTable } from './routing-table.js';
 import { SOCKET_HIGH_WATER_MARK } from './link.js';
@@ -88,7 +88,7 @@ export class ServiceListeners {
       const p = this.table.serviceByKey(l.service)?.ports.find((x) => x.name === l.portName);
       if (p && l.port > 0) out.push({ service: l.service, portName: l.portName, servicePort: p.port, listenPort: l.port });
     }
-    return out.sort((a, b) => a.service.localeCompare(b.service) || a.servicePort - b.servicePort);
+    return out.sort((a, b) => byteOrder(a.service, b.service) || a.servicePort - b.servicePort);
   }
 
   async closeAll(): Promise<void> {

@@ -3,6 +3,7 @@
 // so the scheduler's --verbose log can show the decision and a test can replay it. Also the
 // FailedScheduling message, built exactly as kube-scheduler's FitError builds it.
 
+import { byteOrder } from '@kip/shared';
 import type { PluginStatus, Status } from './framework.js';
 
 /** kube-scheduler's ErrNoNodesAvailable, the whole message when the cluster has no nodes. */
@@ -103,11 +104,6 @@ export function fitErrorMessage(numAllNodes: number, reasonCounts: ReadonlyMap<s
   parts.sort(byteOrder);
   if (parts.length > 0) msg += ` ${parts.join(', ')}.`;
   return msg;
-}
-
-/** Go compares strings bytewise; for the ASCII reasons kip has, code-unit order is the same. */
-function byteOrder(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 export function truncateMessage(message: string, max = NOTE_LENGTH_LIMIT): string {

@@ -13,6 +13,7 @@ import type { FaultDirection, NetworkFault, NetworkFaultParameter } from '../wir
 import { actsOnConnections } from './actions/effects.js';
 import { findNetworkAction } from './actions/index.js';
 import { deriveSeed } from '../random.js';
+import { byteOrder } from '../byte-order.js';
 
 export interface FaultPlanInput {
   /** "namespace/name" of the NetworkChaos */
@@ -79,7 +80,7 @@ export function planNetworkFaults(input: FaultPlanInput): Map<string, NetworkFau
   const out = new Map<string, NetworkFault[]>();
   for (const [node, peers] of byLink) {
     const list: NetworkFault[] = [];
-    for (const [peer, d] of [...peers].sort(([a], [b]) => a.localeCompare(b))) {
+    for (const [peer, d] of [...peers].sort(([a], [b]) => byteOrder(a, b))) {
       const seed = deriveSeed(input.seed, node, peer === CP ? 'control-plane' : peer);
       list.push({ chaos: input.chaos, ...(peer === CP ? { controlPlane: true } : { peer }), direction: d, action: spec.action, ...params, seed });
     }
