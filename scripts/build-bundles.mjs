@@ -42,8 +42,19 @@ const { PROGRAM_IMAGES } = await import(pathToFileURL(at('agent/dist/images/regi
 //   of it is first read. An import of one takes its default export (`import tls from 'node:tls'`):
 //   a named import of it has nothing to bind to, and fails the build (logOverride below).
 const LAZY_BUILTINS = new Set(['tls', 'https', 'zlib']);
-const lazyModule = (id) =>
-  `(() => { let m; const load = () => (m ??= require(${id})); return new Proxy({}, { get: (_, k) => load()[k], has: (_, k) => k in load(), ownKeys: () => Reflect.ownKeys(load()), getOwnPropertyDescriptor: (_, k) => { const d = Reflect.getOwnPropertyDescriptor(load(), k); return d && { ...d, configurable: true }; } }); })()`;
+const lazyModule = (id) => `(() => {
+  let m;
+  const load = () => (m ??= require(${id}));
+  return new Proxy({}, {
+    get: (_, k) => load()[k],
+    has: (_, k) => k in load(),
+    ownKeys: () => Reflect.ownKeys(load()),
+    getOwnPropertyDescriptor: (_, k) => {
+      const d = Reflect.getOwnPropertyDescriptor(load(), k);
+      return d && { ...d, configurable: true };
+    },
+  });
+})()`;
 const builtinsOncePlugin = {
   name: 'builtins-once',
   setup(b) {
@@ -139,6 +150,11 @@ await Promise.all(
 // cannot escape there) made V8 hold the agent's whole source as a two-byte string, after Node had
 // decoded it as UTF-8: twice the memory for the source, in every agent, and a slower load.
 // Write such a character as \uXXXX in the source.
+// The agent's bundle must keep taking built-ins once each (builtinsOncePlugin): a copy per file
+// would mean the plugin no longer sees them, and every agent grows again.
+if (/__toESM\(require\("node:/.test(readFileSync(at('agent/dist/bundle/main.cjs'), 'utf8')))
+  process.stderr.write('build-bundles: warning: agent/dist/bundle/main.cjs copies a built-in module per importing file; see builtinsOncePlugin\n');
+
 for (const dir of OUTDIRS) {
   for (const f of readdirSync(at(dir)).filter((n) => n.endsWith('.js') || n.endsWith('.cjs'))) {
     const lines = readFileSync(path.join(at(dir), f), 'utf8').split('\n');

@@ -1,6 +1,6 @@
 // The agent's bundle entry (agent/dist/bundle/main.js, built by scripts/build-bundles.mjs): runs
 // main.cjs, the agent bundled as one CommonJS file, from V8's code cache. Every agent compiled
-// the same 850 KiB of JavaScript at its start, and a hundred agents on two cores did it a hundred
+// the same 700 KiB of JavaScript at its start, and a hundred agents on two cores did it a hundred
 // times; with the cache V8 deserializes what the first agent compiled instead (the top level
 // and every function it ran while joining). Node 20 has no compile cache for ES modules
 // (module.enableCompileCache is Node 22), hence a CommonJS bundle run through vm.Script.
