@@ -104,6 +104,13 @@ export class NodeInfo {
   hostname: string | undefined = undefined;
   /** labels['topology.kubernetes.io/zone'], read once, for the zone spreading every ReplicaSet pod gets. */
   zoneLabel: string | undefined = undefined;
+  /**
+   * Scratch space of the scoring step: this node's position in the list being scored, written by
+   * the scorer that needs it just before it reads it (PodTopologySpread, to find the few nodes of
+   * its owner index among hundreds scored without a map lookup per node). The one field a plugin
+   * writes; between cycles it is stale, so a reader checks nodes[scoreIndex] is this node.
+   */
+  scoreIndex = -1;
 
   constructor(readonly name: string) {}
 

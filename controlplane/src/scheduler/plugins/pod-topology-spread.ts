@@ -285,9 +285,27 @@ export const PodTopologySpread: FilterPlugin & ScorePlugin = {
       const siblings = s.siblings;
       const weight = s.weights[0]!;
       const base = only.maxSkew - 1;
-      for (let i = 0; i < nodes.length; i++) {
+      const n = nodes.length;
+      if (siblings.size >= n) {
+        for (let i = 0; i < n; i++) {
+          const ni = nodes[i]!;
+          out[i] = ni.hostname === undefined ? 0 : Math.round((siblings.get(ni) ?? 0) * weight + base);
+        }
+        return;
+      }
+      // Fewer siblings than scored nodes (a ReplicaSet's pods on a big cluster): every node scores
+      // as having none and is stamped with its position, then each sibling's node, found by that
+      // stamp, gets its count. Walking the small map replaced a lookup in it per scored node, the
+      // largest single cost of a cycle on 5 000 nodes.
+      const none = Math.round(base);
+      for (let i = 0; i < n; i++) {
         const ni = nodes[i]!;
-        out[i] = ni.hostname === undefined ? 0 : Math.round((siblings.get(ni) ?? 0) * weight + base);
+        ni.scoreIndex = i;
+        out[i] = ni.hostname === undefined ? 0 : none;
+      }
+      for (const [ni, count] of siblings) {
+        const i = ni.scoreIndex;
+        if (i >= 0 && i < n && nodes[i] === ni && ni.hostname !== undefined) out[i] = Math.round(count * weight + base);
       }
       return;
     }

@@ -151,6 +151,24 @@ describe('scheduler plugin PodTopologySpread', () => {
         );
       });
 
+      it('scores a subset of the nodes right whatever order earlier cycles scored them in', () => {
+        // Siblings on 2 of 5 nodes: fewer siblings than scored nodes, the path that finds their
+        // slots by the stamp each scored node gets; an earlier cycle's stamps must not mislead it.
+        const c = cluster({ a: { pods: [sibling('1'), sibling('2')] }, b: { pods: [sibling('3')] }, c: {}, d: {}, e: {} });
+        const pod = makePod('p', { owner: 'rs-1' });
+        for (const nodes of [c.nodes, [...c.nodes].reverse(), [c.nodes[4]!, c.nodes[0]!, c.nodes[2]!], [c.nodes[2]!, c.nodes[3]!, c.nodes[4]!]]) {
+          const state = new CycleState(c.snapshot);
+          PodTopologySpread.preScore!(pod, nodes, state);
+          const out = new Float64Array(nodes.length);
+          PodTopologySpread.scoreNodes!(pod, nodes, state, out);
+          assert.deepEqual(
+            Array.from(out),
+            nodes.map((ni) => PodTopologySpread.score(pod, ni, state)),
+            nodes.map((ni) => ni.name).join(','),
+          );
+        }
+      });
+
       it('counts zones too when nodes have them', () => {
         const c = cluster({
           a1: { labels: { [ZONE]: 'a' }, pods: [sibling('1')] },
