@@ -165,10 +165,20 @@ export function defaultNormalizeScore(scores: MutableScores, reverse: boolean, m
   }
 }
 
-/** A score as the framework accepts it: a plugin that returns another has a bug, and the cycle stops. */
-function checkedScore(p: ScorePlugin, s: number, ni: NodeInfo): number {
-  if (s >= 0 && s <= MAX_NODE_SCORE) return s;
-  throw new Error(`plugin "${p.name}" returned score ${s} for node "${ni.name}", outside 0..${MAX_NODE_SCORE}`);
+/**
+ * Adds weight times each score to the totals; returns the index of the first score outside
+ * 0..MAX_NODE_SCORE (a plugin bug, which stops the cycle), or -1. A loop over two typed arrays and
+ * nothing else: written inline in runScore, with the plugin and node at hand for the error, the
+ * same loop took twice the time in profiles of the scheduler bench.
+ */
+function addWeighted(totals: Float64Array, scores: Float64Array, weight: number): number {
+  const n = scores.length;
+  for (let i = 0; i < n; i++) {
+    const s = scores[i]!;
+    if (!(s >= 0 && s <= MAX_NODE_SCORE)) return i;
+    totals[i]! += s * weight;
+  }
+  return -1;
 }
 
 function describeThrow(plugin: string, stage: string, err: unknown): Status {
@@ -374,7 +384,8 @@ export class Framework {
       else for (let i = 0; i < n; i++) scores[i] = p.score(pod, nodes[i]!, state);
       p.normalize?.(scores, nodes, state);
       const weight = p.weight;
-      for (let i = 0; i < n; i++) totals[i]! += checkedScore(p, scores[i]!, nodes[i]!) * weight;
+      const bad = addWeighted(totals, scores, weight);
+      if (bad >= 0) throw new Error(`plugin "${p.name}" returned score ${scores[bad]} for node "${nodes[bad]!.name}", outside 0..${MAX_NODE_SCORE}`);
       byPlugin.push({ plugin: p.name, weight, scores });
     }
     return { totals, byPlugin };
