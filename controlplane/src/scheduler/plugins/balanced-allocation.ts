@@ -8,6 +8,7 @@ import type { Pod } from '@kip/shared';
 import { MAX_NODE_SCORE, type CycleState, type Scores, type ScorePlugin } from '../framework.js';
 import type { NodeInfo } from '../node-info.js';
 import { podResourcesFromState } from './node-resources-fit.js';
+import type { PodResources } from '../pod-resources.js';
 
 export const BALANCED_ALLOCATION = 'NodeResourcesBalancedAllocation';
 
@@ -44,8 +45,7 @@ export function balancedCpuMemoryScore(cpu: number, allocatableCpu: number, memo
   return Math.trunc((1 - Math.abs((fc - fm) / 2)) * MAX_NODE_SCORE);
 }
 
-function balancedAllocationScore(pod: Pod, nodeInfo: NodeInfo, state: CycleState): number {
-  const r = podResourcesFromState(pod, state);
+function balancedAllocationScore(r: PodResources, nodeInfo: NodeInfo): number {
   if (r.cpu === 0 && r.memory === 0) return 0;
   return balancedCpuMemoryScore(nodeInfo.requestedCpu + r.cpu, nodeInfo.allocatableCpu, nodeInfo.requestedMemory + r.memory, nodeInfo.allocatableMemory);
 }
@@ -55,10 +55,13 @@ export const BalancedAllocation: ScorePlugin = {
   weight: 1,
   events: [],
 
-  score: balancedAllocationScore,
+  score(pod: Pod, nodeInfo: NodeInfo, state: CycleState): number {
+    return balancedAllocationScore(podResourcesFromState(pod, state), nodeInfo);
+  },
 
-  /** score for every node in one call, so the engine can inline it (see ScorePlugin.scoreNodes). */
+  /** score for every node in one call, the pod's requests read once (see ScorePlugin.scoreNodes). */
   scoreNodes(pod: Pod, nodes: readonly NodeInfo[], state: CycleState, out: Scores): void {
-    for (let i = 0; i < nodes.length; i++) out[i] = balancedAllocationScore(pod, nodes[i]!, state);
+    const r = podResourcesFromState(pod, state);
+    for (let i = 0; i < nodes.length; i++) out[i] = balancedAllocationScore(r, nodes[i]!);
   },
 };

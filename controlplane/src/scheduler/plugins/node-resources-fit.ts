@@ -83,8 +83,7 @@ export function leastRequestedScore(requested: number, capacity: number): number
 }
 
 /** LeastAllocated over cpu and memory (weight 1 each), with non-zero requests as kube-scheduler scores. */
-function leastAllocatedScore(pod: Pod, nodeInfo: NodeInfo, state: CycleState): number {
-  const r = podResourcesFromState(pod, state);
+function leastAllocatedScore(r: PodResources, nodeInfo: NodeInfo): number {
   let sum = 0;
   let weights = 0;
   if (nodeInfo.allocatableCpu > 0) {
@@ -127,10 +126,13 @@ export const NodeResourcesFit: FilterPlugin & ScorePlugin = {
     return rejected;
   },
 
-  score: leastAllocatedScore,
+  score(pod: Pod, nodeInfo: NodeInfo, state: CycleState): number {
+    return leastAllocatedScore(podResourcesFromState(pod, state), nodeInfo);
+  },
 
-  /** score for every node in one call, so the engine can inline it (see ScorePlugin.scoreNodes). */
+  /** score for every node in one call, the pod's requests read once (see ScorePlugin.scoreNodes). */
   scoreNodes(pod: Pod, nodes: readonly NodeInfo[], state: CycleState, out: Scores): void {
-    for (let i = 0; i < nodes.length; i++) out[i] = leastAllocatedScore(pod, nodes[i]!, state);
+    const r = podResourcesFromState(pod, state);
+    for (let i = 0; i < nodes.length; i++) out[i] = leastAllocatedScore(r, nodes[i]!);
   },
 };
