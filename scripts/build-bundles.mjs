@@ -77,23 +77,37 @@ const builtinsOncePlugin = {
   },
 };
 
+// The agent itself, bundled as CommonJS for V8's code cache (agent/src/bundle-loader.ts says why).
+// It goes without msgpackr's native extension: loading it (node-gyp-build looking for the right
+// binary, then dlopen) cost each agent about 30 ms of cpu at start, a seventh of its start, for
+// faster decoding of long strings, which an agent's small frames hardly have.
+const agentCjs = {
+  outdir: OUTDIRS[0],
+  entries: { main: 'agent/dist/main.js' },
+  format: 'cjs',
+  define: { 'process.env.MSGPACKR_NATIVE_ACCELERATION_DISABLED': '"true"' },
+  plugins: [builtinsOncePlugin],
+  logOverride: { 'import-is-undefined': 'error' },
+};
+
+/**
+ * The built-in modules a bundle requires by name, less the lazy ones: what the agent's loader
+ * loads before it changes V8's flags (agent/src/bundle-loader.ts says why).
+ */
+function requiredBuiltins(file) {
+  const names = new Set();
+  for (const m of readFileSync(file, 'utf8').matchAll(/\brequire\("(?:node:)?([a-z_/]+)"\)/g))
+    if (isBuiltin(m[1]) && !LAZY_BUILTINS.has(m[1])) names.add(`node:${m[1]}`);
+  return [...names].sort();
+}
+
 const groups = [
-  // The agent's main.js is a small loader that runs main.cjs, the agent itself, from V8's code
-  // cache (agent/src/bundle-loader.ts says why CommonJS).
+  // The agent's main.js is a small loader that runs main.cjs from V8's code cache; it is built
+  // after main.cjs, whose built-in modules it is given.
   {
     outdir: OUTDIRS[0],
     entries: { main: 'agent/dist/bundle-loader.js', ...Object.fromEntries(PROGRAM_IMAGES.map((n) => [n, `agent/dist/images/${n}.js`])) },
-  },
-  // The agent goes without msgpackr's native extension: loading it (node-gyp-build looking for the
-  // right binary, then dlopen) cost each agent about 30 ms of cpu at start, a seventh of its start,
-  // for faster decoding of long strings, which an agent's small frames hardly have.
-  {
-    outdir: OUTDIRS[0],
-    entries: { main: 'agent/dist/main.js' },
-    format: 'cjs',
-    define: { 'process.env.MSGPACKR_NATIVE_ACCELERATION_DISABLED': '"true"' },
-    plugins: [builtinsOncePlugin],
-    logOverride: { 'import-is-undefined': 'error' },
+    define: () => ({ AGENT_BUNDLE_BUILTINS: JSON.stringify(requiredBuiltins(at('agent/dist/bundle/main.cjs'))) }),
   },
   // The etcd store's worker thread (store/etcd.ts) is started from the file beside the bundle.
   { outdir: OUTDIRS[1], entries: { main: 'controlplane/dist/main.js', 'etcd-worker': 'controlplane/dist/store/etcd-worker.js' } },
@@ -121,30 +135,29 @@ const cjs = {
 if (existsSync(at(OUTDIRS[0])))
   for (const f of readdirSync(at(OUTDIRS[0])).filter((n) => n.endsWith('.cache'))) rmSync(path.join(at(OUTDIRS[0]), f), { force: true });
 
-await Promise.all(
-  groups.map((g) =>
-    build({
-      entryPoints: Object.fromEntries(Object.entries(g.entries).map(([name, file]) => [name, at(file)])),
-      outdir: at(g.outdir),
-      bundle: true,
-      platform: 'node',
-      format: g.format ?? 'esm',
-      target: 'node20',
-      ...(g.format === 'cjs' ? { ...cjs, define: { ...cjs.define, ...g.define } } : { banner: { js: banner } }),
-      // Native addons stay outside, loaded from node_modules if they are there: msgpackr-extract
-      // speeds up msgpackr and is optional, as are ws's bufferutil and utf-8-validate.
-      // etcd3 stays outside too: its gRPC loads rpc.proto from beside its own files at run time.
-      external: ['msgpackr-extract', 'bufferutil', 'utf-8-validate', 'better-sqlite3', 'etcd3'],
-      sourcemap: 'linked',
-      // The maps point at the .ts files in the checkout; copying their text into the maps would
-      // only make them bigger to parse for a stack trace.
-      sourcesContent: false,
-      logLevel: 'warning',
-      plugins: g.plugins ?? [],
-      logOverride: g.logOverride,
-    }),
-  ),
-);
+const buildGroup = (g) =>
+  build({
+    entryPoints: Object.fromEntries(Object.entries(g.entries).map(([name, file]) => [name, at(file)])),
+    outdir: at(g.outdir),
+    bundle: true,
+    platform: 'node',
+    format: g.format ?? 'esm',
+    target: 'node20',
+    ...(g.format === 'cjs' ? { ...cjs, define: { ...cjs.define, ...g.define } } : { banner: { js: banner }, define: g.define?.() }),
+    // Native addons stay outside, loaded from node_modules if they are there: msgpackr-extract
+    // speeds up msgpackr and is optional, as are ws's bufferutil and utf-8-validate.
+    // etcd3 stays outside too: its gRPC loads rpc.proto from beside its own files at run time.
+    external: ['msgpackr-extract', 'bufferutil', 'utf-8-validate', 'better-sqlite3', 'etcd3'],
+    sourcemap: 'linked',
+    // The maps point at the .ts files in the checkout; copying their text into the maps would
+    // only make them bigger to parse for a stack trace.
+    sourcesContent: false,
+    logLevel: 'warning',
+    plugins: g.plugins ?? [],
+    logOverride: g.logOverride,
+  });
+await buildGroup(agentCjs);
+await Promise.all(groups.map(buildGroup));
 
 // A bundle must stay ASCII. One character beyond it (a "µ" in a regular expression, which esbuild
 // cannot escape there) made V8 hold the agent's whole source as a two-byte string, after Node had

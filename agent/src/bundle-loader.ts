@@ -32,6 +32,14 @@ import vm from 'node:vm';
 // - npm run bench -- --only network: pod-to-pod MB/s and round trips within the noise.
 // (Dropping TurboFan alone had cut 5-7 MiB.) Set here, before the bundle is compiled, so that every
 // way of starting an agent gets it, and the code cache is written and read under one flag set.
+//
+// Node's built-in modules are loaded first. Node compiles each from a code cache made when Node
+// was built, and V8 rejects code cached under other flags: once the flags changed, every built-in
+// the agent needs (http, net, child_process, ...) was compiled from its source, 16-20 ms of cpu
+// per agent start. The build names them (scripts/build-bundles.mjs defines AGENT_BUNDLE_BUILTINS
+// from the requires in main.cjs); tsc's unbundled output has no list and loads them later.
+declare const AGENT_BUNDLE_BUILTINS: readonly string[] | undefined;
+for (const m of typeof AGENT_BUNDLE_BUILTINS === 'undefined' ? [] : AGENT_BUNDLE_BUILTINS) createRequire(import.meta.url)(m);
 v8.setFlagsFromString('--lite-mode');
 
 const dir = path.dirname(fileURLToPath(import.meta.url));

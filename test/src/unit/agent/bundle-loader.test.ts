@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import vm from 'node:vm';
 import { AGENT_MAIN } from '../../helpers/cluster.js';
@@ -49,6 +50,37 @@ describe('agent bundle loader (code cache)', () => {
       const help = agent('--help');
       assert.equal(help.status, 0, help.stderr);
       assert.match(help.stdout, /^usage: kip-agent --name NODE/);
+    }
+  });
+
+  it('loads the built-in modules the agent needs before it changes V8 flags, so their code cache is taken', () => {
+    // Preloaded into the agent: notes Node's module list when the loader sets V8 flags, and at exit
+    // prints the public built-ins loaded after that (compiled from source: V8 rejects the code
+    // Node cached for them under other flags).
+    const dirOf = fs.mkdtempSync(path.join(os.tmpdir(), 'kip-loader-'));
+    const preload = path.join(dirOf, 'preload.cjs');
+    fs.writeFileSync(
+      preload,
+      `const v8 = require('node:v8');
+      const { builtinModules } = require('node:module');
+      const set = v8.setFlagsFromString;
+      let before;
+      v8.setFlagsFromString = (f) => { before ??= new Set(process.moduleLoadList); set(f); };
+      process.on('exit', () => {
+        const later = process.moduleLoadList.filter((m) => !before?.has(m) && m.startsWith('NativeModule ') && builtinModules.includes(m.slice(13)));
+        process.stderr.write('LOADED-AFTER-FLAGS ' + JSON.stringify({ flagsSet: before !== undefined, later }) + '\\n');
+      });`,
+    );
+    try {
+      const r = spawnSync(process.execPath, ['--require', preload, AGENT_MAIN, '--help'], { encoding: 'utf8', timeout: 60_000 });
+      assert.equal(r.status, 0, r.stderr);
+      const line = /LOADED-AFTER-FLAGS (.*)/.exec(r.stderr);
+      assert.ok(line, r.stderr);
+      const { flagsSet, later } = JSON.parse(line[1]!) as { flagsSet: boolean; later: string[] };
+      assert.ok(flagsSet, 'the loader sets V8 flags');
+      assert.deepEqual(later, [], 'built-in modules compiled from source after the flags changed');
+    } finally {
+      fs.rmSync(dirOf, { recursive: true, force: true });
     }
   });
 
