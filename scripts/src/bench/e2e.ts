@@ -38,8 +38,16 @@ export interface ClusterStartResult {
   controlPlaneCpuSeconds: number;
   /** the same for the agents, summed: on a loaded machine a steadier figure than seconds to Ready */
   agentsCpuSeconds: number;
+  /** Mean agent RSS and PSS 2 s after all nodes are Ready, start-up garbage and all. */
   agentRssMiB: number;
   agentPssMiB: number;
+  /**
+   * The same 10 s after Ready, the agents idle: V8 shrinks a heap that has stopped growing 8 s
+   * after its last full collection (its memory reducer), handing back the young generation that
+   * starting grew and the garbage of compiling the bundle.
+   */
+  agentIdleRssMiB: number;
+  agentIdlePssMiB: number;
   controlPlaneRssMiB: number;
   /** how long the control plane took to answer /healthz while the agents started (p50 and worst) */
   controlPlaneHealthzP50Ms: number;
@@ -108,17 +116,22 @@ export async function benchClusterStart(nodes: number): Promise<ClusterStartResu
     }
     const controlPlaneCpuSeconds = cpuSecondsWithChildren(cluster.controlPlane!.child.pid!);
     const agentsCpuSeconds = [...cluster.agents.values()].reduce((sum, m) => sum + cpuSecondsWithChildren(m.child.pid!), 0);
-    // Idle a moment so that start-up garbage is collected before reading memory.
-    await sleep(2000);
     const pids = [...cluster.agents.values()].map((m) => m.child.pid!);
+    await sleep(2000);
+    const agentRssMiB = mean(pids.map(rssBytes)) / MiB;
+    const agentPssMiB = mean(pids.map(pssBytes)) / MiB;
+    const controlPlaneRssMiB = rssBytes(cluster.controlPlane!.child.pid!) / MiB;
+    await sleep(8000);
     return {
       nodes,
       secondsToReady,
       controlPlaneCpuSeconds,
       agentsCpuSeconds,
-      agentRssMiB: mean(pids.map(rssBytes)) / MiB,
-      agentPssMiB: mean(pids.map(pssBytes)) / MiB,
-      controlPlaneRssMiB: rssBytes(cluster.controlPlane!.child.pid!) / MiB,
+      agentRssMiB,
+      agentPssMiB,
+      agentIdleRssMiB: mean(pids.map(rssBytes)) / MiB,
+      agentIdlePssMiB: mean(pids.map(pssBytes)) / MiB,
+      controlPlaneRssMiB,
       controlPlaneHealthzP50Ms: percentile(answers, 50) ?? NaN,
       controlPlaneHealthzMaxMs: answers.at(-1) ?? NaN,
       baselineNodeStartMs: base.startMs,
