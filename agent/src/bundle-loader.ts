@@ -1,5 +1,5 @@
-// The agent's bundle entry (agent/dist/bundle/main.js, built by scripts/build-bundles.mjs): runs
-// main.cjs, the agent bundled as one CommonJS file, from V8's code cache. Every agent compiled
+// The agent's bundle entry (agent/dist/bundle/main.cjs, built by scripts/build-bundles.mjs): runs
+// agent.cjs, the agent bundled as one CommonJS file, from V8's code cache. Every agent compiled
 // the same 700 KiB of JavaScript at its start, and a hundred agents on two cores did it a hundred
 // times; with the cache V8 deserializes what the first agent compiled instead (the top level
 // and every function it ran while joining). Node 20 has no compile cache for ES modules
@@ -37,20 +37,20 @@ import vm from 'node:vm';
 // was built, and V8 rejects code cached under other flags: once the flags changed, every built-in
 // the agent needs (http, net, child_process, ...) was compiled from its source, 16-20 ms of cpu
 // per agent start. The build names them (scripts/build-bundles.mjs defines AGENT_BUNDLE_BUILTINS
-// from the requires in main.cjs); tsc's unbundled output has no list and loads them later.
+// from the requires in agent.cjs); tsc's unbundled output has no list and loads them later.
 declare const AGENT_BUNDLE_BUILTINS: readonly string[] | undefined;
 for (const m of typeof AGENT_BUNDLE_BUILTINS === 'undefined' ? [] : AGENT_BUNDLE_BUILTINS) createRequire(import.meta.url)(m);
 v8.setFlagsFromString('--lite-mode');
 
 const dir = path.dirname(fileURLToPath(import.meta.url));
-const file = path.join(dir, 'main.cjs');
+const file = path.join(dir, 'agent.cjs');
 const require = createRequire(file);
 
 /** How long after its start an agent writes the cache: it has joined by then, and compiled what joining takes. */
 const WRITE_AFTER_MS = 5_000;
 
 function cacheFileFor(source: string): string {
-  return path.join(dir, `main.cjs.${createHash('sha256').update(source).digest('hex').slice(0, 16)}.cache`);
+  return path.join(dir, `agent.cjs.${createHash('sha256').update(source).digest('hex').slice(0, 16)}.cache`);
 }
 
 function readOrUndefined(f: string): Buffer | undefined {

@@ -28,7 +28,7 @@ export const ROOT = path.resolve(fileURLToPath(import.meta.url), '../../../..');
 // An agent from its bundle joins for half the cpu time it takes as ~150 modules (about 0.34 s against
 // 0.67 s here), and loading is most of what 100 agents cost to start on a small machine.
 export const CONTROLPLANE_MAIN = path.join(ROOT, 'controlplane/dist/bundle/main.js');
-export const AGENT_MAIN = path.join(ROOT, 'agent/dist/bundle/main.js');
+export const AGENT_MAIN = path.join(ROOT, 'agent/dist/bundle/main.cjs');
 
 export interface Member {
   name: string;

@@ -12,11 +12,11 @@ import vm from 'node:vm';
 import { AGENT_MAIN } from '../../helpers/cluster.js';
 
 const dir = path.dirname(AGENT_MAIN);
-const bundle = path.join(dir, 'main.cjs');
+const bundle = path.join(dir, 'agent.cjs');
 
 function cacheFile(): string {
   const hash = createHash('sha256').update(fs.readFileSync(bundle, 'utf8')).digest('hex').slice(0, 16);
-  return path.join(dir, `main.cjs.${hash}.cache`);
+  return path.join(dir, `agent.cjs.${hash}.cache`);
 }
 
 function agent(...args: string[]) {
