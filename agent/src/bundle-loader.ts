@@ -39,7 +39,8 @@ import vm from 'node:vm';
 // per agent start. The build names them (scripts/build-bundles.mjs defines AGENT_BUNDLE_BUILTINS
 // from the requires in agent.cjs); tsc's unbundled output has no list and loads them later.
 declare const AGENT_BUNDLE_BUILTINS: readonly string[] | undefined;
-for (const m of typeof AGENT_BUNDLE_BUILTINS === 'undefined' ? [] : AGENT_BUNDLE_BUILTINS) createRequire(import.meta.url)(m);
+const requireBuiltin = createRequire(import.meta.url);
+for (const m of typeof AGENT_BUNDLE_BUILTINS === 'undefined' ? [] : AGENT_BUNDLE_BUILTINS) requireBuiltin(m);
 v8.setFlagsFromString('--lite-mode');
 
 const dir = path.dirname(fileURLToPath(import.meta.url));
