@@ -15,9 +15,10 @@ export function readySince(pod: Pod): number | undefined {
 
 /** Ready for at least minReadySeconds at `now`. */
 export function isPodAvailable(pod: Pod, minReadySeconds: number, now: number): boolean {
+  // Without minReadySeconds, Ready is enough: no transition time to parse.
+  if (minReadySeconds <= 0) return isPodReady(pod);
   const since = readySince(pod);
-  if (since === undefined) return false;
-  return minReadySeconds <= 0 || since + minReadySeconds * 1000 <= now;
+  return since !== undefined && since + minReadySeconds * 1000 <= now;
 }
 
 export interface ReplicaSetStatusResult {
@@ -38,16 +39,20 @@ export function calculateReplicaSetStatus(rs: ReplicaSet, pods: readonly Pod[], 
   let ready = 0;
   let available = 0;
   let recheckInMs: number | undefined;
+  // Every pod event of a burst brings the ReplicaSet back here, over all its pods: the transition
+  // time of each Ready pod is parsed only when minReadySeconds needs it (at most once).
   for (const p of pods) {
     if (hasAllLabels(p, rs.spec.template.metadata?.labels)) fullyLabeled++;
-    const since = readySince(p);
-    if (since === undefined) continue;
+    if (!isPodReady(p)) continue;
     ready++;
-    if (isPodAvailable(p, minReady, now)) available++;
-    else {
-      const wait = since + minReady * 1000 - now;
-      recheckInMs = recheckInMs === undefined ? wait : Math.min(recheckInMs, wait);
+    if (minReady <= 0) {
+      available++;
+      continue;
     }
+    const since = readySince(p)!;
+    const wait = since + minReady * 1000 - now;
+    if (wait <= 0) available++;
+    else recheckInMs = recheckInMs === undefined ? wait : Math.min(recheckInMs, wait);
   }
   const status: ReplicaSetStatus = {
     replicas: pods.length,
