@@ -39,13 +39,13 @@ import vm from 'node:vm';
 // per agent start. The build names them (scripts/build-bundles.mjs defines AGENT_BUNDLE_BUILTINS
 // from the requires in agent.cjs); tsc's unbundled output has no list and loads them later.
 declare const AGENT_BUNDLE_BUILTINS: readonly string[] | undefined;
-const requireBuiltin = createRequire(import.meta.url);
-for (const m of typeof AGENT_BUNDLE_BUILTINS === 'undefined' ? [] : AGENT_BUNDLE_BUILTINS) requireBuiltin(m);
-v8.setFlagsFromString('--lite-mode');
 
 const dir = path.dirname(fileURLToPath(import.meta.url));
 const file = path.join(dir, 'agent.cjs');
 const require = createRequire(file);
+
+for (const m of typeof AGENT_BUNDLE_BUILTINS === 'undefined' ? [] : AGENT_BUNDLE_BUILTINS) require(m);
+v8.setFlagsFromString('--lite-mode');
 
 /** How long after its start an agent writes the cache: it has joined by then, and compiled what joining takes. */
 const WRITE_AFTER_MS = 5_000;

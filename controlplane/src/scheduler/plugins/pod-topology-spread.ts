@@ -286,6 +286,7 @@ export const PodTopologySpread: FilterPlugin & ScorePlugin = {
       const weight = s.weights[0]!;
       const base = only.maxSkew - 1;
       const n = nodes.length;
+      // An owner on at least as many nodes as are scored: a lookup per scored node is the cheaper walk.
       if (siblings.size >= n) {
         for (let i = 0; i < n; i++) {
           const ni = nodes[i]!;
