@@ -18,20 +18,22 @@ import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 
-// An agent runs in V8's lite mode: its JavaScript is only interpreted (no TurboFan, no Sparkplug,
-// no executable memory), and V8 favours size over speed where it has the choice. Its own code is
-// mostly waiting: the bytes it proxies move in Node's native stream code, and its busy moments
-// (start, a burst of pods) run code once rather than in hot loops. Measured against the earlier
-// setting (--no-opt: TurboFan off, Sparkplug on), the two alternated on the same machine:
-// - npm run bench -- --only scale, 100 nodes and 1,000 pods: agent RSS 51.2 -> 49.8 MiB
-//   (PSS 13.0 -> 11.8); Ready, burst and idle CPU within the run-to-run noise (idle 20-22% of a
-//   core before, 18-24% after).
-// - 30 nodes with 300 pods, the agents' CPU in three 30 s windows after all Running: 8.6/5.5/4.5%
-//   and 8.1/5.3/4.1% before, 10.2/5.0/4.8% and 8.9/5.1/4.0% after.
-// - an agent's start: 126-143 ms of CPU before, 119-135 ms after.
-// - npm run bench -- --only network: pod-to-pod MB/s and round trips within the noise.
-// (Dropping TurboFan alone had cut 5-7 MiB.) Set here, before the bundle is compiled, so that every
-// way of starting an agent gets it, and the code cache is written and read under one flag set.
+// An agent's JavaScript is only interpreted (--jitless: no TurboFan, no Sparkplug, no executable
+// memory). Its own code is mostly waiting: the bytes it proxies move in Node's native stream code,
+// and its busy moments (start, a burst of pods) run code once rather than in hot loops. Against
+// the earlier setting (--no-opt: TurboFan off, Sparkplug on), V8's lite mode (--jitless and
+// --optimize-for-size) measured, alternated on the same machine: agent RSS 51.2 -> 49.8 MiB with
+// 100 nodes and 1,000 pods, an agent's start 126-143 -> 119-135 ms of CPU, idle CPU and
+// pod-to-pod MB/s within the noise.
+// --optimize-for-size was then dropped: it makes V8's memory reducer collect 8 s after start
+// whatever the agent is doing, where it otherwise waits until allocation slows. 100 agents
+// started and then given 1,000 pods at once made 200 memory-reducing full collections during the
+// burst with it, 39 without. Alternated four times (1,000 pods on 100 nodes, right after Ready),
+// the agents used 7.2-10.6 s of CPU for the burst instead of 9.1-13.2 s, and it took 7.2-10.3 s
+// instead of 8.3-11.7 s. Idle RSS 10 s after Ready is the same (47.5 MiB); after the burst and a
+// minute idle, 48.8 against 48.4 MiB.
+// Set here, before the bundle is compiled, so that every way of starting an agent gets it, and
+// the code cache is written and read under one flag set.
 //
 // Node's built-in modules are loaded first. Node compiles each from a code cache made when Node
 // was built, and V8 rejects code cached under other flags: once the flags changed, every built-in
@@ -45,7 +47,7 @@ const file = path.join(dir, 'agent.cjs');
 const require = createRequire(file);
 
 for (const m of typeof AGENT_BUNDLE_BUILTINS === 'undefined' ? [] : AGENT_BUNDLE_BUILTINS) require(m);
-v8.setFlagsFromString('--lite-mode');
+v8.setFlagsFromString('--jitless');
 
 /** How long after its start an agent writes the cache: it has joined by then, and compiled what joining takes. */
 const WRITE_AFTER_MS = 5_000;
