@@ -94,6 +94,7 @@ export async function benchScale(nodes: number, replicas: number, progress: (lin
     // 250 ms: such a list costs the control plane about 20 ms of CPU, a large share of what it gets
     // on a machine the burst saturates, so polling would slow the very thing it times.
     const current = new Map<string, Pod>();
+    let watching = true;
     const notReady = new Set<string>();
     void api
       .watch<Pod>(pods, 'default', { labelSelector: 'app=burst', signal: abort.signal }, (ev) => {
@@ -105,7 +106,10 @@ export async function benchScale(nodes: number, replicas: number, progress: (lin
         if (!s) seen.set(uid, (s = { added: now }));
         if (ev.type !== 'DELETED' && ev.object.status?.phase === 'Running' && s.running === undefined) s.running = now;
       })
-      .catch(() => {});
+      .catch(() => {})
+      .finally(() => {
+        watching = false;
+      });
     void api
       .watch<Node>(resolveResource('nodes')!, undefined, { signal: abort.signal }, (ev) => {
         if (ev.type !== 'DELETED' && !isNodeReady(ev.object)) notReady.add(ev.object.metadata.name);
@@ -116,9 +120,12 @@ export async function benchScale(nodes: number, replicas: number, progress: (lin
       return live.length === replicas && live.every((p) => p.status?.phase === 'Running');
     };
     const listed = async () => (await api.list<Pod>(pods, 'default', { labelSelector: 'app=burst' })).items;
-    /** Waits until the watched pods pass `done`, then until a list agrees (once, unless the watch fell behind). */
+    /**
+     * Waits until the watched pods pass `done`, then until a list agrees: once, unless the watch fell
+     * behind or ended (the lists then decide, as before).
+     */
     const settle = async (what: string, done: (list: Pod[]) => boolean) => {
-      await waitFor(what, () => done([...current.values()]), { timeoutMs: 600_000, intervalMs: 50 });
+      await waitFor(what, () => !watching || done([...current.values()]), { timeoutMs: 600_000, intervalMs: 50 });
       await waitFor(what, async () => done(await listed()), { timeoutMs: 600_000, intervalMs: 250 });
     };
 
