@@ -67,15 +67,17 @@ const proxyAuth = proxy?.username
   ? `Basic ${Buffer.from(`${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`).toString('base64')}`
   : undefined;
 
-/** Who answered: http-echo's JSON names its pod and node; other servers may set x-kip-pod. */
-function responder(body: string, header: string | string[] | undefined): string {
+/** Who answered: http-echo's JSON names its pod and node; with -text, and other servers, the x-kip-pod and x-kip-node headers. */
+function responder(body: string, headers: http.IncomingHttpHeaders): string {
   try {
     const j = JSON.parse(body) as { pod?: unknown; node?: unknown };
     if (typeof j.pod === 'string' && j.pod) return ` pod=${j.pod}${typeof j.node === 'string' && j.node ? ` node=${j.node}` : ''}`;
   } catch {
     // not JSON
   }
-  return header ? ` pod=${String(header)}` : '';
+  const pod = headers['x-kip-pod'];
+  const node = headers['x-kip-node'];
+  return pod ? ` pod=${String(pod)}${node ? ` node=${String(node)}` : ''}` : '';
 }
 let sent = 0;
 let ok = 0;
@@ -118,7 +120,7 @@ function once(): Promise<void> {
         else errors++;
         // A refusal from the proxy says why in its body: show it on the line.
         const reason = good ? '' : ` reason=${JSON.stringify(body.trim().split('\n')[0]!.slice(0, 300))}`;
-        log(`#${n} ${method} ${target.href} status=${code} latency=${ms()}ms bytes=${bytes}${responder(body, res.headers['x-kip-pod'])}${reason}`);
+        log(`#${n} ${method} ${target.href} status=${code} latency=${ms()}ms bytes=${bytes}${responder(body, res.headers)}${reason}`);
         resolve();
       });
       res.on('error', () => resolve());

@@ -1,6 +1,9 @@
-// The http-echo image: an HTTP server that answers every request with a small JSON body naming the
-// pod that served it, so that load balancing and failover can be seen from a client. Flags follow
-// hashicorp/http-echo (-listen=:5678, -text=hello, -status-code=200).
+// The http-echo image: an HTTP server on $PORT. Flags follow hashicorp/http-echo (-listen=:5678,
+// -text=hello, -status-code=200). Given -text, it answers as hashicorp/http-echo does, with that
+// text and a newline as text/plain, so manifests written for the real image (the Ingress and
+// Service examples that curl for "apple") get what they expect. Without -text it answers with a
+// small JSON body naming the pod that served it, so that load balancing and failover can be seen
+// from a client. Either way the x-kip-pod and x-kip-node headers name the pod and its node.
 
 import http from 'node:http';
 import { flagsOrExit } from './flags.js';
@@ -55,25 +58,23 @@ const server = http.createServer((req, res) => {
   const started = Date.now();
   const path = req.url ?? '/';
   let code = statusCode;
-  let body: Record<string, unknown>;
+  let payload: string;
+  let contentType = 'application/json';
   if (path === '/health' || path === '/healthz') {
     code = 200;
-    body = { status: 'ok', ...identity };
+    payload = JSON.stringify({ status: 'ok', ...identity });
+  } else if (typeof flags.values.text === 'string') {
+    payload = flags.values.text;
+    contentType = 'text/plain; charset=utf-8';
   } else {
-    body = {
-      ...(typeof flags.values.text === 'string' ? { text: flags.values.text } : {}),
-      ...identity,
-      method: req.method,
-      path,
-      host: req.headers.host ?? '',
-    };
+    payload = JSON.stringify({ ...identity, method: req.method, path, host: req.headers.host ?? '' });
   }
-  const payload = JSON.stringify(body) + '\n';
+  payload += '\n';
   // The answer goes once the request's body is read (and dropped): answering mid-upload lets the
   // connection close under a client still sending, which it sees as a reset, not as the answer.
   req.resume();
   req.on('end', () => {
-    res.writeHead(code, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload), 'x-kip-pod': identity.pod });
+    res.writeHead(code, { 'content-type': contentType, 'content-length': Buffer.byteLength(payload), 'x-kip-pod': identity.pod, 'x-kip-node': identity.node });
     res.end(payload);
   });
   // One line per request, like hashicorp/http-echo, so `kip logs` shows the traffic.

@@ -23,7 +23,7 @@ export const KIP_IMAGES: readonly CatalogImage[] = [
     name: 'http-echo',
     repositories: ['hashicorp/http-echo'],
     lastSegments: ['http-echo'],
-    description: 'HTTP server on $PORT answering with its pod name (-text, -listen=:5678, -status-code)',
+    description: 'HTTP server on $PORT answering with its pod name, or with -text as plain text (-listen=:5678, -status-code)',
     config: (_ref, host) => ({ entrypoint: host.program('http-echo'), cmd: [] }),
   },
   {

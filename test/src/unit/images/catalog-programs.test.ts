@@ -166,7 +166,7 @@ describe('images: the catalog programs', function () {
       { 'c/5678': port },
     );
     await until('http-echo listening', () => r.out().includes(`listening on :${port}`));
-    assert.equal(JSON.parse((await get(port, '/')).body).text, 'hi');
+    assert.equal((await get(port, '/')).body, 'hi\n');
   });
 
   it("busybox wget -qO- goes through http_proxy with the pod's credentials, and -O writes a file", async function () {

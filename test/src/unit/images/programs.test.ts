@@ -63,15 +63,15 @@ describe('images: the built-in programs', function () {
     return r;
   };
 
-  it('http-echo answers with its pod identity and text on $PORT, and exits 0 on SIGTERM', async () => {
+  it('http-echo answers with its pod identity on $PORT, and exits 0 on SIGTERM', async () => {
     const port = await freePort();
-    const r = go('http-echo', ['-text=hi there'], { PORT: String(port), POD_NAME: 'echo-1', POD_NAMESPACE: 'ns', NODE_NAME: 'node-3', POD_IP: '10.244.3.9' });
+    const r = go('http-echo', [], { PORT: String(port), POD_NAME: 'echo-1', POD_NAMESPACE: 'ns', NODE_NAME: 'node-3', POD_IP: '10.244.3.9' });
     await until('listening', () => r.out().includes('listening'));
     const res = await fetch(`http://127.0.0.1:${port}/x?y=1`);
     assert.equal(res.status, 200);
     assert.equal(res.headers.get('x-kip-pod'), 'echo-1');
+    assert.equal(res.headers.get('x-kip-node'), 'node-3');
     assert.deepEqual(await res.json(), {
-      text: 'hi there',
       pod: 'echo-1',
       namespace: 'ns',
       node: 'node-3',
@@ -83,6 +83,19 @@ describe('images: the built-in programs', function () {
     await until('request logged', () => r.out().includes('"GET /x?y=1 HTTP/1.1" 200'));
     r.child.kill('SIGTERM');
     assert.deepEqual(await r.exit, { code: 0, signal: null });
+  });
+
+  it('http-echo with -text answers that text as plain text, as hashicorp/http-echo does', async () => {
+    const port = await freePort();
+    const r = go('http-echo', ['-text=hi there'], { PORT: String(port), POD_NAME: 'echo-1', NODE_NAME: 'node-3' });
+    await until('listening', () => r.out().includes('listening'));
+    const res = await fetch(`http://127.0.0.1:${port}/apple`);
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get('content-type'), 'text/plain; charset=utf-8');
+    assert.equal(res.headers.get('x-kip-pod'), 'echo-1');
+    assert.equal(await res.text(), 'hi there\n');
+    // The health path still answers with its status.
+    assert.equal(((await (await fetch(`http://127.0.0.1:${port}/health`)).json()) as { status: string }).status, 'ok');
   });
 
   it('http-echo takes -listen=:N and -status-code', async () => {

@@ -90,14 +90,14 @@ describe('kubelet: pod lifecycle with real processes', function () {
       const ports = st.kipHostPorts!;
       assert.deepEqual(Object.keys(ports).sort(), ['side/9000', 'side/9001', 'web/5678']);
       assert.equal(new Set(Object.values(ports)).size, 3, 'each declared port gets its own host port');
-      const answer = await waitForHttp(`http://127.0.0.1:${ports['web/5678']}/hello`);
-      const json = JSON.parse(answer) as Record<string, string>;
+      // Its args reached it: with -text it answers that text, as hashicorp/http-echo does.
+      assert.equal(await waitForHttp(`http://127.0.0.1:${ports['web/5678']}/hello`), 'hello\n');
+      // Its health answer names the pod from the Downward API variables the kubelet set.
+      const json = JSON.parse(await waitForHttp(`http://127.0.0.1:${ports['web/5678']}/health`)) as Record<string, string>;
       assert.equal(json.pod, 'echo-1');
       assert.equal(json.namespace, 'default');
       assert.equal(json.node, NODE);
       assert.equal(json.podIP, st.podIP);
-      assert.equal(json.text, 'hello');
-      assert.equal(json.path, '/hello');
 
       const dir = `${extra.podDir(pod)}/work`;
       const envText = await waitFor('env.txt', () =>
