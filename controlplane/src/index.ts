@@ -110,6 +110,7 @@ export * from './scheduler/score-summary.js';
 
 export * from './store/journal.js';
 export * from './store/memory.js';
+export * from './store/uid.js';
 export * from './store/sqlite.js';
 export * from './store/etcd.js';
 export * from './store/store.js';

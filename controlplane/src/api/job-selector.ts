@@ -3,7 +3,7 @@
 // that no other Job's pods, however labelled, are ever counted as its own. The uid is what the
 // store would give the object anyway; it is chosen here because the selector has to carry it.
 
-import { randomUUID } from 'node:crypto';
+import { newUid } from '../store/uid.js';
 import {
   fromLabelSelector,
   jsonEqual,
@@ -24,7 +24,7 @@ export const jobSelectorAdmission: AdmissionHook = (op, obj: KObject) => {
   const job = obj as Job;
   // The name goes into a label, so a generated one is chosen now.
   if (!job.metadata.name && job.metadata.generateName) job.metadata.name = `${job.metadata.generateName}${randomSuffix()}`;
-  const uid = randomUUID();
+  const uid = newUid();
   job.metadata.uid = uid;
   if (job.spec.manualSelector === true) return;
   const tpl = job.spec.template;

@@ -2,7 +2,7 @@
 // controllers so that both see the same rules: validation, defaulting, generateName, generation,
 // the status subresource, admission, and graceful deletion of pods.
 
-import { randomUUID } from 'node:crypto';
+import { newUid } from '../store/uid.js';
 import {
   applyDefaults,
   isoTime,
@@ -331,7 +331,7 @@ export class Registry {
   private dryRunCreate(obj: KObject): KObject {
     if (this.store.get(obj.kind, obj.metadata.namespace, obj.metadata.name))
       throw new StoreError('AlreadyExists', `${obj.kind.toLowerCase()}s "${obj.metadata.name}" already exists`);
-    return { ...obj, metadata: { ...obj.metadata, uid: randomUUID(), creationTimestamp: isoTime(this.clock.now()) } };
+    return { ...obj, metadata: { ...obj.metadata, uid: newUid(), creationTimestamp: isoTime(this.clock.now()) } };
   }
 
   /** A dry-run update: the store's checks (a stale resourceVersion is a Conflict), without storing. */

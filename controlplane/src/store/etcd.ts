@@ -28,7 +28,7 @@
 // worker compacts etcd's history every compactIntervalMs to the revision of the pass before, as
 // the API server does every 5 minutes.
 
-import { randomUUID } from 'node:crypto';
+import { newUid } from './uid.js';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import { isoNow, realClock, type Clock, type KObject } from '@kip/shared';
 import type { JournalChange } from './journal.js';
@@ -291,7 +291,7 @@ export class EtcdStore implements Store {
     if (this.cache.get(kind, metadata.namespace, metadata.name)) throw exists();
     const stored: KObject = {
       ...obj,
-      metadata: { ...metadata, uid: metadata.uid || randomUUID(), creationTimestamp: metadata.creationTimestamp || isoNow(this.clock) },
+      metadata: { ...metadata, uid: metadata.uid || newUid(), creationTimestamp: metadata.creationTimestamp || isoNow(this.clock) },
     };
     const r = this.txn({ op: 'create', key: this.key(kind, metadata.namespace, metadata.name), value: this.encode(stored) });
     if (!r.ok) throw exists();

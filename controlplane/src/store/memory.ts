@@ -2,7 +2,7 @@
 // history of changes so that watches can resume from a recent resourceVersion. Given a journal
 // (store/sqlite.ts), every change is made durable before it is applied and acknowledged.
 
-import { randomUUID } from 'node:crypto';
+import { newUid } from './uid.js';
 import { matches, isoNow, realClock, type Clock, type KObject } from '@kip/shared';
 import type { JournalChange, JournalState, StoreJournal } from './journal.js';
 import {
@@ -107,7 +107,7 @@ export class MemoryStore implements Store {
     const k = keyFor(obj.metadata.namespace, obj.metadata.name);
     if (t.has(k)) throw new StoreError('AlreadyExists', `${obj.kind.toLowerCase()}s "${obj.metadata.name}" already exists`);
     const stored = frozenCopyWithMetadata(obj, {
-      uid: obj.metadata.uid || randomUUID(),
+      uid: obj.metadata.uid || newUid(),
       creationTimestamp: obj.metadata.creationTimestamp || isoNow(this.clock),
       resourceVersion: String(this.rv + 1),
     });
