@@ -87,6 +87,7 @@ export * from './scheduler/cache.js';
 export * from './scheduler/default-plugins.js';
 export * from './scheduler/diagnosis.js';
 export * from './scheduler/framework.js';
+export * from './scheduler/node-census.js';
 export * from './scheduler/node-info.js';
 export * from './scheduler/placement.js';
 export * from './scheduler/node-list-snapshot.js';

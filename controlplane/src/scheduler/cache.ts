@@ -6,6 +6,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { isPodTerminal, type Node, type PersistentVolumeClaim, type Pod, type StorageClass } from '@kip/shared';
 import { ClusterEvents, type ClusterEvent, type ClusterSnapshot } from './framework.js';
+import { NodeCensus } from './node-census.js';
 import { contributionOf, NodeInfo, nodeAllocatable, type PodContribution } from './node-info.js';
 import { OwnerIndex } from './owner-index.js';
 
@@ -56,6 +57,8 @@ export class SchedulerCache implements ClusterSnapshot {
   /** Nodes with a Node object, in the order the rotating search walks them. */
   private readonly order: NodeInfo[] = [];
   private readonly position = new Map<string, number>();
+  /** The nodes in `order`, counted by the traits filters check. */
+  private readonly counts = new NodeCensus();
   private readonly records = new Map<string, PodRecord>();
   /** priority -> how many bound pods have it, so preemption can tell at once whether anything ranks lower. */
   private readonly priorities = new Map<number, number>();
@@ -108,7 +111,9 @@ export class SchedulerCache implements ClusterSnapshot {
       this.infos.set(name, ni);
     }
     const prev = ni.node;
+    if (prev) this.counts.remove(ni);
     ni.setNode(node);
+    this.counts.add(ni);
     if (!this.position.has(name)) {
       this.position.set(name, this.order.length);
       this.order.push(ni);
@@ -119,6 +124,7 @@ export class SchedulerCache implements ClusterSnapshot {
   removeNode(name: string): void {
     const ni = this.infos.get(name);
     if (!ni) return;
+    if (ni.node) this.counts.remove(ni);
     ni.node = undefined;
     const i = this.position.get(name);
     if (i !== undefined) {
@@ -155,6 +161,10 @@ export class SchedulerCache implements ClusterSnapshot {
   hasPodsBelow(p: number): boolean {
     for (const q of this.priorities.keys()) if (q < p) return true;
     return false;
+  }
+
+  census(): NodeCensus {
+    return this.counts;
   }
 
   nodesWithAffinityPods(): ReadonlySet<NodeInfo> {

@@ -5,6 +5,7 @@
 
 import type { PersistentVolumeClaim, StorageClass } from '@kip/shared';
 import type { FilterPlugin } from './framework.js';
+import type { NodeCensus } from './node-census.js';
 import type { NodeInfo } from './node-info.js';
 
 /**
@@ -17,6 +18,8 @@ export interface ClusterSnapshot {
   nodesOfOwner(owner: string): ReadonlyMap<NodeInfo, number>;
   /** Every node that exists (spreading and inter-pod affinity count pods on all of them, not just the feasible). */
   nodeList(): readonly NodeInfo[];
+  /** How many of those nodes are not Ready, cordoned, tainted or labelled with a key. */
+  census(): NodeCensus;
   /** Nodes with at least one pod with inter-pod affinity terms (kube-scheduler's HavePodsWithAffinityList). */
   nodesWithAffinityPods(): ReadonlySet<NodeInfo>;
   /** Nodes with at least one pod with required anti-affinity (HavePodsWithRequiredAntiAffinityList). */

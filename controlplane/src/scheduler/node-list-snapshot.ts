@@ -2,16 +2,19 @@
 // without a scheduler cache: the same answers, worked out from the nodes' own counts.
 
 import type { ClusterSnapshot } from './cycle-state.js';
+import { NodeCensus } from './node-census.js';
 import type { NodeInfo } from './node-info.js';
 
 export class NodeListSnapshot implements ClusterSnapshot {
   private readonly withAffinity = new Set<NodeInfo>();
   private readonly withRequiredAntiAffinity = new Set<NodeInfo>();
+  private readonly counts: NodeCensus;
 
   constructor(
     private readonly nodes: readonly NodeInfo[],
     private readonly namespaces: Readonly<Record<string, Readonly<Record<string, string>>>> = {},
   ) {
+    this.counts = NodeCensus.of(nodes);
     for (const ni of nodes) {
       if (ni.podsWithAffinity > 0) this.withAffinity.add(ni);
       if (ni.podsWithRequiredAntiAffinity > 0) this.withRequiredAntiAffinity.add(ni);
@@ -29,6 +32,10 @@ export class NodeListSnapshot implements ClusterSnapshot {
 
   nodeList(): readonly NodeInfo[] {
     return this.nodes;
+  }
+
+  census(): NodeCensus {
+    return this.counts;
   }
 
   nodesWithAffinityPods(): ReadonlySet<NodeInfo> {

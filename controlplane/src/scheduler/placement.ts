@@ -107,7 +107,7 @@ export function findPlacement(input: PlacementInput): Placement {
   }
 
   const toFind = numFeasibleNodesToFind(input.percentageOfNodesToScore, n);
-  const feasible = framework.feasibleNodes();
+  let feasible = framework.feasibleNodes();
   let found = 0;
   // Made on the first rejection: a cluster with room rejects nothing and tallies nothing.
   let rejected: RejectionTally | undefined;
@@ -125,6 +125,15 @@ export function findPlacement(input: PlacementInput): Placement {
     }
     batch.length = size;
     if (framework.filterNodes(pod, batch, state) === 0) {
+      if (found === 0) {
+        // Nothing found before and nothing rejected now, as on a cluster with room: the search
+        // ends with this batch (it held all that was still to be found, or the last nodes), so
+        // the batch is the feasible list as it stands, not copied into it.
+        feasible = batch;
+        found = size;
+        i += size;
+        continue;
+      }
       for (let j = 0; j < size; j++) feasible[found++] = batch[j]!;
       i += size;
       continue;

@@ -4,7 +4,7 @@
 // keeps the rule when a node has not been tainted yet, and says it in plain words.
 
 import type { Pod } from '@kip/shared';
-import { ClusterEvents, SUCCESS, unresolvable, type CycleState, type FilterPlugin, type Status, type Verdicts } from '../framework.js';
+import { ClusterEvents, SKIP, SUCCESS, unresolvable, type CycleState, type FilterPlugin, type Status, type Verdicts } from '../framework.js';
 import type { NodeInfo } from '../node-info.js';
 
 export const NODE_READY = 'NodeReady';
@@ -15,6 +15,11 @@ const NOT_READY = unresolvable(ERR_REASON_NOT_READY);
 export const NodeReady: FilterPlugin = {
   name: NODE_READY,
   events: [ClusterEvents.NodeAdd, ClusterEvents.NodeReadyChange],
+
+  /** With every node Ready there is nothing to turn away. */
+  preFilter(_pod: Pod, state: CycleState): Status {
+    return state.snapshot?.census().notReady === 0 ? SKIP : SUCCESS;
+  },
   filter(_pod: Pod, nodeInfo: NodeInfo, _state: CycleState): Status {
     return nodeInfo.ready ? SUCCESS : NOT_READY;
   },

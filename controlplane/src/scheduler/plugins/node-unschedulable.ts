@@ -2,7 +2,7 @@
 // tolerates the node.kubernetes.io/unschedulable:NoSchedule taint, as kube-scheduler allows.
 
 import type { Pod, Taint } from '@kip/shared';
-import { ClusterEvents, SUCCESS, unresolvable, type CycleState, type FilterPlugin, type Status, type Verdicts } from '../framework.js';
+import { ClusterEvents, SKIP, SUCCESS, unresolvable, type CycleState, type FilterPlugin, type Status, type Verdicts } from '../framework.js';
 import type { NodeInfo } from '../node-info.js';
 import { tolerationsTolerateTaint } from './taint-toleration.js';
 
@@ -22,6 +22,11 @@ export const NodeUnschedulable: FilterPlugin = {
   name: NODE_UNSCHEDULABLE,
   events: [ClusterEvents.NodeAdd, ClusterEvents.NodeUnschedulableChange],
   filter: cordonedFilter,
+
+  /** With no node cordoned there is nothing to turn away. */
+  preFilter(_pod: Pod, state: CycleState): Status {
+    return state.snapshot?.census().unschedulable === 0 ? SKIP : SUCCESS;
+  },
 
   /** filter for a batch, so the engine can inline it (see FilterPlugin.filterNodes). */
   filterNodes(pod: Pod, nodes: readonly NodeInfo[], state: CycleState, verdicts: Verdicts): number {

@@ -219,6 +219,8 @@ function preScore(pod: Pod, nodes: readonly NodeInfo[], state: CycleState): Stat
       weights.push(Math.log(considered + 2));
       continue;
     }
+    // A key no node has (the zone default on a cluster without zones) has no domains to find.
+    if (state.snapshot?.census().withLabel(c.topologyKey) === 0) continue;
     // The domains the feasible nodes are in: only they are counted, over every node of the cluster.
     let domains: Set<string> | undefined;
     for (const ni of nodes) {
@@ -304,10 +306,12 @@ export const PodTopologySpread: FilterPlugin & ScorePlugin = {
         ni.scoreIndex = i;
         out[i] = ni.hostname === undefined ? 0 : none;
       }
-      for (const [ni, count] of siblings) {
+      // forEach, not for-of: destructuring each entry made a [node, count] array per sibling, a
+      // fifth of all the scheduler benchmark allocated.
+      siblings.forEach((count, ni) => {
         const i = ni.scoreIndex;
         if (i >= 0 && i < n && nodes[i] === ni && ni.hostname !== undefined) out[i] = Math.round(count * weight + base);
-      }
+      });
       return;
     }
     for (let i = 0; i < nodes.length; i++) out[i] = score(pod, nodes[i]!, state);

@@ -6,6 +6,7 @@ import type { Pod, Taint, Toleration } from '@kip/shared';
 import {
   ClusterEvents,
   defaultNormalizeScore,
+  SKIP,
   stateKey,
   SUCCESS,
   unresolvable,
@@ -102,6 +103,11 @@ export const TaintToleration: FilterPlugin & ScorePlugin = {
 
   filter: taintFilter,
 
+  /** With no NoSchedule or NoExecute taint on any node there is nothing to turn away. */
+  preFilter(_pod: Pod, state: CycleState): Status {
+    return state.snapshot?.census().withHardTaints === 0 ? SKIP : SUCCESS;
+  },
+
   /** filter for a batch, so the engine can inline it (see FilterPlugin.filterNodes). */
   filterNodes(pod: Pod, nodes: readonly NodeInfo[], state: CycleState, verdicts: Verdicts): number {
     let rejected = 0;
@@ -124,6 +130,12 @@ export const TaintToleration: FilterPlugin & ScorePlugin = {
 
   /** score for every node in one call, so the engine can inline it (see ScorePlugin.scoreNodes). */
   scoreNodes(pod: Pod, nodes: readonly NodeInfo[], state: CycleState, out: Scores): void {
+    // No PreferNoSchedule taint anywhere: every node counts 0, and normalize makes that 100 each.
+    // (Not Skip, which would add nothing: the totals, and what describe shows, stay kube-scheduler's.)
+    if (state.snapshot?.census().withPreferNoScheduleTaints === 0) {
+      out.fill(0);
+      return;
+    }
     for (let i = 0; i < nodes.length; i++) out[i] = untoleratedPreferNoScheduleCount(pod, nodes[i]!, state);
   },
 

@@ -8,10 +8,31 @@ import { expandScored } from '@kip/controlplane';
 import { ZONE_LABEL } from '@kip/controlplane';
 import { makeNode, makePod } from './fixtures.js';
 
-/** A cache with nodes in two zones and some pods of rs-1 and rs-2 already bound. */
-function cluster(): SchedulerCache {
+type Shape = 'zones' | 'no zones' | 'troubled';
+
+/**
+ * A cache with some pods of rs-1 and rs-2 already bound, on nodes in two zones; or on nodes
+ * without zones; or in zones with a cordoned node, one not Ready and nodes with each kind of
+ * taint, so that no filter or scorer can skip its pass over the nodes (see node-census.ts).
+ */
+function cluster(shape: Shape = 'zones'): SchedulerCache {
   const c = new SchedulerCache();
-  for (let i = 0; i < 12; i++) c.upsertNode(makeNode(`n${i}`, { labels: { [ZONE_LABEL]: i % 2 ? 'a' : 'b' }, cpu: i === 3 ? '1' : '4' }));
+  for (let i = 0; i < 12; i++) {
+    const labels: Record<string, string> = shape === 'no zones' ? {} : { [ZONE_LABEL]: i % 2 ? 'a' : 'b' };
+    const trouble =
+      shape !== 'troubled'
+        ? {}
+        : i === 1
+          ? { unschedulable: true }
+          : i === 2
+            ? { ready: 'False' as const }
+            : i === 4
+              ? { taints: [{ key: 'dedicated', value: 'gpu', effect: 'NoSchedule' as const }] }
+              : i === 6 || i === 9
+                ? { taints: [{ key: 'spot', effect: 'PreferNoSchedule' as const }] }
+                : {};
+    c.upsertNode(makeNode(`n${i}`, { labels, cpu: i === 3 ? '1' : '4', ...trouble }));
+  }
   for (let i = 0; i < 20; i++) c.updatePod(makePod(`old-${i}`, { nodeName: `n${(i * 5) % 12}`, owner: i % 3 ? 'rs-1' : 'rs-2', cpu: '200m', memory: '256Mi' }));
   return c;
 }
@@ -40,19 +61,34 @@ describe('findPlacement', () => {
     { name: 'a pod without a controller', pod: makePod('p3', { cpu: '1' }) },
     { name: 'a pod too big for the small node', pod: makePod('p4', { owner: 'rs-1', cpu: '3500m' }) },
   ];
-  for (const c of pods) {
-    it(`decides ${c.name} the same with the cache's owner index as from the nodes alone`, () => {
-      const cache = cluster();
-      const fast = findPlacement(input(cache, c.pod, true));
-      const plain = findPlacement(input(cache, c.pod, false));
-      assert.equal(fast.kind, 'fit');
-      assert.equal(plain.kind, 'fit');
-      if (fast.kind !== 'fit' || plain.kind !== 'fit') return;
-      assert.equal(fast.node.name, plain.node.name);
-      assert.deepEqual(expandScored(fast.scores), expandScored(plain.scores));
-      assert.deepEqual(fast.diag, plain.diag);
-    });
-  }
+  for (const shape of ['zones', 'no zones', 'troubled'] as const)
+    for (const c of pods) {
+      it(`decides ${c.name} the same with the cache's owner index and census as from the nodes alone (${shape})`, () => {
+        const cache = cluster(shape);
+        const fast = findPlacement(input(cache, c.pod, true));
+        const plain = findPlacement(input(cache, c.pod, false));
+        assert.equal(fast.kind, 'fit');
+        assert.equal(plain.kind, 'fit');
+        if (fast.kind !== 'fit' || plain.kind !== 'fit') return;
+        assert.deepEqual(fast.diag, plain.diag);
+        if (shape === 'troubled') {
+          assert.ok(fast.diag.filtered.length >= 3, 'the cordoned, NotReady and tainted nodes were turned away');
+          // Spreading counts siblings on every node of the cluster when it has the cache to ask,
+          // and only on the nodes it is shown without: with nodes filtered out, its scores differ.
+          // Every other plugin's must not.
+          const others = (p: typeof fast) =>
+            Object.fromEntries(expandScored(p.scores).map((s) => [s.node, { ...s.scores, PodTopologySpread: 0 } as Record<string, number>]));
+          assert.deepEqual(others(fast), others(plain));
+          assert.ok(
+            Object.values(others(fast)).some((s) => s.TaintToleration! < 100),
+            'a PreferNoSchedule taint was scored',
+          );
+          return;
+        }
+        assert.equal(fast.node.name, plain.node.name);
+        assert.deepEqual(expandScored(fast.scores), expandScored(plain.scores));
+      });
+    }
 
   it('lists the chosen node first in the scores, with every plugin named', () => {
     const cache = cluster();
