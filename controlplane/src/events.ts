@@ -9,17 +9,18 @@ export interface EventRecorder {
   record(obj: KObject | ObjectReference, type: Event['type'], reason: string, message: string, source?: { component: string; host?: string }): void;
 }
 
+/** Frozen, so that the store keeps it as it is rather than copying it (see frozenCopy). */
 function refOf(obj: KObject | ObjectReference): ObjectReference {
   if ('metadata' in obj) {
     const o = obj as KObject;
-    return {
+    return Object.freeze({
       apiVersion: o.apiVersion,
       kind: o.kind,
       namespace: o.metadata.namespace,
       name: o.metadata.name,
       uid: o.metadata.uid,
       resourceVersion: o.metadata.resourceVersion,
-    };
+    });
   }
   return obj as ObjectReference;
 }
@@ -50,7 +51,7 @@ export class StoreEventRecorder implements EventRecorder {
     const ref = refOf(obj);
     const namespace = ref.namespace ?? 'default';
     const now = isoNow(this.clock);
-    const src = source ?? { component: this.opts.component };
+    const src = Object.freeze(source ?? { component: this.opts.component });
     const key = [ref.kind, namespace, ref.name, ref.uid, reason, message, src.component, src.host].join('\u0000');
     const seen = this.recent.get(key);
     if (seen) {

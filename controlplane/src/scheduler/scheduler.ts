@@ -18,6 +18,7 @@ import {
   type Pod,
   type PodDisruptionBudget,
   type PodCondition,
+  type PodStatus,
   type StorageClass,
 } from '@kip/shared';
 import type { EventRecorder } from '../events.js';
@@ -395,19 +396,17 @@ export class Scheduler {
   }
 
   private bind(qp: QueuedPod, ni: NodeInfo, diag: Diagnosis, scores: ScoreSummary | undefined): void {
-    // A shallow copy is enough: the store deep-copies what it is given, and only spec.nodeName and
-    // the conditions change (structuredClone of the whole pod cost more than the rest of the bind).
+    // A shallow copy is enough: only spec.nodeName and the conditions change (structuredClone of
+    // the whole pod cost more than the rest of the bind). The new parts are frozen here, over the
+    // frozen parts of the stored pod they hold, so the store keeps them as they are instead of
+    // copying them again (see frozenCopy).
     const pod = qp.pod;
-    const copy: Pod = {
-      ...pod,
-      spec: { ...pod.spec, nodeName: ni.name },
-      status: {
-        ...pod.status,
-        conditions: setCondition<PodCondition>(pod.status?.conditions, { type: 'PodScheduled', status: 'True', lastProbeTime: null }, diag.time),
-      },
-    };
+    const conditions = setCondition<PodCondition>(pod.status?.conditions, { type: 'PodScheduled', status: 'True', lastProbeTime: null }, diag.time);
+    for (const c of conditions) Object.freeze(c);
+    const status: PodStatus = { ...pod.status, conditions: Object.freeze(conditions) as PodCondition[] };
     // Placed: the nomination from an earlier preemption is spent.
-    if (copy.status?.nominatedNodeName !== undefined) delete copy.status.nominatedNodeName;
+    if (status.nominatedNodeName !== undefined) delete status.nominatedNodeName;
+    const copy: Pod = { ...pod, spec: Object.freeze({ ...pod.spec, nodeName: ni.name }), status: Object.freeze(status) };
     // Count the pod on its node before the write, so the store event that follows (synchronously,
     // from inside update) and the next cycle both see it exactly once.
     this.cache.assume(copy, ni.name);
