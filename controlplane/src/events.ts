@@ -34,11 +34,30 @@ export interface StoreEventRecorderOptions {
   maxEvents?: number;
 }
 
+/** An Event this recorder made and may fold repeats into. */
+interface Recorded {
+  /** recent's key: the involved object. */
+  objectKey: string;
+  reason: string;
+  message: string;
+  component: string;
+  host: string | undefined;
+  namespace: string;
+  name: string;
+  at: number;
+}
+
 export class StoreEventRecorder implements EventRecorder {
   private readonly clock: Clock;
-  /** aggregation key -> event name, for folding repeats */
-  private readonly recent = new Map<string, { namespace: string; name: string }>();
-  private readonly order: { namespace: string; name: string; at: number }[] = [];
+  /**
+   * The Events kept, by involved object (its uid, or kind, namespace and name without one), to
+   * fold a repeat into. Keyed by the object rather than by one string of every field: the uid's
+   * hash is already cached in the string, where a long joined key had to be built and hashed
+   * for every Event, and an object has few Events to compare.
+   */
+  private readonly recent = new Map<string, Recorded[]>();
+  /** The same Events, oldest first, for pruning. */
+  private readonly order: Recorded[] = [];
 
   constructor(
     private readonly store: Store,
@@ -52,8 +71,8 @@ export class StoreEventRecorder implements EventRecorder {
     const namespace = ref.namespace ?? 'default';
     const now = isoNow(this.clock);
     const src = Object.freeze(source ?? { component: this.opts.component });
-    const key = [ref.kind, namespace, ref.name, ref.uid, reason, message, src.component, src.host].join('\u0000');
-    const seen = this.recent.get(key);
+    const objectKey = ref.uid ?? `${ref.kind}\u0000${namespace}\u0000${ref.name}`;
+    const seen = this.find(objectKey, reason, message, src.component, src.host);
     if (seen) {
       const ev = this.store.get<Event>('Event', seen.namespace, seen.name);
       if (ev) {
@@ -67,6 +86,8 @@ export class StoreEventRecorder implements EventRecorder {
           if (!(err instanceof StoreError)) throw err;
         }
       }
+      // Gone from the store (deleted by someone else): a new Event takes its place.
+      this.forget(seen);
     }
     const name = `${ref.name}.${randomSuffix(8)}${this.clock.now().toString(16).slice(-6)}`;
     const ev: Event = {
@@ -90,9 +111,28 @@ export class StoreEventRecorder implements EventRecorder {
       if (!(err instanceof StoreError)) throw err;
       return;
     }
-    this.recent.set(key, { namespace, name });
-    this.order.push({ namespace, name, at: this.clock.now() });
+    const r: Recorded = { objectKey, reason, message, component: src.component, host: src.host, namespace, name, at: this.clock.now() };
+    const list = this.recent.get(objectKey);
+    if (list) list.push(r);
+    else this.recent.set(objectKey, [r]);
+    this.order.push(r);
     this.prune();
+  }
+
+  private find(objectKey: string, reason: string, message: string, component: string, host: string | undefined): Recorded | undefined {
+    const list = this.recent.get(objectKey);
+    if (!list) return undefined;
+    for (const r of list) if (r.reason === reason && r.message === message && r.component === component && r.host === host) return r;
+    return undefined;
+  }
+
+  /** Stops folding into r; a later repeat starts a new Event. */
+  private forget(r: Recorded): void {
+    const list = this.recent.get(r.objectKey);
+    const i = list ? list.indexOf(r) : -1;
+    if (i < 0) return;
+    list!.splice(i, 1);
+    if (list!.length === 0) this.recent.delete(r.objectKey);
   }
 
   private prune(): void {
@@ -101,16 +141,12 @@ export class StoreEventRecorder implements EventRecorder {
     const cutoff = this.clock.now() - ttl;
     while (this.order.length > 0 && (this.order.length > max || this.order[0]!.at < cutoff)) {
       const old = this.order.shift()!;
+      this.forget(old);
       try {
         this.store.delete('Event', old.namespace, old.name);
       } catch {
         // already gone
       }
-    }
-    if (this.recent.size > max * 2) {
-      // Forget aggregation keys of pruned events; a later repeat just starts a new Event.
-      const live = new Set(this.order.map((o) => `${o.namespace}/${o.name}`));
-      for (const [k, v] of this.recent) if (!live.has(`${v.namespace}/${v.name}`)) this.recent.delete(k);
     }
   }
 }
