@@ -2,7 +2,7 @@
 // (same object, reason and message) are folded into one Event with a count, as Kubernetes does,
 // so a crash loop or a pod that fits nowhere does not flood the store.
 
-import { isoNow, randomSuffix, realClock, type Clock, type Event, type KObject, type ObjectReference } from '@kip/shared';
+import { isoNow, realClock, type Clock, type Event, type KObject, type ObjectReference } from '@kip/shared';
 import { StoreError, type Store } from './store/store.js';
 
 export interface EventRecorder {
@@ -58,6 +58,8 @@ export class StoreEventRecorder implements EventRecorder {
   private readonly recent = new Map<string, Recorded[]>();
   /** The same Events, oldest first, for pruning. */
   private readonly order: Recorded[] = [];
+  /** The time in the last Event name made, in nanoseconds (see eventName). */
+  private lastNanos = 0n;
 
   constructor(
     private readonly store: Store,
@@ -89,7 +91,7 @@ export class StoreEventRecorder implements EventRecorder {
       // Gone from the store (deleted by someone else): a new Event takes its place.
       this.forget(seen);
     }
-    const name = `${ref.name}.${randomSuffix(8)}${this.clock.now().toString(16).slice(-6)}`;
+    const name = this.eventName(ref.name);
     const ev: Event = {
       apiVersion: 'v1',
       kind: 'Event',
@@ -117,6 +119,19 @@ export class StoreEventRecorder implements EventRecorder {
     else this.recent.set(objectKey, [r]);
     this.order.push(r);
     this.prune();
+  }
+
+  /**
+   * client-go's Event name: the object's name and the time in nanoseconds, in hex. Names then sort
+   * by time, so a list reads in the order things happened, and so does `kubectl describe`, which
+   * keeps the list's order among Events of the same second (Pulled, Created, Started). The clock
+   * has milliseconds; a count below them keeps two Events of one millisecond in order and apart.
+   */
+  private eventName(objectName: string): string {
+    let nanos = BigInt(this.clock.now()) * 1_000_000n;
+    if (nanos <= this.lastNanos) nanos = this.lastNanos + 1n;
+    this.lastNanos = nanos;
+    return `${objectName}.${nanos.toString(16)}`;
   }
 
   private find(objectKey: string, reason: string, message: string, component: string, host: string | undefined): Recorded | undefined {

@@ -87,6 +87,23 @@ describe('controlplane/events: StoreEventRecorder', () => {
     assert.notEqual(events()[0]!.metadata.name, first.metadata.name);
   });
 
+  it("names each Event as client-go does, by the object's name and the time in hex nanoseconds, so names sort in order", () => {
+    const rec = new StoreEventRecorder(store, { clock, component: 'kubelet' });
+    const a = pod('web-1', 'uid-w');
+    // Three Events in one millisecond, then one a little later.
+    for (const reason of ['Pulled', 'Created', 'Started']) rec.record(a, 'Normal', reason, reason);
+    clock.advance(1);
+    rec.record(a, 'Normal', 'Ready', 'Ready');
+    const byName = [...events()].sort((x, y) => (x.metadata.name < y.metadata.name ? -1 : 1));
+    assert.deepEqual(
+      byName.map((e) => e.reason),
+      ['Pulled', 'Created', 'Started', 'Ready'],
+    );
+    const ms = Date.parse('2026-03-04T05:06:07Z');
+    assert.equal(byName[0]!.metadata.name, `web-1.${(BigInt(ms) * 1_000_000n).toString(16)}`);
+    assert.equal(byName[1]!.metadata.name, `web-1.${(BigInt(ms) * 1_000_000n + 1n).toString(16)}`);
+  });
+
   it('folds repeats for an object without a uid by kind, namespace and name', () => {
     const rec = new StoreEventRecorder(store, { clock, component: 'c' });
     const ref = { apiVersion: 'v1', kind: 'Node', name: 'n1' };
