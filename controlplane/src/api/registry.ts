@@ -27,6 +27,7 @@ import { StoreError, type Store } from '../store/store.js';
 import { ApiError, invalid, notFound, toApiError } from './errors.js';
 import { fieldsMatch, parseFieldSelector } from './field-selector.js';
 import { applyJsonPatch } from './json-patch.js';
+import { sortByKey } from './paging.js';
 import { recordUpdate } from './managed-fields.js';
 import { applyMergePatch } from './merge-patch.js';
 import type { SchemaNode } from './patch-meta.js';
@@ -131,8 +132,8 @@ export class Registry {
       labelSelector: selector,
       filter: fields.length ? (o) => fieldsMatch(fields, o) : undefined,
     });
-    // Sorted by namespace and name, as the Kubernetes API lists them.
-    res.items.sort((a, b) => (a.metadata.namespace ?? '').localeCompare(b.metadata.namespace ?? '') || a.metadata.name.localeCompare(b.metadata.name));
+    // In key order, as the Kubernetes API lists them (etcd's order), and as paging expects.
+    sortByKey(res.items);
     return {
       apiVersion: r.group ? `${r.group}/${r.version}` : r.version,
       kind: `${kind}List`,
