@@ -12,7 +12,7 @@ import { NONE, writeAnnotations, writeEvents, writeLabels, writePodTemplate } fr
 import { JobTemplateSpec } from './job.js';
 import { defineKind } from './kind.js';
 import { ObjectMeta, ObjectReference } from './meta.js';
-import { defaultPodSpec } from './pod-spec.js';
+import { defaultPodTemplate, dropTemplateZeroes } from './pod-spec.js';
 import { containerImages, containerNames } from './workload.js';
 
 export const DEFAULT_SUCCESSFUL_JOBS_HISTORY_LIMIT = 3;
@@ -92,7 +92,8 @@ export const cronJobKind = defineKind<CronJob>({
     cj.spec.suspend ??= false;
     cj.spec.successfulJobsHistoryLimit ??= DEFAULT_SUCCESSFUL_JOBS_HISTORY_LIMIT;
     cj.spec.failedJobsHistoryLimit ??= DEFAULT_FAILED_JOBS_HISTORY_LIMIT;
-    defaultPodSpec(cj.spec.jobTemplate.spec.template.spec);
+    dropTemplateZeroes(cj.spec.jobTemplate.metadata as { creationTimestamp?: unknown } | undefined);
+    defaultPodTemplate(cj.spec.jobTemplate.spec.template);
   },
   status: { subresource: true, onCreate: 'drop' },
   generation: true,

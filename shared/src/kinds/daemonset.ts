@@ -13,7 +13,7 @@ import { checkIntOrPercent, isZeroIntOrPercent } from './int-or-percent.js';
 import { defineKind } from './kind.js';
 import { ConditionStatus, ObjectMeta, WorkloadSelector } from './meta.js';
 import type { Pod } from './pod.js';
-import { defaultPodSpec, PodTemplateSpec } from './pod-spec.js';
+import { defaultPodTemplate, PodTemplateSpec } from './pod-spec.js';
 import { podPhaseCounts } from './replicaset.js';
 import { checkWorkloadSpec, containerImages, containerNames, selectorText } from './workload.js';
 
@@ -105,7 +105,7 @@ export const daemonSetKind = defineKind<DaemonSet>({
     }
     ds.spec.minReadySeconds ??= 0;
     ds.spec.revisionHistoryLimit ??= 10;
-    defaultPodSpec(ds.spec.template.spec);
+    defaultPodTemplate(ds.spec.template);
   },
   status: { subresource: true, onCreate: 'drop' },
   generation: true,

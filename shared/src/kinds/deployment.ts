@@ -12,7 +12,7 @@ import { ageSince } from './age.js';
 import { NONE, writeAnnotations, writeEvents, writeLabels, writePodTemplate } from './describe.js';
 import { defineKind } from './kind.js';
 import { ConditionStatus, ObjectMeta } from './meta.js';
-import { defaultPodSpec, type PodTemplateSpec } from './pod-spec.js';
+import { defaultPodTemplate, type PodTemplateSpec } from './pod-spec.js';
 import type { ReplicaSet } from './replicaset.js';
 import { containerImages, containerNames, defaultReplicas, selectorText, workloadSpec } from './workload.js';
 
@@ -121,7 +121,7 @@ export const deploymentKind = defineKind<Deployment>({
       d.spec.strategy.rollingUpdate.maxSurge ??= '25%';
       d.spec.strategy.rollingUpdate.maxUnavailable ??= '25%';
     }
-    defaultPodSpec(d.spec.template.spec);
+    defaultPodTemplate(d.spec.template);
   },
   status: { subresource: true, onCreate: 'drop' },
   generation: true,

@@ -16,7 +16,7 @@ import { NONE, writeAnnotations, writeEvents, writeLabels, writePodTemplate } fr
 import { checkJobPolicies, jobPolicyFields, UNLIMITED_BACKOFF } from './job-policies.js';
 import { defineKind } from './kind.js';
 import { ConditionStatus, LabelSelector, ObjectMeta, selectorMatches, TemplateMeta } from './meta.js';
-import { defaultPodSpec, PodTemplateSpec } from './pod-spec.js';
+import { defaultPodTemplate, PodTemplateSpec } from './pod-spec.js';
 import { containerImages, containerNames, selectorText } from './workload.js';
 
 /** The labels the API server puts on a Job's pod template (and its selector selects by the first). */
@@ -213,7 +213,7 @@ export const jobKind = defineKind<Job>({
   schema: Job,
   defaults: (job) => {
     defaultJobSpec(job.spec);
-    defaultPodSpec(job.spec.template.spec);
+    defaultPodTemplate(job.spec.template);
   },
   status: { subresource: true, onCreate: 'drop' },
   generation: true,

@@ -389,8 +389,38 @@ function defaultProbe(p: Probe | undefined): void {
   }
 }
 
+/**
+ * What Go's encoding of an empty ResourceRequirements looks like (`resources: {}`, or empty
+ * limits and requests): unset, as the API server reads it. Dropped, so that a template a Go
+ * client sends back (kubectl rollout undo) equals the one it was read from.
+ */
+function dropEmptyResources(c: { resources?: { limits?: object; requests?: object; claims?: unknown[] } }): void {
+  const r = c.resources;
+  if (!r || typeof r !== 'object') return;
+  if (r.limits && Object.keys(r.limits).length === 0) delete r.limits;
+  if (r.requests && Object.keys(r.requests).length === 0) delete r.requests;
+  if (Array.isArray(r.claims) && r.claims.length === 0) delete r.claims;
+  if (Object.keys(r).length === 0) delete c.resources;
+}
+
+/**
+ * Template metadata as Go clients send it: a zero creationTimestamp, which Go writes as `null`
+ * (kubectl rollout undo sends a ReplicaSet's template back so). The API server reads it as unset.
+ */
+export function dropTemplateZeroes(meta: { creationTimestamp?: unknown } | undefined): void {
+  if (meta && meta.creationTimestamp === null) delete meta.creationTimestamp;
+}
+
+/** defaultPodSpec for a template's spec, with its metadata's Go zero values dropped. */
+export function defaultPodTemplate(t: PodTemplateSpec): void {
+  dropTemplateZeroes(t.metadata as { creationTimestamp?: unknown } | undefined);
+  defaultPodSpec(t.spec);
+}
+
 export function defaultPodSpec(spec: PodSpec): void {
   defaultVolumes(spec.volumes);
+  for (const c of spec.initContainers ?? []) dropEmptyResources(c);
+  for (const c of spec.containers ?? []) dropEmptyResources(c);
   spec.restartPolicy ??= 'Always';
   spec.terminationGracePeriodSeconds ??= DEFAULT_TERMINATION_GRACE_SECONDS;
   spec.schedulerName ??= 'default-scheduler';

@@ -9,7 +9,7 @@ import { NONE, writeAnnotations, writeEvents, writeLabels, writePodTemplate } fr
 import { defineKind } from './kind.js';
 import { ObjectMeta } from './meta.js';
 import type { Pod } from './pod.js';
-import { defaultPodSpec } from './pod-spec.js';
+import { defaultPodTemplate } from './pod-spec.js';
 import { containerImages, containerNames, defaultReplicas, selectorText, workloadSpec } from './workload.js';
 
 export const ReplicaSetSpec = workloadSpec({});
@@ -61,7 +61,7 @@ export const replicaSetKind = defineKind<ReplicaSet>({
   schema: ReplicaSet,
   defaults: (rs) => {
     defaultReplicas(rs.spec);
-    defaultPodSpec(rs.spec.template.spec);
+    defaultPodTemplate(rs.spec.template);
   },
   status: { subresource: true, onCreate: 'drop' },
   generation: true,

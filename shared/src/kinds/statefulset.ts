@@ -14,7 +14,7 @@ import { NONE, writeAnnotations, writeEvents, writeLabels, writePodTemplate } fr
 import { defineKind } from './kind.js';
 import { ConditionStatus, ObjectMeta } from './meta.js';
 import type { Pod } from './pod.js';
-import { defaultPodSpec } from './pod-spec.js';
+import { defaultPodTemplate } from './pod-spec.js';
 import { defaultClaimSpec, PersistentVolumeClaimTemplate } from './pvc.js';
 import { podPhaseCounts } from './replicaset.js';
 import { containerImages, containerNames, defaultReplicas, selectorText, workloadSpec } from './workload.js';
@@ -168,7 +168,7 @@ export const statefulSetKind = defineKind<StatefulSet>({
       t.kind ??= 'PersistentVolumeClaim';
       defaultClaimSpec(t.spec);
     }
-    defaultPodSpec(s.spec.template.spec);
+    defaultPodTemplate(s.spec.template);
   },
   status: { subresource: true, onCreate: 'drop' },
   generation: true,

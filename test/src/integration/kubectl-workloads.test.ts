@@ -85,10 +85,19 @@ describe('kubectl on workloads: scale, wait, describe, rollout and delete --casc
     await ok('rollout', 'status', 'deployment/web', '--timeout=90s');
     await eventually('the pods run debian', async () => (await podsOf('web')).every((p) => p.spec.containers[0]?.image === 'debian'), { timeoutMs: 90_000 });
 
+    const replicaSets = async () => (await cluster.api.list<KObject>('replicasets', { labelSelector: 'app=web' })).map((rs) => rs.metadata.name).sort();
+    const before = await replicaSets();
     assert.match(await ok('rollout', 'undo', 'deployment/web'), /^deployment\.apps\/web rolled back$/m);
     await ok('rollout', 'status', 'deployment/web', '--timeout=90s');
     const back = await cluster.api.get<Deploy>('deployments', 'web');
     assert.equal(back?.spec.template.spec.containers[0]?.image, 'alpine', 'undo goes back to the revision before');
+    // kubectl sends the old template back as Go encodes it (creationTimestamp: null, resources: {}):
+    // it is still that revision's template, so its ReplicaSet is scaled up again, as in Kubernetes,
+    // and the revision moves to the top of the history.
+    assert.deepEqual(await replicaSets(), before, 'undo reuses the earlier ReplicaSet rather than making another');
+    const afterUndo = await ok('rollout', 'history', 'deployment/web');
+    assert.match(afterUndo, /^5\s+<none>$/m);
+    assert.doesNotMatch(afterUndo, /^3\s+<none>$/m);
     assert.match(await ok('rollout', 'history', 'deployment/web', '--revision=1'), /Image:\s+busybox/);
   });
 
