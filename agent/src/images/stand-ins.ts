@@ -18,7 +18,9 @@ export type StandIn = string[] | { sh: string };
 
 export function standInScript(standIn: StandIn): string {
   if (!Array.isArray(standIn)) return `#!/bin/sh\n# written by the kip agent\n${standIn.sh}\n`;
-  return `#!/bin/sh\n# written by the kip agent: this image's "${path.basename(standIn[1] ?? standIn[0] ?? 'sh')}"\nexec ${standIn.map(shellQuote).join(' ')} "$@"\n`;
+  // Named by the program it runs: the file a `node <file>` runs, or the command itself (not its flags).
+  const program = standIn.length > 1 && !standIn[1]!.startsWith('-') ? standIn[1]! : (standIn[0] ?? 'sh');
+  return `#!/bin/sh\n# written by the kip agent: this image's "${path.basename(program)}"\nexec ${standIn.map(shellQuote).join(' ')} "$@"\n`;
 }
 
 let root = path.join(os.tmpdir(), `kip-image-bin-${process.getuid?.() ?? 0}`);

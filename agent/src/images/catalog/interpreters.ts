@@ -13,6 +13,8 @@ interface Interpreter {
   commands: Record<string, string[]>;
   /** The command without which the image is useless. */
   main: string;
+  /** Arguments a command is given before the caller's (a fix for the host's interpreter). */
+  flags?: Record<string, string[]>;
   entrypoint?: string[];
   cmd: string[];
   /** Scripts the image has besides its commands (its entrypoint script). */
@@ -34,7 +36,7 @@ function interpreterImage(i: Interpreter): CatalogImage {
       const found: Record<string, string[]> = {};
       for (const [command, candidates] of Object.entries(i.commands)) {
         const at = candidates.map((c) => (c.startsWith('/') ? c : host.which(c))).find((p) => p !== undefined);
-        if (at) found[command] = [at];
+        if (at) found[command] = [at, ...(i.flags?.[command] ?? [])];
       }
       if (!found[i.main]) {
         throw new ImagePullError(
@@ -46,8 +48,28 @@ function interpreterImage(i: Interpreter): CatalogImage {
   };
 }
 
+/**
+ * Kubernetes' example Job (`perl -Mbignum=bpi -wle 'print bpi(2000)'`, on perl:5.34.0) fails on
+ * Debian 12's perl 5.36: its bignum's bpi turns off Math::BigFloat's upgrading but not its
+ * downgrading, and above 1,000 digits Math::BigInt::Calc is then handed a number it cannot read
+ * ("Can't use an undefined value as an ARRAY reference"). The image's perl loads bignum, without
+ * importing anything, and wraps its bpi to turn downgrading off too, which later bignums do
+ * themselves; the digits are Math::BigFloat->bpi's. Programs that do not use bignum are
+ * unchanged, and start about 10 ms later.
+ */
+const PERL_BIGNUM_BPI_FIX =
+  '-Mbignum ();BEGIN{no warnings "redefine";my $bpi=\\&bignum::bpi;' +
+  '*bignum::bpi=sub ($) {my $down=Math::BigFloat->downgrade();Math::BigFloat->downgrade(undef);my $x=$bpi->(@_);Math::BigFloat->downgrade($down);$x}}';
+
 export const INTERPRETER_IMAGES: readonly CatalogImage[] = [
-  interpreterImage({ name: 'perl', repositories: ['perl'], commands: { perl: ['perl'], cpan: ['cpan'] }, main: 'perl', cmd: ['perl', '-de0'] }),
+  interpreterImage({
+    name: 'perl',
+    repositories: ['perl'],
+    commands: { perl: ['perl'], cpan: ['cpan'] },
+    main: 'perl',
+    flags: { perl: [PERL_BIGNUM_BPI_FIX] },
+    cmd: ['perl', '-de0'],
+  }),
   interpreterImage({
     name: 'python',
     repositories: ['python', 'pypy'],
