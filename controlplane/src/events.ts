@@ -91,7 +91,7 @@ export class StoreEventRecorder implements EventRecorder {
       // Gone from the store (deleted by someone else): a new Event takes its place.
       this.forget(seen);
     }
-    const name = this.eventName(ref.name);
+    let name = this.eventName(ref.name);
     const ev: Event = {
       apiVersion: 'v1',
       kind: 'Event',
@@ -107,11 +107,18 @@ export class StoreEventRecorder implements EventRecorder {
       reportingComponent: src.component,
       reportingInstance: src.host,
     };
-    try {
-      this.store.create(ev);
-    } catch (err) {
-      if (!(err instanceof StoreError)) throw err;
-      return;
+    // Another control plane of the cluster may have named an Event of the same object in the same
+    // millisecond: the next name over is free.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        this.store.create(ev);
+        break;
+      } catch (err) {
+        if (!(err instanceof StoreError)) throw err;
+        if (err.code !== 'AlreadyExists' || attempt === 3) return;
+        name = this.eventName(ref.name);
+        ev.metadata.name = name;
+      }
     }
     const r: Recorded = { objectKey, reason, message, component: src.component, host: src.host, namespace, name, at: this.clock.now() };
     const list = this.recent.get(objectKey);

@@ -104,6 +104,20 @@ describe('controlplane/events: StoreEventRecorder', () => {
     assert.equal(byName[1]!.metadata.name, `web-1.${(BigInt(ms) * 1_000_000n + 1n).toString(16)}`);
   });
 
+  it('steps past a name another recorder took in the same millisecond', () => {
+    // Two control planes of one cluster, both recording for the same pod in one millisecond.
+    const other = new StoreEventRecorder(store, { clock, component: 'kubelet' });
+    const rec = new StoreEventRecorder(store, { clock, component: 'kubelet' });
+    other.record(pod('web-1', 'uid-w'), 'Normal', 'Pulled', 'pulled');
+    rec.record(pod('web-1', 'uid-w'), 'Normal', 'Created', 'created');
+    assert.deepEqual(
+      events()
+        .map((e) => e.reason)
+        .sort(),
+      ['Created', 'Pulled'],
+    );
+  });
+
   it('folds repeats for an object without a uid by kind, namespace and name', () => {
     const rec = new StoreEventRecorder(store, { clock, component: 'c' });
     const ref = { apiVersion: 'v1', kind: 'Node', name: 'n1' };
