@@ -24,7 +24,13 @@ export const KIP_IMAGES: readonly CatalogImage[] = [
     repositories: ['hashicorp/http-echo'],
     lastSegments: ['http-echo'],
     description: 'HTTP server on $PORT answering with its pod name, or with -text as plain text (-listen=:5678, -status-code)',
-    config: (_ref, host) => ({ entrypoint: host.program('http-echo'), cmd: [] }),
+    // The real image's ENTRYPOINT is /http-echo, which manifests also name in their command
+    // (`command: ["/http-echo", "-text=hi"]`): that path runs the stand-in of the same name.
+    config: (_ref, host) => ({
+      entrypoint: host.program('http-echo'),
+      cmd: [],
+      path: [host.standIns('http-echo', { 'http-echo': host.program('http-echo') })],
+    }),
   },
   {
     name: 'crasher',

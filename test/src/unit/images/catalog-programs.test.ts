@@ -169,6 +169,18 @@ describe('images: the catalog programs', function () {
     assert.equal((await get(port, '/')).body, 'hi\n');
   });
 
+  it('hashicorp/http-echo run by its path, command: ["/http-echo", "-text=..."], as manifests and kubectl create -- write it', async function () {
+    const port = await freePort();
+    const r = container(
+      'hashicorp/http-echo',
+      { command: ['/http-echo', '-listen=:5678', '-text=by path'], ports: [{ containerPort: 5678 }] } as Partial<Container>,
+      {},
+      { 'c/5678': port },
+    );
+    await until('http-echo listening', () => r.out().includes(`listening on :${port}`));
+    assert.equal((await get(port, '/')).body, 'by path\n');
+  });
+
   it("busybox wget -qO- goes through http_proxy with the pod's credentials, and -O writes a file", async function () {
     const seen: { url: string; auth: string }[] = [];
     const proxy = http.createServer((req, res) => {
