@@ -38,7 +38,9 @@ function listenPort(): number {
     return Number(m[2]);
   }
   if (process.env.PORT) return Number(process.env.PORT);
-  return 5678;
+  // The image's own port (EXPOSE 5678), behind a host port of its own like a declared one.
+  const exposed = process.env.KIP_HOST_PORT_5678;
+  return exposed ? Number(exposed) : 5678;
 }
 
 const port = listenPort();

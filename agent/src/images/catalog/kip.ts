@@ -30,6 +30,9 @@ export const KIP_IMAGES: readonly CatalogImage[] = [
       entrypoint: host.program('http-echo'),
       cmd: [],
       path: [host.standIns('http-echo', { 'http-echo': host.program('http-echo') })],
+      // It listens on 5678 unless told otherwise (EXPOSE 5678): that port gets a host port of its
+      // own, so that two replicas on one node, or on two nodes of this machine, do not both want it.
+      ports: [5678],
     }),
   },
   {
