@@ -152,6 +152,29 @@ describe('shared/api/defaults', () => {
       assert.equal(d.spec.template.spec.schedulerName, 'default-scheduler');
     });
 
+    it("reads a template's Go zero values as unset, as kubectl rollout undo sends them", () => {
+      // A ReplicaSet's template as Go encodes it: creationTimestamp null, resources {} (and empty limits).
+      const goTemplate = {
+        metadata: { creationTimestamp: null, labels: { app: 'web' } },
+        spec: {
+          containers: [
+            { ...container(), resources: {} },
+            { name: 'd', image: 'pause', resources: { limits: {}, requests: { cpu: '1' } } },
+          ],
+        },
+      };
+      const d = {
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: 'd' },
+        spec: { selector: {}, template: goTemplate },
+      } as unknown as Deployment;
+      applyDefaults(d, true);
+      assert.deepEqual(d.spec.template.metadata, { labels: { app: 'web' } });
+      assert.equal('resources' in d.spec.template.spec.containers[0]!, false);
+      assert.deepEqual(d.spec.template.spec.containers[1]!.resources, { requests: { cpu: '1' } });
+    });
+
     it('fills only the missing half of rollingUpdate, and nothing for Recreate', () => {
       const d: Deployment = {
         apiVersion: 'apps/v1',
