@@ -55,11 +55,13 @@ function interpreterImage(i: Interpreter): CatalogImage {
  * ("Can't use an undefined value as an ARRAY reference"). The image's perl loads bignum, without
  * importing anything, and wraps its bpi to turn downgrading off too, which later bignums do
  * themselves; the digits are Math::BigFloat->bpi's. Programs that do not use bignum are
- * unchanged, and start about 10 ms later.
+ * unchanged, and start about 10 ms later. A host perl without bignum (perl-base alone) is left
+ * as it is: the fix is carried by strict (`use strict ()`, which imports nothing and is in every
+ * perl), not by bignum, whose absence would fail every program.
  */
 const PERL_BIGNUM_BPI_FIX =
-  '-Mbignum ();BEGIN{no warnings "redefine";my $bpi=\\&bignum::bpi;' +
-  '*bignum::bpi=sub ($) {my $down=Math::BigFloat->downgrade();Math::BigFloat->downgrade(undef);my $x=$bpi->(@_);Math::BigFloat->downgrade($down);$x}}';
+  '-Mstrict ();BEGIN{if(eval{require bignum;1}){no warnings "redefine";my $bpi=\\&bignum::bpi;' +
+  '*bignum::bpi=sub ($) {my $down=Math::BigFloat->downgrade();Math::BigFloat->downgrade(undef);my $x=$bpi->(@_);Math::BigFloat->downgrade($down);$x}}}';
 
 export const INTERPRETER_IMAGES: readonly CatalogImage[] = [
   interpreterImage({
